@@ -1,0 +1,30 @@
+package org.karavel.api.dns;
+
+import java.net.InetAddress;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The one DNS resolver every Karavel bundle asks. Answers are cached for their TTL. A name that
+ * exists but has no records of the type asked gives an empty list; a name that does not exist, a
+ * server failure or a timeout fails the stage with a {@link DnsException}.
+ */
+public interface Resolver {
+    /** The MX records of a domain, sorted by preference (equal preferences in random order). */
+    CompletionStage<List<MxRecord>> mx(String domain);
+
+    /** The IPv4 addresses of a host (A). */
+    CompletionStage<List<InetAddress>> a(String host);
+
+    /** The IPv6 addresses of a host (AAAA). */
+    CompletionStage<List<InetAddress>> aaaa(String host);
+
+    /** A and AAAA together, IPv6 first when present; fails only when both fail. */
+    CompletionStage<List<InetAddress>> addresses(String host);
+
+    /** The TXT records of a name, each one's strings joined. */
+    CompletionStage<List<String>> txt(String name);
+
+    /** The names of an address (PTR), without trailing dots. */
+    CompletionStage<List<String>> ptr(InetAddress address);
+}

@@ -1,0 +1,6 @@
+@Version("1.0.0")
+@Export
+package org.karavel.api.domain;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;

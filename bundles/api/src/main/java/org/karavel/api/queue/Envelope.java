@@ -1,0 +1,44 @@
+package org.karavel.api.queue;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.karavel.api.address.MailAddress;
+
+/**
+ * The envelope of a received message: who sent it, to whom, and from where.
+ *
+ * @param sender the reverse-path; {@link MailAddress#NULL_SENDER} for bounces
+ * @param recipients the accepted recipients, in order, at least one
+ * @param mailParameters MAIL FROM parameters that matter downstream (BODY, SMTPUTF8, RET, ENVID), upper-case keys
+ * @param receivedAt when the message was accepted
+ * @param clientAddress the client's IP address as text (empty for locally generated mail)
+ * @param heloName the HELO/EHLO name given by the client (empty for locally generated mail)
+ * @param listenerName the listener that received it, or {@code local} for mail Karavel made itself
+ * @param authenticatedUser the SMTP AUTH identity, or empty
+ */
+public record Envelope(
+        MailAddress sender,
+        List<MailAddress> recipients,
+        Map<String, String> mailParameters,
+        Instant receivedAt,
+        String clientAddress,
+        String heloName,
+        String listenerName,
+        String authenticatedUser) {
+
+    public Envelope {
+        Objects.requireNonNull(sender, "sender");
+        recipients = List.copyOf(recipients);
+        if (recipients.isEmpty()) {
+            throw new IllegalArgumentException("an envelope needs at least one recipient");
+        }
+        mailParameters = Map.copyOf(mailParameters);
+        Objects.requireNonNull(receivedAt, "receivedAt");
+        clientAddress = clientAddress == null ? "" : clientAddress;
+        heloName = heloName == null ? "" : heloName;
+        listenerName = listenerName == null ? "" : listenerName;
+        authenticatedUser = authenticatedUser == null ? "" : authenticatedUser;
+    }
+}
