@@ -1,0 +1,104 @@
+package org.karavel.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.io.IOException;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.Test;
+import org.karavel.testkit.LoopbackDnsServer;
+import org.karavel.testkit.SmtpClient;
+import org.karavel.testkit.SmtpSink;
+import org.xbill.DNS.Type;
+
+/**
+ * The distribution as an operator runs it: mail is accepted while the next hop defers it, the JVM is
+ * killed with SIGKILL, started again, and every message that got "250 queued" is delivered.
+ */
+public class CrashRestartIT {
+    private static LoopbackDnsServer dns;
+    private static SmtpSink sink;
+    private static Distribution karavel;
+    private static int smtpPort;
+
+    @BeforeClass
+    public static void boot() throws Exception {
+        dns = LoopbackDnsServer.start();
+        dns.add("remote.test", Type.MX, "10 mx.remote.test.", 60);
+        dns.add("mx.remote.test", Type.A, "127.0.0.1", 60);
+        sink = SmtpSink.start();
+        karavel = Distribution.unpack("crash-restart");
+        smtpPort = KaravelContainer.freePort();
+        karavel.configure("org.karavel.smtp.listener-mx.cfg", Map.of("address", "127.0.0.1", "port", Integer.toString(smtpPort),
+                "hostname", "mx.karavel.test"));
+        karavel.configure("org.karavel.dns.cfg", Map.of("servers", dns.address()));
+        karavel.configure("org.karavel.delivery.cfg", Map.of("remote_port", Integer.toString(sink.port()),
+                "min_backoff_seconds", "1", "max_backoff_seconds", "1"));
+        karavel.configure("org.apache.karaf.shell.cfg", Map.of("sshPort", Integer.toString(KaravelContainer.freePort())));
+        karavel.configure("org.apache.karaf.management.cfg", Map.of(
+                "rmiRegistryPort", Integer.toString(KaravelContainer.freePort()), "rmiRegistryHost", "127.0.0.1",
+                "rmiServerPort", Integer.toString(KaravelContainer.freePort()), "rmiServerHost", "127.0.0.1"));
+    }
+
+    @AfterClass
+    public static void stop() throws Exception {
+        if (karavel != null) {
+            karavel.close();
+        }
+        if (sink != null) {
+            sink.close();
+        }
+        if (dns != null) {
+            dns.close();
+        }
+    }
+
+    @Test
+    public void queuedMailSurvivesSigkill() throws Exception {
+        AtomicBoolean accept = new AtomicBoolean(false);
+        sink.onRcpt(r -> accept.get() ? "250 2.1.5 Ok" : "451 4.3.0 Not yet");
+
+        karavel.start();
+        awaitSmtp();
+        Set<String> queued = new HashSet<>();
+        for (int i = 0; i < 20; i++) {
+            try (SmtpClient c = SmtpClient.connect(smtpPort)) {
+                c.readReply();
+                c.command("EHLO client.test");
+                String reply = c.sendMail("app@localhost", List.of("user" + i + "@remote.test"), "Subject: crash " + i + "\r\n\r\nBody " + i + ".\r\n");
+                assertTrue(reply, reply.startsWith("250 2.0.0"));
+                queued.add("user" + i + "@remote.test");
+            }
+        }
+        karavel.kill();
+
+        accept.set(true);
+        karavel.start();
+        Poll.until("every queued message at the sink", Distribution.bootTimeout(), () -> delivered().containsAll(queued));
+        assertEquals(queued, delivered());
+        assertTrue("no message may be corrupted", sink.messages().stream().allMatch(m -> m.contentAsString().contains("Subject: crash ")));
+    }
+
+    private static Set<String> delivered() {
+        Set<String> got = new HashSet<>();
+        sink.messages().forEach(m -> got.addAll(m.recipients()));
+        return got;
+    }
+
+    private static void awaitSmtp() {
+        Poll.until("the SMTP listener of the distribution", Distribution.bootTimeout(), () -> {
+            try (SmtpClient c = SmtpClient.connect(smtpPort)) {
+                String greeting = c.readReply();
+                return greeting != null && greeting.startsWith("220");
+            } catch (IOException e) {
+                return false;
+            }
+        });
+    }
+}

@@ -1,0 +1,93 @@
+package org.karavel.itests;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Karavel distribution unpacked and run as an operator runs it ({@code bin/karaf server}), in its
+ * own process, so that a test can kill it and start it again.
+ */
+final class Distribution implements AutoCloseable {
+    private final Path home;
+    private Process process;
+
+    private Distribution(Path home) {
+        this.home = home;
+    }
+
+    /** Unpacks the distribution archive built by karaf-assembly into a fresh folder under target/. */
+    static Distribution unpack(String name) throws IOException, InterruptedException {
+        Path dir = new File("target/" + name).toPath().toAbsolutePath();
+        if (Files.exists(dir)) {
+            run(List.of("rm", "-rf", dir.toString()), dir.getParent());
+        }
+        Files.createDirectories(dir);
+        run(List.of("tar", "xzf", System.getProperty("karavel.distribution"), "-C", dir.toString(), "--strip-components=1"), dir);
+        return new Distribution(dir);
+    }
+
+    Path home() {
+        return home;
+    }
+
+    Path data() {
+        return home.resolve("data");
+    }
+
+    /** Sets keys in an etc/ file (properties syntax), replacing existing lines for those keys. */
+    void configure(String file, Map<String, String> values) throws IOException {
+        Path f = home.resolve("etc").resolve(file);
+        List<String> lines = Files.exists(f) ? new ArrayList<>(Files.readAllLines(f)) : new ArrayList<>();
+        for (Map.Entry<String, String> e : values.entrySet()) {
+            lines.removeIf(l -> l.matches("\\s*" + java.util.regex.Pattern.quote(e.getKey()) + "\\s*[=:].*"));
+            lines.add(e.getKey() + " = " + e.getValue());
+        }
+        Files.write(f, lines);
+    }
+
+    void start() throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/karaf").toString(), "server");
+        pb.directory(home.toFile());
+        pb.environment().put("EXTRA_JAVA_OPTS", "-Djava.rmi.server.hostname=127.0.0.1");
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("console.log").toFile()));
+        process = pb.start();
+    }
+
+    /** SIGKILL: no shutdown hook runs, as when the machine loses power. */
+    void kill() throws InterruptedException {
+        if (process != null) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            process.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    String log() throws IOException {
+        Path log = home.resolve("data/log/karaf.log");
+        return Files.exists(log) ? Files.readString(log) : "";
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        kill();
+    }
+
+    private static void run(List<String> cmd, Path dir) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).inheritIO().start();
+        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IOException("failed: " + cmd);
+        }
+    }
+
+    static Duration bootTimeout() {
+        return Duration.ofSeconds(120);
+    }
+}

@@ -1,0 +1,113 @@
+package org.karavel.itests;
+
+import static org.ops4j.pax.exam.CoreOptions.maven;
+import static org.ops4j.pax.exam.CoreOptions.systemProperty;
+import static org.ops4j.pax.exam.CoreOptions.vmOptions;
+import static org.ops4j.pax.exam.CoreOptions.wrappedBundle;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.configureConsole;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.karafDistributionConfiguration;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.logLevel;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.karaf.options.LogLevelOption.LogLevel;
+
+/**
+ * How the itests boot the real Karavel distribution: resolved only from the local Maven repository,
+ * every listener on 127.0.0.1 and a free port, the JVM flags that bin/karaf would pass.
+ */
+final class KaravelContainer {
+    static final String VERSION = System.getProperty("karavel.version");
+    static final String LOCAL_REPO = System.getProperty("karavel.localRepository");
+    static final String SMTP_PORT = "karavel.test.smtpPort";
+
+    private KaravelContainer() {
+    }
+
+    /** The options every test class starts from; {@code extra} adds or overrides. */
+    static Option[] options(Option... extra) {
+        int smtp = freePort();
+        String mvnCfg = "etc/org.ops4j.pax.url.mvn.cfg";
+        List<Option> o = new ArrayList<>(List.of(
+                karafDistributionConfiguration()
+                        .frameworkUrl(maven("org.karavel", "karavel").type("tar.gz").version(VERSION))
+                        .name("Karavel")
+                        .unpackDirectory(new File("target/exam"))
+                        .useDeployFolder(false),
+                configureConsole().ignoreLocalConsole().ignoreRemoteShell(),
+                logLevel(LogLevel.INFO),
+                editConfigurationFilePut(mvnCfg, "org.ops4j.pax.url.mvn.localRepository", LOCAL_REPO),
+                editConfigurationFilePut(mvnCfg, "org.ops4j.pax.url.mvn.defaultRepositories",
+                        "${karaf.home.uri}system@id=system.repository@snapshots,file:" + LOCAL_REPO + "@id=local@snapshots"),
+                editConfigurationFilePut(mvnCfg, "org.ops4j.pax.url.mvn.repositories", ""),
+                editConfigurationFilePut(mvnCfg, "org.ops4j.pax.url.mvn.offline", "true"),
+                editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", Integer.toString(freePort())),
+                editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiRegistryPort", Integer.toString(freePort())),
+                editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiRegistryHost", "127.0.0.1"),
+                editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiServerPort", Integer.toString(freePort())),
+                editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiServerHost", "127.0.0.1"),
+                editConfigurationFilePut("etc/org.karavel.smtp.listener-mx.cfg", "address", "127.0.0.1"),
+                editConfigurationFilePut("etc/org.karavel.smtp.listener-mx.cfg", "port", Integer.toString(smtp)),
+                editConfigurationFilePut("etc/org.karavel.smtp.listener-mx.cfg", "hostname", "mx.karavel.test"),
+                editConfigurationFilePut("etc/org.karavel.delivery.cfg", "helo_name", "mx.karavel.test"),
+                // nothing in a test may ask a real DNS server: until a test sets its own, point at a closed port
+                editConfigurationFilePut("etc/org.karavel.dns.cfg", "servers", "127.0.0.1:" + freePort()),
+                systemProperty(SMTP_PORT).value(Integer.toString(smtp)),
+                wrappedBundle(maven("org.karavel", "karavel-testkit").version(VERSION)),
+                vmOptions(javaModuleFlags())));
+        o.addAll(Arrays.asList(extra));
+        return o.toArray(new Option[0]);
+    }
+
+    static int smtpPort() {
+        return Integer.getInteger(SMTP_PORT);
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** What bin/karaf passes on Java 9+; Pax Exam 4.14 does not. */
+    private static String[] javaModuleFlags() {
+        String locator = "lib/endorsed/org.apache.karaf.specs.locator-4.4.10.jar";
+        String xml = "lib/endorsed/org.apache.karaf.specs.java.xml-4.4.10.jar";
+        return new String[] {
+            "--add-reads=java.xml=java.logging",
+            "--add-exports=java.base/org.apache.karaf.specs.locator=java.xml,ALL-UNNAMED",
+            "--patch-module", "java.base=" + locator,
+            "--patch-module", "java.xml=" + xml,
+            "--add-opens", "java.base/java.security=ALL-UNNAMED",
+            "--add-opens", "java.base/java.net=ALL-UNNAMED",
+            "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+            "--add-opens", "java.base/java.util=ALL-UNNAMED",
+            "--add-opens", "java.naming/javax.naming.spi=ALL-UNNAMED",
+            "--add-opens", "java.rmi/sun.rmi.transport.tcp=ALL-UNNAMED",
+            "--add-exports=java.base/sun.net.www.protocol.file=ALL-UNNAMED",
+            "--add-exports=java.base/sun.net.www.protocol.ftp=ALL-UNNAMED",
+            "--add-exports=java.base/sun.net.www.protocol.http=ALL-UNNAMED",
+            "--add-exports=java.base/sun.net.www.protocol.https=ALL-UNNAMED",
+            "--add-exports=java.base/sun.net.www.protocol.jar=ALL-UNNAMED",
+            "--add-exports=java.base/sun.net.www.content.text=ALL-UNNAMED",
+            "--add-exports=jdk.xml.dom/org.w3c.dom.html=ALL-UNNAMED",
+            "--add-exports=jdk.naming.rmi/com.sun.jndi.url.rmi=ALL-UNNAMED",
+            "--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED",
+            "--add-exports=java.security.sasl/com.sun.security.sasl=ALL-UNNAMED",
+            "--add-exports=java.naming/com.sun.jndi.ldap=ALL-UNNAMED",
+            "-Djava.rmi.server.hostname=127.0.0.1",
+            "-Xmx1g"
+        };
+    }
+}

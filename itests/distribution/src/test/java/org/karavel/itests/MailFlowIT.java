@@ -1,0 +1,291 @@
+package org.karavel.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.stream.Stream;
+import javax.inject.Inject;
+import org.junit.BeforeClass;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.karavel.api.queue.Spool;
+import org.karavel.testkit.LoopbackDnsServer;
+import org.karavel.testkit.SmtpClient;
+import org.karavel.testkit.SmtpSink;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.xbill.DNS.Type;
+
+/**
+ * Mail in and out of the real distribution: SMTP in over a socket, Maildir and a real SMTP sink out,
+ * DNS from a real server on 127.0.0.1.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class MailFlowIT {
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static LoopbackDnsServer dns;
+    private static SmtpSink sink;
+
+    @Inject
+    private ConfigurationAdmin configAdmin;
+
+    @Inject
+    private BundleContext context;
+
+    @Inject
+    private Spool spool;
+
+    @Configuration
+    public Option[] config() {
+        return KaravelContainer.options();
+    }
+
+    @BeforeClass
+    public static void startPeers() throws IOException {
+        dns = LoopbackDnsServer.start();
+        sink = SmtpSink.start();
+        // remote.test has an MX; implicit.test only an A record; nullmx.test refuses all mail
+        dns.add("remote.test", Type.MX, "10 mx1.remote.test.", 60);
+        dns.add("mx1.remote.test", Type.A, "127.0.0.1", 60);
+        dns.add("implicit.test", Type.A, "127.0.0.1", 60);
+        dns.add("nullmx.test", Type.MX, "0 .", 60);
+    }
+
+    private void configure() throws IOException {
+        update("org.karavel.dns", "servers", dns.address());
+        update("org.karavel.delivery", "remote_port", Integer.toString(sink.port()));
+        update("org.karavel.delivery", "min_backoff_seconds", "1");
+        update("org.karavel.delivery", "max_backoff_seconds", "2");
+    }
+
+    @Test
+    public void mailToLocalDomainArrivesInMaildir() throws Exception {
+        configure();
+        String reply = send("127.0.0.1", "sender@remote.test", "alice@localhost", "Subject: hello alice\r\n\r\nHi.\r\n");
+        assertTrue(reply, reply.startsWith("250 2.0.0"));
+        Path newDir = maildir("localhost", "alice").resolve("new");
+        Poll.until("a file in " + newDir, WAIT, () -> count(newDir) == 1);
+        String stored = Files.readString(only(newDir));
+        assertTrue(stored, stored.contains("Subject: hello alice"));
+        assertTrue(stored, stored.contains("Received: from "));
+        assertTrue(stored, stored.contains("Delivered-To: alice@localhost"));
+    }
+
+    @Test
+    public void mailToRemoteDomainIsRelayedToItsMx() throws Exception {
+        configure();
+        int before = sink.messages().size();
+        String reply = send("127.0.0.1", "app@localhost", "bob@remote.test", "Subject: to remote\r\n\r\nBody.\r\n");
+        assertTrue(reply, reply.startsWith("250 2.0.0"));
+        Poll.until("the sink to receive the message", WAIT, () -> sink.messages().size() == before + 1);
+        SmtpSink.ReceivedMail got = sink.messages().get(before);
+        assertEquals("app@localhost", got.sender());
+        assertEquals(List.of("bob@remote.test"), got.recipients());
+        assertTrue(got.contentAsString(), got.contentAsString().contains("Subject: to remote"));
+        assertEquals("mx.karavel.test", got.helo());
+    }
+
+    @Test
+    public void relayFromOtherHostIsRefused() throws Exception {
+        configure();
+        update("org.karavel.relay", "relay_hosts", "127.0.0.1/32");
+        try {
+            // 127.0.0.2 is loopback too, but not in relay_hosts any more
+            try (SmtpClient c = connectFrom("127.0.0.2")) {
+                c.readReply();
+                c.command("EHLO client.test");
+                assertTrue(c.command("MAIL FROM:<x@remote.test>").startsWith("250"));
+                String r = c.command("RCPT TO:<victim@remote.test>");
+                assertTrue(r, r.startsWith("554 5.7.1"));
+                // mail for a local domain is still welcome
+                r = c.command("RCPT TO:<alice@localhost>");
+                assertTrue(r, r.startsWith("250"));
+            }
+        } finally {
+            update("org.karavel.relay", "relay_hosts", "127.0.0.0/8, ::1/128");
+        }
+    }
+
+    @Test
+    public void newLocalDomainTakesEffectWithoutRestart() throws Exception {
+        configure();
+        update("org.karavel.relay", "relay_hosts", "127.0.0.1/32");
+        try {
+            try (SmtpClient c = connectFrom("127.0.0.2")) {
+                c.readReply();
+                c.command("EHLO client.test");
+                c.command("MAIL FROM:<x@remote.test>");
+                String r = c.command("RCPT TO:<carol@example.org>");
+                assertTrue(r, r.startsWith("554 5.7.1"));
+            }
+            update("org.karavel.relay", "local_domains", "localhost, example.org");
+            Poll.until("example.org to become local", WAIT, () -> {
+                try (SmtpClient c = connectFrom("127.0.0.2")) {
+                    c.readReply();
+                    c.command("EHLO client.test");
+                    c.command("MAIL FROM:<x@remote.test>");
+                    return c.command("RCPT TO:<carol@example.org>").startsWith("250");
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+            String reply = sendFrom("127.0.0.2", "x@remote.test", "carol@example.org", "Subject: new domain\r\n\r\nHi.\r\n");
+            assertTrue(reply, reply.startsWith("250 2.0.0"));
+            Path newDir = maildir("example.org", "carol").resolve("new");
+            Poll.until("delivery to carol@example.org", WAIT, () -> count(newDir) == 1);
+        } finally {
+            update("org.karavel.relay", "relay_hosts", "127.0.0.0/8, ::1/128");
+        }
+    }
+
+    @Test
+    public void temporaryFailureIsRetried() throws Exception {
+        configure();
+        java.util.concurrent.atomic.AtomicInteger tries = new java.util.concurrent.atomic.AtomicInteger();
+        sink.onRcpt(r -> r.startsWith("retry") && tries.incrementAndGet() <= 2 ? "451 4.3.0 Try again later" : "250 2.1.5 Ok");
+        try {
+            String reply = send("127.0.0.1", "app@localhost", "retry@implicit.test", "Subject: retried\r\n\r\nBody.\r\n");
+            assertTrue(reply, reply.startsWith("250 2.0.0"));
+            Poll.until("the retried message at the sink", WAIT, () -> sink.messages().stream()
+                    .anyMatch(m -> m.recipients().contains("retry@implicit.test")));
+            assertTrue("tried " + tries.get() + " times", tries.get() >= 3);
+        } finally {
+            sink.onRcpt(r -> "250 2.1.5 Ok");
+        }
+    }
+
+    @Test
+    public void permanentFailureBouncesToSender() throws Exception {
+        configure();
+        sink.onRcpt(r -> r.startsWith("nobody") ? "550 5.1.1 <" + r + ">: Recipient address rejected" : "250 2.1.5 Ok");
+        try {
+            String reply = send("127.0.0.1", "dave@localhost", "nobody@remote.test", "Subject: doomed\r\n\r\nBody.\r\n");
+            assertTrue(reply, reply.startsWith("250 2.0.0"));
+            Path newDir = maildir("localhost", "dave").resolve("new");
+            Poll.until("the bounce in dave's Maildir", WAIT, () -> count(newDir) == 1);
+            String dsn = Files.readString(only(newDir));
+            assertTrue(dsn, dsn.contains("multipart/report"));
+            assertTrue(dsn, dsn.contains("report-type=delivery-status"));
+            assertTrue(dsn, dsn.contains("Final-Recipient: rfc822; nobody@remote.test"));
+            assertTrue(dsn, dsn.contains("Status: 5.1.1"));
+            assertTrue(dsn, dsn.contains("Subject: doomed"));
+            assertTrue(dsn, dsn.contains("Return-Path: <>"));
+        } finally {
+            sink.onRcpt(r -> "250 2.1.5 Ok");
+        }
+    }
+
+    @Test
+    public void nullMxBouncesAtOnce() throws Exception {
+        configure();
+        String reply = send("127.0.0.1", "erin@localhost", "someone@nullmx.test", "Subject: null mx\r\n\r\nBody.\r\n");
+        assertTrue(reply, reply.startsWith("250 2.0.0"));
+        Path newDir = maildir("localhost", "erin").resolve("new");
+        Poll.until("the null MX bounce", WAIT, () -> count(newDir) == 1);
+        String dsn = Files.readString(only(newDir));
+        assertTrue(dsn, dsn.contains("Status: 5.1.10"));
+    }
+
+    @Test
+    public void spoolRestartKeepsQueuedMail() throws Exception {
+        configure();
+        // hold mail at the sink with 4xx so that it stays queued across the restart
+        sink.onRcpt(r -> r.startsWith("held") ? "451 4.3.0 Not now" : "250 2.1.5 Ok");
+        try {
+            for (int i = 0; i < 5; i++) {
+                String reply = send("127.0.0.1", "app@localhost", "held" + i + "@remote.test", "Subject: held " + i + "\r\n\r\nBody.\r\n");
+                assertTrue(reply, reply.startsWith("250 2.0.0"));
+            }
+            Bundle spoolBundle = bundle("org.karavel.spool");
+            spoolBundle.stop();
+            spoolBundle.start();
+            Poll.until("the spool service to return with the held mail", WAIT, () -> {
+                Spool s = service(Spool.class);
+                return s != null && s.list().stream().filter(m -> m.envelope().recipients().get(0).localPart().startsWith("held")).count() == 5;
+            });
+            sink.onRcpt(r -> "250 2.1.5 Ok");
+            service(Spool.class).flushAll();
+            Poll.until("all five held messages at the sink", WAIT, () -> sink.messages().stream()
+                    .filter(m -> m.recipients().get(0).startsWith("held")).count() == 5);
+        } finally {
+            sink.onRcpt(r -> "250 2.1.5 Ok");
+        }
+    }
+
+    private <T> T service(Class<T> type) {
+        var ref = context.getServiceReference(type);
+        return ref == null ? null : context.getService(ref);
+    }
+
+    private Bundle bundle(String symbolicName) {
+        return Stream.of(context.getBundles()).filter(b -> b.getSymbolicName().equals(symbolicName)).findFirst()
+                .orElseThrow(() -> new AssertionError("no bundle " + symbolicName));
+    }
+
+    private void update(String pid, String key, String value) throws IOException {
+        org.osgi.service.cm.Configuration c = configAdmin.getConfiguration(pid, null);
+        Dictionary<String, Object> props = c.getProperties() == null ? new Hashtable<>() : c.getProperties();
+        if (value.equals(props.get(key))) {
+            return;
+        }
+        props.put(key, value);
+        c.update(props);
+    }
+
+    private static Path maildir(String domain, String user) {
+        return new File(System.getProperty("karaf.data"), "mail").toPath().resolve(domain).resolve(user);
+    }
+
+    private static long count(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.count();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    private static Path only(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.findFirst().orElseThrow();
+        }
+    }
+
+    private static SmtpClient connectFrom(String localAddress) throws IOException {
+        return new SmtpClient("127.0.0.1", KaravelContainer.smtpPort(), new InetSocketAddress(InetAddress.getByName(localAddress), 0));
+    }
+
+    private static String send(String from, String sender, String rcpt, String content) throws IOException {
+        return sendFrom(from, sender, rcpt, content);
+    }
+
+    private static String sendFrom(String localAddress, String sender, String rcpt, String content) throws IOException {
+        try (SmtpClient c = connectFrom(localAddress)) {
+            String greeting = c.readReply();
+            assertTrue(greeting, greeting.startsWith("220"));
+            assertTrue(c.command("EHLO client.test").startsWith("250"));
+            String reply = c.sendMail(sender, List.of(rcpt), content);
+            c.command("QUIT");
+            return reply;
+        }
+    }
+}

@@ -1,0 +1,281 @@
+package org.karavel.testkit;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * A real SMTP (or LMTP) server on 127.0.0.1 that keeps what it receives, for tests. Replies can be
+ * changed per recipient or per message to provoke deferrals and bounces.
+ */
+public final class SmtpSink implements AutoCloseable {
+    /** A message as the sink received it; content is dot-unstuffed with CRLF line ends. */
+    public record ReceivedMail(String helo, String sender, List<String> recipients, byte[] content) {
+        public String contentAsString() {
+            return new String(content, StandardCharsets.UTF_8);
+        }
+    }
+
+    private final boolean lmtp;
+    private final ServerSocket server;
+    private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "smtp-sink");
+        t.setDaemon(true);
+        return t;
+    });
+    private final List<ReceivedMail> messages = new CopyOnWriteArrayList<>();
+    private final List<Socket> open = new CopyOnWriteArrayList<>();
+    private final AtomicInteger connections = new AtomicInteger();
+    private final AtomicInteger transactions = new AtomicInteger();
+    private volatile Function<String, String> rcptReply = rcpt -> "250 2.1.5 Ok";
+    private volatile Function<String, String> mailReply = from -> "250 2.1.0 Ok";
+    private volatile Function<ReceivedMail, String> dataReply = m -> "250 2.0.0 Ok: queued";
+    private volatile Function<String, String> lmtpRecipientReply = rcpt -> "250 2.0.0 <" + rcpt + "> Ok";
+    private volatile String greeting = "220 sink.test ESMTP test sink";
+
+    private SmtpSink(boolean lmtp) throws IOException {
+        this.lmtp = lmtp;
+        this.server = new ServerSocket();
+        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        threads.execute(this::acceptLoop);
+    }
+
+    /** Starts an SMTP sink on 127.0.0.1 on a free port. */
+    public static SmtpSink start() throws IOException {
+        return new SmtpSink(false);
+    }
+
+    /** Starts an LMTP server (RFC 2033: LHLO, one reply per recipient after DATA). */
+    public static SmtpSink startLmtp() throws IOException {
+        return new SmtpSink(true);
+    }
+
+    public int port() {
+        return server.getLocalPort();
+    }
+
+    /** Messages received so far, in order. */
+    public List<ReceivedMail> messages() {
+        return List.copyOf(messages);
+    }
+
+    /** Connections accepted so far. */
+    public int connections() {
+        return connections.get();
+    }
+
+    /** MAIL transactions started so far (several per connection when the client reuses it). */
+    public int transactions() {
+        return transactions.get();
+    }
+
+    /** The reply to each RCPT TO, from the address inside the brackets. */
+    public SmtpSink onRcpt(Function<String, String> reply) {
+        this.rcptReply = reply;
+        return this;
+    }
+
+    public SmtpSink onMail(Function<String, String> reply) {
+        this.mailReply = reply;
+        return this;
+    }
+
+    /** The reply at end of data (SMTP). A non-2xx reply means the message is not kept. */
+    public SmtpSink onData(Function<ReceivedMail, String> reply) {
+        this.dataReply = reply;
+        return this;
+    }
+
+    /** The reply for each recipient at end of data (LMTP). */
+    public SmtpSink onLmtpRecipient(Function<String, String> reply) {
+        this.lmtpRecipientReply = reply;
+        return this;
+    }
+
+    public SmtpSink greeting(String line) {
+        this.greeting = line;
+        return this;
+    }
+
+    public void clear() {
+        messages.clear();
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+        for (Socket s : open) {
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+        threads.shutdownNow();
+    }
+
+    private void acceptLoop() {
+        while (!server.isClosed()) {
+            try {
+                Socket s = server.accept();
+                connections.incrementAndGet();
+                open.add(s);
+                threads.execute(() -> serve(s));
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private void serve(Socket socket) {
+        try (socket; InputStream in = socket.getInputStream(); OutputStream out = socket.getOutputStream()) {
+            reply(out, greeting);
+            if (!greeting.startsWith("220")) {
+                return;
+            }
+            String helo = "";
+            String sender = null;
+            List<String> rcpts = new ArrayList<>();
+            String line;
+            while ((line = readLine(in)) != null) {
+                String upper = line.toUpperCase(Locale.ROOT);
+                if (upper.startsWith("EHLO ") || upper.startsWith("LHLO ")) {
+                    helo = line.substring(5).trim();
+                    reply(out, "250-sink.test\r\n250-PIPELINING\r\n250-SIZE 104857600\r\n250-8BITMIME\r\n"
+                            + "250-SMTPUTF8\r\n250 ENHANCEDSTATUSCODES");
+                } else if (upper.startsWith("HELO ")) {
+                    helo = line.substring(5).trim();
+                    reply(out, "250 sink.test");
+                } else if (upper.startsWith("MAIL FROM:")) {
+                    String from = between(line);
+                    String r = mailReply.apply(from);
+                    if (r.startsWith("2")) {
+                        sender = from;
+                        rcpts.clear();
+                        transactions.incrementAndGet();
+                    }
+                    reply(out, r);
+                } else if (upper.startsWith("RCPT TO:")) {
+                    if (sender == null) {
+                        reply(out, "503 5.5.1 Need MAIL");
+                        continue;
+                    }
+                    String to = between(line);
+                    String r = rcptReply.apply(to);
+                    if (r.startsWith("2")) {
+                        rcpts.add(to);
+                    }
+                    reply(out, r);
+                } else if (upper.equals("DATA")) {
+                    if (sender == null || rcpts.isEmpty()) {
+                        reply(out, "503 5.5.1 Need RCPT");
+                        continue;
+                    }
+                    reply(out, "354 End data with <CR><LF>.<CR><LF>");
+                    byte[] content = readData(in);
+                    if (content == null) {
+                        return;
+                    }
+                    ReceivedMail mail = new ReceivedMail(helo, sender, List.copyOf(rcpts), content);
+                    if (lmtp) {
+                        boolean kept = false;
+                        for (String r : rcpts) {
+                            String rr = lmtpRecipientReply.apply(r);
+                            if (rr.startsWith("2") && !kept) {
+                                kept = true;
+                            }
+                            reply(out, rr);
+                        }
+                        if (kept) {
+                            messages.add(mail);
+                        }
+                    } else {
+                        String r = dataReply.apply(mail);
+                        if (r.startsWith("2")) {
+                            messages.add(mail);
+                        }
+                        reply(out, r);
+                    }
+                    sender = null;
+                    rcpts.clear();
+                } else if (upper.equals("RSET")) {
+                    sender = null;
+                    rcpts.clear();
+                    reply(out, "250 2.0.0 Ok");
+                } else if (upper.equals("NOOP")) {
+                    reply(out, "250 2.0.0 Ok");
+                } else if (upper.equals("QUIT")) {
+                    reply(out, "221 2.0.0 Bye");
+                    return;
+                } else {
+                    reply(out, "502 5.5.2 Error: command not recognized");
+                }
+            }
+        } catch (SocketException e) {
+            // client went away
+        } catch (IOException e) {
+            // a test sink has nobody to tell
+        } finally {
+            open.remove(socket);
+        }
+    }
+
+    private static String between(String line) {
+        int lt = line.indexOf('<');
+        int gt = line.lastIndexOf('>');
+        return lt >= 0 && gt > lt ? line.substring(lt + 1, gt) : line.substring(line.indexOf(':') + 1).trim();
+    }
+
+    private static void reply(OutputStream out, String text) throws IOException {
+        out.write((text + "\r\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    static String readLine(InputStream in) throws IOException {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        int c;
+        while ((c = in.read()) != -1) {
+            if (c == '\n') {
+                byte[] b = buf.toByteArray();
+                int len = b.length > 0 && b[b.length - 1] == '\r' ? b.length - 1 : b.length;
+                return new String(b, 0, len, StandardCharsets.UTF_8);
+            }
+            buf.write(c);
+        }
+        return null;
+    }
+
+    private static byte[] readData(InputStream in) throws IOException {
+        ByteArrayOutputStream content = new ByteArrayOutputStream();
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        int c;
+        while ((c = in.read()) != -1) {
+            line.write(c);
+            if (c == '\n') {
+                byte[] l = line.toByteArray();
+                line.reset();
+                if (l.length == 3 && l[0] == '.' && l[1] == '\r') {
+                    return content.toByteArray();
+                }
+                int off = l.length > 1 && l[0] == '.' ? 1 : 0;
+                content.write(l, off, l.length - off);
+            }
+        }
+        return null;
+    }
+}
