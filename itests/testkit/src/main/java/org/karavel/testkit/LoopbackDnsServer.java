@@ -2,14 +2,17 @@ package org.karavel.testkit;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
+import java.net.BindException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.util.ArrayList;
+import java.net.SocketException;
+import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -21,159 +24,223 @@ import org.xbill.DNS.DClass;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.OPTRecord;
+import org.xbill.DNS.Opcode;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
+import org.xbill.DNS.SOARecord;
 import org.xbill.DNS.Section;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
 
 /**
- * An authoritative DNS server on 127.0.0.1 (UDP and TCP, same port) answering from records the test
- * adds. Unknown names get NXDOMAIN; names can be made to fail (SERVFAIL) or to go unanswered.
+ * A small authoritative DNS server for tests, on 127.0.0.1 only, UDP and TCP on the same free port.
+ * It answers from records the test adds (following CNAME chains inside its data), says NXDOMAIN for
+ * names it does not know and NODATA for known names without the type asked (both with an SOA, so
+ * that resolvers cache them negatively), and can be told to answer SERVFAIL or REFUSED for a name,
+ * or not to answer at all. It counts the questions it gets per name.
+ *
+ * <pre>
+ * try (LoopbackDnsServer dns = LoopbackDnsServer.start()) {
+ *     dns.add("example.com", Type.MX, "10 mx1.example.com.", 300);
+ *     ... point the resolver at 127.0.0.1:dns.port() ...
+ *     assertThat(dns.queries("example.com")).isEqualTo(1);
+ * }
+ * </pre>
  */
 public final class LoopbackDnsServer implements AutoCloseable {
+    private static final int MAX_CNAME_HOPS = 8;
+    private static final int PLAIN_UDP_SIZE = 512;
+
+    private final InetAddress loopback;
     private final Map<Name, List<Record>> records = new ConcurrentHashMap<>();
     private final Set<Name> servfail = ConcurrentHashMap.newKeySet();
+    private final Set<String> servfailTypes = ConcurrentHashMap.newKeySet();
+    private final Set<Name> refused = ConcurrentHashMap.newKeySet();
     private final Set<Name> dropped = ConcurrentHashMap.newKeySet();
     private final Map<Name, AtomicInteger> queries = new ConcurrentHashMap<>();
-    private final List<Thread> threads = new CopyOnWriteArrayList<>();
+    private final Map<Name, AtomicInteger> tcpQueries = new ConcurrentHashMap<>();
+    private final List<Socket> connections = new CopyOnWriteArrayList<>();
+    private volatile long negativeTtl = 300;
+    private volatile boolean running;
     private DatagramSocket udp;
     private ServerSocket tcp;
-    private volatile boolean running;
 
-    /** Starts on a free port of 127.0.0.1 (the same number for UDP and TCP). */
-    public static LoopbackDnsServer start() throws IOException {
-        LoopbackDnsServer s = new LoopbackDnsServer();
-        s.open();
-        return s;
+    private LoopbackDnsServer() {
+        try {
+            loopback = InetAddress.getByAddress("localhost", new byte[] {127, 0, 0, 1});
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
-    private void open() throws IOException {
-        InetAddress lo = InetAddress.getByName("127.0.0.1");
-        for (int tries = 0; ; tries++) {
-            udp = new DatagramSocket(new InetSocketAddress(lo, 0));
+    /** Binds UDP and TCP on one free port of 127.0.0.1 and starts answering. */
+    public static LoopbackDnsServer start() throws IOException {
+        return new LoopbackDnsServer().open();
+    }
+
+    private LoopbackDnsServer open() throws IOException {
+        if (running) {
+            throw new IllegalStateException("already started");
+        }
+        for (int attempt = 0; ; attempt++) {
+            DatagramSocket u = new DatagramSocket(new InetSocketAddress(loopback, 0));
+            ServerSocket t = new ServerSocket();
             try {
-                tcp = new ServerSocket();
-                tcp.bind(new InetSocketAddress(lo, udp.getLocalPort()));
+                t.bind(new InetSocketAddress(loopback, u.getLocalPort()), 50);
+                udp = u;
+                tcp = t;
                 break;
-            } catch (IOException e) {
-                udp.close();
-                if (tries > 20) {
+            } catch (BindException e) { // the TCP port of that number is taken: try another number
+                u.close();
+                t.close();
+                if (attempt >= 20) {
                     throw e;
                 }
             }
         }
         running = true;
-        spawn("dns-udp", this::udpLoop);
-        spawn("dns-tcp", this::tcpLoop);
+        daemon("dns-test-udp", this::serveUdp).start();
+        daemon("dns-test-tcp", this::acceptTcp).start();
+        return this;
     }
 
+    /** The port, the same for UDP and TCP. */
     public int port() {
         return udp.getLocalPort();
     }
 
-    /** "127.0.0.1:port", the form resolver configurations take. */
+    /** 127.0.0.1 and {@link #port()}. */
+    public InetSocketAddress socketAddress() {
+        return new InetSocketAddress(loopback, port());
+    }
+
+    /** {@code 127.0.0.1:port}, the form resolver configurations take. */
     public String address() {
         return "127.0.0.1:" + port();
     }
 
     /**
-     * Adds a record in zone-file form, e.g. {@code add("example.test", Type.MX, "10 mx1.example.test.", 300)}.
-     * Relative names in rdata are taken relative to the root.
+     * Adds a record. {@code rdataText} is the record data as in a zone file, e.g. {@code "10 mx1.example.com."}
+     * for MX, {@code "192.0.2.1"} for A, {@code "\"v=spf1 -all\""} for TXT; names in it should end with a dot.
      */
-    public LoopbackDnsServer add(String name, int type, String rdata, long ttl) {
+    public void add(String name, int type, String rdataText, long ttl) {
         try {
-            Name n = Name.fromString(absolute(name));
-            Record r = Record.fromString(n, type, DClass.IN, ttl, rdata, Name.root);
-            records.computeIfAbsent(n, k -> new CopyOnWriteArrayList<>()).add(r);
-            return this;
+            Record r = Record.fromString(name(name), type, DClass.IN, ttl, rdataText, Name.root);
+            records.computeIfAbsent(r.getName(), k -> new CopyOnWriteArrayList<>()).add(r);
         } catch (IOException e) {
-            throw new IllegalArgumentException("bad record " + name + " " + Type.string(type) + " " + rdata, e);
+            throw new IllegalArgumentException("bad record " + name + " " + Type.string(type) + " " + rdataText, e);
         }
     }
 
-    /** Removes every record of a name. */
-    public LoopbackDnsServer remove(String name) {
-        records.remove(name(name));
-        return this;
-    }
-
-    /** Questions about this name are answered SERVFAIL. */
-    public LoopbackDnsServer servfail(String name) {
+    /** Answers SERVFAIL to every question about this name from now on. */
+    public void servfail(String name) {
         servfail.add(name(name));
-        return this;
     }
 
-    /** Questions about this name are never answered. */
-    public LoopbackDnsServer drop(String name) {
+    /** Answers SERVFAIL to questions of this type about this name (e.g. AAAA only, as some broken servers do). */
+    public void servfail(String name, int type) {
+        servfailTypes.add(typeKey(name(name), type));
+    }
+
+    /** Answers REFUSED to every question about this name from now on. */
+    public void refuse(String name) {
+        refused.add(name(name));
+    }
+
+    /** Never answers a question about this name (to test timeouts). */
+    public void drop(String name) {
         dropped.add(name(name));
-        return this;
     }
 
-    /** How many questions about this name arrived (any type). */
+    /** TTL (and SOA minimum) of the SOA sent with NXDOMAIN and NODATA answers; 300 s unless set. */
+    public void negativeTtl(long seconds) {
+        negativeTtl = seconds;
+    }
+
+    /** How many questions (any type, UDP or TCP) came for this name. */
     public int queries(String name) {
         AtomicInteger n = queries.get(name(name));
+        return n == null ? 0 : n.get();
+    }
+
+    /** How many of those came over TCP. */
+    public int tcpQueries(String name) {
+        AtomicInteger n = tcpQueries.get(name(name));
         return n == null ? 0 : n.get();
     }
 
     @Override
     public void close() {
         running = false;
-        udp.close();
-        try {
-            tcp.close();
-        } catch (IOException ignored) {
-            // closing anyway
+        if (udp != null) {
+            udp.close();
         }
-        threads.forEach(Thread::interrupt);
-    }
-
-    private static String absolute(String name) {
-        return name.endsWith(".") ? name : name + ".";
-    }
-
-    private static Name name(String name) {
-        try {
-            return Name.fromString(absolute(name));
-        } catch (TextParseException e) {
-            throw new IllegalArgumentException(name, e);
-        }
-    }
-
-    private void spawn(String threadName, Runnable r) {
-        Thread t = new Thread(r, threadName);
-        t.setDaemon(true);
-        threads.add(t);
-        t.start();
-    }
-
-    private void udpLoop() {
-        byte[] buf = new byte[65535];
-        while (running) {
+        if (tcp != null) {
             try {
-                DatagramPacket p = new DatagramPacket(buf, buf.length);
-                udp.receive(p);
-                byte[] answer = answer(java.util.Arrays.copyOf(p.getData(), p.getLength()), 512);
-                if (answer != null) {
-                    udp.send(new DatagramPacket(answer, answer.length, p.getSocketAddress()));
-                }
-            } catch (IOException e) {
-                if (!running) {
-                    return;
-                }
+                tcp.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+        for (Socket s : connections) {
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // closing anyway
             }
         }
     }
 
-    private void tcpLoop() {
+    private static Name name(String name) {
+        try {
+            return Name.fromString(name.endsWith(".") ? name : name + ".");
+        } catch (TextParseException e) {
+            throw new IllegalArgumentException("bad name: " + name, e);
+        }
+    }
+
+    private static String typeKey(Name name, int type) {
+        return name.toString().toLowerCase(java.util.Locale.ROOT) + "/" + type;
+    }
+
+    private static Thread daemon(String name, Runnable r) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    private void serveUdp() {
+        byte[] buf = new byte[65535];
+        while (running) {
+            DatagramPacket packet = new DatagramPacket(buf, buf.length);
+            try {
+                udp.receive(packet);
+                Message query = new Message(java.util.Arrays.copyOf(packet.getData(), packet.getLength()));
+                Message response = answer(query, false);
+                if (response == null) {
+                    continue;
+                }
+                OPTRecord opt = query.getOPT();
+                int max = opt == null ? PLAIN_UDP_SIZE : Math.max(PLAIN_UDP_SIZE, opt.getPayloadSize());
+                byte[] out = response.toWire(max); // sets TC when the answer does not fit
+                udp.send(new DatagramPacket(out, out.length, packet.getSocketAddress()));
+            } catch (SocketException e) {
+                return; // closed
+            } catch (IOException e) {
+                // a malformed query: ignore it, as a real server would
+            }
+        }
+    }
+
+    private void acceptTcp() {
         while (running) {
             try {
                 Socket s = tcp.accept();
-                spawn("dns-tcp-conn", () -> serveTcp(s));
+                connections.add(s);
+                daemon("dns-test-tcp-conn", () -> serveTcp(s)).start();
             } catch (IOException e) {
-                if (!running) {
-                    return;
-                }
+                return; // closed
             }
         }
     }
@@ -181,71 +248,103 @@ public final class LoopbackDnsServer implements AutoCloseable {
     private void serveTcp(Socket s) {
         try (s; DataInputStream in = new DataInputStream(s.getInputStream());
                 DataOutputStream out = new DataOutputStream(s.getOutputStream())) {
-            while (true) {
-                int len = in.readUnsignedShort();
-                byte[] q = new byte[len];
-                in.readFully(q);
-                byte[] answer = answer(q, 65535);
-                if (answer != null) {
-                    out.writeShort(answer.length);
-                    out.write(answer);
-                    out.flush();
+            while (running) {
+                int length = in.readUnsignedShort();
+                byte[] data = new byte[length];
+                in.readFully(data);
+                Message response = answer(new Message(data), true);
+                if (response == null) {
+                    continue;
                 }
+                byte[] wire = response.toWire();
+                out.writeShort(wire.length);
+                out.write(wire);
+                out.flush();
             }
+        } catch (EOFException | SocketException e) {
+            // client closed, or server closing
         } catch (IOException e) {
-            // connection ends
+            // malformed query: drop the connection
+        } finally {
+            connections.remove(s);
         }
     }
 
-    private byte[] answer(byte[] query, int maxLength) throws IOException {
-        Message q = new Message(query);
-        Record question = q.getQuestion();
-        if (question == null) {
-            return null;
+    /** The answer to a query, or null to stay silent. */
+    private Message answer(Message query, boolean overTcp) {
+        Message response = new Message(query.getHeader().getID());
+        response.getHeader().setFlag(Flags.QR);
+        response.getHeader().setOpcode(query.getHeader().getOpcode());
+        if (query.getHeader().getFlag(Flags.RD)) {
+            response.getHeader().setFlag(Flags.RD);
+        }
+        Record question = query.getQuestion();
+        if (question == null || query.getHeader().getOpcode() != Opcode.QUERY) {
+            response.getHeader().setRcode(question == null ? Rcode.FORMERR : Rcode.NOTIMP);
+            return response;
+        }
+        response.addRecord(question, Section.QUESTION);
+        if (query.getOPT() != null) {
+            response.addRecord(new OPTRecord(1232, 0, 0), Section.ADDITIONAL);
         }
         Name qname = question.getName();
         queries.computeIfAbsent(qname, k -> new AtomicInteger()).incrementAndGet();
+        if (overTcp) {
+            tcpQueries.computeIfAbsent(qname, k -> new AtomicInteger()).incrementAndGet();
+        }
         if (dropped.contains(qname)) {
             return null;
         }
-        Message r = new Message(q.getHeader().getID());
-        r.getHeader().setFlag(Flags.QR);
-        r.getHeader().setFlag(Flags.AA);
-        if (q.getHeader().getFlag(Flags.RD)) {
-            r.getHeader().setFlag(Flags.RD);
+        if (servfail.contains(qname) || servfailTypes.contains(typeKey(qname, question.getType()))) {
+            response.getHeader().setRcode(Rcode.SERVFAIL);
+            return response;
         }
-        r.addRecord(question, Section.QUESTION);
-        if (servfail.contains(qname)) {
-            r.getHeader().setRcode(Rcode.SERVFAIL);
-            return r.toWire(maxLength);
+        if (refused.contains(qname)) {
+            response.getHeader().setRcode(Rcode.REFUSED);
+            return response;
         }
+        response.getHeader().setFlag(Flags.AA);
+        int qtype = question.getType();
         Name current = qname;
-        List<Name> seen = new ArrayList<>();
-        while (true) {
-            List<Record> rs = records.get(current);
-            if (rs == null) {
-                if (current.equals(qname)) {
-                    r.getHeader().setRcode(Rcode.NXDOMAIN);
-                }
-                break;
-            }
-            List<Record> cnames = rs.stream().filter(x -> x.getType() == Type.CNAME).toList();
-            if (!cnames.isEmpty() && question.getType() != Type.CNAME) {
-                r.addRecord(cnames.get(0), Section.ANSWER);
-                seen.add(current);
-                current = ((CNAMERecord) cnames.get(0)).getTarget();
-                if (current == null || seen.contains(current)) {
-                    break;
-                }
-                continue;
-            }
-            for (Record rec : rs) {
-                if (rec.getType() == question.getType() || question.getType() == Type.ANY) {
-                    r.addRecord(rec, Section.ANSWER);
+        for (int hop = 0; hop <= MAX_CNAME_HOPS; hop++) {
+            List<Record> here = records.getOrDefault(current, List.of());
+            boolean found = false;
+            for (Record r : here) {
+                if (r.getType() == qtype || qtype == Type.ANY) {
+                    response.addRecord(r, Section.ANSWER);
+                    found = true;
                 }
             }
-            break;
+            if (found) {
+                return response;
+            }
+            CNAMERecord cname = (CNAMERecord) here.stream().filter(r -> r.getType() == Type.CNAME).findFirst().orElse(null);
+            if (cname == null || qtype == Type.CNAME) {
+                if (!exists(current)) {
+                    response.getHeader().setRcode(Rcode.NXDOMAIN);
+                }
+                response.addRecord(soa(), Section.AUTHORITY);
+                return response;
+            }
+            response.addRecord(cname, Section.ANSWER);
+            current = cname.getTarget();
         }
-        return r.toWire(maxLength);
+        response.getHeader().setRcode(Rcode.SERVFAIL); // CNAME chain too long
+        return response;
+    }
+
+    /** Whether the name owns records or lies above a name that does (an empty non-terminal). */
+    private boolean exists(Name name) {
+        return records.keySet().stream().anyMatch(owner -> owner.subdomain(name));
+    }
+
+    private SOARecord soa() {
+        try {
+            long ttl = negativeTtl;
+            return new SOARecord(Name.root, DClass.IN, ttl, Name.fromString("ns.test."),
+                    Name.fromString("hostmaster.test."), 1, 3600, 600, 86400, ttl);
+        } catch (TextParseException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -47,6 +47,8 @@ public final class SmtpSink implements AutoCloseable {
     private volatile Function<ReceivedMail, String> dataReply = m -> "250 2.0.0 Ok: queued";
     private volatile Function<String, String> lmtpRecipientReply = rcpt -> "250 2.0.0 <" + rcpt + "> Ok";
     private volatile String greeting = "220 sink.test ESMTP test sink";
+    private volatile boolean keepContent = true;
+    private final AtomicInteger accepted = new AtomicInteger();
 
     private SmtpSink(boolean lmtp) throws IOException {
         this.lmtp = lmtp;
@@ -112,6 +114,17 @@ public final class SmtpSink implements AutoCloseable {
         return this;
     }
 
+    /** Whether to keep what arrives (default) or only count it, for benchmarks with many large messages. */
+    public SmtpSink keepContent(boolean keep) {
+        this.keepContent = keep;
+        return this;
+    }
+
+    /** Messages accepted so far (kept or only counted). */
+    public int accepted() {
+        return accepted.get();
+    }
+
     public void clear() {
         messages.clear();
     }
@@ -143,7 +156,8 @@ public final class SmtpSink implements AutoCloseable {
     }
 
     private void serve(Socket socket) {
-        try (socket; InputStream in = socket.getInputStream(); OutputStream out = socket.getOutputStream()) {
+        try (socket; InputStream in = new java.io.BufferedInputStream(socket.getInputStream(), 65536);
+                OutputStream out = socket.getOutputStream()) {
             reply(out, greeting);
             if (!greeting.startsWith("220")) {
                 return;
@@ -202,12 +216,12 @@ public final class SmtpSink implements AutoCloseable {
                             reply(out, rr);
                         }
                         if (kept) {
-                            messages.add(mail);
+                            keep(mail);
                         }
                     } else {
                         String r = dataReply.apply(mail);
                         if (r.startsWith("2")) {
-                            messages.add(mail);
+                            keep(mail);
                         }
                         reply(out, r);
                     }
@@ -232,6 +246,13 @@ public final class SmtpSink implements AutoCloseable {
             // a test sink has nobody to tell
         } finally {
             open.remove(socket);
+        }
+    }
+
+    private void keep(ReceivedMail mail) {
+        accepted.incrementAndGet();
+        if (keepContent) {
+            messages.add(mail);
         }
     }
 

@@ -55,7 +55,7 @@ public final class MailAddress {
      */
     public static MailAddress parsePath(String path, boolean allowNull, boolean utf8) throws AddressSyntaxException {
         Objects.requireNonNull(path, "path");
-        if (path.length() > MAX_PATH + 2) {
+        if (utf8Length(path) > MAX_PATH + 2) {
             throw new AddressSyntaxException("path longer than " + MAX_PATH + " characters");
         }
         if (!path.startsWith("<") || !path.endsWith(">") || path.length() < 2) {
@@ -141,6 +141,65 @@ public final class MailAddress {
         return Objects.hash(localPart, domainKey());
     }
 
+    /** RFC 5321 and 6531 limits count octets, so non-ASCII counts as its UTF-8 length. */
+    private static int utf8Length(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    }
+
+    /** Non-ASCII that may appear in an address: no controls (C1 included), spaces or invisible format characters. */
+    private static boolean isVisibleNonAscii(char c) {
+        if (c <= 0x7f || Character.isISOControl(c) || Character.isWhitespace(c) || Character.isSpaceChar(c)) {
+            return false;
+        }
+        int type = Character.getType(c);
+        return type != Character.FORMAT && type != Character.UNASSIGNED && type != Character.PRIVATE_USE;
+    }
+
+    /** RFC 5321 §4.1.3 IPv6-addr: full, compressed (at most 6 groups besides "::"), and the IPv4-tailed forms. */
+    static boolean isIpv6Literal(String a) {
+        String v4 = null;
+        int lastColon = a.lastIndexOf(':');
+        if (a.indexOf('.') >= 0) {
+            v4 = a.substring(lastColon + 1);
+            if (!isIpv4Literal(v4)) {
+                return false;
+            }
+            a = a.substring(0, lastColon + 1);
+            if (a.endsWith(":") && !a.endsWith("::")) {
+                a = a.substring(0, a.length() - 1);
+            }
+        }
+        int tailGroups = v4 == null ? 0 : 2;
+        int dc = a.indexOf("::");
+        if (dc >= 0) {
+            if (a.indexOf("::", dc + 1) >= 0) {
+                return false;
+            }
+            int groups = countGroups(a.substring(0, dc)) + countGroups(a.substring(dc + 2));
+            return groups >= 0 && countGroups(a.substring(0, dc)) >= 0 && countGroups(a.substring(dc + 2)) >= 0
+                    && groups + tailGroups <= 6;
+        }
+        return countGroups(a) == 8 - tailGroups;
+    }
+
+    /** The number of colon-separated 1-4 digit hex groups, or -1 when malformed. "" has none. */
+    private static int countGroups(String part) {
+        if (part.isEmpty()) {
+            return 0;
+        }
+        String[] groups = part.split(":", -1);
+        for (String g : groups) {
+            if (!g.matches("[0-9A-Fa-f]{1,4}")) {
+                return -100;
+            }
+        }
+        return groups.length;
+    }
+
+    static boolean isIpv4Literal(String a) {
+        return a.matches("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
+    }
+
     private static boolean isAscii(String s) {
         for (int i = 0; i < s.length(); i++) {
             if (s.charAt(i) > 0x7f) {
@@ -196,7 +255,7 @@ public final class MailAddress {
                 dotString();
             }
             String local = s.substring(start, pos);
-            if (local.length() > MAX_LOCAL_PART) {
+            if (utf8Length(local) > MAX_LOCAL_PART) {
                 throw new AddressSyntaxException("local part longer than " + MAX_LOCAL_PART + " characters");
             }
             expect('@');
@@ -207,7 +266,7 @@ public final class MailAddress {
                 domain();
             }
             String dom = s.substring(domStart, pos);
-            if (dom.length() > MAX_DOMAIN) {
+            if (utf8Length(dom) > MAX_DOMAIN) {
                 throw new AddressSyntaxException("domain longer than " + MAX_DOMAIN + " characters");
             }
             return new MailAddress(local, dom, quoted);
@@ -240,7 +299,7 @@ public final class MailAddress {
             if ("!#$%&'*+-/=?^_`{|}~".indexOf(c) >= 0) {
                 return true;
             }
-            return utf8 && c > 0x7f && !Character.isISOControl(c) && !Character.isWhitespace(c);
+            return utf8 && isVisibleNonAscii(c);
         }
 
         private void quotedString() throws AddressSyntaxException {
@@ -258,10 +317,10 @@ public final class MailAddress {
                         throw new AddressSyntaxException("unterminated quoted pair");
                     }
                     char q = s.charAt(pos++);
-                    if (q < 32 || q == 127 || (q > 126 && !utf8)) {
+                    if (q < 32 || q == 127 || (q > 126 && !(utf8 && isVisibleNonAscii(q)))) {
                         throw new AddressSyntaxException("invalid quoted pair");
                     }
-                } else if (c < 32 || c == 127 || (c > 126 && !utf8)) {
+                } else if (c < 32 || c == 127 || (c > 126 && !(utf8 && isVisibleNonAscii(c)))) {
                     throw new AddressSyntaxException("invalid character in quoted string");
                 }
             }
@@ -295,7 +354,7 @@ public final class MailAddress {
 
         private boolean isLdh(char c) {
             return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-'
-                    || (utf8 && c > 0x7f && Character.isLetterOrDigit(c));
+                    || (utf8 && isVisibleNonAscii(c) && Character.isLetterOrDigit(c));
         }
 
         private void addressLiteral() throws AddressSyntaxException {
@@ -311,10 +370,10 @@ public final class MailAddress {
             String lit = s.substring(start, pos);
             expect(']');
             if (lit.regionMatches(true, 0, "IPv6:", 0, 5)) {
-                if (!lit.substring(5).matches("[0-9A-Fa-f:.]+") || !lit.contains("::") && lit.substring(5).split(":", -1).length < 3) {
+                if (!isIpv6Literal(lit.substring(5))) {
                     throw new AddressSyntaxException("invalid IPv6 address literal");
                 }
-            } else if (!lit.matches("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}")) {
+            } else if (!isIpv4Literal(lit)) {
                 throw new AddressSyntaxException("invalid address literal");
             }
         }

@@ -1,0 +1,73 @@
+package org.karavel.dns.internal;
+
+import java.net.InetAddress;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import org.karavel.api.dns.MxRecord;
+import org.karavel.api.dns.Resolver;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.metatype.annotations.Designate;
+
+/**
+ * The {@link Resolver} service. A configuration change builds a new {@link StubResolver} (with an
+ * empty cache) and swaps it in without unregistering the service, so users never see it go away.
+ */
+@Component(
+        service = Resolver.class,
+        configurationPid = "org.karavel.dns",
+        configurationPolicy = ConfigurationPolicy.OPTIONAL)
+@Designate(ocd = DnsConfig.class)
+public final class ResolverComponent implements Resolver {
+    private volatile StubResolver resolver;
+
+    @Activate
+    void activate(DnsConfig config) {
+        resolver = new StubResolver(ResolverSettings.from(config));
+    }
+
+    @Modified
+    void modified(DnsConfig config) {
+        StubResolver old = resolver;
+        resolver = new StubResolver(ResolverSettings.from(config));
+        old.close();
+    }
+
+    @Deactivate
+    void deactivate() {
+        resolver.close();
+    }
+
+    @Override
+    public CompletionStage<List<MxRecord>> mx(String domain) {
+        return resolver.mx(domain);
+    }
+
+    @Override
+    public CompletionStage<List<InetAddress>> a(String host) {
+        return resolver.a(host);
+    }
+
+    @Override
+    public CompletionStage<List<InetAddress>> aaaa(String host) {
+        return resolver.aaaa(host);
+    }
+
+    @Override
+    public CompletionStage<List<InetAddress>> addresses(String host) {
+        return resolver.addresses(host);
+    }
+
+    @Override
+    public CompletionStage<List<String>> txt(String name) {
+        return resolver.txt(name);
+    }
+
+    @Override
+    public CompletionStage<List<String>> ptr(InetAddress address) {
+        return resolver.ptr(address);
+    }
+}

@@ -1,0 +1,63 @@
+package org.karavel.dns.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.reflect.Proxy;
+import java.net.InetAddress;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.karavel.testkit.LoopbackDnsServer;
+import org.junit.jupiter.api.Test;
+import org.xbill.DNS.Type;
+
+class ResolverComponentTest {
+    /** A DnsConfig as DS would give it: the values set, and the annotation's defaults for the rest. */
+    static DnsConfig config(Map<String, Object> values) {
+        return (DnsConfig) Proxy.newProxyInstance(DnsConfig.class.getClassLoader(), new Class<?>[] {DnsConfig.class},
+                (proxy, method, args) -> values.containsKey(method.getName()) ? values.get(method.getName()) : method.getDefaultValue());
+    }
+
+    @Test
+    void aConfigurationChangeTakesEffectAtOnce() throws Exception {
+        try (LoopbackDnsServer one = LoopbackDnsServer.start(); LoopbackDnsServer two = LoopbackDnsServer.start()) {
+            one.add("host.example", Type.A, "192.0.2.1", 300);
+            two.add("host.example", Type.A, "192.0.2.2", 300);
+            ResolverComponent component = new ResolverComponent();
+            component.activate(config(Map.of("servers", new String[] {"127.0.0.1:" + one.port()})));
+            try {
+                assertThat(component.a("host.example").toCompletableFuture().get(10, TimeUnit.SECONDS))
+                        .extracting(InetAddress::getHostAddress).containsExactly("192.0.2.1");
+
+                component.modified(config(Map.of("servers", new String[] {" 127.0.0.1:" + two.port() + " "}, "tcp", true)));
+
+                assertThat(component.a("host.example").toCompletableFuture().get(10, TimeUnit.SECONDS))
+                        .extracting(InetAddress::getHostAddress).containsExactly("192.0.2.2");
+                assertThat(two.tcpQueries("host.example")).isEqualTo(1);
+                assertThat(one.queries("host.example")).isEqualTo(1);
+            } finally {
+                component.deactivate();
+            }
+        }
+    }
+
+    @Test
+    void defaultsMatchTheDocumentedOnes() {
+        ResolverSettings s = ResolverSettings.from(config(Map.of("servers", new String[] {"127.0.0.1"})));
+        assertThat(s.timeout().toMillis()).isEqualTo(5000);
+        assertThat(s.retries()).isEqualTo(1);
+        assertThat(s.cache()).isTrue();
+        assertThat(s.maxCacheEntries()).isEqualTo(10000);
+        assertThat(s.negativeTtlSeconds()).isEqualTo(300);
+        assertThat(s.tcp()).isFalse();
+        assertThat(s).isEqualTo(ResolverSettings.defaults(s.servers()));
+    }
+
+    @Test
+    void serversMayBeOneCommaSeparatedString() throws Exception {
+        ResolverSettings s = ResolverSettings.from(config(Map.of("servers", new String[] {"127.0.0.1:5353, [::1]:5353 192.0.2.53", ""})));
+        assertThat(s.servers()).containsExactly(
+                new java.net.InetSocketAddress(InetAddress.getByName("127.0.0.1"), 5353),
+                new java.net.InetSocketAddress(InetAddress.getByName("::1"), 5353),
+                new java.net.InetSocketAddress(InetAddress.getByName("192.0.2.53"), 53));
+    }
+}

@@ -1,0 +1,78 @@
+package org.karavel.relay.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import org.karavel.api.address.MailAddress;
+import org.karavel.api.filter.Verdict;
+import org.junit.jupiter.api.Test;
+
+class RelayComponentTest {
+    private static Verdict rcpt(RelayComponent relay, String address, TestSession session) throws Exception {
+        return relay.rcptTo(session, TestSession.envelope(), MailAddress.parse(address)).toCompletableFuture().join();
+    }
+
+    @Test
+    void defaultsAcceptLocalhostAndRelayOnlyFromLoopback() throws Exception {
+        RelayComponent relay = new RelayComponent();
+        relay.activate(RelayTricksTest.config(Map.of()));
+
+        assertThat(relay.localDomains()).containsExactly("localhost");
+        assertThat(relay.isLocal("LOCALHOST.")).isTrue();
+        assertThat(relay.isRelayDomain("localhost")).isFalse();
+        assertThat(rcpt(relay, "a@localhost", TestSession.from("203.0.113.5")).kind()).isEqualTo(Verdict.Kind.NO_OPINION);
+        assertThat(rcpt(relay, "a@remote.example", TestSession.from("127.0.0.1")).kind()).isEqualTo(Verdict.Kind.NO_OPINION);
+        assertThat(rcpt(relay, "a@remote.example", TestSession.from("::1")).kind()).isEqualTo(Verdict.Kind.NO_OPINION);
+        assertThat(rcpt(relay, "a@remote.example", TestSession.from("203.0.113.5")).kind()).isEqualTo(Verdict.Kind.REJECT);
+        assertThat(rcpt(relay, "a@remote.example", TestSession.from("::2")).kind()).isEqualTo(Verdict.Kind.REJECT);
+    }
+
+    @Test
+    void aConfigurationChangeTakesEffectAtOnce() throws Exception {
+        RelayComponent relay = new RelayComponent();
+        relay.activate(RelayTricksTest.config(Map.of()));
+        TestSession office = TestSession.from("192.0.2.10");
+        assertThat(rcpt(relay, "a@remote.example", office).kind()).isEqualTo(Verdict.Kind.REJECT);
+        assertThat(rcpt(relay, "a@example.com", office).kind()).isEqualTo(Verdict.Kind.REJECT);
+
+        relay.modified(RelayTricksTest.config(Map.of(
+                "local__domains", new String[] {"example.com"},
+                "relay__hosts", new String[] {"192.0.2.0/24"})));
+
+        assertThat(rcpt(relay, "a@remote.example", office).kind()).isEqualTo(Verdict.Kind.NO_OPINION);
+        assertThat(rcpt(relay, "a@example.com", TestSession.from("203.0.113.5")).kind()).isEqualTo(Verdict.Kind.NO_OPINION);
+        assertThat(relay.isLocal("localhost")).isFalse();
+        assertThat(rcpt(relay, "a@remote.example", TestSession.from("127.0.0.1")).kind())
+                .as("loopback is no longer listed").isEqualTo(Verdict.Kind.REJECT);
+    }
+
+    @Test
+    void emptyAuthenticatedUserIsNotAuthenticated() throws Exception {
+        RelayComponent relay = new RelayComponent();
+        relay.activate(RelayTricksTest.config(Map.of()));
+
+        assertThat(rcpt(relay, "a@remote.example", TestSession.authenticated("203.0.113.5", "")).kind()).isEqualTo(Verdict.Kind.REJECT);
+        assertThat(rcpt(relay, "a@remote.example", TestSession.authenticated("203.0.113.5", "bob")).kind()).isEqualTo(Verdict.Kind.NO_OPINION);
+    }
+
+    @Test
+    void unresolvedClientAddressIsNoRelayHost() throws Exception {
+        RelayComponent relay = new RelayComponent();
+        relay.activate(RelayTricksTest.config(Map.of()));
+        TestSession unresolved = new TestSession(java.net.InetSocketAddress.createUnresolved("127.0.0.1", 1),
+                java.util.Optional.empty(), new java.util.concurrent.ConcurrentHashMap<>());
+
+        assertThat(rcpt(relay, "a@remote.example", unresolved).kind()).isEqualTo(Verdict.Kind.REJECT);
+    }
+
+    @Test
+    void otherStagesHaveNoOpinion() throws Exception {
+        RelayComponent relay = new RelayComponent();
+        relay.activate(RelayTricksTest.config(Map.of()));
+        TestSession s = TestSession.from("203.0.113.5");
+
+        assertThat(relay.connect(s).toCompletableFuture().join().kind()).isEqualTo(Verdict.Kind.NO_OPINION);
+        assertThat(relay.mailFrom(s, TestSession.envelope(), MailAddress.parse("x@remote.example")).toCompletableFuture().join().kind())
+                .as("the sender does not matter for relaying").isEqualTo(Verdict.Kind.NO_OPINION);
+    }
+}

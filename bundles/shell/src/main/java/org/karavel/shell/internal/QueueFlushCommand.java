@@ -1,0 +1,31 @@
+package org.karavel.shell.internal;
+
+import java.util.List;
+import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.api.action.Argument;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.karavel.api.queue.Spool;
+import org.karavel.shell.internal.completers.QueueIdCompleter;
+
+/** {@code mta:queue-flush}: makes messages due now, like {@code postqueue -f} (all) or {@code -i} (some). */
+@Command(scope = "mta", name = "queue-flush",
+        description = "Attempts delivery of queued messages now: the given ones, or all without arguments")
+@Service
+public class QueueFlushCommand implements Action {
+    @Reference
+    Spool spool;
+
+    @Argument(index = 0, name = "ids", description = "Queue ids of the messages to flush (default: all)",
+            required = false, multiValued = true)
+    @Completion(QueueIdCompleter.class)
+    List<String> ids;
+
+    @Override
+    public Object execute() {
+        new QueueFlush(spool).flush(ids, System.out, System.err);
+        return null;
+    }
+}

@@ -1,0 +1,29 @@
+package org.karavel.shell.internal;
+
+import java.time.Instant;
+import java.time.ZoneId;
+import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Option;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.karavel.api.queue.Spool;
+
+/** {@code mta:queue-list}: the queue, like Postfix's mailq. */
+@Command(scope = "mta", name = "queue-list",
+        description = "Lists the mail queue like mailq: each message with its recipients, their state and last reply")
+@Service
+public class QueueListCommand implements Action {
+    @Reference
+    Spool spool;
+
+    @Option(name = "-d", aliases = "--domain",
+            description = "Only messages with recipients in this domain, and only those recipients")
+    String domain;
+
+    @Override
+    public Object execute() {
+        new QueueListing(ZoneId.systemDefault(), Instant.now()).write(spool.list(), domain, System.out);
+        return null;
+    }
+}

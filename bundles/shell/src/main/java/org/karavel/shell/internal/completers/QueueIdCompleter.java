@@ -1,0 +1,36 @@
+package org.karavel.shell.internal.completers;
+
+import java.util.List;
+import java.util.TreeSet;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.apache.karaf.shell.api.console.CommandLine;
+import org.apache.karaf.shell.api.console.Completer;
+import org.apache.karaf.shell.api.console.Session;
+import org.apache.karaf.shell.support.completers.StringsCompleter;
+import org.karavel.api.queue.QueuedMessage;
+import org.karavel.api.queue.Spool;
+
+/** Completes queue ids from the messages now in the spool. */
+@Service
+public class QueueIdCompleter implements Completer {
+    @Reference
+    Spool spool;
+
+    public QueueIdCompleter() {
+    }
+
+    /** For tests. */
+    public QueueIdCompleter(Spool spool) {
+        this.spool = spool;
+    }
+
+    @Override
+    public int complete(Session session, CommandLine commandLine, List<String> candidates) {
+        TreeSet<String> ids = new TreeSet<>();
+        for (QueuedMessage m : spool.list()) {
+            ids.add(m.id().value());
+        }
+        return new StringsCompleter(ids).complete(session, commandLine, candidates);
+    }
+}

@@ -1,0 +1,60 @@
+package org.karavel.shell.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.karavel.shell.internal.QueueFixtures.message;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The actions only wire the spool to the plain classes; this checks the wiring and the annotations Karaf reads. */
+class CommandsTest {
+    private final PrintStream originalOut = System.out;
+    private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    private final InMemorySpool spool = new InMemorySpool();
+
+    @BeforeEach
+    void capture() {
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        spool.put(message("AAA1", "a@example.com", Instant.parse("2025-11-22T05:00:00Z"), 10, "x@b.example"));
+        spool.put(message("AAA2", "a@example.com", Instant.parse("2025-11-22T05:00:01Z"), 10, "y@c.example"));
+    }
+
+    @AfterEach
+    void restore() {
+        System.setOut(originalOut);
+    }
+
+    @Test
+    void queueList() throws Exception {
+        QueueListCommand list = new QueueListCommand();
+        list.spool = spool;
+        list.domain = "c.example";
+
+        assertThat(list.execute()).isNull();
+        assertThat(captured.toString(StandardCharsets.UTF_8)).contains("AAA2").doesNotContain("AAA1").contains("1 Request.");
+        assertThat(QueueListCommand.class.getAnnotation(Command.class).scope()).isEqualTo("mta");
+        assertThat(QueueListCommand.class.getAnnotation(Command.class).name()).isEqualTo("queue-list");
+        assertThat(QueueListCommand.class.isAnnotationPresent(Service.class)).isTrue();
+    }
+
+    @Test
+    void queueFlush() throws Exception {
+        QueueFlushCommand flush = new QueueFlushCommand();
+        flush.spool = spool;
+        flush.ids = List.of("AAA1");
+
+        assertThat(flush.execute()).isNull();
+        assertThat(captured.toString(StandardCharsets.UTF_8)).contains("Flushed 1 message.");
+        assertThat(spool.flushed).hasSize(1);
+        assertThat(QueueFlushCommand.class.getAnnotation(Command.class).name()).isEqualTo("queue-flush");
+        assertThat(QueueFlushCommand.class.isAnnotationPresent(Service.class)).isTrue();
+    }
+}
