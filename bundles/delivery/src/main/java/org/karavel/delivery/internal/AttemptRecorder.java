@@ -1,0 +1,160 @@
+package org.karavel.delivery.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.karavel.api.address.MailAddress;
+import org.karavel.api.queue.Envelope;
+import org.karavel.api.queue.MessageDraft;
+import org.karavel.api.queue.QueueId;
+import org.karavel.api.queue.QueuedMessage;
+import org.karavel.api.queue.RecipientStatus;
+import org.karavel.api.queue.RecipientStatus.State;
+import org.karavel.api.queue.Spool;
+import org.karavel.delivery.internal.DeliveryStatusNotification.FailedRecipient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes the outcome of a finished attempt into the spool: per-recipient states, attempts and next
+ * attempt, expiry, one DSN for the recipients that failed for good, and removal when nothing is
+ * pending. The DSN is committed before the message is updated: a crash in between sends it twice,
+ * never zero times.
+ */
+final class AttemptRecorder {
+    private static final Logger LOG = LoggerFactory.getLogger(AttemptRecorder.class);
+
+    private final DeliverySettings settings;
+    private final Spool spool;
+    private final Clock clock;
+    private final Backoff backoff;
+
+    AttemptRecorder(DeliverySettings settings, Spool spool, Clock clock) {
+        this.settings = settings;
+        this.spool = spool;
+        this.clock = clock;
+        this.backoff = new Backoff(settings.minBackoff(), settings.maxBackoff());
+    }
+
+    /** Records the attempt; the stage completes once the spool has the new state. */
+    CompletionStage<Void> record(MessageAttempt attempt) {
+        QueuedMessage m = attempt.message();
+        boolean aborted = attempt.aborted();
+        List<RecipientResult> results = attempt.results();
+        if (aborted && results.isEmpty()) {
+            // nothing was tried: the message stays as it was, due again at once
+            return CompletableFuture.completedFuture(null);
+        }
+        Instant now = clock.instant();
+        int attemptNo = m.attempts() + 1;
+        boolean tooOld = !aborted && Duration.between(m.envelope().receivedAt(), now).compareTo(settings.maxQueueLifetime()) > 0;
+        List<RecipientStatus> recipients = new ArrayList<>(m.recipients());
+        List<FailedRecipient> failed = new ArrayList<>();
+        List<Integer> failedIndexes = new ArrayList<>();
+        for (RecipientResult r : results) {
+            RecipientStatus old = recipients.get(r.index());
+            switch (r.outcome()) {
+                case DELIVERED -> {
+                    recipients.set(r.index(), old.with(State.DELIVERED, r.reply(), r.remoteHost()));
+                    MailLog.log(MailLog.result(m.id(), r, m.envelope().receivedAt(), attemptNo));
+                }
+                case BOUNCED -> {
+                    recipients.set(r.index(), old.with(State.BOUNCED, r.reply(), r.remoteHost()));
+                    failed.add(new FailedRecipient(r.recipient(), permanent(r.status()), r.reply(), r.remoteHost(), r.at(), false));
+                    failedIndexes.add(r.index());
+                    MailLog.log(MailLog.result(m.id(), r, m.envelope().receivedAt(), attemptNo));
+                }
+                default -> {
+                    if (tooOld) {
+                        // RFC 3463 4.4.7 "delivery time expired", made permanent
+                        String reply = "5.4.7 Delivery time expired; last reply: " + r.reply();
+                        RecipientResult expired = new RecipientResult(r.index(), r.recipient(), RecipientResult.Outcome.BOUNCED,
+                                "5.4.7", reply, r.remoteHost(), r.relay(), r.at());
+                        recipients.set(r.index(), old.with(State.BOUNCED, reply, r.remoteHost()));
+                        failed.add(new FailedRecipient(r.recipient(), "5.4.7", r.reply(), r.remoteHost(), r.at(), true));
+                        failedIndexes.add(r.index());
+                        MailLog.log(MailLog.result(m.id(), expired, m.envelope().receivedAt(), attemptNo));
+                    } else {
+                        recipients.set(r.index(), old.with(State.PENDING, r.reply(), r.remoteHost()));
+                        MailLog.log(MailLog.result(m.id(), r, m.envelope().receivedAt(), attemptNo));
+                    }
+                }
+            }
+        }
+        QueuedMessage updated = new QueuedMessage(m.id(), m.envelope(), recipients, m.size(),
+                aborted ? m.attempts() : attemptNo,
+                aborted ? m.nextAttempt() : now.plus(backoff.after(attemptNo)),
+                m.bounced());
+        CompletionStage<QueuedMessage> ready;
+        if (failed.isEmpty()) {
+            ready = CompletableFuture.completedFuture(updated);
+        } else if (m.envelope().sender().isNullSender()) {
+            // a bounce is never bounced (RFC 5321 §6.1): logged above, dropped here
+            MailLog.log(m.id() + ": dsn not sent: null sender, " + failed.size() + " recipient(s) dropped");
+            ready = CompletableFuture.completedFuture(updated);
+        } else {
+            ready = queueDsn(m, failed, now).handle((dsnId, error) -> {
+                if (error == null) {
+                    MailLog.log(MailLog.dsnQueued(m.id(), dsnId, m.envelope().sender().toString()));
+                    return updated.withBounced(true);
+                }
+                // without a DSN nobody would learn of the failure: keep the recipients and try again later
+                LOG.warn("{}: cannot queue a DSN, {} failed recipient(s) stay queued: {}", m.id(), failed.size(), error.toString());
+                MailLog.log(m.id() + ": dsn failed, recipients kept pending (" + error + ")");
+                List<RecipientStatus> kept = new ArrayList<>(updated.recipients());
+                for (int i : failedIndexes) {
+                    RecipientStatus r = kept.get(i);
+                    kept.set(i, r.with(State.PENDING, r.lastReply(), r.remoteHost()));
+                }
+                return updated.withRecipients(kept);
+            });
+        }
+        return ready.thenCompose(u -> {
+            if (u.isFinished()) {
+                return spool.remove(u.id()).thenAccept(removed -> MailLog.log(MailLog.removed(u.id())));
+            }
+            return spool.update(u);
+        });
+    }
+
+    /** A permanent status for a permanent failure: 4.x.y from a server that said 5xx becomes 5.x.y. */
+    private static String permanent(String status) {
+        return status.startsWith("5") ? status : "5" + status.substring(1);
+    }
+
+    private CompletionStage<QueueId> queueDsn(QueuedMessage m, List<FailedRecipient> failed, Instant now) {
+        MessageDraft draft = null;
+        try {
+            byte[] headers;
+            try (InputStream in = spool.openContent(m.id())) {
+                headers = DeliveryStatusNotification.readHeaders(in);
+            } catch (IOException e) {
+                LOG.warn("{}: cannot read the headers for the DSN: {}", m.id(), e.toString());
+                headers = new byte[0];
+            }
+            draft = spool.create();
+            QueueId dsnId = draft.id();
+            draft.write(DeliveryStatusNotification.build(settings.heloName(), m, failed, headers, dsnId, now, clock.getZone()));
+            Envelope env = new Envelope(MailAddress.NULL_SENDER, List.of(m.envelope().sender()), Map.of(), now, "", "",
+                    "local", "");
+            MessageDraft committing = draft;
+            return draft.commit(env).thenApply(q -> q.id()).whenComplete((id, e) -> {
+                if (e != null) {
+                    committing.abort();
+                }
+            });
+        } catch (IOException | RuntimeException e) {
+            if (draft != null) {
+                draft.abort();
+            }
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+}

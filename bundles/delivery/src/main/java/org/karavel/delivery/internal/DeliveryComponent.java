@@ -1,0 +1,83 @@
+package org.karavel.delivery.internal;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.time.Duration;
+import org.karavel.api.dns.Resolver;
+import org.karavel.api.domain.MailDomains;
+import org.karavel.api.queue.Spool;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The OSGi face of delivery: reads the configuration and runs a {@link DeliveryScheduler} while the
+ * spool and the resolver are there. A configuration change restarts it (running attempts finish or
+ * stay pending).
+ */
+@Component(configurationPid = "org.karavel.delivery", immediate = true, service = {})
+@Designate(ocd = DeliveryConfig.class)
+public class DeliveryComponent {
+    private static final Logger LOG = LoggerFactory.getLogger(DeliveryComponent.class);
+    /** How long running attempts may go on after a stop before their connections are cut. */
+    private static final Duration STOP_GRACE = Duration.ofSeconds(5);
+
+    @Reference
+    private Spool spool;
+
+    @Reference
+    private Resolver resolver;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile MailDomains domains;
+
+    private DeliveryScheduler scheduler;
+
+    @Activate
+    void activate(DeliveryConfig config) {
+        DeliverySettings settings = DeliverySettings.from(config, System.getProperty("karaf.data"), hostName(config));
+        scheduler = new DeliveryScheduler(settings, spool, resolver, () -> domains, Connector.PLAIN,
+                Clock.systemDefaultZone());
+        scheduler.start();
+        LOG.info("delivery started: helo {}, {} connections ({} per destination), local transport {}{}",
+                settings.heloName(), settings.maxConnections(), settings.maxConnectionsPerDestination(),
+                settings.lmtp() == null ? "maildir " + settings.maildirRoot() : "lmtp " + settings.lmtp(),
+                settings.smarthost() == null ? "" : ", smarthost " + settings.smarthost());
+    }
+
+    @Deactivate
+    void deactivate() {
+        if (scheduler != null) {
+            scheduler.stop(STOP_GRACE);
+            scheduler = null;
+        }
+        LOG.info("delivery stopped");
+    }
+
+    /** The configured name, or the canonical host name (looked up only when none is configured). */
+    private static String hostName(DeliveryConfig config) {
+        if (!config.helo__name().isBlank()) {
+            return config.helo__name().trim();
+        }
+        try {
+            String name = InetAddress.getLocalHost().getCanonicalHostName();
+            InetAddress literal = IpLiteral.parse(name);
+            if (literal != null) {
+                // no name found, only an address: EHLO takes it as an address literal (RFC 5321 §4.1.3)
+                LOG.warn("this host has no name in DNS ({}); set helo_name", name);
+                return literal instanceof java.net.Inet6Address ? "[IPv6:" + name + "]" : "[" + name + "]";
+            }
+            return name;
+        } catch (UnknownHostException e) {
+            LOG.warn("cannot find this host's name ({}); set helo_name", e.getMessage());
+            return "localhost.localdomain";
+        }
+    }
+}

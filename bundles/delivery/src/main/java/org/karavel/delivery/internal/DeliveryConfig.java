@@ -1,0 +1,63 @@
+package org.karavel.delivery.internal;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * Configuration of PID {@code org.karavel.delivery}. A double underscore in a method name is a single
+ * underscore in the property key (OSGi DS name mapping), so {@code remote__port} is {@code remote_port}.
+ */
+@ObjectClassDefinition(name = "Karavel delivery", description = "Delivers queued mail: remote SMTP, Maildir or LMTP, retries and bounces")
+public @interface DeliveryConfig {
+    @AttributeDefinition(name = "Remote port", description = "TCP port of remote SMTP servers", min = "1", max = "65535")
+    int remote__port() default 25;
+
+    @AttributeDefinition(name = "Smarthost",
+            description = "Send all remote mail here: host:port (MX lookup on host) or [host]:port (no MX lookup); empty = none")
+    String smarthost() default "";
+
+    @AttributeDefinition(name = "HELO name", description = "Name sent in EHLO/HELO; empty = the canonical host name")
+    String helo__name() default "";
+
+    @AttributeDefinition(name = "Maximum connections", description = "Outbound connections in total", min = "1")
+    int max__connections() default 20;
+
+    @AttributeDefinition(name = "Maximum connections per destination", min = "1")
+    int max__connections__per__destination() default 5;
+
+    @AttributeDefinition(name = "Messages per connection", description = "Transactions on one connection before it is closed", min = "1")
+    int max__messages__per__connection() default 100;
+
+    @AttributeDefinition(name = "Connection idle time (s)", description = "How long an idle connection waits for more mail to its destination", min = "0")
+    int connection__idle__seconds() default 2;
+
+    @AttributeDefinition(name = "Connect timeout (s)", min = "1")
+    int connect__timeout__seconds() default 30;
+
+    @AttributeDefinition(name = "Reply timeout (s)", description = "How long to wait for a reply or for a write to progress", min = "1")
+    int reply__timeout__seconds() default 300;
+
+    @AttributeDefinition(name = "End of data timeout (s)", description = "How long to wait for the reply to the final dot", min = "1")
+    int data__done__timeout__seconds() default 600;
+
+    @AttributeDefinition(name = "Minimum backoff (s)", min = "1")
+    int min__backoff__seconds() default 300;
+
+    @AttributeDefinition(name = "Maximum backoff (s)", min = "1")
+    int max__backoff__seconds() default 14400;
+
+    @AttributeDefinition(name = "Maximum queue lifetime (s)", description = "Age after which a deferred message bounces", min = "0")
+    long max__queue__lifetime__seconds() default 432000;
+
+    @AttributeDefinition(name = "Local transport", description = "maildir, or lmtp:host:port")
+    String local__transport() default "maildir";
+
+    @AttributeDefinition(name = "Maildir root", description = "Root of the Maildirs; empty = ${karaf.data}/mail")
+    String maildir__root() default "";
+
+    @AttributeDefinition(name = "Recipient delimiter", description = "Characters that start an address extension (user+ext); empty = none")
+    String recipient__delimiter() default "+";
+
+    @AttributeDefinition(name = "Scan interval (ms)", description = "How often the spool is scanned for due mail", min = "10")
+    long scan__interval__millis() default 1000;
+}

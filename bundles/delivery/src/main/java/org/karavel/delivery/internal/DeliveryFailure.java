@@ -1,0 +1,52 @@
+package org.karavel.delivery.internal;
+
+/**
+ * A destination that could not be reached at all (DNS, connection, greeting): every recipient of
+ * the job gets this outcome.
+ */
+final class DeliveryFailure extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    private final RecipientResult.Outcome outcome;
+    private final String status;
+    private final String reply;
+    private final String remoteHost;
+    private final String relay;
+
+    DeliveryFailure(RecipientResult.Outcome outcome, String status, String reply, String remoteHost, String relay) {
+        super(reply, null, false, false);
+        this.outcome = outcome;
+        this.status = status;
+        this.reply = reply;
+        this.remoteHost = remoteHost == null ? "" : remoteHost;
+        this.relay = relay == null ? "none" : relay;
+    }
+
+    static DeliveryFailure deferred(String status, String reply) {
+        return new DeliveryFailure(RecipientResult.Outcome.DEFERRED, status, reply, "", "none");
+    }
+
+    static DeliveryFailure bounced(String status, String reply) {
+        return new DeliveryFailure(RecipientResult.Outcome.BOUNCED, status, reply, "", "none");
+    }
+
+    RecipientResult.Outcome outcome() {
+        return outcome;
+    }
+
+    String status() {
+        return status;
+    }
+
+    String reply() {
+        return reply;
+    }
+
+    String remoteHost() {
+        return remoteHost;
+    }
+
+    String relay() {
+        return relay;
+    }
+}

@@ -1,0 +1,550 @@
+package org.karavel.delivery.internal;
+
+import java.io.IOException;
+import java.net.Socket;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import org.karavel.api.address.MailAddress;
+import org.karavel.api.dns.Resolver;
+import org.karavel.api.domain.MailDomains;
+import org.karavel.api.queue.QueueId;
+import org.karavel.api.queue.QueuedMessage;
+import org.karavel.api.queue.RecipientStatus;
+import org.karavel.api.queue.Spool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The delivery core. One scheduler thread takes due messages from the spool and splits their
+ * pending recipients into jobs per destination; worker threads (one per open connection, at most
+ * max_connections, at most max_connections_per_destination per destination) deliver the jobs,
+ * several per connection, and keep a connection idle for a while for more mail to the same place.
+ * The scheduler never does network I/O.
+ */
+final class DeliveryScheduler {
+    private static final Logger LOG = LoggerFactory.getLogger(DeliveryScheduler.class);
+    /** Messages being delivered at once, at most (bounds memory, as Postfix's qmgr_message_active_limit). */
+    static final int MAX_IN_FLIGHT = 10_000;
+    /** Messages taken from the spool per scan, at most. */
+    static final int SCAN_BATCH = 1000;
+    /** Recipients per transaction, at most (Postfix's smtp_destination_recipient_limit is 50). */
+    static final int MAX_RECIPIENTS_PER_TRANSACTION = 50;
+
+    private final DeliverySettings settings;
+    private final Spool spool;
+    private final Supplier<MailDomains> domains;
+    private final Clock clock;
+    private final Transport remote;
+    private final Transport local;
+    private final AttemptRecorder recorder;
+    private final ScheduledThreadPoolExecutor timer;
+    private final ThreadPoolExecutor workers;
+    private final Set<Socket> openSockets = ConcurrentHashMap.newKeySet();
+    private final Map<QueueId, MessageAttempt> inFlight = new ConcurrentHashMap<>();
+    private final Set<CompletableFuture<Void>> pendingWrites = ConcurrentHashMap.newKeySet();
+    private final Runnable listener = this::wakeUp;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition wake = lock.newCondition();
+    private final Map<Destination, DestinationQueue> queues = new HashMap<>();
+    private final Set<DestinationQueue> starving = new LinkedHashSet<>();
+    private boolean wakeRequested;
+    private boolean stopping;
+    private int connections;
+    private volatile boolean running;
+    private Thread schedulerThread;
+
+    DeliveryScheduler(DeliverySettings settings, Spool spool, Resolver resolver, MailDomains domains) {
+        this(settings, spool, resolver, () -> domains, Connector.PLAIN, Clock.systemDefaultZone());
+    }
+
+    DeliveryScheduler(DeliverySettings settings, Spool spool, Resolver resolver, Supplier<MailDomains> domains,
+            Connector connector, Clock clock) {
+        this.settings = settings;
+        this.spool = spool;
+        this.domains = domains;
+        this.clock = clock;
+        this.timer = new ScheduledThreadPoolExecutor(1, threads("karavel-delivery-timer"));
+        timer.setRemoveOnCancelPolicy(true);
+        this.workers = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                threads("karavel-delivery"));
+        MxLookup mx = new MxLookup(resolver, SmtpTransport.dnsTimeout(settings));
+        this.remote = new SmtpTransport(settings, spool, mx, connector, timer, clock, false, openSockets);
+        this.local = settings.lmtp() != null
+                ? new SmtpTransport(settings, spool, mx, connector, timer, clock, true, openSockets)
+                : new MaildirTransport(settings, spool, clock);
+        this.recorder = new AttemptRecorder(settings, spool, clock);
+    }
+
+    void start() {
+        running = true;
+        schedulerThread = threads("karavel-delivery-scheduler").newThread(this::schedule);
+        schedulerThread.start();
+        spool.addListener(listener);
+        wakeUp();
+    }
+
+    /**
+     * Stops taking new work; running attempts may finish within {@code grace}, then their
+     * connections are cut. What was not delivered stays pending in the spool.
+     */
+    void stop(Duration grace) {
+        running = false;
+        spool.removeListener(listener);
+        wakeUp();
+        try {
+            if (schedulerThread != null) {
+                schedulerThread.join(grace.toMillis());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        List<DeliveryJob> unstarted = new ArrayList<>();
+        lock.lock();
+        try {
+            stopping = true;
+            wake.signalAll();
+            for (DestinationQueue q : queues.values()) {
+                unstarted.addAll(q.jobs);
+                q.jobs.clear();
+                q.arrived.signalAll();
+            }
+            starving.clear();
+        } finally {
+            lock.unlock();
+        }
+        for (DeliveryJob j : unstarted) {
+            cancel(j);
+        }
+        try {
+            workers.shutdown();
+            if (!workers.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.info("delivery stopping: cutting {} connection(s) still busy", openSockets.size());
+                for (Socket s : List.copyOf(openSockets)) {
+                    try {
+                        s.close();
+                    } catch (IOException e) {
+                        // closing anyway
+                    }
+                }
+                workers.shutdownNow();
+                workers.awaitTermination(2, TimeUnit.SECONDS);
+            }
+            CompletableFuture.allOf(pendingWrites.toArray(new CompletableFuture<?>[0])).get(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("delivery stopping: spool updates not finished: {}", e.toString());
+        } finally {
+            timer.shutdownNow();
+        }
+    }
+
+    /** Scans the spool at once (spool listener, flush). */
+    void wakeUp() {
+        lock.lock();
+        try {
+            wakeRequested = true;
+            wake.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Open connections (workers), for tests and the shell. */
+    int connections() {
+        lock.lock();
+        try {
+            return connections;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Messages being delivered now. */
+    int inFlight() {
+        return inFlight.size();
+    }
+
+    // ---- scheduler thread ----
+
+    private void schedule() {
+        while (running) {
+            lock.lock();
+            try {
+                long nanos = settings.scanInterval().toNanos();
+                while (!wakeRequested && running && nanos > 0) {
+                    nanos = wake.awaitNanos(nanos);
+                }
+                wakeRequested = false;
+            } catch (InterruptedException e) {
+                return;
+            } finally {
+                lock.unlock();
+            }
+            if (!running) {
+                return;
+            }
+            try {
+                scan();
+            } catch (RuntimeException e) {
+                LOG.warn("delivery scan failed", e);
+            }
+        }
+    }
+
+    private void scan() {
+        int room = MAX_IN_FLIGHT - inFlight.size();
+        if (room <= 0) {
+            return;
+        }
+        Instant now = clock.instant();
+        int ask = inFlight.size() + Math.min(room, SCAN_BATCH);
+        List<QueuedMessage> due = spool.due(now, ask);
+        int started = 0;
+        for (QueuedMessage m : due) {
+            if (!running || inFlight.size() >= MAX_IN_FLIGHT) {
+                break;
+            }
+            MessageAttempt attempt = new MessageAttempt(m, now);
+            if (inFlight.putIfAbsent(m.id(), attempt) != null) {
+                continue;
+            }
+            started++;
+            try {
+                begin(attempt);
+            } catch (RuntimeException e) {
+                LOG.warn("{}: cannot start delivery: {}", m.id(), e.toString());
+                inFlight.remove(m.id());
+            }
+        }
+        if (started > 0 && due.size() >= ask) {
+            // there may be more due than one scan takes
+            wakeUp();
+        }
+    }
+
+    /** Splits the pending recipients by destination and queues one job per group. */
+    private void begin(MessageAttempt attempt) {
+        QueuedMessage m = attempt.message();
+        MailDomains md = domains.get();
+        Map<Destination, List<Integer>> groups = new LinkedHashMap<>();
+        for (int i = 0; i < m.recipients().size(); i++) {
+            RecipientStatus r = m.recipients().get(i);
+            if (r.isPending()) {
+                groups.computeIfAbsent(destinationOf(r.recipient(), md), k -> new ArrayList<>()).add(i);
+            }
+        }
+        List<DeliveryJob> jobs = new ArrayList<>();
+        groups.forEach((d, indexes) -> {
+            for (int from = 0; from < indexes.size(); from += MAX_RECIPIENTS_PER_TRANSACTION) {
+                jobs.add(new DeliveryJob(attempt, d,
+                        indexes.subList(from, Math.min(indexes.size(), from + MAX_RECIPIENTS_PER_TRANSACTION))));
+            }
+        });
+        attempt.expectJobs(jobs.size());
+        if (jobs.isEmpty()) {
+            settle(attempt);
+            return;
+        }
+        lock.lock();
+        try {
+            for (DeliveryJob j : jobs) {
+                DestinationQueue q = queues.computeIfAbsent(j.destination(), DestinationQueue::new);
+                q.jobs.add(j);
+            }
+            for (DeliveryJob j : jobs) {
+                dispatch(queues.get(j.destination()));
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    Destination destinationOf(MailAddress recipient, MailDomains md) {
+        String domain = recipient.domainKey();
+        if (md != null && md.isLocal(domain)) {
+            return new Destination(Destination.Kind.LOCAL, settings.lmtp() != null ? settings.lmtp().toString() : "maildir");
+        }
+        if (settings.smarthost() != null) {
+            return new Destination(Destination.Kind.SMARTHOST, settings.smarthost().toString());
+        }
+        return new Destination(Destination.Kind.REMOTE, domain);
+    }
+
+    // ---- destination queues (all under lock) ----
+
+    /** Wakes idle workers of the queue and starts new ones while limits allow. */
+    private void dispatch(DestinationQueue q) {
+        if (q != null && q.jobs.isEmpty()) {
+            starving.remove(q);
+        }
+        if (stopping || q == null || q.jobs.isEmpty()) {
+            return;
+        }
+        for (int k = Math.min(q.idle, q.jobs.size()); k > 0; k--) {
+            q.arrived.signal();
+        }
+        int need = q.jobs.size() - (q.workers - q.busy);
+        while (need > 0 && q.workers < settings.maxConnectionsPerDestination()) {
+            if (connections >= settings.maxConnections()) {
+                starving.add(q);
+                // idle connections elsewhere give their slots up
+                for (DestinationQueue other : queues.values()) {
+                    if (other != q && other.idle > 0 && other.jobs.isEmpty()) {
+                        other.arrived.signalAll();
+                    }
+                }
+                return;
+            }
+            q.workers++;
+            connections++;
+            need--;
+            workers.execute(() -> work(q));
+        }
+        starving.remove(q);
+    }
+
+    /** The next job for a worker; with a session open it waits up to connection_idle for one. */
+    private DeliveryJob takeJob(DestinationQueue q, boolean sessionOpen) {
+        long idleNanos = settings.connectionIdle().toNanos();
+        while (true) {
+            if (stopping) {
+                return null;
+            }
+            DeliveryJob j = q.jobs.poll();
+            if (j != null) {
+                q.busy++;
+                if (q.jobs.isEmpty()) {
+                    starving.remove(q);
+                }
+                return j;
+            }
+            if (!sessionOpen || idleNanos <= 0 || !starving.isEmpty()) {
+                return null;
+            }
+            q.idle++;
+            try {
+                idleNanos = q.arrived.awaitNanos(idleNanos);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            } finally {
+                q.idle--;
+            }
+        }
+    }
+
+    // ---- worker threads ----
+
+    private void work(DestinationQueue q) {
+        Transport transport = q.destination.kind() == Destination.Kind.LOCAL ? local : remote;
+        Transport.Session session = null;
+        int onSession = 0;
+        boolean busy = false;
+        boolean handedBack = false;
+        try {
+            while (true) {
+                DeliveryJob job;
+                lock.lock();
+                try {
+                    if (busy) {
+                        q.busy--;
+                    }
+                    job = takeJob(q, session != null && session.isReusable()
+                            && onSession < settings.maxMessagesPerConnection());
+                    busy = job != null;
+                } finally {
+                    lock.unlock();
+                }
+                if (job == null) {
+                    return;
+                }
+                if (session != null && (!session.isReusable() || onSession >= settings.maxMessagesPerConnection())) {
+                    session.close();
+                    session = null;
+                }
+                List<RecipientResult> results = null;
+                for (int round = 0; round < 2 && results == null && job != null; round++) {
+                    if (session == null) {
+                        try {
+                            session = transport.open(q.destination);
+                            onSession = 0;
+                        } catch (DeliveryFailure f) {
+                            handedBack = failed(q, job, f);
+                            job = null;
+                            break;
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            cancel(job);
+                            job = null;
+                            break;
+                        }
+                    }
+                    try {
+                        results = session.deliver(job);
+                        onSession++;
+                    } catch (Transport.StaleSessionException e) {
+                        LOG.debug("{}: {}", q.destination, e.getMessage());
+                        session = null;
+                    } catch (RuntimeException e) {
+                        // a bug must not lose the message: it stays pending and is tried again later
+                        LOG.error("{}: delivery to {} failed", job.message().id(), q.destination, e);
+                        results = job.all(RecipientResult.Outcome.DEFERRED, "4.3.0", "451 4.3.0 internal error: " + e,
+                                "", "none", clock);
+                        session.close();
+                        session = null;
+                    }
+                }
+                if (handedBack) {
+                    return;
+                }
+                if (job == null) {
+                    if (Thread.currentThread().isInterrupted()) {
+                        return;
+                    }
+                    continue;
+                }
+                if (results == null) {
+                    results = job.all(RecipientResult.Outcome.DEFERRED, "4.4.2", "cached connections lost twice in a row",
+                            "", "none", clock);
+                }
+                if (stopping && session != null && !session.isReusable()) {
+                    // cut off by the stop: nothing is recorded, the message stays due (a duplicate at worst)
+                    cancel(job);
+                } else {
+                    complete(job, results);
+                }
+            }
+        } finally {
+            if (session != null) {
+                session.close();
+            }
+            lock.lock();
+            try {
+                if (busy) {
+                    q.busy--;
+                }
+                q.workers--;
+                connections--;
+                if (q.workers == 0 && q.jobs.isEmpty() && queues.get(q.destination) == q) {
+                    queues.remove(q.destination);
+                    starving.remove(q);
+                }
+                if (q.workers == 0 && !q.jobs.isEmpty()) {
+                    dispatch(q);
+                }
+                for (DestinationQueue s : List.copyOf(starving)) {
+                    dispatch(s);
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /**
+     * The destination could not be reached. When other workers still serve it, the job goes back to
+     * them (true: this worker ends); otherwise this job and every queued one for the destination get
+     * the failure, as they would all fail the same way.
+     */
+    private boolean failed(DestinationQueue q, DeliveryJob job, DeliveryFailure f) {
+        List<DeliveryJob> all = new ArrayList<>();
+        all.add(job);
+        lock.lock();
+        try {
+            if (q.workers > 1 && !stopping) {
+                q.jobs.addFirst(job);
+                q.arrived.signal();
+                return true;
+            }
+            all.addAll(q.jobs);
+            q.jobs.clear();
+            starving.remove(q);
+        } finally {
+            lock.unlock();
+        }
+        for (DeliveryJob j : all) {
+            complete(j, j.all(f.outcome(), f.status(), f.reply(), f.remoteHost(), f.relay(), clock));
+        }
+        return false;
+    }
+
+    private void complete(DeliveryJob job, List<RecipientResult> results) {
+        if (job.attempt().complete(results)) {
+            settle(job.attempt());
+        }
+    }
+
+    private void cancel(DeliveryJob job) {
+        if (job.attempt().cancel()) {
+            settle(job.attempt());
+        }
+    }
+
+    /** Writes the attempt's outcome to the spool; the message is free for the next scan afterwards. */
+    private void settle(MessageAttempt attempt) {
+        QueueId id = attempt.message().id();
+        CompletableFuture<Void> write;
+        try {
+            write = recorder.record(attempt).toCompletableFuture();
+        } catch (RuntimeException e) {
+            write = CompletableFuture.failedFuture(e);
+        }
+        pendingWrites.add(write);
+        CompletableFuture<Void> w = write;
+        write.whenComplete((v, e) -> {
+            if (e != null) {
+                LOG.warn("{}: cannot record the delivery attempt: {}", id, e.toString());
+            }
+            inFlight.remove(id);
+            pendingWrites.remove(w);
+        });
+    }
+
+    private static ThreadFactory threads(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** The jobs for one destination and the workers serving it. Guarded by the scheduler's lock. */
+    private final class DestinationQueue {
+        final Destination destination;
+        final Deque<DeliveryJob> jobs = new ArrayDeque<>();
+        final Condition arrived = lock.newCondition();
+        int workers;
+        int busy;
+        int idle;
+
+        DestinationQueue(Destination destination) {
+            this.destination = destination;
+        }
+    }
+}

@@ -1,0 +1,202 @@
+package org.karavel.delivery.internal;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * The delivery configuration as plain values, so the core can be built without OSGi. Defaults are
+ * close to Postfix's.
+ */
+record DeliverySettings(
+        int remotePort,
+        NextHop smarthost,
+        String heloName,
+        int maxConnections,
+        int maxConnectionsPerDestination,
+        int maxMessagesPerConnection,
+        Duration connectionIdle,
+        Duration connectTimeout,
+        Duration replyTimeout,
+        Duration dataDoneTimeout,
+        Duration minBackoff,
+        Duration maxBackoff,
+        Duration maxQueueLifetime,
+        NextHop lmtp,
+        Path maildirRoot,
+        String recipientDelimiter,
+        Duration scanInterval) {
+
+    DeliverySettings {
+        Objects.requireNonNull(heloName, "heloName");
+        Objects.requireNonNull(maildirRoot, "maildirRoot");
+        recipientDelimiter = recipientDelimiter == null ? "" : recipientDelimiter;
+        if (heloName.isBlank()) {
+            throw new IllegalArgumentException("helo_name is empty");
+        }
+        if (maxConnections < 1 || maxConnectionsPerDestination < 1 || maxMessagesPerConnection < 1) {
+            throw new IllegalArgumentException("connection limits must be at least 1");
+        }
+        if (minBackoff.isNegative() || minBackoff.isZero() || maxBackoff.compareTo(minBackoff) < 0) {
+            throw new IllegalArgumentException("need 0 < min_backoff <= max_backoff");
+        }
+    }
+
+    static Builder builder() {
+        return new Builder();
+    }
+
+    /** Reads the OSGi configuration; {@code karafData} and {@code hostName} fill the empty defaults. */
+    static DeliverySettings from(DeliveryConfig c, String karafData, String hostName) {
+        Builder b = builder()
+                .remotePort(c.remote__port())
+                .heloName(c.helo__name().isBlank() ? hostName : c.helo__name().trim())
+                .maxConnections(c.max__connections())
+                .maxConnectionsPerDestination(c.max__connections__per__destination())
+                .maxMessagesPerConnection(c.max__messages__per__connection())
+                .connectionIdle(Duration.ofSeconds(c.connection__idle__seconds()))
+                .connectTimeout(Duration.ofSeconds(c.connect__timeout__seconds()))
+                .replyTimeout(Duration.ofSeconds(c.reply__timeout__seconds()))
+                .dataDoneTimeout(Duration.ofSeconds(c.data__done__timeout__seconds()))
+                .minBackoff(Duration.ofSeconds(c.min__backoff__seconds()))
+                .maxBackoff(Duration.ofSeconds(c.max__backoff__seconds()))
+                .maxQueueLifetime(Duration.ofSeconds(c.max__queue__lifetime__seconds()))
+                .recipientDelimiter(c.recipient__delimiter())
+                .scanInterval(Duration.ofMillis(c.scan__interval__millis()))
+                .maildirRoot(c.maildir__root().isBlank()
+                        ? Path.of(karafData == null ? "data" : karafData, "mail")
+                        : Path.of(c.maildir__root().trim()));
+        if (!c.smarthost().isBlank()) {
+            b.smarthost(NextHop.parse(c.smarthost(), c.remote__port()));
+        }
+        b.localTransport(c.local__transport());
+        return b.build();
+    }
+
+    /** Builds settings; unset values keep the defaults. */
+    static final class Builder {
+        private int remotePort = 25;
+        private NextHop smarthost;
+        private String heloName = "localhost";
+        private int maxConnections = 20;
+        private int maxConnectionsPerDestination = 5;
+        private int maxMessagesPerConnection = 100;
+        private Duration connectionIdle = Duration.ofSeconds(2);
+        private Duration connectTimeout = Duration.ofSeconds(30);
+        private Duration replyTimeout = Duration.ofSeconds(300);
+        private Duration dataDoneTimeout = Duration.ofSeconds(600);
+        private Duration minBackoff = Duration.ofSeconds(300);
+        private Duration maxBackoff = Duration.ofSeconds(14400);
+        private Duration maxQueueLifetime = Duration.ofSeconds(432000);
+        private NextHop lmtp;
+        private Path maildirRoot = Path.of("data", "mail");
+        private String recipientDelimiter = "+";
+        private Duration scanInterval = Duration.ofMillis(1000);
+
+        Builder remotePort(int v) {
+            remotePort = v;
+            return this;
+        }
+
+        Builder smarthost(NextHop v) {
+            smarthost = v;
+            return this;
+        }
+
+        Builder smarthost(String spec) {
+            smarthost = spec == null || spec.isBlank() ? null : NextHop.parse(spec, remotePort);
+            return this;
+        }
+
+        Builder heloName(String v) {
+            heloName = v;
+            return this;
+        }
+
+        Builder maxConnections(int v) {
+            maxConnections = v;
+            return this;
+        }
+
+        Builder maxConnectionsPerDestination(int v) {
+            maxConnectionsPerDestination = v;
+            return this;
+        }
+
+        Builder maxMessagesPerConnection(int v) {
+            maxMessagesPerConnection = v;
+            return this;
+        }
+
+        Builder connectionIdle(Duration v) {
+            connectionIdle = v;
+            return this;
+        }
+
+        Builder connectTimeout(Duration v) {
+            connectTimeout = v;
+            return this;
+        }
+
+        Builder replyTimeout(Duration v) {
+            replyTimeout = v;
+            return this;
+        }
+
+        Builder dataDoneTimeout(Duration v) {
+            dataDoneTimeout = v;
+            return this;
+        }
+
+        Builder minBackoff(Duration v) {
+            minBackoff = v;
+            return this;
+        }
+
+        Builder maxBackoff(Duration v) {
+            maxBackoff = v;
+            return this;
+        }
+
+        Builder maxQueueLifetime(Duration v) {
+            maxQueueLifetime = v;
+            return this;
+        }
+
+        /** {@code maildir} or {@code lmtp:host:port}. */
+        Builder localTransport(String v) {
+            String s = v == null ? "" : v.trim();
+            if (s.isEmpty() || s.equalsIgnoreCase("maildir")) {
+                lmtp = null;
+            } else if (s.toLowerCase(Locale.ROOT).startsWith("lmtp:")) {
+                NextHop hop = NextHop.parse(s.substring(5), 24);
+                lmtp = new NextHop(hop.host(), hop.port(), false);
+            } else {
+                throw new IllegalArgumentException("local_transport must be maildir or lmtp:host:port: " + v);
+            }
+            return this;
+        }
+
+        Builder maildirRoot(Path v) {
+            maildirRoot = v;
+            return this;
+        }
+
+        Builder recipientDelimiter(String v) {
+            recipientDelimiter = v;
+            return this;
+        }
+
+        Builder scanInterval(Duration v) {
+            scanInterval = v;
+            return this;
+        }
+
+        DeliverySettings build() {
+            return new DeliverySettings(remotePort, smarthost, heloName, maxConnections, maxConnectionsPerDestination,
+                    maxMessagesPerConnection, connectionIdle, connectTimeout, replyTimeout, dataDoneTimeout, minBackoff,
+                    maxBackoff, maxQueueLifetime, lmtp, maildirRoot, recipientDelimiter, scanInterval);
+        }
+    }
+}

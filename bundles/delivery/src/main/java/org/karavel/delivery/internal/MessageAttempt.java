@@ -1,0 +1,59 @@
+package org.karavel.delivery.internal;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.karavel.api.queue.QueuedMessage;
+
+/**
+ * One delivery attempt of one message, split into jobs per destination. The spool is updated once,
+ * when the last job is done, so a message's state changes in one step.
+ */
+final class MessageAttempt {
+    private final QueuedMessage message;
+    private final Instant started;
+    private final Map<Integer, RecipientResult> results = new TreeMap<>();
+    private int outstanding;
+    private boolean aborted;
+
+    MessageAttempt(QueuedMessage message, Instant started) {
+        this.message = message;
+        this.started = started;
+    }
+
+    QueuedMessage message() {
+        return message;
+    }
+
+    Instant started() {
+        return started;
+    }
+
+    synchronized void expectJobs(int n) {
+        outstanding = n;
+    }
+
+    /** Records a job's results; true when it was the last job. */
+    synchronized boolean complete(List<RecipientResult> jobResults) {
+        for (RecipientResult r : jobResults) {
+            results.put(r.index(), r);
+        }
+        return --outstanding == 0;
+    }
+
+    /** A job that did not run (or was cut off) because delivery is stopping; true when it was the last. */
+    synchronized boolean cancel() {
+        aborted = true;
+        return --outstanding == 0;
+    }
+
+    synchronized boolean aborted() {
+        return aborted;
+    }
+
+    synchronized List<RecipientResult> results() {
+        return new ArrayList<>(results.values());
+    }
+}

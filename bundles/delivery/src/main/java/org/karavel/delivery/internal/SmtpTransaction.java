@@ -1,0 +1,197 @@
+package org.karavel.delivery.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.SocketTimeoutException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.karavel.api.address.MailAddress;
+import org.karavel.api.queue.Envelope;
+import org.karavel.api.queue.QueuedMessage;
+import org.karavel.api.queue.Spool;
+import org.karavel.delivery.internal.RecipientResult.Outcome;
+
+/**
+ * One mail transaction (MAIL, RCPT…, DATA, content) on an open SMTP or LMTP connection, pipelined
+ * when the server offers it, with a result for every recipient of the job.
+ */
+final class SmtpTransaction {
+    private final SmtpConnection connection;
+    private final DeliveryJob job;
+    private final Spool spool;
+    private final boolean lmtp;
+    private final DeliverySettings settings;
+    private final Clock clock;
+    private final Map<Integer, RecipientResult> results = new LinkedHashMap<>();
+
+    SmtpTransaction(SmtpConnection connection, DeliveryJob job, Spool spool, boolean lmtp, DeliverySettings settings,
+            Clock clock) {
+        this.connection = connection;
+        this.job = job;
+        this.spool = spool;
+        this.lmtp = lmtp;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    /** Whether the envelope can only be passed on with SMTPUTF8. */
+    static boolean needsSmtpUtf8(Envelope envelope, List<MailAddress> recipients) {
+        return envelope.sender().needsSmtpUtf8() || envelope.mailParameters().containsKey("SMTPUTF8")
+                || recipients.stream().anyMatch(MailAddress::needsSmtpUtf8);
+    }
+
+    List<RecipientResult> run() {
+        QueuedMessage m = job.message();
+        Envelope env = m.envelope();
+        List<MailAddress> rcpts = job.recipients();
+        boolean utf8 = needsSmtpUtf8(env, rcpts);
+        if (utf8 && !connection.offers("SMTPUTF8")) {
+            return job.all(Outcome.BOUNCED, "5.6.7",
+                    "554 5.6.7 SMTPUTF8 is required, but was not offered by host " + connection.relay(),
+                    connection.host(), connection.relay(), clock);
+        }
+        long limit = connection.sizeLimit();
+        if (limit > 0 && m.size() > limit) {
+            return job.all(Outcome.BOUNCED, "5.3.4", "552 5.3.4 message size " + m.size() + " exceeds size limit "
+                    + limit + " of server " + connection.relay(), connection.host(), connection.relay(), clock);
+        }
+        StringBuilder mail = new StringBuilder("MAIL FROM:").append(env.sender().toPath());
+        if (connection.offers("SIZE")) {
+            mail.append(" SIZE=").append(m.size());
+        }
+        if ("8BITMIME".equalsIgnoreCase(env.mailParameters().get("BODY")) && connection.offers("8BITMIME")) {
+            mail.append(" BODY=8BITMIME");
+        }
+        if (utf8) {
+            mail.append(" SMTPUTF8");
+        }
+        InputStream content;
+        try {
+            content = spool.openContent(m.id());
+        } catch (IOException e) {
+            return job.all(Outcome.DEFERRED, "4.3.0", "451 4.3.0 queue file read error: " + e.getMessage(), "", "none",
+                    clock);
+        }
+        String stage = "MAIL FROM";
+        try (content) {
+            List<Integer> accepted = new ArrayList<>();
+            SmtpReply mailReply;
+            SmtpReply dataReply = null;
+            List<SmtpReply> rcptReplies = new ArrayList<>();
+            if (connection.offers("PIPELINING")) {
+                List<String> cmds = new ArrayList<>();
+                cmds.add(mail.toString());
+                for (MailAddress r : rcpts) {
+                    cmds.add("RCPT TO:" + r.toPath());
+                }
+                cmds.add("DATA");
+                connection.send(cmds.toArray(new String[0]));
+                mailReply = connection.read(settings.replyTimeout());
+                stage = "RCPT TO";
+                for (int i = 0; i < rcpts.size(); i++) {
+                    rcptReplies.add(connection.read(settings.replyTimeout()));
+                }
+                stage = "DATA";
+                dataReply = connection.read(settings.replyTimeout());
+            } else {
+                connection.send(mail.toString());
+                mailReply = connection.read(settings.replyTimeout());
+                if (mailReply.isPositive()) {
+                    stage = "RCPT TO";
+                    for (MailAddress r : rcpts) {
+                        connection.send("RCPT TO:" + r.toPath());
+                        rcptReplies.add(connection.read(settings.replyTimeout()));
+                    }
+                }
+            }
+            if (!mailReply.isPositive()) {
+                for (int i : job.indexes()) {
+                    result(i, mailReply);
+                }
+                endUnwantedData(dataReply);
+                return list();
+            }
+            for (int k = 0; k < rcptReplies.size(); k++) {
+                int i = job.indexes().get(k);
+                if (rcptReplies.get(k).isPositive()) {
+                    accepted.add(i);
+                } else {
+                    result(i, rcptReplies.get(k));
+                }
+            }
+            if (accepted.isEmpty()) {
+                endUnwantedData(dataReply);
+                return list();
+            }
+            if (dataReply == null) {
+                stage = "DATA";
+                connection.send("DATA");
+                dataReply = connection.read(settings.replyTimeout());
+            }
+            if (dataReply.code() != 354) {
+                for (int i : accepted) {
+                    result(i, dataReply);
+                }
+                return list();
+            }
+            stage = "message content";
+            connection.sendContent(content);
+            stage = "end of data";
+            if (lmtp) {
+                for (int i : accepted) {
+                    result(i, connection.read(settings.dataDoneTimeout()));
+                }
+            } else {
+                SmtpReply done = connection.read(settings.dataDoneTimeout());
+                for (int i : accepted) {
+                    result(i, done);
+                }
+            }
+            return list();
+        } catch (SmtpConnection.QueueFileException e) {
+            connection.close();
+            return rest("4.3.0", "451 4.3.0 " + e.getMessage(), "", "none");
+        } catch (SocketTimeoutException e) {
+            return rest("4.4.2", "conversation with " + connection.relay() + " timed out while sending " + stage,
+                    connection.host(), connection.relay());
+        } catch (IOException e) {
+            return rest("4.4.2", "lost connection with " + connection.relay() + " while sending " + stage + ": "
+                    + e.getMessage(), connection.host(), connection.relay());
+        }
+    }
+
+    /** After a pipelined DATA that was answered 354 although nothing may be sent: an empty message ends it. */
+    private void endUnwantedData(SmtpReply dataReply) throws IOException {
+        if (dataReply != null && dataReply.code() == 354) {
+            connection.send(".");
+            connection.read(settings.replyTimeout());
+        }
+    }
+
+    private void result(int index, SmtpReply reply) {
+        Outcome o = reply.isPositive() ? Outcome.DELIVERED : reply.isPermanent() ? Outcome.BOUNCED : Outcome.DEFERRED;
+        String status = reply.status();
+        if (o == Outcome.DEFERRED && !status.startsWith("4")) {
+            // a 1xx/3xx reply where a 2xx/4xx/5xx belongs: a protocol error, try again later
+            status = "4.5.0";
+        }
+        results.put(index, new RecipientResult(index, job.recipient(index), o, status, reply.text(), connection.host(),
+                connection.relay(), clock.instant()));
+    }
+
+    private List<RecipientResult> rest(String status, String reply, String host, String relay) {
+        connection.markBroken();
+        for (int i : job.indexes()) {
+            results.computeIfAbsent(i, k -> new RecipientResult(k, job.recipient(k), Outcome.DEFERRED, status, reply,
+                    host, relay, clock.instant()));
+        }
+        return list();
+    }
+
+    private List<RecipientResult> list() {
+        return new ArrayList<>(results.values());
+    }
+}

@@ -1,0 +1,18 @@
+/**
+ * Delivery: takes due messages from the spool and delivers them, remote domains by SMTP to their
+ * MX hosts (or the smarthost), local domains into Maildir or over LMTP; records per-recipient
+ * results, retries with backoff, and returns an RFC 3464 DSN to the sender for recipients that
+ * failed for good or expired.
+ *
+ * <p>It must never: lose a message (at-least-once: an attempt cut off by a stop or crash leaves the
+ * message pending, so it may be delivered twice but never zero times); do network I/O on the
+ * scheduler thread; bounce a message whose sender is the null path (such failures are logged and
+ * dropped); let a recipient address choose a path outside maildir_root; send STARTTLS (outbound TLS
+ * comes with the TLS policy); talk to anything but the configured resolver for DNS.
+ *
+ * <p>DSNs are at-least-once too: the DSN is committed to the spool before the failed message is
+ * updated (recipients BOUNCED, {@code bounced} true), so a crash between the two sends a second DSN
+ * after the retry fails again, never none. If the DSN cannot be queued, the failed recipients stay
+ * pending and are tried again.
+ */
+package org.karavel.delivery.internal;
