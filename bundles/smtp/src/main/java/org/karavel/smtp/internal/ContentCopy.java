@@ -1,0 +1,102 @@
+package org.karavel.smtp.internal;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A second copy of the message content, so that {@link org.karavel.api.filter.MessageView#open()}
+ * can re-read a message that is not committed yet (a draft cannot be read back). Kept only while
+ * some filter implements the end-of-message stage: in memory up to {@link #MEMORY_LIMIT} octets,
+ * beyond that in a temporary file (owner-only permissions) deleted when the transaction ends.
+ */
+final class ContentCopy implements AutoCloseable {
+    static final int MEMORY_LIMIT = 256 * 1024;
+    private static final Logger LOG = LoggerFactory.getLogger(ContentCopy.class);
+
+    private byte[] memory = new byte[8192];
+    private int memoryLength;
+    private Path file;
+    private OutputStream fileOut;
+    private IOException broken;
+    private boolean closed;
+
+    void write(byte[] b, int offset, int length) {
+        if (broken != null || closed) {
+            return;
+        }
+        try {
+            if (file == null && memoryLength + length <= MEMORY_LIMIT) {
+                if (memoryLength + length > memory.length) {
+                    memory = Arrays.copyOf(memory, Math.min(MEMORY_LIMIT, Math.max(memory.length * 2, memoryLength + length)));
+                }
+                System.arraycopy(b, offset, memory, memoryLength, length);
+                memoryLength += length;
+                return;
+            }
+            if (file == null) {
+                file = Files.createTempFile("karavel-smtp-", ".msg");
+                fileOut = Files.newOutputStream(file);
+                fileOut.write(memory, 0, memoryLength);
+                memory = null;
+            }
+            fileOut.write(b, offset, length);
+        } catch (IOException e) {
+            LOG.warn("Cannot keep a copy of the message for filters: {}", e.toString());
+            broken = e;
+            close();
+        }
+    }
+
+    /** Ends writing; the copy can be opened from now on. */
+    void finish() {
+        if (fileOut != null) {
+            try {
+                fileOut.close();
+            } catch (IOException e) {
+                broken = e;
+            }
+            fileOut = null;
+        }
+    }
+
+    InputStream open() throws IOException {
+        if (broken != null) {
+            throw new IOException("the copy of the message could not be kept", broken);
+        }
+        if (file != null) {
+            return Files.newInputStream(file);
+        }
+        if (memory == null) {
+            throw new IOException("the copy of the message is gone (transaction ended)");
+        }
+        return new ByteArrayInputStream(memory, 0, memoryLength);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        if (fileOut != null) {
+            try {
+                fileOut.close();
+            } catch (IOException e) {
+                // deleting it next
+            }
+            fileOut = null;
+        }
+        if (file != null) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                LOG.warn("Cannot delete temporary message copy {}: {}", file, e.toString());
+            }
+        }
+        memory = null;
+    }
+}

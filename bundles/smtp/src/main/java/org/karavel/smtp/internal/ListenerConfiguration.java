@@ -1,0 +1,66 @@
+package org.karavel.smtp.internal;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.metatype.annotations.Option;
+
+/**
+ * The configuration of one listener, from {@code etc/org.karavel.smtp.listener-<name>.cfg}.
+ *
+ * <p>Method names use a double underscore because Declarative Services maps a single '_' in a
+ * method name to '.', and '__' to '_': {@code max__message__size()} reads the key
+ * {@code max_message_size}.
+ */
+@ObjectClassDefinition(
+        id = "org.karavel.smtp.listener",
+        name = "Karavel SMTP listener",
+        description = "One SMTP listener (one configuration file per listener: mx, submission, ...)")
+public @interface ListenerConfiguration {
+    @AttributeDefinition(description = "Name of the listener, for logs and the Envelope")
+    String name() default "mx";
+
+    @AttributeDefinition(description = "IP address to listen on (0.0.0.0: every IPv4 address, :: every address)")
+    String address() default "0.0.0.0";
+
+    @AttributeDefinition(description = "TCP port (below 1024 needs root or CAP_NET_BIND_SERVICE)")
+    int port() default 25;
+
+    @AttributeDefinition(required = false,
+            description = "Host name in the greeting and Received headers; empty: the machine's canonical host name")
+    String hostname() default "";
+
+    @AttributeDefinition(description = "Largest message accepted, in octets (SIZE); more is refused with 552 5.3.4")
+    long max__message__size() default 36700160L;
+
+    @AttributeDefinition(description = "Most recipients per message; more get 452 4.5.3")
+    int max__recipients() default 1000;
+
+    @AttributeDefinition(description = "Longest command line in octets including CRLF (at least 512)")
+    int max__command__line() default 2048;
+
+    @AttributeDefinition(description = "Longest line in message content, in octets; longer is refused with 552 5.3.4")
+    int max__data__line() default 32768;
+
+    @AttributeDefinition(description = "Seconds a client may stay silent between commands")
+    int command__timeout__seconds() default 300;
+
+    @AttributeDefinition(description = "Seconds a client may stay silent while sending message content")
+    int data__timeout__seconds() default 300;
+
+    @AttributeDefinition(description = "Most simultaneous connections to this listener")
+    int max__connections() default 1000;
+
+    @AttributeDefinition(description = "Most simultaneous connections from one IP address")
+    int max__connections__per__ip() default 20;
+
+    @AttributeDefinition(description = "Errors (bad commands, refusals) after which the session is closed with 421")
+    int max__errors() default 20;
+
+    @AttributeDefinition(description = "Bare CR or LF in message content: reject the message (550 5.5.2) or normalize to CRLF",
+            options = {@Option(label = "reject", value = "reject"), @Option(label = "normalize", value = "normalize")})
+    String bare__line__endings() default "reject";
+
+    @AttributeDefinition(description = "Time limit of a filter at one stage, in milliseconds "
+            + "(a filter's own karavel.filter.timeout.ms service property overrides it)")
+    long filter__timeout__millis() default 30000L;
+}

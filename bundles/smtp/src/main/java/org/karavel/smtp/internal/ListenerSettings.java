@@ -1,0 +1,176 @@
+package org.karavel.smtp.internal;
+
+import java.util.Locale;
+
+/**
+ * The checked settings of one listener, built from {@link ListenerConfiguration} (or by tests).
+ * A session keeps the settings it started with; a configuration change applies to new sessions.
+ */
+record ListenerSettings(
+        String name,
+        String address,
+        int port,
+        String hostname,
+        long maxMessageSize,
+        int maxRecipients,
+        int maxCommandLine,
+        int maxDataLine,
+        int commandTimeoutSeconds,
+        int dataTimeoutSeconds,
+        int maxConnections,
+        int maxConnectionsPerIp,
+        int maxErrors,
+        boolean normalizeBareLineEndings,
+        long filterTimeoutMillis) {
+
+    /** RFC 5321 §4.5.3.1.4: a server must take command lines of 512 octets. */
+    static final int MIN_COMMAND_LINE = 512;
+
+    ListenerSettings {
+        require(name != null && name.matches("[A-Za-z0-9._-]+"), "name", name, "letters, digits, '.', '_' or '-'");
+        require(address != null && !address.isBlank(), "address", address, "an IP address");
+        require(port >= 0 && port <= 65535, "port", port, "0 to 65535");
+        require(hostname != null && hostname.matches("[A-Za-z0-9.:\\[\\]-]+"), "hostname", hostname, "a host name");
+        require(maxMessageSize > 0, "max_message_size", maxMessageSize, "positive");
+        require(maxRecipients > 0, "max_recipients", maxRecipients, "positive");
+        require(maxCommandLine >= MIN_COMMAND_LINE, "max_command_line", maxCommandLine, "at least " + MIN_COMMAND_LINE);
+        require(maxDataLine >= 1000, "max_data_line", maxDataLine, "at least 1000");
+        require(commandTimeoutSeconds > 0, "command_timeout_seconds", commandTimeoutSeconds, "positive");
+        require(dataTimeoutSeconds > 0, "data_timeout_seconds", dataTimeoutSeconds, "positive");
+        require(maxConnections > 0, "max_connections", maxConnections, "positive");
+        require(maxConnectionsPerIp > 0, "max_connections_per_ip", maxConnectionsPerIp, "positive");
+        require(maxErrors > 0, "max_errors", maxErrors, "positive");
+        require(filterTimeoutMillis > 0, "filter_timeout_millis", filterTimeoutMillis, "positive");
+    }
+
+    /**
+     * Reads a configuration.
+     *
+     * @param defaultHostname used when the configuration leaves {@code hostname} empty
+     * @throws IllegalArgumentException naming the key when a value is out of range
+     */
+    static ListenerSettings from(ListenerConfiguration c, String defaultHostname) {
+        String bare = c.bare__line__endings() == null ? "reject" : c.bare__line__endings().strip().toLowerCase(Locale.ROOT);
+        require(bare.equals("reject") || bare.equals("normalize"), "bare_line_endings", bare, "reject or normalize");
+        String host = c.hostname() == null || c.hostname().isBlank() ? defaultHostname : c.hostname().strip();
+        return new ListenerSettings(c.name(), c.address() == null ? null : c.address().strip(), c.port(), host,
+                c.max__message__size(), c.max__recipients(), c.max__command__line(), c.max__data__line(),
+                c.command__timeout__seconds(), c.data__timeout__seconds(), c.max__connections(),
+                c.max__connections__per__ip(), c.max__errors(), bare.equals("normalize"), c.filter__timeout__millis());
+    }
+
+    /** Defaults as in {@link ListenerConfiguration}, for tests and embedding. */
+    static Builder builder(String hostname) {
+        return new Builder(hostname);
+    }
+
+    /** Whether the other settings listen on the same address and port (no rebind needed). */
+    boolean sameSocket(ListenerSettings other) {
+        return address.equals(other.address) && port == other.port;
+    }
+
+    private static void require(boolean ok, String key, Object value, String expected) {
+        if (!ok) {
+            throw new IllegalArgumentException(key + " must be " + expected + " (is " + value + ")");
+        }
+    }
+
+    /** Settings with defaults; tests change what they need. */
+    static final class Builder {
+        private String name = "mx";
+        private String address = "0.0.0.0";
+        private int port = 25;
+        private final String hostname;
+        private long maxMessageSize = 36700160L;
+        private int maxRecipients = 1000;
+        private int maxCommandLine = 2048;
+        private int maxDataLine = 32768;
+        private int commandTimeoutSeconds = 300;
+        private int dataTimeoutSeconds = 300;
+        private int maxConnections = 1000;
+        private int maxConnectionsPerIp = 20;
+        private int maxErrors = 20;
+        private boolean normalize;
+        private long filterTimeoutMillis = 30000L;
+
+        private Builder(String hostname) {
+            this.hostname = hostname;
+        }
+
+        Builder name(String v) {
+            name = v;
+            return this;
+        }
+
+        Builder address(String v) {
+            address = v;
+            return this;
+        }
+
+        Builder port(int v) {
+            port = v;
+            return this;
+        }
+
+        Builder maxMessageSize(long v) {
+            maxMessageSize = v;
+            return this;
+        }
+
+        Builder maxRecipients(int v) {
+            maxRecipients = v;
+            return this;
+        }
+
+        Builder maxCommandLine(int v) {
+            maxCommandLine = v;
+            return this;
+        }
+
+        Builder maxDataLine(int v) {
+            maxDataLine = v;
+            return this;
+        }
+
+        Builder commandTimeoutSeconds(int v) {
+            commandTimeoutSeconds = v;
+            return this;
+        }
+
+        Builder dataTimeoutSeconds(int v) {
+            dataTimeoutSeconds = v;
+            return this;
+        }
+
+        Builder maxConnections(int v) {
+            maxConnections = v;
+            return this;
+        }
+
+        Builder maxConnectionsPerIp(int v) {
+            maxConnectionsPerIp = v;
+            return this;
+        }
+
+        Builder maxErrors(int v) {
+            maxErrors = v;
+            return this;
+        }
+
+        Builder normalizeBareLineEndings(boolean v) {
+            normalize = v;
+            return this;
+        }
+
+        Builder filterTimeoutMillis(long v) {
+            filterTimeoutMillis = v;
+            return this;
+        }
+
+        ListenerSettings build() {
+            return new ListenerSettings(name, address, port, hostname, maxMessageSize, maxRecipients, maxCommandLine,
+                    maxDataLine, commandTimeoutSeconds, dataTimeoutSeconds, maxConnections, maxConnectionsPerIp,
+                    maxErrors, normalize, filterTimeoutMillis);
+        }
+    }
+}

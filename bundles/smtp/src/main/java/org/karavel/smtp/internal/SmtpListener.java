@@ -1,0 +1,300 @@
+package org.karavel.smtp.internal;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAccumulator;
+import java.util.function.Supplier;
+import org.apache.mina.core.buffer.IoBuffer;
+import org.apache.mina.core.service.IoHandlerAdapter;
+import org.apache.mina.core.session.IdleStatus;
+import org.apache.mina.core.session.IoSession;
+import org.apache.mina.transport.socket.SocketSessionConfig;
+import org.apache.mina.transport.socket.nio.NioSocketAcceptor;
+import org.karavel.api.queue.Spool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One SMTP listener: a MINA acceptor on one address and port, the connection limits, and the
+ * threads that carry on sessions after asynchronous work. Plain Java, so that tests run it
+ * without OSGi; {@link SmtpListenerComponent} wires it to the configuration and services.
+ */
+final class SmtpListener {
+    private static final Logger LOG = LoggerFactory.getLogger(SmtpListener.class);
+    private static final String COUNTED_ADDRESS = SmtpListener.class.getName() + ".address";
+    /** How long a stopping listener lets commits that have started finish. */
+    private static final long SHUTDOWN_GRACE_MILLIS = 5000;
+    private static final int WORKER_THREADS = 32;
+
+    private volatile ListenerSettings settings;
+    private final Supplier<Spool> spool;
+    private final FilterChain filters;
+    private final MailLog mailLog;
+    private final Set<SmtpSession> sessions = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger connections = new AtomicInteger();
+    private final ConcurrentHashMap<InetAddress, Integer> connectionsByAddress = new ConcurrentHashMap<>();
+    private final LongAccumulator peakBacklog = new LongAccumulator(Math::max, 0);
+    private NioSocketAcceptor acceptor;
+    private ThreadPoolExecutor workerPool;
+    private ScheduledThreadPoolExecutor timerPool;
+    private final Executor worker = this::runOnWorker;
+
+    SmtpListener(ListenerSettings settings, Supplier<Spool> spool, FilterChain filters, MailLog mailLog) {
+        this.settings = settings;
+        this.spool = spool;
+        this.filters = filters;
+        this.mailLog = mailLog;
+    }
+
+    /** Binds the socket and starts accepting. Throws (leaving nothing running) when it cannot bind. */
+    synchronized void start() throws IOException {
+        if (acceptor != null) {
+            throw new IllegalStateException("already started");
+        }
+        ListenerSettings s = settings;
+        InetSocketAddress address = new InetSocketAddress(s.address(), s.port());
+        if (address.isUnresolved()) {
+            throw new UnknownHostException(s.address() + ": not an IP address");
+        }
+        workerPool = new ThreadPoolExecutor(WORKER_THREADS, WORKER_THREADS, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), threads("karavel-smtp-" + s.name() + "-worker-"));
+        workerPool.allowCoreThreadTimeOut(true);
+        timerPool = new ScheduledThreadPoolExecutor(1, threads("karavel-smtp-" + s.name() + "-timer-"));
+        timerPool.setRemoveOnCancelPolicy(true);
+        NioSocketAcceptor a = new NioSocketAcceptor();
+        a.setReuseAddress(true);
+        a.setBacklog(256);
+        a.setCloseOnDeactivation(false); // stop() says goodbye to each session itself
+        SocketSessionConfig config = a.getSessionConfig();
+        config.setTcpNoDelay(true);
+        config.setIdleTime(IdleStatus.READER_IDLE, 1); // the tick for the command and data timeouts
+        a.setHandler(new Events());
+        try {
+            a.bind(address);
+        } catch (IOException | RuntimeException e) {
+            a.dispose(false);
+            workerPool.shutdownNow();
+            timerPool.shutdownNow();
+            throw e;
+        }
+        acceptor = a;
+        LOG.info("SMTP listener '{}' listening on {} as {}", s.name(), a.getLocalAddress(), s.hostname());
+    }
+
+    synchronized boolean isRunning() {
+        return acceptor != null;
+    }
+
+    /** The bound address (with the real port when port 0 was configured). */
+    synchronized InetSocketAddress localAddress() {
+        return acceptor == null ? null : acceptor.getLocalAddress();
+    }
+
+    ListenerSettings settings() {
+        return settings;
+    }
+
+    /** New settings on the same address and port: new sessions get them, open ones keep theirs. */
+    void reconfigure(ListenerSettings next) {
+        if (!next.sameSocket(settings)) {
+            throw new IllegalArgumentException("address or port changed: stop and start a new listener");
+        }
+        settings = next;
+    }
+
+    /**
+     * Stops accepting, answers 421 4.3.2 to every open session and closes it; a session whose
+     * message is being committed gets its reply first. Waits at most a few seconds.
+     */
+    void stop() {
+        NioSocketAcceptor a;
+        synchronized (this) {
+            a = acceptor;
+            acceptor = null;
+        }
+        if (a == null) {
+            return;
+        }
+        a.unbind();
+        List<SmtpSession> open = new ArrayList<>(sessions);
+        for (SmtpSession s : open) {
+            s.shutdown();
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SHUTDOWN_GRACE_MILLIS);
+        for (IoSession io : new ArrayList<>(a.getManagedSessions().values())) {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (left <= 0 || !io.getCloseFuture().awaitUninterruptibly(left)) {
+                LOG.warn("SMTP listener '{}': session {} still open after {} ms; closing it",
+                        settings.name(), io.getId(), SHUTDOWN_GRACE_MILLIS);
+                break;
+            }
+        }
+        a.dispose(true);
+        workerPool.shutdown();
+        timerPool.shutdownNow();
+        LOG.info("SMTP listener '{}' stopped", settings.name());
+    }
+
+    // ------------------------------------------------------------ for sessions
+
+    /** The spool now, or null while none is registered. */
+    Spool spool() {
+        return spool.get();
+    }
+
+    FilterChain filters() {
+        return filters;
+    }
+
+    MailLog mailLog() {
+        return mailLog;
+    }
+
+    Executor worker() {
+        return worker;
+    }
+
+    ScheduledExecutorService timer() {
+        return timerPool;
+    }
+
+    void noteBacklog(long bytes) {
+        peakBacklog.accumulate(bytes);
+    }
+
+    /** The most octets one session held at once (replies not yet sent plus unprocessed input). */
+    long peakBacklog() {
+        return peakBacklog.get();
+    }
+
+    int openSessions() {
+        return sessions.size();
+    }
+
+    /** Connections counted against the limits, refused ones included until they are closed. */
+    int connectionCount() {
+        return connections.get();
+    }
+
+    private void runOnWorker(Runnable task) {
+        ThreadPoolExecutor pool = workerPool;
+        try {
+            pool.execute(task);
+        } catch (RejectedExecutionException e) {
+            task.run(); // stopping: finish the work (e.g. reply to a commit) on this thread
+        }
+    }
+
+    private static ThreadFactory threads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** MINA events, dispatched to the session. */
+    private final class Events extends IoHandlerAdapter {
+        @Override
+        public void sessionOpened(IoSession io) {
+            ListenerSettings s = settings;
+            InetAddress ip = ((InetSocketAddress) io.getRemoteAddress()).getAddress();
+            io.setAttribute(COUNTED_ADDRESS, ip);
+            int total = connections.incrementAndGet();
+            int fromIp = connectionsByAddress.merge(ip, 1, Integer::sum);
+            if (total > s.maxConnections() || fromIp > s.maxConnectionsPerIp()) {
+                LOG.info("SMTP listener '{}': too many connections ({} in all, {} from [{}]); refusing",
+                        s.name(), total, fromIp, ip.getHostAddress());
+                io.write(IoBuffer.wrap(("421 4.7.0 " + s.hostname() + " Too many connections\r\n")
+                        .getBytes(StandardCharsets.US_ASCII)));
+                io.closeOnFlush();
+                return;
+            }
+            SmtpSession session = new SmtpSession(io, SmtpListener.this, s);
+            io.setAttribute(SmtpSession.KEY, session);
+            sessions.add(session);
+            session.opened();
+        }
+
+        @Override
+        public void sessionClosed(IoSession io) {
+            SmtpSession session = (SmtpSession) io.removeAttribute(SmtpSession.KEY);
+            if (session != null) {
+                session.closed();
+                sessions.remove(session);
+            }
+            InetAddress ip = (InetAddress) io.removeAttribute(COUNTED_ADDRESS);
+            if (ip != null) {
+                connections.decrementAndGet();
+                connectionsByAddress.computeIfPresent(ip, (k, v) -> v <= 1 ? null : v - 1);
+            }
+        }
+
+        @Override
+        public void messageReceived(IoSession io, Object message) {
+            SmtpSession session = session(io);
+            if (session != null) {
+                session.received((IoBuffer) message);
+            }
+        }
+
+        @Override
+        public void messageSent(IoSession io, Object message) {
+            SmtpSession session = session(io);
+            if (session != null) {
+                session.sent();
+            }
+        }
+
+        @Override
+        public void sessionIdle(IoSession io, IdleStatus status) {
+            SmtpSession session = session(io);
+            if (session != null) {
+                session.tick();
+            }
+        }
+
+        @Override
+        public void inputClosed(IoSession io) {
+            SmtpSession session = session(io);
+            if (session == null) {
+                io.closeNow();
+            } else {
+                session.inputClosed();
+            }
+        }
+
+        @Override
+        public void exceptionCaught(IoSession io, Throwable cause) {
+            SmtpSession session = session(io);
+            Object id = session == null ? io.getId() : session.id();
+            if (cause instanceof IOException) {
+                LOG.debug("{}: {}", id, cause.toString());
+            } else {
+                LOG.warn("{}: unexpected error; closing the connection", id, cause);
+            }
+            io.closeNow();
+        }
+
+        private SmtpSession session(IoSession io) {
+            return (SmtpSession) io.getAttribute(SmtpSession.KEY);
+        }
+    }
+}

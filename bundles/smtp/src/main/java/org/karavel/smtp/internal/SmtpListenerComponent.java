@@ -1,0 +1,182 @@
+package org.karavel.smtp.internal;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.file.Paths;
+import java.util.Locale;
+import java.util.Map;
+import org.karavel.api.filter.SmtpFilter;
+import org.karavel.api.queue.Spool;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One SMTP listener per factory configuration {@code org.karavel.smtp.listener}
+ * ({@code etc/org.karavel.smtp.listener-mx.cfg}, {@code -submission.cfg}, ...).
+ *
+ * <p>The spool and the filters are dynamic references, so that restarting the spool bundle or
+ * deploying a filter never closes the listener. A port that cannot be bound is logged once, as
+ * one ERROR naming the file to edit; the component stays active, and editing the file retries.
+ */
+@Component(
+        name = "org.karavel.smtp.listener",
+        configurationPid = "org.karavel.smtp.listener",
+        configurationPolicy = ConfigurationPolicy.REQUIRE,
+        immediate = true,
+        service = {})
+@Designate(ocd = ListenerConfiguration.class, factory = true)
+public class SmtpListenerComponent {
+    static final String FACTORY_PID = "org.karavel.smtp.listener";
+    private static final Logger LOG = LoggerFactory.getLogger(SmtpListenerComponent.class);
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile Spool spool;
+
+    private final FilterChain filters = new FilterChain();
+    private final MailLog mailLog = MailLog.slf4j();
+    private SmtpListener listener;
+
+    @Reference(name = "filter", service = SmtpFilter.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY,
+            unbind = "removeFilter", updated = "updatedFilter")
+    void addFilter(SmtpFilter filter, Map<String, Object> properties) {
+        FilterEntry entry = FilterEntry.of(filter, properties);
+        filters.add(entry);
+        LOG.info("SMTP filter '{}' added (ranking {})", entry.name(), entry.ranking());
+    }
+
+    void updatedFilter(SmtpFilter filter, Map<String, Object> properties) {
+        filters.add(FilterEntry.of(filter, properties));
+    }
+
+    void removeFilter(SmtpFilter filter, Map<String, Object> properties) {
+        filters.remove(filter);
+        LOG.info("SMTP filter '{}' removed", FilterEntry.of(filter, properties).name());
+    }
+
+    @Activate
+    synchronized void activate(ListenerConfiguration config, Map<String, Object> properties) {
+        apply(config, properties);
+    }
+
+    /** A configuration change: same address and port → new sessions get the new settings; else rebind. */
+    @Modified
+    synchronized void modified(ListenerConfiguration config, Map<String, Object> properties) {
+        apply(config, properties);
+    }
+
+    @Deactivate
+    synchronized void deactivate() {
+        if (listener != null) {
+            listener.stop();
+            listener = null;
+        }
+    }
+
+    /** The running listener, for tests; null when it could not start. */
+    synchronized SmtpListener listener() {
+        return listener;
+    }
+
+    private void apply(ListenerConfiguration config, Map<String, Object> properties) {
+        String where = configurationLocation(properties);
+        ListenerSettings settings;
+        try {
+            settings = ListenerSettings.from(config, config.hostname() == null || config.hostname().isBlank()
+                    ? defaultHostname() : config.hostname());
+        } catch (IllegalArgumentException e) {
+            LOG.error("SMTP listener not started: {}. Correct it in {}", e.getMessage(), where);
+            deactivate();
+            return;
+        }
+        if (listener != null && listener.isRunning() && listener.settings().sameSocket(settings)) {
+            listener.reconfigure(settings);
+            LOG.info("SMTP listener '{}' reconfigured; new sessions use the new settings", settings.name());
+            return;
+        }
+        deactivate();
+        SmtpListener next = new SmtpListener(settings, () -> spool, filters, mailLog);
+        try {
+            next.start();
+            listener = next;
+        } catch (IOException | RuntimeException e) {
+            LOG.error(bindFailure(settings.address(), settings.port(), e, where));
+        }
+    }
+
+    /**
+     * One line that tells the operator what went wrong and what to edit, e.g. {@code Cannot listen
+     * on 0.0.0.0:25: Permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE). Set
+     * another port in /opt/karavel/etc/org.karavel.smtp.listener-mx.cfg}.
+     */
+    static String bindFailure(String address, int port, Exception failure, String where) {
+        Throwable cause = failure;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause(); // MINA wraps the BindException in its own IOException
+        }
+        String reason = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        String lower = reason.toLowerCase(Locale.ROOT);
+        String hint = "";
+        String change = "port";
+        if (lower.contains("permission denied") || lower.contains("access denied")) {
+            hint = port < 1024 ? " (ports below 1024 need root or CAP_NET_BIND_SERVICE)" : "";
+        } else if (lower.contains("already in use")) {
+            hint = " (another program listens there)";
+        } else if (lower.contains("cannot assign") || cause instanceof UnknownHostException) {
+            hint = " (no such address on this machine)";
+            change = "address";
+        } else if (!(cause instanceof BindException)) {
+            change = "address or port";
+        }
+        String hostPort = address.indexOf(':') >= 0 ? "[" + address + "]:" + port : address + ":" + port;
+        return "Cannot listen on " + hostPort + ": " + reason + hint + ". Set another " + change + " in " + where;
+    }
+
+    /** The file Felix FileInstall read the configuration from, else the PID to change. */
+    static String configurationLocation(Map<String, Object> properties) {
+        Object file = properties.get("felix.fileinstall.filename");
+        if (file != null && !file.toString().isBlank()) {
+            String s = file.toString();
+            if (s.startsWith("file:")) {
+                try {
+                    return Paths.get(URI.create(s)).toString();
+                } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+                    return s.substring("file:".length());
+                }
+            }
+            return s;
+        }
+        Object pid = properties.get("service.pid");
+        return "the configuration " + (pid == null ? "of factory PID " + FACTORY_PID : "with PID " + pid)
+                + " (etc/" + FACTORY_PID + "-<name>.cfg)";
+    }
+
+    /** The machine's canonical host name; an address literal when it has no name. */
+    private static String defaultHostname() {
+        try {
+            InetAddress local = InetAddress.getLocalHost();
+            String name = local.getCanonicalHostName();
+            if (name.matches("[A-Za-z0-9.-]+") && name.chars().anyMatch(Character::isLetter)) {
+                return name;
+            }
+            return "[" + ReceivedHeader.addressLiteral(local) + "]";
+        } catch (UnknownHostException e) {
+            LOG.warn("Cannot find this machine's host name ({}); set hostname in the listener configuration", e.getMessage());
+            return "localhost";
+        }
+    }
+}

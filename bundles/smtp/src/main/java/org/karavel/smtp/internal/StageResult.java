@@ -1,0 +1,27 @@
+package org.karavel.smtp.internal;
+
+import java.util.List;
+import org.karavel.api.filter.Verdict;
+
+/**
+ * What the filter chain decided at one stage.
+ *
+ * @param outcome pass (no filter refused), refused (a REJECT or DEFER verdict) or failed (a filter
+ *     threw, failed its stage or ran out of time)
+ * @param verdict the refusing verdict when refused
+ * @param filterName the filter that refused or failed
+ * @param headers headers to add, from every verdict given (end of message only)
+ */
+record StageResult(Outcome outcome, Verdict verdict, String filterName, List<Verdict.Header> headers) {
+    enum Outcome { PASS, REFUSED, FAILED }
+
+    static final StageResult PASS = new StageResult(Outcome.PASS, null, null, List.of());
+
+    StageResult {
+        headers = List.copyOf(headers);
+    }
+
+    boolean passed() {
+        return outcome == Outcome.PASS;
+    }
+}

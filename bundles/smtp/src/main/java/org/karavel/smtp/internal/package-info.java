@@ -1,0 +1,47 @@
+/**
+ * The SMTP listener of Karavel: one Apache MINA acceptor per factory configuration
+ * {@code org.karavel.smtp.listener}, speaking RFC 5321 with PIPELINING, SIZE, 8BITMIME,
+ * ENHANCEDSTATUSCODES, SMTPUTF8 and CHUNKING, asking the {@code SmtpFilter} whiteboard at every
+ * stage and streaming each message into the spool.
+ *
+ * <p>Where things are: {@link org.karavel.smtp.internal.SmtpListenerComponent} (DS wrapper, config,
+ * references), {@link org.karavel.smtp.internal.SmtpListener} (acceptor, limits, threads),
+ * {@link org.karavel.smtp.internal.SmtpSession} (all protocol state of one connection),
+ * {@link org.karavel.smtp.internal.BodyDecoder} (DATA/BDAT octets to content: dot-stuffing, end of
+ * data, bare CR/LF), {@link org.karavel.smtp.internal.IncomingMessage} (draft, size, headers),
+ * {@link org.karavel.smtp.internal.StageRun} (one filter stage).
+ *
+ * <p>Choices made:
+ * <ul>
+ * <li>The body goes into {@code MessageDraft.write} as it arrives, the Received header first.
+ *     Headers that end-of-message verdicts add must go above it, and a draft cannot be edited:
+ *     then a second draft is written (added headers, a Received header with the new queue id, the
+ *     content re-read from the copy below) and the first is aborted. No API change was needed.</li>
+ * <li>{@code MessageView.open()}: while some registered filter overrides {@code endOfMessage}, a
+ *     copy of the content is kept, in memory up to 256 KiB, beyond that in a temporary file
+ *     (deleted when the transaction ends). Without such a filter nothing is copied. Headers are
+ *     always kept as they stream by (at most 64 KiB).</li>
+ * <li>MAIL parameters: SIZE, BODY=7BIT|8BITMIME and SMTPUTF8 are supported; BODY=BINARYMIME and
+ *     the DSN parameters (RET, ENVID, and NOTIFY/ORCPT on RCPT) are refused with 555 5.5.4, as
+ *     DSN and BINARYMIME are not offered.</li>
+ * <li>Bare CR or LF in content: policy "reject" reads the message to the real CRLF.CRLF and
+ *     refuses it (550 5.5.2); "normalize" stores CRLF instead. Either way only CRLF.CRLF ends DATA,
+ *     and a line that follows a bare line end is not a line start (no dot is removed there). The
+ *     same policy applies to BDAT content and to command lines (a command ending in bare LF gets
+ *     500 5.5.2 under "reject").</li>
+ * <li>A problem inside a BDAT chunk is answered at the end of that chunk; later chunks of the
+ *     same transaction are read and discarded (503 5.5.1) until BDAT LAST or another command.</li>
+ * <li>A filter failure at CONNECT closes with 421 4.3.0 (there is no 451 greeting); at other
+ *     stages it answers 451 4.3.0 and the session goes on.</li>
+ * <li>{@code RCPT TO:<Postmaster>} (no domain) is accepted as postmaster@hostname (RFC 5321 §4.5.1).</li>
+ * <li>Errors counted towards max_errors: syntax and sequence errors, filter refusals, refused
+ *     messages; not counted: our own temporary failures (filters, spool) and 452 too many recipients.</li>
+ * </ul>
+ *
+ * <p>It must never: answer 250 to a message before the spool's commit stage has completed; take a
+ * bare CR or LF as part of the end of data; block a MINA I/O thread (filters run on worker
+ * threads, commits are awaited asynchronously, no DNS); call MINA's suspendRead/resumeRead off the
+ * I/O thread (it races there); hold a whole message in memory; let a filter that throws, fails or
+ * hangs crash or stall a session, or silently accept; tell which users exist (VRFY gives 252).
+ */
+package org.karavel.smtp.internal;

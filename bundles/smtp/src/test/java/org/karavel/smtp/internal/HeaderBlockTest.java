@@ -1,0 +1,44 @@
+package org.karavel.smtp.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import org.karavel.api.filter.Verdict;
+import org.junit.jupiter.api.Test;
+
+class HeaderBlockTest {
+    private static HeaderBlock feed(String text, int pieceSize) {
+        HeaderBlock block = new HeaderBlock();
+        byte[] b = text.getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < b.length; i += pieceSize) {
+            block.accept(b, i, Math.min(pieceSize, b.length - i));
+        }
+        return block;
+    }
+
+    @Test
+    void fieldsAreUnfoldedAndTheBodyIsLeftOut() {
+        String message = "Subject: a long\r\n\tsubject\r\nFrom: Ann <a@example.com>\r\nnot a field\r\n"
+                + "X-Empty:\r\n\r\nBody: not a header\r\n";
+        for (int piece : new int[] {1, 3, 1000}) {
+            assertThat(feed(message, piece).headers()).extracting(Verdict.Header::toString)
+                    .containsExactly("Subject: a long\tsubject", "From: Ann <a@example.com>", "X-Empty: ");
+        }
+    }
+
+    @Test
+    void aMessageWithoutHeadersHasNone() {
+        assertThat(feed("\r\nSubject: body text\r\n", 5).headers()).isEmpty();
+    }
+
+    @Test
+    void atMost64KiBIsKept() {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 5000; i++) {
+            sb.append("X-Filler-").append(i).append(": ").append("v".repeat(20)).append("\r\n");
+        }
+        HeaderBlock block = feed(sb + "\r\nbody\r\n", 4096);
+        assertThat(block.headers()).hasSizeLessThan(5000).hasSizeGreaterThan(1500);
+        assertThat(block.headers().get(0).name()).isEqualTo("X-Filler-0");
+    }
+}

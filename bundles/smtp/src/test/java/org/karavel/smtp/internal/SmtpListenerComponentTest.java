@@ -1,0 +1,99 @@
+package org.karavel.smtp.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.lang.reflect.Proxy;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The DS wrapper, driven by hand: configuration, bind failures and retries, reconfiguration. */
+class SmtpListenerComponentTest {
+    private static final Map<String, Object> FROM_FILE =
+            Map.of("felix.fileinstall.filename", "file:/opt/karavel/etc/org.karavel.smtp.listener-mx.cfg");
+
+    /** A configuration as DS would make it: the given values, defaults for the rest. */
+    private static ListenerConfiguration config(Object... keysAndValues) {
+        Map<String, Object> values = new HashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            values.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        values.putIfAbsent("hostname", "mx.test.example");
+        values.putIfAbsent("address", "127.0.0.1");
+        return (ListenerConfiguration) Proxy.newProxyInstance(ListenerConfiguration.class.getClassLoader(),
+                new Class<?>[] {ListenerConfiguration.class}, (proxy, method, args) -> {
+                    if (method.getDeclaringClass() == Object.class) {
+                        return method.getName().equals("toString") ? values.toString() : method.invoke(values, args);
+                    }
+                    Object v = values.get(method.getName());
+                    return v != null ? v : method.getDefaultValue();
+                });
+    }
+
+    @Test
+    void aPortInUseIsOneClearErrorAndEditingTheFileRetries() throws IOException {
+        SmtpListenerComponent component = new SmtpListenerComponent();
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            component.activate(config("port", taken.getLocalPort()), FROM_FILE);
+            assertThat(component.listener()).isNull(); // no exception: the component stays active
+
+            SmtpListener probe = new SmtpListener(ListenerSettings.builder("mx.test.example").address("127.0.0.1")
+                    .port(taken.getLocalPort()).build(), () -> null, new FilterChain(), new MailLog(l -> { }));
+            assertThatThrownBy(probe::start).isInstanceOfSatisfying(IOException.class, e ->
+                    assertThat(SmtpListenerComponent.bindFailure("127.0.0.1", taken.getLocalPort(), e,
+                            SmtpListenerComponent.configurationLocation(FROM_FILE)))
+                            .isEqualTo("Cannot listen on 127.0.0.1:" + taken.getLocalPort()
+                                    + ": Address already in use (another program listens there). "
+                                    + "Set another port in /opt/karavel/etc/org.karavel.smtp.listener-mx.cfg"));
+        }
+        component.modified(config("port", 0), FROM_FILE);
+        SmtpListener running = component.listener();
+        assertThat(running).isNotNull();
+        assertThat(running.localAddress().getPort()).isPositive();
+
+        component.modified(config("port", 0, "max__errors", 5), FROM_FILE);
+        assertThat(component.listener()).isSameAs(running); // same socket: no rebind
+        assertThat(running.settings().maxErrors()).isEqualTo(5);
+
+        component.modified(config("port", 0, "max__command__line", 100), FROM_FILE);
+        assertThat(component.listener()).isNull(); // refused, and the old one stopped
+        assertThat(running.isRunning()).isFalse();
+        component.deactivate();
+    }
+
+    @Test
+    void bindFailuresSayWhatToChange() {
+        assertThat(SmtpListenerComponent.bindFailure("0.0.0.0", 25, new BindException("Permission denied"),
+                "/opt/karavel/etc/org.karavel.smtp.listener-mx.cfg"))
+                .isEqualTo("Cannot listen on 0.0.0.0:25: Permission denied (ports below 1024 need root or "
+                        + "CAP_NET_BIND_SERVICE). Set another port in /opt/karavel/etc/org.karavel.smtp.listener-mx.cfg");
+        assertThat(SmtpListenerComponent.bindFailure("192.0.2.7", 2525, new BindException("Cannot assign requested address"),
+                "x.cfg")).isEqualTo("Cannot listen on 192.0.2.7:2525: Cannot assign requested address "
+                        + "(no such address on this machine). Set another address in x.cfg");
+        assertThat(SmtpListenerComponent.bindFailure("::", 25, new BindException("Address already in use"), "x.cfg"))
+                .startsWith("Cannot listen on [::]:25: Address already in use");
+    }
+
+    @Test
+    void withoutAFileThePidIsNamed() {
+        assertThat(SmtpListenerComponent.configurationLocation(Map.of("service.pid", "org.karavel.smtp.listener~mx")))
+                .isEqualTo("the configuration with PID org.karavel.smtp.listener~mx (etc/org.karavel.smtp.listener-<name>.cfg)");
+    }
+
+    @Test
+    void configurationKeysAreCheckedAndNamed() {
+        assertThatThrownBy(() -> ListenerSettings.from(config("bare__line__endings", "ignore"), "h.example"))
+                .hasMessage("bare_line_endings must be reject or normalize (is ignore)");
+        ListenerSettings s = ListenerSettings.from(config("hostname", "", "bare__line__endings", "Normalize"), "fallback.example");
+        assertThat(s.hostname()).isEqualTo("fallback.example");
+        assertThat(s.normalizeBareLineEndings()).isTrue();
+        assertThat(s.port()).isEqualTo(25);
+        assertThat(s.maxMessageSize()).isEqualTo(36700160L);
+        assertThat(s.filterTimeoutMillis()).isEqualTo(30000L);
+    }
+}
