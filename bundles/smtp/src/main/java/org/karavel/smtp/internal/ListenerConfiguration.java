@@ -63,4 +63,8 @@ public @interface ListenerConfiguration {
     @AttributeDefinition(description = "Time limit of a filter at one stage, in milliseconds "
             + "(a filter's own karavel.filter.timeout.ms service property overrides it)")
     long filter__timeout__millis() default 30000L;
+
+    @AttributeDefinition(description = "Filters (by karavel.filter.name) without which no recipient is accepted: "
+            + "while one is missing, e.g. during a bundle update, RCPT gets 451 4.3.0 instead of passing unchecked")
+    String[] required__filters() default {"relay"};
 }

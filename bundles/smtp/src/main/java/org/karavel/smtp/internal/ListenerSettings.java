@@ -21,7 +21,8 @@ record ListenerSettings(
         int maxConnectionsPerIp,
         int maxErrors,
         boolean normalizeBareLineEndings,
-        long filterTimeoutMillis) {
+        long filterTimeoutMillis,
+        java.util.Set<String> requiredFilters) {
 
     /** RFC 5321 §4.5.3.1.4: a server must take command lines of 512 octets. */
     static final int MIN_COMMAND_LINE = 512;
@@ -41,6 +42,22 @@ record ListenerSettings(
         require(maxConnectionsPerIp > 0, "max_connections_per_ip", maxConnectionsPerIp, "positive");
         require(maxErrors > 0, "max_errors", maxErrors, "positive");
         require(filterTimeoutMillis > 0, "filter_timeout_millis", filterTimeoutMillis, "positive");
+        requiredFilters = requiredFilters == null ? java.util.Set.of() : java.util.Set.copyOf(requiredFilters);
+    }
+
+    /** Splits a list value as .cfg files give it: one string, comma- or space-separated. */
+    static java.util.Set<String> names(String[] values) {
+        java.util.Set<String> out = new java.util.LinkedHashSet<>();
+        if (values != null) {
+            for (String v : values) {
+                for (String n : v.split("[,\\s]+")) {
+                    if (!n.isBlank()) {
+                        out.add(n.strip());
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     /**
@@ -56,7 +73,8 @@ record ListenerSettings(
         return new ListenerSettings(c.name(), c.address() == null ? null : c.address().strip(), c.port(), host,
                 c.max__message__size(), c.max__recipients(), c.max__command__line(), c.max__data__line(),
                 c.command__timeout__seconds(), c.data__timeout__seconds(), c.max__connections(),
-                c.max__connections__per__ip(), c.max__errors(), bare.equals("normalize"), c.filter__timeout__millis());
+                c.max__connections__per__ip(), c.max__errors(), bare.equals("normalize"), c.filter__timeout__millis(),
+                names(c.required__filters()));
     }
 
     /** Defaults as in {@link ListenerConfiguration}, for tests and embedding. */
@@ -92,6 +110,7 @@ record ListenerSettings(
         private int maxErrors = 20;
         private boolean normalize;
         private long filterTimeoutMillis = 30000L;
+        private java.util.Set<String> requiredFilters = java.util.Set.of();
 
         private Builder(String hostname) {
             this.hostname = hostname;
@@ -167,10 +186,15 @@ record ListenerSettings(
             return this;
         }
 
+        Builder requiredFilters(String... v) {
+            requiredFilters = java.util.Set.of(v);
+            return this;
+        }
+
         ListenerSettings build() {
             return new ListenerSettings(name, address, port, hostname, maxMessageSize, maxRecipients, maxCommandLine,
                     maxDataLine, commandTimeoutSeconds, dataTimeoutSeconds, maxConnections, maxConnectionsPerIp,
-                    maxErrors, normalize, filterTimeoutMillis);
+                    maxErrors, normalize, filterTimeoutMillis, requiredFilters);
         }
     }
 }

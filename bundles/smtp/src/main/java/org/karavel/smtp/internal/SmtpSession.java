@@ -696,6 +696,15 @@ final class SmtpSession {
             reply(TOO_MANY_RECIPIENTS);
             return;
         }
+        String missing = missingRequiredFilter();
+        if (missing != null) {
+            // fail closed: without the relay policy every domain would pass (not counted as a client error)
+            Reply unavailable = Reply.of(451, "4.3.0", "<" + address + ">: Policy filter " + missing
+                    + " unavailable, try again later");
+            listener.mailLog().reject(null, "RCPT", clientIp, unavailable, sender, address, helo);
+            reply(unavailable);
+            return;
+        }
         EnvelopeSnapshot envelope = new EnvelopeSnapshot(sender, recipients, mailParameters);
         runStage("RCPT", f -> f.rcptTo(view, envelope, address), result -> {
             if (result.passed()) {
@@ -963,6 +972,15 @@ final class SmtpSession {
     }
 
     // ---------------------------------------------------------------- filters and waiting
+
+    private String missingRequiredFilter() {
+        for (String required : settings.requiredFilters()) {
+            if (listener.filters().entries().stream().noneMatch(e -> e.name().equals(required))) {
+                return required;
+            }
+        }
+        return null;
+    }
 
     private void runStage(String stage, Function<SmtpFilter, CompletionStage<Verdict>> call, Consumer<StageResult> then) {
         CompletableFuture<StageResult> result = StageRun.run(listener.filters().entries(), stage, id(), call,

@@ -689,6 +689,19 @@ class SmtpListenerTest {
     }
 
     @Test
+    void withoutARequiredFilterNoRecipientPasses() {
+        start(b -> b.requiredFilters("relay"));
+        SmtpTestClient c = ehlo();
+        assertThat(c.command("MAIL FROM:<a@example.com>")).startsWith("250");
+        assertThat(c.command("RCPT TO:<b@example.org>"))
+                .isEqualTo("451 4.3.0 <b@example.org>: Policy filter relay unavailable, try again later");
+        filters.add(FilterEntry.of(rcptFilter("blocked@example.org",
+                Verdict.reject(554, "5.7.1", "Relay access denied").stage()), "relay", 100));
+        assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo("250 2.1.5 Ok");
+        assertThat(c.command("RCPT TO:<blocked@example.org>")).isEqualTo("554 5.7.1 Relay access denied");
+    }
+
+    @Test
     void dataAfterOnlyRefusedRecipientsIsNoValidRecipients() {
         filters.add(FilterEntry.of(rcptFilter("blocked@example.org",
                 Verdict.reject(554, "5.7.1", "Relay access denied").stage()), "relay", 100));
