@@ -1,0 +1,429 @@
+package org.karavel.spool.internal;
+
+import java.io.ByteArrayInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.karavel.api.queue.Envelope;
+import org.karavel.api.queue.MessageDraft;
+import org.karavel.api.queue.QueueId;
+import org.karavel.api.queue.QueuedMessage;
+import org.karavel.api.queue.RecipientStatus;
+import org.karavel.api.queue.Spool;
+import org.karavel.api.queue.SpoolFullException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The spool: MapDB for envelopes and small bodies, one file per large body, an in-memory index for
+ * every query, and a {@link GroupCommitter} through which every change goes. Plain Java, so tests
+ * construct it directly; {@link SpoolComponent} only wires configuration to it.
+ */
+public final class DurableSpool implements Spool, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DurableSpool.class);
+    private static final Logger MAIL_LOG = LoggerFactory.getLogger("karavel.mail");
+
+    /** A record that could not be loaded, as recovery reported it. */
+    public record QuarantinedRecord(String key, String reason) {
+    }
+
+    private final SpoolSettings settings;
+    private final Clock clock;
+    private final SpoolStore store;
+    private final BodyFiles bodies;
+    private final SpoolIndex index = new SpoolIndex();
+    private final QueueIdClock idClock;
+    private final FileStore fileSystem;
+    private final ExecutorService notifier;
+    private final GroupCommitter committer;
+    private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+    private final AtomicBoolean listenerRunPending = new AtomicBoolean();
+    private final Set<SpoolDraft> drafts = ConcurrentHashMap.newKeySet();
+    private final List<QuarantinedRecord> quarantinedAtStart = new ArrayList<>();
+    private volatile boolean stopping;
+
+    private DurableSpool(SpoolSettings settings, Clock clock, SpoolStore store, BodyFiles bodies) throws IOException {
+        this.settings = settings;
+        this.clock = clock;
+        this.store = store;
+        this.bodies = bodies;
+        this.idClock = new QueueIdClock(clock::millis);
+        this.fileSystem = Files.getFileStore(settings.directory());
+        recover();
+        this.notifier = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "karavel-spool-notify");
+            t.setDaemon(true);
+            return t;
+        });
+        this.committer = new GroupCommitter(store, index, bodies, idClock, settings, notifier, this::notifyListeners);
+    }
+
+    /** Opens the spool in {@code settings.directory()}, recovering whatever a previous run left there. */
+    public static DurableSpool open(SpoolSettings settings) throws IOException {
+        return open(settings, Clock.systemUTC());
+    }
+
+    public static DurableSpool open(SpoolSettings settings, Clock clock) throws IOException {
+        Files.createDirectories(settings.directory());
+        BodyFiles bodies = new BodyFiles(settings.directory());
+        SpoolStore store = SpoolStore.open(settings.directory());
+        try {
+            return new DurableSpool(settings, clock, store, bodies);
+        } catch (IOException | RuntimeException ex) {
+            store.close();
+            throw ex;
+        }
+    }
+
+    // ---- Spool ----
+
+    @Override
+    public MessageDraft create() throws IOException {
+        if (stopping) {
+            throw new IOException("spool is stopping");
+        }
+        checkRoom();
+        QueueId id = idClock.next();
+        SpoolDraft draft = new SpoolDraft(this, id, bodies.pathOf(id), settings.draftMemoryBytes(),
+                settings.inlineThresholdBytes());
+        drafts.add(draft);
+        if (stopping) {
+            draft.abort("spool is stopping");
+            throw new IOException("spool is stopping");
+        }
+        return draft;
+    }
+
+    @Override
+    public Optional<QueuedMessage> get(QueueId id) {
+        StoredMessage s = index.get(id);
+        return s == null ? Optional.empty() : Optional.of(s.message());
+    }
+
+    @Override
+    public List<QueuedMessage> list() {
+        return index.list();
+    }
+
+    @Override
+    public List<QueuedMessage> due(Instant now, int limit) {
+        return index.due(now, limit);
+    }
+
+    @Override
+    public int size() {
+        return index.size();
+    }
+
+    @Override
+    public InputStream openContent(QueueId id) throws IOException {
+        StoredMessage s = index.get(id);
+        if (s == null) {
+            throw new NoSuchFileException("no message " + id + " in the spool");
+        }
+        if (s.inline()) {
+            byte[] content = store.contents().get(id.value());
+            if (content == null) {
+                throw new NoSuchFileException("content of " + id + " is gone (removed meanwhile?)");
+            }
+            return new ByteArrayInputStream(content);
+        }
+        return Files.newInputStream(bodies.pathOf(id));
+    }
+
+    @Override
+    public CompletionStage<Void> update(QueuedMessage message) {
+        Objects.requireNonNull(message, "message");
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        committer.submit(new PendingChange.Update(message, result));
+        return result;
+    }
+
+    @Override
+    public CompletionStage<Boolean> remove(QueueId id) {
+        Objects.requireNonNull(id, "id");
+        CompletableFuture<Boolean> result = new CompletableFuture<>();
+        committer.submit(new PendingChange.Removal(id, result));
+        return result;
+    }
+
+    @Override
+    public boolean flush(QueueId id) {
+        StoredMessage s = index.get(id);
+        if (s == null || s.message().isFinished()) {
+            return false;
+        }
+        reschedule(id, clock.instant()).whenComplete((done, error) -> {
+            if (error != null) {
+                LOG.warn("{}: flush failed: {}", id, error.toString());
+            } else if (done) {
+                notifyListeners();
+            }
+        });
+        return true;
+    }
+
+    @Override
+    public int flushAll() {
+        Instant now = clock.instant();
+        List<CompletableFuture<Boolean>> all = new ArrayList<>();
+        for (StoredMessage s : index.unfinished()) {
+            all.add(reschedule(s.id(), now));
+        }
+        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).whenComplete((done, error) -> {
+            if (error != null) {
+                LOG.warn("flush of the whole queue failed in part: {}", error.toString());
+            }
+            notifyListeners();
+        });
+        return all.size();
+    }
+
+    @Override
+    public void addListener(Runnable listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    @Override
+    public void removeListener(Runnable listener) {
+        listeners.remove(listener);
+    }
+
+    // ---- lifecycle ----
+
+    /**
+     * Stops taking drafts, aborts the open ones, commits every change already queued and closes
+     * MapDB, which releases its file lock so that a new instance can open the directory at once.
+     */
+    @Override
+    public synchronized void close() {
+        if (stopping) {
+            return;
+        }
+        stopping = true;
+        for (SpoolDraft d : new ArrayList<>(drafts)) {
+            d.abort("spool is stopping");
+        }
+        try {
+            if (!committer.close(60, TimeUnit.SECONDS)) {
+                // closing MapDB under a running commit could do more harm than leaving it open
+                LOG.error("spool committer did not finish within 60 s; the spool database is left open");
+                return;
+            }
+            notifier.shutdown();
+            if (!notifier.awaitTermination(10, TimeUnit.SECONDS)) {
+                LOG.warn("spool listeners still running after 10 s");
+            }
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+        store.close();
+        LOG.info("spool closed: {} messages, {} bytes in {}", index.size(), index.bytes(), settings.directory());
+    }
+
+    // ---- used by drafts ----
+
+    CompletionStage<QueuedMessage> enqueue(SpoolDraft draft, Envelope envelope, byte[] inline, FileOutputStream body,
+            long size) {
+        drafts.remove(draft);
+        List<RecipientStatus> statuses = envelope.recipients().stream().map(RecipientStatus::pending).toList();
+        QueuedMessage message = new QueuedMessage(draft.id(), envelope, statuses, size, 0, clock.instant(), false);
+        CompletableFuture<QueuedMessage> result = new CompletableFuture<>();
+        committer.submit(new PendingChange.Enqueue(new StoredMessage(message, inline != null), inline, body,
+                bodies.pathOf(draft.id()), result));
+        return result;
+    }
+
+    void forget(SpoolDraft draft) {
+        drafts.remove(draft);
+    }
+
+    // ---- for tests and the shell ----
+
+    /** How many MapDB commits were made since the spool opened. */
+    long commitCount() {
+        return store.commitCount();
+    }
+
+    /** Records quarantined while this instance opened. */
+    public List<QuarantinedRecord> quarantinedAtStart() {
+        return List.copyOf(quarantinedAtStart);
+    }
+
+    /** How many records the quarantine map holds (from this and earlier starts). */
+    public int quarantineSize() {
+        return store.quarantine().size();
+    }
+
+    /** Content octets of every queued message. */
+    public long bytes() {
+        return index.bytes();
+    }
+
+    Path bodyFileOf(QueueId id) {
+        return bodies.pathOf(id);
+    }
+
+    boolean isInline(QueueId id) {
+        StoredMessage s = index.get(id);
+        return s != null && s.inline();
+    }
+
+    // ---- internals ----
+
+    private CompletableFuture<Boolean> reschedule(QueueId id, Instant when) {
+        CompletableFuture<Boolean> result = new CompletableFuture<>();
+        committer.submit(new PendingChange.Reschedule(id, when, result));
+        return result;
+    }
+
+    private void checkRoom() throws IOException {
+        long max = settings.maxSpoolBytes();
+        if (max > 0 && index.bytes() >= max) {
+            throw new SpoolFullException("spool holds " + index.bytes() + " bytes, limit is " + max);
+        }
+        long free = fileSystem.getUsableSpace();
+        if (free < settings.minFreeDiskBytes()) {
+            throw new SpoolFullException("only " + free + " bytes free on the spool's file system, "
+                    + settings.minFreeDiskBytes() + " required");
+        }
+    }
+
+    /** Runs the listeners once on the notifier thread; calls that arrive meanwhile share one later run. */
+    private void notifyListeners() {
+        if (listeners.isEmpty() || !listenerRunPending.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            notifier.execute(() -> {
+                listenerRunPending.set(false);
+                for (Runnable l : listeners) {
+                    try {
+                        l.run();
+                    } catch (RuntimeException ex) {
+                        LOG.error("spool listener {} failed", l, ex);
+                    }
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException ex) {
+            listenerRunPending.set(false);
+        }
+    }
+
+    /**
+     * Loads every record into the index. Unreadable records go to quarantine (with their body file),
+     * body files and inline contents that no record references are deleted: they are what a crash
+     * between writing a body and its commit leaves behind.
+     */
+    private void recover() throws IOException {
+        record Bad(String key, byte[] record, String reason) {
+        }
+        List<StoredMessage> loaded = new ArrayList<>();
+        List<Bad> bad = new ArrayList<>();
+        for (Map.Entry<String, byte[]> e : store.messages().entrySet()) {
+            String key = e.getKey();
+            try {
+                StoredMessage s = MessageRecordFormat.decode(key, e.getValue());
+                checkContent(s);
+                loaded.add(s);
+            } catch (CorruptRecordException ex) {
+                bad.add(new Bad(key, e.getValue(), ex.getMessage()));
+            }
+        }
+        Instant now = clock.instant();
+        boolean changed = false;
+        Map<String, Integer> seen = new HashMap<>();
+        for (Bad b : bad) {
+            // move the body first: should we crash before the commit, the record is quarantined again
+            boolean movedBody = bodies.moveToQuarantine(b.key());
+            byte[] inline = store.contents().remove(b.key());
+            String qkey = b.key();
+            int n = seen.merge(qkey, 1, Integer::sum);
+            if (store.quarantine().containsKey(qkey) || n > 1) {
+                qkey = qkey + "." + now.toEpochMilli() + "." + n;
+            }
+            store.quarantine().put(qkey, QuarantineFormat.encode(b.reason(), now, b.record(), inline));
+            store.messages().remove(b.key());
+            changed = true;
+            quarantinedAtStart.add(new QuarantinedRecord(b.key(), b.reason()));
+            LOG.error("spool record {} quarantined: {}{}", b.key(), b.reason(),
+                    movedBody ? " (body file moved to " + bodies.quarantineDirectory() + ")" : "");
+            MAIL_LOG.error("{}: quarantined reason={}", b.key(), b.reason());
+        }
+        Set<String> inlineIds = new HashSet<>();
+        Set<String> fileIds = new HashSet<>();
+        for (StoredMessage s : loaded) {
+            (s.inline() ? inlineIds : fileIds).add(s.id().value());
+        }
+        for (String key : new ArrayList<>(store.contents().keySet())) {
+            if (!inlineIds.contains(key)) {
+                store.contents().remove(key);
+                changed = true;
+                LOG.warn("spool: deleted inline content {} that no message references", key);
+            }
+        }
+        if (changed) {
+            store.commit();
+        }
+        int orphans = 0;
+        for (Path file : bodies.list()) {
+            if (!fileIds.contains(file.getFileName().toString())) {
+                Files.deleteIfExists(file);
+                orphans++;
+                LOG.warn("spool: deleted orphan body file {} (never committed, e.g. cut short by a crash)", file);
+            }
+        }
+        for (StoredMessage s : loaded) {
+            index.put(s);
+        }
+        idClock.resumeAfter(store.idClock());
+        LOG.info("spool opened in {}: {} messages ({} bytes), {} quarantined, {} orphan body files deleted",
+                settings.directory(), index.size(), index.bytes(), bad.size(), orphans);
+    }
+
+    private void checkContent(StoredMessage s) throws CorruptRecordException {
+        String key = s.id().value();
+        if (s.inline()) {
+            byte[] content = store.contents().get(key);
+            if (content == null) {
+                throw new CorruptRecordException("inline content missing");
+            }
+            if (content.length != s.size()) {
+                throw new CorruptRecordException("inline content has " + content.length + " bytes, record says " + s.size());
+            }
+        } else {
+            Path file = bodies.pathOf(s.id());
+            long length;
+            try {
+                length = Files.size(file);
+            } catch (IOException ex) {
+                throw new CorruptRecordException("body file " + file + " missing");
+            }
+            if (length != s.size()) {
+                throw new CorruptRecordException("body file " + file + " has " + length + " bytes, record says " + s.size());
+            }
+        }
+    }
+}

@@ -1,0 +1,381 @@
+package org.karavel.spool.internal;
+
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.karavel.api.queue.QueueId;
+import org.karavel.api.queue.QueuedMessage;
+import org.karavel.api.queue.RecipientStatus;
+import org.karavel.api.queue.SpoolFullException;
+import org.karavel.spool.internal.PendingChange.Enqueue;
+import org.karavel.spool.internal.PendingChange.Removal;
+import org.karavel.spool.internal.PendingChange.Reschedule;
+import org.karavel.spool.internal.PendingChange.Update;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The single committer thread. It takes every change that is waiting (up to {@code max_batch}),
+ * applies them to MapDB, fsyncs the new body files, commits once, updates the in-memory index and
+ * only then completes each change's stage (on the notifier, so that callers' callbacks never hold
+ * up the next commit). While a commit is under way new changes queue up for the next one: under
+ * load one fsync serves many messages.
+ */
+final class GroupCommitter {
+    private static final Logger LOG = LoggerFactory.getLogger(GroupCommitter.class);
+    private static final Object STOP = new Object();
+    private static final int FSYNC_THREADS = 4;
+
+    /** What a change's stage completes with once the batch is settled. */
+    private static final class Outcome {
+        final CompletableFuture<Object> future;
+        Object value;
+        Throwable error;
+
+        @SuppressWarnings("unchecked")
+        Outcome(CompletableFuture<?> future, Object value, Throwable error) {
+            this.future = (CompletableFuture<Object>) future;
+            this.value = value;
+            this.error = error;
+        }
+
+        void settle() {
+            if (error != null) {
+                future.completeExceptionally(error);
+            } else {
+                future.complete(value);
+            }
+        }
+    }
+
+    private final SpoolStore store;
+    private final SpoolIndex index;
+    private final BodyFiles bodies;
+    private final QueueIdClock idClock;
+    private final int maxBatch;
+    private final long maxSpoolBytes;
+    private final Executor notifier;
+    private final Runnable messagesAdded;
+
+    private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+    private final ReadWriteLock gate = new ReentrantReadWriteLock();
+    private final Thread thread;
+    private final ExecutorService fsyncPool;
+    private boolean closed;
+
+    GroupCommitter(SpoolStore store, SpoolIndex index, BodyFiles bodies, QueueIdClock idClock, SpoolSettings settings,
+            Executor notifier, Runnable messagesAdded) {
+        this.store = store;
+        this.index = index;
+        this.bodies = bodies;
+        this.idClock = idClock;
+        this.maxBatch = settings.maxBatch();
+        this.maxSpoolBytes = settings.maxSpoolBytes();
+        this.notifier = notifier;
+        this.messagesAdded = messagesAdded;
+        this.fsyncPool = Executors.newFixedThreadPool(FSYNC_THREADS, r -> {
+            Thread t = new Thread(r, "karavel-spool-fsync");
+            t.setDaemon(true);
+            return t;
+        });
+        this.thread = new Thread(this::run, "karavel-spool-commit");
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    /** Queues a change for the next commit; after {@link #close} the change fails with "spool is stopping". */
+    void submit(PendingChange change) {
+        gate.readLock().lock();
+        try {
+            if (!closed) {
+                queue.add(change);
+                return;
+            }
+        } finally {
+            gate.readLock().unlock();
+        }
+        discard(change);
+        change.result().completeExceptionally(new IOException("spool is stopping"));
+    }
+
+    /** Refuses further changes, commits everything already queued, and waits for the thread to end. */
+    boolean close(long timeout, TimeUnit unit) throws InterruptedException {
+        gate.writeLock().lock();
+        try {
+            if (!closed) {
+                closed = true;
+                queue.add(STOP);
+            }
+        } finally {
+            gate.writeLock().unlock();
+        }
+        thread.join(unit.toMillis(timeout));
+        if (thread.isAlive()) {
+            return false;
+        }
+        fsyncPool.shutdown();
+        return true;
+    }
+
+    private void run() {
+        List<PendingChange> batch = new ArrayList<>(maxBatch);
+        List<Object> taken = new ArrayList<>(maxBatch);
+        boolean stop = false;
+        while (!stop) {
+            try {
+                taken.add(queue.take());
+            } catch (InterruptedException ex) {
+                // nobody should interrupt us; the loop ends only through close()
+                continue;
+            }
+            queue.drainTo(taken, maxBatch - 1);
+            for (Object o : taken) {
+                if (o == STOP) {
+                    stop = true;
+                } else {
+                    batch.add((PendingChange) o);
+                }
+            }
+            taken.clear();
+            if (!batch.isEmpty()) {
+                try {
+                    commit(batch);
+                } catch (Throwable t) {
+                    // a bug rather than an I/O failure; the callers must still hear about it
+                    LOG.error("spool commit failed unexpectedly", t);
+                    for (PendingChange c : batch) {
+                        discard(c);
+                        c.result().completeExceptionally(t);
+                    }
+                }
+                batch.clear();
+            }
+        }
+    }
+
+    private void commit(List<PendingChange> batch) {
+        // the state as this batch leaves it: a null value means removed in this batch
+        Map<QueueId, StoredMessage> changed = new HashMap<>();
+        List<Outcome> outcomes = new ArrayList<>(batch.size());
+        List<Enqueue> newBodies = new ArrayList<>();
+        List<QueueId> bodiesToDelete = new ArrayList<>();
+        long bytes = index.bytes();
+        boolean added = false;
+        List<Future<?>> bodySyncs = startBodySyncs(batch);
+        try {
+            for (PendingChange change : batch) {
+                if (change instanceof Enqueue e) {
+                    long size = e.stored().size();
+                    if (maxSpoolBytes > 0 && bytes + size > maxSpoolBytes) {
+                        discard(e);
+                        outcomes.add(new Outcome(e.result(), null, new SpoolFullException(
+                                "spool would hold " + (bytes + size) + " bytes, limit is " + maxSpoolBytes)));
+                        continue;
+                    }
+                    String key = e.stored().id().value();
+                    store.messages().put(key, MessageRecordFormat.encode(e.stored()));
+                    if (e.inlineContent() != null) {
+                        store.contents().put(key, e.inlineContent());
+                    } else {
+                        newBodies.add(e);
+                    }
+                    changed.put(e.stored().id(), e.stored());
+                    bytes += size;
+                    added = true;
+                    outcomes.add(new Outcome(e.result(), e.stored().message(), null));
+                } else if (change instanceof Update u) {
+                    StoredMessage current = current(changed, u.message().id());
+                    if (current == null) {
+                        outcomes.add(new Outcome(u.result(), null,
+                                new NoSuchElementException("no message " + u.message().id() + " in the spool")));
+                        continue;
+                    }
+                    String mismatch = recipientMismatch(current.message(), u.message());
+                    if (mismatch != null) {
+                        outcomes.add(new Outcome(u.result(), null, new IllegalArgumentException(mismatch)));
+                        continue;
+                    }
+                    QueuedMessage m = u.message();
+                    // envelope and size are the spool's own; a caller changes only the delivery state
+                    StoredMessage next = new StoredMessage(new QueuedMessage(m.id(), current.message().envelope(),
+                            m.recipients(), current.size(), m.attempts(), m.nextAttempt(), m.bounced()), current.inline());
+                    store.messages().put(m.id().value(), MessageRecordFormat.encode(next));
+                    changed.put(m.id(), next);
+                    outcomes.add(new Outcome(u.result(), null, null));
+                } else if (change instanceof Reschedule r) {
+                    StoredMessage current = current(changed, r.id());
+                    if (current == null) {
+                        outcomes.add(new Outcome(r.result(), false, null));
+                        continue;
+                    }
+                    QueuedMessage m = current.message();
+                    StoredMessage next = new StoredMessage(m.withNextAttempt(m.attempts(), r.when()), current.inline());
+                    store.messages().put(r.id().value(), MessageRecordFormat.encode(next));
+                    changed.put(r.id(), next);
+                    outcomes.add(new Outcome(r.result(), true, null));
+                } else if (change instanceof Removal r) {
+                    StoredMessage current = current(changed, r.id());
+                    if (current == null) {
+                        outcomes.add(new Outcome(r.result(), false, null));
+                        continue;
+                    }
+                    store.messages().remove(r.id().value());
+                    if (current.inline()) {
+                        store.contents().remove(r.id().value());
+                    } else {
+                        bodiesToDelete.add(r.id());
+                    }
+                    changed.put(r.id(), null);
+                    bytes -= current.size();
+                    outcomes.add(new Outcome(r.result(), true, null));
+                }
+            }
+            awaitBodySyncs(bodySyncs);
+            for (Enqueue e : newBodies) {
+                e.body().close();
+            }
+            if (!newBodies.isEmpty()) {
+                bodies.syncDirectory();
+            }
+            store.setIdClock(idClock.highWater());
+            store.commit();
+        } catch (Throwable t) {
+            LOG.error("spool commit of {} changes failed; they are refused", batch.size(), t);
+            try {
+                awaitBodySyncs(bodySyncs); // before the files are closed and deleted under them
+            } catch (Throwable ignored) {
+                // already failing
+            }
+            try {
+                store.rollback();
+            } catch (Throwable r) {
+                LOG.error("spool rollback failed", r);
+            }
+            for (PendingChange c : batch) {
+                discard(c);
+            }
+            for (Outcome o : outcomes) {
+                if (o.error == null) {
+                    o.error = t instanceof IOException ? t : new IOException("spool commit failed: " + t, t);
+                }
+            }
+            // changes not reached before the failure
+            Set<CompletableFuture<?>> settled = Collections.newSetFromMap(new IdentityHashMap<>());
+            outcomes.forEach(o -> settled.add(o.future));
+            for (PendingChange c : batch) {
+                if (!settled.contains(c.result())) {
+                    outcomes.add(new Outcome(c.result(), null, new IOException("spool commit failed: " + t, t)));
+                }
+            }
+            notifier.execute(() -> outcomes.forEach(Outcome::settle));
+            return;
+        }
+        // committed: make it visible, then tell the callers
+        for (Map.Entry<QueueId, StoredMessage> c : changed.entrySet()) {
+            if (c.getValue() == null) {
+                index.remove(c.getKey());
+            } else {
+                index.put(c.getValue());
+            }
+        }
+        for (QueueId id : bodiesToDelete) {
+            bodies.delete(id);
+        }
+        boolean notify = added;
+        notifier.execute(() -> {
+            outcomes.forEach(Outcome::settle);
+            if (notify) {
+                messagesAdded.run();
+            }
+        });
+    }
+
+    /**
+     * Starts fsyncing the new body files at once, several at a time: the file system folds concurrent
+     * fsyncs into one journal commit, and the MapDB changes are prepared meanwhile.
+     */
+    private List<Future<?>> startBodySyncs(List<PendingChange> batch) {
+        List<Future<?>> syncs = new ArrayList<>();
+        for (PendingChange c : batch) {
+            if (c instanceof Enqueue e && e.body() != null) {
+                FileOutputStream body = e.body();
+                syncs.add(fsyncPool.submit(() -> {
+                    body.getChannel().force(true);
+                    return null;
+                }));
+            }
+        }
+        return syncs;
+    }
+
+    private static void awaitBodySyncs(List<Future<?>> syncs) throws IOException, InterruptedException {
+        IOException failure = null;
+        for (Future<?> f : syncs) {
+            try {
+                f.get();
+            } catch (ExecutionException ex) {
+                if (failure == null) {
+                    failure = ex.getCause() instanceof IOException io ? io : new IOException(ex.getCause());
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private StoredMessage current(Map<QueueId, StoredMessage> changed, QueueId id) {
+        return changed.containsKey(id) ? changed.get(id) : index.get(id);
+    }
+
+    private static String recipientMismatch(QueuedMessage stored, QueuedMessage update) {
+        List<RecipientStatus> a = stored.recipients();
+        List<RecipientStatus> b = update.recipients();
+        if (a.size() != b.size()) {
+            return update.id() + ": update has " + b.size() + " recipients, the queued message " + a.size();
+        }
+        for (int i = 0; i < a.size(); i++) {
+            if (!a.get(i).recipient().equals(b.get(i).recipient())) {
+                return update.id() + ": recipient " + i + " is " + a.get(i).recipient() + ", not " + b.get(i).recipient();
+            }
+        }
+        if (update.nextAttempt() == null || update.attempts() < 0) {
+            return update.id() + ": invalid attempts or next attempt";
+        }
+        return null;
+    }
+
+    /** Throws away what an uncommitted enqueue left on disk. */
+    private static void discard(PendingChange change) {
+        if (change instanceof Enqueue e && e.body() != null) {
+            try {
+                e.body().close();
+            } catch (IOException ignored) {
+                // deleted next
+            }
+            try {
+                Files.deleteIfExists(e.bodyFile());
+            } catch (IOException ignored) {
+                // an orphan body file is deleted at the next start
+            }
+        }
+    }
+}

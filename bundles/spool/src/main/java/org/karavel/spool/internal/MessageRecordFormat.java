@@ -1,0 +1,239 @@
+package org.karavel.spool.internal;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32;
+import org.karavel.api.address.AddressSyntaxException;
+import org.karavel.api.address.MailAddress;
+import org.karavel.api.queue.Envelope;
+import org.karavel.api.queue.QueueId;
+import org.karavel.api.queue.QueuedMessage;
+import org.karavel.api.queue.RecipientStatus;
+
+/**
+ * The spool's own binary format for a queued message (never Java serialization: it must survive
+ * bundle updates and class loader changes). Version 1 layout, big-endian:
+ *
+ * <pre>
+ * byte   format version (1)
+ * byte   flags: 1 = content in a body file, 2 = bounced
+ * str    queue id
+ * long   content size
+ * int    attempts
+ * long,int next attempt (epoch second, nano)
+ * str    sender ("" for the null sender)
+ * int    n; n × (str key, str value)   MAIL FROM parameters
+ * long,int received at
+ * str    client address, HELO name, listener name, authenticated user
+ * int    n; n × (str address, byte state 0 pending / 1 delivered / 2 bounced, str last reply, str remote host)
+ * int    CRC32 of every byte before it
+ * </pre>
+ *
+ * where {@code str} is an int length and that many UTF-8 octets. Addresses are stored as text and
+ * parsed again with {@link MailAddress#parse(String)} on load. The envelope's recipients are the
+ * recipients of the status list, in order.
+ */
+final class MessageRecordFormat {
+    static final byte VERSION = 1;
+
+    private static final int FLAG_BODY_FILE = 1;
+    private static final int FLAG_BOUNCED = 2;
+
+    private MessageRecordFormat() {
+    }
+
+    static byte[] encode(StoredMessage stored) {
+        QueuedMessage m = stored.message();
+        Envelope e = m.envelope();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(VERSION);
+            out.writeByte((stored.inline() ? 0 : FLAG_BODY_FILE) | (m.bounced() ? FLAG_BOUNCED : 0));
+            writeString(out, m.id().value());
+            out.writeLong(m.size());
+            out.writeInt(m.attempts());
+            writeInstant(out, m.nextAttempt());
+            writeString(out, e.sender().toString());
+            out.writeInt(e.mailParameters().size());
+            for (Map.Entry<String, String> p : e.mailParameters().entrySet()) {
+                writeString(out, p.getKey());
+                writeString(out, p.getValue());
+            }
+            writeInstant(out, e.receivedAt());
+            writeString(out, e.clientAddress());
+            writeString(out, e.heloName());
+            writeString(out, e.listenerName());
+            writeString(out, e.authenticatedUser());
+            out.writeInt(m.recipients().size());
+            for (RecipientStatus r : m.recipients()) {
+                writeString(out, r.recipient().toString());
+                out.writeByte(stateCode(r.state()));
+                writeString(out, r.lastReply());
+                writeString(out, r.remoteHost());
+            }
+            out.flush();
+            CRC32 crc = new CRC32();
+            crc.update(bytes.toByteArray());
+            out.writeInt((int) crc.getValue());
+        } catch (IOException ex) {
+            throw new UncheckedIOException("cannot happen with an in-memory stream", ex);
+        }
+        return bytes.toByteArray();
+    }
+
+    /**
+     * Decodes a record stored under {@code key}.
+     *
+     * @throws CorruptRecordException with a one-line reason when the record is unreadable
+     */
+    static StoredMessage decode(String key, byte[] record) throws CorruptRecordException {
+        if (record == null || record.length < 6) {
+            throw new CorruptRecordException("record too short (" + (record == null ? 0 : record.length) + " bytes)");
+        }
+        if (record[0] != VERSION) {
+            throw new CorruptRecordException("unknown format version " + (record[0] & 0xff));
+        }
+        CRC32 crc = new CRC32();
+        crc.update(record, 0, record.length - 4);
+        int stored = ((record[record.length - 4] & 0xff) << 24) | ((record[record.length - 3] & 0xff) << 16)
+                | ((record[record.length - 2] & 0xff) << 8) | (record[record.length - 1] & 0xff);
+        if ((int) crc.getValue() != stored) {
+            throw new CorruptRecordException("checksum mismatch (truncated or overwritten record)");
+        }
+        Reader in = new Reader(record, record.length - 4);
+        try {
+            in.data.readByte();
+            int flags = in.data.readByte();
+            String idText = in.string();
+            if (!idText.equals(key)) {
+                throw new CorruptRecordException("record holds id " + idText + " under key " + key);
+            }
+            QueueId id = new QueueId(idText);
+            long size = in.data.readLong();
+            int attempts = in.data.readInt();
+            Instant nextAttempt = in.instant();
+            String senderText = in.string();
+            MailAddress sender = senderText.isEmpty() ? MailAddress.NULL_SENDER : address(senderText);
+            int paramCount = in.count();
+            Map<String, String> params = new LinkedHashMap<>();
+            for (int i = 0; i < paramCount; i++) {
+                params.put(in.string(), in.string());
+            }
+            Instant receivedAt = in.instant();
+            String client = in.string();
+            String helo = in.string();
+            String listener = in.string();
+            String user = in.string();
+            int recipientCount = in.count();
+            List<RecipientStatus> statuses = new ArrayList<>(recipientCount);
+            List<MailAddress> recipients = new ArrayList<>(recipientCount);
+            for (int i = 0; i < recipientCount; i++) {
+                MailAddress rcpt = address(in.string());
+                RecipientStatus.State state = state(in.data.readByte());
+                statuses.add(new RecipientStatus(rcpt, state, in.string(), in.string()));
+                recipients.add(rcpt);
+            }
+            if (in.remaining() != 0) {
+                throw new CorruptRecordException(in.remaining() + " unexpected bytes at the end of the record");
+            }
+            if (size < 0 || attempts < 0) {
+                throw new CorruptRecordException("negative size or attempts");
+            }
+            Envelope envelope = new Envelope(sender, recipients, params, receivedAt, client, helo, listener, user);
+            QueuedMessage message = new QueuedMessage(id, envelope, statuses, size, attempts, nextAttempt,
+                    (flags & FLAG_BOUNCED) != 0);
+            return new StoredMessage(message, (flags & FLAG_BODY_FILE) == 0);
+        } catch (EOFException ex) {
+            throw new CorruptRecordException("truncated record");
+        } catch (IOException ex) {
+            throw ex instanceof CorruptRecordException c ? c : new CorruptRecordException(ex.toString());
+        } catch (IllegalArgumentException | DateTimeException ex) {
+            // a QueueId, Envelope or Instant that refuses the decoded values
+            throw new CorruptRecordException("invalid value: " + ex.getMessage());
+        }
+    }
+
+    private static MailAddress address(String text) throws CorruptRecordException {
+        try {
+            return MailAddress.parse(text);
+        } catch (AddressSyntaxException ex) {
+            throw new CorruptRecordException("unparsable address '" + text + "': " + ex.getMessage());
+        }
+    }
+
+    private static int stateCode(RecipientStatus.State state) {
+        return switch (state) {
+            case PENDING -> 0;
+            case DELIVERED -> 1;
+            case BOUNCED -> 2;
+        };
+    }
+
+    private static RecipientStatus.State state(int code) throws CorruptRecordException {
+        return switch (code) {
+            case 0 -> RecipientStatus.State.PENDING;
+            case 1 -> RecipientStatus.State.DELIVERED;
+            case 2 -> RecipientStatus.State.BOUNCED;
+            default -> throw new CorruptRecordException("unknown recipient state " + code);
+        };
+    }
+
+    private static void writeString(DataOutputStream out, String s) throws IOException {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(b.length);
+        out.write(b);
+    }
+
+    private static void writeInstant(DataOutputStream out, Instant t) throws IOException {
+        out.writeLong(t.getEpochSecond());
+        out.writeInt(t.getNano());
+    }
+
+    /** Reads the body of a record (without its checksum), refusing lengths larger than what is left. */
+    private static final class Reader {
+        final DataInputStream data;
+        private final ByteArrayInputStream source;
+
+        Reader(byte[] record, int length) {
+            source = new ByteArrayInputStream(record, 0, length);
+            data = new DataInputStream(source);
+        }
+
+        int remaining() {
+            return source.available();
+        }
+
+        int count() throws IOException {
+            int n = data.readInt();
+            if (n < 0 || n > remaining()) {
+                throw new CorruptRecordException("impossible count " + n);
+            }
+            return n;
+        }
+
+        String string() throws IOException {
+            int n = count();
+            byte[] b = new byte[n];
+            data.readFully(b);
+            return new String(b, StandardCharsets.UTF_8);
+        }
+
+        Instant instant() throws IOException {
+            long seconds = data.readLong();
+            int nanos = data.readInt();
+            return Instant.ofEpochSecond(seconds, nanos);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package org.karavel.spool.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.karavel.spool.internal.TestMessages.content;
+import static org.karavel.spool.internal.TestMessages.envelope;
+import static org.karavel.spool.internal.TestMessages.read;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.karavel.api.queue.MessageDraft;
+import org.karavel.api.queue.QueueId;
+import org.karavel.api.queue.QueuedMessage;
+
+class GroupCommitTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void twoThousandMessagesFromFiftyThreadsShareFewCommits() throws Exception {
+        int threads = 50;
+        int perThread = 40;
+        Map<QueueId, Integer> queued = new ConcurrentHashMap<>();
+        try (DurableSpool spool = DurableSpool.open(SpoolSettings.defaults(dir).withMinFreeDisk(0))) {
+            long commitsBefore = spool.commitCount();
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            List<Future<?>> writers = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                writers.add(pool.submit(() -> {
+                    for (int i = 0; i < perThread; i++) {
+                        int seq = thread * perThread + i;
+                        MessageDraft d = spool.create();
+                        d.write(content(seq, 1_000));
+                        // like an SMTP session: wait for "queued" before the next message
+                        QueuedMessage m = d.commit(envelope(seq)).toCompletableFuture().get(30, TimeUnit.SECONDS);
+                        queued.put(m.id(), seq);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> w : writers) {
+                w.get(60, TimeUnit.SECONDS);
+            }
+            pool.shutdown();
+            long commits = spool.commitCount() - commitsBefore;
+            System.out.printf("group commit: %d messages in %d commits%n", queued.size(), commits);
+
+            assertThat(queued).hasSize(threads * perThread);
+            assertThat(spool.size()).isEqualTo(threads * perThread);
+            assertThat(commits).isLessThan(400);
+            for (Map.Entry<QueueId, Integer> e : queued.entrySet()) {
+                if (e.getValue() % 97 == 0) {
+                    assertThat(read(spool, e.getKey())).isEqualTo(content(e.getValue(), 1_000));
+                    assertThat(spool.get(e.getKey()).orElseThrow().envelope()).isEqualTo(envelope(e.getValue()));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package org.karavel.spool.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.karavel.spool.internal.TestMessages.envelope;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.zip.CRC32;
+import org.junit.jupiter.api.Test;
+import org.karavel.api.queue.QueueId;
+import org.karavel.api.queue.QueuedMessage;
+import org.karavel.api.queue.RecipientStatus;
+
+class MessageRecordFormatTest {
+    private static StoredMessage sample(long seq, boolean inline) {
+        var env = envelope(seq);
+        List<RecipientStatus> statuses = env.recipients().stream().map(RecipientStatus::pending).toList();
+        statuses = new java.util.ArrayList<>(statuses);
+        statuses.set(0, statuses.get(0).with(RecipientStatus.State.BOUNCED, "550 5.1.1 unknown user\r\nmore", "mx.example.test"));
+        return new StoredMessage(new QueuedMessage(new QueueId("ABC123"), env, statuses, 4242, 7,
+                Instant.parse("2030-05-06T07:08:09.123456789Z"), true), inline);
+    }
+
+    @Test
+    void everyFieldSurvivesARoundTrip() throws Exception {
+        for (long seq : new long[] {0, 1, 3, 14}) {
+            for (boolean inline : new boolean[] {true, false}) {
+                StoredMessage s = sample(seq, inline);
+                assertThat(MessageRecordFormat.decode("ABC123", MessageRecordFormat.encode(s))).isEqualTo(s);
+            }
+        }
+        assertThat(MessageRecordFormat.encode(sample(1, true))[0]).isEqualTo(MessageRecordFormat.VERSION);
+    }
+
+    @Test
+    void unreadableRecordsAreRefusedWithAReason() {
+        byte[] good = MessageRecordFormat.encode(sample(1, true));
+        assertThatThrownBy(() -> MessageRecordFormat.decode("ABC123", Arrays.copyOf(good, good.length - 9)))
+                .isInstanceOf(CorruptRecordException.class).hasMessageContaining("checksum");
+        byte[] future = good.clone();
+        future[0] = 9;
+        assertThatThrownBy(() -> MessageRecordFormat.decode("ABC123", future))
+                .isInstanceOf(CorruptRecordException.class).hasMessage("unknown format version 9");
+        assertThatThrownBy(() -> MessageRecordFormat.decode("ABC123", new byte[] {1, 2}))
+                .isInstanceOf(CorruptRecordException.class).hasMessageContaining("too short");
+        assertThatThrownBy(() -> MessageRecordFormat.decode("OTHER", good))
+                .isInstanceOf(CorruptRecordException.class).hasMessageContaining("under key OTHER");
+    }
+
+    @Test
+    void anAddressThatNoLongerParsesIsReportedEvenWithAValidChecksum() {
+        byte[] rec = MessageRecordFormat.encode(sample(1, true));
+        String text = new String(rec, StandardCharsets.ISO_8859_1);
+        int at = text.indexOf("sender1@example.test");
+        byte[] broken = rec.clone();
+        byte[] replacement = "sender1@exa..le.test".getBytes(StandardCharsets.ISO_8859_1); // same length, two dots
+        System.arraycopy(replacement, 0, broken, at, replacement.length);
+        withCrc(broken);
+        assertThatThrownBy(() -> MessageRecordFormat.decode("ABC123", broken))
+                .isInstanceOf(CorruptRecordException.class).hasMessageContaining("unparsable address");
+    }
+
+    private static void withCrc(byte[] rec) {
+        CRC32 crc = new CRC32();
+        crc.update(rec, 0, rec.length - 4);
+        ByteBuffer.wrap(rec, rec.length - 4, 4).putInt((int) crc.getValue());
+    }
+}
