@@ -28,6 +28,8 @@ final class KaravelContainer {
     static final String VERSION = System.getProperty("karavel.version");
     static final String LOCAL_REPO = System.getProperty("karavel.localRepository");
     static final String SMTP_PORT = "karavel.test.smtpPort";
+    static final String DNS_PORT = "karavel.test.dnsPort";
+    static final String SINK_PORT = "karavel.test.sinkPort";
 
     private KaravelContainer() {
     }
@@ -35,6 +37,10 @@ final class KaravelContainer {
     /** The options every test class starts from; {@code extra} adds or overrides. */
     static Option[] options(Option... extra) {
         int smtp = freePort();
+        // the DNS server and the sink run in the container, on ports chosen here so that the
+        // distribution boots already pointing at them (config changes later would race the test)
+        int dns = freePort();
+        int sink = freePort();
         String mvnCfg = "etc/org.ops4j.pax.url.mvn.cfg";
         List<Option> o = new ArrayList<>(List.of(
                 karafDistributionConfiguration()
@@ -58,9 +64,14 @@ final class KaravelContainer {
                 editConfigurationFilePut("etc/org.karavel.smtp.listener-mx.cfg", "port", Integer.toString(smtp)),
                 editConfigurationFilePut("etc/org.karavel.smtp.listener-mx.cfg", "hostname", "mx.karavel.test"),
                 editConfigurationFilePut("etc/org.karavel.delivery.cfg", "helo_name", "mx.karavel.test"),
-                // nothing in a test may ask a real DNS server: until a test sets its own, point at a closed port
-                editConfigurationFilePut("etc/org.karavel.dns.cfg", "servers", "127.0.0.1:" + freePort()),
+                // nothing in a test may ask a real DNS server: only the test's own on loopback
+                editConfigurationFilePut("etc/org.karavel.dns.cfg", "servers", "127.0.0.1:" + dns),
+                editConfigurationFilePut("etc/org.karavel.delivery.cfg", "remote_port", Integer.toString(sink)),
+                editConfigurationFilePut("etc/org.karavel.delivery.cfg", "min_backoff_seconds", "1"),
+                editConfigurationFilePut("etc/org.karavel.delivery.cfg", "max_backoff_seconds", "2"),
                 systemProperty(SMTP_PORT).value(Integer.toString(smtp)),
+                systemProperty(DNS_PORT).value(Integer.toString(dns)),
+                systemProperty(SINK_PORT).value(Integer.toString(sink)),
                 wrappedBundle(maven("org.karavel", "karavel-testkit").version(VERSION)),
                 vmOptions(javaModuleFlags())));
         o.addAll(Arrays.asList(extra));

@@ -57,10 +57,14 @@ public class MailFlowIT {
         return KaravelContainer.options();
     }
 
+    /** Pax Exam runs @BeforeClass before every method in the container: start the peers once. */
     @BeforeClass
-    public static void startPeers() throws IOException {
-        dns = LoopbackDnsServer.start();
-        sink = SmtpSink.start();
+    public static synchronized void startPeers() throws IOException {
+        if (dns != null) {
+            return;
+        }
+        dns = LoopbackDnsServer.start(Integer.getInteger(KaravelContainer.DNS_PORT));
+        sink = SmtpSink.start(Integer.getInteger(KaravelContainer.SINK_PORT));
         // remote.test has an MX; implicit.test only an A record; nullmx.test refuses all mail
         dns.add("remote.test", Type.MX, "10 mx1.remote.test.", 60);
         dns.add("mx1.remote.test", Type.A, "127.0.0.1", 60);
@@ -68,16 +72,8 @@ public class MailFlowIT {
         dns.add("nullmx.test", Type.MX, "0 .", 60);
     }
 
-    private void configure() throws IOException {
-        update("org.karavel.dns", "servers", dns.address());
-        update("org.karavel.delivery", "remote_port", Integer.toString(sink.port()));
-        update("org.karavel.delivery", "min_backoff_seconds", "1");
-        update("org.karavel.delivery", "max_backoff_seconds", "2");
-    }
-
     @Test
     public void mailToLocalDomainArrivesInMaildir() throws Exception {
-        configure();
         String reply = send("127.0.0.1", "sender@remote.test", "alice@localhost", "Subject: hello alice\r\n\r\nHi.\r\n");
         assertTrue(reply, reply.startsWith("250 2.0.0"));
         Path newDir = maildir("localhost", "alice").resolve("new");
@@ -90,12 +86,12 @@ public class MailFlowIT {
 
     @Test
     public void mailToRemoteDomainIsRelayedToItsMx() throws Exception {
-        configure();
-        int before = sink.messages().size();
         String reply = send("127.0.0.1", "app@localhost", "bob@remote.test", "Subject: to remote\r\n\r\nBody.\r\n");
         assertTrue(reply, reply.startsWith("250 2.0.0"));
-        Poll.until("the sink to receive the message", WAIT, () -> sink.messages().size() == before + 1);
-        SmtpSink.ReceivedMail got = sink.messages().get(before);
+        Poll.until("the sink to receive the message", WAIT, () -> sink.messages().stream()
+                .anyMatch(m -> m.recipients().contains("bob@remote.test")));
+        SmtpSink.ReceivedMail got = sink.messages().stream().filter(m -> m.recipients().contains("bob@remote.test"))
+                .findFirst().orElseThrow();
         assertEquals("app@localhost", got.sender());
         assertEquals(List.of("bob@remote.test"), got.recipients());
         assertTrue(got.contentAsString(), got.contentAsString().contains("Subject: to remote"));
@@ -104,60 +100,42 @@ public class MailFlowIT {
 
     @Test
     public void relayFromOtherHostIsRefused() throws Exception {
-        configure();
+        // relaying from 127.0.0.2 works while it is in relay_hosts
+        assertTrue(rcptFrom("127.0.0.2", "victim@remote.test").startsWith("250"));
         update("org.karavel.relay", "relay_hosts", "127.0.0.1/32");
         try {
-            // 127.0.0.2 is loopback too, but not in relay_hosts any more
-            try (SmtpClient c = connectFrom("127.0.0.2")) {
-                c.readReply();
-                c.command("EHLO client.test");
-                assertTrue(c.command("MAIL FROM:<x@remote.test>").startsWith("250"));
-                String r = c.command("RCPT TO:<victim@remote.test>");
-                assertTrue(r, r.startsWith("554 5.7.1"));
-                // mail for a local domain is still welcome
-                r = c.command("RCPT TO:<alice@localhost>");
-                assertTrue(r, r.startsWith("250"));
-            }
+            // 127.0.0.2 is loopback too, but not in relay_hosts any more; the change applies without a restart
+            Poll.until("relaying from 127.0.0.2 to be refused", WAIT,
+                    () -> rcptFrom("127.0.0.2", "victim@remote.test").startsWith("554 5.7.1"));
+            // mail for a local domain is still welcome
+            String r = rcptFrom("127.0.0.2", "alice@localhost");
+            assertTrue(r, r.startsWith("250"));
         } finally {
-            update("org.karavel.relay", "relay_hosts", "127.0.0.0/8, ::1/128");
+            restoreRelayHosts();
         }
     }
 
     @Test
     public void newLocalDomainTakesEffectWithoutRestart() throws Exception {
-        configure();
         update("org.karavel.relay", "relay_hosts", "127.0.0.1/32");
         try {
-            try (SmtpClient c = connectFrom("127.0.0.2")) {
-                c.readReply();
-                c.command("EHLO client.test");
-                c.command("MAIL FROM:<x@remote.test>");
-                String r = c.command("RCPT TO:<carol@example.org>");
-                assertTrue(r, r.startsWith("554 5.7.1"));
-            }
+            Poll.until("relaying from 127.0.0.2 to be refused", WAIT,
+                    () -> rcptFrom("127.0.0.2", "carol@example.org").startsWith("554 5.7.1"));
             update("org.karavel.relay", "local_domains", "localhost, example.org");
-            Poll.until("example.org to become local", WAIT, () -> {
-                try (SmtpClient c = connectFrom("127.0.0.2")) {
-                    c.readReply();
-                    c.command("EHLO client.test");
-                    c.command("MAIL FROM:<x@remote.test>");
-                    return c.command("RCPT TO:<carol@example.org>").startsWith("250");
-                } catch (IOException e) {
-                    return false;
-                }
-            });
+            Poll.until("example.org to become local", WAIT,
+                    () -> rcptFrom("127.0.0.2", "carol@example.org").startsWith("250"));
             String reply = sendFrom("127.0.0.2", "x@remote.test", "carol@example.org", "Subject: new domain\r\n\r\nHi.\r\n");
             assertTrue(reply, reply.startsWith("250 2.0.0"));
             Path newDir = maildir("example.org", "carol").resolve("new");
             Poll.until("delivery to carol@example.org", WAIT, () -> count(newDir) == 1);
         } finally {
-            update("org.karavel.relay", "relay_hosts", "127.0.0.0/8, ::1/128");
+            update("org.karavel.relay", "local_domains", "localhost");
+            restoreRelayHosts();
         }
     }
 
     @Test
     public void temporaryFailureIsRetried() throws Exception {
-        configure();
         java.util.concurrent.atomic.AtomicInteger tries = new java.util.concurrent.atomic.AtomicInteger();
         sink.onRcpt(r -> r.startsWith("retry") && tries.incrementAndGet() <= 2 ? "451 4.3.0 Try again later" : "250 2.1.5 Ok");
         try {
@@ -173,7 +151,6 @@ public class MailFlowIT {
 
     @Test
     public void permanentFailureBouncesToSender() throws Exception {
-        configure();
         sink.onRcpt(r -> r.startsWith("nobody") ? "550 5.1.1 <" + r + ">: Recipient address rejected" : "250 2.1.5 Ok");
         try {
             String reply = send("127.0.0.1", "dave@localhost", "nobody@remote.test", "Subject: doomed\r\n\r\nBody.\r\n");
@@ -194,7 +171,6 @@ public class MailFlowIT {
 
     @Test
     public void nullMxBouncesAtOnce() throws Exception {
-        configure();
         String reply = send("127.0.0.1", "erin@localhost", "someone@nullmx.test", "Subject: null mx\r\n\r\nBody.\r\n");
         assertTrue(reply, reply.startsWith("250 2.0.0"));
         Path newDir = maildir("localhost", "erin").resolve("new");
@@ -205,7 +181,6 @@ public class MailFlowIT {
 
     @Test
     public void spoolRestartKeepsQueuedMail() throws Exception {
-        configure();
         // hold mail at the sink with 4xx so that it stays queued across the restart
         sink.onRcpt(r -> r.startsWith("held") ? "451 4.3.0 Not now" : "250 2.1.5 Ok");
         try {
@@ -226,6 +201,23 @@ public class MailFlowIT {
                     .filter(m -> m.recipients().get(0).startsWith("held")).count() == 5);
         } finally {
             sink.onRcpt(r -> "250 2.1.5 Ok");
+        }
+    }
+
+    private void restoreRelayHosts() throws IOException {
+        update("org.karavel.relay", "relay_hosts", "127.0.0.0/8, ::1/128");
+        Poll.until("relay_hosts to be restored", WAIT, () -> rcptFrom("127.0.0.2", "victim@remote.test").startsWith("250"));
+    }
+
+    /** The reply to RCPT TO in a fresh session from the given local address. */
+    private static String rcptFrom(String localAddress, String rcpt) {
+        try (SmtpClient c = connectFrom(localAddress)) {
+            c.readReply();
+            c.command("EHLO client.test");
+            c.command("MAIL FROM:<x@remote.test>");
+            return c.command("RCPT TO:<" + rcpt + ">");
+        } catch (IOException e) {
+            return "I/O error: " + e;
         }
     }
 

@@ -76,15 +76,20 @@ public final class LoopbackDnsServer implements AutoCloseable {
 
     /** Binds UDP and TCP on one free port of 127.0.0.1 and starts answering. */
     public static LoopbackDnsServer start() throws IOException {
-        return new LoopbackDnsServer().open();
+        return new LoopbackDnsServer().open(0);
     }
 
-    private LoopbackDnsServer open() throws IOException {
+    /** Binds UDP and TCP on the given port of 127.0.0.1 (chosen free by the caller beforehand). */
+    public static LoopbackDnsServer start(int port) throws IOException {
+        return new LoopbackDnsServer().open(port);
+    }
+
+    private LoopbackDnsServer open(int port) throws IOException {
         if (running) {
             throw new IllegalStateException("already started");
         }
         for (int attempt = 0; ; attempt++) {
-            DatagramSocket u = new DatagramSocket(new InetSocketAddress(loopback, 0));
+            DatagramSocket u = new DatagramSocket(new InetSocketAddress(loopback, port));
             ServerSocket t = new ServerSocket();
             try {
                 t.bind(new InetSocketAddress(loopback, u.getLocalPort()), 50);
@@ -94,7 +99,7 @@ public final class LoopbackDnsServer implements AutoCloseable {
             } catch (BindException e) { // the TCP port of that number is taken: try another number
                 u.close();
                 t.close();
-                if (attempt >= 20) {
+                if (attempt >= 20 || port != 0) {
                     throw e;
                 }
             }

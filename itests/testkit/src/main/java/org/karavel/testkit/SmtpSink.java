@@ -50,21 +50,27 @@ public final class SmtpSink implements AutoCloseable {
     private volatile boolean keepContent = true;
     private final AtomicInteger accepted = new AtomicInteger();
 
-    private SmtpSink(boolean lmtp) throws IOException {
+    private SmtpSink(boolean lmtp, int port) throws IOException {
         this.lmtp = lmtp;
         this.server = new ServerSocket();
-        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        server.setReuseAddress(true);
+        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
         threads.execute(this::acceptLoop);
     }
 
     /** Starts an SMTP sink on 127.0.0.1 on a free port. */
     public static SmtpSink start() throws IOException {
-        return new SmtpSink(false);
+        return new SmtpSink(false, 0);
+    }
+
+    /** Starts an SMTP sink on 127.0.0.1 on the given port (chosen free by the caller beforehand). */
+    public static SmtpSink start(int port) throws IOException {
+        return new SmtpSink(false, port);
     }
 
     /** Starts an LMTP server (RFC 2033: LHLO, one reply per recipient after DATA). */
     public static SmtpSink startLmtp() throws IOException {
-        return new SmtpSink(true);
+        return new SmtpSink(true, 0);
     }
 
     public int port() {
