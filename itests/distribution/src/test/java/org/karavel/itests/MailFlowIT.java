@@ -221,6 +221,49 @@ public class MailFlowIT {
         }
     }
 
+    @Test
+    public void shellListsAndFlushesTheQueue() throws Exception {
+        sink.onRcpt(r -> r.startsWith("shell") ? "451 4.3.0 Not now" : "250 2.1.5 Ok");
+        try {
+            String reply = send("127.0.0.1", "app@localhost", "shell@remote.test", "Subject: shell\r\n\r\nBody.\r\n");
+            assertTrue(reply, reply.startsWith("250 2.0.0"));
+            String id = reply.substring(reply.lastIndexOf(' ') + 1).trim();
+            Poll.until("the message to be deferred", WAIT, () -> shell("mta:queue-list").contains("451 4.3.0 Not now"));
+            String listing = shell("mta:queue-list");
+            assertTrue(listing, listing.contains(id));
+            assertTrue(listing, listing.contains("shell@remote.test"));
+            assertTrue(listing, listing.contains("app@localhost"));
+
+            sink.onRcpt(r -> "250 2.1.5 Ok");
+            String flushed = shell("mta:queue-flush " + id);
+            assertTrue(flushed, flushed.contains("1"));
+            Poll.until("the flushed message at the sink", WAIT, () -> sink.messages().stream()
+                    .anyMatch(m -> m.recipients().contains("shell@remote.test")));
+            Poll.until("the queue to be empty of it", WAIT, () -> !shell("mta:queue-list").contains(id));
+        } finally {
+            sink.onRcpt(r -> "250 2.1.5 Ok");
+        }
+    }
+
+    /** Runs a Karaf shell command as an operator would at the console, and returns what it printed. */
+    private String shell(String command) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream print = new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8);
+        org.apache.karaf.shell.api.console.Session session = service(org.apache.karaf.shell.api.console.SessionFactory.class)
+                .create(new java.io.ByteArrayInputStream(new byte[0]), print, print);
+        try {
+            Object result = session.execute(command);
+            if (result != null) {
+                print.println(result);
+            }
+        } catch (Exception e) {
+            print.println("command failed: " + e);
+        } finally {
+            session.close();
+        }
+        return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     private <T> T service(Class<T> type) {
         var ref = context.getServiceReference(type);
         return ref == null ? null : context.getService(ref);

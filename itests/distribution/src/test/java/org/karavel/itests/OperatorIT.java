@@ -1,0 +1,121 @@
+package org.karavel.itests;
+
+import static org.junit.Assert.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.Test;
+import org.karavel.testkit.SmtpClient;
+
+/**
+ * What an operator does with a running distribution: edit a file in etc/ and see it applied without
+ * a restart, and read why the listener could not start in the log.
+ */
+public class OperatorIT {
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static Distribution karavel;
+    private static int smtpPort;
+
+    @BeforeClass
+    public static void boot() throws Exception {
+        karavel = Distribution.unpack("operator");
+        smtpPort = KaravelContainer.freePort();
+        karavel.configure("org.karavel.smtp.listener-mx.cfg", Map.of("address", "127.0.0.1", "port", Integer.toString(smtpPort),
+                "hostname", "mx.karavel.test"));
+        // only 127.0.0.1 may relay, so that 127.0.0.2 is an outside client
+        karavel.configure("org.karavel.relay.cfg", Map.of("relay_hosts", "127.0.0.1/32"));
+        karavel.configure("org.karavel.dns.cfg", Map.of("servers", "127.0.0.1:" + KaravelContainer.freePort()));
+        karavel.configure("org.apache.karaf.shell.cfg", Map.of("sshPort", Integer.toString(KaravelContainer.freePort())));
+        karavel.configure("org.apache.karaf.management.cfg", Map.of(
+                "rmiRegistryPort", Integer.toString(KaravelContainer.freePort()), "rmiRegistryHost", "127.0.0.1",
+                "rmiServerPort", Integer.toString(KaravelContainer.freePort()), "rmiServerHost", "127.0.0.1"));
+        karavel.start();
+        Poll.until("the SMTP listener", Distribution.bootTimeout(), () -> greets(smtpPort));
+    }
+
+    @AfterClass
+    public static void stop() throws Exception {
+        if (karavel != null) {
+            karavel.close();
+        }
+    }
+
+    @Test
+    public void editingTheRelayFileAddsALocalDomainWithoutRestart() throws Exception {
+        assertTrue(rcptFrom127002("carol@example.org").startsWith("554 5.7.1"));
+        karavel.configure("org.karavel.relay.cfg", Map.of("local_domains", "localhost, example.org"));
+        Poll.until("example.org to become local", WAIT, () -> rcptFrom127002("carol@example.org").startsWith("250"));
+
+        try (SmtpClient c = new SmtpClient("127.0.0.1", smtpPort, new java.net.InetSocketAddress("127.0.0.2", 0))) {
+            c.readReply();
+            c.command("EHLO outside.test");
+            String reply = c.sendMail("someone@outside.test", List.of("carol@example.org"), "Subject: for carol\r\n\r\nHi.\r\n");
+            assertTrue(reply, reply.startsWith("250 2.0.0"));
+        }
+        Path newDir = karavel.data().resolve("mail/example.org/carol/new");
+        Poll.until("the message in " + newDir, WAIT, () -> count(newDir) == 1);
+    }
+
+    @Test
+    public void editingTheListenerFileMovesItToAnotherPort() throws Exception {
+        int taken;
+        try (java.net.ServerSocket blocker = new java.net.ServerSocket()) {
+            blocker.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
+            taken = blocker.getLocalPort();
+            // a port another program holds: the log names the file to change, and the server stays up
+            karavel.configure("org.karavel.smtp.listener-mx.cfg", Map.of("port", Integer.toString(taken)));
+            Poll.until("the log to name the listener file", WAIT, () -> log().contains("Cannot listen on 127.0.0.1:" + taken)
+                    && log().contains("org.karavel.smtp.listener-mx.cfg"));
+        }
+        int next = KaravelContainer.freePort();
+        karavel.configure("org.karavel.smtp.listener-mx.cfg", Map.of("port", Integer.toString(next)));
+        Poll.until("the listener on port " + next, WAIT, () -> greets(next));
+        smtpPort = next;
+    }
+
+    private static String log() {
+        try {
+            return karavel.log();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static boolean greets(int port) {
+        try (SmtpClient c = SmtpClient.connect(port)) {
+            String greeting = c.readReply();
+            return greeting != null && greeting.startsWith("220");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static String rcptFrom127002(String rcpt) {
+        try (SmtpClient c = new SmtpClient("127.0.0.1", smtpPort, new java.net.InetSocketAddress("127.0.0.2", 0))) {
+            c.readReply();
+            c.command("EHLO outside.test");
+            c.command("MAIL FROM:<someone@outside.test>");
+            return c.command("RCPT TO:<" + rcpt + ">");
+        } catch (IOException e) {
+            return "I/O error: " + e;
+        }
+    }
+
+    private static long count(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.count();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+}
