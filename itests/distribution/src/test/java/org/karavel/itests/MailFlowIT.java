@@ -77,7 +77,7 @@ public class MailFlowIT {
         String reply = send("127.0.0.1", "sender@remote.test", "alice@localhost", "Subject: hello alice\r\n\r\nHi.\r\n");
         assertTrue(reply, reply.startsWith("250 2.0.0"));
         Path newDir = maildir("localhost", "alice").resolve("new");
-        Poll.until("a file in " + newDir, WAIT, () -> count(newDir) == 1);
+        Poll.until("a file in " + newDir, WAIT, () -> Maildirs.count(newDir) == 1);
         String stored = Files.readString(only(newDir));
         assertTrue(stored, stored.contains("Subject: hello alice"));
         assertTrue(stored, stored.contains("Received: from "));
@@ -127,7 +127,7 @@ public class MailFlowIT {
             String reply = sendFrom("127.0.0.2", "x@remote.test", "carol@example.org", "Subject: new domain\r\n\r\nHi.\r\n");
             assertTrue(reply, reply.startsWith("250 2.0.0"));
             Path newDir = maildir("example.org", "carol").resolve("new");
-            Poll.until("delivery to carol@example.org", WAIT, () -> count(newDir) == 1);
+            Poll.until("delivery to carol@example.org", WAIT, () -> Maildirs.count(newDir) == 1);
         } finally {
             update("org.karavel.relay", "local_domains", "localhost");
             restoreRelayHosts();
@@ -156,7 +156,7 @@ public class MailFlowIT {
             String reply = send("127.0.0.1", "dave@localhost", "nobody@remote.test", "Subject: doomed\r\n\r\nBody.\r\n");
             assertTrue(reply, reply.startsWith("250 2.0.0"));
             Path newDir = maildir("localhost", "dave").resolve("new");
-            Poll.until("the bounce in dave's Maildir", WAIT, () -> count(newDir) == 1);
+            Poll.until("the bounce in dave's Maildir", WAIT, () -> Maildirs.count(newDir) == 1);
             String dsn = Files.readString(only(newDir));
             assertTrue(dsn, dsn.contains("multipart/report"));
             assertTrue(dsn, dsn.contains("report-type=delivery-status"));
@@ -174,7 +174,7 @@ public class MailFlowIT {
         String reply = send("127.0.0.1", "erin@localhost", "someone@nullmx.test", "Subject: null mx\r\n\r\nBody.\r\n");
         assertTrue(reply, reply.startsWith("250 2.0.0"));
         Path newDir = maildir("localhost", "erin").resolve("new");
-        Poll.until("the null MX bounce", WAIT, () -> count(newDir) == 1);
+        Poll.until("the null MX bounce", WAIT, () -> Maildirs.count(newDir) == 1);
         String dsn = Files.readString(only(newDir));
         assertTrue(dsn, dsn.contains("Status: 5.1.10"));
     }
@@ -288,16 +288,6 @@ public class MailFlowIT {
         return new File(System.getProperty("karaf.data"), "mail").toPath().resolve(domain).resolve(user);
     }
 
-    private static long count(Path dir) {
-        if (!Files.isDirectory(dir)) {
-            return 0;
-        }
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.count();
-        } catch (IOException e) {
-            return 0;
-        }
-    }
 
     private static Path only(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {

@@ -3,12 +3,10 @@ package org.karavel.itests;
 import static org.junit.Assert.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;
@@ -60,7 +58,7 @@ public class OperatorIT {
             assertTrue(reply, reply.startsWith("250 2.0.0"));
         }
         Path newDir = karavel.data().resolve("mail/example.org/carol/new");
-        Poll.until("the message in " + newDir, WAIT, () -> count(newDir) == 1);
+        Poll.until("the message in " + newDir, WAIT, () -> Maildirs.count(newDir) == 1);
     }
 
     @Test
@@ -108,14 +106,4 @@ public class OperatorIT {
         }
     }
 
-    private static long count(Path dir) {
-        if (!Files.isDirectory(dir)) {
-            return 0;
-        }
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.count();
-        } catch (IOException e) {
-            return 0;
-        }
-    }
 }
