@@ -14,6 +14,7 @@ archive="$root/karaf-assembly/target/karavel-$version.tar.gz"
 [[ -f "$archive" && -f bench/target/classpath.txt ]] || mvn -B -q install -DskipTests
 
 work="$root/bench/target/run"
+pkill -9 -f "karaf.base=$work/karavel" 2>/dev/null || true
 rm -rf "$work" && mkdir -p "$work/karavel"
 tar xzf "$archive" -C "$work/karavel" --strip-components=1
 home="$work/karavel"
@@ -39,9 +40,10 @@ for _ in $(seq 100); do [[ -s "$work/sink.port" ]] && break; sleep 0.1; done
 set_cfg org.karavel.delivery.cfg smarthost "[127.0.0.1]:$(cat "$work/sink.port")"
 
 t0=$(date +%s.%N)
-EXTRA_JAVA_OPTS="-Djava.rmi.server.hostname=127.0.0.1" "$home/bin/karaf" server > "$work/karaf.out" 2>&1 &
+EXTRA_JAVA_OPTS="-Djava.rmi.server.hostname=127.0.0.1 ${KARAVEL_BENCH_JAVA_OPTS:-}" "$home/bin/karaf" server > "$work/karaf.out" 2>&1 &
 karaf=$!
-trap 'kill -9 $karaf $load 2>/dev/null || true' EXIT
+# bin/karaf is a script: stop the JVM it started too, or it outlives the benchmark
+trap 'pkill -9 -f "karaf.base=$home" 2>/dev/null; kill -9 $karaf $load 2>/dev/null || true' EXIT
 until (exec 3<>/dev/tcp/127.0.0.1/$smtp_port) 2>/dev/null; do
   kill -0 $karaf 2>/dev/null || { echo "Karavel did not start; see $work/karaf.out" >&2; exit 1; }
   sleep 0.1

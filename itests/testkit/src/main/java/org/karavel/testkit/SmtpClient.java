@@ -27,6 +27,7 @@ public final class SmtpClient implements AutoCloseable {
             socket.bind(localAddress);
         }
         socket.connect(new InetSocketAddress(host, port), 10_000);
+        socket.setTcpNoDelay(true);
         socket.setSoTimeout(30_000);
         in = new BufferedInputStream(socket.getInputStream());
         out = socket.getOutputStream();

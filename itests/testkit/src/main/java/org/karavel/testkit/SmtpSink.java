@@ -152,6 +152,8 @@ public final class SmtpSink implements AutoCloseable {
         while (!server.isClosed()) {
             try {
                 Socket s = server.accept();
+                // replies to pipelined commands are separate small writes: no Nagle delay between them
+                s.setTcpNoDelay(true);
                 connections.incrementAndGet();
                 open.add(s);
                 threads.execute(() -> serve(s));
