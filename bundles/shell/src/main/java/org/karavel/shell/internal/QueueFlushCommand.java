@@ -15,7 +15,8 @@ import org.karavel.shell.internal.completers.QueueIdCompleter;
         description = "Attempts delivery of queued messages now: the given ones, or all without arguments")
 @Service
 public class QueueFlushCommand implements Action {
-    @Reference
+    // optional: one missing service must not take every mta command away with it
+    @Reference(optional = true)
     Spool spool;
 
     @Argument(index = 0, name = "ids", description = "Queue ids of the messages to flush (default: all)",
@@ -25,6 +26,10 @@ public class QueueFlushCommand implements Action {
 
     @Override
     public Object execute() {
+        if (spool == null) {
+            System.err.println("The spool bundle (org.karavel.spool) is not running.");
+            return null;
+        }
         new QueueFlush(spool).flush(ids, System.out, System.err);
         return null;
     }

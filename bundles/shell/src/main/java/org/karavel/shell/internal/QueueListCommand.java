@@ -14,7 +14,8 @@ import org.karavel.api.queue.Spool;
         description = "Lists the mail queue like mailq: each message with its recipients, their state and last reply")
 @Service
 public class QueueListCommand implements Action {
-    @Reference
+    // optional: one missing service must not take every mta command away with it
+    @Reference(optional = true)
     Spool spool;
 
     @Option(name = "-d", aliases = "--domain",
@@ -23,6 +24,10 @@ public class QueueListCommand implements Action {
 
     @Override
     public Object execute() {
+        if (spool == null) {
+            System.err.println("The spool bundle (org.karavel.spool) is not running.");
+            return null;
+        }
         new QueueListing(ZoneId.systemDefault(), Instant.now()).write(spool.list(), domain, System.out);
         return null;
     }

@@ -14,7 +14,7 @@ import org.karavel.api.queue.Spool;
 /** Completes queue ids from the messages now in the spool. */
 @Service
 public class QueueIdCompleter implements Completer {
-    @Reference
+    @Reference(optional = true)
     Spool spool;
 
     public QueueIdCompleter() {
@@ -28,7 +28,7 @@ public class QueueIdCompleter implements Completer {
     @Override
     public int complete(Session session, CommandLine commandLine, List<String> candidates) {
         TreeSet<String> ids = new TreeSet<>();
-        for (QueuedMessage m : spool.list()) {
+        for (QueuedMessage m : spool == null ? List.<QueuedMessage>of() : spool.list()) {
             ids.add(m.id().value());
         }
         return new StringsCompleter(ids).complete(session, commandLine, candidates);

@@ -1,0 +1,319 @@
+package org.karavel.auth.internal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import org.karavel.api.address.AddressSyntaxException;
+import org.karavel.api.address.MailAddress;
+import org.karavel.api.auth.MailboxUserAdmin;
+import org.karavel.api.auth.MailboxUsers;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The users of one Dovecot passwd-file (plus an optional sender alias file): checks passwords on
+ * a hashing executor, re-reads the files when they change, and rewrites the passwd-file
+ * atomically (temporary file, fsync, rename; mode 0600) for the admin operations.
+ */
+public final class MailboxUserDirectory implements MailboxUsers, MailboxUserAdmin {
+    private static final Logger LOG = LoggerFactory.getLogger(MailboxUserDirectory.class);
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+
+    /** What we know of a file's version: a change in any of these triggers a re-read. */
+    private record FileStamp(boolean exists, long modified, long size, Object fileKey) {
+        static final FileStamp ABSENT = new FileStamp(false, 0, 0, null);
+    }
+
+    private record Snapshot(Map<String, PasswdEntry> users, Map<String, Set<MailAddress>> aliases) {
+    }
+
+    private final Path passwdFile;
+    private final Path aliasesFile;
+    private final PasswordScheme defaultScheme;
+    private final Executor hashing;
+    /** A hash of a random password, verified for unknown users so that they cost what known ones do. */
+    private final PasswdEntry dummy;
+    private final Object writeLock = new Object();
+
+    private volatile Snapshot snapshot = new Snapshot(Map.of(), Map.of());
+    private FileStamp passwdStamp;
+    private FileStamp aliasesStamp;
+    private boolean warnedAbsent;
+
+    /**
+     * @param aliasesFile null when there are no sender aliases
+     * @param hashing where password hashes are computed (slow by design: never a MINA I/O thread)
+     */
+    public MailboxUserDirectory(Path passwdFile, Path aliasesFile, PasswordScheme defaultScheme, Executor hashing) {
+        this.passwdFile = Objects.requireNonNull(passwdFile, "passwdFile");
+        this.aliasesFile = aliasesFile;
+        this.defaultScheme = Objects.requireNonNull(defaultScheme, "defaultScheme");
+        this.hashing = Objects.requireNonNull(hashing, "hashing");
+        char[] random = Long.toString(new java.security.SecureRandom().nextLong(), 36).toCharArray();
+        this.dummy = new PasswdEntry("", defaultScheme, defaultScheme.hash(random));
+        reloadIfChanged();
+    }
+
+    /** Re-reads the files whose modification time, size or identity changed. Called by a poller. */
+    public synchronized void reloadIfChanged() {
+        FileStamp p = stamp(passwdFile);
+        FileStamp a = aliasesFile == null ? FileStamp.ABSENT : stamp(aliasesFile);
+        if (p.equals(passwdStamp) && a.equals(aliasesStamp)) {
+            return;
+        }
+        Snapshot old = snapshot;
+        Map<String, PasswdEntry> users = old.users();
+        Map<String, Set<MailAddress>> aliases = old.aliases();
+        if (!p.equals(passwdStamp)) {
+            if (!p.exists()) {
+                users = Map.of();
+                if (!warnedAbsent) {
+                    LOG.warn("{} does not exist: no users can authenticate", passwdFile);
+                    warnedAbsent = true;
+                }
+            } else {
+                warnedAbsent = false;
+                try {
+                    users = PasswdFile.parse(Files.readAllLines(passwdFile, StandardCharsets.UTF_8), passwdFile.toString());
+                    LOG.info("{}: {} users", passwdFile, users.size());
+                } catch (IOException e) {
+                    // keep the users we had: a file caught half-written or unreadable must not lock everyone out
+                    LOG.warn("{} could not be read ({}); keeping the {} users read before", passwdFile, e.toString(), users.size());
+                    p = passwdStamp;
+                }
+            }
+            passwdStamp = p;
+        }
+        if (!a.equals(aliasesStamp)) {
+            if (!a.exists()) {
+                if (aliasesFile != null && aliasesStamp != null && aliasesStamp.exists()) {
+                    LOG.warn("{} was removed: no sender aliases", aliasesFile);
+                }
+                aliases = Map.of();
+            } else {
+                try {
+                    aliases = AliasFile.parse(Files.readAllLines(aliasesFile, StandardCharsets.UTF_8), aliasesFile.toString());
+                } catch (IOException e) {
+                    LOG.warn("{} could not be read ({}); keeping the aliases read before", aliasesFile, e.toString());
+                    a = aliasesStamp;
+                }
+            }
+            aliasesStamp = a;
+        }
+        snapshot = new Snapshot(users, aliases);
+    }
+
+    private static FileStamp stamp(Path file) {
+        try {
+            BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
+            return new FileStamp(true, attrs.lastModifiedTime().toMillis(), attrs.size(), attrs.fileKey());
+        } catch (NoSuchFileException e) {
+            return FileStamp.ABSENT;
+        } catch (IOException e) {
+            return new FileStamp(true, -1, -1, null);
+        }
+    }
+
+    @Override
+    public CompletionStage<Optional<String>> authenticate(String username, char[] password) {
+        if (username == null || password == null) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        PasswdEntry entry = snapshot.users().get(PasswdFile.key(username));
+        try {
+            return CompletableFuture.supplyAsync(() -> {
+                if (entry == null) {
+                    // same work as for a wrong password, so the answer time does not tell who exists
+                    dummy.scheme().verify(dummy.hash(), password);
+                    return Optional.<String>empty();
+                }
+                return entry.scheme().verify(entry.hash(), password) ? Optional.of(entry.user()) : Optional.<String>empty();
+            }, hashing);
+        } catch (RejectedExecutionException e) {
+            // too many authentications waiting: a backend error, so the client gets a 4xx
+            return CompletableFuture.failedFuture(new IllegalStateException("too many authentications in progress", e));
+        }
+    }
+
+    @Override
+    public Set<MailAddress> allowedSenders(String user) {
+        if (user == null) {
+            return Set.of();
+        }
+        Snapshot s = snapshot;
+        String key = PasswdFile.key(user);
+        PasswdEntry entry = s.users().get(key);
+        if (entry == null) {
+            return Set.of();
+        }
+        Set<MailAddress> senders = new LinkedHashSet<>();
+        try {
+            senders.add(MailAddress.parse(entry.user()));
+        } catch (AddressSyntaxException e) {
+            // a user name that is not an address owns no address by itself, only its aliases
+        }
+        senders.addAll(s.aliases().getOrDefault(key, Set.of()));
+        return Collections.unmodifiableSet(senders);
+    }
+
+    @Override
+    public List<String> list() {
+        return snapshot.users().values().stream().map(PasswdEntry::user).sorted().toList();
+    }
+
+    @Override
+    public void add(String user, char[] password) throws IOException {
+        checkUser(user);
+        checkPassword(password);
+        synchronized (writeLock) {
+            List<String> lines = readLines();
+            if (indexOf(lines, user) >= 0) {
+                throw new IllegalArgumentException("user " + user + " exists already");
+            }
+            lines.add(user.strip() + ":{" + defaultScheme.dovecotName() + "}" + defaultScheme.hash(password));
+            write(lines);
+        }
+        LOG.info("{}: user {} added", passwdFile, user.strip());
+    }
+
+    @Override
+    public void setPassword(String user, char[] password) throws IOException {
+        checkUser(user);
+        checkPassword(password);
+        synchronized (writeLock) {
+            List<String> lines = readLines();
+            int i = indexOf(lines, user);
+            if (i < 0) {
+                throw new IllegalArgumentException("no such user: " + user);
+            }
+            String line = lines.get(i).strip();
+            int first = line.indexOf(':');
+            int second = line.indexOf(':', first + 1);
+            String rest = second < 0 ? "" : line.substring(second);
+            lines.set(i, line.substring(0, first) + ":{" + defaultScheme.dovecotName() + "}"
+                    + defaultScheme.hash(password) + rest);
+            write(lines);
+        }
+        LOG.info("{}: password of user {} changed", passwdFile, user.strip());
+    }
+
+    @Override
+    public boolean remove(String user) throws IOException {
+        if (user == null || user.isBlank()) {
+            return false;
+        }
+        synchronized (writeLock) {
+            List<String> lines = readLines();
+            int i = indexOf(lines, user);
+            if (i < 0) {
+                return false;
+            }
+            String key = PasswdFile.key(user);
+            lines.removeIf(l -> key.equals(keyOf(l)));
+            write(lines);
+        }
+        LOG.info("{}: user {} removed", passwdFile, user.strip());
+        return true;
+    }
+
+    private static String keyOf(String line) {
+        String u = PasswdFile.userOf(line);
+        return u == null ? null : PasswdFile.key(u);
+    }
+
+    private static int indexOf(List<String> lines, String user) {
+        String key = PasswdFile.key(user);
+        for (int i = 0; i < lines.size(); i++) {
+            if (key.equals(keyOf(lines.get(i)))) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static void checkUser(String user) {
+        if (user == null || !PasswdFile.isValidUser(user.strip())) {
+            throw new IllegalArgumentException("not a valid user name (empty, or holds ':', white space or a control character)");
+        }
+    }
+
+    private static void checkPassword(char[] password) {
+        if (password == null || password.length == 0) {
+            throw new IllegalArgumentException("the password is empty");
+        }
+    }
+
+    private List<String> readLines() throws IOException {
+        try {
+            return new ArrayList<>(Files.readAllLines(passwdFile, StandardCharsets.UTF_8));
+        } catch (NoSuchFileException e) {
+            return new ArrayList<>();
+        }
+    }
+
+    /** Replaces the passwd-file in one step, so that a reader sees the old file or the new one, never a part. */
+    private void write(List<String> lines) throws IOException {
+        Path dir = passwdFile.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+        FileAttribute<?>[] attrs = posix
+                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(OWNER_ONLY)}
+                : new FileAttribute<?>[0];
+        Path tmp = Files.createTempFile(dir, "." + passwdFile.getFileName() + ".", ".tmp", attrs);
+        try {
+            StringBuilder text = new StringBuilder();
+            for (String l : lines) {
+                text.append(l).append('\n');
+            }
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer buf = StandardCharsets.UTF_8.encode(text.toString());
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, passwdFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, passwdFile, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        fsyncDirectory(dir);
+        reloadIfChanged();
+    }
+
+    /** Makes the rename durable; not every platform can open a directory, which is not an error. */
+    private static void fsyncDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            LOG.debug("cannot fsync directory {}: {}", dir, e.toString());
+        }
+    }
+}
