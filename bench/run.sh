@@ -26,6 +26,12 @@ set_cfg() { # file key value
 set_cfg org.karavel.smtp.listener-mx.cfg address 127.0.0.1
 set_cfg org.karavel.smtp.listener-mx.cfg port "$smtp_port"
 set_cfg org.karavel.smtp.listener-mx.cfg hostname bench.karavel.test
+# every session of the load comes from 127.0.0.1
+set_cfg org.karavel.smtp.listener-mx.cfg max_connections_per_ip 200
+for l in submission submissions; do
+  set_cfg org.karavel.smtp.listener-$l.cfg address 127.0.0.1
+  set_cfg org.karavel.smtp.listener-$l.cfg port "$(free_port)"
+done
 set_cfg org.karavel.dns.cfg servers "127.0.0.1:$(free_port)"
 set_cfg org.apache.karaf.shell.cfg sshPort "$(free_port)"
 set_cfg org.apache.karaf.management.cfg rmiRegistryPort "$(free_port)"

@@ -37,6 +37,7 @@ public class CrashRestartIT {
         smtpPort = KaravelContainer.freePort();
         karavel.configure("org.karavel.smtp.listener-mx.cfg", Map.of("address", "127.0.0.1", "port", Integer.toString(smtpPort),
                 "hostname", "mx.karavel.test"));
+        karavel.submissionOnLoopback();
         karavel.configure("org.karavel.dns.cfg", Map.of("servers", dns.address()));
         karavel.configure("org.karavel.delivery.cfg", Map.of("remote_port", Integer.toString(sink.port()),
                 "min_backoff_seconds", "1", "max_backoff_seconds", "1"));

@@ -52,6 +52,14 @@ final class Distribution implements AutoCloseable {
         Files.write(f, lines);
     }
 
+    /** Puts the submission listeners on loopback and free ports (tests only ever listen there). */
+    void submissionOnLoopback() throws IOException {
+        for (String name : List.of("submission", "submissions")) {
+            configure("org.karavel.smtp.listener-" + name + ".cfg", Map.of("address", "127.0.0.1",
+                    "port", Integer.toString(KaravelContainer.freePort())));
+        }
+    }
+
     void start() throws IOException {
         ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/karaf").toString(), "server");
         pb.directory(home.toFile());

@@ -30,6 +30,8 @@ final class KaravelContainer {
     static final String SMTP_PORT = "karavel.test.smtpPort";
     static final String DNS_PORT = "karavel.test.dnsPort";
     static final String SINK_PORT = "karavel.test.sinkPort";
+    static final String SUBMISSION_PORT = "karavel.test.submissionPort";
+    static final String SUBMISSIONS_PORT = "karavel.test.submissionsPort";
 
     private KaravelContainer() {
     }
@@ -41,6 +43,8 @@ final class KaravelContainer {
         // distribution boots already pointing at them (config changes later would race the test)
         int dns = freePort();
         int sink = freePort();
+        int submission = freePort();
+        int submissions = freePort();
         String mvnCfg = "etc/org.ops4j.pax.url.mvn.cfg";
         List<Option> o = new ArrayList<>(List.of(
                 karafDistributionConfiguration()
@@ -63,6 +67,12 @@ final class KaravelContainer {
                 editConfigurationFilePut("etc/org.karavel.smtp.listener-mx.cfg", "address", "127.0.0.1"),
                 editConfigurationFilePut("etc/org.karavel.smtp.listener-mx.cfg", "port", Integer.toString(smtp)),
                 editConfigurationFilePut("etc/org.karavel.smtp.listener-mx.cfg", "hostname", "mx.karavel.test"),
+                editConfigurationFilePut("etc/org.karavel.smtp.listener-submission.cfg", "address", "127.0.0.1"),
+                editConfigurationFilePut("etc/org.karavel.smtp.listener-submission.cfg", "port", Integer.toString(submission)),
+                editConfigurationFilePut("etc/org.karavel.smtp.listener-submission.cfg", "hostname", "mx.karavel.test"),
+                editConfigurationFilePut("etc/org.karavel.smtp.listener-submissions.cfg", "address", "127.0.0.1"),
+                editConfigurationFilePut("etc/org.karavel.smtp.listener-submissions.cfg", "port", Integer.toString(submissions)),
+                editConfigurationFilePut("etc/org.karavel.smtp.listener-submissions.cfg", "hostname", "mx.karavel.test"),
                 editConfigurationFilePut("etc/org.karavel.delivery.cfg", "helo_name", "mx.karavel.test"),
                 // nothing in a test may ask a real DNS server: only the test's own on loopback
                 editConfigurationFilePut("etc/org.karavel.dns.cfg", "servers", "127.0.0.1:" + dns),
@@ -72,6 +82,8 @@ final class KaravelContainer {
                 systemProperty(SMTP_PORT).value(Integer.toString(smtp)),
                 systemProperty(DNS_PORT).value(Integer.toString(dns)),
                 systemProperty(SINK_PORT).value(Integer.toString(sink)),
+                systemProperty(SUBMISSION_PORT).value(Integer.toString(submission)),
+                systemProperty(SUBMISSIONS_PORT).value(Integer.toString(submissions)),
                 wrappedBundle(maven("org.karavel", "karavel-testkit").version(VERSION)),
                 vmOptions(javaModuleFlags())));
         o.addAll(Arrays.asList(extra));

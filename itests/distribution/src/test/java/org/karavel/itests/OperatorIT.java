@@ -29,6 +29,7 @@ public class OperatorIT {
                 "hostname", "mx.karavel.test"));
         // only 127.0.0.1 may relay, so that 127.0.0.2 is an outside client
         karavel.configure("org.karavel.relay.cfg", Map.of("relay_hosts", "127.0.0.1/32"));
+        karavel.submissionOnLoopback();
         karavel.configure("org.karavel.dns.cfg", Map.of("servers", "127.0.0.1:" + KaravelContainer.freePort()));
         karavel.configure("org.apache.karaf.shell.cfg", Map.of("sshPort", Integer.toString(KaravelContainer.freePort())));
         karavel.configure("org.apache.karaf.management.cfg", Map.of(

@@ -12,9 +12,9 @@ import java.util.List;
 
 /** A plain SMTP client for tests: sends lines, reads whole (multi-line) replies. */
 public final class SmtpClient implements AutoCloseable {
-    private final Socket socket;
-    private final InputStream in;
-    private final OutputStream out;
+    private Socket socket;
+    private InputStream in;
+    private OutputStream out;
 
     public SmtpClient(String host, int port) throws IOException {
         this(host, port, null);
@@ -31,6 +31,31 @@ public final class SmtpClient implements AutoCloseable {
         socket.setSoTimeout(30_000);
         in = new BufferedInputStream(socket.getInputStream());
         out = socket.getOutputStream();
+    }
+
+    /**
+     * Turns this connection into TLS in place (after a 220 reply to STARTTLS, or at once for implicit
+     * TLS) and returns the session's certificate chain as the server sent it.
+     */
+    public java.security.cert.Certificate[] startTls(javax.net.ssl.SSLSocketFactory factory, String... protocols)
+            throws IOException {
+        javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) factory.createSocket(socket,
+                socket.getInetAddress().getHostAddress(), socket.getPort(), true);
+        tls.setUseClientMode(true);
+        if (protocols.length > 0) {
+            tls.setEnabledProtocols(protocols);
+        }
+        tls.startHandshake();
+        socket = tls;
+        in = new BufferedInputStream(tls.getInputStream());
+        out = tls.getOutputStream();
+        return tls.getSession().getPeerCertificates();
+    }
+
+    /** The negotiated protocol and cipher suite, or null before TLS. */
+    public String tlsParameters() {
+        return socket instanceof javax.net.ssl.SSLSocket s
+                ? s.getSession().getProtocol() + " " + s.getSession().getCipherSuite() : null;
     }
 
     public static SmtpClient connect(int port) throws IOException {

@@ -15,6 +15,8 @@ final class ClientSession implements SessionView {
     private final Map<String, Object> attributes = new ConcurrentHashMap<>();
     private volatile String heloName;
     private volatile boolean extended;
+    private volatile TlsInfo tls;
+    private volatile String authenticatedUser;
 
     ClientSession(String sessionId, String listenerName, InetSocketAddress client, InetSocketAddress local) {
         this.sessionId = sessionId;
@@ -26,6 +28,15 @@ final class ClientSession implements SessionView {
     void helo(String name, boolean isExtended) {
         this.heloName = name;
         this.extended = isExtended;
+    }
+
+    /** The handshake completed with this protocol and cipher suite. */
+    void tls(String protocol, String cipherSuite) {
+        this.tls = new Tls(protocol, cipherSuite);
+    }
+
+    void authenticatedUser(String user) {
+        this.authenticatedUser = user;
     }
 
     @Override
@@ -64,16 +75,17 @@ final class ClientSession implements SessionView {
         return extended;
     }
 
-    /** This listener speaks clear text only; TLS comes with the tls bundle. */
     @Override
     public Optional<TlsInfo> tls() {
-        return Optional.empty();
+        return Optional.ofNullable(tls);
     }
 
     @Override
     public Optional<String> authenticatedUser() {
-        return Optional.empty();
+        return Optional.ofNullable(authenticatedUser);
     }
+
+    private record Tls(String protocol, String cipherSuite) implements TlsInfo { }
 
     @Override
     public Map<String, Object> attributes() {

@@ -67,4 +67,24 @@ public @interface ListenerConfiguration {
     @AttributeDefinition(description = "Filters (by karavel.filter.name) without which no recipient is accepted: "
             + "while one is missing, e.g. during a bundle update, RCPT gets 451 4.3.0 instead of passing unchecked")
     String[] required__filters() default {"relay"};
+
+    @AttributeDefinition(description = "TLS: none; starttls (offered when a certificate service is present); "
+            + "required (MAIL, RCPT and AUTH need STARTTLS first: 530 5.7.0); implicit (TLS from the first byte, port 465)",
+            options = {@Option(label = "none", value = "none"), @Option(label = "starttls", value = "starttls"),
+                @Option(label = "required", value = "required"), @Option(label = "implicit", value = "implicit")})
+    String tls() default "starttls";
+
+    @AttributeDefinition(description = "Whether MAIL needs a successful AUTH first (530 5.7.0); true for submission listeners")
+    boolean auth__required() default false;
+
+    @AttributeDefinition(description = "Whether an authenticated client may only use its own sender addresses "
+            + "(MailboxUsers.allowedSenders); others get 553 5.7.1")
+    boolean sender__login__match() default false;
+
+    @AttributeDefinition(description = "Failed AUTH attempts from one IP address within the window after which "
+            + "further AUTH gets 421 4.7.0 and the connection closes")
+    int auth__max__failures() default 5;
+
+    @AttributeDefinition(description = "The window for auth_max_failures, in seconds")
+    int auth__failure__window__seconds() default 300;
 }

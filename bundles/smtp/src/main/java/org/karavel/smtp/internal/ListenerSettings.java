@@ -22,7 +22,18 @@ record ListenerSettings(
         int maxErrors,
         boolean normalizeBareLineEndings,
         long filterTimeoutMillis,
-        java.util.Set<String> requiredFilters) {
+        java.util.Set<String> requiredFilters,
+        Tls tls,
+        boolean authRequired,
+        boolean senderLoginMatch,
+        int authMaxFailures,
+        int authFailureWindowSeconds) {
+
+    /**
+     * How the listener offers TLS: not at all, STARTTLS (RFC 3207) when a certificate service is
+     * present, STARTTLS required before MAIL/RCPT/AUTH, or TLS from the first byte (RFC 8314, port 465).
+     */
+    enum Tls { NONE, STARTTLS, REQUIRED, IMPLICIT }
 
     /** RFC 5321 §4.5.3.1.4: a server must take command lines of 512 octets. */
     static final int MIN_COMMAND_LINE = 512;
@@ -42,6 +53,9 @@ record ListenerSettings(
         require(maxConnectionsPerIp > 0, "max_connections_per_ip", maxConnectionsPerIp, "positive");
         require(maxErrors > 0, "max_errors", maxErrors, "positive");
         require(filterTimeoutMillis > 0, "filter_timeout_millis", filterTimeoutMillis, "positive");
+        require(tls != null, "tls", tls, "none, starttls, required or implicit");
+        require(authMaxFailures > 0, "auth_max_failures", authMaxFailures, "positive");
+        require(authFailureWindowSeconds > 0, "auth_failure_window_seconds", authFailureWindowSeconds, "positive");
         requiredFilters = requiredFilters == null ? java.util.Set.of() : java.util.Set.copyOf(requiredFilters);
     }
 
@@ -69,12 +83,15 @@ record ListenerSettings(
     static ListenerSettings from(ListenerConfiguration c, String defaultHostname) {
         String bare = c.bare__line__endings() == null ? "reject" : c.bare__line__endings().strip().toLowerCase(Locale.ROOT);
         require(bare.equals("reject") || bare.equals("normalize"), "bare_line_endings", bare, "reject or normalize");
+        String tlsMode = c.tls() == null || c.tls().isBlank() ? "starttls" : c.tls().strip().toLowerCase(Locale.ROOT);
+        require(tlsMode.matches("none|starttls|required|implicit"), "tls", tlsMode, "none, starttls, required or implicit");
         String host = c.hostname() == null || c.hostname().isBlank() ? defaultHostname : c.hostname().strip();
         return new ListenerSettings(c.name(), c.address() == null ? null : c.address().strip(), c.port(), host,
                 c.max__message__size(), c.max__recipients(), c.max__command__line(), c.max__data__line(),
                 c.command__timeout__seconds(), c.data__timeout__seconds(), c.max__connections(),
                 c.max__connections__per__ip(), c.max__errors(), bare.equals("normalize"), c.filter__timeout__millis(),
-                names(c.required__filters()));
+                names(c.required__filters()), Tls.valueOf(tlsMode.toUpperCase(Locale.ROOT)), c.auth__required(),
+                c.sender__login__match(), c.auth__max__failures(), c.auth__failure__window__seconds());
     }
 
     /** Defaults as in {@link ListenerConfiguration}, for tests and embedding. */
@@ -111,6 +128,11 @@ record ListenerSettings(
         private boolean normalize;
         private long filterTimeoutMillis = 30000L;
         private java.util.Set<String> requiredFilters = java.util.Set.of();
+        private Tls tls = Tls.STARTTLS;
+        private boolean authRequired;
+        private boolean senderLoginMatch;
+        private int authMaxFailures = 5;
+        private int authFailureWindowSeconds = 300;
 
         private Builder(String hostname) {
             this.hostname = hostname;
@@ -191,10 +213,36 @@ record ListenerSettings(
             return this;
         }
 
+        Builder tls(Tls v) {
+            tls = v;
+            return this;
+        }
+
+        Builder authRequired(boolean v) {
+            authRequired = v;
+            return this;
+        }
+
+        Builder senderLoginMatch(boolean v) {
+            senderLoginMatch = v;
+            return this;
+        }
+
+        Builder authMaxFailures(int v) {
+            authMaxFailures = v;
+            return this;
+        }
+
+        Builder authFailureWindowSeconds(int v) {
+            authFailureWindowSeconds = v;
+            return this;
+        }
+
         ListenerSettings build() {
             return new ListenerSettings(name, address, port, hostname, maxMessageSize, maxRecipients, maxCommandLine,
                     maxDataLine, commandTimeoutSeconds, dataTimeoutSeconds, maxConnections, maxConnectionsPerIp,
-                    maxErrors, normalize, filterTimeoutMillis, requiredFilters);
+                    maxErrors, normalize, filterTimeoutMillis, requiredFilters, tls, authRequired, senderLoginMatch,
+                    authMaxFailures, authFailureWindowSeconds);
         }
     }
 }

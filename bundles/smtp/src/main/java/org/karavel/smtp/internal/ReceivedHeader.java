@@ -15,6 +15,8 @@ import org.karavel.api.queue.QueueId;
  * 	by mx.example (Karavel) with ESMTP id 3F2A9C1B7D
  * 	for &lt;rcpt@example.org&gt;; Tue, 3 Jun 2025 11:05:30 +0200
  * </pre>
+ * On an encrypted session a line {@code (using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384)} follows
+ * the "from" clause, as Postfix writes it, and the protocol is ESMTPS or ESMTPSA (RFC 3848).
  * The queue id is filled in last, as it is only known once the spool has made the draft.
  */
 final class ReceivedHeader {
@@ -27,6 +29,7 @@ final class ReceivedHeader {
     private final String protocol;
     private final MailAddress soleRecipient;
     private final String date;
+    private final String tlsClause;
 
     /**
      * @param soleRecipient the recipient when there is exactly one, else null (no "for" clause,
@@ -34,6 +37,16 @@ final class ReceivedHeader {
      */
     ReceivedHeader(String helo, String reverseName, InetAddress client, String hostname, String protocol,
             MailAddress soleRecipient, ZonedDateTime when) {
+        this(helo, reverseName, client, hostname, protocol, soleRecipient, when, null, null);
+    }
+
+    /**
+     * @param tlsProtocol with tlsCipher, the TLS parameters of an encrypted session (a Postfix-like
+     *     {@code (using TLSv1.3 with cipher ...)} clause); null for clear text. Never any credential.
+     */
+    ReceivedHeader(String helo, String reverseName, InetAddress client, String hostname, String protocol,
+            MailAddress soleRecipient, ZonedDateTime when, String tlsProtocol, String tlsCipher) {
+        this.tlsClause = tlsProtocol == null ? null : "(using " + tlsProtocol + " with cipher " + tlsCipher + ")";
         this.helo = helo;
         this.reverseName = reverseName == null || reverseName.isEmpty() ? "unknown" : reverseName;
         this.clientLiteral = addressLiteral(client);
@@ -71,8 +84,11 @@ final class ReceivedHeader {
     String render(QueueId id) {
         StringBuilder sb = new StringBuilder(200);
         sb.append("Received: from ").append(helo)
-                .append(" (").append(reverseName).append(" [").append(clientLiteral).append("])\r\n")
-                .append("\tby ").append(hostname).append(" (Karavel) with ").append(protocol)
+                .append(" (").append(reverseName).append(" [").append(clientLiteral).append("])\r\n");
+        if (tlsClause != null) {
+            sb.append('\t').append(tlsClause).append("\r\n");
+        }
+        sb.append("\tby ").append(hostname).append(" (Karavel) with ").append(protocol)
                 .append(" id ").append(id.value());
         if (soleRecipient != null) {
             sb.append("\r\n\tfor ").append(soleRecipient.toPath());

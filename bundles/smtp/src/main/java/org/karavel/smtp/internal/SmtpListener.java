@@ -26,7 +26,12 @@ import org.apache.mina.core.session.IdleStatus;
 import org.apache.mina.core.session.IoSession;
 import org.apache.mina.transport.socket.SocketSessionConfig;
 import org.apache.mina.transport.socket.nio.NioSocketAcceptor;
+import javax.net.ssl.SSLException;
+import org.apache.mina.filter.FilterEvent;
+import org.apache.mina.filter.ssl.SslEvent;
+import org.karavel.api.auth.MailboxUsers;
 import org.karavel.api.queue.Spool;
+import org.karavel.api.tls.ServerTls;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +51,9 @@ final class SmtpListener {
     private final Supplier<Spool> spool;
     private final FilterChain filters;
     private final MailLog mailLog;
+    private final Supplier<ServerTls> tls;
+    private final Supplier<MailboxUsers> users;
+    private final AuthFailures authFailures = new AuthFailures();
     private final Set<SmtpSession> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger connections = new AtomicInteger();
     private final ConcurrentHashMap<InetAddress, Integer> connectionsByAddress = new ConcurrentHashMap<>();
@@ -56,6 +64,17 @@ final class SmtpListener {
     private final Executor worker = this::runOnWorker;
 
     SmtpListener(ListenerSettings settings, Supplier<Spool> spool, FilterChain filters, MailLog mailLog) {
+        this(settings, spool, filters, mailLog, () -> null, () -> null);
+    }
+
+    /**
+     * @param tls the server certificate service now, or null while none is registered
+     * @param users the AUTH backend now, or null while none is registered
+     */
+    SmtpListener(ListenerSettings settings, Supplier<Spool> spool, FilterChain filters, MailLog mailLog,
+            Supplier<ServerTls> tls, Supplier<MailboxUsers> users) {
+        this.tls = tls;
+        this.users = users;
         this.settings = settings;
         this.spool = spool;
         this.filters = filters;
@@ -158,6 +177,20 @@ final class SmtpListener {
         return spool.get();
     }
 
+    /** The certificate service now, or null while none is registered. */
+    ServerTls serverTls() {
+        return tls.get();
+    }
+
+    /** The AUTH backend now, or null while none is registered. */
+    MailboxUsers users() {
+        return users.get();
+    }
+
+    AuthFailures authFailures() {
+        return authFailures;
+    }
+
     FilterChain filters() {
         return filters;
     }
@@ -234,6 +267,14 @@ final class SmtpListener {
         }
 
         @Override
+        public void event(IoSession io, FilterEvent event) {
+            SmtpSession session = session(io);
+            if (session != null && event == SslEvent.SECURED) {
+                session.secured();
+            }
+        }
+
+        @Override
         public void sessionClosed(IoSession io) {
             SmtpSession session = (SmtpSession) io.removeAttribute(SmtpSession.KEY);
             if (session != null) {
@@ -285,12 +326,27 @@ final class SmtpListener {
         public void exceptionCaught(IoSession io, Throwable cause) {
             SmtpSession session = session(io);
             Object id = session == null ? io.getId() : session.id();
-            if (cause instanceof IOException) {
+            SSLException tlsFailure = tlsFailure(cause);
+            if (tlsFailure != null) {
+                // one line, no stack trace: scanners and old clients fail handshakes all day long
+                InetAddress ip = ((InetSocketAddress) io.getRemoteAddress()).getAddress();
+                LOG.info("{}: TLS handshake failed from [{}]: {}", id, ReceivedHeader.plainAddress(ip),
+                        tlsFailure.getMessage());
+            } else if (cause instanceof IOException) {
                 LOG.debug("{}: {}", id, cause.toString());
             } else {
                 LOG.warn("{}: unexpected error; closing the connection", id, cause);
             }
             io.closeNow();
+        }
+
+        private SSLException tlsFailure(Throwable cause) {
+            for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                if (t instanceof SSLException ssl) {
+                    return ssl;
+                }
+            }
+            return null;
         }
 
         private SmtpSession session(IoSession io) {

@@ -8,8 +8,10 @@ import java.net.UnknownHostException;
 import java.nio.file.Paths;
 import java.util.Locale;
 import java.util.Map;
+import org.karavel.api.auth.MailboxUsers;
 import org.karavel.api.filter.SmtpFilter;
 import org.karavel.api.queue.Spool;
+import org.karavel.api.tls.ServerTls;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -27,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * One SMTP listener per factory configuration {@code org.karavel.smtp.listener}
  * ({@code etc/org.karavel.smtp.listener-mx.cfg}, {@code -submission.cfg}, ...).
  *
- * <p>The spool and the filters are dynamic references, so that restarting the spool bundle or
+ * <p>The spool, the filters, the certificate service and the AUTH backend are dynamic references, so that restarting the spool bundle or
  * deploying a filter never closes the listener. A port that cannot be bound is logged once, as
  * one ERROR naming the file to edit; the component stays active, and editing the file retries.
  */
@@ -45,6 +47,16 @@ public class SmtpListenerComponent {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile Spool spool;
+
+    /** Asked for a fresh snapshot at every handshake, so a renewed certificate is served at once. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile ServerTls serverTls;
+
+    /** The AUTH backend; without it AUTH gets 454 4.7.0 and the listener keeps running. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile MailboxUsers mailboxUsers;
 
     private final FilterChain filters = new FilterChain();
     private final MailLog mailLog = MailLog.slf4j();
@@ -109,7 +121,8 @@ public class SmtpListenerComponent {
             return;
         }
         deactivate();
-        SmtpListener next = new SmtpListener(settings, () -> spool, filters, mailLog);
+        SmtpListener next = new SmtpListener(settings, () -> spool, filters, mailLog, () -> serverTls,
+                () -> mailboxUsers);
         try {
             next.start();
             listener = next;

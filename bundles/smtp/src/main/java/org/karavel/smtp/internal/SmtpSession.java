@@ -23,7 +23,14 @@ import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.apache.mina.core.buffer.IoBuffer;
+import org.apache.mina.core.filterchain.IoFilterAdapter;
+import org.apache.mina.core.future.DefaultWriteFuture;
+import org.apache.mina.core.future.WriteFuture;
+import org.apache.mina.core.write.DefaultWriteRequest;
+import org.apache.mina.filter.ssl.DisableEncryptWriteRequest;
 import org.apache.mina.core.session.IoSession;
+import org.apache.mina.filter.ssl.SslFilter;
+import org.karavel.api.auth.MailboxUsers;
 import org.karavel.api.address.AddressSyntaxException;
 import org.karavel.api.address.MailAddress;
 import org.karavel.api.filter.SmtpFilter;
@@ -34,6 +41,10 @@ import org.karavel.api.queue.QueueId;
 import org.karavel.api.queue.QueuedMessage;
 import org.karavel.api.queue.Spool;
 import org.karavel.api.queue.SpoolFullException;
+import org.karavel.api.tls.ServerTls;
+import org.karavel.api.tls.ServerTlsContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -107,7 +118,38 @@ final class SmtpSession {
     private static final Reply QUEUE_UNAVAILABLE = Reply.of(451, "4.3.0", "Queue unavailable, try again later");
     private static final Reply FILTER_FAILURE = Reply.of(451, "4.3.0", "Temporary filter failure");
 
-    private enum Mode { GREETING, COMMAND, DATA, BDAT, CLOSED }
+    private static final Reply READY_TLS = Reply.of(220, "2.0.0", "Ready to start TLS");
+    private static final Reply SYNTAX_STARTTLS = Reply.of(501, "5.5.4", "Syntax: STARTTLS");
+    private static final Reply TLS_ACTIVE = Reply.of(503, "5.5.1", "Error: TLS already active");
+    private static final Reply TLS_UNAVAILABLE = Reply.of(454, "4.7.0", "TLS not available due to local problem");
+    private static final Reply MUST_STARTTLS = Reply.of(530, "5.7.0", "Must issue a STARTTLS command first");
+    private static final Reply ENCRYPTION_REQUIRED = Reply.of(538, "5.7.11",
+            "Encryption required for requested authentication mechanism");
+    private static final Reply AUTH_REQUIRED = Reply.of(530, "5.7.0", "Authentication required");
+    private static final Reply AUTH_OK = Reply.of(235, "2.7.0", "Authentication successful");
+    private static final Reply AUTH_FAILED = Reply.of(535, "5.7.8", "Authentication credentials invalid");
+    private static final Reply AUTH_CANCELLED = Reply.of(501, "5.0.0", "Authentication cancelled");
+    private static final Reply AUTH_UNDECODABLE = Reply.of(501, "5.5.2", "Cannot decode response");
+    private static final Reply AUTH_TEMPORARY = Reply.of(454, "4.7.0", "Temporary authentication failure");
+    private static final Reply AUTH_AGAIN = Reply.of(503, "5.5.1", "Error: already authenticated");
+    private static final Reply AUTH_IN_TRANSACTION = Reply.of(503, "5.5.1", "Error: MAIL transaction in progress");
+    private static final Reply AUTH_MECHANISM = Reply.of(504, "5.5.4", "Unrecognized authentication type");
+    private static final Reply SYNTAX_AUTH = Reply.of(501, "5.5.4", "Syntax: AUTH mechanism [initial-response]");
+    private static final Reply AUTH_LINE_TOO_LONG = Reply.of(500, "5.5.6", "Authentication Exchange line is too long");
+    /** RFC 4954 §4: AUTH command lines and responses of up to 12288 octets must be accepted. */
+    static final int AUTH_LINE_MAX = 12288;
+
+    private enum Mode { GREETING, COMMAND, DATA, BDAT, TLS_HANDSHAKE, CLOSED }
+
+    /** An AUTH exchange waiting for the client's next response line. */
+    private static final class AuthExchange {
+        final String mechanism;
+        String username;
+
+        AuthExchange(String mechanism) {
+            this.mechanism = mechanism;
+        }
+    }
 
     /** What to answer at the end of a BDAT chunk that is read only to be discarded. */
     private enum ChunkRefusal { SEQUENCE, DISCARD, TRANSACTION }
@@ -133,6 +175,12 @@ final class SmtpSession {
     private boolean shutdownRequested;
     private boolean commitInFlight;
     private boolean discardingLongLine;
+    private boolean discardingAuthLine;
+    private boolean tlsActive;
+    private String tlsProtocol;
+    private String tlsCipher;
+    private String authUser;
+    private AuthExchange authExchange;
     private long lastActivity = System.nanoTime();
     private int errors;
 
@@ -175,6 +223,16 @@ final class SmtpSession {
         onIoThread = true;
         try {
             LOG.debug("{}: connect from [{}]", id(), clientIp);
+            if (settings.tls() == ListenerSettings.Tls.IMPLICIT) {
+                ServerTlsContext context = tlsContext();
+                if (context == null) {
+                    LOG.warn("{}: implicit TLS listener without a usable certificate service; closing [{}]", id(), clientIp);
+                    close(false);
+                    return;
+                }
+                // the greeting below waits inside the TLS filter until the handshake is done
+                addTlsFilters(context);
+            }
             runStage("CONNECT", f -> f.connect(view), result -> {
                 if (result.passed()) {
                     mode = Mode.COMMAND;
@@ -208,6 +266,12 @@ final class SmtpSession {
                 return;
             }
             lastActivity = System.nanoTime();
+            if (mode == Mode.TLS_HANDSHAKE) {
+                // plain text between our 220 and the TLS filter: injection, never executed
+                LOG.info("{}: discarded {} octets sent in clear text after STARTTLS by [{}]", id(), buffer.remaining(), clientIp);
+                buffer.position(buffer.limit());
+                return;
+            }
             in.append(buffer);
             if (in.size() > MAX_BUFFERED_INPUT) {
                 LOG.warn("{}: client [{}] sent {} octets without waiting; closing", id(), clientIp, in.size());
@@ -216,6 +280,45 @@ final class SmtpSession {
                 return;
             }
             drive();
+            updateReadInterest();
+        } finally {
+            onIoThread = false;
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The TLS handshake completed. After STARTTLS everything learnt in clear text is forgotten
+     * (RFC 3207 §4.2): HELO/EHLO, the transaction, any authentication.
+     */
+    void secured() {
+        lock.lock();
+        onIoThread = true;
+        try {
+            if (mode == Mode.CLOSED || (tlsActive && mode != Mode.TLS_HANDSHAKE)) {
+                return;
+            }
+            Object attribute = io.getAttribute(SslFilter.SSL_SECURED);
+            if (attribute instanceof SSLSession ssl) {
+                tlsProtocol = ssl.getProtocol();
+                tlsCipher = ssl.getCipherSuite();
+                view.tls(tlsProtocol, tlsCipher);
+            }
+            tlsActive = true;
+            lastActivity = System.nanoTime();
+            LOG.debug("{}: TLS established with [{}]: {} {}", id(), clientIp, tlsProtocol, tlsCipher);
+            if (mode == Mode.TLS_HANDSHAKE) {
+                helo = null;
+                extended = false;
+                view.helo(null, false);
+                authUser = null;
+                view.authenticatedUser(null);
+                authExchange = null;
+                resetTransaction();
+                in.clear();
+                mode = Mode.COMMAND;
+                drive();
+            }
             updateReadInterest();
         } finally {
             onIoThread = false;
@@ -366,14 +469,17 @@ final class SmtpSession {
             }
             in.consume(lf + 1 - start);
             discardingLongLine = false;
-            error(LINE_TOO_LONG);
+            error(discardingAuthLine ? AUTH_LINE_TOO_LONG : LINE_TOO_LONG);
             return true;
         }
-        int max = settings.maxCommandLine();
+        boolean authLine = authExchange != null || startsWithAuth(b, start, end);
+        int max = authLine ? Math.max(AUTH_LINE_MAX, settings.maxCommandLine()) : settings.maxCommandLine();
         int lf = indexOf(b, start, end, (byte) '\n');
         if (lf < 0) {
             if (end - start >= max) {
                 discardingLongLine = true; // the rest of the line is dropped as it arrives
+                discardingAuthLine = authLine;
+                authExchange = null;
                 in.clear();
                 return true;
             }
@@ -381,7 +487,8 @@ final class SmtpSession {
         }
         if (lf + 1 - start > max) {
             in.consume(lf + 1 - start);
-            error(LINE_TOO_LONG);
+            authExchange = null;
+            error(authLine ? AUTH_LINE_TOO_LONG : LINE_TOO_LONG);
             return true;
         }
         boolean crlf = lf > start && b[lf - 1] == '\r';
@@ -390,9 +497,13 @@ final class SmtpSession {
         in.consume(lf + 1 - start);
         lastActivity = System.nanoTime();
         if (!crlf && !settings.normalizeBareLineEndings()) {
+            authExchange = null;
             error(BARE_LF_COMMAND);
         } else if (line == null) {
+            authExchange = null;
             error(BAD_CHARACTERS);
+        } else if (authExchange != null) {
+            authResponse(line);
         } else {
             command(line);
         }
@@ -484,12 +595,16 @@ final class SmtpSession {
             case "HELP":
                 reply(HELP);
                 break;
+            case "STARTTLS":
+                startTls(arg);
+                break;
+            case "AUTH":
+                auth(arg);
+                break;
             case "EXPN":
             case "TURN":
             case "ETRN":
             case "ATRN":
-            case "AUTH":
-            case "STARTTLS":
             case "SEND":
             case "SOML":
             case "SAML":
@@ -529,6 +644,8 @@ final class SmtpSession {
                 if (isExtended) {
                     replyRaw("250-" + settings.hostname() + "\r\n"
                             + "250-PIPELINING\r\n"
+                            + (offersStartTls() ? "250-STARTTLS\r\n" : "")
+                            + (tlsActive ? "250-AUTH PLAIN LOGIN\r\n" : "")
                             + "250-SIZE " + settings.maxMessageSize() + "\r\n"
                             + "250-8BITMIME\r\n"
                             + "250-ENHANCEDSTATUSCODES\r\n"
@@ -545,12 +662,20 @@ final class SmtpSession {
     }
 
     private void mail(String arg) {
+        if (mustStartTls()) {
+            error(MUST_STARTTLS);
+            return;
+        }
         if (helo == null) {
             error(NEED_HELO);
             return;
         }
         if (sender != null) {
             error(NESTED_MAIL);
+            return;
+        }
+        if (settings.authRequired() && authUser == null) {
+            error(AUTH_REQUIRED);
             return;
         }
         PathArgument p = PathArgument.parse(arg, "FROM:");
@@ -578,6 +703,13 @@ final class SmtpSession {
             address = MailAddress.parsePath(p.path(), true, smtputf8);
         } catch (AddressSyntaxException e) {
             error(BAD_SENDER);
+            return;
+        }
+        if (settings.senderLoginMatch() && authUser != null && !address.isNullSender() && !ownsSender(address)) {
+            Reply notOwned = Reply.of(553, "5.7.1", address.toPath() + ": Sender address rejected: not owned by user "
+                    + authUser);
+            listener.mailLog().reject(null, "MAIL", clientIp, notOwned, address, null, helo);
+            error(notOwned);
             return;
         }
         EnvelopeSnapshot envelope = new EnvelopeSnapshot(address, List.of(), params);
@@ -646,6 +778,10 @@ final class SmtpSession {
     }
 
     private void rcpt(String arg) {
+        if (mustStartTls()) {
+            error(MUST_STARTTLS);
+            return;
+        }
         if (sender == null) {
             error(NEED_MAIL);
             return;
@@ -824,6 +960,267 @@ final class SmtpSession {
         endOfMessage();
     }
 
+    // ---------------------------------------------------------------- STARTTLS and AUTH
+
+    private boolean offersStartTls() {
+        return !tlsActive && (settings.tls() == ListenerSettings.Tls.STARTTLS
+                || settings.tls() == ListenerSettings.Tls.REQUIRED) && listener.serverTls() != null;
+    }
+
+    private boolean mustStartTls() {
+        return settings.tls() == ListenerSettings.Tls.REQUIRED && !tlsActive;
+    }
+
+    /** A snapshot of the certificate for this one handshake (renewals apply to the next); null without one. */
+    private ServerTlsContext tlsContext() {
+        ServerTls service = listener.serverTls();
+        if (service == null) {
+            return null;
+        }
+        try {
+            return service.current();
+        } catch (RuntimeException e) {
+            LOG.warn("{}: no TLS context: {}", id(), e.toString());
+            return null;
+        }
+    }
+
+    /**
+     * MINA's TLS filter, and behind it a marker that sees only decrypted input: the first
+     * application data completes the switch to TLS even when MINA's SECURED event comes after it
+     * (TLS 1.3 clients send their first command with their Finished message).
+     */
+    private void addTlsFilters(ServerTlsContext context) {
+        io.getFilterChain().addFirst("tls", tlsFilter(context));
+        io.getFilterChain().addAfter("tls", "tls-decrypted", new IoFilterAdapter() {
+            @Override
+            public void messageReceived(NextFilter next, IoSession session, Object message) throws Exception {
+                secured();
+                next.messageReceived(session, message);
+            }
+        });
+    }
+
+    /** MINA's TLS filter with an engine made by the snapshot (protocols, suites and their order). */
+    private static SslFilter tlsFilter(ServerTlsContext context) {
+        SslFilter filter = new SslFilter(context.sslContext()) {
+            @Override
+            protected SSLEngine createEngine(IoSession session, InetSocketAddress peer) {
+                return context.newServerEngine();
+            }
+        };
+        filter.setEnabledProtocols(context.protocols());
+        filter.setEnabledCipherSuites(context.cipherSuites());
+        return filter;
+    }
+
+    /**
+     * STARTTLS (RFC 3207). Whatever the client sent after the command line is thrown away unread
+     * (the STARTTLS command-injection attack), and nothing is answered to it.
+     */
+    private void startTls(String arg) {
+        if (!arg.isEmpty()) {
+            error(SYNTAX_STARTTLS);
+            return;
+        }
+        if (tlsActive) {
+            error(TLS_ACTIVE);
+            return;
+        }
+        if (settings.tls() == ListenerSettings.Tls.NONE || settings.tls() == ListenerSettings.Tls.IMPLICIT) {
+            error(NOT_IMPLEMENTED);
+            return;
+        }
+        ServerTlsContext context = tlsContext();
+        if (context == null) {
+            reply(TLS_UNAVAILABLE);
+            return;
+        }
+        if (in.size() > 0) {
+            LOG.info("{}: discarded {} octets pipelined after STARTTLS by [{}] (command injection)", id(), in.size(), clientIp);
+            in.clear();
+        }
+        mode = Mode.TLS_HANDSHAKE;
+        flush(); // earlier pipelined replies go out in clear text, in order
+        // The filter goes in before the 220 is written (the 220 itself passes it in clear), so
+        // that no byte read from now on can reach the session unencrypted, whatever thread this is.
+        addTlsFilters(context);
+        io.getFilterChain().fireFilterWrite(new ClearTextReply(IoBuffer.wrap(READY_TLS.bytes()), new DefaultWriteFuture(io)));
+    }
+
+    /** A reply that MINA's TLS filter lets through unencrypted: the 220 to STARTTLS. */
+    private static final class ClearTextReply extends DefaultWriteRequest implements DisableEncryptWriteRequest {
+        ClearTextReply(IoBuffer message, WriteFuture future) {
+            super(message, future);
+        }
+    }
+
+    private static boolean startsWithAuth(byte[] b, int start, int end) {
+        if (end - start < 5) {
+            return false;
+        }
+        return (b[start] | 0x20) == 'a' && (b[start + 1] | 0x20) == 'u' && (b[start + 2] | 0x20) == 't'
+                && (b[start + 3] | 0x20) == 'h' && b[start + 4] == ' ';
+    }
+
+    /** AUTH (RFC 4954), PLAIN and LOGIN, only on an encrypted session. */
+    private void auth(String arg) {
+        java.net.InetAddress ip = view.clientAddress().getAddress();
+        if (listener.authFailures().blocked(ip, settings.authMaxFailures(), settings.authFailureWindowSeconds())) {
+            LOG.info("{}: AUTH from [{}] refused: too many failed authentications", id(), clientIp);
+            reply(Reply.of(421, "4.7.0", settings.hostname() + " Too many failed authentications, try later"));
+            close(true);
+            return;
+        }
+        if (!tlsActive) {
+            error(mustStartTls() ? MUST_STARTTLS : ENCRYPTION_REQUIRED);
+            return;
+        }
+        if (helo == null) {
+            error(NEED_HELO);
+            return;
+        }
+        if (authUser != null) {
+            error(AUTH_AGAIN);
+            return;
+        }
+        if (sender != null) {
+            error(AUTH_IN_TRANSACTION);
+            return;
+        }
+        String[] words = arg.isEmpty() ? new String[0] : arg.split(" +");
+        if (words.length < 1 || words.length > 2) {
+            error(SYNTAX_AUTH);
+            return;
+        }
+        String mechanism = words[0].toUpperCase(Locale.ROOT);
+        if (!mechanism.equals("PLAIN") && !mechanism.equals("LOGIN")) {
+            error(AUTH_MECHANISM);
+            return;
+        }
+        if (listener.users() == null) {
+            reply(AUTH_TEMPORARY);
+            return;
+        }
+        authExchange = new AuthExchange(mechanism);
+        if (words.length == 2) {
+            authResponse(words[1]);
+        } else {
+            replyRaw(mechanism.equals("PLAIN") ? "334 \r\n" : "334 VXNlcm5hbWU6\r\n"); // "Username:"
+        }
+    }
+
+    /** One response of the client in an AUTH exchange (base64; "*" cancels). Never logged. */
+    private void authResponse(String line) {
+        AuthExchange exchange = authExchange;
+        if (line.equals("*")) {
+            authExchange = null;
+            error(AUTH_CANCELLED);
+            return;
+        }
+        byte[] decoded;
+        try {
+            decoded = line.equals("=") ? new byte[0] : java.util.Base64.getDecoder().decode(line);
+        } catch (IllegalArgumentException e) {
+            authExchange = null;
+            error(AUTH_UNDECODABLE);
+            return;
+        }
+        try {
+            if (exchange.mechanism.equals("LOGIN") && exchange.username == null) {
+                exchange.username = new String(decoded, StandardCharsets.UTF_8);
+                replyRaw("334 UGFzc3dvcmQ6\r\n"); // "Password:"
+                return;
+            }
+            authExchange = null;
+            String username;
+            char[] password;
+            if (exchange.mechanism.equals("LOGIN")) {
+                username = exchange.username;
+                password = utf8Chars(decoded, 0, decoded.length);
+            } else {
+                // authzid NUL authcid NUL passwd (RFC 4616); acting for another identity is not supported
+                int first = indexOf(decoded, 0, decoded.length, (byte) 0);
+                int second = first < 0 ? -1 : indexOf(decoded, first + 1, decoded.length, (byte) 0);
+                if (second < 0) {
+                    error(AUTH_UNDECODABLE);
+                    return;
+                }
+                username = new String(decoded, first + 1, second - first - 1, StandardCharsets.UTF_8);
+                String authzid = new String(decoded, 0, first, StandardCharsets.UTF_8);
+                password = utf8Chars(decoded, second + 1, decoded.length);
+                if (!authzid.isEmpty() && !authzid.equals(username)) {
+                    Arrays.fill(password, '\0');
+                    authFailed(exchange.mechanism);
+                    return;
+                }
+            }
+            verify(exchange.mechanism, username, password);
+        } finally {
+            Arrays.fill(decoded, (byte) 0);
+        }
+    }
+
+    private static char[] utf8Chars(byte[] b, int from, int to) {
+        java.nio.CharBuffer chars = StandardCharsets.UTF_8.decode(ByteBuffer.wrap(b, from, to - from));
+        char[] out = Arrays.copyOfRange(chars.array(), chars.position(), chars.limit());
+        Arrays.fill(chars.array(), '\0');
+        return out;
+    }
+
+    /** Asks the backend off the I/O thread; the password is zeroed once its stage has completed. */
+    private void verify(String mechanism, String username, char[] password) {
+        MailboxUsers users = listener.users();
+        if (users == null) {
+            Arrays.fill(password, '\0');
+            reply(AUTH_TEMPORARY);
+            return;
+        }
+        CompletableFuture<java.util.Optional<String>> checked = new CompletableFuture<>();
+        try {
+            users.authenticate(username, password).whenComplete((user, failure) -> {
+                Arrays.fill(password, '\0');
+                if (failure != null) {
+                    checked.completeExceptionally(failure);
+                } else {
+                    checked.complete(user == null ? java.util.Optional.empty() : user);
+                }
+            });
+        } catch (RuntimeException e) {
+            Arrays.fill(password, '\0');
+            checked.completeExceptionally(e);
+        }
+        await(checked, (user, failure) -> {
+            if (failure != null) {
+                LOG.warn("{}: authentication backend failed: {}", id(), failure.toString());
+                reply(AUTH_TEMPORARY);
+            } else if (user.isPresent()) {
+                authUser = user.get();
+                view.authenticatedUser(authUser);
+                LOG.info("{}: client [{}] authenticated as {} ({})", id(), clientIp, authUser, mechanism);
+                reply(AUTH_OK);
+            } else {
+                authFailed(mechanism);
+            }
+        }, false);
+    }
+
+    private void authFailed(String mechanism) {
+        listener.authFailures().failed(view.clientAddress().getAddress(), settings.authFailureWindowSeconds());
+        LOG.info("{}: AUTH {} failed from [{}]", id(), mechanism, clientIp);
+        error(AUTH_FAILED);
+    }
+
+    /** Whether the authenticated user may use this sender address (sender_login_match). */
+    private boolean ownsSender(MailAddress address) {
+        MailboxUsers users = listener.users();
+        if (users == null) {
+            return false;
+        }
+        java.util.Set<MailAddress> allowed = users.allowedSenders(authUser);
+        return allowed != null && allowed.contains(address);
+    }
+
     // ---------------------------------------------------------------- end of message and commit
 
     /** Makes a draft in the spool and writes the Received header into it; null when that worked. */
@@ -843,8 +1240,9 @@ final class SmtpSession {
             return IncomingMessage.WRITE_ERROR;
         }
         ReceivedHeader received = new ReceivedHeader(helo, null, view.clientAddress().getAddress(), settings.hostname(),
-                ReceivedHeader.protocol(extended, utf8, false, false),
-                recipients.size() == 1 ? recipients.get(0) : null, ZonedDateTime.now());
+                ReceivedHeader.protocol(extended, utf8, tlsActive, authUser != null),
+                recipients.size() == 1 ? recipients.get(0) : null, ZonedDateTime.now(),
+                tlsActive ? tlsProtocol : null, tlsCipher);
         IncomingMessage m = new IncomingMessage(draft, received, settings, bdat, listener.filters().inspectsMessages());
         try {
             m.begin();
@@ -920,7 +1318,7 @@ final class SmtpSession {
     private void commit(IncomingMessage m) {
         MessageDraft draft = m.draft();
         Envelope envelope = new Envelope(sender, recipients, mailParameters, Instant.now(), clientIp, helo,
-                settings.name(), "");
+                settings.name(), authUser == null ? "" : authUser);
         CompletableFuture<QueuedMessage> committed = new CompletableFuture<>();
         try {
             draft.commit(envelope).whenComplete((q, x) -> {

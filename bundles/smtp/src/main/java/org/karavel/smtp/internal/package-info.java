@@ -2,7 +2,9 @@
  * The SMTP listener of Karavel: one Apache MINA acceptor per factory configuration
  * {@code org.karavel.smtp.listener}, speaking RFC 5321 with PIPELINING, SIZE, 8BITMIME,
  * ENHANCEDSTATUSCODES, SMTPUTF8 and CHUNKING, asking the {@code SmtpFilter} whiteboard at every
- * stage and streaming each message into the spool.
+ * stage and streaming each message into the spool. STARTTLS (RFC 3207) and implicit TLS (RFC 8314)
+ * with the certificate of the {@code ServerTls} service, and AUTH PLAIN/LOGIN (RFC 4954, only
+ * under TLS) against the {@code MailboxUsers} service, both optional dynamic references.
  *
  * <p>Where things are: {@link org.karavel.smtp.internal.SmtpListenerComponent} (DS wrapper, config,
  * references), {@link org.karavel.smtp.internal.SmtpListener} (acceptor, limits, threads),
@@ -33,6 +35,13 @@
  *     same transaction are read and discarded (503 5.5.1) until BDAT LAST or another command.</li>
  * <li>A filter failure at CONNECT closes with 421 4.3.0 (there is no 451 greeting); at other
  *     stages it answers 451 4.3.0 and the session goes on.</li>
+ * <li>STARTTLS: MINA's {@code SslFilter} (with a marker filter behind it that sees only
+ *     decrypted input) is added before the 220 is written, and the 220 passes it in clear as a
+ *     {@code DisableEncryptWriteRequest}; bytes pipelined after the command are dropped. Adding
+ *     the filter only once the 220 had been written would leave a window, when the command is
+ *     processed on a worker thread, in which clear text could be read.</li>
+ * <li>AUTH lines may be 12288 octets (RFC 4954) even when max_command_line is smaller. Failed
+ *     AUTH attempts are counted per IP in the listener ({@code AuthFailures}), in bounded memory.</li>
  * <li>{@code RCPT TO:<Postmaster>} (no domain) is accepted as postmaster@hostname (RFC 5321 §4.5.1).</li>
  * <li>Errors counted towards max_errors: syntax and sequence errors, filter refusals, refused
  *     messages; not counted: our own temporary failures (filters, spool) and 452 too many recipients.</li>
@@ -42,6 +51,9 @@
  * bare CR or LF as part of the end of data; block a MINA I/O thread (filters run on worker
  * threads, commits are awaited asynchronously, no DNS); call MINA's suspendRead/resumeRead off the
  * I/O thread (it races there); hold a whole message in memory; let a filter that throws, fails or
- * hangs crash or stall a session, or silently accept; tell which users exist (VRFY gives 252).
+ * hangs crash or stall a session, or silently accept; tell which users exist (VRFY gives 252,
+ * AUTH the same 535 for unknown user and wrong password); run a command sent in clear text after
+ * STARTTLS; offer AUTH in clear text; log a password or an AUTH response; keep a password
+ * {@code char[]} after its check completed.
  */
 package org.karavel.smtp.internal;

@@ -96,4 +96,27 @@ class SmtpListenerComponentTest {
         assertThat(s.maxMessageSize()).isEqualTo(36700160L);
         assertThat(s.filterTimeoutMillis()).isEqualTo(30000L);
     }
+
+    @Test
+    void tlsAndAuthKeysAreRead() {
+        ListenerSettings defaults = ListenerSettings.from(config(), "h.example");
+        assertThat(defaults.tls()).isEqualTo(ListenerSettings.Tls.STARTTLS);
+        assertThat(defaults.authRequired()).isFalse();
+        assertThat(defaults.senderLoginMatch()).isFalse();
+        assertThat(defaults.authMaxFailures()).isEqualTo(5);
+        assertThat(defaults.authFailureWindowSeconds()).isEqualTo(300);
+        ListenerSettings submission = ListenerSettings.from(config("tls", " Required ", "auth__required", true,
+                "sender__login__match", true, "auth__max__failures", 3, "auth__failure__window__seconds", 60), "h.example");
+        assertThat(submission.tls()).isEqualTo(ListenerSettings.Tls.REQUIRED);
+        assertThat(submission.authRequired()).isTrue();
+        assertThat(submission.senderLoginMatch()).isTrue();
+        assertThat(submission.authMaxFailures()).isEqualTo(3);
+        assertThat(submission.authFailureWindowSeconds()).isEqualTo(60);
+        assertThat(ListenerSettings.from(config("tls", "implicit"), "h.example").tls())
+                .isEqualTo(ListenerSettings.Tls.IMPLICIT);
+        assertThatThrownBy(() -> ListenerSettings.from(config("tls", "always"), "h.example"))
+                .hasMessageStartingWith("tls must be none, starttls, required or implicit");
+        assertThatThrownBy(() -> ListenerSettings.from(config("auth__max__failures", 0), "h.example"))
+                .hasMessageStartingWith("auth_max_failures must be positive");
+    }
 }

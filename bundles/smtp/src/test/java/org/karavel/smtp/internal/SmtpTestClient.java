@@ -15,12 +15,24 @@ import java.util.List;
 
 /** A raw SMTP client on a real socket: sends exactly the bytes a test gives, reads replies. */
 final class SmtpTestClient implements AutoCloseable {
-    private final Socket socket;
-    private final InputStream in;
-    private final OutputStream out;
+    private Socket socket;
+    private InputStream in;
+    private OutputStream out;
 
     SmtpTestClient(InetSocketAddress address) {
         this(address, 0);
+    }
+
+    /** A client on a socket the test connected itself (e.g. an SSLSocket for implicit TLS). */
+    SmtpTestClient(Socket connected) {
+        try {
+            socket = connected;
+            socket.setSoTimeout(5000);
+            in = new BufferedInputStream(socket.getInputStream());
+            out = socket.getOutputStream();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** @param receiveBuffer a small socket receive buffer (0: the default), to make the server's replies back up */
@@ -34,6 +46,25 @@ final class SmtpTestClient implements AutoCloseable {
             socket.setSoTimeout(5000);
             in = new BufferedInputStream(socket.getInputStream());
             out = socket.getOutputStream();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Upgrades this connection in place to TLS (after a 220 to STARTTLS) and completes the handshake. */
+    javax.net.ssl.SSLSocket startTls(javax.net.ssl.SSLSocketFactory factory, String... protocols) {
+        try {
+            javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) factory.createSocket(socket, "127.0.0.1",
+                    socket.getPort(), true);
+            tls.setUseClientMode(true);
+            if (protocols.length > 0) {
+                tls.setEnabledProtocols(protocols);
+            }
+            tls.startHandshake();
+            socket = tls;
+            in = new BufferedInputStream(tls.getInputStream());
+            out = tls.getOutputStream();
+            return tls;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
