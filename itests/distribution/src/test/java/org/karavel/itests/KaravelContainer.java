@@ -90,6 +90,21 @@ final class KaravelContainer {
         return o.toArray(new Option[0]);
     }
 
+    /**
+     * Waits until a listener answers: the probe may run before the karavel bundles have finished
+     * starting, as a client connecting early to a booting server would.
+     */
+    static void awaitListening(int port) {
+        Poll.until("a listener on port " + port, java.time.Duration.ofSeconds(120), () -> {
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+    }
+
     static int smtpPort() {
         return Integer.getInteger(SMTP_PORT);
     }

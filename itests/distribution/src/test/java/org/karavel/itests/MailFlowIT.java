@@ -204,6 +204,11 @@ public class MailFlowIT {
         }
     }
 
+    @org.junit.Before
+    public void awaitListener() {
+        KaravelContainer.awaitListening(KaravelContainer.smtpPort());
+    }
+
     private void restoreRelayHosts() throws IOException {
         update("org.karavel.relay", "relay_hosts", "127.0.0.0/8, ::1/128");
         Poll.until("relay_hosts to be restored", WAIT, () -> rcptFrom("127.0.0.2", "victim@remote.test").startsWith("250"));

@@ -79,6 +79,39 @@ public class OperatorIT {
         smtpPort = next;
     }
 
+    @Test
+    public void oldTlsVersionsAreRefusedAndAuthWaitsForTls() throws Exception {
+        try (SmtpClient c = SmtpClient.connect(smtpPort)) {
+            c.readReply();
+            String ehlo = c.command("EHLO client.test");
+            assertTrue(ehlo, ehlo.contains("STARTTLS"));
+            assertTrue("AUTH must not be offered before TLS on port 25: " + ehlo, !ehlo.contains("AUTH"));
+        }
+        for (String old : new String[] {"TLSv1.1", "TLSv1"}) {
+            try (SmtpClient c = SmtpClient.connect(smtpPort)) {
+                c.readReply();
+                c.command("EHLO client.test");
+                assertTrue(c.command("STARTTLS").startsWith("220"));
+                try {
+                    c.startTls(org.karavel.testkit.TrustAll.socketFactory(), old);
+                    throw new AssertionError(old + " was accepted");
+                } catch (IOException expected) {
+                    // refused by the server: it enables TLS 1.2 and 1.3 only
+                }
+            }
+        }
+        try (SmtpClient c = SmtpClient.connect(smtpPort)) {
+            c.readReply();
+            c.command("EHLO client.test");
+            assertTrue(c.command("STARTTLS").startsWith("220"));
+            // the same client offering 1.2 as well gets 1.2 (so the refusals above were the server's)
+            c.startTls(org.karavel.testkit.TrustAll.socketFactory(), "TLSv1.2", "TLSv1.1", "TLSv1");
+            assertTrue(c.tlsParameters(), c.tlsParameters().startsWith("TLSv1.2"));
+            String ehlo = c.command("EHLO client.test");
+            assertTrue(ehlo, ehlo.contains("AUTH PLAIN LOGIN"));
+        }
+    }
+
     private static String log() {
         try {
             return karavel.log();

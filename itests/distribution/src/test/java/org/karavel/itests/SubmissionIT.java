@@ -84,6 +84,12 @@ public class SubmissionIT {
         }
     }
 
+    @org.junit.Before
+    public void awaitListeners() {
+        KaravelContainer.awaitListening(submissionPort());
+        KaravelContainer.awaitListening(Integer.getInteger(KaravelContainer.SUBMISSIONS_PORT));
+    }
+
     private void ensureUser() throws Exception {
         if (!users.list().contains(USER)) {
             users.add(USER, PASSWORD.toCharArray());
@@ -190,9 +196,17 @@ public class SubmissionIT {
         c.update(props);
         String expected = fingerprint(cert);
         assertFalse(expected.equals(before));
-        Poll.until("the new certificate on 465", WAIT, () -> {
+        awaitServed(expected);
+
+        // a renewal: new files written over the old ones, as certbot does
+        String renewed = fingerprint(writeCertificate(dir.resolve("cert.pem"), dir.resolve("key.pem")));
+        awaitServed(renewed);
+    }
+
+    private static void awaitServed(String fingerprint) {
+        Poll.until("certificate " + fingerprint + " on 465", WAIT, () -> {
             try (SmtpClient s = from127002(Integer.getInteger(KaravelContainer.SUBMISSIONS_PORT))) {
-                return expected.equals(fingerprint(s.startTls(TrustAll.socketFactory())[0]));
+                return fingerprint.equals(fingerprint(s.startTls(TrustAll.socketFactory())[0]));
             } catch (Exception e) {
                 return false;
             }

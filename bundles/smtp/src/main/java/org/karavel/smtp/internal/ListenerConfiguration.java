@@ -87,4 +87,12 @@ public @interface ListenerConfiguration {
 
     @AttributeDefinition(description = "The window for auth_max_failures, in seconds")
     int auth__failure__window__seconds() default 300;
+
+    @AttributeDefinition(description = "TLS protocols for this listener only (e.g. to widen port 25 for old "
+            + "senders); empty: those of org.karavel.tls", required = false)
+    String[] tls__protocols() default {};
+
+    @AttributeDefinition(description = "TLS cipher suites for this listener only; empty: those of org.karavel.tls",
+            required = false)
+    String[] tls__cipher__suites() default {};
 }

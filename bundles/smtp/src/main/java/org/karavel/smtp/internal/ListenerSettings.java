@@ -1,5 +1,6 @@
 package org.karavel.smtp.internal;
 
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -27,7 +28,9 @@ record ListenerSettings(
         boolean authRequired,
         boolean senderLoginMatch,
         int authMaxFailures,
-        int authFailureWindowSeconds) {
+        int authFailureWindowSeconds,
+        java.util.List<String> tlsProtocols,
+        java.util.List<String> tlsCipherSuites) {
 
     /**
      * How the listener offers TLS: not at all, STARTTLS (RFC 3207) when a certificate service is
@@ -57,6 +60,8 @@ record ListenerSettings(
         require(authMaxFailures > 0, "auth_max_failures", authMaxFailures, "positive");
         require(authFailureWindowSeconds > 0, "auth_failure_window_seconds", authFailureWindowSeconds, "positive");
         requiredFilters = requiredFilters == null ? java.util.Set.of() : java.util.Set.copyOf(requiredFilters);
+        tlsProtocols = tlsProtocols == null ? List.of() : List.copyOf(tlsProtocols);
+        tlsCipherSuites = tlsCipherSuites == null ? List.of() : List.copyOf(tlsCipherSuites);
     }
 
     /** Splits a list value as .cfg files give it: one string, comma- or space-separated. */
@@ -91,7 +96,8 @@ record ListenerSettings(
                 c.command__timeout__seconds(), c.data__timeout__seconds(), c.max__connections(),
                 c.max__connections__per__ip(), c.max__errors(), bare.equals("normalize"), c.filter__timeout__millis(),
                 names(c.required__filters()), Tls.valueOf(tlsMode.toUpperCase(Locale.ROOT)), c.auth__required(),
-                c.sender__login__match(), c.auth__max__failures(), c.auth__failure__window__seconds());
+                c.sender__login__match(), c.auth__max__failures(), c.auth__failure__window__seconds(),
+                List.copyOf(names(c.tls__protocols())), List.copyOf(names(c.tls__cipher__suites())));
     }
 
     /** Defaults as in {@link ListenerConfiguration}, for tests and embedding. */
@@ -238,11 +244,24 @@ record ListenerSettings(
             return this;
         }
 
+        private java.util.List<String> tlsProtocols = java.util.List.of();
+        private java.util.List<String> tlsCipherSuites = java.util.List.of();
+
+        Builder tlsProtocols(String... v) {
+            tlsProtocols = java.util.List.of(v);
+            return this;
+        }
+
+        Builder tlsCipherSuites(String... v) {
+            tlsCipherSuites = java.util.List.of(v);
+            return this;
+        }
+
         ListenerSettings build() {
             return new ListenerSettings(name, address, port, hostname, maxMessageSize, maxRecipients, maxCommandLine,
                     maxDataLine, commandTimeoutSeconds, dataTimeoutSeconds, maxConnections, maxConnectionsPerIp,
                     maxErrors, normalize, filterTimeoutMillis, requiredFilters, tls, authRequired, senderLoginMatch,
-                    authMaxFailures, authFailureWindowSeconds);
+                    authMaxFailures, authFailureWindowSeconds, tlsProtocols, tlsCipherSuites);
         }
     }
 }

@@ -991,7 +991,7 @@ final class SmtpSession {
      * (TLS 1.3 clients send their first command with their Finished message).
      */
     private void addTlsFilters(ServerTlsContext context) {
-        io.getFilterChain().addFirst("tls", tlsFilter(context));
+        io.getFilterChain().addFirst("tls", tlsFilter(context, settings));
         io.getFilterChain().addAfter("tls", "tls-decrypted", new IoFilterAdapter() {
             @Override
             public void messageReceived(NextFilter next, IoSession session, Object message) throws Exception {
@@ -1001,17 +1001,37 @@ final class SmtpSession {
         });
     }
 
-    /** MINA's TLS filter with an engine made by the snapshot (protocols, suites and their order). */
-    private static SslFilter tlsFilter(ServerTlsContext context) {
+    /**
+     * MINA's TLS filter with an engine made by the snapshot (protocols, suites and their order), or
+     * with this listener's own protocols and suites where its configuration names them.
+     */
+    private static SslFilter tlsFilter(ServerTlsContext context, ListenerSettings settings) {
+        String[] protocols = settings.tlsProtocols().isEmpty() ? context.protocols()
+                : settings.tlsProtocols().toArray(new String[0]);
+        String[] suites = settings.tlsCipherSuites().isEmpty() ? context.cipherSuites()
+                : settings.tlsCipherSuites().toArray(new String[0]);
         SslFilter filter = new SslFilter(context.sslContext()) {
             @Override
             protected SSLEngine createEngine(IoSession session, InetSocketAddress peer) {
-                return context.newServerEngine();
+                SSLEngine engine = context.newServerEngine();
+                if (!settings.tlsProtocols().isEmpty()) {
+                    engine.setEnabledProtocols(supported(protocols, engine.getSupportedProtocols()));
+                }
+                if (!settings.tlsCipherSuites().isEmpty()) {
+                    engine.setEnabledCipherSuites(supported(suites, engine.getSupportedCipherSuites()));
+                }
+                return engine;
             }
         };
-        filter.setEnabledProtocols(context.protocols());
-        filter.setEnabledCipherSuites(context.cipherSuites());
+        filter.setEnabledProtocols(protocols);
+        filter.setEnabledCipherSuites(suites);
         return filter;
+    }
+
+    /** The wanted names the engine knows, in the wanted order (unknown ones were warned about at config time). */
+    private static String[] supported(String[] wanted, String[] known) {
+        java.util.Set<String> k = java.util.Set.of(known);
+        return java.util.Arrays.stream(wanted).filter(k::contains).toArray(String[]::new);
     }
 
     /**

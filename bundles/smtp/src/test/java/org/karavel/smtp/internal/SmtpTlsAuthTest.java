@@ -265,6 +265,23 @@ class SmtpTlsAuthTest {
     }
 
     @Test
+    void aListenerCanNarrowOrWidenTheProtocolsOfTheTlsService() {
+        start(b -> b.tlsProtocols("TLSv1.2"));
+        SmtpTestClient c = connect();
+        c.command("EHLO client.example");
+        assertThat(c.command("STARTTLS")).startsWith("220 ");
+        assertThatThrownBy(() -> c.startTls(certificate.client, "TLSv1.3")).isInstanceOf(UncheckedIOException.class);
+        c.close();
+
+        SmtpTestClient ok = connect();
+        ok.command("EHLO client.example");
+        assertThat(ok.command("STARTTLS")).startsWith("220 ");
+        SSLSocket socket = ok.startTls(certificate.client, "TLSv1.3", "TLSv1.2");
+        assertThat(socket.getSession().getProtocol()).isEqualTo("TLSv1.2");
+        assertThat(ok.command("EHLO client.example")).startsWith("250");
+    }
+
+    @Test
     void garbageInsteadOfAClientHelloClosesOnlyThatSession() {
         start(b -> b);
         SmtpTestClient other = connect();
