@@ -250,23 +250,8 @@ public class MailFlowIT {
         }
     }
 
-    /** Runs a Karaf shell command as an operator would at the console, and returns what it printed. */
     private String shell(String command) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        java.io.PrintStream print = new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8);
-        org.apache.karaf.shell.api.console.Session session = service(org.apache.karaf.shell.api.console.SessionFactory.class)
-                .create(new java.io.ByteArrayInputStream(new byte[0]), print, print);
-        try {
-            Object result = session.execute(command);
-            if (result != null) {
-                print.println(result);
-            }
-        } catch (Exception e) {
-            print.println("command failed: " + e);
-        } finally {
-            session.close();
-        }
-        return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        return KarafShell.run(context, command);
     }
 
     private <T> T service(Class<T> type) {

@@ -71,6 +71,9 @@ public class SubmissionIT {
     @Inject
     private ConfigurationAdmin configAdmin;
 
+    @Inject
+    private org.osgi.framework.BundleContext context;
+
     @Configuration
     public Option[] config() {
         // only 127.0.0.1 may relay without AUTH: the tests connect from 127.0.0.2
@@ -211,6 +214,26 @@ public class SubmissionIT {
                 return false;
             }
         });
+    }
+
+    @Test
+    public void usersManagedFromTheShellCanSubmit() throws Exception {
+        String added = KarafShell.run(context, "mta:user-add --stdin carol@localhost", "carol's secret\n");
+        assertFalse(added, added.contains("failed"));
+        Poll.until("carol in mta:user-list", WAIT, () -> KarafShell.run(context, "mta:user-list").contains("carol@localhost"));
+        Poll.until("carol to authenticate", WAIT, () -> authenticator.authenticate("carol@localhost",
+                "carol's secret".toCharArray()).toCompletableFuture().join().isPresent());
+        try (SmtpClient c = from127002(Integer.getInteger(KaravelContainer.SUBMISSIONS_PORT))) {
+            c.startTls(TrustAll.socketFactory());
+            c.readReply();
+            c.command("EHLO client.test");
+            assertTrue(c.command("AUTH PLAIN " + plain("carol@localhost", "carol's secret")).startsWith("235"));
+        }
+        KarafShell.run(context, "mta:user-remove carol@localhost");
+        Poll.until("carol to be gone", WAIT, () -> !KarafShell.run(context, "mta:user-list").contains("carol@localhost"));
+        // the password never went into the file in clear
+        String passwd = Files.readString(Path.of(System.getProperty("karaf.etc"), "karavel.passwd"));
+        assertFalse(passwd.contains("carol's secret"));
     }
 
     private static int submissionPort() {

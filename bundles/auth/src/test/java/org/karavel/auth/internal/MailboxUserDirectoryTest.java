@@ -76,17 +76,12 @@ class MailboxUserDirectoryTest {
         MailboxUserDirectory d = new MailboxUserDirectory(passwd("alice@example.com:{SHA512-CRYPT}" + SHA512),
                 null, PasswordScheme.SHA512_CRYPT, counting);
         hashTasks.set(0);
-        String caller = Thread.currentThread().getName();
-        CompletableFuture<String> thread = new CompletableFuture<>();
         Optional<String> r = d.authenticate("nobody@example.com", "secret".toCharArray())
-                .thenApply(o -> {
-                    thread.complete(Thread.currentThread().getName());
-                    return o;
-                }).toCompletableFuture().get(10, TimeUnit.SECONDS);
+                .toCompletableFuture().get(10, TimeUnit.SECONDS);
         assertThat(r).isEmpty();
-        // a hash was computed on the executor, as for a known user, so timing does not reveal existence
+        // a hash was computed on the hashing executor, as for a known user, so timing does not reveal
+        // existence (the counting executor sees every task; which thread runs a continuation is not ours to fix)
         assertThat(hashTasks.get()).isEqualTo(1);
-        assertThat(thread.get(1, TimeUnit.SECONDS)).isNotEqualTo(caller);
         assertThat(auth(d, "alice@example.com", "bad")).isEmpty();
         assertThat(hashTasks.get()).isEqualTo(2);
         assertThat(d.allowedSenders("nobody@example.com")).isEmpty();
