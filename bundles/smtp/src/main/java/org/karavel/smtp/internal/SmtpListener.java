@@ -53,7 +53,7 @@ final class SmtpListener {
     private final MailLog mailLog;
     private final Supplier<ServerTls> tls;
     private final Supplier<MailboxUsers> users;
-    private final AuthFailures authFailures = new AuthFailures();
+    private final AuthFailures authFailures;
     private final Set<SmtpSession> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger connections = new AtomicInteger();
     private final ConcurrentHashMap<InetAddress, Integer> connectionsByAddress = new ConcurrentHashMap<>();
@@ -73,6 +73,16 @@ final class SmtpListener {
      */
     SmtpListener(ListenerSettings settings, Supplier<Spool> spool, FilterChain filters, MailLog mailLog,
             Supplier<ServerTls> tls, Supplier<MailboxUsers> users) {
+        this(settings, spool, filters, mailLog, tls, users, new AuthFailures());
+    }
+
+    /**
+     * @param authFailures failed AUTH attempts per client, shared by every listener of the bundle so
+     *     that guessing cannot go on by switching between 587 and 465
+     */
+    SmtpListener(ListenerSettings settings, Supplier<Spool> spool, FilterChain filters, MailLog mailLog,
+            Supplier<ServerTls> tls, Supplier<MailboxUsers> users, AuthFailures authFailures) {
+        this.authFailures = authFailures;
         this.tls = tls;
         this.users = users;
         this.settings = settings;

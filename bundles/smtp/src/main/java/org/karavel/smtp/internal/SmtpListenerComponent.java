@@ -41,6 +41,9 @@ import org.slf4j.LoggerFactory;
         service = {})
 @Designate(ocd = ListenerConfiguration.class, factory = true)
 public class SmtpListenerComponent {
+    /** One count of failed AUTH per client for all listeners of this bundle (587 and 465 alike). */
+    private static final AuthFailures AUTH_FAILURES = new AuthFailures();
+
     static final String FACTORY_PID = "org.karavel.smtp.listener";
     private static final Logger LOG = LoggerFactory.getLogger(SmtpListenerComponent.class);
 
@@ -122,7 +125,7 @@ public class SmtpListenerComponent {
         }
         deactivate();
         SmtpListener next = new SmtpListener(settings, () -> spool, filters, mailLog, () -> serverTls,
-                () -> mailboxUsers);
+                () -> mailboxUsers, AUTH_FAILURES);
         try {
             next.start();
             listener = next;
