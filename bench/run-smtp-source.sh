@@ -46,6 +46,6 @@ done
 t0=$(date +%s.%N)
 smtp-source -s "$sessions" -l "$size" -m "$messages" -f bench@localhost -t user@bench.test "127.0.0.1:$smtp"
 t1=$(date +%s.%N)
-until [ "$(grep -c 'status=sent' "$home/data/log/karaf.log" || true)" -ge "$messages" ]; do sleep 0.05; done
+until [ "$(grep -c 'status=sent' "$home/data/log/mail.log" || true)" -ge "$messages" ]; do sleep 0.05; done
 t2=$(date +%s.%N)
 python3 -c "print('sessions=$sessions messages=$messages size=$size: accepted %.0f msg/s, relayed %.0f msg/s' % ($messages/($t1-$t0), $messages/($t2-$t0)))"

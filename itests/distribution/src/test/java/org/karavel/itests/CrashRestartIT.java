@@ -84,6 +84,18 @@ public class CrashRestartIT {
         Poll.until("every queued message at the sink", Distribution.bootTimeout(), () -> delivered().containsAll(queued));
         assertEquals(queued, delivered());
         assertTrue("no message may be corrupted", sink.messages().stream().allMatch(m -> m.contentAsString().contains("Subject: crash ")));
+        // the mail log tells each message's story in its own file, across the crash
+        java.nio.file.Path mailLog = karavel.data().resolve("log/mail.log");
+        Poll.until("every delivery in " + mailLog, Distribution.bootTimeout(), () -> {
+            try {
+                String log = java.nio.file.Files.readString(mailLog);
+                return queued.stream().allMatch(r -> log.contains("delivered to=<" + r + ">"));
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        String log = java.nio.file.Files.readString(mailLog);
+        assertEquals(20, log.lines().filter(l -> l.contains(": received from=<app@localhost>")).count());
     }
 
     private static Set<String> delivered() {
