@@ -98,7 +98,7 @@ class MailboxUserAccountsTest {
         for (Class<?> c : List.of(UserListCommand.class, UserAddCommand.class, UserPasswdCommand.class, UserRemoveCommand.class)) {
             assertThat(c.getAnnotation(Command.class).scope()).isEqualTo("mta");
             assertThat(c.isAnnotationPresent(Service.class)).isTrue();
-            for (Field f : c.getDeclaredFields()) {
+            for (Field f : allFields(c)) {
                 Argument a = f.getAnnotation(Argument.class);
                 if (a != null) {
                     assertThat(a.name()).isEqualTo("user");
@@ -106,7 +106,9 @@ class MailboxUserAccountsTest {
                 }
             }
         }
-        assertThat(UserAddCommand.class.getDeclaredField("stdin").getAnnotation(Option.class).name()).isEqualTo("--stdin");
+        assertThat(PasswordCommand.class.getDeclaredField("stdin").getAnnotation(Option.class).name()).isEqualTo("--stdin");
+        assertThat(UserAddCommand.class.getSuperclass()).isEqualTo(PasswordCommand.class);
+        assertThat(UserPasswdCommand.class.getSuperclass()).isEqualTo(PasswordCommand.class);
 
         // the add command end to end, with the password on standard input
         InputStream originalIn = System.in;
@@ -128,5 +130,14 @@ class MailboxUserAccountsTest {
         }
         assertThat(admin.passwords).containsEntry("dave@example.com", "pw1");
         assertThat(out()).contains("User dave@example.com added.").contains("dave@example.com\n");
+    }
+
+    /** The fields Karaf injects into: the class's own and its superclasses'. */
+    private static List<Field> allFields(Class<?> c) {
+        List<Field> fields = new java.util.ArrayList<>();
+        for (Class<?> k = c; k != null && k != Object.class; k = k.getSuperclass()) {
+            fields.addAll(List.of(k.getDeclaredFields()));
+        }
+        return fields;
     }
 }
