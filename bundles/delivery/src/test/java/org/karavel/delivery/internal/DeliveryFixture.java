@@ -23,6 +23,7 @@ import org.karavel.api.queue.Envelope;
 import org.karavel.api.queue.QueueId;
 import org.karavel.api.queue.QueuedMessage;
 import org.karavel.testkit.LoopbackDnsServer;
+import org.karavel.testkit.LoopbackResolver;
 import org.xbill.DNS.Type;
 
 /**

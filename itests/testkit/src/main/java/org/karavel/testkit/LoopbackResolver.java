@@ -1,4 +1,4 @@
-package org.karavel.delivery.internal;
+package org.karavel.testkit;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -18,20 +18,24 @@ import org.xbill.DNS.DClass;
 import org.xbill.DNS.MXRecord;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.PTRRecord;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
+import org.xbill.DNS.ReverseMap;
 import org.xbill.DNS.Section;
 import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.Type;
 
 /**
  * The api Resolver for tests: dnsjava's SimpleResolver asking the testkit's LoopbackDnsServer on
  * 127.0.0.1, and nothing else. MX answers are sorted by preference (equal ones keep the server's order).
  */
-final class LoopbackResolver implements Resolver {
+public final class LoopbackResolver implements Resolver {
     private final SimpleResolver dns;
 
-    LoopbackResolver(int port) throws IOException {
+    /** A resolver asking only 127.0.0.1 on this port (a {@link LoopbackDnsServer#port()}). */
+    public LoopbackResolver(int port) throws IOException {
         dns = new SimpleResolver(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}));
         dns.setPort(port);
         dns.setTimeout(Duration.ofSeconds(2));
@@ -77,12 +81,16 @@ final class LoopbackResolver implements Resolver {
 
     @Override
     public CompletionStage<List<String>> txt(String name) {
-        return CompletableFuture.failedFuture(new UnsupportedOperationException("not needed by delivery"));
+        return query(name, Type.TXT).thenApply(rs -> rs.stream()
+                .map(r -> String.join("", ((TXTRecord) r).getStrings()))
+                .toList());
     }
 
     @Override
     public CompletionStage<List<String>> ptr(InetAddress address) {
-        return CompletableFuture.failedFuture(new UnsupportedOperationException("not needed by delivery"));
+        return query(ReverseMap.fromAddress(address).toString(), Type.PTR).thenApply(rs -> rs.stream()
+                .map(r -> host(((PTRRecord) r).getTarget()))
+                .toList());
     }
 
     private static String host(Name n) {

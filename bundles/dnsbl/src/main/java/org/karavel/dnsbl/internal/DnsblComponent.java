@@ -1,0 +1,83 @@
+package org.karavel.dnsbl.internal;
+
+import java.util.concurrent.CompletionStage;
+import org.karavel.api.address.MailAddress;
+import org.karavel.api.dns.Resolver;
+import org.karavel.api.filter.EnvelopeView;
+import org.karavel.api.filter.MessageView;
+import org.karavel.api.filter.SessionView;
+import org.karavel.api.filter.SmtpFilter;
+import org.karavel.api.filter.Verdict;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code dnsbl} {@link SmtpFilter} service, ranked below the relay filter so relay refusals come
+ * first. A configuration change swaps the filter; the counters and the service stay.
+ */
+@Component(
+        service = SmtpFilter.class,
+        configurationPid = "org.karavel.dnsbl",
+        configurationPolicy = ConfigurationPolicy.OPTIONAL,
+        property = {
+            SmtpFilter.NAME + "=dnsbl",
+            "service.ranking:Integer=500"
+        })
+@Designate(ocd = DnsblConfig.class)
+public final class DnsblComponent implements SmtpFilter {
+    private static final Logger LOG = LoggerFactory.getLogger(DnsblComponent.class);
+
+    private final DnsblCounters counters = new DnsblCounters();
+    private final Resolver resolver;
+    private volatile DnsblFilter filter;
+
+    @Activate
+    public DnsblComponent(@Reference(name = "resolver") Resolver resolver, DnsblConfig config) {
+        this.resolver = resolver;
+        apply(config);
+    }
+
+    @Modified
+    void modified(DnsblConfig config) {
+        apply(config);
+    }
+
+    private void apply(DnsblConfig config) {
+        DnsblSettings s = DnsblSettings.from(config);
+        filter = new DnsblFilter(s, resolver, counters);
+        // the query zones are not logged: with a DQS key they hold the key
+        LOG.info("dnsbl: enabled={} zen={} ({}) dbl={} ({}) check_helo={} pass_list={}", s.enabled(), s.zenName(),
+                s.zenAction(), s.dblName(), s.dblAction(), s.checkHelo(), s.passList());
+    }
+
+    /** Lookups, listings, error answers and failures since start (for metrics). */
+    DnsblCounters counters() {
+        return counters;
+    }
+
+    @Override
+    public CompletionStage<Verdict> connect(SessionView session) {
+        return filter.connect(session);
+    }
+
+    @Override
+    public CompletionStage<Verdict> mailFrom(SessionView session, EnvelopeView envelope, MailAddress sender) {
+        return filter.mailFrom(session, envelope, sender);
+    }
+
+    @Override
+    public CompletionStage<Verdict> rcptTo(SessionView session, EnvelopeView envelope, MailAddress recipient) {
+        return filter.rcptTo(session, envelope, recipient);
+    }
+
+    @Override
+    public CompletionStage<Verdict> endOfMessage(SessionView session, EnvelopeView envelope, MessageView message) {
+        return filter.endOfMessage(session, envelope, message);
+    }
+}
