@@ -65,6 +65,8 @@ final class Distribution implements AutoCloseable {
         pb.directory(home.toFile());
         pb.environment().put("EXTRA_JAVA_OPTS", "-Djava.rmi.server.hostname=127.0.0.1");
         pb.redirectErrorStream(true);
+        // as under systemd: no terminal, nothing on standard input
+        pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("console.log").toFile()));
         process = pb.start();
     }

@@ -1,5 +1,6 @@
 package org.karavel.dnsbl.internal;
 
+import org.karavel.api.net.CidrBlock;
 import java.net.IDN;
 import java.net.Inet4Address;
 import java.net.InetAddress;

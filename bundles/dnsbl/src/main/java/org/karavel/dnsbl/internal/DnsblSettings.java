@@ -1,5 +1,6 @@
 package org.karavel.dnsbl.internal;
 
+import org.karavel.api.net.CidrBlock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,5 +1,6 @@
 package org.karavel.relay.internal;
 
+import org.karavel.api.net.CidrBlock;
 import java.net.InetAddress;
 import java.text.Normalizer;
 import java.util.ArrayList;

@@ -748,6 +748,7 @@ class SmtpListenerTest {
 
     @Test
     void aFilterThatDoesNotAnswerInTimeGives451AndTheSessionGoesOn() {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         filters.add(FilterEntry.of(rcptFilter("slow@example.org", new CompletableFuture<>()), "stuck", 0)
                 .withTimeout(200));
         filters.add(FilterEntry.of(new SmtpFilter() {
@@ -755,7 +756,8 @@ class SmtpListenerTest {
             public CompletionStage<Verdict> rcptTo(SessionView session, EnvelopeView envelope, MailAddress recipient) {
                 if (recipient.localPart().equals("blocking")) {
                     try {
-                        Thread.sleep(3000); // a filter that blocks against the SPI's advice
+                        // a filter that blocks its thread against the SPI's advice, until the test ends
+                        release.await(10, TimeUnit.SECONDS);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
@@ -771,6 +773,7 @@ class SmtpListenerTest {
         assertThat(c.command("RCPT TO:<blocking@example.org>")).isEqualTo("451 4.3.0 Temporary filter failure");
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)).isLessThan(2000);
         assertThat(c.command("RCPT TO:<ok@example.org>")).isEqualTo("250 2.1.5 Ok");
+        release.countDown();
     }
 
     @Test

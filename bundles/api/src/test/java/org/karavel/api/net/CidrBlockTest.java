@@ -1,4 +1,4 @@
-package org.karavel.relay.internal;
+package org.karavel.api.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package org.karavel.relay.internal;
+package org.karavel.api.net;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;

@@ -1,0 +1,7 @@
+/** IP networks as operators write them in configuration (relay_hosts, pass lists). */
+@Version("1.0.0")
+@Export
+package org.karavel.api.net;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;
