@@ -22,21 +22,24 @@ public final class Verdict {
         DEFER
     }
 
-    private static final Verdict NO_OPINION = new Verdict(Kind.NO_OPINION, 0, null, null, List.of());
-    private static final Verdict ACCEPT = new Verdict(Kind.ACCEPT, 0, null, null, List.of());
+    private static final Verdict NO_OPINION = new Verdict(Kind.NO_OPINION, 0, null, null, List.of(), List.of());
+    private static final Verdict ACCEPT = new Verdict(Kind.ACCEPT, 0, null, null, List.of(), List.of());
 
     private final Kind kind;
     private final int code;
     private final String enhancedCode;
     private final String text;
     private final List<Header> headers;
+    private final List<Integer> removedHeaders;
 
-    private Verdict(Kind kind, int code, String enhancedCode, String text, List<Header> headers) {
+    private Verdict(
+            Kind kind, int code, String enhancedCode, String text, List<Header> headers, List<Integer> removedHeaders) {
         this.kind = kind;
         this.code = code;
         this.enhancedCode = enhancedCode;
         this.text = text;
         this.headers = List.copyOf(headers);
+        this.removedHeaders = List.copyOf(removedHeaders);
     }
 
     public static Verdict noOpinion() {
@@ -55,7 +58,7 @@ public final class Verdict {
      */
     public static Verdict reject(int code, String enhancedCode, String text) {
         check(code, enhancedCode, 5);
-        return new Verdict(Kind.REJECT, code, enhancedCode, Objects.requireNonNull(text, "text"), List.of());
+        return new Verdict(Kind.REJECT, code, enhancedCode, Objects.requireNonNull(text, "text"), List.of(), List.of());
     }
 
     /**
@@ -66,14 +69,30 @@ public final class Verdict {
      */
     public static Verdict defer(int code, String enhancedCode, String text) {
         check(code, enhancedCode, 4);
-        return new Verdict(Kind.DEFER, code, enhancedCode, Objects.requireNonNull(text, "text"), List.of());
+        return new Verdict(Kind.DEFER, code, enhancedCode, Objects.requireNonNull(text, "text"), List.of(), List.of());
     }
 
     /** This verdict with a header to add to the message (honoured at end of message only). */
     public Verdict withHeader(String name, String value) {
         List<Header> more = new java.util.ArrayList<>(headers);
         more.add(new Header(name, value));
-        return new Verdict(kind, code, enhancedCode, text, more);
+        return new Verdict(kind, code, enhancedCode, text, more, removedHeaders);
+    }
+
+    /**
+     * This verdict with a received header field to leave out of the queued message (honoured at end
+     * of message only), e.g. an {@code Authentication-Results} field that forges this server's
+     * authserv-id.
+     *
+     * @param index the field's position in {@link MessageView#headers()}, from 0
+     */
+    public Verdict withHeaderRemoved(int index) {
+        if (index < 0) {
+            throw new IllegalArgumentException("header index must not be negative: " + index);
+        }
+        List<Integer> more = new java.util.ArrayList<>(removedHeaders);
+        more.add(index);
+        return new Verdict(kind, code, enhancedCode, text, headers, more);
     }
 
     /** Wraps this verdict in a completed stage, the usual return value of a synchronous filter. */
@@ -100,6 +119,11 @@ public final class Verdict {
 
     public List<Header> headers() {
         return headers;
+    }
+
+    /** Positions in {@link MessageView#headers()} of received fields to leave out of the message. */
+    public List<Integer> removedHeaders() {
+        return removedHeaders;
     }
 
     public boolean isFinal() {

@@ -1,0 +1,10 @@
+/**
+ * Metrics: each bundle publishes a {@link org.karavel.api.metrics.MetricSource}; the admin API
+ * collects them all in Prometheus text format.
+ */
+@Version("1.0.0")
+@Export
+package org.karavel.api.metrics;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;
