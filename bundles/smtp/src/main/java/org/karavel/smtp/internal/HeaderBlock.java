@@ -48,31 +48,75 @@ final class HeaderBlock {
 
     /** The header fields kept, unfolded, in order; lines that are not a field are skipped. */
     List<Verdict.Header> headers() {
-        String all = new String(text.toByteArray(), StandardCharsets.UTF_8);
-        List<String> fields = new ArrayList<>();
-        for (String line : all.split("\r\n", -1)) {
-            if (line.isEmpty()) {
-                break;
-            }
-            if ((line.charAt(0) == ' ' || line.charAt(0) == '\t') && !fields.isEmpty()) {
-                int last = fields.size() - 1;
-                fields.set(last, fields.get(last) + line);
-            } else {
-                fields.add(line);
-            }
-        }
-        List<Verdict.Header> result = new ArrayList<>(fields.size());
-        for (String field : fields) {
-            int colon = field.indexOf(':');
-            if (colon <= 0) {
-                continue;
-            }
-            try {
-                result.add(new Verdict.Header(field.substring(0, colon).strip(), field.substring(colon + 1).strip()));
-            } catch (IllegalArgumentException e) {
-                // not a valid field name (e.g. spaces or control characters): not a header field
+        List<Verdict.Header> result = new ArrayList<>();
+        for (RawField field : split(text.toByteArray())) {
+            if (field.header() != null) {
+                result.add(field.header());
             }
         }
         return List.copyOf(result);
     }
+
+    /**
+     * The first {@link #MAX} octets of {@code in}, or up to and including the empty line that ends
+     * the header section if that comes first: the same text a HeaderBlock keeps.
+     */
+    static byte[] readPrefix(java.io.InputStream in) throws java.io.IOException {
+        HeaderBlock block = new HeaderBlock();
+        byte[] one = new byte[1];
+        while (!block.done) {
+            int c = in.read();
+            if (c < 0) {
+                break;
+            }
+            one[0] = (byte) c;
+            block.accept(one, 0, 1);
+        }
+        return block.text.toByteArray();
+    }
+
+    /**
+     * Splits kept header text into fields, each with its raw octets (continuation lines and CRLFs
+     * included) so a field can be left out when the message is rewritten. Stops at the empty line.
+     * A line that is not a valid field keeps its octets but has no header and no index.
+     */
+    static List<RawField> split(byte[] text) {
+        List<int[]> ranges = new ArrayList<>();
+        int lineStart = 0;
+        while (lineStart < text.length) {
+            int lineEnd = lineStart;
+            while (lineEnd < text.length && !(text[lineEnd] == '\r' && lineEnd + 1 < text.length && text[lineEnd + 1] == '\n')) {
+                lineEnd++;
+            }
+            if (lineEnd == lineStart) {
+                break; // the empty line: end of the header section
+            }
+            int next = Math.min(text.length, lineEnd + 2);
+            byte first = text[lineStart];
+            if ((first == ' ' || first == '\t') && !ranges.isEmpty()) {
+                ranges.get(ranges.size() - 1)[1] = next;
+            } else {
+                ranges.add(new int[] {lineStart, next});
+            }
+            lineStart = next;
+        }
+        List<RawField> fields = new ArrayList<>(ranges.size());
+        for (int[] r : ranges) {
+            String field = new String(text, r[0], r[1] - r[0], StandardCharsets.UTF_8).replace("\r\n", "");
+            Verdict.Header header = null;
+            int colon = field.indexOf(':');
+            if (colon > 0) {
+                try {
+                    header = new Verdict.Header(field.substring(0, colon).strip(), field.substring(colon + 1).strip());
+                } catch (IllegalArgumentException e) {
+                    // not a valid field name (e.g. spaces or control characters): not a header field
+                }
+            }
+            fields.add(new RawField(r[0], r[1], header));
+        }
+        return fields;
+    }
+
+    /** One field's octets in the kept text, [start, end), and the field when it is one. */
+    record RawField(int start, int end, Verdict.Header header) {}
 }

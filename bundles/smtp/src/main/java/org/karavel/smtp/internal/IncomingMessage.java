@@ -157,9 +157,10 @@ final class IncomingMessage implements BodyDecoder.Sink {
      * Puts headers from end-of-message verdicts on top. A draft cannot be edited, so this writes a
      * second draft (added headers, a Received header with the new queue id, the content re-read
      * from the copy) and aborts the first. Slow for big messages; only used when a filter adds
-     * headers. Runs on a worker thread.
+     * headers or removes received ones ({@code removed}: indexes into {@link #view()}'s headers).
+     * Runs on a worker thread.
      */
-    void rewrite(Spool spool, List<Verdict.Header> added) throws IOException {
+    void rewrite(Spool spool, List<Verdict.Header> added, java.util.Set<Integer> removed) throws IOException {
         if (copy == null) {
             throw new IOException("no copy of the content was kept");
         }
@@ -172,7 +173,17 @@ final class IncomingMessage implements BodyDecoder.Sink {
             next.write(sb.toString().getBytes(StandardCharsets.UTF_8));
             next.write(received.render(next.id()).getBytes(StandardCharsets.UTF_8));
             byte[] buf = new byte[64 * 1024];
-            try (InputStream in = copy.open()) {
+            try (InputStream in = new java.io.BufferedInputStream(copy.open())) {
+                byte[] prefix = HeaderBlock.readPrefix(in);
+                int written = 0;
+                int index = 0;
+                for (HeaderBlock.RawField field : HeaderBlock.split(prefix)) {
+                    if (field.header() != null && removed.contains(index++)) {
+                        next.write(prefix, written, field.start() - written);
+                        written = field.end();
+                    }
+                }
+                next.write(prefix, written, prefix.length - written);
                 for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
                     next.write(buf, 0, n);
                 }

@@ -1290,7 +1290,7 @@ final class SmtpSession {
                 message = null;
                 m.discard();
                 resetTransaction();
-            } else if (result.headers().isEmpty()) {
+            } else if (!result.changesHeaders()) {
                 commit(m);
             } else {
                 Spool spool = listener.spool();
@@ -1298,7 +1298,7 @@ final class SmtpSession {
                         ? CompletableFuture.failedFuture(new IOException("no spool"))
                         : CompletableFuture.runAsync(() -> {
                             try {
-                                m.rewrite(spool, result.headers());
+                                m.rewrite(spool, result.headers(), result.removed());
                             } catch (IOException e) {
                                 throw new CompletionException(e);
                             }
@@ -1404,7 +1404,7 @@ final class SmtpSession {
         CompletableFuture<StageResult> result = StageRun.run(listener.filters().entries(), stage, id(), call,
                 settings.filterTimeoutMillis(), listener.worker(), listener.timer());
         await(result, (r, failure) -> then.accept(failure == null ? r
-                : new StageResult(StageResult.Outcome.FAILED, null, "(internal)", List.of())), false);
+                : new StageResult(StageResult.Outcome.FAILED, null, "(internal)", List.of(), java.util.Set.of())), false);
     }
 
     /**

@@ -11,14 +11,22 @@ import org.karavel.api.filter.Verdict;
  * @param verdict the refusing verdict when refused
  * @param filterName the filter that refused or failed
  * @param headers headers to add, from every verdict given (end of message only)
+ * @param removed indexes of received header fields to leave out, from every verdict given
  */
-record StageResult(Outcome outcome, Verdict verdict, String filterName, List<Verdict.Header> headers) {
+record StageResult(
+        Outcome outcome, Verdict verdict, String filterName, List<Verdict.Header> headers, java.util.Set<Integer> removed) {
     enum Outcome { PASS, REFUSED, FAILED }
 
-    static final StageResult PASS = new StageResult(Outcome.PASS, null, null, List.of());
+    static final StageResult PASS = new StageResult(Outcome.PASS, null, null, List.of(), java.util.Set.of());
 
     StageResult {
         headers = List.copyOf(headers);
+        removed = java.util.Set.copyOf(removed);
+    }
+
+    /** Whether the message must be rewritten: headers to add or to remove. */
+    boolean changesHeaders() {
+        return !headers.isEmpty() || !removed.isEmpty();
     }
 
     boolean passed() {

@@ -35,6 +35,7 @@ final class StageRun {
     private final ScheduledExecutorService timer;
     private final CompletableFuture<StageResult> result = new CompletableFuture<>();
     private final List<Verdict.Header> headers = new ArrayList<>();
+    private final java.util.Set<Integer> removed = new java.util.HashSet<>();
     private int index;
 
     private StageRun(List<FilterEntry> entries, String stage, String sessionId,
@@ -114,7 +115,7 @@ final class StageRun {
             }
             index++;
         }
-        result.complete(new StageResult(StageResult.Outcome.PASS, null, null, headers));
+        result.complete(new StageResult(StageResult.Outcome.PASS, null, null, headers, removed));
     }
 
     /** Takes one filter's answer; true when the next filter is to be asked. */
@@ -131,21 +132,22 @@ final class StageRun {
             return false;
         }
         headers.addAll(verdict.headers());
+        removed.addAll(verdict.removedHeaders());
         switch (verdict.kind()) {
             case NO_OPINION:
                 return true;
             case ACCEPT:
-                result.complete(new StageResult(StageResult.Outcome.PASS, null, entry.name(), headers));
+                result.complete(new StageResult(StageResult.Outcome.PASS, null, entry.name(), headers, removed));
                 return false;
             default:
-                result.complete(new StageResult(StageResult.Outcome.REFUSED, verdict, entry.name(), List.of()));
+                result.complete(new StageResult(StageResult.Outcome.REFUSED, verdict, entry.name(), List.of(), java.util.Set.of()));
                 return false;
         }
     }
 
     private void fail(FilterEntry entry, String what, Throwable cause) {
         Throwable c = cause instanceof CompletionException && cause.getCause() != null ? cause.getCause() : cause;
-        if (result.complete(new StageResult(StageResult.Outcome.FAILED, null, entry.name(), List.of()))) {
+        if (result.complete(new StageResult(StageResult.Outcome.FAILED, null, entry.name(), List.of(), java.util.Set.of()))) {
             if (c == null) {
                 LOG.warn("Filter '{}' {} at {} (session {}); answering 451 4.3.0 for this stage",
                         entry.name(), what, stage, sessionId);

@@ -863,6 +863,35 @@ class SmtpListenerTest {
     }
 
     @Test
+    void endOfMessageFiltersCanRemoveReceivedHeaders() {
+        filters.add(FilterEntry.of(new SmtpFilter() {
+            @Override
+            public CompletionStage<Verdict> endOfMessage(SessionView session, EnvelopeView envelope, MessageView message) {
+                Verdict verdict = Verdict.noOpinion().withHeader("Authentication-Results", HOST + "; spf=pass");
+                List<Verdict.Header> headers = message.headers();
+                for (int i = 0; i < headers.size(); i++) {
+                    if (headers.get(i).name().equalsIgnoreCase("Authentication-Results")
+                            && headers.get(i).value().startsWith(HOST + ";")) {
+                        verdict = verdict.withHeaderRemoved(i);
+                    }
+                }
+                return verdict.stage();
+            }
+        }, "authres", 0));
+        start();
+        SmtpTestClient c = ehlo();
+        String content = "not a field\r\nAuthentication-Results: " + HOST + ";\r\n dkim=pass (forged)\r\n"
+                + "Subject: hi\r\nAuthentication-Results: other.example; spf=fail\r\n"
+                + "authentication-results: " + HOST + "; dmarc=pass\r\n\r\n"
+                + "Authentication-Results: " + HOST + "; in the body\r\n";
+        assertThat(transaction(c, "a@example.com", "b@example.org", content)).startsWith("250 2.0.0");
+        String stored = spool.only().text();
+        assertThat(stored).startsWith("Authentication-Results: " + HOST + "; spf=pass\r\nReceived: from client.example");
+        assertThat(stored).endsWith("not a field\r\nSubject: hi\r\nAuthentication-Results: other.example; spf=fail\r\n\r\n"
+                + "Authentication-Results: " + HOST + "; in the body\r\n");
+    }
+
+    @Test
     void anEndOfMessageRejectQueuesNothing() {
         filters.add(FilterEntry.of(new SmtpFilter() {
             @Override
