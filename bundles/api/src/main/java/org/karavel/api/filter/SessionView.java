@@ -6,6 +6,12 @@ import java.util.Optional;
 
 /** A read-only view of one SMTP session, as a filter sees it. */
 public interface SessionView {
+    /**
+     * Attribute set to {@code Boolean.TRUE} by the relay policy at connect when the client is one of
+     * its {@code relay_hosts}: the operator's own hosts, which spam filters (DNSBL, greylisting) exempt.
+     */
+    String RELAY_CLIENT = "karavel.relay_client";
+
     /** A short unique id of the session, for logs. */
     String sessionId();
 

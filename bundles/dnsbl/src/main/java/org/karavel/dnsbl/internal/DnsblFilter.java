@@ -66,7 +66,7 @@ final class DnsblFilter implements SmtpFilter {
     @Override
     public CompletionStage<Verdict> connect(SessionView session) {
         InetAddress ip = clientIp(session);
-        if (settings.enabled() && ip != null && !exemptAddress(ip)) {
+        if (settings.enabled() && ip != null && !exemptSession(session)) {
             String name = reversed(ip) + "." + settings.zenQueryZone();
             session.attributes().put(ZEN, lookup(name, settings.zenName(), ip.getHostAddress(), settings.zenCodes(),
                     false, settings.zenAction() == Action.REJECT));
@@ -152,7 +152,8 @@ final class DnsblFilter implements SmtpFilter {
     }
 
     private boolean exemptSession(SessionView session) {
-        if (session.authenticatedUser().filter(u -> !u.isEmpty()).isPresent()) {
+        if (session.authenticatedUser().filter(u -> !u.isEmpty()).isPresent()
+                || Boolean.TRUE.equals(session.attributes().get(SessionView.RELAY_CLIENT))) {
             return true;
         }
         InetAddress ip = clientIp(session);
@@ -160,9 +161,6 @@ final class DnsblFilter implements SmtpFilter {
     }
 
     private boolean exemptAddress(InetAddress ip) {
-        if (ip.isLoopbackAddress()) {
-            return true;
-        }
         for (CidrBlock b : settings.passList()) {
             if (b.contains(ip)) {
                 return true;

@@ -5,7 +5,7 @@
  * {@code 554 5.7.1} (or adds an {@code X-Karavel-DNSBL} header instead).
  *
  * <p>It must never block a network thread, never treat an error answer (127.255.255.x, 127.0.1.255),
- * a SERVFAIL or a timeout as a listing, never check authenticated, loopback or pass-listed clients
+ * a SERVFAIL or a timeout as a listing, never check authenticated clients, relay hosts or pass-listed clients
  * nor mail to postmaster, and never show the DQS key to a client. It exports nothing.
  */
 package org.karavel.dnsbl.internal;

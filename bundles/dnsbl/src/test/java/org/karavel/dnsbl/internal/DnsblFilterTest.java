@@ -178,13 +178,18 @@ class DnsblFilterTest {
     }
 
     @Test
-    void loopbackClientIsNeverAsked() throws Exception {
+    void relayHostIsNeverAskedButOtherLoopbackClientsAre() throws Exception {
         dns.add("1.0.0.127.zen.spamhaus.org", Type.A, "127.0.0.2", 60);
+        dns.add("2.0.0.127.zen.spamhaus.org", Type.A, "127.0.0.2", 60);
+        TestSession relayHost = session("127.0.0.1");
+        relayHost.attributes().put(SessionView.RELAY_CLIENT, Boolean.TRUE);
 
-        Verdict v = rcpt(filter(Map.of()), session("127.0.0.1"), "a@sender.example", "u@here.example");
+        Verdict own = rcpt(filter(Map.of()), relayHost, "a@sender.example", "u@here.example");
+        Verdict other = rcpt(filter(Map.of()), session("127.0.0.2"), "a@sender.example", "u@here.example");
 
-        assertThat(v.kind()).isEqualTo(Verdict.Kind.NO_OPINION);
+        assertThat(own.kind()).isEqualTo(Verdict.Kind.NO_OPINION);
         assertThat(dns.queries("1.0.0.127.zen.spamhaus.org")).isZero();
+        assertThat(other.kind()).isEqualTo(Verdict.Kind.REJECT);
     }
 
     @Test

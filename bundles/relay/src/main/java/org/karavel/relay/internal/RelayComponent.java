@@ -73,6 +73,16 @@ public final class RelayComponent implements MailDomains, SmtpFilter {
         return policy.localDomains();
     }
 
+    /** Marks a relay host's session so that the spam filters after this one exempt it. */
+    @Override
+    public CompletionStage<Verdict> connect(SessionView session) {
+        InetSocketAddress client = session.clientAddress();
+        if (client != null && client.getAddress() != null && policy.isRelayHost(client.getAddress())) {
+            session.attributes().put(SessionView.RELAY_CLIENT, Boolean.TRUE);
+        }
+        return Verdict.noOpinion().stage();
+    }
+
     @Override
     public CompletionStage<Verdict> rcptTo(SessionView session, EnvelopeView envelope, MailAddress recipient) {
         InetSocketAddress client = session.clientAddress();

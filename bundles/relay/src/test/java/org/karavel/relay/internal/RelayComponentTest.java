@@ -13,6 +13,18 @@ class RelayComponentTest {
     }
 
     @Test
+    void relayHostsAreMarkedAtConnectForTheSpamFilters() {
+        RelayComponent relay = new RelayComponent();
+        relay.activate(RelayTricksTest.config(Map.of("relay__hosts", new String[] {"127.0.0.1/32, 192.0.2.0/24"})));
+        TestSession own = TestSession.from("192.0.2.7");
+        TestSession other = TestSession.from("127.0.0.2");
+        assertThat(relay.connect(own).toCompletableFuture().join().kind()).isEqualTo(Verdict.Kind.NO_OPINION);
+        assertThat(relay.connect(other).toCompletableFuture().join().kind()).isEqualTo(Verdict.Kind.NO_OPINION);
+        assertThat(own.attributes()).containsEntry(org.karavel.api.filter.SessionView.RELAY_CLIENT, Boolean.TRUE);
+        assertThat(other.attributes()).doesNotContainKey(org.karavel.api.filter.SessionView.RELAY_CLIENT);
+    }
+
+    @Test
     void defaultsAcceptLocalhostAndRelayOnlyFromLoopback() throws Exception {
         RelayComponent relay = new RelayComponent();
         relay.activate(RelayTricksTest.config(Map.of()));
