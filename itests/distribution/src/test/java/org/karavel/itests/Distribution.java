@@ -85,6 +85,16 @@ final class Distribution implements AutoCloseable {
         return Files.exists(log) ? Files.readString(log) : "";
     }
 
+    /** The mail log (data/log/mail.log), empty when it cannot be read yet. */
+    String mailLog() {
+        Path log = home.resolve("data/log/mail.log");
+        try {
+            return Files.exists(log) ? Files.readString(log) : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
     @Override
     public void close() throws InterruptedException {
         kill();
