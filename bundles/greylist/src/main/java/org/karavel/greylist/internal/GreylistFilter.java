@@ -1,0 +1,79 @@
+package org.karavel.greylist.internal;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.karavel.api.address.MailAddress;
+import org.karavel.api.filter.EnvelopeView;
+import org.karavel.api.filter.SessionView;
+import org.karavel.api.filter.SmtpFilter;
+import org.karavel.api.filter.Verdict;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The greylist at RCPT TO. Exemptions (other listeners, authenticated sessions, pass lists,
+ * postmaster) are decided here on the caller's thread, from memory; the triplet check goes to the
+ * greylist thread. Passing is "no opinion", never accept: filters ranked lower still get their say.
+ * The SMTP bundle writes the mail-log line of a deferral, so none is written here.
+ */
+final class GreylistFilter implements SmtpFilter {
+    private static final Logger LOG = LoggerFactory.getLogger(GreylistFilter.class);
+
+    private final GreylistSettings settings;
+    private final PassLists passLists;
+    private final GreylistDatabase database;
+    private final GreylistCounters counters;
+
+    GreylistFilter(GreylistSettings settings, GreylistDatabase database, GreylistCounters counters) {
+        this.settings = settings;
+        this.passLists = new PassLists(settings);
+        this.database = database;
+        this.counters = counters;
+    }
+
+    @Override
+    public CompletionStage<Verdict> rcptTo(SessionView session, EnvelopeView envelope, MailAddress recipient) {
+        if (!settings.enabled() || !settings.listeners().contains(session.listenerName())) {
+            return Verdict.noOpinion().stage();
+        }
+        if (session.authenticatedUser().isPresent()) {
+            return pass(PassReason.AUTHENTICATED);
+        }
+        if (Boolean.TRUE.equals(session.attributes().get(SessionView.RELAY_CLIENT))) {
+            return pass(PassReason.RELAY_HOST);
+        }
+        InetSocketAddress socket = session.clientAddress();
+        InetAddress client = socket == null ? null : socket.getAddress();
+        if (client == null) {
+            return Verdict.noOpinion().stage(); // no address to greylist on (an unresolved test address)
+        }
+        MailAddress sender = envelope.sender();
+        if (passLists.client(client) || passLists.sender(sender) || passLists.recipient(recipient)) {
+            return pass(PassReason.PASS_LIST);
+        }
+        Triplet triplet = Triplet.of(client, sender, recipient, settings.ipv4Prefix(), settings.ipv6Prefix());
+        CompletionStage<Decision> decision;
+        try {
+            decision = database.check(client, triplet);
+        } catch (RuntimeException ex) {
+            // the database is closing (bundle stopping): the session turns this into 451
+            return CompletableFuture.failedFuture(ex);
+        }
+        return decision.thenApply(d -> {
+            counters.count(d);
+            if (!d.deferred()) {
+                return Verdict.noOpinion();
+            }
+            LOG.debug("greylist: {} deferred {} {} {} for {} s", session.sessionId(), triplet.clientNetwork(),
+                    triplet.sender(), triplet.recipient(), d.retryInSeconds());
+            return Verdict.defer(450, "4.2.0", "Greylisted, please try again in " + d.retryInSeconds() + " seconds");
+        });
+    }
+
+    private CompletionStage<Verdict> pass(PassReason reason) {
+        counters.count(Decision.pass(reason));
+        return Verdict.noOpinion().stage();
+    }
+}
