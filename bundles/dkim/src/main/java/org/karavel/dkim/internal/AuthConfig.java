@@ -1,0 +1,42 @@
+package org.karavel.dkim.internal;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.metatype.annotations.Option;
+
+/**
+ * Configuration of PID {@code org.karavel.dkim}. A double underscore in a method name is a single
+ * underscore in the property key (OSGi DS name mapping): {@code dmarc__reject} is {@code dmarc_reject}.
+ */
+@ObjectClassDefinition(
+        id = "org.karavel.dkim",
+        name = "Karavel message authentication",
+        description = "SPF, DKIM verification and DMARC at end of message, reported in an Authentication-Results header")
+public @interface AuthConfig {
+    @AttributeDefinition(name = "Enabled", description = "Whether messages are checked at all")
+    boolean enabled() default true;
+
+    @AttributeDefinition(
+            name = "authserv-id",
+            description = "The name in Authentication-Results; empty for this host's canonical name",
+            required = false)
+    String authserv__id() default "";
+
+    @AttributeDefinition(name = "Listeners", description = "The SMTP listeners whose mail is checked (comma separated)")
+    String[] listeners() default {"mx"};
+
+    @AttributeDefinition(
+            name = "DMARC reject",
+            description = "What a DMARC failure under p=reject does",
+            options = {@Option(label = "Record only", value = "none"), @Option(label = "Refuse with 550 5.7.1", value = "reject")})
+    String dmarc__reject() default "none";
+
+    @AttributeDefinition(name = "Check HELO", description = "Also check the HELO name with SPF and report it as smtp.helo")
+    boolean check__helo() default true;
+
+    @AttributeDefinition(name = "Time budget", description = "Seconds for all DNS lookups of one message; what is not done by then is temperror")
+    int timeout__seconds() default 20;
+
+    @AttributeDefinition(name = "Header limit", description = "Largest header block read for DKIM, in KiB; larger ones give dkim=permerror")
+    int max__header__kb() default 512;
+}

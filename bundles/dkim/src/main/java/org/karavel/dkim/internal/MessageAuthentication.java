@@ -1,0 +1,218 @@
+package org.karavel.dkim.internal;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
+import org.karavel.api.address.MailAddress;
+import org.karavel.api.dns.Resolver;
+import org.karavel.api.filter.EnvelopeView;
+import org.karavel.api.filter.MessageView;
+import org.karavel.api.filter.SessionView;
+import org.karavel.api.filter.Verdict;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The check of one received message at end of data: SPF for MAIL FROM (and HELO), every DKIM
+ * signature, then DMARC on both, all DNS questions running at once within the time budget. The
+ * verdict carries the Authentication-Results header, the removal of forged ones, and, when the
+ * operator asked for it, a refusal for a DMARC p=reject failure.
+ */
+public final class MessageAuthentication {
+    private static final Logger LOG = LoggerFactory.getLogger(MessageAuthentication.class);
+    public static final String QUARANTINE_HEADER = "X-Karavel-Quarantine";
+
+    private final AuthSettings settings;
+    private final SpfCheck spf;
+    private final DkimVerifier dkim;
+    private final DmarcCheck dmarc;
+    private final Executor worker;
+    private final AuthCounters counters;
+
+    /**
+     * @param worker runs the blocking parts (reading the message, signature checks); never a network thread
+     * @param percentile 0..99 for DMARC pct= sampling
+     */
+    public MessageAuthentication(AuthSettings settings, Resolver resolver, Executor worker, AuthCounters counters, Clock clock,
+            IntSupplier percentile) {
+        this.settings = settings;
+        this.spf = new SpfCheck(resolver);
+        this.dkim = new DkimVerifier(resolver, worker, clock);
+        this.dmarc = new DmarcCheck(resolver, percentile);
+        this.worker = worker;
+        this.counters = counters;
+    }
+
+    public AuthSettings settings() {
+        return settings;
+    }
+
+    public CompletionStage<Verdict> endOfMessage(SessionView session, EnvelopeView envelope, MessageView message) {
+        List<Integer> forged = forgedResults(message);
+        Verdict base = Verdict.noOpinion();
+        for (int index : forged) {
+            base = base.withHeaderRemoved(index);
+            counters.removedHeader();
+        }
+        if (!settings.enabled() || session.authenticatedUser().isPresent()
+                || !settings.listeners().contains(session.listenerName())) {
+            counters.skipped();
+            return base.stage();
+        }
+        Verdict removals = base;
+        long budget = settings.timeout().toMillis();
+        InetAddress ip = session.clientAddress().getAddress();
+        String helo = session.heloName().orElse("").strip().toLowerCase(Locale.ROOT);
+        boolean heloIsDomain = SpfCheck.isValidDomain(helo) && !helo.startsWith("[");
+        MailAddress sender = envelope.sender();
+
+        // SPF: the MAIL FROM identity, or the HELO identity for a null sender (RFC 7208 §2.4)
+        String spfDomain;
+        CompletableFuture<SpfCheck.Outcome> mailFrom = null;
+        if (!sender.isNullSender()) {
+            spfDomain = sender.domain().toLowerCase(Locale.ROOT);
+            mailFrom = sender.isAddressLiteral()
+                    ? CompletableFuture.completedFuture(new SpfCheck.Outcome(SpfResult.NONE, "address literal"))
+                    : budgeted(spf.check(ip, spfDomain, sender.toString(), helo), budget);
+        } else {
+            spfDomain = heloIsDomain ? helo : null;
+        }
+        CompletableFuture<SpfCheck.Outcome> heloCheck = heloIsDomain && (settings.checkHelo() || sender.isNullSender())
+                ? budgeted(spf.check(ip, helo, "postmaster@" + helo, helo), budget)
+                : CompletableFuture.completedFuture(null);
+
+        // DKIM: the message is read on the worker (it may come from disk), never on the caller's thread
+        CompletableFuture<List<DkimResult>> signatures = CompletableFuture
+                .supplyAsync(() -> read(message), worker)
+                .thenCompose(m -> m.headerTooLarge()
+                        ? CompletableFuture.completedFuture(List.of(new DkimResult("permerror", "", "", "", "header too large")))
+                        : dkim.verify(m))
+                .exceptionally(e -> List.of(new DkimResult("temperror", "", "", "", "message not readable")))
+                .completeOnTimeout(List.of(new DkimResult("temperror", "", "", "", "time budget spent")), budget,
+                        TimeUnit.MILLISECONDS);
+
+        // DMARC: the From domain's policy is looked up meanwhile
+        Optional<String> fromDomain = fromDomain(message);
+        CompletableFuture<DmarcCheck.Lookup> policy = fromDomain.isEmpty()
+                ? CompletableFuture.completedFuture(new DmarcCheck.Lookup(Optional.empty(), false, false))
+                : dmarc.lookup(fromDomain.get()).toCompletableFuture()
+                        .exceptionally(e -> new DmarcCheck.Lookup(Optional.empty(), false, true))
+                        .completeOnTimeout(new DmarcCheck.Lookup(Optional.empty(), false, true), budget, TimeUnit.MILLISECONDS);
+
+        CompletableFuture<SpfCheck.Outcome> mailFromCheck = mailFrom == null ? CompletableFuture.completedFuture(null) : mailFrom;
+        return CompletableFuture.allOf(mailFromCheck, heloCheck, signatures, policy).thenApply(v -> {
+            SpfCheck.Outcome mf = mailFromCheck.join();
+            SpfCheck.Outcome he = heloCheck.join();
+            SpfResult spfForDmarc = mf != null ? mf.result() : he != null ? he.result() : SpfResult.NONE;
+            AuthenticationResults ar = new AuthenticationResults(settings.authservId());
+            if (mf != null) {
+                ar.add("spf", mf.result().label(), reason(mf), "smtp.mailfrom", spfDomain);
+                counters.result("spf", mf.result().label());
+            }
+            if (he != null) {
+                ar.add("spf", he.result().label(), reason(he), "smtp.helo", helo);
+                if (mf == null) {
+                    counters.result("spf", he.result().label());
+                }
+            }
+            List<DkimResult> dk = signatures.join();
+            if (dk.isEmpty()) {
+                ar.add("dkim", "none", null);
+                counters.result("dkim", "none");
+            }
+            for (DkimResult d : dk) {
+                ar.add("dkim", d.result(), d.reason(), "header.d", d.domain(), "header.s", d.selector(), "header.b", d.shortB());
+                counters.result("dkim", d.result());
+            }
+            Verdict verdict = removals;
+            if (fromDomain.isEmpty()) {
+                ar.add("dmarc", "permerror", "no single From domain");
+                counters.result("dmarc", "permerror");
+            } else {
+                DmarcCheck.Outcome dm = dmarc.evaluate(fromDomain.get(), policy.join(), spfDomain, spfForDmarc, dk);
+                String comment = dm.policy().isEmpty() ? null : "p=" + dm.policy() + " dis=" + dm.disposition();
+                ar.add("dmarc", dm.result(), comment, "header.from", dm.fromDomain());
+                counters.result("dmarc", dm.result());
+                if (dm.result().equals("fail") && settings.dmarcReject()) {
+                    if (dm.disposition().equals("reject")) {
+                        counters.rejected();
+                        LOG.info("{}: DMARC policy of {} rejects the message ({})", session.sessionId(), dm.fromDomain(), ar.value());
+                        return Verdict.reject(550, "5.7.1", "Message rejected by the DMARC policy of " + dm.fromDomain());
+                    }
+                    if (dm.disposition().equals("quarantine")) {
+                        verdict = verdict.withHeader(QUARANTINE_HEADER, "dmarc");
+                    }
+                }
+            }
+            LOG.debug("{}: {}: {}", session.sessionId(), AuthenticationResults.NAME, ar.value());
+            return verdict.withHeader(AuthenticationResults.NAME, ar.value());
+        });
+    }
+
+    private static String reason(SpfCheck.Outcome o) {
+        return switch (o.result()) {
+            case TEMPERROR, PERMERROR -> o.reason();
+            default -> null;
+        };
+    }
+
+    /** Completes with temperror when the budget is spent, never later. */
+    private static CompletableFuture<SpfCheck.Outcome> budgeted(CompletionStage<SpfCheck.Outcome> check, long millis) {
+        return check.toCompletableFuture()
+                .exceptionally(e -> new SpfCheck.Outcome(SpfResult.TEMPERROR, "error"))
+                .completeOnTimeout(new SpfCheck.Outcome(SpfResult.TEMPERROR, "time budget spent"), millis, TimeUnit.MILLISECONDS);
+    }
+
+    private ReceivedMessage read(MessageView message) {
+        try (InputStream in = new BufferedInputStream(message.open(), 16384)) {
+            return ReceivedMessage.read(in, settings.maxHeaderBytes());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Positions of received Authentication-Results fields that claim our authserv-id (RFC 8601 §5). */
+    List<Integer> forgedResults(MessageView message) {
+        List<Integer> out = new ArrayList<>();
+        List<org.karavel.api.filter.Verdict.Header> headers = message.headers();
+        String ours = settings.authservId().toLowerCase(Locale.ROOT);
+        for (int i = 0; i < headers.size(); i++) {
+            if (headers.get(i).name().equalsIgnoreCase(AuthenticationResults.NAME)
+                    && AuthenticationResults.authservIdOf(headers.get(i).value()).equals(ours)) {
+                out.add(i);
+            }
+        }
+        return out;
+    }
+
+    /** The domain of the one author address in the one From field; empty otherwise (RFC 7489 §6.6.1). */
+    static Optional<String> fromDomain(MessageView message) {
+        List<String> from = message.header("From");
+        if (from.size() != 1) {
+            return Optional.empty();
+        }
+        List<String> addresses = FromField.addresses(from.get(0));
+        if (addresses.size() != 1) {
+            return Optional.empty();
+        }
+        String a = addresses.get(0);
+        int at = a.lastIndexOf('@');
+        if (at < 0 || at == a.length() - 1) {
+            return Optional.empty();
+        }
+        String domain = a.substring(at + 1).toLowerCase(Locale.ROOT);
+        return SpfCheck.isValidDomain(domain) ? Optional.of(domain) : Optional.empty();
+    }
+}

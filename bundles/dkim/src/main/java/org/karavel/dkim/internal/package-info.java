@@ -1,0 +1,12 @@
+/**
+ * Message authentication at end of message: SPF (RFC 7208) for the MAIL FROM and HELO identities,
+ * verification of every DKIM signature (RFC 6376, RFC 8463, RFC 8301), DMARC (RFC 7489), reported in
+ * one {@code Authentication-Results} header (RFC 8601) added at the top. Received
+ * Authentication-Results fields that claim this server's authserv-id are removed.
+ *
+ * <p>It must never block a network thread (the message is read on its own worker threads, DNS is
+ * asked only through the api Resolver), never defer a message because DNS is slow (the time budget
+ * gives temperror results instead), never accept an rsa-sha1 signature or an RSA key under 1024 bits,
+ * and never check authenticated (submission) sessions. It exports nothing.
+ */
+package org.karavel.dkim.internal;
