@@ -2,6 +2,7 @@ package org.karavel.api.dns;
 
 import java.net.InetAddress;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -27,4 +28,17 @@ public interface Resolver {
 
     /** The names of an address (PTR), without trailing dots. */
     CompletionStage<List<String>> ptr(InetAddress address);
+
+    /** The message of the {@link DnsException} that {@link #tlsa} fails with when the resolver cannot do TLSA. */
+    String TLSA_UNSUPPORTED = "TLSA not supported";
+
+    /**
+     * The TLSA records of a name such as {@code _25._tcp.mx.example.com}, with whether DNSSEC vouched
+     * for them (DANE, RFC 7672). A name that does not exist fails with {@code NO_SUCH_DOMAIN}; a
+     * bogus (failed validation) answer fails with {@code SERVER_FAILURE}. This default, for resolvers
+     * without DNSSEC support, fails with a {@link DnsException} whose message is {@link #TLSA_UNSUPPORTED}.
+     */
+    default CompletionStage<TlsaAnswer> tlsa(String name) {
+        return CompletableFuture.failedFuture(new DnsException(DnsException.Reason.SERVER_FAILURE, TLSA_UNSUPPORTED));
+    }
 }
