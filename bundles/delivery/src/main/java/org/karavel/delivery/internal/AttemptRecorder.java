@@ -35,12 +35,18 @@ final class AttemptRecorder {
     private final Spool spool;
     private final Clock clock;
     private final Backoff backoff;
+    private final DeliveryCounters counters;
 
     AttemptRecorder(DeliverySettings settings, Spool spool, Clock clock) {
+        this(settings, spool, clock, new DeliveryCounters());
+    }
+
+    AttemptRecorder(DeliverySettings settings, Spool spool, Clock clock, DeliveryCounters counters) {
         this.settings = settings;
         this.spool = spool;
         this.clock = clock;
         this.backoff = new Backoff(settings.minBackoff(), settings.maxBackoff());
+        this.counters = counters;
     }
 
     /** Records the attempt; the stage completes once the spool has the new state. */
@@ -52,7 +58,18 @@ final class AttemptRecorder {
             // nothing was tried: the message stays as it was, due again at once
             return CompletableFuture.completedFuture(null);
         }
+        if (spool.get(m.id()).isEmpty()) {
+            // the operator deleted (or bounced) it meanwhile: recording would resurrect nothing, but a DSN must not go
+            MailLog.log(m.id() + ": attempt not recorded: removed from the queue during delivery");
+            return CompletableFuture.completedFuture(null);
+        }
         Instant now = clock.instant();
+        if (results.isEmpty()) {
+            // every pending recipient's domain is suspended: no attempt counted, looked at again later
+            // (resuming the domain flushes it at once)
+            return spool.update(m.withNextAttempt(m.attempts(), now.plus(settings.minBackoff())))
+                    .exceptionally(AttemptRecorder::ignoreRemoved);
+        }
         int attemptNo = m.attempts() + 1;
         boolean tooOld = !aborted && Duration.between(m.envelope().receivedAt(), now).compareTo(settings.maxQueueLifetime()) > 0;
         List<RecipientStatus> recipients = new ArrayList<>(m.recipients());
@@ -63,10 +80,12 @@ final class AttemptRecorder {
             switch (r.outcome()) {
                 case DELIVERED -> {
                     recipients.set(r.index(), old.with(State.DELIVERED, r.reply(), r.remoteHost()));
+                    counters.count(r.outcome());
                     MailLog.log(MailLog.result(m.id(), r, m.envelope().receivedAt(), attemptNo));
                 }
                 case BOUNCED -> {
                     recipients.set(r.index(), old.with(State.BOUNCED, r.reply(), r.remoteHost()));
+                    counters.count(r.outcome());
                     failed.add(new FailedRecipient(r.recipient(), permanent(r.status()), r.reply(), r.remoteHost(), r.at(), false));
                     failedIndexes.add(r.index());
                     MailLog.log(MailLog.result(m.id(), r, m.envelope().receivedAt(), attemptNo));
@@ -78,11 +97,13 @@ final class AttemptRecorder {
                         RecipientResult expired = new RecipientResult(r.index(), r.recipient(), RecipientResult.Outcome.BOUNCED,
                                 "5.4.7", reply, r.remoteHost(), r.relay(), r.at());
                         recipients.set(r.index(), old.with(State.BOUNCED, reply, r.remoteHost()));
+                        counters.count(RecipientResult.Outcome.BOUNCED);
                         failed.add(new FailedRecipient(r.recipient(), "5.4.7", r.reply(), r.remoteHost(), r.at(), true));
                         failedIndexes.add(r.index());
                         MailLog.log(MailLog.result(m.id(), expired, m.envelope().receivedAt(), attemptNo));
                     } else {
                         recipients.set(r.index(), old.with(State.PENDING, r.reply(), r.remoteHost()));
+                        counters.count(r.outcome());
                         MailLog.log(MailLog.result(m.id(), r, m.envelope().receivedAt(), attemptNo));
                     }
                 }
@@ -102,6 +123,7 @@ final class AttemptRecorder {
         } else {
             ready = queueDsn(m, failed, now).handle((dsnId, error) -> {
                 if (error == null) {
+                    counters.dsnQueued.increment();
                     MailLog.log(MailLog.dsnQueued(m.id(), dsnId, m.envelope().sender().toString()));
                     return updated.withBounced(true);
                 }
@@ -120,8 +142,55 @@ final class AttemptRecorder {
             if (u.isFinished()) {
                 return spool.remove(u.id()).thenAccept(removed -> MailLog.log(MailLog.removed(u.id())));
             }
-            return spool.update(u);
+            return spool.update(u).exceptionally(AttemptRecorder::ignoreRemoved);
         });
+    }
+
+    /**
+     * Bounces every pending recipient of a message on the operator's word: one DSN to the sender
+     * (none for the null sender), then the message leaves the queue. The caller makes sure no
+     * attempt of the message runs meanwhile.
+     */
+    CompletionStage<Void> bounceByOperator(QueuedMessage m, String reason) {
+        Instant now = clock.instant();
+        String why = reason == null || reason.isBlank() ? "no reason given" : reason.replace('\r', ' ').replace('\n', ' ').trim();
+        String reply = "5.0.0 " + why + " (bounced by the operator)";
+        List<FailedRecipient> failed = new ArrayList<>();
+        for (RecipientStatus r : m.pending()) {
+            failed.add(new FailedRecipient(r.recipient(), "5.0.0", reply, "", now, false));
+        }
+        CompletionStage<Void> dsn;
+        if (failed.isEmpty()) {
+            dsn = CompletableFuture.completedFuture(null);
+        } else if (m.envelope().sender().isNullSender()) {
+            MailLog.log(m.id() + ": dsn not sent: null sender, " + failed.size() + " recipient(s) dropped");
+            dsn = CompletableFuture.completedFuture(null);
+        } else {
+            dsn = queueDsn(m, failed, now).thenAccept(dsnId -> {
+                counters.dsnQueued.increment();
+                MailLog.log(MailLog.dsnQueued(m.id(), dsnId, m.envelope().sender().toString()));
+            });
+        }
+        return dsn.thenCompose(v -> {
+            for (FailedRecipient r : failed) {
+                counters.operatorBounced.increment();
+                MailLog.log(MailLog.operatorBounce(m.id(), r.recipient(), m.envelope().receivedAt(), now, why));
+            }
+            return spool.remove(m.id());
+        }).thenAccept(removed -> MailLog.log(MailLog.removed(m.id())));
+    }
+
+    /** An update of a message the operator removed meanwhile fails in the spool; nothing to resurrect. */
+    private static Void ignoreRemoved(Throwable e) {
+        Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+        if (cause instanceof java.util.NoSuchElementException) {
+            LOG.debug("attempt not recorded: {}", cause.getMessage());
+            return null;
+        }
+        if (cause instanceof RuntimeException re) {
+            throw re;
+        }
+        throw new java.util.concurrent.CompletionException(cause);
     }
 
     /** A permanent status for a permanent failure: 4.x.y from a server that said 5xx becomes 5.x.y. */

@@ -6,6 +6,13 @@ import java.time.Clock;
 import java.time.Duration;
 import org.karavel.api.dns.Resolver;
 import org.karavel.api.domain.MailDomains;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import org.karavel.api.metrics.Metric;
+import org.karavel.api.metrics.MetricSource;
+import org.karavel.api.queue.DeliveryControl;
+import org.karavel.api.queue.QueueId;
 import org.karavel.api.queue.Spool;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -22,9 +29,10 @@ import org.slf4j.LoggerFactory;
  * spool and the resolver are there. A configuration change restarts it (running attempts finish or
  * stay pending).
  */
-@Component(configurationPid = "org.karavel.delivery", immediate = true, service = {})
+@Component(configurationPid = "org.karavel.delivery", immediate = true,
+        service = {DeliveryControl.class, MetricSource.class}, property = MetricSource.SOURCE + "=delivery")
 @Designate(ocd = DeliveryConfig.class)
-public class DeliveryComponent {
+public class DeliveryComponent implements DeliveryControl, MetricSource {
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryComponent.class);
     /** How long running attempts may go on after a stop before their connections are cut. */
     private static final Duration STOP_GRACE = Duration.ofSeconds(5);
@@ -38,13 +46,15 @@ public class DeliveryComponent {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile MailDomains domains;
 
-    private DeliveryScheduler scheduler;
+    private volatile DeliveryScheduler scheduler;
+    private volatile OperatorControl control;
 
     @Activate
     void activate(DeliveryConfig config) {
         DeliverySettings settings = DeliverySettings.from(config, System.getProperty("karaf.data"), hostName(config));
         scheduler = new DeliveryScheduler(settings, spool, resolver, () -> domains, Connector.PLAIN,
                 Clock.systemDefaultZone());
+        control = new OperatorControl(scheduler, spool);
         scheduler.start();
         LOG.info("delivery started: helo {}, {} connections ({} per destination), local transport {}{}",
                 settings.heloName(), settings.maxConnections(), settings.maxConnectionsPerDestination(),
@@ -55,10 +65,50 @@ public class DeliveryComponent {
     @Deactivate
     void deactivate() {
         if (scheduler != null) {
+            control = null;
             scheduler.stop(STOP_GRACE);
             scheduler = null;
         }
         LOG.info("delivery stopped");
+    }
+
+    @Override
+    public CompletionStage<Boolean> bounce(QueueId id, String reason) {
+        return control().bounce(id, reason);
+    }
+
+    @Override
+    public int flushDomain(String domain) {
+        return control().flushDomain(domain);
+    }
+
+    @Override
+    public void suspend(String domain) {
+        control().suspend(domain);
+    }
+
+    @Override
+    public boolean resume(String domain) {
+        return control().resume(domain);
+    }
+
+    @Override
+    public Set<String> suspendedDomains() {
+        return control().suspendedDomains();
+    }
+
+    @Override
+    public List<Metric> metrics() {
+        DeliveryScheduler s = scheduler;
+        return s == null ? List.of() : s.counters().metrics(s.inFlight(), s.suspensions().all().size());
+    }
+
+    private OperatorControl control() {
+        OperatorControl c = control;
+        if (c == null) {
+            throw new IllegalStateException("delivery is stopped");
+        }
+        return c;
     }
 
     /** The configured name, or the canonical host name (looked up only when none is configured). */

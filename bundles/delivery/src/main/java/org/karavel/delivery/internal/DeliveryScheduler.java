@@ -13,8 +13,10 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -77,12 +79,24 @@ final class DeliveryScheduler {
     private volatile boolean running;
     private Thread schedulerThread;
 
+    private final DomainSuspensions suspensions;
+    private final DeliveryCounters counters;
+    /** Messages the operator is bouncing: the scan leaves them alone. */
+    private final Set<QueueId> held = ConcurrentHashMap.newKeySet();
+
     DeliveryScheduler(DeliverySettings settings, Spool spool, Resolver resolver, MailDomains domains) {
         this(settings, spool, resolver, () -> domains, Connector.PLAIN, Clock.systemDefaultZone());
     }
 
     DeliveryScheduler(DeliverySettings settings, Spool spool, Resolver resolver, Supplier<MailDomains> domains,
             Connector connector, Clock clock) {
+        this(settings, spool, resolver, domains, connector, clock, new DomainSuspensions(), new DeliveryCounters());
+    }
+
+    DeliveryScheduler(DeliverySettings settings, Spool spool, Resolver resolver, Supplier<MailDomains> domains,
+            Connector connector, Clock clock, DomainSuspensions suspensions, DeliveryCounters counters) {
+        this.suspensions = suspensions;
+        this.counters = counters;
         this.settings = settings;
         this.spool = spool;
         this.domains = domains;
@@ -96,7 +110,7 @@ final class DeliveryScheduler {
         this.local = settings.lmtp() != null
                 ? new SmtpTransport(settings, spool, mx, connector, timer, clock, true, openSockets)
                 : new MaildirTransport(settings, spool, clock);
-        this.recorder = new AttemptRecorder(settings, spool, clock);
+        this.recorder = new AttemptRecorder(settings, spool, clock, counters);
     }
 
     void start() {
@@ -189,6 +203,35 @@ final class DeliveryScheduler {
         return inFlight.size();
     }
 
+    DomainSuspensions suspensions() {
+        return suspensions;
+    }
+
+    DeliveryCounters counters() {
+        return counters;
+    }
+
+    /**
+     * Bounces a message on the operator's word. A running attempt of it is let finish first (its
+     * results are recorded), then what is still pending is bounced; no new attempt starts meanwhile.
+     */
+    CompletionStage<Boolean> bounce(QueueId id, String reason) {
+        if (!held.add(id)) {
+            return CompletableFuture.failedFuture(new IllegalStateException(id + " is being bounced already"));
+        }
+        MessageAttempt running = inFlight.get(id);
+        CompletableFuture<Void> idle = running == null ? CompletableFuture.completedFuture(null) : running.settled();
+        CompletableFuture<Boolean> result = idle.thenCompose(v -> {
+            Optional<QueuedMessage> m = spool.get(id);
+            if (m.isEmpty()) {
+                return CompletableFuture.completedFuture(false);
+            }
+            return recorder.bounceByOperator(m.get(), reason).thenApply(x -> true);
+        });
+        result.whenComplete((r, e) -> held.remove(id));
+        return result;
+    }
+
     // ---- scheduler thread ----
 
     private void schedule() {
@@ -229,6 +272,9 @@ final class DeliveryScheduler {
             if (!running || inFlight.size() >= MAX_IN_FLIGHT) {
                 break;
             }
+            if (held.contains(m.id())) {
+                continue;
+            }
             MessageAttempt attempt = new MessageAttempt(m, now);
             if (inFlight.putIfAbsent(m.id(), attempt) != null) {
                 continue;
@@ -252,9 +298,13 @@ final class DeliveryScheduler {
         QueuedMessage m = attempt.message();
         MailDomains md = domains.get();
         Map<Destination, List<Integer>> groups = new LinkedHashMap<>();
+        int suspended = 0;
         for (int i = 0; i < m.recipients().size(); i++) {
             RecipientStatus r = m.recipients().get(i);
-            if (r.isPending()) {
+            if (r.isPending() && suspensions.isSuspended(r.recipient().domainKey())) {
+                // deferred without an attempt: the recipient stays as it is until the domain is resumed
+                suspended++;
+            } else if (r.isPending()) {
                 groups.computeIfAbsent(destinationOf(r.recipient(), md), k -> new ArrayList<>()).add(i);
             }
         }
@@ -265,6 +315,7 @@ final class DeliveryScheduler {
                         indexes.subList(from, Math.min(indexes.size(), from + MAX_RECIPIENTS_PER_TRANSACTION))));
             }
         });
+        attempt.suspended(suspended);
         attempt.expectJobs(jobs.size());
         if (jobs.isEmpty()) {
             settle(attempt);
@@ -522,6 +573,7 @@ final class DeliveryScheduler {
             }
             inFlight.remove(id);
             pendingWrites.remove(w);
+            attempt.settled().complete(null);
         });
     }
 

@@ -43,6 +43,13 @@ final class MailLog {
         return id + ": dsn " + dsnId + " queued for <" + sender + ">";
     }
 
+    /** {@code ID: bounced to=<r> delay=12 status=bounced (operator: reason)}. */
+    static String operatorBounce(QueueId id, org.karavel.api.address.MailAddress recipient, Instant receivedAt,
+            Instant now, String reason) {
+        return id + ": bounced to=" + recipient.toPath() + " relay=none delay=" + delay(receivedAt, now)
+                + " status=bounced (operator: " + oneLine(reason) + ")";
+    }
+
     static String removed(QueueId id) {
         return id + ": removed";
     }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import org.karavel.api.queue.QueuedMessage;
 
 /**
@@ -15,8 +16,11 @@ final class MessageAttempt {
     private final QueuedMessage message;
     private final Instant started;
     private final Map<Integer, RecipientResult> results = new TreeMap<>();
+    /** Completes once the attempt's outcome is written (or failed to be): the message is free again. */
+    private final CompletableFuture<Void> settled = new CompletableFuture<>();
     private int outstanding;
     private boolean aborted;
+    private int suspended;
 
     MessageAttempt(QueuedMessage message, Instant started) {
         this.message = message;
@@ -29,6 +33,19 @@ final class MessageAttempt {
 
     Instant started() {
         return started;
+    }
+
+    /** Recipients left out because the operator suspended their domain. */
+    synchronized void suspended(int n) {
+        suspended = n;
+    }
+
+    synchronized int suspended() {
+        return suspended;
+    }
+
+    CompletableFuture<Void> settled() {
+        return settled;
     }
 
     synchronized void expectJobs(int n) {

@@ -14,5 +14,11 @@
  * updated (recipients BOUNCED, {@code bounced} true), so a crash between the two sends a second DSN
  * after the retry fails again, never none. If the DSN cannot be queued, the failed recipients stay
  * pending and are tried again.
+ *
+ * <p>Operator controls ({@link org.karavel.api.queue.DeliveryControl}): a bounce lets a running
+ * attempt of the message finish, then bounces what is still pending with one DSN; a suspended
+ * recipient domain is skipped without counting an attempt (suspensions live in memory and are lost
+ * when this bundle restarts); an attempt of a message the operator deleted meanwhile is not recorded
+ * (no resurrection, no DSN).
  */
 package org.karavel.delivery.internal;

@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.concurrent.CompletionStage;
 import org.karavel.api.dns.MxRecord;
 import org.karavel.api.dns.Resolver;
+import org.karavel.api.metrics.Metric;
+import org.karavel.api.metrics.MetricSource;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -17,28 +19,36 @@ import org.osgi.service.metatype.annotations.Designate;
  * empty cache) and swaps it in without unregistering the service, so users never see it go away.
  */
 @Component(
-        service = Resolver.class,
+        service = {Resolver.class, MetricSource.class},
         configurationPid = "org.karavel.dns",
-        configurationPolicy = ConfigurationPolicy.OPTIONAL)
+        configurationPolicy = ConfigurationPolicy.OPTIONAL,
+        property = MetricSource.SOURCE + "=dns")
 @Designate(ocd = DnsConfig.class)
-public final class ResolverComponent implements Resolver {
+public final class ResolverComponent implements Resolver, MetricSource {
+    private final DnsCounters counters = new DnsCounters();
     private volatile StubResolver resolver;
 
     @Activate
     void activate(DnsConfig config) {
-        resolver = new StubResolver(ResolverSettings.from(config));
+        resolver = new StubResolver(ResolverSettings.from(config), counters);
     }
 
     @Modified
     void modified(DnsConfig config) {
         StubResolver old = resolver;
-        resolver = new StubResolver(ResolverSettings.from(config));
+        resolver = new StubResolver(ResolverSettings.from(config), counters);
         old.close();
     }
 
     @Deactivate
     void deactivate() {
         resolver.close();
+    }
+
+    @Override
+    public List<Metric> metrics() {
+        StubResolver r = resolver;
+        return counters.metrics(r == null ? 0 : r.cacheSize());
     }
 
     @Override

@@ -66,7 +66,14 @@ public final class StubResolver implements Resolver, AutoCloseable {
     /** Longest a question may take: every try at every server, plus slack; a guard, dnsjava times out first. */
     private final long deadlineMillis;
 
+    private final DnsCounters counters;
+
     public StubResolver(ResolverSettings settings) {
+        this(settings, new DnsCounters());
+    }
+
+    public StubResolver(ResolverSettings settings, DnsCounters counters) {
+        this.counters = counters;
         this.servers = settings.servers().isEmpty()
                 ? List.copyOf(ResolverConfig.getCurrentConfig().servers())
                 : settings.servers();
@@ -201,6 +208,8 @@ public final class StubResolver implements Resolver, AutoCloseable {
         try {
             qname = toName(name);
         } catch (TextParseException | IllegalArgumentException e) {
+            counters.query(Type.string(type));
+            counters.error(Reason.NO_SUCH_DOMAIN);
             return CompletableFuture.failedFuture(
                     new DnsException(Reason.NO_SUCH_DOMAIN, "invalid domain name '" + name + "': " + e.getMessage()));
         }
@@ -209,6 +218,7 @@ public final class StubResolver implements Resolver, AutoCloseable {
 
     private <T> CompletionStage<List<T>> lookup(Name qname, int type, Function<List<Record>, List<T>> convert) {
         CompletableFuture<List<T>> result = new CompletableFuture<>();
+        counters.query(Type.string(type));
         CompletableFuture<List<Record>> answer;
         try {
             answer = session.lookupAsync(qname, type).toCompletableFuture()
@@ -221,6 +231,7 @@ public final class StubResolver implements Resolver, AutoCloseable {
                 try {
                     result.complete(convert.apply(records));
                 } catch (RuntimeException e) {
+                    counters.error(Reason.SERVER_FAILURE);
                     result.completeExceptionally(new DnsException(Reason.SERVER_FAILURE,
                             Type.string(type) + " " + qname + ": malformed answer: " + e));
                 }
@@ -231,6 +242,7 @@ public final class StubResolver implements Resolver, AutoCloseable {
                 result.complete(List.of()); // NODATA
             } else {
                 LOG.debug("{} {}: {}", Type.string(type), qname, failure.getMessage());
+                counters.error(failure.reason());
                 result.completeExceptionally(failure);
             }
         });

@@ -41,6 +41,28 @@ class ResolverComponentTest {
     }
 
     @Test
+    void questionsAndFailuresAreCountedAcrossAConfigurationChange() throws Exception {
+        try (LoopbackDnsServer one = LoopbackDnsServer.start()) {
+            one.add("host.example", Type.A, "192.0.2.1", 300);
+            ResolverComponent component = new ResolverComponent();
+            component.activate(config(Map.of("servers", new String[] {"127.0.0.1:" + one.port()})));
+            try {
+                component.a("host.example").toCompletableFuture().get(10, TimeUnit.SECONDS);
+                component.modified(config(Map.of("servers", new String[] {"127.0.0.1:" + one.port()})));
+                assertThat(component.mx("nosuch.example").toCompletableFuture().handle((v, e) -> e).get(10, TimeUnit.SECONDS))
+                        .isInstanceOf(org.karavel.api.dns.DnsException.class);
+                Map<String, Double> values = new java.util.HashMap<>();
+                component.metrics().forEach(m -> m.samples().forEach(x -> values.put(m.name() + x.labels(), x.value())));
+                assertThat(values).containsEntry("karavel_dns_queries_total{type=a}", 1.0)
+                        .containsEntry("karavel_dns_queries_total{type=mx}", 1.0)
+                        .containsEntry("karavel_dns_errors_total{kind=nxdomain}", 1.0);
+            } finally {
+                component.deactivate();
+            }
+        }
+    }
+
+    @Test
     void defaultsMatchTheDocumentedOnes() {
         ResolverSettings s = ResolverSettings.from(config(Map.of("servers", new String[] {"127.0.0.1"})));
         assertThat(s.timeout().toMillis()).isEqualTo(5000);

@@ -1,5 +1,6 @@
 package org.karavel.dnsbl.internal;
 
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 import org.karavel.api.address.MailAddress;
 import org.karavel.api.dns.Resolver;
@@ -8,6 +9,8 @@ import org.karavel.api.filter.MessageView;
 import org.karavel.api.filter.SessionView;
 import org.karavel.api.filter.SmtpFilter;
 import org.karavel.api.filter.Verdict;
+import org.karavel.api.metrics.Metric;
+import org.karavel.api.metrics.MetricSource;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -22,15 +25,16 @@ import org.slf4j.LoggerFactory;
  * first. A configuration change swaps the filter; the counters and the service stay.
  */
 @Component(
-        service = SmtpFilter.class,
+        service = {SmtpFilter.class, MetricSource.class},
         configurationPid = "org.karavel.dnsbl",
         configurationPolicy = ConfigurationPolicy.OPTIONAL,
         property = {
             SmtpFilter.NAME + "=dnsbl",
+            MetricSource.SOURCE + "=dnsbl",
             "service.ranking:Integer=500"
         })
 @Designate(ocd = DnsblConfig.class)
-public final class DnsblComponent implements SmtpFilter {
+public final class DnsblComponent implements SmtpFilter, MetricSource {
     private static final Logger LOG = LoggerFactory.getLogger(DnsblComponent.class);
 
     private final DnsblCounters counters = new DnsblCounters();
@@ -59,6 +63,11 @@ public final class DnsblComponent implements SmtpFilter {
     /** Lookups, listings, error answers and failures since start (for metrics). */
     DnsblCounters counters() {
         return counters;
+    }
+
+    @Override
+    public List<Metric> metrics() {
+        return counters.metrics();
     }
 
     @Override

@@ -66,7 +66,9 @@ final class DnsblFilter implements SmtpFilter {
     @Override
     public CompletionStage<Verdict> connect(SessionView session) {
         InetAddress ip = clientIp(session);
-        if (settings.enabled() && ip != null && !exemptSession(session)) {
+        if (settings.enabled() && exemptSession(session)) {
+            counters.exempt.increment();
+        } else if (settings.enabled() && ip != null) {
             String name = reversed(ip) + "." + settings.zenQueryZone();
             session.attributes().put(ZEN, lookup(name, settings.zenName(), ip.getHostAddress(), settings.zenCodes(),
                     false, settings.zenAction() == Action.REJECT));
@@ -218,7 +220,7 @@ final class DnsblFilter implements SmtpFilter {
     /** Starts one lookup; the stage never fails, a failure is a {@link Lookup.Kind#FAILED} outcome. */
     private CompletionStage<Lookup> lookup(String name, String list, String subject, CodeRanges codes, boolean dbl,
             boolean wantReason) {
-        counters.lookups.incrementAndGet();
+        counters.lookup(list);
         CompletionStage<List<InetAddress>> answer;
         try {
             answer = resolver.a(name);
@@ -228,14 +230,14 @@ final class DnsblFilter implements SmtpFilter {
         return answer.thenCompose(addresses -> {
             for (InetAddress a : addresses) {
                 if (isErrorCode(a, dbl)) {
-                    counters.errors.incrementAndGet();
+                    counters.error(list);
                     warnError(list, a);
                     return done(new Lookup(Lookup.Kind.ERROR, !dbl, list, subject, null, null));
                 }
             }
             for (InetAddress a : addresses) {
                 if (codes.contains(a)) {
-                    counters.listed.incrementAndGet();
+                    counters.listed(list);
                     String code = a.getHostAddress();
                     LOG.debug("dnsbl: {} listed in {} ({})", subject, list, code);
                     if (!wantReason) {
@@ -250,7 +252,7 @@ final class DnsblFilter implements SmtpFilter {
             if (cause instanceof DnsException d && d.reason() == DnsException.Reason.NO_SUCH_DOMAIN) {
                 return new Lookup(Lookup.Kind.NOT_LISTED, !dbl, list, subject, null, null);
             }
-            counters.failures.incrementAndGet();
+            counters.failure(list);
             LOG.debug("dnsbl: no answer for {} in {}, passing: {}", subject, list, cause.toString());
             return new Lookup(Lookup.Kind.FAILED, !dbl, list, subject, null, null);
         });

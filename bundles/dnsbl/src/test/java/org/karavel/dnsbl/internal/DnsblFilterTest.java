@@ -56,6 +56,11 @@ class DnsblFilterTest {
         assertThat(v.toString()).isEqualTo("554 5.7.1 Service unavailable; client [192.0.2.1] blocked using "
                 + "zen.spamhaus.org; https://www.spamhaus.org/query/ip/192.0.2.1");
         assertThat(counters.listed()).isEqualTo(1);
+        assertThat(counters.metrics()).filteredOn(m -> m.name().equals("karavel_dnsbl_listings_total")).singleElement()
+                .satisfies(m -> assertThat(m.samples()).singleElement().satisfies(x -> {
+                    assertThat(x.labels()).containsEntry("list", "zen.spamhaus.org");
+                    assertThat(x.value()).isEqualTo(1.0);
+                }));
     }
 
     @Test
@@ -175,6 +180,8 @@ class DnsblFilterTest {
 
         assertThat(v.kind()).isEqualTo(Verdict.Kind.NO_OPINION);
         assertThat(dns.queries("1.2.0.192.zen.spamhaus.org")).isZero();
+        assertThat(counters.exempt.sum()).isEqualTo(1);
+        assertThat(counters.lookups()).isZero();
     }
 
     @Test

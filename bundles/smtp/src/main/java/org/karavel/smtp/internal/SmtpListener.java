@@ -54,6 +54,8 @@ final class SmtpListener {
     private final Supplier<ServerTls> tls;
     private final Supplier<MailboxUsers> users;
     private final AuthFailures authFailures;
+    private final SmtpCounters counters;
+    private final java.util.function.IntSupplier openConnections = this::connectionCount;
     private final Set<SmtpSession> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger connections = new AtomicInteger();
     private final ConcurrentHashMap<InetAddress, Integer> connectionsByAddress = new ConcurrentHashMap<>();
@@ -82,6 +84,13 @@ final class SmtpListener {
      */
     SmtpListener(ListenerSettings settings, Supplier<Spool> spool, FilterChain filters, MailLog mailLog,
             Supplier<ServerTls> tls, Supplier<MailboxUsers> users, AuthFailures authFailures) {
+        this(settings, spool, filters, mailLog, tls, users, authFailures, new SmtpCounters());
+    }
+
+    /** @param counters where the figures go: the bundle's {@link SmtpCounters#BUNDLE}, or a test's own */
+    SmtpListener(ListenerSettings settings, Supplier<Spool> spool, FilterChain filters, MailLog mailLog,
+            Supplier<ServerTls> tls, Supplier<MailboxUsers> users, AuthFailures authFailures, SmtpCounters counters) {
+        this.counters = counters;
         this.authFailures = authFailures;
         this.tls = tls;
         this.users = users;
@@ -123,6 +132,7 @@ final class SmtpListener {
             throw e;
         }
         acceptor = a;
+        counters.started(s.name(), openConnections);
         LOG.info("SMTP listener '{}' listening on {} as {}", s.name(), a.getLocalAddress(), s.hostname());
     }
 
@@ -175,6 +185,7 @@ final class SmtpListener {
             }
         }
         a.dispose(true);
+        counters.stopped(settings.name(), openConnections);
         workerPool.shutdown();
         timerPool.shutdownNow();
         LOG.info("SMTP listener '{}' stopped", settings.name());
@@ -199,6 +210,10 @@ final class SmtpListener {
 
     AuthFailures authFailures() {
         return authFailures;
+    }
+
+    SmtpCounters counters() {
+        return counters;
     }
 
     FilterChain filters() {
@@ -261,6 +276,7 @@ final class SmtpListener {
             InetAddress ip = ((InetSocketAddress) io.getRemoteAddress()).getAddress();
             io.setAttribute(COUNTED_ADDRESS, ip);
             int total = connections.incrementAndGet();
+            counters.connection(s.name());
             int fromIp = connectionsByAddress.merge(ip, 1, Integer::sum);
             if (total > s.maxConnections() || fromIp > s.maxConnectionsPerIp()) {
                 LOG.info("SMTP listener '{}': too many connections ({} in all, {} from [{}]); refusing",
@@ -340,6 +356,7 @@ final class SmtpListener {
             if (tlsFailure != null) {
                 // one line, no stack trace: scanners and old clients fail handshakes all day long
                 InetAddress ip = ((InetSocketAddress) io.getRemoteAddress()).getAddress();
+                counters.tlsHandshakeFailed(settings.name());
                 LOG.info("{}: TLS handshake failed from [{}]: {}", id, ReceivedHeader.plainAddress(ip),
                         tlsFailure.getMessage());
             } else if (cause instanceof IOException) {

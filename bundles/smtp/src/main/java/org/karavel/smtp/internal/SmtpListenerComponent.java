@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.karavel.api.auth.MailboxUsers;
 import org.karavel.api.filter.SmtpFilter;
+import org.karavel.api.health.HealthCheck;
 import org.karavel.api.queue.Spool;
 import org.karavel.api.tls.ServerTls;
 import org.osgi.service.component.annotations.Activate;
@@ -38,9 +39,9 @@ import org.slf4j.LoggerFactory;
         configurationPid = "org.karavel.smtp.listener",
         configurationPolicy = ConfigurationPolicy.REQUIRE,
         immediate = true,
-        service = {})
+        service = HealthCheck.class)
 @Designate(ocd = ListenerConfiguration.class, factory = true)
-public class SmtpListenerComponent {
+public class SmtpListenerComponent implements HealthCheck {
     /** One count of failed AUTH per client for all listeners of this bundle (587 and 465 alike). */
     private static final AuthFailures AUTH_FAILURES = new AuthFailures();
 
@@ -64,6 +65,10 @@ public class SmtpListenerComponent {
     private final FilterChain filters = new FilterChain();
     private final MailLog mailLog = MailLog.slf4j();
     private SmtpListener listener;
+    /** What {@link #detail()} says: the bound address, or why nothing is bound. Read without locking. */
+    private volatile String healthName = "smtp.listener";
+    private volatile String healthDetail = "not started";
+    private volatile boolean healthReady;
 
     @Reference(name = "filter", service = SmtpFilter.class, cardinality = ReferenceCardinality.MULTIPLE,
             policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY,
@@ -96,10 +101,32 @@ public class SmtpListenerComponent {
 
     @Deactivate
     synchronized void deactivate() {
+        stopListener();
+        healthDetail = "stopped";
+    }
+
+    private void stopListener() {
+        healthReady = false;
         if (listener != null) {
             listener.stop();
             listener = null;
         }
+    }
+
+    @Override
+    public String name() {
+        return healthName;
+    }
+
+    /** Ready while the socket is bound. Never blocks: volatile reads only. */
+    @Override
+    public boolean ready() {
+        return healthReady;
+    }
+
+    @Override
+    public String detail() {
+        return healthDetail;
     }
 
     /** The running listener, for tests; null when it could not start. */
@@ -115,22 +142,29 @@ public class SmtpListenerComponent {
                     ? defaultHostname() : config.hostname());
         } catch (IllegalArgumentException e) {
             LOG.error("SMTP listener not started: {}. Correct it in {}", e.getMessage(), where);
-            deactivate();
+            stopListener();
+            healthName = "smtp.listener." + (config.name() == null || config.name().isBlank() ? "unnamed" : config.name());
+            healthDetail = "not started: " + e.getMessage();
             return;
         }
+        healthName = "smtp.listener." + settings.name();
         if (listener != null && listener.isRunning() && listener.settings().sameSocket(settings)) {
             listener.reconfigure(settings);
             LOG.info("SMTP listener '{}' reconfigured; new sessions use the new settings", settings.name());
             return;
         }
-        deactivate();
+        stopListener();
         SmtpListener next = new SmtpListener(settings, () -> spool, filters, mailLog, () -> serverTls,
-                () -> mailboxUsers, AUTH_FAILURES);
+                () -> mailboxUsers, AUTH_FAILURES, SmtpCounters.BUNDLE);
         try {
             next.start();
             listener = next;
+            healthDetail = "listening on " + hostPort(next.localAddress());
+            healthReady = true;
         } catch (IOException | RuntimeException e) {
-            LOG.error(bindFailure(settings.address(), settings.port(), e, where));
+            String failure = bindFailure(settings.address(), settings.port(), e, where);
+            healthDetail = failure;
+            LOG.error(failure);
         }
     }
 
@@ -160,6 +194,14 @@ public class SmtpListenerComponent {
         }
         String hostPort = address.indexOf(':') >= 0 ? "[" + address + "]:" + port : address + ":" + port;
         return "Cannot listen on " + hostPort + ": " + reason + hint + ". Set another " + change + " in " + where;
+    }
+
+    private static String hostPort(java.net.InetSocketAddress a) {
+        if (a == null) {
+            return "?";
+        }
+        String host = a.getAddress().getHostAddress();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
     /** The file Felix FileInstall read the configuration from, else the PID to change. */

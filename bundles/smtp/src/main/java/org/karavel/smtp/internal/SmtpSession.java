@@ -246,6 +246,7 @@ final class SmtpSession {
                             ? Reply.of(421, v.enhancedCode(), settings.hostname() + " " + v.text())
                             : Reply.of(v.code(), v.enhancedCode(), v.text());
                     listener.mailLog().reject(null, "CONNECT", clientIp, r, null, null, null);
+                    listener.counters().rejected(settings.name(), result.filterName());
                     reply(r);
                     close(true);
                 }
@@ -305,6 +306,7 @@ final class SmtpSession {
                 view.tls(tlsProtocol, tlsCipher);
             }
             tlsActive = true;
+            listener.counters().tlsHandshake(settings.name(), tlsProtocol);
             lastActivity = System.nanoTime();
             LOG.debug("{}: TLS established with [{}]: {} {}", id(), clientIp, tlsProtocol, tlsCipher);
             if (mode == Mode.TLS_HANDSHAKE) {
@@ -709,6 +711,7 @@ final class SmtpSession {
             Reply notOwned = Reply.of(553, "5.7.1", address.toPath() + ": Sender address rejected: not owned by user "
                     + authUser);
             listener.mailLog().reject(null, "MAIL", clientIp, notOwned, address, null, helo);
+            listener.counters().rejected(settings.name(), SmtpCounters.reason("MAIL", notOwned));
             error(notOwned);
             return;
         }
@@ -829,6 +832,7 @@ final class SmtpSession {
         if (recipients.size() >= settings.maxRecipients()) {
             // not counted as an error: RFC 5321 §4.5.3.1.10, the client sends the rest later
             listener.mailLog().reject(null, "RCPT", clientIp, TOO_MANY_RECIPIENTS, sender, address, helo);
+            listener.counters().rejected(settings.name(), SmtpCounters.reason("RCPT", TOO_MANY_RECIPIENTS));
             reply(TOO_MANY_RECIPIENTS);
             return;
         }
@@ -838,6 +842,7 @@ final class SmtpSession {
             Reply unavailable = Reply.of(451, "4.3.0", "<" + address + ">: Policy filter " + missing
                     + " unavailable, try again later");
             listener.mailLog().reject(null, "RCPT", clientIp, unavailable, sender, address, helo);
+            listener.counters().rejected(settings.name(), SmtpCounters.reason("RCPT", unavailable));
             reply(unavailable);
             return;
         }
@@ -1227,6 +1232,7 @@ final class SmtpSession {
 
     private void authFailed(String mechanism) {
         listener.authFailures().failed(view.clientAddress().getAddress(), settings.authFailureWindowSeconds());
+        listener.counters().authFailure(settings.name());
         LOG.info("{}: AUTH {} failed from [{}]", id(), mechanism, clientIp);
         error(AUTH_FAILED);
     }
@@ -1328,6 +1334,7 @@ final class SmtpSession {
         if (m.clientFault()) {
             listener.mailLog().reject(m.id(), "END-OF-MESSAGE", clientIp, r, sender,
                     recipients.isEmpty() ? null : recipients.get(0), helo);
+            listener.counters().rejected(settings.name(), SmtpCounters.reason("END-OF-MESSAGE", r));
             error(r);
         } else {
             reply(r);
@@ -1368,6 +1375,7 @@ final class SmtpSession {
             if (cause == null) {
                 listener.mailLog().received(draft.id(), envelope.sender(), draft.size(), count, clientIp, heloName,
                         settings.name());
+                listener.counters().received(settings.name());
                 reply(Reply.of(250, "2.0.0", "Ok: queued as " + draft.id()));
             } else if (cause instanceof SpoolFullException) {
                 LOG.warn("{}: spool full at commit of {}: {}", id(), draft.id(), cause.getMessage());
@@ -1402,7 +1410,7 @@ final class SmtpSession {
 
     private void runStage(String stage, Function<SmtpFilter, CompletionStage<Verdict>> call, Consumer<StageResult> then) {
         CompletableFuture<StageResult> result = StageRun.run(listener.filters().entries(), stage, id(), call,
-                settings.filterTimeoutMillis(), listener.worker(), listener.timer());
+                settings.filterTimeoutMillis(), listener.worker(), listener.timer(), listener.counters()::filterFailure);
         await(result, (r, failure) -> then.accept(failure == null ? r
                 : new StageResult(StageResult.Outcome.FAILED, null, "(internal)", List.of(), java.util.Set.of())), false);
     }
@@ -1459,12 +1467,14 @@ final class SmtpSession {
 
     private void refuse(String stage, StageResult result, QueueId id, MailAddress from, MailAddress to) {
         if (result.outcome() == StageResult.Outcome.FAILED) {
+            listener.counters().rejected(settings.name(), "filter_error");
             reply(FILTER_FAILURE); // our fault, not the client's: not counted
             return;
         }
         Verdict v = result.verdict();
         Reply r = Reply.of(v.code(), v.enhancedCode(), v.text());
         listener.mailLog().reject(id, stage, clientIp, r, from, to, helo == null ? view.heloName().orElse(null) : helo);
+        listener.counters().rejected(settings.name(), result.filterName());
         error(r);
     }
 

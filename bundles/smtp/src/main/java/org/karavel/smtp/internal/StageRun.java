@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
  */
 final class StageRun {
     private static final Logger LOG = LoggerFactory.getLogger(StageRun.class);
+    private static final String TIMED_OUT = "did not answer within ";
 
     private final List<FilterEntry> entries;
     private final String stage;
@@ -37,6 +38,7 @@ final class StageRun {
     private final List<Verdict.Header> headers = new ArrayList<>();
     private final java.util.Set<Integer> removed = new java.util.HashSet<>();
     private int index;
+    private java.util.function.BiConsumer<String, Boolean> failures = (filter, timeout) -> { };
 
     private StageRun(List<FilterEntry> entries, String stage, String sessionId,
             Function<SmtpFilter, CompletionStage<Verdict>> call, long defaultTimeoutMillis, Executor worker,
@@ -60,7 +62,18 @@ final class StageRun {
         if (entries.isEmpty()) {
             return CompletableFuture.completedFuture(StageResult.PASS);
         }
+        return run(entries, stage, sessionId, call, defaultTimeoutMillis, worker, timer, (filter, timeout) -> { });
+    }
+
+    /** As above; {@code failures} hears of each filter that failed (false) or timed out (true). */
+    static CompletableFuture<StageResult> run(List<FilterEntry> entries, String stage, String sessionId,
+            Function<SmtpFilter, CompletionStage<Verdict>> call, long defaultTimeoutMillis, Executor worker,
+            ScheduledExecutorService timer, java.util.function.BiConsumer<String, Boolean> failures) {
+        if (entries.isEmpty()) {
+            return CompletableFuture.completedFuture(StageResult.PASS);
+        }
         StageRun run = new StageRun(entries, stage, sessionId, call, defaultTimeoutMillis, worker, timer);
+        run.failures = failures;
         worker.execute(run::next);
         return run.result;
     }
@@ -73,7 +86,7 @@ final class StageRun {
             FilterEntry entry = entries.get(index);
             long limit = entry.timeoutMillis() > 0 ? entry.timeoutMillis() : defaultTimeoutMillis;
             ScheduledFuture<?> timeout = timer.schedule(
-                    () -> fail(entry, "did not answer within " + limit + " ms", null), limit, TimeUnit.MILLISECONDS);
+                    () -> fail(entry, TIMED_OUT + limit + " ms", null), limit, TimeUnit.MILLISECONDS);
             CompletableFuture<Verdict> answer = new CompletableFuture<>();
             try {
                 CompletionStage<Verdict> stageOfFilter = call.apply(entry.filter());
@@ -148,6 +161,7 @@ final class StageRun {
     private void fail(FilterEntry entry, String what, Throwable cause) {
         Throwable c = cause instanceof CompletionException && cause.getCause() != null ? cause.getCause() : cause;
         if (result.complete(new StageResult(StageResult.Outcome.FAILED, null, entry.name(), List.of(), java.util.Set.of()))) {
+            failures.accept(entry.name(), what.startsWith(TIMED_OUT));
             if (c == null) {
                 LOG.warn("Filter '{}' {} at {} (session {}); answering 451 4.3.0 for this stage",
                         entry.name(), what, stage, sessionId);

@@ -47,6 +47,12 @@
  *     messages; not counted: our own temporary failures (filters, spool) and 452 too many recipients.</li>
  * </ul>
  *
+ * <p>Operations: each listener is a {@link org.karavel.api.health.HealthCheck} (ready while bound);
+ * {@link org.karavel.smtp.internal.SmtpCounters} holds every listener's counters, published as metric
+ * source {@code smtp}. Stopping a listener answers {@code 421 4.3.2} to every session and closes it;
+ * a message whose DATA was still arriving is dropped (the client retries), one being committed is
+ * answered first.
+ *
  * <p>It must never: answer 250 to a message before the spool's commit stage has completed; take a
  * bare CR or LF as part of the end of data; block a MINA I/O thread (filters run on worker
  * threads, commits are awaited asynchronously, no DNS); call MINA's suspendRead/resumeRead off the

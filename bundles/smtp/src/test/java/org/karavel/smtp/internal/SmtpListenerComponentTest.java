@@ -67,6 +67,23 @@ class SmtpListenerComponentTest {
     }
 
     @Test
+    void theHealthCheckIsReadyOnlyWhileBound() throws IOException {
+        SmtpListenerComponent component = new SmtpListenerComponent();
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            component.activate(config("name", "mx", "port", taken.getLocalPort()), FROM_FILE);
+            assertThat(component.name()).isEqualTo("smtp.listener.mx");
+            assertThat(component.ready()).isFalse();
+            assertThat(component.detail()).startsWith("Cannot listen on 127.0.0.1:" + taken.getLocalPort());
+        }
+        component.modified(config("name", "mx", "port", 0), FROM_FILE);
+        assertThat(component.ready()).isTrue();
+        assertThat(component.detail()).isEqualTo("listening on 127.0.0.1:" + component.listener().localAddress().getPort());
+        component.deactivate();
+        assertThat(component.ready()).isFalse();
+        assertThat(component.detail()).isEqualTo("stopped");
+    }
+
+    @Test
     void bindFailuresSayWhatToChange() {
         assertThat(SmtpListenerComponent.bindFailure("0.0.0.0", 25, new BindException("Permission denied"),
                 "/opt/karavel/etc/org.karavel.smtp.listener-mx.cfg"))

@@ -1020,6 +1020,57 @@ class SmtpListenerTest {
     }
 
     @Test
+    void stoppingDuringDataSays421AndQueuesNothing() throws Exception {
+        start();
+        SmtpTestClient c = ehlo();
+        assertThat(c.command("MAIL FROM:<a@example.com>")).startsWith("250");
+        assertThat(c.command("RCPT TO:<b@example.org>")).startsWith("250");
+        assertThat(c.command("DATA")).startsWith("354");
+        c.send("Subject: half a message\r\n\r\nthe first line\r\n");
+        assertThat(c.silentFor(100)).isTrue();
+
+        int port = listener.localAddress().getPort();
+        CompletableFuture<Void> stopping = CompletableFuture.runAsync(listener::stop);
+        assertThat(c.reply()).isEqualTo("421 4.3.2 " + HOST + " Service shutting down");
+        assertThat(c.closedByServer()).isTrue();
+        stopping.get(10, SECONDS);
+        assertThat(spool.stored()).isEmpty();
+        assertThat(mailLog).noneMatch(l -> l.contains("received"));
+        // nothing listens any more: the client will retry later
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new java.net.Socket("127.0.0.1", port).close())
+                .isInstanceOf(IOException.class);
+        listener = null;
+    }
+
+    @Test
+    void countersFollowTheSessions() {
+        filters.add(FilterEntry.of(rcptFilter("spam@example.org",
+                Verdict.reject(554, "5.7.1", "blocked").stage()), java.util.Map.of("karavel.filter.name", "dnsbl")));
+        start();
+        SmtpTestClient c = ehlo();
+        assertThat(transaction(c, "a@example.com", "b@example.org", "hi\r\n")).startsWith("250 2.0.0");
+        assertThat(c.command("MAIL FROM:<a@example.com>")).startsWith("250");
+        assertThat(c.command("RCPT TO:<spam@example.org>")).startsWith("554 5.7.1");
+        assertThat(c.command("MAIL FROM:<a@example.com> SIZE=999999999999")).startsWith("5");
+
+        java.util.Map<String, Double> values = new java.util.HashMap<>();
+        for (org.karavel.api.metrics.Metric m : listener.counters().metrics()) {
+            for (org.karavel.api.metrics.Metric.Sample sample : m.samples()) {
+                values.put(m.name() + sample.labels().entrySet().stream().sorted(java.util.Map.Entry.comparingByKey())
+                        .map(e -> e.getKey() + "=" + e.getValue()).toList(), sample.value());
+            }
+        }
+        assertThat(values).containsEntry("karavel_smtp_connections_total[listener=test]", 1.0)
+                .containsEntry("karavel_smtp_connections[listener=test]", 1.0)
+                .containsEntry("karavel_smtp_messages_received_total[listener=test]", 1.0)
+                .containsEntry("karavel_smtp_rejected_total[listener=test, reason=dnsbl]", 1.0);
+        assertThat(SmtpCounters.reason("END-OF-MESSAGE", Reply.of(552, "5.3.4", "too big"))).isEqualTo("size");
+        assertThat(SmtpCounters.reason("RCPT", Reply.of(451, "4.3.0", "policy filter unavailable")))
+                .isEqualTo("policy_unavailable");
+        assertThat(SmtpCounters.label("Relay Policy")).isEqualTo("relay_policy");
+    }
+
+    @Test
     void aClientThatClosesItsSendingSideGetsEveryReply() {
         start();
         SmtpTestClient c = connect();

@@ -279,6 +279,10 @@ class SmtpTlsAuthTest {
         SSLSocket socket = ok.startTls(certificate.client, "TLSv1.3", "TLSv1.2");
         assertThat(socket.getSession().getProtocol()).isEqualTo("TLSv1.2");
         assertThat(ok.command("EHLO client.example")).startsWith("250");
+        // only the completed handshake counts, with its protocol
+        assertThat(counted("karavel_smtp_tls_handshakes_total")).isEqualTo(1.0);
+        assertThat(listener.counters().metrics()).filteredOn(m -> m.name().equals("karavel_smtp_tls_handshakes_total"))
+                .singleElement().satisfies(m -> assertThat(m.samples().get(0).labels()).containsEntry("protocol", "TLSv1.2"));
     }
 
     @Test
@@ -333,6 +337,7 @@ class SmtpTlsAuthTest {
         String wrong = c.command("AUTH PLAIN " + plain(ALICE, "guess"));
         String unknown = c.command("AUTH PLAIN " + plain("nobody@example.org", "guess"));
         assertThat(wrong).isEqualTo("535 5.7.8 Authentication credentials invalid").isEqualTo(unknown);
+        assertThat(counted("karavel_smtp_auth_failures_total")).isEqualTo(2.0);
         // PLAIN without an initial response, then the response alone
         assertThat(c.command("AUTH PLAIN")).isEqualTo("334 ");
         assertThat(c.command(plain(ALICE, ALICE_PASSWORD))).isEqualTo("235 2.7.0 Authentication successful");
@@ -449,5 +454,11 @@ class SmtpTlsAuthTest {
             failures.failed(InetAddress.getByAddress(new byte[] {10, (byte) (i >> 16), (byte) (i >> 8), (byte) i}), 300);
         }
         assertThat(failures.size()).isLessThanOrEqualTo(AuthFailures.MAX_ADDRESSES);
+    }
+
+    /** The sum of a metric family's samples in the listener's counters. */
+    private double counted(String family) {
+        return listener.counters().metrics().stream().filter(m -> m.name().equals(family))
+                .flatMap(m -> m.samples().stream()).mapToDouble(x -> x.value()).sum();
     }
 }

@@ -282,6 +282,17 @@ public final class DurableSpool implements Spool, AutoCloseable {
         return index.bytes();
     }
 
+    /** Whether the spool takes messages (false once closing began). */
+    public boolean isOpen() {
+        return !stopping;
+    }
+
+    /** The queue's figures for {@code GET /metrics}, from the in-memory index (never touches disk). */
+    public List<org.karavel.api.metrics.Metric> metrics() {
+        return SpoolMetrics.of(index.size(), index.bytes(), index.oldest(), clock.instant(), store.commitCount(),
+                stopping ? 0 : store.quarantine().size());
+    }
+
     Path bodyFileOf(QueueId id) {
         return bodies.pathOf(id);
     }

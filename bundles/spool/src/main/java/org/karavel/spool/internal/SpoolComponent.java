@@ -6,6 +6,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import org.karavel.api.health.HealthCheck;
+import org.karavel.api.metrics.Metric;
+import org.karavel.api.metrics.MetricSource;
 import org.karavel.api.queue.MessageDraft;
 import org.karavel.api.queue.QueueId;
 import org.karavel.api.queue.QueuedMessage;
@@ -21,11 +24,13 @@ import org.osgi.service.metatype.annotations.Designate;
  * re-activates the component (close, then open with the new settings): the spool is durable, so
  * nothing is lost, and consumers are re-bound by DS.
  */
-@Component(service = Spool.class, configurationPid = "org.karavel.spool",
-        configurationPolicy = ConfigurationPolicy.OPTIONAL, immediate = true)
+@Component(service = {Spool.class, MetricSource.class, HealthCheck.class}, configurationPid = "org.karavel.spool",
+        configurationPolicy = ConfigurationPolicy.OPTIONAL, immediate = true,
+        property = MetricSource.SOURCE + "=spool")
 @Designate(ocd = SpoolConfig.class)
-public final class SpoolComponent implements Spool {
+public final class SpoolComponent implements Spool, MetricSource, HealthCheck {
     private volatile DurableSpool spool;
+    private volatile String directory = "";
 
     @Activate
     void activate(SpoolConfig config) throws IOException {
@@ -36,7 +41,34 @@ public final class SpoolComponent implements Spool {
                 config.max__spool__bytes(),
                 config.min__free__disk__bytes(),
                 config.draft__memory__bytes());
+        directory = settings.directory().toString();
         spool = DurableSpool.open(settings);
+    }
+
+    @Override
+    public List<Metric> metrics() {
+        DurableSpool s = spool;
+        return s == null ? List.of() : s.metrics();
+    }
+
+    @Override
+    public String name() {
+        return "spool";
+    }
+
+    @Override
+    public boolean ready() {
+        DurableSpool s = spool;
+        return s != null && s.isOpen();
+    }
+
+    @Override
+    public String detail() {
+        DurableSpool s = spool;
+        if (s == null || !s.isOpen()) {
+            return "closed";
+        }
+        return "open in " + directory + ": " + s.size() + " message(s), " + s.bytes() + " bytes";
     }
 
     @Deactivate

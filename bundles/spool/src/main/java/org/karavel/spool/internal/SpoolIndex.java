@@ -95,6 +95,12 @@ final class SpoolIndex {
         return count.get();
     }
 
+    /** The message that arrived first (queue ids sort by creation), or null when the queue is empty. */
+    StoredMessage oldest() {
+        java.util.Map.Entry<QueueId, StoredMessage> e = byId.firstEntry();
+        return e == null ? null : e.getValue();
+    }
+
     /** Content octets of every queued message. */
     long bytes() {
         return bytes.get();

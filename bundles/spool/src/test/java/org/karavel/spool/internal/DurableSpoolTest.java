@@ -113,6 +113,32 @@ class DurableSpoolTest {
     }
 
     @Test
+    void anUpdateAfterTheOperatorRemovedTheMessageFailsAndResurrectsNothing() throws IOException {
+        // delivery records its attempt after an operator deleted the message meanwhile
+        QueuedMessage m = enqueue(spool, envelope(1), content(1, 100));
+        assertThat(spool.remove(m.id()).toCompletableFuture().join()).isTrue();
+        QueuedMessage attempted = m.withNextAttempt(1, T0.plusSeconds(300));
+        assertThatThrownBy(() -> spool.update(attempted).toCompletableFuture().join())
+                .isInstanceOf(CompletionException.class).hasCauseInstanceOf(NoSuchElementException.class);
+        assertThat(spool.get(m.id())).isEmpty();
+        assertThat(spool.size()).isZero();
+        assertThat(spool.flush(m.id())).isFalse();
+        reopen();
+        assertThat(spool.get(m.id())).isEmpty();
+        assertThat(spool.metrics()).filteredOn(x -> x.name().equals("karavel_spool_messages")).singleElement()
+                .satisfies(x -> assertThat(x.samples().get(0).value()).isZero());
+    }
+
+    @Test
+    void theOldestMessageAgeIsMeasuredFromItsArrival() throws IOException {
+        QueuedMessage m = enqueue(spool, envelope(1), content(1, 100));
+        enqueue(spool, envelope(2), content(2, 100));
+        clock.set(m.envelope().receivedAt().plusSeconds(90));
+        assertThat(spool.metrics()).filteredOn(x -> x.name().equals("karavel_spool_oldest_message_age_seconds"))
+                .singleElement().satisfies(x -> assertThat(x.samples().get(0).value()).isEqualTo(90.0));
+    }
+
+    @Test
     void updateOfUnknownOrMismatchedMessageFailsItsStageOnly() throws IOException {
         QueuedMessage m = enqueue(spool, envelope(1), content(1, 100));
         QueuedMessage ghost = new QueuedMessage(new QueueId("NOSUCHID"), m.envelope(), m.recipients(), 1, 0, T0, false);

@@ -44,6 +44,25 @@ class SpoolComponentTest {
     }
 
     @Test
+    void healthAndMetricsFollowTheSpool() throws IOException {
+        SpoolComponent component = new SpoolComponent();
+        component.activate(config(Map.of("directory", dir.toString(), "min__free__disk__bytes", 0L)));
+        enqueue(component, envelope(1), content(1, 1000));
+        assertThat(component.ready()).isTrue();
+        assertThat(component.name()).isEqualTo("spool");
+        assertThat(component.detail()).startsWith("open in " + dir).contains("1 message(s)");
+        assertThat(component.metrics()).extracting(m -> m.name()).contains("karavel_spool_messages",
+                "karavel_spool_bytes", "karavel_spool_oldest_message_age_seconds");
+        assertThat(component.metrics()).filteredOn(m -> m.name().equals("karavel_spool_messages")).singleElement()
+                .satisfies(m -> assertThat(m.samples().get(0).value()).isEqualTo(1.0));
+        assertThat(component.metrics()).filteredOn(m -> m.name().equals("karavel_spool_bytes")).singleElement()
+                .satisfies(m -> assertThat(m.samples().get(0).value()).isEqualTo(1000.0));
+        component.deactivate();
+        assertThat(component.ready()).isFalse();
+        assertThat(component.detail()).isEqualTo("closed");
+    }
+
+    @Test
     void configuredLimitsApply() throws IOException {
         SpoolComponent component = new SpoolComponent();
         component.activate(config(Map.of("directory", dir.toString(), "min__free__disk__bytes", Long.MAX_VALUE)));

@@ -1,0 +1,42 @@
+package org.karavel.delivery.internal;
+
+import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
+import org.karavel.api.metrics.Metric;
+import org.karavel.api.metrics.Metric.Type;
+
+/** Per-recipient outcomes since the bundle started, for {@code GET /metrics}. */
+final class DeliveryCounters {
+    final LongAdder delivered = new LongAdder();
+    final LongAdder deferred = new LongAdder();
+    final LongAdder bounced = new LongAdder();
+    final LongAdder operatorBounced = new LongAdder();
+    final LongAdder dsnQueued = new LongAdder();
+
+    void count(RecipientResult.Outcome outcome) {
+        switch (outcome) {
+            case DELIVERED -> delivered.increment();
+            case BOUNCED -> bounced.increment();
+            default -> deferred.increment();
+        }
+    }
+
+    /** The families, built on demand (cheap: a few sums). */
+    List<Metric> metrics(int inFlight, int suspendedDomains) {
+        return List.of(
+                Metric.of("karavel_delivery_delivered_total", "Recipients delivered (remote, smarthost or local).",
+                        Type.COUNTER, delivered.sum()),
+                Metric.of("karavel_delivery_deferred_total", "Recipient attempts that failed temporarily.",
+                        Type.COUNTER, deferred.sum()),
+                Metric.of("karavel_delivery_bounced_total",
+                        "Recipients that failed for good (refused, expired or bounced by the operator).",
+                        Type.COUNTER, bounced.sum() + operatorBounced.sum()),
+                Metric.of("karavel_delivery_operator_bounced_total", "Recipients bounced by the operator.",
+                        Type.COUNTER, operatorBounced.sum()),
+                Metric.of("karavel_delivery_dsn_queued_total", "Delivery status notifications queued.",
+                        Type.COUNTER, dsnQueued.sum()),
+                Metric.of("karavel_delivery_messages_in_flight", "Messages being delivered now.", Type.GAUGE, inFlight),
+                Metric.of("karavel_delivery_suspended_domains", "Recipient domains suspended by the operator.",
+                        Type.GAUGE, suspendedDomains));
+    }
+}
