@@ -1,0 +1,185 @@
+package org.karavel.admin.internal;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsExchange;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.karavel.api.tls.ServerTls;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The listening side: the JDK's HttpServer (or HttpsServer) on the configured address, handing
+ * every exchange to a small pool of worker threads, so that a slow password check or spool commit
+ * never holds up the server's dispatcher thread.
+ */
+final class AdminServer {
+    private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
+    private static final int STOP_SECONDS = 2;
+
+    private final AdminSettings settings;
+    private final AdminAccess access;
+    private final AdminApi api;
+    private final AdminMetrics metrics;
+    private final Supplier<ServerTls> tls;
+    private HttpServer server;
+    private ExecutorService workers;
+
+    AdminServer(AdminSettings settings, AdminAccess access, AdminApi api, AdminMetrics metrics, Supplier<ServerTls> tls) {
+        this.settings = settings;
+        this.access = access;
+        this.api = api;
+        this.metrics = metrics;
+        this.tls = tls;
+    }
+
+    synchronized void start() throws IOException {
+        InetSocketAddress bind = new InetSocketAddress(InetAddress.getByName(settings.address()), settings.port());
+        HttpServer s;
+        if (settings.tls()) {
+            HttpsServer https = HttpsServer.create(bind, 50);
+            https.setHttpsConfigurator(new HttpsConfigurator(new CurrentServerTls(tls)) {
+                @Override
+                public void configure(HttpsParameters params) {
+                    params.setSSLParameters(CurrentServerTls.parameters(CurrentServerTls.snapshot(tls)));
+                }
+            });
+            s = https;
+        } else {
+            s = HttpServer.create(bind, 50);
+        }
+        AtomicInteger n = new AtomicInteger();
+        ThreadFactory threads = r -> {
+            Thread t = new Thread(r, "karavel-admin-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+        // a fixed number of threads; the queue holds connections waiting for one (the server never rejects)
+        workers = new ThreadPoolExecutor(settings.threads(), settings.threads(), 60, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), threads);
+        s.setExecutor(workers);
+        s.createContext("/", this::exchange);
+        s.start();
+        server = s;
+        LOG.info("admin API listening on {}://{}:{} (trusted: {}; admin users: {})", settings.tls() ? "https" : "http",
+                settings.address(), port(), settings.trustedHosts(), settings.adminUsers().size());
+        if (settings.tls() && tls.get() == null) {
+            LOG.warn("admin API: tls = true but the tls bundle's ServerTls service is absent: handshakes fail until it is back");
+        }
+    }
+
+    /** The bound port (the real one when the configuration said 0). */
+    synchronized int port() {
+        return server == null ? -1 : server.getAddress().getPort();
+    }
+
+    synchronized void stop() {
+        if (server != null) {
+            server.stop(0);
+            server = null;
+        }
+        if (workers != null) {
+            workers.shutdown();
+            try {
+                if (!workers.awaitTermination(STOP_SECONDS, TimeUnit.SECONDS)) {
+                    workers.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                workers.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
+            workers = null;
+        }
+    }
+
+    private void exchange(HttpExchange ex) {
+        InetAddress client = ex.getRemoteAddress().getAddress();
+        boolean https = ex instanceof HttpsExchange;
+        String method = ex.getRequestMethod();
+        String path = ex.getRequestURI().getRawPath();
+        AdminResponse response;
+        String user = "";
+        try {
+            AdminAccess.Admission admission = access.admit(client, https, ex.getRequestHeaders().getFirst("Authorization"));
+            user = admission.user();
+            byte[] body = body(ex);
+            response = api.handle(new AdminRequest(method, path, AdminRequest.parseQuery(ex.getRequestURI().getRawQuery()),
+                    body, client, https, user));
+        } catch (ApiError e) {
+            response = api.error(e);
+        } catch (RuntimeException | IOException e) {
+            LOG.warn("admin API: {} {} from [{}] failed", method, path, client.getHostAddress(), e);
+            response = api.error(new ApiError(500, "internal_error", "the request failed: " + e));
+        }
+        metrics.request(response.status());
+        if (!method.equals("GET") || response.status() >= 400) {
+            LOG.info("admin API: {} {} from [{}]{} -> {}", method, path, client.getHostAddress(),
+                    user.isEmpty() ? "" : " user=" + user, response.status());
+        }
+        try {
+            send(ex, response);
+        } catch (IOException e) {
+            LOG.debug("admin API: cannot answer [{}]: {}", client.getHostAddress(), e.toString());
+        } finally {
+            ex.close();
+        }
+    }
+
+    /** The request body, at most max_request_bytes (413 beyond, told by Content-Length or found while reading). */
+    private byte[] body(HttpExchange ex) throws IOException {
+        long max = settings.maxRequestBytes();
+        String length = ex.getRequestHeaders().getFirst("Content-Length");
+        if (length != null) {
+            try {
+                if (Long.parseLong(length.strip()) > max) {
+                    throw tooLarge(max);
+                }
+            } catch (NumberFormatException e) {
+                throw ApiError.badRequest("bad Content-Length");
+            }
+        }
+        try (InputStream in = ex.getRequestBody()) {
+            byte[] data = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 16, max));
+            if (in.read() >= 0) {
+                throw tooLarge(max);
+            }
+            return data;
+        }
+    }
+
+    private static ApiError tooLarge(long max) {
+        return new ApiError(413, "too_large", "the request body is larger than max_request_bytes (" + max + ")");
+    }
+
+    private static void send(HttpExchange ex, AdminResponse r) throws IOException {
+        var headers = ex.getResponseHeaders();
+        headers.set("Content-Type", r.contentType());
+        headers.set("Cache-Control", "no-store");
+        headers.set("X-Content-Type-Options", "nosniff");
+        for (Map.Entry<String, String> h : r.headers().entrySet()) {
+            headers.set(h.getKey(), h.getValue());
+        }
+        boolean head = ex.getRequestMethod().equals("HEAD");
+        ex.sendResponseHeaders(r.status(), head || r.body().length == 0 ? -1 : r.body().length);
+        if (!head && r.body().length > 0) {
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(r.body());
+            }
+        }
+    }
+}

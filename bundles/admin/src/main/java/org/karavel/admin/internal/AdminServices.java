@@ -1,0 +1,71 @@
+package org.karavel.admin.internal;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.karavel.api.auth.MailboxUsers;
+import org.karavel.api.health.HealthCheck;
+import org.karavel.api.metrics.MetricSource;
+import org.karavel.api.queue.DeliveryControl;
+import org.karavel.api.queue.Spool;
+import org.karavel.api.tls.ServerTls;
+
+/**
+ * The services the admin API works with, each of which may come and go while it runs (a bundle
+ * restarted or updated): a request reads what is there at that moment and answers 503 for what is not.
+ */
+final class AdminServices {
+    /** One configuration as Config Admin holds it, before redaction. */
+    record StoredConfiguration(String pid, String factoryPid, Map<String, Object> properties) { }
+
+    volatile Spool spool;
+    volatile DeliveryControl deliveryControl;
+    volatile MailboxUsers users;
+    volatile ServerTls serverTls;
+    /** The Config Admin configurations whose PID starts with org.karavel.; null when Config Admin is absent. */
+    volatile Supplier<List<StoredConfiguration>> configurations;
+
+    private final AtomicLong sequence = new AtomicLong();
+    /** Metric sources by registration order, each with its source name. */
+    private final Map<Long, Named<MetricSource>> metricSources = new ConcurrentSkipListMap<>();
+    private final Map<Object, Long> metricKeys = new ConcurrentHashMap<>();
+    private final Map<HealthCheck, Boolean> healthChecks = new ConcurrentHashMap<>();
+
+    /** A whiteboard service with the name it was published under. */
+    record Named<T>(String name, T service) { }
+
+    void addMetricSource(MetricSource source, String name) {
+        long key = sequence.incrementAndGet();
+        Long old = metricKeys.put(source, key);
+        if (old != null) {
+            metricSources.remove(old);
+        }
+        metricSources.put(key, new Named<>(name == null || name.isBlank() ? "unnamed" : name, source));
+    }
+
+    void removeMetricSource(MetricSource source) {
+        Long key = metricKeys.remove(source);
+        if (key != null) {
+            metricSources.remove(key);
+        }
+    }
+
+    List<Named<MetricSource>> metricSources() {
+        return List.copyOf(metricSources.values());
+    }
+
+    void addHealthCheck(HealthCheck check) {
+        healthChecks.put(check, Boolean.TRUE);
+    }
+
+    void removeHealthCheck(HealthCheck check) {
+        healthChecks.remove(check);
+    }
+
+    List<HealthCheck> healthChecks() {
+        return List.copyOf(healthChecks.keySet());
+    }
+}

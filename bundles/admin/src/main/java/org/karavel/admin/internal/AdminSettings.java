@@ -1,0 +1,86 @@
+package org.karavel.admin.internal;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.karavel.api.net.CidrBlock;
+
+/**
+ * The admin API's configuration, checked: a value that makes no sense stops the component from
+ * listening (with one ERROR) rather than running with a guess.
+ */
+record AdminSettings(
+        boolean enabled,
+        String address,
+        int port,
+        boolean tls,
+        List<CidrBlock> trustedHosts,
+        Set<String> adminUsers,
+        int authMaxFailures,
+        int authFailureWindowSeconds,
+        long maxRequestBytes,
+        int threads,
+        String hostname) {
+
+    AdminSettings {
+        trustedHosts = List.copyOf(trustedHosts);
+        Set<String> users = new LinkedHashSet<>();
+        for (String u : adminUsers) {
+            users.add(u.toLowerCase(Locale.ROOT));
+        }
+        adminUsers = Set.copyOf(users);
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port must be 0-65535, not " + port);
+        }
+        if (!address.matches("[0-9A-Fa-f:.]+")) {
+            // a host name would be resolved: the admin API binds to a literal only
+            throw new IllegalArgumentException("address must be an IP address literal, not " + address);
+        }
+        require(authMaxFailures > 0, "auth_max_failures", authMaxFailures);
+        require(authFailureWindowSeconds > 0, "auth_failure_window_seconds", authFailureWindowSeconds);
+        require(maxRequestBytes > 0, "max_request_bytes", maxRequestBytes);
+        require(threads > 0 && threads <= 64, "threads", threads);
+    }
+
+    static AdminSettings from(AdminConfig c, String defaultHostname) {
+        List<CidrBlock> trusted = new ArrayList<>();
+        for (String text : names(c.trusted__hosts())) {
+            try {
+                trusted.add(CidrBlock.parse(text));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("trusted_hosts: " + e.getMessage(), e);
+            }
+        }
+        String host = c.hostname() == null || c.hostname().isBlank() ? defaultHostname : c.hostname().strip();
+        return new AdminSettings(c.enabled(), c.address().strip(), c.port(), c.tls(), trusted,
+                names(c.admin__users()), c.auth__max__failures(), c.auth__failure__window__seconds(),
+                c.max__request__bytes(), c.threads(), host);
+    }
+
+    /** Splits a list value as .cfg files give it: one string, comma- or space-separated. */
+    static Set<String> names(String[] values) {
+        Set<String> out = new LinkedHashSet<>();
+        if (values != null) {
+            for (String v : values) {
+                for (String n : v.split("[,\\s]+")) {
+                    if (!n.isBlank()) {
+                        out.add(n.strip());
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    boolean isAdmin(String user) {
+        return user != null && adminUsers.contains(user.toLowerCase(Locale.ROOT));
+    }
+
+    private static void require(boolean ok, String key, Object value) {
+        if (!ok) {
+            throw new IllegalArgumentException(key + " out of range: " + value);
+        }
+    }
+}
