@@ -30,7 +30,10 @@ final class Distribution implements AutoCloseable {
         }
         Files.createDirectories(dir);
         run(List.of("tar", "xzf", System.getProperty("karavel.distribution"), "-C", dir.toString(), "--strip-components=1"), dir);
-        return new Distribution(dir);
+        Distribution d = new Distribution(dir);
+        // the admin API's default port (8000) may be taken on a build machine
+        d.configure("org.karavel.admin.cfg", Map.of("port", Integer.toString(KaravelContainer.freePort())));
+        return d;
     }
 
     Path home() {

@@ -32,6 +32,7 @@ final class KaravelContainer {
     static final String SINK_PORT = "karavel.test.sinkPort";
     static final String SUBMISSION_PORT = "karavel.test.submissionPort";
     static final String SUBMISSIONS_PORT = "karavel.test.submissionsPort";
+    static final String ADMIN_PORT = "karavel.test.adminPort";
 
     private KaravelContainer() {
     }
@@ -45,6 +46,7 @@ final class KaravelContainer {
         int sink = freePort();
         int submission = freePort();
         int submissions = freePort();
+        int admin = freePort();
         String mvnCfg = "etc/org.ops4j.pax.url.mvn.cfg";
         List<Option> o = new ArrayList<>(List.of(
                 karafDistributionConfiguration()
@@ -74,6 +76,8 @@ final class KaravelContainer {
                 editConfigurationFilePut("etc/org.karavel.smtp.listener-submissions.cfg", "port", Integer.toString(submissions)),
                 editConfigurationFilePut("etc/org.karavel.smtp.listener-submissions.cfg", "hostname", "mx.karavel.test"),
                 editConfigurationFilePut("etc/org.karavel.delivery.cfg", "helo_name", "mx.karavel.test"),
+                editConfigurationFilePut("etc/org.karavel.admin.cfg", "port", Integer.toString(admin)),
+                systemProperty(ADMIN_PORT).value(Integer.toString(admin)),
                 // nothing in a test may ask a real DNS server: only the test's own on loopback
                 editConfigurationFilePut("etc/org.karavel.dns.cfg", "servers", "127.0.0.1:" + dns),
                 editConfigurationFilePut("etc/org.karavel.delivery.cfg", "remote_port", Integer.toString(sink)),

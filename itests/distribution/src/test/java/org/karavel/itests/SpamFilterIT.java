@@ -44,6 +44,8 @@ public class SpamFilterIT {
         karavel.configure("org.karavel.smtp.listener-mx.cfg", Map.of("address", "127.0.0.1",
                 "port", Integer.toString(smtpPort), "hostname", "mx.karavel.test"));
         karavel.configure("org.karavel.relay.cfg", Map.of("relay_hosts", "127.0.0.1/32"));
+        // greylisting with a short delay; only relay hosts (127.0.0.1) are exempt
+        karavel.configure("org.karavel.greylist.cfg", Map.of("delay_seconds", "3", "pass_clients", ""));
         karavel.submissionOnLoopback();
         karavel.configure("org.karavel.dns.cfg", Map.of("servers", dns.address()));
         karavel.configure("org.apache.karaf.shell.cfg", Map.of("sshPort", Integer.toString(KaravelContainer.freePort())));
@@ -79,10 +81,21 @@ public class SpamFilterIT {
     }
 
     @Test
-    public void anErrorCodeAnswerIsNotAListing() {
-        String reply = rcptFrom("127.0.0.3", "user@localhost");
-        assertTrue(reply, !reply.startsWith("5"));
+    public void anErrorCodeAnswerIsNotAListingAndGreylistingDefersThenAccepts() throws Exception {
+        // 127.0.0.3 gets 127.255.255.254 from ZEN (a "public resolver" error): not a listing, so the
+        // greylist filter decides: first sight defers, a retry after the delay passes
+        String first = rcptFrom("127.0.0.3", "grey@localhost");
+        assertTrue(first, first.startsWith("450 4.2.0 Greylisted, please try again in "));
         assertTrue(dns.queries("3.0.0.127.zen.spamhaus.org") > 0);
+        String early = rcptFrom("127.0.0.3", "grey@localhost");
+        assertTrue(early, early.startsWith("450 4.2.0"));
+        long start = System.nanoTime();
+        Poll.until("the greylisted triplet to pass after the delay", WAIT,
+                () -> send("127.0.0.3", "someone@outside.test", "grey@localhost", "Subject: retried\r\n\r\nhello\r\n")
+                        .startsWith("250"));
+        assertTrue("passed before the delay", System.nanoTime() - start >= 2_000_000_000L);
+        Path inbox = karavel.data().resolve("mail/localhost/grey/new");
+        Poll.until("the retried message in " + inbox, WAIT, () -> Maildirs.count(inbox) == 1);
     }
 
     @Test
@@ -146,11 +159,15 @@ public class SpamFilterIT {
     }
 
     private static String send(String clientIp, String content) {
+        return send(clientIp, "sender@client.test", "user@localhost", content);
+    }
+
+    private static String send(String clientIp, String from, String to, String content) {
         return reply(() -> {
             try (SmtpClient c = new SmtpClient("127.0.0.1", smtpPort, new InetSocketAddress(clientIp, 0))) {
                 c.readReply();
                 c.command("EHLO client.test");
-                return c.sendMail("sender@client.test", List.of("user@localhost"), content);
+                return c.sendMail(from, List.of(to), content);
             }
         });
     }

@@ -1,0 +1,296 @@
+package org.karavel.assembly;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Inspects the karavel .deb the build just made, with the real dpkg-deb: control fields,
+ * maintainer scripts, file list and modes, the systemd unit. Runs after {@code package}.
+ */
+class DebianPackageIT {
+    private static final String JAVA_DEPENDS =
+            "default-jre-headless (>= 2:1.17) | openjdk-17-jre-headless | java17-runtime-headless";
+    private static final List<String> PRIVATE_DIRS =
+            List.of("/var/spool/karavel", "/var/log/karavel", "/var/lib/karavel", "/etc/karavel/dkim");
+
+    @TempDir
+    static Path work;
+
+    static Path deb;
+    static Path root;
+    static Path control;
+    /** dpkg-deb -c: path (without the leading dot) to its line. */
+    static Map<String, Entry> entries;
+
+    record Entry(String mode, String owner, String path, String linkTarget) {
+        boolean isDirectory() {
+            return mode.startsWith("d");
+        }
+    }
+
+    record Run(int exit, String output) {
+    }
+
+    @BeforeAll
+    static void extract() throws Exception {
+        if (!onPath("dpkg-deb")) {
+            fail("dpkg-deb is not on the PATH: it is needed to check the .deb (Debian/Ubuntu: apt-get install dpkg)");
+        }
+        Path build = Path.of(System.getProperty("karavel.build.dir", "target"));
+        try (Stream<Path> files = Files.list(build)) {
+            List<Path> debs = files.filter(p -> p.getFileName().toString().matches("karavel_.+_all\\.deb")).toList();
+            assertThat(debs).as("one karavel_<version>_all.deb in %s", build).hasSize(1);
+            deb = debs.get(0);
+        }
+        root = Files.createDirectory(work.resolve("root"));
+        control = work.resolve("control");
+        assertThat(run("dpkg-deb", "-x", deb.toString(), root.toString()).exit()).isZero();
+        assertThat(run("dpkg-deb", "-e", deb.toString(), control.toString()).exit()).isZero();
+
+        Run listing = run("dpkg-deb", "-c", deb.toString());
+        assertThat(listing.exit()).isZero();
+        entries = new LinkedHashMap<>();
+        for (String line : listing.output().split("\n")) {
+            // drwxr-xr-x root/root 0 2026-01-01 10:00 ./opt/karavel/ [-> target]
+            String[] f = line.trim().split("\\s+", 6);
+            String name = f[5];
+            String target = null;
+            int arrow = name.indexOf(" -> ");
+            if (arrow >= 0) {
+                target = name.substring(arrow + 4);
+                name = name.substring(0, arrow);
+            }
+            name = name.substring(1);
+            if (name.length() > 1 && name.endsWith("/")) {
+                name = name.substring(0, name.length() - 1);
+            }
+            entries.put(name, new Entry(f[0], f[1], name, target));
+        }
+    }
+
+    @Test
+    void controlFieldsNameThePackageItsVersionAndAJava17Runtime() throws Exception {
+        Run info = run("dpkg-deb", "-f", deb.toString(), "Package", "Version", "Architecture", "Depends", "Section");
+        assertThat(info.exit()).isZero();
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (String line : info.output().split("\n")) {
+            int colon = line.indexOf(':');
+            fields.put(line.substring(0, colon), line.substring(colon + 1).trim());
+        }
+        String version = System.getProperty("karavel.version", "0.1.0-SNAPSHOT");
+        assertThat(fields).containsEntry("Package", "karavel")
+                .containsEntry("Architecture", "all")
+                .containsEntry("Section", "mail")
+                // Debian sorts 0.1.0~snapshot before 0.1.0, as Maven sorts 0.1.0-SNAPSHOT
+                .containsEntry("Version", version.replace("-SNAPSHOT", "~snapshot"));
+        assertThat(fields.get("Depends").split(",\\s*")).contains(JAVA_DEPENDS, "adduser");
+        assertThat(deb.getFileName().toString()).isEqualTo("karavel_" + fields.get("Version") + "_all.deb");
+
+        assertThat(run("dpkg-deb", "-I", deb.toString()).output())
+                .contains("postinst", "prerm", "postrm", "conffiles");
+    }
+
+    @Test
+    void distributionIsUnderOptWithItsEtcLinkedToEtcKaravel() {
+        assertThat(entries.get("/opt/karavel/bin/karaf").mode()).isEqualTo("-rwxr-xr-x");
+        assertThat(entries.get("/opt/karavel/bin/setenv").mode()).isEqualTo("-rwxr-xr-x");
+        assertThat(entries.get("/opt/karavel/bin/client").mode()).isEqualTo("-rwxr-xr-x");
+        assertThat(entries).containsKey("/opt/karavel/lib/boot/org.apache.karaf.main-4.4.10.jar");
+        assertThat(entries.keySet()).anyMatch(p -> p.startsWith("/opt/karavel/system/org/karavel/"));
+
+        Entry etc = entries.get("/opt/karavel/etc");
+        assertThat(etc.mode()).startsWith("l");
+        assertThat(etc.linkTarget()).isEqualTo("/etc/karavel");
+        assertThat(entries.keySet())
+                .noneMatch(p -> p.startsWith("/opt/karavel/etc/"))
+                .noneMatch(p -> p.startsWith("/opt/karavel/data"))
+                .noneMatch(p -> p.endsWith(".bat"));
+        assertThat(entries.values()).allMatch(e -> e.owner().equals("root/root"), "owned by root/root");
+    }
+
+    @Test
+    void privateDirectoriesAreInThePackageWithMode2770() {
+        for (String dir : PRIVATE_DIRS) {
+            assertThat(entries.get(dir)).as(dir).isNotNull();
+            assertThat(entries.get(dir).mode()).as(dir).isEqualTo("drwxrws---");
+        }
+    }
+
+    @Test
+    void configurationIsInEtcKaravelAsConffiles() throws IOException {
+        List<String> conffiles = Files.readAllLines(control.resolve("conffiles")).stream()
+                .map(String::trim).filter(l -> !l.isEmpty()).toList();
+        List<String> etcFiles = entries.values().stream()
+                .filter(e -> e.path().startsWith("/etc/") && e.mode().startsWith("-"))
+                .map(Entry::path).toList();
+
+        assertThat(conffiles).containsExactlyInAnyOrderElementsOf(etcFiles);
+        assertThat(conffiles).contains(
+                "/etc/karavel/org.karavel.spool.cfg",
+                "/etc/karavel/org.ops4j.pax.logging.cfg",
+                "/etc/karavel/config.properties",
+                "/etc/default/karavel");
+        // every default configuration file of the project ships
+        try (Stream<Path> config = Files.list(Path.of(System.getProperty("karavel.config.dir", "../config")))) {
+            List<String> cfgs = config.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".cfg"))
+                    .map(n -> "/etc/karavel/" + n).toList();
+            assertThat(conffiles).containsAll(cfgs);
+        }
+    }
+
+    @Test
+    void packagedSpoolConfigurationPointsAtVarSpoolAndKeepsTheOtherKeys() throws IOException {
+        Properties packaged = load(root.resolve("etc/karavel/org.karavel.spool.cfg"));
+        Properties source = load(Path.of(System.getProperty("karavel.config.dir", "../config"), "org.karavel.spool.cfg"));
+
+        assertThat(packaged.getProperty("directory")).isEqualTo("/var/spool/karavel");
+        for (String key : source.stringPropertyNames()) {
+            if (!key.equals("directory")) {
+                assertThat(packaged.getProperty(key)).as(key).isEqualTo(source.getProperty(key));
+            }
+        }
+    }
+
+    @Test
+    void logsGoToKarafLogAndSetenvPointsItAtVarLog() throws Exception {
+        Properties logging = load(root.resolve("etc/karavel/org.ops4j.pax.logging.cfg"));
+        assertThat(logging.getProperty("log4j2.appender.rolling.fileName")).isEqualTo("${karaf.log}/karaf.log");
+        assertThat(logging.getProperty("log4j2.appender.mail.fileName")).isEqualTo("${karaf.log}/mail.log");
+
+        Path setenv = root.resolve("opt/karavel/bin/setenv");
+        Run env = run("env", "-i", "PATH=/usr/bin:/bin", "sh", "-c",
+                ". '" + setenv + "' && echo \"$KARAF_ETC|$KARAF_DATA|$KARAF_LOG|$KARAF_OPTS\"");
+        assertThat(env.exit()).isZero();
+        String[] values = env.output().trim().split("\\|");
+        assertThat(values[0]).isEqualTo("/etc/karavel");
+        assertThat(values[1]).isEqualTo("/var/lib/karavel");
+        assertThat(values[2]).isEqualTo("/var/log/karavel");
+        assertThat(values[3]).contains("-Dkaraf.instances=/var/lib/karavel/instances",
+                "-Djava.util.logging.config.file=/etc/karavel/java.util.logging.properties");
+    }
+
+    @Test
+    void systemdUnitRunsKarafAsKaravelWithOnlyTheBindCapability() throws IOException {
+        assertThat(entries.get("/lib/systemd/system/karavel.service").mode()).isEqualTo("-rw-r--r--");
+        List<String> lines = Files.readAllLines(root.resolve("lib/systemd/system/karavel.service")).stream()
+                .map(String::trim).toList();
+
+        assertThat(lines).contains(
+                "[Unit]", "[Service]", "[Install]",
+                "User=karavel",
+                "Group=karavel",
+                "ExecStart=/opt/karavel/bin/karaf server",
+                "Environment=KARAF_EXEC=exec",
+                "AmbientCapabilities=CAP_NET_BIND_SERVICE",
+                "CapabilityBoundingSet=CAP_NET_BIND_SERVICE",
+                "NoNewPrivileges=yes",
+                "ProtectSystem=strict",
+                "ReadWritePaths=/var/spool/karavel /var/log/karavel /var/lib/karavel /etc/karavel",
+                "PrivateTmp=yes",
+                "ProtectHome=yes",
+                "PrivateDevices=yes",
+                "Restart=on-failure",
+                "TimeoutStopSec=60",
+                "KillSignal=SIGTERM",
+                "UMask=0007",
+                "LimitNOFILE=65536",
+                "WantedBy=multi-user.target");
+        assertThat(lines).filteredOn(l -> l.startsWith("ExecStart=")).hasSize(1);
+        assertThat(lines).noneMatch(l -> l.startsWith("MemoryDenyWriteExecute="));
+    }
+
+    @Test
+    void systemdAnalyzeFindsNothingWrongInTheUnit() throws Exception {
+        Assumptions.assumeTrue(onPath("systemd-analyze"), "systemd-analyze is not installed: unit not verified");
+        // verify wants ExecStart to exist: point it at the extracted distribution
+        String unit = Files.readString(root.resolve("lib/systemd/system/karavel.service"))
+                .replace("ExecStart=/opt/karavel/", "ExecStart=" + root + "/opt/karavel/");
+        Path copy = Files.writeString(Files.createDirectories(work.resolve("unit")).resolve("karavel.service"), unit);
+
+        Run verify = run("systemd-analyze", "verify", copy.toString());
+
+        assertThat(verify.exit()).as(verify.output()).isZero();
+        // unknown keys and bad values are only warnings (exit 0): any line about the unit is a failure
+        assertThat(verify.output()).doesNotContain("karavel.service");
+    }
+
+    @Test
+    void postinstCreatesTheUserAndClosesThePrivateDirectories() throws IOException {
+        String postinst = Files.readString(control.resolve("postinst"));
+
+        assertThat(postinst).contains(
+                "adduser --system",
+                "--home /var/lib/karavel --no-create-home",
+                "getent passwd karavel",
+                "chown karavel:karavel \"$1\"",
+                "chmod 2770 \"$1\"",
+                "chmod 0755 /etc/karavel",
+                "systemctl --system daemon-reload",
+                "deb-systemd-helper enable");
+        for (String dir : PRIVATE_DIRS) {
+            assertThat(postinst).contains("private_dir " + dir + "\n");
+        }
+        assertThat(Files.readString(control.resolve("prerm"))).contains("deb-systemd-invoke stop \"$UNIT\"");
+        String postrm = Files.readString(control.resolve("postrm"));
+        assertThat(postrm).contains("purge)", "rm -rf /var/spool/karavel /var/log/karavel /var/lib/karavel /etc/karavel");
+        assertThat(postrm.substring(0, postrm.indexOf("purge)"))).doesNotContain("rm -rf");
+    }
+
+    @Test
+    void maintainerScriptsAreExecutableAndParseAsPosixShell() throws Exception {
+        for (String script : List.of("postinst", "prerm", "postrm")) {
+            Path path = control.resolve(script);
+            assertThat(Files.isExecutable(path)).as(script + " executable").isTrue();
+            assertThat(Files.readString(path)).startsWith("#!/bin/sh\n");
+            Run syntax = run("sh", "-n", path.toString());
+            assertThat(syntax.exit()).as(script + ": " + syntax.output()).isZero();
+        }
+    }
+
+    private static Properties load(Path file) throws IOException {
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            p.load(r);
+        }
+        return p;
+    }
+
+    private static boolean onPath(String command) {
+        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
+        return Arrays.stream(path.split(":")).anyMatch(dir -> Files.isExecutable(Path.of(dir, command)));
+    }
+
+    private static Run run(String... command) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        process.getOutputStream().close();
+        byte[] out;
+        try (InputStream in = process.getInputStream()) {
+            out = in.readAllBytes();
+        }
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            fail("timed out: " + String.join(" ", command));
+        }
+        return new Run(process.exitValue(), new String(out, StandardCharsets.UTF_8));
+    }
+}
