@@ -1,0 +1,7 @@
+/** DKIM signing of outbound mail: the {@link org.karavel.api.dkim.OutboundSigner} that delivery calls. */
+@Version("1.0.0")
+@Export
+package org.karavel.api.dkim;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;
