@@ -96,6 +96,15 @@ public class SpamFilterIT {
         assertTrue("passed before the delay", System.nanoTime() - start >= 2_000_000_000L);
         Path inbox = karavel.data().resolve("mail/localhost/grey/new");
         Poll.until("the retried message in " + inbox, WAIT, () -> Maildirs.count(inbox) == 1);
+        // the dkim bundle stamped what it verified: no SPF record for outside.test, no signature
+        String stored;
+        try (java.util.stream.Stream<Path> files = Files.list(inbox)) {
+            stored = Files.readString(files.findFirst().orElseThrow());
+        }
+        String header = stored.substring(0, stored.indexOf("\r\n\r\n"));
+        assertTrue(header, header.contains("\r\nAuthentication-Results: "));
+        assertTrue(header, header.contains("spf=none smtp.mailfrom=outside.test"));
+        assertTrue(header, header.contains("dkim=none"));
     }
 
     @Test
