@@ -1,5 +1,6 @@
 package org.karavel.admin.internal;
 
+import org.karavel.api.auth.LoginFailures;
 import java.net.InetAddress;
 import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;

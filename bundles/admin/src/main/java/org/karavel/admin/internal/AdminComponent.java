@@ -1,5 +1,6 @@
 package org.karavel.admin.internal;
 
+import org.karavel.api.auth.LoginFailures;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;

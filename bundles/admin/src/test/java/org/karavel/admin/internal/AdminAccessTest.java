@@ -53,7 +53,7 @@ class AdminAccessTest {
 
     private static HttpResponse<String> get(HttpClient client, RunningAdmin admin, String path, String authorization)
             throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(admin.uri(path)).timeout(Duration.ofSeconds(10)).GET();
+        HttpRequest.Builder b = HttpRequest.newBuilder(admin.uri(path)).timeout(Duration.ofSeconds(30)).GET();
         if (authorization != null) {
             b.header("Authorization", authorization);
         }

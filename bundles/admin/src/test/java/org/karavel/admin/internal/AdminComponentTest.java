@@ -26,7 +26,7 @@ class AdminComponentTest {
 
     private HttpResponse<String> get(String path) throws Exception {
         return RunningAdmin.send(RunningAdmin.client(null), HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + component.port() + path)).timeout(Duration.ofSeconds(10)).GET().build());
+                URI.create("http://127.0.0.1:" + component.port() + path)).timeout(Duration.ofSeconds(30)).GET().build());
     }
 
     private static HealthCheck ready(String name) {

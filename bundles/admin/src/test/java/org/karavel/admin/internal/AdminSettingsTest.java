@@ -1,5 +1,6 @@
 package org.karavel.admin.internal;
 
+import org.karavel.api.auth.LoginFailures;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

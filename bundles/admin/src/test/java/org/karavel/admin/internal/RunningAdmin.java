@@ -1,5 +1,6 @@
 package org.karavel.admin.internal;
 
+import org.karavel.api.auth.LoginFailures;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -60,18 +61,18 @@ final class RunningAdmin implements AutoCloseable {
     }
 
     HttpResponse<String> get(String path) throws Exception {
-        return send(client(null), HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(10)).GET().build());
+        return send(client(null), HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30)).GET().build());
     }
 
     HttpResponse<String> post(String path, String json) throws Exception {
-        return send(client(null), HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(10))
+        return send(client(null), HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/json")
                 .POST(json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json))
                 .build());
     }
 
     HttpResponse<String> delete(String path) throws Exception {
-        return send(client(null), HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(10)).DELETE().build());
+        return send(client(null), HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30)).DELETE().build());
     }
 
     static String basic(String user, String password) {

@@ -1,5 +1,7 @@
 package org.karavel.api.tls;
 
+import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.Objects;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -16,6 +18,7 @@ public final class ServerTlsContext {
     private final String[] cipherSuites;
     private final String certificateFingerprint;
     private final boolean selfSigned;
+    private final List<X509Certificate> certificateChain;
 
     /**
      * @param sslContext initialised with the server key managers
@@ -30,6 +33,21 @@ public final class ServerTlsContext {
             String[] cipherSuites,
             String certificateFingerprint,
             boolean selfSigned) {
+        this(sslContext, protocols, cipherSuites, certificateFingerprint, selfSigned, List.of());
+    }
+
+    /**
+     * As above, with the certificate chain served (leaf first), for what must be published about it
+     * (a TLSA record).
+     */
+    public ServerTlsContext(
+            SSLContext sslContext,
+            String[] protocols,
+            String[] cipherSuites,
+            String certificateFingerprint,
+            boolean selfSigned,
+            List<X509Certificate> certificateChain) {
+        this.certificateChain = List.copyOf(certificateChain);
         this.sslContext = Objects.requireNonNull(sslContext, "sslContext");
         this.protocols = protocols.clone();
         this.cipherSuites = cipherSuites.clone();
@@ -63,6 +81,11 @@ public final class ServerTlsContext {
     /** Whether the certificate was generated in memory at start because none was provisioned. */
     public boolean selfSigned() {
         return selfSigned;
+    }
+
+    /** The certificate chain served, leaf first; empty when the maker of this snapshot did not give it. */
+    public List<X509Certificate> certificateChain() {
+        return certificateChain;
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.karavel.smtp.internal;
 
+import org.karavel.api.auth.LoginFailures;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -53,7 +54,7 @@ final class SmtpListener {
     private final MailLog mailLog;
     private final Supplier<ServerTls> tls;
     private final Supplier<MailboxUsers> users;
-    private final AuthFailures authFailures;
+    private final LoginFailures authFailures;
     private final SmtpCounters counters;
     private final java.util.function.IntSupplier openConnections = this::connectionCount;
     private final Set<SmtpSession> sessions = ConcurrentHashMap.newKeySet();
@@ -75,7 +76,7 @@ final class SmtpListener {
      */
     SmtpListener(ListenerSettings settings, Supplier<Spool> spool, FilterChain filters, MailLog mailLog,
             Supplier<ServerTls> tls, Supplier<MailboxUsers> users) {
-        this(settings, spool, filters, mailLog, tls, users, new AuthFailures());
+        this(settings, spool, filters, mailLog, tls, users, new LoginFailures());
     }
 
     /**
@@ -83,13 +84,13 @@ final class SmtpListener {
      *     that guessing cannot go on by switching between 587 and 465
      */
     SmtpListener(ListenerSettings settings, Supplier<Spool> spool, FilterChain filters, MailLog mailLog,
-            Supplier<ServerTls> tls, Supplier<MailboxUsers> users, AuthFailures authFailures) {
+            Supplier<ServerTls> tls, Supplier<MailboxUsers> users, LoginFailures authFailures) {
         this(settings, spool, filters, mailLog, tls, users, authFailures, new SmtpCounters());
     }
 
     /** @param counters where the figures go: the bundle's {@link SmtpCounters#BUNDLE}, or a test's own */
     SmtpListener(ListenerSettings settings, Supplier<Spool> spool, FilterChain filters, MailLog mailLog,
-            Supplier<ServerTls> tls, Supplier<MailboxUsers> users, AuthFailures authFailures, SmtpCounters counters) {
+            Supplier<ServerTls> tls, Supplier<MailboxUsers> users, LoginFailures authFailures, SmtpCounters counters) {
         this.counters = counters;
         this.authFailures = authFailures;
         this.tls = tls;
@@ -208,7 +209,7 @@ final class SmtpListener {
         return users.get();
     }
 
-    AuthFailures authFailures() {
+    LoginFailures authFailures() {
         return authFailures;
     }
 

@@ -1,5 +1,6 @@
 package org.karavel.smtp.internal;
 
+import org.karavel.api.auth.LoginFailures;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
@@ -43,7 +44,7 @@ import org.slf4j.LoggerFactory;
 @Designate(ocd = ListenerConfiguration.class, factory = true)
 public class SmtpListenerComponent implements HealthCheck {
     /** One count of failed AUTH per client for all listeners of this bundle (587 and 465 alike). */
-    private static final AuthFailures AUTH_FAILURES = new AuthFailures();
+    private static final LoginFailures AUTH_FAILURES = new LoginFailures();
 
     static final String FACTORY_PID = "org.karavel.smtp.listener";
     private static final Logger LOG = LoggerFactory.getLogger(SmtpListenerComponent.class);

@@ -41,7 +41,7 @@
  *     the filter only once the 220 had been written would leave a window, when the command is
  *     processed on a worker thread, in which clear text could be read.</li>
  * <li>AUTH lines may be 12288 octets (RFC 4954) even when max_command_line is smaller. Failed
- *     AUTH attempts are counted per IP across all listeners of the bundle ({@code AuthFailures}), in bounded memory.</li>
+ *     AUTH attempts are counted per IP across all listeners of the bundle ({@code org.karavel.api.auth.LoginFailures}), in bounded memory.</li>
  * <li>{@code RCPT TO:<Postmaster>} (no domain) is accepted as postmaster@hostname (RFC 5321 §4.5.1).</li>
  * <li>Errors counted towards max_errors: syntax and sequence errors, filter refusals, refused
  *     messages; not counted: our own temporary failures (filters, spool) and 452 too many recipients.</li>

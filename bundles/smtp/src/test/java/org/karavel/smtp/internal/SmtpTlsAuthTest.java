@@ -1,5 +1,6 @@
 package org.karavel.smtp.internal;
 
+import org.karavel.api.auth.LoginFailures;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -443,17 +444,17 @@ class SmtpTlsAuthTest {
     @Test
     void failuresAreForgottenAfterTheWindowAndMemoryIsBounded() throws Exception {
         AtomicLong now = new AtomicLong();
-        AuthFailures failures = new AuthFailures(now::get);
+        LoginFailures failures = new LoginFailures(now::get);
         InetAddress a = InetAddress.getByName("192.0.2.1");
         failures.failed(a, 300);
         failures.failed(a, 300);
         assertThat(failures.blocked(a, 2, 300)).isTrue();
         now.addAndGet(TimeUnit.SECONDS.toNanos(301));
         assertThat(failures.blocked(a, 2, 300)).isFalse();
-        for (int i = 0; i < AuthFailures.MAX_ADDRESSES + 500; i++) {
+        for (int i = 0; i < LoginFailures.MAX_ADDRESSES + 500; i++) {
             failures.failed(InetAddress.getByAddress(new byte[] {10, (byte) (i >> 16), (byte) (i >> 8), (byte) i}), 300);
         }
-        assertThat(failures.size()).isLessThanOrEqualTo(AuthFailures.MAX_ADDRESSES);
+        assertThat(failures.size()).isLessThanOrEqualTo(LoginFailures.MAX_ADDRESSES);
     }
 
     /** The sum of a metric family's samples in the listener's counters. */

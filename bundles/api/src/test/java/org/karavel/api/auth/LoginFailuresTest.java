@@ -1,4 +1,4 @@
-package org.karavel.admin.internal;
+package org.karavel.api.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package org.karavel.admin.internal;
+package org.karavel.api.auth;
 
 import java.net.InetAddress;
 import java.util.Iterator;
@@ -7,28 +7,29 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
 /**
- * Failed Basic logins per client address, so that one address cannot guess passwords without end
- * (as SMTP AUTH is throttled). A fixed window per address opened by its first failure; memory is
- * bounded by {@link #MAX_ADDRESSES} (expired entries go first, then arbitrary ones).
+ * Failed logins (SMTP AUTH, the admin API's Basic auth) per client address, so that one address
+ * cannot guess passwords without end. A fixed window per address opened by its first failure; memory
+ * is bounded by {@link #MAX_ADDRESSES} (expired entries go first, then arbitrary ones). Thread-safe.
  */
-final class LoginFailures {
-    static final int MAX_ADDRESSES = 10_000;
+public final class LoginFailures {
+    public static final int MAX_ADDRESSES = 10_000;
 
     private record Window(long startNanos, int failures) { }
 
     private final Map<InetAddress, Window> windows = new ConcurrentHashMap<>();
     private final LongSupplier clock;
 
-    LoginFailures() {
+    public LoginFailures() {
         this(System::nanoTime);
     }
 
-    LoginFailures(LongSupplier clock) {
+    /** With a nanosecond clock of the caller's choice (tests). */
+    public LoginFailures(LongSupplier clock) {
         this.clock = clock;
     }
 
     /** Counts one failure of this address. */
-    void failed(InetAddress address, int windowSeconds) {
+    public void failed(InetAddress address, int windowSeconds) {
         long now = clock.getAsLong();
         long window = windowSeconds * 1_000_000_000L;
         windows.merge(address, new Window(now, 1),
@@ -42,7 +43,7 @@ final class LoginFailures {
      * Seconds until this address may try again when it has had maxFailures failures or more within
      * the window; 0 when it may try now.
      */
-    long retryAfterSeconds(InetAddress address, int maxFailures, int windowSeconds) {
+    public long retryAfterSeconds(InetAddress address, int maxFailures, int windowSeconds) {
         Window w = windows.get(address);
         if (w == null) {
             return 0;
@@ -59,7 +60,13 @@ final class LoginFailures {
         return Math.max(1, (window - elapsed + 999_999_999L) / 1_000_000_000L);
     }
 
-    int size() {
+    /** Whether this address has had maxFailures failures or more within the window. */
+    public boolean blocked(InetAddress address, int maxFailures, int windowSeconds) {
+        return retryAfterSeconds(address, maxFailures, windowSeconds) > 0;
+    }
+
+    /** How many addresses are tracked now. */
+    public int size() {
         return windows.size();
     }
 
