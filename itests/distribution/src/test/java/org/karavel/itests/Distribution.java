@@ -67,11 +67,19 @@ final class Distribution implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/karaf").toString(), "server");
         pb.directory(home.toFile());
         pb.environment().put("EXTRA_JAVA_OPTS", "-Djava.rmi.server.hostname=127.0.0.1");
+        // as under systemd: bin/karaf execs the JVM, so signals reach it (see karavel.service)
+        pb.environment().put("KARAF_EXEC", "exec");
         pb.redirectErrorStream(true);
         // as under systemd: no terminal, nothing on standard input
         pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("console.log").toFile()));
         process = pb.start();
+    }
+
+    /** SIGTERM, as systemctl stop sends: Karaf shuts down in order. Waits for the process to end. */
+    boolean terminate(java.time.Duration timeout) throws InterruptedException {
+        process.destroy();
+        return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** SIGKILL: no shutdown hook runs, as when the machine loses power. */

@@ -1,0 +1,104 @@
+package org.karavel.itests;
+
+import static org.junit.Assert.assertTrue;
+
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.Test;
+import org.karavel.testkit.SmtpClient;
+
+/**
+ * {@code systemctl stop} sends SIGTERM: Karaf stops the bundles in order, a session in the middle of
+ * DATA gets {@code 421 4.3.2}, a message already queued stays queued, and the spool closes last.
+ */
+public class GracefulStopIT {
+    private static Distribution karavel;
+    private static int smtpPort;
+
+    @BeforeClass
+    public static void boot() throws Exception {
+        karavel = Distribution.unpack("graceful-stop");
+        smtpPort = KaravelContainer.freePort();
+        karavel.configure("org.karavel.smtp.listener-mx.cfg", Map.of("address", "127.0.0.1",
+                "port", Integer.toString(smtpPort), "hostname", "mx.karavel.test"));
+        karavel.submissionOnLoopback();
+        karavel.configure("org.karavel.dns.cfg", Map.of("servers", "127.0.0.1:" + KaravelContainer.freePort()));
+        // the relay host must not be delivered to: nothing listens on this port, so mail stays queued
+        karavel.configure("org.karavel.delivery.cfg", Map.of("smarthost", "[127.0.0.1]:" + KaravelContainer.freePort()));
+        karavel.configure("org.apache.karaf.shell.cfg", Map.of("sshPort", Integer.toString(KaravelContainer.freePort())));
+        karavel.configure("org.apache.karaf.management.cfg", Map.of(
+                "rmiRegistryPort", Integer.toString(KaravelContainer.freePort()), "rmiRegistryHost", "127.0.0.1",
+                "rmiServerPort", Integer.toString(KaravelContainer.freePort()), "rmiServerHost", "127.0.0.1"));
+        karavel.start();
+        Poll.until("the SMTP listener", Distribution.bootTimeout(), () -> {
+            try (SmtpClient c = SmtpClient.connect(smtpPort)) {
+                String greeting = c.readReply();
+                return greeting != null && greeting.startsWith("220");
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        });
+    }
+
+    private static String log() {
+        try {
+            return karavel.log();
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+
+    @AfterClass
+    public static void stop() throws Exception {
+        if (karavel != null) {
+            karavel.close();
+        }
+    }
+
+    @Test
+    public void sigtermAnswers421ToOpenSessionsAndClosesTheSpoolLast() throws Exception {
+        String queuedId;
+        try (SmtpClient c = SmtpClient.connect(smtpPort)) {
+            c.readReply();
+            c.command("EHLO client.test");
+            String reply = c.sendMail("app@localhost", java.util.List.of("someone@remote.test"), "Subject: queued\r\n\r\nstays\r\n");
+            assertTrue(reply, reply.startsWith("250 2.0.0"));
+            queuedId = reply.substring(reply.lastIndexOf(' ') + 1);
+        }
+        SmtpClient inData = SmtpClient.connect(smtpPort);
+        inData.readReply();
+        inData.command("EHLO client.test");
+        inData.command("MAIL FROM:<app@localhost>");
+        inData.command("RCPT TO:<someone@remote.test>");
+        assertTrue(inData.command("DATA").startsWith("354"));
+        inData.send("Subject: cut off\r\n\r\nhalf a message");
+
+        assertTrue("Karaf did not stop within 60 s of SIGTERM", karavel.terminate(Duration.ofSeconds(60)));
+        String reply = inData.readReply();
+        assertTrue("the session in DATA got: " + reply, reply != null && reply.startsWith("421 4.3.2"));
+        inData.close();
+
+        String log = karavel.log();
+        int listenerStopped = log.indexOf("SMTP listener 'mx' stopped");
+        int spoolClosed = log.indexOf("spool closed: 1 messages");
+        assertTrue("listener stop not logged", listenerStopped >= 0);
+        assertTrue("the spool did not close with the queued message:\n" + log.substring(Math.max(0, log.length() - 3000)),
+                spoolClosed >= 0);
+        assertTrue("the spool closed before the listener stopped", spoolClosed > listenerStopped);
+
+        // the queued message is still there after a restart; the cut-off one was never queued
+        karavel.start();
+        Poll.until("the restarted spool", Distribution.bootTimeout(), () -> {
+            String now = log();
+            return now.lastIndexOf("spool opened") > spoolClosed;
+        });
+        String reopened = karavel.log().substring(karavel.log().lastIndexOf("spool opened"));
+        assertTrue(reopened, reopened.startsWith("spool opened") && reopened.contains(": 1 messages ("));
+        assertTrue(karavel.mailLog().contains(queuedId + ": received"));
+        assertTrue("the message cut off in DATA must not be queued", !Files.readString(
+                karavel.data().resolve("log/mail.log")).contains("subject=cut off"));
+    }
+}
