@@ -21,12 +21,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.DClass;
+import org.xbill.DNS.ExtendedFlags;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.Opcode;
 import org.xbill.DNS.Rcode;
+import org.xbill.DNS.RRSIGRecord;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.SOARecord;
 import org.xbill.DNS.Section;
@@ -38,7 +40,9 @@ import org.xbill.DNS.Type;
  * It answers from records the test adds (following CNAME chains inside its data), says NXDOMAIN for
  * names it does not know and NODATA for known names without the type asked (both with an SOA, so
  * that resolvers cache them negatively), and can be told to answer SERVFAIL or REFUSED for a name,
- * or not to answer at all. It counts the questions it gets per name.
+ * or not to answer at all. It counts the questions it gets per name. For DNSSEC tests it can set the
+ * AD bit as a validating resolver would ({@link #authenticData(boolean)}), and it sends the RRSIG
+ * records a test added with an RRset when the question has the DO bit.
  *
  * <pre>
  * try (LoopbackDnsServer dns = LoopbackDnsServer.start()) {
@@ -62,6 +66,9 @@ public final class LoopbackDnsServer implements AutoCloseable {
     private final Map<Name, AtomicInteger> tcpQueries = new ConcurrentHashMap<>();
     private final List<Socket> connections = new CopyOnWriteArrayList<>();
     private volatile long negativeTtl = 300;
+    private volatile boolean authenticData;
+    private final Set<Name> authenticNames = ConcurrentHashMap.newKeySet();
+    private final Map<Name, Message> lastQueries = new ConcurrentHashMap<>();
     private volatile boolean running;
     private DatagramSocket udp;
     private ServerSocket tcp;
@@ -136,6 +143,29 @@ public final class LoopbackDnsServer implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalArgumentException("bad record " + name + " " + Type.string(type) + " " + rdataText, e);
         }
+    }
+
+    /** Adds a record built by the test, e.g. an RRSIG made with {@code DNSSEC.sign} or a DNSKEY. */
+    public void add(Record r) {
+        records.computeIfAbsent(r.getName(), k -> new CopyOnWriteArrayList<>()).add(r);
+    }
+
+    /**
+     * Plays a validating resolver that vouches for every answer: from now on, NOERROR and NXDOMAIN
+     * answers carry the AD bit when the question had AD or DO set (RFC 6840 §5.7), as unbound does.
+     */
+    public void authenticData(boolean on) {
+        authenticData = on;
+    }
+
+    /** The same, for answers to questions about this name only. */
+    public void authenticData(String name) {
+        authenticNames.add(name(name));
+    }
+
+    /** The last question about this name (to look at its flags and EDNS), or null. */
+    public Message lastQuery(String name) {
+        return lastQueries.get(name(name));
     }
 
     /** Answers SERVFAIL to every question about this name from now on. */
@@ -290,9 +320,11 @@ public final class LoopbackDnsServer implements AutoCloseable {
         }
         response.addRecord(question, Section.QUESTION);
         if (query.getOPT() != null) {
-            response.addRecord(new OPTRecord(1232, 0, 0), Section.ADDITIONAL);
+            // echo DO (RFC 3225 §3), so that a validator knows signatures were not stripped
+            response.addRecord(new OPTRecord(1232, 0, 0, query.getOPT().getFlags() & ExtendedFlags.DO), Section.ADDITIONAL);
         }
         Name qname = question.getName();
+        lastQueries.put(qname, query);
         queries.computeIfAbsent(qname, k -> new AtomicInteger()).incrementAndGet();
         if (overTcp) {
             tcpQueries.computeIfAbsent(qname, k -> new AtomicInteger()).incrementAndGet();
@@ -309,6 +341,14 @@ public final class LoopbackDnsServer implements AutoCloseable {
             return response;
         }
         response.getHeader().setFlag(Flags.AA);
+        boolean dnssecOk = query.getOPT() != null && (query.getOPT().getFlags() & ExtendedFlags.DO) != 0;
+        if ((authenticData || authenticNames.contains(qname))
+                && (dnssecOk || query.getHeader().getFlag(Flags.AD))) {
+            response.getHeader().setFlag(Flags.AD); // kept only on NOERROR and NXDOMAIN (see below)
+        }
+        if (query.getHeader().getFlag(Flags.CD)) {
+            response.getHeader().setFlag(Flags.CD);
+        }
         int qtype = question.getType();
         Name current = qname;
         for (int hop = 0; hop <= MAX_CNAME_HOPS; hop++) {
@@ -321,6 +361,9 @@ public final class LoopbackDnsServer implements AutoCloseable {
                 }
             }
             if (found) {
+                if (dnssecOk && qtype != Type.RRSIG && qtype != Type.ANY) {
+                    addSignatures(response, here, qtype); // RFC 4035 §3.1.1: the RRSIGs go with the RRset when DO is set
+                }
                 return response;
             }
             CNAMERecord cname = (CNAMERecord) here.stream().filter(r -> r.getType() == Type.CNAME).findFirst().orElse(null);
@@ -332,10 +375,22 @@ public final class LoopbackDnsServer implements AutoCloseable {
                 return response;
             }
             response.addRecord(cname, Section.ANSWER);
+            if (dnssecOk) {
+                addSignatures(response, here, Type.CNAME);
+            }
             current = cname.getTarget();
         }
+        response.getHeader().unsetFlag(Flags.AD);
         response.getHeader().setRcode(Rcode.SERVFAIL); // CNAME chain too long
         return response;
+    }
+
+    private static void addSignatures(Message response, List<Record> here, int covered) {
+        for (Record r : here) {
+            if (r instanceof RRSIGRecord sig && sig.getTypeCovered() == covered) {
+                response.addRecord(r, Section.ANSWER);
+            }
+        }
     }
 
     /** Whether the name owns records or lies above a name that does (an empty non-terminal). */

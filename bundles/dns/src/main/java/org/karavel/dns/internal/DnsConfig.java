@@ -39,4 +39,22 @@ public @interface DnsConfig {
 
     @AttributeDefinition(name = "TCP only", description = "Ask over TCP only (UDP answers that are truncated use TCP anyway)")
     boolean tcp() default false;
+
+    @AttributeDefinition(
+            name = "DNSSEC",
+            description = "How TLSA answers (DANE) are vouched for: off (never authentic), trust_ad (the AD bit "
+                    + "of the configured servers, which must be a validating resolver on this machine), "
+                    + "validate (validated here with trust_anchor_file)",
+            options = {
+                @org.osgi.service.metatype.annotations.Option(label = "off", value = "off"),
+                @org.osgi.service.metatype.annotations.Option(label = "trust the AD bit", value = "trust_ad"),
+                @org.osgi.service.metatype.annotations.Option(label = "validate locally", value = "validate")
+            })
+    String dnssec() default "off";
+
+    @AttributeDefinition(
+            name = "Trust anchor file",
+            description = "For dnssec = validate: the root KSK as DS or DNSKEY records in zone-file form",
+            required = false)
+    String trust__anchor__file() default "";
 }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.CompletionStage;
 import org.karavel.api.dns.MxRecord;
 import org.karavel.api.dns.Resolver;
+import org.karavel.api.dns.TlsaAnswer;
 import org.karavel.api.metrics.Metric;
 import org.karavel.api.metrics.MetricSource;
 import org.osgi.service.component.annotations.Activate;
@@ -79,5 +80,10 @@ public final class ResolverComponent implements Resolver, MetricSource {
     @Override
     public CompletionStage<List<String>> ptr(InetAddress address) {
         return resolver.ptr(address);
+    }
+
+    @Override
+    public CompletionStage<TlsaAnswer> tlsa(String name) {
+        return resolver.tlsa(name);
     }
 }

@@ -3,10 +3,12 @@ package org.karavel.dns.internal;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import org.xbill.DNS.Address;
 
 /**
@@ -19,6 +21,8 @@ import org.xbill.DNS.Address;
  * @param maxCacheEntries the most names the cache holds
  * @param negativeTtlSeconds the cap on caching NXDOMAIN and NODATA
  * @param tcp whether to ask over TCP only
+ * @param dnssec who vouches for TLSA answers
+ * @param trustAnchorFile the trust anchors for {@link DnssecMode#VALIDATE}; empty otherwise
  */
 public record ResolverSettings(
         List<InetSocketAddress> servers,
@@ -27,7 +31,9 @@ public record ResolverSettings(
         boolean cache,
         int maxCacheEntries,
         int negativeTtlSeconds,
-        boolean tcp) {
+        boolean tcp,
+        DnssecMode dnssec,
+        Optional<Path> trustAnchorFile) {
 
     public static final int DNS_PORT = 53;
 
@@ -46,6 +52,22 @@ public record ResolverSettings(
         if (negativeTtlSeconds < 0) {
             throw new IllegalArgumentException("negative_ttl_seconds must not be negative: " + negativeTtlSeconds);
         }
+        Objects.requireNonNull(dnssec, "dnssec");
+        Objects.requireNonNull(trustAnchorFile, "trustAnchorFile");
+        if (dnssec == DnssecMode.VALIDATE && trustAnchorFile.isEmpty()) {
+            throw new IllegalArgumentException("dnssec = validate needs trust_anchor_file (the root KSK as DS or DNSKEY records)");
+        }
+    }
+
+    /** Without DNSSEC (the settings of the first version, kept for tests). */
+    public ResolverSettings(List<InetSocketAddress> servers, Duration timeout, int retries, boolean cache,
+            int maxCacheEntries, int negativeTtlSeconds, boolean tcp) {
+        this(servers, timeout, retries, cache, maxCacheEntries, negativeTtlSeconds, tcp, DnssecMode.OFF, Optional.empty());
+    }
+
+    /** These settings with another DNSSEC mode (and trust anchor file, for validate). */
+    public ResolverSettings withDnssec(DnssecMode mode, Optional<Path> anchors) {
+        return new ResolverSettings(servers, timeout, retries, cache, maxCacheEntries, negativeTtlSeconds, tcp, mode, anchors);
     }
 
     /** The defaults of {@link DnsConfig} with these servers (handy for tests). */
@@ -70,7 +92,11 @@ public record ResolverSettings(
                 config.cache(),
                 config.max__cache__entries(),
                 config.negative__ttl__seconds(),
-                config.tcp());
+                config.tcp(),
+                DnssecMode.parse(config.dnssec()),
+                config.trust__anchor__file() == null || config.trust__anchor__file().isBlank()
+                        ? Optional.empty()
+                        : Optional.of(Path.of(config.trust__anchor__file().trim())));
     }
 
     /**

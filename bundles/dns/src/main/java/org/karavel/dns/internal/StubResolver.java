@@ -1,11 +1,14 @@
 package org.karavel.dns.internal;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.IDN;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -26,6 +29,7 @@ import org.karavel.api.dns.DnsException;
 import org.karavel.api.dns.DnsException.Reason;
 import org.karavel.api.dns.MxRecord;
 import org.karavel.api.dns.Resolver;
+import org.karavel.api.dns.TlsaAnswer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xbill.DNS.AAAARecord;
@@ -44,6 +48,7 @@ import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
 import org.xbill.DNS.WireParseException;
+import org.xbill.DNS.dnssec.ValidatingResolver;
 import org.xbill.DNS.lookup.LookupFailedException;
 import org.xbill.DNS.lookup.LookupSession;
 import org.xbill.DNS.lookup.NoSuchDomainException;
@@ -67,6 +72,8 @@ public final class StubResolver implements Resolver, AutoCloseable {
     private final long deadlineMillis;
 
     private final DnsCounters counters;
+    private final DnssecMode dnssec;
+    private final TlsaLookup tlsa;
 
     public StubResolver(ResolverSettings settings) {
         this(settings, new DnsCounters());
@@ -80,19 +87,10 @@ public final class StubResolver implements Resolver, AutoCloseable {
         if (servers.isEmpty()) {
             throw new IllegalStateException("no DNS servers configured and none found in the system configuration");
         }
-        List<org.xbill.DNS.Resolver> simple = new ArrayList<>();
-        for (InetSocketAddress server : servers) {
-            SimpleResolver r = new SimpleResolver(server);
-            r.setTCP(settings.tcp());
-            simple.add(new PromptTimeoutResolver(r, settings.timeout()));
-        }
         int tries = settings.retries() + 1;
         long perTry = settings.timeout().toMillis();
         long allTries = perTry * tries * servers.size();
-        ExtendedResolver extended = new ExtendedResolver(simple);
-        extended.setRetries(tries);
-        // ExtendedResolver stops trying once this has passed; half a try of slack lets the last try run
-        extended.setTimeout(Duration.ofMillis(allTries + perTry / 2));
+        ExtendedResolver extended = serversOf(settings);
         this.deadlineMillis = 2 * allTries + 1000;
 
         int pool = POOL_NUMBER.incrementAndGet();
@@ -117,6 +115,13 @@ public final class StubResolver implements Resolver, AutoCloseable {
             cache = null;
         }
         this.session = builder.build();
+        this.dnssec = settings.dnssec();
+        this.tlsa = new TlsaLookup(tlsaUpstream(settings, extended), settings.dnssec(), executor, settings.cache(),
+                settings.maxCacheEntries(), settings.negativeTtlSeconds(),
+                // validation asks for DNSKEY and DS records along the chain: several questions, not one
+                settings.dnssec() == DnssecMode.VALIDATE ? 4 * deadlineMillis : deadlineMillis,
+                counters, System::nanoTime);
+        logDnssec(settings);
         LOG.info("DNS resolver asks {} (timeout {} ms, {} tries per server, cache {}{})", servers, perTry, tries,
                 settings.cache() ? "on, " + settings.maxCacheEntries() + " entries" : "off",
                 settings.tcp() ? ", TCP only" : "");
@@ -129,7 +134,66 @@ public final class StubResolver implements Resolver, AutoCloseable {
 
     /** Names in the cache (0 without a cache), for diagnostics. */
     public int cacheSize() {
-        return cache == null ? 0 : cache.getSize();
+        return (cache == null ? 0 : cache.getSize()) + tlsa.cacheSize();
+    }
+
+    /** Who vouches for TLSA answers. */
+    public DnssecMode dnssec() {
+        return dnssec;
+    }
+
+    /** The configured servers, each with a prompt timeout, tried in turn. */
+    private ExtendedResolver serversOf(ResolverSettings settings) {
+        List<org.xbill.DNS.Resolver> simple = new ArrayList<>();
+        for (InetSocketAddress server : servers) {
+            SimpleResolver r = new SimpleResolver(server);
+            r.setTCP(settings.tcp());
+            simple.add(new PromptTimeoutResolver(r, settings.timeout()));
+        }
+        int tries = settings.retries() + 1;
+        long perTry = settings.timeout().toMillis();
+        long allTries = perTry * tries * servers.size();
+        ExtendedResolver extended = new ExtendedResolver(simple);
+        extended.setRetries(tries);
+        // ExtendedResolver stops trying once this has passed; half a try of slack lets the last try run
+        extended.setTimeout(Duration.ofMillis(allTries + perTry / 2));
+        return extended;
+    }
+
+    /**
+     * What TLSA questions go to: the servers themselves, or (validate) dnsjava's validator over servers
+     * of its own, since it turns DO on for every question of the resolver under it.
+     */
+    private org.xbill.DNS.Resolver tlsaUpstream(ResolverSettings settings, ExtendedResolver extended) {
+        if (settings.dnssec() != DnssecMode.VALIDATE) {
+            return extended;
+        }
+        Path file = settings.trustAnchorFile().orElseThrow();
+        ValidatingResolver validator = new ValidatingResolver(serversOf(settings));
+        try (InputStream in = Files.newInputStream(file)) {
+            validator.loadTrustAnchors(in);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("cannot read trust_anchor_file " + file + ": " + e.getMessage(), e);
+        }
+        if (validator.getTrustAnchors().items().isEmpty()) {
+            throw new IllegalArgumentException("trust_anchor_file " + file + " holds no DS or DNSKEY record");
+        }
+        return validator;
+    }
+
+    private void logDnssec(ResolverSettings settings) {
+        switch (settings.dnssec()) {
+            case OFF -> LOG.info("DNSSEC off: TLSA answers are never authentic, DANE is not applied");
+            case TRUST_AD -> {
+                LOG.info("DNSSEC trust_ad: a TLSA answer is authentic when {} set the AD bit", servers);
+                if (servers.stream().anyMatch(s -> !s.getAddress().isLoopbackAddress())) {
+                    LOG.warn("dnssec = trust_ad with a DNS server not on this machine: the AD bit can be forged on "
+                            + "the way; run a validating resolver (unbound) on 127.0.0.1 and list only it in servers");
+                }
+            }
+            case VALIDATE -> LOG.info("DNSSEC validate: TLSA answers validated here from the trust anchors in {}",
+                    settings.trustAnchorFile().orElseThrow());
+        }
     }
 
     @Override
@@ -195,6 +259,20 @@ public final class StubResolver implements Resolver, AutoCloseable {
         Name reverse = ReverseMap.fromAddress(address);
         return lookup(reverse, Type.PTR, records -> records.stream()
                 .map(r -> hostName(((PTRRecord) r).getTarget())).toList());
+    }
+
+    @Override
+    public CompletionStage<TlsaAnswer> tlsa(String name) {
+        Name qname;
+        try {
+            qname = toName(name);
+        } catch (TextParseException | IllegalArgumentException e) {
+            counters.query("tlsa");
+            counters.error(Reason.NO_SUCH_DOMAIN);
+            return CompletableFuture.failedFuture(
+                    new DnsException(Reason.NO_SUCH_DOMAIN, "invalid domain name '" + name + "': " + e.getMessage()));
+        }
+        return tlsa.tlsa(qname);
     }
 
     /** Stops the pool once running lookups are done; stages still open complete inline. */

@@ -4,6 +4,8 @@
  *
  * <p>It must never block a caller's thread (every answer is a {@code CompletionStage}), never ask
  * servers other than the configured ones (or the system's when none are configured), and never
- * export anything: other bundles see only the api interface.
+ * export anything: other bundles see only the api interface. It must never call a TLSA answer
+ * authentic unless DNSSEC vouched for it (the AD bit of a trusted server with {@code dnssec = trust_ad},
+ * or its own validation with {@code dnssec = validate}): DANE trusts exactly that.
  */
 package org.karavel.dns.internal;
