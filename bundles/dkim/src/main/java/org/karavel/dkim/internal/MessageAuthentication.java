@@ -66,7 +66,9 @@ public final class MessageAuthentication {
             base = base.withHeaderRemoved(index);
             counters.removedHeader();
         }
+        // the operator's own hosts and users are not checked, like Postfix's permit_mynetworks
         if (!settings.enabled() || session.authenticatedUser().isPresent()
+                || Boolean.TRUE.equals(session.attributes().get(SessionView.RELAY_CLIENT))
                 || !settings.listeners().contains(session.listenerName())) {
             counters.skipped();
             return base.stage();

@@ -125,8 +125,14 @@ class MessageAuthenticationTest {
         Verdict submission = run(c, "198.51.100.7", "client.example.net", null, "submission", "a@example.net",
                 "From: a@example.net\r\n\r\nx\r\n");
 
+        var relayHost = TestMessages.session("198.51.100.8", "client.example.net", null, "mx");
+        relayHost.attributes().put(org.karavel.api.filter.SessionView.RELAY_CLIENT, Boolean.TRUE);
+        Verdict own = c.endOfMessage(relayHost, TestMessages.Envelope.from("a@example.net"),
+                TestMessages.message("From: a@example.net\r\n\r\nx\r\n")).toCompletableFuture().get(30, TimeUnit.SECONDS);
+
         assertThat(user.headers()).isEmpty();
         assertThat(submission.headers()).isEmpty();
+        assertThat(own.headers()).isEmpty();
         assertThat(dns.queries("example.net")).isZero();
     }
 
