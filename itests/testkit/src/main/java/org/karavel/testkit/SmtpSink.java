@@ -18,6 +18,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 
 /**
  * A real SMTP (or LMTP) server on 127.0.0.1 that keeps what it receives, for tests. Replies can be
@@ -49,6 +51,12 @@ public final class SmtpSink implements AutoCloseable {
     private volatile String greeting = "220 sink.test ESMTP test sink";
     private volatile boolean keepContent = true;
     private final AtomicInteger accepted = new AtomicInteger();
+    /** STARTTLS is offered when set (RFC 3207). */
+    private volatile SSLContext tlsContext;
+    /** Per kept message, in the order of messages(): the TLS protocol it came over, or "" for clear text. */
+    private final List<String> tlsProtocols = new CopyOnWriteArrayList<>();
+    private final AtomicInteger tlsHandshakes = new AtomicInteger();
+    private final AtomicInteger tlsFailures = new AtomicInteger();
 
     private SmtpSink(boolean lmtp, int port) throws IOException {
         this.lmtp = lmtp;
@@ -71,6 +79,35 @@ public final class SmtpSink implements AutoCloseable {
     /** Starts an LMTP server (RFC 2033: LHLO, one reply per recipient after DATA). */
     public static SmtpSink startLmtp() throws IOException {
         return new SmtpSink(true, 0);
+    }
+
+    /** Starts an SMTP sink on 127.0.0.1 on a free port that offers STARTTLS with this server context. */
+    public static SmtpSink startWithTls(SSLContext serverContext) throws IOException {
+        return new SmtpSink(false, 0).startTls(serverContext);
+    }
+
+    /** Offers STARTTLS from now on, with this server context (null: no more STARTTLS). */
+    public SmtpSink startTls(SSLContext serverContext) {
+        this.tlsContext = serverContext;
+        return this;
+    }
+
+    /**
+     * The TLS protocol of each kept message, in the order of {@link #messages()} (e.g. {@code TLSv1.3}),
+     * or an empty string for one that came in clear text.
+     */
+    public List<String> tlsProtocols() {
+        return List.copyOf(tlsProtocols);
+    }
+
+    /** TLS handshakes that completed so far. */
+    public int tlsHandshakes() {
+        return tlsHandshakes.get();
+    }
+
+    /** TLS handshakes that failed so far (e.g. the client refused the certificate). */
+    public int tlsFailures() {
+        return tlsFailures.get();
     }
 
     public int port() {
@@ -131,8 +168,9 @@ public final class SmtpSink implements AutoCloseable {
         return accepted.get();
     }
 
-    public void clear() {
+    public synchronized void clear() {
         messages.clear();
+        tlsProtocols.clear();
     }
 
     @Override
@@ -164,8 +202,11 @@ public final class SmtpSink implements AutoCloseable {
     }
 
     private void serve(Socket socket) {
-        try (socket; InputStream in = new java.io.BufferedInputStream(socket.getInputStream(), 65536);
-                OutputStream out = socket.getOutputStream()) {
+        Socket current = socket;
+        try (socket) {
+            InputStream in = new java.io.BufferedInputStream(socket.getInputStream(), 65536);
+            OutputStream out = socket.getOutputStream();
+            String protocol = "";
             reply(out, greeting);
             if (!greeting.startsWith("220")) {
                 return;
@@ -178,8 +219,9 @@ public final class SmtpSink implements AutoCloseable {
                 String upper = line.toUpperCase(Locale.ROOT);
                 if (upper.startsWith("EHLO ") || upper.startsWith("LHLO ")) {
                     helo = line.substring(5).trim();
+                    String startTls = tlsContext != null && protocol.isEmpty() && !lmtp ? "250-STARTTLS\r\n" : "";
                     reply(out, "250-sink.test\r\n250-PIPELINING\r\n250-SIZE 104857600\r\n250-8BITMIME\r\n"
-                            + "250-SMTPUTF8\r\n250 ENHANCEDSTATUSCODES");
+                            + startTls + "250-SMTPUTF8\r\n250 ENHANCEDSTATUSCODES");
                 } else if (upper.startsWith("HELO ")) {
                     helo = line.substring(5).trim();
                     reply(out, "250 sink.test");
@@ -224,15 +266,35 @@ public final class SmtpSink implements AutoCloseable {
                             reply(out, rr);
                         }
                         if (kept) {
-                            keep(mail);
+                            keep(mail, protocol);
                         }
                     } else {
                         String r = dataReply.apply(mail);
                         if (r.startsWith("2")) {
-                            keep(mail);
+                            keep(mail, protocol);
                         }
                         reply(out, r);
                     }
+                    sender = null;
+                    rcpts.clear();
+                } else if (upper.equals("STARTTLS") && tlsContext != null && protocol.isEmpty() && !lmtp) {
+                    reply(out, "220 2.0.0 Ready to start TLS");
+                    SSLSocket tls = (SSLSocket) tlsContext.getSocketFactory().createSocket(socket, null, true);
+                    tls.setUseClientMode(false);
+                    current = tls;
+                    open.add(tls);
+                    try {
+                        tls.startHandshake();
+                    } catch (IOException e) {
+                        tlsFailures.incrementAndGet();
+                        return;
+                    }
+                    tlsHandshakes.incrementAndGet();
+                    protocol = tls.getSession().getProtocol();
+                    in = new java.io.BufferedInputStream(tls.getInputStream(), 65536);
+                    out = tls.getOutputStream();
+                    // RFC 3207 §4.2: everything learnt before TLS is forgotten
+                    helo = "";
                     sender = null;
                     rcpts.clear();
                 } else if (upper.equals("RSET")) {
@@ -254,13 +316,22 @@ public final class SmtpSink implements AutoCloseable {
             // a test sink has nobody to tell
         } finally {
             open.remove(socket);
+            if (current != socket) {
+                open.remove(current);
+                try {
+                    current.close();
+                } catch (IOException ignored) {
+                    // closing anyway
+                }
+            }
         }
     }
 
-    private void keep(ReceivedMail mail) {
+    private synchronized void keep(ReceivedMail mail, String protocol) {
         accepted.incrementAndGet();
         if (keepContent) {
             messages.add(mail);
+            tlsProtocols.add(protocol);
         }
     }
 

@@ -95,7 +95,7 @@ final class AttemptRecorder {
                         // RFC 3463 4.4.7 "delivery time expired", made permanent
                         String reply = "5.4.7 Delivery time expired; last reply: " + r.reply();
                         RecipientResult expired = new RecipientResult(r.index(), r.recipient(), RecipientResult.Outcome.BOUNCED,
-                                "5.4.7", reply, r.remoteHost(), r.relay(), r.at());
+                                "5.4.7", reply, r.remoteHost(), r.relay(), r.at(), r.tls());
                         recipients.set(r.index(), old.with(State.BOUNCED, reply, r.remoteHost()));
                         counters.count(RecipientResult.Outcome.BOUNCED);
                         failed.add(new FailedRecipient(r.recipient(), "5.4.7", r.reply(), r.remoteHost(), r.at(), true));

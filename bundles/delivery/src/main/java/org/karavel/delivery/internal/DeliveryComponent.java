@@ -4,7 +4,9 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
+import org.karavel.api.dkim.OutboundSigner;
 import org.karavel.api.dns.Resolver;
+import org.karavel.api.tls.OutboundTls;
 import org.karavel.api.domain.MailDomains;
 import java.util.List;
 import java.util.Set;
@@ -20,6 +22,7 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,20 +49,33 @@ public class DeliveryComponent implements DeliveryControl, MetricSource {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile MailDomains domains;
 
+    /** Absent: remote delivery defers (fail closed), local delivery goes on. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile OutboundTls outboundTls;
+
+    /** Absent: mail leaves unsigned. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile OutboundSigner signer;
+
     private volatile DeliveryScheduler scheduler;
     private volatile OperatorControl control;
 
     @Activate
     void activate(DeliveryConfig config) {
         DeliverySettings settings = DeliverySettings.from(config, System.getProperty("karaf.data"), hostName(config));
-        scheduler = new DeliveryScheduler(settings, spool, resolver, () -> domains, Connector.PLAIN,
-                Clock.systemDefaultZone());
+        scheduler = new DeliveryScheduler(settings, spool, resolver, () -> domains,
+                new OutboundServices(() -> outboundTls, () -> signer), Connector.PLAIN, Clock.systemDefaultZone());
         control = new OperatorControl(scheduler, spool);
         scheduler.start();
         LOG.info("delivery started: helo {}, {} connections ({} per destination), local transport {}{}",
                 settings.heloName(), settings.maxConnections(), settings.maxConnectionsPerDestination(),
                 settings.lmtp() == null ? "maildir " + settings.maildirRoot() : "lmtp " + settings.lmtp(),
                 settings.smarthost() == null ? "" : ", smarthost " + settings.smarthost());
+        if (outboundTls == null) {
+            LOG.warn("no outbound TLS policy service (bundle org.karavel.tls): remote mail is deferred until it is there");
+        }
     }
 
     @Deactivate

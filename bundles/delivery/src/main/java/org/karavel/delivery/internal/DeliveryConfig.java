@@ -16,6 +16,10 @@ public @interface DeliveryConfig {
             description = "Send all remote mail here: host:port (MX lookup on host) or [host]:port (no MX lookup); empty = none")
     String smarthost() default "";
 
+    @AttributeDefinition(name = "Smarthost TLS",
+            description = "TLS mode towards the smarthost (Opportunistic, OpportunisticInsecure, Required, RequiredInsecure, Disabled); empty = the outbound TLS policy (org.karavel.tls.outbound) for the smarthost's host name")
+    String smarthost__tls() default "";
+
     @AttributeDefinition(name = "HELO name", description = "Name sent in EHLO/HELO; empty = the canonical host name")
     String helo__name() default "";
 

@@ -12,9 +12,17 @@ final class DeliveryFailure extends Exception {
     private final String reply;
     private final String remoteHost;
     private final String relay;
+    private final String tls;
 
     DeliveryFailure(RecipientResult.Outcome outcome, String status, String reply, String remoteHost, String relay) {
+        this(outcome, status, reply, remoteHost, relay, "");
+    }
+
+    /** @param tls the TLS outcome of the last host tried, for the mail log ({@code TlsVerdict.logText()}), or empty */
+    DeliveryFailure(RecipientResult.Outcome outcome, String status, String reply, String remoteHost, String relay,
+            String tls) {
         super(reply, null, false, false);
+        this.tls = tls == null ? "" : tls;
         this.outcome = outcome;
         this.status = status;
         this.reply = reply;
@@ -48,5 +56,9 @@ final class DeliveryFailure extends Exception {
 
     String relay() {
         return relay;
+    }
+
+    String tls() {
+        return tls;
     }
 }

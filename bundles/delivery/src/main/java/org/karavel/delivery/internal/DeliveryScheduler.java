@@ -84,17 +84,15 @@ final class DeliveryScheduler {
     /** Messages the operator is bouncing: the scan leaves them alone. */
     private final Set<QueueId> held = ConcurrentHashMap.newKeySet();
 
-    DeliveryScheduler(DeliverySettings settings, Spool spool, Resolver resolver, MailDomains domains) {
-        this(settings, spool, resolver, () -> domains, Connector.PLAIN, Clock.systemDefaultZone());
+    DeliveryScheduler(DeliverySettings settings, Spool spool, Resolver resolver, Supplier<MailDomains> domains,
+            OutboundServices outbound, Connector connector, Clock clock) {
+        this(settings, spool, resolver, domains, outbound, connector, clock, new DomainSuspensions(),
+                new DeliveryCounters());
     }
 
     DeliveryScheduler(DeliverySettings settings, Spool spool, Resolver resolver, Supplier<MailDomains> domains,
-            Connector connector, Clock clock) {
-        this(settings, spool, resolver, domains, connector, clock, new DomainSuspensions(), new DeliveryCounters());
-    }
-
-    DeliveryScheduler(DeliverySettings settings, Spool spool, Resolver resolver, Supplier<MailDomains> domains,
-            Connector connector, Clock clock, DomainSuspensions suspensions, DeliveryCounters counters) {
+            OutboundServices outbound, Connector connector, Clock clock, DomainSuspensions suspensions,
+            DeliveryCounters counters) {
         this.suspensions = suspensions;
         this.counters = counters;
         this.settings = settings;
@@ -106,9 +104,10 @@ final class DeliveryScheduler {
         this.workers = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 threads("karavel-delivery"));
         MxLookup mx = new MxLookup(resolver, SmtpTransport.dnsTimeout(settings));
-        this.remote = new SmtpTransport(settings, spool, mx, connector, timer, clock, false, openSockets);
+        this.remote = new SmtpTransport(settings, spool, mx, connector, timer, clock, false, openSockets, outbound,
+                counters);
         this.local = settings.lmtp() != null
-                ? new SmtpTransport(settings, spool, mx, connector, timer, clock, true, openSockets)
+                ? new SmtpTransport(settings, spool, mx, connector, timer, clock, true, openSockets, null, counters)
                 : new MaildirTransport(settings, spool, clock);
         this.recorder = new AttemptRecorder(settings, spool, clock, counters);
     }
@@ -539,7 +538,7 @@ final class DeliveryScheduler {
             lock.unlock();
         }
         for (DeliveryJob j : all) {
-            complete(j, j.all(f.outcome(), f.status(), f.reply(), f.remoteHost(), f.relay(), clock));
+            complete(j, j.all(f.outcome(), f.status(), f.reply(), f.remoteHost(), f.relay(), f.tls(), clock));
         }
         return false;
     }

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
+import org.karavel.api.tls.TlsMode;
 
 /**
  * The delivery configuration as plain values, so the core can be built without OSGi. Defaults are
@@ -26,7 +27,8 @@ record DeliverySettings(
         NextHop lmtp,
         Path maildirRoot,
         String recipientDelimiter,
-        Duration scanInterval) {
+        Duration scanInterval,
+        TlsMode smarthostTls) {
 
     DeliverySettings {
         Objects.requireNonNull(heloName, "heloName");
@@ -64,6 +66,7 @@ record DeliverySettings(
                 .maxQueueLifetime(Duration.ofSeconds(c.max__queue__lifetime__seconds()))
                 .recipientDelimiter(c.recipient__delimiter())
                 .scanInterval(Duration.ofMillis(c.scan__interval__millis()))
+                .smarthostTls(c.smarthost__tls())
                 .maildirRoot(c.maildir__root().isBlank()
                         ? Path.of(karafData == null ? "data" : karafData, "mail")
                         : Path.of(c.maildir__root().trim()));
@@ -93,6 +96,7 @@ record DeliverySettings(
         private Path maildirRoot = Path.of("data", "mail");
         private String recipientDelimiter = "+";
         private Duration scanInterval = Duration.ofMillis(1000);
+        private TlsMode smarthostTls;
 
         Builder remotePort(int v) {
             remotePort = v;
@@ -193,10 +197,16 @@ record DeliverySettings(
             return this;
         }
 
+        /** A TLS mode name for the smarthost; empty: the outbound TLS policy of its host name decides. */
+        Builder smarthostTls(String v) {
+            smarthostTls = v == null || v.isBlank() ? null : TlsMode.parse(v);
+            return this;
+        }
+
         DeliverySettings build() {
             return new DeliverySettings(remotePort, smarthost, heloName, maxConnections, maxConnectionsPerDestination,
                     maxMessagesPerConnection, connectionIdle, connectTimeout, replyTimeout, dataDoneTimeout, minBackoff,
-                    maxBackoff, maxQueueLifetime, lmtp, maildirRoot, recipientDelimiter, scanInterval);
+                    maxBackoff, maxQueueLifetime, lmtp, maildirRoot, recipientDelimiter, scanInterval, smarthostTls);
         }
     }
 }

@@ -17,7 +17,11 @@ final class MailLog {
     private MailLog() {
     }
 
-    /** {@code ID: delivered to=<r> relay=h[ip]:port delay=0.4 attempts=1 status=sent (250 2.0.0 Ok)}, and so on. */
+    /**
+     * {@code ID: delivered to=<r> relay=h[ip]:port delay=0.4 attempts=1 status=sent (250 2.0.0 Ok)}, and so on;
+     * remote SMTP adds the TLS outcome before {@code status=}: {@code tls=TLSv1.3:TLS_AES_256_GCM_SHA384
+     * verified=yes policy=Opportunistic/none}.
+     */
     static String result(QueueId id, RecipientResult r, Instant receivedAt, int attempts) {
         String event;
         String status;
@@ -35,8 +39,10 @@ final class MailLog {
                 status = "deferred";
             }
         }
+        // the TLS words go before status=, so that the free-form reply in parentheses stays last
         return id + ": " + event + " to=" + r.recipient().toPath() + " relay=" + r.relay() + " delay="
-                + delay(receivedAt, r.at()) + " attempts=" + attempts + " status=" + status + " (" + oneLine(r.reply()) + ")";
+                + delay(receivedAt, r.at()) + " attempts=" + attempts + (r.tls().isEmpty() ? "" : " " + oneLine(r.tls()))
+                + " status=" + status + " (" + oneLine(r.reply()) + ")";
     }
 
     static String dsnQueued(QueueId id, QueueId dsnId, String sender) {

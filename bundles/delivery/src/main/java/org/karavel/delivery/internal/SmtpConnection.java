@@ -22,6 +22,7 @@ import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLSocket;
 
 /**
  * The client side of one SMTP or LMTP connection, with blocking I/O on a worker thread. Every read
@@ -33,13 +34,20 @@ final class SmtpConnection implements Closeable {
     private static final int MAX_LINES = 200;
     private static final int BUFFER = 64 * 1024;
 
+    /** The TCP socket: in {@code openSockets}, closed to end the connection (also under TLS). */
     private final Socket socket;
     private final Set<Socket> openSockets;
     private final String host;
     private final InetSocketAddress address;
-    private final InputStream in;
-    private final OutputStream out;
+    private final ScheduledExecutorService timer;
     private final Duration replyTimeout;
+    /** The socket that carries the conversation: {@code socket}, or the TLS socket over it after STARTTLS. */
+    private Socket io;
+    private InputStream in;
+    private OutputStream out;
+    private SSLSocket tls;
+    /** The TLS part of the mail log line for this connection ({@code TlsVerdict.logText()}), or empty. */
+    private String tlsLog = "";
     private final Map<String, String> extensions = new HashMap<>();
     private volatile boolean timedOut;
     private boolean lmtp;
@@ -52,8 +60,76 @@ final class SmtpConnection implements Closeable {
         this.host = host;
         this.address = address;
         this.replyTimeout = replyTimeout;
+        this.timer = timer;
+        this.io = socket;
         this.in = new BufferedInputStream(socket.getInputStream(), BUFFER);
         this.out = new BufferedOutputStream(new DeadlineOutputStream(socket.getOutputStream(), timer), BUFFER);
+    }
+
+    /**
+     * Starts TLS over the connection after the server's 220 to STARTTLS: the handshake runs here,
+     * bounded by the reply timeout. Bytes the server sent after its 220 (before TLS) are refused,
+     * since a man in the middle could have injected them (RFC 3207 §5, CVE-2011-0411).
+     *
+     * @param layer makes the client TLS socket over the TCP socket (factory, SNI and parameters)
+     * @return the TLS socket, handshake done
+     */
+    SSLSocket startTls(TlsLayer layer) throws IOException {
+        try {
+            if (in.available() > 0) {
+                throw new IOException("server sent data after its reply to STARTTLS, before TLS");
+            }
+            SSLSocket s = layer.wrap(socket);
+            s.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, replyTimeout.toMillis())));
+            // the handshake has no write deadline of its own: the timer closes the TCP socket instead
+            ScheduledFuture<?> deadline = timer.schedule(() -> {
+                timedOut = true;
+                close();
+            }, replyTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            try {
+                s.startHandshake();
+            } finally {
+                deadline.cancel(false);
+            }
+            tls = s;
+            io = s;
+            in = new BufferedInputStream(s.getInputStream(), BUFFER);
+            out = new BufferedOutputStream(new DeadlineOutputStream(s.getOutputStream(), timer), BUFFER);
+            extensions.clear();
+            return s;
+        } catch (IOException e) {
+            broken = true;
+            close();
+            throw timedOut ? new SocketTimeoutException("TLS handshake with " + relay() + " timed out") : e;
+        }
+    }
+
+    /** Makes the client TLS socket over a connected TCP socket. */
+    @FunctionalInterface
+    interface TlsLayer {
+        SSLSocket wrap(Socket plain) throws IOException;
+    }
+
+    /** Whether the conversation runs under TLS. */
+    boolean isTls() {
+        return tls != null;
+    }
+
+    String tlsLog() {
+        return tlsLog;
+    }
+
+    void tlsLog(String text) {
+        tlsLog = text == null ? "" : text;
+    }
+
+    /** Our address of the connection, for TLS-RPT. */
+    String localIp() {
+        return socket.getLocalAddress() == null ? "" : socket.getLocalAddress().getHostAddress();
+    }
+
+    String remoteIp() {
+        return address.getAddress().getHostAddress();
     }
 
     /**
@@ -154,7 +230,7 @@ final class SmtpConnection implements Closeable {
 
     SmtpReply read(Duration timeout) throws IOException {
         try {
-            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis())));
+            io.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis())));
             List<String> lines = new ArrayList<>();
             int code = -1;
             while (true) {

@@ -1,14 +1,18 @@
 package org.karavel.delivery.internal;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.karavel.api.address.MailAddress;
+import org.karavel.api.dkim.OutboundSigner;
 import org.karavel.api.queue.Envelope;
 import org.karavel.api.queue.QueuedMessage;
 import org.karavel.api.queue.Spool;
@@ -26,9 +30,17 @@ final class SmtpTransaction {
     private final DeliverySettings settings;
     private final Clock clock;
     private final Map<Integer, RecipientResult> results = new LinkedHashMap<>();
+    /** Signs SMTP transactions (DKIM); null: unsigned (LMTP, or no dkim bundle). */
+    private final OutboundSigner signer;
 
     SmtpTransaction(SmtpConnection connection, DeliveryJob job, Spool spool, boolean lmtp, DeliverySettings settings,
             Clock clock) {
+        this(connection, job, spool, lmtp, settings, clock, null);
+    }
+
+    SmtpTransaction(SmtpConnection connection, DeliveryJob job, Spool spool, boolean lmtp, DeliverySettings settings,
+            Clock clock, OutboundSigner signer) {
+        this.signer = signer;
         this.connection = connection;
         this.job = job;
         this.spool = spool;
@@ -51,16 +63,29 @@ final class SmtpTransaction {
         if (utf8 && !connection.offers("SMTPUTF8")) {
             return job.all(Outcome.BOUNCED, "5.6.7",
                     "554 5.6.7 SMTPUTF8 is required, but was not offered by host " + connection.relay(),
-                    connection.host(), connection.relay(), clock);
+                    connection.host(), connection.relay(), connection.tlsLog(), clock);
         }
+        byte[] signature;
+        try {
+            signature = sign(m);
+        } catch (IOException e) {
+            // the content could not be read for signing: as a queue file read error, try again later
+            return job.all(Outcome.DEFERRED, "4.3.0", "451 4.3.0 queue file read error while signing: " + e.getMessage(),
+                    "", "none", clock);
+        } catch (RuntimeException e) {
+            // a broken signer must not let mail out unsigned by surprise, nor lose it
+            return job.all(Outcome.DEFERRED, "4.3.0", "451 4.3.0 DKIM signer failed: " + e, "", "none", clock);
+        }
+        long size = m.size() + signature.length;
         long limit = connection.sizeLimit();
-        if (limit > 0 && m.size() > limit) {
-            return job.all(Outcome.BOUNCED, "5.3.4", "552 5.3.4 message size " + m.size() + " exceeds size limit "
-                    + limit + " of server " + connection.relay(), connection.host(), connection.relay(), clock);
+        if (limit > 0 && size > limit) {
+            return job.all(Outcome.BOUNCED, "5.3.4", "552 5.3.4 message size " + size + " exceeds size limit "
+                    + limit + " of server " + connection.relay(), connection.host(), connection.relay(),
+                    connection.tlsLog(), clock);
         }
         StringBuilder mail = new StringBuilder("MAIL FROM:").append(env.sender().toPath());
         if (connection.offers("SIZE")) {
-            mail.append(" SIZE=").append(m.size());
+            mail.append(" SIZE=").append(size);
         }
         if ("8BITMIME".equalsIgnoreCase(env.mailParameters().get("BODY")) && connection.offers("8BITMIME")) {
             mail.append(" BODY=8BITMIME");
@@ -138,7 +163,9 @@ final class SmtpTransaction {
                 return list();
             }
             stage = "message content";
-            connection.sendContent(content);
+            // the signature's header fields go on top of the content, in the same dot-stuffed stream
+            connection.sendContent(signature.length == 0 ? content
+                    : new SequenceInputStream(new ByteArrayInputStream(signature), content));
             stage = "end of data";
             if (lmtp) {
                 for (int i : accepted) {
@@ -163,6 +190,28 @@ final class SmtpTransaction {
         }
     }
 
+    /**
+     * The DKIM header fields for this transaction, computed once before MAIL FROM on this worker
+     * thread; empty without a signer.
+     */
+    private byte[] sign(QueuedMessage m) throws IOException {
+        if (signer == null) {
+            return new byte[0];
+        }
+        String fields;
+        try (InputStream in = spool.openContent(m.id())) {
+            fields = signer.sign(m.envelope(), in);
+        }
+        if (fields == null || fields.isEmpty()) {
+            return new byte[0];
+        }
+        if (!fields.endsWith("\r\n")) {
+            // the header section must go on: a field that lacks its line end would swallow the next
+            fields = fields + "\r\n";
+        }
+        return fields.getBytes(StandardCharsets.UTF_8);
+    }
+
     /** After a pipelined DATA that was answered 354 although nothing may be sent: an empty message ends it. */
     private void endUnwantedData(SmtpReply dataReply) throws IOException {
         if (dataReply != null && dataReply.code() == 354) {
@@ -179,14 +228,14 @@ final class SmtpTransaction {
             status = "4.5.0";
         }
         results.put(index, new RecipientResult(index, job.recipient(index), o, status, reply.text(), connection.host(),
-                connection.relay(), clock.instant()));
+                connection.relay(), clock.instant(), connection.tlsLog()));
     }
 
     private List<RecipientResult> rest(String status, String reply, String host, String relay) {
         connection.markBroken();
         for (int i : job.indexes()) {
             results.computeIfAbsent(i, k -> new RecipientResult(k, job.recipient(k), Outcome.DEFERRED, status, reply,
-                    host, relay, clock.instant()));
+                    host, relay, clock.instant(), host.isEmpty() ? "" : connection.tlsLog()));
         }
         return list();
     }

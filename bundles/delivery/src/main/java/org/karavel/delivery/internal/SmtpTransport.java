@@ -9,17 +9,36 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.karavel.api.dkim.OutboundSigner;
 import org.karavel.api.dns.DnsException;
 import org.karavel.api.queue.Spool;
+import org.karavel.api.tls.DestinationTls;
+import org.karavel.api.tls.HostTls;
+import org.karavel.api.tls.OutboundTls;
+import org.karavel.api.tls.PolicySource;
+import org.karavel.api.tls.TlsOutcome;
+import org.karavel.api.tls.TlsVerdict;
 import org.karavel.delivery.internal.RecipientResult.Outcome;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * SMTP to a recipient domain's MX hosts or to the smarthost, and LMTP to the local delivery agent:
- * finds the hosts, tries their addresses in order until one greets and answers EHLO (or LHLO).
- * Outbound TLS is not done here yet (STARTTLS is never sent).
+ * finds the hosts, tries their addresses in order until one greets, answers EHLO (or LHLO) and, for
+ * SMTP, passes the outbound TLS policy (STARTTLS, then EHLO again). LMTP stays in clear text: it is
+ * local.
  */
 final class SmtpTransport implements Transport {
+    private static final Logger LOG = LoggerFactory.getLogger(SmtpTransport.class);
+    /** Longest wait for the TLS policy of a destination or host (MTA-STS fetch, TLSA lookup). */
+    private static final Duration POLICY_TIMEOUT = Duration.ofSeconds(120);
+
     /** At most this many addresses are tried per session, as Postfix's smtp_mx_address_limit. */
     static final int MAX_ADDRESSES = 10;
 
@@ -31,10 +50,17 @@ final class SmtpTransport implements Transport {
     private final Clock clock;
     private final boolean lmtp;
     private final Set<Socket> openSockets;
+    /** TLS policy and signer; null for LMTP. */
+    private final OutboundServices outbound;
+    private final DeliveryCounters counters;
 
+    /** @param outbound the TLS policy and DKIM signer for SMTP; null for LMTP (local: no TLS, no signature) */
     SmtpTransport(DeliverySettings settings, Spool spool, MxLookup mx, Connector connector,
-            ScheduledExecutorService timer, Clock clock, boolean lmtp, Set<Socket> openSockets) {
+            ScheduledExecutorService timer, Clock clock, boolean lmtp, Set<Socket> openSockets,
+            OutboundServices outbound, DeliveryCounters counters) {
         this.openSockets = openSockets;
+        this.outbound = outbound;
+        this.counters = counters;
         this.settings = settings;
         this.spool = spool;
         this.mx = mx;
@@ -66,8 +92,33 @@ final class SmtpTransport implements Transport {
                 hosts = List.of(new MxLookup.Exchanger(hop.host(), false));
             }
         }
+        OutboundTls tls = null;
+        DestinationTls policy = null;
+        if (outbound != null) {
+            tls = outbound.tls().get();
+            if (tls == null) {
+                // fail closed: without the policy we cannot know whether clear text is allowed
+                LOG.warn("no outbound TLS policy service (bundle org.karavel.tls): mail to {} is deferred", destination);
+                throw DeliveryFailure.deferred("4.3.0", "451 4.3.0 no outbound TLS policy service");
+            }
+            policy = destinationPolicy(tls, destination);
+        }
         Attempts attempts = new Attempts();
         for (MxLookup.Exchanger ex : hosts) {
+            HostTls hostTls = null;
+            if (tls != null) {
+                hostTls = hostPolicy(tls, policy, ex.host());
+                if (!hostTls.mxAllowed()) {
+                    // MTA-STS enforce does not list it, or its TLSA lookup failed: never connect
+                    tls.record(policy.domain(), TlsOutcome.refused(hostTls, ""));
+                    counters.tls("refused");
+                    String why = hostTls.refusal().map(f -> f.resultType()).orElse("validation-failure");
+                    attempts.failed("4.7.5", "451 4.7.5 MX host " + ex.host() + " not allowed by the TLS policy "
+                            + hostTls.policyLabel() + " (" + why + ")", "", "none",
+                            "tls=none policy=" + hostTls.policyLabel() + " tls_failure=" + why);
+                    continue;
+                }
+            }
             List<InetAddress> addresses;
             try {
                 addresses = mx.addresses(ex.host());
@@ -94,7 +145,7 @@ final class SmtpTransport implements Transport {
                 if (attempts.tried++ >= MAX_ADDRESSES) {
                     break;
                 }
-                Session s = tryAddress(ex.host(), new InetSocketAddress(a, port), attempts);
+                Session s = tryAddress(ex.host(), new InetSocketAddress(a, port), attempts, tls, hostTls, null);
                 if (s != null) {
                     return s;
                 }
@@ -106,11 +157,55 @@ final class SmtpTransport implements Transport {
         if (attempts.reply == null) {
             attempts.failed("4.4.3", "451 4.4.3 no usable address for " + destination.name(), "", "none");
         }
-        throw new DeliveryFailure(Outcome.DEFERRED, attempts.status, attempts.reply, attempts.host, attempts.relay);
+        throw new DeliveryFailure(Outcome.DEFERRED, attempts.status, attempts.reply, attempts.host, attempts.relay,
+                attempts.tls);
     }
 
-    /** Connects, reads the greeting and says EHLO; null (and the reason in attempts) when that fails. */
-    private Session tryAddress(String host, InetSocketAddress address, Attempts attempts) {
+    /**
+     * The TLS policy of the destination: the recipient domain's, or for the smarthost its host name's
+     * (a rule in the outbound policy applies to it), unless smarthost_tls names a mode.
+     */
+    private DestinationTls destinationPolicy(OutboundTls tls, Destination destination)
+            throws DeliveryFailure, InterruptedException {
+        String domain = destination.name();
+        if (destination.kind() == Destination.Kind.SMARTHOST) {
+            domain = settings.smarthost().host();
+            if (settings.smarthostTls() != null) {
+                return new DestinationTls(domain.toLowerCase(java.util.Locale.ROOT), settings.smarthostTls(),
+                        PolicySource.CONFIG, List.of(), "", List.of(), Optional.empty());
+            }
+        }
+        return awaitPolicy(tls.forDomain(domain), "TLS policy of " + domain);
+    }
+
+    private HostTls hostPolicy(OutboundTls tls, DestinationTls policy, String host)
+            throws DeliveryFailure, InterruptedException {
+        return awaitPolicy(tls.forHost(policy, host), "TLS policy of " + host);
+    }
+
+    private static <T> T awaitPolicy(CompletionStage<T> stage, String what) throws DeliveryFailure, InterruptedException {
+        try {
+            return stage.toCompletableFuture().get(POLICY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            // the policy service promises never to fail; if it does, nothing may go out unchecked
+            throw DeliveryFailure.deferred("4.7.5", "451 4.7.5 " + what + " unavailable: " + e.getCause());
+        } catch (TimeoutException e) {
+            throw DeliveryFailure.deferred("4.7.5", "451 4.7.5 " + what + " unavailable: no answer in "
+                    + POLICY_TIMEOUT.toSeconds() + " s");
+        }
+    }
+
+    /**
+     * Connects, reads the greeting, says EHLO and applies the TLS policy; null (and the reason in
+     * attempts) when that fails.
+     *
+     * @param tls the policy service, null for LMTP
+     * @param hostTls the host's policy, null for LMTP
+     * @param clearTextRetry the verdict of a failed handshake on the previous connection that allows
+     *     clear text: this connection does not send STARTTLS and is logged with that verdict
+     */
+    private Session tryAddress(String host, InetSocketAddress address, Attempts attempts, OutboundTls tls,
+            HostTls hostTls, TlsVerdict clearTextRetry) {
         String where = host + "[" + address.getAddress().getHostAddress() + "]:" + address.getPort();
         SmtpConnection c;
         try {
@@ -122,6 +217,7 @@ final class SmtpTransport implements Transport {
             attempts.failed("4.4.1", "connect to " + where + ": " + e.getMessage(), "", "none");
             return null;
         }
+        String stage = "receiving the initial server greeting";
         try {
             SmtpReply greeting = c.greeting();
             if (!greeting.isPositive()) {
@@ -130,22 +226,68 @@ final class SmtpTransport implements Transport {
                 c.quit();
                 return null;
             }
+            stage = "sending EHLO";
             SmtpReply hello = c.hello(settings.heloName(), lmtp);
             if (!hello.isPositive()) {
                 attempts.failed("4.4.1", hello.text(), host, c.relay());
                 c.quit();
                 return null;
             }
+            if (tls != null) {
+                stage = "starting TLS";
+                TlsVerdict verdict = clearTextRetry != null
+                        ? clearTextRetry
+                        : new StartTls(c, tls, hostTls, settings).negotiate();
+                if (clearTextRetry == null) {
+                    tls.record(hostTls.destination().domain(), TlsOutcome.of(verdict, c.localIp(), c.remoteIp()));
+                    counters.tls(tlsResult(verdict));
+                }
+                if (verdict.clearTextRetry() && clearTextRetry == null) {
+                    // the handshake failed and the policy allows clear text: a new connection, no STARTTLS
+                    c.close();
+                    LOG.debug("{}: TLS handshake failed ({}), retrying in clear text", where, verdict.detail());
+                    return tryAddress(host, address, attempts, tls, hostTls, verdict);
+                }
+                if (!verdict.accepted()) {
+                    attempts.failed("4.7.5", "451 4.7.5 TLS with " + c.relay() + " failed its policy: "
+                            + (verdict.detail().isEmpty() ? "TLS required" : verdict.detail()), host, c.relay(),
+                            verdict.logText());
+                    c.quit();
+                    return null;
+                }
+                c.tlsLog(verdict.logText());
+                if (c.isTls()) {
+                    stage = "sending EHLO after STARTTLS";
+                    // RFC 3207 §4.2: forget what was learnt in clear text and ask again
+                    SmtpReply again = c.hello(settings.heloName(), false);
+                    if (!again.isPositive()) {
+                        attempts.failed("4.4.1", again.text(), host, c.relay(), verdict.logText());
+                        c.quit();
+                        return null;
+                    }
+                }
+            }
             return new SmtpSession(c);
         } catch (SocketTimeoutException e) {
-            attempts.failed("4.4.2", "conversation with " + c.relay() + " timed out while receiving the initial server greeting",
-                    host, c.relay());
+            attempts.failed("4.4.2", "conversation with " + c.relay() + " timed out while " + stage, host, c.relay(),
+                    c.tlsLog());
         } catch (IOException e) {
-            attempts.failed("4.4.2", "lost connection with " + c.relay() + " while receiving the initial server greeting: "
-                    + e.getMessage(), host, c.relay());
+            attempts.failed("4.4.2", "lost connection with " + c.relay() + " while " + stage + ": " + e.getMessage(),
+                    host, c.relay(), c.tlsLog());
         }
         c.close();
         return null;
+    }
+
+    /** The {@code result} label of karavel_delivery_tls_total for a session's verdict. */
+    static String tlsResult(TlsVerdict v) {
+        if (!v.accepted()) {
+            return "failed";
+        }
+        if (v.clearTextRetry()) {
+            return "clear_after_failure";
+        }
+        return v.encrypted() ? (v.verified() ? "verified" : "encrypted") : "clear";
     }
 
     /** The last failure among the hosts and addresses tried: what the recipients are deferred with. */
@@ -155,12 +297,18 @@ final class SmtpTransport implements Transport {
         String reply;
         String host = "";
         String relay = "none";
+        String tls = "";
 
         void failed(String newStatus, String newReply, String newHost, String newRelay) {
+            failed(newStatus, newReply, newHost, newRelay, "");
+        }
+
+        void failed(String newStatus, String newReply, String newHost, String newRelay, String newTls) {
             status = newStatus;
             reply = newReply;
             host = newHost;
             relay = newRelay;
+            tls = newTls == null ? "" : newTls;
         }
     }
 
@@ -198,7 +346,8 @@ final class SmtpTransport implements Transport {
                 }
             }
             transactions++;
-            return new SmtpTransaction(connection, job, spool, lmtp, settings, clock).run();
+            OutboundSigner signer = outbound == null ? null : outbound.signer().get();
+            return new SmtpTransaction(connection, job, spool, lmtp, settings, clock, signer).run();
         }
 
         @Override

@@ -18,7 +18,10 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.karavel.api.address.AddressSyntaxException;
 import org.karavel.api.address.MailAddress;
+import org.karavel.api.dkim.OutboundSigner;
 import org.karavel.api.domain.MailDomains;
+import org.karavel.api.tls.OutboundTls;
+import org.karavel.api.tls.TlsMode;
 import org.karavel.api.queue.Envelope;
 import org.karavel.api.queue.QueueId;
 import org.karavel.api.queue.QueuedMessage;
@@ -39,6 +42,11 @@ final class DeliveryFixture implements AutoCloseable {
     final Map<String, Integer> ports = new ConcurrentHashMap<>();
     final Set<String> localDomains = ConcurrentHashMap.newKeySet();
     DeliveryScheduler scheduler;
+    /** The outbound TLS policy delivery sees; null to test its absence. */
+    volatile OutboundTls outboundTls = new FakeOutboundTls(TlsMode.OPPORTUNISTIC);
+    /** The DKIM signer delivery sees; null (default) for none. */
+    volatile OutboundSigner signer;
+    final DeliveryCounters counters = new DeliveryCounters();
 
     DeliveryFixture() throws IOException {
         dns = LoopbackDnsServer.start();
@@ -79,9 +87,14 @@ final class DeliveryFixture implements AutoCloseable {
             }
             socket.connect(new InetSocketAddress(address.getAddress(), ports.getOrDefault(host, address.getPort())), timeout);
         };
-        scheduler = new DeliveryScheduler(settings, spool, resolver, () -> domains, connector, Clock.systemDefaultZone());
+        scheduler = new DeliveryScheduler(settings, spool, resolver, () -> domains, outbound(), connector,
+                Clock.systemDefaultZone(), new DomainSuspensions(), counters);
         scheduler.start();
         return scheduler;
+    }
+
+    OutboundServices outbound() {
+        return new OutboundServices(() -> outboundTls, () -> signer);
     }
 
     /** MX records for a domain, each exchanger with an A record 127.0.0.1. */

@@ -30,6 +30,16 @@ class MailLogTest {
     }
 
     @Test
+    void remoteLinesCarryTheTlsOutcomeBeforeTheStatus() {
+        RecipientResult r = new RecipientResult(0, DeliveryFixture.address("a@b.example"), Outcome.DELIVERED, "2.0.0",
+                "250 2.0.0 Ok", "mx.b.example", "mx.b.example[127.0.0.1]:2525", T0.plusMillis(400),
+                "tls=TLSv1.3:TLS_AES_256_GCM_SHA384 verified=yes policy=Opportunistic/none");
+        assertThat(MailLog.result(ID, r, T0, 1)).isEqualTo("3F2A9C1B7D: delivered to=<a@b.example> "
+                + "relay=mx.b.example[127.0.0.1]:2525 delay=0.4 attempts=1 "
+                + "tls=TLSv1.3:TLS_AES_256_GCM_SHA384 verified=yes policy=Opportunistic/none status=sent (250 2.0.0 Ok)");
+    }
+
+    @Test
     void dsnAndRemovedLines() {
         assertThat(MailLog.dsnQueued(ID, new QueueId("AB12"), "s@x.example")).isEqualTo("3F2A9C1B7D: dsn AB12 queued for <s@x.example>");
         assertThat(MailLog.removed(ID)).isEqualTo("3F2A9C1B7D: removed");

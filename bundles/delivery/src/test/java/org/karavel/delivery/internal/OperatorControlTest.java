@@ -42,7 +42,7 @@ class OperatorControlTest {
             s.suspend(d);
         }
         f.scheduler = new DeliveryScheduler(f.settings(sink.port()).build(), f.spool, f.resolver, () -> null,
-                (socket, host, address, timeout) -> socket.connect(new java.net.InetSocketAddress("127.0.0.1",
+                f.outbound(), (socket, host, address, timeout) -> socket.connect(new java.net.InetSocketAddress("127.0.0.1",
                         address.getPort()), timeout),
                 java.time.Clock.systemDefaultZone(), s, new DeliveryCounters());
         OperatorControl control = new OperatorControl(f.scheduler, f.spool);

@@ -1,0 +1,189 @@
+package org.karavel.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.Test;
+import org.karavel.testkit.LoopbackDnsServer;
+import org.karavel.testkit.SmtpClient;
+import org.karavel.testkit.SmtpSink;
+import org.karavel.testkit.TestCertificates;
+import org.xbill.DNS.Type;
+
+/**
+ * Outbound STARTTLS on the running distribution: delivery follows the tls bundle's policy towards a
+ * STARTTLS sink on 127.0.0.1 (every MX connection goes to its port, {@code remote_port}). An untrusted
+ * certificate defers mail under the default (Opportunistic) until the operator sets the destination to
+ * OpportunisticInsecure in etc/; MTA-STS enforce policies, served over HTTPS on 127.0.0.1 with a
+ * certificate from a test CA, refuse an MX the policy does not list and require a verified certificate
+ * from the one it does.
+ */
+public class OutboundTlsIT {
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static TestCertificates testCa;
+    private static LoopbackDnsServer dns;
+    private static SmtpSink sink;
+    private static HttpsServer policies;
+    private static final AtomicInteger policyFetches = new AtomicInteger();
+    private static Distribution karavel;
+    private static int smtpPort;
+
+    @BeforeClass
+    public static void boot() throws Exception {
+        testCa = TestCertificates.authority("Karavel Outbound Test CA");
+        sink = SmtpSink.startWithTls(TestCertificates.selfSignedContext("mx.remote.test"));
+        policies = HttpsServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 10);
+        policies.setHttpsConfigurator(new HttpsConfigurator(testCa.serverContext("mta-sts.good.test", "mta-sts.bad.test")));
+        policies.createContext("/.well-known/mta-sts.txt", exchange -> {
+            policyFetches.incrementAndGet();
+            String host = String.valueOf(exchange.getRequestHeaders().getFirst("Host"));
+            // bad.test lists an MX host that is not its MX: enforce must refuse mx.bad.test
+            String mx = host.startsWith("mta-sts.good.test") ? "mx.good.test" : "mx.elsewhere.test";
+            byte[] body = ("version: STSv1\r\nmode: enforce\r\nmx: " + mx + "\r\nmax_age: 86400\r\n")
+                    .getBytes(StandardCharsets.US_ASCII);
+            exchange.getResponseHeaders().set("Content-Type", "text/plain");
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        policies.start();
+
+        dns = LoopbackDnsServer.start();
+        for (String domain : List.of("remote.test", "good.test", "bad.test")) {
+            dns.add(domain, Type.MX, "10 mx." + domain + ".", 60);
+            dns.add("mx." + domain, Type.A, "127.0.0.1", 60);
+        }
+        for (String domain : List.of("good.test", "bad.test")) {
+            dns.add("_mta-sts." + domain, Type.TXT, "\"v=STSv1; id=20261122\"", 60);
+            dns.add("mta-sts." + domain, Type.A, "127.0.0.1", 60);
+        }
+
+        karavel = Distribution.unpack("outboundtls");
+        Path trust = karavel.home().resolve("etc/test-ca.pem");
+        Files.writeString(trust, testCa.pem());
+        smtpPort = KaravelContainer.freePort();
+        karavel.configure("org.karavel.smtp.listener-mx.cfg", Map.of("address", "127.0.0.1", "port", Integer.toString(smtpPort),
+                "hostname", "mx.karavel.test"));
+        karavel.submissionOnLoopback();
+        karavel.configure("org.karavel.dns.cfg", Map.of("servers", dns.address()));
+        karavel.configure("org.karavel.tls.outbound.cfg", Map.of("tlsrpt", "false", "trust_file", trust.toString(),
+                "mta_sts_port", Integer.toString(policies.getAddress().getPort()),
+                "mta_sts_trust_file", trust.toString()));
+        // retries every second or two, so that a policy change shows at the next attempt
+        karavel.configure("org.karavel.delivery.cfg", Map.of("remote_port", Integer.toString(sink.port()),
+                "min_backoff_seconds", "1", "max_backoff_seconds", "2"));
+        karavel.configure("org.apache.karaf.shell.cfg", Map.of("sshPort", Integer.toString(KaravelContainer.freePort())));
+        karavel.configure("org.apache.karaf.management.cfg", Map.of(
+                "rmiRegistryPort", Integer.toString(KaravelContainer.freePort()), "rmiRegistryHost", "127.0.0.1",
+                "rmiServerPort", Integer.toString(KaravelContainer.freePort()), "rmiServerHost", "127.0.0.1"));
+        karavel.start();
+        Poll.until("the SMTP listener of the distribution", Distribution.bootTimeout(), () -> {
+            try (SmtpClient c = SmtpClient.connect(smtpPort)) {
+                String greeting = c.readReply();
+                return greeting != null && greeting.startsWith("220");
+            } catch (IOException e) {
+                return false;
+            }
+        });
+    }
+
+    @AfterClass
+    public static void stop() throws Exception {
+        if (karavel != null) {
+            karavel.close();
+        }
+        if (sink != null) {
+            sink.close();
+        }
+        if (policies != null) {
+            policies.stop(0);
+        }
+        if (dns != null) {
+            dns.close();
+        }
+    }
+
+    @Test
+    public void anUntrustedCertificateDefersUntilTheOperatorAllowsOpportunisticInsecure() throws Exception {
+        sink.startTls(TestCertificates.selfSignedContext("mx.remote.test"));
+        queue("someone@remote.test", "Subject: untrusted\r\n\r\nhello\r\n");
+
+        Poll.until("the deferral in the mail log", WAIT, () -> line("deferred to=<someone@remote.test>") != null);
+        String deferred = line("deferred to=<someone@remote.test>");
+        assertTrue(deferred, deferred.contains(" verified=no policy=Opportunistic/none tls_failure="));
+        assertTrue(deferred, deferred.contains("status=deferred (451 4.7.5 "));
+        assertEquals("delivered despite an untrusted certificate", -1, indexOf("someone@remote.test"));
+        assertTrue("no handshake was made", sink.tlsHandshakes() > 0);
+
+        karavel.configure("org.karavel.tls.outbound.cfg", Map.of("outbound_policies", "remote.test=OpportunisticInsecure"));
+
+        Poll.until("the message at the sink", WAIT, () -> indexOf("someone@remote.test") >= 0);
+        assertTrue("delivered in clear text", sink.tlsProtocols().get(indexOf("someone@remote.test")).startsWith("TLSv1."));
+        Poll.until("the delivery in the mail log", WAIT, () -> line("delivered to=<someone@remote.test>") != null);
+        String delivered = line("delivered to=<someone@remote.test>");
+        assertTrue(delivered, delivered.contains(" tls=TLSv1."));
+        assertTrue(delivered, delivered.contains(" verified=no policy=OpportunisticInsecure/config status=sent"));
+    }
+
+    @Test
+    public void mtaStsEnforceRefusesAnUnlistedMxAndRequiresAVerifiedCertificate() throws Exception {
+        // the sink now presents a certificate from the CA in trust_file, for both MX names
+        sink.startTls(testCa.serverContext("mx.good.test", "mx.bad.test"));
+        queue("someone@bad.test", "Subject: unlisted mx\r\n\r\nmust not arrive\r\n");
+        queue("someone@good.test", "Subject: listed mx\r\n\r\nhello over verified TLS\r\n");
+
+        Poll.until("the message to good.test at the sink", WAIT, () -> indexOf("someone@good.test") >= 0);
+        assertTrue(sink.tlsProtocols().get(indexOf("someone@good.test")).startsWith("TLSv1."));
+        Poll.until("the delivery in the mail log", WAIT, () -> line("delivered to=<someone@good.test>") != null);
+        String delivered = line("delivered to=<someone@good.test>");
+        assertTrue(delivered, delivered.contains(" verified=yes policy=Required/mta-sts-enforce status=sent"));
+
+        Poll.until("the deferral of bad.test in the mail log", WAIT, () -> line("deferred to=<someone@bad.test>") != null);
+        String deferred = line("deferred to=<someone@bad.test>");
+        assertTrue(deferred, deferred.contains("relay=none"));
+        assertTrue(deferred, deferred.contains("policy=Required/mta-sts-enforce"));
+        assertTrue(deferred, deferred.contains("(451 4.7.5 MX host mx.bad.test not allowed by the TLS policy"));
+        assertEquals("delivered to an MX the MTA-STS policy does not list", -1, indexOf("someone@bad.test"));
+        assertTrue("no policy was fetched", policyFetches.get() >= 2);
+    }
+
+    /** The first mail log line that contains the text, or null. */
+    private static String line(String text) {
+        return karavel.mailLog().lines().filter(l -> l.contains(text)).findFirst().orElse(null);
+    }
+
+    private static void queue(String recipient, String message) throws IOException {
+        try (SmtpClient c = SmtpClient.connect(smtpPort)) {
+            c.readReply();
+            c.command("EHLO client.test");
+            String reply = c.sendMail("app@localhost", List.of(recipient), message);
+            assertTrue(reply, reply.startsWith("250 2.0.0"));
+        }
+    }
+
+    private static int indexOf(String recipient) {
+        List<SmtpSink.ReceivedMail> messages = sink.messages();
+        for (int i = 0; i < messages.size(); i++) {
+            if (messages.get(i).recipients().contains(recipient)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}
