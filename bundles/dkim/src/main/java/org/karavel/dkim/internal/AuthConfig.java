@@ -10,8 +10,8 @@ import org.osgi.service.metatype.annotations.Option;
  */
 @ObjectClassDefinition(
         id = "org.karavel.dkim",
-        name = "Karavel message authentication",
-        description = "SPF, DKIM verification and DMARC at end of message, reported in an Authentication-Results header")
+        name = "Karavel message authentication and DKIM signing",
+        description = "SPF, DKIM verification and DMARC at end of message, reported in an Authentication-Results header; DKIM signing of outbound mail")
 public @interface AuthConfig {
     @AttributeDefinition(name = "Enabled", description = "Whether messages are checked at all")
     boolean enabled() default true;
@@ -39,4 +39,22 @@ public @interface AuthConfig {
 
     @AttributeDefinition(name = "Header limit", description = "Largest header block read for DKIM, in KiB; larger ones give dkim=permerror")
     int max__header__kb() default 512;
+
+    @AttributeDefinition(name = "Sign", description = "Whether outbound mail from local domains and sign_domains is DKIM-signed")
+    boolean sign() default true;
+
+    @AttributeDefinition(
+            name = "Signing domains",
+            description = "From domains signed besides the local domains (comma separated)",
+            required = false)
+    String[] sign__domains() default {};
+
+    @AttributeDefinition(
+            name = "Key directory",
+            description = "Where the keys are: <domain>.<selector>.rsa.pem and <domain>.<selector>.ed25519.pem (PKCS#8); empty for ${karaf.etc}/dkim",
+            required = false)
+    String key__directory() default "";
+
+    @AttributeDefinition(name = "Signature lifetime", description = "Days until a signature expires (x=); 0 for no x=")
+    int signature__ttl__days() default 0;
 }

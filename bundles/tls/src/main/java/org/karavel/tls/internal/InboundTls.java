@@ -183,7 +183,8 @@ final class InboundTls implements ServerTls, AutoCloseable {
                     parameters.protocols().toArray(new String[0]),
                     parameters.cipherSuites().toArray(new String[0]),
                     certificate.fingerprint(),
-                    certificate.selfSigned());
+                    certificate.selfSigned(),
+                    certificate.chain());
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException("cannot build the TLS context: " + e.getClass().getSimpleName(), e);
         }
