@@ -32,6 +32,16 @@ public class GracefulStopIT {
         karavel.configure("org.apache.karaf.management.cfg", Map.of(
                 "rmiRegistryPort", Integer.toString(KaravelContainer.freePort()), "rmiRegistryHost", "127.0.0.1",
                 "rmiServerPort", Integer.toString(KaravelContainer.freePort()), "rmiServerHost", "127.0.0.1"));
+        // the optional JSON-lines mail log, as the comment in org.ops4j.pax.logging.cfg says to enable it
+        Map<String, String> json = new java.util.LinkedHashMap<>();
+        for (String line : Files.readAllLines(karavel.home().resolve("etc/org.ops4j.pax.logging.cfg"))) {
+            if (line.startsWith("#log4j2.") && line.contains("ailJson") || line.startsWith("#log4j2.appender.mailjson.")) {
+                String[] kv = line.substring(1).split(" = ", 2);
+                json.put(kv[0].strip(), kv[1].strip());
+            }
+        }
+        assertTrue("the JSON appender is documented in the logging cfg: " + json, json.size() >= 10);
+        karavel.configure("org.ops4j.pax.logging.cfg", json);
         karavel.start();
         Poll.until("the SMTP listener", Distribution.bootTimeout(), () -> {
             try (SmtpClient c = SmtpClient.connect(smtpPort)) {
@@ -98,6 +108,10 @@ public class GracefulStopIT {
         String reopened = karavel.log().substring(karavel.log().lastIndexOf("spool opened"));
         assertTrue(reopened, reopened.startsWith("spool opened") && reopened.contains(": 1 messages ("));
         assertTrue(karavel.mailLog().contains(queuedId + ": received"));
+        String jsonLines = Files.readString(karavel.data().resolve("log/mail.json"));
+        assertTrue(jsonLines, jsonLines.lines().anyMatch(l -> l.startsWith("{\"time\":\"")
+                && l.contains("\"queue_id\":\"" + queuedId + "\",\"event\":\"" + queuedId + ": received from=<app@localhost>")
+                && l.endsWith("\"}")));
         assertTrue("the message cut off in DATA must not be queued", !Files.readString(
                 karavel.data().resolve("log/mail.log")).contains("subject=cut off"));
     }
