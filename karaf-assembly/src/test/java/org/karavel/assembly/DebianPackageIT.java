@@ -257,6 +257,46 @@ class DebianPackageIT {
     }
 
     @Test
+    void setenvGivesBinClientOneRandomUserAndHidesTheFile() throws Exception {
+        assertThat(entries.get("/opt/karavel/bin/console-user").mode()).isEqualTo("-rwxr-xr-x");
+        Path bin = root.resolve("opt/karavel/bin");
+        List<String> passwords = new ArrayList<>();
+        for (String name : List.of("first-etc", "second-etc")) {
+            Path etc = Files.createDirectories(work.resolve(name));
+            Path users = etc.resolve("users.properties");
+            Files.copy(root.resolve("etc/karavel/users.properties"), users);
+            for (int i = 0; i < 2; i++) {
+                // as every bin/ script does: DIRNAME set, then setenv sourced (twice: the user is added once)
+                Run r = run("env", "-i", "PATH=/usr/bin:/bin", "KARAF_ETC=" + etc, "DIRNAME=" + bin, "sh", "-c",
+                        ". '" + bin.resolve("setenv") + "'");
+                assertThat(r.exit()).as(r.output()).isZero();
+            }
+            List<String> lines = Files.readAllLines(users).stream()
+                    .filter(l -> !l.isBlank() && !l.trim().startsWith("#")).toList();
+            assertThat(lines).hasSize(2);
+            assertThat(lines.get(0)).matches("karavel = [0-9a-f]{48},_g_:admingroup");
+            assertThat(lines.get(1)).isEqualTo("_g_\\:admingroup = group,admin,manager,viewer,systembundles,ssh");
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(users)))
+                    .isEqualTo("rw-r-----");
+            passwords.add(lines.get(0));
+            // Karaf's own reader (bin/client's ClientConfig) sees the user and the group
+            Properties p = load(users);
+            assertThat(p.getProperty("karavel")).endsWith(",_g_:admingroup");
+            assertThat(p.getProperty("_g_:admingroup")).contains("ssh", "admin");
+        }
+        assertThat(passwords.get(0)).isNotEqualTo(passwords.get(1));
+
+        // a file that already has a user is left alone
+        Path etc = Files.createDirectories(work.resolve("own-user-etc"));
+        Path users = etc.resolve("users.properties");
+        Files.writeString(users, "ops = secret,_g_:admingroup\n_g_\\:admingroup = group,admin,ssh\n");
+        Run r = run("env", "-i", "PATH=/usr/bin:/bin", "KARAF_ETC=" + etc, "DIRNAME=" + bin, "sh", "-c",
+                ". '" + bin.resolve("setenv") + "'");
+        assertThat(r.exit()).as(r.output()).isZero();
+        assertThat(Files.readString(users)).isEqualTo("ops = secret,_g_:admingroup\n_g_\\:admingroup = group,admin,ssh\n");
+    }
+
+    @Test
     void maintainerScriptsAreExecutableAndParseAsPosixShell() throws Exception {
         for (String script : List.of("postinst", "prerm", "postrm")) {
             Path path = control.resolve(script);
