@@ -91,6 +91,25 @@ final class Distribution implements AutoCloseable {
         }
     }
 
+    /** The Karaf JVM's process id (bin/karaf execs the JVM, see start()). */
+    long pid() {
+        return process.pid();
+    }
+
+    /** The Karaf JVM's resident set size in KiB (VmRSS of /proc/pid/status), or -1 when unreadable. */
+    long residentKib() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid() + "/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // the process ended or /proc is not there
+        }
+        return -1;
+    }
+
     String log() throws IOException {
         Path log = home.resolve("data/log/karaf.log");
         return Files.exists(log) ? Files.readString(log) : "";

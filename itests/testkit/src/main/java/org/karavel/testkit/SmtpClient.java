@@ -34,6 +34,23 @@ public final class SmtpClient implements AutoCloseable {
     }
 
     /**
+     * Connects from a chosen local address with a small, fixed receive buffer, so that replies the
+     * test does not read soon back up into the server (a client that pipelines without reading).
+     */
+    public SmtpClient(String host, int port, InetSocketAddress localAddress, int receiveBufferBytes) throws IOException {
+        socket = new Socket();
+        socket.setReceiveBufferSize(receiveBufferBytes); // before connect: it sets the TCP window
+        if (localAddress != null) {
+            socket.bind(localAddress);
+        }
+        socket.connect(new InetSocketAddress(host, port), 10_000);
+        socket.setTcpNoDelay(true);
+        socket.setSoTimeout(30_000);
+        in = new BufferedInputStream(socket.getInputStream());
+        out = socket.getOutputStream();
+    }
+
+    /**
      * Turns this connection into TLS in place (after a 220 reply to STARTTLS, or at once for implicit
      * TLS) and returns the session's certificate chain as the server sent it.
      */

@@ -78,6 +78,12 @@ final class SmtpSession {
     private static final int OUTPUT_BATCH = 16 * 1024;
     /** Input kept while not reading; reads are suspended long before this. */
     private static final int MAX_BUFFERED_INPUT = 4 * 1024 * 1024;
+    /**
+     * The time limits count per complete line (a per-record deadline, as Postfix's
+     * smtpd_per_record_deadline), never per byte, so a client trickling a byte a second is cut off.
+     * BDAT content has no lines; this many octets count as one.
+     */
+    private static final int CHUNK_PROGRESS = 1000;
 
     private static final Reply OK = Reply.of(250, "2.0.0", "Ok");
     private static final Reply SENDER_OK = Reply.of(250, "2.1.0", "Ok");
@@ -175,7 +181,6 @@ final class SmtpSession {
     private boolean shutdownRequested;
     private boolean commitInFlight;
     private boolean discardingLongLine;
-    private boolean discardingAuthLine;
     private boolean tlsActive;
     private String tlsProtocol;
     private String tlsCipher;
@@ -197,6 +202,7 @@ final class SmtpSession {
 
     private long chunkRemaining;
     private long chunkSize;
+    private int chunkProgress;
     private boolean chunkLast;
     private Reply chunkRefusal;
     private ChunkRefusal chunkRefusalKind;
@@ -266,7 +272,6 @@ final class SmtpSession {
             if (mode == Mode.CLOSED) {
                 return;
             }
-            lastActivity = System.nanoTime();
             if (mode == Mode.TLS_HANDSHAKE) {
                 // plain text between our 220 and the TLS filter: injection, never executed
                 LOG.info("{}: discarded {} octets sent in clear text after STARTTLS by [{}]", id(), buffer.remaining(), clientIp);
@@ -281,6 +286,7 @@ final class SmtpSession {
                 return;
             }
             drive();
+            enforceTimeLimit();
             updateReadInterest();
         } finally {
             onIoThread = false;
@@ -365,19 +371,27 @@ final class SmtpSession {
         onIoThread = true;
         try {
             updateReadInterest(); // also a safety net: any pending change is applied within a second
-            if (mode == Mode.CLOSED || mode == Mode.GREETING || waiting) {
-                return; // waiting for ourselves (filters, spool) is not the client's fault
-            }
-            long limit = mode == Mode.COMMAND ? settings.commandTimeoutSeconds() : settings.dataTimeoutSeconds();
-            if (System.nanoTime() - lastActivity >= TimeUnit.SECONDS.toNanos(limit)) {
-                LOG.info("{}: timeout after {} s from [{}] in {}", id(), limit, clientIp, mode);
-                discardMessage();
-                reply(Reply.of(421, "4.4.2", settings.hostname() + " Error: timeout exceeded"));
-                close(!outputBlocked);
-            }
+            enforceTimeLimit();
         } finally {
             onIoThread = false;
             lock.unlock();
+        }
+    }
+
+    /**
+     * Closes the session with 421 4.4.2 when the current line has taken too long. Checked at the
+     * idle tick and at every read: MINA's idle tick never comes while a client trickles bytes.
+     */
+    private void enforceTimeLimit() {
+        if (mode == Mode.CLOSED || mode == Mode.GREETING || waiting) {
+            return; // waiting for ourselves (filters, spool) is not the client's fault
+        }
+        long limit = mode == Mode.COMMAND ? settings.commandTimeoutSeconds() : settings.dataTimeoutSeconds();
+        if (System.nanoTime() - lastActivity >= TimeUnit.SECONDS.toNanos(limit)) {
+            LOG.info("{}: timeout after {} s from [{}] in {}", id(), limit, clientIp, mode);
+            discardMessage();
+            reply(Reply.of(421, "4.4.2", settings.hostname() + " Error: timeout exceeded"));
+            close(!outputBlocked);
         }
     }
 
@@ -469,9 +483,10 @@ final class SmtpSession {
                 in.clear();
                 return false;
             }
+            // the 500 was sent when the line outgrew the limit; its end is dropped silently
             in.consume(lf + 1 - start);
             discardingLongLine = false;
-            error(discardingAuthLine ? AUTH_LINE_TOO_LONG : LINE_TOO_LONG);
+            lastActivity = System.nanoTime();
             return true;
         }
         boolean authLine = authExchange != null || startsWithAuth(b, start, end);
@@ -480,15 +495,17 @@ final class SmtpSession {
         if (lf < 0) {
             if (end - start >= max) {
                 discardingLongLine = true; // the rest of the line is dropped as it arrives
-                discardingAuthLine = authLine;
                 authExchange = null;
                 in.clear();
+                // answered at once: a client sending a line without end learns why at once
+                error(authLine ? AUTH_LINE_TOO_LONG : LINE_TOO_LONG);
                 return true;
             }
             return false;
         }
         if (lf + 1 - start > max) {
             in.consume(lf + 1 - start);
+            lastActivity = System.nanoTime();
             authExchange = null;
             error(authLine ? AUTH_LINE_TOO_LONG : LINE_TOO_LONG);
             return true;
@@ -517,6 +534,9 @@ final class SmtpSession {
             return false;
         }
         int n = message.feed(in.array(), in.start(), in.size());
+        if (completesLine(in.array(), in.start(), in.start() + n)) {
+            lastActivity = System.nanoTime(); // the data timeout counts per content line
+        }
         in.consume(n);
         if (message.ended()) {
             mode = Mode.COMMAND;
@@ -538,6 +558,12 @@ final class SmtpSession {
             }
             in.consume(n);
             chunkRemaining -= n;
+            chunkProgress += n;
+            if (chunkProgress >= CHUNK_PROGRESS || chunkRemaining == 0) {
+                // chunks have no lines: a line's worth of octets counts as one for the data timeout
+                lastActivity = System.nanoTime();
+                chunkProgress = 0;
+            }
             if (chunkRemaining > 0) {
                 return false;
             }
@@ -1581,6 +1607,16 @@ final class SmtpSession {
     }
 
     // ---------------------------------------------------------------- syntax
+
+    /** Whether b[from, to) holds a line feed; searched from the end, where a line usually ends. */
+    private static boolean completesLine(byte[] b, int from, int to) {
+        for (int i = to - 1; i >= from; i--) {
+            if (b[i] == '\n') {
+                return true;
+            }
+        }
+        return false;
+    }
 
     private static int indexOf(byte[] b, int from, int to, byte c) {
         for (int i = from; i < to; i++) {

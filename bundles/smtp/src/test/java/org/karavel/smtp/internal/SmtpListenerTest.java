@@ -634,6 +634,102 @@ class SmtpListenerTest {
     }
 
     @Test
+    void aCommandSentAByteAtATimeIsTimedOutPerLine() {
+        start(b -> b.commandTimeoutSeconds(1));
+        SmtpTestClient c = ehlo();
+        long started = System.nanoTime();
+        // a slowloris: each byte comes well within the limit, the line never within it
+        try (Trickle t = new Trickle(c, "NOOP " + "x".repeat(200) + "\r\n", 100)) {
+            assertThat(c.reply()).isEqualTo("421 4.4.2 " + HOST + " Error: timeout exceeded");
+            assertThat(c.closedByServer()).isTrue();
+        }
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)).isBetween(500L, 5000L);
+    }
+
+    @Test
+    void contentSentAByteAtATimeIsTimedOutPerLineAndNothingIsQueued() {
+        start(b -> b.dataTimeoutSeconds(1));
+        SmtpTestClient c = ehlo();
+        assertThat(c.command("MAIL FROM:<a@example.com>")).startsWith("250");
+        assertThat(c.command("RCPT TO:<b@example.org>")).startsWith("250");
+        assertThat(c.command("DATA")).startsWith("354");
+        try (Trickle t = new Trickle(c, "Subject: " + "y".repeat(200) + "\r\n", 100)) {
+            assertThat(c.reply()).isEqualTo("421 4.4.2 " + HOST + " Error: timeout exceeded");
+        }
+        assertThat(spool.stored()).isEmpty();
+        await().atMost(5, SECONDS).until(() -> spool.aborted.size() == 1);
+    }
+
+    @Test
+    void aChunkSentAByteAtATimeIsTimedOut() {
+        start(b -> b.dataTimeoutSeconds(1));
+        SmtpTestClient c = ehlo();
+        assertThat(c.command("MAIL FROM:<a@example.com>")).startsWith("250");
+        assertThat(c.command("RCPT TO:<b@example.org>")).startsWith("250");
+        c.send("BDAT 5000 LAST\r\n");
+        try (Trickle t = new Trickle(c, "z".repeat(5000), 100)) {
+            assertThat(c.reply()).isEqualTo("421 4.4.2 " + HOST + " Error: timeout exceeded");
+        }
+        assertThat(spool.stored()).isEmpty();
+    }
+
+    @Test
+    void linesThatEachEndInTimeKeepASlowSessionAlive() {
+        start(b -> b.commandTimeoutSeconds(2));
+        SmtpTestClient c = ehlo();
+        // about 5 s in all, but every line completes within the limit
+        for (int i = 0; i < 10; i++) {
+            try (Trickle t = new Trickle(c, "NOOP\r\n", 80)) {
+                assertThat(c.reply()).isEqualTo("250 2.0.0 Ok");
+            }
+        }
+    }
+
+    @Test
+    void aLineWithoutEndIsAnsweredAtOnceThenTimedOut() {
+        start(b -> b.maxCommandLine(512).commandTimeoutSeconds(2));
+        SmtpTestClient c = connect();
+        c.sendBytes("z".repeat(100_000).getBytes(StandardCharsets.US_ASCII));
+        assertThat(c.reply()).isEqualTo("500 5.5.2 Line too long");
+        // the end of the long line is dropped without a second reply
+        c.send("z".repeat(100_000) + "\r\n");
+        assertThat(c.command("NOOP")).isEqualTo("250 2.0.0 Ok");
+        // bytes that keep coming without a line end do not hold the session open
+        c.sendBytes("w".repeat(600).getBytes(StandardCharsets.US_ASCII));
+        assertThat(c.reply()).isEqualTo("500 5.5.2 Line too long");
+        try (Trickle t = new Trickle(c, "w".repeat(100_000), 20)) {
+            assertThat(c.reply()).isEqualTo("421 4.4.2 " + HOST + " Error: timeout exceeded");
+        }
+    }
+
+    /** Sends a text a byte at a time, one byte per period, on its own thread (a slow client). */
+    private static final class Trickle implements AutoCloseable {
+        private final java.util.concurrent.ScheduledExecutorService timer =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+
+        Trickle(SmtpTestClient c, String text, long periodMillis) {
+            byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
+            java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+            timer.scheduleAtFixedRate(() -> {
+                int i = next.getAndIncrement();
+                if (i >= bytes.length) {
+                    throw new IllegalStateException("done"); // ends the schedule
+                }
+                try {
+                    c.sendBytes(new byte[] {bytes[i]});
+                } catch (RuntimeException e) {
+                    throw new IllegalStateException("closed", e); // the server closed: stop
+                }
+            }, 0, periodMillis, TimeUnit.MILLISECONDS);
+        }
+
+        @Override
+        public void close() {
+            timer.shutdownNow();
+        }
+    }
+
+    @Test
     void tooManyErrorsCloseTheSession() {
         start(b -> b.maxErrors(3));
         SmtpTestClient c = connect();
