@@ -1,0 +1,50 @@
+package org.karavel.itests;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code bin/client "command"} as an operator's script runs it: no terminal, standard input empty,
+ * logged in as the console user that bin/setenv generates. Returns the exit code and what it printed.
+ */
+final class KarafClient {
+    record Result(int exitCode, String output) {
+        boolean ok() {
+            return exitCode == 0 && !output.contains("Session has been closed") && !output.contains("Authentication failed")
+                    && !output.contains("Error executing command") && !output.contains("Command not found");
+        }
+    }
+
+    private KarafClient() {
+    }
+
+    static Result run(Path home, String command) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/client").toString(), command);
+        pb.directory(home.toFile());
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        pb.redirectErrorStream(true);
+        pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        Process p = pb.start();
+        CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return "I/O error: " + e;
+            }
+        });
+        try {
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                throw new AssertionError("bin/client \"" + command + "\" did not finish within 120 s");
+            }
+            return new Result(p.exitValue(), output.get(10, TimeUnit.SECONDS));
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IOException("output of bin/client \"" + command + "\"", e);
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+}
