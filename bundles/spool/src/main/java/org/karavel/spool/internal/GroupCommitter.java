@@ -272,9 +272,11 @@ final class GroupCommitter {
             for (PendingChange c : batch) {
                 discard(c);
             }
+            // a full file system (e.g. the journal hit ENOSPC) is a full spool: 452 4.3.1 to the client
+            IOException failure = SpoolDraft.diskFullOr(t instanceof IOException io ? io : new IOException("spool commit failed: " + t, t));
             for (Outcome o : outcomes) {
                 if (o.error == null) {
-                    o.error = t instanceof IOException ? t : new IOException("spool commit failed: " + t, t);
+                    o.error = failure;
                 }
             }
             // changes not reached before the failure
@@ -282,7 +284,7 @@ final class GroupCommitter {
             outcomes.forEach(o -> settled.add(o.future));
             for (PendingChange c : batch) {
                 if (!settled.contains(c.result())) {
-                    outcomes.add(new Outcome(c.result(), null, new IOException("spool commit failed: " + t, t)));
+                    outcomes.add(new Outcome(c.result(), null, failure));
                 }
             }
             notifier.execute(() -> outcomes.forEach(Outcome::settle));

@@ -12,6 +12,7 @@ import org.karavel.api.queue.Envelope;
 import org.karavel.api.queue.MessageDraft;
 import org.karavel.api.queue.QueueId;
 import org.karavel.api.queue.QueuedMessage;
+import org.karavel.api.queue.SpoolFullException;
 
 /**
  * A message being received. Content stays in a heap buffer of at most {@code draft_memory_bytes};
@@ -60,7 +61,11 @@ final class SpoolDraft implements MessageDraft {
             if (body == null) {
                 spill();
             }
-            body.write(data, offset, length);
+            try {
+                body.write(data, offset, length);
+            } catch (IOException ex) {
+                throw diskFullOr(ex);
+            }
         }
         size += length;
     }
@@ -160,10 +165,31 @@ final class SpoolDraft implements MessageDraft {
         } catch (IOException ex) {
             out.close();
             Files.deleteIfExists(bodyFile);
-            throw ex;
+            throw diskFullOr(ex);
         }
         body = out;
         buffer = EMPTY;
         buffered = 0;
+    }
+
+    /**
+     * A body write that failed because the file system is full (ENOSPC, or EDQUOT for a quota) is a full
+     * spool: the SMTP layer answers 452 4.3.1 for it, not a generic 451 write error. Java gives no errno,
+     * only the system's message, so the message is what tells them apart.
+     */
+    static IOException diskFullOr(IOException ex) {
+        if (ex instanceof SpoolFullException) {
+            return ex;
+        }
+        // MapDB wraps I/O errors of a commit in its own exceptions: look along the causes
+        for (Throwable t = ex; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String message = t.getMessage();
+            if (message != null && (message.contains("No space left on device") || message.contains("Disk quota exceeded"))) {
+                SpoolFullException full = new SpoolFullException("the spool's file system is full: " + message);
+                full.initCause(ex);
+                return full;
+            }
+        }
+        return ex;
     }
 }

@@ -275,6 +275,36 @@ class DurableSpoolTest {
     }
 
     @Test
+    void fullFileSystemWhileWritingABodyIsASpoolFull() throws IOException {
+        // /dev/full fails every write with ENOSPC, as a full file system does; the body file points there
+        assertThat(Path.of("/dev/full")).exists();
+        SpoolDraft draft = (SpoolDraft) spool.create();
+        Path bodyFile = spool.bodyFileOf(draft.id());
+        Files.createDirectories(bodyFile.getParent());
+        Files.createSymbolicLink(bodyFile, Path.of("/dev/full"));
+        byte[] chunk = new byte[8192];
+        assertThatThrownBy(() -> {
+            for (int i = 0; i < 20; i++) {
+                draft.write(chunk);
+            }
+        }).isInstanceOf(SpoolFullException.class).hasMessageContaining("No space left on device");
+        draft.abort();
+        assertThat(Files.exists(bodyFile, java.nio.file.LinkOption.NOFOLLOW_LINKS)).isFalse();
+
+        // other I/O failures stay what they are; the spool goes on
+        IOException other = new IOException("Input/output error");
+        assertThat(SpoolDraft.diskFullOr(other)).isSameAs(other);
+        // a commit whose journal write hit ENOSPC, wrapped by MapDB
+        IOException commit = new IOException("spool commit failed", new RuntimeException(new IOException("No space left on device")));
+        assertThat(SpoolDraft.diskFullOr(commit)).isInstanceOf(SpoolFullException.class).hasCause(commit);
+        byte[] large = content(2, 300_000);
+        QueuedMessage m = enqueue(spool, envelope(2), large);
+        try (var in = spool.openContent(m.id())) {
+            assertThat(in.readAllBytes()).isEqualTo(large);
+        }
+    }
+
+    @Test
     void draftOfTwentyMegabytesKeepsAtMostDraftMemoryInHeap() throws IOException {
         int limit = settings().draftMemoryBytes();
         byte[] chunk = new byte[8192];
