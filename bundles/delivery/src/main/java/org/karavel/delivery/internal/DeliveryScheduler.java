@@ -298,11 +298,13 @@ final class DeliveryScheduler {
         MailDomains md = domains.get();
         Map<Destination, List<Integer>> groups = new LinkedHashMap<>();
         int suspended = 0;
+        java.util.Set<String> suspendedDomains = new java.util.HashSet<>();
         for (int i = 0; i < m.recipients().size(); i++) {
             RecipientStatus r = m.recipients().get(i);
             if (r.isPending() && suspensions.isSuspended(r.recipient().domainKey())) {
                 // deferred without an attempt: the recipient stays as it is until the domain is resumed
                 suspended++;
+                suspendedDomains.add(r.recipient().domainKey());
             } else if (r.isPending()) {
                 groups.computeIfAbsent(destinationOf(r.recipient(), md), k -> new ArrayList<>()).add(i);
             }
@@ -315,6 +317,7 @@ final class DeliveryScheduler {
             }
         });
         attempt.suspended(suspended);
+        attempt.suspendedDomains(suspendedDomains);
         attempt.expectJobs(jobs.size());
         if (jobs.isEmpty()) {
             settle(attempt);
@@ -572,6 +575,11 @@ final class DeliveryScheduler {
             }
             inFlight.remove(id);
             pendingWrites.remove(w);
+            // a resume while this attempt put suspended recipients off is undone by the write above
+            // (it sets the next attempt later): look again, so a resumed domain's mail goes at once
+            if (e == null && attempt.suspendedDomains().stream().anyMatch(d -> !suspensions.isSuspended(d))) {
+                spool.flush(id);
+            }
             attempt.settled().complete(null);
         });
     }

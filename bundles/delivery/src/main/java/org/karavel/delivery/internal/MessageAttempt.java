@@ -35,6 +35,8 @@ final class MessageAttempt {
         return started;
     }
 
+    private java.util.Set<String> suspendedDomains = java.util.Set.of();
+
     /** Recipients left out because the operator suspended their domain. */
     synchronized void suspended(int n) {
         suspended = n;
@@ -42,6 +44,15 @@ final class MessageAttempt {
 
     synchronized int suspended() {
         return suspended;
+    }
+
+    /** The suspended domains whose recipients this attempt left out. */
+    synchronized void suspendedDomains(java.util.Set<String> domains) {
+        suspendedDomains = java.util.Set.copyOf(domains);
+    }
+
+    synchronized java.util.Set<String> suspendedDomains() {
+        return suspendedDomains;
     }
 
     CompletableFuture<Void> settled() {
