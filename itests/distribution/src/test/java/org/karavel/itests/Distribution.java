@@ -55,6 +55,22 @@ final class Distribution implements AutoCloseable {
         Files.write(f, lines);
     }
 
+    /** The value of a key in an etc/ file as it is on disk now ("" when absent or unreadable). */
+    String setting(String file, String key) {
+        try {
+            for (String line : Files.readAllLines(home.resolve("etc").resolve(file))) {
+                java.util.regex.Matcher m = java.util.regex.Pattern
+                        .compile("\\s*" + java.util.regex.Pattern.quote(key) + "\\s*[=:]\\s*(.*)").matcher(line);
+                if (m.matches()) {
+                    return m.group(1).strip();
+                }
+            }
+        } catch (IOException e) {
+            // not there yet
+        }
+        return "";
+    }
+
     /** Puts the submission listeners on loopback and free ports (tests only ever listen there). */
     void submissionOnLoopback() throws IOException {
         for (String name : List.of("submission", "submissions")) {

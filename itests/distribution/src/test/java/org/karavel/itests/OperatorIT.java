@@ -75,7 +75,21 @@ public class OperatorIT {
         }
         int next = KaravelContainer.freePort();
         karavel.configure("org.karavel.smtp.listener-mx.cfg", Map.of("port", Integer.toString(next)));
-        Poll.until("the listener on port " + next, WAIT, () -> greets(next));
+        // fileinstall writes the configuration it applied back to the file; when that lands just after
+        // our edit it overwrites it, as it would an operator's editor: then edit again, as they would
+        Poll.until("the listener on port " + next, WAIT, () -> {
+            if (greets(next)) {
+                return true;
+            }
+            if (!karavel.setting("org.karavel.smtp.listener-mx.cfg", "port").equals(Integer.toString(next))) {
+                try {
+                    karavel.configure("org.karavel.smtp.listener-mx.cfg", Map.of("port", Integer.toString(next)));
+                } catch (IOException e) {
+                    return false; // tried again at the next poll
+                }
+            }
+            return false;
+        });
         smtpPort = next;
     }
 
