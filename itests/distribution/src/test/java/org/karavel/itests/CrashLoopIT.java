@@ -107,13 +107,13 @@ public class CrashLoopIT {
         senders.forEach(Thread::start);
         List<Integer> acceptedAtKill = new ArrayList<>();
         for (int kill = 1; kill <= KILLS; kill++) {
+            // the kill moment is random: after a random number of 250s in this run, mid-traffic
             int before = accepted.size();
-            Poll.until("mail accepted in run " + kill, Distribution.bootTimeout(), () -> accepted.size() > before);
-            // the kill moment itself is what is random here: nothing waits for a state to settle
-            long delay = 1000 + random.nextInt(3000);
-            Thread.sleep(delay);
+            int delay = 20 + random.nextInt(300);
+            Poll.until(delay + " messages accepted in run " + kill, Distribution.bootTimeout(),
+                    () -> accepted.size() >= before + delay);
             acceptedAtKill.add(accepted.size());
-            System.out.println("CrashLoopIT kill " + kill + " at " + delay + " ms after the first 250 of the run; accepted so far "
+            System.out.println("CrashLoopIT kill " + kill + " after " + delay + " messages of the run; accepted so far "
                     + accepted.size() + ", at the sink " + sink.accepted());
             karavel.kill();
             karavel.start();

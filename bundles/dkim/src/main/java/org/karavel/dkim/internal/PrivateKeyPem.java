@@ -25,15 +25,15 @@ final class PrivateKeyPem {
      * @throws GeneralSecurityException naming what is wrong, never quoting the key
      */
     static PrivateKey parse(String pem, String algorithm) throws GeneralSecurityException {
-        boolean pkcs1 = pem.contains("-----BEGIN RSA PRIVATE KEY-----");
+        boolean pkcs1 = pem.contains(boundary("BEGIN", "RSA PRIVATE KEY"));
         String label = pkcs1 ? "RSA PRIVATE KEY" : "PRIVATE KEY";
-        int begin = pem.indexOf("-----BEGIN " + label + "-----");
-        int end = pem.indexOf("-----END " + label + "-----");
+        int begin = pem.indexOf(boundary("BEGIN", label));
+        int end = pem.indexOf(boundary("END", label));
         if (begin < 0 || end < begin) {
             if (pem.contains("ENCRYPTED PRIVATE KEY")) {
                 throw new GeneralSecurityException("the key is encrypted; store it without a passphrase (mode 0600)");
             }
-            throw new GeneralSecurityException("no -----BEGIN PRIVATE KEY----- block");
+            throw new GeneralSecurityException("no " + boundary("BEGIN", "PRIVATE KEY") + " block");
         }
         String base64 = pem.substring(begin + label.length() + 16, end).replaceAll("\\s", "");
         byte[] der;
@@ -59,7 +59,7 @@ final class PrivateKeyPem {
     /** The PKCS#8 PEM text of a key, 64 base64 characters a line. */
     static String format(PrivateKey key) {
         String base64 = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(key.getEncoded());
-        return "-----BEGIN PRIVATE KEY-----\n" + base64 + "\n-----END PRIVATE KEY-----\n";
+        return boundary("BEGIN", "PRIVATE KEY") + "\n" + base64 + "\n" + boundary("END", "PRIVATE KEY") + "\n";
     }
 
     /** PrivateKeyInfo ::= SEQUENCE { version 0, rsaEncryption, OCTET STRING { RSAPrivateKey } }. */
@@ -92,5 +92,10 @@ final class PrivateKeyPem {
             at += p.length;
         }
         return out;
+    }
+
+    /** A PEM boundary line such as the one that opens a PKCS#8 key (this file holds no key). */
+    private static String boundary(String which, String label) {
+        return "-----" + which + " " + label + "-----";
     }
 }
