@@ -3,7 +3,7 @@
 # everything to a sink on 127.0.0.1 with fsync before every 250 (Postfix's default, Karavel's spool).
 #   sudo bench/versus-postfix.sh [rounds=2]
 # Shapes: 5,000 messages of 5 KB and 2,000 of 100 KB, 20 sessions (SHAPES="5000:5120 2000:102400"
-# and SESSIONS=20 to change).
+# and SESSIONS=20 to change), each after an uncounted warm-up of WARMUP=5000 messages.
 # Prints per run: messages/s until the sink has them all, p50/p99 end-of-DATA-to-250, peak RSS, and
 # the Karavel/Postfix ratios. On a fresh Debian machine it installs the postfix package (without
 # configuring or starting the system's own instance) and runs a private Postfix instance from
@@ -14,6 +14,9 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 rounds=${1:-2}
 sessions=${SESSIONS:-20}
+# Both servers first get this many messages of the shape, not counted: a long-running MTA is measured
+# warm (Karavel's JIT compiles its hot path in the first seconds; WARMUP=0 measures it cold).
+warmup=${WARMUP:-5000}
 [[ $(id -u) -eq 0 ]] || { echo "run as root: it starts a private Postfix instance" >&2; exit 2; }
 if ! command -v postfix >/dev/null || ! command -v smtp-source >/dev/null; then
   # "No configuration": the package's own instance stays unconfigured and stopped
@@ -51,7 +54,7 @@ sample_peak() {
 
 run_karavel() { # messages size -> "msgs p50 p99 rss_mb"
   local out="$work/karavel-$1-$2.log"
-  bench/run.sh "$sessions" "$1" "$2" > "$out" 2>&1 || true
+  WARMUP=$warmup bench/run.sh "$sessions" "$1" "$2" > "$out" 2>&1 || true
   local r rss
   r=$(grep '^RESULT' "$out" | sed 's/.*relay_msgs_per_s=\([0-9]*\) p50_ms=\([0-9.]*\) p99_ms=\([0-9.]*\).*/\1 \2 \3/')
   rss=$(awk '/^peak RSS:/ {print $3}' "$out")
@@ -121,7 +124,7 @@ run_postfix() { # messages size -> "msgs p50 p99 rss_mb"
   local w="$work/postfix" port out="$work/postfix-$1-$2.log"
   port=$(free_port)
   rm -f "$work/sink.port" "$work/sink.port.go" "$work/done"
-  java -cp "$cp" org.karavel.bench.RelayLoad "$port" "$work/sink.port" "$sessions" "$1" "$2" > "$out" 2>&1 &
+  java -cp "$cp" org.karavel.bench.RelayLoad "$port" "$work/sink.port" "$sessions" "$1" "$2" 0 "$warmup" > "$out" 2>&1 &
   local load=$!
   for _ in $(seq 100); do [[ -s "$work/sink.port" ]] && break; sleep 0.1; done
   start_postfix "$w" "$port" "$(cat "$work/sink.port")"

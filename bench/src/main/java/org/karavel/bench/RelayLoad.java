@@ -4,12 +4,14 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.karavel.testkit.SmtpClient;
 import org.karavel.testkit.SmtpSink;
 
@@ -18,13 +20,15 @@ import org.karavel.testkit.SmtpSink;
  * given size in all, each session reusing its connection; Karavel relays them to a sink that this
  * program runs. Prints messages/s until the sink has them all and the end-of-DATA-to-250 latency.
  *
- * <p>Usage: {@code RelayLoad <karavel smtp port> <sink port file> <sessions> <messages> <size bytes>}.
+ * <p>Usage: {@code RelayLoad <karavel smtp port> <sink port file> <sessions> <messages> <size bytes>
+ * [rate msgs/s] [warm-up messages]}. With a rate (0: as fast as possible) message i is started at
+ * start + i/rate (open loop); the warm-up messages go first on the same sessions and are not counted.
  * The sink's port is written to the file so the caller can point Karavel's smarthost at it first.
  */
 public final class RelayLoad {
     public static void main(String[] args) throws Exception {
         if (args.length < 5) {
-            System.err.println("usage: RelayLoad <smtp port> <sink port file> <sessions> <messages> <size>");
+            System.err.println("usage: RelayLoad <smtp port> <sink port file> <sessions> <messages> <size> [rate] [warmup]");
             System.exit(2);
         }
         int smtpPort = Integer.parseInt(args[0]);
@@ -32,6 +36,8 @@ public final class RelayLoad {
         int sessions = Integer.parseInt(args[2]);
         int messages = Integer.parseInt(args[3]);
         int size = Integer.parseInt(args[4]);
+        double rate = args.length > 5 ? Double.parseDouble(args[5]) : 0;
+        int warmup = args.length > 6 ? Integer.parseInt(args[6]) : 0;
 
         try (SmtpSink sink = SmtpSink.start().keepContent(false)) {
             java.nio.file.Files.writeString(sinkPortFile, Integer.toString(sink.port()));
@@ -44,20 +50,51 @@ public final class RelayLoad {
             }
             String body = body(size);
             long[] latencies = new long[messages];
+            // open loop: how late each message started against its schedule (sessions fell behind)
+            long[] lateness = new long[messages];
+            AtomicInteger nextWarm = new AtomicInteger();
+            AtomicInteger warmFailed = new AtomicInteger();
             AtomicInteger next = new AtomicInteger();
             AtomicInteger failed = new AtomicInteger();
             AtomicLong firstFailure = new AtomicLong();
+            AtomicLong start = new AtomicLong();
+            AtomicLong baseline = new AtomicLong();
+            // after the warm-up every session waits here; the last one waits for the sink to have the
+            // warm-up messages too, so that their relaying does not overlap the measured run
+            CyclicBarrier measured = new CyclicBarrier(sessions, () -> {
+                long until = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+                while (sink.accepted() < warmup - warmFailed.get() && System.nanoTime() < until) {
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+                }
+                baseline.set(sink.accepted());
+                start.set(System.nanoTime());
+            });
+            double nanosPerMessage = rate > 0 ? 1e9 / rate : 0;
             ExecutorService pool = Executors.newFixedThreadPool(sessions);
-            long start = System.nanoTime();
             List<Future<?>> running = new java.util.ArrayList<>();
             for (int s = 0; s < sessions; s++) {
                 running.add(pool.submit(() -> {
                     try (SmtpClient c = SmtpClient.connect(smtpPort)) {
                         c.readReply();
                         c.command("EHLO bench.test");
+                        while (nextWarm.getAndIncrement() < warmup) {
+                            if (!send(c, 0, body, null).startsWith("250")) {
+                                warmFailed.incrementAndGet();
+                            }
+                        }
+                        measured.await();
                         int i;
                         while ((i = next.getAndIncrement()) < messages) {
-                            String reply = sendTimed(c, i, body, latencies);
+                            if (rate > 0) {
+                                // pacing a load generator: message i is due at start + i/rate
+                                long due = start.get() + (long) (i * nanosPerMessage);
+                                long wait;
+                                while ((wait = due - System.nanoTime()) > 0) {
+                                    LockSupport.parkNanos(wait);
+                                }
+                                lateness[i] = -wait;
+                            }
+                            String reply = send(c, i, body, latencies);
                             if (!reply.startsWith("250")) {
                                 failed.incrementAndGet();
                                 if (firstFailure.compareAndSet(0, 1)) {
@@ -76,22 +113,41 @@ public final class RelayLoad {
             long accepted = System.nanoTime();
             pool.shutdown();
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
-            while (sink.accepted() < messages - failed.get() && System.nanoTime() < deadline) {
+            while (sink.accepted() - baseline.get() < messages - failed.get() && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
             long end = System.nanoTime();
+            long delivered = sink.accepted() - baseline.get();
 
             long[] sorted = Arrays.stream(latencies).filter(l -> l > 0).sorted().toArray();
-            double secs = (end - start) / 1e9;
+            double secs = (end - start.get()) / 1e9;
+            double acceptSecs = (accepted - start.get()) / 1e9;
             System.out.printf("sessions=%d messages=%d size=%d refused=%d%n", sessions, messages, size, failed.get());
+            if (warmup > 0) {
+                System.out.printf("warm-up done: %d messages first on the same sessions (%d refused), not counted%n",
+                        warmup, warmFailed.get());
+            }
+            if (rate > 0) {
+                long[] late = Arrays.stream(lateness).sorted().toArray();
+                System.out.printf("target rate %.0f msg/s (open loop), achieved %.0f msg/s accepted; "
+                        + "latency is end-of-DATA to 250 even when sessions fall behind the schedule "
+                        + "(start lateness p50 %.2f ms, p99 %.2f ms, max %.2f ms)%n",
+                        rate, messages / acceptSecs, pct(late, 50) / 1e6, pct(late, 99) / 1e6,
+                        late[late.length - 1] / 1e6);
+            } else {
+                System.out.println("target rate: none (closed loop, as fast as possible)");
+            }
             System.out.printf("accepted all in %.2f s (%.0f msg/s); relayed all in %.2f s%n",
-                    (accepted - start) / 1e9, messages / ((accepted - start) / 1e9), secs);
-            System.out.printf("RESULT relay_msgs_per_s=%.0f p50_ms=%.2f p99_ms=%.2f delivered=%d%n",
-                    sink.accepted() / secs, pct(sorted, 50) / 1e6, pct(sorted, 99) / 1e6, sink.accepted());
+                    acceptSecs, messages / acceptSecs, secs);
+            System.out.printf("RESULT relay_msgs_per_s=%.0f p50_ms=%.2f p99_ms=%.2f delivered=%d"
+                            + " target_rate=%.0f accepted_msgs_per_s=%.0f warmup=%d%n",
+                    delivered / secs, pct(sorted, 50) / 1e6, pct(sorted, 99) / 1e6, delivered,
+                    rate, messages / acceptSecs, warmup);
         }
     }
 
-    private static String sendTimed(SmtpClient c, int i, String body, long[] latencies) throws IOException {
+    /** Sends one message; latencies (null during the warm-up) gets its end-of-DATA-to-reply time. */
+    private static String send(SmtpClient c, int i, String body, long[] latencies) throws IOException {
         String r = c.command("MAIL FROM:<bench@localhost>");
         if (!r.startsWith("250")) {
             return r;
@@ -109,7 +165,9 @@ public final class RelayLoad {
         long t0 = System.nanoTime();
         c.send(".\r\n");
         r = c.readReply();
-        latencies[i] = System.nanoTime() - t0;
+        if (latencies != null) {
+            latencies[i] = System.nanoTime() - t0;
+        }
         return r;
     }
 

@@ -54,6 +54,7 @@ public final class DurableSpool implements Spool, AutoCloseable {
     private final SpoolStore store;
     private final BodyFiles bodies;
     private final SpoolIndex index = new SpoolIndex();
+    private final RecentContents recent;
     private final QueueIdClock idClock;
     private final FileStore fileSystem;
     private final ExecutorService notifier;
@@ -70,6 +71,7 @@ public final class DurableSpool implements Spool, AutoCloseable {
         this.store = store;
         this.bodies = bodies;
         this.idClock = new QueueIdClock(clock::millis);
+        this.recent = new RecentContents(settings.recentContentBytes());
         this.fileSystem = Files.getFileStore(settings.directory());
         recover();
         this.notifier = Executors.newSingleThreadExecutor(r -> {
@@ -77,7 +79,8 @@ public final class DurableSpool implements Spool, AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.committer = new GroupCommitter(store, index, bodies, idClock, settings, notifier, this::notifyListeners);
+        this.committer = new GroupCommitter(store, index, recent, bodies, idClock, settings, notifier,
+                this::notifyListeners);
     }
 
     /** Opens the spool in {@code settings.directory()}, recovering whatever a previous run left there. */
@@ -144,13 +147,21 @@ public final class DurableSpool implements Spool, AutoCloseable {
             throw new NoSuchFileException("no message " + id + " in the spool");
         }
         if (s.inline()) {
-            byte[] content = store.contents().get(id.value());
+            byte[] content = recent.get(id);
+            if (content == null) {
+                content = store.contents().get(id.value());
+            }
             if (content == null) {
                 throw new NoSuchFileException("content of " + id + " is gone (removed meanwhile?)");
             }
             return new ByteArrayInputStream(content);
         }
         return Files.newInputStream(bodies.pathOf(id));
+    }
+
+    /** Octets of recently queued content held in the heap for delivery's reads. */
+    long recentContentBytes() {
+        return recent.bytes();
     }
 
     @Override

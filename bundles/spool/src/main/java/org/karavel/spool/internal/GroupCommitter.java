@@ -68,6 +68,7 @@ final class GroupCommitter {
 
     private final SpoolStore store;
     private final SpoolIndex index;
+    private final RecentContents recent;
     private final BodyFiles bodies;
     private final QueueIdClock idClock;
     private final int maxBatch;
@@ -81,10 +82,11 @@ final class GroupCommitter {
     private final ExecutorService fsyncPool;
     private boolean closed;
 
-    GroupCommitter(SpoolStore store, SpoolIndex index, BodyFiles bodies, QueueIdClock idClock, SpoolSettings settings,
+    GroupCommitter(SpoolStore store, SpoolIndex index, RecentContents recent, BodyFiles bodies, QueueIdClock idClock, SpoolSettings settings,
             Executor notifier, Runnable messagesAdded) {
         this.store = store;
         this.index = index;
+        this.recent = recent;
         this.bodies = bodies;
         this.idClock = idClock;
         this.maxBatch = settings.maxBatch();
@@ -176,6 +178,7 @@ final class GroupCommitter {
         Map<QueueId, StoredMessage> changed = new HashMap<>();
         List<Outcome> outcomes = new ArrayList<>(batch.size());
         List<Enqueue> newBodies = new ArrayList<>();
+        List<Enqueue> newInline = new ArrayList<>();
         List<QueueId> bodiesToDelete = new ArrayList<>();
         long bytes = index.bytes();
         boolean added = false;
@@ -194,6 +197,7 @@ final class GroupCommitter {
                     store.messages().put(key, MessageRecordFormat.encode(e.stored()));
                     if (e.inlineContent() != null) {
                         store.contents().put(key, e.inlineContent());
+                        newInline.add(e);
                     } else {
                         newBodies.add(e);
                     }
@@ -291,8 +295,12 @@ final class GroupCommitter {
             return;
         }
         // committed: make it visible, then tell the callers
+        for (Enqueue e : newInline) {
+            recent.put(e.stored().id(), e.inlineContent());
+        }
         for (Map.Entry<QueueId, StoredMessage> c : changed.entrySet()) {
             if (c.getValue() == null) {
+                recent.remove(c.getKey());
                 index.remove(c.getKey());
             } else {
                 index.put(c.getValue());

@@ -40,7 +40,8 @@ public final class SpoolComponent implements Spool, MetricSource, HealthCheck {
                 config.max__batch(),
                 config.max__spool__bytes(),
                 config.min__free__disk__bytes(),
-                config.draft__memory__bytes());
+                config.draft__memory__bytes(),
+                config.recent__content__bytes());
         directory = settings.directory().toString();
         spool = DurableSpool.open(settings);
     }

@@ -28,4 +28,8 @@ public @interface SpoolConfig {
     @AttributeDefinition(name = "Draft memory (bytes)",
             description = "Content a message being received keeps in the heap before it is written to its body file")
     int draft__memory__bytes() default SpoolSettings.DEFAULT_DRAFT_MEMORY;
+
+    @AttributeDefinition(name = "Recent content (bytes)",
+            description = "Inline content of the most recently queued messages kept in the heap, so that delivery reads it without a database lookup; 0 turns this off")
+    long recent__content__bytes() default SpoolSettings.DEFAULT_RECENT_CONTENT;
 }

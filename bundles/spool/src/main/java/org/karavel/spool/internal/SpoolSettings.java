@@ -12,6 +12,7 @@ import java.util.Objects;
  * @param maxSpoolBytes the most content octets the spool holds; 0 for no limit
  * @param minFreeDiskBytes below this much free space on the spool's file system, new drafts are refused
  * @param draftMemoryBytes the most content octets a draft keeps in the heap before writing to its body file
+ * @param recentContentBytes the most inline content octets of recently queued messages kept in the heap for delivery
  */
 public record SpoolSettings(
         Path directory,
@@ -19,16 +20,19 @@ public record SpoolSettings(
         int maxBatch,
         long maxSpoolBytes,
         long minFreeDiskBytes,
-        int draftMemoryBytes) {
+        int draftMemoryBytes,
+        long recentContentBytes) {
 
     public static final int DEFAULT_INLINE_THRESHOLD = 65536;
     public static final int DEFAULT_MAX_BATCH = 256;
     public static final long DEFAULT_MIN_FREE_DISK = 104_857_600L;
     public static final int DEFAULT_DRAFT_MEMORY = 65536;
+    public static final long DEFAULT_RECENT_CONTENT = 16_777_216L;
 
     public SpoolSettings {
         Objects.requireNonNull(directory, "directory");
-        if (inlineThresholdBytes < 0 || draftMemoryBytes < 0 || maxSpoolBytes < 0 || minFreeDiskBytes < 0) {
+        if (inlineThresholdBytes < 0 || draftMemoryBytes < 0 || maxSpoolBytes < 0 || minFreeDiskBytes < 0
+                || recentContentBytes < 0) {
             throw new IllegalArgumentException("spool sizes must not be negative");
         }
         if (maxBatch < 1) {
@@ -38,7 +42,7 @@ public record SpoolSettings(
 
     public static SpoolSettings defaults(Path directory) {
         return new SpoolSettings(directory, DEFAULT_INLINE_THRESHOLD, DEFAULT_MAX_BATCH, 0, DEFAULT_MIN_FREE_DISK,
-                DEFAULT_DRAFT_MEMORY);
+                DEFAULT_DRAFT_MEMORY, DEFAULT_RECENT_CONTENT);
     }
 
     /**
@@ -54,22 +58,26 @@ public record SpoolSettings(
     }
 
     public SpoolSettings withInlineThreshold(int bytes) {
-        return new SpoolSettings(directory, bytes, maxBatch, maxSpoolBytes, minFreeDiskBytes, draftMemoryBytes);
+        return new SpoolSettings(directory, bytes, maxBatch, maxSpoolBytes, minFreeDiskBytes, draftMemoryBytes, recentContentBytes);
     }
 
     public SpoolSettings withMaxBatch(int operations) {
-        return new SpoolSettings(directory, inlineThresholdBytes, operations, maxSpoolBytes, minFreeDiskBytes, draftMemoryBytes);
+        return new SpoolSettings(directory, inlineThresholdBytes, operations, maxSpoolBytes, minFreeDiskBytes, draftMemoryBytes, recentContentBytes);
     }
 
     public SpoolSettings withMaxSpoolBytes(long bytes) {
-        return new SpoolSettings(directory, inlineThresholdBytes, maxBatch, bytes, minFreeDiskBytes, draftMemoryBytes);
+        return new SpoolSettings(directory, inlineThresholdBytes, maxBatch, bytes, minFreeDiskBytes, draftMemoryBytes, recentContentBytes);
     }
 
     public SpoolSettings withMinFreeDisk(long bytes) {
-        return new SpoolSettings(directory, inlineThresholdBytes, maxBatch, maxSpoolBytes, bytes, draftMemoryBytes);
+        return new SpoolSettings(directory, inlineThresholdBytes, maxBatch, maxSpoolBytes, bytes, draftMemoryBytes, recentContentBytes);
     }
 
     public SpoolSettings withDraftMemory(int bytes) {
-        return new SpoolSettings(directory, inlineThresholdBytes, maxBatch, maxSpoolBytes, minFreeDiskBytes, bytes);
+        return new SpoolSettings(directory, inlineThresholdBytes, maxBatch, maxSpoolBytes, minFreeDiskBytes, bytes, recentContentBytes);
+    }
+
+    public SpoolSettings withRecentContent(long bytes) {
+        return new SpoolSettings(directory, inlineThresholdBytes, maxBatch, maxSpoolBytes, minFreeDiskBytes, draftMemoryBytes, bytes);
     }
 }

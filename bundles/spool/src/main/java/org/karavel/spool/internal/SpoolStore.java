@@ -14,7 +14,7 @@ import org.mapdb.CC;
 import org.mapdb.DB;
 import org.mapdb.Serializer;
 import org.mapdb.StoreWAL;
-import org.mapdb.volume.RandomAccessFileVol;
+import org.mapdb.volume.FileChannelVol;
 import org.mapdb.volume.Volume;
 import org.mapdb.volume.VolumeFactory;
 import org.slf4j.Logger;
@@ -58,8 +58,8 @@ final class SpoolStore implements AutoCloseable {
      * still holds.
      *
      * <p>This is what {@code DBMaker.fileDB(file).transactionEnable().make()} builds (MapDB's
-     * transactional StoreWAL on a RandomAccessFile volume, with its built-in serializers only), except
-     * that the store file is reached through a {@link JournaledVolume}: MapDB 3.1 does not replay its
+     * transactional StoreWAL with its built-in serializers only), except that the store file is a
+     * FileChannelVol reached through a {@link JournaledVolume}, and MapDB's own log a {@link HeapLogVolume}: MapDB 3.1 does not replay its
      * write-ahead log after a crash, so a process killed while a commit was being written to the store
      * file would leave it torn. DBMaker has no way to plug in a volume, hence the direct construction.
      */
@@ -112,10 +112,12 @@ final class SpoolStore implements AutoCloseable {
         }
     }
 
-    /** Store file through the commit journal, write-ahead log files without fsync. */
+    /** Store file through the commit journal; MapDB's write-ahead log in the heap. */
     private static final class StoreVolumes extends VolumeFactory {
         private final Path dbFile;
         private final CommitJournal journal;
+        // MapDB's log files are at most 16 MB each
+        private final HeapLogVolume.Spare logSpare = new HeapLogVolume.Spare(20 * 1024 * 1024);
 
         StoreVolumes(Path dbFile, CommitJournal journal) {
             this.dbFile = dbFile;
@@ -125,8 +127,11 @@ final class SpoolStore implements AutoCloseable {
         @Override
         public Volume makeVolume(String file, boolean readOnly, long fileLockWait, int sliceShift, long initSize,
                 boolean fixedSize) {
-            Volume v = RandomAccessFileVol.FACTORY.makeVolume(file, readOnly, fileLockWait, sliceShift, initSize, fixedSize);
-            return Path.of(file).toAbsolutePath().equals(dbFile) ? new JournaledVolume(v, journal) : new UnsyncedVolume(v);
+            if (!Path.of(file).toAbsolutePath().equals(dbFile)) {
+                return new HeapLogVolume(logSpare);
+            }
+            return new JournaledVolume(
+                    FileChannelVol.FACTORY.makeVolume(file, readOnly, fileLockWait, sliceShift, initSize, fixedSize), journal);
         }
 
         @Override

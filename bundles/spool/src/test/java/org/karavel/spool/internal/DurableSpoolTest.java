@@ -59,6 +59,27 @@ class DurableSpoolTest {
     }
 
     @Test
+    void recentContentsStayWithinTheirBudgetAndReadsAreByteExactEitherWay() throws IOException {
+        spool.close();
+        spool = DurableSpool.open(settings().withRecentContent(12_000), clock);
+        List<QueuedMessage> queued = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            queued.add(enqueue(spool, envelope(10 + i), content(10 + i, 5_000)));
+        }
+        // the oldest fell out of the heap copy, the two newest are in it; all three read the same
+        assertThat(spool.recentContentBytes()).isEqualTo(10_000);
+        for (int i = 0; i < 3; i++) {
+            assertThat(read(spool, queued.get(i).id())).isEqualTo(content(10 + i, 5_000));
+        }
+        assertThat(spool.remove(queued.get(2).id()).toCompletableFuture().join()).isTrue();
+        assertThat(spool.recentContentBytes()).isEqualTo(5_000);
+        assertThatThrownBy(() -> spool.openContent(queued.get(2).id())).isInstanceOf(NoSuchFileException.class);
+        // a large body is never held: it has its own file
+        enqueue(spool, envelope(20), content(20, 300_000));
+        assertThat(spool.recentContentBytes()).isEqualTo(5_000);
+    }
+
+    @Test
     void smallAndLargeMessagesRoundTripByteExact() throws IOException {
         byte[] small = content(1, 5_000);
         byte[] large = content(2, 300_000);

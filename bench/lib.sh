@@ -1,0 +1,55 @@
+# Sourced by the bench scripts: unpacks the Karavel distribution into a work folder, configures it
+# for loopback only (free ports, relay to a sink), starts it and waits for SMTP.
+# Needs: root (the repository), work (a folder under bench/target). Sets: version, home, smtp_port, cp.
+version=$(sed -n 's:^  <version>\(.*\)</version>$:\1:p' "$root/pom.xml" | head -1)
+archive="$root/karaf-assembly/target/karavel-$version.tar.gz"
+[[ -f "$archive" && -f "$root/bench/target/classpath.txt" ]] || (cd "$root" && mvn -B -q install -DskipTests)
+cp="$root/bench/target/karavel-bench-$version.jar:$(cat "$root/bench/target/classpath.txt")"
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+set_cfg() { # file key value
+  local f="$home/etc/$1"; sed -i "/^$2 *=/d" "$f"; echo "$2 = $3" >> "$f"; }
+
+# Unpacks a fresh distribution into $work/karavel, every port on 127.0.0.1 and free.
+karavel_unpack() {
+  home="$work/karavel"
+  pkill -9 -f "karaf.base=$home" 2>/dev/null || true
+  rm -rf "$work" && mkdir -p "$home"
+  tar xzf "$archive" -C "$home" --strip-components=1
+  smtp_port=$(free_port)
+  set_cfg org.karavel.smtp.listener-mx.cfg address 127.0.0.1
+  set_cfg org.karavel.smtp.listener-mx.cfg port "$smtp_port"
+  set_cfg org.karavel.smtp.listener-mx.cfg hostname bench.karavel.test
+  # every session of the load comes from 127.0.0.1
+  set_cfg org.karavel.smtp.listener-mx.cfg max_connections_per_ip 200
+  local l
+  for l in submission submissions; do
+    set_cfg org.karavel.smtp.listener-$l.cfg address 127.0.0.1
+    set_cfg org.karavel.smtp.listener-$l.cfg port "$(free_port)"
+  done
+  set_cfg org.karavel.dns.cfg servers "127.0.0.1:$(free_port)"
+  set_cfg org.apache.karaf.shell.cfg sshPort "$(free_port)"
+  set_cfg org.apache.karaf.management.cfg rmiRegistryPort "$(free_port)"
+  set_cfg org.apache.karaf.management.cfg rmiRegistryHost 127.0.0.1
+  set_cfg org.apache.karaf.management.cfg rmiServerPort "$(free_port)"
+  set_cfg org.apache.karaf.management.cfg rmiServerHost 127.0.0.1
+}
+
+# Starts the unpacked distribution (extra JVM options in $1), waits until its SMTP port answers and
+# prints the start-up time. Sets karaf (the script's pid) and jpid (the JVM's).
+karavel_start() {
+  local t0 t1
+  t0=$(date +%s.%N)
+  EXTRA_JAVA_OPTS="-Djava.rmi.server.hostname=127.0.0.1 ${1:-}" "$home/bin/karaf" server > "$work/karaf.out" 2>&1 &
+  karaf=$!
+  until (exec 3<>"/dev/tcp/127.0.0.1/$smtp_port") 2>/dev/null; do
+    kill -0 $karaf 2>/dev/null || { echo "Karavel did not start; see $work/karaf.out" >&2; exit 1; }
+    sleep 0.1
+  done
+  t1=$(date +%s.%N)
+  printf "distribution start to SMTP ready: %.1f s\n" "$(echo "$t1 - $t0" | bc)"
+  jpid=$(pgrep -f "karaf.base=$home" | head -1 || true)
+}
+
+# bin/karaf is a script: stop the JVM it started too, or it outlives the benchmark
+karavel_stop() { pkill -9 -f "karaf.base=$home" 2>/dev/null; kill -9 ${karaf:-} "$@" 2>/dev/null || true; }
