@@ -33,6 +33,12 @@ karavel_unpack() {
   set_cfg org.apache.karaf.management.cfg rmiRegistryHost 127.0.0.1
   set_cfg org.apache.karaf.management.cfg rmiServerPort "$(free_port)"
   set_cfg org.apache.karaf.management.cfg rmiServerHost 127.0.0.1
+  # KARAVEL_SET="file.cfg:key=value ...": settings to try, e.g. org.karavel.delivery.cfg:max_connections=100
+  local kv
+  for kv in ${KARAVEL_SET:-}; do
+    local key=${kv#*:}
+    set_cfg "${kv%%:*}" "${key%%=*}" "${key#*=}"
+  done
 }
 
 # Starts the unpacked distribution (extra JVM options in $1), waits until its SMTP port answers and

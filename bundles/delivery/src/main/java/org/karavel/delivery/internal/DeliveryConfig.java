@@ -24,10 +24,10 @@ public @interface DeliveryConfig {
     String helo__name() default "";
 
     @AttributeDefinition(name = "Maximum connections", description = "Outbound connections in total", min = "1")
-    int max__connections() default 20;
+    int max__connections() default 100;
 
     @AttributeDefinition(name = "Maximum connections per destination", min = "1")
-    int max__connections__per__destination() default 5;
+    int max__connections__per__destination() default 20;
 
     @AttributeDefinition(name = "Messages per connection", description = "Transactions on one connection before it is closed", min = "1")
     int max__messages__per__connection() default 100;

@@ -82,8 +82,9 @@ record DeliverySettings(
         private int remotePort = 25;
         private NextHop smarthost;
         private String heloName = "localhost";
-        private int maxConnections = 20;
-        private int maxConnectionsPerDestination = 5;
+        // Postfix: default_process_limit 100, default_destination_concurrency_limit 20
+        private int maxConnections = 100;
+        private int maxConnectionsPerDestination = 20;
         private int maxMessagesPerConnection = 100;
         private Duration connectionIdle = Duration.ofSeconds(2);
         private Duration connectTimeout = Duration.ofSeconds(30);

@@ -24,8 +24,8 @@ class DeliverySettingsTest {
         assertThat(s.remotePort()).isEqualTo(25);
         assertThat(s.smarthost()).isNull();
         assertThat(s.heloName()).isEqualTo("mx.host.test");
-        assertThat(s.maxConnections()).isEqualTo(20);
-        assertThat(s.maxConnectionsPerDestination()).isEqualTo(5);
+        assertThat(s.maxConnections()).isEqualTo(100);
+        assertThat(s.maxConnectionsPerDestination()).isEqualTo(20);
         assertThat(s.maxMessagesPerConnection()).isEqualTo(100);
         assertThat(s.connectionIdle()).isEqualTo(Duration.ofSeconds(2));
         assertThat(s.connectTimeout()).isEqualTo(Duration.ofSeconds(30));
