@@ -2,8 +2,8 @@
 # Karavel beside Postfix on this machine: the same relay load against both, alternating, each relaying
 # everything to a sink on 127.0.0.1 with fsync before every 250 (Postfix's default, Karavel's spool).
 #   sudo bench/versus-postfix.sh [rounds=2]
-# Shapes: 5,000 messages of 5 KB and 2,000 of 100 KB, 20 sessions (SHAPES="5000:5120 2000:102400"
-# and SESSIONS=20 to change), each after an uncounted warm-up of WARMUP=5000 messages.
+# Shapes: 20,000 messages of 5 KB and 4,000 of 100 KB, 20 sessions (SHAPES="20000:5120 4000:102400"
+# and SESSIONS=20 to change), each after an uncounted warm-up of as many messages (WARMUP=n to change).
 # Prints per run: messages/s until the sink has them all, p50/p99 end-of-DATA-to-250, peak RSS, and
 # the Karavel/Postfix ratios. On a fresh Debian machine it installs the postfix package (without
 # configuring or starting the system's own instance) and runs a private Postfix instance from
@@ -14,9 +14,8 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 rounds=${1:-2}
 sessions=${SESSIONS:-20}
-# Both servers first get this many messages of the shape, not counted: a long-running MTA is measured
+# Both servers first get messages of the shape that are not counted: a long-running MTA is measured
 # warm (Karavel's JIT compiles its hot path in the first seconds; WARMUP=0 measures it cold).
-warmup=${WARMUP:-5000}
 [[ $(id -u) -eq 0 ]] || { echo "run as root: it starts a private Postfix instance" >&2; exit 2; }
 if ! command -v postfix >/dev/null || ! command -v smtp-source >/dev/null; then
   # "No configuration": the package's own instance stays unconfigured and stopped
@@ -145,8 +144,9 @@ run_postfix() { # messages size -> "msgs p50 p99 rss_mb"
 # memory: Karavel's JVM peak RSS; Postfix's peak sum of PSS over its processes
 printf "%-10s %-14s %10s %9s %9s %10s\n" MTA shape "msg/s" "p50 ms" "p99 ms" "peak MB"
 declare -A sum
-for shape in ${SHAPES:-5000:5120 2000:102400}; do
+for shape in ${SHAPES:-20000:5120 4000:102400}; do
   set -- ${shape/:/ }
+  warmup=${WARMUP:-$1}
   for r in $(seq "$rounds"); do
     for mta in karavel postfix; do
       read -r msgs p50 p99 rss < <(run_$mta "$1" "$2")

@@ -68,6 +68,9 @@ public final class RelayLoad {
                 }
                 baseline.set(sink.accepted());
                 start.set(System.nanoTime());
+                // bench/profile.sh waits for this line
+                System.out.println("warm-up done: " + warmup + " messages; measuring");
+                System.out.flush();
             });
             double nanosPerMessage = rate > 0 ? 1e9 / rate : 0;
             ExecutorService pool = Executors.newFixedThreadPool(sessions);

@@ -23,18 +23,23 @@ import org.karavel.testkit.SmtpSink;
 import org.xbill.DNS.Type;
 
 /**
- * Disk full on a real small file system (issue 7): the spool lives on a 6 MB tmpfs that this test
- * mounts (the tests run as root on the project machine and in its CI). With the free-space reserve
- * ({@code min_free_disk_bytes}) reached, new mail gets 452 4.3.1, the queued mail is intact, and mail
- * is accepted again once delivery has freed the space.
- *
- * <p>Not covered: a file system filled to the last byte by someone else. Then the spool cannot even
- * record removals (MapDB writes to remove) and delivered mail stays queued until space returns; the
- * reserve exists to avoid that, and issue 7 keeps it open.
+ * Disk full on a real small file system (issue 7): the spool lives on a 10 MB tmpfs that this test
+ * mounts (the tests run as root on the project machine and in its CI). Two cases:
+ * <ul>
+ * <li>the spool itself fills it: with {@code min_free_disk_bytes} reached, new mail gets 452 4.3.1,
+ * the queued mail is intact, and mail is accepted again once delivery has freed the space;
+ * <li>another program fills it to the last byte (the test writes a filler file until ENOSPC) while
+ * mail is queued: the spool still records the deliveries (its journal files have their blocks in
+ * advance, and its emergency reserve {@code spool.reserve} is released when a commit needs more), so
+ * every queued message is delivered exactly once, never again; new mail gets 452 4.3.1 while the
+ * disk stays full, and is accepted again once the filler is deleted (the reserve is made again).
+ * </ul>
  */
 public class DiskFullTmpfsIT {
     private static final String NO_STORAGE = "452 4.3.1 Insufficient system storage";
     private static final long RESERVE = 1_536 * 1024;
+    /** {@code emergency_reserve_bytes}: small, to fit the small tmpfs. */
+    private static final long EMERGENCY_RESERVE = 1024 * 1024;
     private static final Duration WAIT = Duration.ofSeconds(120);
 
     private static LoopbackDnsServer dns;
@@ -51,7 +56,7 @@ public class DiskFullTmpfsIT {
         mount = new File("target/disk-full-tmpfs-spool").toPath().toAbsolutePath();
         unmount();
         Files.createDirectories(mount);
-        run("mount", "-t", "tmpfs", "-o", "size=6m,mode=0700", "tmpfs", mount.toString());
+        run("mount", "-t", "tmpfs", "-o", "size=10m,mode=0700", "tmpfs", mount.toString());
         dns = LoopbackDnsServer.start();
         dns.add("remote.test", Type.MX, "10 mx.remote.test.", 60);
         dns.add("mx.remote.test", Type.A, "127.0.0.1", 60);
@@ -62,7 +67,8 @@ public class DiskFullTmpfsIT {
         adminPort = KaravelContainer.freePort();
         karavel.configure("org.karavel.admin.cfg", Map.of("port", Integer.toString(adminPort), "address", "127.0.0.1"));
         karavel.configure("org.karavel.spool.cfg", Map.of("directory", mount.resolve("spool").toString(),
-                "min_free_disk_bytes", Long.toString(RESERVE), "max_spool_bytes", "0"));
+                "min_free_disk_bytes", Long.toString(RESERVE), "max_spool_bytes", "0",
+                "emergency_reserve_bytes", Long.toString(EMERGENCY_RESERVE)));
         karavel.configure("org.karavel.smtp.listener-mx.cfg", Map.of("address", "127.0.0.1", "port", Integer.toString(smtpPort),
                 "hostname", "mx.karavel.test"));
         karavel.submissionOnLoopback();
@@ -94,6 +100,7 @@ public class DiskFullTmpfsIT {
 
     @Test
     public void fullFileSystemAnswers452KeepsQueuedMailAndRecovers() throws Exception {
+        sinkAccepts.set(false);
         Map<String, String> queued = new LinkedHashMap<>();
         String refusal = null;
         for (int i = 0; i < 100 && refusal == null; i++) {
@@ -105,7 +112,7 @@ public class DiskFullTmpfsIT {
             }
         }
         long free = mount.toFile().getUsableSpace();
-        System.out.printf("DiskFullTmpfsIT figures: tmpfs=6 MB reserve=%d queued=%d free_at_refusal=%d refusal=%s%n", RESERVE,
+        System.out.printf("DiskFullTmpfsIT figures: tmpfs=10 MB reserve=%d queued=%d free_at_refusal=%d refusal=%s%n", RESERVE,
                 queued.size(), free, refusal);
         assertEquals("the refusal of a full file system", NO_STORAGE, refusal);
         assertTrue("several 256 KB messages fit first: " + queued.size(), queued.size() >= 4);
@@ -124,6 +131,87 @@ public class DiskFullTmpfsIT {
         after.put(again.id(), again.body());
         Poll.until("the new message at the sink", WAIT, () -> atSink(after));
         assertEquals("nothing quarantined", 0.0, spoolGauge("karavel_spool_quarantined_records"), 0.0);
+    }
+
+    @Test
+    public void fileSystemFilledToTheLastByteByAnotherProgramStillDeliversEachQueuedMessageOnce() throws Exception {
+        sinkAccepts.set(false);
+        Poll.until("an empty queue to start with", WAIT, () -> spoolGauge("karavel_spool_messages") == 0);
+        Map<String, String> queued = new LinkedHashMap<>();
+        // 4 x 256 KB: few enough that delivering them frees less than min_free_disk_bytes
+        for (int i = 0; i < 4; i++) {
+            Sent s = send(nextId());
+            assertTrue("queued before the disk fills: " + s.reply(), s.reply().startsWith("250"));
+            queued.put(s.id(), s.body());
+        }
+        Poll.until("the messages queued", WAIT, () -> spoolGauge("karavel_spool_messages") == queued.size());
+
+        Path filler = mount.resolve("filler");
+        long filled = fillToTheLastByte(filler);
+        try {
+            long freeWhenFilled = mount.toFile().getUsableSpace();
+            sinkAccepts.set(true);
+            Poll.until("the queue to drain while the disk is full", WAIT, () -> spoolGauge("karavel_spool_messages") == 0);
+            Poll.until("every queued message at the sink, whole", WAIT, () -> atSink(queued));
+            double released = spoolGauge("karavel_spool_emergency_reserve_released");
+            assertEquals("new mail while the disk is full", NO_STORAGE, send(nextId()).reply());
+            for (String id : queued.keySet()) {
+                assertEquals("copies of " + id + " at the sink", 1, copiesAtSink(id));
+            }
+            assertEquals("nothing left queued to be sent again", 0.0, spoolGauge("karavel_spool_messages"), 0.0);
+            System.out.printf("DiskFullTmpfsIT figures: filler=%d free_when_filled=%d free_after_delivery=%d reserve_released=%s%n",
+                    filled, freeWhenFilled, mount.toFile().getUsableSpace(), released);
+        } finally {
+            Files.deleteIfExists(filler);
+        }
+
+        // the space is back: the reserve is made again (off the SMTP thread), then mail is accepted
+        Map<String, String> after = new LinkedHashMap<>();
+        Poll.until("new mail accepted after the filler is gone", WAIT, () -> {
+            try {
+                Sent s = send(nextId());
+                if (s.reply().startsWith("250")) {
+                    after.put(s.id(), s.body());
+                    return true;
+                }
+                assertEquals("refused only for storage", NO_STORAGE, s.reply());
+                return false;
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+        });
+        assertEquals("the reserve is back", 0.0, spoolGauge("karavel_spool_emergency_reserve_released"), 0.0);
+        Poll.until("the new message at the sink", WAIT, () -> atSink(after));
+        for (String id : queued.keySet()) {
+            assertEquals("copies of " + id + " at the sink, in the end", 1, copiesAtSink(id));
+        }
+        assertEquals("nothing quarantined", 0.0, spoolGauge("karavel_spool_quarantined_records"), 0.0);
+    }
+
+    /** Writes the file until the file system refuses even one more byte (ENOSPC); returns its length. */
+    private static long fillToTheLastByte(Path file) throws IOException {
+        long written = 0;
+        try (java.io.FileOutputStream out = new java.io.FileOutputStream(file.toFile())) {
+            for (int chunk : new int[] {1 << 20, 64 << 10, 4 << 10, 512, 1}) {
+                byte[] b = new byte[chunk];
+                while (true) {
+                    try {
+                        out.write(b);
+                        written += chunk;
+                    } catch (IOException ex) {
+                        assertTrue("the filler stops at a full file system: " + ex, String.valueOf(ex.getMessage())
+                                .contains("No space left on device"));
+                        break;
+                    }
+                }
+            }
+        }
+        return written;
+    }
+
+    private static long copiesAtSink(String id) {
+        return sink.messages().stream().map(SmtpSink.ReceivedMail::contentAsString)
+                .filter(c -> c.contains("Message-ID: <" + id + ">\r\n")).count();
     }
 
     private record Sent(String id, String body, String reply) {

@@ -22,11 +22,21 @@ import org.slf4j.LoggerFactory;
  * number), so the previous complete journal survives while the next one is being written and no
  * extra fsync is needed to invalidate an old one. Layout: magic, commit number, store length,
  * entry count, then (offset, length, bytes) per entry, then a CRC32C of all of it.
+ *
+ * <p>Each file is kept at least {@link #JOURNAL_MIN_BYTES} long, filled with real zeros when it is
+ * created (not a sparse length), so that an ordinary commit never needs a new block: on a file
+ * system that another program filled to the last byte, removals of delivered mail still commit. A
+ * record is delimited by its entry count and CRC32C; whatever follows it in the file (zeros, or the
+ * tail of an older, longer record) is ignored. A torn record is never applied: its CRC32C covers
+ * the header with its commit number and every entry, so the bytes found where its checksum should
+ * be (zeros or older data) do not match it; the newest complete record is applied again on open.
  */
 final class CommitJournal {
     private static final Logger LOG = LoggerFactory.getLogger(CommitJournal.class);
     private static final long MAGIC = 0x4b564a524e4c3031L; // "KVJRNL01"
     private static final int HEADER = 8 + 8 + 8 + 4;
+    /** Every journal file is at least this long, in real blocks, so that a commit does not allocate. */
+    static final int JOURNAL_MIN_BYTES = 1 << 20;
 
     /** One write of the store file: {@code data} at {@code offset}. */
     record Write(long offset, byte[] data) {
@@ -66,7 +76,60 @@ final class CommitJournal {
             LOG.info("spool store {}: re-applied commit {} from {} ({} writes)", storeFile, newestSequence,
                     newest.getFileName(), applied);
         }
-        return new CommitJournal(storeFile, newestSequence);
+        CommitJournal journal = new CommitJournal(storeFile, newestSequence);
+        journal.preallocate();
+        return journal;
+    }
+
+    /**
+     * Gives both journal files their {@link #JOURNAL_MIN_BYTES} of real zeros now, while there is room,
+     * after any record they hold. When the file system is already full this is logged and left to the
+     * first append, which then needs new blocks like the journal of earlier versions did.
+     */
+    private void preallocate() {
+        boolean created = false;
+        for (int i = 0; i < 2; i++) {
+            try {
+                created |= !Files.exists(files[i]);
+                zeroFill(channel(i));
+            } catch (IOException ex) {
+                LOG.warn("cannot give {} its {} bytes in advance (a full file system?): {}", files[i], JOURNAL_MIN_BYTES,
+                        ex.toString());
+            }
+        }
+        if (created) {
+            try (FileChannel dir = FileChannel.open(files[0].getParent(), StandardOpenOption.READ)) {
+                dir.force(true);
+            } catch (IOException ex) {
+                // some file systems cannot fsync a directory; the files are created again if lost
+                LOG.debug("cannot fsync {}: {}", files[0].getParent(), ex.toString());
+            }
+        }
+    }
+
+    private FileChannel channel(int which) throws IOException {
+        FileChannel ch = channels[which];
+        if (ch == null) {
+            ch = FileChannel.open(files[which], StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            channels[which] = ch;
+        }
+        return ch;
+    }
+
+    /** Writes real zeros from the end of the file up to {@link #JOURNAL_MIN_BYTES} and fsyncs them. */
+    private static void zeroFill(FileChannel ch) throws IOException {
+        long size = ch.size();
+        if (size >= JOURNAL_MIN_BYTES) {
+            return;
+        }
+        ByteBuffer zeros = ByteBuffer.allocate(64 * 1024);
+        for (long pos = size; pos < JOURNAL_MIN_BYTES; ) {
+            zeros.clear().limit((int) Math.min(zeros.capacity(), JOURNAL_MIN_BYTES - pos));
+            while (zeros.hasRemaining()) {
+                pos += ch.write(zeros, pos);
+            }
+        }
+        ch.force(true);
     }
 
     /** Whether a journal holds a complete commit, so that the store file's first commit happened. */
@@ -84,10 +147,9 @@ final class CommitJournal {
     void append(List<Write> writes, long storeLength) throws IOException {
         long next = sequence + 1;
         int which = (int) (next & 1);
-        FileChannel ch = channels[which];
-        if (ch == null) {
-            ch = FileChannel.open(files[which], StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            channels[which] = ch;
+        FileChannel ch = channel(which);
+        if (ch.size() < JOURNAL_MIN_BYTES) {
+            zeroFill(ch); // only when there was no room at open
         }
         CRC32C crc = new CRC32C();
         ch.position(0);
@@ -103,7 +165,12 @@ final class CommitJournal {
         while (staging.hasRemaining()) {
             ch.write(staging);
         }
-        ch.truncate(ch.position());
+        // never below the minimum (those blocks are what the next commit writes into); a record that
+        // grew the file gives back what it took beyond it
+        long keep = Math.max(JOURNAL_MIN_BYTES, ch.position());
+        if (ch.size() > keep) {
+            ch.truncate(keep);
+        }
         ch.force(false);
         sequence = next;
     }
@@ -155,7 +222,10 @@ final class CommitJournal {
         staging.clear();
     }
 
-    /** The commit number of a complete journal file, or -1 when it is torn or not a journal. */
+    /**
+     * The commit number of the complete record at the start of a journal file, or -1 when it is torn
+     * or not a journal. Files of earlier versions (exactly one record long) read the same way.
+     */
     private static long validSequence(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
@@ -190,7 +260,8 @@ final class CommitJournal {
                 }
                 pos += 12 + length;
             }
-            if (pos != size - 4) {
+            // the record ends with its checksum; bytes after it (zeros, an older record's tail) are not part of it
+            if (pos > size - 4) {
                 return -1;
             }
             return read(ch, pos, 4).getInt() == (int) crc.getValue() ? seq : -1;

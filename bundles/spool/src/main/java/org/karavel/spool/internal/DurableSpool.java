@@ -57,6 +57,8 @@ public final class DurableSpool implements Spool, AutoCloseable {
     private final RecentContents recent;
     private final QueueIdClock idClock;
     private final FileStore fileSystem;
+    private final EmergencyReserve reserve;
+    private final AtomicBoolean reserveRestorePending = new AtomicBoolean();
     private final ExecutorService notifier;
     private final GroupCommitter committer;
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
@@ -74,13 +76,15 @@ public final class DurableSpool implements Spool, AutoCloseable {
         this.recent = new RecentContents(settings.recentContentBytes());
         this.fileSystem = Files.getFileStore(settings.directory());
         recover();
+        this.reserve = new EmergencyReserve(settings.directory(), settings.emergencyReserveBytes(), fileSystem);
+        reserve.open(settings.minFreeDiskBytes());
         this.notifier = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "karavel-spool-notify");
             t.setDaemon(true);
             return t;
         });
         this.committer = new GroupCommitter(store, index, recent, bodies, idClock, settings, notifier,
-                this::notifyListeners);
+                this::notifyListeners, reserve);
     }
 
     /** Opens the spool in {@code settings.directory()}, recovering whatever a previous run left there. */
@@ -301,7 +305,12 @@ public final class DurableSpool implements Spool, AutoCloseable {
     /** The queue's figures for {@code GET /metrics}, from the in-memory index (never touches disk). */
     public List<org.karavel.api.metrics.Metric> metrics() {
         return SpoolMetrics.of(index.size(), index.bytes(), index.oldest(), clock.instant(), store.commitCount(),
-                stopping ? 0 : store.quarantine().size());
+                stopping ? 0 : store.quarantine().size(), reserve.isReleased());
+    }
+
+    /** Whether the emergency reserve was released (the file system was full) and new mail is refused until it is back. */
+    public boolean emergencyReserveReleased() {
+        return reserve.isReleased();
     }
 
     Path bodyFileOf(QueueId id) {
@@ -327,9 +336,35 @@ public final class DurableSpool implements Spool, AutoCloseable {
             throw new SpoolFullException("spool holds " + index.bytes() + " bytes, limit is " + max);
         }
         long free = fileSystem.getUsableSpace();
+        if (reserve.isReleased()) {
+            long needed = reserve.neededToTakeMail(settings.minFreeDiskBytes());
+            if (free >= needed) {
+                restoreReserveLater();
+            }
+            throw new SpoolFullException("the spool's file system was full and its emergency reserve is released: " + free
+                    + " bytes free on the spool's file system, " + needed + " required to take mail again");
+        }
         if (free < settings.minFreeDiskBytes()) {
             throw new SpoolFullException("only " + free + " bytes free on the spool's file system, "
                     + settings.minFreeDiskBytes() + " required");
+        }
+    }
+
+    /** Makes the reserve again off the caller's (network) thread: it writes and fsyncs the whole file. */
+    private void restoreReserveLater() {
+        if (!reserveRestorePending.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            notifier.execute(() -> {
+                try {
+                    reserve.restore(settings.minFreeDiskBytes());
+                } finally {
+                    reserveRestorePending.set(false);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException ex) {
+            reserveRestorePending.set(false);
         }
     }
 

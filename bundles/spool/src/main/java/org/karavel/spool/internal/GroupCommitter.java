@@ -75,6 +75,7 @@ final class GroupCommitter {
     private final long maxSpoolBytes;
     private final Executor notifier;
     private final Runnable messagesAdded;
+    private final EmergencyReserve reserve;
 
     private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
     private final ReadWriteLock gate = new ReentrantReadWriteLock();
@@ -83,7 +84,7 @@ final class GroupCommitter {
     private boolean closed;
 
     GroupCommitter(SpoolStore store, SpoolIndex index, RecentContents recent, BodyFiles bodies, QueueIdClock idClock, SpoolSettings settings,
-            Executor notifier, Runnable messagesAdded) {
+            Executor notifier, Runnable messagesAdded, EmergencyReserve reserve) {
         this.store = store;
         this.index = index;
         this.recent = recent;
@@ -93,6 +94,7 @@ final class GroupCommitter {
         this.maxSpoolBytes = settings.maxSpoolBytes();
         this.notifier = notifier;
         this.messagesAdded = messagesAdded;
+        this.reserve = reserve;
         this.fsyncPool = Executors.newFixedThreadPool(FSYNC_THREADS, r -> {
             Thread t = new Thread(r, "karavel-spool-fsync");
             t.setDaemon(true);
@@ -159,7 +161,7 @@ final class GroupCommitter {
             taken.clear();
             if (!batch.isEmpty()) {
                 try {
-                    commit(batch);
+                    commit(batch, false);
                 } catch (Throwable t) {
                     // a bug rather than an I/O failure; the callers must still hear about it
                     LOG.error("spool commit failed unexpectedly", t);
@@ -173,7 +175,13 @@ final class GroupCommitter {
         }
     }
 
-    private void commit(List<PendingChange> batch) {
+    /**
+     * Commits a batch. When that fails because the file system is full, the emergency reserve is
+     * released and the batch's updates, reschedules and removals are committed once more without its
+     * new messages (those fail with SpoolFullException, 452 4.3.1): delivered mail must leave the
+     * queue, or it would be sent again and again.
+     */
+    private void commit(List<PendingChange> batch, boolean retry) {
         // the state as this batch leaves it: a null value means removed in this batch
         Map<QueueId, StoredMessage> changed = new HashMap<>();
         List<Outcome> outcomes = new ArrayList<>(batch.size());
@@ -262,7 +270,7 @@ final class GroupCommitter {
             store.setIdClock(idClock.highWater());
             store.commit();
         } catch (Throwable t) {
-            LOG.error("spool commit of {} changes failed; they are refused", batch.size(), t);
+            LOG.error("spool commit of {} changes failed", batch.size(), t);
             try {
                 awaitBodySyncs(bodySyncs); // before the files are closed and deleted under them
             } catch (Throwable ignored) {
@@ -278,6 +286,24 @@ final class GroupCommitter {
             }
             // a full file system (e.g. the journal hit ENOSPC) is a full spool: 452 4.3.1 to the client
             IOException failure = SpoolDraft.diskFullOr(t instanceof IOException io ? io : new IOException("spool commit failed: " + t, t));
+            if (!retry && failure instanceof SpoolFullException && !(t instanceof SpoolFullException) && reserve.release()) {
+                List<PendingChange> rest = new ArrayList<>();
+                List<Outcome> refused = new ArrayList<>();
+                for (PendingChange c : batch) {
+                    if (c instanceof Enqueue) {
+                        refused.add(new Outcome(c.result(), null, failure));
+                    } else {
+                        rest.add(c);
+                    }
+                }
+                notifier.execute(() -> refused.forEach(Outcome::settle));
+                if (!rest.isEmpty()) {
+                    LOG.warn("committing the {} updates and removals of the failed batch again, without its {} new messages",
+                            rest.size(), refused.size());
+                    commit(rest, true);
+                }
+                return;
+            }
             for (Outcome o : outcomes) {
                 if (o.error == null) {
                     o.error = failure;

@@ -20,11 +20,14 @@ final class JournaledVolume extends Volume {
     private final CommitJournal journal;
     private final List<CommitJournal.Write> held = new ArrayList<>();
     private volatile int heldCount;
+    private final long growthUnit;
     private volatile boolean broken;
 
-    JournaledVolume(Volume file, CommitJournal journal) {
+    /** @param growthUnit what the file volume rounds a growth up to (its slice size) */
+    JournaledVolume(Volume file, CommitJournal journal, long growthUnit) {
         this.file = file;
         this.journal = journal;
+        this.growthUnit = Math.max(1, growthUnit);
     }
 
     // ---- writes: held until sync ----
@@ -187,10 +190,40 @@ final class JournaledVolume extends Volume {
 
     // ---- the rest is the file's ----
 
+    /**
+     * Grows the store file with real zeros (MapDB's FileChannelVol writes only the last byte, leaving a
+     * sparse hole): a full file system then fails the commit here, before its journal, where MapDB can
+     * roll it back, rather than when the journaled writes are applied. Growing is harmless: nothing
+     * committed points into the new space.
+     */
     @Override
-    public void ensureAvailable(long offset) {
-        // growing the file is harmless: nothing committed points into the new space
-        file.ensureAvailable(offset);
+    public synchronized void ensureAvailable(long offset) {
+        long target = roundUp(offset, growthUnit);
+        long length = file.length();
+        try {
+            if (target > length) {
+                byte[] zeros = new byte[(int) Math.min(64 * 1024, target - length)];
+                for (long pos = length; pos < target; ) {
+                    int n = (int) Math.min(zeros.length, target - pos);
+                    file.putData(pos, zeros, 0, n);
+                    pos += n;
+                }
+            }
+            file.ensureAvailable(offset);
+        } catch (RuntimeException ex) {
+            // MapDB is committing (it grows the file only then): the writes held so far are void
+            discardHeld();
+            throw ex;
+        }
+    }
+
+    private static long roundUp(long value, long multiple) {
+        return (value + multiple - 1) / multiple * multiple;
+    }
+
+    /** Forgets the writes of a commit that failed before it was journaled, so that a rollback reads the file. */
+    synchronized void abandonHeld() {
+        discardHeld();
     }
 
     @Override

@@ -41,7 +41,8 @@ public final class SpoolComponent implements Spool, MetricSource, HealthCheck {
                 config.max__spool__bytes(),
                 config.min__free__disk__bytes(),
                 config.draft__memory__bytes(),
-                config.recent__content__bytes());
+                config.recent__content__bytes(),
+                config.emergency__reserve__bytes());
         directory = settings.directory().toString();
         spool = DurableSpool.open(settings);
     }
@@ -69,7 +70,10 @@ public final class SpoolComponent implements Spool, MetricSource, HealthCheck {
         if (s == null || !s.isOpen()) {
             return "closed";
         }
-        return "open in " + directory + ": " + s.size() + " message(s), " + s.bytes() + " bytes";
+        String detail = "open in " + directory + ": " + s.size() + " message(s), " + s.bytes() + " bytes";
+        return s.emergencyReserveReleased()
+                ? detail + "; emergency reserve released (the file system was full): new mail refused until space returns"
+                : detail;
     }
 
     @Deactivate

@@ -32,4 +32,8 @@ public @interface SpoolConfig {
     @AttributeDefinition(name = "Recent content (bytes)",
             description = "Inline content of the most recently queued messages kept in the heap, so that delivery reads it without a database lookup; 0 turns this off")
     long recent__content__bytes() default SpoolSettings.DEFAULT_RECENT_CONTENT;
+
+    @AttributeDefinition(name = "Emergency reserve (bytes)",
+            description = "Size of spool.reserve, a file of zeros deleted when the file system is full so that delivered mail can still be removed; 0 for none")
+    long emergency__reserve__bytes() default SpoolSettings.DEFAULT_EMERGENCY_RESERVE;
 }

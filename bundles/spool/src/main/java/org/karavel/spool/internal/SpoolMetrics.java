@@ -11,7 +11,8 @@ final class SpoolMetrics {
     private SpoolMetrics() {
     }
 
-    static List<Metric> of(int size, long bytes, StoredMessage oldest, Instant now, long commits, int quarantined) {
+    static List<Metric> of(int size, long bytes, StoredMessage oldest, Instant now, long commits, int quarantined,
+            boolean reserveReleased) {
         double age = oldest == null ? 0
                 : Math.max(0, Duration.between(oldest.message().envelope().receivedAt(), now).toMillis() / 1000.0);
         return List.of(
@@ -22,6 +23,9 @@ final class SpoolMetrics {
                 Metric.of("karavel_spool_commits_total", "Durable (fsynced) commits since the spool opened.",
                         Type.COUNTER, commits),
                 Metric.of("karavel_spool_quarantined_records", "Records in quarantine (unreadable at a start).",
-                        Type.GAUGE, quarantined));
+                        Type.GAUGE, quarantined),
+                Metric.of("karavel_spool_emergency_reserve_released",
+                        "1 while the emergency reserve is released (the file system was full) and new mail is refused, else 0.",
+                        Type.GAUGE, reserveReleased ? 1 : 0));
     }
 }

@@ -39,14 +39,16 @@ final class SpoolStore implements AutoCloseable {
     static final String META_ID_CLOCK = "id.clock";
 
     private final DB db;
+    private final StoreVolumes volumes;
     private final ConcurrentMap<String, byte[]> messages;
     private final ConcurrentMap<String, byte[]> contents;
     private final ConcurrentMap<String, byte[]> quarantine;
     private final ConcurrentMap<String, byte[]> meta;
     private final AtomicLong commits = new AtomicLong();
 
-    private SpoolStore(DB db) {
+    private SpoolStore(DB db, StoreVolumes volumes) {
         this.db = db;
+        this.volumes = volumes;
         this.messages = db.hashMap(MESSAGES, Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
         this.contents = db.hashMap(CONTENTS, Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
         this.quarantine = db.hashMap(QUARANTINE, Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
@@ -74,8 +76,9 @@ final class SpoolStore implements AutoCloseable {
         }
         boolean existed = Files.exists(dbFile);
         DB db;
+        StoreVolumes volumes = new StoreVolumes(dbFile, journal);
         try {
-            StoreWAL store = StoreWAL.make(dbFile.toString(), new StoreVolumes(dbFile, journal),
+            StoreWAL store = StoreWAL.make(dbFile.toString(), volumes,
                     10_000L, true, CC.STORE_DIRECT_CONC_SHIFT, CC.PAGE_SIZE, 0L, false, false, false, true, false);
             db = new DB(store, existed, true, SpoolStore.class.getClassLoader(), 0);
         } catch (RuntimeException ex) {
@@ -83,7 +86,7 @@ final class SpoolStore implements AutoCloseable {
             throw new IOException("cannot open spool database " + dbFile + ": " + ex, ex);
         }
         try {
-            SpoolStore store = new SpoolStore(db);
+            SpoolStore store = new SpoolStore(db, volumes);
             db.commit();
             return store;
         } catch (RuntimeException ex) {
@@ -118,6 +121,7 @@ final class SpoolStore implements AutoCloseable {
         private final CommitJournal journal;
         // MapDB's log files are at most 16 MB each
         private final HeapLogVolume.Spare logSpare = new HeapLogVolume.Spare(20 * 1024 * 1024);
+        private volatile JournaledVolume storeVolume;
 
         StoreVolumes(Path dbFile, CommitJournal journal) {
             this.dbFile = dbFile;
@@ -130,8 +134,11 @@ final class SpoolStore implements AutoCloseable {
             if (!Path.of(file).toAbsolutePath().equals(dbFile)) {
                 return new HeapLogVolume(logSpare);
             }
-            return new JournaledVolume(
-                    FileChannelVol.FACTORY.makeVolume(file, readOnly, fileLockWait, sliceShift, initSize, fixedSize), journal);
+            JournaledVolume volume = new JournaledVolume(
+                    FileChannelVol.FACTORY.makeVolume(file, readOnly, fileLockWait, sliceShift, initSize, fixedSize), journal,
+                    1L << sliceShift);
+            storeVolume = volume;
+            return volume;
         }
 
         @Override
@@ -173,6 +180,12 @@ final class SpoolStore implements AutoCloseable {
     }
 
     void rollback() {
+        // a commit that failed before its journal (e.g. growing the store file on a full file system)
+        // leaves writes held; MapDB's rollback re-reads the header and must see the file's
+        JournaledVolume v = volumes.storeVolume;
+        if (v != null) {
+            v.abandonHeld();
+        }
         db.rollback();
     }
 

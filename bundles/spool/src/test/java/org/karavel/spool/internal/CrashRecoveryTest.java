@@ -119,7 +119,7 @@ class CrashRecoveryTest {
     }
 
     private void verify(Path spoolDir) throws IOException {
-        try (DurableSpool spool = DurableSpool.open(SpoolSettings.defaults(spoolDir).withMinFreeDisk(0))) {
+        try (DurableSpool spool = DurableSpool.open(SpoolSettings.defaults(spoolDir).withMinFreeDisk(0).withEmergencyReserve(1 << 20))) {
             assertThat(spool.quarantinedAtStart()).isEmpty();
             assertThat(spool.quarantineSize()).isZero();
             int checked = 0;

@@ -50,7 +50,7 @@ class DurableSpoolTest {
     }
 
     private SpoolSettings settings() {
-        return SpoolSettings.defaults(dir).withMinFreeDisk(0);
+        return SpoolSettings.defaults(dir).withMinFreeDisk(0).withEmergencyReserve(1 << 20);
     }
 
     private void reopen() throws IOException {

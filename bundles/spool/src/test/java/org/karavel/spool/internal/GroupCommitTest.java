@@ -29,7 +29,7 @@ class GroupCommitTest {
         int threads = 50;
         int perThread = 40;
         Map<QueueId, Integer> queued = new ConcurrentHashMap<>();
-        try (DurableSpool spool = DurableSpool.open(SpoolSettings.defaults(dir).withMinFreeDisk(0))) {
+        try (DurableSpool spool = DurableSpool.open(SpoolSettings.defaults(dir).withMinFreeDisk(0).withEmergencyReserve(1 << 20))) {
             long commitsBefore = spool.commitCount();
             ExecutorService pool = Executors.newFixedThreadPool(threads);
             List<Future<?>> writers = new ArrayList<>();

@@ -26,7 +26,7 @@ class QuarantineTest {
 
     @Test
     void brokenRecordsAndMissingBodiesAreQuarantinedAndTheRestLoads() throws Exception {
-        SpoolSettings settings = SpoolSettings.defaults(dir).withMinFreeDisk(0);
+        SpoolSettings settings = SpoolSettings.defaults(dir).withMinFreeDisk(0).withEmergencyReserve(1 << 20);
         QueuedMessage garbled;
         QueuedMessage bodiless;
         QueuedMessage healthySmall;

@@ -38,7 +38,7 @@ public final class SpoolBenchmark {
     private static void run(Path base, String label, int bodySize, int inlineThreshold, int draftMemory, int total)
             throws Exception {
         Path dir = base.resolve("run-" + System.nanoTime());
-        SpoolSettings settings = SpoolSettings.defaults(dir).withMinFreeDisk(0)
+        SpoolSettings settings = SpoolSettings.defaults(dir).withMinFreeDisk(0).withEmergencyReserve(1 << 20)
                 .withInlineThreshold(inlineThreshold).withDraftMemory(draftMemory)
                 .withMaxBatch(label.contains("max_batch 1") ? 1 : SpoolSettings.DEFAULT_MAX_BATCH);
         byte[] body = content(42, bodySize);

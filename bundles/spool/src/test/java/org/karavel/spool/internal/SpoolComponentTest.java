@@ -30,7 +30,8 @@ class SpoolComponentTest {
     @Test
     void activationOpensTheConfiguredSpoolAndReactivationFindsItsMessages() throws IOException {
         SpoolComponent component = new SpoolComponent();
-        SpoolConfig cfg = config(Map.of("directory", dir.toString(), "min__free__disk__bytes", 0L));
+        SpoolConfig cfg = config(Map.of("directory", dir.toString(), "min__free__disk__bytes", 0L,
+                "emergency__reserve__bytes", 1L << 20));
         component.activate(cfg);
         QueuedMessage m = enqueue(component, envelope(1), content(1, 100_000));
         component.deactivate();
@@ -46,11 +47,15 @@ class SpoolComponentTest {
     @Test
     void healthAndMetricsFollowTheSpool() throws IOException {
         SpoolComponent component = new SpoolComponent();
-        component.activate(config(Map.of("directory", dir.toString(), "min__free__disk__bytes", 0L)));
+        component.activate(config(Map.of("directory", dir.toString(), "min__free__disk__bytes", 0L,
+                "emergency__reserve__bytes", 65536L)));
         enqueue(component, envelope(1), content(1, 1000));
+        assertThat(java.nio.file.Files.size(dir.resolve(EmergencyReserve.FILE))).isEqualTo(65536);
+        assertThat(component.metrics()).filteredOn(m -> m.name().equals("karavel_spool_emergency_reserve_released"))
+                .singleElement().satisfies(m -> assertThat(m.samples().get(0).value()).isZero());
         assertThat(component.ready()).isTrue();
         assertThat(component.name()).isEqualTo("spool");
-        assertThat(component.detail()).startsWith("open in " + dir).contains("1 message(s)");
+        assertThat(component.detail()).startsWith("open in " + dir).contains("1 message(s)").doesNotContain("reserve");
         assertThat(component.metrics()).extracting(m -> m.name()).contains("karavel_spool_messages",
                 "karavel_spool_bytes", "karavel_spool_oldest_message_age_seconds");
         assertThat(component.metrics()).filteredOn(m -> m.name().equals("karavel_spool_messages")).singleElement()
@@ -68,6 +73,11 @@ class SpoolComponentTest {
         component.activate(config(Map.of("directory", dir.toString(), "min__free__disk__bytes", Long.MAX_VALUE)));
         try {
             assertThatThrownBy(component::create).isInstanceOf(SpoolFullException.class);
+            // no room for the emergency reserve either: the spool starts as if it were released, and says so
+            assertThat(dir.resolve(EmergencyReserve.FILE)).doesNotExist();
+            assertThat(component.detail()).contains("emergency reserve released");
+            assertThat(component.metrics()).filteredOn(m -> m.name().equals("karavel_spool_emergency_reserve_released"))
+                    .singleElement().satisfies(m -> assertThat(m.samples().get(0).value()).isEqualTo(1.0));
         } finally {
             component.deactivate();
         }

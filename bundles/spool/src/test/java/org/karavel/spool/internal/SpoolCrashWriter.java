@@ -45,7 +45,7 @@ public final class SpoolCrashWriter {
         Path dir = Path.of(args[0]);
         AtomicLong next = new AtomicLong(Long.parseLong(args[1]));
         PrintStream out = System.out;
-        DurableSpool spool = DurableSpool.open(SpoolSettings.defaults(dir).withMinFreeDisk(0));
+        DurableSpool spool = DurableSpool.open(SpoolSettings.defaults(dir).withMinFreeDisk(0).withEmergencyReserve(1 << 20));
         synchronized (out) {
             out.println("READY");
             out.flush();
