@@ -2,13 +2,14 @@
 # The same relay benchmark driven by Postfix's own load tools (smtp-source, smtp-sink), which use
 # far less CPU than the Java load generator on a 2-core machine. Needs the Debian package postfix
 # for the two tools only (no Postfix daemon is started):  apt-get install -y postfix
-#   bench/run-smtp-source.sh [sessions=20] [messages=20000] [size=5120]
+#   [WARMUP=messages] bench/run-smtp-source.sh [sessions=20] [messages=20000] [size=5120]
+# WARMUP: that many messages first, not counted (a long-running MTA is measured warm).
 # Prints messages/s accepted and relayed (smtp-source cannot time end-of-DATA to 250; use run.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 command -v smtp-source >/dev/null || { echo "smtp-source not found: apt-get install -y postfix" >&2; exit 2; }
-sessions=${1:-20}; messages=${2:-20000}; size=${3:-5120}
+sessions=${1:-20}; messages=${2:-20000}; size=${3:-5120}; warmup=${WARMUP:-0}
 work="$root/bench/target/smtp-source"
 . bench/lib.sh
 karavel_unpack
@@ -19,9 +20,17 @@ smtp-sink -u nobody -c "127.0.0.1:$sink_port" 1000 > "$work/sink.out" 2>&1 &
 sink=$!
 trap 'karavel_stop $sink' EXIT
 karavel_start
+sent() { grep -c 'status=sent' "$home/data/log/mail.log" || true; }
+if (( warmup > 0 )); then
+  smtp-source -s "$sessions" -l "$size" -m "$warmup" -f bench@localhost -t user@bench.test "127.0.0.1:$smtp"
+  until [ "$(sent)" -ge "$warmup" ]; do sleep 0.05; done
+  echo "warm-up done: $warmup messages, not counted"
+fi
 t0=$(date +%s.%N)
 smtp-source -s "$sessions" -l "$size" -m "$messages" -f bench@localhost -t user@bench.test "127.0.0.1:$smtp"
 t1=$(date +%s.%N)
-until [ "$(grep -c 'status=sent' "$home/data/log/mail.log" || true)" -ge "$messages" ]; do sleep 0.05; done
+until [ "$(sent)" -ge $((warmup + messages)) ]; do sleep 0.05; done
 t2=$(date +%s.%N)
 python3 -c "print('sessions=$sessions messages=$messages size=$size: accepted %.0f msg/s, relayed %.0f msg/s' % ($messages/($t1-$t0), $messages/($t2-$t0)))"
+python3 -c "print('RESULT relay_msgs_per_s=%.0f warmup=$warmup' % ($messages/($t2-$t0)))"
+echo "peak RSS: $(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' /proc/$jpid/status)"

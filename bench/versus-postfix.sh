@@ -4,8 +4,10 @@
 #   sudo bench/versus-postfix.sh [rounds=2]
 # Shapes: 20,000 messages of 5 KB and 4,000 of 100 KB, 20 sessions (SHAPES="20000:5120 4000:102400"
 # and SESSIONS=20 to change), each after an uncounted warm-up of as many messages (WARMUP=n to change).
-# Prints per run: messages/s until the sink has them all, p50/p99 end-of-DATA-to-250, peak RSS, and
-# the Karavel/Postfix ratios. On a fresh Debian machine it installs the postfix package (without
+# Each shape is driven twice: by RelayLoad (Java; also times end-of-DATA to 250) and by Postfix's
+# smtp-source into smtp-sink (C; much lighter on the two cores, no latency). Prints per run:
+# messages/s until the sink has them all, p50/p99 end-of-DATA-to-250 where measured, peak RSS, and
+# the Karavel/Postfix ratio per shape and load. On a fresh Debian machine it installs the postfix package (without
 # configuring or starting the system's own instance) and runs a private Postfix instance from
 # bench/target/versus/postfix on a free loopback port. Needs root (Postfix's master runs as root).
 # Not a test: it never fails a build, and everything stays on loopback.
@@ -141,19 +143,61 @@ run_postfix() { # messages size -> "msgs p50 p99 rss_mb"
   echo "${r:-0 0 0} $(( $(cat "$work/peak") / 1024 ))"
 }
 
+run_karavel_source() { # messages size -> "msgs - - rss_mb"
+  local out="$work/karavel-source-$1-$2.log"
+  WARMUP=$warmup bench/run-smtp-source.sh "$sessions" "$1" "$2" > "$out" 2>&1 || true
+  local r rss
+  r=$(grep '^RESULT' "$out" | sed 's/.*relay_msgs_per_s=\([0-9]*\).*/\1/')
+  rss=$(awk '/^peak RSS:/ {print $3}' "$out")
+  echo "${r:-0} - - ${rss:-0}"
+}
+
+run_postfix_source() { # messages size -> "msgs - - rss_mb"
+  local w="$work/postfix" port sink_port
+  port=$(free_port); sink_port=$(free_port)
+  rm -f "$work/done"
+  smtp-sink -u nobody -c "127.0.0.1:$sink_port" 1000 > "$work/smtp-sink.out" 2>&1 &
+  local sink=$!
+  start_postfix "$w" "$port" "$sink_port"
+  until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do sleep 0.1; done
+  local master
+  master=$(tr -d ' ' < "$w/queue/pid/master.pid")
+  sample_peak "$master" "$work/done" "$work/peak" &
+  local sampler=$!
+  sent() { grep -c 'status=sent' "$w/maillog" 2>/dev/null || true; }
+  if (( warmup > 0 )); then
+    smtp-source -s "$sessions" -l "$2" -m "$warmup" -f bench@localhost -t user@bench.test "127.0.0.1:$port"
+    until [ "$(sent)" -ge "$warmup" ]; do sleep 0.05; done
+  fi
+  local t0 t2
+  t0=$(date +%s.%N)
+  smtp-source -s "$sessions" -l "$2" -m "$1" -f bench@localhost -t user@bench.test "127.0.0.1:$port"
+  until [ "$(sent)" -ge $((warmup + $1)) ]; do sleep 0.05; done
+  t2=$(date +%s.%N)
+  touch "$work/done"; wait $sampler || true
+  postfix -c "$w/etc" stop > /dev/null 2>&1 || true
+  kill $sink 2>/dev/null || true
+  echo "$(python3 -c "print('%.0f' % ($1/($t2-$t0)))") - - $(( $(cat "$work/peak") / 1024 ))"
+}
+
 # memory: Karavel's JVM peak RSS; Postfix's peak sum of PSS over its processes
-printf "%-10s %-14s %10s %9s %9s %10s\n" MTA shape "msg/s" "p50 ms" "p99 ms" "peak MB"
+# Two loads: RelayLoad (Java, times end-of-DATA to 250) and Postfix's smtp-source/smtp-sink (C, far
+# lighter on the two cores, no latency figures). LOADS="relayload smtp-source" to choose.
+printf "%-10s %-12s %-14s %10s %9s %9s %10s\n" MTA load shape "msg/s" "p50 ms" "p99 ms" "peak MB"
 declare -A sum
 for shape in ${SHAPES:-20000:5120 4000:102400}; do
   set -- ${shape/:/ }
   warmup=${WARMUP:-$1}
-  for r in $(seq "$rounds"); do
-    for mta in karavel postfix; do
-      read -r msgs p50 p99 rss < <(run_$mta "$1" "$2")
-      printf "%-10s %-14s %10s %9s %9s %10s\n" "$mta" "$1x$(( $2 / 1024 ))KB" "$msgs" "$p50" "$p99" "$rss"
-      sum["$mta $2"]=$(( ${sum["$mta $2"]:-0} + msgs ))
+  for load in ${LOADS:-relayload smtp-source}; do
+    suffix=""; [[ $load == smtp-source ]] && suffix=_source
+    for r in $(seq "$rounds"); do
+      for mta in karavel postfix; do
+        read -r msgs p50 p99 rss < <(run_$mta$suffix "$1" "$2")
+        printf "%-10s %-12s %-14s %10s %9s %9s %10s\n" "$mta" "$load" "$1x$(( $2 / 1024 ))KB" "$msgs" "$p50" "$p99" "$rss"
+        sum["$mta $load $2"]=$(( ${sum["$mta $load $2"]:-0} + msgs ))
+      done
     done
+    k=${sum["karavel $load $2"]}; p=${sum["postfix $load $2"]}
+    python3 -c "print('%s, %s: Karavel/Postfix throughput ratio %.2f (mean of %d rounds each)' % ('$1 x $(( $2 / 1024 )) KB', '$load', $k / max($p, 1), $rounds))"
   done
-  k=${sum["karavel $2"]}; p=${sum["postfix $2"]}
-  python3 -c "print('%s: Karavel/Postfix throughput ratio %.2f (mean of %d rounds each)' % ('$1 x $(( $2 / 1024 )) KB', $k / max($p, 1), $rounds))"
 done

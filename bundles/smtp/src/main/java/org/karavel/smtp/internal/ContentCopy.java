@@ -4,9 +4,12 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.SequenceInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +23,9 @@ final class ContentCopy implements AutoCloseable {
     static final int MEMORY_LIMIT = 256 * 1024;
     private static final Logger LOG = LoggerFactory.getLogger(ContentCopy.class);
 
-    private byte[] memory = new byte[8192];
+    // pieces that double up to 64 KB: growing one array would copy a large message several times
+    private List<byte[]> memory = new ArrayList<>();
+    private int lastLength;
     private int memoryLength;
     private Path file;
     private OutputStream fileOut;
@@ -33,17 +38,15 @@ final class ContentCopy implements AutoCloseable {
         }
         try {
             if (file == null && memoryLength + length <= MEMORY_LIMIT) {
-                if (memoryLength + length > memory.length) {
-                    memory = Arrays.copyOf(memory, Math.min(MEMORY_LIMIT, Math.max(memory.length * 2, memoryLength + length)));
-                }
-                System.arraycopy(b, offset, memory, memoryLength, length);
-                memoryLength += length;
+                keep(b, offset, length);
                 return;
             }
             if (file == null) {
                 file = Files.createTempFile("karavel-smtp-", ".msg");
                 fileOut = Files.newOutputStream(file);
-                fileOut.write(memory, 0, memoryLength);
+                for (int i = 0; i < memory.size(); i++) {
+                    fileOut.write(memory.get(i), 0, i == memory.size() - 1 ? lastLength : memory.get(i).length);
+                }
                 memory = null;
             }
             fileOut.write(b, offset, length);
@@ -51,6 +54,23 @@ final class ContentCopy implements AutoCloseable {
             LOG.warn("Cannot keep a copy of the message for filters: {}", e.toString());
             broken = e;
             close();
+        }
+    }
+
+    private void keep(byte[] b, int offset, int length) {
+        while (length > 0) {
+            byte[] last = memory.isEmpty() ? null : memory.get(memory.size() - 1);
+            if (last == null || lastLength == last.length) {
+                last = new byte[last == null ? 8192 : Math.min(65536, last.length * 2)];
+                memory.add(last);
+                lastLength = 0;
+            }
+            int n = Math.min(length, last.length - lastLength);
+            System.arraycopy(b, offset, last, lastLength, n);
+            lastLength += n;
+            memoryLength += n;
+            offset += n;
+            length -= n;
         }
     }
 
@@ -76,7 +96,11 @@ final class ContentCopy implements AutoCloseable {
         if (memory == null) {
             throw new IOException("the copy of the message is gone (transaction ended)");
         }
-        return new ByteArrayInputStream(memory, 0, memoryLength);
+        List<InputStream> pieces = new ArrayList<>(memory.size());
+        for (int i = 0; i < memory.size(); i++) {
+            pieces.add(new ByteArrayInputStream(memory.get(i), 0, i == memory.size() - 1 ? lastLength : memory.get(i).length));
+        }
+        return new SequenceInputStream(Collections.enumeration(pieces));
     }
 
     @Override
