@@ -2,8 +2,9 @@
 # Karavel beside Postfix on this machine: the same relay load against both, alternating, each relaying
 # everything to a sink on 127.0.0.1 with fsync before every 250 (Postfix's default, Karavel's spool).
 #   sudo bench/versus-postfix.sh [rounds=2]
-# Shapes: 20,000 messages of 5 KB and 4,000 of 100 KB, 20 sessions (SHAPES="20000:5120 4000:102400"
-# and SESSIONS=20 to change), each after an uncounted warm-up of as many messages (WARMUP=n to change).
+# Shapes: 20,000 messages of 5 KB and 10,000 of 100 KB, 20 sessions, each after an uncounted warm-up
+# (SHAPES="messages:size:warm-up ..." and SESSIONS=20 to change; default "20000:5120:20000
+# 10000:102400:12000": about half a minute of load, until the JIT has compiled Karavel's hot path).
 # Each shape is driven twice: by RelayLoad (Java; also times end-of-DATA to 250) and by Postfix's
 # smtp-source into smtp-sink (C; much lighter on the two cores, no latency). Prints per run:
 # messages/s until the sink has them all, p50/p99 end-of-DATA-to-250 where measured, peak RSS, and
@@ -17,7 +18,7 @@ root=$(pwd)
 rounds=${1:-2}
 sessions=${SESSIONS:-20}
 # Both servers first get messages of the shape that are not counted: a long-running MTA is measured
-# warm (Karavel's JIT compiles its hot path in the first seconds; WARMUP=0 measures it cold).
+# warm (Karavel's JIT compiles its hot path in the first half minute); a warm-up of 0 measures it cold.
 [[ $(id -u) -eq 0 ]] || { echo "run as root: it starts a private Postfix instance" >&2; exit 2; }
 if ! command -v postfix >/dev/null || ! command -v smtp-source >/dev/null; then
   # "No configuration": the package's own instance stays unconfigured and stopped
@@ -185,9 +186,9 @@ run_postfix_source() { # messages size -> "msgs - - rss_mb"
 # lighter on the two cores, no latency figures). LOADS="relayload smtp-source" to choose.
 printf "%-10s %-12s %-14s %10s %9s %9s %10s\n" MTA load shape "msg/s" "p50 ms" "p99 ms" "peak MB"
 declare -A sum
-for shape in ${SHAPES:-20000:5120 4000:102400}; do
-  set -- ${shape/:/ }
-  warmup=${WARMUP:-$1}
+for shape in ${SHAPES:-20000:5120:20000 10000:102400:12000}; do
+  set -- ${shape//:/ }
+  warmup=${3:-$1}
   for load in ${LOADS:-relayload smtp-source}; do
     suffix=""; [[ $load == smtp-source ]] && suffix=_source
     for r in $(seq "$rounds"); do
