@@ -163,6 +163,11 @@ public final class DurableSpool implements Spool, AutoCloseable {
         return Files.newInputStream(bodies.pathOf(id));
     }
 
+    /** The body file of a draft that outgrew its memory, opened for writing. */
+    FileOutputStream createBody(QueueId id) throws IOException {
+        return bodies.create(id);
+    }
+
     /** Octets of recently queued content held in the heap for delivery's reads. */
     long recentContentBytes() {
         return recent.bytes();

@@ -159,7 +159,7 @@ final class SpoolDraft implements MessageDraft {
 
     /** Moves what is in the heap to the body file; from now on content goes straight to the file. */
     private void spill() throws IOException {
-        FileOutputStream out = new FileOutputStream(bodyFile.toFile());
+        FileOutputStream out = spool.createBody(id);
         try {
             out.write(buffer, 0, buffered);
         } catch (IOException ex) {

@@ -80,6 +80,30 @@ class DurableSpoolTest {
     }
 
     @Test
+    void bodyFilesOfRemovedMessagesAreEmptiedAndReusedByteExact() throws IOException {
+        Path spare = dir.resolve("spare");
+        QueuedMessage first = enqueue(spool, envelope(30), content(30, 400_000));
+        assertThat(spool.remove(first.id()).toCompletableFuture().join()).isTrue();
+        // kept for the next large body, but empty: no old mail lies around, no disk space is held
+        try (var files = Files.list(spare)) {
+            assertThat(files.toList()).singleElement().satisfies(f -> assertThat(Files.size(f)).isZero());
+        }
+        byte[] shorter = content(31, 100_000);
+        QueuedMessage second = enqueue(spool, envelope(31), shorter);
+        try (var files = Files.list(spare)) {
+            assertThat(files.toList()).isEmpty();
+        }
+        assertThat(spool.bodyFileOf(second.id())).hasSize(shorter.length);
+        assertThat(read(spool, second.id())).isEqualTo(shorter);
+        // spare files are not kept across a restart
+        assertThat(spool.remove(second.id()).toCompletableFuture().join()).isTrue();
+        reopen();
+        try (var files = Files.list(spare)) {
+            assertThat(files.toList()).isEmpty();
+        }
+    }
+
+    @Test
     void smallAndLargeMessagesRoundTripByteExact() throws IOException {
         byte[] small = content(1, 5_000);
         byte[] large = content(2, 300_000);
