@@ -33,9 +33,13 @@ import org.slf4j.LoggerFactory;
  * message (header). It never blocks and never rejects on an error answer or a failed lookup.
  */
 final class DnsblFilter implements SmtpFilter {
-    static final String ZEN = "dnsbl.zen";
-    static final String DBL = "dnsbl.dbl";
-    static final String HELO = "dnsbl.helo";
+    // The keys name this copy of the class: after the bundle is updated, sessions opened before still
+    // hold stages of the old Lookup class, which the new code must not cast to its own (it would fail
+    // every RCPT of those sessions); it ignores them and looks the client up again instead.
+    private static final String LOADED = "@" + Integer.toHexString(System.identityHashCode(DnsblFilter.class));
+    static final String ZEN = "dnsbl.zen" + LOADED;
+    static final String DBL = "dnsbl.dbl" + LOADED;
+    static final String HELO = "dnsbl.helo" + LOADED;
     static final String HEADER = "X-Karavel-DNSBL";
 
     private static final Logger LOG = LoggerFactory.getLogger(DnsblFilter.class);
@@ -69,11 +73,15 @@ final class DnsblFilter implements SmtpFilter {
         if (settings.enabled() && exemptSession(session)) {
             counters.exempt.increment();
         } else if (settings.enabled() && ip != null) {
-            String name = reversed(ip) + "." + settings.zenQueryZone();
-            session.attributes().put(ZEN, lookup(name, settings.zenName(), ip.getHostAddress(), settings.zenCodes(),
-                    false, settings.zenAction() == Action.REJECT));
+            startClientLookup(session, ip);
         }
         return Verdict.noOpinion().stage();
+    }
+
+    private void startClientLookup(SessionView session, InetAddress ip) {
+        String name = reversed(ip) + "." + settings.zenQueryZone();
+        session.attributes().put(ZEN, lookup(name, settings.zenName(), ip.getHostAddress(), settings.zenCodes(),
+                false, settings.zenAction() == Action.REJECT));
     }
 
     @Override
@@ -84,6 +92,11 @@ final class DnsblFilter implements SmtpFilter {
         attributes.remove(HELO);
         if (!settings.enabled() || exemptSession(session)) {
             return Verdict.noOpinion().stage();
+        }
+        InetAddress ip = clientIp(session);
+        if (ip != null && !attributes.containsKey(ZEN)) {
+            // the session began before this filter did (installed or updated since): look it up now
+            startClientLookup(session, ip);
         }
         if (sender != null && !sender.isNullSender() && !sender.isAddressLiteral()) {
             domainLookup(sender.domain()).ifPresent(s -> attributes.put(DBL, s));

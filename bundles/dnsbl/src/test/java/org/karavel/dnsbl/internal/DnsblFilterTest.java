@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -61,6 +62,24 @@ class DnsblFilterTest {
                     assertThat(x.labels()).containsEntry("list", "zen.spamhaus.org");
                     assertThat(x.value()).isEqualTo(1.0);
                 }));
+    }
+
+    @Test
+    void sessionOpenedBeforeAnUpdateOfTheBundleIsCheckedAgainNotFailed() throws Exception {
+        // what the previous copy of the bundle left in a session that is still open: a stage of a
+        // class the new copy cannot cast (here simply another type), under the key it used
+        TestSession s = session(LISTED);
+        s.attributes().put("dnsbl.zen", CompletableFuture.completedFuture("a Lookup of the old class loader"));
+        DnsblFilter updated = filter(Map.of());
+        TestEnvelope envelope = envelope("a@sender.example");
+
+        // no connect(): the session began before this filter existed
+        updated.mailFrom(s, envelope, envelope.sender()).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        Verdict v = updated.rcptTo(s, envelope, MailAddress.parse("user@here.example")).toCompletableFuture()
+                .get(5, TimeUnit.SECONDS);
+
+        assertThat(v.kind()).isEqualTo(Verdict.Kind.REJECT);
+        assertThat(v.text()).startsWith("Service unavailable; client [192.0.2.1] blocked using zen.spamhaus.org");
     }
 
     @Test
