@@ -42,7 +42,9 @@ public interface SessionView {
     /**
      * Per-session attributes: a filter may keep its own state here from one stage to the next
      * (for example a DNSBL answer looked up at connect and used at RCPT). Prefix keys with the
-     * filter's name. The map is safe to use from the filter's callbacks.
+     * filter's name. The map is safe to use from the filter's callbacks. A session may outlive an
+     * update of the filter's bundle: store JDK types only, or make the key name the class that wrote
+     * it, so that the new copy of the filter never casts an object of the old one.
      */
     Map<String, Object> attributes();
 
