@@ -67,12 +67,8 @@ public class AdminIT {
         // the first attempt fails at once; the next would be 5 minutes later, so only a flush retries
         karavel.configure("org.karavel.delivery.cfg", Map.of("remote_port", Integer.toString(sink.port()),
                 "min_backoff_seconds", "300", "max_backoff_seconds", "3600"));
-        karavel.configure("org.apache.karaf.shell.cfg", Map.of("sshPort", Integer.toString(KaravelContainer.freePort())));
-        karavel.configure("org.apache.karaf.management.cfg", Map.of(
-                "rmiRegistryPort", Integer.toString(KaravelContainer.freePort()), "rmiRegistryHost", "127.0.0.1",
-                "rmiServerPort", Integer.toString(KaravelContainer.freePort()), "rmiServerHost", "127.0.0.1"));
         karavel.start();
-        Poll.until("the SMTP listener", Distribution.bootTimeout(), () -> greets(smtpPort));
+        Distribution.awaitSmtp(smtpPort);
         Poll.until("the admin API to be ready", WAIT, () -> status(new AdminHttp(adminPort), "/health") == 200);
     }
 
@@ -336,15 +332,6 @@ public class AdminIT {
             return http.get(path).status();
         } catch (IOException e) {
             return -1;
-        }
-    }
-
-    private static boolean greets(int port) {
-        try (SmtpClient c = SmtpClient.connect(port)) {
-            String greeting = c.readReply();
-            return greeting != null && greeting.startsWith("220");
-        } catch (IOException e) {
-            return false;
         }
     }
 }

@@ -63,10 +63,6 @@ public class CrashLoopIT {
                 "min_backoff_seconds", "1", "max_backoff_seconds", "1",
                 "max_connections", Integer.toString(DELIVERY_CONNECTIONS),
                 "max_connections_per_destination", Integer.toString(DELIVERY_CONNECTIONS)));
-        karavel.configure("org.apache.karaf.shell.cfg", Map.of("sshPort", Integer.toString(KaravelContainer.freePort())));
-        karavel.configure("org.apache.karaf.management.cfg", Map.of(
-                "rmiRegistryPort", Integer.toString(KaravelContainer.freePort()), "rmiRegistryHost", "127.0.0.1",
-                "rmiServerPort", Integer.toString(KaravelContainer.freePort()), "rmiServerHost", "127.0.0.1"));
     }
 
     @AfterClass

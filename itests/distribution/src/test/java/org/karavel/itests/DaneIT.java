@@ -61,10 +61,6 @@ public class DaneIT {
         karavel.configure("org.karavel.dns.cfg", Map.of("servers", dns.address(), "dnssec", "trust_ad"));
         karavel.configure("org.karavel.tls.outbound.cfg", Map.of("dane", "true", "tlsrpt", "false"));
         karavel.configure("org.karavel.delivery.cfg", Map.of("remote_port", Integer.toString(sink.port())));
-        karavel.configure("org.apache.karaf.shell.cfg", Map.of("sshPort", Integer.toString(KaravelContainer.freePort())));
-        karavel.configure("org.apache.karaf.management.cfg", Map.of(
-                "rmiRegistryPort", Integer.toString(KaravelContainer.freePort()), "rmiRegistryHost", "127.0.0.1",
-                "rmiServerPort", Integer.toString(KaravelContainer.freePort()), "rmiServerHost", "127.0.0.1"));
         karavel.start();
         Poll.until("the SMTP listener of the distribution", Distribution.bootTimeout(), () -> {
             try (SmtpClient c = SmtpClient.connect(smtpPort)) {

@@ -75,10 +75,6 @@ public class DiskFullTmpfsIT {
         karavel.configure("org.karavel.dns.cfg", Map.of("servers", dns.address()));
         karavel.configure("org.karavel.delivery.cfg", Map.of("remote_port", Integer.toString(sink.port()),
                 "min_backoff_seconds", "1", "max_backoff_seconds", "1"));
-        karavel.configure("org.apache.karaf.shell.cfg", Map.of("sshPort", Integer.toString(KaravelContainer.freePort())));
-        karavel.configure("org.apache.karaf.management.cfg", Map.of(
-                "rmiRegistryPort", Integer.toString(KaravelContainer.freePort()), "rmiRegistryHost", "127.0.0.1",
-                "rmiServerPort", Integer.toString(KaravelContainer.freePort()), "rmiServerHost", "127.0.0.1"));
         karavel.start();
         Poll.until("the SMTP listener of the distribution", Distribution.bootTimeout(), DiskFullTmpfsIT::greets);
         Poll.until("the spool's metrics", WAIT, () -> spoolGauge("karavel_spool_messages") == 0);

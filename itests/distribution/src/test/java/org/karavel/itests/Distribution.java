@@ -31,8 +31,13 @@ final class Distribution implements AutoCloseable {
         Files.createDirectories(dir);
         run(List.of("tar", "xzf", System.getProperty("karavel.distribution"), "-C", dir.toString(), "--strip-components=1"), dir);
         Distribution d = new Distribution(dir);
-        // the admin API's default port (8000) may be taken on a build machine
+        // the admin API's default port (8000), SSH's and RMI's may be taken on a build machine
         d.configure("org.karavel.admin.cfg", Map.of("port", Integer.toString(KaravelContainer.freePort())));
+        d.configure("org.apache.karaf.shell.cfg", Map.of("sshPort", Integer.toString(KaravelContainer.freePort()),
+                "sshHost", "127.0.0.1"));
+        d.configure("org.apache.karaf.management.cfg", Map.of(
+                "rmiRegistryPort", Integer.toString(KaravelContainer.freePort()), "rmiRegistryHost", "127.0.0.1",
+                "rmiServerPort", Integer.toString(KaravelContainer.freePort()), "rmiServerHost", "127.0.0.1"));
         return d;
     }
 
@@ -69,6 +74,23 @@ final class Distribution implements AutoCloseable {
             // not there yet
         }
         return "";
+    }
+
+    /** The console's SSH port on 127.0.0.1, as unpack chose it. */
+    int sshPort() {
+        return Integer.parseInt(setting("org.apache.karaf.shell.cfg", "sshPort"));
+    }
+
+    /** Waits until an SMTP listener on 127.0.0.1 greets with 220 (the distribution has started). */
+    static void awaitSmtp(int port) {
+        Poll.until("the SMTP listener on port " + port, bootTimeout(), () -> {
+            try (org.karavel.testkit.SmtpClient c = org.karavel.testkit.SmtpClient.connect(port)) {
+                String greeting = c.readReply();
+                return greeting != null && greeting.startsWith("220");
+            } catch (IOException e) {
+                return false;
+            }
+        });
     }
 
     /** Puts the submission listeners on loopback and free ports (tests only ever listen there). */

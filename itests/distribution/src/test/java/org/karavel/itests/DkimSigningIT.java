@@ -78,11 +78,7 @@ public class DkimSigningIT {
         karavel.configure("org.karavel.dkim.cfg", Map.of("signature_ttl_days", "7"));
         karavel.configure("org.karavel.delivery.cfg", Map.of("remote_port", Integer.toString(sink.port()),
                 "min_backoff_seconds", "1", "max_backoff_seconds", "2"));
-        sshPort = KaravelContainer.freePort();
-        karavel.configure("org.apache.karaf.shell.cfg", Map.of("sshPort", Integer.toString(sshPort), "sshHost", "127.0.0.1"));
-        karavel.configure("org.apache.karaf.management.cfg", Map.of(
-                "rmiRegistryPort", Integer.toString(KaravelContainer.freePort()), "rmiRegistryHost", "127.0.0.1",
-                "rmiServerPort", Integer.toString(KaravelContainer.freePort()), "rmiServerHost", "127.0.0.1"));
+        sshPort = karavel.sshPort();
         karavel.start();
         Poll.until("the SMTP listener of the distribution", Distribution.bootTimeout(), () -> {
             try (SmtpClient c = SmtpClient.connect(smtpPort)) {

@@ -28,10 +28,6 @@ public class GracefulStopIT {
         karavel.configure("org.karavel.dns.cfg", Map.of("servers", "127.0.0.1:" + KaravelContainer.freePort()));
         // the relay host must not be delivered to: nothing listens on this port, so mail stays queued
         karavel.configure("org.karavel.delivery.cfg", Map.of("smarthost", "[127.0.0.1]:" + KaravelContainer.freePort()));
-        karavel.configure("org.apache.karaf.shell.cfg", Map.of("sshPort", Integer.toString(KaravelContainer.freePort())));
-        karavel.configure("org.apache.karaf.management.cfg", Map.of(
-                "rmiRegistryPort", Integer.toString(KaravelContainer.freePort()), "rmiRegistryHost", "127.0.0.1",
-                "rmiServerPort", Integer.toString(KaravelContainer.freePort()), "rmiServerHost", "127.0.0.1"));
         // the optional JSON-lines mail log, as the comment in org.ops4j.pax.logging.cfg says to enable it
         Map<String, String> json = new java.util.LinkedHashMap<>();
         for (String line : Files.readAllLines(karavel.home().resolve("etc/org.ops4j.pax.logging.cfg"))) {
@@ -43,14 +39,7 @@ public class GracefulStopIT {
         assertTrue("the JSON appender is documented in the logging cfg: " + json, json.size() >= 10);
         karavel.configure("org.ops4j.pax.logging.cfg", json);
         karavel.start();
-        Poll.until("the SMTP listener", Distribution.bootTimeout(), () -> {
-            try (SmtpClient c = SmtpClient.connect(smtpPort)) {
-                String greeting = c.readReply();
-                return greeting != null && greeting.startsWith("220");
-            } catch (java.io.IOException e) {
-                return false;
-            }
-        });
+        Distribution.awaitSmtp(smtpPort);
     }
 
     private static String log() {

@@ -88,10 +88,6 @@ public class OutboundTlsIT {
         // retries every second or two, so that a policy change shows at the next attempt
         karavel.configure("org.karavel.delivery.cfg", Map.of("remote_port", Integer.toString(sink.port()),
                 "min_backoff_seconds", "1", "max_backoff_seconds", "2"));
-        karavel.configure("org.apache.karaf.shell.cfg", Map.of("sshPort", Integer.toString(KaravelContainer.freePort())));
-        karavel.configure("org.apache.karaf.management.cfg", Map.of(
-                "rmiRegistryPort", Integer.toString(KaravelContainer.freePort()), "rmiRegistryHost", "127.0.0.1",
-                "rmiServerPort", Integer.toString(KaravelContainer.freePort()), "rmiServerHost", "127.0.0.1"));
         karavel.start();
         Poll.until("the SMTP listener of the distribution", Distribution.bootTimeout(), () -> {
             try (SmtpClient c = SmtpClient.connect(smtpPort)) {

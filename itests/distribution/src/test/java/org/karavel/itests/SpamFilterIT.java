@@ -48,10 +48,6 @@ public class SpamFilterIT {
         karavel.configure("org.karavel.greylist.cfg", Map.of("delay_seconds", "3", "pass_clients", ""));
         karavel.submissionOnLoopback();
         karavel.configure("org.karavel.dns.cfg", Map.of("servers", dns.address()));
-        karavel.configure("org.apache.karaf.shell.cfg", Map.of("sshPort", Integer.toString(KaravelContainer.freePort())));
-        karavel.configure("org.apache.karaf.management.cfg", Map.of(
-                "rmiRegistryPort", Integer.toString(KaravelContainer.freePort()), "rmiRegistryHost", "127.0.0.1",
-                "rmiServerPort", Integer.toString(KaravelContainer.freePort()), "rmiServerHost", "127.0.0.1"));
         karavel.start();
         Poll.until("the SMTP listener", Distribution.bootTimeout(), () -> reply(() -> {
             try (SmtpClient c = SmtpClient.connect(smtpPort)) {
