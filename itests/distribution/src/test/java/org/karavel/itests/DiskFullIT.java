@@ -57,7 +57,7 @@ public class DiskFullIT {
                 "min_backoff_seconds", "1", "max_backoff_seconds", "1"));
         karavel.start();
         Poll.until("the SMTP listener of the distribution", Distribution.bootTimeout(), DiskFullIT::greets);
-        Poll.until("the spool's metrics", WAIT, () -> spoolGauge("karavel_spool_messages") == 0);
+        Poll.until("the spool's metrics", WAIT, () -> spoolGauge("karavel_spool_messages") == 0, () -> lastMetrics);
     }
 
     @AfterClass
@@ -188,12 +188,18 @@ public class DiskFullIT {
         try {
             AdminHttp.Response r = new AdminHttp(adminPort).get("/metrics");
             if (r.status() != 200) {
+                lastMetrics = "HTTP " + r.status() + " from port " + adminPort;
                 return -1;
             }
             MetricsText.Family f = MetricsText.parse(r.body()).get(name);
+            lastMetrics = name + " " + (f == null ? "absent" : f.samples());
             return f == null || f.samples().isEmpty() ? -1 : f.samples().get(0).value();
         } catch (IOException | RuntimeException e) {
+            lastMetrics = e + " from port " + adminPort;
             return -1;
         }
     }
+
+    /** What the last look at /metrics found, for a timeout's message. */
+    private static volatile String lastMetrics;
 }

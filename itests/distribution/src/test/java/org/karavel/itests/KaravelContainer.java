@@ -113,14 +113,21 @@ final class KaravelContainer {
         return Integer.getInteger(SMTP_PORT);
     }
 
-    static int freePort() {
-        try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
+    static synchronized int freePort() {
+        // the kernel may hand the same free port to two calls in a row; a test's ports must all differ
+        while (true) {
+            try (ServerSocket s = new ServerSocket()) {
+                s.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+                if (HANDED_OUT.add(s.getLocalPort())) {
+                    return s.getLocalPort();
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
         }
     }
+
+    private static final java.util.Set<Integer> HANDED_OUT = new java.util.HashSet<>();
 
     /** What bin/karaf passes on Java 9+; Pax Exam 4.14 does not. */
     private static String[] javaModuleFlags() {

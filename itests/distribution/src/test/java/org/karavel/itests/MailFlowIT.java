@@ -102,10 +102,9 @@ public class MailFlowIT {
     public void relayFromOtherHostIsRefused() throws Exception {
         // relaying from 127.0.0.2 works while it is in relay_hosts
         assertTrue(rcptFrom("127.0.0.2", "victim@remote.test").startsWith("250"));
-        update("org.karavel.relay", "relay_hosts", "127.0.0.1/32");
         try {
             // 127.0.0.2 is loopback too, but not in relay_hosts any more; the change applies without a restart
-            Poll.until("relaying from 127.0.0.2 to be refused", WAIT,
+            updateUntil("org.karavel.relay", "relay_hosts", "127.0.0.1/32", "relaying from 127.0.0.2 to be refused",
                     () -> rcptFrom("127.0.0.2", "victim@remote.test").startsWith("554 5.7.1"));
             // mail for a local domain is still welcome
             String r = rcptFrom("127.0.0.2", "alice@localhost");
@@ -117,19 +116,18 @@ public class MailFlowIT {
 
     @Test
     public void newLocalDomainTakesEffectWithoutRestart() throws Exception {
-        update("org.karavel.relay", "relay_hosts", "127.0.0.1/32");
         try {
-            Poll.until("relaying from 127.0.0.2 to be refused", WAIT,
+            updateUntil("org.karavel.relay", "relay_hosts", "127.0.0.1/32", "relaying from 127.0.0.2 to be refused",
                     () -> rcptFrom("127.0.0.2", "carol@example.org").startsWith("554 5.7.1"));
-            update("org.karavel.relay", "local_domains", "localhost, example.org");
-            Poll.until("example.org to become local", WAIT,
+            updateUntil("org.karavel.relay", "local_domains", "localhost, example.org", "example.org to become local",
                     () -> rcptFrom("127.0.0.2", "carol@example.org").startsWith("250"));
             String reply = sendFrom("127.0.0.2", "x@remote.test", "carol@example.org", "Subject: new domain\r\n\r\nHi.\r\n");
             assertTrue(reply, reply.startsWith("250 2.0.0"));
             Path newDir = maildir("example.org", "carol").resolve("new");
             Poll.until("delivery to carol@example.org", WAIT, () -> Maildirs.count(newDir) == 1);
         } finally {
-            update("org.karavel.relay", "local_domains", "localhost");
+            updateUntil("org.karavel.relay", "local_domains", "localhost", "example.org to be remote again",
+                    () -> rcptFrom("127.0.0.2", "carol@example.org").startsWith("554 5.7.1"));
             restoreRelayHosts();
         }
     }
@@ -210,8 +208,8 @@ public class MailFlowIT {
     }
 
     private void restoreRelayHosts() throws IOException {
-        update("org.karavel.relay", "relay_hosts", "127.0.0.0/8, ::1/128");
-        Poll.until("relay_hosts to be restored", WAIT, () -> rcptFrom("127.0.0.2", "victim@remote.test").startsWith("250"));
+        updateUntil("org.karavel.relay", "relay_hosts", "127.0.0.0/8, ::1/128", "relay_hosts to be restored",
+                () -> rcptFrom("127.0.0.2", "victim@remote.test").startsWith("250"));
     }
 
     /** The reply to RCPT TO in a fresh session from the given local address. */
@@ -264,14 +262,36 @@ public class MailFlowIT {
                 .orElseThrow(() -> new AssertionError("no bundle " + symbolicName));
     }
 
-    private void update(String pid, String key, String value) throws IOException {
-        org.osgi.service.cm.Configuration c = configAdmin.getConfiguration(pid, null);
-        Dictionary<String, Object> props = c.getProperties() == null ? new Hashtable<>() : c.getProperties();
-        if (value.equals(props.get(key))) {
-            return;
+    /**
+     * Sets a key and waits until etc/ holds it too and it has taken effect, setting it again whenever it has
+     * been put back: File Install can apply an earlier update's etc/ file over a later update when two come
+     * within its poll interval.
+     */
+    private void updateUntil(String pid, String key, String value, String what, java.util.function.BooleanSupplier effect) {
+        Poll.until(what, WAIT, () -> {
+            try {
+                org.osgi.service.cm.Configuration c = configAdmin.getConfiguration(pid, null);
+                Dictionary<String, Object> props = c.getProperties() == null ? new Hashtable<>() : c.getProperties();
+                if (!value.equals(props.get(key))) {
+                    props.put(key, value);
+                    c.update(props);
+                    return false;
+                }
+            } catch (IOException e) {
+                return false;
+            }
+            return value.equals(onDisk(pid, key)) && effect.getAsBoolean();
+        });
+    }
+
+    private static String onDisk(String pid, String key) {
+        java.util.Properties p = new java.util.Properties();
+        try (var in = Files.newInputStream(Path.of(System.getProperty("karaf.etc"), pid + ".cfg"))) {
+            p.load(in);
+        } catch (IOException e) {
+            return null;
         }
-        props.put(key, value);
-        c.update(props);
+        return p.getProperty(key);
     }
 
     private static Path maildir(String domain, String user) {
