@@ -57,7 +57,8 @@ public class DiskFullIT {
                 "min_backoff_seconds", "1", "max_backoff_seconds", "1"));
         karavel.start();
         Poll.until("the SMTP listener of the distribution", Distribution.bootTimeout(), DiskFullIT::greets);
-        Poll.until("the spool's metrics", WAIT, () -> spoolGauge("karavel_spool_messages") == 0, () -> lastMetrics);
+        Poll.until("the spool's metrics", WAIT, () -> spoolGauge("karavel_spool_messages") == 0,
+                () -> lastMetrics + "; karaf.log ends with:\n" + karavel.logTail(30));
     }
 
     @AfterClass

@@ -153,6 +153,16 @@ final class Distribution implements AutoCloseable {
         return Files.exists(log) ? Files.readString(log) : "";
     }
 
+    /** The last lines of data/log/karaf.log, for the message of a test that timed out. */
+    String logTail(int lines) {
+        try {
+            List<String> all = Files.readAllLines(home.resolve("data/log/karaf.log"));
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException | RuntimeException e) {
+            return "(karaf.log unreadable: " + e + ")";
+        }
+    }
+
     /** The mail log (data/log/mail.log), empty when it cannot be read yet. */
     String mailLog() {
         Path log = home.resolve("data/log/mail.log");
