@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;
+import org.karavel.testkit.FileSystemFiller;
 import org.karavel.testkit.LoopbackDnsServer;
 import org.karavel.testkit.SmtpClient;
 import org.karavel.testkit.SmtpSink;
@@ -142,8 +143,8 @@ public class DiskFullTmpfsIT {
         }
         Poll.until("the messages queued", WAIT, () -> spoolGauge("karavel_spool_messages") == queued.size());
 
-        Path filler = mount.resolve("filler");
-        long filled = fillToTheLastByte(filler);
+        FileSystemFiller filler = FileSystemFiller.fill(mount.resolve("filler"));
+        long filled = filler.filled();
         try {
             long freeWhenFilled = mount.toFile().getUsableSpace();
             sinkAccepts.set(true);
@@ -158,7 +159,7 @@ public class DiskFullTmpfsIT {
             System.out.printf("DiskFullTmpfsIT figures: filler=%d free_when_filled=%d free_after_delivery=%d reserve_released=%s%n",
                     filled, freeWhenFilled, mount.toFile().getUsableSpace(), released);
         } finally {
-            Files.deleteIfExists(filler);
+            filler.close();
         }
 
         // the space is back: the reserve is made again (off the SMTP thread), then mail is accepted
@@ -182,27 +183,6 @@ public class DiskFullTmpfsIT {
             assertEquals("copies of " + id + " at the sink, in the end", 1, copiesAtSink(id));
         }
         assertEquals("nothing quarantined", 0.0, spoolGauge("karavel_spool_quarantined_records"), 0.0);
-    }
-
-    /** Writes the file until the file system refuses even one more byte (ENOSPC); returns its length. */
-    private static long fillToTheLastByte(Path file) throws IOException {
-        long written = 0;
-        try (java.io.FileOutputStream out = new java.io.FileOutputStream(file.toFile())) {
-            for (int chunk : new int[] {1 << 20, 64 << 10, 4 << 10, 512, 1}) {
-                byte[] b = new byte[chunk];
-                while (true) {
-                    try {
-                        out.write(b);
-                        written += chunk;
-                    } catch (IOException ex) {
-                        assertTrue("the filler stops at a full file system: " + ex, String.valueOf(ex.getMessage())
-                                .contains("No space left on device"));
-                        break;
-                    }
-                }
-            }
-        }
-        return written;
     }
 
     private static long copiesAtSink(String id) {

@@ -16,6 +16,7 @@ import javax.net.ssl.SSLSession;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.karavel.testkit.MemorySpool;
 
 /**
  * Who gets in, over real sockets on 127.0.0.1: the test client is made untrusted by configuring
@@ -42,7 +43,7 @@ class AdminAccessTest {
         RunningAdmin admin = new RunningAdmin(tls, trusted, Set.of("admin@example.org"), maxFailures, 1 << 20);
         admin.tlsContext = certificate.context();
         admin.services.users = users;
-        admin.services.spool = new InMemorySpool();
+        admin.services.spool = new MemorySpool().commitOnSpoolThread();
         running.add(admin);
         return admin;
     }
@@ -211,7 +212,7 @@ class AdminAccessTest {
     void aBodyOverMaxRequestBytesIsRefusedWith413() throws Exception {
         RunningAdmin admin = new RunningAdmin(false, List.of("127.0.0.0/8"), Set.of(), 5, 1000);
         running.add(admin);
-        admin.services.spool = new InMemorySpool();
+        admin.services.spool = new MemorySpool().commitOnSpoolThread();
 
         HttpResponse<String> r = admin.post("/api/v1/messages", "{\"from\":\"a@b.example\",\"to\":[\"c@d.example\"],"
                 + "\"subject\":\"big\",\"text\":\"" + "x".repeat(2000) + "\"}");

@@ -20,18 +20,19 @@ import org.karavel.api.queue.RecipientStatus;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.karavel.testkit.MemorySpool;
 
 /** Every endpoint over HTTP from a trusted client, against an in-memory spool and delivery control. */
 class AdminApiTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private RunningAdmin admin;
-    private InMemorySpool spool;
+    private MemorySpool spool;
     private InMemoryDeliveryControl control;
 
     @BeforeEach
     void start() throws Exception {
         admin = RunningAdmin.trustedHttp();
-        spool = new InMemorySpool();
+        spool = new MemorySpool().commitOnSpoolThread();
         control = new InMemoryDeliveryControl(spool);
         admin.services.spool = spool;
         admin.services.deliveryControl = control;
@@ -40,6 +41,7 @@ class AdminApiTest {
     @AfterEach
     void stop() {
         admin.close();
+        spool.close();
     }
 
     private static MailAddress address(String text) throws Exception {
@@ -51,7 +53,7 @@ class AdminApiTest {
         for (String t : to) {
             rcpts.add(address(t));
         }
-        return spool.add(new Envelope(address(from), rcpts, Map.of("BODY", "8BITMIME"), received, "192.0.2.7",
+        return spool.queue(new Envelope(address(from), rcpts, Map.of("BODY", "8BITMIME"), received, "192.0.2.7",
                 "client.example", "mx", ""), "Subject: hello\r\n\r\nbody text\r\n");
     }
 
@@ -181,9 +183,9 @@ class AdminApiTest {
         assertThat(json(domain).get("flushed").asInt()).isEqualTo(1);
         assertThat(json(domain).get("domain").asText()).isEqualTo("c.example");
         assertThat(json(all).get("flushed").asInt()).isEqualTo(2);
-        assertThat(spool.flushed).hasSize(4);
-        assertThat(spool.flushed.subList(0, 2)).containsExactly(b.id(), c.id());
-        assertThat(spool.flushed.subList(2, 4)).containsExactlyInAnyOrder(b.id(), c.id());
+        assertThat(spool.flushed()).hasSize(4);
+        assertThat(spool.flushed().subList(0, 2)).containsExactly(b.id(), c.id());
+        assertThat(spool.flushed().subList(2, 4)).containsExactlyInAnyOrder(b.id(), c.id());
     }
 
     @Test
@@ -290,7 +292,7 @@ class AdminApiTest {
         HttpResponse<String> notJson = admin.post("/api/v1/messages", "{oops");
         assertThat(notJson.statusCode()).isEqualTo(400);
         assertThat(json(notJson).get("error").asText()).isEqualTo("bad_request");
-        spool.full = true;
+        spool.full(true);
         HttpResponse<String> full = admin.post("/api/v1/messages", "{\"from\":\"a@b.example\",\"to\":[\"x@b.example\"],\"text\":\"t\"}");
         assertThat(full.statusCode()).isEqualTo(503);
         assertThat(json(full).get("error").asText()).isEqualTo("spool_full");

@@ -14,6 +14,7 @@ import org.karavel.api.health.HealthCheck;
 import org.karavel.api.metrics.Metric;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.karavel.testkit.MemorySpool;
 
 /** The DS component driven as SCR would: binds, activate, modified, deactivate. */
 class AdminComponentTest {
@@ -50,8 +51,8 @@ class AdminComponentTest {
 
     @Test
     void itServesWhatIsBoundAndAGreedyReplacementKeepsTheNewService() throws Exception {
-        InMemorySpool first = new InMemorySpool();
-        InMemorySpool second = new InMemorySpool();
+        MemorySpool first = new MemorySpool().commitOnSpoolThread();
+        MemorySpool second = new MemorySpool().commitOnSpoolThread();
         component.bindSpool(first);
         component.addHealthCheck(ready("spool"));
         component.addMetricSource(() -> List.of(Metric.of("karavel_spool_messages", "Queued", Metric.Type.GAUGE, 2)),

@@ -12,14 +12,15 @@ import org.karavel.api.queue.DeliveryControl;
 import org.karavel.api.queue.QueueId;
 import org.karavel.api.queue.QueuedMessage;
 import org.karavel.api.queue.RecipientStatus;
+import org.karavel.testkit.MemorySpool;
 
 /** What the delivery bundle would do, on the in-memory spool: enough to see the API's calls and answers. */
 final class InMemoryDeliveryControl implements DeliveryControl {
-    private final InMemorySpool spool;
+    private final MemorySpool spool;
     private final Set<String> suspended = new ConcurrentSkipListSet<>();
     final List<String> bounces = new CopyOnWriteArrayList<>();
 
-    InMemoryDeliveryControl(InMemorySpool spool) {
+    InMemoryDeliveryControl(MemorySpool spool) {
         this.spool = spool;
     }
 

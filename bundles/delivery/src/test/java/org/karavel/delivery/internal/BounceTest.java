@@ -11,6 +11,7 @@ import java.util.Map;
 import org.karavel.api.address.MailAddress;
 import org.karavel.api.queue.QueuedMessage;
 import org.karavel.api.queue.RecipientStatus;
+import org.karavel.testkit.MemorySpool;
 import org.karavel.testkit.SmtpSink;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -52,7 +53,7 @@ class BounceTest {
         assertThat(original.recipients()).containsExactly("good@example.test");
 
         assertThat(f.dsns()).hasSize(1);
-        InMemorySpool.Committed dsn = f.dsns().get(0);
+        MemorySpool.Queued dsn = f.dsns().get(0);
         assertThat(dsn.message().envelope().sender()).isEqualTo(MailAddress.NULL_SENDER);
         assertThat(dsn.message().envelope().recipients()).containsExactly(DeliveryFixture.address("sender@sender.test"));
         assertThat(dsn.message().envelope().listenerName()).isEqualTo("local");

@@ -27,6 +27,7 @@ import org.karavel.api.queue.QueueId;
 import org.karavel.api.queue.QueuedMessage;
 import org.karavel.testkit.LoopbackDnsServer;
 import org.karavel.testkit.LoopbackResolver;
+import org.karavel.testkit.MemorySpool;
 import org.xbill.DNS.Type;
 
 /**
@@ -38,7 +39,7 @@ final class DeliveryFixture implements AutoCloseable {
 
     final LoopbackDnsServer dns;
     final LoopbackResolver resolver;
-    final InMemorySpool spool = new InMemorySpool();
+    final MemorySpool spool;
     final Map<String, Integer> ports = new ConcurrentHashMap<>();
     final Set<String> localDomains = ConcurrentHashMap.newKeySet();
     DeliveryScheduler scheduler;
@@ -49,6 +50,11 @@ final class DeliveryFixture implements AutoCloseable {
     final DeliveryCounters counters = new DeliveryCounters();
 
     DeliveryFixture() throws IOException {
+        this(new MemorySpool());
+    }
+
+    DeliveryFixture(MemorySpool spool) throws IOException {
+        this.spool = spool;
         dns = LoopbackDnsServer.start();
         resolver = new LoopbackResolver(dns.port());
     }
@@ -166,7 +172,7 @@ final class DeliveryFixture implements AutoCloseable {
     }
 
     /** The DSNs queued so far (committed messages with the null sender). */
-    List<InMemorySpool.Committed> dsns() {
+    List<MemorySpool.Queued> dsns() {
         return spool.committed().stream().filter(c -> c.message().envelope().sender().isNullSender()).toList();
     }
 

@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.karavel.api.metrics.Metric;
 import org.karavel.api.queue.QueueId;
 import org.karavel.api.queue.QueuedMessage;
+import org.karavel.testkit.MemorySpool;
 import org.karavel.testkit.SmtpSink;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -60,7 +61,7 @@ class OperatorControlTest {
 
         assertThat(f.get(m.id())).isEmpty();
         assertThat(f.dsns()).hasSize(1);
-        InMemorySpool.Committed dsn = f.dsns().get(0);
+        MemorySpool.Queued dsn = f.dsns().get(0);
         assertThat(dsn.message().envelope().recipients()).containsExactly(DeliveryFixture.address("sender@sender.test"));
         assertThat(dsn.text()).contains("<a@example.test>").contains("<b@example.test>").contains("spam run")
                 .contains("bounced by the operator").contains("Status: 5.0.0");

@@ -13,12 +13,13 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.karavel.testkit.MemorySpool;
 
 /** The actions only wire the spool to the plain classes; this checks the wiring and the annotations Karaf reads. */
 class CommandsTest {
     private final PrintStream originalOut = System.out;
     private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    private final InMemorySpool spool = new InMemorySpool();
+    private final MemorySpool spool = new MemorySpool();
 
     @BeforeEach
     void capture() {
@@ -53,7 +54,7 @@ class CommandsTest {
 
         assertThat(flush.execute()).isNull();
         assertThat(captured.toString(StandardCharsets.UTF_8)).contains("Flushed 1 message.");
-        assertThat(spool.flushed).hasSize(1);
+        assertThat(spool.flushed()).hasSize(1);
         assertThat(QueueFlushCommand.class.getAnnotation(Command.class).name()).isEqualTo("queue-flush");
         assertThat(QueueFlushCommand.class.isAnnotationPresent(Service.class)).isTrue();
     }

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.karavel.testkit.MemorySpool;
 
 /** The plain classes behind queue-delete, queue-bounce, queue-flush --domain and the domain commands. */
 class DeliveryOrdersTest {
@@ -56,7 +57,7 @@ class DeliveryOrdersTest {
 
     @Test
     void deleteRemovesWithoutBounceAndNamesUnknownIds() {
-        InMemorySpool spool = new InMemorySpool();
+        MemorySpool spool = new MemorySpool();
         spool.put(message("AAA1", "a@example.com", Instant.parse("2025-11-22T05:00:00Z"), 10, "x@b.example"));
         spool.put(message("AAA2", "a@example.com", Instant.parse("2025-11-22T05:00:00Z"), 10, "x@b.example"));
 

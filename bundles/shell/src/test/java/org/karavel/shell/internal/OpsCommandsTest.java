@@ -14,6 +14,7 @@ import org.karavel.shell.internal.completers.DomainCompleter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.karavel.testkit.MemorySpool;
 
 /** The queue-control and domain commands: wiring, annotations Karaf reads, and missing services. */
 class OpsCommandsTest {
@@ -21,7 +22,7 @@ class OpsCommandsTest {
     private final PrintStream originalErr = System.err;
     private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
     private final ByteArrayOutputStream capturedErr = new ByteArrayOutputStream();
-    private final InMemorySpool spool = new InMemorySpool();
+    private final MemorySpool spool = new MemorySpool();
     private final RecordingDeliveryControl delivery = new RecordingDeliveryControl();
 
     @BeforeEach
@@ -95,7 +96,7 @@ class OpsCommandsTest {
         flush.domain = "B.example";
         flush.execute();
         assertThat(delivery.flushed).containsExactly("b.example");
-        assertThat(spool.flushed).isEmpty();
+        assertThat(spool.flushed()).isEmpty();
 
         DomainSuspendCommand suspend = new DomainSuspendCommand();
         suspend.delivery = delivery;

@@ -30,6 +30,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.karavel.api.queue.SpoolFullException;
+import org.karavel.testkit.MemorySpool;
 
 /** The listener over real sockets on 127.0.0.1, with an in-memory spool and in-test filters. */
 class SmtpListenerTest {
@@ -46,7 +48,7 @@ class SmtpListenerTest {
 
     @BeforeEach
     void setUp() {
-        spool = new MemorySpool();
+        spool = new MemorySpool().commitOnSpoolThread();
         spoolService = spool;
         filters = new FilterChain();
     }
@@ -138,7 +140,7 @@ class SmtpListenerTest {
         assertThat(c.command("QUIT")).isEqualTo("221 2.0.0 Bye");
         assertThat(c.closedByServer()).isTrue();
 
-        MemorySpool.Stored stored = spool.only();
+        MemorySpool.Queued stored = spool.only();
         assertThat(stored.text()).matches("(?s)Received: from client\\.example \\(unknown \\[127\\.0\\.0\\.1\\]\\)\r\n"
                 + "\tby mx\\.test\\.example \\(Karavel\\) with ESMTP id T000001\r\n"
                 + "\tfor <bob@example\\.org>; [A-Z][a-z]{2}, \\d{1,2} [A-Z][a-z]{2} \\d{4} \\d\\d:\\d\\d:\\d\\d [+-]\\d{4}\r\n"
@@ -188,7 +190,7 @@ class SmtpListenerTest {
         assertThat(c.command("MAIL FROM:<a@example.com>")).isEqualTo("503 5.5.1 Error: nested MAIL command");
         assertThat(c.command("RSET")).isEqualTo("250 2.0.0 Ok");
         assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo("503 5.5.1 Error: need MAIL command");
-        assertThat(spool.stored()).isEmpty();
+        assertThat(spool.queued()).isEmpty();
     }
 
     @Test
@@ -280,8 +282,8 @@ class SmtpListenerTest {
                 "250 2.1.0", "250 2.1.5", "354 End d", "250 2.0.0", "250 2.0.0", "221 2.0.0");
         assertThat(replies.get(6)).isEqualTo("250 2.0.0 Ok: queued as T000001");
         assertThat(replies.get(10)).isEqualTo("250 2.0.0 Ok: queued as T000002");
-        assertThat(spool.stored()).hasSize(2);
-        assertThat(withoutReceived(spool.stored().get(1).text())).isEqualTo("Subject: two\r\n\r\nsecond\r\n");
+        assertThat(spool.queued()).hasSize(2);
+        assertThat(withoutReceived(spool.queued().get(1).text())).isEqualTo("Subject: two\r\n\r\nsecond\r\n");
     }
 
     @Test
@@ -367,7 +369,7 @@ class SmtpListenerTest {
             }));
         }
         CompletableFuture.allOf(sessions.toArray(new CompletableFuture[0])).get(60, SECONDS);
-        assertThat(spool.stored()).hasSize(1000);
+        assertThat(spool.queued()).hasSize(1000);
     }
 
     // ------------------------------------------------------------------ DATA
@@ -406,8 +408,8 @@ class SmtpListenerTest {
         assertThat(c.reply()).isEqualTo("550 5.5.2 Message contains bare CR or LF");
         assertThat(c.reply()).isEqualTo("250 2.0.0 Ok"); // the NOOP: the smuggled commands were content
         assertThat(c.command("RCPT TO:<x@example.org>")).startsWith("503 5.5.1"); // no transaction left
-        assertThat(spool.stored()).isEmpty();
-        assertThat(spool.aborted).hasSize(1);
+        assertThat(spool.queued()).isEmpty();
+        assertThat(spool.aborted()).hasSize(1);
         assertThat(mailLog).containsExactly("T000001: reject: END-OF-MESSAGE from [127.0.0.1]: 550 5.5.2 Message contains "
                 + "bare CR or LF; from=<a@example.com> to=<b@example.org> helo=<client.example>");
     }
@@ -439,8 +441,8 @@ class SmtpListenerTest {
         String big = ("x".repeat(99) + "\r\n").repeat(20); // 2020 octets
         assertThat(transaction(c, "a@example.com", "b@example.org", big))
                 .isEqualTo("552 5.3.4 Message size exceeds fixed maximum message size");
-        assertThat(spool.stored()).isEmpty();
-        assertThat(spool.aborted).hasSize(1);
+        assertThat(spool.queued()).isEmpty();
+        assertThat(spool.aborted()).hasSize(1);
         assertThat(transaction(c, "a@example.com", "b@example.org", "small\r\n")).startsWith("250 2.0.0");
     }
 
@@ -461,7 +463,7 @@ class SmtpListenerTest {
         SmtpTestClient c = ehlo();
         assertThat(transaction(c, "a@example.com", "b@example.org", "ok\r\n" + "y".repeat(1001) + "\r\nmore\r\n"))
                 .isEqualTo("552 5.3.4 Message line too long");
-        assertThat(spool.stored()).isEmpty();
+        assertThat(spool.queued()).isEmpty();
         assertThat(transaction(c, "a@example.com", "b@example.org", "y".repeat(1000) + "\r\n")).startsWith("250 2.0.0");
     }
 
@@ -541,7 +543,7 @@ class SmtpListenerTest {
         assertThat(c.reply()).isEqualTo("550 5.5.2 Message contains bare CR or LF");
         assertThat(c.reply()).startsWith("503 5.5.1 Error: previous BDAT failed");
         assertThat(c.reply()).isEqualTo("250 2.0.0 Ok");
-        assertThat(spool.stored()).isEmpty();
+        assertThat(spool.queued()).isEmpty();
     }
 
     @Test
@@ -571,7 +573,7 @@ class SmtpListenerTest {
         assertThat(c.reply()).isEqualTo("503 5.5.1 Error: previous BDAT failed; chunk discarded");
         assertThat(c.reply()).isEqualTo("503 5.5.1 Error: previous BDAT failed; chunk discarded");
         assertThat(c.reply()).isEqualTo("250 2.0.0 Ok");
-        assertThat(spool.stored()).isEmpty();
+        assertThat(spool.queued()).isEmpty();
     }
 
     @Test
@@ -629,8 +631,8 @@ class SmtpListenerTest {
         assertThat(c.command("DATA")).startsWith("354");
         c.send("Subject: half\r\n");
         assertThat(c.reply()).isEqualTo("421 4.4.2 " + HOST + " Error: timeout exceeded");
-        assertThat(spool.stored()).isEmpty();
-        await().atMost(5, SECONDS).until(() -> spool.aborted.size() == 1);
+        assertThat(spool.queued()).isEmpty();
+        await().atMost(5, SECONDS).until(() -> spool.aborted().size() == 1);
     }
 
     @Test
@@ -656,8 +658,8 @@ class SmtpListenerTest {
         try (Trickle t = new Trickle(c, "Subject: " + "y".repeat(200) + "\r\n", 100)) {
             assertThat(c.reply()).isEqualTo("421 4.4.2 " + HOST + " Error: timeout exceeded");
         }
-        assertThat(spool.stored()).isEmpty();
-        await().atMost(5, SECONDS).until(() -> spool.aborted.size() == 1);
+        assertThat(spool.queued()).isEmpty();
+        await().atMost(5, SECONDS).until(() -> spool.aborted().size() == 1);
     }
 
     @Test
@@ -670,7 +672,7 @@ class SmtpListenerTest {
         try (Trickle t = new Trickle(c, "z".repeat(5000), 100)) {
             assertThat(c.reply()).isEqualTo("421 4.4.2 " + HOST + " Error: timeout exceeded");
         }
-        assertThat(spool.stored()).isEmpty();
+        assertThat(spool.queued()).isEmpty();
     }
 
     @Test
@@ -755,7 +757,7 @@ class SmtpListenerTest {
         assertThat(c.command("RCPT TO:<bøb@example.org>")).isEqualTo("250 2.1.5 Ok");
         assertThat(c.command("DATA")).startsWith("354");
         assertThat(c.send("Subject: grüße\r\n\r\nhi\r\n.\r\n").reply()).startsWith("250 2.0.0");
-        MemorySpool.Stored stored = spool.only();
+        MemorySpool.Queued stored = spool.only();
         assertThat(stored.text()).contains(" with UTF8SMTP id ").contains("for <bøb@example.org>");
         assertThat(stored.message().envelope().mailParameters()).containsKey("SMTPUTF8");
         assertThat(stored.message().envelope().sender().toString()).isEqualTo("jörg@exämple.de");
@@ -806,7 +808,7 @@ class SmtpListenerTest {
         c.send("MAIL FROM:<a@example.com>\r\nRCPT TO:<blocked@example.org>\r\nDATA\r\nSubject: x\r\n.\r\n");
         assertThat(c.replies(4)).containsExactly("250 2.1.0 Ok", "554 5.7.1 Relay access denied",
                 "554 5.5.1 Error: no valid recipients", "500 5.5.2 Error: command not recognized");
-        assertThat(spool.stored()).isEmpty();
+        assertThat(spool.queued()).isEmpty();
     }
 
     @Test
@@ -955,7 +957,7 @@ class SmtpListenerTest {
         String stored = spool.only().text();
         assertThat(stored).startsWith("X-Spam-Score: 0.1\r\nX-Checked: yes\r\nReceived: from client.example");
         assertThat(stored).contains(" id T000002\r\n").endsWith(content);
-        assertThat(spool.aborted).extracting(Object::toString).containsExactly("T000001");
+        assertThat(spool.aborted()).extracting(Object::toString).containsExactly("T000001");
     }
 
     @Test
@@ -1000,7 +1002,7 @@ class SmtpListenerTest {
         SmtpTestClient c = ehlo();
         assertThat(transaction(c, "a@example.com", "b@example.org", "Subject: spam\r\n\r\nbuy\r\n"))
                 .isEqualTo("554 5.7.1 Spam");
-        assertThat(spool.stored()).isEmpty();
+        assertThat(spool.queued()).isEmpty();
         assertThat(mailLog).anyMatch(l -> l.matches("T000001: reject: END-OF-MESSAGE from \\[127.0.0.1\\]: 554 5.7.1 Spam;.*"));
         assertThat(transaction(c, "a@example.com", "b@example.org", "Subject: ham\r\n\r\nhi\r\n")).startsWith("250 2.0.0");
     }
@@ -1036,7 +1038,7 @@ class SmtpListenerTest {
 
     @Test
     void aFailedCommitIs451() {
-        spool.outcome = MemorySpool.CommitOutcome.FAIL;
+        spool.failCommits(new IOException("disk on fire"));
         start();
         SmtpTestClient c = ehlo();
         assertThat(transaction(c, "a@example.com", "b@example.org", "hi\r\n")).isEqualTo("451 4.3.0 Error: queue file write error");
@@ -1046,11 +1048,11 @@ class SmtpListenerTest {
 
     @Test
     void aFullSpoolIs452() {
-        spool.outcome = MemorySpool.CommitOutcome.FULL;
+        spool.failCommits(new SpoolFullException("no room"));
         start();
         SmtpTestClient c = ehlo();
         assertThat(transaction(c, "a@example.com", "b@example.org", "hi\r\n")).isEqualTo("452 4.3.1 Insufficient system storage");
-        spool.fullAtCreate = true;
+        spool.full(true);
         assertThat(c.command("MAIL FROM:<a@example.com>")).startsWith("250");
         assertThat(c.command("RCPT TO:<b@example.org>")).startsWith("250");
         assertThat(c.command("DATA")).isEqualTo("452 4.3.1 Insufficient system storage");
@@ -1075,27 +1077,27 @@ class SmtpListenerTest {
 
     @Test
     void theReplyComesOnlyAfterTheCommit() {
-        spool.commitGate = new CompletableFuture<>();
+        spool.holdCommits();
         start();
         SmtpTestClient c = ehlo();
         assertThat(c.command("MAIL FROM:<a@example.com>")).startsWith("250");
         assertThat(c.command("RCPT TO:<b@example.org>")).startsWith("250");
         assertThat(c.command("DATA")).startsWith("354");
         c.send("hi\r\n.\r\nNOOP\r\n");
-        await().atMost(5, SECONDS).until(() -> spool.commitsStarted.get() == 1);
+        await().atMost(5, SECONDS).until(() -> spool.commitsStarted() == 1);
         assertThat(c.silentFor(300)).isTrue();
-        assertThat(spool.stored()).isEmpty();
-        spool.commitGate.complete(null);
+        assertThat(spool.queued()).isEmpty();
+        spool.releaseCommits();
         assertThat(c.reply()).isEqualTo("250 2.0.0 Ok: queued as T000001");
         assertThat(c.reply()).isEqualTo("250 2.0.0 Ok");
-        assertThat(spool.stored()).hasSize(1);
+        assertThat(spool.queued()).hasSize(1);
     }
 
     // ------------------------------------------------------------------ life cycle
 
     @Test
     void stoppingSaysGoodbyeAndLetsAStartedCommitFinish() throws Exception {
-        spool.commitGate = new CompletableFuture<>();
+        spool.holdCommits();
         start();
         SmtpTestClient idle = ehlo();
         SmtpTestClient sending = ehlo();
@@ -1103,15 +1105,15 @@ class SmtpListenerTest {
         assertThat(sending.command("RCPT TO:<b@example.org>")).startsWith("250");
         assertThat(sending.command("DATA")).startsWith("354");
         sending.send("hi\r\n.\r\n");
-        await().atMost(5, SECONDS).until(() -> spool.commitsStarted.get() == 1);
+        await().atMost(5, SECONDS).until(() -> spool.commitsStarted() == 1);
         CompletableFuture<Void> stopping = CompletableFuture.runAsync(listener::stop);
         assertThat(idle.reply()).isEqualTo("421 4.3.2 " + HOST + " Service shutting down");
         assertThat(idle.closedByServer()).isTrue();
-        spool.commitGate.complete(null);
+        spool.releaseCommits();
         assertThat(sending.reply()).isEqualTo("250 2.0.0 Ok: queued as T000001");
         assertThat(sending.reply()).isEqualTo("421 4.3.2 " + HOST + " Service shutting down");
         stopping.get(10, SECONDS);
-        assertThat(spool.stored()).hasSize(1);
+        assertThat(spool.queued()).hasSize(1);
         listener = null;
     }
 
@@ -1130,7 +1132,7 @@ class SmtpListenerTest {
         assertThat(c.reply()).isEqualTo("421 4.3.2 " + HOST + " Service shutting down");
         assertThat(c.closedByServer()).isTrue();
         stopping.get(10, SECONDS);
-        assertThat(spool.stored()).isEmpty();
+        assertThat(spool.queued()).isEmpty();
         assertThat(mailLog).noneMatch(l -> l.contains("received"));
         // nothing listens any more: the client will retry later
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new java.net.Socket("127.0.0.1", port).close())
@@ -1175,7 +1177,7 @@ class SmtpListenerTest {
         List<String> replies = c.replies(6);
         assertThat(replies.get(4)).startsWith("250 2.0.0 Ok: queued as");
         assertThat(replies.get(5)).isEqualTo("221 2.0.0 Bye");
-        assertThat(spool.stored()).hasSize(1);
+        assertThat(spool.queued()).hasSize(1);
     }
 
     @Test

@@ -4,27 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import org.apache.mina.core.buffer.IoBuffer;
 import org.apache.mina.core.filterchain.IoFilterAdapter;
 import org.apache.mina.core.session.DummySession;
 import org.apache.mina.core.session.IoSession;
 import org.apache.mina.core.write.WriteRequest;
-import org.karavel.api.queue.Envelope;
-import org.karavel.api.queue.MessageDraft;
-import org.karavel.api.queue.QueueId;
-import org.karavel.api.queue.QueuedMessage;
-import org.karavel.api.queue.RecipientStatus;
-import org.karavel.api.queue.Spool;
+import org.karavel.testkit.MemorySpool;
 
 /**
  * Coverage-guided fuzzing of the SMTP command parser and session state machine. The session
@@ -47,7 +36,7 @@ class SmtpSessionFuzzTest {
             return;
         }
         int chunk = (input[0] & 0x7f) + 1;
-        InlineSpool spool = new InlineSpool();
+        MemorySpool spool = new MemorySpool(); // commits at once, on the calling thread
         List<String> mailLog = new ArrayList<>();
         SmtpListener listener = new SmtpListener(SETTINGS, () -> spool, new FilterChain(), new MailLog(mailLog::add));
         ByteArrayOutputStream replies = new ByteArrayOutputStream();
@@ -84,106 +73,6 @@ class SmtpSessionFuzzTest {
             assertThat(line).as("reply line").matches("[2-5][0-9][0-9][ -].*");
             assertThat(line).doesNotContain("\r").doesNotContain("\n");
         }
-        assertThat(spool.open).as("drafts neither committed nor aborted").isEmpty();
-    }
-
-    /** Commits at once on the calling thread, so the session never waits for a worker. */
-    private static final class InlineSpool implements Spool {
-        final List<QueueId> open = new ArrayList<>();
-        private int sequence;
-
-        @Override
-        public MessageDraft create() {
-            QueueId id = new QueueId(String.format("F%06X", ++sequence));
-            open.add(id);
-            ByteArrayOutputStream content = new ByteArrayOutputStream();
-            return new MessageDraft() {
-                @Override
-                public QueueId id() {
-                    return id;
-                }
-
-                @Override
-                public void write(byte[] data, int offset, int length) throws IOException {
-                    if (!open.contains(id)) {
-                        throw new IOException("draft " + id + " is closed");
-                    }
-                    content.write(data, offset, length);
-                }
-
-                @Override
-                public long size() {
-                    return content.size();
-                }
-
-                @Override
-                public CompletionStage<QueuedMessage> commit(Envelope envelope) {
-                    if (!open.remove(id)) {
-                        return CompletableFuture.failedFuture(new IOException("draft " + id + " is closed"));
-                    }
-                    return CompletableFuture.completedFuture(new QueuedMessage(id, envelope,
-                            envelope.recipients().stream().map(RecipientStatus::pending).toList(),
-                            content.size(), 0, Instant.now(), false));
-                }
-
-                @Override
-                public void abort() {
-                    open.remove(id);
-                }
-            };
-        }
-
-        @Override
-        public Optional<QueuedMessage> get(QueueId id) {
-            return Optional.empty();
-        }
-
-        @Override
-        public List<QueuedMessage> list() {
-            return List.of();
-        }
-
-        @Override
-        public List<QueuedMessage> due(Instant now, int limit) {
-            return List.of();
-        }
-
-        @Override
-        public int size() {
-            return 0;
-        }
-
-        @Override
-        public InputStream openContent(QueueId id) throws IOException {
-            throw new IOException("no content in the fuzzing spool");
-        }
-
-        @Override
-        public CompletionStage<Void> update(QueuedMessage message) {
-            return CompletableFuture.completedFuture(null);
-        }
-
-        @Override
-        public CompletionStage<Boolean> remove(QueueId id) {
-            return CompletableFuture.completedFuture(false);
-        }
-
-        @Override
-        public boolean flush(QueueId id) {
-            return false;
-        }
-
-        @Override
-        public int flushAll() {
-            return 0;
-        }
-
-        @Override
-        public void addListener(Runnable listener) {
-        }
-
-        @Override
-        public void removeListener(Runnable listener) {
-        }
+        assertThat(spool.open()).as("drafts neither committed nor aborted").isEmpty();
     }
 }

@@ -36,6 +36,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.karavel.testkit.MemorySpool;
 
 /** STARTTLS, implicit TLS and AUTH over real TLS handshakes on 127.0.0.1. */
 class SmtpTlsAuthTest {
@@ -61,7 +62,7 @@ class SmtpTlsAuthTest {
 
     @BeforeEach
     void setUp() {
-        spool = new MemorySpool();
+        spool = new MemorySpool().commitOnSpoolThread();
         filters = new FilterChain();
         tls = certificate.service();
         users = new TestUsers();
@@ -302,7 +303,7 @@ class SmtpTlsAuthTest {
         assertThat(answered.toString()).doesNotContain("250").doesNotContain("503"); // nothing in clear text
         assertThat(other.command("NOOP")).isEqualTo("250 2.0.0 Ok");
         assertThat(transaction(other, "a@example.org", "b@example.org")).startsWith("250 2.0.0 Ok: queued as ");
-        assertThat(spool.stored()).hasSize(1);
+        assertThat(spool.queued()).hasSize(1);
     }
 
     // ------------------------------------------------------------------ AUTH

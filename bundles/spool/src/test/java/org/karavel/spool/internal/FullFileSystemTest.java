@@ -9,7 +9,6 @@ import static org.karavel.spool.internal.TestMessages.enqueue;
 import static org.karavel.spool.internal.TestMessages.envelope;
 import static org.karavel.spool.internal.TestMessages.read;
 
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.karavel.api.queue.MessageDraft;
 import org.karavel.api.queue.QueuedMessage;
 import org.karavel.api.queue.SpoolFullException;
+import org.karavel.testkit.FileSystemFiller;
 
 /**
  * The spool on a real file system that another program fills to the last byte: a 24 MB tmpfs this
@@ -85,9 +85,8 @@ class FullFileSystemTest {
         MessageDraft late = spool.create();
         late.write(content(99, 1_500_000));
 
-        Path filler = mount.resolve("filler");
-        long filled = fillToTheLastByte(filler);
-        assertThat(mount.toFile().getUsableSpace()).as("free after writing %d bytes of filler", filled).isZero();
+        FileSystemFiller filler = FileSystemFiller.fill(mount.resolve("filler"));
+        assertThat(mount.toFile().getUsableSpace()).as("free after writing %d bytes of filler", filler.filled()).isZero();
 
         // delivery is done with every queued message while the large one is committed: mostly in one batch
         // (the first removal's commit holds the rest back), so the batch's removals are committed again
@@ -118,33 +117,13 @@ class FullFileSystemTest {
         assertThatThrownBy(spool::create).isInstanceOf(SpoolFullException.class);
 
         // the other program gives its space back: the reserve is made again, then mail is taken
-        Files.delete(filler);
+        filler.free();
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(this::draftAccepted);
         assertThat(spool.emergencyReserveReleased()).isFalse();
         assertThat(Files.size(spoolDir.resolve(EmergencyReserve.FILE))).isEqualTo(RESERVE);
         assertThat(gauge("karavel_spool_emergency_reserve_released")).isZero();
         QueuedMessage after = enqueue(spool, envelope(100), content(100, 1_500_000));
         assertThat(read(spool, after.id())).isEqualTo(content(100, 1_500_000));
-    }
-
-    /** Writes the file until the file system refuses even one more byte (ENOSPC); returns its length. */
-    private static long fillToTheLastByte(Path file) throws IOException {
-        long written = 0;
-        try (FileOutputStream out = new FileOutputStream(file.toFile())) {
-            for (int chunk : new int[] {1 << 20, 64 << 10, 4 << 10, 512, 1}) {
-                byte[] b = new byte[chunk];
-                while (true) {
-                    try {
-                        out.write(b);
-                        written += chunk;
-                    } catch (IOException ex) {
-                        assertThat(ex.getMessage()).contains("No space left on device");
-                        break;
-                    }
-                }
-            }
-        }
-        return written;
     }
 
     private boolean draftAccepted() throws IOException {

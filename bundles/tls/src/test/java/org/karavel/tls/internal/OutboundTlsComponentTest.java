@@ -15,6 +15,7 @@ import org.karavel.api.tls.HostTls;
 import org.karavel.api.tls.PolicySource;
 import org.karavel.api.tls.TlsMode;
 import org.karavel.api.tls.TlsOutcome;
+import org.karavel.testkit.MemorySpool;
 
 class OutboundTlsComponentTest {
     @TempDir Path dir;
@@ -95,7 +96,7 @@ class OutboundTlsComponentTest {
 
     @Test
     void readsTheConfigurationCountsVerdictsAndWritesCountsOnDeactivate() throws Exception {
-        OutboundTlsComponent component = new OutboundTlsComponent(new StubResolver(), new CapturingSpool());
+        OutboundTlsComponent component = new OutboundTlsComponent(new StubResolver(), new MemorySpool());
         component.activate(config("required", "lax.test=OpportunisticInsecure, .internal.test=Disabled"));
         try {
             DestinationTls plain = component.forDomain("plain.test").toCompletableFuture().get();

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.karavel.api.address.MailAddress;
 import org.karavel.api.tls.TlsFailure;
 import org.karavel.api.tls.TlsOutcome;
+import org.karavel.testkit.MemorySpool;
 import org.karavel.tls.internal.OutboundPki.Issued;
 
 class TlsReportTest {
@@ -159,7 +160,7 @@ class TlsReportTest {
                     + "https://reports.company-y.example:" + server.port() + "/v1/tlsrpt"));
             resolver.addresses.put("reports.company-y.example", List.of(InetAddress.getByName("127.0.0.1")));
             Path pem = Files.writeString(dir.resolve("ca.pem"), TestPki.pem(ca.certificate()));
-            CapturingSpool spool = new CapturingSpool();
+            MemorySpool spool = new MemorySpool();
             TlsReportLog log = filledLog();
             MailAddress from = MailAddress.parse("postmaster@mail.sender.test");
             TlsReportSender sender = new TlsReportSender(log, resolver, () -> spool,
@@ -168,12 +169,12 @@ class TlsReportTest {
                     from, clock);
 
             sender.sendFinishedDays();
-            assertThat(spool.committed).as("the day is not over").isEmpty();
+            assertThat(spool.committed()).as("the day is not over").isEmpty();
 
             clock.advance(Duration.ofDays(1));
             sender.sendFinishedDays();
-            assertThat(spool.committed).hasSize(1);
-            CapturingSpool.Committed mail = spool.committed.get(0);
+            assertThat(spool.committed()).hasSize(1);
+            MemorySpool.Queued mail = spool.committed().get(0);
             assertThat(mail.envelope().sender()).isEqualTo(from);
             assertThat(mail.envelope().recipients()).containsExactly(MailAddress.parse("tlsrpt@company-y.example"));
             assertThat(new String(mail.content(), StandardCharsets.US_ASCII)).contains("TLS-Report-Domain: company-y.example");

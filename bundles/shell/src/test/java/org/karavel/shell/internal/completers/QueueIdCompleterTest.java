@@ -12,7 +12,7 @@ import org.karavel.api.queue.Envelope;
 import org.karavel.api.queue.QueueId;
 import org.karavel.api.queue.QueuedMessage;
 import org.karavel.api.queue.RecipientStatus;
-import org.karavel.shell.internal.InMemorySpool;
+import org.karavel.testkit.MemorySpool;
 import org.junit.jupiter.api.Test;
 
 class QueueIdCompleterTest {
@@ -60,7 +60,7 @@ class QueueIdCompleterTest {
 
     @Test
     void completesTheIdsInTheQueue() throws Exception {
-        InMemorySpool spool = new InMemorySpool();
+        MemorySpool spool = new MemorySpool();
         spool.put(message("3F2A9C1B7D"));
         spool.put(message("3F2B000001"));
         spool.put(message("9ABCDEF012"));
@@ -79,7 +79,7 @@ class QueueIdCompleterTest {
     @Test
     void emptyQueueCompletesNothing() {
         List<String> candidates = new ArrayList<>();
-        new QueueIdCompleter(new InMemorySpool()).complete(null, typing("A"), candidates);
+        new QueueIdCompleter(new MemorySpool()).complete(null, typing("A"), candidates);
         assertThat(candidates).isEmpty();
     }
 }
