@@ -278,6 +278,18 @@ final class DeliveryScheduler {
             if (inFlight.putIfAbsent(m.id(), attempt) != null) {
                 continue;
             }
+            // the due list was read before the slot was taken: an attempt that settled in between has
+            // changed the message, and sending from the old copy would deliver its recipients twice
+            QueuedMessage current = spool.get(m.id()).orElse(null);
+            if (current != m && !m.equals(current)) {
+                if (current == null || current.isFinished() || current.nextAttempt().isAfter(now)) {
+                    inFlight.remove(m.id(), attempt);
+                    continue;
+                }
+                MessageAttempt fresh = new MessageAttempt(current, now);
+                inFlight.replace(m.id(), attempt, fresh);
+                attempt = fresh;
+            }
             started++;
             try {
                 begin(attempt);

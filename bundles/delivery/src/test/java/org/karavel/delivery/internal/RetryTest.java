@@ -1,6 +1,7 @@
 package org.karavel.delivery.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -28,6 +29,28 @@ class RetryTest {
     void tearDown() throws Exception {
         f.close();
         sink.close();
+    }
+
+    @Test
+    void aScanThatReadTheQueueBeforeAnAttemptSettledSendsNothingAgain() throws Exception {
+        StaleDueSpool spool = new StaleDueSpool();
+        try (DeliveryFixture stale = new DeliveryFixture(spool)) {
+            stale.mx("example.test", 10, "mx1.example.test");
+            sink.onRcpt(r -> r.startsWith("later@") ? "451 4.3.0 Not now" : "250 2.1.5 Ok");
+            QueuedMessage m = stale.queue("sender@sender.test", List.of("good@example.test", "later@example.test"),
+                    DeliveryFixture.message("stale", "x\r\n"));
+            stale.start(stale.settings(sink.port()).build());
+            QueuedMessage first = stale.awaitAttempts(m.id(), 1);
+            assertThat(first.recipients().get(0).state()).isEqualTo(RecipientStatus.State.DELIVERED);
+            assertThat(sink.messages()).hasSize(1);
+
+            // the message as a scan read it before that attempt settled: both recipients pending, due now
+            spool.answerNextScanWith(List.of(m));
+            await().atMost(Duration.ofSeconds(10)).until(() -> spool.scansAfterStaleAnswer() >= 1 && stale.scheduler.inFlight() == 0);
+
+            assertThat(sink.messages()).as("good@example.test got its message once").hasSize(1);
+            assertThat(stale.get(m.id()).orElseThrow().attempts()).isEqualTo(1);
+        }
     }
 
     @Test
