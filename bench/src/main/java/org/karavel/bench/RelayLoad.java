@@ -39,7 +39,15 @@ public final class RelayLoad {
         double rate = args.length > 5 ? Double.parseDouble(args[5]) : 0;
         int warmup = args.length > 6 ? Integer.parseInt(args[6]) : 0;
 
-        try (SmtpSink sink = SmtpSink.start().keepContent(false)) {
+        // each message has its own recipient, so that a message relayed twice shows as a duplicate
+        java.util.Set<String> relayed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        AtomicInteger duplicates = new AtomicInteger();
+        try (SmtpSink sink = SmtpSink.start().keepContent(false).onRcpt(r -> {
+            if (!relayed.add(r)) {
+                duplicates.incrementAndGet();
+            }
+            return "250 2.1.5 Ok";
+        })) {
             java.nio.file.Files.writeString(sinkPortFile, Integer.toString(sink.port()));
             System.out.println("sink listening on 127.0.0.1:" + sink.port());
             // wait for the caller to tell Karavel about the sink
@@ -63,10 +71,10 @@ public final class RelayLoad {
             // warm-up messages too, so that their relaying does not overlap the measured run
             CyclicBarrier measured = new CyclicBarrier(sessions, () -> {
                 long until = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-                while (sink.accepted() < warmup - warmFailed.get() && System.nanoTime() < until) {
+                while (sink.accepted() - duplicates.get() < warmup - warmFailed.get() && System.nanoTime() < until) {
                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
                 }
-                baseline.set(sink.accepted());
+                baseline.set(sink.accepted() - duplicates.get());
                 start.set(System.nanoTime());
                 // bench/profile.sh waits for this line
                 System.out.println("warm-up done: " + warmup + " messages; measuring");
@@ -80,8 +88,9 @@ public final class RelayLoad {
                     try (SmtpClient c = SmtpClient.connect(smtpPort)) {
                         c.readReply();
                         c.command("EHLO bench.test");
-                        while (nextWarm.getAndIncrement() < warmup) {
-                            if (!send(c, 0, body, null).startsWith("250")) {
+                        int w;
+                        while ((w = nextWarm.getAndIncrement()) < warmup) {
+                            if (!send(c, "warm" + w, 0, body, null).startsWith("250")) {
                                 warmFailed.incrementAndGet();
                             }
                         }
@@ -97,7 +106,7 @@ public final class RelayLoad {
                                 }
                                 lateness[i] = -wait;
                             }
-                            String reply = send(c, i, body, latencies);
+                            String reply = send(c, "m" + i, i, body, latencies);
                             if (!reply.startsWith("250")) {
                                 failed.incrementAndGet();
                                 if (firstFailure.compareAndSet(0, 1)) {
@@ -116,11 +125,11 @@ public final class RelayLoad {
             long accepted = System.nanoTime();
             pool.shutdown();
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
-            while (sink.accepted() - baseline.get() < messages - failed.get() && System.nanoTime() < deadline) {
+            while (sink.accepted() - duplicates.get() - baseline.get() < messages - failed.get() && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
             long end = System.nanoTime();
-            long delivered = sink.accepted() - baseline.get();
+            long delivered = sink.accepted() - duplicates.get() - baseline.get();
 
             long[] sorted = Arrays.stream(latencies).filter(l -> l > 0).sorted().toArray();
             double secs = (end - start.get()) / 1e9;
@@ -143,19 +152,19 @@ public final class RelayLoad {
             System.out.printf("accepted all in %.2f s (%.0f msg/s); relayed all in %.2f s%n",
                     acceptSecs, messages / acceptSecs, secs);
             System.out.printf("RESULT relay_msgs_per_s=%.0f p50_ms=%.2f p99_ms=%.2f delivered=%d"
-                            + " target_rate=%.0f accepted_msgs_per_s=%.0f warmup=%d%n",
+                            + " target_rate=%.0f accepted_msgs_per_s=%.0f warmup=%d duplicates=%d%n",
                     delivered / secs, pct(sorted, 50) / 1e6, pct(sorted, 99) / 1e6, delivered,
-                    rate, messages / acceptSecs, warmup);
+                    rate, messages / acceptSecs, warmup, duplicates.get());
         }
     }
 
     /** Sends one message; latencies (null during the warm-up) gets its end-of-DATA-to-reply time. */
-    private static String send(SmtpClient c, int i, String body, long[] latencies) throws IOException {
+    private static String send(SmtpClient c, String recipient, int i, String body, long[] latencies) throws IOException {
         String r = c.command("MAIL FROM:<bench@localhost>");
         if (!r.startsWith("250")) {
             return r;
         }
-        r = c.command("RCPT TO:<user" + (i % 100) + "@bench.test>");
+        r = c.command("RCPT TO:<" + recipient + "@bench.test>");
         if (!r.startsWith("250")) {
             c.command("RSET");
             return r;
