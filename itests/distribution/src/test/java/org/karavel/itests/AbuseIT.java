@@ -71,9 +71,7 @@ public class AbuseIT {
 
     @AfterClass
     public static void stop() throws Exception {
-        if (karavel != null) {
-            karavel.close();
-        }
+        Distribution.closeAll(karavel);
     }
 
     @Test

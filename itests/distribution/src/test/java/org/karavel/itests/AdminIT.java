@@ -13,8 +13,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -53,16 +51,14 @@ public class AdminIT {
         sink = SmtpSink.start();
         sink.onRcpt(r -> "451 4.3.0 Try again later");
         karavel = Distribution.unpack("admin");
-        adminPort = adminPortOf(karavel.home().resolve("etc/org.karavel.admin.cfg"));
+        adminPort = karavel.adminPort();
         karavel.configure("org.karavel.admin.cfg", Map.of("trusted_hosts", "127.0.0.1/32", "admin_users", ADMIN, "tls", "false"));
         // SHA512-CRYPT, the auth bundle's default scheme, as mta:user-add would write it
         Files.writeString(karavel.home().resolve("etc/karavel.passwd"),
                 ADMIN + ":{SHA512-CRYPT}" + Crypt.crypt(ADMIN_PASSWORD, "$6$adminitsalt") + "\n"
                         + PLAIN_USER + ":{SHA512-CRYPT}" + Crypt.crypt(ADMIN_PASSWORD, "$6$useritsalt") + "\n");
         smtpPort = KaravelContainer.freePort();
-        karavel.configure("org.karavel.smtp.listener-mx.cfg", Map.of("address", "127.0.0.1", "port", Integer.toString(smtpPort),
-                "hostname", "mx.karavel.test"));
-        karavel.submissionOnLoopback();
+        karavel.listenersOnLoopback(smtpPort);
         karavel.configure("org.karavel.dns.cfg", Map.of("servers", dns.address()));
         // the first attempt fails at once; the next would be 5 minutes later, so only a flush retries
         karavel.configure("org.karavel.delivery.cfg", Map.of("remote_port", Integer.toString(sink.port()),
@@ -74,15 +70,7 @@ public class AdminIT {
 
     @AfterClass
     public static void stop() throws Exception {
-        if (karavel != null) {
-            karavel.close();
-        }
-        if (sink != null) {
-            sink.close();
-        }
-        if (dns != null) {
-            dns.close();
-        }
+        Distribution.closeAll(karavel, sink, dns);
     }
 
     @Test
@@ -280,30 +268,11 @@ public class AdminIT {
      * the command when its input ends; bin/setenv gives it an input that does not.)
      */
     private static String client(String command) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(karavel.home().resolve("bin/client").toString(), command);
-        pb.directory(karavel.home().toFile());
-        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
-        pb.redirectErrorStream(true);
-        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        Process p = pb.start();
-        CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
-            try {
-                return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return "I/O error: " + e;
-            }
-        });
-        try {
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                throw new AssertionError("bin/client \"" + command + "\" did not finish");
-            }
-            String out = output.get(10, TimeUnit.SECONDS);
-            assertEquals("bin/client \"" + command + "\" failed: " + out, 0, p.exitValue());
-            assertFalse(out, out.contains("Session has been closed") || out.contains("Authentication failed"));
-            return out;
-        } finally {
-            p.destroyForcibly();
-        }
+        KarafClient.Result r = KarafClient.run(karavel.home(), command, Duration.ofSeconds(60));
+        String out = r.output();
+        assertEquals("bin/client \"" + command + "\" failed: " + out, 0, r.exitCode());
+        assertFalse(out, out.contains("Session has been closed") || out.contains("Authentication failed"));
+        return out;
     }
 
     private static boolean anyFileContains(Path dir, String text) throws IOException {
@@ -315,16 +284,6 @@ public class AdminIT {
             }
         }
         return false;
-    }
-
-    private static int adminPortOf(Path cfg) throws IOException {
-        for (String line : Files.readAllLines(cfg)) {
-            Matcher m = Pattern.compile("\\s*port\\s*[=:]\\s*(\\d+)\\s*").matcher(line);
-            if (m.matches()) {
-                return Integer.parseInt(m.group(1));
-            }
-        }
-        throw new AssertionError("no port in " + cfg);
     }
 
     private static int status(AdminHttp http, String path) {

@@ -55,9 +55,7 @@ public class CrashLoopIT {
         smtpPort = KaravelContainer.freePort();
         adminPort = KaravelContainer.freePort();
         karavel.configure("org.karavel.admin.cfg", Map.of("port", Integer.toString(adminPort), "address", "127.0.0.1"));
-        karavel.configure("org.karavel.smtp.listener-mx.cfg", Map.of("address", "127.0.0.1", "port", Integer.toString(smtpPort),
-                "hostname", "mx.karavel.test"));
-        karavel.submissionOnLoopback();
+        karavel.listenersOnLoopback(smtpPort);
         karavel.configure("org.karavel.dns.cfg", Map.of("servers", dns.address()));
         karavel.configure("org.karavel.delivery.cfg", Map.of("remote_port", Integer.toString(sink.port()),
                 "min_backoff_seconds", "1", "max_backoff_seconds", "1",
@@ -67,15 +65,7 @@ public class CrashLoopIT {
 
     @AfterClass
     public static void stop() throws Exception {
-        if (karavel != null) {
-            karavel.close();
-        }
-        if (sink != null) {
-            sink.close();
-        }
-        if (dns != null) {
-            dns.close();
-        }
+        Distribution.closeAll(karavel, sink, dns);
     }
 
     @Test
@@ -99,7 +89,7 @@ public class CrashLoopIT {
         }
 
         karavel.start();
-        awaitSmtp();
+        Distribution.awaitSmtp(smtpPort);
         senders.forEach(Thread::start);
         List<Integer> acceptedAtKill = new ArrayList<>();
         for (int kill = 1; kill <= KILLS; kill++) {
@@ -113,7 +103,7 @@ public class CrashLoopIT {
                     + accepted.size() + ", at the sink " + sink.accepted());
             karavel.kill();
             karavel.start();
-            awaitSmtp();
+            Distribution.awaitSmtp(smtpPort);
         }
         int before = accepted.size();
         Poll.until("mail accepted after the last restart", Distribution.bootTimeout(), () -> accepted.size() > before);
@@ -126,7 +116,7 @@ public class CrashLoopIT {
 
         Poll.until("every accepted message at the sink", java.time.Duration.ofSeconds(240),
                 () -> sinkCounts().keySet().containsAll(accepted));
-        Poll.until("the queue to drain", java.time.Duration.ofSeconds(240), () -> spoolGauge("karavel_spool_messages") == 0);
+        Poll.until("the queue to drain", java.time.Duration.ofSeconds(240), () -> MetricsText.read(adminPort, "karavel_spool_messages") == 0);
 
         Map<String, Integer> counts = sinkCounts();
         Set<String> missing = new HashSet<>(accepted);
@@ -136,7 +126,7 @@ public class CrashLoopIT {
         int resentBySessions = counts.entrySet().stream().filter(e -> retried.contains(e.getKey())).mapToInt(e -> e.getValue() - 1).sum();
         Set<String> unexpected = new HashSet<>(counts.keySet());
         unexpected.removeAll(accepted);
-        double quarantined = spoolGauge("karavel_spool_quarantined_records");
+        double quarantined = MetricsText.read(adminPort, "karavel_spool_quarantined_records");
         System.out.printf("CrashLoopIT figures: sessions=%d delivery_connections=%d kills=%d accepted(250)=%d accepted_at_kills=%s "
                 + "at_sink=%d distinct_at_sink=%d duplicates=%d (client_resent=%d delivery_resent=%d) delivered_without_250=%d unconfirmed_at_end=%d failed_attempts=%d "
                 + "missing=%d quarantined=%.0f%n",
@@ -144,7 +134,7 @@ public class CrashLoopIT {
                 resentBySessions, duplicates - resentBySessions, unexpected.size(), unconfirmed.size(), refusals.get(), missing.size(), quarantined);
 
         assertTrue("lost messages: " + missing, missing.isEmpty());
-        assertEquals("queue drained", 0.0, spoolGauge("karavel_spool_messages"), 0.0);
+        assertEquals("queue drained", 0.0, MetricsText.read(adminPort, "karavel_spool_messages"), 0.0);
         assertEquals("nothing quarantined", 0.0, quarantined, 0.0);
         assertTrue("every message at the sink was sent by a session: " + unexpected,
                 unexpected.stream().allMatch(id -> id.endsWith("@crash.test")));
@@ -260,30 +250,5 @@ public class CrashLoopIT {
         Map<String, Integer> counts = new HashMap<>();
         sink.messages().forEach(m -> counts.merge(messageId(m.contentAsString()), 1, Integer::sum));
         return counts;
-    }
-
-    /** A gauge of the spool from the admin API's Prometheus text; -1 while it cannot be read. */
-    private static double spoolGauge(String name) {
-        try {
-            AdminHttp.Response r = new AdminHttp(adminPort).get("/metrics");
-            if (r.status() != 200) {
-                return -1;
-            }
-            MetricsText.Family f = MetricsText.parse(r.body()).get(name);
-            return f == null || f.samples().isEmpty() ? -1 : f.samples().get(0).value();
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-    }
-
-    private static void awaitSmtp() {
-        Poll.until("the SMTP listener of the distribution", Distribution.bootTimeout(), () -> {
-            try (SmtpClient c = SmtpClient.connect(smtpPort)) {
-                String greeting = c.readReply();
-                return greeting != null && greeting.startsWith("220");
-            } catch (IOException e) {
-                return false;
-            }
-        });
     }
 }

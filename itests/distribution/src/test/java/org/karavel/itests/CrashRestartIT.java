@@ -35,9 +35,7 @@ public class CrashRestartIT {
         sink = SmtpSink.start();
         karavel = Distribution.unpack("crash-restart");
         smtpPort = KaravelContainer.freePort();
-        karavel.configure("org.karavel.smtp.listener-mx.cfg", Map.of("address", "127.0.0.1", "port", Integer.toString(smtpPort),
-                "hostname", "mx.karavel.test"));
-        karavel.submissionOnLoopback();
+        karavel.listenersOnLoopback(smtpPort);
         karavel.configure("org.karavel.dns.cfg", Map.of("servers", dns.address()));
         karavel.configure("org.karavel.delivery.cfg", Map.of("remote_port", Integer.toString(sink.port()),
                 "min_backoff_seconds", "1", "max_backoff_seconds", "1"));
@@ -45,15 +43,7 @@ public class CrashRestartIT {
 
     @AfterClass
     public static void stop() throws Exception {
-        if (karavel != null) {
-            karavel.close();
-        }
-        if (sink != null) {
-            sink.close();
-        }
-        if (dns != null) {
-            dns.close();
-        }
+        Distribution.closeAll(karavel, sink, dns);
     }
 
     @Test
@@ -62,7 +52,7 @@ public class CrashRestartIT {
         sink.onRcpt(r -> accept.get() ? "250 2.1.5 Ok" : "451 4.3.0 Not yet");
 
         karavel.start();
-        awaitSmtp();
+        Distribution.awaitSmtp(smtpPort);
         Set<String> queued = new HashSet<>();
         for (int i = 0; i < 20; i++) {
             try (SmtpClient c = SmtpClient.connect(smtpPort)) {
@@ -98,16 +88,5 @@ public class CrashRestartIT {
         Set<String> got = new HashSet<>();
         sink.messages().forEach(m -> got.addAll(m.recipients()));
         return got;
-    }
-
-    private static void awaitSmtp() {
-        Poll.until("the SMTP listener of the distribution", Distribution.bootTimeout(), () -> {
-            try (SmtpClient c = SmtpClient.connect(smtpPort)) {
-                String greeting = c.readReply();
-                return greeting != null && greeting.startsWith("220");
-            } catch (IOException e) {
-                return false;
-            }
-        });
     }
 }

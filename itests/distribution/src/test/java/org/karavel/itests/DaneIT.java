@@ -3,18 +3,15 @@ package org.karavel.itests;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import java.io.IOException;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
 import javax.net.ssl.SSLContext;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;
 import org.karavel.testkit.LoopbackDnsServer;
-import org.karavel.testkit.SmtpClient;
 import org.karavel.testkit.SmtpSink;
 import org.karavel.testkit.TestCertificates;
 import org.xbill.DNS.Type;
@@ -55,43 +52,26 @@ public class DaneIT {
 
         karavel = Distribution.unpack("dane");
         smtpPort = KaravelContainer.freePort();
-        karavel.configure("org.karavel.smtp.listener-mx.cfg", Map.of("address", "127.0.0.1", "port", Integer.toString(smtpPort),
-                "hostname", "mx.karavel.test"));
-        karavel.submissionOnLoopback();
+        karavel.listenersOnLoopback(smtpPort);
         karavel.configure("org.karavel.dns.cfg", Map.of("servers", dns.address(), "dnssec", "trust_ad"));
         karavel.configure("org.karavel.tls.outbound.cfg", Map.of("dane", "true", "tlsrpt", "false"));
         karavel.configure("org.karavel.delivery.cfg", Map.of("remote_port", Integer.toString(sink.port())));
         karavel.start();
-        Poll.until("the SMTP listener of the distribution", Distribution.bootTimeout(), () -> {
-            try (SmtpClient c = SmtpClient.connect(smtpPort)) {
-                String greeting = c.readReply();
-                return greeting != null && greeting.startsWith("220");
-            } catch (IOException e) {
-                return false;
-            }
-        });
+        Distribution.awaitSmtp(smtpPort);
     }
 
     @AfterClass
     public static void stop() throws Exception {
-        if (karavel != null) {
-            karavel.close();
-        }
-        if (sink != null) {
-            sink.close();
-        }
-        if (dns != null) {
-            dns.close();
-        }
+        Distribution.closeAll(karavel, sink, dns);
     }
 
     @Test
     public void aMatchingDaneEeRecordAuthenticatesACertificateNobodyTrusts() throws Exception {
-        queue("someone@dane.test", "Subject: DANE-EE\r\n\r\nhello over authenticated TLS\r\n");
+        RelayedMail.queue(smtpPort, "someone@dane.test", "Subject: DANE-EE\r\n\r\nhello over authenticated TLS\r\n");
 
         Poll.until("the message at the sink", WAIT, () -> sink.messages().stream()
                 .anyMatch(m -> m.recipients().contains("someone@dane.test")));
-        int index = indexOf("someone@dane.test");
+        int index = RelayedMail.indexAtSink(sink, "someone@dane.test");
         assertTrue("delivered in clear text", sink.tlsProtocols().get(index).startsWith("TLSv1."));
         assertTrue("the dns bundle asked for the TLSA record", dns.queries("_25._tcp.mx.dane.test") > 0);
         Poll.until("the delivery in the mail log", WAIT,
@@ -103,33 +83,14 @@ public class DaneIT {
 
     @Test
     public void aTlsaRecordThatDoesNotMatchDefersTheMessage() throws Exception {
-        queue("someone@wrong.test", "Subject: wrong TLSA\r\n\r\nmust not arrive\r\n");
+        RelayedMail.queue(smtpPort, "someone@wrong.test", "Subject: wrong TLSA\r\n\r\nmust not arrive\r\n");
 
         Poll.until("the deferral in the mail log", WAIT,
                 () -> karavel.mailLog().lines().anyMatch(l -> l.contains("deferred to=<someone@wrong.test>")));
         assertTrue("the dns bundle asked for the TLSA record", dns.queries("_25._tcp.mx.wrong.test") > 0);
-        assertEquals("delivered despite a TLSA record that does not match", -1, indexOf("someone@wrong.test"));
+        assertEquals("delivered despite a TLSA record that does not match", -1, RelayedMail.indexAtSink(sink, "someone@wrong.test"));
         String deferral = karavel.mailLog().lines().filter(l -> l.contains("deferred to=<someone@wrong.test>"))
                 .findFirst().orElseThrow();
         assertTrue(deferral, deferral.contains("status=deferred") && deferral.contains("dane"));
-    }
-
-    private static void queue(String recipient, String message) throws IOException {
-        try (SmtpClient c = SmtpClient.connect(smtpPort)) {
-            c.readReply();
-            c.command("EHLO client.test");
-            String reply = c.sendMail("app@localhost", List.of(recipient), message);
-            assertTrue(reply, reply.startsWith("250 2.0.0"));
-        }
-    }
-
-    private static int indexOf(String recipient) {
-        List<SmtpSink.ReceivedMail> messages = sink.messages();
-        for (int i = 0; i < messages.size(); i++) {
-            if (messages.get(i).recipients().contains(recipient)) {
-                return i;
-            }
-        }
-        return -1;
     }
 }

@@ -49,29 +49,19 @@ public class DiskFullIT {
         adminPort = KaravelContainer.freePort();
         karavel.configure("org.karavel.admin.cfg", Map.of("port", Integer.toString(adminPort), "address", "127.0.0.1"));
         karavel.configure("org.karavel.spool.cfg", Map.of("max_spool_bytes", Long.toString(LIMIT)));
-        karavel.configure("org.karavel.smtp.listener-mx.cfg", Map.of("address", "127.0.0.1", "port", Integer.toString(smtpPort),
-                "hostname", "mx.karavel.test"));
-        karavel.submissionOnLoopback();
+        karavel.listenersOnLoopback(smtpPort);
         karavel.configure("org.karavel.dns.cfg", Map.of("servers", dns.address()));
         karavel.configure("org.karavel.delivery.cfg", Map.of("remote_port", Integer.toString(sink.port()),
                 "min_backoff_seconds", "1", "max_backoff_seconds", "1"));
         karavel.start();
-        Poll.until("the SMTP listener of the distribution", Distribution.bootTimeout(), DiskFullIT::greets);
+        Distribution.awaitSmtp(smtpPort);
         Poll.until("the spool's metrics", WAIT, () -> spoolGauge("karavel_spool_messages") == 0,
                 () -> lastMetrics + "; karaf.log ends with:\n" + karavel.logTail(30));
     }
 
     @AfterClass
     public static void stop() throws Exception {
-        if (karavel != null) {
-            karavel.close();
-        }
-        if (sink != null) {
-            sink.close();
-        }
-        if (dns != null) {
-            dns.close();
-        }
+        Distribution.closeAll(karavel, sink, dns);
     }
 
     @Test
@@ -175,30 +165,11 @@ public class DiskFullIT {
         }
     }
 
-    private static boolean greets() {
-        try (SmtpClient c = SmtpClient.connect(smtpPort)) {
-            String greeting = c.readReply();
-            return greeting != null && greeting.startsWith("220");
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
     /** A gauge of the spool from the admin API's Prometheus text; -1 while it cannot be read. */
     private static double spoolGauge(String name) {
-        try {
-            AdminHttp.Response r = new AdminHttp(adminPort).get("/metrics");
-            if (r.status() != 200) {
-                lastMetrics = "HTTP " + r.status() + " from port " + adminPort;
-                return -1;
-            }
-            MetricsText.Family f = MetricsText.parse(r.body()).get(name);
-            lastMetrics = name + " " + (f == null ? "absent" : f.samples());
-            return f == null || f.samples().isEmpty() ? -1 : f.samples().get(0).value();
-        } catch (IOException | RuntimeException e) {
-            lastMetrics = e + " from port " + adminPort;
-            return -1;
-        }
+        MetricsText.Reading r = MetricsText.look(adminPort, name);
+        lastMetrics = r.seen();
+        return r.value();
     }
 
     /** What the last look at /metrics found, for a timeout's message. */

@@ -70,29 +70,18 @@ public class DiskFullTmpfsIT {
         karavel.configure("org.karavel.spool.cfg", Map.of("directory", mount.resolve("spool").toString(),
                 "min_free_disk_bytes", Long.toString(RESERVE), "max_spool_bytes", "0",
                 "emergency_reserve_bytes", Long.toString(EMERGENCY_RESERVE)));
-        karavel.configure("org.karavel.smtp.listener-mx.cfg", Map.of("address", "127.0.0.1", "port", Integer.toString(smtpPort),
-                "hostname", "mx.karavel.test"));
-        karavel.submissionOnLoopback();
+        karavel.listenersOnLoopback(smtpPort);
         karavel.configure("org.karavel.dns.cfg", Map.of("servers", dns.address()));
         karavel.configure("org.karavel.delivery.cfg", Map.of("remote_port", Integer.toString(sink.port()),
                 "min_backoff_seconds", "1", "max_backoff_seconds", "1"));
         karavel.start();
-        Poll.until("the SMTP listener of the distribution", Distribution.bootTimeout(), DiskFullTmpfsIT::greets);
-        Poll.until("the spool's metrics", WAIT, () -> spoolGauge("karavel_spool_messages") == 0);
+        Distribution.awaitSmtp(smtpPort);
+        Poll.until("the spool's metrics", WAIT, () -> MetricsText.read(adminPort, "karavel_spool_messages") == 0);
     }
 
     @AfterClass
     public static void stop() throws Exception {
-        if (karavel != null) {
-            karavel.close();
-        }
-        if (sink != null) {
-            sink.close();
-        }
-        if (dns != null) {
-            dns.close();
-        }
-        unmount();
+        Distribution.closeAll(karavel, sink, dns, DiskFullTmpfsIT::unmount);
     }
 
     @Test
@@ -114,12 +103,12 @@ public class DiskFullTmpfsIT {
         assertEquals("the refusal of a full file system", NO_STORAGE, refusal);
         assertTrue("several 256 KB messages fit first: " + queued.size(), queued.size() >= 4);
         assertEquals("still full", NO_STORAGE, send(nextId()).reply());
-        assertEquals("the queued mail is all there", queued.size(), (int) spoolGauge("karavel_spool_messages"));
+        assertEquals("the queued mail is all there", queued.size(), (int) MetricsText.read(adminPort, "karavel_spool_messages"));
         assertTrue("the refusal is logged", karavel.log().contains("free on the spool's file system"));
 
         // space returns as delivery removes the queued messages and their body files
         sinkAccepts.set(true);
-        Poll.until("the queue to drain", WAIT, () -> spoolGauge("karavel_spool_messages") == 0);
+        Poll.until("the queue to drain", WAIT, () -> MetricsText.read(adminPort, "karavel_spool_messages") == 0);
         Poll.until("every queued message at the sink, whole", WAIT, () -> atSink(queued));
         Poll.until("space back on the file system", WAIT, () -> mount.toFile().getUsableSpace() > RESERVE + 1024 * 1024);
         Map<String, String> after = new LinkedHashMap<>();
@@ -127,13 +116,13 @@ public class DiskFullTmpfsIT {
         assertTrue("accepted again: " + again.reply(), again.reply().startsWith("250"));
         after.put(again.id(), again.body());
         Poll.until("the new message at the sink", WAIT, () -> atSink(after));
-        assertEquals("nothing quarantined", 0.0, spoolGauge("karavel_spool_quarantined_records"), 0.0);
+        assertEquals("nothing quarantined", 0.0, MetricsText.read(adminPort, "karavel_spool_quarantined_records"), 0.0);
     }
 
     @Test
     public void fileSystemFilledToTheLastByteByAnotherProgramStillDeliversEachQueuedMessageOnce() throws Exception {
         sinkAccepts.set(false);
-        Poll.until("an empty queue to start with", WAIT, () -> spoolGauge("karavel_spool_messages") == 0);
+        Poll.until("an empty queue to start with", WAIT, () -> MetricsText.read(adminPort, "karavel_spool_messages") == 0);
         Map<String, String> queued = new LinkedHashMap<>();
         // 4 x 256 KB: few enough that delivering them frees less than min_free_disk_bytes
         for (int i = 0; i < 4; i++) {
@@ -141,21 +130,21 @@ public class DiskFullTmpfsIT {
             assertTrue("queued before the disk fills: " + s.reply(), s.reply().startsWith("250"));
             queued.put(s.id(), s.body());
         }
-        Poll.until("the messages queued", WAIT, () -> spoolGauge("karavel_spool_messages") == queued.size());
+        Poll.until("the messages queued", WAIT, () -> MetricsText.read(adminPort, "karavel_spool_messages") == queued.size());
 
         FileSystemFiller filler = FileSystemFiller.fill(mount.resolve("filler"));
         long filled = filler.filled();
         try {
             long freeWhenFilled = mount.toFile().getUsableSpace();
             sinkAccepts.set(true);
-            Poll.until("the queue to drain while the disk is full", WAIT, () -> spoolGauge("karavel_spool_messages") == 0);
+            Poll.until("the queue to drain while the disk is full", WAIT, () -> MetricsText.read(adminPort, "karavel_spool_messages") == 0);
             Poll.until("every queued message at the sink, whole", WAIT, () -> atSink(queued));
-            double released = spoolGauge("karavel_spool_emergency_reserve_released");
+            double released = MetricsText.read(adminPort, "karavel_spool_emergency_reserve_released");
             assertEquals("new mail while the disk is full", NO_STORAGE, send(nextId()).reply());
             for (String id : queued.keySet()) {
                 assertEquals("copies of " + id + " at the sink", 1, copiesAtSink(id));
             }
-            assertEquals("nothing left queued to be sent again", 0.0, spoolGauge("karavel_spool_messages"), 0.0);
+            assertEquals("nothing left queued to be sent again", 0.0, MetricsText.read(adminPort, "karavel_spool_messages"), 0.0);
             System.out.printf("DiskFullTmpfsIT figures: filler=%d free_when_filled=%d free_after_delivery=%d reserve_released=%s%n",
                     filled, freeWhenFilled, mount.toFile().getUsableSpace(), released);
         } finally {
@@ -177,12 +166,12 @@ public class DiskFullTmpfsIT {
                 throw new AssertionError(e);
             }
         });
-        assertEquals("the reserve is back", 0.0, spoolGauge("karavel_spool_emergency_reserve_released"), 0.0);
+        assertEquals("the reserve is back", 0.0, MetricsText.read(adminPort, "karavel_spool_emergency_reserve_released"), 0.0);
         Poll.until("the new message at the sink", WAIT, () -> atSink(after));
         for (String id : queued.keySet()) {
             assertEquals("copies of " + id + " at the sink, in the end", 1, copiesAtSink(id));
         }
-        assertEquals("nothing quarantined", 0.0, spoolGauge("karavel_spool_quarantined_records"), 0.0);
+        assertEquals("nothing quarantined", 0.0, MetricsText.read(adminPort, "karavel_spool_quarantined_records"), 0.0);
     }
 
     private static long copiesAtSink(String id) {
@@ -218,28 +207,6 @@ public class DiskFullTmpfsIT {
     private static boolean atSink(Map<String, String> messages) {
         return messages.entrySet().stream().allMatch(e -> sink.messages().stream().map(SmtpSink.ReceivedMail::contentAsString)
                 .anyMatch(c -> c.contains("Message-ID: <" + e.getKey() + ">\r\n") && c.contains("\r\n\r\n" + e.getValue())));
-    }
-
-    private static boolean greets() {
-        try (SmtpClient c = SmtpClient.connect(smtpPort)) {
-            String greeting = c.readReply();
-            return greeting != null && greeting.startsWith("220");
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static double spoolGauge(String name) {
-        try {
-            AdminHttp.Response r = new AdminHttp(adminPort).get("/metrics");
-            if (r.status() != 200) {
-                return -1;
-            }
-            MetricsText.Family f = MetricsText.parse(r.body()).get(name);
-            return f == null || f.samples().isEmpty() ? -1 : f.samples().get(0).value();
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
     }
 
     /** Unmounts the tmpfs if a run (this one or an interrupted earlier one) left it mounted. */

@@ -81,16 +81,60 @@ final class Distribution implements AutoCloseable {
         return Integer.parseInt(setting("org.apache.karaf.shell.cfg", "sshPort"));
     }
 
+    /** The admin API's port on 127.0.0.1, as unpack chose it or a test configured it. */
+    int adminPort() {
+        String port = setting("org.karavel.admin.cfg", "port");
+        if (!port.matches("\\d+")) {
+            throw new AssertionError("no port in " + home.resolve("etc/org.karavel.admin.cfg") + ": " + port);
+        }
+        return Integer.parseInt(port);
+    }
+
     /** Waits until an SMTP listener on 127.0.0.1 greets with 220 (the distribution has started). */
     static void awaitSmtp(int port) {
-        Poll.until("the SMTP listener on port " + port, bootTimeout(), () -> {
-            try (org.karavel.testkit.SmtpClient c = org.karavel.testkit.SmtpClient.connect(port)) {
-                String greeting = c.readReply();
-                return greeting != null && greeting.startsWith("220");
-            } catch (IOException e) {
-                return false;
+        Poll.until("the SMTP listener on port " + port, bootTimeout(), () -> greets(port));
+    }
+
+    /** Whether a new connection to the SMTP listener on 127.0.0.1 gets a 220 greeting now. */
+    static boolean greets(int port) {
+        try (org.karavel.testkit.SmtpClient c = org.karavel.testkit.SmtpClient.connect(port)) {
+            String greeting = c.readReply();
+            return greeting != null && greeting.startsWith("220");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Closes the parties that are not null, in order, for a test class's clean-up: every one is tried
+     * even when an earlier one fails, then the first failure is thrown (the later ones suppressed in it).
+     */
+    static void closeAll(AutoCloseable... parties) throws Exception {
+        Exception first = null;
+        for (AutoCloseable party : parties) {
+            if (party == null) {
+                continue;
             }
-        });
+            try {
+                party.close();
+            } catch (Exception e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /** Puts the MX listener on 127.0.0.1 at mxPort (as mx.karavel.test), the submission listeners on free ports there. */
+    void listenersOnLoopback(int mxPort) throws IOException {
+        configure("org.karavel.smtp.listener-mx.cfg", Map.of("address", "127.0.0.1", "port", Integer.toString(mxPort),
+                "hostname", "mx.karavel.test"));
+        submissionOnLoopback();
     }
 
     /** Puts the submission listeners on loopback and free ports (tests only ever listen there). */

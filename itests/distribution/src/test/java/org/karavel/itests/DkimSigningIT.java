@@ -70,9 +70,7 @@ public class DkimSigningIT {
         writeKey(keys.resolve("sender.test.2026e.ed25519.pem"), ed25519.getPrivate().getEncoded());
 
         smtpPort = KaravelContainer.freePort();
-        karavel.configure("org.karavel.smtp.listener-mx.cfg", Map.of("address", "127.0.0.1", "port", Integer.toString(smtpPort),
-                "hostname", "mx.karavel.test"));
-        karavel.submissionOnLoopback();
+        karavel.listenersOnLoopback(smtpPort);
         karavel.configure("org.karavel.relay.cfg", Map.of("local_domains", "localhost, sender.test", "relay_hosts", "127.0.0.1/32"));
         karavel.configure("org.karavel.dns.cfg", Map.of("servers", dns.address()));
         karavel.configure("org.karavel.dkim.cfg", Map.of("signature_ttl_days", "7"));
@@ -80,27 +78,12 @@ public class DkimSigningIT {
                 "min_backoff_seconds", "1", "max_backoff_seconds", "2"));
         sshPort = karavel.sshPort();
         karavel.start();
-        Poll.until("the SMTP listener of the distribution", Distribution.bootTimeout(), () -> {
-            try (SmtpClient c = SmtpClient.connect(smtpPort)) {
-                String greeting = c.readReply();
-                return greeting != null && greeting.startsWith("220");
-            } catch (IOException e) {
-                return false;
-            }
-        });
+        Distribution.awaitSmtp(smtpPort);
     }
 
     @AfterClass
     public static void stop() throws Exception {
-        if (karavel != null) {
-            karavel.close();
-        }
-        if (sink != null) {
-            sink.close();
-        }
-        if (dns != null) {
-            dns.close();
-        }
+        Distribution.closeAll(karavel, sink, dns);
     }
 
     @Test

@@ -22,9 +22,7 @@ public class GracefulStopIT {
     public static void boot() throws Exception {
         karavel = Distribution.unpack("graceful-stop");
         smtpPort = KaravelContainer.freePort();
-        karavel.configure("org.karavel.smtp.listener-mx.cfg", Map.of("address", "127.0.0.1",
-                "port", Integer.toString(smtpPort), "hostname", "mx.karavel.test"));
-        karavel.submissionOnLoopback();
+        karavel.listenersOnLoopback(smtpPort);
         karavel.configure("org.karavel.dns.cfg", Map.of("servers", "127.0.0.1:" + KaravelContainer.freePort()));
         // the relay host must not be delivered to: nothing listens on this port, so mail stays queued
         karavel.configure("org.karavel.delivery.cfg", Map.of("smarthost", "[127.0.0.1]:" + KaravelContainer.freePort()));
@@ -52,9 +50,7 @@ public class GracefulStopIT {
 
     @AfterClass
     public static void stop() throws Exception {
-        if (karavel != null) {
-            karavel.close();
-        }
+        Distribution.closeAll(karavel);
     }
 
     @Test

@@ -4,8 +4,6 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -53,11 +51,9 @@ public class HotSwapIT {
         dns.add("mx.remote.test", Type.A, "127.0.0.1", 60);
         sink = SmtpSink.start();
         karavel = Distribution.unpack("hot-swap");
-        adminPort = adminPortOf(karavel.home().resolve("etc/org.karavel.admin.cfg"));
+        adminPort = karavel.adminPort();
         smtpPort = KaravelContainer.freePort();
-        karavel.configure("org.karavel.smtp.listener-mx.cfg", Map.of("address", "127.0.0.1", "port", Integer.toString(smtpPort),
-                "hostname", "mx.karavel.test"));
-        karavel.submissionOnLoopback();
+        karavel.listenersOnLoopback(smtpPort);
         karavel.configure("org.karavel.dns.cfg", Map.of("servers", dns.address()));
         // a message interrupted by a swap of the delivery bundle is retried within a second
         karavel.configure("org.karavel.delivery.cfg", Map.of("remote_port", Integer.toString(sink.port()),
@@ -68,15 +64,7 @@ public class HotSwapIT {
 
     @AfterClass
     public static void stop() throws Exception {
-        if (karavel != null) {
-            karavel.close();
-        }
-        if (sink != null) {
-            sink.close();
-        }
-        if (dns != null) {
-            dns.close();
-        }
+        Distribution.closeAll(karavel, sink, dns);
     }
 
     @Test
@@ -220,15 +208,5 @@ public class HotSwapIT {
         } catch (IOException e) {
             return "(unreadable: " + e + ")";
         }
-    }
-
-    private static int adminPortOf(Path cfg) throws IOException {
-        for (String line : Files.readAllLines(cfg)) {
-            Matcher m = Pattern.compile("\\s*port\\s*[=:]\\s*(\\d+)\\s*").matcher(line);
-            if (m.matches()) {
-                return Integer.parseInt(m.group(1));
-            }
-        }
-        throw new AssertionError("no port in " + cfg);
     }
 }

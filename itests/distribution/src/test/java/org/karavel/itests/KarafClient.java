@@ -4,6 +4,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -23,6 +24,10 @@ final class KarafClient {
     }
 
     static Result run(Path home, String command) throws IOException, InterruptedException {
+        return run(home, command, Duration.ofSeconds(120));
+    }
+
+    static Result run(Path home, String command, Duration timeout) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/client").toString(), command);
         pb.directory(home.toFile());
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
@@ -37,8 +42,8 @@ final class KarafClient {
             }
         });
         try {
-            if (!p.waitFor(120, TimeUnit.SECONDS)) {
-                throw new AssertionError("bin/client \"" + command + "\" did not finish within 120 s");
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new AssertionError("bin/client \"" + command + "\" did not finish within " + timeout.toSeconds() + " s");
             }
             return new Result(p.exitValue(), output.get(10, TimeUnit.SECONDS));
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {

@@ -31,7 +31,31 @@ final class MetricsText {
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\\\n]|\\\\[\\\\\"n])*)\"(,|$)");
     private static final Pattern VALUE = Pattern.compile("[-+]?([0-9]*\\.?[0-9]+([eE][-+]?[0-9]+)?|Inf)|NaN");
 
+    /** One look at a metric: its value (-1 while it cannot be read) and what the look found, for a timeout's message. */
+    record Reading(double value, String seen) {
+    }
+
     private MetricsText() {
+    }
+
+    /** The first sample of a gauge or counter from the admin API's /metrics on 127.0.0.1; -1 while it cannot be read. */
+    static double read(int adminPort, String name) {
+        return look(adminPort, name).value();
+    }
+
+    /** As {@link #read(int, String)}, with a description of what the admin API answered. */
+    static Reading look(int adminPort, String name) {
+        try {
+            AdminHttp.Response r = new AdminHttp(adminPort).get("/metrics");
+            if (r.status() != 200) {
+                return new Reading(-1, "HTTP " + r.status() + " from port " + adminPort);
+            }
+            Family f = parse(r.body()).get(name);
+            String seen = name + " " + (f == null ? "absent" : f.samples());
+            return new Reading(f == null || f.samples().isEmpty() ? -1 : f.samples().get(0).value(), seen);
+        } catch (java.io.IOException | RuntimeException e) {
+            return new Reading(-1, e + " from port " + adminPort);
+        }
     }
 
     /** The families by name, in order; throws {@link AssertionError} naming the first bad line. */

@@ -25,11 +25,9 @@ public class OperatorIT {
     public static void boot() throws Exception {
         karavel = Distribution.unpack("operator");
         smtpPort = KaravelContainer.freePort();
-        karavel.configure("org.karavel.smtp.listener-mx.cfg", Map.of("address", "127.0.0.1", "port", Integer.toString(smtpPort),
-                "hostname", "mx.karavel.test"));
+        karavel.listenersOnLoopback(smtpPort);
         // only 127.0.0.1 may relay, so that 127.0.0.2 is an outside client
         karavel.configure("org.karavel.relay.cfg", Map.of("relay_hosts", "127.0.0.1/32"));
-        karavel.submissionOnLoopback();
         karavel.configure("org.karavel.dns.cfg", Map.of("servers", "127.0.0.1:" + KaravelContainer.freePort()));
         karavel.start();
         Distribution.awaitSmtp(smtpPort);
@@ -37,9 +35,7 @@ public class OperatorIT {
 
     @AfterClass
     public static void stop() throws Exception {
-        if (karavel != null) {
-            karavel.close();
-        }
+        Distribution.closeAll(karavel);
     }
 
     @Test
@@ -74,7 +70,7 @@ public class OperatorIT {
         // fileinstall writes the configuration it applied back to the file; when that lands just after
         // our edit it overwrites it, as it would an operator's editor: then edit again, as they would
         Poll.until("the listener on port " + next, WAIT, () -> {
-            if (greets(next)) {
+            if (Distribution.greets(next)) {
                 return true;
             }
             if (!karavel.setting("org.karavel.smtp.listener-mx.cfg", "port").equals(Integer.toString(next))) {
@@ -127,15 +123,6 @@ public class OperatorIT {
             return karavel.log();
         } catch (IOException e) {
             return "";
-        }
-    }
-
-    private static boolean greets(int port) {
-        try (SmtpClient c = SmtpClient.connect(port)) {
-            String greeting = c.readReply();
-            return greeting != null && greeting.startsWith("220");
-        } catch (IOException e) {
-            return false;
         }
     }
 

@@ -5,7 +5,6 @@ import static org.junit.Assert.assertTrue;
 
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
-import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -20,7 +19,6 @@ import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;
 import org.karavel.testkit.LoopbackDnsServer;
-import org.karavel.testkit.SmtpClient;
 import org.karavel.testkit.SmtpSink;
 import org.karavel.testkit.TestCertificates;
 import org.xbill.DNS.Type;
@@ -78,9 +76,7 @@ public class OutboundTlsIT {
         Path trust = karavel.home().resolve("etc/test-ca.pem");
         Files.writeString(trust, testCa.pem());
         smtpPort = KaravelContainer.freePort();
-        karavel.configure("org.karavel.smtp.listener-mx.cfg", Map.of("address", "127.0.0.1", "port", Integer.toString(smtpPort),
-                "hostname", "mx.karavel.test"));
-        karavel.submissionOnLoopback();
+        karavel.listenersOnLoopback(smtpPort);
         karavel.configure("org.karavel.dns.cfg", Map.of("servers", dns.address()));
         karavel.configure("org.karavel.tls.outbound.cfg", Map.of("tlsrpt", "false", "trust_file", trust.toString(),
                 "mta_sts_port", Integer.toString(policies.getAddress().getPort()),
@@ -89,48 +85,31 @@ public class OutboundTlsIT {
         karavel.configure("org.karavel.delivery.cfg", Map.of("remote_port", Integer.toString(sink.port()),
                 "min_backoff_seconds", "1", "max_backoff_seconds", "2"));
         karavel.start();
-        Poll.until("the SMTP listener of the distribution", Distribution.bootTimeout(), () -> {
-            try (SmtpClient c = SmtpClient.connect(smtpPort)) {
-                String greeting = c.readReply();
-                return greeting != null && greeting.startsWith("220");
-            } catch (IOException e) {
-                return false;
-            }
-        });
+        Distribution.awaitSmtp(smtpPort);
     }
 
     @AfterClass
     public static void stop() throws Exception {
-        if (karavel != null) {
-            karavel.close();
-        }
-        if (sink != null) {
-            sink.close();
-        }
-        if (policies != null) {
-            policies.stop(0);
-        }
-        if (dns != null) {
-            dns.close();
-        }
+        // the policy server is no AutoCloseable: stop(0) ends it without waiting for exchanges
+        Distribution.closeAll(karavel, sink, policies == null ? null : () -> policies.stop(0), dns);
     }
 
     @Test
     public void anUntrustedCertificateDefersUntilTheOperatorAllowsOpportunisticInsecure() throws Exception {
         sink.startTls(TestCertificates.selfSignedContext("mx.remote.test"));
-        queue("someone@remote.test", "Subject: untrusted\r\n\r\nhello\r\n");
+        RelayedMail.queue(smtpPort, "someone@remote.test", "Subject: untrusted\r\n\r\nhello\r\n");
 
         Poll.until("the deferral in the mail log", WAIT, () -> line("deferred to=<someone@remote.test>") != null);
         String deferred = line("deferred to=<someone@remote.test>");
         assertTrue(deferred, deferred.contains(" verified=no policy=Opportunistic/none tls_failure="));
         assertTrue(deferred, deferred.contains("status=deferred (451 4.7.5 "));
-        assertEquals("delivered despite an untrusted certificate", -1, indexOf("someone@remote.test"));
+        assertEquals("delivered despite an untrusted certificate", -1, RelayedMail.indexAtSink(sink, "someone@remote.test"));
         assertTrue("no handshake was made", sink.tlsHandshakes() > 0);
 
         karavel.configure("org.karavel.tls.outbound.cfg", Map.of("outbound_policies", "remote.test=OpportunisticInsecure"));
 
-        Poll.until("the message at the sink", WAIT, () -> indexOf("someone@remote.test") >= 0);
-        assertTrue("delivered in clear text", sink.tlsProtocols().get(indexOf("someone@remote.test")).startsWith("TLSv1."));
+        Poll.until("the message at the sink", WAIT, () -> RelayedMail.indexAtSink(sink, "someone@remote.test") >= 0);
+        assertTrue("delivered in clear text", sink.tlsProtocols().get(RelayedMail.indexAtSink(sink, "someone@remote.test")).startsWith("TLSv1."));
         Poll.until("the delivery in the mail log", WAIT, () -> line("delivered to=<someone@remote.test>") != null);
         String delivered = line("delivered to=<someone@remote.test>");
         assertTrue(delivered, delivered.contains(" tls=TLSv1."));
@@ -141,11 +120,11 @@ public class OutboundTlsIT {
     public void mtaStsEnforceRefusesAnUnlistedMxAndRequiresAVerifiedCertificate() throws Exception {
         // the sink now presents a certificate from the CA in trust_file, for both MX names
         sink.startTls(testCa.serverContext("mx.good.test", "mx.bad.test"));
-        queue("someone@bad.test", "Subject: unlisted mx\r\n\r\nmust not arrive\r\n");
-        queue("someone@good.test", "Subject: listed mx\r\n\r\nhello over verified TLS\r\n");
+        RelayedMail.queue(smtpPort, "someone@bad.test", "Subject: unlisted mx\r\n\r\nmust not arrive\r\n");
+        RelayedMail.queue(smtpPort, "someone@good.test", "Subject: listed mx\r\n\r\nhello over verified TLS\r\n");
 
-        Poll.until("the message to good.test at the sink", WAIT, () -> indexOf("someone@good.test") >= 0);
-        assertTrue(sink.tlsProtocols().get(indexOf("someone@good.test")).startsWith("TLSv1."));
+        Poll.until("the message to good.test at the sink", WAIT, () -> RelayedMail.indexAtSink(sink, "someone@good.test") >= 0);
+        assertTrue(sink.tlsProtocols().get(RelayedMail.indexAtSink(sink, "someone@good.test")).startsWith("TLSv1."));
         Poll.until("the delivery in the mail log", WAIT, () -> line("delivered to=<someone@good.test>") != null);
         String delivered = line("delivered to=<someone@good.test>");
         assertTrue(delivered, delivered.contains(" verified=yes policy=Required/mta-sts-enforce status=sent"));
@@ -155,31 +134,12 @@ public class OutboundTlsIT {
         assertTrue(deferred, deferred.contains("relay=none"));
         assertTrue(deferred, deferred.contains("policy=Required/mta-sts-enforce"));
         assertTrue(deferred, deferred.contains("(451 4.7.5 MX host mx.bad.test not allowed by the TLS policy"));
-        assertEquals("delivered to an MX the MTA-STS policy does not list", -1, indexOf("someone@bad.test"));
+        assertEquals("delivered to an MX the MTA-STS policy does not list", -1, RelayedMail.indexAtSink(sink, "someone@bad.test"));
         assertTrue("no policy was fetched", policyFetches.get() >= 2);
     }
 
     /** The first mail log line that contains the text, or null. */
     private static String line(String text) {
         return karavel.mailLog().lines().filter(l -> l.contains(text)).findFirst().orElse(null);
-    }
-
-    private static void queue(String recipient, String message) throws IOException {
-        try (SmtpClient c = SmtpClient.connect(smtpPort)) {
-            c.readReply();
-            c.command("EHLO client.test");
-            String reply = c.sendMail("app@localhost", List.of(recipient), message);
-            assertTrue(reply, reply.startsWith("250 2.0.0"));
-        }
-    }
-
-    private static int indexOf(String recipient) {
-        List<SmtpSink.ReceivedMail> messages = sink.messages();
-        for (int i = 0; i < messages.size(); i++) {
-            if (messages.get(i).recipients().contains(recipient)) {
-                return i;
-            }
-        }
-        return -1;
     }
 }

@@ -41,29 +41,18 @@ public class SpamFilterIT {
         dns.add("3.0.0.127.zen.spamhaus.org", Type.A, "127.255.255.254", 300);
         karavel = Distribution.unpack("spamfilter");
         smtpPort = KaravelContainer.freePort();
-        karavel.configure("org.karavel.smtp.listener-mx.cfg", Map.of("address", "127.0.0.1",
-                "port", Integer.toString(smtpPort), "hostname", "mx.karavel.test"));
+        karavel.listenersOnLoopback(smtpPort);
         karavel.configure("org.karavel.relay.cfg", Map.of("relay_hosts", "127.0.0.1/32"));
         // greylisting with a short delay; only relay hosts (127.0.0.1) are exempt
         karavel.configure("org.karavel.greylist.cfg", Map.of("delay_seconds", "3", "pass_clients", ""));
-        karavel.submissionOnLoopback();
         karavel.configure("org.karavel.dns.cfg", Map.of("servers", dns.address()));
         karavel.start();
-        Poll.until("the SMTP listener", Distribution.bootTimeout(), () -> reply(() -> {
-            try (SmtpClient c = SmtpClient.connect(smtpPort)) {
-                return c.readReply();
-            }
-        }).startsWith("220"));
+        Distribution.awaitSmtp(smtpPort);
     }
 
     @AfterClass
     public static void stop() throws Exception {
-        if (karavel != null) {
-            karavel.close();
-        }
-        if (dns != null) {
-            dns.close();
-        }
+        Distribution.closeAll(karavel, dns);
     }
 
     @Test
