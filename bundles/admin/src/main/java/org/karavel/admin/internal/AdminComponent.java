@@ -1,9 +1,8 @@
 package org.karavel.admin.internal;
 
+import org.karavel.api.net.MachineName;
 import org.karavel.api.auth.LoginFailures;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
@@ -225,12 +224,7 @@ public class AdminComponent {
     }
 
     private static String defaultHostname() {
-        try {
-            String name = InetAddress.getLocalHost().getCanonicalHostName();
-            // an address comes back when there is no name; a Message-ID wants a name
-            return name.matches("[A-Za-z0-9.-]+") && name.chars().anyMatch(Character::isLetter) ? name : "localhost";
-        } catch (UnknownHostException e) {
-            return "localhost";
-        }
+        // a Message-ID wants a name, never an address
+        return MachineName.canonical().orElse("localhost");
     }
 }

@@ -1,7 +1,6 @@
 package org.karavel.delivery.internal;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
+import org.karavel.api.net.MachineName;
 import java.time.Clock;
 import java.time.Duration;
 import org.karavel.api.dkim.OutboundSigner;
@@ -132,18 +131,13 @@ public class DeliveryComponent implements DeliveryControl, MetricSource {
         if (!config.helo__name().isBlank()) {
             return config.helo__name().trim();
         }
-        try {
-            String name = InetAddress.getLocalHost().getCanonicalHostName();
-            InetAddress literal = IpLiteral.parse(name);
-            if (literal != null) {
-                // no name found, only an address: EHLO takes it as an address literal (RFC 5321 §4.1.3)
-                LOG.warn("this host has no name in DNS ({}); set helo_name", name);
-                return literal instanceof java.net.Inet6Address ? "[IPv6:" + name + "]" : "[" + name + "]";
-            }
-            return name;
-        } catch (UnknownHostException e) {
-            LOG.warn("cannot find this host's name ({}); set helo_name", e.getMessage());
-            return "localhost.localdomain";
+        java.util.Optional<String> name = MachineName.canonical();
+        if (name.isPresent()) {
+            return name.get();
         }
+        // EHLO then says an address literal (RFC 5321 4.1.3), which many receivers distrust
+        String literal = MachineName.forSmtp();
+        LOG.warn("this host has no name in DNS: EHLO says {}; set helo_name in etc/org.karavel.delivery.cfg", literal);
+        return literal;
     }
 }

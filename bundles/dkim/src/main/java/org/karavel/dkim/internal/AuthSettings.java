@@ -1,6 +1,6 @@
 package org.karavel.dkim.internal;
 
-import java.net.InetAddress;
+import org.karavel.api.net.MachineName;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
@@ -40,11 +40,6 @@ public record AuthSettings(boolean enabled, String authservId, Set<String> liste
 
     /** This host's canonical name, as Postfix's myhostname would be; "localhost" if it cannot be found. */
     static String hostName() {
-        try {
-            String name = InetAddress.getLocalHost().getCanonicalHostName();
-            return name == null || name.isBlank() ? "localhost" : name;
-        } catch (java.io.IOException | SecurityException e) {
-            return "localhost";
-        }
+        return MachineName.canonical().orElse("localhost");
     }
 }

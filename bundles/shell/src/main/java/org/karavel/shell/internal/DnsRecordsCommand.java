@@ -1,6 +1,6 @@
 package org.karavel.shell.internal;
 
-import java.net.InetAddress;
+import org.karavel.api.net.MachineName;
 import java.security.cert.X509Certificate;
 import java.time.ZonedDateTime;
 import java.util.List;
@@ -41,7 +41,8 @@ public class DnsRecordsCommand implements Action {
         }
         hostname = parsed.option(hostname, "--hostname", "-H");
         String d = parsed.arguments().get(0).strip().toLowerCase(java.util.Locale.ROOT);
-        String mx = hostname != null && !hostname.isBlank() ? hostname.strip() : InetAddress.getLocalHost().getCanonicalHostName();
+        String mx = hostname != null && !hostname.isBlank() ? hostname.strip() : MachineName.canonical().orElseThrow(
+                () -> new IllegalArgumentException("this machine has no name in DNS: give the MX host with --hostname mx.example.com"));
         List<DkimKeys.KeyRecord> records = keys == null ? List.of() : keys.records(d);
         if (keys == null) {
             System.err.println("(the dkim bundle is not running: no DKIM records)");

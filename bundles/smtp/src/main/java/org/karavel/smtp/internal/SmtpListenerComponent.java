@@ -1,9 +1,9 @@
 package org.karavel.smtp.internal;
 
+import org.karavel.api.net.MachineName;
 import org.karavel.api.auth.LoginFailures;
 import java.io.IOException;
 import java.net.BindException;
-import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.file.Paths;
@@ -226,16 +226,12 @@ public class SmtpListenerComponent implements HealthCheck {
 
     /** The machine's canonical host name; an address literal when it has no name. */
     private static String defaultHostname() {
-        try {
-            InetAddress local = InetAddress.getLocalHost();
-            String name = local.getCanonicalHostName();
-            if (name.matches("[A-Za-z0-9.-]+") && name.chars().anyMatch(Character::isLetter)) {
-                return name;
-            }
-            return "[" + ReceivedHeader.addressLiteral(local) + "]";
-        } catch (UnknownHostException e) {
-            LOG.warn("Cannot find this machine's host name ({}); set hostname in the listener configuration", e.getMessage());
-            return "localhost";
+        java.util.Optional<String> name = MachineName.canonical();
+        if (name.isPresent()) {
+            return name.get();
         }
+        String literal = MachineName.forSmtp();
+        LOG.warn("this machine has no name in DNS: the listener greets as {}; set hostname in its configuration", literal);
+        return literal;
     }
 }

@@ -1,8 +1,7 @@
 package org.karavel.tls.internal;
 
+import org.karavel.api.net.MachineName;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -240,10 +239,6 @@ public final class OutboundTlsComponent implements OutboundTls, MetricSource {
     }
 
     private static String canonicalHostName() {
-        try {
-            return InetAddress.getLocalHost().getCanonicalHostName();
-        } catch (UnknownHostException e) {
-            return "localhost";
-        }
+        return MachineName.canonical().orElse("localhost");
     }
 }

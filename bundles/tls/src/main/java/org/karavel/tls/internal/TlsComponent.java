@@ -1,7 +1,6 @@
 package org.karavel.tls.internal;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
+import org.karavel.api.net.MachineName;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.karavel.api.tls.ServerTls;
@@ -58,10 +57,6 @@ public final class TlsComponent implements ServerTls {
     }
 
     private static String canonicalHostName() {
-        try {
-            return InetAddress.getLocalHost().getCanonicalHostName();
-        } catch (UnknownHostException e) {
-            return "localhost";
-        }
+        return MachineName.canonical().orElse("localhost");
     }
 }
