@@ -4,21 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.reflect.Proxy;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.karavel.api.address.MailAddress;
-import org.karavel.api.filter.EnvelopeView;
 import org.karavel.api.filter.SessionView;
 import org.karavel.api.filter.Verdict;
+import org.karavel.testkit.FilterEnvelope;
+import org.karavel.testkit.FilterSession;
 import org.karavel.testkit.LoopbackDnsServer;
 import org.karavel.testkit.LoopbackResolver;
 import org.xbill.DNS.Type;
@@ -51,7 +47,7 @@ class DnsblFilterTest {
 
     @Test
     void listedClientIsRejectedAtRcptWithTheListsReason() throws Exception {
-        Verdict v = rcpt(filter(Map.of()), session(LISTED), "a@sender.example", "user@here.example");
+        Verdict v = rcpt(filter(Map.of()), FilterSession.from(LISTED), "a@sender.example", "user@here.example");
 
         assertThat(v.kind()).isEqualTo(Verdict.Kind.REJECT);
         assertThat(v.toString()).isEqualTo("554 5.7.1 Service unavailable; client [192.0.2.1] blocked using "
@@ -68,10 +64,10 @@ class DnsblFilterTest {
     void sessionOpenedBeforeAnUpdateOfTheBundleIsCheckedAgainNotFailed() throws Exception {
         // what the previous copy of the bundle left in a session that is still open: a stage of a
         // class the new copy cannot cast (here simply another type), under the key it used
-        TestSession s = session(LISTED);
+        FilterSession s = FilterSession.from(LISTED);
         s.attributes().put("dnsbl.zen", CompletableFuture.completedFuture("a Lookup of the old class loader"));
         DnsblFilter updated = filter(Map.of());
-        TestEnvelope envelope = envelope("a@sender.example");
+        FilterEnvelope envelope = FilterEnvelope.from("a@sender.example");
 
         // no connect(): the session began before this filter existed
         updated.mailFrom(s, envelope, envelope.sender()).toCompletableFuture().get(5, TimeUnit.SECONDS);
@@ -84,7 +80,7 @@ class DnsblFilterTest {
 
     @Test
     void clientNotListedPasses() throws Exception {
-        Verdict v = rcpt(filter(Map.of()), session(CLEAN), "a@sender.example", "user@here.example");
+        Verdict v = rcpt(filter(Map.of()), FilterSession.from(CLEAN), "a@sender.example", "user@here.example");
 
         assertThat(v.kind()).isEqualTo(Verdict.Kind.NO_OPINION);
         assertThat(dns.queries("2.2.0.192.zen.spamhaus.org")).isEqualTo(1);
@@ -97,7 +93,7 @@ class DnsblFilterTest {
         String name = "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.zen.spamhaus.org";
         dns.add(name, Type.A, "127.0.0.4", 60);
 
-        Verdict v = rcpt(filter(Map.of()), session("2001:db8::1"), "a@sender.example", "user@here.example");
+        Verdict v = rcpt(filter(Map.of()), FilterSession.from("2001:db8::1"), "a@sender.example", "user@here.example");
 
         assertThat(DnsblFilter.reversed(InetAddress.getByName("2001:db8::1")) + ".zen.spamhaus.org").isEqualTo(name);
         assertThat(dns.queries(name)).isGreaterThanOrEqualTo(1);
@@ -110,8 +106,8 @@ class DnsblFilterTest {
         dns.add("3.2.0.192.zen.spamhaus.org", Type.A, "127.255.255.254", 60);
         DnsblFilter filter = filter(Map.of());
 
-        Verdict first = rcpt(filter, session("192.0.2.3"), "a@sender.example", "user@here.example");
-        Verdict second = rcpt(filter, session("192.0.2.3"), "a@sender.example", "user@here.example");
+        Verdict first = rcpt(filter, FilterSession.from("192.0.2.3"), "a@sender.example", "user@here.example");
+        Verdict second = rcpt(filter, FilterSession.from("192.0.2.3"), "a@sender.example", "user@here.example");
 
         assertThat(first.kind()).isEqualTo(Verdict.Kind.NO_OPINION);
         assertThat(second.kind()).isEqualTo(Verdict.Kind.NO_OPINION);
@@ -124,7 +120,7 @@ class DnsblFilterTest {
     void dblErrorCodeIsNotAListing() throws Exception {
         dns.add("odd.example.dbl.spamhaus.org", Type.A, "127.0.1.255", 60);
 
-        Verdict v = rcpt(filter(Map.of()), session(CLEAN), "a@odd.example", "user@here.example");
+        Verdict v = rcpt(filter(Map.of()), FilterSession.from(CLEAN), "a@odd.example", "user@here.example");
 
         assertThat(v.kind()).isEqualTo(Verdict.Kind.NO_OPINION);
         assertThat(counters.errors()).isEqualTo(1);
@@ -134,7 +130,7 @@ class DnsblFilterTest {
     void listedSenderDomainIsRejected() throws Exception {
         dns.add("bad.example.dbl.spamhaus.org", Type.A, "127.0.1.2", 60);
 
-        Verdict v = rcpt(filter(Map.of()), session(CLEAN), "someone@Bad.Example", "user@here.example");
+        Verdict v = rcpt(filter(Map.of()), FilterSession.from(CLEAN), "someone@Bad.Example", "user@here.example");
 
         assertThat(v.toString()).isEqualTo("554 5.7.1 Service unavailable; sender domain bad.example blocked using dbl.spamhaus.org");
     }
@@ -143,8 +139,8 @@ class DnsblFilterTest {
     void heloNameIsCheckedOnlyWhenAsked() throws Exception {
         dns.add("bad-helo.example.dbl.spamhaus.org", Type.A, "127.0.1.2", 60);
 
-        Verdict off = rcpt(filter(Map.of()), session(CLEAN, "bad-helo.example", null), "a@sender.example", "u@here.example");
-        Verdict on = rcpt(filter(Map.of("check_helo", true)), session(CLEAN, "bad-helo.example", null),
+        Verdict off = rcpt(filter(Map.of()), FilterSession.from(CLEAN).ehlo("bad-helo.example"), "a@sender.example", "u@here.example");
+        Verdict on = rcpt(filter(Map.of("check_helo", true)), FilterSession.from(CLEAN).ehlo("bad-helo.example"),
                 "a@sender.example", "u@here.example");
 
         assertThat(off.kind()).isEqualTo(Verdict.Kind.NO_OPINION);
@@ -155,8 +151,8 @@ class DnsblFilterTest {
     @Test
     void headerActionAddsTheHeaderAtEndOfMessageInsteadOfRejecting() throws Exception {
         DnsblFilter filter = filter(Map.of("zen_action", "header"));
-        TestSession s = session(LISTED);
-        TestEnvelope envelope = envelope("a@sender.example");
+        FilterSession s = FilterSession.from(LISTED);
+        FilterEnvelope envelope = FilterEnvelope.from("a@sender.example");
 
         Verdict atRcpt = rcpt(filter, s, "a@sender.example", "user@here.example");
         Verdict atEnd = filter.endOfMessage(s, envelope, null).toCompletableFuture().get(5, TimeUnit.SECONDS);
@@ -173,8 +169,8 @@ class DnsblFilterTest {
         dns.add("bad.example.k3y.dbl.dq.spamhaus.net", Type.A, "127.0.1.2", 60);
         DnsblFilter filter = filter(Map.of("dqs_key", "k3y"));
 
-        Verdict zen = rcpt(filter, session(LISTED), "a@bad.example", "user@here.example");
-        Verdict dbl = rcpt(filter, session(CLEAN), "a@bad.example", "user@here.example");
+        Verdict zen = rcpt(filter, FilterSession.from(LISTED), "a@bad.example", "user@here.example");
+        Verdict dbl = rcpt(filter, FilterSession.from(CLEAN), "a@bad.example", "user@here.example");
 
         assertThat(dns.queries("1.2.0.192.k3y.zen.dq.spamhaus.net")).isGreaterThanOrEqualTo(1);
         assertThat(dns.queries("1.2.0.192.zen.spamhaus.org")).isZero();
@@ -187,14 +183,14 @@ class DnsblFilterTest {
 
     @Test
     void authenticatedClientIsNotRejected() throws Exception {
-        Verdict v = rcpt(filter(Map.of()), session(LISTED, "client.example", "alice"), "a@sender.example", "u@here.example");
+        Verdict v = rcpt(filter(Map.of()), FilterSession.from(LISTED).user("alice"), "a@sender.example", "u@here.example");
 
         assertThat(v.kind()).isEqualTo(Verdict.Kind.NO_OPINION);
     }
 
     @Test
     void passListedClientIsNeitherAskedNorRejected() throws Exception {
-        Verdict v = rcpt(filter(Map.of("pass_list", new String[] {"198.51.100.0/24, 192.0.2.0/28"})), session(LISTED),
+        Verdict v = rcpt(filter(Map.of("pass_list", new String[] {"198.51.100.0/24, 192.0.2.0/28"})), FilterSession.from(LISTED),
                 "a@sender.example", "u@here.example");
 
         assertThat(v.kind()).isEqualTo(Verdict.Kind.NO_OPINION);
@@ -207,11 +203,11 @@ class DnsblFilterTest {
     void relayHostIsNeverAskedButOtherLoopbackClientsAre() throws Exception {
         dns.add("1.0.0.127.zen.spamhaus.org", Type.A, "127.0.0.2", 60);
         dns.add("2.0.0.127.zen.spamhaus.org", Type.A, "127.0.0.2", 60);
-        TestSession relayHost = session("127.0.0.1");
+        FilterSession relayHost = FilterSession.from("127.0.0.1");
         relayHost.attributes().put(SessionView.RELAY_CLIENT, Boolean.TRUE);
 
         Verdict own = rcpt(filter(Map.of()), relayHost, "a@sender.example", "u@here.example");
-        Verdict other = rcpt(filter(Map.of()), session("127.0.0.2"), "a@sender.example", "u@here.example");
+        Verdict other = rcpt(filter(Map.of()), FilterSession.from("127.0.0.2"), "a@sender.example", "u@here.example");
 
         assertThat(own.kind()).isEqualTo(Verdict.Kind.NO_OPINION);
         assertThat(dns.queries("1.0.0.127.zen.spamhaus.org")).isZero();
@@ -221,8 +217,8 @@ class DnsblFilterTest {
     @Test
     void postmasterIsReachableFromAListedClient() throws Exception {
         DnsblFilter filter = filter(Map.of());
-        TestSession s = session(LISTED);
-        TestEnvelope envelope = envelope("a@sender.example");
+        FilterSession s = FilterSession.from(LISTED);
+        FilterEnvelope envelope = FilterEnvelope.from("a@sender.example");
         filter.connect(s);
         filter.mailFrom(s, envelope, envelope.sender());
 
@@ -239,7 +235,7 @@ class DnsblFilterTest {
     void serverFailurePassesAndIsCounted() throws Exception {
         dns.servfail("5.2.0.192.zen.spamhaus.org");
 
-        Verdict v = rcpt(filter(Map.of()), session("192.0.2.5"), "a@sender.example", "u@here.example");
+        Verdict v = rcpt(filter(Map.of()), FilterSession.from("192.0.2.5"), "a@sender.example", "u@here.example");
 
         assertThat(v.kind()).isEqualTo(Verdict.Kind.NO_OPINION);
         assertThat(counters.failures()).isEqualTo(1);
@@ -248,7 +244,7 @@ class DnsblFilterTest {
 
     @Test
     void disabledFilterAsksNothing() throws Exception {
-        Verdict v = rcpt(filter(Map.of("enabled", false)), session(LISTED), "a@sender.example", "u@here.example");
+        Verdict v = rcpt(filter(Map.of("enabled", false)), FilterSession.from(LISTED), "a@sender.example", "u@here.example");
 
         assertThat(v.kind()).isEqualTo(Verdict.Kind.NO_OPINION);
         assertThat(counters.lookups()).isZero();
@@ -257,7 +253,7 @@ class DnsblFilterTest {
     @Test
     void connectNeverWaitsForTheAnswer() throws Exception {
         dns.drop("9.2.0.192.zen.spamhaus.org");
-        TestSession s = session("192.0.2.9");
+        FilterSession s = FilterSession.from("192.0.2.9");
 
         Verdict v = filter(Map.of()).connect(s).toCompletableFuture().getNow(null);
 
@@ -281,60 +277,10 @@ class DnsblFilterTest {
                 });
     }
 
-    private Verdict rcpt(DnsblFilter filter, TestSession s, String sender, String recipient) throws Exception {
-        TestEnvelope envelope = envelope(sender);
+    private Verdict rcpt(DnsblFilter filter, FilterSession s, String sender, String recipient) throws Exception {
+        FilterEnvelope envelope = FilterEnvelope.from(sender);
         filter.connect(s).toCompletableFuture().get(5, TimeUnit.SECONDS);
         filter.mailFrom(s, envelope, envelope.sender()).toCompletableFuture().get(5, TimeUnit.SECONDS);
         return filter.rcptTo(s, envelope, MailAddress.parse(recipient)).toCompletableFuture().get(5, TimeUnit.SECONDS);
     }
-
-    private static TestEnvelope envelope(String sender) throws Exception {
-        return new TestEnvelope(MailAddress.parse(sender), List.of(), new HashMap<>());
-    }
-
-    private static TestSession session(String ip) throws Exception {
-        return session(ip, "client.example", null);
-    }
-
-    private static TestSession session(String ip, String helo, String user) throws Exception {
-        // an IP literal: InetAddress parses it without any lookup
-        InetSocketAddress client = new InetSocketAddress(InetAddress.getByName(ip), 40000);
-        return new TestSession(client, Optional.ofNullable(helo), Optional.ofNullable(user), new ConcurrentHashMap<>());
-    }
-
-    record TestSession(InetSocketAddress clientAddress, Optional<String> heloName, Optional<String> authenticatedUser,
-            Map<String, Object> attributes) implements SessionView {
-        @Override
-        public String sessionId() {
-            return "test";
-        }
-
-        @Override
-        public String listenerName() {
-            return "mx";
-        }
-
-        @Override
-        public InetSocketAddress localAddress() {
-            return new InetSocketAddress(InetAddress.getLoopbackAddress(), 25);
-        }
-
-        @Override
-        public Optional<String> clientReverseName() {
-            return Optional.empty();
-        }
-
-        @Override
-        public boolean extended() {
-            return true;
-        }
-
-        @Override
-        public Optional<TlsInfo> tls() {
-            return Optional.empty();
-        }
-    }
-
-    record TestEnvelope(MailAddress sender, List<MailAddress> recipients, Map<String, String> mailParameters)
-            implements EnvelopeView {}
 }

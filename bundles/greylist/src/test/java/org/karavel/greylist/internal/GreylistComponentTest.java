@@ -9,6 +9,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.karavel.api.address.MailAddress;
 import org.karavel.api.filter.Verdict;
+import org.karavel.testkit.FilterEnvelope;
+import org.karavel.testkit.FilterSession;
 
 /** The DS wrapper: activation on a directory, configuration changes, deactivation. */
 class GreylistComponentTest {
@@ -16,7 +18,7 @@ class GreylistComponentTest {
     Path dir;
 
     private static Verdict rcpt(GreylistComponent c, String recipient) throws Exception {
-        return c.rcptTo(TestSession.mx("192.0.2.10"), TestSession.envelope(MailAddress.parse("a@s.example")),
+        return c.rcptTo(FilterSession.from("192.0.2.10"), FilterEnvelope.from(MailAddress.parse("a@s.example")),
                 MailAddress.parse(recipient)).toCompletableFuture().get(5, TimeUnit.SECONDS);
     }
 

@@ -20,13 +20,16 @@ import org.karavel.api.filter.Verdict;
 import org.karavel.api.greylist.GreylistStats;
 import org.karavel.api.metrics.Metric;
 import org.karavel.api.net.CidrBlock;
+import org.karavel.testkit.FilterEnvelope;
+import org.karavel.testkit.FilterSession;
+import org.karavel.testkit.TestClock;
 
 /** The filter end to end through SmtpFilter.rcptTo, on a real MapDB file. */
 class GreylistFilterTest {
     @TempDir
     Path dir;
 
-    private final MutableClock clock = new MutableClock(Instant.parse("2026-03-01T10:00:00Z"));
+    private final TestClock clock = new TestClock(Instant.parse("2026-03-01T10:00:00Z"));
     private final GreylistCounters counters = new GreylistCounters();
     private GreylistSettings settings;
     private GreylistDatabase database;
@@ -49,24 +52,24 @@ class GreylistFilterTest {
     }
 
     private Verdict rcpt(SessionView session, String sender, String recipient) throws Exception {
-        MailAddress from = sender.isEmpty() ? MailAddress.NULL_SENDER : MailAddress.parse(sender);
-        return filter.rcptTo(session, TestSession.envelope(from), MailAddress.parse(recipient))
+        // an empty sender is the null sender <>
+        return filter.rcptTo(session, FilterEnvelope.from(sender), MailAddress.parse(recipient))
                 .toCompletableFuture().get(5, TimeUnit.SECONDS);
     }
 
     @Test
     void firstSightIsDeferredWithTheTimeLeftThenTheRetryPasses() throws Exception {
-        Verdict first = rcpt(TestSession.mx("192.0.2.10"), "Alice+news@Sender.example", "bob@rcpt.example");
+        Verdict first = rcpt(FilterSession.from("192.0.2.10"), "Alice+news@Sender.example", "bob@rcpt.example");
         assertThat(first.kind()).isEqualTo(Verdict.Kind.DEFER);
         assertThat(first.toString()).isEqualTo("450 4.2.0 Greylisted, please try again in 300 seconds");
 
         clock.advance(Duration.ofSeconds(100));
         // another host of the same /24, the sender without its extension: the same triplet
-        Verdict early = rcpt(TestSession.mx("192.0.2.99"), "alice@sender.example", "BOB@rcpt.example");
+        Verdict early = rcpt(FilterSession.from("192.0.2.99"), "alice@sender.example", "BOB@rcpt.example");
         assertThat(early.toString()).isEqualTo("450 4.2.0 Greylisted, please try again in 200 seconds");
 
         clock.advance(Duration.ofSeconds(200));
-        Verdict retry = rcpt(TestSession.mx("192.0.2.10"), "alice@sender.example", "bob@rcpt.example");
+        Verdict retry = rcpt(FilterSession.from("192.0.2.10"), "alice@sender.example", "bob@rcpt.example");
         assertThat(retry.kind()).as("passing leaves the decision to later filters").isEqualTo(Verdict.Kind.NO_OPINION);
 
         GreylistStats stats = database.stats();
@@ -78,12 +81,12 @@ class GreylistFilterTest {
 
     @Test
     void ipv6ClientsAreGreylistedPerSlash64() throws Exception {
-        assertThat(rcpt(TestSession.mx("2001:db8:1:2::10"), "a@s.example", "b@r.example").kind())
+        assertThat(rcpt(FilterSession.from("2001:db8:1:2::10"), "a@s.example", "b@r.example").kind())
                 .isEqualTo(Verdict.Kind.DEFER);
         clock.advance(Duration.ofSeconds(300));
-        assertThat(rcpt(TestSession.mx("2001:db8:1:2:ffff::20"), "a@s.example", "b@r.example").kind())
+        assertThat(rcpt(FilterSession.from("2001:db8:1:2:ffff::20"), "a@s.example", "b@r.example").kind())
                 .isEqualTo(Verdict.Kind.NO_OPINION);
-        assertThat(rcpt(TestSession.mx("2001:db8:1:3::10"), "a@s.example", "b@r.example").kind())
+        assertThat(rcpt(FilterSession.from("2001:db8:1:3::10"), "a@s.example", "b@r.example").kind())
                 .as("another /64").isEqualTo(Verdict.Kind.DEFER);
         assertThat(database.entries(10)).extracting(e -> e.clientNetwork())
                 .containsExactlyInAnyOrder("2001:db8:1:2:0:0:0:0/64", "2001:db8:1:3:0:0:0:0/64");
@@ -91,18 +94,17 @@ class GreylistFilterTest {
 
     @Test
     void nullSenderIsGreylistedToo() throws Exception {
-        assertThat(rcpt(TestSession.mx("192.0.2.10"), "", "b@r.example").kind()).isEqualTo(Verdict.Kind.DEFER);
+        assertThat(rcpt(FilterSession.from("192.0.2.10"), "", "b@r.example").kind()).isEqualTo(Verdict.Kind.DEFER);
         assertThat(database.entries(1)).singleElement().satisfies(e -> assertThat(e.sender()).isEqualTo("<>"));
     }
 
     @Test
     void otherListenersAndAuthenticatedSessionsAreNotGreylisted() throws Exception {
-        assertThat(rcpt(new TestSession("submission", "192.0.2.10", null), "a@s.example", "b@r.example").kind())
+        assertThat(rcpt(FilterSession.from("192.0.2.10").listener("submission"), "a@s.example", "b@r.example").kind())
                 .isEqualTo(Verdict.Kind.NO_OPINION);
-        assertThat(rcpt(new TestSession("mx", "192.0.2.10", "alice"), "a@s.example", "b@r.example").kind())
+        assertThat(rcpt(FilterSession.from("192.0.2.10").user("alice"), "a@s.example", "b@r.example").kind())
                 .isEqualTo(Verdict.Kind.NO_OPINION);
-        TestSession relayHost = new TestSession("mx", "192.0.2.11", null);
-        relayHost.attributes().put(org.karavel.api.filter.SessionView.RELAY_CLIENT, Boolean.TRUE);
+        FilterSession relayHost = FilterSession.from("192.0.2.11").relayClient();
         assertThat(rcpt(relayHost, "a@s.example", "b@r.example").kind()).isEqualTo(Verdict.Kind.NO_OPINION);
         assertThat(database.entries(10)).isEmpty();
         assertThat(counters.passed()).containsEntry("authenticated", 1L).containsEntry("pass_list", 0L)
@@ -115,24 +117,24 @@ class GreylistFilterTest {
         start(settings.withPassLists(List.of(CidrBlock.parse("127.0.0.0/8"), CidrBlock.parse("::1"),
                         CidrBlock.parse("198.51.100.0/24")), Set.of("trusted.example"),
                 Set.of("vip@rcpt.example", "open.example")));
-        assertThat(rcpt(TestSession.mx("127.0.0.1"), "a@s.example", "b@r.example").kind())
+        assertThat(rcpt(FilterSession.from("127.0.0.1"), "a@s.example", "b@r.example").kind())
                 .isEqualTo(Verdict.Kind.NO_OPINION);
-        assertThat(rcpt(TestSession.mx("::1"), "a@s.example", "b@r.example").kind()).isEqualTo(Verdict.Kind.NO_OPINION);
-        assertThat(rcpt(TestSession.mx("198.51.100.7"), "a@s.example", "b@r.example").kind())
+        assertThat(rcpt(FilterSession.from("::1"), "a@s.example", "b@r.example").kind()).isEqualTo(Verdict.Kind.NO_OPINION);
+        assertThat(rcpt(FilterSession.from("198.51.100.7"), "a@s.example", "b@r.example").kind())
                 .isEqualTo(Verdict.Kind.NO_OPINION);
-        assertThat(rcpt(TestSession.mx("192.0.2.10"), "a@mail.Trusted.example", "b@r.example").kind())
+        assertThat(rcpt(FilterSession.from("192.0.2.10"), "a@mail.Trusted.example", "b@r.example").kind())
                 .isEqualTo(Verdict.Kind.NO_OPINION);
-        assertThat(rcpt(TestSession.mx("192.0.2.10"), "a@s.example", "VIP@rcpt.example").kind())
+        assertThat(rcpt(FilterSession.from("192.0.2.10"), "a@s.example", "VIP@rcpt.example").kind())
                 .isEqualTo(Verdict.Kind.NO_OPINION);
-        assertThat(rcpt(TestSession.mx("192.0.2.10"), "a@s.example", "anyone@sub.open.example").kind())
+        assertThat(rcpt(FilterSession.from("192.0.2.10"), "a@s.example", "anyone@sub.open.example").kind())
                 .isEqualTo(Verdict.Kind.NO_OPINION);
-        assertThat(rcpt(TestSession.mx("192.0.2.10"), "a@s.example", "PostMaster@r.example").kind())
+        assertThat(rcpt(FilterSession.from("192.0.2.10"), "a@s.example", "PostMaster@r.example").kind())
                 .isEqualTo(Verdict.Kind.NO_OPINION);
         assertThat(database.entries(10)).isEmpty();
         assertThat(counters.passed()).containsEntry("pass_list", 7L);
 
         // not in any list: greylisted
-        assertThat(rcpt(TestSession.mx("192.0.2.10"), "a@untrusted.example", "other@rcpt.example").kind())
+        assertThat(rcpt(FilterSession.from("192.0.2.10"), "a@untrusted.example", "other@rcpt.example").kind())
                 .isEqualTo(Verdict.Kind.DEFER);
     }
 
@@ -141,13 +143,13 @@ class GreylistFilterTest {
         database.close();
         start(new GreylistSettings(false, Set.of("mx"), Duration.ofSeconds(300), Duration.ofDays(2), Duration.ofDays(35),
                 5, 24, 64, List.of(), Set.of(), Set.of(), dir, Duration.ofHours(1)));
-        assertThat(rcpt(TestSession.mx("192.0.2.10"), "a@s.example", "b@r.example").kind())
+        assertThat(rcpt(FilterSession.from("192.0.2.10"), "a@s.example", "b@r.example").kind())
                 .isEqualTo(Verdict.Kind.NO_OPINION);
     }
 
     @Test
     void triplesAndDecisionsSurviveARestart() throws Exception {
-        rcpt(TestSession.mx("192.0.2.10"), "a@s.example", "b@r.example");
+        rcpt(FilterSession.from("192.0.2.10"), "a@s.example", "b@r.example");
         database.allow("203.0.113.0/24", null, null);
         database.close();
 
@@ -157,9 +159,9 @@ class GreylistFilterTest {
             assertThat(e.firstSeen()).isEqualTo(Instant.parse("2026-03-01T10:00:00Z"));
             assertThat(e.passed()).isFalse();
         });
-        assertThat(rcpt(TestSession.mx("192.0.2.10"), "a@s.example", "b@r.example").kind())
+        assertThat(rcpt(FilterSession.from("192.0.2.10"), "a@s.example", "b@r.example").kind())
                 .isEqualTo(Verdict.Kind.NO_OPINION);
-        assertThat(rcpt(TestSession.mx("203.0.113.5"), "x@s.example", "y@r.example").kind())
+        assertThat(rcpt(FilterSession.from("203.0.113.5"), "x@s.example", "y@r.example").kind())
                 .as("the allowed network is stored too").isEqualTo(Verdict.Kind.NO_OPINION);
         assertThat(database.stats().allowedNetworks()).isEqualTo(1);
     }
@@ -167,9 +169,9 @@ class GreylistFilterTest {
     @Test
     void operatorCanAllowATriplet() throws Exception {
         database.allow("192.0.2.77", "<Alice+x@Sender.example>", "bob@rcpt.example");
-        assertThat(rcpt(TestSession.mx("192.0.2.10"), "alice@sender.example", "bob@rcpt.example").kind())
+        assertThat(rcpt(FilterSession.from("192.0.2.10"), "alice@sender.example", "bob@rcpt.example").kind())
                 .isEqualTo(Verdict.Kind.NO_OPINION);
-        assertThat(rcpt(TestSession.mx("192.0.2.10"), "carol@sender.example", "bob@rcpt.example").kind())
+        assertThat(rcpt(FilterSession.from("192.0.2.10"), "carol@sender.example", "bob@rcpt.example").kind())
                 .isEqualTo(Verdict.Kind.DEFER);
         assertThatThrownBy(() -> database.allow("192.0.0.0/16", "a@s.example", "b@r.example"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("/24");
@@ -183,9 +185,9 @@ class GreylistFilterTest {
 
     @Test
     void metricsCountDecisionsAndEntries() throws Exception {
-        rcpt(TestSession.mx("192.0.2.10"), "a@s.example", "b@r.example");
-        rcpt(TestSession.mx("192.0.2.10"), "a@s.example", "c@r.example");
-        rcpt(new TestSession("mx", "192.0.2.10", "alice"), "a@s.example", "b@r.example");
+        rcpt(FilterSession.from("192.0.2.10"), "a@s.example", "b@r.example");
+        rcpt(FilterSession.from("192.0.2.10"), "a@s.example", "c@r.example");
+        rcpt(FilterSession.from("192.0.2.10").user("alice"), "a@s.example", "b@r.example");
         List<Metric> metrics = database.metrics();
         assertThat(metrics).extracting(Metric::name).containsExactly("karavel_greylist_deferred_total",
                 "karavel_greylist_passed_total", "karavel_greylist_entries", "karavel_greylist_auto_whitelisted_clients");
@@ -199,7 +201,7 @@ class GreylistFilterTest {
     @Test
     void aClosedDatabaseFailsTheStageRatherThanThrowing() throws Exception {
         database.close();
-        assertThat(filter.rcptTo(TestSession.mx("192.0.2.10"), TestSession.envelope(MailAddress.parse("a@s.example")),
+        assertThat(filter.rcptTo(FilterSession.from("192.0.2.10"), FilterEnvelope.from(MailAddress.parse("a@s.example")),
                 MailAddress.parse("b@r.example")).toCompletableFuture()).isCompletedExceptionally();
     }
 }

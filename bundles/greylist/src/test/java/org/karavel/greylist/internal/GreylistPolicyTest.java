@@ -8,10 +8,11 @@ import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.karavel.api.net.CidrBlock;
+import org.karavel.testkit.TestClock;
 
 /** postgrey's timing rules, driven by a hand-moved clock. */
 class GreylistPolicyTest {
-    private final MutableClock clock = new MutableClock(Instant.parse("2026-03-01T10:00:00Z"));
+    private final TestClock clock = new TestClock(Instant.parse("2026-03-01T10:00:00Z"));
     private final InMemoryTripletStore store = new InMemoryTripletStore();
     private final GreylistPolicy policy =
             new GreylistPolicy(store, GreylistSettings.defaults(Path.of("unused")), clock);

@@ -5,19 +5,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.Map;
 import org.karavel.api.address.MailAddress;
 import org.karavel.api.filter.Verdict;
+import org.karavel.testkit.FilterEnvelope;
+import org.karavel.testkit.FilterSession;
 import org.junit.jupiter.api.Test;
 
 class RelayComponentTest {
-    private static Verdict rcpt(RelayComponent relay, String address, TestSession session) throws Exception {
-        return relay.rcptTo(session, TestSession.envelope(), MailAddress.parse(address)).toCompletableFuture().join();
+    private static Verdict rcpt(RelayComponent relay, String address, FilterSession session) throws Exception {
+        return relay.rcptTo(session, FilterEnvelope.from(MailAddress.NULL_SENDER), MailAddress.parse(address)).toCompletableFuture().join();
     }
 
     @Test
     void relayHostsAreMarkedAtConnectForTheSpamFilters() {
         RelayComponent relay = new RelayComponent();
         relay.activate(RelayTricksTest.config(Map.of("relay__hosts", new String[] {"127.0.0.1/32, 192.0.2.0/24"})));
-        TestSession own = TestSession.from("192.0.2.7");
-        TestSession other = TestSession.from("127.0.0.2");
+        FilterSession own = FilterSession.from("192.0.2.7");
+        FilterSession other = FilterSession.from("127.0.0.2");
         assertThat(relay.connect(own).toCompletableFuture().join().kind()).isEqualTo(Verdict.Kind.NO_OPINION);
         assertThat(relay.connect(other).toCompletableFuture().join().kind()).isEqualTo(Verdict.Kind.NO_OPINION);
         assertThat(own.attributes()).containsEntry(org.karavel.api.filter.SessionView.RELAY_CLIENT, Boolean.TRUE);
@@ -32,18 +34,18 @@ class RelayComponentTest {
         assertThat(relay.localDomains()).containsExactly("localhost");
         assertThat(relay.isLocal("LOCALHOST.")).isTrue();
         assertThat(relay.isRelayDomain("localhost")).isFalse();
-        assertThat(rcpt(relay, "a@localhost", TestSession.from("203.0.113.5")).kind()).isEqualTo(Verdict.Kind.NO_OPINION);
-        assertThat(rcpt(relay, "a@remote.example", TestSession.from("127.0.0.1")).kind()).isEqualTo(Verdict.Kind.NO_OPINION);
-        assertThat(rcpt(relay, "a@remote.example", TestSession.from("::1")).kind()).isEqualTo(Verdict.Kind.NO_OPINION);
-        assertThat(rcpt(relay, "a@remote.example", TestSession.from("203.0.113.5")).kind()).isEqualTo(Verdict.Kind.REJECT);
-        assertThat(rcpt(relay, "a@remote.example", TestSession.from("::2")).kind()).isEqualTo(Verdict.Kind.REJECT);
+        assertThat(rcpt(relay, "a@localhost", FilterSession.from("203.0.113.5")).kind()).isEqualTo(Verdict.Kind.NO_OPINION);
+        assertThat(rcpt(relay, "a@remote.example", FilterSession.from("127.0.0.1")).kind()).isEqualTo(Verdict.Kind.NO_OPINION);
+        assertThat(rcpt(relay, "a@remote.example", FilterSession.from("::1")).kind()).isEqualTo(Verdict.Kind.NO_OPINION);
+        assertThat(rcpt(relay, "a@remote.example", FilterSession.from("203.0.113.5")).kind()).isEqualTo(Verdict.Kind.REJECT);
+        assertThat(rcpt(relay, "a@remote.example", FilterSession.from("::2")).kind()).isEqualTo(Verdict.Kind.REJECT);
     }
 
     @Test
     void aConfigurationChangeTakesEffectAtOnce() throws Exception {
         RelayComponent relay = new RelayComponent();
         relay.activate(RelayTricksTest.config(Map.of()));
-        TestSession office = TestSession.from("192.0.2.10");
+        FilterSession office = FilterSession.from("192.0.2.10");
         assertThat(rcpt(relay, "a@remote.example", office).kind()).isEqualTo(Verdict.Kind.REJECT);
         assertThat(rcpt(relay, "a@example.com", office).kind()).isEqualTo(Verdict.Kind.REJECT);
 
@@ -52,9 +54,9 @@ class RelayComponentTest {
                 "relay__hosts", new String[] {"192.0.2.0/24"})));
 
         assertThat(rcpt(relay, "a@remote.example", office).kind()).isEqualTo(Verdict.Kind.NO_OPINION);
-        assertThat(rcpt(relay, "a@example.com", TestSession.from("203.0.113.5")).kind()).isEqualTo(Verdict.Kind.NO_OPINION);
+        assertThat(rcpt(relay, "a@example.com", FilterSession.from("203.0.113.5")).kind()).isEqualTo(Verdict.Kind.NO_OPINION);
         assertThat(relay.isLocal("localhost")).isFalse();
-        assertThat(rcpt(relay, "a@remote.example", TestSession.from("127.0.0.1")).kind())
+        assertThat(rcpt(relay, "a@remote.example", FilterSession.from("127.0.0.1")).kind())
                 .as("loopback is no longer listed").isEqualTo(Verdict.Kind.REJECT);
     }
 
@@ -63,16 +65,15 @@ class RelayComponentTest {
         RelayComponent relay = new RelayComponent();
         relay.activate(RelayTricksTest.config(Map.of()));
 
-        assertThat(rcpt(relay, "a@remote.example", TestSession.authenticated("203.0.113.5", "")).kind()).isEqualTo(Verdict.Kind.REJECT);
-        assertThat(rcpt(relay, "a@remote.example", TestSession.authenticated("203.0.113.5", "bob")).kind()).isEqualTo(Verdict.Kind.NO_OPINION);
+        assertThat(rcpt(relay, "a@remote.example", FilterSession.from("203.0.113.5").user("")).kind()).isEqualTo(Verdict.Kind.REJECT);
+        assertThat(rcpt(relay, "a@remote.example", FilterSession.from("203.0.113.5").user("bob")).kind()).isEqualTo(Verdict.Kind.NO_OPINION);
     }
 
     @Test
     void unresolvedClientAddressIsNoRelayHost() throws Exception {
         RelayComponent relay = new RelayComponent();
         relay.activate(RelayTricksTest.config(Map.of()));
-        TestSession unresolved = new TestSession(java.net.InetSocketAddress.createUnresolved("127.0.0.1", 1),
-                java.util.Optional.empty(), new java.util.concurrent.ConcurrentHashMap<>());
+        FilterSession unresolved = FilterSession.from(java.net.InetSocketAddress.createUnresolved("127.0.0.1", 1));
 
         assertThat(rcpt(relay, "a@remote.example", unresolved).kind()).isEqualTo(Verdict.Kind.REJECT);
     }
@@ -81,10 +82,10 @@ class RelayComponentTest {
     void otherStagesHaveNoOpinion() throws Exception {
         RelayComponent relay = new RelayComponent();
         relay.activate(RelayTricksTest.config(Map.of()));
-        TestSession s = TestSession.from("203.0.113.5");
+        FilterSession s = FilterSession.from("203.0.113.5");
 
         assertThat(relay.connect(s).toCompletableFuture().join().kind()).isEqualTo(Verdict.Kind.NO_OPINION);
-        assertThat(relay.mailFrom(s, TestSession.envelope(), MailAddress.parse("x@remote.example")).toCompletableFuture().join().kind())
+        assertThat(relay.mailFrom(s, FilterEnvelope.from(MailAddress.NULL_SENDER), MailAddress.parse("x@remote.example")).toCompletableFuture().join().kind())
                 .as("the sender does not matter for relaying").isEqualTo(Verdict.Kind.NO_OPINION);
     }
 }

@@ -10,6 +10,8 @@ import org.karavel.api.address.AddressSyntaxException;
 import org.karavel.api.address.MailAddress;
 import org.karavel.api.filter.SessionView;
 import org.karavel.api.filter.Verdict;
+import org.karavel.testkit.FilterEnvelope;
+import org.karavel.testkit.FilterSession;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -99,10 +101,10 @@ class RelayTricksTest {
             <>                                        | PARSE_ERROR  | PARSE_ERROR  | PARSE_ERROR
             """)
     void trick(String path, Outcome untrusted, Outcome relayHost, Outcome authenticated) {
-        check(path, untrusted, TestSession.from("198.51.100.7"));
-        check(path, relayHost, TestSession.from("127.0.0.1"));
-        check(path, relayHost, TestSession.from("::1"));
-        check(path, authenticated, TestSession.authenticated("198.51.100.7", "alice"));
+        check(path, untrusted, FilterSession.from("198.51.100.7"));
+        check(path, relayHost, FilterSession.from("127.0.0.1"));
+        check(path, relayHost, FilterSession.from("::1"));
+        check(path, authenticated, FilterSession.from("198.51.100.7").user("alice"));
     }
 
     private void check(String path, Outcome expected, SessionView session) {
@@ -117,7 +119,7 @@ class RelayTricksTest {
         } catch (AddressSyntaxException e) {
             throw new AssertionError(who + ": the parser refused it: " + e.getMessage(), e);
         }
-        Verdict v = relay.rcptTo(session, TestSession.envelope(), recipient).toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).join();
+        Verdict v = relay.rcptTo(session, FilterEnvelope.from(MailAddress.NULL_SENDER), recipient).toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).join();
         switch (expected) {
             case ALLOWED -> assertThat(v.kind()).as(who).isEqualTo(Verdict.Kind.NO_OPINION);
             case RELAY_DENIED -> {

@@ -29,6 +29,7 @@ import org.karavel.api.queue.QueueId;
 import org.karavel.api.queue.QueuedMessage;
 import org.karavel.api.queue.RecipientStatus;
 import org.karavel.api.queue.SpoolFullException;
+import org.karavel.testkit.TestClock;
 
 class DurableSpoolTest {
     private static final Instant T0 = Instant.parse("2025-01-01T00:00:00Z");
@@ -36,7 +37,7 @@ class DurableSpoolTest {
     @TempDir
     Path dir;
 
-    private final MutableClock clock = new MutableClock(T0);
+    private final TestClock clock = new TestClock(T0);
     private DurableSpool spool;
 
     @BeforeEach

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.karavel.api.tls.TlsFailure;
 import org.karavel.tls.internal.OutboundPki.Issued;
+import org.karavel.testkit.TestClock;
 
 /** MTA-STS against a real HTTPS server on 127.0.0.1 with a test CA; names resolve through a stub Resolver. */
 class MtaStsTest {
@@ -24,7 +25,7 @@ class MtaStsTest {
 
     PolicyServer server;
     StubResolver resolver = new StubResolver();
-    MovableClock clock = new MovableClock(Instant.parse("2026-11-21T10:00:00Z"));
+    TestClock clock = new TestClock(Instant.parse("2026-11-21T10:00:00Z"));
     ExecutorService executor = Executors.newFixedThreadPool(2);
     MtaSts mtaSts;
 

@@ -25,6 +25,7 @@ import org.karavel.api.tls.TlsFailure;
 import org.karavel.api.tls.TlsOutcome;
 import org.karavel.testkit.MemorySpool;
 import org.karavel.tls.internal.OutboundPki.Issued;
+import org.karavel.testkit.TestClock;
 
 class TlsReportTest {
     static final List<String> POLICY = List.of("version: STSv1", "mode: testing", "mx: *.mail.company-y.example",
@@ -32,7 +33,7 @@ class TlsReportTest {
     static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir Path dir;
-    final MovableClock clock = new MovableClock(Instant.parse("2026-11-21T12:00:00Z"));
+    final TestClock clock = new TestClock(Instant.parse("2026-11-21T12:00:00Z"));
 
     static TlsOutcome success() {
         return new TlsOutcome("sts", POLICY, List.of("*.mail.company-y.example"), "mx1.mail.company-y.example",
