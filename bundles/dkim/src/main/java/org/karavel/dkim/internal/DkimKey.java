@@ -1,15 +1,19 @@
 package org.karavel.dkim.internal;
 
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
+import java.io.IOException;
 import java.security.PublicKey;
 import java.security.interfaces.RSAPublicKey;
-import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.bouncycastle.asn1.DERNull;
+import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 
 /**
  * A DKIM key record (RFC 6376 §3.6.1, RFC 8463 §4): the public key and the restrictions on its use.
@@ -21,12 +25,6 @@ import java.util.Optional;
  * @param testing t=y: the domain is testing DKIM
  */
 public record DkimKey(String type, Optional<PublicKey> key, List<String> hashes, boolean strictIdentity, boolean testing) {
-    /** An Ed25519 SubjectPublicKeyInfo is this fixed prefix then the 32 raw key octets (RFC 8410). */
-    private static final byte[] ED25519_SPKI_PREFIX = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
-    /** The AlgorithmIdentifier of rsaEncryption, to wrap a bare PKCS#1 RSAPublicKey some publish. */
-    private static final byte[] RSA_ALGORITHM_ID = {0x30, 0x0d, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86,
-        (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00};
-
     /** A record that cannot be used. */
     public static final class KeyException extends Exception {
         private static final long serialVersionUID = 1L;
@@ -74,52 +72,37 @@ public record DkimKey(String type, Optional<PublicKey> key, List<String> hashes,
             throw new KeyException("invalid base64 in p=");
         }
         try {
+            SubjectPublicKeyInfo info;
             if (type.equals("ed25519")) {
                 if (der.length != 32) {
                     throw new KeyException("ed25519 key is not 32 octets");
                 }
-                return KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(concat(ED25519_SPKI_PREFIX, der)));
+                info = new SubjectPublicKeyInfo(new AlgorithmIdentifier(EdECObjectIdentifiers.id_Ed25519), der);
+            } else {
+                info = rsaPublicKeyInfo(der);
             }
-            KeyFactory rsa = KeyFactory.getInstance("RSA");
-            try {
-                return rsa.generatePublic(new X509EncodedKeySpec(der));
-            } catch (GeneralSecurityException e) {
-                return rsa.generatePublic(new X509EncodedKeySpec(pkcs1ToSpki(der)));
-            }
-        } catch (GeneralSecurityException | RuntimeException e) {
+            return new JcaPEMKeyConverter().getPublicKey(info);
+        } catch (IOException | RuntimeException e) {
             throw new KeyException("unusable " + type + " key");
         }
     }
 
-    /** Wraps a PKCS#1 RSAPublicKey in a SubjectPublicKeyInfo. */
-    private static byte[] pkcs1ToSpki(byte[] pkcs1) {
-        byte[] bitString = concat(new byte[] {0x03}, derLength(pkcs1.length + 1), new byte[] {0x00}, pkcs1);
-        byte[] body = concat(RSA_ALGORITHM_ID, bitString);
-        return concat(new byte[] {0x30}, derLength(body.length), body);
-    }
-
-    private static byte[] derLength(int n) {
-        if (n < 0x80) {
-            return new byte[] {(byte) n};
+    /**
+     * RFC 6376 publishes a SubjectPublicKeyInfo; some signers publish the bare PKCS#1 RSAPublicKey,
+     * which is wrapped here. Either way the algorithm must be rsaEncryption.
+     */
+    private static SubjectPublicKeyInfo rsaPublicKeyInfo(byte[] der) throws IOException {
+        SubjectPublicKeyInfo info;
+        try {
+            info = SubjectPublicKeyInfo.getInstance(der);
+        } catch (IllegalArgumentException notSpki) {
+            info = new SubjectPublicKeyInfo(new AlgorithmIdentifier(PKCSObjectIdentifiers.rsaEncryption, DERNull.INSTANCE),
+                    org.bouncycastle.asn1.pkcs.RSAPublicKey.getInstance(der));
         }
-        if (n < 0x100) {
-            return new byte[] {(byte) 0x81, (byte) n};
+        if (!PKCSObjectIdentifiers.rsaEncryption.equals(info.getAlgorithm().getAlgorithm())) {
+            throw new IOException("not an RSA key");
         }
-        return new byte[] {(byte) 0x82, (byte) (n >> 8), (byte) n};
-    }
-
-    private static byte[] concat(byte[]... parts) {
-        int n = 0;
-        for (byte[] p : parts) {
-            n += p.length;
-        }
-        byte[] out = new byte[n];
-        int at = 0;
-        for (byte[] p : parts) {
-            System.arraycopy(p, 0, out, at, p.length);
-            at += p.length;
-        }
-        return out;
+        return info;
     }
 
     /** The RSA modulus size in bits, or 0 for other keys. */

@@ -6,6 +6,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -13,8 +14,9 @@ import java.util.stream.Collectors;
 
 /**
  * Coverage-guided fuzzing of the header parsing that DKIM and DMARC verification do on mail from
- * anyone: the header block, DKIM-Signature tag lists, DMARC TXT records and From fields. None may
- * throw anything but its documented exception; a hostile message must never break verification.
+ * anyone: the header block, DKIM-Signature tag lists, DKIM key records, DMARC TXT records and From
+ * fields. None may throw anything but its documented exception; a hostile message must never break
+ * verification.
  * Seeds in HeaderParsingFuzzTestInputs/&lt;method&gt;/ (raw octets: a message, a record, a field value).
  */
 class HeaderParsingFuzzTest {
@@ -64,6 +66,27 @@ class HeaderParsingFuzzTest {
         assertThat(again.names()).containsExactlyElementsOf(tags.names());
         for (String n : tags.names()) {
             assertThat(again.get(n)).isEqualTo(tags.get(n));
+        }
+    }
+
+    /**
+     * DKIM key records from DNS: the octets as the DER of an RSA p= (BouncyCastle's ASN.1 parsing) and
+     * as a whole record. KeyException only; an RSA key read has a modulus, unless revoked.
+     */
+    @FuzzTest(maxDuration = "5m")
+    void dkimKey(byte[] input) {
+        try {
+            DkimKey k = DkimKey.parse("v=DKIM1; k=rsa; p=" + Base64.getEncoder().encodeToString(input));
+            // an empty input is an empty p=: a revoked key
+            assertThat(k.rsaBits() > 0).isEqualTo(k.key().isPresent());
+        } catch (DkimKey.KeyException expected) {
+            // refused, as an unusable key must be
+        }
+        try {
+            DkimKey k = DkimKey.parse(new String(input, StandardCharsets.UTF_8));
+            assertThat(k.type()).isIn("rsa", "ed25519");
+        } catch (DkimKey.KeyException expected) {
+            // refused
         }
     }
 
