@@ -3,14 +3,24 @@ package org.karavel.delivery.internal;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ThreadLocalRandom;
+import org.apache.james.mime4j.dom.Body;
+import org.apache.james.mime4j.dom.Message;
+import org.apache.james.mime4j.dom.Multipart;
+import org.apache.james.mime4j.message.BasicBodyFactory;
+import org.apache.james.mime4j.message.BodyPartBuilder;
+import org.apache.james.mime4j.message.DefaultMessageWriter;
+import org.apache.james.mime4j.message.MultipartBuilder;
+import org.apache.james.mime4j.stream.NameValuePair;
+import org.apache.james.mime4j.stream.RawField;
 import org.karavel.api.address.MailAddress;
 import org.karavel.api.queue.QueueId;
 import org.karavel.api.queue.QueuedMessage;
@@ -18,7 +28,8 @@ import org.karavel.api.queue.QueuedMessage;
 /**
  * Builds the RFC 3464 delivery status notification ("bounce") for recipients that failed for good:
  * multipart/report with a human explanation, the machine-readable message/delivery-status and the
- * original header section. CRLF line ends throughout, no line over 998 octets.
+ * original header section. mime4j writes the MIME structure (header fields, boundaries, part
+ * headers); the part bodies are written here, CRLF line ends throughout, no line over 998 octets.
  */
 final class DeliveryStatusNotification {
     /** At most this much of the original header section is returned, as Postfix's header_size_limit. */
@@ -56,40 +67,18 @@ final class DeliveryStatusNotification {
         boolean utf8 = original.envelope().sender().needsSmtpUtf8()
                 || failed.stream().anyMatch(f -> f.recipient().needsSmtpUtf8());
         boolean headers8bit = !isAscii(originalHeaders);
-        String boundary = "=_" + dsnId + "." + now.getEpochSecond() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong());
-        Text out = new Text();
-        out.field("From", "Mail Delivery System <MAILER-DAEMON@" + reportingMta + ">");
-        out.field("To", original.envelope().sender().toPath());
-        out.field("Subject", "Undelivered Mail Returned to Sender");
-        out.field("Date", date(now, zone));
-        out.field("Message-ID", "<" + now.toEpochMilli() + "." + dsnId + "@" + reportingMta + ">");
-        out.field("Auto-Submitted", "auto-replied");
-        out.field("MIME-Version", "1.0");
-        out.field("Content-Type", "multipart/report; report-type=delivery-status; boundary=\"" + boundary + "\"");
-        if (utf8 || headers8bit) {
-            out.field("Content-Transfer-Encoding", "8bit");
-        }
-        out.line("");
-        out.line("This is a MIME-encapsulated message.");
-        out.line("");
 
         // part 1: for people
-        out.line("--" + boundary);
-        out.field("Content-Description", "Notification");
-        out.field("Content-Type", "text/plain; charset=" + (utf8 ? "utf-8" : "us-ascii"));
-        if (utf8) {
-            out.field("Content-Transfer-Encoding", "8bit");
-        }
-        out.line("");
-        out.line("This is the mail system at host " + reportingMta + ".");
-        out.line("");
-        out.text("I'm sorry to have to inform you that your message could not be delivered to one or more recipients."
+        Text notice = new Text();
+        notice.line("This is the mail system at host " + reportingMta + ".");
+        notice.line("");
+        notice.text("I'm sorry to have to inform you that your message could not be delivered to one or more recipients."
                 + " The headers of your message are attached below.");
-        out.line("");
-        out.text("For further assistance, please send mail to postmaster. If you do so, please include this problem report.");
-        out.line("");
-        out.line("                   The mail system");
-        out.line("");
+        notice.line("");
+        notice.text("For further assistance, please send mail to postmaster. If you do so, please include this problem report.");
+        notice.line("");
+        notice.line("                   The mail system");
+        notice.line("");
         for (FailedRecipient f : failed) {
             StringBuilder sb = new StringBuilder(f.recipient().toPath()).append(": ");
             if (f.expired()) {
@@ -99,50 +88,84 @@ final class DeliveryStatusNotification {
                 sb.append("host ").append(f.remoteHost()).append(" said: ");
             }
             sb.append(f.reply());
-            out.text(sb.toString());
-            out.line("");
+            notice.text(sb.toString());
+            notice.line("");
         }
 
-        // part 2: for programs
-        out.line("--" + boundary);
-        out.field("Content-Description", "Delivery report");
-        out.field("Content-Type", utf8 ? "message/global-delivery-status" : "message/delivery-status");
-        if (utf8) {
-            out.field("Content-Transfer-Encoding", "8bit");
-        }
-        out.line("");
-        out.field("Reporting-MTA", "dns; " + reportingMta);
-        out.field("X-Karavel-Queue-ID", original.id().toString());
+        // part 2: for programs; its fields are written here because mime4j's folding never splits a run
+        // without spaces (a 2,500-octet reply would break the 998-octet line limit)
+        Text status = new Text();
+        status.field("Reporting-MTA", "dns; " + reportingMta);
+        status.field("X-Karavel-Queue-ID", original.id().toString());
         String envid = original.envelope().mailParameters().get("ENVID");
         if (envid != null && !envid.isEmpty()) {
-            out.field("Original-Envelope-Id", envid);
+            status.field("Original-Envelope-Id", envid);
         }
-        out.field("Arrival-Date", date(original.envelope().receivedAt(), zone));
+        status.field("Arrival-Date", date(original.envelope().receivedAt(), zone));
         for (FailedRecipient f : failed) {
-            out.line("");
-            out.field("Final-Recipient", (f.recipient().needsSmtpUtf8() ? "utf-8; " : "rfc822; ") + f.recipient());
-            out.field("Action", "failed");
-            out.field("Status", f.status());
+            status.line("");
+            status.field("Final-Recipient", (f.recipient().needsSmtpUtf8() ? "utf-8; " : "rfc822; ") + f.recipient());
+            status.field("Action", "failed");
+            status.field("Status", f.status());
             if (!f.remoteHost().isEmpty()) {
-                out.field("Remote-MTA", "dns; " + f.remoteHost());
+                status.field("Remote-MTA", "dns; " + f.remoteHost());
             }
-            out.field("Diagnostic-Code", (startsWithCode(f.reply()) ? "smtp; " : "X-Karavel; ") + f.reply());
-            out.field("Last-Attempt-Date", date(f.lastAttempt(), zone));
+            status.field("Diagnostic-Code", (startsWithCode(f.reply()) ? "smtp; " : "X-Karavel; ") + f.reply());
+            status.field("Last-Attempt-Date", date(f.lastAttempt(), zone));
         }
-        out.line("");
+        status.line("");
 
-        // part 3: the original header section
-        out.line("--" + boundary);
-        out.field("Content-Description", "Undelivered Message Headers");
-        out.field("Content-Type", headers8bit ? "message/global-headers" : "text/rfc822-headers");
-        if (headers8bit) {
-            out.field("Content-Transfer-Encoding", "8bit");
+        // part 3: the original header section, line ends made CRLF and over-long lines split
+        Text headers = new Text();
+        headers.raw(originalHeaders);
+        headers.line("");
+
+        Multipart report = MultipartBuilder.create("report")
+                .addContentTypeParameter(new NameValuePair("report-type", "delivery-status"))
+                .setPreamble("This is a MIME-encapsulated message.\r\n")
+                .addBodyPart(part("Notification", notice, utf8, "text/plain",
+                        new NameValuePair("charset", utf8 ? "utf-8" : "us-ascii")))
+                .addBodyPart(part("Delivery report", status, utf8,
+                        utf8 ? "message/global-delivery-status" : "message/delivery-status"))
+                .addBodyPart(part("Undelivered Message Headers", headers, headers8bit,
+                        headers8bit ? "message/global-headers" : "text/rfc822-headers"))
+                .build();
+        Message.Builder dsn = Message.Builder.of()
+                .setField(field("From", "Mail Delivery System <MAILER-DAEMON@" + reportingMta + ">"))
+                .setField(field("To", original.envelope().sender().toPath()))
+                .setField(field("Subject", "Undelivered Mail Returned to Sender"))
+                .setField(field("Date", date(now, zone)))
+                .setField(field("Message-ID", "<" + now.toEpochMilli() + "." + dsnId + "@" + reportingMta + ">"))
+                .setField(field("Auto-Submitted", "auto-replied"))
+                .setField(field("MIME-Version", "1.0"))
+                .setBody(report);
+        if (utf8 || headers8bit) {
+            dsn.setContentTransferEncoding("8bit");
         }
-        out.line("");
-        out.raw(originalHeaders);
-        out.line("");
-        out.line("--" + boundary + "--");
-        return out.bytes();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            new DefaultMessageWriter().writeMessage(dsn.build(), out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+        }
+        return out.toByteArray();
+    }
+
+    private static BodyPartBuilder part(String description, Text content, boolean eightBit, String type,
+            NameValuePair... parameters) {
+        BodyPartBuilder part = BodyPartBuilder.create()
+                .setField(field("Content-Description", description))
+                .setBody((Body) BasicBodyFactory.INSTANCE.binaryBody(content.bytes()))
+                .setContentType(type, parameters);
+        if (eightBit) {
+            part.setContentTransferEncoding("8bit");
+        }
+        return part;
+    }
+
+    /** A header field as given, CR and LF made spaces; mime4j folds it at spaces and writes UTF-8 as is. */
+    private static RawField field(String name, String value) {
+        return new RawField(name, value.replace('\r', ' ').replace('\n', ' '));
     }
 
     /**
@@ -247,8 +270,10 @@ final class DeliveryStatusNotification {
             }
         }
 
+        /** The lines written, without the last CRLF: mime4j writes that one as part of the next boundary. */
         byte[] bytes() {
-            return out.toByteArray();
+            byte[] b = out.toByteArray();
+            return b.length >= 2 ? Arrays.copyOf(b, b.length - 2) : b;
         }
 
         private static List<String> wrap(String s, int width, String indent) {

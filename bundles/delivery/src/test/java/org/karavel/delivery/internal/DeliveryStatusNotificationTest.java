@@ -11,6 +11,11 @@ import java.util.Map;
 import org.karavel.api.queue.QueueId;
 import org.karavel.api.queue.QueuedMessage;
 import org.karavel.api.queue.RecipientStatus;
+import org.apache.james.mime4j.dom.Entity;
+import org.apache.james.mime4j.dom.Message;
+import org.apache.james.mime4j.dom.Multipart;
+import org.apache.james.mime4j.dom.SingleBody;
+import org.apache.james.mime4j.message.DefaultMessageBuilder;
 import org.junit.jupiter.api.Test;
 
 class DeliveryStatusNotificationTest {
@@ -43,6 +48,30 @@ class DeliveryStatusNotificationTest {
         assertThat(report.parts.get(2).body()).contains("Subject: hi\r\nX-Long: ").contains("Received: from a\r\n\tby b\r\n");
         assertThat(report.headers).containsEntry("message-id", "<" + NOW.toEpochMilli() + ".DSN1@mta.test>")
                 .containsEntry("date", "Mon, 3 Feb 2025 10:15:30 +0000");
+    }
+
+    @Test
+    void aUtf8BounceReadsBackAsAGlobalReportWithMime4j() throws Exception {
+        var env = DeliveryFixture.envelope("jürgen@sender.test", List.of("a@example.test"), NOW.minusSeconds(3600), Map.of());
+        QueuedMessage m = new QueuedMessage(new QueueId("ABC124"), env,
+                List.of(RecipientStatus.pending(env.recipients().get(0))), 10, 2, NOW, false);
+        var failed = new DeliveryStatusNotification.FailedRecipient(DeliveryFixture.address("a@example.test"), "5.1.1",
+                "550 5.1.1 unknown", "mx.example.test", NOW, false);
+        byte[] dsn = DeliveryStatusNotification.build("mta.test", m, List.of(failed),
+                "Subject: grüße\r\n".getBytes(StandardCharsets.UTF_8), new QueueId("DSN3"), NOW, ZoneOffset.UTC);
+
+        BounceTest.assertWellFormed(dsn);
+        Message parsed = new DefaultMessageBuilder().parseMessage(new ByteArrayInputStream(dsn));
+        assertThat(parsed.getMimeType()).isEqualTo("multipart/report");
+        assertThat(parsed.getHeader().getField("To").getBody()).isEqualTo("<jürgen@sender.test>");
+        List<Entity> parts = ((Multipart) parsed.getBody()).getBodyParts();
+        assertThat(parts).extracting(Entity::getMimeType)
+                .containsExactly("text/plain", "message/global-delivery-status", "message/global-headers");
+        assertThat(parts).extracting(Entity::getContentTransferEncoding).containsOnly("8bit");
+        assertThat(parts.get(0).getCharset()).isEqualTo("utf-8");
+        try (var in = ((SingleBody) parts.get(2).getBody()).getInputStream()) {
+            assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("Subject: grüße\r\n");
+        }
     }
 
     @Test

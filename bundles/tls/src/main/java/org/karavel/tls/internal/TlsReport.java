@@ -2,19 +2,34 @@ package org.karavel.tls.internal;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.GZIPOutputStream;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import org.apache.james.mime4j.dom.Body;
+import org.apache.james.mime4j.dom.Message;
+import org.apache.james.mime4j.dom.Multipart;
+import org.apache.james.mime4j.field.Fields;
+import org.apache.james.mime4j.message.BasicBodyFactory;
+import org.apache.james.mime4j.message.BodyPartBuilder;
+import org.apache.james.mime4j.message.DefaultMessageWriter;
+import org.apache.james.mime4j.message.MultipartBuilder;
+import org.apache.james.mime4j.stream.NameValuePair;
+import org.apache.james.mime4j.stream.RawField;
+import org.apache.james.mime4j.util.MimeUtil;
 
 /**
  * One aggregate TLS report (RFC 8460): the JSON of §4 for one policy domain and one UTC day, and
@@ -31,6 +46,8 @@ record TlsReport(String submitter, String organization, String contact, String d
         Map<TlsReportLog.Policy, TlsReportLog.Counts> policies) {
 
     static final String MEDIA_TYPE = "application/tlsrpt+gzip";
+    /** Thread-safe once configured; Jackson escapes what JSON strings need escaped. */
+    private static final JsonFactory JSON = new JsonFactory();
 
     /** A stable id: the same day and domain give the same id, so a resent report can be recognised. */
     String reportId() {
@@ -53,56 +70,78 @@ record TlsReport(String submitter, String organization, String contact, String d
 
     /** The report as RFC 8460 §4.4 JSON. */
     String json() {
-        StringBuilder out = new StringBuilder(512);
-        out.append("{\"organization-name\":").append(quote(organization))
-                .append(",\"date-range\":{\"start-datetime\":").append(quote(day + "T00:00:00Z"))
-                .append(",\"end-datetime\":").append(quote(day + "T23:59:59Z")).append('}')
-                .append(",\"contact-info\":").append(quote(contact))
-                .append(",\"report-id\":").append(quote(reportId()))
-                .append(",\"policies\":[");
-        List<Map.Entry<TlsReportLog.Policy, TlsReportLog.Counts>> entries = new ArrayList<>(policies.entrySet());
-        entries.sort(Comparator.comparing(e -> e.getKey().type() + e.getKey().strings()));
-        for (int i = 0; i < entries.size(); i++) {
-            TlsReportLog.Policy policy = entries.get(i).getKey();
-            TlsReportLog.Counts counts = entries.get(i).getValue();
-            out.append(i == 0 ? "" : ",").append("{\"policy\":{\"policy-type\":").append(quote(policy.type()));
-            if (!policy.strings().isEmpty()) {
-                out.append(",\"policy-string\":").append(array(policy.strings()));
+        StringWriter text = new StringWriter(512);
+        try (JsonGenerator out = JSON.createGenerator(text)) {
+            out.writeStartObject();
+            out.writeStringField("organization-name", organization);
+            out.writeObjectFieldStart("date-range");
+            out.writeStringField("start-datetime", day + "T00:00:00Z");
+            out.writeStringField("end-datetime", day + "T23:59:59Z");
+            out.writeEndObject();
+            out.writeStringField("contact-info", contact);
+            out.writeStringField("report-id", reportId());
+            out.writeArrayFieldStart("policies");
+            List<Map.Entry<TlsReportLog.Policy, TlsReportLog.Counts>> entries = new ArrayList<>(policies.entrySet());
+            entries.sort(Comparator.comparing(e -> e.getKey().type() + e.getKey().strings()));
+            for (Map.Entry<TlsReportLog.Policy, TlsReportLog.Counts> entry : entries) {
+                writePolicy(out, entry.getKey(), entry.getValue());
             }
-            out.append(",\"policy-domain\":").append(quote(policy.domain()));
-            if (!policy.mxPatterns().isEmpty()) {
-                out.append(",\"mx-host\":").append(array(policy.mxPatterns()));
-            }
-            out.append("},\"summary\":{\"total-successful-session-count\":").append(counts.successes.get())
-                    .append(",\"total-failure-session-count\":").append(counts.failureTotal()).append('}');
-            if (!counts.failures.isEmpty()) {
-                out.append(",\"failure-details\":[");
-                boolean first = true;
-                for (Map.Entry<TlsReportLog.FailureKey, java.util.concurrent.atomic.AtomicLong> f
-                        : counts.failures.entrySet()) {
-                    TlsReportLog.FailureKey k = f.getKey();
-                    out.append(first ? "" : ",").append("{\"result-type\":").append(quote(k.failure().resultType()));
-                    first = false;
-                    if (!k.sendingIp().isEmpty()) {
-                        out.append(",\"sending-mta-ip\":").append(quote(k.sendingIp()));
-                    }
-                    if (!k.receivingIp().isEmpty()) {
-                        out.append(",\"receiving-ip\":").append(quote(k.receivingIp()));
-                    }
-                    if (!k.mxHost().isEmpty()) {
-                        out.append(",\"receiving-mx-hostname\":").append(quote(k.mxHost()));
-                    }
-                    out.append(",\"failed-session-count\":").append(f.getValue().get());
-                    if (!k.reason().isEmpty()) {
-                        out.append(",\"failure-reason-code\":").append(quote(k.reason()));
-                    }
-                    out.append('}');
-                }
-                out.append(']');
-            }
-            out.append('}');
+            out.writeEndArray();
+            out.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a StringWriter does not fail
         }
-        return out.append("]}").toString();
+        return text.toString();
+    }
+
+    private static void writePolicy(JsonGenerator out, TlsReportLog.Policy policy, TlsReportLog.Counts counts)
+            throws IOException {
+        out.writeStartObject();
+        out.writeObjectFieldStart("policy");
+        out.writeStringField("policy-type", policy.type());
+        if (!policy.strings().isEmpty()) {
+            writeStrings(out, "policy-string", policy.strings());
+        }
+        out.writeStringField("policy-domain", policy.domain());
+        if (!policy.mxPatterns().isEmpty()) {
+            writeStrings(out, "mx-host", policy.mxPatterns());
+        }
+        out.writeEndObject();
+        out.writeObjectFieldStart("summary");
+        out.writeNumberField("total-successful-session-count", counts.successes.get());
+        out.writeNumberField("total-failure-session-count", counts.failureTotal());
+        out.writeEndObject();
+        if (!counts.failures.isEmpty()) {
+            out.writeArrayFieldStart("failure-details");
+            for (Map.Entry<TlsReportLog.FailureKey, AtomicLong> f : counts.failures.entrySet()) {
+                TlsReportLog.FailureKey k = f.getKey();
+                out.writeStartObject();
+                out.writeStringField("result-type", k.failure().resultType());
+                writeUnlessEmpty(out, "sending-mta-ip", k.sendingIp());
+                writeUnlessEmpty(out, "receiving-ip", k.receivingIp());
+                writeUnlessEmpty(out, "receiving-mx-hostname", k.mxHost());
+                out.writeNumberField("failed-session-count", f.getValue().get());
+                writeUnlessEmpty(out, "failure-reason-code", k.reason());
+                out.writeEndObject();
+            }
+            out.writeEndArray();
+        }
+        out.writeEndObject();
+    }
+
+    private static void writeStrings(JsonGenerator out, String name, List<String> values) throws IOException {
+        out.writeArrayFieldStart(name);
+        for (String v : values) {
+            out.writeString(v);
+        }
+        out.writeEndArray();
+    }
+
+    /** RFC 8460 §4.4 leaves out the optional fields we do not know rather than sending them empty. */
+    private static void writeUnlessEmpty(JsonGenerator out, String name, String value) throws IOException {
+        if (!value.isEmpty()) {
+            out.writeStringField(name, value);
+        }
     }
 
     byte[] gzip() {
@@ -118,45 +157,49 @@ record TlsReport(String submitter, String organization, String contact, String d
     /**
      * The report mail of RFC 8460 §5.3 (CRLF line ends): Subject {@code Report Domain: ...
      * Submitter: ... Report-ID: <...>}, TLS-Report-Domain and TLS-Report-Submitter header fields, a
-     * multipart/report with a short text part and the gzipped JSON as an attachment.
+     * multipart/report with a short text part and the gzipped JSON as an attachment. mime4j writes
+     * it: folding, boundary and the base64 lines of 76 characters.
      */
     byte[] mail(String from, List<String> to, ZonedDateTime now) {
-        String boundary = "tlsrpt-" + UUID.randomUUID();
         String id = reportId();
-        StringBuilder m = new StringBuilder(4096);
-        m.append("From: ").append(from).append("\r\n")
-                .append("To: ").append(String.join(", ", to)).append("\r\n")
-                .append("Date: ").append(DateTimeFormatter.RFC_1123_DATE_TIME.withLocale(Locale.ROOT).format(now))
-                .append("\r\n")
-                .append("Subject: Report Domain: ").append(domain).append("\r\n")
-                .append("    Submitter: ").append(submitter).append("\r\n")
-                .append("    Report-ID: <").append(id).append(">\r\n")
-                .append("Message-ID: <").append(id).append(">\r\n")
-                .append("TLS-Report-Domain: ").append(domain).append("\r\n")
-                .append("TLS-Report-Submitter: ").append(submitter).append("\r\n")
-                .append("MIME-Version: 1.0\r\n")
-                .append("Content-Type: multipart/report; report-type=\"tlsrpt\";\r\n")
-                .append("    boundary=\"").append(boundary).append("\"\r\n")
-                .append("\r\n")
-                .append("This is a multipart message in MIME format.\r\n")
-                .append("\r\n")
-                .append("--").append(boundary).append("\r\n")
-                .append("Content-Type: text/plain; charset=\"us-ascii\"\r\n")
-                .append("Content-Transfer-Encoding: 7bit\r\n")
-                .append("\r\n")
-                .append("This is an aggregate TLS report from ").append(submitter).append(" for ").append(domain)
-                .append(" on ").append(day).append(" (UTC).\r\n")
-                .append("\r\n")
-                .append("--").append(boundary).append("\r\n")
-                .append("Content-Type: ").append(MEDIA_TYPE).append("\r\n")
-                .append("Content-Transfer-Encoding: base64\r\n")
-                .append("Content-Disposition: attachment;\r\n")
-                .append("    filename=\"").append(fileName()).append("\"\r\n")
-                .append("\r\n")
-                .append(Base64.getMimeEncoder(76, "\r\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(gzip()))
-                .append("\r\n")
-                .append("--").append(boundary).append("--\r\n");
-        return m.toString().getBytes(StandardCharsets.US_ASCII);
+        BodyPartBuilder text = BodyPartBuilder.create()
+                .setBody((Body) BasicBodyFactory.INSTANCE.binaryBody(("This is an aggregate TLS report from " + submitter
+                        + " for " + domain + " on " + day + " (UTC).\r\n").getBytes(StandardCharsets.UTF_8)))
+                .setContentType("text/plain", new NameValuePair("charset", "us-ascii"))
+                .setContentTransferEncoding("7bit");
+        BodyPartBuilder attachment = BodyPartBuilder.create()
+                .setBody((Body) BasicBodyFactory.INSTANCE.binaryBody(gzip()))
+                .setContentType(MEDIA_TYPE)
+                .setContentTransferEncoding("base64")
+                // quoted as in RFC 8460's example; mime4j would leave a token such as this name unquoted
+                .setField(new RawField("Content-Disposition", "attachment; filename=\"" + fileName() + "\""));
+        Multipart report = MultipartBuilder.create("report")
+                .setPreamble("This is a multipart message in MIME format.\r\n")
+                .addBodyPart(text)
+                .addBodyPart(attachment)
+                .build();
+        Message mail = Message.Builder.of()
+                .setField(new RawField("From", from))
+                .setField(new RawField("To", String.join(", ", to)))
+                .setField(new RawField("Date", DateTimeFormatter.RFC_1123_DATE_TIME.withLocale(Locale.ROOT).format(now)))
+                .setField(new RawField("Subject", "Report Domain: " + domain + " Submitter: " + submitter
+                        + " Report-ID: <" + id + ">"))
+                .setField(new RawField("Message-ID", "<" + id + ">"))
+                .setField(new RawField("TLS-Report-Domain", domain))
+                .setField(new RawField("TLS-Report-Submitter", submitter))
+                .setField(new RawField("MIME-Version", "1.0"))
+                .setBody(report)
+                // report-type quoted as in RFC 8460 §5.3; the boundary is mime4j's
+                .setField(Fields.contentType("multipart/report; report-type=\"tlsrpt\"; boundary=\""
+                        + MimeUtil.createUniqueBoundary() + "\""))
+                .build();
+        ByteArrayOutputStream out = new ByteArrayOutputStream(4096);
+        try {
+            new DefaultMessageWriter().writeMessage(mail, out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+        }
+        return out.toByteArray();
     }
 
     /** The {@code rua} URIs of the one {@code v=TLSRPTv1} record of {@code _smtp._tls.<domain>} (RFC 8460 §3), or none. */
@@ -181,35 +224,5 @@ record TlsReport(String submitter, String organization, String contact, String d
             }
         }
         return List.of();
-    }
-
-    static String quote(String s) {
-        StringBuilder out = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        out.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        return out.append('"').toString();
-    }
-
-    private static String array(List<String> values) {
-        StringBuilder out = new StringBuilder("[");
-        for (int i = 0; i < values.size(); i++) {
-            out.append(i == 0 ? "" : ",").append(quote(values.get(i)));
-        }
-        return out.append(']').toString();
     }
 }

@@ -18,6 +18,12 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.zip.GZIPInputStream;
+import org.apache.james.mime4j.dom.Entity;
+import org.apache.james.mime4j.dom.Message;
+import org.apache.james.mime4j.dom.Multipart;
+import org.apache.james.mime4j.dom.SingleBody;
+import org.apache.james.mime4j.dom.field.ContentTypeField;
+import org.apache.james.mime4j.message.DefaultMessageBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.karavel.api.address.MailAddress;
@@ -104,15 +110,19 @@ class TlsReportTest {
                 clock.instant().atZone(java.time.ZoneOffset.UTC)), StandardCharsets.US_ASCII);
         assertThat(mail).doesNotContainPattern("[^\r]\n");
         String head = mail.substring(0, mail.indexOf("\r\n\r\n"));
-        assertThat(head).contains("Subject: Report Domain: company-y.example\r\n    Submitter: mail.sender.test\r\n"
-                + "    Report-ID: <" + report.reportId() + ">");
+        // header fields compared unfolded: where a long field is folded is mime4j's choice
+        String unfoldedHead = head.replaceAll("\r\n[ \t]+", " ") + "\r\n";
+        assertThat(unfoldedHead).contains("Subject: Report Domain: company-y.example Submitter: mail.sender.test"
+                + " Report-ID: <" + report.reportId() + ">\r\n");
+        assertThat(unfoldedHead).contains("Message-ID: <" + report.reportId() + ">\r\n");
         assertThat(head).contains("TLS-Report-Domain: company-y.example\r\n");
         assertThat(head).contains("TLS-Report-Submitter: mail.sender.test\r\n");
         assertThat(head).contains("MIME-Version: 1.0\r\n");
-        assertThat(head).containsPattern("Content-Type: multipart/report; report-type=\"tlsrpt\";\r\n    boundary=\"");
+        assertThat(unfoldedHead).containsPattern("Content-Type: multipart/report; report-type=\"tlsrpt\"; boundary=\"");
         assertThat(report.fileName()).isEqualTo("mail.sender.test!company-y.example!1795219200!1795305599.json.gz");
-        assertThat(mail).contains("Content-Type: application/tlsrpt+gzip\r\nContent-Transfer-Encoding: base64\r\n"
-                + "Content-Disposition: attachment;\r\n    filename=\"" + report.fileName() + "\"\r\n\r\n");
+        assertThat(mail.replaceAll("\r\n[ \t]+", " ")).contains("Content-Type: application/tlsrpt+gzip\r\n"
+                + "Content-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=\"" + report.fileName()
+                + "\"\r\n\r\n");
 
         String boundary = head.replaceAll("(?s).*boundary=\"([^\"]+)\".*", "$1");
         String[] parts = mail.split("--" + boundary);
@@ -123,6 +133,32 @@ class TlsReportTest {
         byte[] gz = Base64.getMimeDecoder().decode(attachment);
         String json = new String(new GZIPInputStream(new ByteArrayInputStream(gz)).readAllBytes(), StandardCharsets.UTF_8);
         assertThat(JSON.readTree(json)).isEqualTo(JSON.readTree(report.json()));
+    }
+
+    @Test
+    void theMailReadsBackWithMime4jAndOddNamesSurviveTheJson() throws Exception {
+        TlsReport plain = report(filledLog());
+        TlsReport report = new TlsReport(plain.submitter(), "Sender \"Org\"\t\\ \u0001 Ünïcode", plain.contact(),
+                plain.domain(), plain.day(), plain.policies());
+        assertThat(JSON.readTree(report.json()).get("organization-name").asText())
+                .isEqualTo("Sender \"Org\"\t\\ \u0001 Ünïcode");
+
+        byte[] mail = report.mail("tlsrpt@sender.test", List.of("a@company-y.example", "b@company-y.example"),
+                clock.instant().atZone(java.time.ZoneOffset.UTC));
+        Message parsed = new DefaultMessageBuilder().parseMessage(new ByteArrayInputStream(mail));
+        assertThat(parsed.getMimeType()).isEqualTo("multipart/report");
+        assertThat(((ContentTypeField) parsed.getHeader().getField("Content-Type")).getParameter("report-type"))
+                .isEqualTo("tlsrpt");
+        assertThat(parsed.getSubject()).isEqualTo("Report Domain: company-y.example Submitter: mail.sender.test"
+                + " Report-ID: <" + report.reportId() + ">");
+        assertThat(parsed.getTo()).hasSize(2);
+        List<Entity> parts = ((Multipart) parsed.getBody()).getBodyParts();
+        assertThat(parts).extracting(Entity::getMimeType).containsExactly("text/plain", TlsReport.MEDIA_TYPE);
+        assertThat(parts.get(1).getDispositionType()).isEqualTo("attachment");
+        assertThat(parts.get(1).getFilename()).isEqualTo(report.fileName());
+        try (var in = new GZIPInputStream(((SingleBody) parts.get(1).getBody()).getInputStream())) {
+            assertThat(JSON.readTree(in)).isEqualTo(JSON.readTree(report.json()));
+        }
     }
 
     @Test
