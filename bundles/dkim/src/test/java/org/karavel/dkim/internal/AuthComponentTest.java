@@ -42,7 +42,7 @@ class AuthComponentTest {
             AuthComponent c = new AuthComponent(new LoopbackResolver(dns.port()), config(Map.of("authserv_id", "mx.example.org")));
             try {
                 Verdict v = c.endOfMessage(TestMessages.session("198.51.100.7", "[198.51.100.7]", null, "mx"),
-                        TestMessages.Envelope.from("a@example.net"), TestMessages.message("From: a@example.net\r\n\r\nx\r\n"))
+                        TestMessages.envelope("a@example.net"), TestMessages.message("From: a@example.net\r\n\r\nx\r\n"))
                         .toCompletableFuture().get(30, TimeUnit.SECONDS);
 
                 assertThat(v.headers()).extracting(Verdict.Header::value)

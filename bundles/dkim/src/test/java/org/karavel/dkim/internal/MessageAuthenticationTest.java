@@ -52,7 +52,7 @@ class MessageAuthenticationTest {
 
     private Verdict run(MessageAuthentication check, String ip, String helo, String user, String listener, String sender, String raw)
             throws Exception {
-        return check.endOfMessage(TestMessages.session(ip, helo, user, listener), TestMessages.Envelope.from(sender),
+        return check.endOfMessage(TestMessages.session(ip, helo, user, listener), TestMessages.envelope(sender),
                 TestMessages.message(raw)).toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
@@ -127,7 +127,7 @@ class MessageAuthenticationTest {
 
         var relayHost = TestMessages.session("198.51.100.8", "client.example.net", null, "mx");
         relayHost.attributes().put(org.karavel.api.filter.SessionView.RELAY_CLIENT, Boolean.TRUE);
-        Verdict own = c.endOfMessage(relayHost, TestMessages.Envelope.from("a@example.net"),
+        Verdict own = c.endOfMessage(relayHost, TestMessages.envelope("a@example.net"),
                 TestMessages.message("From: a@example.net\r\n\r\nx\r\n")).toCompletableFuture().get(30, TimeUnit.SECONDS);
 
         assertThat(user.headers()).isEmpty();

@@ -2,18 +2,14 @@ package org.karavel.dkim.internal;
 
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import org.karavel.api.address.MailAddress;
-import org.karavel.api.filter.EnvelopeView;
 import org.karavel.api.filter.MessageView;
-import org.karavel.api.filter.SessionView;
 import org.karavel.api.filter.Verdict;
+import org.karavel.testkit.FilterEnvelope;
+import org.karavel.testkit.FilterSession;
 
 /** Test data: the RFC 8463 Appendix A message and keys, and simple views of a session and a message. */
 final class TestMessages {
@@ -83,43 +79,13 @@ final class TestMessages {
         }
     }
 
-    static Session session(String ip, String helo, String user, String listener) throws Exception {
-        return new Session(new InetSocketAddress(InetAddress.getByName(ip), 40000), Optional.ofNullable(helo),
-                Optional.ofNullable(user), listener, new ConcurrentHashMap<>());
+    static FilterSession session(String ip, String helo, String user, String listener) {
+        return FilterSession.from(ip).ehlo(helo).user(user).listener(listener);
     }
 
-    record Session(InetSocketAddress clientAddress, Optional<String> heloName, Optional<String> authenticatedUser, String listenerName,
-            Map<String, Object> attributes) implements SessionView {
-        @Override
-        public String sessionId() {
-            return "test";
-        }
-
-        @Override
-        public InetSocketAddress localAddress() {
-            return new InetSocketAddress(InetAddress.getLoopbackAddress(), 25);
-        }
-
-        @Override
-        public Optional<String> clientReverseName() {
-            return Optional.empty();
-        }
-
-        @Override
-        public boolean extended() {
-            return true;
-        }
-
-        @Override
-        public Optional<TlsInfo> tls() {
-            return Optional.empty();
-        }
-    }
-
-    record Envelope(MailAddress sender, List<MailAddress> recipients, Map<String, String> mailParameters) implements EnvelopeView {
-        static Envelope from(String sender) throws Exception {
-            return new Envelope(sender.isEmpty() ? MailAddress.NULL_SENDER : MailAddress.parse(sender),
-                    List.of(MailAddress.parse("suzie@shopping.example.net")), Map.of());
-        }
+    /** An envelope from this sender ("" for the null sender) to the RFC 8463 example's recipient. */
+    static FilterEnvelope envelope(String sender) throws Exception {
+        FilterEnvelope from = FilterEnvelope.from(sender);
+        return new FilterEnvelope(from.sender(), List.of(MailAddress.parse("suzie@shopping.example.net")), Map.of());
     }
 }
