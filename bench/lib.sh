@@ -4,7 +4,12 @@
 version=$(sed -n 's:^  <version>\(.*\)</version>$:\1:p' "$root/pom.xml" | head -1)
 archive="$root/karaf-assembly/target/karavel-$version.tar.gz"
 [[ -f "$archive" && -f "$root/bench/target/classpath.txt" ]] || (cd "$root" && mvn -B -q install -DskipTests)
-cp="$root/bench/target/karavel-bench-$version.jar:$(cat "$root/bench/target/classpath.txt")"
+jar="$root/bench/target/karavel-bench-$version.jar"
+# the load generators are rebuilt when their sources changed since the last build
+if [[ ! -f "$jar" || -n "$(find "$root/bench/src" -type f -newer "$jar" | head -1)" ]]; then
+  (cd "$root" && mvn -B -q -pl bench package -DskipTests)
+fi
+cp="$jar:$(cat "$root/bench/target/classpath.txt")"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 set_cfg() { # file key value
