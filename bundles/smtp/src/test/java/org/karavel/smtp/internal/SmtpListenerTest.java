@@ -55,11 +55,7 @@ class SmtpListenerTest {
 
     @AfterEach
     void tearDown() {
-        clients.forEach(SmtpTestClient::close);
-        if (listener != null) {
-            listener.stop();
-        }
-        spool.close();
+        SmtpTestDialogue.hangUp(clients, listener, spool);
     }
 
     // ------------------------------------------------------------------ helpers
@@ -98,13 +94,33 @@ class SmtpListenerTest {
         return c;
     }
 
-    /** MAIL, RCPT, DATA, the content (already dot-stuffed, ending with CRLF) and the final dot. */
     private static String transaction(SmtpTestClient c, String from, String to, String content) {
-        assertThat(c.command("MAIL FROM:<" + from + ">")).startsWith("250 2.1.0");
-        assertThat(c.command("RCPT TO:<" + to + ">")).startsWith("250 2.1.5");
-        assertThat(c.command("DATA")).startsWith("354 ");
-        c.send(content + ".\r\n");
-        return c.reply();
+        return SmtpTestDialogue.transaction(c, from, to, content);
+    }
+
+    /** MAIL from a@example.com and RCPT to b@example.org, each answered with a 250. */
+    private static void openTransaction(SmtpTestClient c) {
+        assertThat(c.command("MAIL FROM:<a@example.com>")).startsWith("250");
+        assertThat(c.command("RCPT TO:<b@example.org>")).startsWith("250");
+    }
+
+    /** A transaction opened as {@link #openTransaction} and DATA answered with a 354: content comes next. */
+    private static void startData(SmtpTestClient c) {
+        openTransaction(c);
+        assertThat(c.command("DATA")).startsWith("354");
+    }
+
+    /** DATA (answered with a 354), then the content (dot-stuffed, ending with CRLF) and the final dot: the reply. */
+    private static String data(SmtpTestClient c, String content) {
+        assertThat(c.command("DATA")).startsWith("354");
+        return c.send(content + ".\r\n").reply();
+    }
+
+    /** Content with a fake end of data followed by a whole transaction, then the real end and a NOOP. */
+    private static void sendWithSmuggledCommands(SmtpTestClient c, String fakeEnd) {
+        c.send("Subject: x\r\n\r\nhello" + fakeEnd
+                + "MAIL FROM:<evil@attacker.example>\r\nRCPT TO:<victim@example.org>\r\nDATA\r\nsmuggled\r\n"
+                + "\r\n.\r\nNOOP\r\n");
     }
 
     /** The stored content without the Received header Karavel put on top. */
@@ -124,6 +140,12 @@ class SmtpListenerTest {
                 return recipient.toString().equals(address) ? verdict : Verdict.noOpinion().stage();
             }
         };
+    }
+
+    /** The filter "relay" (ranking 100): rejects blocked@example.org with "554 5.7.1 Relay access denied". */
+    private static FilterEntry relayDenial() {
+        return FilterEntry.of(rcptFilter("blocked@example.org",
+                Verdict.reject(554, "5.7.1", "Relay access denied").stage()), "relay", 100);
     }
 
     // ------------------------------------------------------------------ a whole session
@@ -164,8 +186,7 @@ class SmtpListenerTest {
         assertThat(c.command("MAIL FROM:<>")).startsWith("250 2.1.0");
         assertThat(c.command("RCPT TO:<a@example.org>")).startsWith("250 2.1.5");
         assertThat(c.command("RCPT TO:<b@example.org>")).startsWith("250 2.1.5");
-        assertThat(c.command("DATA")).startsWith("354");
-        assertThat(c.send("x\r\n.\r\n").reply()).startsWith("250 2.0.0 Ok: queued as ");
+        assertThat(data(c, "x\r\n")).startsWith("250 2.0.0 Ok: queued as ");
         String text = spool.only().text();
         assertThat(text).startsWith("Received: from old.example (unknown [127.0.0.1])\r\n\tby " + HOST
                 + " (Karavel) with SMTP id T000001; ");
@@ -223,8 +244,7 @@ class SmtpListenerTest {
         assertThat(c.command("EXPN staff")).isEqualTo("502 5.5.1 Error: command not implemented");
         assertThat(c.command("HELP")).startsWith("214 2.0.0 ");
         assertThat(c.command("NOOP")).isEqualTo("250 2.0.0 Ok");
-        assertThat(c.command("DATA")).startsWith("354");
-        assertThat(c.send("x\r\n.\r\n").reply()).startsWith("250 2.0.0 Ok: queued as");
+        assertThat(data(c, "x\r\n")).startsWith("250 2.0.0 Ok: queued as");
         // the source route was dropped, BODY kept for delivery
         Envelope e = spool.only().message().envelope();
         assertThat(e.recipients()).extracting(MailAddress::toString).containsExactly("b@example.org");
@@ -237,8 +257,7 @@ class SmtpListenerTest {
         SmtpTestClient c = ehlo();
         assertThat(c.command("MAIL FROM:<a@example.com>")).startsWith("250");
         assertThat(c.command("RCPT TO:<Postmaster>")).isEqualTo("250 2.1.5 Ok");
-        assertThat(c.command("DATA")).startsWith("354");
-        assertThat(c.send("hi\r\n.\r\n").reply()).startsWith("250 2.0.0");
+        assertThat(data(c, "hi\r\n")).startsWith("250 2.0.0");
         assertThat(spool.only().message().envelope().recipients()).extracting(MailAddress::toString)
                 .containsExactly("postmaster@" + HOST);
     }
@@ -399,12 +418,8 @@ class SmtpListenerTest {
     void smuggledEndOfDataIsRefusedWithPolicyReject(String fakeEnd) {
         start();
         SmtpTestClient c = ehlo();
-        assertThat(c.command("MAIL FROM:<a@example.com>")).startsWith("250");
-        assertThat(c.command("RCPT TO:<b@example.org>")).startsWith("250");
-        assertThat(c.command("DATA")).startsWith("354");
-        c.send("Subject: x\r\n\r\nhello" + fakeEnd
-                + "MAIL FROM:<evil@attacker.example>\r\nRCPT TO:<victim@example.org>\r\nDATA\r\nsmuggled\r\n"
-                + "\r\n.\r\nNOOP\r\n");
+        startData(c);
+        sendWithSmuggledCommands(c, fakeEnd);
         assertThat(c.reply()).isEqualTo("550 5.5.2 Message contains bare CR or LF");
         assertThat(c.reply()).isEqualTo("250 2.0.0 Ok"); // the NOOP: the smuggled commands were content
         assertThat(c.command("RCPT TO:<x@example.org>")).startsWith("503 5.5.1"); // no transaction left
@@ -419,12 +434,8 @@ class SmtpListenerTest {
     void smuggledEndOfDataIsContentWithPolicyNormalize(String fakeEnd) {
         start(b -> b.normalizeBareLineEndings(true));
         SmtpTestClient c = ehlo();
-        assertThat(c.command("MAIL FROM:<a@example.com>")).startsWith("250");
-        assertThat(c.command("RCPT TO:<b@example.org>")).startsWith("250");
-        assertThat(c.command("DATA")).startsWith("354");
-        c.send("Subject: x\r\n\r\nhello" + fakeEnd
-                + "MAIL FROM:<evil@attacker.example>\r\nRCPT TO:<victim@example.org>\r\nDATA\r\nsmuggled\r\n"
-                + "\r\n.\r\nNOOP\r\n");
+        startData(c);
+        sendWithSmuggledCommands(c, fakeEnd);
         assertThat(c.reply()).startsWith("250 2.0.0 Ok: queued as T000001");
         assertThat(c.reply()).isEqualTo("250 2.0.0 Ok");
         String content = withoutReceived(spool.only().text());
@@ -476,8 +487,7 @@ class SmtpListenerTest {
             assertThat(c.command("RCPT TO:<r" + i + "@example.org>")).isEqualTo("250 2.1.5 Ok");
         }
         assertThat(c.command("RCPT TO:<r4@example.org>")).isEqualTo("452 4.5.3 Too many recipients");
-        assertThat(c.command("DATA")).startsWith("354");
-        assertThat(c.send("hi\r\n.\r\n").reply()).startsWith("250 2.0.0");
+        assertThat(data(c, "hi\r\n")).startsWith("250 2.0.0");
         assertThat(spool.only().message().envelope().recipients()).hasSize(3);
     }
 
@@ -497,8 +507,7 @@ class SmtpListenerTest {
     void bdatChunksMakeOneMessage() {
         start();
         SmtpTestClient c = ehlo();
-        assertThat(c.command("MAIL FROM:<a@example.com>")).startsWith("250");
-        assertThat(c.command("RCPT TO:<b@example.org>")).startsWith("250");
+        openTransaction(c);
         String first = "Subject: chunks\r\n\r\n..not unstuffed\r\n";
         assertThat(c.send("BDAT " + first.length() + "\r\n" + first).reply())
                 .isEqualTo("250 2.0.0 Ok: " + first.length() + " octets received");
@@ -525,8 +534,7 @@ class SmtpListenerTest {
     void bdatAndDataDoNotMix() {
         start();
         SmtpTestClient c = ehlo();
-        assertThat(c.command("MAIL FROM:<a@example.com>")).startsWith("250");
-        assertThat(c.command("RCPT TO:<b@example.org>")).startsWith("250");
+        openTransaction(c);
         assertThat(c.send("BDAT 7\r\nhello\r\n").reply()).isEqualTo("250 2.0.0 Ok: 7 octets received");
         assertThat(c.command("DATA")).isEqualTo("503 5.5.1 Error: DATA cannot follow BDAT in one transaction");
         assertThat(c.command("BDAT 0 LAST")).startsWith("250 2.0.0 Ok: queued as");
@@ -537,8 +545,7 @@ class SmtpListenerTest {
     void bareLineEndingsInBdatRefuseTheMessage() {
         start();
         SmtpTestClient c = ehlo();
-        assertThat(c.command("MAIL FROM:<a@example.com>")).startsWith("250");
-        assertThat(c.command("RCPT TO:<b@example.org>")).startsWith("250");
+        openTransaction(c);
         c.send("BDAT 6\r\nhello\nBDAT 4 LAST\r\nbye\nNOOP\r\n");
         assertThat(c.reply()).isEqualTo("550 5.5.2 Message contains bare CR or LF");
         assertThat(c.reply()).startsWith("503 5.5.1 Error: previous BDAT failed");
@@ -556,8 +563,7 @@ class SmtpListenerTest {
         assertThat(c.command("BDAT x")).isEqualTo("501 5.5.4 Syntax: BDAT size [LAST]");
         SmtpTestClient h = connect();
         assertThat(h.command("HELO old.example")).startsWith("250");
-        assertThat(h.command("MAIL FROM:<a@example.com>")).startsWith("250");
-        assertThat(h.command("RCPT TO:<b@example.org>")).startsWith("250");
+        openTransaction(h);
         assertThat(h.send("BDAT 3 LAST\r\nabc").reply()).isEqualTo("503 5.5.1 Error: BDAT needs EHLO");
     }
 
@@ -565,8 +571,7 @@ class SmtpListenerTest {
     void bdatOverTheSizeLimitFailsAndLaterChunksAreDiscarded() {
         start(b -> b.maxMessageSize(1000));
         SmtpTestClient c = ehlo();
-        assertThat(c.command("MAIL FROM:<a@example.com>")).startsWith("250");
-        assertThat(c.command("RCPT TO:<b@example.org>")).startsWith("250");
+        openTransaction(c);
         String chunk = ("z".repeat(98) + "\r\n").repeat(15);
         c.send("BDAT " + chunk.length() + "\r\n" + chunk + "BDAT 3\r\nabcBDAT 3 LAST\r\nxyzNOOP\r\n");
         assertThat(c.reply()).isEqualTo("552 5.3.4 Message size exceeds fixed maximum message size");
@@ -580,8 +585,7 @@ class SmtpListenerTest {
     void bareLineEndingsInBdatAreNormalizedWhenConfigured() {
         start(b -> b.normalizeBareLineEndings(true));
         SmtpTestClient c = ehlo();
-        assertThat(c.command("MAIL FROM:<a@example.com>")).startsWith("250");
-        assertThat(c.command("RCPT TO:<b@example.org>")).startsWith("250");
+        openTransaction(c);
         String content = "a\nb\rc\r\n.\nd\r";
         assertThat(c.send("BDAT " + content.length() + " LAST\r\n" + content).reply()).startsWith("250 2.0.0 Ok: queued");
         assertThat(withoutReceived(spool.only().text())).isEqualTo("a\r\nb\r\nc\r\n.\r\nd\r\n");
@@ -626,9 +630,7 @@ class SmtpListenerTest {
     void silenceInDataIsTimedOutAndNothingIsQueued() {
         start(b -> b.dataTimeoutSeconds(1));
         SmtpTestClient c = ehlo();
-        assertThat(c.command("MAIL FROM:<a@example.com>")).startsWith("250");
-        assertThat(c.command("RCPT TO:<b@example.org>")).startsWith("250");
-        assertThat(c.command("DATA")).startsWith("354");
+        startData(c);
         c.send("Subject: half\r\n");
         assertThat(c.reply()).isEqualTo("421 4.4.2 " + HOST + " Error: timeout exceeded");
         assertThat(spool.queued()).isEmpty();
@@ -652,9 +654,7 @@ class SmtpListenerTest {
     void contentSentAByteAtATimeIsTimedOutPerLineAndNothingIsQueued() {
         start(b -> b.dataTimeoutSeconds(1));
         SmtpTestClient c = ehlo();
-        assertThat(c.command("MAIL FROM:<a@example.com>")).startsWith("250");
-        assertThat(c.command("RCPT TO:<b@example.org>")).startsWith("250");
-        assertThat(c.command("DATA")).startsWith("354");
+        startData(c);
         try (Trickle t = new Trickle(c, "Subject: " + "y".repeat(200) + "\r\n", 100)) {
             assertThat(c.reply()).isEqualTo("421 4.4.2 " + HOST + " Error: timeout exceeded");
         }
@@ -666,8 +666,7 @@ class SmtpListenerTest {
     void aChunkSentAByteAtATimeIsTimedOut() {
         start(b -> b.dataTimeoutSeconds(1));
         SmtpTestClient c = ehlo();
-        assertThat(c.command("MAIL FROM:<a@example.com>")).startsWith("250");
-        assertThat(c.command("RCPT TO:<b@example.org>")).startsWith("250");
+        openTransaction(c);
         c.send("BDAT 5000 LAST\r\n");
         try (Trickle t = new Trickle(c, "z".repeat(5000), 100)) {
             assertThat(c.reply()).isEqualTo("421 4.4.2 " + HOST + " Error: timeout exceeded");
@@ -755,8 +754,7 @@ class SmtpListenerTest {
         assertThat(c.command("MAIL FROM:<a@example.com> SMTPUTF8=yes")).isEqualTo("501 5.5.4 SMTPUTF8 takes no value");
         assertThat(c.command("MAIL FROM:<jörg@exämple.de> SMTPUTF8")).isEqualTo("250 2.1.0 Ok");
         assertThat(c.command("RCPT TO:<bøb@example.org>")).isEqualTo("250 2.1.5 Ok");
-        assertThat(c.command("DATA")).startsWith("354");
-        assertThat(c.send("Subject: grüße\r\n\r\nhi\r\n.\r\n").reply()).startsWith("250 2.0.0");
+        assertThat(data(c, "Subject: grüße\r\n\r\nhi\r\n")).startsWith("250 2.0.0");
         MemorySpool.Queued stored = spool.only();
         assertThat(stored.text()).contains(" with UTF8SMTP id ").contains("for <bøb@example.org>");
         assertThat(stored.message().envelope().mailParameters()).containsKey("SMTPUTF8");
@@ -771,15 +769,13 @@ class SmtpListenerTest {
 
     @Test
     void aFilterRejectsOneRecipientAndTheRestGoesOn() {
-        filters.add(FilterEntry.of(rcptFilter("blocked@example.org",
-                Verdict.reject(554, "5.7.1", "Relay access denied").stage()), "relay", 100));
+        filters.add(relayDenial());
         start();
         SmtpTestClient c = ehlo();
         assertThat(c.command("MAIL FROM:<a@example.com>")).startsWith("250");
         assertThat(c.command("RCPT TO:<blocked@example.org>")).isEqualTo("554 5.7.1 Relay access denied");
         assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo("250 2.1.5 Ok");
-        assertThat(c.command("DATA")).startsWith("354");
-        assertThat(c.send("hi\r\n.\r\n").reply()).startsWith("250 2.0.0");
+        assertThat(data(c, "hi\r\n")).startsWith("250 2.0.0");
         assertThat(spool.only().message().envelope().recipients()).extracting(MailAddress::toString)
                 .containsExactly("b@example.org");
         assertThat(mailLog).contains("NOQUEUE: reject: RCPT from [127.0.0.1]: 554 5.7.1 Relay access denied; "
@@ -793,16 +789,14 @@ class SmtpListenerTest {
         assertThat(c.command("MAIL FROM:<a@example.com>")).startsWith("250");
         assertThat(c.command("RCPT TO:<b@example.org>"))
                 .isEqualTo("451 4.3.0 <b@example.org>: Policy filter relay unavailable, try again later");
-        filters.add(FilterEntry.of(rcptFilter("blocked@example.org",
-                Verdict.reject(554, "5.7.1", "Relay access denied").stage()), "relay", 100));
+        filters.add(relayDenial());
         assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo("250 2.1.5 Ok");
         assertThat(c.command("RCPT TO:<blocked@example.org>")).isEqualTo("554 5.7.1 Relay access denied");
     }
 
     @Test
     void dataAfterOnlyRefusedRecipientsIsNoValidRecipients() {
-        filters.add(FilterEntry.of(rcptFilter("blocked@example.org",
-                Verdict.reject(554, "5.7.1", "Relay access denied").stage()), "relay", 100));
+        filters.add(relayDenial());
         start();
         SmtpTestClient c = ehlo();
         c.send("MAIL FROM:<a@example.com>\r\nRCPT TO:<blocked@example.org>\r\nDATA\r\nSubject: x\r\n.\r\n");
@@ -1053,8 +1047,7 @@ class SmtpListenerTest {
         SmtpTestClient c = ehlo();
         assertThat(transaction(c, "a@example.com", "b@example.org", "hi\r\n")).isEqualTo("452 4.3.1 Insufficient system storage");
         spool.full(true);
-        assertThat(c.command("MAIL FROM:<a@example.com>")).startsWith("250");
-        assertThat(c.command("RCPT TO:<b@example.org>")).startsWith("250");
+        openTransaction(c);
         assertThat(c.command("DATA")).isEqualTo("452 4.3.1 Insufficient system storage");
     }
 
@@ -1063,11 +1056,9 @@ class SmtpListenerTest {
         spoolService = null;
         start();
         SmtpTestClient c = ehlo();
-        assertThat(c.command("MAIL FROM:<a@example.com>")).startsWith("250");
-        assertThat(c.command("RCPT TO:<b@example.org>")).startsWith("250");
+        openTransaction(c);
         assertThat(c.command("DATA")).isEqualTo("451 4.3.0 Queue unavailable, try again later");
-        assertThat(c.command("MAIL FROM:<a@example.com>")).startsWith("250");
-        assertThat(c.command("RCPT TO:<b@example.org>")).startsWith("250");
+        openTransaction(c);
         c.send("BDAT 3\r\nabcBDAT 3 LAST\r\nxyz");
         assertThat(c.reply()).isEqualTo("451 4.3.0 Queue unavailable, try again later");
         assertThat(c.reply()).startsWith("503 5.5.1 Error: previous BDAT failed");
@@ -1080,9 +1071,7 @@ class SmtpListenerTest {
         spool.holdCommits();
         start();
         SmtpTestClient c = ehlo();
-        assertThat(c.command("MAIL FROM:<a@example.com>")).startsWith("250");
-        assertThat(c.command("RCPT TO:<b@example.org>")).startsWith("250");
-        assertThat(c.command("DATA")).startsWith("354");
+        startData(c);
         c.send("hi\r\n.\r\nNOOP\r\n");
         await().atMost(5, SECONDS).until(() -> spool.commitsStarted() == 1);
         assertThat(c.silentFor(300)).isTrue();
@@ -1101,9 +1090,7 @@ class SmtpListenerTest {
         start();
         SmtpTestClient idle = ehlo();
         SmtpTestClient sending = ehlo();
-        assertThat(sending.command("MAIL FROM:<a@example.com>")).startsWith("250");
-        assertThat(sending.command("RCPT TO:<b@example.org>")).startsWith("250");
-        assertThat(sending.command("DATA")).startsWith("354");
+        startData(sending);
         sending.send("hi\r\n.\r\n");
         await().atMost(5, SECONDS).until(() -> spool.commitsStarted() == 1);
         CompletableFuture<Void> stopping = CompletableFuture.runAsync(listener::stop);
@@ -1121,9 +1108,7 @@ class SmtpListenerTest {
     void stoppingDuringDataSays421AndQueuesNothing() throws Exception {
         start();
         SmtpTestClient c = ehlo();
-        assertThat(c.command("MAIL FROM:<a@example.com>")).startsWith("250");
-        assertThat(c.command("RCPT TO:<b@example.org>")).startsWith("250");
-        assertThat(c.command("DATA")).startsWith("354");
+        startData(c);
         c.send("Subject: half a message\r\n\r\nthe first line\r\n");
         assertThat(c.silentFor(100)).isTrue();
 

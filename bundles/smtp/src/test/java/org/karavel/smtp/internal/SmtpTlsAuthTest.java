@@ -70,11 +70,7 @@ class SmtpTlsAuthTest {
 
     @AfterEach
     void tearDown() {
-        clients.forEach(SmtpTestClient::close);
-        if (listener != null) {
-            listener.stop();
-        }
-        spool.close();
+        SmtpTestDialogue.hangUp(clients, listener, spool);
     }
 
     /** Users in a map; answers later on another thread, as a real (hashing) backend does. */
@@ -139,12 +135,31 @@ class SmtpTlsAuthTest {
         return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
     }
 
-    private String transaction(SmtpTestClient c, String from, String to) {
-        assertThat(c.command("MAIL FROM:<" + from + ">")).startsWith("250 2.1.0");
-        assertThat(c.command("RCPT TO:<" + to + ">")).startsWith("250 2.1.5");
-        assertThat(c.command("DATA")).startsWith("354 ");
-        c.send("Subject: hi\r\n\r\nhello\r\n.\r\n");
-        return c.reply();
+    /** Connects and says EHLO in clear text, without looking at the reply. */
+    private SmtpTestClient ehloInClear(String clientName) {
+        SmtpTestClient c = connect();
+        c.command("EHLO " + clientName);
+        return c;
+    }
+
+    /** EHLO in clear text, then STARTTLS answered with a 220: the client's handshake comes next. */
+    private SmtpTestClient readyToStartTls() {
+        SmtpTestClient c = ehloInClear("client.example");
+        assertThat(c.command("STARTTLS")).startsWith("220 ");
+        return c;
+    }
+
+    /** EHLO, then STARTTLS with a command pipelined behind it in clear text; the 220 and the handshake. */
+    private SmtpTestClient startTlsWithInjected(String injected) {
+        SmtpTestClient c = ehloInClear("client.example");
+        c.send("STARTTLS\r\n" + injected + "\r\n");
+        assertThat(c.reply()).isEqualTo("220 2.0.0 Ready to start TLS");
+        c.startTls(certificate.client);
+        return c;
+    }
+
+    private static String transaction(SmtpTestClient c, String from, String to) {
+        return SmtpTestDialogue.transaction(c, from, to, "Subject: hi\r\n\r\nhello\r\n");
     }
 
     // ------------------------------------------------------------------ STARTTLS
@@ -178,8 +193,7 @@ class SmtpTlsAuthTest {
     @Test
     void everythingLearntBeforeTheHandshakeIsForgotten() {
         start(b -> b);
-        SmtpTestClient c = connect();
-        c.command("EHLO client.example");
+        SmtpTestClient c = ehloInClear("client.example");
         assertThat(c.command("MAIL FROM:<a@example.org>")).startsWith("250 2.1.0");
         assertThat(c.command("STARTTLS")).startsWith("220 ");
         c.startTls(certificate.client);
@@ -191,11 +205,7 @@ class SmtpTlsAuthTest {
     @Test
     void aCommandInjectedAfterStartTlsIsNeverExecuted() {
         start(b -> b);
-        SmtpTestClient c = connect();
-        c.command("EHLO client.example");
-        c.send("STARTTLS\r\nMAIL FROM:<evil@example.org>\r\n");
-        assertThat(c.reply()).isEqualTo("220 2.0.0 Ready to start TLS");
-        c.startTls(certificate.client);
+        SmtpTestClient c = startTlsWithInjected("MAIL FROM:<evil@example.org>");
         // the first reply inside TLS is the EHLO's: nothing was answered to the injected MAIL
         assertThat(c.command("EHLO client.example")).startsWith("250-" + HOST);
         assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo("503 5.5.1 Error: need MAIL command");
@@ -204,11 +214,7 @@ class SmtpTlsAuthTest {
     @Test
     void anInjectedRsetGetsNoReply() {
         start(b -> b);
-        SmtpTestClient c = connect();
-        c.command("EHLO client.example");
-        c.send("STARTTLS\r\nRSET\r\n");
-        assertThat(c.reply()).isEqualTo("220 2.0.0 Ready to start TLS");
-        c.startTls(certificate.client);
+        SmtpTestClient c = startTlsWithInjected("RSET");
         assertThat(c.command("NOOP")).isEqualTo("250 2.0.0 Ok"); // not a leftover reply to RSET
         assertThat(c.silentFor(200)).isTrue();
     }
@@ -255,11 +261,8 @@ class SmtpTlsAuthTest {
     @Test
     void aClientOfferingOnlyTls11FailsAndOthersCarryOn() {
         start(b -> b);
-        SmtpTestClient other = connect();
-        other.command("EHLO other.example");
-        SmtpTestClient c = connect();
-        c.command("EHLO client.example");
-        assertThat(c.command("STARTTLS")).startsWith("220 ");
+        SmtpTestClient other = ehloInClear("other.example");
+        SmtpTestClient c = readyToStartTls();
         assertThatThrownBy(() -> c.startTls(certificate.client, "TLSv1.1")).isInstanceOf(UncheckedIOException.class);
         c.close();
         await().atMost(5, SECONDS).until(() -> listener.openSessions() == 1);
@@ -269,15 +272,11 @@ class SmtpTlsAuthTest {
     @Test
     void aListenerCanNarrowOrWidenTheProtocolsOfTheTlsService() {
         start(b -> b.tlsProtocols("TLSv1.2"));
-        SmtpTestClient c = connect();
-        c.command("EHLO client.example");
-        assertThat(c.command("STARTTLS")).startsWith("220 ");
+        SmtpTestClient c = readyToStartTls();
         assertThatThrownBy(() -> c.startTls(certificate.client, "TLSv1.3")).isInstanceOf(UncheckedIOException.class);
         c.close();
 
-        SmtpTestClient ok = connect();
-        ok.command("EHLO client.example");
-        assertThat(ok.command("STARTTLS")).startsWith("220 ");
+        SmtpTestClient ok = readyToStartTls();
         SSLSocket socket = ok.startTls(certificate.client, "TLSv1.3", "TLSv1.2");
         assertThat(socket.getSession().getProtocol()).isEqualTo("TLSv1.2");
         assertThat(ok.command("EHLO client.example")).startsWith("250");
@@ -290,11 +289,8 @@ class SmtpTlsAuthTest {
     @Test
     void garbageInsteadOfAClientHelloClosesOnlyThatSession() {
         start(b -> b);
-        SmtpTestClient other = connect();
-        other.command("EHLO other.example");
-        SmtpTestClient c = connect();
-        c.command("EHLO client.example");
-        assertThat(c.command("STARTTLS")).startsWith("220 ");
+        SmtpTestClient other = ehloInClear("other.example");
+        SmtpTestClient c = readyToStartTls();
         c.send("MAIL FROM:<evil@example.org>\r\nHELLO I AM NOT TLS\r\n");
         StringBuilder answered = new StringBuilder();
         for (String line = c.line(); line != null; line = c.line()) { // to the end of stream: closed
@@ -378,8 +374,7 @@ class SmtpTlsAuthTest {
     @Test
     void authBeforeTlsIsRefused() {
         start(b -> b);
-        SmtpTestClient c = connect();
-        c.command("EHLO client.example");
+        SmtpTestClient c = ehloInClear("client.example");
         assertThat(c.command("AUTH PLAIN " + plain(ALICE, ALICE_PASSWORD)))
                 .isEqualTo("538 5.7.11 Encryption required for requested authentication mechanism");
         assertThat(passwordsSeen).isEmpty();
