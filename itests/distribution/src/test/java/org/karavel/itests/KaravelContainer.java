@@ -89,6 +89,9 @@ final class KaravelContainer {
                 systemProperty(SUBMISSION_PORT).value(Integer.toString(submission)),
                 systemProperty(SUBMISSIONS_PORT).value(Integer.toString(submissions)),
                 wrappedBundle(maven("org.karavel", "karavel-testkit").version(VERSION)),
+                // Awaitility (Poll) for the tests that run in the container; both jars are bundles
+                org.ops4j.pax.exam.CoreOptions.mavenBundle("org.hamcrest", "hamcrest", System.getProperty("karavel.hamcrest.version")),
+                org.ops4j.pax.exam.CoreOptions.mavenBundle("org.awaitility", "awaitility", System.getProperty("karavel.awaitility.version")),
                 vmOptions(javaModuleFlags())));
         o.addAll(Arrays.asList(extra));
         return o.toArray(new Option[0]);

@@ -131,13 +131,11 @@ public class DeliveryComponent implements DeliveryControl, MetricSource {
         if (!config.helo__name().isBlank()) {
             return config.helo__name().trim();
         }
-        java.util.Optional<String> name = MachineName.canonical();
-        if (name.isPresent()) {
-            return name.get();
+        String name = MachineName.forSmtp();
+        if (name.startsWith("[")) {
+            // an address literal (RFC 5321 4.1.3), which many receivers distrust
+            LOG.warn("this host has no name in DNS: EHLO says {}; set helo_name in etc/org.karavel.delivery.cfg", name);
         }
-        // EHLO then says an address literal (RFC 5321 4.1.3), which many receivers distrust
-        String literal = MachineName.forSmtp();
-        LOG.warn("this host has no name in DNS: EHLO says {}; set helo_name in etc/org.karavel.delivery.cfg", literal);
-        return literal;
+        return name;
     }
 }

@@ -226,12 +226,10 @@ public class SmtpListenerComponent implements HealthCheck {
 
     /** The machine's canonical host name; an address literal when it has no name. */
     private static String defaultHostname() {
-        java.util.Optional<String> name = MachineName.canonical();
-        if (name.isPresent()) {
-            return name.get();
+        String name = MachineName.forSmtp();
+        if (name.startsWith("[")) {
+            LOG.warn("this machine has no name in DNS: the listener greets as {}; set hostname in its configuration", name);
         }
-        String literal = MachineName.forSmtp();
-        LOG.warn("this machine has no name in DNS: the listener greets as {}; set hostname in its configuration", literal);
-        return literal;
+        return name;
     }
 }
