@@ -21,11 +21,13 @@ public final class MailAddress {
     private final String localPart;
     private final String domain;
     private final boolean quoted;
+    private final String domainKey;
 
     private MailAddress(String localPart, String domain, boolean quoted) {
         this.localPart = localPart;
         this.domain = domain;
         this.quoted = quoted;
+        this.domainKey = comparable(domain);
     }
 
     /**
@@ -89,9 +91,22 @@ public final class MailAddress {
         return domain;
     }
 
-    /** The domain in lower case, for comparisons. Domains are case-insensitive (RFC 5321 §2.4). */
+    /**
+     * The domain in lower-case ASCII (IDNA2008 A-labels, {@link DomainName#toAscii}), for comparisons,
+     * relay decisions, queue keys and Maildir paths: {@code Bücher.example} and
+     * {@code xn--bcher-kva.example} are one domain. Domains are case-insensitive (RFC 5321 §2.4).
+     */
     public String domainKey() {
-        return domain.toLowerCase(Locale.ROOT);
+        return domainKey;
+    }
+
+    // a name IDNA2008 refuses keeps its lower-case form: it can match nothing in DNS, but the key is total
+    private static String comparable(String domain) {
+        try {
+            return DomainName.toAscii(domain);
+        } catch (IllegalArgumentException e) {
+            return domain.toLowerCase(Locale.ROOT);
+        }
     }
 
     public boolean isNullSender() {

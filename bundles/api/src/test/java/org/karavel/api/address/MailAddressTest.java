@@ -123,4 +123,13 @@ class MailAddressTest {
         assertThat(MailAddress.parse("\u00fc".repeat(32) + "@example.com").localPart()).hasSize(32);
         assertThatThrownBy(() -> MailAddress.parse("\u00fc".repeat(33) + "@example.com")).isInstanceOf(AddressSyntaxException.class);
     }
+
+    @Test
+    void theDomainKeyIsTheIdna2008AsciiFormSoBothSpellingsAreOneDomain() throws Exception {
+        MailAddress unicode = MailAddress.parse("anna@Faß.Example", true);
+        assertThat(unicode.domain()).isEqualTo("Faß.Example");
+        assertThat(unicode.domainKey()).isEqualTo("xn--fa-hia.example");
+        assertThat(unicode).isEqualTo(MailAddress.parse("anna@xn--fa-hia.example"));
+        assertThat(unicode).isNotEqualTo(MailAddress.parse("anna@fass.example"));
+    }
 }

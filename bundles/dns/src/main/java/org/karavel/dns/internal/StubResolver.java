@@ -2,7 +2,6 @@ package org.karavel.dns.internal;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.IDN;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
@@ -25,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import org.karavel.api.address.DomainName;
 import org.karavel.api.dns.DnsException;
 import org.karavel.api.dns.DnsException.Reason;
 import org.karavel.api.dns.MxRecord;
@@ -384,7 +384,11 @@ public final class StubResolver implements Resolver, AutoCloseable {
         if (!n.endsWith(".")) {
             n = n + ".";
         }
-        return Name.fromString(IDN.toASCII(n, IDN.ALLOW_UNASSIGNED));
+        try {
+            return Name.fromString(DomainName.toAscii(n));
+        } catch (IllegalArgumentException e) {
+            throw new TextParseException(e.getMessage());
+        }
     }
 
     /** A host name as the api gives it: no trailing dot; the root (null MX) is "". */

@@ -1,13 +1,12 @@
 package org.karavel.dnsbl.internal;
 
+import org.karavel.api.address.DomainName;
 import org.karavel.api.net.CidrBlock;
-import java.net.IDN;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -203,7 +202,7 @@ final class DnsblFilter implements SmtpFilter {
             return null;
         }
         try {
-            String d = IDN.toASCII(domain, IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
+            String d = DomainName.toAscii(domain);
             while (d.endsWith(".")) {
                 d = d.substring(0, d.length() - 1);
             }

@@ -1,12 +1,11 @@
 package org.karavel.relay.internal;
 
-import java.net.IDN;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
+import org.karavel.api.address.DomainName;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -90,7 +89,7 @@ final class DomainSet {
             return null;
         }
         try {
-            return IDN.toASCII(d, IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
+            return DomainName.toAscii(d);
         } catch (IllegalArgumentException e) {
             return null;
         }

@@ -29,6 +29,14 @@ class RelayPolicyTest {
     }
 
     @Test
+    void sharpSIsNotSsAsIdna2003WouldHaveIt() {
+        RelayPolicy german = RelayPolicy.from(new String[] {"faß.example"}, new String[0], new String[] {"127.0.0.1/32"});
+        assertThat(german.localDomains()).containsExactly("xn--fa-hia.example");
+        assertThat(german.isLocal("faß.example")).isTrue();
+        assertThat(german.isLocal("fass.example")).as("another domain under IDNA2008").isFalse();
+    }
+
+    @Test
     void internationalDomainsMatchInBothForms() {
         assertThat(policy.isLocal("bücher.example")).isTrue();
         assertThat(policy.isLocal("BÜCHER.example")).isTrue();

@@ -1,12 +1,12 @@
 package org.karavel.shell.internal;
 
 import java.io.PrintStream;
-import java.net.IDN;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
+import org.karavel.api.address.DomainName;
 import org.karavel.api.address.MailAddress;
 import org.karavel.api.queue.QueuedMessage;
 import org.karavel.api.queue.RecipientStatus;
@@ -117,7 +117,7 @@ public final class QueueListing {
             d = d.substring(0, d.length() - 1);
         }
         try {
-            return IDN.toASCII(d, IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
+            return DomainName.toAscii(d);
         } catch (IllegalArgumentException e) {
             return d.toLowerCase(Locale.ROOT);
         }
