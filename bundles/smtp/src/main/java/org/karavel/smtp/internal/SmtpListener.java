@@ -31,6 +31,10 @@ import javax.net.ssl.SSLException;
 import org.apache.mina.filter.FilterEvent;
 import org.apache.mina.filter.ssl.SslEvent;
 import org.karavel.api.auth.MailboxUsers;
+import org.karavel.api.net.CidrBlock;
+import org.karavel.api.net.RelayHosts;
+import org.apache.mina.core.service.IoService;
+import org.apache.mina.core.service.IoServiceListener;
 import org.karavel.api.queue.Spool;
 import org.karavel.api.tls.ServerTls;
 import org.slf4j.Logger;
@@ -43,7 +47,7 @@ import org.slf4j.LoggerFactory;
  */
 final class SmtpListener {
     private static final Logger LOG = LoggerFactory.getLogger(SmtpListener.class);
-    private static final String COUNTED_ADDRESS = SmtpListener.class.getName() + ".address";
+    private static final String COUNTED = SmtpListener.class.getName() + ".connection";
     /** How long a stopping listener lets commits that have started finish. */
     private static final long SHUTDOWN_GRACE_MILLIS = 5000;
     private static final int WORKER_THREADS = 32;
@@ -58,8 +62,8 @@ final class SmtpListener {
     private final SmtpCounters counters;
     private final java.util.function.IntSupplier openConnections = this::connectionCount;
     private final Set<SmtpSession> sessions = ConcurrentHashMap.newKeySet();
-    private final AtomicInteger connections = new AtomicInteger();
-    private final ConcurrentHashMap<InetAddress, Integer> connectionsByAddress = new ConcurrentHashMap<>();
+    private final ClientConnections connections = new ClientConnections();
+    private volatile Supplier<RelayHosts> relayHosts = () -> null;
     private final LongAccumulator peakBacklog = new LongAccumulator(Math::max, 0);
     private NioSocketAcceptor acceptor;
     private ThreadPoolExecutor workerPool;
@@ -124,6 +128,7 @@ final class SmtpListener {
         config.setTcpNoDelay(true);
         config.setIdleTime(IdleStatus.READER_IDLE, 1); // the tick for the command and data timeouts
         a.setHandler(new Events());
+        a.addListener(new Releases());
         try {
             a.bind(address);
         } catch (IOException | RuntimeException e) {
@@ -148,6 +153,12 @@ final class SmtpListener {
 
     ListenerSettings settings() {
         return settings;
+    }
+
+    /** Where the relay policy's relay_hosts come from (client_limit_exceptions = relay_hosts); null while none runs. */
+    SmtpListener relayHosts(Supplier<RelayHosts> source) {
+        relayHosts = source;
+        return this;
     }
 
     /** New settings on the same address and port: new sessions get them, open ones keep theirs. */
@@ -248,7 +259,62 @@ final class SmtpListener {
 
     /** Connections counted against the limits, refused ones included until they are closed. */
     int connectionCount() {
-        return connections.get();
+        return connections.total();
+    }
+
+    /** Connections open now from the client network of this address (as client_ipv4/ipv6_prefix_length group them). */
+    int connectionsFrom(InetAddress client) {
+        return connections.from(settings.clientNetwork(client));
+    }
+
+    /** Client networks with connections open now. */
+    int clientNetworks() {
+        return connections.networks();
+    }
+
+    /**
+     * Closing work done once per connection: the session forgets its state and the counts go down.
+     * Called from the handler's sessionClosed and, as MINA fires it even when a filter broke the
+     * chain's close event, from the service's sessionDestroyed.
+     */
+    private void release(IoSession io) {
+        SmtpSession session = (SmtpSession) io.removeAttribute(SmtpSession.KEY);
+        if (session != null) {
+            session.closed();
+            sessions.remove(session);
+        }
+        Object counted = io.removeAttribute(COUNTED);
+        if (counted instanceof ClientConnections.Connection c) {
+            c.release();
+        }
+    }
+
+    /** The acceptor's own session events: sessionDestroyed comes for every session that was created. */
+    private final class Releases implements IoServiceListener {
+        @Override
+        public void serviceActivated(IoService service) {
+        }
+
+        @Override
+        public void serviceIdle(IoService service, IdleStatus status) {
+        }
+
+        @Override
+        public void serviceDeactivated(IoService service) {
+        }
+
+        @Override
+        public void sessionCreated(IoSession io) {
+        }
+
+        @Override
+        public void sessionClosed(IoSession io) {
+        }
+
+        @Override
+        public void sessionDestroyed(IoSession io) {
+            release(io);
+        }
     }
 
     private void runOnWorker(Runnable task) {
@@ -275,13 +341,14 @@ final class SmtpListener {
         public void sessionOpened(IoSession io) {
             ListenerSettings s = settings;
             InetAddress ip = ((InetSocketAddress) io.getRemoteAddress()).getAddress();
-            io.setAttribute(COUNTED_ADDRESS, ip);
-            int total = connections.incrementAndGet();
+            CidrBlock network = s.clientNetwork(ip);
+            ClientConnections.Connection c = connections.open(network,
+                    s.clientLimitExceptions().exempt(ip, relayHosts.get()));
+            io.setAttribute(COUNTED, c);
             counters.connection(s.name());
-            int fromIp = connectionsByAddress.merge(ip, 1, Integer::sum);
-            if (total > s.maxConnections() || fromIp > s.maxConnectionsPerIp()) {
-                LOG.info("SMTP listener '{}': too many connections ({} in all, {} from [{}]); refusing",
-                        s.name(), total, fromIp, ip.getHostAddress());
+            if (c.overLimit(s)) {
+                LOG.info("SMTP listener '{}': too many connections ({} in all, {} from {}); refusing [{}]",
+                        s.name(), c.totalAtOpen, c.fromNetworkAtOpen, network, ip.getHostAddress());
                 io.write(IoBuffer.wrap(("421 4.7.0 " + s.hostname() + " Too many connections\r\n")
                         .getBytes(StandardCharsets.US_ASCII)));
                 io.closeOnFlush();
@@ -303,16 +370,7 @@ final class SmtpListener {
 
         @Override
         public void sessionClosed(IoSession io) {
-            SmtpSession session = (SmtpSession) io.removeAttribute(SmtpSession.KEY);
-            if (session != null) {
-                session.closed();
-                sessions.remove(session);
-            }
-            InetAddress ip = (InetAddress) io.removeAttribute(COUNTED_ADDRESS);
-            if (ip != null) {
-                connections.decrementAndGet();
-                connectionsByAddress.computeIfPresent(ip, (k, v) -> v <= 1 ? null : v - 1);
-            }
+            release(io);
         }
 
         @Override

@@ -63,6 +63,11 @@ public class SmtpListenerComponent implements HealthCheck {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile MailboxUsers mailboxUsers;
 
+    /** The relay policy's relay_hosts, exempt from the per-client limit by default (client_limit_exceptions). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile org.karavel.api.net.RelayHosts relayHosts;
+
     private final FilterChain filters = new FilterChain();
     private final MailLog mailLog = MailLog.slf4j();
     private SmtpListener listener;
@@ -156,7 +161,7 @@ public class SmtpListenerComponent implements HealthCheck {
         }
         stopListener();
         SmtpListener next = new SmtpListener(settings, () -> spool, filters, mailLog, () -> serverTls,
-                () -> mailboxUsers, AUTH_FAILURES, SmtpCounters.BUNDLE);
+                () -> mailboxUsers, AUTH_FAILURES, SmtpCounters.BUNDLE).relayHosts(() -> relayHosts);
         try {
             next.start();
             listener = next;

@@ -1,0 +1,158 @@
+package org.karavel.itests;
+
+import static org.junit.Assert.assertTrue;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.karavel.testkit.FailingHandshake;
+import org.karavel.testkit.SmtpClient;
+import org.karavel.testkit.TrustAll;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+
+/**
+ * The distribution as a domain's MX on the open Internet (issue 12): only 127.0.0.1 is a relay host
+ * and the tests speak from 127.0.0.2, a stranger.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class InternetFacingIT {
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final String STRANGER = "127.0.0.2";
+    private static final int STORM = 200;
+    private static final int STORM_THREADS = 8;
+
+    @Configuration
+    public Option[] config() {
+        return KaravelContainer.options(editConfigurationFilePut("etc/org.karavel.relay.cfg", "relay_hosts", "127.0.0.1/32"));
+    }
+
+    @org.junit.Before
+    public void awaitListeners() {
+        KaravelContainer.awaitListening(KaravelContainer.smtpPort());
+        KaravelContainer.awaitListening(submissionsPort());
+    }
+
+    @Test
+    public void failedHandshakesOfEveryKindLeaveNoConnectionCounted() throws Exception {
+        long started = System.nanoTime();
+        for (FailingHandshake kind : FailingHandshake.values()) {
+            storm(submissionsPort(), false, kind);
+            storm(KaravelContainer.smtpPort(), true, kind);
+        }
+        long stormMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        Poll.until("karavel_smtp_connections 0 on mx and submissions", WAIT,
+                () -> open("mx") == 0 && open("submissions") == 0,
+                () -> "mx " + open("mx") + ", submissions " + open("submissions"));
+        double failures = metric("karavel_smtp_tls_handshake_failures_total", "mx")
+                + metric("karavel_smtp_tls_handshake_failures_total", "submissions");
+        System.out.printf("InternetFacingIT: %d failing handshakes (%d of each of %d kinds on 465 and after STARTTLS on 25) "
+                + "from %s in %d ms; %.0f counted as TLS failures; karavel_smtp_connections afterwards: mx %.0f, submissions %.0f%n",
+                STORM * FailingHandshake.values().length * 2, STORM, FailingHandshake.values().length, STRANGER,
+                stormMillis, failures, open("mx"), open("submissions"));
+        // garbage and TLS 1.0 are TLS errors on both listeners, each counted once
+        assertTrue("handshake failures counted: " + failures, failures >= 4 * STORM && failures < 8 * STORM);
+
+        // a fresh connection from the same address is served on both
+        try (SmtpClient c = new SmtpClient("127.0.0.1", submissionsPort(), new InetSocketAddress(STRANGER, 0))) {
+            c.startTls(TrustAll.socketFactory());
+            assertTrue(c.readReply().startsWith("220 "));
+            assertTrue(c.command("EHLO client.test").startsWith("250"));
+        }
+        try (SmtpClient c = new SmtpClient("127.0.0.1", KaravelContainer.smtpPort(), new InetSocketAddress(STRANGER, 0))) {
+            assertTrue(c.readReply().startsWith("220 "));
+            assertTrue(c.command("EHLO client.test").contains("STARTTLS"));
+            assertTrue(c.command("STARTTLS").startsWith("220 "));
+            c.startTls(TrustAll.socketFactory());
+            assertTrue(c.command("EHLO client.test").startsWith("250"));
+        }
+    }
+
+    /** STORM connections from the stranger, each failing its handshake this way, a few at a time. */
+    private static void storm(int port, boolean startTls, FailingHandshake kind) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(STORM_THREADS);
+        try {
+            List<Future<?>> all = new ArrayList<>();
+            for (int i = 0; i < STORM; i++) {
+                all.add(pool.submit(() -> {
+                    Socket s = new Socket();
+                    s.bind(new InetSocketAddress(STRANGER, 0));
+                    s.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
+                    s.setSoTimeout(30_000);
+                    if (startTls) {
+                        startTls(s);
+                    }
+                    kind.play(s);
+                    return null;
+                }));
+            }
+            for (Future<?> f : all) {
+                f.get(2, TimeUnit.MINUTES);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Greeting, EHLO, STARTTLS and its 220 on a raw socket: the ClientHello is due next. */
+    private static void startTls(Socket s) throws IOException {
+        InputStream in = s.getInputStream();
+        String greeting = line(in);
+        assertTrue(greeting, greeting.startsWith("220 "));
+        s.getOutputStream().write("EHLO client.test\r\n".getBytes(StandardCharsets.US_ASCII));
+        String l;
+        do {
+            l = line(in);
+        } while (l.length() > 3 && l.charAt(3) == '-');
+        s.getOutputStream().write("STARTTLS\r\n".getBytes(StandardCharsets.US_ASCII));
+        String ready = line(in);
+        assertTrue(ready, ready.startsWith("220 "));
+    }
+
+    private static String line(InputStream in) throws IOException {
+        StringBuilder b = new StringBuilder();
+        for (int c = in.read(); c >= 0 && c != '\n'; c = in.read()) {
+            b.append((char) c);
+        }
+        return b.toString().strip();
+    }
+
+    /** karavel_smtp_connections of a listener; -1 while /metrics cannot be read. */
+    private static double open(String listener) {
+        return metric("karavel_smtp_connections", listener);
+    }
+
+    private static double metric(String family, String listener) {
+        try {
+            AdminHttp.Response r = new AdminHttp(Integer.getInteger(KaravelContainer.ADMIN_PORT)).get("/metrics");
+            MetricsText.Family f = MetricsText.parse(r.body()).get(family);
+            if (r.status() != 200 || f == null) {
+                return -1;
+            }
+            return f.samples().stream().filter(x -> listener.equals(x.labels().get("listener")))
+                    .mapToDouble(MetricsText.Sample::value).sum();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    private static int submissionsPort() {
+        return Integer.getInteger(KaravelContainer.SUBMISSIONS_PORT);
+    }
+}
