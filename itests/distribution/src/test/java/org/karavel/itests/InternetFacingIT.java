@@ -1,5 +1,6 @@
 package org.karavel.itests;
 
+import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
 
@@ -37,10 +38,17 @@ public class InternetFacingIT {
     private static final String STRANGER = "127.0.0.2";
     private static final int STORM = 200;
     private static final int STORM_THREADS = 8;
+    private static final int RELAY_CONNECTIONS = 100;
+    private static final int PER_CLIENT = 20;
 
     @Configuration
     public Option[] config() {
-        return KaravelContainer.options(editConfigurationFilePut("etc/org.karavel.relay.cfg", "relay_hosts", "127.0.0.1/32"));
+        return KaravelContainer.options(editConfigurationFilePut("etc/org.karavel.relay.cfg", "relay_hosts", "127.0.0.1/32"),
+                // the AUTH throttle counts IPv4 clients by /24 on 587, so that loopback addresses can stand in
+                // for the many addresses of one IPv6 /64
+                editConfigurationFilePut("etc/org.karavel.smtp.listener-submission.cfg", "client_ipv4_prefix_length", "24"),
+                // dual stack as the default "::" gives it, but on loopback only
+                editConfigurationFilePut("etc/org.karavel.smtp.listener-mx.cfg", "address", "127.0.0.1, ::1"));
     }
 
     @org.junit.Before
@@ -81,6 +89,90 @@ public class InternetFacingIT {
             assertTrue(c.command("STARTTLS").startsWith("220 "));
             c.startTls(TrustAll.socketFactory());
             assertTrue(c.command("EHLO client.test").startsWith("250"));
+        }
+    }
+
+    @Test
+    public void theRelayHostIsNotLimitedPerClientButAStrangerIs() throws Exception {
+        List<SmtpClient> open = new ArrayList<>();
+        try {
+            List<String> relay = greetings("127.0.0.1", RELAY_CONNECTIONS, open);
+            assertEquals(RELAY_CONNECTIONS, relay.stream().filter(g -> g.startsWith("220 ")).count());
+            List<String> stranger = greetings("127.0.0.3", PER_CLIENT + 5, open);
+            System.out.printf("InternetFacingIT: the relay host opened %d connections at once: %d greeted; a stranger opened %d: %d greeted, %d refused%n",
+                    RELAY_CONNECTIONS, relay.stream().filter(g -> g.startsWith("220 ")).count(), PER_CLIENT + 5,
+                    stranger.stream().filter(g -> g.startsWith("220 ")).count(),
+                    stranger.stream().filter(g -> g.startsWith("421 ")).count());
+            assertEquals(PER_CLIENT, stranger.stream().filter(g -> g.startsWith("220 ")).count());
+            assertEquals(5, stranger.stream().filter(g -> g.equals("421 4.7.0 mx.karavel.test Too many connections")).count());
+        } finally {
+            for (SmtpClient c : open) {
+                c.close();
+            }
+        }
+    }
+
+    @Test
+    public void authFailuresSpreadOverOneNetworkAreThrottledTogether() throws Exception {
+        int port = Integer.getInteger(KaravelContainer.SUBMISSION_PORT);
+        int failed = 0;
+        int refused = 0;
+        for (int i = 0; i < 30; i++) {
+            try (SmtpClient c = new SmtpClient("127.0.0.1", port, new InetSocketAddress("127.0.9." + (10 + i), 0))) {
+                c.readReply();
+                c.command("EHLO client.test");
+                assertTrue(c.command("STARTTLS").startsWith("220"));
+                c.startTls(TrustAll.socketFactory());
+                c.command("EHLO client.test");
+                String r = c.command("AUTH PLAIN " + java.util.Base64.getEncoder().encodeToString(
+                        ("\0guesser@localhost\0guess" + i).getBytes(StandardCharsets.UTF_8)));
+                if (r.startsWith("535 5.7.8")) {
+                    failed++;
+                } else {
+                    assertEquals("421 4.7.0 mx.karavel.test Too many failed authentications, try later", r);
+                    refused++;
+                }
+            }
+        }
+        System.out.printf("InternetFacingIT: 30 AUTH guesses from 30 addresses of 127.0.9.0/24 (client_ipv4_prefix_length = 24): "
+                + "%d checked, %d refused by the throttle%n", failed, refused);
+        assertEquals("auth_max_failures (5) for the whole network", 5, failed);
+        assertEquals(25, refused);
+    }
+
+    @Test
+    public void theMxListenerServesIpv4AndIpv6Clients() throws Exception {
+        for (String client : List.of("127.0.0.2", "::1")) {
+            try (SmtpClient c = new SmtpClient(client.contains(":") ? "::1" : "127.0.0.1", KaravelContainer.smtpPort(),
+                    new InetSocketAddress(client, 0))) {
+                assertTrue(c.readReply().startsWith("220 mx.karavel.test"));
+                assertTrue(c.command("EHLO client.test").startsWith("250-mx.karavel.test"));
+                assertTrue(c.command("MAIL FROM:<someone@example.org>").startsWith("250 2.1.0"));
+            }
+        }
+    }
+
+    /** Opens n connections from one address at once; every client stays open (added to {@code open}). */
+    private static List<String> greetings(String from, int n, List<SmtpClient> open) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(n, 50));
+        try {
+            List<Future<String>> all = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                all.add(pool.submit(() -> {
+                    SmtpClient c = new SmtpClient("127.0.0.1", KaravelContainer.smtpPort(), new InetSocketAddress(from, 0));
+                    synchronized (open) {
+                        open.add(c);
+                    }
+                    return c.readReply();
+                }));
+            }
+            List<String> replies = new ArrayList<>();
+            for (Future<String> f : all) {
+                replies.add(f.get(2, TimeUnit.MINUTES));
+            }
+            return replies;
+        } finally {
+            pool.shutdownNow();
         }
     }
 

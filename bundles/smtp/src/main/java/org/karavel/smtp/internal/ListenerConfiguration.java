@@ -19,8 +19,9 @@ public @interface ListenerConfiguration {
     @AttributeDefinition(description = "Name of the listener, for logs and the Envelope")
     String name() default "mx";
 
-    @AttributeDefinition(description = "IP address to listen on (0.0.0.0: every IPv4 address, :: every address)")
-    String address() default "0.0.0.0";
+    @AttributeDefinition(description = "IP addresses to listen on, comma-separated (:: every IPv4 and IPv6 address, "
+            + "one dual-stack socket; 0.0.0.0 every IPv4 address; e.g. 127.0.0.1, ::1)")
+    String address() default "::";
 
     @AttributeDefinition(description = "TCP port (below 1024 needs root or CAP_NET_BIND_SERVICE)")
     int port() default 25;

@@ -204,7 +204,7 @@ record ListenerSettings(
     /** Settings with defaults; tests change what they need. */
     static final class Builder {
         private String name = "mx";
-        private String address = "0.0.0.0";
+        private String address = "::";
         private int port = 25;
         private final String hostname;
         private long maxMessageSize = 36700160L;

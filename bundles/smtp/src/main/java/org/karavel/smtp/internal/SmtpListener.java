@@ -111,9 +111,13 @@ final class SmtpListener {
             throw new IllegalStateException("already started");
         }
         ListenerSettings s = settings;
-        InetSocketAddress address = new InetSocketAddress(s.address(), s.port());
-        if (address.isUnresolved()) {
-            throw new UnknownHostException(s.address() + ": not an IP address");
+        List<InetSocketAddress> addresses = new ArrayList<>();
+        for (String literal : s.addresses()) {
+            InetSocketAddress address = new InetSocketAddress(literal, s.port());
+            if (address.isUnresolved()) {
+                throw new UnknownHostException(literal + ": not an IP address");
+            }
+            addresses.add(address);
         }
         workerPool = new ThreadPoolExecutor(WORKER_THREADS, WORKER_THREADS, 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), threads("karavel-smtp-" + s.name() + "-worker-"));
@@ -130,7 +134,7 @@ final class SmtpListener {
         a.setHandler(new Events());
         a.addListener(new Releases());
         try {
-            a.bind(address);
+            bind(a, addresses, s);
         } catch (IOException | RuntimeException e) {
             a.dispose(false);
             workerPool.shutdownNow();
@@ -139,16 +143,59 @@ final class SmtpListener {
         }
         acceptor = a;
         counters.started(s.name(), openConnections);
-        LOG.info("SMTP listener '{}' listening on {} as {}", s.name(), a.getLocalAddress(), s.hostname());
+        LOG.info("SMTP listener '{}' listening on {} as {}", s.name(), a.getLocalAddresses(), s.hostname());
+    }
+
+    /**
+     * Binds every address. {@code ::} is one dual-stack socket (IPv6, and IPv4 as mapped addresses)
+     * unless the kernel says IPv6 only; on a host without IPv6 it falls back to {@code 0.0.0.0}.
+     */
+    private static void bind(NioSocketAcceptor a, List<InetSocketAddress> addresses, ListenerSettings s) throws IOException {
+        try {
+            a.bind(addresses);
+        } catch (IOException e) {
+            InetSocketAddress wildcard6 = addresses.stream()
+                    .filter(x -> x.getAddress() instanceof java.net.Inet6Address && x.getAddress().isAnyLocalAddress())
+                    .findFirst().orElse(null);
+            if (wildcard6 == null || ipv6Available()) {
+                throw e;
+            }
+            LOG.warn("SMTP listener '{}': IPv6 is not available on this host; listening on 0.0.0.0 instead of ::", s.name());
+            List<InetSocketAddress> v4 = new ArrayList<>(addresses);
+            v4.set(v4.indexOf(wildcard6), new InetSocketAddress("0.0.0.0", s.port()));
+            a.bind(v4);
+        }
+    }
+
+    /** Whether any interface has an IPv6 address (loopback's ::1 is there unless IPv6 is off). */
+    private static boolean ipv6Available() {
+        try {
+            return java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces()).stream()
+                    .flatMap(i -> java.util.Collections.list(i.getInetAddresses()).stream())
+                    .anyMatch(x -> x instanceof java.net.Inet6Address);
+        } catch (java.net.SocketException e) {
+            return false;
+        }
     }
 
     synchronized boolean isRunning() {
         return acceptor != null;
     }
 
-    /** The bound address (with the real port when port 0 was configured). */
+    /** The first bound address (with the real port when port 0 was configured). */
     synchronized InetSocketAddress localAddress() {
         return acceptor == null ? null : acceptor.getLocalAddress();
+    }
+
+    /** Every bound address, in the order of the configuration. */
+    synchronized List<InetSocketAddress> localAddresses() {
+        List<InetSocketAddress> all = new ArrayList<>();
+        if (acceptor != null) {
+            for (java.net.SocketAddress x : acceptor.getLocalAddresses()) {
+                all.add((InetSocketAddress) x);
+            }
+        }
+        return all;
     }
 
     ListenerSettings settings() {

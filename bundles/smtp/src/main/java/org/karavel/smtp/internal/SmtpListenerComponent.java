@@ -165,7 +165,8 @@ public class SmtpListenerComponent implements HealthCheck {
         try {
             next.start();
             listener = next;
-            healthDetail = "listening on " + hostPort(next.localAddress());
+            healthDetail = "listening on " + next.localAddresses().stream().map(SmtpListenerComponent::hostPort)
+                    .collect(java.util.stream.Collectors.joining(", "));
             healthReady = true;
         } catch (IOException | RuntimeException e) {
             String failure = bindFailure(settings.address(), settings.port(), e, where);
@@ -198,7 +199,9 @@ public class SmtpListenerComponent implements HealthCheck {
         } else if (!(cause instanceof BindException)) {
             change = "address or port";
         }
-        String hostPort = address.indexOf(':') >= 0 ? "[" + address + "]:" + port : address + ":" + port;
+        String hostPort = ListenerSettings.names(new String[] {address}).stream()
+                .map(a -> a.indexOf(':') >= 0 ? "[" + a + "]:" + port : a + ":" + port)
+                .collect(java.util.stream.Collectors.joining(", "));
         return "Cannot listen on " + hostPort + ": " + reason + hint + ". Set another " + change + " in " + where;
     }
 
