@@ -152,6 +152,27 @@ public class InternetFacingIT {
         }
     }
 
+    @Test
+    public void aMessageWithFiftyOneReceivedFieldsIsRefusedAsALoop() throws Exception {
+        try (SmtpClient c = new SmtpClient("127.0.0.1", KaravelContainer.smtpPort())) {
+            c.readReply();
+            c.command("EHLO client.test");
+            String fifty = c.sendMail("loop@localhost", List.of("postmaster@localhost"), withHops(50));
+            assertTrue(fifty, fifty.startsWith("250 2.0.0"));
+            assertEquals("554 5.4.6 Too many hops",
+                    c.sendMail("loop@localhost", List.of("postmaster@localhost"), withHops(51)));
+        }
+    }
+
+    private static String withHops(int hops) {
+        StringBuilder b = new StringBuilder();
+        for (int i = hops; i > 0; i--) {
+            b.append("Received: from hop").append(i).append(".example.org ([192.0.2.").append(i)
+                    .append("])\r\n\tby hop").append(i + 1).append(".example.org with ESMTP; Mon, 7 Dec 2026 07:00:00 +0000\r\n");
+        }
+        return b.append("Subject: loop\r\n\r\nround and round\r\n").toString();
+    }
+
     /** Opens n connections from one address at once; every client stays open (added to {@code open}). */
     private static List<String> greetings(String from, int n, List<SmtpClient> open) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(n, 50));

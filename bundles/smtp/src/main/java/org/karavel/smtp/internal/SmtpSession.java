@@ -1300,6 +1300,18 @@ final class SmtpSession {
             return;
         }
         ReceivedMessage content = m.view();
+        Reply loop = HopCount.check(content.headers(), settings.hopcountLimit());
+        if (loop != null) {
+            LOG.info("{}: message from [{}] has more than {} Received: fields (a mail loop)", id(), clientIp,
+                    settings.hopcountLimit());
+            listener.mailLog().reject(m.id(), "END-OF-MESSAGE", clientIp, loop, sender, recipients.get(0), helo);
+            listener.counters().rejected(settings.name(), "hopcount");
+            message = null;
+            m.discard();
+            reply(loop);
+            resetTransaction();
+            return;
+        }
         EnvelopeSnapshot envelope = new EnvelopeSnapshot(sender, recipients, mailParameters);
         runStage("END-OF-MESSAGE", f -> f.endOfMessage(view, envelope, content), result -> {
             if (!result.passed()) {
