@@ -3,7 +3,7 @@
  * ({@link org.karavel.api.auth.MailboxUsers}), and managing the user list
  * ({@link org.karavel.api.auth.MailboxUserAdmin}).
  */
-@Version("1.1.0")
+@Version("1.2.0")
 @Export
 package org.karavel.api.auth;
 

@@ -62,6 +62,23 @@ public final class CidrBlock {
         return new CidrBlock(address, prefix);
     }
 
+    /**
+     * The network of this prefix length that holds the address: {@code 2001:db8::/64} for
+     * 2001:db8::1 and 64. Used to count clients by network, because one IPv6 client owns a whole /64.
+     *
+     * @throws IllegalArgumentException when the prefix length is beyond the address family's bits
+     */
+    public static CidrBlock enclosing(InetAddress address, int prefixLength) {
+        byte[] a = Objects.requireNonNull(address, "address").getAddress();
+        if (prefixLength < 0 || prefixLength > a.length * 8) {
+            throw new IllegalArgumentException("prefix length " + prefixLength + " for " + address.getHostAddress());
+        }
+        for (int bit = prefixLength; bit < a.length * 8; bit++) {
+            a[bit / 8] &= (byte) ~(0x80 >>> (bit % 8));
+        }
+        return new CidrBlock(a, prefixLength);
+    }
+
     private static byte[] literal(String a, String whole) {
         if (IPV4.matcher(a).matches()) {
             return parseLiteral(a, whole);

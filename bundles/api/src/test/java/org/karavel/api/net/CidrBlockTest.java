@@ -94,4 +94,13 @@ class CidrBlockTest {
     void refusesWhatIsNotANetwork(String text) {
         assertThatThrownBy(() -> CidrBlock.parse(text)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void theNetworkEnclosingAnAddress() throws Exception {
+        assertThat(CidrBlock.enclosing(ip("2001:db8:1:2:3:4:5:6"), 64)).isEqualTo(CidrBlock.parse("2001:db8:1:2::/64"));
+        assertThat(CidrBlock.enclosing(ip("192.0.2.77"), 24)).isEqualTo(CidrBlock.parse("192.0.2.0/24"));
+        assertThat(CidrBlock.enclosing(ip("192.0.2.77"), 32)).isEqualTo(CidrBlock.parse("192.0.2.77"));
+        assertThat(CidrBlock.enclosing(ip("192.0.2.77"), 27).contains(ip("192.0.2.95"))).isTrue();
+        assertThatThrownBy(() -> CidrBlock.enclosing(ip("192.0.2.1"), 33)).isInstanceOf(IllegalArgumentException.class);
+    }
 }

@@ -10,6 +10,7 @@ import org.karavel.api.filter.EnvelopeView;
 import org.karavel.api.filter.SessionView;
 import org.karavel.api.filter.SmtpFilter;
 import org.karavel.api.filter.Verdict;
+import org.karavel.api.net.RelayHosts;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -19,12 +20,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The relay policy as two services from one component: {@link MailDomains} for the bundles that
- * route mail, and the {@code relay} {@link SmtpFilter} (ranked high, so it speaks before the other
- * filters). A configuration change swaps the policy at once; the services stay registered.
+ * The relay policy as three services from one component: {@link MailDomains} for the bundles that
+ * route mail, the {@code relay} {@link SmtpFilter} (ranked high, so it speaks before the other
+ * filters), and {@link RelayHosts} for the listeners' client limit exceptions. A configuration change swaps the policy at once; the services stay registered.
  */
 @Component(
-        service = {MailDomains.class, SmtpFilter.class},
+        service = {MailDomains.class, SmtpFilter.class, RelayHosts.class},
         configurationPid = "org.karavel.relay",
         configurationPolicy = ConfigurationPolicy.OPTIONAL,
         property = {
@@ -32,7 +33,7 @@ import org.slf4j.LoggerFactory;
             "service.ranking:Integer=1000"
         })
 @Designate(ocd = RelayConfig.class)
-public final class RelayComponent implements MailDomains, SmtpFilter {
+public final class RelayComponent implements MailDomains, SmtpFilter, RelayHosts {
     private static final Logger LOG = LoggerFactory.getLogger(RelayComponent.class);
 
     private volatile RelayPolicy policy;
@@ -71,6 +72,11 @@ public final class RelayComponent implements MailDomains, SmtpFilter {
     @Override
     public Set<String> localDomains() {
         return policy.localDomains();
+    }
+
+    @Override
+    public boolean isRelayHost(InetAddress client) {
+        return client != null && policy.isRelayHost(client);
     }
 
     /** Marks a relay host's session so that the spam filters after this one exempt it. */

@@ -19,8 +19,9 @@ public @interface ListenerConfiguration {
     @AttributeDefinition(description = "Name of the listener, for logs and the Envelope")
     String name() default "mx";
 
-    @AttributeDefinition(description = "IP address to listen on (0.0.0.0: every IPv4 address, :: every address)")
-    String address() default "0.0.0.0";
+    @AttributeDefinition(description = "IP addresses to listen on, comma-separated (:: every IPv4 and IPv6 address, "
+            + "one dual-stack socket; 0.0.0.0 every IPv4 address; e.g. 127.0.0.1, ::1)")
+    String address() default "::";
 
     @AttributeDefinition(description = "TCP port (below 1024 needs root or CAP_NET_BIND_SERVICE)")
     int port() default 25;
@@ -95,4 +96,25 @@ public @interface ListenerConfiguration {
     @AttributeDefinition(description = "TLS cipher suites for this listener only; empty: those of org.karavel.tls",
             required = false)
     String[] tls__cipher__suites() default {};
+
+    @AttributeDefinition(description = "Clients the per-client connection limit (max_connections_per_ip) does not apply to: "
+            + "relay_hosts (those of org.karavel.relay) and/or networks in CIDR notation; empty: nobody",
+            required = false)
+    String[] client__limit__exceptions() default {"relay_hosts"};
+
+    @AttributeDefinition(description = "IPv4 clients are counted by networks of this prefix length for the per-client "
+            + "connection limit and the AUTH failure throttle (32: each address)")
+    int client__ipv4__prefix__length() default 32;
+
+    @AttributeDefinition(description = "IPv6 clients are counted by networks of this prefix length for the per-client "
+            + "connection limit and the AUTH failure throttle (64: one client usually owns a /64)")
+    int client__ipv6__prefix__length() default 64;
+
+    @AttributeDefinition(description = "A message with more Received: header fields than this is refused at end of data "
+            + "with 554 5.4.6 Too many hops (a mail loop)")
+    int hopcount__limit() default 50;
+
+    @AttributeDefinition(description = "Whether AUTH is offered (after TLS); false on the MX listener, where users "
+            + "do not submit mail")
+    boolean auth() default true;
 }

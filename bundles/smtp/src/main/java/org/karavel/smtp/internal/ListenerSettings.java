@@ -30,7 +30,12 @@ record ListenerSettings(
         int authMaxFailures,
         int authFailureWindowSeconds,
         java.util.List<String> tlsProtocols,
-        java.util.List<String> tlsCipherSuites) {
+        java.util.List<String> tlsCipherSuites,
+        LimitExceptions clientLimitExceptions,
+        int clientIpv4PrefixLength,
+        int clientIpv6PrefixLength,
+        int hopcountLimit,
+        boolean auth) {
 
     /**
      * How the listener offers TLS: not at all, STARTTLS (RFC 3207) when a certificate service is
@@ -43,7 +48,7 @@ record ListenerSettings(
 
     ListenerSettings {
         require(name != null && name.matches("[A-Za-z0-9._-]+"), "name", name, "letters, digits, '.', '_' or '-'");
-        require(address != null && !address.isBlank(), "address", address, "an IP address");
+        require(address != null && !address.isBlank(), "address", address, "one or more IP addresses");
         require(port >= 0 && port <= 65535, "port", port, "0 to 65535");
         require(hostname != null && hostname.matches("[A-Za-z0-9.:\\[\\]-]+"), "hostname", hostname, "a host name");
         require(maxMessageSize > 0, "max_message_size", maxMessageSize, "positive");
@@ -62,6 +67,84 @@ record ListenerSettings(
         requiredFilters = requiredFilters == null ? java.util.Set.of() : java.util.Set.copyOf(requiredFilters);
         tlsProtocols = tlsProtocols == null ? List.of() : List.copyOf(tlsProtocols);
         tlsCipherSuites = tlsCipherSuites == null ? List.of() : List.copyOf(tlsCipherSuites);
+        clientLimitExceptions = clientLimitExceptions == null ? LimitExceptions.NONE : clientLimitExceptions;
+        require(clientIpv4PrefixLength >= 8 && clientIpv4PrefixLength <= 32, "client_ipv4_prefix_length",
+                clientIpv4PrefixLength, "8 to 32");
+        require(clientIpv6PrefixLength >= 16 && clientIpv6PrefixLength <= 128, "client_ipv6_prefix_length",
+                clientIpv6PrefixLength, "16 to 128");
+        require(hopcountLimit > 0, "hopcount_limit", hopcountLimit, "positive");
+        for (String a : addresses(address)) {
+            require(isAddressLiteral(a), "address", address, "IP addresses, comma-separated (e.g. 0.0.0.0, ::)");
+        }
+    }
+
+    /**
+     * Clients the per-client connection limit does not apply to (Postfix's
+     * smtpd_client_event_limit_exceptions): the relay policy's relay_hosts and/or networks.
+     */
+    record LimitExceptions(boolean relayHosts, List<org.karavel.api.net.CidrBlock> networks) {
+        static final LimitExceptions NONE = new LimitExceptions(false, List.of());
+
+        LimitExceptions {
+            networks = networks == null ? List.of() : List.copyOf(networks);
+        }
+
+        /** Reads {@code relay_hosts} and CIDR networks, as client_limit_exceptions lists them. */
+        static LimitExceptions parse(java.util.Collection<String> entries) {
+            boolean relay = false;
+            List<org.karavel.api.net.CidrBlock> nets = new java.util.ArrayList<>();
+            for (String e : entries) {
+                if (e.equalsIgnoreCase("relay_hosts")) {
+                    relay = true;
+                } else {
+                    try {
+                        nets.add(org.karavel.api.net.CidrBlock.parse(e));
+                    } catch (IllegalArgumentException bad) {
+                        throw new IllegalArgumentException("client_limit_exceptions must be relay_hosts or networks "
+                                + "(is " + e + ": " + bad.getMessage() + ")");
+                    }
+                }
+            }
+            return new LimitExceptions(relay, nets);
+        }
+
+        /** Whether this client is exempt; relayHosts is the relay policy now (null while none runs). */
+        boolean exempt(java.net.InetAddress client, org.karavel.api.net.RelayHosts relayHosts) {
+            if (this.relayHosts && relayHosts != null && relayHosts.isRelayHost(client)) {
+                return true;
+            }
+            for (org.karavel.api.net.CidrBlock n : networks) {
+                if (n.contains(client)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /** The addresses to listen on: {@code address} may name several, comma- or space-separated. */
+    List<String> addresses() {
+        return addresses(address);
+    }
+
+    private static List<String> addresses(String value) {
+        return List.copyOf(names(new String[] {value}));
+    }
+
+    /** Only literals: a listener address is never looked up in DNS. */
+    private static boolean isAddressLiteral(String a) {
+        try {
+            org.karavel.api.net.CidrBlock.parse(a);
+            return a.indexOf('/') < 0;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /** The network a client is counted in for the per-client limits and the AUTH throttle. */
+    org.karavel.api.net.CidrBlock clientNetwork(java.net.InetAddress client) {
+        return org.karavel.api.net.CidrBlock.enclosing(client,
+                client instanceof java.net.Inet4Address ? clientIpv4PrefixLength : clientIpv6PrefixLength);
     }
 
     /** Splits a list value as .cfg files give it: one string, comma- or space-separated. */
@@ -97,7 +180,9 @@ record ListenerSettings(
                 c.max__connections__per__ip(), c.max__errors(), bare.equals("normalize"), c.filter__timeout__millis(),
                 names(c.required__filters()), Tls.valueOf(tlsMode.toUpperCase(Locale.ROOT)), c.auth__required(),
                 c.sender__login__match(), c.auth__max__failures(), c.auth__failure__window__seconds(),
-                List.copyOf(names(c.tls__protocols())), List.copyOf(names(c.tls__cipher__suites())));
+                List.copyOf(names(c.tls__protocols())), List.copyOf(names(c.tls__cipher__suites())),
+                LimitExceptions.parse(names(c.client__limit__exceptions())), c.client__ipv4__prefix__length(),
+                c.client__ipv6__prefix__length(), c.hopcount__limit(), c.auth());
     }
 
     /** Defaults as in {@link ListenerConfiguration}, for tests and embedding. */
@@ -107,7 +192,7 @@ record ListenerSettings(
 
     /** Whether the other settings listen on the same address and port (no rebind needed). */
     boolean sameSocket(ListenerSettings other) {
-        return address.equals(other.address) && port == other.port;
+        return addresses().equals(other.addresses()) && port == other.port;
     }
 
     private static void require(boolean ok, String key, Object value, String expected) {
@@ -119,7 +204,7 @@ record ListenerSettings(
     /** Settings with defaults; tests change what they need. */
     static final class Builder {
         private String name = "mx";
-        private String address = "0.0.0.0";
+        private String address = "::";
         private int port = 25;
         private final String hostname;
         private long maxMessageSize = 36700160L;
@@ -139,6 +224,11 @@ record ListenerSettings(
         private boolean senderLoginMatch;
         private int authMaxFailures = 5;
         private int authFailureWindowSeconds = 300;
+        private LimitExceptions clientLimitExceptions = LimitExceptions.NONE;
+        private int clientIpv4PrefixLength = 32;
+        private int clientIpv6PrefixLength = 64;
+        private int hopcountLimit = 50;
+        private boolean auth = true;
 
         private Builder(String hostname) {
             this.hostname = hostname;
@@ -257,11 +347,37 @@ record ListenerSettings(
             return this;
         }
 
+        Builder clientLimitExceptions(String... v) {
+            clientLimitExceptions = LimitExceptions.parse(List.of(v));
+            return this;
+        }
+
+        Builder clientIpv4PrefixLength(int v) {
+            clientIpv4PrefixLength = v;
+            return this;
+        }
+
+        Builder clientIpv6PrefixLength(int v) {
+            clientIpv6PrefixLength = v;
+            return this;
+        }
+
+        Builder hopcountLimit(int v) {
+            hopcountLimit = v;
+            return this;
+        }
+
+        Builder auth(boolean v) {
+            auth = v;
+            return this;
+        }
+
         ListenerSettings build() {
             return new ListenerSettings(name, address, port, hostname, maxMessageSize, maxRecipients, maxCommandLine,
                     maxDataLine, commandTimeoutSeconds, dataTimeoutSeconds, maxConnections, maxConnectionsPerIp,
                     maxErrors, normalize, filterTimeoutMillis, requiredFilters, tls, authRequired, senderLoginMatch,
-                    authMaxFailures, authFailureWindowSeconds, tlsProtocols, tlsCipherSuites);
+                    authMaxFailures, authFailureWindowSeconds, tlsProtocols, tlsCipherSuites, clientLimitExceptions,
+                    clientIpv4PrefixLength, clientIpv6PrefixLength, hopcountLimit, auth);
         }
     }
 }

@@ -31,6 +31,10 @@ import javax.net.ssl.SSLException;
 import org.apache.mina.filter.FilterEvent;
 import org.apache.mina.filter.ssl.SslEvent;
 import org.karavel.api.auth.MailboxUsers;
+import org.karavel.api.net.CidrBlock;
+import org.karavel.api.net.RelayHosts;
+import org.apache.mina.core.service.IoService;
+import org.apache.mina.core.service.IoServiceListener;
 import org.karavel.api.queue.Spool;
 import org.karavel.api.tls.ServerTls;
 import org.slf4j.Logger;
@@ -43,7 +47,7 @@ import org.slf4j.LoggerFactory;
  */
 final class SmtpListener {
     private static final Logger LOG = LoggerFactory.getLogger(SmtpListener.class);
-    private static final String COUNTED_ADDRESS = SmtpListener.class.getName() + ".address";
+    private static final String COUNTED = SmtpListener.class.getName() + ".connection";
     /** How long a stopping listener lets commits that have started finish. */
     private static final long SHUTDOWN_GRACE_MILLIS = 5000;
     private static final int WORKER_THREADS = 32;
@@ -58,8 +62,8 @@ final class SmtpListener {
     private final SmtpCounters counters;
     private final java.util.function.IntSupplier openConnections = this::connectionCount;
     private final Set<SmtpSession> sessions = ConcurrentHashMap.newKeySet();
-    private final AtomicInteger connections = new AtomicInteger();
-    private final ConcurrentHashMap<InetAddress, Integer> connectionsByAddress = new ConcurrentHashMap<>();
+    private final ClientConnections connections = new ClientConnections();
+    private volatile Supplier<RelayHosts> relayHosts = () -> null;
     private final LongAccumulator peakBacklog = new LongAccumulator(Math::max, 0);
     private NioSocketAcceptor acceptor;
     private ThreadPoolExecutor workerPool;
@@ -107,9 +111,13 @@ final class SmtpListener {
             throw new IllegalStateException("already started");
         }
         ListenerSettings s = settings;
-        InetSocketAddress address = new InetSocketAddress(s.address(), s.port());
-        if (address.isUnresolved()) {
-            throw new UnknownHostException(s.address() + ": not an IP address");
+        List<InetSocketAddress> addresses = new ArrayList<>();
+        for (String literal : s.addresses()) {
+            InetSocketAddress address = new InetSocketAddress(literal, s.port());
+            if (address.isUnresolved()) {
+                throw new UnknownHostException(literal + ": not an IP address");
+            }
+            addresses.add(address);
         }
         workerPool = new ThreadPoolExecutor(WORKER_THREADS, WORKER_THREADS, 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), threads("karavel-smtp-" + s.name() + "-worker-"));
@@ -124,8 +132,9 @@ final class SmtpListener {
         config.setTcpNoDelay(true);
         config.setIdleTime(IdleStatus.READER_IDLE, 1); // the tick for the command and data timeouts
         a.setHandler(new Events());
+        a.addListener(new Releases());
         try {
-            a.bind(address);
+            bind(a, addresses, s);
         } catch (IOException | RuntimeException e) {
             a.dispose(false);
             workerPool.shutdownNow();
@@ -134,20 +143,69 @@ final class SmtpListener {
         }
         acceptor = a;
         counters.started(s.name(), openConnections);
-        LOG.info("SMTP listener '{}' listening on {} as {}", s.name(), a.getLocalAddress(), s.hostname());
+        LOG.info("SMTP listener '{}' listening on {} as {}", s.name(), a.getLocalAddresses(), s.hostname());
+    }
+
+    /**
+     * Binds every address. {@code ::} is one dual-stack socket (IPv6, and IPv4 as mapped addresses)
+     * unless the kernel says IPv6 only; on a host without IPv6 it falls back to {@code 0.0.0.0}.
+     */
+    private static void bind(NioSocketAcceptor a, List<InetSocketAddress> addresses, ListenerSettings s) throws IOException {
+        try {
+            a.bind(addresses);
+        } catch (IOException e) {
+            InetSocketAddress wildcard6 = addresses.stream()
+                    .filter(x -> x.getAddress() instanceof java.net.Inet6Address && x.getAddress().isAnyLocalAddress())
+                    .findFirst().orElse(null);
+            if (wildcard6 == null || ipv6Available()) {
+                throw e;
+            }
+            LOG.warn("SMTP listener '{}': IPv6 is not available on this host; listening on 0.0.0.0 instead of ::", s.name());
+            List<InetSocketAddress> v4 = new ArrayList<>(addresses);
+            v4.set(v4.indexOf(wildcard6), new InetSocketAddress("0.0.0.0", s.port()));
+            a.bind(v4);
+        }
+    }
+
+    /** Whether any interface has an IPv6 address (loopback's ::1 is there unless IPv6 is off). */
+    private static boolean ipv6Available() {
+        try {
+            return java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces()).stream()
+                    .flatMap(i -> java.util.Collections.list(i.getInetAddresses()).stream())
+                    .anyMatch(x -> x instanceof java.net.Inet6Address);
+        } catch (java.net.SocketException e) {
+            return false;
+        }
     }
 
     synchronized boolean isRunning() {
         return acceptor != null;
     }
 
-    /** The bound address (with the real port when port 0 was configured). */
+    /** The first bound address (with the real port when port 0 was configured). */
     synchronized InetSocketAddress localAddress() {
         return acceptor == null ? null : acceptor.getLocalAddress();
     }
 
+    /** Every bound address, in the order of the configuration. */
+    synchronized List<InetSocketAddress> localAddresses() {
+        List<InetSocketAddress> all = new ArrayList<>();
+        if (acceptor != null) {
+            for (java.net.SocketAddress x : acceptor.getLocalAddresses()) {
+                all.add((InetSocketAddress) x);
+            }
+        }
+        return all;
+    }
+
     ListenerSettings settings() {
         return settings;
+    }
+
+    /** Where the relay policy's relay_hosts come from (client_limit_exceptions = relay_hosts); null while none runs. */
+    SmtpListener relayHosts(Supplier<RelayHosts> source) {
+        relayHosts = source;
+        return this;
     }
 
     /** New settings on the same address and port: new sessions get them, open ones keep theirs. */
@@ -248,7 +306,62 @@ final class SmtpListener {
 
     /** Connections counted against the limits, refused ones included until they are closed. */
     int connectionCount() {
-        return connections.get();
+        return connections.total();
+    }
+
+    /** Connections open now from the client network of this address (as client_ipv4/ipv6_prefix_length group them). */
+    int connectionsFrom(InetAddress client) {
+        return connections.from(settings.clientNetwork(client));
+    }
+
+    /** Client networks with connections open now. */
+    int clientNetworks() {
+        return connections.networks();
+    }
+
+    /**
+     * Closing work done once per connection: the session forgets its state and the counts go down.
+     * Called from the handler's sessionClosed and, as MINA fires it even when a filter broke the
+     * chain's close event, from the service's sessionDestroyed.
+     */
+    private void release(IoSession io) {
+        SmtpSession session = (SmtpSession) io.removeAttribute(SmtpSession.KEY);
+        if (session != null) {
+            session.closed();
+            sessions.remove(session);
+        }
+        Object counted = io.removeAttribute(COUNTED);
+        if (counted instanceof ClientConnections.Connection c) {
+            c.release();
+        }
+    }
+
+    /** The acceptor's own session events: sessionDestroyed comes for every session that was created. */
+    private final class Releases implements IoServiceListener {
+        @Override
+        public void serviceActivated(IoService service) {
+        }
+
+        @Override
+        public void serviceIdle(IoService service, IdleStatus status) {
+        }
+
+        @Override
+        public void serviceDeactivated(IoService service) {
+        }
+
+        @Override
+        public void sessionCreated(IoSession io) {
+        }
+
+        @Override
+        public void sessionClosed(IoSession io) {
+        }
+
+        @Override
+        public void sessionDestroyed(IoSession io) {
+            release(io);
+        }
     }
 
     private void runOnWorker(Runnable task) {
@@ -275,13 +388,14 @@ final class SmtpListener {
         public void sessionOpened(IoSession io) {
             ListenerSettings s = settings;
             InetAddress ip = ((InetSocketAddress) io.getRemoteAddress()).getAddress();
-            io.setAttribute(COUNTED_ADDRESS, ip);
-            int total = connections.incrementAndGet();
+            CidrBlock network = s.clientNetwork(ip);
+            ClientConnections.Connection c = connections.open(network,
+                    s.clientLimitExceptions().exempt(ip, relayHosts.get()));
+            io.setAttribute(COUNTED, c);
             counters.connection(s.name());
-            int fromIp = connectionsByAddress.merge(ip, 1, Integer::sum);
-            if (total > s.maxConnections() || fromIp > s.maxConnectionsPerIp()) {
-                LOG.info("SMTP listener '{}': too many connections ({} in all, {} from [{}]); refusing",
-                        s.name(), total, fromIp, ip.getHostAddress());
+            if (c.overLimit(s)) {
+                LOG.info("SMTP listener '{}': too many connections ({} in all, {} from {}); refusing [{}]",
+                        s.name(), c.totalAtOpen, c.fromNetworkAtOpen, network, ip.getHostAddress());
                 io.write(IoBuffer.wrap(("421 4.7.0 " + s.hostname() + " Too many connections\r\n")
                         .getBytes(StandardCharsets.US_ASCII)));
                 io.closeOnFlush();
@@ -303,16 +417,7 @@ final class SmtpListener {
 
         @Override
         public void sessionClosed(IoSession io) {
-            SmtpSession session = (SmtpSession) io.removeAttribute(SmtpSession.KEY);
-            if (session != null) {
-                session.closed();
-                sessions.remove(session);
-            }
-            InetAddress ip = (InetAddress) io.removeAttribute(COUNTED_ADDRESS);
-            if (ip != null) {
-                connections.decrementAndGet();
-                connectionsByAddress.computeIfPresent(ip, (k, v) -> v <= 1 ? null : v - 1);
-            }
+            release(io);
         }
 
         @Override

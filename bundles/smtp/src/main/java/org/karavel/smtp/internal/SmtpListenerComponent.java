@@ -63,6 +63,11 @@ public class SmtpListenerComponent implements HealthCheck {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile MailboxUsers mailboxUsers;
 
+    /** The relay policy's relay_hosts, exempt from the per-client limit by default (client_limit_exceptions). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile org.karavel.api.net.RelayHosts relayHosts;
+
     private final FilterChain filters = new FilterChain();
     private final MailLog mailLog = MailLog.slf4j();
     private SmtpListener listener;
@@ -156,11 +161,12 @@ public class SmtpListenerComponent implements HealthCheck {
         }
         stopListener();
         SmtpListener next = new SmtpListener(settings, () -> spool, filters, mailLog, () -> serverTls,
-                () -> mailboxUsers, AUTH_FAILURES, SmtpCounters.BUNDLE);
+                () -> mailboxUsers, AUTH_FAILURES, SmtpCounters.BUNDLE).relayHosts(() -> relayHosts);
         try {
             next.start();
             listener = next;
-            healthDetail = "listening on " + hostPort(next.localAddress());
+            healthDetail = "listening on " + next.localAddresses().stream().map(SmtpListenerComponent::hostPort)
+                    .collect(java.util.stream.Collectors.joining(", "));
             healthReady = true;
         } catch (IOException | RuntimeException e) {
             String failure = bindFailure(settings.address(), settings.port(), e, where);
@@ -193,7 +199,9 @@ public class SmtpListenerComponent implements HealthCheck {
         } else if (!(cause instanceof BindException)) {
             change = "address or port";
         }
-        String hostPort = address.indexOf(':') >= 0 ? "[" + address + "]:" + port : address + ":" + port;
+        String hostPort = ListenerSettings.names(new String[] {address}).stream()
+                .map(a -> a.indexOf(':') >= 0 ? "[" + a + "]:" + port : a + ":" + port)
+                .collect(java.util.stream.Collectors.joining(", "));
         return "Cannot listen on " + hostPort + ": " + reason + hint + ". Set another " + change + " in " + where;
     }
 

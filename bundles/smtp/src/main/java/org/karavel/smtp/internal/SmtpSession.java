@@ -43,7 +43,6 @@ import org.karavel.api.queue.Spool;
 import org.karavel.api.queue.SpoolFullException;
 import org.karavel.api.tls.ServerTls;
 import org.karavel.api.tls.ServerTlsContext;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -1022,7 +1021,7 @@ final class SmtpSession {
      * (TLS 1.3 clients send their first command with their Finished message).
      */
     private void addTlsFilters(ServerTlsContext context) {
-        io.getFilterChain().addFirst("tls", tlsFilter(context, settings));
+        io.getFilterChain().addFirst("tls", new ServerTlsFilter(context, settings));
         io.getFilterChain().addAfter("tls", "tls-decrypted", new IoFilterAdapter() {
             @Override
             public void messageReceived(NextFilter next, IoSession session, Object message) throws Exception {
@@ -1030,39 +1029,6 @@ final class SmtpSession {
                 next.messageReceived(session, message);
             }
         });
-    }
-
-    /**
-     * MINA's TLS filter with an engine made by the snapshot (protocols, suites and their order), or
-     * with this listener's own protocols and suites where its configuration names them.
-     */
-    private static SslFilter tlsFilter(ServerTlsContext context, ListenerSettings settings) {
-        String[] protocols = settings.tlsProtocols().isEmpty() ? context.protocols()
-                : settings.tlsProtocols().toArray(new String[0]);
-        String[] suites = settings.tlsCipherSuites().isEmpty() ? context.cipherSuites()
-                : settings.tlsCipherSuites().toArray(new String[0]);
-        SslFilter filter = new SslFilter(context.sslContext()) {
-            @Override
-            protected SSLEngine createEngine(IoSession session, InetSocketAddress peer) {
-                SSLEngine engine = context.newServerEngine();
-                if (!settings.tlsProtocols().isEmpty()) {
-                    engine.setEnabledProtocols(supported(protocols, engine.getSupportedProtocols()));
-                }
-                if (!settings.tlsCipherSuites().isEmpty()) {
-                    engine.setEnabledCipherSuites(supported(suites, engine.getSupportedCipherSuites()));
-                }
-                return engine;
-            }
-        };
-        filter.setEnabledProtocols(protocols);
-        filter.setEnabledCipherSuites(suites);
-        return filter;
-    }
-
-    /** The wanted names the engine knows, in the wanted order (unknown ones were warned about at config time). */
-    private static String[] supported(String[] wanted, String[] known) {
-        java.util.Set<String> k = java.util.Set.of(known);
-        return java.util.Arrays.stream(wanted).filter(k::contains).toArray(String[]::new);
     }
 
     /**
@@ -1116,11 +1082,8 @@ final class SmtpSession {
 
     /** AUTH (RFC 4954), PLAIN and LOGIN, only on an encrypted session. */
     private void auth(String arg) {
-        java.net.InetAddress ip = view.clientAddress().getAddress();
-        if (listener.authFailures().blocked(ip, settings.authMaxFailures(), settings.authFailureWindowSeconds())) {
-            LOG.info("{}: AUTH from [{}] refused: too many failed authentications", id(), clientIp);
-            reply(Reply.of(421, "4.7.0", settings.hostname() + " Too many failed authentications, try later"));
-            close(true);
+        if (listener.authFailures().blocked(clientNetwork(), settings.authMaxFailures(), settings.authFailureWindowSeconds())) {
+            tooManyAuthFailures();
             return;
         }
         if (!tlsActive) {
@@ -1202,7 +1165,7 @@ final class SmtpSession {
                 password = utf8Chars(decoded, second + 1, decoded.length);
                 if (!authzid.isEmpty() && !authzid.equals(username)) {
                     Arrays.fill(password, '\0');
-                    authFailed(exchange.mechanism);
+                    authFailed(exchange.mechanism, false);
                     return;
                 }
             }
@@ -1227,6 +1190,12 @@ final class SmtpSession {
             reply(AUTH_TEMPORARY);
             return;
         }
+        // counted as a failure before the check, so parallel sessions cannot overshoot the limit
+        if (!listener.authFailures().attempt(clientNetwork(), settings.authMaxFailures(), settings.authFailureWindowSeconds())) {
+            Arrays.fill(password, '\0');
+            tooManyAuthFailures();
+            return;
+        }
         CompletableFuture<java.util.Optional<String>> checked = new CompletableFuture<>();
         try {
             users.authenticate(username, password).whenComplete((user, failure) -> {
@@ -1243,24 +1212,40 @@ final class SmtpSession {
         }
         await(checked, (user, failure) -> {
             if (failure != null) {
+                listener.authFailures().succeeded(clientNetwork()); // not the client's failure
                 LOG.warn("{}: authentication backend failed: {}", id(), failure.toString());
                 reply(AUTH_TEMPORARY);
             } else if (user.isPresent()) {
+                listener.authFailures().succeeded(clientNetwork());
                 authUser = user.get();
                 view.authenticatedUser(authUser);
                 LOG.info("{}: client [{}] authenticated as {} ({})", id(), clientIp, authUser, mechanism);
                 reply(AUTH_OK);
             } else {
-                authFailed(mechanism);
+                authFailed(mechanism, true);
             }
         }, false);
     }
 
-    private void authFailed(String mechanism) {
-        listener.authFailures().failed(view.clientAddress().getAddress(), settings.authFailureWindowSeconds());
+    /** @param counted whether {@link #verify} counted it already */
+    private void authFailed(String mechanism, boolean counted) {
+        if (!counted) {
+            listener.authFailures().failed(clientNetwork(), settings.authFailureWindowSeconds());
+        }
         listener.counters().authFailure(settings.name());
         LOG.info("{}: AUTH {} failed from [{}]", id(), mechanism, clientIp);
         error(AUTH_FAILED);
+    }
+
+    /** The client's network as the AUTH throttle counts it (client_ipv4/ipv6_prefix_length). */
+    private org.karavel.api.net.CidrBlock clientNetwork() {
+        return settings.clientNetwork(view.clientAddress().getAddress());
+    }
+
+    private void tooManyAuthFailures() {
+        LOG.info("{}: AUTH from [{}] refused: too many failed authentications", id(), clientIp);
+        reply(Reply.of(421, "4.7.0", settings.hostname() + " Too many failed authentications, try later"));
+        close(true);
     }
 
     /** Whether the authenticated user may use this sender address (sender_login_match). */
@@ -1315,6 +1300,18 @@ final class SmtpSession {
             return;
         }
         ReceivedMessage content = m.view();
+        Reply loop = HopCount.check(content.headers(), settings.hopcountLimit());
+        if (loop != null) {
+            LOG.info("{}: message from [{}] has more than {} Received: fields (a mail loop)", id(), clientIp,
+                    settings.hopcountLimit());
+            listener.mailLog().reject(m.id(), "END-OF-MESSAGE", clientIp, loop, sender, recipients.get(0), helo);
+            listener.counters().rejected(settings.name(), "hopcount");
+            message = null;
+            m.discard();
+            reply(loop);
+            resetTransaction();
+            return;
+        }
         EnvelopeSnapshot envelope = new EnvelopeSnapshot(sender, recipients, mailParameters);
         runStage("END-OF-MESSAGE", f -> f.endOfMessage(view, envelope, content), result -> {
             if (!result.passed()) {

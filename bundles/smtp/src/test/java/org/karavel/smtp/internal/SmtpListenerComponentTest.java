@@ -120,6 +120,17 @@ class SmtpListenerComponentTest {
         assertThat(defaults.tls()).isEqualTo(ListenerSettings.Tls.STARTTLS);
         assertThat(defaults.authRequired()).isFalse();
         assertThat(defaults.senderLoginMatch()).isFalse();
+        assertThat(defaults.auth()).isTrue();
+        assertThat(defaults.hopcountLimit()).isEqualTo(50);
+        assertThat(defaults.clientIpv4PrefixLength()).isEqualTo(32);
+        assertThat(defaults.clientIpv6PrefixLength()).isEqualTo(64);
+        assertThat(defaults.clientLimitExceptions().relayHosts()).isTrue();
+        assertThat(ListenerSettings.from(config("client__limit__exceptions", new String[] {"relay_hosts, 192.0.2.0/24"}), "h")
+                .clientLimitExceptions().networks()).containsExactly(org.karavel.api.net.CidrBlock.parse("192.0.2.0/24"));
+        assertThatThrownBy(() -> ListenerSettings.from(config("client__limit__exceptions", new String[] {"mynetworks"}), "h"))
+                .hasMessageStartingWith("client_limit_exceptions must be relay_hosts or networks");
+        assertThatThrownBy(() -> ListenerSettings.from(config("client__ipv6__prefix__length", 129), "h"))
+                .hasMessageStartingWith("client_ipv6_prefix_length must be 16 to 128");
         assertThat(defaults.authMaxFailures()).isEqualTo(5);
         assertThat(defaults.authFailureWindowSeconds()).isEqualTo(300);
         ListenerSettings submission = ListenerSettings.from(config("tls", " Required ", "auth__required", true,
@@ -135,5 +146,41 @@ class SmtpListenerComponentTest {
                 .hasMessageStartingWith("tls must be none, starttls, required or implicit");
         assertThatThrownBy(() -> ListenerSettings.from(config("auth__max__failures", 0), "h.example"))
                 .hasMessageStartingWith("auth_max_failures must be positive");
+    }
+
+    @Test
+    void theDefaultAddressIsEveryIpv4AndIpv6AddressAndSeveralMayBeListed() throws Exception {
+        assertThat(ListenerConfiguration.class.getMethod("address").getDefaultValue()).isEqualTo("::");
+        assertThat(ListenerSettings.builder("h.example").build().addresses()).containsExactly("::");
+        ListenerSettings two = ListenerSettings.from(config("address", " 127.0.0.1, ::1 "), "h.example");
+        assertThat(two.addresses()).containsExactly("127.0.0.1", "::1");
+        assertThat(two.sameSocket(ListenerSettings.from(config("address", "127.0.0.1,::1"), "h.example"))).isTrue();
+        assertThat(two.sameSocket(ListenerSettings.from(config("address", "127.0.0.1"), "h.example"))).isFalse();
+        assertThatThrownBy(() -> ListenerSettings.from(config("address", "127.0.0.1, localhost"), "h.example"))
+                .hasMessageStartingWith("address must be IP addresses, comma-separated");
+        assertThat(SmtpListenerComponent.bindFailure("127.0.0.1, ::1", 2525, new BindException("Address already in use"), "x.cfg"))
+                .startsWith("Cannot listen on 127.0.0.1:2525, [::1]:2525: Address already in use");
+    }
+
+    @Test
+    void aListenerOnIpv4AndIpv6LoopbackServesClientsOfBoth() throws Exception {
+        int port;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            port = probe.getLocalPort();
+        }
+        SmtpListenerComponent component = new SmtpListenerComponent();
+        component.activate(config("address", "127.0.0.1, ::1", "port", port), FROM_FILE);
+        try {
+            assertThat(component.detail()).startsWith("listening on ").contains("127.0.0.1:" + port).contains("[" + InetAddress.getByName("::1").getHostAddress() + "]:" + port);
+            for (String client : new String[] {"127.0.0.1", "::1"}) {
+                try (SmtpTestClient c = SmtpTestClient.from(client,
+                        new java.net.InetSocketAddress(InetAddress.getByName(client), port))) {
+                    assertThat(c.reply()).startsWith("220 mx.test.example ESMTP");
+                    assertThat(c.command("EHLO client.example")).startsWith("250-mx.test.example");
+                }
+            }
+        } finally {
+            component.deactivate();
+        }
     }
 }

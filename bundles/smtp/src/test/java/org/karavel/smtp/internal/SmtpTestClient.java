@@ -51,6 +51,18 @@ final class SmtpTestClient implements AutoCloseable {
         }
     }
 
+    /** A client connecting from a chosen loopback address (127.0.0.2 and so on: another client). */
+    static SmtpTestClient from(String localAddress, InetSocketAddress server) {
+        try {
+            Socket s = new Socket();
+            s.bind(new InetSocketAddress(localAddress, 0));
+            s.connect(new InetSocketAddress(server.getAddress(), server.getPort()), 2000);
+            return new SmtpTestClient(s);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Upgrades this connection in place to TLS (after a 220 to STARTTLS) and completes the handshake. */
     javax.net.ssl.SSLSocket startTls(javax.net.ssl.SSLSocketFactory factory, String... protocols) {
         try {
