@@ -59,7 +59,10 @@ public class RecipientValidationIT {
         return KaravelContainer.options(
                 editConfigurationFilePut("etc/org.karavel.relay.cfg", "local_recipients", "users"),
                 editConfigurationFilePut("etc/org.karavel.relay.cfg", "local_domains", "localhost, catch.test"),
-                editConfigurationFilePut("etc/org.karavel.relay.cfg", "relay_hosts", "127.0.0.1/32"));
+                editConfigurationFilePut("etc/org.karavel.relay.cfg", "relay_hosts", "127.0.0.1/32"),
+                // a backup MX for backup.test that knows its recipients (Postfix relay_recipient_maps)
+                editConfigurationFilePut("etc/org.karavel.relay.cfg", "relay_domains", "backup.test"),
+                editConfigurationFilePut("etc/org.karavel.relay.cfg", "relay_recipients_file", "relay_recipients"));
     }
 
     @BeforeClass
@@ -71,6 +74,7 @@ public class RecipientValidationIT {
         sink = SmtpSink.start(Integer.getInteger(KaravelContainer.SINK_PORT));
         dns.add("remote.test", Type.MX, "10 mx1.remote.test.", 60);
         dns.add("mx1.remote.test", Type.A, "127.0.0.1", 60);
+        dns.add("backup.test", Type.MX, "10 mx1.remote.test.", 60);
     }
 
     @Before
@@ -150,6 +154,20 @@ public class RecipientValidationIT {
         String log = Files.readString(Path.of(System.getProperty("karaf.data"), "log", "karaf.log"));
         assertTrue("the log names the loop",
                 log.contains("alias loop loop1@localhost -> loop2@localhost -> loop1@localhost"));
+    }
+
+    @Test
+    public void aBackupMxAcceptsOnlyTheListedRecipientsOfItsRelayDomain() throws Exception {
+        // the file is configured but not there yet: relay recipients wait, they are neither accepted nor refused
+        assertTrue(rcpt("dave@backup.test").startsWith("451 4.3.0"));
+        Files.writeString(Path.of(System.getProperty("karaf.etc"), "relay_recipients"),
+                "# the inner server's mailboxes\ndave@backup.test OK\n");
+        Poll.until("dave@backup.test to be accepted", WAIT, () -> rcpt("dave@backup.test").startsWith("250"));
+        assertEquals("550 5.1.1 <mallory@backup.test>: Recipient address rejected: User unknown in relay recipient table",
+                rcpt("mallory@backup.test").strip());
+        assertTrue(sendFromStranger("dave+list@backup.test", "Subject: via the backup MX\r\n\r\nHi.\r\n").startsWith("250 2.0.0"));
+        Poll.until("the relayed message at the inner server", WAIT, () -> sink.messages().stream()
+                .anyMatch(m -> m.recipients().contains("dave+list@backup.test")));
     }
 
     private void addUser(String user) {

@@ -122,19 +122,32 @@ final class LmtpVerifier implements LocalRecipients.Verifier {
             cache.values().removeIf(e -> e.answer().isDone());
         }
         try {
-            probes.execute(() -> fresh.complete(probe(recipient)));
+            probes.execute(() -> {
+                Answer a;
+                try {
+                    a = probe(recipient);
+                } catch (RuntimeException e) {
+                    // an in-flight entry that never settles would hold this address's RCPT forever
+                    LOG.warn("LMTP server [{}]:{}: cannot verify <{}>", host, port, recipient, e);
+                    a = new Answer(0, "verification failed");
+                }
+                settle(key, mine, a);
+            });
         } catch (RejectedExecutionException e) {
-            fresh.complete(new Answer(0, "too many verifications waiting"));
+            settle(key, mine, new Answer(0, "too many verifications waiting"));
         }
-        fresh.thenAccept(a -> {
-            long ttl = a.code() >= 200 && a.code() < 300 ? positiveNanos : a.code() >= 500 ? negativeNanos : 0;
-            if (ttl > 0) {
-                cache.replace(key, mine, new Cached(fresh, clock.getAsLong() + ttl));
-            } else {
-                cache.remove(key, mine);
-            }
-        });
         return fresh;
+    }
+
+    /** Caches the answer (or forgets a transient one) before anyone waiting on it can ask again. */
+    private void settle(String key, Cached mine, Answer a) {
+        long ttl = a.code() >= 200 && a.code() < 300 ? positiveNanos : a.code() >= 500 ? negativeNanos : 0;
+        if (ttl > 0) {
+            cache.replace(key, mine, new Cached(mine.answer(), clock.getAsLong() + ttl));
+        } else {
+            cache.remove(key, mine);
+        }
+        mine.answer().complete(a);
     }
 
     /** One LMTP dialogue; blocking, with a deadline for the whole of it. */

@@ -44,6 +44,9 @@ public final class RelayComponent implements MailDomains, SmtpFilter {
     private volatile RelayPolicy policy;
     private volatile LocalRecipients localRecipients;
     private java.util.concurrent.ThreadPoolExecutor probes;
+    /** The recipients of the relay domains; null when every one is accepted (no relay_recipients_file). */
+    private volatile RelayRecipients relayRecipients;
+    private java.util.concurrent.ScheduledExecutorService watcher;
     /** Users and aliases (the auth bundle); null while it is not running. */
     private volatile RecipientExpansion expansion;
 
@@ -78,6 +81,7 @@ public final class RelayComponent implements MailDomains, SmtpFilter {
             mode = LocalRecipients.Mode.USERS;
         }
         localRecipients = new LocalRecipients(mode, mode == LocalRecipients.Mode.LMTP ? verifier(config) : null);
+        relayRecipients(config.relay__recipients__file());
         policy = next;
         LOG.info("relay policy: {} local_recipients={}", next, mode.name().toLowerCase(java.util.Locale.ROOT));
     }
@@ -109,8 +113,42 @@ public final class RelayComponent implements MailDomains, SmtpFilter {
                 java.time.Duration.ofSeconds(Math.max(1, config.verify__timeout__seconds())), probes, System::nanoTime);
     }
 
+    /** Reads the relay recipient list (if any) and polls it every 2 s for edits. */
+    private synchronized void relayRecipients(String setting) {
+        if (watcher != null) {
+            watcher.shutdownNow();
+            watcher = null;
+        }
+        if (setting == null || setting.isBlank()) {
+            relayRecipients = null;
+            return;
+        }
+        java.nio.file.Path file = java.nio.file.Path.of(setting.strip());
+        if (!file.isAbsolute()) {
+            file = java.nio.file.Path.of(System.getProperty("karaf.etc", "etc")).resolve(file);
+        }
+        RelayRecipients list = new RelayRecipients(file);
+        relayRecipients = list;
+        watcher = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "karavel-relay-recipients-watch");
+            t.setDaemon(true);
+            return t;
+        });
+        watcher.scheduleWithFixedDelay(() -> {
+            try {
+                list.reloadIfChanged();
+            } catch (RuntimeException e) {
+                LOG.warn("re-reading {} failed", list.file(), e);
+            }
+        }, 2, 2, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
     @Deactivate
     synchronized void deactivate() {
+        if (watcher != null) {
+            watcher.shutdownNow();
+            watcher = null;
+        }
         if (probes != null) {
             probes.shutdownNow();
             probes = null;
@@ -159,6 +197,10 @@ public final class RelayComponent implements MailDomains, SmtpFilter {
         }
         if (!recipient.isAddressLiteral() && p.isLocal(recipient.domain())) {
             return localRecipients.check(recipient, expansion);
+        }
+        RelayRecipients listed = relayRecipients;
+        if (listed != null && !recipient.isAddressLiteral() && p.isRelayDomain(recipient.domain())) {
+            return listed.check(recipient).stage();
         }
         return verdict.stage();
     }

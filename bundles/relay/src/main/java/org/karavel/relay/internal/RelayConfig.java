@@ -60,4 +60,12 @@ public @interface RelayConfig {
     @AttributeDefinition(name = "Verification timeout (s)",
             description = "Deadline for one whole LMTP probe (connect, LHLO, MAIL, RCPT)", min = "1")
     int verify__timeout__seconds() default 10;
+
+    @AttributeDefinition(
+            name = "Relay recipients file",
+            description = "Optional: the recipients of the relay domains, user@domain or @domain per line (Postfix "
+                    + "relay_recipient_maps); others get 550 5.1.1 at RCPT. A relative path is in Karaf's etc. Empty = "
+                    + "every recipient of a relay domain is accepted",
+            required = false)
+    String relay__recipients__file() default "";
 }
