@@ -76,6 +76,9 @@ final class KaravelContainer {
                 editConfigurationFilePut("etc/org.karavel.smtp.listener-submissions.cfg", "port", Integer.toString(submissions)),
                 editConfigurationFilePut("etc/org.karavel.smtp.listener-submissions.cfg", "hostname", "mx.karavel.test"),
                 editConfigurationFilePut("etc/org.karavel.delivery.cfg", "helo_name", "mx.karavel.test"),
+                // the tests of other features send to made-up local users; RecipientValidationIT and
+                // LmtpVerificationIT put back the shipped default (users) or lmtp
+                editConfigurationFilePut("etc/org.karavel.relay.cfg", "local_recipients", "any"),
                 editConfigurationFilePut("etc/org.karavel.admin.cfg", "port", Integer.toString(admin)),
                 systemProperty(ADMIN_PORT).value(Integer.toString(admin)),
                 // nothing in a test may ask a real DNS server: only the test's own on loopback

@@ -141,6 +141,8 @@ final class AdminApi {
                     return ok(source(first));
                 }
                 break;
+            case "aliases":
+                return ok(new AliasEndpoints(services, json).handle(r, a.subList(1, n)));
             case "config":
                 if (n == 1) {
                     method(r, "GET");

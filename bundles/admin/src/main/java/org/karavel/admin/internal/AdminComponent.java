@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.karavel.api.auth.MailboxUsers;
+import org.karavel.api.recipient.AliasAdmin;
 import org.karavel.api.health.HealthCheck;
 import org.karavel.api.metrics.MetricSource;
 import org.karavel.api.queue.DeliveryControl;
@@ -89,6 +90,18 @@ public class AdminComponent {
     void unbindUsers(MailboxUsers users) {
         if (services.users == users) {
             services.users = null;
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindAliases")
+    void bindAliases(AliasAdmin aliases) {
+        services.aliases = aliases;
+    }
+
+    void unbindAliases(AliasAdmin aliases) {
+        if (services.aliases == aliases) {
+            services.aliases = null;
         }
     }
 

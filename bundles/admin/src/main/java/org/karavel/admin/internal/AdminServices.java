@@ -11,6 +11,7 @@ import org.karavel.api.health.HealthCheck;
 import org.karavel.api.metrics.MetricSource;
 import org.karavel.api.queue.DeliveryControl;
 import org.karavel.api.queue.Spool;
+import org.karavel.api.recipient.AliasAdmin;
 import org.karavel.api.tls.ServerTls;
 
 /**
@@ -25,6 +26,7 @@ final class AdminServices {
     volatile DeliveryControl deliveryControl;
     volatile MailboxUsers users;
     volatile ServerTls serverTls;
+    volatile AliasAdmin aliases;
     /** The Config Admin configurations whose PID starts with org.karavel.; null when Config Admin is absent. */
     volatile Supplier<List<StoredConfiguration>> configurations;
 

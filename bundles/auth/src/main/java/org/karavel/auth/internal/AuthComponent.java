@@ -16,6 +16,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.karavel.api.address.MailAddress;
 import org.karavel.api.auth.MailboxUserAdmin;
 import org.karavel.api.auth.MailboxUsers;
+import org.karavel.api.recipient.Alias;
+import org.karavel.api.recipient.AliasAdmin;
+import org.karavel.api.recipient.Expansion;
+import org.karavel.api.recipient.RecipientExpansion;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -30,12 +34,13 @@ import org.slf4j.LoggerFactory;
  * component (no @Modified): the files or scheme changed, so everything is read again.
  */
 @Component(
-        service = {MailboxUsers.class, MailboxUserAdmin.class},
+        service = {MailboxUsers.class, MailboxUserAdmin.class, RecipientExpansion.class, AliasAdmin.class},
         configurationPid = "org.karavel.auth",
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = AuthConfig.class)
-public final class AuthComponent implements MailboxUsers, MailboxUserAdmin {
+public final class AuthComponent implements MailboxUsers, MailboxUserAdmin, RecipientExpansion, AliasAdmin {
     static final String DEFAULT_PASSWD_FILE = "${karaf.etc}/karavel.passwd";
+    static final String DEFAULT_ALIASES_FILE = "${karaf.etc}/karavel.aliases";
     private static final Logger LOG = LoggerFactory.getLogger(AuthComponent.class);
     /** Authentications waiting for a hashing thread; beyond this they fail (4xx) rather than pile up. */
     private static final int MAX_WAITING = 256;
@@ -57,11 +62,11 @@ public final class AuthComponent implements MailboxUsers, MailboxUserAdmin {
         hashing = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(MAX_WAITING), named("karavel-auth-hash"));
         hashing.allowCoreThreadTimeOut(true);
-        directory = new MailboxUserDirectory(passwd, aliasesPath, scheme, hashing);
+        directory = new MailboxUserDirectory(passwd, aliasesPath, scheme, hashing, config.recipient__delimiter());
         poller = Executors.newSingleThreadScheduledExecutor(named("karavel-auth-watch"));
         poller.scheduleWithFixedDelay(this::poll, 2, 2, TimeUnit.SECONDS);
         LOG.info("users from {}{}, new passwords as {}", passwd,
-                aliasesPath == null ? "" : ", sender aliases from " + aliasesPath, scheme.dovecotName());
+                aliasesPath == null ? "" : ", aliases from " + aliasesPath, scheme.dovecotName());
     }
 
     @Deactivate
@@ -131,5 +136,25 @@ public final class AuthComponent implements MailboxUsers, MailboxUserAdmin {
     @Override
     public boolean remove(String user) throws IOException {
         return directory.remove(user);
+    }
+
+    @Override
+    public Expansion expand(MailAddress recipient) {
+        return directory.expand(recipient);
+    }
+
+    @Override
+    public List<Alias> aliases() {
+        return directory.aliases();
+    }
+
+    @Override
+    public void add(String address, List<String> targets) throws IOException {
+        directory.add(address, targets);
+    }
+
+    @Override
+    public boolean remove(String address, List<String> targets) throws IOException {
+        return directory.remove(address, targets);
     }
 }

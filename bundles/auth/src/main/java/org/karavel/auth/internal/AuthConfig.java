@@ -20,9 +20,16 @@ public @interface AuthConfig {
 
     @AttributeDefinition(
             name = "Aliases file",
-            description = "Optional: 'alias@domain user@domain' per line, extra sender addresses a user may use",
+            description = "Virtual aliases: 'address target[, target...]' per line (@domain = catch-all); mail for the "
+                    + "address goes to the targets, and targets that are users may send as it. Empty = no aliases.",
             required = false)
-    String aliases__file() default "";
+    String aliases__file() default AuthComponent.DEFAULT_ALIASES_FILE;
+
+    @AttributeDefinition(
+            name = "Recipient delimiter",
+            description = "Characters that start an address extension (user+tag@domain is user@domain); empty = none",
+            required = false)
+    String recipient__delimiter() default "+";
 
     @AttributeDefinition(
             name = "Default scheme",

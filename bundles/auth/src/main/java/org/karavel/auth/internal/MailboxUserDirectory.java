@@ -31,15 +31,19 @@ import org.karavel.api.address.AddressSyntaxException;
 import org.karavel.api.address.MailAddress;
 import org.karavel.api.auth.MailboxUserAdmin;
 import org.karavel.api.auth.MailboxUsers;
+import org.karavel.api.recipient.Alias;
+import org.karavel.api.recipient.AliasAdmin;
+import org.karavel.api.recipient.Expansion;
+import org.karavel.api.recipient.RecipientExpansion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The users of one Dovecot passwd-file (plus an optional sender alias file): checks passwords on
- * a hashing executor, re-reads the files when they change, and rewrites the passwd-file
- * atomically (temporary file, fsync, rename; mode 0600) for the admin operations.
+ * The users of one Dovecot passwd-file and the virtual alias file: checks passwords on a hashing
+ * executor, expands recipients through the aliases, re-reads the files when they change, and
+ * rewrites either file atomically (temporary file, fsync, rename; mode 0600) for the admin operations.
  */
-public final class MailboxUserDirectory implements MailboxUsers, MailboxUserAdmin {
+public final class MailboxUserDirectory implements MailboxUsers, MailboxUserAdmin, RecipientExpansion, AliasAdmin {
     private static final Logger LOG = LoggerFactory.getLogger(MailboxUserDirectory.class);
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
@@ -48,7 +52,7 @@ public final class MailboxUserDirectory implements MailboxUsers, MailboxUserAdmi
         static final FileStamp ABSENT = new FileStamp(false, 0, 0, null);
     }
 
-    private record Snapshot(Map<String, PasswdEntry> users, Map<String, Set<MailAddress>> aliases) {
+    private record Snapshot(Map<String, PasswdEntry> users, VirtualAliasMap aliasMap, Map<String, Set<MailAddress>> aliases) {
     }
 
     private final Path passwdFile;
@@ -58,8 +62,9 @@ public final class MailboxUserDirectory implements MailboxUsers, MailboxUserAdmi
     /** A hash of a random password, verified for unknown users so that they cost what known ones do. */
     private final PasswdEntry dummy;
     private final Object writeLock = new Object();
+    private final String recipientDelimiter;
 
-    private volatile Snapshot snapshot = new Snapshot(Map.of(), Map.of());
+    private volatile Snapshot snapshot = new Snapshot(Map.of(), VirtualAliasMap.EMPTY, Map.of());
     private FileStamp passwdStamp;
     private FileStamp aliasesStamp;
     private boolean warnedAbsent;
@@ -69,6 +74,13 @@ public final class MailboxUserDirectory implements MailboxUsers, MailboxUserAdmi
      * @param hashing where password hashes are computed (slow by design: never a MINA I/O thread)
      */
     public MailboxUserDirectory(Path passwdFile, Path aliasesFile, PasswordScheme defaultScheme, Executor hashing) {
+        this(passwdFile, aliasesFile, defaultScheme, hashing, "+");
+    }
+
+    /** @param recipientDelimiter characters that start an address extension ({@code user+ext}); empty for none */
+    public MailboxUserDirectory(Path passwdFile, Path aliasesFile, PasswordScheme defaultScheme, Executor hashing,
+            String recipientDelimiter) {
+        this.recipientDelimiter = recipientDelimiter == null ? "" : recipientDelimiter;
         this.passwdFile = Objects.requireNonNull(passwdFile, "passwdFile");
         this.aliasesFile = aliasesFile;
         this.defaultScheme = Objects.requireNonNull(defaultScheme, "defaultScheme");
@@ -87,7 +99,7 @@ public final class MailboxUserDirectory implements MailboxUsers, MailboxUserAdmi
         }
         Snapshot old = snapshot;
         Map<String, PasswdEntry> users = old.users();
-        Map<String, Set<MailAddress>> aliases = old.aliases();
+        VirtualAliasMap aliasMap = old.aliasMap();
         if (!p.equals(passwdStamp)) {
             if (!p.exists()) {
                 users = Map.of();
@@ -113,10 +125,11 @@ public final class MailboxUserDirectory implements MailboxUsers, MailboxUserAdmi
                 if (aliasesFile != null && aliasesStamp != null && aliasesStamp.exists()) {
                     LOG.warn("{} was removed: no sender aliases", aliasesFile);
                 }
-                aliases = Map.of();
+                aliasMap = VirtualAliasMap.EMPTY;
             } else {
                 try {
-                    aliases = AliasFile.parse(Files.readAllLines(aliasesFile, StandardCharsets.UTF_8), aliasesFile.toString());
+                    aliasMap = VirtualAliasMap.parse(Files.readAllLines(aliasesFile, StandardCharsets.UTF_8), aliasesFile.toString());
+                    LOG.info("{}: {} aliases", aliasesFile, aliasMap.entries().size());
                 } catch (IOException e) {
                     LOG.warn("{} could not be read ({}); keeping the aliases read before", aliasesFile, e.toString());
                     a = aliasesStamp;
@@ -124,7 +137,7 @@ public final class MailboxUserDirectory implements MailboxUsers, MailboxUserAdmi
             }
             aliasesStamp = a;
         }
-        snapshot = new Snapshot(users, aliases);
+        snapshot = new Snapshot(users, aliasMap, aliasMap == old.aliasMap() ? old.aliases() : aliasMap.sendersByUser());
     }
 
     private static FileStamp stamp(Path file) {
@@ -178,6 +191,79 @@ public final class MailboxUserDirectory implements MailboxUsers, MailboxUserAdmi
         }
         senders.addAll(s.aliases().getOrDefault(key, Set.of()));
         return Collections.unmodifiableSet(senders);
+    }
+
+    @Override
+    public Expansion expand(MailAddress recipient) {
+        Snapshot s = snapshot;
+        return new AliasExpander(s.aliasMap(), a -> isUser(s, a), recipientDelimiter,
+                aliasesFile == null ? "aliases" : aliasesFile.toString()).expand(recipient);
+    }
+
+    /** A passwd-file user named {@code local@domain}, or a bare {@code local} (a user of every local domain). */
+    private static boolean isUser(Snapshot s, MailAddress address) {
+        String local = address.localPart().toLowerCase(java.util.Locale.ROOT);
+        return s.users().containsKey(local + "@" + address.domainKey())
+                || s.users().containsKey(VirtualAliasMap.key(address))
+                || s.users().containsKey(local);
+    }
+
+    @Override
+    public List<Alias> aliases() {
+        return snapshot.aliasMap().entries();
+    }
+
+    @Override
+    public void add(String address, List<String> targets) throws IOException {
+        checkAlias(address, targets, true);
+        synchronized (writeLock) {
+            Path file = aliasFile();
+            List<String> lines = AtomicFile.readLines(file);
+            List<String> changed = VirtualAliasMap.withTargets(lines, address.strip(), targets.stream().map(String::strip).toList());
+            if (!changed.equals(lines)) {
+                AtomicFile.replace(file, changed);
+                reloadIfChanged();
+            }
+        }
+        LOG.info("{}: alias {} -> {} added", aliasesFile, address.strip(), targets);
+    }
+
+    @Override
+    public boolean remove(String address, List<String> targets) throws IOException {
+        checkAlias(address, targets, false);
+        synchronized (writeLock) {
+            Path file = aliasFile();
+            List<String> lines = AtomicFile.readLines(file);
+            List<String> changed = VirtualAliasMap.withoutTargets(lines, address.strip(), targets.stream().map(String::strip).toList());
+            if (changed.equals(lines)) {
+                return false;
+            }
+            AtomicFile.replace(file, changed);
+            reloadIfChanged();
+        }
+        LOG.info("{}: alias {} {} removed", aliasesFile, address.strip(), targets.isEmpty() ? "(all targets)" : targets);
+        return true;
+    }
+
+    private Path aliasFile() {
+        if (aliasesFile == null) {
+            throw new IllegalStateException("no aliases_file is configured (etc/org.karavel.auth.cfg)");
+        }
+        return aliasesFile;
+    }
+
+    private static void checkAlias(String address, List<String> targets, boolean needTargets) {
+        if (address == null || VirtualAliasMap.key(address.strip()) == null) {
+            throw new IllegalArgumentException("'" + address + "' is neither user@domain nor @domain");
+        }
+        if (needTargets && (targets == null || targets.isEmpty())) {
+            throw new IllegalArgumentException("no targets given");
+        }
+        for (String t : targets == null ? List.<String>of() : targets) {
+            if (t == null || VirtualAliasMap.targetKey(t.strip()) == null) {
+                throw new IllegalArgumentException("target '" + t + "' is neither user@domain, @domain nor a user name");
+            }
+        }
     }
 
     @Override
@@ -268,52 +354,12 @@ public final class MailboxUserDirectory implements MailboxUsers, MailboxUserAdmi
     }
 
     private List<String> readLines() throws IOException {
-        try {
-            return new ArrayList<>(Files.readAllLines(passwdFile, StandardCharsets.UTF_8));
-        } catch (NoSuchFileException e) {
-            return new ArrayList<>();
-        }
+        return AtomicFile.readLines(passwdFile);
     }
 
     /** Replaces the passwd-file in one step, so that a reader sees the old file or the new one, never a part. */
     private void write(List<String> lines) throws IOException {
-        Path dir = passwdFile.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
-        FileAttribute<?>[] attrs = posix
-                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(OWNER_ONLY)}
-                : new FileAttribute<?>[0];
-        Path tmp = Files.createTempFile(dir, "." + passwdFile.getFileName() + ".", ".tmp", attrs);
-        try {
-            StringBuilder text = new StringBuilder();
-            for (String l : lines) {
-                text.append(l).append('\n');
-            }
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer buf = StandardCharsets.UTF_8.encode(text.toString());
-                while (buf.hasRemaining()) {
-                    ch.write(buf);
-                }
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, passwdFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, passwdFile, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-        fsyncDirectory(dir);
+        AtomicFile.replace(passwdFile, lines);
         reloadIfChanged();
-    }
-
-    /** Makes the rename durable; not every platform can open a directory, which is not an error. */
-    private static void fsyncDirectory(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException | UnsupportedOperationException e) {
-            LOG.debug("cannot fsync directory {}: {}", dir, e.toString());
-        }
     }
 }

@@ -23,6 +23,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.karavel.api.address.MailAddress;
+import org.karavel.api.recipient.Alias;
+import org.karavel.api.recipient.Expansion;
 
 class MailboxUserDirectoryTest {
     @TempDir
@@ -216,6 +218,42 @@ class MailboxUserDirectoryTest {
         d.reloadIfChanged();
         assertThat(d.allowedSenders("alice@example.com")).containsExactlyInAnyOrder(
                 MailAddress.parse("alice@example.com"), MailAddress.parse("sales@example.com"));
+    }
+
+    @Test
+    void aliasesAreAddedRemovedAndExpandedFromTheFile() throws Exception {
+        Path f = passwd("alice@example.com:{SHA512-CRYPT}" + SHA512, "bob@example.com:{SHA256-CRYPT}" + SHA256);
+        Path aliases = dir.resolve("karavel.aliases");
+        Files.write(aliases, List.of("# kept as written", "info@example.com alice@example.com"));
+        MailboxUserDirectory d = new MailboxUserDirectory(f, aliases, PasswordScheme.SHA512_CRYPT, counting, "+");
+        assertThat(d.expand(MailAddress.parse("bob+x@example.com")).kind()).isEqualTo(Expansion.Kind.USER);
+        assertThat(d.expand(MailAddress.parse("ghost@example.com")).kind()).isEqualTo(Expansion.Kind.UNKNOWN);
+
+        d.add("info@example.com", List.of("bob@example.com", "alice@example.com"));
+        d.add("@example.com", List.of("alice@example.com"));
+        assertThat(Files.readAllLines(aliases)).containsExactly("# kept as written",
+                "info@example.com alice@example.com, bob@example.com", "@example.com alice@example.com");
+        assertThat(d.aliases()).containsExactly(new Alias("@example.com", List.of("alice@example.com")),
+                new Alias("info@example.com", List.of("alice@example.com", "bob@example.com")));
+        assertThat(d.expand(MailAddress.parse("ghost@example.com")).recipients()).containsExactly(MailAddress.parse("alice@example.com"));
+        assertThat(d.allowedSenders("bob@example.com")).contains(MailAddress.parse("info@example.com"));
+
+        assertThat(d.remove("info@example.com", List.of("alice@example.com"))).isTrue();
+        assertThat(d.remove("info@example.com", List.of("nobody@example.com"))).isFalse();
+        assertThat(d.remove("@example.com", List.of())).isTrue();
+        assertThat(Files.readAllLines(aliases)).containsExactly("# kept as written", "info@example.com bob@example.com");
+        assertThat(d.expand(MailAddress.parse("ghost@example.com")).kind()).isEqualTo(Expansion.Kind.UNKNOWN);
+        assertThatThrownBy(() -> d.add("not an address", List.of("bob@example.com"))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> d.add("x@example.com", List.of())).isInstanceOf(IllegalArgumentException.class);
+
+        // an edit by hand is picked up by the next poll
+        Files.write(aliases, List.of("help@example.com bob@example.com, partner@remote.test"));
+        d.reloadIfChanged();
+        assertThat(d.expand(MailAddress.parse("help@example.com")).recipients())
+                .containsExactly(MailAddress.parse("bob@example.com"), MailAddress.parse("partner@remote.test"));
+        MailboxUserDirectory none = new MailboxUserDirectory(f, null, PasswordScheme.SHA512_CRYPT, counting, "+");
+        assertThatThrownBy(() -> none.add("x@example.com", List.of("bob@example.com"))).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("aliases_file");
     }
 
     @Test

@@ -11,10 +11,16 @@ import org.karavel.api.filter.SessionView;
 import org.karavel.api.filter.SmtpFilter;
 import org.karavel.api.filter.Verdict;
 import org.karavel.api.net.RelayHosts;
+import org.karavel.api.recipient.RecipientExpansion;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +43,25 @@ public final class RelayComponent implements MailDomains, SmtpFilter, RelayHosts
     private static final Logger LOG = LoggerFactory.getLogger(RelayComponent.class);
 
     private volatile RelayPolicy policy;
+    private volatile LocalRecipients localRecipients;
+    private java.util.concurrent.ThreadPoolExecutor probes;
+    /** The recipients of the relay domains; null when every one is accepted (no relay_recipients_file). */
+    private volatile RelayRecipients relayRecipients;
+    private java.util.concurrent.ScheduledExecutorService watcher;
+    /** Users and aliases (the auth bundle); null while it is not running. */
+    private volatile RecipientExpansion expansion;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindExpansion")
+    void bindExpansion(RecipientExpansion e) {
+        expansion = e;
+    }
+
+    void unbindExpansion(RecipientExpansion e) {
+        if (expansion == e) {
+            expansion = null;
+        }
+    }
 
     @Activate
     void activate(RelayConfig config) {
@@ -50,8 +75,85 @@ public final class RelayComponent implements MailDomains, SmtpFilter, RelayHosts
 
     private void apply(RelayConfig config) {
         RelayPolicy next = RelayPolicy.from(config.local__domains(), config.relay__domains(), config.relay__hosts());
+        LocalRecipients.Mode mode = LocalRecipients.Mode.parse(config.local__recipients());
+        if (mode == null) {
+            // a typo must not open the door to every local part: keep the strictest check
+            LOG.error("org.karavel.relay: local_recipients = '{}' is not users, lmtp or any; using users", config.local__recipients());
+            mode = LocalRecipients.Mode.USERS;
+        }
+        localRecipients = new LocalRecipients(mode, mode == LocalRecipients.Mode.LMTP ? verifier(config) : null);
+        relayRecipients(config.relay__recipients__file());
         policy = next;
-        LOG.info("relay policy: {}", next);
+        LOG.info("relay policy: {} local_recipients={}", next, mode.name().toLowerCase(java.util.Locale.ROOT));
+    }
+
+    /** The LMTP prober of {@code local_recipients = lmtp}; without a usable server every local recipient waits (4xx). */
+    private LocalRecipients.Verifier verifier(RelayConfig config) {
+        String[] hp = LmtpVerifier.hostPort(config.lmtp__server());
+        if (hp == null) {
+            LOG.error("org.karavel.relay: local_recipients = lmtp needs lmtp_server = host:port (now '{}'); "
+                    + "local recipients get 451 4.3.0 until it is set", config.lmtp__server());
+            return r -> Verdict.defer(451, "4.3.0", "<" + r + ">: Temporary lookup failure").stage();
+        }
+        synchronized (this) {
+            if (probes == null) {
+                // blocking probes on threads of their own, never an SMTP I/O thread; a full queue is a 4xx
+                java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+                probes = new java.util.concurrent.ThreadPoolExecutor(4, 4, 60, java.util.concurrent.TimeUnit.SECONDS,
+                        new java.util.concurrent.ArrayBlockingQueue<>(1000), r -> {
+                            Thread t = new Thread(r, "karavel-relay-verify-" + n.incrementAndGet());
+                            t.setDaemon(true);
+                            return t;
+                        });
+                probes.allowCoreThreadTimeOut(true);
+            }
+        }
+        return new LmtpVerifier(hp[0], Integer.parseInt(hp[1]), org.karavel.api.net.MachineName.forSmtp(),
+                java.time.Duration.ofSeconds(Math.max(0, config.verify__positive__seconds())),
+                java.time.Duration.ofSeconds(Math.max(0, config.verify__negative__seconds())),
+                java.time.Duration.ofSeconds(Math.max(1, config.verify__timeout__seconds())), probes, System::nanoTime);
+    }
+
+    /** Reads the relay recipient list (if any) and polls it every 2 s for edits. */
+    private synchronized void relayRecipients(String setting) {
+        if (watcher != null) {
+            watcher.shutdownNow();
+            watcher = null;
+        }
+        if (setting == null || setting.isBlank()) {
+            relayRecipients = null;
+            return;
+        }
+        java.nio.file.Path file = java.nio.file.Path.of(setting.strip());
+        if (!file.isAbsolute()) {
+            file = java.nio.file.Path.of(System.getProperty("karaf.etc", "etc")).resolve(file);
+        }
+        RelayRecipients list = new RelayRecipients(file);
+        relayRecipients = list;
+        watcher = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "karavel-relay-recipients-watch");
+            t.setDaemon(true);
+            return t;
+        });
+        watcher.scheduleWithFixedDelay(() -> {
+            try {
+                list.reloadIfChanged();
+            } catch (RuntimeException e) {
+                LOG.warn("re-reading {} failed", list.file(), e);
+            }
+        }, 2, 2, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    @Deactivate
+    synchronized void deactivate() {
+        if (watcher != null) {
+            watcher.shutdownNow();
+            watcher = null;
+        }
+        if (probes != null) {
+            probes.shutdownNow();
+            probes = null;
+        }
     }
 
     /** The policy in force (for tests and diagnostics). */
@@ -93,9 +195,18 @@ public final class RelayComponent implements MailDomains, SmtpFilter, RelayHosts
     public CompletionStage<Verdict> rcptTo(SessionView session, EnvelopeView envelope, MailAddress recipient) {
         InetSocketAddress client = session.clientAddress();
         InetAddress ip = client == null ? null : client.getAddress();
-        Verdict verdict = policy.recipient(recipient, ip, session.authenticatedUser().filter(u -> !u.isEmpty()).isPresent());
+        RelayPolicy p = policy;
+        Verdict verdict = p.recipient(recipient, ip, session.authenticatedUser().filter(u -> !u.isEmpty()).isPresent());
         if (verdict.isFinal()) {
             LOG.debug("{}: {} from {}", session.sessionId(), verdict, client);
+            return verdict.stage();
+        }
+        if (!recipient.isAddressLiteral() && p.isLocal(recipient.domain())) {
+            return localRecipients.check(recipient, expansion);
+        }
+        RelayRecipients listed = relayRecipients;
+        if (listed != null && !recipient.isAddressLiteral() && p.isRelayDomain(recipient.domain())) {
+            return listed.check(recipient).stage();
         }
         return verdict.stage();
     }

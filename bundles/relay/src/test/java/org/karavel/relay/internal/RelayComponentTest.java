@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.Map;
 import org.karavel.api.address.MailAddress;
 import org.karavel.api.filter.Verdict;
+import org.karavel.api.recipient.Expansion;
 import org.karavel.testkit.FilterEnvelope;
 import org.karavel.testkit.FilterSession;
 import org.junit.jupiter.api.Test;
@@ -34,6 +35,12 @@ class RelayComponentTest {
         assertThat(relay.localDomains()).containsExactly("localhost");
         assertThat(relay.isLocal("LOCALHOST.")).isTrue();
         assertThat(relay.isRelayDomain("localhost")).isFalse();
+        // local_recipients = users by default: without the user store nobody local is accepted, only deferred
+        Verdict noUserStore = rcpt(relay, "a@localhost", FilterSession.from("203.0.113.5"));
+        assertThat(noUserStore.kind()).isEqualTo(Verdict.Kind.DEFER);
+        assertThat(noUserStore.code() + " " + noUserStore.enhancedCode() + " " + noUserStore.text())
+                .isEqualTo("451 4.3.0 <a@localhost>: Temporary lookup failure");
+        relay.bindExpansion(Expansion::user);
         assertThat(rcpt(relay, "a@localhost", FilterSession.from("203.0.113.5")).kind()).isEqualTo(Verdict.Kind.NO_OPINION);
         assertThat(rcpt(relay, "a@remote.example", FilterSession.from("127.0.0.1")).kind()).isEqualTo(Verdict.Kind.NO_OPINION);
         assertThat(rcpt(relay, "a@remote.example", FilterSession.from("::1")).kind()).isEqualTo(Verdict.Kind.NO_OPINION);
@@ -45,6 +52,7 @@ class RelayComponentTest {
     void aConfigurationChangeTakesEffectAtOnce() throws Exception {
         RelayComponent relay = new RelayComponent();
         relay.activate(RelayTricksTest.config(Map.of()));
+        relay.bindExpansion(Expansion::user);
         FilterSession office = FilterSession.from("192.0.2.10");
         assertThat(rcpt(relay, "a@remote.example", office).kind()).isEqualTo(Verdict.Kind.REJECT);
         assertThat(rcpt(relay, "a@example.com", office).kind()).isEqualTo(Verdict.Kind.REJECT);

@@ -35,6 +35,7 @@ import org.karavel.api.net.CidrBlock;
 import org.karavel.api.net.RelayHosts;
 import org.apache.mina.core.service.IoService;
 import org.apache.mina.core.service.IoServiceListener;
+import org.karavel.api.recipient.RecipientExpansion;
 import org.karavel.api.queue.Spool;
 import org.karavel.api.tls.ServerTls;
 import org.slf4j.Logger;
@@ -58,6 +59,7 @@ final class SmtpListener {
     private final MailLog mailLog;
     private final Supplier<ServerTls> tls;
     private final Supplier<MailboxUsers> users;
+    private volatile Supplier<RecipientExpansion> recipientExpansion = () -> null;
     private final LoginFailures authFailures;
     private final SmtpCounters counters;
     private final java.util.function.IntSupplier openConnections = this::connectionCount;
@@ -265,6 +267,16 @@ final class SmtpListener {
     /** The AUTH backend now, or null while none is registered. */
     MailboxUsers users() {
         return users.get();
+    }
+
+    /** The virtual alias map now, or null while none is registered. */
+    RecipientExpansion recipientExpansion() {
+        return recipientExpansion.get();
+    }
+
+    /** Where {@link #recipientExpansion()} comes from (the component's dynamic reference). */
+    void recipientExpansion(Supplier<RecipientExpansion> source) {
+        recipientExpansion = source;
     }
 
     LoginFailures authFailures() {

@@ -10,6 +10,7 @@ import java.nio.file.Paths;
 import java.util.Locale;
 import java.util.Map;
 import org.karavel.api.auth.MailboxUsers;
+import org.karavel.api.recipient.RecipientExpansion;
 import org.karavel.api.filter.SmtpFilter;
 import org.karavel.api.health.HealthCheck;
 import org.karavel.api.queue.Spool;
@@ -67,6 +68,11 @@ public class SmtpListenerComponent implements HealthCheck {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile org.karavel.api.net.RelayHosts relayHosts;
+
+    /** The virtual alias map; without it recipients are queued as the client gave them. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile RecipientExpansion recipientExpansion;
 
     private final FilterChain filters = new FilterChain();
     private final MailLog mailLog = MailLog.slf4j();
@@ -162,6 +168,7 @@ public class SmtpListenerComponent implements HealthCheck {
         stopListener();
         SmtpListener next = new SmtpListener(settings, () -> spool, filters, mailLog, () -> serverTls,
                 () -> mailboxUsers, AUTH_FAILURES, SmtpCounters.BUNDLE).relayHosts(() -> relayHosts);
+        next.recipientExpansion(() -> recipientExpansion);
         try {
             next.start();
             listener = next;

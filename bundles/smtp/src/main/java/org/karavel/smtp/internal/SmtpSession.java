@@ -1367,7 +1367,15 @@ final class SmtpSession {
 
     private void commit(IncomingMessage m) {
         MessageDraft draft = m.draft();
-        Envelope envelope = new Envelope(sender, recipients, mailParameters, Instant.now(), clientIp, helo,
+        List<MailAddress> queuedRecipients = EnvelopeRecipients.expand(listener.recipientExpansion(), recipients, draft.id());
+        if (queuedRecipients == null) {
+            reply(EnvelopeRecipients.EXPANSION_ERROR);
+            message = null;
+            m.discard();
+            resetTransaction();
+            return;
+        }
+        Envelope envelope = new Envelope(sender, queuedRecipients, mailParameters, Instant.now(), clientIp, helo,
                 settings.name(), authUser == null ? "" : authUser);
         CompletableFuture<QueuedMessage> committed = new CompletableFuture<>();
         try {
@@ -1383,7 +1391,7 @@ final class SmtpSession {
         }
         commitInFlight = true;
         String heloName = helo;
-        int count = recipients.size();
+        int count = queuedRecipients.size();
         await(committed, (queued, failure) -> {
             commitInFlight = false;
             m.release();

@@ -1,0 +1,44 @@
+package org.karavel.smtp.internal;
+
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.karavel.api.address.MailAddress;
+import org.karavel.api.recipient.Expansion;
+import org.karavel.api.recipient.RecipientExpansion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The recipients as the spool gets them: each expanded through the virtual alias map before the
+ * message is queued (Postfix's cleanup does it there too), duplicates dropped. The filters and the
+ * Received header saw the addresses the client gave.
+ */
+final class EnvelopeRecipients {
+    /** Postfix's answer when an alias loops or grows too large: the client keeps the message and retries. */
+    static final Reply EXPANSION_ERROR = Reply.of(451, "4.6.0", "Alias expansion error");
+    private static final Logger LOG = LoggerFactory.getLogger(EnvelopeRecipients.class);
+
+    private EnvelopeRecipients() {
+    }
+
+    /**
+     * @param expansion the alias map now; null while none is registered (the recipients stay as given)
+     * @return the recipients to queue, or null (after a WARN naming the problem) when one cannot be expanded
+     */
+    static List<MailAddress> expand(RecipientExpansion expansion, List<MailAddress> given, Object queueId) {
+        if (expansion == null) {
+            return List.copyOf(given);
+        }
+        Set<MailAddress> out = new LinkedHashSet<>();
+        for (MailAddress r : given) {
+            Expansion e = expansion.expand(r);
+            if (e.kind() == Expansion.Kind.FAILED) {
+                LOG.warn("{}: <{}>: {}; message not accepted, the client will retry", queueId, r, e.problem());
+                return null;
+            }
+            out.addAll(e.recipients());
+        }
+        return List.copyOf(out);
+    }
+}
