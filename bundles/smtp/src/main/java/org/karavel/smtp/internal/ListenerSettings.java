@@ -27,6 +27,7 @@ record ListenerSettings(
         Tls tls,
         boolean authRequired,
         boolean senderLoginMatch,
+        boolean fromLoginMatch,
         int authMaxFailures,
         int authFailureWindowSeconds,
         java.util.List<String> tlsProtocols,
@@ -96,7 +97,7 @@ record ListenerSettings(
                 c.command__timeout__seconds(), c.data__timeout__seconds(), c.max__connections(),
                 c.max__connections__per__ip(), c.max__errors(), bare.equals("normalize"), c.filter__timeout__millis(),
                 names(c.required__filters()), Tls.valueOf(tlsMode.toUpperCase(Locale.ROOT)), c.auth__required(),
-                c.sender__login__match(), c.auth__max__failures(), c.auth__failure__window__seconds(),
+                c.sender__login__match(), c.from__login__match(), c.auth__max__failures(), c.auth__failure__window__seconds(),
                 List.copyOf(names(c.tls__protocols())), List.copyOf(names(c.tls__cipher__suites())));
     }
 
@@ -137,6 +138,7 @@ record ListenerSettings(
         private Tls tls = Tls.STARTTLS;
         private boolean authRequired;
         private boolean senderLoginMatch;
+        private boolean fromLoginMatch = true;
         private int authMaxFailures = 5;
         private int authFailureWindowSeconds = 300;
 
@@ -234,6 +236,11 @@ record ListenerSettings(
             return this;
         }
 
+        Builder fromLoginMatch(boolean v) {
+            fromLoginMatch = v;
+            return this;
+        }
+
         Builder authMaxFailures(int v) {
             authMaxFailures = v;
             return this;
@@ -261,7 +268,7 @@ record ListenerSettings(
             return new ListenerSettings(name, address, port, hostname, maxMessageSize, maxRecipients, maxCommandLine,
                     maxDataLine, commandTimeoutSeconds, dataTimeoutSeconds, maxConnections, maxConnectionsPerIp,
                     maxErrors, normalize, filterTimeoutMillis, requiredFilters, tls, authRequired, senderLoginMatch,
-                    authMaxFailures, authFailureWindowSeconds, tlsProtocols, tlsCipherSuites);
+                    fromLoginMatch, authMaxFailures, authFailureWindowSeconds, tlsProtocols, tlsCipherSuites);
         }
     }
 }
