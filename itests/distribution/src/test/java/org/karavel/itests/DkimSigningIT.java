@@ -4,6 +4,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,12 +24,14 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.commons.codec.digest.Crypt;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;
 import org.karavel.testkit.LoopbackDnsServer;
 import org.karavel.testkit.SmtpClient;
 import org.karavel.testkit.SmtpSink;
+import org.karavel.testkit.TrustAll;
 import org.xbill.DNS.Type;
 
 /**
@@ -36,10 +39,14 @@ import org.xbill.DNS.Type;
  * PEM) are put into etc/dkim before start, sender.test is a local domain, and a message relayed from
  * 127.0.0.1 to remote.test (whose MX leads to the sink) must arrive with two DKIM-Signature fields
  * that this test verifies with its own code and the public keys (also served as TXT records on the
- * loopback DNS server, for any verifier that would look them up).
+ * loopback DNS server, for any verifier that would look them up). Signing follows origin (issue 13):
+ * a relay host's, an authenticated user's and the admin API's mail is signed, a stranger's never,
+ * whatever its From says.
  */
 public class DkimSigningIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final String ALICE = "alice@sender.test";
+    private static final String PASSWORD = "correct horse battery staple";
     private static LoopbackDnsServer dns;
     private static SmtpSink sink;
     private static Distribution karavel;
@@ -59,6 +66,7 @@ public class DkimSigningIT {
         dns = LoopbackDnsServer.start();
         dns.add("remote.test", Type.MX, "10 mx.remote.test.", 60);
         dns.add("mx.remote.test", Type.A, "127.0.0.1", 60);
+        dns.add("relay.test", Type.MX, "10 mx.remote.test.", 60);
         dns.add("2026a._domainkey.sender.test", Type.TXT, txt(rsaRecord()), 60);
         dns.add("2026e._domainkey.sender.test", Type.TXT, txt(ed25519Record()), 60);
 
@@ -71,7 +79,13 @@ public class DkimSigningIT {
 
         smtpPort = KaravelContainer.freePort();
         karavel.listenersOnLoopback(smtpPort);
-        karavel.configure("org.karavel.relay.cfg", Map.of("local_domains", "localhost, sender.test", "relay_hosts", "127.0.0.1/32"));
+        // only 127.0.0.1 is a relay host: a client on 127.0.0.2 is a stranger from the Internet, who may
+        // still send to the relay domain relay.test (whose MX is the sink, as remote.test's)
+        karavel.configure("org.karavel.relay.cfg", Map.of("local_domains", "localhost, sender.test", "relay_hosts", "127.0.0.1/32",
+                "relay_domains", "relay.test"));
+        Files.writeString(karavel.home().resolve("etc/karavel.passwd"),
+                ALICE + ":{SHA512-CRYPT}" + Crypt.crypt(PASSWORD, "$6$alicesalt") + "\n"
+                        + "bob@sender.test:{SHA512-CRYPT}" + Crypt.crypt(PASSWORD, "$6$bobsalt") + "\n");
         karavel.configure("org.karavel.dns.cfg", Map.of("servers", dns.address()));
         karavel.configure("org.karavel.dkim.cfg", Map.of("signature_ttl_days", "7"));
         karavel.configure("org.karavel.delivery.cfg", Map.of("remote_port", Integer.toString(sink.port()),
@@ -118,6 +132,91 @@ public class DkimSigningIT {
         assertTrue(tags(byAlgorithm.get("rsa-sha256")).get("s").equals("2026a"));
         // a changed body must not verify: the check is meaningful
         assertTrue(!verify(received.replace("minutes   are", "minutes were"), byAlgorithm.get("rsa-sha256"), rsaRecord()));
+    }
+
+    /**
+     * Issue 13: a stranger (127.0.0.2, not a relay host) writing a local From address to a relay
+     * domain gets the message through, but without our signature: only mail that originates here is signed.
+     */
+    @Test
+    public void aStrangersMessageWithALocalFromReachesTheSinkUnsigned() throws Exception {
+        try (SmtpClient c = new SmtpClient("127.0.0.1", smtpPort, new InetSocketAddress("127.0.0.2", 0))) {
+            c.readReply();
+            c.command("EHLO stranger.test");
+            String reply = c.sendMail("ceo@sender.test", List.of("victim@relay.test"),
+                    "From: CEO <ceo@sender.test>\r\nTo: <victim@relay.test>\r\nSubject: wire the money\r\n\r\nnow\r\n");
+            assertTrue(reply, reply.startsWith("250"));
+        }
+        String received = atSink("victim@relay.test");
+        assertTrue(received, received.contains("From: CEO <ceo@sender.test>"));
+        assertTrue(received, fields(received).stream().noneMatch(f -> f.regionMatches(true, 0, "DKIM-Signature:", 0, 15)));
+    }
+
+    /** An authenticated user's message (from 127.0.0.2, so not as a relay host) is signed, and the signature verifies. */
+    @Test
+    public void anAuthenticatedUsersMessageIsSigned() throws Exception {
+        try (SmtpClient c = submission()) {
+            String reply = c.sendMail(ALICE, List.of("erin@remote.test"),
+                    "From: Alice <" + ALICE + ">\r\nTo: <erin@remote.test>\r\nSubject: submitted\r\n\r\nsigned, I hope\r\n");
+            assertTrue(reply, reply.startsWith("250"));
+        }
+        assertSignedAndVerifies(atSink("erin@remote.test"));
+    }
+
+    /** A message handed in through the admin API (trusted loopback) originates here too: signed. */
+    @Test
+    public void aMessageInjectedThroughTheAdminApiIsSigned() throws Exception {
+        AdminHttp.Response r = new AdminHttp(karavel.adminPort()).post("/api/v1/messages",
+                "{\"from\":\"alice@sender.test\",\"to\":[\"frank@remote.test\"],\"subject\":\"from the admin\",\"text\":\"hi\"}");
+        assertTrue(r.status() + " " + r.body(), r.status() / 100 == 2);
+        assertSignedAndVerifies(atSink("frank@remote.test"));
+    }
+
+    /** An authenticated user writing another user's address in From gets 553 5.7.1 at end of data; nothing is sent. */
+    @Test
+    public void aUserForgingAnotherUsersFromIsRefused() throws Exception {
+        try (SmtpClient c = submission()) {
+            String reply = c.sendMail(ALICE, List.of("grace@remote.test"),
+                    "From: Bob <bob@sender.test>\r\nTo: <grace@remote.test>\r\nSubject: forged\r\n\r\nnot from bob\r\n");
+            assertTrue(reply, reply.startsWith("553 5.7.1 <bob@sender.test>: From header address rejected: not owned by user "
+                    + ALICE));
+        }
+        Poll.until("the refusal in the mail log", WAIT, () -> karavel.mailLog().contains("553 5.7.1 <bob@sender.test>"));
+        assertTrue(sink.messages().stream().noneMatch(m -> m.recipients().contains("grace@remote.test")));
+    }
+
+    /** STARTTLS and AUTH as alice on the submission listener, from 127.0.0.2. */
+    private static SmtpClient submission() throws Exception {
+        int port = Integer.parseInt(karavel.setting("org.karavel.smtp.listener-submission.cfg", "port"));
+        SmtpClient c = new SmtpClient("127.0.0.1", port, new InetSocketAddress("127.0.0.2", 0));
+        c.readReply();
+        c.command("EHLO client.test");
+        String starttls = c.command("STARTTLS");
+        assertTrue(starttls, starttls.startsWith("220"));
+        c.startTls(TrustAll.socketFactory());
+        c.command("EHLO client.test");
+        String auth = c.command("AUTH PLAIN " + Base64.getEncoder().encodeToString(("\0" + ALICE + "\0" + PASSWORD)
+                .getBytes(StandardCharsets.UTF_8)));
+        assertTrue(auth, auth.startsWith("235"));
+        return c;
+    }
+
+    private static String atSink(String recipient) {
+        Poll.until("the message to " + recipient + " at the sink", WAIT,
+                () -> sink.messages().stream().anyMatch(m -> m.recipients().contains(recipient)));
+        return sink.messages().stream().filter(m -> m.recipients().contains(recipient)).findFirst().orElseThrow()
+                .contentAsString();
+    }
+
+    /** Two signatures of sender.test, both verified by this test's own verifier (no code of the dkim bundle). */
+    private static void assertSignedAndVerifies(String received) throws Exception {
+        List<String> signatures = fields(received).stream().filter(f -> f.regionMatches(true, 0, "DKIM-Signature:", 0, 15)).toList();
+        assertEquals(received, 2, signatures.size());
+        for (String signature : signatures) {
+            Map<String, String> tags = tags(signature);
+            assertEquals("sender.test", tags.get("d"));
+            assertTrue(signature, verify(received, signature, tags.get("a").equals("rsa-sha256") ? rsaRecord() : ed25519Record()));
+        }
     }
 
     @Test

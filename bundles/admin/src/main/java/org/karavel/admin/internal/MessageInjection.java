@@ -21,6 +21,7 @@ import org.karavel.api.address.AddressSyntaxException;
 import org.karavel.api.address.MailAddress;
 import org.karavel.api.queue.Envelope;
 import org.karavel.api.queue.MessageDraft;
+import org.karavel.api.queue.Origin;
 import org.karavel.api.queue.QueuedMessage;
 import org.karavel.api.queue.Spool;
 import org.karavel.api.queue.SpoolFullException;
@@ -75,7 +76,7 @@ final class MessageInjection {
         parameters.put("BODY", octets.length == content.length() ? "7BIT" : "8BITMIME");
 
         Envelope envelope = new Envelope(sender, recipients, parameters, now.toInstant(), request.clientIp(), "",
-                "admin", request.user());
+                "admin", request.user(), Origin.adminApi(request.user()));
         MessageDraft draft;
         try {
             draft = spool.create();

@@ -17,6 +17,8 @@ import org.karavel.api.address.MailAddress;
  * @param heloName the HELO/EHLO name given by the client (empty for locally generated mail)
  * @param listenerName the listener that received it, or {@code local} for mail Karavel made itself
  * @param authenticatedUser the SMTP AUTH identity, or empty
+ * @param origin how the message entered (decides whether our DKIM keys sign it); null:
+ *     {@link Origin#inferred inferred} from the listener name and the authenticated user
  */
 public record Envelope(
         MailAddress sender,
@@ -26,7 +28,8 @@ public record Envelope(
         String clientAddress,
         String heloName,
         String listenerName,
-        String authenticatedUser) {
+        String authenticatedUser,
+        Origin origin) {
 
     public Envelope {
         Objects.requireNonNull(sender, "sender");
@@ -40,5 +43,12 @@ public record Envelope(
         heloName = heloName == null ? "" : heloName;
         listenerName = listenerName == null ? "" : listenerName;
         authenticatedUser = authenticatedUser == null ? "" : authenticatedUser;
+        origin = origin == null ? Origin.inferred(listenerName, authenticatedUser) : origin;
+    }
+
+    /** An envelope whose origin is {@link Origin#inferred inferred} (callers from before origins were recorded). */
+    public Envelope(MailAddress sender, List<MailAddress> recipients, Map<String, String> mailParameters,
+            Instant receivedAt, String clientAddress, String heloName, String listenerName, String authenticatedUser) {
+        this(sender, recipients, mailParameters, receivedAt, clientAddress, heloName, listenerName, authenticatedUser, null);
     }
 }

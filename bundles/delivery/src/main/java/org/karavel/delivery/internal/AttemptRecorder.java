@@ -13,6 +13,7 @@ import java.util.concurrent.CompletionStage;
 import org.karavel.api.address.MailAddress;
 import org.karavel.api.queue.Envelope;
 import org.karavel.api.queue.MessageDraft;
+import org.karavel.api.queue.Origin;
 import org.karavel.api.queue.QueueId;
 import org.karavel.api.queue.QueuedMessage;
 import org.karavel.api.queue.RecipientStatus;
@@ -212,7 +213,7 @@ final class AttemptRecorder {
             QueueId dsnId = draft.id();
             draft.write(DeliveryStatusNotification.build(settings.heloName(), m, failed, headers, dsnId, now, clock.getZone()));
             Envelope env = new Envelope(MailAddress.NULL_SENDER, List.of(m.envelope().sender()), Map.of(), now, "", "",
-                    "local", "");
+                    "local", "", Origin.local("dsn"));
             MessageDraft committing = draft;
             return draft.commit(env).thenApply(q -> q.id()).whenComplete((id, e) -> {
                 if (e != null) {

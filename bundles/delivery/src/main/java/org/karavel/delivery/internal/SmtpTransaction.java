@@ -192,10 +192,11 @@ final class SmtpTransaction {
 
     /**
      * The DKIM header fields for this transaction, computed once before MAIL FROM on this worker
-     * thread; empty without a signer.
+     * thread; empty without a signer, and for mail that does not originate here (received from the
+     * Internet: our keys never sign it, whatever its From says).
      */
     private byte[] sign(QueuedMessage m) throws IOException {
-        if (signer == null) {
+        if (signer == null || !m.envelope().origin().originatesHere()) {
             return new byte[0];
         }
         String fields;

@@ -23,6 +23,7 @@ import org.karavel.api.domain.MailDomains;
 import org.karavel.api.tls.OutboundTls;
 import org.karavel.api.tls.TlsMode;
 import org.karavel.api.queue.Envelope;
+import org.karavel.api.queue.Origin;
 import org.karavel.api.queue.QueueId;
 import org.karavel.api.queue.QueuedMessage;
 import org.karavel.testkit.LoopbackDnsServer;
@@ -137,7 +138,9 @@ final class DeliveryFixture implements AutoCloseable {
         for (String t : to) {
             rcpts.add(address(t));
         }
-        return new Envelope(address(from), rcpts, params, receivedAt, "127.0.0.1", "client.test", "mx", "");
+        // as from a relay host (127.0.0.1): mail that originates here, which DKIM signs
+        return new Envelope(address(from), rcpts, params, receivedAt, "127.0.0.1", "client.test", "mx", "",
+                Origin.relayHost("127.0.0.1"));
     }
 
     QueuedMessage queue(String from, List<String> to, String content) {

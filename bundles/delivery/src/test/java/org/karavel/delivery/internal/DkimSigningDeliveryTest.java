@@ -7,11 +7,14 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.karavel.api.dkim.OutboundSigner;
 import org.karavel.api.queue.Envelope;
+import org.karavel.api.queue.Origin;
 import org.karavel.api.queue.QueuedMessage;
 import org.karavel.testkit.SmtpSink;
 import org.junit.jupiter.api.AfterEach;
@@ -122,5 +125,24 @@ class DkimSigningDeliveryTest {
             assertThat(files.filter(Files::isRegularFile).toList()).singleElement()
                     .satisfies(p -> assertThat(Files.readString(p)).doesNotContain("DKIM-Signature"));
         }
+    }
+
+    @Test
+    void mailFromTheInternetIsNeverSignedWhateverItsFromSays() throws Exception {
+        String content = DeliveryFixture.message("from a stranger", "s\r\n"); // From: sender@sender.test
+        Envelope e = DeliveryFixture.envelope("sender@sender.test", List.of("a@remote.test"), Instant.now(), Map.of());
+        QueuedMessage m = f.spool.queue(new Envelope(e.sender(), e.recipients(), e.mailParameters(), e.receivedAt(),
+                "192.0.2.7", "stranger.test", "mx", "", Origin.internet("192.0.2.7")), content);
+        QueuedMessage ours = f.queue("sender@sender.test", List.of("b@remote.test"), DeliveryFixture.message("ours", "o\r\n"));
+
+        f.start(f.settings(sink.port()).build());
+
+        f.awaitRemoved(m.id());
+        f.awaitRemoved(ours.id());
+        assertThat(calls.get()).isEqualTo(1); // only the relay host's message was given to the signer
+        assertThat(sink.messages()).filteredOn(mail -> mail.recipients().contains("a@remote.test")).singleElement()
+                .satisfies(mail -> assertThat(mail.contentAsString()).isEqualTo(content));
+        assertThat(sink.messages()).filteredOn(mail -> mail.recipients().contains("b@remote.test")).singleElement()
+                .satisfies(mail -> assertThat(mail.contentAsString()).startsWith("DKIM-Signature: "));
     }
 }

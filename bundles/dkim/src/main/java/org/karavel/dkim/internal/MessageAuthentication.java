@@ -15,6 +15,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
+import org.karavel.api.address.FromField;
 import org.karavel.api.address.MailAddress;
 import org.karavel.api.dns.Resolver;
 import org.karavel.api.filter.EnvelopeView;

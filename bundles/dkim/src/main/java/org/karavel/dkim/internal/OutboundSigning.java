@@ -10,13 +10,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.Predicate;
+import org.karavel.api.address.FromField;
 import org.karavel.api.dkim.OutboundSigner;
 import org.karavel.api.queue.Envelope;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Signs a message whose From domain is a signing domain (local, or listed in sign_domains): one
+ * Signs a message that originates here ({@link org.karavel.api.queue.Origin#originatesHere()}) and
+ * whose From domain is a signing domain (local, or listed in sign_domains): one
  * rsa-sha256 signature and, where the domain has an Ed25519 key, one ed25519-sha256 signature too.
  * A domain with no usable key is logged as an ERROR once per state of the key directory (not once
  * per message, so a busy server does not flood its log) and every such message is counted.
@@ -49,6 +51,11 @@ final class OutboundSigning implements OutboundSigner {
 
     @Override
     public String sign(Envelope envelope, InputStream content) throws IOException {
+        if (!envelope.origin().originatesHere()) {
+            // mail from the Internet never gets our signature, whatever its From says (delivery does not even ask)
+            counters.notOurs();
+            return "";
+        }
         OutgoingMessage message = OutgoingMessage.read(content, maxHeaderBytes);
         boolean senderOurs = !envelope.sender().isNullSender() && signingDomain.test(envelope.sender().domainKey());
         if (message.headerTooLarge()) {

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.karavel.api.address.FromField;
 
 /**
  * Coverage-guided fuzzing of the header parsing that DKIM and DMARC verification do on mail from

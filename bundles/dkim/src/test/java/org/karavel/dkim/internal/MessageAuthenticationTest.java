@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.karavel.api.address.FromField;
 import org.karavel.api.filter.Verdict;
 import org.karavel.testkit.LoopbackDnsServer;
 import org.karavel.testkit.LoopbackResolver;

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.karavel.api.address.MailAddress;
 import org.karavel.api.queue.Envelope;
+import org.karavel.api.queue.Origin;
 
 /** The OutboundSigner: which messages are signed, with what, and what is counted when not. */
 class OutboundSigningTest {
@@ -36,9 +37,26 @@ class OutboundSigningTest {
     }
 
     private String sign(String message) throws Exception {
+        return sign(message, Origin.submission("joe@football.example.com"));
+    }
+
+    private String sign(String message, Origin origin) throws Exception {
         Envelope e = new Envelope(MailAddress.parse("joe@football.example.com"), List.of(MailAddress.parse("suzie@shopping.example.net")),
-                Map.of(), Instant.now(), "127.0.0.1", "localhost", "local", "");
+                Map.of(), Instant.now(), "127.0.0.1", "localhost", "submission", "joe@football.example.com", origin);
         return signing.sign(e, new ByteArrayInputStream(message.getBytes(StandardCharsets.ISO_8859_1)));
+    }
+
+    @Test
+    void mailFromTheInternetIsNeverSignedAndEveryOriginHereIs() throws Exception {
+        keys.generate("football.example.com", "2026r", "rsa", 2048);
+
+        assertThat(sign(MessageSignerTest.MESSAGE, Origin.internet("192.0.2.7"))).isEmpty();
+        assertThat(counters.signedCount("rsa-sha256")).isZero();
+        for (Origin here : List.of(Origin.submission("joe"), Origin.relayHost("127.0.0.1"), Origin.adminApi("admin"),
+                Origin.local("dsn"))) {
+            assertThat(sign(MessageSignerTest.MESSAGE, here)).as(here.toString()).startsWith("DKIM-Signature: ");
+        }
+        assertThat(counters.signedCount("rsa-sha256")).isEqualTo(4);
     }
 
     @Test

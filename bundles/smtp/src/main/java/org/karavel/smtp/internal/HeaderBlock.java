@@ -17,6 +17,8 @@ final class HeaderBlock {
     /** How much of CRLF CRLF has been matched; content starts as if after a CRLF. */
     private int matched = 2;
     private boolean done;
+    /** Whether the header section goes on past {@link #MAX}: filters would see only part of it. */
+    private boolean overflowed;
 
     void accept(byte[] b, int offset, int length) {
         if (done) {
@@ -39,11 +41,56 @@ final class HeaderBlock {
                 break;
             }
         }
-        int n = Math.min(i - offset, MAX - text.size());
+        boolean ended = done;
+        int n = i - offset;
+        if (n > MAX - text.size()) {
+            n = MAX - text.size();
+            ended = false; // the end lies beyond what is kept
+        }
         text.write(b, offset, n);
         if (text.size() >= MAX) {
             done = true;
+            overflowed = !ended && onlyFields(text.toByteArray());
         }
+    }
+
+    /**
+     * Whether the header section is longer than {@link #MAX} octets. A line that is neither a field
+     * nor a continuation ends the header section as the empty line does (as Postfix reads it), so
+     * a long message without an empty line after its header is not refused for it.
+     */
+    boolean overflowed() {
+        return overflowed;
+    }
+
+    /** Whether every complete line of {@code kept} is a header field or a continuation line. */
+    private static boolean onlyFields(byte[] kept) {
+        int lineStart = 0;
+        for (int i = 0; i + 1 < kept.length; i++) {
+            if (kept[i] == '\r' && kept[i + 1] == '\n') {
+                if (!fieldLine(kept, lineStart, i)) {
+                    return false;
+                }
+                lineStart = i + 2;
+                i++;
+            }
+        }
+        return true; // the last, incomplete line is not judged
+    }
+
+    private static boolean fieldLine(byte[] b, int start, int end) {
+        if (start < end && (b[start] == ' ' || b[start] == '\t')) {
+            return true;
+        }
+        int i = start;
+        while (i < end && b[i] >= '!' && b[i] <= '~' && b[i] != ':') {
+            i++;
+        }
+        int nameEnd = i;
+        while (i < end && (b[i] == ' ' || b[i] == '\t')) {
+            i++; // obs-optional: white space before the colon
+        }
+        return nameEnd > start && i < end && b[i] == ':';
     }
 
     /** The header fields kept, unfolded, in order; lines that are not a field are skipped. */

@@ -24,6 +24,8 @@ final class IncomingMessage implements BodyDecoder.Sink {
     static final Reply BARE_LINE_ENDING = Reply.of(550, "5.5.2", "Message contains bare CR or LF");
     static final Reply NO_STORAGE = Reply.of(452, "4.3.1", "Insufficient system storage");
     static final Reply WRITE_ERROR = Reply.of(451, "4.3.0", "Error: queue file write error");
+    /** Refused rather than half-read: filters (DKIM, forged Authentication-Results removal) see only the first 64 KiB. */
+    static final Reply HEADER_TOO_LARGE = Reply.of(552, "5.6.0", "Header section exceeds " + HeaderBlock.MAX + " octets");
 
     private final ReceivedHeader received;
     private final BodyDecoder decoder;
@@ -91,6 +93,10 @@ final class IncomingMessage implements BodyDecoder.Sink {
             return;
         }
         headerBlock.accept(b, offset, length);
+        if (headerBlock.overflowed()) {
+            fail(HEADER_TOO_LARGE, true);
+            return;
+        }
         if (copy != null) {
             copy.write(b, offset, length);
         }

@@ -82,6 +82,11 @@ public @interface ListenerConfiguration {
             + "(MailboxUsers.allowedSenders); others get 553 5.7.1")
     boolean sender__login__match() default false;
 
+    @AttributeDefinition(description = "Whether every From header address of an authenticated client's message must "
+            + "be one of its own sender addresses (MailboxUsers.allowedSenders), since such mail is DKIM-signed; "
+            + "others get 553 5.7.1 at end of data")
+    boolean from__login__match() default true;
+
     @AttributeDefinition(description = "Failed AUTH attempts from one IP address within the window after which "
             + "further AUTH gets 421 4.7.0 and the connection closes")
     int auth__max__failures() default 5;

@@ -27,6 +27,7 @@ record ListenerSettings(
         Tls tls,
         boolean authRequired,
         boolean senderLoginMatch,
+        boolean fromLoginMatch,
         int authMaxFailures,
         int authFailureWindowSeconds,
         java.util.List<String> tlsProtocols,
@@ -179,7 +180,7 @@ record ListenerSettings(
                 c.command__timeout__seconds(), c.data__timeout__seconds(), c.max__connections(),
                 c.max__connections__per__ip(), c.max__errors(), bare.equals("normalize"), c.filter__timeout__millis(),
                 names(c.required__filters()), Tls.valueOf(tlsMode.toUpperCase(Locale.ROOT)), c.auth__required(),
-                c.sender__login__match(), c.auth__max__failures(), c.auth__failure__window__seconds(),
+                c.sender__login__match(), c.from__login__match(), c.auth__max__failures(), c.auth__failure__window__seconds(),
                 List.copyOf(names(c.tls__protocols())), List.copyOf(names(c.tls__cipher__suites())),
                 LimitExceptions.parse(names(c.client__limit__exceptions())), c.client__ipv4__prefix__length(),
                 c.client__ipv6__prefix__length(), c.hopcount__limit(), c.auth());
@@ -222,6 +223,7 @@ record ListenerSettings(
         private Tls tls = Tls.STARTTLS;
         private boolean authRequired;
         private boolean senderLoginMatch;
+        private boolean fromLoginMatch = true;
         private int authMaxFailures = 5;
         private int authFailureWindowSeconds = 300;
         private LimitExceptions clientLimitExceptions = LimitExceptions.NONE;
@@ -324,6 +326,11 @@ record ListenerSettings(
             return this;
         }
 
+        Builder fromLoginMatch(boolean v) {
+            fromLoginMatch = v;
+            return this;
+        }
+
         Builder authMaxFailures(int v) {
             authMaxFailures = v;
             return this;
@@ -376,7 +383,7 @@ record ListenerSettings(
             return new ListenerSettings(name, address, port, hostname, maxMessageSize, maxRecipients, maxCommandLine,
                     maxDataLine, commandTimeoutSeconds, dataTimeoutSeconds, maxConnections, maxConnectionsPerIp,
                     maxErrors, normalize, filterTimeoutMillis, requiredFilters, tls, authRequired, senderLoginMatch,
-                    authMaxFailures, authFailureWindowSeconds, tlsProtocols, tlsCipherSuites, clientLimitExceptions,
+                    fromLoginMatch, authMaxFailures, authFailureWindowSeconds, tlsProtocols, tlsCipherSuites, clientLimitExceptions,
                     clientIpv4PrefixLength, clientIpv6PrefixLength, hopcountLimit, auth);
         }
     }

@@ -1312,6 +1312,16 @@ final class SmtpSession {
             resetTransaction();
             return;
         }
+        Verdict forged = settings.fromLoginMatch() && authUser != null ? FromLoginMatch.check(content.header("From"),
+                listener.users() == null ? null : listener.users().allowedSenders(authUser), authUser) : null;
+        if (forged != null) {
+            refuse("END-OF-MESSAGE", new StageResult(StageResult.Outcome.REFUSED, forged, "from_login_match", List.of(),
+                    java.util.Set.of()), m.id(), sender, recipients.get(0));
+            message = null;
+            m.discard();
+            resetTransaction();
+            return;
+        }
         EnvelopeSnapshot envelope = new EnvelopeSnapshot(sender, recipients, mailParameters);
         runStage("END-OF-MESSAGE", f -> f.endOfMessage(view, envelope, content), result -> {
             if (!result.passed()) {
@@ -1376,7 +1386,7 @@ final class SmtpSession {
             return;
         }
         Envelope envelope = new Envelope(sender, queuedRecipients, mailParameters, Instant.now(), clientIp, helo,
-                settings.name(), authUser == null ? "" : authUser);
+                settings.name(), authUser == null ? "" : authUser, ReceiptOrigin.of(view, authUser, clientIp));
         CompletableFuture<QueuedMessage> committed = new CompletableFuture<>();
         try {
             draft.commit(envelope).whenComplete((q, x) -> {

@@ -41,4 +41,34 @@ class HeaderBlockTest {
         assertThat(block.headers()).hasSizeLessThan(5000).hasSizeGreaterThan(1500);
         assertThat(block.headers().get(0).name()).isEqualTo("X-Filler-0");
     }
+
+    @Test
+    void aHeaderSectionLongerThan64KiBOverflowsWhereverTheCutFalls() {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 5000; i++) {
+            sb.append("X-Filler-").append(i).append(": ").append("v".repeat(20)).append("\r\n");
+        }
+        String header = sb + "Authentication-Results: mx.example.test; dkim=pass\r\n\r\nbody\r\n";
+        for (int piece : new int[] {1, 4096, 70_000, 200_000}) {
+            assertThat(feed(header, piece).overflowed()).as("piece %d", piece).isTrue();
+        }
+        // a field folded over the cut still counts as a header
+        assertThat(feed("X-Long: " + "w ".repeat(40_000) + "\r\n\r\nbody\r\n", 8192).overflowed()).isTrue();
+    }
+
+    @Test
+    void aHeaderThatEndsWithinTheLimitOrALongBodyWithoutAnEmptyLineDoesNotOverflow() {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 2000; i++) {
+            sb.append("X-Filler-").append(i).append(": v\r\n");
+        }
+        assertThat(feed(sb + "\r\n" + "body line\r\n".repeat(20_000), 4096).overflowed()).isFalse();
+        // no empty line, but a line that is no field: the header section ended there (as Postfix reads it)
+        assertThat(feed("Subject: hi\r\n" + "just text\r\n".repeat(20_000), 4096).overflowed()).isFalse();
+        // the header section ends exactly at the limit
+        String exact = "X: " + "a".repeat(HeaderBlock.MAX - 3 - 4) + "\r\n\r\n";
+        assertThat(exact.length()).isEqualTo(HeaderBlock.MAX);
+        assertThat(feed(exact + "body\r\n", 1000).overflowed()).isFalse();
+        assertThat(feed(exact.substring(0, exact.length() - 2) + "Y: b\r\n\r\n", 1000).overflowed()).isTrue();
+    }
 }

@@ -24,6 +24,7 @@ import org.karavel.api.filter.SessionView;
 import org.karavel.api.filter.SmtpFilter;
 import org.karavel.api.filter.Verdict;
 import org.karavel.api.queue.Envelope;
+import org.karavel.api.queue.Origin;
 import org.karavel.api.queue.Spool;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -1187,5 +1188,48 @@ class SmtpListenerTest {
         assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo("550 5.7.1 Denied");
         filters.remove(deny);
         assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo("250 2.1.5 Ok");
+    }
+
+    // ------------------------------------------------------------------ trust boundaries (issue 13)
+
+    @Test
+    void aStrangersMessageIsRecordedAsFromTheInternetAndARelayHostsAsFromARelayHost() {
+        start();
+        SmtpTestClient stranger = ehlo();
+        assertThat(transaction(stranger, "ceo@example.org", "b@example.net", "From: <ceo@example.org>\r\n\r\nhi\r\n"))
+                .startsWith("250 2.0.0 Ok: queued as ");
+        assertThat(spool.only().envelope().origin()).isEqualTo(Origin.internet("127.0.0.1"));
+        assertThat(spool.only().envelope().origin().originatesHere()).isFalse();
+
+        // the relay policy marks the operator's own hosts at connect
+        filters.add(FilterEntry.of(new SmtpFilter() {
+            @Override
+            public CompletionStage<Verdict> connect(SessionView session) {
+                session.attributes().put(SessionView.RELAY_CLIENT, Boolean.TRUE);
+                return Verdict.noOpinion().stage();
+            }
+        }, "relay", 100));
+        SmtpTestClient relayHost = ehlo();
+        assertThat(transaction(relayHost, "app@example.org", "b@example.net", "From: <app@example.org>\r\n\r\nhi\r\n"))
+                .startsWith("250 2.0.0 Ok: queued as ");
+        assertThat(spool.queued().get(1).envelope().origin()).isEqualTo(Origin.relayHost("127.0.0.1"));
+    }
+
+    @Test
+    void aHeaderSectionOver64KiBIsRefusedRatherThanHalfRead() {
+        start();
+        SmtpTestClient c = ehlo();
+        StringBuilder header = new StringBuilder();
+        while (header.length() < HeaderBlock.MAX + 100) {
+            header.append("X-Filler: ").append("f".repeat(60)).append("\r\n");
+        }
+        header.append("Authentication-Results: ").append(HOST).append("; dkim=pass header.d=example.org\r\n");
+        assertThat(transaction(c, "a@example.com", "b@example.org", header + "\r\nbody\r\n"))
+                .isEqualTo("552 5.6.0 Header section exceeds 65536 octets");
+        assertThat(spool.queued()).isEmpty();
+        assertThat(mailLog).anyMatch(l -> l.contains("reject: END-OF-MESSAGE from [127.0.0.1]: 552 5.6.0"));
+        // a big message whose header is short is fine
+        assertThat(transaction(c, "a@example.com", "b@example.org", "Subject: big\r\n\r\n" + header))
+                .startsWith("250 2.0.0 Ok: queued as ");
     }
 }

@@ -458,4 +458,45 @@ class SmtpTlsAuthTest {
         return listener.counters().metrics().stream().filter(m -> m.name().equals(family))
                 .flatMap(m -> m.samples().stream()).mapToDouble(x -> x.value()).sum();
     }
+
+    // ------------------------------------------------------------------ From header of authenticated mail (issue 13)
+
+    @Test
+    void anAuthenticatedUserMayWriteOnlyItsOwnAddressesInFrom() {
+        start(b -> b.authRequired(true).senderLoginMatch(true)); // from_login_match is on by default
+        SmtpTestClient c = secured();
+        assertThat(c.command("AUTH PLAIN " + plain(ALICE, ALICE_PASSWORD))).startsWith("235 ");
+        assertThat(SmtpTestDialogue.transaction(c, ALICE, "x@example.net",
+                "From: Bob <bob@example.org>\r\nSubject: forged\r\n\r\nhi\r\n"))
+                .isEqualTo("553 5.7.1 <bob@example.org>: From header address rejected: not owned by user " + ALICE);
+        // a second From field, or a second address in one, is checked too
+        assertThat(SmtpTestDialogue.transaction(c, ALICE, "x@example.net",
+                "From: <alice@example.org>\r\nFrom: <bob@example.org>\r\n\r\nhi\r\n")).startsWith("553 5.7.1 <bob@example.org>");
+        assertThat(SmtpTestDialogue.transaction(c, ALICE, "x@example.net",
+                "From: alice@example.org, \"Bob\" <ceo@other.example>\r\n\r\nhi\r\n")).startsWith("553 5.7.1 <ceo@other.example>");
+        assertThat(spool.queued()).isEmpty();
+        assertThat(mailLog).anyMatch(l -> l.contains("reject: END-OF-MESSAGE from [127.0.0.1]: 553 5.7.1 <bob@example.org>"));
+
+        // its own address and its alias pass, and the message is recorded as a submission of that user
+        assertThat(SmtpTestDialogue.transaction(c, ALICE, "x@example.net",
+                "From: \"Alice (Info)\" <info@example.org>, alice@example.org\r\n\r\nhi\r\n"))
+                .startsWith("250 2.0.0 Ok: queued as ");
+        assertThat(spool.only().envelope().origin()).isEqualTo(org.karavel.api.queue.Origin.submission(ALICE));
+    }
+
+    @Test
+    void withFromLoginMatchOffAForeignFromIsAcceptedAndUnauthenticatedMailIsNeverChecked() {
+        start(b -> b.fromLoginMatch(false));
+        SmtpTestClient c = secured();
+        assertThat(c.command("AUTH PLAIN " + plain(ALICE, ALICE_PASSWORD))).startsWith("235 ");
+        assertThat(SmtpTestDialogue.transaction(c, ALICE, "x@example.net", "From: <bob@example.org>\r\n\r\nhi\r\n"))
+                .startsWith("250 2.0.0 Ok: queued as ");
+        listener.stop();
+        start(b -> b.name("other").fromLoginMatch(true));
+        SmtpTestClient stranger = connect();
+        assertThat(stranger.command("EHLO client.example")).startsWith("250");
+        assertThat(SmtpTestDialogue.transaction(stranger, "bob@example.org", "x@example.net",
+                "From: <bob@example.org>\r\n\r\nhi\r\n")).startsWith("250 2.0.0 Ok: queued as ");
+        assertThat(spool.queued().get(1).envelope().origin().kind()).isEqualTo(org.karavel.api.queue.Origin.Kind.INTERNET);
+    }
 }

@@ -18,16 +18,17 @@ import java.util.zip.CRC32;
 import org.karavel.api.address.AddressSyntaxException;
 import org.karavel.api.address.MailAddress;
 import org.karavel.api.queue.Envelope;
+import org.karavel.api.queue.Origin;
 import org.karavel.api.queue.QueueId;
 import org.karavel.api.queue.QueuedMessage;
 import org.karavel.api.queue.RecipientStatus;
 
 /**
  * The spool's own binary format for a queued message (never Java serialization: it must survive
- * bundle updates and class loader changes). Version 1 layout, big-endian:
+ * bundle updates and class loader changes). Version 2 layout, big-endian:
  *
  * <pre>
- * byte   format version (1)
+ * byte   format version (2)
  * byte   flags: 1 = content in a body file, 2 = bounced
  * str    queue id
  * long   content size
@@ -37,6 +38,7 @@ import org.karavel.api.queue.RecipientStatus;
  * int    n; n × (str key, str value)   MAIL FROM parameters
  * long,int received at
  * str    client address, HELO name, listener name, authenticated user
+ * str    origin kind ({@link Origin.Kind#code()}), origin identity
  * int    n; n × (str address, byte state 0 pending / 1 delivered / 2 bounced, str last reply, str remote host)
  * int    CRC32 of every byte before it
  * </pre>
@@ -44,9 +46,15 @@ import org.karavel.api.queue.RecipientStatus;
  * where {@code str} is an int length and that many UTF-8 octets. Addresses are stored as text and
  * parsed again with {@link MailAddress#parse(String)} on load. The envelope's recipients are the
  * recipients of the status list, in order.
+ *
+ * <p>Version 1 (written before origins were recorded) is the same without the two origin strings;
+ * it is still read, with the origin {@link Origin#inferred inferred} from listener and user, so a
+ * spool written by an older build loads after an upgrade.
  */
 final class MessageRecordFormat {
-    static final byte VERSION = 1;
+    static final byte VERSION = 2;
+    /** Records written before the origin was stored. */
+    static final byte VERSION_1 = 1;
 
     private static final int FLAG_BODY_FILE = 1;
     private static final int FLAG_BOUNCED = 2;
@@ -76,6 +84,8 @@ final class MessageRecordFormat {
             writeString(out, e.heloName());
             writeString(out, e.listenerName());
             writeString(out, e.authenticatedUser());
+            writeString(out, e.origin().kind().code());
+            writeString(out, e.origin().identity());
             out.writeInt(m.recipients().size());
             for (RecipientStatus r : m.recipients()) {
                 writeString(out, r.recipient().toString());
@@ -102,7 +112,8 @@ final class MessageRecordFormat {
         if (record == null || record.length < 6) {
             throw new CorruptRecordException("record too short (" + (record == null ? 0 : record.length) + " bytes)");
         }
-        if (record[0] != VERSION) {
+        int version = record[0];
+        if (version != VERSION && version != VERSION_1) {
             throw new CorruptRecordException("unknown format version " + (record[0] & 0xff));
         }
         CRC32 crc = new CRC32();
@@ -136,6 +147,7 @@ final class MessageRecordFormat {
             String helo = in.string();
             String listener = in.string();
             String user = in.string();
+            Origin origin = version == VERSION_1 ? null : origin(in.string(), in.string());
             int recipientCount = in.count();
             List<RecipientStatus> statuses = new ArrayList<>(recipientCount);
             List<MailAddress> recipients = new ArrayList<>(recipientCount);
@@ -151,7 +163,8 @@ final class MessageRecordFormat {
             if (size < 0 || attempts < 0) {
                 throw new CorruptRecordException("negative size or attempts");
             }
-            Envelope envelope = new Envelope(sender, recipients, params, receivedAt, client, helo, listener, user);
+            Envelope envelope = new Envelope(sender, recipients, params, receivedAt, client, helo, listener, user,
+                    origin);
             QueuedMessage message = new QueuedMessage(id, envelope, statuses, size, attempts, nextAttempt,
                     (flags & FLAG_BOUNCED) != 0);
             return new StoredMessage(message, (flags & FLAG_BODY_FILE) == 0);
@@ -170,6 +183,14 @@ final class MessageRecordFormat {
             return MailAddress.parse(text);
         } catch (AddressSyntaxException ex) {
             throw new CorruptRecordException("unparsable address '" + text + "': " + ex.getMessage());
+        }
+    }
+
+    private static Origin origin(String kind, String identity) throws CorruptRecordException {
+        try {
+            return new Origin(Origin.Kind.ofCode(kind), identity);
+        } catch (IllegalArgumentException ex) {
+            throw new CorruptRecordException("unknown origin '" + kind + "'");
         }
     }
 

@@ -22,6 +22,7 @@ import org.karavel.api.address.MailAddress;
 import org.karavel.api.dns.Resolver;
 import org.karavel.api.queue.Envelope;
 import org.karavel.api.queue.MessageDraft;
+import org.karavel.api.queue.Origin;
 import org.karavel.api.queue.Spool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -130,7 +131,8 @@ final class TlsReportSender {
         try {
             draft.write(report.mail(from.toString(), to.stream().map(MailAddress::toString).toList(),
                     clock.instant().atZone(ZoneOffset.UTC)));
-            Envelope envelope = new Envelope(from, to, Map.of(), clock.instant(), "", "", "local", "");
+            Envelope envelope = new Envelope(from, to, Map.of(), clock.instant(), "", "", "local", "",
+                    Origin.local("tls report"));
             return draft.commit(envelope).whenComplete((queued, e) -> {
                 if (e != null) {
                     draft.abort();

@@ -1,16 +1,19 @@
-package org.karavel.dkim.internal;
+package org.karavel.api.address;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The addresses of a From field value (RFC 5322 §3.6.2 mailbox-list): comments and quoted display
- * names skipped, angle addresses taken, groups not expected. Enough to find the author domain.
+ * names skipped, angle addresses taken, groups not expected. Enough to find the author domain. One
+ * reader for every bundle (the smtp From check, DKIM signing, DMARC), so that the address a user
+ * is allowed to send as is the one that is signed and checked.
  */
-final class FromField {
+public final class FromField {
     private FromField() {}
 
-    static List<String> addresses(String value) {
+    /** The addresses in a From field's (unfolded) value, as written, in order; text that is no address is left out. */
+    public static List<String> addresses(String value) {
         List<String> out = new ArrayList<>();
         StringBuilder current = new StringBuilder();
         StringBuilder angle = null;
