@@ -59,10 +59,14 @@ public final class SmtpSink implements AutoCloseable {
     private final AtomicInteger tlsFailures = new AtomicInteger();
 
     private SmtpSink(boolean lmtp, int port) throws IOException {
+        this(lmtp, InetAddress.getLoopbackAddress(), port);
+    }
+
+    private SmtpSink(boolean lmtp, InetAddress address, int port) throws IOException {
         this.lmtp = lmtp;
         this.server = new ServerSocket();
         server.setReuseAddress(true);
-        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+        server.bind(new InetSocketAddress(address, port));
         threads.execute(this::acceptLoop);
     }
 
@@ -74,6 +78,14 @@ public final class SmtpSink implements AutoCloseable {
     /** Starts an SMTP sink on 127.0.0.1 on the given port (chosen free by the caller beforehand). */
     public static SmtpSink start(int port) throws IOException {
         return new SmtpSink(false, port);
+    }
+
+    /** Starts an SMTP sink on another loopback address (127.0.0.2, ::1, ...) on a free port. */
+    public static SmtpSink start(InetAddress loopback) throws IOException {
+        if (!loopback.isLoopbackAddress()) {
+            throw new IllegalArgumentException("test sinks listen on loopback only, not " + loopback);
+        }
+        return new SmtpSink(false, loopback, 0);
     }
 
     /** Starts an LMTP server (RFC 2033: LHLO, one reply per recipient after DATA). */

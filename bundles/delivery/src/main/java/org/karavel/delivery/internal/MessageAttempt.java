@@ -21,6 +21,8 @@ final class MessageAttempt {
     private int outstanding;
     private boolean aborted;
     private int suspended;
+    /** Whether the message has more Received: fields than hopcount_limit; null until counted. */
+    private Boolean tooManyHops;
 
     MessageAttempt(QueuedMessage message, Instant started) {
         this.message = message;
@@ -33,6 +35,14 @@ final class MessageAttempt {
 
     Instant started() {
         return started;
+    }
+
+    /** Counts the hops once per attempt (the first job asks; the others get the same answer). */
+    synchronized boolean tooManyHops(java.util.function.BooleanSupplier count) {
+        if (tooManyHops == null) {
+            tooManyHops = count.getAsBoolean();
+        }
+        return tooManyHops;
     }
 
     private java.util.Set<String> suspendedDomains = java.util.Set.of();

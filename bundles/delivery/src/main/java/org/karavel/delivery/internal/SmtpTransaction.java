@@ -55,7 +55,21 @@ final class SmtpTransaction {
                 || recipients.stream().anyMatch(MailAddress::needsSmtpUtf8);
     }
 
+    /**
+     * Runs the transaction within transaction_timeout_seconds: past it the connection is cut and the
+     * recipients without a result are deferred (4.4.2), as after any timeout.
+     */
     List<RecipientResult> run() {
+        java.util.concurrent.ScheduledFuture<?> deadline = connection.cutAfter(settings.transactionTimeout(),
+                "transaction deadline");
+        try {
+            return transact();
+        } finally {
+            deadline.cancel(false);
+        }
+    }
+
+    private List<RecipientResult> transact() {
         QueuedMessage m = job.message();
         Envelope env = m.envelope();
         List<MailAddress> rcpts = job.recipients();
@@ -182,8 +196,9 @@ final class SmtpTransaction {
             connection.close();
             return rest("4.3.0", "451 4.3.0 " + e.getMessage(), "", "none");
         } catch (SocketTimeoutException e) {
-            return rest("4.4.2", "conversation with " + connection.relay() + " timed out while sending " + stage,
-                    connection.host(), connection.relay());
+            String cut = connection.cutBy();
+            return rest("4.4.2", "conversation with " + connection.relay() + " timed out while sending " + stage
+                    + (cut == null ? "" : " (" + cut + ")"), connection.host(), connection.relay());
         } catch (IOException e) {
             return rest("4.4.2", "lost connection with " + connection.relay() + " while sending " + stage + ": "
                     + e.getMessage(), connection.host(), connection.relay());
