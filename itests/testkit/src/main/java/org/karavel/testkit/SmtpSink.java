@@ -50,6 +50,7 @@ public final class SmtpSink implements AutoCloseable {
     private volatile Function<String, String> lmtpRecipientReply = rcpt -> "250 2.0.0 <" + rcpt + "> Ok";
     private volatile String greeting = "220 sink.test ESMTP test sink";
     private volatile boolean keepContent = true;
+    private volatile boolean eightBitMime = true;
     private final AtomicInteger accepted = new AtomicInteger();
     /** STARTTLS is offered when set (RFC 3207). */
     private volatile SSLContext tlsContext;
@@ -164,6 +165,12 @@ public final class SmtpSink implements AutoCloseable {
         return this;
     }
 
+    /** Whether EHLO offers 8BITMIME (default yes); without it, a client must send 7-bit content only. */
+    public SmtpSink eightBitMime(boolean offer) {
+        this.eightBitMime = offer;
+        return this;
+    }
+
     public SmtpSink greeting(String line) {
         this.greeting = line;
         return this;
@@ -232,7 +239,7 @@ public final class SmtpSink implements AutoCloseable {
                 if (upper.startsWith("EHLO ") || upper.startsWith("LHLO ")) {
                     helo = line.substring(5).trim();
                     String startTls = tlsContext != null && protocol.isEmpty() && !lmtp ? "250-STARTTLS\r\n" : "";
-                    reply(out, "250-sink.test\r\n250-PIPELINING\r\n250-SIZE 104857600\r\n250-8BITMIME\r\n"
+                    reply(out, "250-sink.test\r\n250-PIPELINING\r\n250-SIZE 104857600\r\n" + (eightBitMime ? "250-8BITMIME\r\n" : "")
                             + startTls + "250-SMTPUTF8\r\n250 ENHANCEDSTATUSCODES");
                 } else if (upper.startsWith("HELO ")) {
                     helo = line.substring(5).trim();

@@ -37,12 +37,23 @@ final class MessageAttempt {
         return started;
     }
 
-    /** Counts the hops once per attempt (the first job asks; the others get the same answer). */
-    synchronized boolean tooManyHops(java.util.function.BooleanSupplier count) {
-        if (tooManyHops == null) {
-            tooManyHops = count.getAsBoolean();
+    /**
+     * Counts the hops once per attempt (the first job asks; the others get the same answer). The count
+     * reads the queue file outside the lock: two jobs at once may both count, never wait on each other.
+     */
+    boolean tooManyHops(java.util.function.BooleanSupplier count) {
+        Boolean known;
+        synchronized (this) {
+            known = tooManyHops;
         }
-        return tooManyHops;
+        if (known != null) {
+            return known;
+        }
+        boolean counted = count.getAsBoolean();
+        synchronized (this) {
+            tooManyHops = counted;
+        }
+        return counted;
     }
 
     private java.util.Set<String> suspendedDomains = java.util.Set.of();

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A real SMTP server on 127.0.0.1 that misbehaves on its first {@code hostileConnections}
+ * A real SMTP (or LMTP, after LHLO) server on 127.0.0.1 that misbehaves on its first {@code hostileConnections}
  * connections and behaves afterwards, so that a test sees the attempt cut and the retry succeed.
  */
 final class HostileNextHop implements AutoCloseable {
@@ -90,10 +90,13 @@ final class HostileNextHop implements AutoCloseable {
         try (InputStream in = new BufferedInputStream(s.getInputStream()); OutputStream out = s.getOutputStream()) {
             reply(out, "220 hostile.test ESMTP", hostile);
             String mail = "";
+            boolean lmtp = false;
+            int recipients = 0;
             String line;
             while ((line = ScriptedSmtpServer.readLine(in)) != null) {
                 String upper = line.toUpperCase(Locale.ROOT);
-                if (upper.startsWith("EHLO ")) {
+                if (upper.startsWith("EHLO ") || upper.startsWith("LHLO ")) {
+                    lmtp = upper.startsWith("LHLO ");
                     if (hostile && trick == Trick.ENDLESS_EHLO_REPLY) {
                         out.write("250-hostile.test\r\n".getBytes(StandardCharsets.US_ASCII));
                         out.flush();
@@ -110,8 +113,12 @@ final class HostileNextHop implements AutoCloseable {
                     reply(out, "250-hostile.test\r\n250 8BITMIME", hostile);
                 } else if (upper.startsWith("MAIL FROM:")) {
                     mail = line;
+                    recipients = 0;
                     reply(out, "250 2.1.0 Ok", hostile);
-                } else if (upper.startsWith("RCPT TO:") || upper.equals("RSET")) {
+                } else if (upper.startsWith("RCPT TO:")) {
+                    recipients++;
+                    reply(out, "250 2.1.5 Ok", hostile);
+                } else if (upper.equals("RSET")) {
                     reply(out, "250 2.0.0 Ok", hostile);
                 } else if (upper.equals("DATA")) {
                     reply(out, "354 go ahead", hostile);
@@ -119,7 +126,10 @@ final class HostileNextHop implements AutoCloseable {
                     if (hostile && trick == Trick.SILENT_AFTER_DATA) {
                         continue; // never answers; the client's next line (if any) is read and ignored
                     }
-                    reply(out, "250 2.0.0 Ok: kept", hostile);
+                    // LMTP: one reply per recipient (RFC 2033 §4.2)
+                    for (int i = 0; i < (lmtp ? recipients : 1); i++) {
+                        reply(out, "250 2.0.0 Ok: kept", hostile);
+                    }
                     delivered.add(mail);
                 } else if (upper.equals("QUIT")) {
                     reply(out, "221 2.0.0 Bye", false);

@@ -96,4 +96,23 @@ class OutboundDeadlineTest {
         assertThat(hop.delivered()).hasSize(1);
         await().atMost(Duration.ofSeconds(5)).until(() -> f.scheduler.inFlight() == 0);
     }
+
+    @Test
+    void anLmtpServerThatNeverAnswersTheFinalDotIsCutAndTriedAgain() throws Exception {
+        hop = new HostileNextHop(HostileNextHop.Trick.SILENT_AFTER_DATA, 1);
+        f.localDomains.add("local.test");
+        QueuedMessage m = f.queue("sender@sender.test", List.of("a@local.test", "b@local.test"),
+                DeliveryFixture.message("lmtp deadline", "hello\r\n"));
+        f.start(settings().localTransport("lmtp:[127.0.0.1]:" + hop.port()).build());
+
+        QueuedMessage first = f.awaitAttempts(m.id(), 1);
+        assertThat(first.recipients()).allSatisfy(r -> {
+            assertThat(r.state()).isEqualTo(RecipientStatus.State.PENDING);
+            assertThat(r.lastReply()).contains("timed out while sending end of data").contains("reply deadline of 1 s");
+        });
+
+        f.awaitRemoved(m.id());
+        assertThat(hop.delivered()).hasSize(1);
+        assertThat(f.dsns()).isEmpty();
+    }
 }
