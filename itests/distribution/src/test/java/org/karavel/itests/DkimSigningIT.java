@@ -67,6 +67,8 @@ public class DkimSigningIT {
         dns.add("remote.test", Type.MX, "10 mx.remote.test.", 60);
         dns.add("mx.remote.test", Type.A, "127.0.0.1", 60);
         dns.add("relay.test", Type.MX, "10 mx.remote.test.", 60);
+        // seven.test: the same sink, which for this domain's test offers no 8BITMIME
+        dns.add("seven.test", Type.MX, "10 mx.remote.test.", 60);
         dns.add("2026a._domainkey.sender.test", Type.TXT, txt(rsaRecord()), 60);
         dns.add("2026e._domainkey.sender.test", Type.TXT, txt(ed25519Record()), 60);
 
@@ -216,6 +218,42 @@ public class DkimSigningIT {
             Map<String, String> tags = tags(signature);
             assertEquals("sender.test", tags.get("d"));
             assertTrue(signature, verify(received, signature, tags.get("a").equals("rsa-sha256") ? rsaRecord() : ed25519Record()));
+        }
+    }
+
+    @Test
+    public void eightBitMailToANextHopWithout8bitmimeArrivesAsSevenBitAndItsSignaturesVerify() throws Exception {
+        String text = "Grüße aus Köln: 20 € für den Kaffee, ça va.\r\n";
+        String content = "From: Alice <alice@sender.test>\r\nTo: <erin@seven.test>\r\nSubject: eight bit\r\n"
+                + "Date: Sun, 22 Nov 2026 08:30:00 +0000\r\nMessage-ID: <eight-1@sender.test>\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + text;
+        sink.eightBitMime(false);
+        try (SmtpClient c = SmtpClient.connect(smtpPort)) {
+            c.readReply();
+            c.command("EHLO client.test");
+            assertTrue(c.command("MAIL FROM:<alice@sender.test> BODY=8BITMIME").startsWith("250"));
+            assertTrue(c.command("RCPT TO:<erin@seven.test>").startsWith("250"));
+            assertTrue(c.command("DATA").startsWith("354"));
+            c.send(content + ".\r\n");
+            String reply = c.readReply();
+            assertTrue(reply, reply.startsWith("250"));
+            Poll.until("the message at the sink", WAIT, () -> sink.messages().stream().anyMatch(m -> m.recipients().contains("erin@seven.test")));
+        } finally {
+            sink.eightBitMime(true);
+        }
+        byte[] bytes = sink.messages().stream().filter(m -> m.recipients().contains("erin@seven.test")).findFirst()
+                .orElseThrow().content();
+        for (byte b : bytes) {
+            assertTrue("7-bit only", b >= 0);
+        }
+        String received = new String(bytes, StandardCharsets.US_ASCII);
+        assertTrue(received, received.contains("Content-Transfer-Encoding: quoted-printable\r\n"));
+        assertTrue(received, received.contains("Gr=C3=BC=C3=9Fe aus K=C3=B6ln: 20 =E2=82=AC f=C3=BCr den Kaffee, =C3=A7a va."));
+        List<String> signatures = fields(received).stream().filter(f -> f.regionMatches(true, 0, "DKIM-Signature:", 0, 15)).toList();
+        assertEquals(received, 2, signatures.size());
+        for (String sig : signatures) {
+            String record = "rsa-sha256".equals(tags(sig).get("a")) ? rsaRecord() : ed25519Record();
+            assertTrue("signature over the converted message verifies: " + sig, verify(received, sig, record));
         }
     }
 

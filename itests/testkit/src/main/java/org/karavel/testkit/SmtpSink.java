@@ -50,6 +50,7 @@ public final class SmtpSink implements AutoCloseable {
     private volatile Function<String, String> lmtpRecipientReply = rcpt -> "250 2.0.0 <" + rcpt + "> Ok";
     private volatile String greeting = "220 sink.test ESMTP test sink";
     private volatile boolean keepContent = true;
+    private volatile boolean eightBitMime = true;
     private final AtomicInteger accepted = new AtomicInteger();
     /** STARTTLS is offered when set (RFC 3207). */
     private volatile SSLContext tlsContext;
@@ -59,10 +60,14 @@ public final class SmtpSink implements AutoCloseable {
     private final AtomicInteger tlsFailures = new AtomicInteger();
 
     private SmtpSink(boolean lmtp, int port) throws IOException {
+        this(lmtp, InetAddress.getLoopbackAddress(), port);
+    }
+
+    private SmtpSink(boolean lmtp, InetAddress address, int port) throws IOException {
         this.lmtp = lmtp;
         this.server = new ServerSocket();
         server.setReuseAddress(true);
-        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+        server.bind(new InetSocketAddress(address, port));
         threads.execute(this::acceptLoop);
     }
 
@@ -74,6 +79,14 @@ public final class SmtpSink implements AutoCloseable {
     /** Starts an SMTP sink on 127.0.0.1 on the given port (chosen free by the caller beforehand). */
     public static SmtpSink start(int port) throws IOException {
         return new SmtpSink(false, port);
+    }
+
+    /** Starts an SMTP sink on another loopback address (127.0.0.2, ::1, ...) on a free port. */
+    public static SmtpSink start(InetAddress loopback) throws IOException {
+        if (!loopback.isLoopbackAddress()) {
+            throw new IllegalArgumentException("test sinks listen on loopback only, not " + loopback);
+        }
+        return new SmtpSink(false, loopback, 0);
     }
 
     /** Starts an LMTP server (RFC 2033: LHLO, one reply per recipient after DATA). */
@@ -152,6 +165,12 @@ public final class SmtpSink implements AutoCloseable {
         return this;
     }
 
+    /** Whether EHLO offers 8BITMIME (default yes); without it, a client must send 7-bit content only. */
+    public SmtpSink eightBitMime(boolean offer) {
+        this.eightBitMime = offer;
+        return this;
+    }
+
     public SmtpSink greeting(String line) {
         this.greeting = line;
         return this;
@@ -220,7 +239,7 @@ public final class SmtpSink implements AutoCloseable {
                 if (upper.startsWith("EHLO ") || upper.startsWith("LHLO ")) {
                     helo = line.substring(5).trim();
                     String startTls = tlsContext != null && protocol.isEmpty() && !lmtp ? "250-STARTTLS\r\n" : "";
-                    reply(out, "250-sink.test\r\n250-PIPELINING\r\n250-SIZE 104857600\r\n250-8BITMIME\r\n"
+                    reply(out, "250-sink.test\r\n250-PIPELINING\r\n250-SIZE 104857600\r\n" + (eightBitMime ? "250-8BITMIME\r\n" : "")
                             + startTls + "250-SMTPUTF8\r\n250 ENHANCEDSTATUSCODES");
                 } else if (upper.startsWith("HELO ")) {
                     helo = line.substring(5).trim();

@@ -15,6 +15,7 @@ import org.karavel.api.metrics.MetricSource;
 import org.karavel.api.queue.DeliveryControl;
 import org.karavel.api.queue.QueueId;
 import org.karavel.api.queue.Spool;
+import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -58,14 +59,23 @@ public class DeliveryComponent implements DeliveryControl, MetricSource {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile OutboundSigner signer;
 
+    /** Where the smtp listeners listen (their factory configurations), for the loop check; absent: none known. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile ConfigurationAdmin configurationAdmin;
+
     private volatile DeliveryScheduler scheduler;
     private volatile OperatorControl control;
 
     @Activate
     void activate(DeliveryConfig config) {
         DeliverySettings settings = DeliverySettings.from(config, System.getProperty("karaf.data"), hostName(config));
+        ListenerAddresses listeners = new ListenerAddresses(() -> configurationAdmin);
+        Myself myself = new Myself(listeners::addresses, settings.proxyInterfaces(),
+                () -> listeners.hostNames(settings.heloName()));
         scheduler = new DeliveryScheduler(settings, spool, resolver, () -> domains,
-                new OutboundServices(() -> outboundTls, () -> signer), Connector.PLAIN, Clock.systemDefaultZone());
+                new OutboundServices(() -> outboundTls, () -> signer), Connector.PLAIN, Clock.systemDefaultZone(),
+                new DomainSuspensions(), new DeliveryCounters(), myself);
         control = new OperatorControl(scheduler, spool);
         scheduler.start();
         LOG.info("delivery started: helo {}, {} connections ({} per destination), local transport {}{}",

@@ -38,11 +38,15 @@ public @interface DeliveryConfig {
     @AttributeDefinition(name = "Connect timeout (s)", min = "1")
     int connect__timeout__seconds() default 30;
 
-    @AttributeDefinition(name = "Reply timeout (s)", description = "How long to wait for a reply or for a write to progress", min = "1")
+    @AttributeDefinition(name = "Reply timeout (s)", description = "How long to wait for each whole reply (however it trickles in) or for a write to progress", min = "1")
     int reply__timeout__seconds() default 300;
 
     @AttributeDefinition(name = "End of data timeout (s)", description = "How long to wait for the reply to the final dot", min = "1")
     int data__done__timeout__seconds() default 600;
+
+    @AttributeDefinition(name = "Transaction deadline (s)",
+            description = "How long one whole mail transaction (MAIL FROM to the reply to the final dot) may take; past it the recipients are deferred", min = "1")
+    int transaction__timeout__seconds() default 1800;
 
     @AttributeDefinition(name = "Minimum backoff (s)", min = "1")
     int min__backoff__seconds() default 300;
@@ -64,4 +68,18 @@ public @interface DeliveryConfig {
 
     @AttributeDefinition(name = "Scan interval (ms)", description = "How often the spool is scanned for due mail", min = "10")
     long scan__interval__millis() default 1000;
+
+    @AttributeDefinition(name = "Hop count limit",
+            description = "A queued message with more Received: fields than this is bounced (5.4.6), as Postfix's hopcount_limit", min = "1")
+    int hopcount__limit() default 50;
+
+    @AttributeDefinition(name = "Proxy interfaces",
+            description = "Addresses (comma separated) that reach this server through NAT or a proxy, as Postfix's proxy_interfaces: an MX host there loops back to myself")
+    String proxy__interfaces() default "";
+
+    @AttributeDefinition(name = "Outbound IP families", description = "all, ipv4 or ipv6: the address families delivery connects to (Postfix's inet_protocols, for the client side)")
+    String inet__protocols() default "all";
+
+    @AttributeDefinition(name = "Address preference", description = "ipv6, ipv4 or any: which family of a host's addresses is tried first; the other follows when a connect fails (Postfix's smtp_address_preference)")
+    String address__preference() default "any";
 }

@@ -87,12 +87,19 @@ final class DeliveryScheduler {
     DeliveryScheduler(DeliverySettings settings, Spool spool, Resolver resolver, Supplier<MailDomains> domains,
             OutboundServices outbound, Connector connector, Clock clock) {
         this(settings, spool, resolver, domains, outbound, connector, clock, new DomainSuspensions(),
-                new DeliveryCounters());
+                new DeliveryCounters(), Myself.NOBODY);
     }
 
     DeliveryScheduler(DeliverySettings settings, Spool spool, Resolver resolver, Supplier<MailDomains> domains,
             OutboundServices outbound, Connector connector, Clock clock, DomainSuspensions suspensions,
             DeliveryCounters counters) {
+        this(settings, spool, resolver, domains, outbound, connector, clock, suspensions, counters, Myself.NOBODY);
+    }
+
+    /** @param myself which next hops are this server: delivery never connects to them */
+    DeliveryScheduler(DeliverySettings settings, Spool spool, Resolver resolver, Supplier<MailDomains> domains,
+            OutboundServices outbound, Connector connector, Clock clock, DomainSuspensions suspensions,
+            DeliveryCounters counters, Myself myself) {
         this.suspensions = suspensions;
         this.counters = counters;
         this.settings = settings;
@@ -103,11 +110,11 @@ final class DeliveryScheduler {
         timer.setRemoveOnCancelPolicy(true);
         this.workers = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 threads("karavel-delivery"));
-        MxLookup mx = new MxLookup(resolver, SmtpTransport.dnsTimeout(settings));
+        MxLookup mx = new MxLookup(resolver, SmtpTransport.dnsTimeout(settings), settings.addressFamilies());
         this.remote = new SmtpTransport(settings, spool, mx, connector, timer, clock, false, openSockets, outbound,
-                counters);
+                counters, myself);
         this.local = settings.lmtp() != null
-                ? new SmtpTransport(settings, spool, mx, connector, timer, clock, true, openSockets, null, counters)
+                ? new SmtpTransport(settings, spool, mx, connector, timer, clock, true, openSockets, null, counters, myself)
                 : new MaildirTransport(settings, spool, clock);
         this.recorder = new AttemptRecorder(settings, spool, clock, counters);
     }
@@ -425,6 +432,18 @@ final class DeliveryScheduler {
 
     // ---- worker threads ----
 
+    /** Whether the message has passed more MTAs than hopcount_limit; read on a worker, once per attempt. */
+    private boolean tooManyHops(DeliveryJob job) {
+        return job.attempt().tooManyHops(() -> {
+            try (java.io.InputStream in = new java.io.BufferedInputStream(spool.openContent(job.message().id()))) {
+                return HopCount.received(in) > settings.hopcountLimit();
+            } catch (IOException e) {
+                // the transport meets the same read error and defers the message
+                return false;
+            }
+        });
+    }
+
     private void work(DestinationQueue q) {
         Transport transport = q.destination.kind() == Destination.Kind.LOCAL ? local : remote;
         Transport.Session session = null;
@@ -447,6 +466,12 @@ final class DeliveryScheduler {
                 }
                 if (job == null) {
                     return;
+                }
+                if (tooManyHops(job)) {
+                    // already queued in a loop (the smtp bundle refuses such mail at end of data): bounce it
+                    complete(job, job.all(RecipientResult.Outcome.BOUNCED, "5.4.6", "554 5.4.6 Too many hops (more than "
+                            + settings.hopcountLimit() + " Received: header fields)", "", "none", clock));
+                    continue;
                 }
                 if (session != null && (!session.isReusable() || onSession >= settings.maxMessagesPerConnection())) {
                     session.close();

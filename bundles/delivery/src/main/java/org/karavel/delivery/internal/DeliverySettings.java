@@ -28,7 +28,11 @@ record DeliverySettings(
         Path maildirRoot,
         String recipientDelimiter,
         Duration scanInterval,
-        TlsMode smarthostTls) {
+        TlsMode smarthostTls,
+        int hopcountLimit,
+        AddressFamilies addressFamilies,
+        Duration transactionTimeout,
+        java.util.Set<java.net.InetAddress> proxyInterfaces) {
 
     DeliverySettings {
         Objects.requireNonNull(heloName, "heloName");
@@ -39,6 +43,13 @@ record DeliverySettings(
         }
         if (maxConnections < 1 || maxConnectionsPerDestination < 1 || maxMessagesPerConnection < 1) {
             throw new IllegalArgumentException("connection limits must be at least 1");
+        }
+        proxyInterfaces = proxyInterfaces == null ? java.util.Set.of() : java.util.Set.copyOf(proxyInterfaces);
+        if (transactionTimeout.isNegative() || transactionTimeout.isZero()) {
+            throw new IllegalArgumentException("transaction_timeout_seconds must be positive");
+        }
+        if (hopcountLimit < 1) {
+            throw new IllegalArgumentException("hopcount_limit must be at least 1");
         }
         if (minBackoff.isNegative() || minBackoff.isZero() || maxBackoff.compareTo(minBackoff) < 0) {
             throw new IllegalArgumentException("need 0 < min_backoff <= max_backoff");
@@ -67,6 +78,10 @@ record DeliverySettings(
                 .recipientDelimiter(c.recipient__delimiter())
                 .scanInterval(Duration.ofMillis(c.scan__interval__millis()))
                 .smarthostTls(c.smarthost__tls())
+                .hopcountLimit(c.hopcount__limit())
+                .addressFamilies(c.inet__protocols(), c.address__preference())
+                .transactionTimeout(Duration.ofSeconds(c.transaction__timeout__seconds()))
+                .proxyInterfaces(c.proxy__interfaces())
                 .maildirRoot(c.maildir__root().isBlank()
                         ? Path.of(karafData == null ? "data" : karafData, "mail")
                         : Path.of(c.maildir__root().trim()));
@@ -98,6 +113,12 @@ record DeliverySettings(
         private String recipientDelimiter = "+";
         private Duration scanInterval = Duration.ofMillis(1000);
         private TlsMode smarthostTls;
+        // Postfix: hopcount_limit 50
+        private int hopcountLimit = 50;
+        private AddressFamilies addressFamilies = AddressFamilies.DEFAULT;
+        // longer than data_done_timeout plus sending a 35 MB message at 50 KB/s
+        private Duration transactionTimeout = Duration.ofSeconds(1800);
+        private java.util.Set<java.net.InetAddress> proxyInterfaces = java.util.Set.of();
 
         Builder remotePort(int v) {
             remotePort = v;
@@ -204,10 +225,50 @@ record DeliverySettings(
             return this;
         }
 
+        /** inet_protocols (all, ipv4, ipv6) and address_preference (ipv6, ipv4, any), as Postfix's. */
+        Builder addressFamilies(String protocols, String preference) {
+            addressFamilies = new AddressFamilies(AddressFamilies.Protocols.parse(protocols),
+                    AddressFamilies.Preference.parse(preference));
+            return this;
+        }
+
+        /** The deadline of one whole mail transaction (MAIL to the reply to the final dot). */
+        Builder transactionTimeout(Duration v) {
+            transactionTimeout = v;
+            return this;
+        }
+
+        /** More Received: fields than this: the message is bounced (5.4.6), it is in a loop. */
+        Builder hopcountLimit(int v) {
+            hopcountLimit = v;
+            return this;
+        }
+
+        /**
+         * Addresses, separated by commas or spaces, that reach this server through NAT or a proxy
+         * (Postfix's proxy_interfaces): an MX host there is this server.
+         */
+        Builder proxyInterfaces(String v) {
+            java.util.Set<java.net.InetAddress> set = new java.util.LinkedHashSet<>();
+            for (String a : (v == null ? "" : v.trim()).split("[,\\s]+")) {
+                if (a.isEmpty()) {
+                    continue;
+                }
+                java.net.InetAddress ip = IpLiteral.parse(a.startsWith("[") ? a : "[" + a + "]");
+                if (ip == null) {
+                    throw new IllegalArgumentException("proxy_interfaces: not an IP address: " + a);
+                }
+                set.add(ip);
+            }
+            proxyInterfaces = set;
+            return this;
+        }
+
         DeliverySettings build() {
             return new DeliverySettings(remotePort, smarthost, heloName, maxConnections, maxConnectionsPerDestination,
                     maxMessagesPerConnection, connectionIdle, connectTimeout, replyTimeout, dataDoneTimeout, minBackoff,
-                    maxBackoff, maxQueueLifetime, lmtp, maildirRoot, recipientDelimiter, scanInterval, smarthostTls);
+                    maxBackoff, maxQueueLifetime, lmtp, maildirRoot, recipientDelimiter, scanInterval, smarthostTls,
+                    hopcountLimit, addressFamilies, transactionTimeout, proxyInterfaces);
         }
     }
 }

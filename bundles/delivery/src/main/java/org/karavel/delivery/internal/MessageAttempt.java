@@ -21,6 +21,8 @@ final class MessageAttempt {
     private int outstanding;
     private boolean aborted;
     private int suspended;
+    /** Whether the message has more Received: fields than hopcount_limit; null until counted. */
+    private Boolean tooManyHops;
 
     MessageAttempt(QueuedMessage message, Instant started) {
         this.message = message;
@@ -33,6 +35,25 @@ final class MessageAttempt {
 
     Instant started() {
         return started;
+    }
+
+    /**
+     * Counts the hops once per attempt (the first job asks; the others get the same answer). The count
+     * reads the queue file outside the lock: two jobs at once may both count, never wait on each other.
+     */
+    boolean tooManyHops(java.util.function.BooleanSupplier count) {
+        Boolean known;
+        synchronized (this) {
+            known = tooManyHops;
+        }
+        if (known != null) {
+            return known;
+        }
+        boolean counted = count.getAsBoolean();
+        synchronized (this) {
+            tooManyHops = counted;
+        }
+        return counted;
     }
 
     private java.util.Set<String> suspendedDomains = java.util.Set.of();

@@ -21,14 +21,25 @@ import org.karavel.api.dns.Resolver;
 final class MxLookup {
     private final Resolver resolver;
     private final Duration timeout;
+    private final AddressFamilies families;
 
     MxLookup(Resolver resolver, Duration timeout) {
+        this(resolver, timeout, AddressFamilies.DEFAULT);
+    }
+
+    /** @param families which address families are used, and in which order they are tried */
+    MxLookup(Resolver resolver, Duration timeout, AddressFamilies families) {
         this.resolver = resolver;
         this.timeout = timeout;
+        this.families = families;
     }
 
     /** A host to try. {@code implicit} when it is the domain itself for lack of MX records. */
-    record Exchanger(String host, boolean implicit) {
+    record Exchanger(String host, boolean implicit, int preference) {
+        /** A host that is the only one (implicit MX, smarthost, LMTP server): preference 0. */
+        Exchanger(String host, boolean implicit) {
+            this(host, implicit, 0);
+        }
     }
 
     /**
@@ -61,19 +72,22 @@ final class MxLookup {
         for (MxRecord r : sorted) {
             // a null MX among real ones is a misconfiguration: ignore it (RFC 7505 §3)
             if (!r.isNullMx() && hosts.stream().noneMatch(h -> h.host().equalsIgnoreCase(r.host()))) {
-                hosts.add(new Exchanger(r.host(), false));
+                hosts.add(new Exchanger(r.host(), false, r.preference()));
             }
         }
         return hosts;
     }
 
-    /** The addresses of a host, IPv6 first as the resolver orders them. */
+    /**
+     * The addresses of a host of the families inet_protocols allows, in the order address_preference
+     * gives (the other family follows, so a failed connect falls back to it).
+     */
     List<InetAddress> addresses(String host) throws DnsException, InterruptedException {
         InetAddress literal = IpLiteral.parse(host);
         if (literal != null) {
-            return List.of(literal);
+            return families.order(List.of(literal));
         }
-        return await(resolver.addresses(host));
+        return families.order(await(resolver.addresses(host)));
     }
 
     private <T> T await(CompletionStage<T> stage) throws DnsException, InterruptedException {

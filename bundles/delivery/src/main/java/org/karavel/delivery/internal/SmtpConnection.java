@@ -50,6 +50,8 @@ final class SmtpConnection implements Closeable {
     private String tlsLog = "";
     private final Map<String, String> extensions = new HashMap<>();
     private volatile boolean timedOut;
+    /** Which deadline cut the connection ("reply deadline of 300 s", ...), for the log; null before. */
+    private volatile String cutBy;
     private boolean lmtp;
     private boolean broken;
 
@@ -228,7 +230,30 @@ final class SmtpConnection implements Closeable {
         }
     }
 
+    /**
+     * Closes the connection when {@code limit} has passed, unless the returned future is cancelled
+     * first: the blocking call in progress then fails with a {@link SocketTimeoutException}.
+     */
+    ScheduledFuture<?> cutAfter(Duration limit, String what) {
+        return timer.schedule(() -> {
+            cutBy = what + " of " + limit.toSeconds() + " s";
+            timedOut = true;
+            close();
+        }, Math.max(1, limit.toMillis()), TimeUnit.MILLISECONDS);
+    }
+
+    /** The deadline that cut this connection ("transaction deadline of 600 s"), or null. */
+    String cutBy() {
+        return cutBy;
+    }
+
+    /**
+     * Reads one whole reply within {@code timeout}: the socket timeout bounds each read, and the
+     * reply as a whole has the same deadline, so that a server trickling an endless multi-line reply
+     * (one line within each read timeout) is cut as well.
+     */
     SmtpReply read(Duration timeout) throws IOException {
+        ScheduledFuture<?> deadline = cutAfter(timeout, "reply deadline");
         try {
             io.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis())));
             List<String> lines = new ArrayList<>();
@@ -255,7 +280,16 @@ final class SmtpConnection implements Closeable {
             }
         } catch (IOException e) {
             broken = true;
+            if (e instanceof SocketTimeoutException && cutBy == null) {
+                // the socket timeout came first: the same reply deadline
+                cutBy = "reply deadline of " + timeout.toSeconds() + " s";
+            }
+            if (timedOut && !(e instanceof SocketTimeoutException)) {
+                throw new SocketTimeoutException("no complete reply from " + relay() + " (" + cutBy + ")");
+            }
             throw e;
+        } finally {
+            deadline.cancel(false);
         }
     }
 

@@ -55,7 +55,21 @@ final class SmtpTransaction {
                 || recipients.stream().anyMatch(MailAddress::needsSmtpUtf8);
     }
 
+    /**
+     * Runs the transaction within transaction_timeout_seconds: past it the connection is cut and the
+     * recipients without a result are deferred (4.4.2), as after any timeout.
+     */
     List<RecipientResult> run() {
+        java.util.concurrent.ScheduledFuture<?> deadline = connection.cutAfter(settings.transactionTimeout(),
+                "transaction deadline");
+        try {
+            return transact();
+        } finally {
+            deadline.cancel(false);
+        }
+    }
+
+    private List<RecipientResult> transact() {
         QueuedMessage m = job.message();
         Envelope env = m.envelope();
         List<MailAddress> rcpts = job.recipients();
@@ -65,9 +79,21 @@ final class SmtpTransaction {
                     "554 5.6.7 SMTPUTF8 is required, but was not offered by host " + connection.relay(),
                     connection.host(), connection.relay(), connection.tlsLog(), clock);
         }
+        // RFC 6152 §3: 8-bit content to a next hop without 8BITMIME is converted first, and signed as sent
+        byte[] sevenBit = null;
+        try {
+            if (!connection.offers("8BITMIME") && needsSevenBit(m)) {
+                try (InputStream in = spool.openContent(m.id())) {
+                    sevenBit = MimeDowngrade.toSevenBit(in);
+                }
+            }
+        } catch (IOException e) {
+            return job.all(Outcome.DEFERRED, "4.3.0", "451 4.3.0 queue file read error while converting to 7 bit: "
+                    + e.getMessage(), "", "none", clock);
+        }
         byte[] signature;
         try {
-            signature = sign(m);
+            signature = sign(m, sevenBit);
         } catch (IOException e) {
             // the content could not be read for signing: as a queue file read error, try again later
             return job.all(Outcome.DEFERRED, "4.3.0", "451 4.3.0 queue file read error while signing: " + e.getMessage(),
@@ -76,7 +102,7 @@ final class SmtpTransaction {
             // a broken signer must not let mail out unsigned by surprise, nor lose it
             return job.all(Outcome.DEFERRED, "4.3.0", "451 4.3.0 DKIM signer failed: " + e, "", "none", clock);
         }
-        long size = m.size() + signature.length;
+        long size = (sevenBit == null ? m.size() : sevenBit.length) + signature.length;
         long limit = connection.sizeLimit();
         if (limit > 0 && size > limit) {
             return job.all(Outcome.BOUNCED, "5.3.4", "552 5.3.4 message size " + size + " exceeds size limit "
@@ -95,7 +121,7 @@ final class SmtpTransaction {
         }
         InputStream content;
         try {
-            content = spool.openContent(m.id());
+            content = sevenBit == null ? spool.openContent(m.id()) : new ByteArrayInputStream(sevenBit);
         } catch (IOException e) {
             return job.all(Outcome.DEFERRED, "4.3.0", "451 4.3.0 queue file read error: " + e.getMessage(), "", "none",
                     clock);
@@ -182,8 +208,9 @@ final class SmtpTransaction {
             connection.close();
             return rest("4.3.0", "451 4.3.0 " + e.getMessage(), "", "none");
         } catch (SocketTimeoutException e) {
-            return rest("4.4.2", "conversation with " + connection.relay() + " timed out while sending " + stage,
-                    connection.host(), connection.relay());
+            String cut = connection.cutBy();
+            return rest("4.4.2", "conversation with " + connection.relay() + " timed out while sending " + stage
+                    + (cut == null ? "" : " (" + cut + ")"), connection.host(), connection.relay());
         } catch (IOException e) {
             return rest("4.4.2", "lost connection with " + connection.relay() + " while sending " + stage + ": "
                     + e.getMessage(), connection.host(), connection.relay());
@@ -192,15 +219,16 @@ final class SmtpTransaction {
 
     /**
      * The DKIM header fields for this transaction, computed once before MAIL FROM on this worker
-     * thread; empty without a signer, and for mail that does not originate here (received from the
-     * Internet: our keys never sign it, whatever its From says).
+     * thread, over the content as it is sent (the 7-bit conversion when there is one); empty without
+     * a signer, and for mail that does not originate here (received from the Internet: our keys never
+     * sign it, whatever its From says).
      */
-    private byte[] sign(QueuedMessage m) throws IOException {
+    private byte[] sign(QueuedMessage m, byte[] sevenBit) throws IOException {
         if (signer == null || !m.envelope().origin().originatesHere()) {
             return new byte[0];
         }
         String fields;
-        try (InputStream in = spool.openContent(m.id())) {
+        try (InputStream in = sevenBit == null ? spool.openContent(m.id()) : new ByteArrayInputStream(sevenBit)) {
             fields = signer.sign(m.envelope(), in);
         }
         if (fields == null || fields.isEmpty()) {
@@ -211,6 +239,19 @@ final class SmtpTransaction {
             fields = fields + "\r\n";
         }
         return fields.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Whether the message must be converted for a next hop without 8BITMIME: it says BODY=8BITMIME,
+     * or it has 8-bit octets although its sender did not say so (Postfix looks at the content too).
+     */
+    private boolean needsSevenBit(QueuedMessage m) throws IOException {
+        if ("8BITMIME".equalsIgnoreCase(m.envelope().mailParameters().get("BODY"))) {
+            return true;
+        }
+        try (InputStream in = spool.openContent(m.id())) {
+            return MimeDowngrade.hasEightBit(in);
+        }
     }
 
     /** After a pipelined DATA that was answered 354 although nothing may be sent: an empty message ends it. */

@@ -53,11 +53,14 @@ final class SmtpTransport implements Transport {
     /** TLS policy and signer; null for LMTP. */
     private final OutboundServices outbound;
     private final DeliveryCounters counters;
+    /** Which hosts are this server (never connected to); unused for LMTP. */
+    private final Myself myself;
 
     /** @param outbound the TLS policy and DKIM signer for SMTP; null for LMTP (local: no TLS, no signature) */
     SmtpTransport(DeliverySettings settings, Spool spool, MxLookup mx, Connector connector,
             ScheduledExecutorService timer, Clock clock, boolean lmtp, Set<Socket> openSockets,
-            OutboundServices outbound, DeliveryCounters counters) {
+            OutboundServices outbound, DeliveryCounters counters, Myself myself) {
+        this.myself = myself;
         this.openSockets = openSockets;
         this.outbound = outbound;
         this.counters = counters;
@@ -104,7 +107,12 @@ final class SmtpTransport implements Transport {
             policy = destinationPolicy(tls, destination);
         }
         Attempts attempts = new Attempts();
+        int best = hosts.isEmpty() ? 0 : hosts.get(0).preference();
         for (MxLookup.Exchanger ex : hosts) {
+            if (!lmtp && myself.isMyName(ex.host())) {
+                loopsBack(destination, ex, best, port);
+                break;
+            }
             HostTls hostTls = null;
             if (tls != null) {
                 hostTls = hostPolicy(tls, policy, ex.host());
@@ -141,6 +149,10 @@ final class SmtpTransport implements Transport {
                         + ex.host() + " type=A: Host found but no data record of requested type", "", "none");
                 continue;
             }
+            if (!lmtp && addresses.stream().anyMatch(a -> myself.isMyself(a, port))) {
+                loopsBack(destination, ex, best, port);
+                break;
+            }
             for (InetAddress a : addresses) {
                 if (attempts.tried++ >= MAX_ADDRESSES) {
                     break;
@@ -159,6 +171,21 @@ final class SmtpTransport implements Transport {
         }
         throw new DeliveryFailure(Outcome.DEFERRED, attempts.status, attempts.reply, attempts.host, attempts.relay,
                 attempts.tls);
+    }
+
+    /**
+     * An exchanger that is this server (RFC 5321 §5.1): as the best MX the mail loops back to
+     * myself and bounces, as Postfix does; at a lower preference only the more preferred hosts,
+     * already tried, may take the mail, so the caller stops there.
+     */
+    private void loopsBack(Destination destination, MxLookup.Exchanger ex, int best, int port) throws DeliveryFailure {
+        String what = destination.kind() == Destination.Kind.SMARTHOST ? settings.smarthost().host() : destination.name();
+        if (ex.preference() <= best) {
+            LOG.warn("mail for {} loops back to myself: its best MX {} is this server (port {})", what, ex.host(), port);
+            throw DeliveryFailure.bounced("5.4.6", "554 5.4.6 mail for " + what + " loops back to myself");
+        }
+        LOG.debug("{}: MX {} (preference {}) is this server: only more preferred hosts are tried", what, ex.host(),
+                ex.preference());
     }
 
     /**
@@ -269,8 +296,8 @@ final class SmtpTransport implements Transport {
             }
             return new SmtpSession(c);
         } catch (SocketTimeoutException e) {
-            attempts.failed("4.4.2", "conversation with " + c.relay() + " timed out while " + stage, host, c.relay(),
-                    c.tlsLog());
+            attempts.failed("4.4.2", "conversation with " + c.relay() + " timed out while " + stage
+                    + (c.cutBy() == null ? "" : " (" + c.cutBy() + ")"), host, c.relay(), c.tlsLog());
         } catch (IOException e) {
             attempts.failed("4.4.2", "lost connection with " + c.relay() + " while " + stage + ": " + e.getMessage(),
                     host, c.relay(), c.tlsLog());

@@ -49,6 +49,8 @@ final class DeliveryFixture implements AutoCloseable {
     /** The DKIM signer delivery sees; null (default) for none. */
     volatile OutboundSigner signer;
     final DeliveryCounters counters = new DeliveryCounters();
+    /** Which next hops are this server; by default none, since every test sink is on 127.0.0.1. */
+    volatile Myself myself = Myself.NOBODY;
 
     DeliveryFixture() throws IOException {
         this(new MemorySpool());
@@ -95,7 +97,7 @@ final class DeliveryFixture implements AutoCloseable {
             socket.connect(new InetSocketAddress(address.getAddress(), ports.getOrDefault(host, address.getPort())), timeout);
         };
         scheduler = new DeliveryScheduler(settings, spool, resolver, () -> domains, outbound(), connector,
-                Clock.systemDefaultZone(), new DomainSuspensions(), counters);
+                Clock.systemDefaultZone(), new DomainSuspensions(), counters, myself);
         scheduler.start();
         return scheduler;
     }

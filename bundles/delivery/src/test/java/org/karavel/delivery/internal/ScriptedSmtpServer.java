@@ -123,7 +123,8 @@ final class ScriptedSmtpServer implements AutoCloseable {
         out.flush();
     }
 
-    private static String readLine(InputStream in) throws IOException {
+    /** One line without its CRLF (or LF), null at the end of the stream. */
+    static String readLine(InputStream in) throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         int c;
         while ((c = in.read()) != -1) {

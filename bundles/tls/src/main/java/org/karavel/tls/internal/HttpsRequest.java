@@ -14,6 +14,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -52,48 +55,80 @@ final class HttpsRequest {
     }
 
     Response get(InetAddress address, int port, String host, String path) throws IOException {
-        return exchange(address, port, host, "GET", path, null, null);
+        return get(address, port, host, path, System.nanoTime() + timeout.toNanos());
+    }
+
+    /**
+     * A GET that ends by {@code deadline} ({@link System#nanoTime()}) at the latest, so that several
+     * requests (one per address of a host) can share one deadline.
+     */
+    Response get(InetAddress address, int port, String host, String path, long deadline) throws IOException {
+        long own = System.nanoTime() + timeout.toNanos();
+        return exchange(address, port, host, "GET", path, null, null, deadline - own < 0 ? deadline : own);
     }
 
     Response post(InetAddress address, int port, String host, String path, String contentType, byte[] body)
             throws IOException {
-        return exchange(address, port, host, "POST", path, contentType, body);
+        return exchange(address, port, host, "POST", path, contentType, body, System.nanoTime() + timeout.toNanos());
     }
 
     private Response exchange(InetAddress address, int port, String host, String method, String path,
-            String contentType, byte[] body) throws IOException {
-        long deadline = System.nanoTime() + timeout.toNanos();
+            String contentType, byte[] body, long deadline) throws IOException {
+        AtomicBoolean expired = new AtomicBoolean();
         try (Socket raw = new Socket()) {
-            raw.connect(new InetSocketAddress(address, port), (int) Math.max(1, timeout.toMillis()));
-            raw.setSoTimeout(remaining(deadline));
-            try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(raw, host, port, true)) {
-                SSLParameters parameters = socket.getSSLParameters();
-                parameters.setServerNames(List.of(new SNIHostName(host)));
-                // the JDK checks the certificate's names against the host given above
-                parameters.setEndpointIdentificationAlgorithm("HTTPS");
-                parameters.setProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
-                socket.setSSLParameters(parameters);
-                socket.startHandshake();
-                StringBuilder request = new StringBuilder()
-                        .append(method).append(' ').append(path).append(" HTTP/1.1\r\n")
-                        .append("Host: ").append(host).append(port == 443 ? "" : ":" + port).append("\r\n")
-                        .append("User-Agent: Karavel\r\n")
-                        .append("Connection: close\r\n");
-                if (body != null) {
-                    request.append("Content-Type: ").append(contentType).append("\r\n")
-                            .append("Content-Length: ").append(body.length).append("\r\n");
+            // read timeouts bound each read only: a server that trickles its handshake or its answer
+            // within them would go on for ever, so the socket is closed at the deadline
+            CompletableFuture<Void> watchdog = CompletableFuture.runAsync(() -> {
+                expired.set(true);
+                try {
+                    raw.close();
+                } catch (IOException e) {
+                    // closed anyway
                 }
-                request.append("\r\n");
-                OutputStream out = socket.getOutputStream();
-                out.write(request.toString().getBytes(StandardCharsets.US_ASCII));
-                if (body != null) {
-                    out.write(body);
-                }
-                out.flush();
-                return read(socket, deadline);
+            }, CompletableFuture.delayedExecutor(remaining(deadline), TimeUnit.MILLISECONDS));
+            try {
+                return exchange(raw, address, port, host, method, path, contentType, body, deadline);
+            } finally {
+                watchdog.cancel(false);
             }
-        } catch (SocketTimeoutException e) {
-            throw new SocketTimeoutException("no answer from " + host + " within " + timeout.toSeconds() + " s");
+        } catch (IOException e) {
+            if (expired.get() || e instanceof SocketTimeoutException) {
+                throw new SocketTimeoutException("no complete answer from " + host + " within its deadline of "
+                        + timeout.toSeconds() + " s");
+            }
+            throw e;
+        }
+    }
+
+    private Response exchange(Socket raw, InetAddress address, int port, String host, String method, String path,
+            String contentType, byte[] body, long deadline) throws IOException {
+        raw.connect(new InetSocketAddress(address, port), remaining(deadline));
+        raw.setSoTimeout(remaining(deadline));
+        try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(raw, host, port, true)) {
+            SSLParameters parameters = socket.getSSLParameters();
+            parameters.setServerNames(List.of(new SNIHostName(host)));
+            // the JDK checks the certificate's names against the host given above
+            parameters.setEndpointIdentificationAlgorithm("HTTPS");
+            parameters.setProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
+            socket.setSSLParameters(parameters);
+            socket.startHandshake();
+            StringBuilder request = new StringBuilder()
+                    .append(method).append(' ').append(path).append(" HTTP/1.1\r\n")
+                    .append("Host: ").append(host).append(port == 443 ? "" : ":" + port).append("\r\n")
+                    .append("User-Agent: Karavel\r\n")
+                    .append("Connection: close\r\n");
+            if (body != null) {
+                request.append("Content-Type: ").append(contentType).append("\r\n")
+                        .append("Content-Length: ").append(body.length).append("\r\n");
+            }
+            request.append("\r\n");
+            OutputStream out = socket.getOutputStream();
+            out.write(request.toString().getBytes(StandardCharsets.US_ASCII));
+            if (body != null) {
+                out.write(body);
+            }
+            out.flush();
+            return read(socket, deadline);
         }
     }
 

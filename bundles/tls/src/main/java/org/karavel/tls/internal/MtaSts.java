@@ -198,10 +198,12 @@ final class MtaSts {
     /**
      * The real fetch: {@code mta-sts.<domain>} resolved through the api Resolver, then GET
      * {@code /.well-known/mta-sts.txt} over HTTPS verified for that name; 200 with text/plain only,
-     * no redirects.
+     * no redirects. {@code timeout} bounds the whole fetch (lookup and every address tried), not
+     * each step.
      */
     static PolicyFetch overHttps(Resolver resolver, HttpsRequest https, int port, Duration timeout) {
         return domain -> {
+            long deadline = System.nanoTime() + timeout.toNanos();
             String host = "mta-sts." + domain;
             List<InetAddress> addresses;
             try {
@@ -220,9 +222,13 @@ final class MtaSts {
             }
             IOException last = null;
             for (InetAddress address : addresses) {
+                if (deadline - System.nanoTime() <= 0) {
+                    throw new java.net.SocketTimeoutException("MTA-STS policy fetch from " + host + " not done within "
+                            + timeout.toSeconds() + " s");
+                }
                 HttpsRequest.Response response;
                 try {
-                    response = https.get(address, port, host, "/.well-known/mta-sts.txt");
+                    response = https.get(address, port, host, "/.well-known/mta-sts.txt", deadline);
                 } catch (SSLException e) {
                     throw new FetchFailure(TlsFailure.STS_WEBPKI_INVALID, host + ": " + e.getMessage(), e);
                 } catch (IOException e) {
