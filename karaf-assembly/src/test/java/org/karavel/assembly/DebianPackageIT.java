@@ -172,6 +172,21 @@ class DebianPackageIT {
     }
 
     @Test
+    void packagedAdminConfigurationAsksForATokenAndKeepsTheOtherKeys() throws IOException {
+        Properties packaged = load(root.resolve("etc/karavel/org.karavel.admin.cfg"));
+        Properties source = load(Path.of(System.getProperty("karavel.config.dir", "../config"), "org.karavel.admin.cfg"));
+
+        assertThat(source.getProperty("token_file")).isEmpty();
+        assertThat(packaged.getProperty("token_file")).isEqualTo("/var/lib/karavel/admin.token");
+        assertThat(packaged.stringPropertyNames()).isEqualTo(source.stringPropertyNames());
+        for (String key : source.stringPropertyNames()) {
+            if (!key.equals("token_file")) {
+                assertThat(packaged.getProperty(key)).as(key).isEqualTo(source.getProperty(key));
+            }
+        }
+    }
+
+    @Test
     void logsGoToKarafLogAndSetenvPointsItAtVarLog() throws Exception {
         Properties logging = load(root.resolve("etc/karavel/org.ops4j.pax.logging.cfg"));
         assertThat(logging.getProperty("log4j2.appender.rolling.fileName")).isEqualTo("${karaf.log}/karaf.log");
