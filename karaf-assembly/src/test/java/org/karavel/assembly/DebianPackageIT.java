@@ -272,6 +272,34 @@ class DebianPackageIT {
     }
 
     @Test
+    void secretsDirectoryIsForTheServiceGroupOnlyAndSystemdCredentialsComeFirst() throws Exception {
+        assertThat(entries.get("/etc/karavel/secrets").mode()).isEqualTo("drwxr-x---");
+        String postinst = Files.readString(control.resolve("postinst"));
+        assertThat(postinst).contains("chown -h root:karavel /etc/karavel/secrets", "chmod 2750 /etc/karavel/secrets",
+                "[ -L /etc/karavel/secrets ]");
+        String secretFiles = postinst.lines().filter(l -> l.contains("for secret in")).findFirst().orElseThrow();
+        assertThat(secretFiles).contains("org.karavel.dnsbl.cfg", "org.karavel.delivery.cfg", "karavel.passwd");
+        assertThat(postinst).contains("chmod 0640 \"/etc/karavel/$secret\"");
+
+        Path bin = root.resolve("opt/karavel/bin");
+        Run plain = run("env", "-i", "PATH=/usr/bin:/bin", "KARAF_ETC=" + work.resolve("no-etc"), "DIRNAME=" + bin,
+                "sh", "-c", ". '" + bin.resolve("setenv") + "' && echo \"[$KARAF_OPTS]\"");
+        assertThat(plain.exit()).as(plain.output()).isZero();
+        assertThat(plain.output()).doesNotContain("karavel.credentials");
+        Run systemd = run("env", "-i", "PATH=/usr/bin:/bin", "KARAF_ETC=" + work.resolve("no-etc"), "DIRNAME=" + bin,
+                "CREDENTIALS_DIRECTORY=/run/credentials/karavel.service",
+                "sh", "-c", ". '" + bin.resolve("setenv") + "' && echo \"[$KARAF_OPTS]\"");
+        assertThat(systemd.exit()).as(systemd.output()).isZero();
+        assertThat(systemd.output()).contains("-Dkaravel.credentials=/run/credentials/karavel.service,");
+        // the secrets directory itself (karavel.secrets = ${karaf.etc}/secrets) and its use by Config Admin
+        assertThat(Files.readString(root.resolve("etc/karavel/system.properties")))
+                .containsPattern("(?m)^karavel\\.secrets\\s*=\\s*\\$\\{karaf\\.etc\\}/secrets$");
+        assertThat(load(root.resolve("etc/karavel/custom.properties"))
+                .getProperty("org.apache.felix.configadmin.plugin.interpolation.secretsdir"))
+                .isEqualTo("${karavel.credentials}${karavel.secrets}");
+    }
+
+    @Test
     void setenvGivesBinClientOneRandomUserAndHidesTheFile() throws Exception {
         assertThat(entries.get("/opt/karavel/bin/console-user").mode()).isEqualTo("-rwxr-xr-x");
         Path bin = root.resolve("opt/karavel/bin");
