@@ -180,6 +180,21 @@ class DebianPackageIT {
     }
 
     @Test
+    void packagedAdminConfigurationAsksForATokenAndKeepsTheOtherKeys() throws IOException {
+        Properties packaged = load(root.resolve("etc/karavel/org.karavel.admin.cfg"));
+        Properties source = load(Path.of(System.getProperty("karavel.config.dir", "../config"), "org.karavel.admin.cfg"));
+
+        assertThat(source.getProperty("token_file")).isEmpty();
+        assertThat(packaged.getProperty("token_file")).isEqualTo("/var/lib/karavel/admin.token");
+        assertThat(packaged.stringPropertyNames()).isEqualTo(source.stringPropertyNames());
+        for (String key : source.stringPropertyNames()) {
+            if (!key.equals("token_file")) {
+                assertThat(packaged.getProperty(key)).as(key).isEqualTo(source.getProperty(key));
+            }
+        }
+    }
+
+    @Test
     void logsGoToKarafLogAndSetenvPointsItAtVarLog() throws Exception {
         Properties logging = load(root.resolve("etc/karavel/org.ops4j.pax.logging.cfg"));
         assertThat(logging.getProperty("log4j2.appender.rolling.fileName")).isEqualTo("${karaf.log}/karaf.log");
@@ -265,6 +280,34 @@ class DebianPackageIT {
         String postrm = Files.readString(control.resolve("postrm"));
         assertThat(postrm).contains("purge)", "rm -rf /var/spool/karavel /var/log/karavel /var/lib/karavel /etc/karavel");
         assertThat(postrm.substring(0, postrm.indexOf("purge)"))).doesNotContain("rm -rf");
+    }
+
+    @Test
+    void secretsDirectoryIsForTheServiceGroupOnlyAndSystemdCredentialsComeFirst() throws Exception {
+        assertThat(entries.get("/etc/karavel/secrets").mode()).isEqualTo("drwxr-x---");
+        String postinst = Files.readString(control.resolve("postinst"));
+        assertThat(postinst).contains("chown -h root:karavel /etc/karavel/secrets", "chmod 2750 /etc/karavel/secrets",
+                "[ -L /etc/karavel/secrets ]");
+        String secretFiles = postinst.lines().filter(l -> l.contains("for secret in")).findFirst().orElseThrow();
+        assertThat(secretFiles).contains("org.karavel.dnsbl.cfg", "org.karavel.delivery.cfg", "karavel.passwd");
+        assertThat(postinst).contains("chmod 0640 \"/etc/karavel/$secret\"");
+
+        Path bin = root.resolve("opt/karavel/bin");
+        Run plain = run("env", "-i", "PATH=/usr/bin:/bin", "KARAF_ETC=" + work.resolve("no-etc"), "DIRNAME=" + bin,
+                "sh", "-c", ". '" + bin.resolve("setenv") + "' && echo \"[$KARAF_OPTS]\"");
+        assertThat(plain.exit()).as(plain.output()).isZero();
+        assertThat(plain.output()).doesNotContain("karavel.credentials");
+        Run systemd = run("env", "-i", "PATH=/usr/bin:/bin", "KARAF_ETC=" + work.resolve("no-etc"), "DIRNAME=" + bin,
+                "CREDENTIALS_DIRECTORY=/run/credentials/karavel.service",
+                "sh", "-c", ". '" + bin.resolve("setenv") + "' && echo \"[$KARAF_OPTS]\"");
+        assertThat(systemd.exit()).as(systemd.output()).isZero();
+        assertThat(systemd.output()).contains("-Dkaravel.credentials=/run/credentials/karavel.service,");
+        // the secrets directory itself (karavel.secrets = ${karaf.etc}/secrets) and its use by Config Admin
+        assertThat(Files.readString(root.resolve("etc/karavel/system.properties")))
+                .containsPattern("(?m)^karavel\\.secrets\\s*=\\s*\\$\\{karaf\\.etc\\}/secrets$");
+        assertThat(load(root.resolve("etc/karavel/custom.properties"))
+                .getProperty("org.apache.felix.configadmin.plugin.interpolation.secretsdir"))
+                .isEqualTo("${karavel.credentials}${karavel.secrets}");
     }
 
     @Test

@@ -31,6 +31,9 @@ final class AdminHttp {
     private boolean tls;
     private String user;
     private String password;
+    private String host;
+    private String contentType = "application/json";
+    private final Map<String, String> extra = new LinkedHashMap<>();
 
     AdminHttp(int port) {
         this.port = port;
@@ -49,6 +52,24 @@ final class AdminHttp {
     AdminHttp basic(String user, String password) {
         this.user = user;
         this.password = password;
+        return this;
+    }
+
+    /** The Host header to send instead of 127.0.0.1:port (a web page's name after DNS rebinding). */
+    AdminHttp host(String name) {
+        host = name;
+        return this;
+    }
+
+    /** The Content-Type of a request that is not a GET (application/json unless told; null: none). */
+    AdminHttp contentType(String type) {
+        contentType = type;
+        return this;
+    }
+
+    /** One more header, such as Origin, Sec-Fetch-Site or Authorization: Bearer. */
+    AdminHttp header(String name, String value) {
+        extra.put(name, value);
         return this;
     }
 
@@ -80,15 +101,17 @@ final class AdminHttp {
             byte[] body = json == null ? new byte[0] : json.getBytes(StandardCharsets.UTF_8);
             StringBuilder req = new StringBuilder();
             req.append(method).append(' ').append(path).append(" HTTP/1.1\r\n");
-            req.append("Host: 127.0.0.1:").append(port).append("\r\n");
+            req.append("Host: ").append(host == null ? "127.0.0.1:" + port : host).append("\r\n");
             req.append("Connection: close\r\n");
             if (user != null) {
                 String token = Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
                 req.append("Authorization: Basic ").append(token).append("\r\n");
             }
-            if (json != null) {
-                req.append("Content-Type: application/json\r\n");
+            if (!method.equals("GET") && contentType != null) {
+                // a state-changing request without it is refused (no web form can send it)
+                req.append("Content-Type: ").append(contentType).append("\r\n");
             }
+            extra.forEach((name, value) -> req.append(name).append(": ").append(value).append("\r\n"));
             if (json != null || !method.equals("GET")) {
                 req.append("Content-Length: ").append(body.length).append("\r\n");
             }

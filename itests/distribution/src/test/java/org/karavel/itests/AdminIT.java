@@ -6,6 +6,10 @@ import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -110,6 +114,85 @@ public class AdminIT {
             // the other tests speak plain HTTP from the trusted address
             karavel.configure("org.karavel.admin.cfg", Map.of("tls", "false"));
             Poll.until("the admin API back on plain HTTP", WAIT, () -> status(new AdminHttp(adminPort), "/health") == 200);
+        }
+    }
+
+    @Test
+    public void aWebPageCannotDriveTheApiButAPlainClientOnLoopbackCan() throws Exception {
+        // DNS rebinding: the browser connects to 127.0.0.1 but names the attacker's host
+        AdminHttp.Response rebound = new AdminHttp(adminPort).host("attacker.example:" + adminPort).get("/api/v1/queue/summary");
+        assertEquals(rebound.body(), 403, rebound.status());
+        assertTrue(rebound.body(), rebound.body().contains("\"host_not_allowed\""));
+        assertFalse(rebound.body(), rebound.body().contains("\"domains\""));
+        // a cross-site form post: Origin of another site, a content type a form can send
+        AdminHttp.Response crossSite = new AdminHttp(adminPort).header("Origin", "http://attacker.example")
+                .post("/api/v1/queue/flush", null);
+        assertEquals(crossSite.body(), 403, crossSite.status());
+        assertTrue(crossSite.body(), crossSite.body().contains("\"cross_site_request\""));
+        AdminHttp.Response fetchSite = new AdminHttp(adminPort).header("Sec-Fetch-Site", "cross-site")
+                .post("/api/v1/queue/flush", null);
+        assertEquals(fetchSite.body(), 403, fetchSite.status());
+        AdminHttp.Response textPlain = new AdminHttp(adminPort).contentType("text/plain").post("/api/v1/queue/flush", "{}");
+        assertEquals(textPlain.body(), 415, textPlain.status());
+        assertTrue(textPlain.body(), textPlain.body().contains("\"unsupported_media_type\""));
+        for (AdminHttp.Response r : List.of(rebound, crossSite, fetchSite, textPlain)) {
+            assertTrue(r.header("Content-Type"), r.header("Content-Type").startsWith("application/json"));
+            assertTrue(r.headers().toString(), r.headers().keySet().stream().noneMatch(h -> h.startsWith("access-control-")));
+        }
+        assertTrue(karavel.log(), karavel.log().contains("POST /api/v1/queue/flush from [127.0.0.1] -> 415"));
+
+        // the same flush from a plain HTTP client (the JDK's, as curl would send it) is served
+        HttpResponse<String> plain = plainPost("/api/v1/queue/flush", null);
+        assertEquals(plain.body(), 200, plain.statusCode());
+        assertTrue(plain.body(), plain.body().contains("\"flushed\""));
+    }
+
+    @Test
+    public void withTokenFileAStateChangeFromLoopbackNeedsTheTokenFromTheFile() throws Exception {
+        Path token = karavel.data().resolve("admin.token");
+        karavel.configure("org.karavel.admin.cfg", Map.of("token_file", "${karaf.data}/admin.token"));
+        try {
+            Poll.until("the token file " + token, WAIT, () -> Files.exists(token));
+            assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(token)));
+            String secret = Files.readString(token).strip();
+            Poll.until("the admin API to ask for the token", WAIT, () -> postStatus("/api/v1/queue/flush") == 401);
+            HttpResponse<String> without = plainPost("/api/v1/queue/flush", null);
+            assertTrue(without.body(), without.body().contains("\"token_required\""));
+            assertEquals(401, plainPost("/api/v1/queue/flush", "not-" + secret).statusCode());
+            HttpResponse<String> with = plainPost("/api/v1/queue/flush", secret);
+            assertEquals(with.body(), 200, with.statusCode());
+            assertEquals("reading needs no token", 200, new AdminHttp(adminPort).get("/api/v1/queue/summary").status());
+            assertFalse("the token is never logged", karavel.log().contains(secret));
+        } finally {
+            karavel.configure("org.karavel.admin.cfg", Map.of("token_file", ""));
+            Poll.until("the admin API without a token", WAIT, () -> postStatus("/api/v1/queue/flush") == 200);
+        }
+    }
+
+    /** The status of a plain POST without a token, -1 while the listener restarts. */
+    private static int postStatus(String path) {
+        try {
+            return plainPost(path, null).statusCode();
+        } catch (java.io.UncheckedIOException e) {
+            return -1;
+        }
+    }
+
+    /** A POST with Content-Type: application/json from the JDK's HttpClient (it sets Host itself), with a bearer token if given. */
+    private static HttpResponse<String> plainPost(String path, String bearer) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
+                .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.noBody());
+        if (bearer != null) {
+            b.header("Authorization", "Bearer " + bearer);
+        }
+        try {
+            return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 

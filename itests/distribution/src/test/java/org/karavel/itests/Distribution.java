@@ -146,7 +146,13 @@ final class Distribution implements AutoCloseable {
     }
 
     void start() throws IOException {
+        start(Map.of());
+    }
+
+    /** Starts with these variables added to the environment (as systemd's Environment= or CREDENTIALS_DIRECTORY). */
+    void start(Map<String, String> environment) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/karaf").toString(), "server");
+        pb.environment().putAll(environment);
         pb.directory(home.toFile());
         pb.environment().put("EXTRA_JAVA_OPTS", "-Djava.rmi.server.hostname=127.0.0.1");
         // as under systemd: bin/karaf execs the JVM, so signals reach it (see karavel.service)

@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * must come over HTTPS (a plain-HTTP request is refused before its credentials are even looked at)
  * and send HTTP Basic credentials of a user that the auth bundle accepts and that
  * {@code admin_users} lists. Failed logins are counted per client address; past
- * {@code auth_max_failures} within the window the client gets 429 until the window ends.
+ * {@code auth_max_failures} within the window the client gets 429 until the window ends. With
+ * {@code token_file} set, a trusted client's request that changes state needs the bearer token.
  */
 final class AdminAccess {
     static final String REALM = "Basic realm=\"karavel\", charset=\"UTF-8\"";
@@ -38,12 +39,21 @@ final class AdminAccess {
     private final Supplier<MailboxUsers> users;
     private final LoginFailures failures;
     private final AdminMetrics metrics;
+    private final AdminToken token;
 
     AdminAccess(AdminSettings settings, Supplier<MailboxUsers> users, LoginFailures failures, AdminMetrics metrics) {
         this.settings = settings;
         this.users = users;
         this.failures = failures;
         this.metrics = metrics;
+        this.token = settings.tokenFile() == null ? null : new AdminToken(settings.tokenFile());
+    }
+
+    /** Makes the token file if token_file names one that does not exist yet. */
+    void prepare() {
+        if (token != null) {
+            token.prepare();
+        }
     }
 
     boolean trusted(InetAddress client) {
@@ -59,8 +69,12 @@ final class AdminAccess {
      * Admits the request or throws the refusal to send. May wait for a password check (bcrypt,
      * argon2): call it on a worker thread, never on the HTTP server's dispatcher.
      */
-    Admission admit(InetAddress client, boolean https, String authorization) {
+    Admission admit(InetAddress client, boolean https, String authorization, boolean changesState) {
         if (trusted(client)) {
+            if (changesState && token != null) {
+                // "any local user may administer" is a choice: with token_file, only who can read the file
+                token.check(authorization);
+            }
             return new Admission("");
         }
         if (!https) {

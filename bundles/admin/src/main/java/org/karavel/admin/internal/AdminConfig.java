@@ -53,4 +53,18 @@ public @interface AdminConfig {
             description = "Name in the Received header and Message-ID of injected mail; empty: the machine's host name",
             required = false)
     String hostname() default "";
+
+    @AttributeDefinition(
+            name = "Server names",
+            description = "Host names clients use to reach the API (e.g. mx.example.org), besides its address and, on "
+                    + "loopback, localhost; a request whose Host header names anything else is refused (DNS rebinding)",
+            required = false)
+    String[] server__names() default {};
+
+    @AttributeDefinition(
+            name = "Token file",
+            description = "A file holding the bearer token that state-changing requests from trusted_hosts must send "
+                    + "(Authorization: Bearer ...); generated with mode 0640 when missing; empty: no token asked",
+            required = false)
+    String token__file() default "";
 }

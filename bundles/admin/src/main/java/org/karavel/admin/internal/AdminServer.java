@@ -37,6 +37,7 @@ final class AdminServer {
     private final AdminApi api;
     private final AdminMetrics metrics;
     private final Supplier<ServerTls> tls;
+    private final BrowserGuard guard;
     private HttpServer server;
     private ExecutorService workers;
 
@@ -46,9 +47,11 @@ final class AdminServer {
         this.api = api;
         this.metrics = metrics;
         this.tls = tls;
+        this.guard = new BrowserGuard(settings);
     }
 
     synchronized void start() throws IOException {
+        access.prepare();
         InetSocketAddress bind = new InetSocketAddress(InetAddress.getByName(settings.address()), settings.port());
         HttpServer s;
         if (settings.tls()) {
@@ -76,8 +79,9 @@ final class AdminServer {
         s.createContext("/", this::exchange);
         s.start();
         server = s;
-        LOG.info("admin API listening on {}://{}:{} (trusted: {}; admin users: {})", settings.tls() ? "https" : "http",
-                settings.address(), port(), settings.trustedHosts(), settings.adminUsers().size());
+        LOG.info("admin API listening on {}://{}:{} (trusted: {}; admin users: {}; server names: {}; token: {})",
+                settings.tls() ? "https" : "http", settings.address(), port(), settings.trustedHosts(),
+                settings.adminUsers().size(), settings.serverNames(), settings.tokenFile() == null ? "none" : settings.tokenFile());
         if (settings.tls() && tls.get() == null) {
             LOG.warn("admin API: tls = true but the tls bundle's ServerTls service is absent: handshakes fail until it is back");
         }
@@ -115,7 +119,12 @@ final class AdminServer {
         AdminResponse response;
         String user = "";
         try {
-            AdminAccess.Admission admission = access.admit(client, https, ex.getRequestHeaders().getFirst("Authorization"));
+            var headers = ex.getRequestHeaders();
+            // before credentials are looked at: a web page's request is refused whoever's browser sent it
+            guard.check(method, ex.getRequestURI(), headers.get("Host"), headers.getFirst("Origin"),
+                    headers.getFirst("Sec-Fetch-Site"), headers.getFirst("Content-Type"));
+            AdminAccess.Admission admission = access.admit(client, https, headers.getFirst("Authorization"),
+                    BrowserGuard.changesState(method));
             user = admission.user();
             byte[] body = body(ex);
             response = api.handle(new AdminRequest(method, path, AdminRequest.parseQuery(ex.getRequestURI().getRawQuery()),

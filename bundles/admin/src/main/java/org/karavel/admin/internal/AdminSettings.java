@@ -1,5 +1,6 @@
 package org.karavel.admin.internal;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -22,7 +23,9 @@ record AdminSettings(
         int authFailureWindowSeconds,
         long maxRequestBytes,
         int threads,
-        String hostname) {
+        String hostname,
+        Set<String> serverNames,
+        Path tokenFile) {
 
     AdminSettings {
         trustedHosts = List.copyOf(trustedHosts);
@@ -42,6 +45,15 @@ record AdminSettings(
         require(authFailureWindowSeconds > 0, "auth_failure_window_seconds", authFailureWindowSeconds);
         require(maxRequestBytes > 0, "max_request_bytes", maxRequestBytes);
         require(threads > 0 && threads <= 64, "threads", threads);
+        Set<String> names = new LinkedHashSet<>();
+        for (String n : serverNames) {
+            String name = BrowserGuard.normalName(n);
+            if (!BrowserGuard.isHostName(name) && BrowserGuard.literal(name) == null) {
+                throw new IllegalArgumentException("server_names: not a host name: " + n);
+            }
+            names.add(name);
+        }
+        serverNames = Set.copyOf(names);
     }
 
     static AdminSettings from(AdminConfig c, String defaultHostname) {
@@ -56,7 +68,17 @@ record AdminSettings(
         String host = c.hostname() == null || c.hostname().isBlank() ? defaultHostname : c.hostname().strip();
         return new AdminSettings(c.enabled(), c.address().strip(), c.port(), c.tls(), trusted,
                 names(c.admin__users()), c.auth__max__failures(), c.auth__failure__window__seconds(),
-                c.max__request__bytes(), c.threads(), host);
+                c.max__request__bytes(), c.threads(), host, names(c.server__names()), tokenFile(c.token__file()));
+    }
+
+    /** The token file: empty is none; a relative path is taken from Karaf's etc directory. */
+    static Path tokenFile(String text) {
+        if (text == null || text.isBlank()) {
+            return null;
+        }
+        Path p = Path.of(text.strip());
+        String etc = System.getProperty("karaf.etc");
+        return p.isAbsolute() || etc == null ? p.toAbsolutePath() : Path.of(etc).resolve(p);
     }
 
     /** Splits a list value as .cfg files give it: one string, comma- or space-separated. */

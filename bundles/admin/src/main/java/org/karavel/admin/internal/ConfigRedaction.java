@@ -9,9 +9,11 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
- * The effective configuration as the API shows it: every value whose key names a secret (password,
- * secret, token, DQS or API key, private key) is replaced by {@code ***}, whatever it holds, so
- * that neither the value nor its length leaves the server.
+ * The configuration as the API shows it: every value whose key names a secret (password, secret,
+ * token, DQS or API key, private key) is replaced by {@code ***}, so that neither the value nor its
+ * length leaves the server, unless it is nothing but a reference ({@code $[secret:dqs]},
+ * {@code $[env:DQS_KEY]}) that Config Admin's interpolation resolves for the component only: the
+ * reference is shown, as Config Admin stores it.
  */
 final class ConfigRedaction {
     static final String REDACTED = "***";
@@ -23,6 +25,9 @@ final class ConfigRedaction {
     private static final Pattern SECRET_KEY = Pattern.compile(
             "(?i)(passw|passphrase|(^|[._])pass$|secret|token|dqs_key|api_key|private_key|credential)");
 
+    /** One interpolation reference without directives (a ";default=" could hold the secret itself). */
+    private static final Pattern REFERENCE = Pattern.compile("\\$\\[(secret|env):[A-Za-z0-9_.-]{1,200}\\]");
+
     private ConfigRedaction() {
     }
 
@@ -33,8 +38,12 @@ final class ConfigRedaction {
     /** The properties sorted by key, secrets redacted, arrays and collections as lists, other values as text. */
     static Map<String, Object> redact(Map<String, Object> properties) {
         Map<String, Object> out = new TreeMap<>();
-        properties.forEach((key, value) -> out.put(key, isSecret(key) ? REDACTED : plain(value)));
+        properties.forEach((key, value) -> out.put(key, isSecret(key) && !isReference(value) ? REDACTED : plain(value)));
         return out;
+    }
+
+    static boolean isReference(Object value) {
+        return value instanceof String text && REFERENCE.matcher(text.strip()).matches();
     }
 
     private static Object plain(Object value) {

@@ -329,7 +329,10 @@ class AdminApiTest {
                         "pass_list", new String[] {"192.0.2.0/24"})),
                 new AdminServices.StoredConfiguration("org.karavel.auth", null, Map.of("users_file", "/etc/users",
                         "smtp_password", "hunter2", "api_token", "t0k", "relay_pass", "pw", "ldap.passphrase", "pp")),
-                new AdminServices.StoredConfiguration("org.karavel.tls", null, Map.of("key_file", "/etc/key.pem")));
+                new AdminServices.StoredConfiguration("org.karavel.tls", null, Map.of("key_file", "/etc/key.pem")),
+                new AdminServices.StoredConfiguration("org.karavel.x", null, Map.of("dqs_key", "$[secret:dqs]",
+                        "smtp_password", "$[env:SMARTHOST_PASSWORD]", "api_token", "$[env:T;default=fallback-secret]",
+                        "relay_pass", "$[secret:a]$[secret:b]", "ldap.passphrase", "$[secret:../etc/x]")));
 
         HttpResponse<String> r = admin.get("/api/v1/config");
 
@@ -344,6 +347,14 @@ class AdminApiTest {
         assertThat(list.get(1).get("properties").get("enabled").asBoolean()).isTrue();
         assertThat(list.get(1).get("properties").get("pass_list").get(0).asText()).isEqualTo("192.0.2.0/24");
         assertThat(list.get(2).get("properties").get("key_file").asText()).isEqualTo("/etc/key.pem");
+        // a reference resolved by Config Admin for the component only is shown as stored; anything more is not
+        JsonNode references = list.get(3).get("properties");
+        assertThat(references.get("dqs_key").asText()).isEqualTo("$[secret:dqs]");
+        assertThat(references.get("smtp_password").asText()).isEqualTo("$[env:SMARTHOST_PASSWORD]");
+        assertThat(references.get("api_token").asText()).isEqualTo("***");
+        assertThat(references.get("relay_pass").asText()).isEqualTo("***");
+        assertThat(references.get("ldap.passphrase").asText()).isEqualTo("***");
+        assertThat(r.body()).doesNotContain("fallback-secret");
         admin.services.configurations = null;
         assertThat(admin.get("/api/v1/config").statusCode()).isEqualTo(503);
     }

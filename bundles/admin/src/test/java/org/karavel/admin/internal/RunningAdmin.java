@@ -6,6 +6,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -28,10 +29,15 @@ final class RunningAdmin implements AutoCloseable {
     volatile ServerTlsContext tlsContext;
 
     RunningAdmin(boolean tls, List<String> trusted, Set<String> admins, int maxFailures, long maxBytes) throws Exception {
+        this(tls, trusted, admins, maxFailures, maxBytes, Set.of(), null);
+    }
+
+    RunningAdmin(boolean tls, List<String> trusted, Set<String> admins, int maxFailures, long maxBytes,
+            Set<String> serverNames, Path tokenFile) throws Exception {
         List<CidrBlock> blocks = new ArrayList<>();
         trusted.forEach(t -> blocks.add(CidrBlock.parse(t)));
         settings = new AdminSettings(true, "127.0.0.1", 0, tls, blocks, admins, maxFailures, 300, maxBytes, 2,
-                "admin.test.example");
+                "admin.test.example", serverNames, tokenFile);
         ServerTls serverTls = () -> tlsContext;
         services.serverTls = serverTls;
         server = AdminComponent.assemble(settings, services, metrics, failures, new MailLog(mailLog::add));
@@ -72,7 +78,8 @@ final class RunningAdmin implements AutoCloseable {
     }
 
     HttpResponse<String> delete(String path) throws Exception {
-        return send(client(null), HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30)).DELETE().build());
+        return send(client(null), HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json").DELETE().build());
     }
 
     static String basic(String user, String password) {

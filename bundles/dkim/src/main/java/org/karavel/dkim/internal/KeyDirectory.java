@@ -41,7 +41,9 @@ import org.slf4j.LoggerFactory;
  * changes; the directory is listed at most once per rescan interval. A key other users can read is a
  * WARN (it stays usable), an unreadable or broken one an ERROR naming the file, each once per
  * version of the file. Per domain and algorithm the greatest selector (in text order) signs, so
- * dated selectors ({@code 2026a}, {@code 202611}) rotate by adding a file.
+ * dated selectors ({@code 2026a}, {@code 202611}) rotate by adding a file. One selector holds one
+ * key: {@link #generate} refuses a selector that any algorithm uses, and two files under one
+ * selector (an RSA and an Ed25519 key would be two TXT records at one name) are a WARN.
  */
 final class KeyDirectory {
     private static final Logger LOG = LoggerFactory.getLogger(KeyDirectory.class);
@@ -75,6 +77,8 @@ final class KeyDirectory {
     private long lastScan;
     private long version;
     private String directoryState = "";
+    /** The record names ({@code <selector>._domainkey.<domain>}) already warned about as shared. */
+    private Set<String> sharedSelectors = Set.of();
 
     /**
      * @param rescanNanos the least time between two listings of the directory (0: every time)
@@ -142,6 +146,7 @@ final class KeyDirectory {
             });
             byDomain.replaceAll((d, l) -> List.copyOf(l));
             broken.replaceAll((d, l) -> List.copyOf(l));
+            warnSharedSelectors(byDomain);
             snapshot = new Snapshot(Map.copyOf(byDomain), Map.copyOf(broken), exists, version);
         }
     }
@@ -188,6 +193,41 @@ final class KeyDirectory {
         }
         loaded.put(file, new Loaded(attributes.lastModifiedTime(), attributes.size(), key, problem));
         return true;
+    }
+
+    /** Warns once about each selector that holds more than one key (selectors compare without case, as DNS names). */
+    private void warnSharedSelectors(Map<String, List<SigningKey>> byDomain) {
+        Set<String> now = new java.util.HashSet<>();
+        byDomain.forEach((domain, keys) -> {
+            Map<String, List<SigningKey>> bySelector = new java.util.TreeMap<>();
+            keys.forEach(k -> bySelector.computeIfAbsent(k.selector().toLowerCase(Locale.ROOT), x -> new ArrayList<>()).add(k));
+            bySelector.forEach((selector, same) -> {
+                String name = selector + "._domainkey." + domain;
+                if (same.size() > 1) {
+                    now.add(name);
+                    if (!sharedSelectors.contains(name)) {
+                        LOG.warn("DKIM keys {} share the selector {} of {}: that is {} TXT records at {}, and verifiers may "
+                                + "pick the wrong one. Give all but one a new selector (mta:dkim-keygen {}) and delete its file",
+                                same.stream().map(k -> k.file().toString()).toList(), same.get(0).selector(), domain,
+                                same.size(), name, domain);
+                    }
+                }
+            });
+        });
+        sharedSelectors = Set.copyOf(now);
+    }
+
+    /** A key file of the domain under this selector, whatever its algorithm (selectors compare without case). */
+    private Optional<Path> selectorInUse(String domain, String selector) throws IOException {
+        if (!Files.isDirectory(directory)) {
+            return Optional.empty();
+        }
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.filter(f -> {
+                Matcher m = FILE_NAME.matcher(f.getFileName().toString());
+                return m.matches() && m.group(1).equalsIgnoreCase(domain) && m.group(2).equalsIgnoreCase(selector);
+            }).sorted().findFirst();
+        }
     }
 
     private void checkDirectory(boolean exists) {
@@ -244,8 +284,11 @@ final class KeyDirectory {
             throw new IllegalArgumentException("RSA size must be 1024 to 4096 bits (2048 recommended)");
         }
         Path file = file(d, selector, alg);
-        if (Files.exists(file)) {
-            throw new FileAlreadyExistsException(file.toString(), null, "a key with this selector exists; choose another selector");
+        Optional<Path> taken = Files.exists(file) ? Optional.of(file) : selectorInUse(d, selector);
+        if (taken.isPresent()) {
+            // two keys under one selector would be two TXT records at one name
+            throw new FileAlreadyExistsException(taken.get().toString(), null,
+                    "a key with the selector " + selector + " exists for " + d + "; one key per selector: choose another");
         }
         KeyPair pair;
         try {

@@ -89,4 +89,56 @@ class KeyDirectoryTest {
         now[0] = 1000;
         assertThat(keys.keys().byDomain()).containsKey("example.com");
     }
+
+    @Test
+    void aSelectorThatAnyAlgorithmUsesIsRefusedWhateverItsCase() throws Exception {
+        KeyDirectory keys = new KeyDirectory(tmp, 0, System::nanoTime);
+        SigningKey rsa = keys.generate("example.com", "kv1", "rsa", 1024);
+
+        assertThatThrownBy(() -> keys.generate("example.com", "kv1", "ed25519", 0))
+                .isInstanceOf(FileAlreadyExistsException.class)
+                .hasMessageContaining(rsa.file().toString()).hasMessageContaining("one key per selector");
+        assertThatThrownBy(() -> keys.generate("Example.com", "KV1", "ed25519", 0))
+                .isInstanceOf(FileAlreadyExistsException.class).hasMessageContaining(rsa.file().toString());
+        assertThat(tmp.resolve("example.com.kv1.ed25519.pem")).doesNotExist();
+        assertThat(tmp.resolve("example.com.KV1.ed25519.pem")).doesNotExist();
+        // another domain, or another selector, is free
+        keys.generate("example.org", "kv1", "ed25519", 0);
+        keys.generate("example.com", "kv2", "ed25519", 0);
+    }
+
+    @Test
+    void twoKeysUnderOneSelectorFoundOnDiskAreAWarningAtEachNewPair() throws Exception {
+        KeyDirectory other = new KeyDirectory(tmp.resolve("elsewhere"), 0, System::nanoTime);
+        Files.copy(other.generate("example.com", "x", "rsa", 1024).file(), tmp.resolve("example.com.kv1.rsa.pem"));
+        Files.copy(other.generate("example.com", "y", "ed25519", 0).file(), tmp.resolve("example.com.kv1.ed25519.pem"));
+        Files.copy(other.generate("example.com", "z", "ed25519", 0).file(), tmp.resolve("example.com.kv2.ed25519.pem"));
+        KeyDirectory keys = new KeyDirectory(tmp, 0, System::nanoTime);
+
+        String first;
+        String second;
+        try (LogCapture log = new LogCapture()) {
+            keys.rescan();
+            first = log.text();
+            Files.writeString(tmp.resolve("unrelated.pem"), "changes the directory");
+            keys.rescan();
+            second = log.text().substring(first.length());
+        }
+
+        java.util.List<String> warnings = first.lines().filter(l -> l.contains("WARN")).toList();
+        assertThat(warnings).hasSize(1);
+        assertThat(warnings.get(0)).contains("share the selector kv1 of example.com")
+                .contains("kv1._domainkey.example.com").contains("example.com.kv1.rsa.pem").contains("example.com.kv1.ed25519.pem");
+        assertThat(second).as("warned once per pair, not at every change").doesNotContain("share the selector");
+        assertThat(keys.rescan().active("example.com", "ed25519")).get().extracting(SigningKey::selector).isEqualTo("kv2");
+
+        Files.delete(tmp.resolve("example.com.kv1.ed25519.pem"));
+        keys.rescan();
+        Files.copy(tmp.resolve("example.com.kv2.ed25519.pem"), tmp.resolve("example.com.KV1.ed25519.pem"));
+        try (LogCapture log = new LogCapture()) {
+            keys.rescan();
+            assertThat(log.text()).as("selectors are DNS names: case does not count")
+                    .contains("share the selector").contains("kv1._domainkey.example.com");
+        }
+    }
 }

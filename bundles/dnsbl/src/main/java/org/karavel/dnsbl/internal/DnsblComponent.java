@@ -1,5 +1,7 @@
 package org.karavel.dnsbl.internal;
 
+import java.util.Dictionary;
+import java.util.Hashtable;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import org.karavel.api.address.MailAddress;
@@ -11,9 +13,13 @@ import org.karavel.api.filter.SmtpFilter;
 import org.karavel.api.filter.Verdict;
 import org.karavel.api.metrics.Metric;
 import org.karavel.api.metrics.MetricSource;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.Designate;
@@ -22,17 +28,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The {@code dnsbl} {@link SmtpFilter} service, ranked below the relay filter so relay refusals come
- * first. A configuration change swaps the filter; the counters and the service stay.
+ * first. A configuration change swaps the filter; the counters and the service stay. The component
+ * registers the service itself, with only its name and ranking: DS would publish the whole
+ * configuration as service properties, the DQS key (read from {@code $[secret:...]}) included, for
+ * {@code service:list} to print.
  */
 @Component(
-        service = {SmtpFilter.class, MetricSource.class},
+        service = {},
         configurationPid = "org.karavel.dnsbl",
-        configurationPolicy = ConfigurationPolicy.OPTIONAL,
-        property = {
-            SmtpFilter.NAME + "=dnsbl",
-            MetricSource.SOURCE + "=dnsbl",
-            "service.ranking:Integer=500"
-        })
+        configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = DnsblConfig.class)
 public final class DnsblComponent implements SmtpFilter, MetricSource {
     private static final Logger LOG = LoggerFactory.getLogger(DnsblComponent.class);
@@ -40,11 +44,39 @@ public final class DnsblComponent implements SmtpFilter, MetricSource {
     private final DnsblCounters counters = new DnsblCounters();
     private final Resolver resolver;
     private volatile DnsblFilter filter;
+    private ServiceRegistration<?> registration;
 
-    @Activate
-    public DnsblComponent(@Reference(name = "resolver") Resolver resolver, DnsblConfig config) {
+    public DnsblComponent(Resolver resolver, DnsblConfig config) {
         this.resolver = resolver;
         apply(config);
+    }
+
+    @Activate
+    public DnsblComponent(@Reference(name = "resolver") Resolver resolver, DnsblConfig config, BundleContext context) {
+        this(resolver, config);
+        registration = context.registerService(new String[] {SmtpFilter.class.getName(), MetricSource.class.getName()},
+                this, serviceProperties());
+    }
+
+    /** What the service shows of itself: never a configuration value. */
+    static Dictionary<String, Object> serviceProperties() {
+        Dictionary<String, Object> p = new Hashtable<>();
+        p.put(SmtpFilter.NAME, "dnsbl");
+        p.put(MetricSource.SOURCE, "dnsbl");
+        p.put(Constants.SERVICE_RANKING, 500);
+        return p;
+    }
+
+    @Deactivate
+    void deactivate() {
+        if (registration != null) {
+            try {
+                registration.unregister();
+            } catch (IllegalStateException e) {
+                // the bundle is stopping and the framework took it down already
+            }
+            registration = null;
+        }
     }
 
     @Modified

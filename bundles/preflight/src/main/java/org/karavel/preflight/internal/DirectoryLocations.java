@@ -1,6 +1,8 @@
 package org.karavel.preflight.internal;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
@@ -45,6 +47,26 @@ final class DirectoryLocations {
     static Optional<Path> dkim(String configured, UnaryOperator<String> properties) {
         String value = configured == null || configured.isBlank() ? DEFAULT_DKIM_DIRECTORY : configured;
         return expand(value, properties).map(Path::of);
+    }
+
+    /**
+     * The directories of Config Admin's {@code $[secret:name]} files: {@code karavel.credentials}
+     * (systemd's credentials directory, when bin/setenv set it) and {@code karavel.secrets}, each a
+     * comma-separated list as the interpolation plugin reads it.
+     */
+    static List<Path> secrets(UnaryOperator<String> properties) {
+        List<Path> out = new ArrayList<>();
+        for (String key : List.of("karavel.credentials", "karavel.secrets")) {
+            String value = properties.apply(key);
+            if (value != null) {
+                for (String dir : value.split("\\s*,\\s*")) {
+                    if (!dir.isBlank()) {
+                        out.add(Path.of(dir.strip()));
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     /** Fills in {@code ${name}} placeholders; empty when a property is not set. */

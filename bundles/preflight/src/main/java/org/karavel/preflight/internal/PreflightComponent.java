@@ -57,13 +57,14 @@ public final class PreflightComponent {
         LOG.info("preflight: {} warning(s)", warnings.size());
     }
 
-    /** The spool, log and DKIM directories, those that can be located. */
+    /** The spool, log, DKIM and secrets directories, those that can be located. */
     static List<WatchedDirectory> watchedDirectories(String spoolDirectory, String dkimDirectory,
             UnaryOperator<String> properties) {
         List<WatchedDirectory> directories = new ArrayList<>();
         directories.add(new WatchedDirectory("spool", DirectoryLocations.spool(spoolDirectory, properties)));
         DirectoryLocations.log(properties).ifPresent(p -> directories.add(new WatchedDirectory("log", p)));
         DirectoryLocations.dkim(dkimDirectory, properties).ifPresent(p -> directories.add(new WatchedDirectory("DKIM key", p)));
+        DirectoryLocations.secrets(properties).forEach(p -> directories.add(new WatchedDirectory("secrets", p)));
         return directories;
     }
 

@@ -12,7 +12,8 @@ class DirectoryLocationsTest {
     private static final UnaryOperator<String> KARAF = Map.of(
             "karaf.data", "/var/lib/karavel",
             "karaf.etc", "/etc/karavel",
-            "karaf.log", "/var/log/karavel")::get;
+            "karaf.log", "/var/log/karavel",
+            "karavel.secrets", "/etc/karavel/secrets")::get;
 
     @Test
     void spoolDefaultsToKarafDataLikeTheSpoolBundle() {
@@ -49,6 +50,17 @@ class DirectoryLocationsTest {
         assertThat(watched).containsExactly(
                 new WatchedDirectory("spool", Path.of("/var/spool/karavel")),
                 new WatchedDirectory("log", Path.of("/var/log/karavel")),
-                new WatchedDirectory("DKIM key", Path.of("/etc/karavel/dkim")));
+                new WatchedDirectory("DKIM key", Path.of("/etc/karavel/dkim")),
+                new WatchedDirectory("secrets", Path.of("/etc/karavel/secrets")));
+    }
+
+    @Test
+    void secretsAreTheCredentialsDirectoryThenTheSecretsDirectory() {
+        UnaryOperator<String> systemd = Map.of("karavel.credentials", "/run/credentials/karavel.service,",
+                "karavel.secrets", "/etc/karavel/secrets , /srv/more-secrets")::get;
+
+        assertThat(DirectoryLocations.secrets(systemd)).containsExactly(Path.of("/run/credentials/karavel.service"),
+                Path.of("/etc/karavel/secrets"), Path.of("/srv/more-secrets"));
+        assertThat(DirectoryLocations.secrets(name -> null)).isEmpty();
     }
 }

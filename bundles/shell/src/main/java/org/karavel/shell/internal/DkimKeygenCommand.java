@@ -21,8 +21,8 @@ public class DkimKeygenCommand implements Action {
     DkimKeys keys;
 
     @Argument(index = 0, name = "domain [selector]", required = true, multiValued = true,
-            description = "The signing domain (d=), e.g. example.com, then the selector (s=; default: this year and month,"
-                    + " e.g. 202611); --algorithm and --bits may also follow them")
+            description = "The signing domain (d=), e.g. example.com, then the selector (s=; default: this year and month"
+                    + " and r for RSA or e for Ed25519, e.g. 202611r); --algorithm and --bits may also follow them")
     List<String> words;
 
     @Option(name = "--algorithm", aliases = "-a", description = "rsa (default) or ed25519")
@@ -51,19 +51,31 @@ public class DkimKeygenCommand implements Action {
         String domain = parsed.arguments().get(0);
         String selector = parsed.arguments().size() > 1 ? parsed.arguments().get(1) : null;
         String s = selector == null || selector.isBlank()
-                ? java.time.YearMonth.now(java.time.ZoneOffset.UTC).toString().replace("-", "")
+                ? defaultSelector(java.time.YearMonth.now(java.time.ZoneOffset.UTC), algorithm)
                 : selector;
         DkimKeys.KeyRecord k;
         try {
             k = keys.generate(domain, s, algorithm, bits);
         } catch (java.nio.file.FileAlreadyExistsException e) {
             // Karaf prints the message of what execute() throws, as "Error executing command ..."
-            throw new IllegalStateException(e.getFile() + " exists already: choose another selector");
+            throw new IllegalStateException("a key with the selector " + s + " exists already for " + domain + " ("
+                    + e.getFile() + "); one key per selector, or " + s + "._domainkey would hold two records:"
+                    + " choose another selector");
         }
         System.out.println("Key written to " + k.file() + (k.active() ? "; mail from " + k.domain() + " is signed with it now."
                 : "; another key with a greater selector signs for now."));
         System.out.println("Publish this record:");
         System.out.println(DnsRecordLines.dkim(k));
         return null;
+    }
+
+    /**
+     * The selector when none is given: the month and the algorithm's letter ({@code 202611r},
+     * {@code 202611e}), so that an RSA and an Ed25519 key made the same month never share a selector
+     * (one selector, one key), and a later month's selector sorts after (the greatest signs).
+     */
+    static String defaultSelector(java.time.YearMonth month, String algorithm) {
+        String letter = DkimKeys.ED25519.equalsIgnoreCase(algorithm == null ? "" : algorithm.strip()) ? "e" : "r";
+        return month.toString().replace("-", "") + letter;
     }
 }

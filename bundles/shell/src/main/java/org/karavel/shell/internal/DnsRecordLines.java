@@ -72,6 +72,7 @@ final class DnsRecordLines {
         if (keys.isEmpty()) {
             out.add("; DKIM: no key yet; make one with mta:dkim-keygen " + domain);
         }
+        sharedSelectorWarnings(keys).forEach(out::add);
         for (DkimKeys.KeyRecord k : keys) {
             out.add("; DKIM: " + k.algorithm() + (k.algorithm().equals(DkimKeys.RSA) ? " " + k.bits() + " bits" : "")
                     + (k.active() ? ", signing now" : ", not signing (a greater selector does)") + " - " + k.file());
@@ -89,6 +90,22 @@ final class DnsRecordLines {
         } else {
             out.add("; TLSA: the server certificate is not known (is the tls bundle running?)");
         }
+        return out;
+    }
+
+    /** A warning line per record name that two or more keys would publish (DNS names compare without case). */
+    static List<String> sharedSelectorWarnings(List<DkimKeys.KeyRecord> keys) {
+        java.util.Map<String, List<DkimKeys.KeyRecord>> byName = new java.util.TreeMap<>();
+        keys.forEach(k -> byName.computeIfAbsent(k.dnsName().toLowerCase(Locale.ROOT), n -> new ArrayList<>()).add(k));
+        List<String> out = new ArrayList<>();
+        byName.forEach((name, same) -> {
+            if (same.size() > 1) {
+                out.add("; warning: " + same.size() + " keys share the selector " + same.get(0).selector() + " ("
+                        + same.stream().map(DkimKeys.KeyRecord::file).collect(java.util.stream.Collectors.joining(", "))
+                        + "): publish only one record at " + name + ", give the other keys new selectors"
+                        + " (mta:dkim-keygen) and delete their files");
+            }
+        });
         return out;
     }
 

@@ -46,6 +46,26 @@ class DnsRecordLinesTest {
     }
 
     @Test
+    void twoKeysUnderOneSelectorAreAWarningBeforeTheirRecords() {
+        DkimKeys.KeyRecord rsa = new DkimKeys.KeyRecord("example.com", "kv1", "rsa", 2048, "/etc/karavel/dkim/example.com.kv1.rsa.pem",
+                "kv1._domainkey.example.com", "v=DKIM1; k=rsa; p=MIIB", true);
+        DkimKeys.KeyRecord ed = new DkimKeys.KeyRecord("example.com", "KV1", "ed25519", 256,
+                "/etc/karavel/dkim/example.com.KV1.ed25519.pem", "KV1._domainkey.example.com", "v=DKIM1; k=ed25519; p=abc", true);
+        DkimKeys.KeyRecord other = new DkimKeys.KeyRecord("example.com", "kv2", "ed25519", 256,
+                "/etc/karavel/dkim/example.com.kv2.ed25519.pem", "kv2._domainkey.example.com", "v=DKIM1; k=ed25519; p=def", false);
+
+        List<String> lines = DnsRecordLines.forDomain("example.com", "mx.example.com", List.of(rsa, ed, other), null,
+                ZonedDateTime.of(2026, 11, 22, 8, 30, 5, 0, ZoneOffset.UTC));
+
+        List<String> warnings = lines.stream().filter(l -> l.startsWith("; warning:")).toList();
+        assertThat(warnings).hasSize(1);
+        assertThat(warnings.get(0)).contains("2 keys share the selector kv1", "example.com.kv1.rsa.pem",
+                "example.com.KV1.ed25519.pem", "kv1._domainkey.example.com").doesNotContain("kv2");
+        assertThat(lines.indexOf(warnings.get(0))).isLessThan(lines.indexOf("kv1._domainkey.example.com. IN TXT \"v=DKIM1; k=rsa; p=MIIB\""));
+        assertThat(DnsRecordLines.sharedSelectorWarnings(List.of(rsa, other))).isEmpty();
+    }
+
+    @Test
     void tlsaIsTheSha256OfTheCertificatesPublicKey() throws Exception {
         // a self-signed P-256 certificate made with openssl for this test
         X509Certificate certificate = (X509Certificate) CertificateFactory.getInstance("X.509")
