@@ -78,9 +78,9 @@ public @interface ListenerConfiguration {
     @AttributeDefinition(description = "Whether MAIL needs a successful AUTH first (530 5.7.0); true for submission listeners")
     boolean auth__required() default false;
 
-    @AttributeDefinition(description = "Whether an authenticated client may only use its own sender addresses "
-            + "(MailboxUsers.allowedSenders); others get 553 5.7.1")
-    boolean sender__login__match() default false;
+    @AttributeDefinition(description = "Always true: an authenticated client may only use its own sender addresses "
+            + "(MailboxUsers.allowedSenders), others get 553 5.7.1; false is ignored with a warning")
+    boolean sender__login__match() default true;
 
     @AttributeDefinition(description = "Failed AUTH attempts from one IP address within the window after which "
             + "further AUTH gets 421 4.7.0 and the connection closes")
