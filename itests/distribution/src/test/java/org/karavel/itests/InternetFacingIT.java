@@ -16,8 +16,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import javax.inject.Inject;
 import org.junit.Test;
 import org.junit.runner.RunWith;
+import org.karavel.api.auth.MailboxUserAdmin;
+import org.karavel.api.auth.MailboxUsers;
 import org.karavel.testkit.FailingHandshake;
 import org.karavel.testkit.SmtpClient;
 import org.karavel.testkit.TrustAll;
@@ -26,6 +29,7 @@ import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.service.cm.ConfigurationAdmin;
 
 /**
  * The distribution as a domain's MX on the open Internet (issue 12): only 127.0.0.1 is a relay host
@@ -37,6 +41,18 @@ public class InternetFacingIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final String STRANGER = "127.0.0.2";
     private static final int STORM = 200;
+    private static final String USER = "alice@localhost";
+    private static final String PASSWORD = "correct horse battery staple";
+
+    @Inject
+    private MailboxUserAdmin userAdmin;
+
+    @Inject
+    private MailboxUsers users;
+
+    @Inject
+    private ConfigurationAdmin configAdmin;
+
     private static final int STORM_THREADS = 8;
     private static final int RELAY_CONNECTIONS = 100;
     private static final int PER_CLIENT = 20;
@@ -171,6 +187,70 @@ public class InternetFacingIT {
                     .append("])\r\n\tby hop").append(i + 1).append(".example.org with ESMTP; Mon, 7 Dec 2026 07:00:00 +0000\r\n");
         }
         return b.append("Subject: loop\r\n\r\nround and round\r\n").toString();
+    }
+
+    @Test
+    public void port25DoesNotOfferAuthAndWhereAuthIsOfferedTheSenderCheckApplies() throws Exception {
+        try (SmtpClient c = new SmtpClient("127.0.0.1", KaravelContainer.smtpPort(), new InetSocketAddress(STRANGER, 0))) {
+            c.readReply();
+            c.command("EHLO client.test");
+            assertTrue(c.command("STARTTLS").startsWith("220"));
+            c.startTls(TrustAll.socketFactory());
+            String ehlo = c.command("EHLO client.test");
+            assertTrue("no AUTH on the mx listener: " + ehlo, ehlo.startsWith("250-") && !ehlo.contains("AUTH"));
+            assertEquals("503 5.5.1 Error: authentication not enabled", c.command("AUTH PLAIN " + plain(USER, PASSWORD)));
+        }
+        // an operator turns AUTH on for port 25 with the old "sender_login_match = false": the check still applies
+        if (!userAdmin.list().contains(USER)) {
+            userAdmin.add(USER, PASSWORD.toCharArray());
+        }
+        Poll.until("the user to authenticate", WAIT, () -> users.authenticate(USER, PASSWORD.toCharArray())
+                .toCompletableFuture().join().isPresent());
+        org.osgi.service.cm.Configuration mx = configAdmin.listConfigurations(
+                "(&(service.factoryPid=org.karavel.smtp.listener)(name=mx))")[0];
+        java.util.Dictionary<String, Object> saved = mx.getProperties();
+        java.util.Hashtable<String, Object> withAuth = new java.util.Hashtable<>();
+        for (java.util.Enumeration<String> k = saved.keys(); k.hasMoreElements();) {
+            String key = k.nextElement();
+            withAuth.put(key, saved.get(key));
+        }
+        withAuth.put("auth", "true");
+        withAuth.put("sender_login_match", "false");
+        mx.update(withAuth);
+        try {
+            Poll.until("AUTH offered on the mx listener", WAIT, () -> ehloAfterTls(KaravelContainer.smtpPort()).contains("AUTH PLAIN"));
+            try (SmtpClient c = new SmtpClient("127.0.0.1", KaravelContainer.smtpPort(), new InetSocketAddress(STRANGER, 0))) {
+                c.readReply();
+                c.command("EHLO client.test");
+                assertTrue(c.command("STARTTLS").startsWith("220"));
+                c.startTls(TrustAll.socketFactory());
+                c.command("EHLO client.test");
+                assertTrue(c.command("AUTH PLAIN " + plain(USER, PASSWORD)).startsWith("235"));
+                assertEquals("553 5.7.1 <mallory@localhost>: Sender address rejected: not owned by user " + USER,
+                        c.command("MAIL FROM:<mallory@localhost>"));
+                assertTrue(c.command("MAIL FROM:<" + USER + ">").startsWith("250"));
+            }
+        } finally {
+            mx.update(saved);
+        }
+        Poll.until("AUTH off again on the mx listener", WAIT, () -> !ehloAfterTls(KaravelContainer.smtpPort()).contains("AUTH"));
+    }
+
+    /** The EHLO reply after STARTTLS from the stranger ("" when the dialogue fails). */
+    private static String ehloAfterTls(int port) {
+        try (SmtpClient c = new SmtpClient("127.0.0.1", port, new InetSocketAddress(STRANGER, 0))) {
+            c.readReply();
+            c.command("EHLO client.test");
+            c.command("STARTTLS");
+            c.startTls(TrustAll.socketFactory());
+            return c.command("EHLO client.test");
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
+    }
+
+    private static String plain(String user, String password) {
+        return java.util.Base64.getEncoder().encodeToString(("\0" + user + "\0" + password).getBytes(StandardCharsets.UTF_8));
     }
 
     /** Opens n connections from one address at once; every client stays open (added to {@code open}). */

@@ -78,9 +78,9 @@ public @interface ListenerConfiguration {
     @AttributeDefinition(description = "Whether MAIL needs a successful AUTH first (530 5.7.0); true for submission listeners")
     boolean auth__required() default false;
 
-    @AttributeDefinition(description = "Whether an authenticated client may only use its own sender addresses "
-            + "(MailboxUsers.allowedSenders); others get 553 5.7.1")
-    boolean sender__login__match() default false;
+    @AttributeDefinition(description = "Always true: an authenticated client may only use its own sender addresses "
+            + "(MailboxUsers.allowedSenders), others get 553 5.7.1; false is ignored with a warning")
+    boolean sender__login__match() default true;
 
     @AttributeDefinition(description = "Whether every From header address of an authenticated client's message must "
             + "be one of its own sender addresses (MailboxUsers.allowedSenders), since such mail is DKIM-signed; "

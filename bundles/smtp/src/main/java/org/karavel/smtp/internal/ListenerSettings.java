@@ -74,6 +74,7 @@ record ListenerSettings(
         require(clientIpv6PrefixLength >= 16 && clientIpv6PrefixLength <= 128, "client_ipv6_prefix_length",
                 clientIpv6PrefixLength, "16 to 128");
         require(hopcountLimit > 0, "hopcount_limit", hopcountLimit, "positive");
+        require(auth || !authRequired, "auth", auth, "true when auth_required is true");
         for (String a : addresses(address)) {
             require(isAddressLiteral(a), "address", address, "IP addresses, comma-separated (e.g. 0.0.0.0, ::)");
         }
@@ -180,7 +181,7 @@ record ListenerSettings(
                 c.command__timeout__seconds(), c.data__timeout__seconds(), c.max__connections(),
                 c.max__connections__per__ip(), c.max__errors(), bare.equals("normalize"), c.filter__timeout__millis(),
                 names(c.required__filters()), Tls.valueOf(tlsMode.toUpperCase(Locale.ROOT)), c.auth__required(),
-                c.sender__login__match(), c.from__login__match(), c.auth__max__failures(), c.auth__failure__window__seconds(),
+                true, c.from__login__match(), c.auth__max__failures(), c.auth__failure__window__seconds(),
                 List.copyOf(names(c.tls__protocols())), List.copyOf(names(c.tls__cipher__suites())),
                 LimitExceptions.parse(names(c.client__limit__exceptions())), c.client__ipv4__prefix__length(),
                 c.client__ipv6__prefix__length(), c.hopcount__limit(), c.auth());
@@ -222,7 +223,7 @@ record ListenerSettings(
         private java.util.Set<String> requiredFilters = java.util.Set.of();
         private Tls tls = Tls.STARTTLS;
         private boolean authRequired;
-        private boolean senderLoginMatch;
+        private boolean senderLoginMatch = true;
         private boolean fromLoginMatch = true;
         private int authMaxFailures = 5;
         private int authFailureWindowSeconds = 300;

@@ -160,6 +160,11 @@ public class SmtpListenerComponent implements HealthCheck {
             return;
         }
         healthName = "smtp.listener." + settings.name();
+        if (!config.sender__login__match()) {
+            LOG.warn("SMTP listener '{}': sender_login_match = false is ignored: an authenticated client may only use "
+                    + "its own sender addresses wherever AUTH is offered (aliases_file adds more). Remove the line from {}",
+                    settings.name(), where);
+        }
         if (listener != null && listener.isRunning() && listener.settings().sameSocket(settings)) {
             listener.reconfigure(settings);
             LOG.info("SMTP listener '{}' reconfigured; new sessions use the new settings", settings.name());

@@ -136,6 +136,7 @@ final class SmtpSession {
     private static final Reply AUTH_CANCELLED = Reply.of(501, "5.0.0", "Authentication cancelled");
     private static final Reply AUTH_UNDECODABLE = Reply.of(501, "5.5.2", "Cannot decode response");
     private static final Reply AUTH_TEMPORARY = Reply.of(454, "4.7.0", "Temporary authentication failure");
+    private static final Reply AUTH_DISABLED = Reply.of(503, "5.5.1", "Error: authentication not enabled");
     private static final Reply AUTH_AGAIN = Reply.of(503, "5.5.1", "Error: already authenticated");
     private static final Reply AUTH_IN_TRANSACTION = Reply.of(503, "5.5.1", "Error: MAIL transaction in progress");
     private static final Reply AUTH_MECHANISM = Reply.of(504, "5.5.4", "Unrecognized authentication type");
@@ -672,7 +673,7 @@ final class SmtpSession {
                     replyRaw("250-" + settings.hostname() + "\r\n"
                             + "250-PIPELINING\r\n"
                             + (offersStartTls() ? "250-STARTTLS\r\n" : "")
-                            + (tlsActive ? "250-AUTH PLAIN LOGIN\r\n" : "")
+                            + (tlsActive && settings.auth() ? "250-AUTH PLAIN LOGIN\r\n" : "")
                             + "250-SIZE " + settings.maxMessageSize() + "\r\n"
                             + "250-8BITMIME\r\n"
                             + "250-ENHANCEDSTATUSCODES\r\n"
@@ -732,7 +733,7 @@ final class SmtpSession {
             error(BAD_SENDER);
             return;
         }
-        if (settings.senderLoginMatch() && authUser != null && !address.isNullSender() && !ownsSender(address)) {
+        if (authUser != null && !address.isNullSender() && !ownsSender(address)) { // every authenticated session
             Reply notOwned = Reply.of(553, "5.7.1", address.toPath() + ": Sender address rejected: not owned by user "
                     + authUser);
             listener.mailLog().reject(null, "MAIL", clientIp, notOwned, address, null, helo);
@@ -1082,6 +1083,10 @@ final class SmtpSession {
 
     /** AUTH (RFC 4954), PLAIN and LOGIN, only on an encrypted session. */
     private void auth(String arg) {
+        if (!settings.auth()) {
+            error(AUTH_DISABLED); // auth = false: e.g. the MX listener, where users do not submit
+            return;
+        }
         if (listener.authFailures().blocked(clientNetwork(), settings.authMaxFailures(), settings.authFailureWindowSeconds())) {
             tooManyAuthFailures();
             return;

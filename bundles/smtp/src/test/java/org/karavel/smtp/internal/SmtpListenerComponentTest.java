@@ -119,7 +119,11 @@ class SmtpListenerComponentTest {
         ListenerSettings defaults = ListenerSettings.from(config(), "h.example");
         assertThat(defaults.tls()).isEqualTo(ListenerSettings.Tls.STARTTLS);
         assertThat(defaults.authRequired()).isFalse();
-        assertThat(defaults.senderLoginMatch()).isFalse();
+        assertThat(defaults.senderLoginMatch()).isTrue();
+        assertThat(ListenerSettings.from(config("sender__login__match", false), "h").senderLoginMatch())
+                .as("the sender check cannot be turned off").isTrue();
+        assertThatThrownBy(() -> ListenerSettings.from(config("auth", false, "auth__required", true), "h"))
+                .hasMessageStartingWith("auth must be true when auth_required is true");
         assertThat(defaults.auth()).isTrue();
         assertThat(defaults.hopcountLimit()).isEqualTo(50);
         assertThat(defaults.clientIpv4PrefixLength()).isEqualTo(32);

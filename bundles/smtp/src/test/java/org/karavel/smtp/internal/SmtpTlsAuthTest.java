@@ -438,6 +438,33 @@ class SmtpTlsAuthTest {
     }
 
     @Test
+    void aListenerWithoutAuthNeverOffersItEvenAfterTls() {
+        start(b -> b.auth(false));
+        SmtpTestClient c = connect();
+        assertThat(c.command("EHLO client.example")).contains("250-STARTTLS").doesNotContain("AUTH");
+        assertThat(c.command("STARTTLS")).startsWith("220 ");
+        c.startTls(certificate.client);
+        assertThat(c.command("EHLO client.example")).startsWith("250-" + HOST).doesNotContain("AUTH");
+        assertThat(c.command("AUTH PLAIN " + plain(ALICE, ALICE_PASSWORD)))
+                .isEqualTo("503 5.5.1 Error: authentication not enabled");
+        assertThat(passwordsSeen).isEmpty();
+        assertThat(transaction(c, "bob@example.org", "b@example.org")).startsWith("250 2.0.0 Ok: queued as ");
+    }
+
+    @Test
+    void theSenderCheckAppliesToEveryAuthenticatedSession() {
+        // an MX-like listener with AUTH enabled: AUTH optional, nothing said about sender_login_match
+        start(b -> b.auth(true).authRequired(false));
+        SmtpTestClient stranger = secured();
+        assertThat(stranger.command("MAIL FROM:<bob@example.org>")).startsWith("250 2.1.0"); // not authenticated
+        SmtpTestClient c = secured();
+        assertThat(c.command("AUTH PLAIN " + plain(ALICE, ALICE_PASSWORD))).startsWith("235 ");
+        assertThat(c.command("MAIL FROM:<bob@example.org>"))
+                .isEqualTo("553 5.7.1 <bob@example.org>: Sender address rejected: not owned by user " + ALICE);
+        assertThat(c.command("MAIL FROM:<info@example.org>")).startsWith("250 2.1.0");
+    }
+
+    @Test
     void failuresAreForgottenAfterTheWindowAndMemoryIsBounded() throws Exception {
         AtomicLong now = new AtomicLong();
         LoginFailures failures = new LoginFailures(now::get);
