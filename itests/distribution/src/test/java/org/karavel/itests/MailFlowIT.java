@@ -42,6 +42,8 @@ public class MailFlowIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static LoopbackDnsServer dns;
     private static SmtpSink sink;
+    /** The same port as sink, on ::1: the MX of v6.test has only an AAAA record. */
+    private static SmtpSink sink6;
 
     @Inject
     private ConfigurationAdmin configAdmin;
@@ -70,6 +72,9 @@ public class MailFlowIT {
         dns.add("mx1.remote.test", Type.A, "127.0.0.1", 60);
         dns.add("implicit.test", Type.A, "127.0.0.1", 60);
         dns.add("nullmx.test", Type.MX, "0 .", 60);
+        sink6 = SmtpSink.start(InetAddress.getByName("::1"), Integer.getInteger(KaravelContainer.SINK_PORT));
+        dns.add("v6.test", Type.MX, "10 mx.v6.test.", 60);
+        dns.add("mx.v6.test", Type.AAAA, "::1", 60);
     }
 
     @Test
@@ -96,6 +101,15 @@ public class MailFlowIT {
         assertEquals(List.of("bob@remote.test"), got.recipients());
         assertTrue(got.contentAsString(), got.contentAsString().contains("Subject: to remote"));
         assertEquals("mx.karavel.test", got.helo());
+    }
+
+    @Test
+    public void mailToADomainWhoseMxHasOnlyAnIpv6AddressGoesOverIpv6() throws Exception {
+        String reply = send("127.0.0.1", "app@localhost", "carol@v6.test", "Subject: over IPv6\r\n\r\nBody.\r\n");
+        assertTrue(reply, reply.startsWith("250 2.0.0"));
+        Poll.until("the IPv6 sink to receive the message", WAIT, () -> sink6.messages().stream()
+                .anyMatch(m -> m.recipients().contains("carol@v6.test")));
+        assertTrue(sink.messages().stream().noneMatch(m -> m.recipients().contains("carol@v6.test")));
     }
 
     @Test

@@ -83,10 +83,15 @@ public final class SmtpSink implements AutoCloseable {
 
     /** Starts an SMTP sink on another loopback address (127.0.0.2, ::1, ...) on a free port. */
     public static SmtpSink start(InetAddress loopback) throws IOException {
+        return start(loopback, 0);
+    }
+
+    /** Starts an SMTP sink on another loopback address on the given port (e.g. ::1 on the port of a sink on 127.0.0.1). */
+    public static SmtpSink start(InetAddress loopback, int port) throws IOException {
         if (!loopback.isLoopbackAddress()) {
             throw new IllegalArgumentException("test sinks listen on loopback only, not " + loopback);
         }
-        return new SmtpSink(false, loopback, 0);
+        return new SmtpSink(false, loopback, port);
     }
 
     /** Starts an LMTP server (RFC 2033: LHLO, one reply per recipient after DATA). */

@@ -38,6 +38,29 @@ class DeliverySettingsTest {
         assertThat(s.maildirRoot()).isEqualTo(Path.of("/opt/karavel/data/mail"));
         assertThat(s.recipientDelimiter()).isEqualTo("+");
         assertThat(s.scanInterval()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(s.transactionTimeout()).isEqualTo(Duration.ofSeconds(1800));
+        assertThat(s.hopcountLimit()).isEqualTo(50);
+        assertThat(s.proxyInterfaces()).isEmpty();
+        assertThat(s.addressFamilies()).isEqualTo(AddressFamilies.DEFAULT);
+        assertThat(s.addressFamilies().preference()).isEqualTo(AddressFamilies.Preference.ANY);
+    }
+
+    @Test
+    void loopAndFamilySettingsAreParsedAndBadValuesNamed() throws Exception {
+        DeliverySettings s = DeliverySettings.from(config(Map.of("inet__protocols", "IPv4", "address__preference", "ipv6",
+                "hopcount__limit", 30, "proxy__interfaces", "192.0.2.7, [2001:db8::7]", "transaction__timeout__seconds", 60)),
+                null, "mx.host.test");
+        assertThat(s.addressFamilies()).isEqualTo(new AddressFamilies(AddressFamilies.Protocols.IPV4, AddressFamilies.Preference.IPV6));
+        assertThat(s.hopcountLimit()).isEqualTo(30);
+        assertThat(s.proxyInterfaces()).containsExactlyInAnyOrder(java.net.InetAddress.getByName("192.0.2.7"),
+                java.net.InetAddress.getByName("2001:db8::7"));
+        assertThat(s.transactionTimeout()).isEqualTo(Duration.ofSeconds(60));
+        assertThatThrownBy(() -> DeliverySettings.from(config(Map.of("inet__protocols", "ipv5")), null, "h"))
+                .hasMessageContaining("inet_protocols");
+        assertThatThrownBy(() -> DeliverySettings.from(config(Map.of("address__preference", "both")), null, "h"))
+                .hasMessageContaining("address_preference");
+        assertThatThrownBy(() -> DeliverySettings.from(config(Map.of("proxy__interfaces", "gateway.example")), null, "h"))
+                .hasMessageContaining("proxy_interfaces");
     }
 
     @Test
