@@ -268,7 +268,7 @@ class DebianPackageIT {
                 "adduser --system",
                 "--home /var/lib/karavel --no-create-home",
                 "getent passwd karavel",
-                "chown karavel:karavel \"$1\"",
+                "chown -h karavel:karavel \"$1\"",
                 "chmod 2770 \"$1\"",
                 "chmod 0755 /etc/karavel",
                 "systemctl --system daemon-reload",
@@ -276,6 +276,10 @@ class DebianPackageIT {
         for (String dir : PRIVATE_DIRS) {
             assertThat(postinst).contains("private_dir " + dir + "\n");
         }
+        // never through a link the service user could plant in the directories it owns
+        assertThat(postinst).contains("if [ -L \"$1\" ]; then", "find -P /etc/karavel -maxdepth 1 -type f -exec chown -h karavel:karavel {} +",
+                "[ ! -L \"/etc/karavel/$secret\" ]");
+        assertThat(postinst).doesNotContainPattern("(?m)^\\s*chown (?!-h)");
         assertThat(Files.readString(control.resolve("prerm"))).contains("deb-systemd-invoke stop \"$UNIT\"");
         String postrm = Files.readString(control.resolve("postrm"));
         assertThat(postrm).contains("purge)", "rm -rf /var/spool/karavel /var/log/karavel /var/lib/karavel /etc/karavel");

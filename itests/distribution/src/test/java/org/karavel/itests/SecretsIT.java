@@ -26,7 +26,8 @@ import org.xbill.DNS.Type;
  * which comes first) or from {@code $[env:NAME]}, reaches the DNS query (a DNS server on 127.0.0.1
  * serves the DQS zone of each key), and shows nowhere: not in /api/v1/config (the reference is
  * shown), the logs, {@code mta:} output or the filter's service properties. 127.0.0.2 is an outside
- * client that each key's zone lists.
+ * client that each key's zone lists. And the files the server makes (spool, logs, Maildirs) are
+ * closed to other users (bin/setenv's umask).
  */
 public class SecretsIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
@@ -101,6 +102,30 @@ public class SecretsIT {
     @Test
     public void aKeyFromTheEnvironmentReachesTheDnsQueryAndIsShownNowhere() throws Exception {
         useKey("$[env:" + ENV_NAME + "]", ENV_KEY);
+    }
+
+    @Test
+    public void theSpoolTheLogsAndTheMailboxesAreClosedToOtherUsers() throws Exception {
+        try (SmtpClient c = new SmtpClient("127.0.0.1", smtpPort)) {
+            c.readReply();
+            c.command("EHLO client.test");
+            String reply = c.sendMail("app@localhost", List.of("private@localhost"), "Subject: private\r\n\r\nFor my eyes.\r\n");
+            assertTrue(reply, reply.startsWith("250"));
+        }
+        Path inbox = karavel.data().resolve("mail/localhost/private/new");
+        Poll.until("the message in " + inbox, WAIT, () -> Maildirs.count(inbox) == 1);
+
+        int checked = 0;
+        for (String dir : List.of("spool", "log", "mail")) {
+            try (Stream<Path> files = Files.walk(karavel.data().resolve(dir))) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(f, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+                    assertTrue(f + " is " + mode, mode.endsWith("---"));
+                    checked++;
+                }
+            }
+        }
+        assertTrue("only " + checked + " files looked at", checked > 10);
     }
 
     /** Sets dqs_key to the reference, waits for a listed client to be refused through the key's zone, then looks for the key everywhere. */

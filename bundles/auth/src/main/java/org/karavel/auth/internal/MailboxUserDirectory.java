@@ -60,7 +60,7 @@ public final class MailboxUserDirectory implements MailboxUsers, MailboxUserAdmi
     private final PasswordScheme defaultScheme;
     private final Executor hashing;
     /** A hash of a random password, verified for unknown users so that they cost what known ones do. */
-    private final PasswdEntry dummy;
+    private final UnknownUserHash dummy;
     private final Object writeLock = new Object();
     private final String recipientDelimiter;
 
@@ -85,8 +85,7 @@ public final class MailboxUserDirectory implements MailboxUsers, MailboxUserAdmi
         this.aliasesFile = aliasesFile;
         this.defaultScheme = Objects.requireNonNull(defaultScheme, "defaultScheme");
         this.hashing = Objects.requireNonNull(hashing, "hashing");
-        char[] random = Long.toString(new java.security.SecureRandom().nextLong(), 36).toCharArray();
-        this.dummy = new PasswdEntry("", defaultScheme, defaultScheme.hash(random));
+        this.dummy = new UnknownUserHash(defaultScheme);
         reloadIfChanged();
     }
 
@@ -138,6 +137,7 @@ public final class MailboxUserDirectory implements MailboxUsers, MailboxUserAdmi
             aliasesStamp = a;
         }
         snapshot = new Snapshot(users, aliasMap, aliasMap == old.aliasMap() ? old.aliases() : aliasMap.sendersByUser());
+        dummy.update(users.values());
     }
 
     private static FileStamp stamp(Path file) {
@@ -161,7 +161,8 @@ public final class MailboxUserDirectory implements MailboxUsers, MailboxUserAdmi
             return CompletableFuture.supplyAsync(() -> {
                 if (entry == null) {
                     // same work as for a wrong password, so the answer time does not tell who exists
-                    dummy.scheme().verify(dummy.hash(), password);
+                    PasswdEntry unknown = dummy.entry();
+                    unknown.scheme().verify(unknown.hash(), password);
                     return Optional.<String>empty();
                 }
                 return entry.scheme().verify(entry.hash(), password) ? Optional.of(entry.user()) : Optional.<String>empty();

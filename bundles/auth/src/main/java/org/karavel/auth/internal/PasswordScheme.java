@@ -147,6 +147,65 @@ public enum PasswordScheme {
         }
     }
 
+    /**
+     * What a hash costs to verify, without its salt and digest: {@code $6$rounds=5000},
+     * {@code $2y$12}, {@code $argon2id$v=19$m=65536,t=3,p=1}. Hashes of one cost take the same time.
+     */
+    String cost(String hash) {
+        switch (this) {
+            case SHA512_CRYPT:
+            case SHA256_CRYPT: {
+                String prefix = hash.substring(0, 3);
+                String rest = hash.substring(3);
+                return prefix + (rest.startsWith("rounds=") ? rest.substring(0, rest.indexOf('$')) : "rounds=5000");
+            }
+            case BLF_CRYPT:
+                return hash.substring(0, 6);
+            case ARGON2ID: {
+                Argon2Hash h = Argon2Hash.parse(hash).orElseThrow(() -> new IllegalArgumentException("not an argon2id hash"));
+                return "$argon2id$v=" + h.version + "$m=" + h.memoryKb + ",t=" + h.iterations + ",p=" + h.parallelism
+                        + ",salt=" + h.salt.length + ",out=" + h.hash.length;
+            }
+            default:
+                throw new IllegalStateException(name());
+        }
+    }
+
+    /**
+     * A new hash of the password with the cost of the given one (rounds, bcrypt cost, argon2
+     * memory, iterations and lengths) and a fresh salt: it takes as long to verify.
+     */
+    String hashLike(String model, char[] password) {
+        switch (this) {
+            case SHA512_CRYPT:
+            case SHA256_CRYPT: {
+                String rest = model.substring(3);
+                String rounds = rest.startsWith("rounds=") ? rest.substring(0, rest.indexOf('$') + 1) : "";
+                byte[] key = utf8(password);
+                try {
+                    String salt = model.substring(0, 3) + rounds + cryptSalt(16);
+                    return this == SHA512_CRYPT ? Sha2Crypt.sha512Crypt(key, salt) : Sha2Crypt.sha256Crypt(key, salt);
+                } finally {
+                    Arrays.fill(key, (byte) 0);
+                }
+            }
+            case BLF_CRYPT: {
+                byte[] salt = new byte[16];
+                RANDOM.nextBytes(salt);
+                return OpenBSDBCrypt.generate(model.substring(1, 3), password, salt, Integer.parseInt(model.substring(4, 6)));
+            }
+            case ARGON2ID: {
+                Argon2Hash m = Argon2Hash.parse(model).orElseThrow(() -> new IllegalArgumentException("not an argon2id hash"));
+                byte[] salt = new byte[m.salt.length];
+                RANDOM.nextBytes(salt);
+                Argon2Hash h = new Argon2Hash(m.version, m.memoryKb, m.iterations, m.parallelism, salt, new byte[m.hash.length]);
+                return h.withHash(h.compute(password)).toString();
+            }
+            default:
+                throw new IllegalStateException(name());
+        }
+    }
+
     private static boolean verifySha2(String hash, char[] password) {
         byte[] key = utf8(password);
         try {
