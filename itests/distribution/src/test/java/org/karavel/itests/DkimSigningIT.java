@@ -41,10 +41,12 @@ import org.xbill.DNS.Type;
  * that this test verifies with its own code and the public keys (also served as TXT records on the
  * loopback DNS server, for any verifier that would look them up). Signing follows origin (issue 13):
  * a relay host's, an authenticated user's and the admin API's mail is signed, a stranger's never,
- * whatever its From says.
+ * whatever its From says. The stranger's side of DMARC is checked here too: exactly one From
+ * address, l= signatures with appended text, forged Authentication-Results.
  */
 public class DkimSigningIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final String AUTHSERV_ID = "mx.karavel.test";
     private static final String ALICE = "alice@sender.test";
     private static final String PASSWORD = "correct horse battery staple";
     private static LoopbackDnsServer dns;
@@ -89,7 +91,7 @@ public class DkimSigningIT {
                 ALICE + ":{SHA512-CRYPT}" + Crypt.crypt(PASSWORD, "$6$alicesalt") + "\n"
                         + "bob@sender.test:{SHA512-CRYPT}" + Crypt.crypt(PASSWORD, "$6$bobsalt") + "\n");
         karavel.configure("org.karavel.dns.cfg", Map.of("servers", dns.address()));
-        karavel.configure("org.karavel.dkim.cfg", Map.of("signature_ttl_days", "7"));
+        karavel.configure("org.karavel.dkim.cfg", Map.of("signature_ttl_days", "7", "authserv_id", AUTHSERV_ID));
         karavel.configure("org.karavel.delivery.cfg", Map.of("remote_port", Integer.toString(sink.port()),
                 "min_backoff_seconds", "1", "max_backoff_seconds", "2"));
         sshPort = karavel.sshPort();
@@ -185,6 +187,97 @@ public class DkimSigningIT {
         }
         Poll.until("the refusal in the mail log", WAIT, () -> karavel.mailLog().contains("553 5.7.1 <bob@sender.test>"));
         assertTrue(sink.messages().stream().noneMatch(m -> m.recipients().contains("grace@remote.test")));
+    }
+
+    // --- DMARC done strictly for mail from the Internet (issue 13 item 4) ---
+
+    /** Two From fields, or one From with two addresses, cannot be judged by DMARC: 550 5.7.1 (RFC 7489 §6.6.1). */
+    @Test
+    public void aStrangersMessageWithoutExactlyOneFromAddressIsRefused() throws Exception {
+        String refusal = "550 5.7.1 Message must have exactly one From header field with exactly one address";
+        assertEquals(refusal, fromStranger("ceo@sender.test", "one@relay.test",
+                "From: <ceo@sender.test>\r\nFrom: <someone@elsewhere.test>\r\nSubject: two\r\n\r\nhi\r\n"));
+        assertEquals(refusal, fromStranger("someone@elsewhere.test", "two@relay.test",
+                "From: someone@elsewhere.test, ceo@sender.test\r\nSubject: two in one\r\n\r\nhi\r\n"));
+        Poll.until("the refusal in the mail log", WAIT, () -> karavel.mailLog().contains("to=<two@relay.test>"));
+        assertTrue(sink.messages().stream().noneMatch(m -> m.recipients().contains("one@relay.test")
+                || m.recipients().contains("two@relay.test")));
+    }
+
+    /**
+     * A message signed with l= (here with our own key, as a mailing list or a replayer would hold such
+     * a message) with text appended after the signed length: the signature counts as failing, while
+     * the same message without the appended text passes.
+     */
+    @Test
+    public void aLengthLimitedSignatureWithAppendedTextFails() throws Exception {
+        String header = "From: Alice <alice@sender.test>\r\nTo: <list@relay.test>\r\nSubject: newsletter\r\n";
+        String body = "The signed part.\r\n";
+        String signed = lengthLimitedSignature(header, body) + header + "\r\n" + body;
+        assertTrue(fromStranger("alice@sender.test", "whole@relay.test", signed).startsWith("250"));
+        assertTrue(fromStranger("alice@sender.test", "appended@relay.test",
+                signed + "\r\nAppended: pay to the account below.\r\n").startsWith("250"));
+
+        String whole = atSink("whole@relay.test");
+        String appended = atSink("appended@relay.test");
+        assertTrue(whole, results(whole).contains("dkim=pass header.d=sender.test header.s=2026a"));
+        assertTrue(appended, results(appended).contains("dkim=fail (content after l= unsigned) header.d=sender.test"));
+    }
+
+    /** A forged Authentication-Results with our authserv-id after 64 KiB of header: refused, never half-read. */
+    @Test
+    public void aForgedAuthenticationResultsAfter64KiBOfHeaderIsRefused() throws Exception {
+        StringBuilder filler = new StringBuilder();
+        while (filler.length() < 66_000) {
+            filler.append("X-Filler: ").append("f".repeat(70)).append("\r\n");
+        }
+        String forged = "Authentication-Results: " + AUTHSERV_ID + "; dkim=pass header.d=sender.test; dmarc=pass\r\n";
+        String reply = fromStranger("ceo@elsewhere.test", "far@relay.test", "From: <ceo@elsewhere.test>\r\n" + filler + forged
+                + "\r\nhi\r\n");
+        assertEquals("552 5.6.0 Header section exceeds 65536 octets", reply);
+        // under the limit the forged field is taken out wherever it stands; ours is the only one left
+        String shorter = filler.substring(0, 60_000 - 60_000 % 82); // whole filler lines of 82 octets
+        assertTrue(fromStranger("ceo@elsewhere.test", "near@relay.test", "From: <ceo@elsewhere.test>\r\n" + shorter + forged
+                + "\r\nhi\r\n").startsWith("250"));
+        String received = atSink("near@relay.test");
+        List<String> results = fields(received).stream().filter(f -> f.startsWith("Authentication-Results:")).toList();
+        assertEquals(received.substring(0, 500), 1, results.size());
+        assertTrue(results.get(0), !results.get(0).contains("dmarc=pass"));
+        assertTrue(sink.messages().stream().noneMatch(m -> m.recipients().contains("far@relay.test")));
+    }
+
+    /** One message from 127.0.0.2 (a stranger: not a relay host) to the mx listener; the final reply. */
+    private static String fromStranger(String sender, String recipient, String content) throws IOException {
+        try (SmtpClient c = new SmtpClient("127.0.0.1", smtpPort, new InetSocketAddress("127.0.0.2", 0))) {
+            c.readReply();
+            c.command("EHLO stranger.test");
+            return c.sendMail(sender, List.of(recipient), content);
+        }
+    }
+
+    /** The value of our Authentication-Results field in a message as the sink got it. */
+    private static String results(String received) {
+        return fields(received).stream().filter(f -> f.startsWith("Authentication-Results: " + AUTHSERV_ID)).findFirst()
+                .orElseThrow(() -> new AssertionError(received)).replace("\r\n", "");
+    }
+
+    /** An rsa-sha256 DKIM-Signature of sender.test (this test's key) over From, To, Subject, with l= the body's length. */
+    private static String lengthLimitedSignature(String header, String body) throws Exception {
+        byte[] canonicalBody = relaxedBody(body).getBytes(StandardCharsets.ISO_8859_1);
+        String bh = Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256").digest(canonicalBody));
+        String unsigned = "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=sender.test; s=2026a; l="
+                + canonicalBody.length + "; h=from:to:subject; bh=" + bh + "; b=";
+        StringBuilder input = new StringBuilder();
+        for (String field : fields(header + "\r\n")) {
+            input.append(relaxedHeader(field)).append("\r\n");
+        }
+        input.append(relaxedHeader(unsigned));
+        Signature rsaSigner = Signature.getInstance("SHA256withRSA");
+        rsaSigner.initSign(rsa.getPrivate());
+        rsaSigner.update(input.toString().getBytes(StandardCharsets.ISO_8859_1));
+        String field = unsigned + Base64.getEncoder().encodeToString(rsaSigner.sign());
+        assertTrue("the test's own l= signature verifies", verify(field + "\r\n" + header + "\r\n" + body, field, rsaRecord()));
+        return field + "\r\n";
     }
 
     /** STARTTLS and AUTH as alice on the submission listener, from 127.0.0.2. */

@@ -135,7 +135,7 @@ public class MailFlowIT {
                     () -> rcptFrom("127.0.0.2", "carol@example.org").startsWith("554 5.7.1"));
             updateUntil("org.karavel.relay", "local_domains", "localhost, example.org", "example.org to become local",
                     () -> rcptFrom("127.0.0.2", "carol@example.org").startsWith("250"));
-            String reply = sendFrom("127.0.0.2", "x@remote.test", "carol@example.org", "Subject: new domain\r\n\r\nHi.\r\n");
+            String reply = sendFrom("127.0.0.2", "x@remote.test", "carol@example.org", "From: <x@remote.test>\r\nSubject: new domain\r\n\r\nHi.\r\n");
             assertTrue(reply, reply.startsWith("250 2.0.0"));
             Path newDir = maildir("example.org", "carol").resolve("new");
             Poll.until("delivery to carol@example.org", WAIT, () -> Maildirs.count(newDir) == 1);

@@ -47,7 +47,7 @@ public class OperatorIT {
         try (SmtpClient c = new SmtpClient("127.0.0.1", smtpPort, new java.net.InetSocketAddress("127.0.0.2", 0))) {
             c.readReply();
             c.command("EHLO outside.test");
-            String reply = c.sendMail("someone@outside.test", List.of("carol@example.org"), "Subject: for carol\r\n\r\nHi.\r\n");
+            String reply = c.sendMail("someone@outside.test", List.of("carol@example.org"), "From: <someone@outside.test>\r\nSubject: for carol\r\n\r\nHi.\r\n");
             assertTrue(reply, reply.startsWith("250 2.0.0"));
         }
         Path newDir = karavel.data().resolve("mail/example.org/carol/new");

@@ -76,7 +76,7 @@ public class SpamFilterIT {
         assertTrue(early, early.startsWith("450 4.2.0"));
         long start = System.nanoTime();
         Poll.until("the greylisted triplet to pass after the delay", WAIT,
-                () -> send("127.0.0.3", "someone@outside.test", "grey@localhost", "Subject: retried\r\n\r\nhello\r\n")
+                () -> send("127.0.0.3", "someone@outside.test", "grey@localhost", "From: <someone@outside.test>\r\nSubject: retried\r\n\r\nhello\r\n")
                         .startsWith("250"));
         assertTrue("passed before the delay", System.nanoTime() - start >= 2_000_000_000L);
         Path inbox = karavel.data().resolve("mail/localhost/grey/new");

@@ -10,11 +10,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.karavel.api.dns.DnsException;
+import org.karavel.api.dns.MxAnswer;
 import org.karavel.api.dns.MxRecord;
 import org.karavel.api.dns.Resolver;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.DClass;
+import org.xbill.DNS.Flags;
 import org.xbill.DNS.MXRecord;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
@@ -48,6 +50,19 @@ public final class LoopbackResolver implements Resolver {
                 .map(r -> new MxRecord(r.getPriority(), host(r.getTarget())))
                 .sorted(Comparator.comparingInt(MxRecord::preference))
                 .toList());
+    }
+
+    /**
+     * As a resolver with {@code dnssec = trust_ad} answers: the MX question carries the AD bit, and the
+     * answer is authentic when the server set it ({@link LoopbackDnsServer#authenticData(String)}).
+     */
+    @Override
+    public CompletionStage<MxAnswer> mxAnswer(String domain) {
+        return exchange(domain, Type.MX, true).thenApply(answer -> new MxAnswer(records(answer, Type.MX).stream()
+                .map(r -> (MXRecord) r)
+                .map(r -> new MxRecord(r.getPriority(), host(r.getTarget())))
+                .sorted(Comparator.comparingInt(MxRecord::preference))
+                .toList(), answer.getHeader().getFlag(Flags.AD)));
     }
 
     @Override
@@ -99,11 +114,23 @@ public final class LoopbackResolver implements Resolver {
     }
 
     private CompletionStage<List<Record>> query(String name, int type) {
+        return exchange(name, type, false).thenApply(answer -> records(answer, type));
+    }
+
+    private static List<Record> records(Message answer, int type) {
+        return answer.getSection(Section.ANSWER).stream().filter(r -> r.getType() == type).toList();
+    }
+
+    /** The whole answer message (NOERROR), the AD bit asked for when {@code authenticData}. */
+    private CompletionStage<Message> exchange(String name, int type, boolean authenticData) {
         Message q;
         try {
             q = Message.newQuery(Record.newRecord(Name.fromString(name.endsWith(".") ? name : name + "."), type, DClass.IN));
         } catch (IOException e) {
             return CompletableFuture.failedFuture(new DnsException(DnsException.Reason.NO_SUCH_DOMAIN, "bad name " + name));
+        }
+        if (authenticData) {
+            q.getHeader().setFlag(Flags.AD);
         }
         return dns.sendAsync(q).handle((answer, error) -> {
             if (error != null) {
@@ -116,7 +143,7 @@ public final class LoopbackResolver implements Resolver {
             if (rcode != Rcode.NOERROR) {
                 throw new CompletionException(new DnsException(DnsException.Reason.SERVER_FAILURE, name + ": " + Rcode.string(rcode)));
             }
-            return answer.getSection(Section.ANSWER).stream().filter(r -> r.getType() == type).toList();
+            return answer;
         });
     }
 }

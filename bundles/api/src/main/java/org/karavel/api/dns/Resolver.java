@@ -14,6 +14,14 @@ public interface Resolver {
     /** The MX records of a domain, sorted by preference (equal preferences in random order). */
     CompletionStage<List<MxRecord>> mx(String domain);
 
+    /**
+     * The MX records of a domain with their DNSSEC status, failing as {@link #mx} does. This default,
+     * for resolvers without DNSSEC support, answers {@link #mx} as never authentic.
+     */
+    default CompletionStage<MxAnswer> mxAnswer(String domain) {
+        return mx(domain).thenApply(records -> new MxAnswer(records, false));
+    }
+
     /** The IPv4 addresses of a host (A). */
     CompletionStage<List<InetAddress>> a(String host);
 

@@ -44,11 +44,21 @@ public interface OutboundTls {
     boolean mxAllowed(DestinationTls destination, String mxHost);
 
     /**
-     * The policy for one MX host: with DANE on, its TLSA records ({@code _25._tcp.<mx>}) decide
-     * when DNSSEC-authentic, and MTA-STS then does not apply; otherwise the destination's policy.
-     * Never fails.
+     * The policy for one MX host: with DANE on and the host named by a DNSSEC-authentic MX answer
+     * (or by the configuration), its TLSA records ({@code _25._tcp.<mx>}) decide when
+     * DNSSEC-authentic, and MTA-STS then does not apply; otherwise the destination's policy (so an
+     * MTA-STS enforce policy refuses a host it does not list). Never fails.
+     *
+     * @param mxAuthentic whether the host name comes from a DNSSEC-authentic MX RRset (or from the
+     *     configuration, not from DNS): only then are its TLSA records looked at (RFC 7672 §2.2.1, as
+     *     Postfix does)
      */
-    CompletionStage<HostTls> forHost(DestinationTls destination, String mxHost);
+    CompletionStage<HostTls> forHost(DestinationTls destination, String mxHost, boolean mxAuthentic);
+
+    /** {@link #forHost(DestinationTls, String, boolean)} for a host from an MX answer not known to be authentic: no DANE. */
+    default CompletionStage<HostTls> forHost(DestinationTls destination, String mxHost) {
+        return forHost(destination, mxHost, false);
+    }
 
     /**
      * The client context for STARTTLS. Its trust manager accepts every chain so that the handshake

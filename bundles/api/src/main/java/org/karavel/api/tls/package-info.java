@@ -5,7 +5,7 @@
  * MTA-STS, DANE) and TLS-RPT that delivery follows. Only the {@code org.karavel.tls} bundle reads
  * certificate and key files.
  */
-@Version("1.2.0")
+@Version("1.3.0")
 @Export
 package org.karavel.api.tls;
 

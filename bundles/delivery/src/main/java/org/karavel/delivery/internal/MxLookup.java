@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.karavel.api.dns.DnsException;
+import org.karavel.api.dns.MxAnswer;
 import org.karavel.api.dns.MxRecord;
 import org.karavel.api.dns.Resolver;
 
@@ -34,11 +35,15 @@ final class MxLookup {
         this.families = families;
     }
 
-    /** A host to try. {@code implicit} when it is the domain itself for lack of MX records. */
-    record Exchanger(String host, boolean implicit, int preference) {
+    /**
+     * A host to try, with the preference of its MX record. {@code implicit} when it is the domain
+     * itself for lack of MX records; {@code authentic} when its name comes from a DNSSEC-validated MX
+     * answer or from the configuration (not from DNS), so that DANE may apply to it (RFC 7672 §2.2.1).
+     */
+    record Exchanger(String host, boolean implicit, int preference, boolean authentic) {
         /** A host that is the only one (implicit MX, smarthost, LMTP server): preference 0. */
-        Exchanger(String host, boolean implicit) {
-            this(host, implicit, 0);
+        Exchanger(String host, boolean implicit, boolean authentic) {
+            this(host, implicit, 0, authentic);
         }
     }
 
@@ -49,8 +54,11 @@ final class MxLookup {
      */
     List<Exchanger> exchangers(String domain) throws DeliveryFailure, InterruptedException {
         List<MxRecord> mx;
+        boolean authentic;
         try {
-            mx = await(resolver.mx(domain));
+            MxAnswer answer = await(resolver.mxAnswer(domain));
+            mx = answer.records();
+            authentic = answer.authentic();
         } catch (DnsException e) {
             if (!e.isTemporary()) {
                 throw DeliveryFailure.bounced("5.1.2", "550 5.1.2 Host or domain name not found. Name service error for name="
@@ -60,7 +68,8 @@ final class MxLookup {
                     + domain + " type=MX: Host not found, try again (" + e.getMessage() + ")");
         }
         if (mx.isEmpty()) {
-            return List.of(new Exchanger(domain, true));
+            // the domain's own address records are not checked for DNSSEC here: no DANE for an implicit MX
+            return List.of(new Exchanger(domain, true, false));
         }
         if (mx.size() == 1 && mx.get(0).isNullMx()) {
             throw DeliveryFailure.bounced("5.1.10", "556 5.1.10 Domain does not accept mail (null MX)");
@@ -72,7 +81,7 @@ final class MxLookup {
         for (MxRecord r : sorted) {
             // a null MX among real ones is a misconfiguration: ignore it (RFC 7505 §3)
             if (!r.isNullMx() && hosts.stream().noneMatch(h -> h.host().equalsIgnoreCase(r.host()))) {
-                hosts.add(new Exchanger(r.host(), false, r.preference()));
+                hosts.add(new Exchanger(r.host(), false, r.preference(), authentic));
             }
         }
         return hosts;

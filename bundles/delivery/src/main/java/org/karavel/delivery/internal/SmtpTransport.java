@@ -81,18 +81,19 @@ final class SmtpTransport implements Transport {
             case REMOTE -> {
                 port = settings.remotePort();
                 hosts = IpLiteral.parse(destination.name()) != null && destination.name().startsWith("[")
-                        ? List.of(new MxLookup.Exchanger(destination.name(), false))
+                        ? List.of(new MxLookup.Exchanger(destination.name(), false, false))
                         : mx.exchangers(destination.name());
             }
             case SMARTHOST -> {
                 NextHop hop = settings.smarthost();
                 port = hop.port();
-                hosts = hop.mxLookup() ? smarthostExchangers(hop) : List.of(new MxLookup.Exchanger(hop.host(), false));
+                // a [host] from the configuration is not a DNS answer anyone could spoof: DANE may apply
+                hosts = hop.mxLookup() ? smarthostExchangers(hop) : List.of(new MxLookup.Exchanger(hop.host(), false, true));
             }
             default -> {
                 NextHop hop = settings.lmtp();
                 port = hop.port();
-                hosts = List.of(new MxLookup.Exchanger(hop.host(), false));
+                hosts = List.of(new MxLookup.Exchanger(hop.host(), false, true));
             }
         }
         OutboundTls tls = null;
@@ -115,7 +116,7 @@ final class SmtpTransport implements Transport {
             }
             HostTls hostTls = null;
             if (tls != null) {
-                hostTls = hostPolicy(tls, policy, ex.host());
+                hostTls = hostPolicy(tls, policy, ex);
                 if (!hostTls.mxAllowed()) {
                     // MTA-STS enforce does not list it, or its TLSA lookup failed: never connect
                     tls.record(policy.domain(), TlsOutcome.refused(hostTls, ""));
@@ -205,9 +206,9 @@ final class SmtpTransport implements Transport {
         return awaitPolicy(tls.forDomain(domain), "TLS policy of " + domain);
     }
 
-    private HostTls hostPolicy(OutboundTls tls, DestinationTls policy, String host)
+    private HostTls hostPolicy(OutboundTls tls, DestinationTls policy, MxLookup.Exchanger host)
             throws DeliveryFailure, InterruptedException {
-        return awaitPolicy(tls.forHost(policy, host), "TLS policy of " + host);
+        return awaitPolicy(tls.forHost(policy, host.host(), host.authentic()), "TLS policy of " + host.host());
     }
 
     private static <T> T awaitPolicy(CompletionStage<T> stage, String what) throws DeliveryFailure, InterruptedException {

@@ -37,6 +37,8 @@ final class FakeOutboundTls implements OutboundTls {
     volatile X509Certificate trustedCa;
     final List<Map.Entry<String, TlsOutcome>> recorded = new CopyOnWriteArrayList<>();
     final List<String> domainsAsked = new CopyOnWriteArrayList<>();
+    /** Every forHost question: the host and whether its MX answer was authentic. */
+    final List<String> hostsAsked = new CopyOnWriteArrayList<>();
 
     FakeOutboundTls(TlsMode defaultMode) {
         this.defaultMode = defaultMode;
@@ -56,7 +58,8 @@ final class FakeOutboundTls implements OutboundTls {
     }
 
     @Override
-    public CompletionStage<HostTls> forHost(DestinationTls destination, String mxHost) {
+    public CompletionStage<HostTls> forHost(DestinationTls destination, String mxHost, boolean mxAuthentic) {
+        hostsAsked.add(mxHost + (mxAuthentic ? " authentic" : " insecure"));
         boolean allowed = mxAllowed(destination, mxHost);
         return CompletableFuture.completedFuture(new HostTls(destination, mxHost, destination.mode(), destination.source(),
                 List.of(), allowed, allowed ? Optional.empty() : Optional.of(TlsFailure.VALIDATION_FAILURE)));

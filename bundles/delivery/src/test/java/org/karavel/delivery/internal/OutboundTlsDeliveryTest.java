@@ -70,6 +70,8 @@ class OutboundTlsDeliveryTest {
         assertThat(sink.tlsProtocols()).containsExactly("TLSv1.3");
         // the sink forgets the EHLO name at STARTTLS: a name here means EHLO was sent again under TLS
         assertThat(sink.messages().get(0).helo()).isEqualTo(DeliveryFixture.HELO);
+        // the test resolver vouches for nothing: the host is asked about as from an insecure MX answer (no DANE)
+        assertThat(policy.hostsAsked).containsExactly("mx1.remote.test insecure");
         assertThat(policy.recorded).hasSize(1);
         assertThat(policy.recorded.get(0).getKey()).isEqualTo("remote.test");
         TlsOutcome outcome = policy.recorded.get(0).getValue();

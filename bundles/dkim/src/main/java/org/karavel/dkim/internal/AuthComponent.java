@@ -79,8 +79,9 @@ public final class AuthComponent implements SmtpFilter, MetricSource {
         AuthSettings s = AuthSettings.from(config);
         check = new MessageAuthentication(s, resolver, worker, counters, Clock.systemUTC(),
                 () -> ThreadLocalRandom.current().nextInt(100));
-        LOG.info("dkim: enabled={} authserv_id={} listeners={} dmarc_reject={} check_helo={} timeout={}s", s.enabled(),
-                s.authservId(), s.listeners(), s.dmarcReject() ? "reject" : "none", s.checkHelo(), s.timeout().toSeconds());
+        LOG.info("dkim: enabled={} authserv_id={} listeners={} dmarc_reject={} strict_from={} dkim_body_length={} check_helo={} "
+                + "timeout={}s", s.enabled(), s.authservId(), s.listeners(), s.dmarcReject() ? "reject" : "none", s.strictFrom(),
+                s.rejectUnsignedContent() ? "reject" : "fail", s.checkHelo(), s.timeout().toSeconds());
     }
 
     @Override

@@ -31,6 +31,19 @@ public @interface AuthConfig {
             options = {@Option(label = "Record only", value = "none"), @Option(label = "Refuse with 550 5.7.1", value = "reject")})
     String dmarc__reject() default "none";
 
+    @AttributeDefinition(
+            name = "Strict From",
+            description = "Refuse (550 5.7.1) checked mail that has not exactly one From field with exactly one address "
+                    + "(RFC 7489 section 6.6.1): DMARC cannot be applied to it")
+    boolean strict__from() default true;
+
+    @AttributeDefinition(
+            name = "DKIM body length",
+            description = "What a DKIM signature whose l= leaves content unsigned does: fail (it counts as dkim=fail) "
+                    + "or reject (the message is refused with 550 5.7.1)",
+            options = {@Option(label = "Count as failing", value = "fail"), @Option(label = "Refuse with 550 5.7.1", value = "reject")})
+    String dkim__body__length() default "fail";
+
     @AttributeDefinition(name = "Check HELO", description = "Also check the HELO name with SPF and report it as smtp.helo")
     boolean check__helo() default true;
 

@@ -48,7 +48,8 @@ public final class AuthCounters {
                 Metric.of("karavel_auth_forged_headers_removed_total",
                         "Received Authentication-Results fields claiming this server's authserv-id, removed",
                         Metric.Type.COUNTER, removedHeaders.sum()),
-                Metric.of("karavel_auth_dmarc_rejected_total", "Messages refused for a DMARC p=reject failure",
+                Metric.of("karavel_auth_dmarc_rejected_total", "Messages refused: a DMARC p=reject failure, "
+                        + "not exactly one From address (strict_from), or content after a DKIM l= (dkim_body_length=reject)",
                         Metric.Type.COUNTER, rejected.sum()));
     }
 }

@@ -12,9 +12,18 @@ import java.util.stream.Collectors;
  *
  * @param dmarcReject whether a DMARC failure under p=reject refuses the message
  * @param timeout the time budget of one message
+ * @param strictFrom whether checked mail without exactly one From field with one address is refused
+ * @param rejectUnsignedContent whether a DKIM signature whose l= leaves content unsigned refuses the
+ *     message (else it counts as failing)
  */
 public record AuthSettings(boolean enabled, String authservId, Set<String> listeners, boolean dmarcReject, boolean checkHelo,
-        Duration timeout, int maxHeaderBytes) {
+        Duration timeout, int maxHeaderBytes, boolean strictFrom, boolean rejectUnsignedContent) {
+    /** Settings with the defaults of strict_from (true) and dkim_body_length (fail). */
+    public AuthSettings(boolean enabled, String authservId, Set<String> listeners, boolean dmarcReject, boolean checkHelo,
+            Duration timeout, int maxHeaderBytes) {
+        this(enabled, authservId, listeners, dmarcReject, checkHelo, timeout, maxHeaderBytes, true, false);
+    }
+
     /** The filter's own stage limit is 60 s (service property); the budget stays well inside it. */
     static final int MAX_TIMEOUT_SECONDS = 50;
 
@@ -32,10 +41,16 @@ public record AuthSettings(boolean enabled, String authservId, Set<String> liste
                     .warn("dkim: dmarc_reject must be none or reject, not '{}': using none", c.dmarc__reject());
             reject = "none";
         }
+        String bodyLength = c.dkim__body__length() == null ? "fail" : c.dkim__body__length().strip().toLowerCase(Locale.ROOT);
+        if (!bodyLength.equals("fail") && !bodyLength.equals("reject")) {
+            org.slf4j.LoggerFactory.getLogger(AuthSettings.class)
+                    .warn("dkim: dkim_body_length must be fail or reject, not '{}': using fail", c.dkim__body__length());
+            bodyLength = "fail";
+        }
         int seconds = Math.max(1, Math.min(MAX_TIMEOUT_SECONDS, c.timeout__seconds()));
         int headerBytes = Math.max(16, c.max__header__kb()) * 1024;
         return new AuthSettings(c.enabled(), id, listeners, reject.equals("reject"), c.check__helo(), Duration.ofSeconds(seconds),
-                headerBytes);
+                headerBytes, c.strict__from(), bodyLength.equals("reject"));
     }
 
     /** This host's canonical name, as Postfix's myhostname would be; "localhost" if it cannot be found. */

@@ -21,6 +21,7 @@ public final class BodyHash {
     private final BodyCanonicalizer canonicalizer;
     private final long limit;
     private long hashed;
+    private long canonical;
     private byte[] result;
 
     /**
@@ -42,6 +43,7 @@ public final class BodyHash {
     }
 
     private void hash(byte[] data, int offset, int length) {
+        canonical += length;
         long room = limit - hashed;
         int n = (int) Math.min(room, length);
         if (n > 0) {
@@ -61,6 +63,11 @@ public final class BodyHash {
             result = digest.digest();
         }
         return result.clone();
+    }
+
+    /** How many canonical octets the body has, hashed or not (more than l= when content follows the signed part). */
+    public long canonicalLength() {
+        return canonical;
     }
 
     /** How many canonical octets were hashed (at most the l= length). */

@@ -10,6 +10,9 @@ package org.karavel.dkim.internal;
  * @param reason why, when not a pass ({@code ""} for a pass)
  */
 public record DkimResult(String result, String domain, String selector, String shortB, String reason) {
+    /** The reason of a signature that verified but whose l= leaves content unsigned (counted as a failure). */
+    static final String UNSIGNED_CONTENT = "content after l= unsigned";
+
     static DkimResult pass(DkimSignature s) {
         return new DkimResult("pass", s.domain(), s.selector(), s.shortB(), "");
     }
@@ -20,5 +23,10 @@ public record DkimResult(String result, String domain, String selector, String s
 
     public boolean isPass() {
         return result.equals("pass");
+    }
+
+    /** Whether this signature verified except that content follows its l= limit. */
+    public boolean leavesContentUnsigned() {
+        return result.equals("fail") && reason.equals(UNSIGNED_CONTENT);
     }
 }

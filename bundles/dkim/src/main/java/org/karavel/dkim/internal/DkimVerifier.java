@@ -59,9 +59,10 @@ public final class DkimVerifier {
         if (bodyHash == null || !MessageDigest.isEqual(bodyHash, s.bodyHash())) {
             return done(DkimResult.of("fail", s, "body hash did not verify"));
         }
-        if (s.bodyLength() >= 0 && message.hashedLengths().get(s.bodyHashKey()) < s.bodyLength()) {
+        if (s.bodyLength() >= 0 && message.canonicalLengths().get(s.bodyHashKey()) < s.bodyLength()) {
             return done(DkimResult.of("fail", s, "body shorter than l="));
         }
+        boolean unsignedContent = s.bodyLength() >= 0 && message.canonicalLengths().get(s.bodyHashKey()) > s.bodyLength();
         return resolver.txt(s.keyName()).handle((records, error) -> {
             if (error != null) {
                 Throwable cause = Dns.cause(error);
@@ -82,7 +83,7 @@ public final class DkimVerifier {
                 return done(DkimResult.of("permerror", s, problem));
             }
             DkimKey k = key;
-            return CompletableFuture.supplyAsync(() -> check(message, s, k), executor);
+            return CompletableFuture.supplyAsync(() -> unsignedContent(check(message, s, k), s, unsignedContent), executor);
         }).thenCompose(f -> f);
     }
 
@@ -125,6 +126,14 @@ public final class DkimVerifier {
         } catch (GeneralSecurityException e) {
             return DkimResult.of("fail", s, "signature did not verify");
         }
+    }
+
+    /**
+     * A signature that verifies but whose l= leaves content after the signed part counts as failing:
+     * whatever was appended (a new text part, a link) would otherwise ride on the signer's name.
+     */
+    private static DkimResult unsignedContent(DkimResult r, DkimSignature s, boolean unsignedContent) {
+        return r.isPass() && unsignedContent ? DkimResult.of("fail", s, DkimResult.UNSIGNED_CONTENT) : r;
     }
 
     private static CompletionStage<DkimResult> done(DkimResult r) {

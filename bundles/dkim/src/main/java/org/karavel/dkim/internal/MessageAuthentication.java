@@ -74,6 +74,14 @@ public final class MessageAuthentication {
             counters.skipped();
             return base.stage();
         }
+        // RFC 7489 §6.6.1: without exactly one author domain DMARC cannot be applied, so such mail is refused
+        // rather than let through as dmarc=permerror (which no policy refuses)
+        if (settings.strictFrom() && fromDomain(message).isEmpty()) {
+            counters.result("dmarc", "permerror");
+            counters.rejected();
+            LOG.info("{}: not exactly one From field with one address: refused", session.sessionId());
+            return Verdict.reject(550, "5.7.1", "Message must have exactly one From header field with exactly one address").stage();
+        }
         Verdict removals = base;
         long budget = settings.timeout().toMillis();
         InetAddress ip = session.clientAddress().getAddress();
@@ -140,6 +148,11 @@ public final class MessageAuthentication {
                 counters.result("dkim", d.result());
             }
             Verdict verdict = removals;
+            if (settings.rejectUnsignedContent() && dk.stream().anyMatch(DkimResult::leavesContentUnsigned)) {
+                counters.rejected();
+                LOG.info("{}: a DKIM signature leaves content after its l= unsigned: refused ({})", session.sessionId(), ar.value());
+                return Verdict.reject(550, "5.7.1", "Message has content not covered by its DKIM signature (l=)");
+            }
             if (fromDomain.isEmpty()) {
                 ar.add("dmarc", "permerror", "no single From domain");
                 counters.result("dmarc", "permerror");

@@ -17,13 +17,14 @@ import java.util.Map;
  * @param headers the header fields, top to bottom
  * @param signatures one entry per DKIM-Signature field, top to bottom
  * @param bodyHashes the finished body hashes, by what they depend on
+ * @param canonicalLengths the canonical body length, by the same keys (all of it, also past an l= limit)
  * @param headerTooLarge whether the header block was over the limit (then nothing is verified)
  */
 public record ReceivedMessage(
         List<HeaderField> headers,
         List<SignatureField> signatures,
         Map<BodyHash.Key, byte[]> bodyHashes,
-        Map<BodyHash.Key, Long> hashedLengths,
+        Map<BodyHash.Key, Long> canonicalLengths,
         boolean headerTooLarge) {
 
     /** A DKIM-Signature field: parsed, or why it could not be. */
@@ -77,7 +78,7 @@ public record ReceivedMessage(
         Map<BodyHash.Key, Long> lengths = new LinkedHashMap<>();
         hashes.forEach((k, h) -> {
             done.put(k, h.finish());
-            lengths.put(k, h.hashedLength());
+            lengths.put(k, h.canonicalLength());
         });
         return new ReceivedMessage(List.copyOf(fields), List.copyOf(signatures), done, lengths, tooLarge);
     }

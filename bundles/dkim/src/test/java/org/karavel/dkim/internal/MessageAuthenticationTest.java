@@ -2,10 +2,13 @@ package org.karavel.dkim.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Base64;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -46,7 +49,10 @@ class MessageAuthenticationTest {
     }
 
     private MessageAuthentication check(boolean dmarcReject, Duration timeout) throws Exception {
-        AuthSettings s = new AuthSettings(true, ID, Set.of("mx"), dmarcReject, true, timeout, 65536);
+        return check(new AuthSettings(true, ID, Set.of("mx"), dmarcReject, true, timeout, 65536));
+    }
+
+    private MessageAuthentication check(AuthSettings s) throws Exception {
         return new MessageAuthentication(s, new LoopbackResolver(dns.port()), worker, counters,
                 Clock.fixed(Instant.parse("2018-06-10T13:38:29Z"), ZoneOffset.UTC), () -> 0);
     }
@@ -166,5 +172,81 @@ class MessageAuthenticationTest {
         assertThat(AuthenticationResults.authservIdOf("mx.example.org;spf=pass")).isEqualTo("mx.example.org");
         assertThat(FromField.addresses("\"Doe, Jane\" <jane@example.com> (home)")).containsExactly("jane@example.com");
         assertThat(FromField.addresses("a@example.com, b@example.org")).hasSize(2);
+    }
+
+    // ------------------------------------------------------------------ strict DMARC (issue 13)
+
+    @Test
+    void mailWithoutExactlyOneFromAddressIsRefusedWhenStrict() throws Exception {
+        MessageAuthentication strict = check(false, Duration.ofSeconds(10));
+        String refusal = "550 5.7.1 Message must have exactly one From header field with exactly one address";
+        for (String header : List.of("From: <joe@football.example.com>\r\nFrom: <ceo@bank.example>\r\n",
+                "From: joe@football.example.com, ceo@bank.example\r\n", "Subject: no author\r\n", "From: undisclosed:;\r\n")) {
+            Verdict v = run(strict, "198.51.100.7", "client.example.net", null, "mx", "joe@football.example.com",
+                    header + "\r\nbody\r\n");
+            assertThat(v.toString()).as(header).isEqualTo(refusal);
+        }
+        // a relay host's and an authenticated user's mail is not checked; strict_from off records permerror only
+        Verdict user = run(strict, "198.51.100.7", "client.example.net", "joe", "submission", "joe@football.example.com",
+                "From: a@example.net, b@example.net\r\n\r\nbody\r\n");
+        assertThat(user.kind()).isEqualTo(Verdict.Kind.NO_OPINION);
+        Verdict lenient = run(check(new AuthSettings(true, ID, Set.of("mx"), false, false, Duration.ofSeconds(10), 65536, false,
+                false)), "198.51.100.7", "client.example.net", null, "mx", "joe@football.example.com",
+                "From: a@example.net, b@example.net\r\n\r\nbody\r\n");
+        assertThat(lenient.kind()).isEqualTo(Verdict.Kind.NO_OPINION);
+        assertThat(header(lenient)).endsWith("dmarc=permerror (no single From domain)");
+    }
+
+    @Test
+    void aSignatureWhoseLengthLimitLeavesAppendedTextUnsignedFailsOrIsRefused() throws Exception {
+        String headers = "From: Joe SixPack <joe@football.example.com>\r\nTo: Suzie Q <suzie@shopping.example.net>\r\n"
+                + "Subject: Is dinner ready?\r\n";
+        String body = "Hi.\r\n\r\nWe lost the game.  Are you hungry yet?\r\n\r\nJoe.\r\n";
+        String signed = lengthLimitedSignature(headers, body) + headers + "\r\n" + body;
+        String appended = signed + "\r\nP.S. Click https://bank.example.net/login to pay the caterer.\r\n";
+        // from a host SPF does not allow: only DKIM can make DMARC pass
+        MessageAuthentication c = check(false, Duration.ofSeconds(10));
+
+        Verdict whole = run(c, "198.51.100.7", "client.example.net", null, "mx", "joe@football.example.com", signed);
+        Verdict extended = run(c, "198.51.100.7", "client.example.net", null, "mx", "joe@football.example.com", appended);
+
+        assertThat(header(whole)).contains("dkim=pass header.d=football.example.com header.s=brisbane", "dmarc=pass");
+        assertThat(header(extended)).contains("dkim=fail (content after l= unsigned) header.d=football.example.com",
+                "dmarc=fail (p=reject dis=reject)");
+        assertThat(extended.kind()).isEqualTo(Verdict.Kind.NO_OPINION);
+
+        Verdict refused = run(check(new AuthSettings(true, ID, Set.of("mx"), false, true, Duration.ofSeconds(10), 65536, true,
+                true)), "198.51.100.7", "client.example.net", null, "mx", "joe@football.example.com", appended);
+        assertThat(refused.toString()).isEqualTo("550 5.7.1 Message has content not covered by its DKIM signature (l=)");
+    }
+
+    /** An ed25519 DKIM-Signature (the RFC 8463 key, selector brisbane) with l= the canonical length of {@code body}. */
+    private static String lengthLimitedSignature(String headers, String body) throws Exception {
+        BodyHash measure = new BodyHash(Canonicalization.RELAXED, "SHA-256", -1);
+        byte[] octets = body.getBytes(StandardCharsets.ISO_8859_1);
+        measure.update(octets, 0, octets.length);
+        byte[] bh = measure.finish();
+        String unsigned = "DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed; d=football.example.com; s=brisbane;\r\n"
+                + "\tl=" + measure.canonicalLength() + "; h=from:to:subject; bh=" + Base64.getEncoder().encodeToString(bh) + ";\r\n\tb=";
+        List<HeaderField> fields = ReceivedMessage.fields(headers);
+        byte[] b = MessageSigner.signature("ed25519-sha256", MessageSignerTest.rfcEd25519(), fields,
+                List.of("from", "to", "subject"), unsigned);
+        return unsigned + Base64.getEncoder().encodeToString(b) + "\r\n";
+    }
+
+    @Test
+    void forgedResultsAreRemovedWhereverTheyStandInTheHeader() throws Exception {
+        StringBuilder raw = new StringBuilder("Authentication-Results: mx.example.org; dmarc=pass header.from=bank.example\r\n");
+        for (int i = 0; i < 300; i++) {
+            raw.append("Received: from hop").append(i).append(".example by relay.example; Mon, 7 Dec 2026 07:00:00 +0000\r\n");
+        }
+        raw.append("authentication-results:\r\n \"MX.EXAMPLE.ORG\" 1; dkim=pass\r\n");
+        raw.append("From: a@example.net\r\nSubject: hi\r\n");
+        raw.append("Authentication-Results: (our name) mx.example.org; spf=pass\r\n\r\nbody\r\n");
+
+        Verdict v = run(check(false, Duration.ofSeconds(10)), "198.51.100.7", "client.example.net", null, "mx", "a@example.net",
+                raw.toString());
+
+        assertThat(v.removedHeaders()).containsExactlyInAnyOrder(0, 301, 304);
     }
 }

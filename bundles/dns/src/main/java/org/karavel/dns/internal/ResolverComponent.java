@@ -3,6 +3,7 @@ package org.karavel.dns.internal;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
+import org.karavel.api.dns.MxAnswer;
 import org.karavel.api.dns.MxRecord;
 import org.karavel.api.dns.Resolver;
 import org.karavel.api.dns.TlsaAnswer;
@@ -85,5 +86,10 @@ public final class ResolverComponent implements Resolver, MetricSource {
     @Override
     public CompletionStage<TlsaAnswer> tlsa(String name) {
         return resolver.tlsa(name);
+    }
+
+    @Override
+    public CompletionStage<MxAnswer> mxAnswer(String domain) {
+        return resolver.mxAnswer(domain);
     }
 }

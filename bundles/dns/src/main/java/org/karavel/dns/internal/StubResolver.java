@@ -27,6 +27,7 @@ import java.util.function.Function;
 import org.karavel.api.address.DomainName;
 import org.karavel.api.dns.DnsException;
 import org.karavel.api.dns.DnsException.Reason;
+import org.karavel.api.dns.MxAnswer;
 import org.karavel.api.dns.MxRecord;
 import org.karavel.api.dns.Resolver;
 import org.karavel.api.dns.TlsaAnswer;
@@ -73,7 +74,7 @@ public final class StubResolver implements Resolver, AutoCloseable {
 
     private final DnsCounters counters;
     private final DnssecMode dnssec;
-    private final TlsaLookup tlsa;
+    private final SecureLookup secure;
 
     public StubResolver(ResolverSettings settings) {
         this(settings, new DnsCounters());
@@ -116,7 +117,7 @@ public final class StubResolver implements Resolver, AutoCloseable {
         }
         this.session = builder.build();
         this.dnssec = settings.dnssec();
-        this.tlsa = new TlsaLookup(tlsaUpstream(settings, extended), settings.dnssec(), executor, settings.cache(),
+        this.secure = new SecureLookup(secureUpstream(settings, extended), settings.dnssec(), executor, settings.cache(),
                 settings.maxCacheEntries(), settings.negativeTtlSeconds(),
                 // validation asks for DNSKEY and DS records along the chain: several questions, not one
                 settings.dnssec() == DnssecMode.VALIDATE ? 4 * deadlineMillis : deadlineMillis,
@@ -134,7 +135,7 @@ public final class StubResolver implements Resolver, AutoCloseable {
 
     /** Names in the cache (0 without a cache), for diagnostics. */
     public int cacheSize() {
-        return (cache == null ? 0 : cache.getSize()) + tlsa.cacheSize();
+        return (cache == null ? 0 : cache.getSize()) + secure.cacheSize();
     }
 
     /** Who vouches for TLSA answers. */
@@ -161,10 +162,11 @@ public final class StubResolver implements Resolver, AutoCloseable {
     }
 
     /**
-     * What TLSA questions go to: the servers themselves, or (validate) dnsjava's validator over servers
-     * of its own, since it turns DO on for every question of the resolver under it.
+     * What TLSA (and, with DNSSEC on, MX) questions go to: the servers themselves, or (validate)
+     * dnsjava's validator over servers of its own, since it turns DO on for every question of the
+     * resolver under it.
      */
-    private org.xbill.DNS.Resolver tlsaUpstream(ResolverSettings settings, ExtendedResolver extended) {
+    private org.xbill.DNS.Resolver secureUpstream(ResolverSettings settings, ExtendedResolver extended) {
         if (settings.dnssec() != DnssecMode.VALIDATE) {
             return extended;
         }
@@ -198,17 +200,19 @@ public final class StubResolver implements Resolver, AutoCloseable {
 
     @Override
     public CompletionStage<List<MxRecord>> mx(String domain) {
-        return lookup(domain, Type.MX, records -> {
-            List<MxRecord> mx = new ArrayList<>(records.size());
-            for (Record r : records) {
-                MXRecord m = (MXRecord) r;
-                mx.add(new MxRecord(m.getPriority(), hostName(m.getTarget())));
-            }
-            // shuffle first, then a stable sort: equal preferences end up in random order (RFC 5321 §5.1)
-            Collections.shuffle(mx, ThreadLocalRandom.current());
-            mx.sort(Comparator.comparingInt(MxRecord::preference));
-            return List.copyOf(mx);
-        });
+        return lookup(domain, Type.MX, StubResolver::sortedMx);
+    }
+
+    private static List<MxRecord> sortedMx(List<Record> records) {
+        List<MxRecord> mx = new ArrayList<>(records.size());
+        for (Record r : records) {
+            MXRecord m = (MXRecord) r;
+            mx.add(new MxRecord(m.getPriority(), hostName(m.getTarget())));
+        }
+        // shuffle first, then a stable sort: equal preferences end up in random order (RFC 5321 §5.1)
+        Collections.shuffle(mx, ThreadLocalRandom.current());
+        mx.sort(Comparator.comparingInt(MxRecord::preference));
+        return List.copyOf(mx);
     }
 
     @Override
@@ -272,7 +276,29 @@ public final class StubResolver implements Resolver, AutoCloseable {
             return CompletableFuture.failedFuture(
                     new DnsException(Reason.NO_SUCH_DOMAIN, "invalid domain name '" + name + "': " + e.getMessage()));
         }
-        return tlsa.tlsa(qname);
+        return secure.tlsa(qname);
+    }
+
+    /**
+     * With {@code dnssec} off: {@link #mx} as never authentic (no other question is asked). Otherwise
+     * the MX question goes the way TLSA questions go (AD bit, or the local validator), so that the
+     * records and their verdict come from one answer.
+     */
+    @Override
+    public CompletionStage<MxAnswer> mxAnswer(String domain) {
+        if (dnssec == DnssecMode.OFF) {
+            return mx(domain).thenApply(records -> new MxAnswer(records, false));
+        }
+        Name qname;
+        try {
+            qname = toName(domain);
+        } catch (TextParseException | IllegalArgumentException e) {
+            counters.query(Type.string(Type.MX));
+            counters.error(Reason.NO_SUCH_DOMAIN);
+            return CompletableFuture.failedFuture(
+                    new DnsException(Reason.NO_SUCH_DOMAIN, "invalid domain name '" + domain + "': " + e.getMessage()));
+        }
+        return secure.mx(qname).thenApply(answer -> new MxAnswer(sortedMx(answer.records()), answer.authentic()));
     }
 
     /** Stops the pool once running lookups are done; stages still open complete inline. */

@@ -186,33 +186,20 @@ class TlsaTest {
 
     @Test
     void validateCallsASignedAnswerAuthenticAndATamperedOneBogus(@TempDir Path dir) throws Exception {
-        Name zone = Name.fromString("secure.example.");
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-        generator.initialize(new ECGenParameterSpec("secp256r1"));
-        KeyPair keys = generator.generateKeyPair();
-        DNSKEYRecord dnskey = new DNSKEYRecord(zone, DClass.IN, 3600, DNSKEYRecord.Flags.ZONE_KEY | DNSKEYRecord.Flags.SEP_KEY,
-                DNSKEYRecord.Protocol.DNSSEC, DNSSEC.Algorithm.ECDSAP256SHA256, keys.getPublic());
-        Instant now = Instant.now();
-        Instant inception = now.minus(Duration.ofHours(1));
-        Instant expiration = now.plus(Duration.ofDays(1));
-        dns.add(dnskey);
-        dns.add(DNSSEC.sign(new RRset(dnskey), dnskey, keys.getPrivate(), inception, expiration));
+        SignedZone zone = new SignedZone(dns, "secure.example.");
 
         Name good = Name.fromString("_25._tcp.mx.secure.example.");
         TLSARecord goodTlsa = (TLSARecord) Record.fromString(good, Type.TLSA, DClass.IN, 300, "3 1 1 " + HASH, Name.root);
-        dns.add(goodTlsa);
-        dns.add(DNSSEC.sign(new RRset(goodTlsa), dnskey, keys.getPrivate(), inception, expiration));
+        zone.addSigned(goodTlsa);
 
         Name bad = Name.fromString("_25._tcp.mx2.secure.example.");
         TLSARecord signed = (TLSARecord) Record.fromString(bad, Type.TLSA, DClass.IN, 300, "3 1 1 " + HASH, Name.root);
         dns.add(Record.fromString(bad, Type.TLSA, DClass.IN, 300, "3 1 1 " + HASH.replace('0', 'F'), Name.root));
-        dns.add(DNSSEC.sign(new RRset(signed), dnskey, keys.getPrivate(), inception, expiration)); // signs other data
+        dns.add(zone.sign(signed)); // signs other data
 
         dns.add("_25._tcp.mx.plain.example", Type.TLSA, "3 1 1 " + HASH, 300); // outside the trust anchor
 
-        Path anchors = dir.resolve("root.key");
-        Files.writeString(anchors, dnskey.toString() + "\n");
-        StubResolver r = resolver(DnssecMode.VALIDATE, Optional.of(anchors));
+        StubResolver r = resolver(DnssecMode.VALIDATE, Optional.of(zone.trustAnchors(dir)));
 
         TlsaAnswer secure = get(r.tlsa(good.toString()));
         assertThat(secure.authentic()).isTrue();
@@ -250,5 +237,89 @@ class TlsaTest {
                 "servers", new String[] {"127.0.0.1"}, "dnssec", "validate", "trust__anchor__file", "/etc/unbound/root.key")));
         assertThat(v.trustAnchorFile()).contains(Path.of("/etc/unbound/root.key"));
         assertThatThrownBy(() -> DnssecMode.parse("yes")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    // ------------------------------------------------------------------ MX with its DNSSEC verdict (issue 13)
+
+    @Test
+    void anMxAnswerCarriesItsAdBitUnderTrustAdAndNeverWithDnssecOff() {
+        dns.add("signed.example", Type.MX, "20 mx2.signed.example.", 300);
+        dns.add("signed.example", Type.MX, "10 mx1.signed.example.", 300);
+        dns.add("spoofable.example", Type.MX, "10 mx.attacker.example.", 300);
+        dns.authenticData("signed.example");
+        StubResolver r = resolver(DnssecMode.TRUST_AD, Optional.empty());
+
+        var signed = get(r.mxAnswer("signed.example"));
+        var spoofable = get(r.mxAnswer("spoofable.example"));
+
+        assertThat(signed.authentic()).isTrue();
+        assertThat(signed.records()).extracting(m -> m.preference() + " " + m.host())
+                .containsExactly("10 mx1.signed.example", "20 mx2.signed.example");
+        assertThat(dns.lastQuery("signed.example").getHeader().getFlag(Flags.AD)).isTrue();
+        assertThat(spoofable.authentic()).isFalse();
+        assertThat(spoofable.records()).hasSize(1);
+        assertThat(failure(r.mxAnswer("missing.example")).reason()).isEqualTo(Reason.NO_SUCH_DOMAIN);
+        // cached with its verdict: no second question
+        int asked = dns.queries("signed.example");
+        assertThat(get(r.mxAnswer("signed.example")).authentic()).isTrue();
+        assertThat(dns.queries("signed.example")).isEqualTo(asked);
+
+        resolver.close();
+        StubResolver off = resolver(DnssecMode.OFF, Optional.empty());
+        var plain = get(off.mxAnswer("signed.example"));
+        assertThat(plain.authentic()).isFalse();
+        assertThat(plain.records()).hasSize(2);
+    }
+
+    @Test
+    void validateCallsASignedMxRrsetAuthenticAndAnUnsignedOneNot(@TempDir Path dir) throws Exception {
+        SignedZone zone = new SignedZone(dns, "secure.example.");
+        zone.addSigned(Record.fromString(zone.name, Type.MX, DClass.IN, 300, "10 mx.secure.example.", Name.root));
+        dns.add("plain.example", Type.MX, "10 mx.plain.example.", 300); // outside the trust anchor
+        StubResolver r = resolver(DnssecMode.VALIDATE, Optional.of(zone.trustAnchors(dir)));
+
+        var secure = get(r.mxAnswer("secure.example"));
+        var insecure = get(r.mxAnswer("plain.example"));
+
+        assertThat(secure.authentic()).isTrue();
+        assertThat(secure.records()).extracting(m -> m.host()).containsExactly("mx.secure.example");
+        assertThat(insecure.authentic()).isFalse();
+        assertThat(insecure.records()).extracting(m -> m.host()).containsExactly("mx.plain.example");
+    }
+
+    /** A zone signed in memory (EC P-256) on the test's DNS server, its DNSKEY the trust anchor. */
+    private static final class SignedZone {
+        final Name name;
+        private final LoopbackDnsServer dns;
+        private final KeyPair keys;
+        private final DNSKEYRecord dnskey;
+        private final Instant inception = Instant.now().minus(Duration.ofHours(1));
+        private final Instant expiration = Instant.now().plus(Duration.ofDays(1));
+
+        SignedZone(LoopbackDnsServer dns, String zone) throws Exception {
+            this.dns = dns;
+            name = Name.fromString(zone);
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+            generator.initialize(new ECGenParameterSpec("secp256r1"));
+            keys = generator.generateKeyPair();
+            dnskey = new DNSKEYRecord(name, DClass.IN, 3600, DNSKEYRecord.Flags.ZONE_KEY | DNSKEYRecord.Flags.SEP_KEY,
+                    DNSKEYRecord.Protocol.DNSSEC, DNSSEC.Algorithm.ECDSAP256SHA256, keys.getPublic());
+            addSigned(dnskey);
+        }
+
+        Record sign(Record r) throws Exception {
+            return DNSSEC.sign(new RRset(r), dnskey, keys.getPrivate(), inception, expiration);
+        }
+
+        void addSigned(Record r) throws Exception {
+            dns.add(r);
+            dns.add(sign(r));
+        }
+
+        Path trustAnchors(Path dir) throws Exception {
+            Path anchors = dir.resolve("root.key");
+            Files.writeString(anchors, dnskey.toString() + "\n");
+            return anchors;
+        }
     }
 }

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The outbound TLS policy: configured rules, then MTA-STS, then the default per destination; DANE
- * per MX host; and the judgement of each session after its handshake. Plain Java, so tests build it
+ * per MX host named by a DNSSEC-authentic MX answer; and the judgement of each session after its handshake. Plain Java, so tests build it
  * without OSGi.
  */
 final class OutboundPolicy implements OutboundTls {
@@ -107,9 +107,11 @@ final class OutboundPolicy implements OutboundTls {
     }
 
     @Override
-    public CompletionStage<HostTls> forHost(DestinationTls destination, String mxHost) {
+    public CompletionStage<HostTls> forHost(DestinationTls destination, String mxHost, boolean mxAuthentic) {
         String mx = StsPolicy.stripDot(mxHost.toLowerCase(Locale.ROOT));
-        if (!dane || destination.mode() == TlsMode.DISABLED) {
+        // RFC 7672 §2.2.1, as Postfix: TLSA records count only for a host named by a DNSSEC-validated MX
+        // answer; a spoofed MX could name a host in the spoofer's own signed zone. Then MTA-STS decides.
+        if (!dane || !mxAuthentic || destination.mode() == TlsMode.DISABLED) {
             return done(fromDestination(destination, mx));
         }
         return resolver.tlsa("_25._tcp." + mx).handle((answer, error) -> {

@@ -140,8 +140,8 @@ public final class OutboundTlsComponent implements OutboundTls, MetricSource {
     }
 
     @Override
-    public CompletionStage<HostTls> forHost(DestinationTls destination, String mxHost) {
-        return policy.forHost(destination, mxHost);
+    public CompletionStage<HostTls> forHost(DestinationTls destination, String mxHost, boolean mxAuthentic) {
+        return policy.forHost(destination, mxHost, mxAuthentic);
     }
 
     @Override

@@ -202,7 +202,7 @@ class OutboundPolicyTest {
     }
 
     @Test
-    void daneDecidesWhenTlsaRecordsAreAuthentic() throws Exception {
+    void daneDecidesWhenTlsaRecordsAndTheMxAnswerAreAuthentic() throws Exception {
         resolver.txt.put("_mta-sts.sts.test", List.of("v=STSv1; id=1"));
         byte[] spki = java.security.MessageDigest.getInstance("SHA-256").digest(mx.certificate().getPublicKey().getEncoded());
         resolver.tlsa.put("_25._tcp.mx1.sts.test", new TlsaAnswer(List.of(new TlsaRecord(3, 1, 1, spki),
@@ -213,7 +213,7 @@ class OutboundPolicyTest {
         OutboundPolicy policy = policy(TlsMode.OPPORTUNISTIC, true, true);
         DestinationTls enforce = get(policy.forDomain("sts.test"));
 
-        HostTls dane = get(policy.forHost(enforce, "mx1.sts.test"));
+        HostTls dane = get(policy.forHost(enforce, "mx1.sts.test", true));
         assertThat(dane.source()).isEqualTo(PolicySource.DANE);
         assertThat(dane.tlsa()).hasSize(1);
         // the certificate names mx1.dest.test, not mx1.sts.test: DANE-EE ignores names, MTA-STS is not applied
@@ -224,21 +224,50 @@ class OutboundPolicyTest {
         assertThat(TlsOutcome.of(verdict, "", "").policyType()).isEqualTo("tlsa");
         assertThat(policy.verify(dane, untrusted, "TLSv1.3", "x").accepted()).isFalse();
 
-        assertThat(get(policy.forHost(enforce, "mx2.sts.test")).source()).as("not authentic")
+        assertThat(get(policy.forHost(enforce, "mx2.sts.test", true)).source()).as("not authentic")
                 .isEqualTo(PolicySource.MTA_STS_ENFORCE);
-        HostTls unusable = get(policy.forHost(enforce, "mx3.sts.test"));
+        HostTls unusable = get(policy.forHost(enforce, "mx3.sts.test", true));
         assertThat(unusable.mode()).isEqualTo(TlsMode.REQUIRED_INSECURE);
-        HostTls bogus = get(policy.forHost(enforce, "mx4.sts.test"));
+        HostTls bogus = get(policy.forHost(enforce, "mx4.sts.test", true));
         assertThat(bogus.mxAllowed()).isFalse();
         assertThat(bogus.refusal()).contains(TlsFailure.DNSSEC_INVALID);
-        assertThat(get(policy.forHost(enforce, "mx5.sts.test")).source()).as("NXDOMAIN: no DANE")
+        assertThat(get(policy.forHost(enforce, "mx5.sts.test", true)).source()).as("NXDOMAIN: no DANE")
                 .isEqualTo(PolicySource.MTA_STS_ENFORCE);
 
         resolver.tlsaSupported = false;
-        assertThat(get(policy.forHost(enforce, "mx1.sts.test")).source()).as("resolver without TLSA")
+        assertThat(get(policy.forHost(enforce, "mx1.sts.test", true)).source()).as("resolver without TLSA")
                 .isEqualTo(PolicySource.MTA_STS_ENFORCE);
-        assertThat(get(policy(TlsMode.OPPORTUNISTIC, true, false).forHost(enforce, "mx1.sts.test")).source())
+        assertThat(get(policy(TlsMode.OPPORTUNISTIC, true, false).forHost(enforce, "mx1.sts.test", true)).source())
                 .as("dane off").isEqualTo(PolicySource.MTA_STS_ENFORCE);
+    }
+
+    /**
+     * Issue 13: a spoofed (not DNSSEC-validated) MX answer names a host in the spoofer's own signed
+     * zone, with authentic TLSA records matching the spoofer's certificate. DANE must not apply, so the
+     * MTA-STS enforce policy decides and refuses the host it does not list; its TLSA records are not
+     * even asked for.
+     */
+    @Test
+    void anInsecureMxAnswerNeverGetsDaneAndMtaStsRefusesAHostItDoesNotList() throws Exception {
+        resolver.txt.put("_mta-sts.sts.test", List.of("v=STSv1; id=1"));
+        byte[] spki = java.security.MessageDigest.getInstance("SHA-256").digest(mx.certificate().getPublicKey().getEncoded());
+        resolver.tlsa.put("_25._tcp.mx.attacker.test", new TlsaAnswer(List.of(new TlsaRecord(3, 1, 1, spki)), true));
+        OutboundPolicy policy = policy(TlsMode.OPPORTUNISTIC, true, true);
+        DestinationTls enforce = get(policy.forDomain("sts.test"));
+
+        HostTls spoofed = get(policy.forHost(enforce, "mx.attacker.test", false));
+        assertThat(spoofed.source()).isEqualTo(PolicySource.MTA_STS_ENFORCE);
+        assertThat(spoofed.mxAllowed()).isFalse();
+        assertThat(spoofed.refusal()).contains(TlsFailure.VALIDATION_FAILURE);
+        assertThat(resolver.tlsaAsked).doesNotContain("_25._tcp.mx.attacker.test");
+        // the two-argument form is the same: no DANE without an authentic MX answer
+        assertThat(get(policy.forHost(enforce, "mx.attacker.test")).mxAllowed()).isFalse();
+        // a listed host from the same insecure answer is used under MTA-STS (Required, WebPKI)
+        HostTls listed = get(policy.forHost(enforce, "mx1.sts.test", false));
+        assertThat(listed.mxAllowed()).isTrue();
+        assertThat(listed.source()).isEqualTo(PolicySource.MTA_STS_ENFORCE);
+        // only an authentic MX answer lets the attacker's TLSA records decide (what DNSSEC would have to be broken for)
+        assertThat(get(policy.forHost(enforce, "mx.attacker.test", true)).source()).isEqualTo(PolicySource.DANE);
     }
 
     @Test

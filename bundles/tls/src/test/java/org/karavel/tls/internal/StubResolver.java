@@ -23,6 +23,8 @@ final class StubResolver implements Resolver {
     final Map<String, DnsException> failures = new ConcurrentHashMap<>();
     final AtomicInteger txtQuestions = new AtomicInteger();
     boolean tlsaSupported = true;
+    /** The TLSA names asked for, in order. */
+    final List<String> tlsaAsked = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private static <T> CompletionStage<T> nx(String name) {
         return CompletableFuture.failedFuture(new DnsException(DnsException.Reason.NO_SUCH_DOMAIN, name));
@@ -70,6 +72,7 @@ final class StubResolver implements Resolver {
 
     @Override
     public CompletionStage<TlsaAnswer> tlsa(String name) {
+        tlsaAsked.add(name);
         return tlsaSupported ? answer(name, tlsa) : Resolver.super.tlsa(name);
     }
 }

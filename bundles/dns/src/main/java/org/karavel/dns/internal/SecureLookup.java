@@ -36,12 +36,13 @@ import org.xbill.DNS.Type;
 import org.xbill.DNS.dnssec.ValidatingResolver;
 
 /**
- * TLSA questions for DANE. They bypass dnsjava's LookupSession because its cache and its result
+ * Questions whose DNSSEC verdict matters, for DANE: TLSA, and MX (DANE applies only to MX hosts
+ * of a validated MX answer). They bypass dnsjava's LookupSession because its cache and its result
  * do not keep the AD bit, which is the whole point here: each question is one message to the
  * servers (or to the local validator), and the answer is cached here with its DNSSEC verdict.
  */
-final class TlsaLookup {
-    private static final Logger LOG = LoggerFactory.getLogger(TlsaLookup.class);
+final class SecureLookup {
+    private static final Logger LOG = LoggerFactory.getLogger(SecureLookup.class);
     private static final int EDNS_PAYLOAD = 1232;
     private static final int MAX_CNAME_HOPS = 8;
 
@@ -53,14 +54,14 @@ final class TlsaLookup {
     private final long deadlineMillis;
     private final DnsCounters counters;
     private final LongSupplier nanoClock;
-    private final Map<Name, Cached> cache;
+    private final Map<Key, Cached> cache;
     private final AtomicBoolean offWarned = new AtomicBoolean();
 
     /**
      * @param upstream the servers ({@link DnssecMode#OFF}, {@link DnssecMode#TRUST_AD}) or a
      *     {@link ValidatingResolver} over them ({@link DnssecMode#VALIDATE})
      */
-    TlsaLookup(Resolver upstream, DnssecMode mode, Executor executor, boolean caching, int maxEntries,
+    SecureLookup(Resolver upstream, DnssecMode mode, Executor executor, boolean caching, int maxEntries,
             long negativeTtlSeconds, long deadlineMillis, DnsCounters counters, LongSupplier nanoClock) {
         this.upstream = upstream;
         this.mode = mode;
@@ -74,7 +75,7 @@ final class TlsaLookup {
             private static final long serialVersionUID = 1L;
 
             @Override
-            protected boolean removeEldestEntry(Map.Entry<Name, Cached> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<Key, Cached> eldest) {
                 return size() > maxEntries;
             }
         };
@@ -92,7 +93,22 @@ final class TlsaLookup {
             LOG.warn("TLSA records asked for while dnssec = off: answers are never authentic, so DANE is not "
                     + "applied; set dnssec = trust_ad (with a validating resolver on this machine) or validate");
         }
-        Cached hit = cached(qname);
+        return ask(qname, Type.TLSA).thenApply(secure -> new TlsaAnswer(secure.records().stream()
+                .map(r -> (TLSARecord) r)
+                .map(t -> new TlsaRecord(t.getCertificateUsage(), t.getSelector(), t.getMatchingType(),
+                        t.getCertificateAssociationData()))
+                .toList(), secure.authentic()));
+    }
+
+    /** The MX records of a name (unsorted) with their DNSSEC verdict; NXDOMAIN and failures as for TLSA. */
+    CompletionStage<Secure> mx(Name qname) {
+        counters.query(Type.string(Type.MX));
+        return ask(qname, Type.MX);
+    }
+
+    private CompletionStage<Secure> ask(Name qname, int type) {
+        Key key = new Key(qname, type);
+        Cached hit = cached(key);
         if (hit != null) {
             if (hit.failure != null) {
                 counters.error(hit.failure.reason());
@@ -102,18 +118,18 @@ final class TlsaLookup {
         }
         CompletableFuture<Message> sent;
         try {
-            sent = upstream.sendAsync(query(qname), executor).toCompletableFuture();
+            sent = upstream.sendAsync(query(qname, type), executor).toCompletableFuture();
         } catch (RuntimeException e) { // dnsjava may throw rather than fail the stage
             sent = CompletableFuture.failedFuture(e);
         }
-        CompletableFuture<TlsaAnswer> result = new CompletableFuture<>();
+        CompletableFuture<Secure> result = new CompletableFuture<>();
         sent.orTimeout(deadlineMillis, TimeUnit.MILLISECONDS).whenComplete((response, error) -> {
             DnsException failure;
             if (error == null) {
                 try {
-                    Outcome outcome = read(qname, response);
+                    Outcome outcome = read(qname, type, response);
                     if (outcome.ttlSeconds > 0) {
-                        remember(qname, outcome);
+                        remember(key, outcome);
                     }
                     if (outcome.failure == null) {
                         result.complete(outcome.answer);
@@ -121,12 +137,12 @@ final class TlsaLookup {
                     }
                     failure = outcome.failure;
                 } catch (RuntimeException e) {
-                    failure = new DnsException(Reason.SERVER_FAILURE, "TLSA " + qname + ": malformed answer: " + e);
+                    failure = new DnsException(Reason.SERVER_FAILURE, Type.string(type) + " " + qname + ": malformed answer: " + e);
                 }
             } else {
-                failure = StubResolver.translate(error, qname, Type.TLSA);
+                failure = StubResolver.translate(error, qname, type);
                 if (failure == null) { // cannot happen without LookupSession, but NODATA is an empty answer
-                    result.complete(new TlsaAnswer(List.of(), false));
+                    result.complete(new Secure(List.of(), false));
                     return;
                 }
             }
@@ -137,8 +153,8 @@ final class TlsaLookup {
         return result;
     }
 
-    private Message query(Name qname) {
-        Message query = Message.newQuery(Record.newRecord(qname, Type.TLSA, DClass.IN));
+    private Message query(Name qname, int type) {
+        Message query = Message.newQuery(Record.newRecord(qname, type, DClass.IN));
         if (mode == DnssecMode.TRUST_AD) {
             // RFC 6840 §5.7: AD in a query asks for the AD bit in the answer; DO (RFC 3225) for good measure,
             // as some resolvers set AD only when the client shows it understands DNSSEC
@@ -149,19 +165,20 @@ final class TlsaLookup {
     }
 
     /** The answer (or the failure) a response means, and how long it may be cached (0: not at all). */
-    Outcome read(Name qname, Message response) {
+    Outcome read(Name qname, int type, Message response) {
         int rcode = response.getRcode();
         boolean authentic = mode != DnssecMode.OFF && response.getHeader().getFlag(Flags.AD);
+        String what = Type.string(type) + " " + qname;
         if (rcode == Rcode.NXDOMAIN) {
-            return new Outcome(null, new DnsException(Reason.NO_SUCH_DOMAIN, "TLSA " + qname + ": no such domain (NXDOMAIN)"),
+            return new Outcome(null, new DnsException(Reason.NO_SUCH_DOMAIN, what + ": no such domain (NXDOMAIN)"),
                     negativeTtl(response));
         }
         if (rcode != Rcode.NOERROR) {
             // SERVFAIL is also what a validating resolver answers for bogus data (and what ValidatingResolver makes of it)
             return new Outcome(null, new DnsException(Reason.SERVER_FAILURE,
-                    "TLSA " + qname + ": " + Rcode.string(rcode) + why(response)), 0);
+                    what + ": " + Rcode.string(rcode) + why(response)), 0);
         }
-        List<TlsaRecord> records = new ArrayList<>();
+        List<Record> records = new ArrayList<>();
         long ttl = Long.MAX_VALUE;
         Name current = qname;
         List<Record> answer = response.getSection(Section.ANSWER);
@@ -172,9 +189,8 @@ final class TlsaLookup {
                 if (!r.getName().equals(owner)) {
                     continue;
                 }
-                if (r instanceof TLSARecord t) {
-                    records.add(new TlsaRecord(t.getCertificateUsage(), t.getSelector(), t.getMatchingType(),
-                            t.getCertificateAssociationData()));
+                if (r.getType() == type) {
+                    records.add(r);
                     ttl = Math.min(ttl, r.getTTL());
                 } else if (r instanceof CNAMERecord c) {
                     next = c.getTarget();
@@ -187,9 +203,9 @@ final class TlsaLookup {
             current = next;
         }
         if (records.isEmpty()) {
-            return new Outcome(new TlsaAnswer(List.of(), authentic), null, negativeTtl(response));
+            return new Outcome(new Secure(List.of(), authentic), null, negativeTtl(response));
         }
-        return new Outcome(new TlsaAnswer(records, authentic), null, ttl);
+        return new Outcome(new Secure(records, authentic), null, ttl);
     }
 
     /** The SOA minimum of a negative answer, capped (RFC 2308 §5); 0 without an SOA. */
@@ -226,36 +242,46 @@ final class TlsaLookup {
         return why.toString();
     }
 
-    private Cached cached(Name qname) {
+    private Cached cached(Key key) {
         if (!caching) {
             return null;
         }
         synchronized (cache) {
-            Cached c = cache.get(qname);
+            Cached c = cache.get(key);
             if (c == null) {
                 return null;
             }
             if (nanoClock.getAsLong() - c.expiresAtNanos >= 0) {
-                cache.remove(qname);
+                cache.remove(key);
                 return null;
             }
             return c;
         }
     }
 
-    private void remember(Name qname, Outcome outcome) {
+    private void remember(Key key, Outcome outcome) {
         if (!caching) {
             return;
         }
         long expires = nanoClock.getAsLong() + TimeUnit.SECONDS.toNanos(Math.min(outcome.ttlSeconds, 7 * 86400L));
         synchronized (cache) {
-            cache.put(qname, new Cached(expires, outcome.answer, outcome.failure));
+            cache.put(key, new Cached(expires, outcome.answer, outcome.failure));
         }
     }
 
-    record Outcome(TlsaAnswer answer, DnsException failure, long ttlSeconds) {
+    /** The records of the type asked (CNAMEs followed) and whether DNSSEC vouched for them. */
+    record Secure(List<Record> records, boolean authentic) {
+        Secure {
+            records = List.copyOf(records);
+        }
     }
 
-    private record Cached(long expiresAtNanos, TlsaAnswer answer, DnsException failure) {
+    record Outcome(Secure answer, DnsException failure, long ttlSeconds) {
+    }
+
+    private record Key(Name name, int type) {
+    }
+
+    private record Cached(long expiresAtNanos, Secure answer, DnsException failure) {
     }
 }
