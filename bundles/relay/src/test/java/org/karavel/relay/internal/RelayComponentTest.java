@@ -28,6 +28,17 @@ class RelayComponentTest {
     }
 
     @Test
+    void theRelayHostsServiceAnswersForTheListenersLimits() throws Exception {
+        RelayComponent relay = new RelayComponent();
+        relay.activate(RelayTricksTest.config(Map.of("relay__hosts", new String[] {"127.0.0.1/32, 2001:db8::/64"})));
+        org.karavel.api.net.RelayHosts hosts = relay;
+        assertThat(hosts.isRelayHost(java.net.InetAddress.getByName("127.0.0.1"))).isTrue();
+        assertThat(hosts.isRelayHost(java.net.InetAddress.getByName("2001:db8::99"))).isTrue();
+        assertThat(hosts.isRelayHost(java.net.InetAddress.getByName("127.0.0.2"))).isFalse();
+        assertThat(hosts.isRelayHost(null)).isFalse();
+    }
+
+    @Test
     void defaultsAcceptLocalhostAndRelayOnlyFromLoopback() throws Exception {
         RelayComponent relay = new RelayComponent();
         relay.activate(RelayTricksTest.config(Map.of()));

@@ -187,4 +187,33 @@ class SmtpListenerComponentTest {
             component.deactivate();
         }
     }
+
+    @Test
+    void aRebindReleasesTheConnectionsOfTheOldSocket() throws Exception {
+        SmtpListenerComponent component = new SmtpListenerComponent();
+        component.activate(config("name", "rebind", "port", 0), FROM_FILE);
+        SmtpListener old = component.listener();
+        java.util.List<SmtpTestClient> open = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 5; i++) {
+                SmtpTestClient c = new SmtpTestClient(old.localAddress());
+                open.add(c);
+                assertThat(c.reply()).startsWith("220 ");
+            }
+            assertThat(old.connectionCount()).isEqualTo(5);
+            component.modified(config("name", "rebind", "port", 0, "address", "127.0.0.1, ::1"), FROM_FILE);
+            for (SmtpTestClient c : open) {
+                assertThat(c.reply()).isEqualTo("421 4.3.2 mx.test.example Service shutting down");
+            }
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> old.connectionCount() == 0 && old.clientNetworks() == 0);
+            assertThat(component.listener()).isNotSameAs(old);
+            assertThat(SmtpCounters.BUNDLE.metrics()).filteredOn(m -> m.name().equals("karavel_smtp_connections"))
+                    .singleElement().satisfies(m -> assertThat(m.samples()).filteredOn(x -> "rebind".equals(x.labels().get("listener")))
+                            .singleElement().satisfies(x -> assertThat(x.value()).isZero()));
+        } finally {
+            open.forEach(SmtpTestClient::close);
+            component.deactivate();
+        }
+    }
 }
