@@ -105,6 +105,21 @@ public class SecretsIT {
     }
 
     @Test
+    public void aSecretThatCannotBeFoundIsAnErrorNamingFileAndKeyAndTurnsTheListsOff() throws Exception {
+        karavel.configure("org.karavel.dnsbl.cfg", Map.of("dqs_key", "$[secret:no-such-secret]"));
+        String error = "dqs_key = $[secret:no-such-secret] in etc/org.karavel.dnsbl.cfg cannot be resolved";
+        Poll.until("an ERROR naming the key", WAIT, () -> {
+            try {
+                return karavel.log().contains(error);
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        // no lookup in a zone named after the reference: the listed client gets through, unchecked
+        Poll.until("the lists to be off", WAIT, () -> rcptFromListedClient().startsWith("250"), SecretsIT::rcptFromListedClient);
+    }
+
+    @Test
     public void theSpoolTheLogsAndTheMailboxesAreClosedToOtherUsers() throws Exception {
         try (SmtpClient c = new SmtpClient("127.0.0.1", smtpPort)) {
             c.readReply();

@@ -46,7 +46,7 @@ public final class DnsblComponent implements SmtpFilter, MetricSource {
     private volatile DnsblFilter filter;
     private ServiceRegistration<?> registration;
 
-    public DnsblComponent(Resolver resolver, DnsblConfig config) {
+    private DnsblComponent(Resolver resolver, DnsblConfig config) {
         this.resolver = resolver;
         apply(config);
     }

@@ -37,10 +37,20 @@ record DnsblSettings(
 
     static DnsblSettings from(DnsblConfig c) {
         String key = c.dqs__key() == null ? "" : c.dqs__key().trim();
+        boolean enabled = c.enabled();
+        if (key.contains("$[")) {
+            // Config Admin's interpolation leaves a reference it cannot resolve as it is: asking
+            // "$[secret:dqs].zen.dq.spamhaus.net" would be useless, and the public zones not what was meant
+            LOG.error("dnsbl: dqs_key = {} in etc/org.karavel.dnsbl.cfg cannot be resolved: no such file in the secrets "
+                    + "directory ({}) or no such environment variable. DNSBL lookups are off until it can",
+                    key, secretsDirectories());
+            enabled = false;
+            key = "";
+        }
         String zen = zone(c.zen__zone(), "zen.spamhaus.org");
         String dbl = zone(c.dbl__zone(), "dbl.spamhaus.org");
         return new DnsblSettings(
-                c.enabled(),
+                enabled,
                 key.isEmpty() ? zen : key + ".zen.dq.spamhaus.net",
                 zen,
                 key.isEmpty() ? dbl : key + ".dbl.dq.spamhaus.net",
@@ -52,6 +62,13 @@ record DnsblSettings(
                 codes(c.zen__codes(), "127.0.0.2-127.0.0.11", "zen_codes"),
                 codes(c.dbl__codes(), "127.0.1.2-127.0.1.106", "dbl_codes"),
                 Duration.ofSeconds(Math.max(0, c.error__warn__interval__seconds())));
+    }
+
+    /** Where Config Admin looks for $[secret:name] files (see etc/custom.properties), for the log line. */
+    private static String secretsDirectories() {
+        String credentials = System.getProperty("karavel.credentials", "");
+        String secrets = System.getProperty("karavel.secrets", "etc/secrets");
+        return credentials + secrets;
     }
 
     private static String zone(String z, String fallback) {

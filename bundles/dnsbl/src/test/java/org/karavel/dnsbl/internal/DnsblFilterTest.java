@@ -262,6 +262,18 @@ class DnsblFilterTest {
         assertThat(s.attributes()).containsKey(DnsblFilter.ZEN);
     }
 
+    @Test
+    void aDqsKeyReferenceConfigAdminCouldNotResolveTurnsLookupsOffRatherThanAskingNonsense() throws Exception {
+        for (String unresolved : java.util.List.of("$[secret:dqs]", "$[env:SPAMHAUS_DQS_KEY]")) {
+            DnsblSettings s = DnsblSettings.from(config(Map.of("dqs_key", unresolved)));
+
+            assertThat(s.enabled()).as(unresolved).isFalse();
+            assertThat(s.zenQueryZone()).doesNotContain("$[");
+            assertThat(s.dblQueryZone()).doesNotContain("$[");
+        }
+        assertThat(DnsblSettings.from(config(Map.of("dqs_key", "k3y"))).enabled()).isTrue();
+    }
+
     // ---- helpers
 
     private DnsblFilter filter(Map<String, Object> overrides) {
