@@ -275,6 +275,7 @@ final class AdminApi {
         envelope.put("helo", m.envelope().heloName());
         envelope.put("listener", m.envelope().listenerName());
         envelope.put("authenticatedUser", m.envelope().authenticatedUser());
+        envelope.put("origin", m.envelope().origin().toString());
         List<Map<String, Object>> recipients = new ArrayList<>();
         for (RecipientStatus s : m.recipients()) {
             Map<String, Object> row = new LinkedHashMap<>();

@@ -254,6 +254,8 @@ class AdminApiTest {
         QueuedMessage m = spool.get(id).orElseThrow();
         assertThat(m.envelope().sender().toString()).isEqualTo("ops@a.example");
         assertThat(m.envelope().listenerName()).isEqualTo("admin");
+        assertThat(m.envelope().origin()).isEqualTo(org.karavel.api.queue.Origin.adminApi("")); // trusted loopback: no admin name
+        assertThat(json(admin.get("/api/v1/queue/messages/" + id)).get("envelope").get("origin").asText()).isEqualTo("admin_api");
         assertThat(m.envelope().clientAddress()).isEqualTo("127.0.0.1");
         assertThat(m.envelope().mailParameters()).containsEntry("BODY", "7BIT");
         String content = new String(spool.content(id), StandardCharsets.UTF_8);

@@ -43,6 +43,8 @@ public final class QueueShow {
                 + (e.heloName().isEmpty() ? "" : " helo=" + e.heloName()));
         out.println("Listener:     " + e.listenerName()
                 + (e.authenticatedUser().isEmpty() ? "" : ", authenticated as " + e.authenticatedUser()));
+        out.println("Origin:       " + e.origin() + (e.origin().originatesHere() ? " (DKIM-signed when it leaves)"
+                : " (never signed with our DKIM keys)"));
         if (!e.mailParameters().isEmpty()) {
             StringBuilder p = new StringBuilder();
             for (Map.Entry<String, String> kv : new TreeMap<>(e.mailParameters()).entrySet()) {

@@ -41,6 +41,7 @@ class QueueShowTest {
                 .contains("Arrived:      2025-11-22 08:58:00 +0000 (3h 2m ago)\n")
                 .contains("Sender:       <a@example.com>\n")
                 .contains("Client:       [192.0.2.1] helo=client.example\n")
+                .contains("Origin:       internet (never signed with our DKIM keys)\n")
                 .contains("Attempts:     2\n")
                 .contains("Next attempt: 2025-11-22 12:10:00 +0000 (in 10m)\n")
                 .contains("  <x@b.example>  pending\n    remote host: mx.b.example\n    last reply:  451 4.3.0 Try again later\n")
