@@ -341,7 +341,8 @@ public class DkimSigningIT {
         }
         String received = new String(bytes, StandardCharsets.US_ASCII);
         assertTrue(received, received.contains("Content-Transfer-Encoding: quoted-printable\r\n"));
-        assertTrue(received, received.contains("Gr=C3=BC=C3=9Fe aus K=C3=B6ln: 20 =E2=82=AC f=C3=BCr den Kaffee, =C3=A7a va."));
+        // soft line breaks joined (the encoder may wrap and encode a dot that would start a line as =2E)
+        assertTrue(received, received.replace("=\r\n", "").contains("Gr=C3=BC=C3=9Fe aus K=C3=B6ln: 20 =E2=82=AC f=C3=BCr den Kaffee, =C3=A7a va"));
         List<String> signatures = fields(received).stream().filter(f -> f.regionMatches(true, 0, "DKIM-Signature:", 0, 15)).toList();
         assertEquals(received, 2, signatures.size());
         for (String sig : signatures) {
