@@ -48,6 +48,14 @@ public class SpamFilterIT {
         karavel.configure("org.karavel.dns.cfg", Map.of("servers", dns.address()));
         karavel.start();
         Distribution.awaitSmtp(smtpPort);
+        // the listener greets as soon as the relay filter is there; the dnsbl bundle may start a moment later
+        Poll.until("the dnsbl filter to be registered", WAIT, () -> {
+            try {
+                return karavel.log().contains("SMTP filter 'dnsbl' added");
+            } catch (IOException e) {
+                return false;
+            }
+        });
     }
 
     @AfterClass
