@@ -184,15 +184,26 @@ public final class RelayComponent implements MailDomains, SmtpFilter, RelayHosts
     /** Marks a relay host's session so that the spam filters after this one exempt it. */
     @Override
     public CompletionStage<Verdict> connect(SessionView session) {
+        markRelayHost(session);
+        return Verdict.noOpinion().stage();
+    }
+
+    /**
+     * Marks a relay host's session (again) at each recipient: a session that connected while this
+     * bundle was being updated missed the mark at connect, and its message would otherwise count as
+     * the Internet's (DMARC-checked, never DKIM-signed). No recipient is accepted without this filter
+     * (required_filters), so every accepted message of a relay host carries the mark.
+     */
+    private void markRelayHost(SessionView session) {
         InetSocketAddress client = session.clientAddress();
         if (client != null && client.getAddress() != null && policy.isRelayHost(client.getAddress())) {
             session.attributes().put(SessionView.RELAY_CLIENT, Boolean.TRUE);
         }
-        return Verdict.noOpinion().stage();
     }
 
     @Override
     public CompletionStage<Verdict> rcptTo(SessionView session, EnvelopeView envelope, MailAddress recipient) {
+        markRelayHost(session);
         InetSocketAddress client = session.clientAddress();
         InetAddress ip = client == null ? null : client.getAddress();
         RelayPolicy p = policy;

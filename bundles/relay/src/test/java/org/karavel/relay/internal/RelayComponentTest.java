@@ -39,6 +39,20 @@ class RelayComponentTest {
     }
 
     @Test
+    void aRelayHostWhoseConnectThisFilterMissedIsMarkedAtRcpt() throws Exception {
+        RelayComponent relay = new RelayComponent();
+        relay.activate(RelayTricksTest.config(Map.of("relay__hosts", new String[] {"127.0.0.1/32"})));
+        FilterSession own = FilterSession.from("127.0.0.1"); // connected while the relay bundle was being updated
+        FilterSession other = FilterSession.from("127.0.0.2");
+
+        assertThat(rcpt(relay, "user@localhost", own).kind()).isNotEqualTo(Verdict.Kind.REJECT);
+        assertThat(rcpt(relay, "user@localhost", other).kind()).isNotEqualTo(Verdict.Kind.REJECT);
+
+        assertThat(own.attributes()).containsEntry(org.karavel.api.filter.SessionView.RELAY_CLIENT, Boolean.TRUE);
+        assertThat(other.attributes()).doesNotContainKey(org.karavel.api.filter.SessionView.RELAY_CLIENT);
+    }
+
+    @Test
     void defaultsAcceptLocalhostAndRelayOnlyFromLoopback() throws Exception {
         RelayComponent relay = new RelayComponent();
         relay.activate(RelayTricksTest.config(Map.of()));
