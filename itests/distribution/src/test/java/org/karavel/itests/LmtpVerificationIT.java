@@ -109,7 +109,7 @@ public class LmtpVerificationIT {
                 assertTrue(known + "\n" + dovecot.log(), known.startsWith("250 2.1.5"));
                 assertTrue(c.command("RCPT TO:<ghost@localhost>").startsWith("550 5.1.1"));
                 assertTrue(c.command("DATA").startsWith("354"));
-                c.send("Subject: through dovecot\r\n\r\nHi.\r\n.\r\n");
+                c.send("From: <" + SENDER + ">\r\nSubject: through dovecot\r\n\r\nHi.\r\n.\r\n");
                 String queued = c.readReply();
                 assertTrue(queued, queued.startsWith("250 2.0.0"));
             }

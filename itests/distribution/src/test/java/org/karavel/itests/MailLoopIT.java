@@ -83,7 +83,7 @@ public class MailLoopIT {
             assertTrue(c.readReply().startsWith("220"));
             assertTrue(c.command("EHLO stranger.test").startsWith("250"));
             reply = c.sendMail("alice@localhost", List.of("someone@loop.test"),
-                    "From: <alice@localhost>\r\nSubject: round and round\r\nMessage-ID: <loop@localhost>\r\n\r\nHi.\r\n");
+                    "From: <alice@sender.test>\r\nSubject: round and round\r\nMessage-ID: <loop@localhost>\r\n\r\nHi.\r\n");
             c.command("QUIT");
         }
         assertTrue(reply, reply.startsWith("250 2.0.0"));

@@ -94,7 +94,7 @@ public class RecipientValidationIT {
             assertTrue(c.command("RCPT TO:<alice+news@localhost>").startsWith("250 2.1.5"));
             assertTrue(c.command("RCPT TO:<nobody-xyz@localhost>").startsWith("550 5.1.1"));
             assertTrue(c.command("DATA").startsWith("354"));
-            c.send("Subject: validated\r\n\r\nHi.\r\n.\r\n");
+            c.send("From: <" + SENDER + ">\r\nSubject: validated\r\n\r\nHi.\r\n.\r\n");
             String queued = c.readReply();
             assertTrue(queued, queued.startsWith("250 2.0.0"));
         }
@@ -113,7 +113,7 @@ public class RecipientValidationIT {
         Poll.until("sales@localhost to be accepted", WAIT, () -> rcpt("sales@localhost").startsWith("250"));
         assertTrue(KarafShell.run(context, "mta:alias-list").contains("sales@localhost"));
 
-        String reply = sendFromStranger("sales@localhost", "Subject: to sales\r\n\r\nHi.\r\n");
+        String reply = sendFromStranger("sales@localhost", "From: <" + SENDER + ">\r\nSubject: to sales\r\n\r\nHi.\r\n");
         assertTrue(reply, reply.startsWith("250 2.0.0"));
         Path bob = maildir("localhost", "bob");
         Poll.until("the message in bob's Maildir", WAIT, () -> Maildirs.count(bob.resolve("new")) == 1);
@@ -137,7 +137,7 @@ public class RecipientValidationIT {
         assertTrue(reply, reply.startsWith("200"));
         Poll.until("any@catch.test to be accepted", WAIT, () -> rcpt("whoever-" + System.nanoTime() + "@catch.test").startsWith("250"));
         assertTrue(admin("GET", "/api/v1/aliases", null).contains("@catch.test"));
-        assertTrue(sendFromStranger("random-name@catch.test", "Subject: caught\r\n\r\nHi.\r\n").startsWith("250 2.0.0"));
+        assertTrue(sendFromStranger("random-name@catch.test", "From: <" + SENDER + ">\r\nSubject: caught\r\n\r\nHi.\r\n").startsWith("250 2.0.0"));
         Path carol = maildir("localhost", "carol");
         Poll.until("the caught message in carol's Maildir", WAIT, () -> Maildirs.count(carol.resolve("new")) == 1);
         assertTrue(rcpt("whoever@localhost").startsWith("550 5.1.1"));
@@ -165,7 +165,7 @@ public class RecipientValidationIT {
         Poll.until("dave@backup.test to be accepted", WAIT, () -> rcpt("dave@backup.test").startsWith("250"));
         assertEquals("550 5.1.1 <mallory@backup.test>: Recipient address rejected: User unknown in relay recipient table",
                 rcpt("mallory@backup.test").strip());
-        assertTrue(sendFromStranger("dave+list@backup.test", "Subject: via the backup MX\r\n\r\nHi.\r\n").startsWith("250 2.0.0"));
+        assertTrue(sendFromStranger("dave+list@backup.test", "From: <" + SENDER + ">\r\nSubject: via the backup MX\r\n\r\nHi.\r\n").startsWith("250 2.0.0"));
         Poll.until("the relayed message at the inner server", WAIT, () -> sink.messages().stream()
                 .anyMatch(m -> m.recipients().contains("dave+list@backup.test")));
     }
