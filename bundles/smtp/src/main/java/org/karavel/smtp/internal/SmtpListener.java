@@ -1,6 +1,5 @@
 package org.karavel.smtp.internal;
 
-import org.karavel.api.auth.LoginFailures;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -21,22 +20,26 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAccumulator;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLException;
 import org.apache.mina.core.buffer.IoBuffer;
 import org.apache.mina.core.service.IoHandlerAdapter;
+import org.apache.mina.core.service.IoService;
+import org.apache.mina.core.service.IoServiceListener;
 import org.apache.mina.core.session.IdleStatus;
+import org.apache.mina.core.session.IoEventType;
 import org.apache.mina.core.session.IoSession;
+import org.apache.mina.filter.FilterEvent;
+import org.apache.mina.filter.executor.ExecutorFilter;
+import org.apache.mina.filter.executor.OrderedThreadPoolExecutor;
+import org.apache.mina.filter.ssl.SslEvent;
 import org.apache.mina.transport.socket.SocketSessionConfig;
 import org.apache.mina.transport.socket.nio.NioSocketAcceptor;
-import javax.net.ssl.SSLException;
-import org.apache.mina.filter.FilterEvent;
-import org.apache.mina.filter.ssl.SslEvent;
+import org.karavel.api.auth.LoginFailures;
 import org.karavel.api.auth.MailboxUsers;
 import org.karavel.api.net.CidrBlock;
 import org.karavel.api.net.RelayHosts;
-import org.apache.mina.core.service.IoService;
-import org.apache.mina.core.service.IoServiceListener;
-import org.karavel.api.recipient.RecipientExpansion;
 import org.karavel.api.queue.Spool;
+import org.karavel.api.recipient.RecipientExpansion;
 import org.karavel.api.tls.ServerTls;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +55,7 @@ final class SmtpListener {
     /** How long a stopping listener lets commits that have started finish. */
     private static final long SHUTDOWN_GRACE_MILLIS = 5000;
     private static final int WORKER_THREADS = 32;
+    private static final int TLS_EVENT_THREADS = 8;
 
     private volatile ListenerSettings settings;
     private final Supplier<Spool> spool;
@@ -70,6 +74,8 @@ final class SmtpListener {
     private NioSocketAcceptor acceptor;
     private ThreadPoolExecutor workerPool;
     private ScheduledThreadPoolExecutor timerPool;
+    /** Carries decrypted input and write acknowledgements from MINA's TLS filter to the sessions; see {@link #tlsEvents()}. */
+    private OrderedThreadPoolExecutor tlsPool;
     private final Executor worker = this::runOnWorker;
 
     SmtpListener(ListenerSettings settings, Supplier<Spool> spool, FilterChain filters, MailLog mailLog) {
@@ -126,6 +132,8 @@ final class SmtpListener {
         workerPool.allowCoreThreadTimeOut(true);
         timerPool = new ScheduledThreadPoolExecutor(1, threads("karavel-smtp-" + s.name() + "-timer-"));
         timerPool.setRemoveOnCancelPolicy(true);
+        tlsPool = new OrderedThreadPoolExecutor(0, TLS_EVENT_THREADS, 30, TimeUnit.SECONDS,
+                threads("karavel-smtp-" + s.name() + "-tls-"));
         NioSocketAcceptor a = new NioSocketAcceptor();
         a.setReuseAddress(true);
         a.setBacklog(256);
@@ -141,6 +149,7 @@ final class SmtpListener {
             a.dispose(false);
             workerPool.shutdownNow();
             timerPool.shutdownNow();
+            tlsPool.shutdownNow();
             throw e;
         }
         acceptor = a;
@@ -249,6 +258,7 @@ final class SmtpListener {
         counters.stopped(settings.name(), openConnections);
         workerPool.shutdown();
         timerPool.shutdownNow();
+        tlsPool.shutdown();
         LOG.info("SMTP listener '{}' stopped", settings.name());
     }
 
@@ -301,6 +311,17 @@ final class SmtpListener {
 
     ScheduledExecutorService timer() {
         return timerPool;
+    }
+
+    /**
+     * A filter that hands a TLS session's decrypted input, write acknowledgements and errors to
+     * threads of their own, in order per session. MINA 2.2's TLS handler passes them up while it
+     * holds its queue's monitor, and a worker that writes a reply holds the session lock and then
+     * needs that monitor: on the I/O thread the two locks were taken in opposite orders (a deadlock).
+     */
+    ExecutorFilter tlsEvents() {
+        return new ExecutorFilter(tlsPool, IoEventType.MESSAGE_RECEIVED, IoEventType.MESSAGE_SENT,
+                IoEventType.EXCEPTION_CAUGHT);
     }
 
     void noteBacklog(long bytes) {
@@ -423,7 +444,8 @@ final class SmtpListener {
         public void event(IoSession io, FilterEvent event) {
             SmtpSession session = session(io);
             if (session != null && event == SslEvent.SECURED) {
-                session.secured();
+                // MINA holds its TLS queue's monitor here: take the session lock elsewhere (tlsEvents)
+                worker.execute(session::secured);
             }
         }
 

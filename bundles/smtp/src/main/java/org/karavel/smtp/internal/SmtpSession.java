@@ -1023,7 +1023,8 @@ final class SmtpSession {
      */
     private void addTlsFilters(ServerTlsContext context) {
         io.getFilterChain().addFirst("tls", new ServerTlsFilter(context, settings));
-        io.getFilterChain().addAfter("tls", "tls-decrypted", new IoFilterAdapter() {
+        io.getFilterChain().addAfter("tls", "tls-events", listener.tlsEvents());
+        io.getFilterChain().addAfter("tls-events", "tls-decrypted", new IoFilterAdapter() {
             @Override
             public void messageReceived(NextFilter next, IoSession session, Object message) throws Exception {
                 secured();
