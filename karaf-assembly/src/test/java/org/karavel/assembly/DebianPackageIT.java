@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -47,8 +45,6 @@ class DebianPackageIT {
         }
     }
 
-    record Run(int exit, String output) {
-    }
 
     @BeforeAll
     static void extract() throws Exception {
@@ -66,7 +62,7 @@ class DebianPackageIT {
         assertThat(run("dpkg-deb", "-x", deb.toString(), root.toString()).exit()).isZero();
         assertThat(run("dpkg-deb", "-e", deb.toString(), control.toString()).exit()).isZero();
 
-        Run listing = run("dpkg-deb", "-c", deb.toString());
+        CommandRun listing = run("dpkg-deb", "-c", deb.toString());
         assertThat(listing.exit()).isZero();
         entries = new LinkedHashMap<>();
         for (String line : listing.output().split("\n")) {
@@ -89,7 +85,7 @@ class DebianPackageIT {
 
     @Test
     void controlFieldsNameThePackageItsVersionAndAJava17Runtime() throws Exception {
-        Run info = run("dpkg-deb", "-f", deb.toString(), "Package", "Version", "Architecture", "Depends", "Section");
+        CommandRun info = run("dpkg-deb", "-f", deb.toString(), "Package", "Version", "Architecture", "Depends", "Section");
         assertThat(info.exit()).isZero();
         Map<String, String> fields = new LinkedHashMap<>();
         for (String line : info.output().split("\n")) {
@@ -201,7 +197,7 @@ class DebianPackageIT {
         assertThat(logging.getProperty("log4j2.appender.mail.fileName")).isEqualTo("${karaf.log}/mail.log");
 
         Path setenv = root.resolve("opt/karavel/bin/setenv");
-        Run env = run("env", "-i", "PATH=/usr/bin:/bin", "sh", "-c",
+        CommandRun env = run("env", "-i", "PATH=/usr/bin:/bin", "sh", "-c",
                 ". '" + setenv + "' && echo \"$KARAF_ETC|$KARAF_DATA|$KARAF_LOG|$KARAF_OPTS\"");
         assertThat(env.exit()).isZero();
         String[] values = env.output().trim().split("\\|");
@@ -253,7 +249,7 @@ class DebianPackageIT {
                 .replace("ExecStart=/opt/karavel/", "ExecStart=" + root + "/opt/karavel/");
         Path copy = Files.writeString(Files.createDirectories(work.resolve("unit")).resolve("karavel.service"), unit);
 
-        Run verify = run("systemd-analyze", "verify", copy.toString());
+        CommandRun verify = run("systemd-analyze", "verify", copy.toString());
 
         assertThat(verify.exit()).as(verify.output()).isZero();
         // unknown keys and bad values are only warnings (exit 0): any line about the unit is a failure
@@ -297,11 +293,11 @@ class DebianPackageIT {
         assertThat(postinst).contains("chmod 0640 \"/etc/karavel/$secret\"");
 
         Path bin = root.resolve("opt/karavel/bin");
-        Run plain = run("env", "-i", "PATH=/usr/bin:/bin", "KARAF_ETC=" + work.resolve("no-etc"), "DIRNAME=" + bin,
+        CommandRun plain = run("env", "-i", "PATH=/usr/bin:/bin", "KARAF_ETC=" + work.resolve("no-etc"), "DIRNAME=" + bin,
                 "sh", "-c", ". '" + bin.resolve("setenv") + "' && echo \"[$KARAF_OPTS]\"");
         assertThat(plain.exit()).as(plain.output()).isZero();
         assertThat(plain.output()).doesNotContain("karavel.credentials");
-        Run systemd = run("env", "-i", "PATH=/usr/bin:/bin", "KARAF_ETC=" + work.resolve("no-etc"), "DIRNAME=" + bin,
+        CommandRun systemd = run("env", "-i", "PATH=/usr/bin:/bin", "KARAF_ETC=" + work.resolve("no-etc"), "DIRNAME=" + bin,
                 "CREDENTIALS_DIRECTORY=/run/credentials/karavel.service",
                 "sh", "-c", ". '" + bin.resolve("setenv") + "' && echo \"[$KARAF_OPTS]\"");
         assertThat(systemd.exit()).as(systemd.output()).isZero();
@@ -325,7 +321,7 @@ class DebianPackageIT {
             Files.copy(root.resolve("etc/karavel/users.properties"), users);
             for (int i = 0; i < 2; i++) {
                 // as every bin/ script does: DIRNAME set, then setenv sourced (twice: the user is added once)
-                Run r = run("env", "-i", "PATH=/usr/bin:/bin", "KARAF_ETC=" + etc, "DIRNAME=" + bin, "sh", "-c",
+                CommandRun r = run("env", "-i", "PATH=/usr/bin:/bin", "KARAF_ETC=" + etc, "DIRNAME=" + bin, "sh", "-c",
                         ". '" + bin.resolve("setenv") + "'");
                 assertThat(r.exit()).as(r.output()).isZero();
             }
@@ -348,7 +344,7 @@ class DebianPackageIT {
         Path etc = Files.createDirectories(work.resolve("own-user-etc"));
         Path users = etc.resolve("users.properties");
         Files.writeString(users, "ops = secret,_g_:admingroup\n_g_\\:admingroup = group,admin,ssh\n");
-        Run r = run("env", "-i", "PATH=/usr/bin:/bin", "KARAF_ETC=" + etc, "DIRNAME=" + bin, "sh", "-c",
+        CommandRun r = run("env", "-i", "PATH=/usr/bin:/bin", "KARAF_ETC=" + etc, "DIRNAME=" + bin, "sh", "-c",
                 ". '" + bin.resolve("setenv") + "'");
         assertThat(r.exit()).as(r.output()).isZero();
         assertThat(Files.readString(users)).isEqualTo("ops = secret,_g_:admingroup\n_g_\\:admingroup = group,admin,ssh\n");
@@ -360,7 +356,7 @@ class DebianPackageIT {
             Path path = control.resolve(script);
             assertThat(Files.isExecutable(path)).as(script + " executable").isTrue();
             assertThat(Files.readString(path)).startsWith("#!/bin/sh\n");
-            Run syntax = run("sh", "-n", path.toString());
+            CommandRun syntax = run("sh", "-n", path.toString());
             assertThat(syntax.exit()).as(script + ": " + syntax.output()).isZero();
         }
     }
@@ -378,17 +374,7 @@ class DebianPackageIT {
         return Arrays.stream(path.split(":")).anyMatch(dir -> Files.isExecutable(Path.of(dir, command)));
     }
 
-    private static Run run(String... command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        process.getOutputStream().close();
-        byte[] out;
-        try (InputStream in = process.getInputStream()) {
-            out = in.readAllBytes();
-        }
-        if (!process.waitFor(60, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            fail("timed out: " + String.join(" ", command));
-        }
-        return new Run(process.exitValue(), new String(out, StandardCharsets.UTF_8));
+    private static CommandRun run(String... command) throws IOException, InterruptedException {
+        return CommandRun.of(60, command);
     }
 }

@@ -5,10 +5,8 @@ import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -56,8 +54,6 @@ class DebianPackageInstallIT {
     static Path serviceOutput;
     static String deferredQueueId;
 
-    record Run(int exit, String output) {
-    }
 
     @BeforeAll
     static void install() throws Exception {
@@ -82,7 +78,7 @@ class DebianPackageInstallIT {
         if (run("dpkg-query", "-W", "-f=${Status}", "karavel").output().contains("installed")) {
             purge();
         }
-        Run installed = run("apt-get", "install", "-y", "--no-install-recommends", deb.toAbsolutePath().toString());
+        CommandRun installed = run("apt-get", "install", "-y", "--no-install-recommends", deb.toAbsolutePath().toString());
         assertThat(installed.exit()).as(installed.output()).isZero();
 
         // the operator's part before the first start: a DNS server of the test (loopback only) and a user
@@ -179,16 +175,16 @@ class DebianPackageInstallIT {
     @Test
     @Order(4)
     void statusAndClientWorkAsRootAndAsAMemberOfGroupKaravel() throws Exception {
-        Run rootStatus = run(OPT.resolve("bin/status").toString());
+        CommandRun rootStatus = run(OPT.resolve("bin/status").toString());
         assertThat(rootStatus.exit()).as(rootStatus.output()).isZero();
         assertThat(rootStatus.output()).contains("Running");
 
-        Run memberStatus = asGroupMember(OPT.resolve("bin/status").toString());
+        CommandRun memberStatus = asGroupMember(OPT.resolve("bin/status").toString());
         assertThat(memberStatus.exit()).as(memberStatus.output()).isZero();
         assertThat(memberStatus.output()).contains("Running");
 
         assertThat(clientAsRoot("mta:queue-list").output()).contains(deferredQueueId);
-        Run memberClient = asGroupMember(OPT.resolve("bin/client").toString(), "mta:queue-list");
+        CommandRun memberClient = asGroupMember(OPT.resolve("bin/client").toString(), "mta:queue-list");
         assertThat(memberClient.exit()).as(memberClient.output()).isZero();
         assertThat(memberClient.output()).contains(deferredQueueId);
     }
@@ -197,7 +193,7 @@ class DebianPackageInstallIT {
     @Order(5)
     void binStopAsAGroupMemberStopsTheServiceCleanly() throws Exception {
         stopAsGroupMember();
-        Run status = run(OPT.resolve("bin/status").toString());
+        CommandRun status = run(OPT.resolve("bin/status").toString());
         assertThat(status.output()).contains("Not Running");
         assertThat(status.exit()).isNotZero();
     }
@@ -208,7 +204,7 @@ class DebianPackageInstallIT {
         String dnsConfig = Files.readString(ETC.resolve("org.karavel.dns.cfg"));
         assertThat(dnsConfig).contains("127.0.0.1:" + dns.port());
 
-        Run again = run("apt-get", "install", "-y", "--reinstall", "--no-install-recommends",
+        CommandRun again = run("apt-get", "install", "-y", "--reinstall", "--no-install-recommends",
                 "-o", "Dpkg::Options::=--force-confold", deb.toAbsolutePath().toString());
         assertThat(again.exit()).as(again.output()).isZero();
         assertThat(Files.readString(ETC.resolve("org.karavel.dns.cfg"))).isEqualTo(dnsConfig);
@@ -262,7 +258,7 @@ class DebianPackageInstallIT {
     }
 
     private static void stopAsGroupMember() throws Exception {
-        Run stop = asGroupMember(OPT.resolve("bin/stop").toString());
+        CommandRun stop = asGroupMember(OPT.resolve("bin/stop").toString());
         assertThat(stop.exit()).as(stop.output()).isZero();
         assertThat(service.waitFor(60, TimeUnit.SECONDS)).as("the JVM exits after bin/stop").isTrue();
         assertThat(service.exitValue()).as(Files.readString(serviceOutput)).isZero();
@@ -279,14 +275,14 @@ class DebianPackageInstallIT {
         }
     }
 
-    private static Run clientAsRoot(String command) throws Exception {
-        Run r = run(OPT.resolve("bin/client").toString(), command);
+    private static CommandRun clientAsRoot(String command) throws Exception {
+        CommandRun r = run(OPT.resolve("bin/client").toString(), command);
         assertThat(r.exit()).as(r.output()).isZero();
         return r;
     }
 
     /** A login of the admin group: another uid (nobody) whose only extra group is karavel. */
-    private static Run asGroupMember(String... command) throws Exception {
+    private static CommandRun asGroupMember(String... command) throws Exception {
         List<String> argv = new ArrayList<>(List.of("setpriv", "--reuid", "nobody", "--regid", "nogroup",
                 "--groups", String.valueOf(gid("karavel")), "env", "HOME=" + work, "PATH=/usr/bin:/bin"));
         argv.addAll(List.of(command));
@@ -294,7 +290,7 @@ class DebianPackageInstallIT {
     }
 
     private static void purge() throws Exception {
-        Run purge = run("apt-get", "purge", "-y", "karavel");
+        CommandRun purge = run("apt-get", "purge", "-y", "karavel");
         assertThat(purge.exit()).as(purge.output()).isZero();
         assertThat(OPT).doesNotExist();
         assertThat(SPOOL).doesNotExist();
@@ -337,17 +333,7 @@ class DebianPackageInstallIT {
         return Integer.parseInt(run("getent", "group", group).output().trim().split(":")[2]);
     }
 
-    private static Run run(String... command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        process.getOutputStream().close();
-        byte[] out;
-        try (InputStream in = process.getInputStream()) {
-            out = in.readAllBytes();
-        }
-        if (!process.waitFor(180, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            fail("timed out: " + String.join(" ", command));
-        }
-        return new Run(process.exitValue(), new String(out, StandardCharsets.UTF_8));
+    private static CommandRun run(String... command) throws IOException, InterruptedException {
+        return CommandRun.of(180, command);
     }
 }
