@@ -1,6 +1,7 @@
 package org.karavel.smtp.internal;
 
 import org.karavel.api.net.MachineName;
+import org.karavel.api.net.RelayHosts;
 import org.karavel.api.auth.LoginFailures;
 import java.io.IOException;
 import java.net.BindException;
@@ -67,7 +68,7 @@ public class SmtpListenerComponent implements HealthCheck {
     /** The relay policy's relay_hosts, exempt from the per-client limit by default (client_limit_exceptions). */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    private volatile org.karavel.api.net.RelayHosts relayHosts;
+    private volatile RelayHosts relayHosts;
 
     /** The virtual alias map; without it recipients are queued as the client gave them. */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
