@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.karavel.api.address.MailAddress;
 import org.karavel.api.recipient.Alias;
 import org.karavel.api.recipient.Expansion;
+import org.karavel.testkit.LogCapture;
 
 class MailboxUserDirectoryTest {
     @TempDir
