@@ -1,5 +1,10 @@
 package org.karavel.bench;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -32,7 +37,7 @@ public final class RelayLoad {
             System.exit(2);
         }
         int smtpPort = Integer.parseInt(args[0]);
-        java.nio.file.Path sinkPortFile = java.nio.file.Path.of(args[1]);
+        Path sinkPortFile = Path.of(args[1]);
         int sessions = Integer.parseInt(args[2]);
         int messages = Integer.parseInt(args[3]);
         int size = Integer.parseInt(args[4]);
@@ -40,7 +45,7 @@ public final class RelayLoad {
         int warmup = args.length > 6 ? Integer.parseInt(args[6]) : 0;
 
         // each message has its own recipient, so that a message relayed twice shows as a duplicate
-        java.util.Set<String> relayed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        Set<String> relayed = ConcurrentHashMap.newKeySet();
         AtomicInteger duplicates = new AtomicInteger();
         try (SmtpSink sink = SmtpSink.start().keepContent(false).onRcpt(r -> {
             if (!relayed.add(r)) {
@@ -48,12 +53,12 @@ public final class RelayLoad {
             }
             return "250 2.1.5 Ok";
         })) {
-            java.nio.file.Files.writeString(sinkPortFile, Integer.toString(sink.port()));
+            Files.writeString(sinkPortFile, Integer.toString(sink.port()));
             System.out.println("sink listening on 127.0.0.1:" + sink.port());
             // wait for the caller to tell Karavel about the sink
-            java.nio.file.Path go = sinkPortFile.resolveSibling(sinkPortFile.getFileName() + ".go");
+            Path go = sinkPortFile.resolveSibling(sinkPortFile.getFileName() + ".go");
             long waitUntil = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-            while (!java.nio.file.Files.exists(go) && System.nanoTime() < waitUntil) {
+            while (!Files.exists(go) && System.nanoTime() < waitUntil) {
                 Thread.sleep(100);
             }
             String body = body(size);
@@ -82,7 +87,7 @@ public final class RelayLoad {
             });
             double nanosPerMessage = rate > 0 ? 1e9 / rate : 0;
             ExecutorService pool = Executors.newFixedThreadPool(sessions);
-            List<Future<?>> running = new java.util.ArrayList<>();
+            List<Future<?>> running = new ArrayList<>();
             for (int s = 0; s < sessions; s++) {
                 running.add(pool.submit(() -> {
                     try (SmtpClient c = SmtpClient.connect(smtpPort)) {

@@ -1,5 +1,6 @@
 package org.karavel.assembly;
 
+import java.nio.file.attribute.PosixFilePermissions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
@@ -330,7 +331,7 @@ class DebianPackageIT {
             assertThat(lines).hasSize(2);
             assertThat(lines.get(0)).matches("karavel = [0-9a-f]{48},_g_:admingroup");
             assertThat(lines.get(1)).isEqualTo("_g_\\:admingroup = group,admin,manager,viewer,systembundles,ssh");
-            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(users)))
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(users)))
                     .isEqualTo("rw-r-----");
             passwords.add(lines.get(0));
             // Karaf's own reader (bin/client's ClientConfig) sees the user and the group

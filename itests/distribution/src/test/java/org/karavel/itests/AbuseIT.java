@@ -1,5 +1,6 @@
 package org.karavel.itests;
 
+import java.net.SocketTimeoutException;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
@@ -349,7 +350,7 @@ public class AbuseIT {
     private static String readOrNull(SmtpClient c) {
         try {
             return c.readReply();
-        } catch (java.net.SocketTimeoutException e) {
+        } catch (SocketTimeoutException e) {
             throw new AssertionError("no reply and no close within the read time limit", e);
         } catch (IOException e) {
             return null;

@@ -1,5 +1,6 @@
 package org.karavel.itests;
 
+import java.io.UncheckedIOException;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotNull;
@@ -173,7 +174,7 @@ public class AdminIT {
     private static int postStatus(String path) {
         try {
             return plainPost(path, null).statusCode();
-        } catch (java.io.UncheckedIOException e) {
+        } catch (UncheckedIOException e) {
             return -1;
         }
     }
@@ -189,7 +190,7 @@ public class AdminIT {
         try {
             return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

@@ -1,5 +1,7 @@
 package org.karavel.itests;
 
+import java.time.Duration;
+import java.util.concurrent.CopyOnWriteArrayList;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
@@ -78,7 +80,7 @@ public class CrashLoopIT {
         Set<String> unconfirmed = ConcurrentHashMap.newKeySet();
         Set<String> retried = ConcurrentHashMap.newKeySet();
         AtomicInteger refusals = new AtomicInteger();
-        List<String> permanentFailures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<String> permanentFailures = new CopyOnWriteArrayList<>();
         AtomicBoolean running = new AtomicBoolean(true);
         List<Thread> senders = new ArrayList<>();
         for (int s = 0; s < SESSIONS; s++) {
@@ -114,9 +116,9 @@ public class CrashLoopIT {
         }
         assertTrue("permanent refusals: " + permanentFailures, permanentFailures.isEmpty());
 
-        Poll.until("every accepted message at the sink", java.time.Duration.ofSeconds(240),
+        Poll.until("every accepted message at the sink", Duration.ofSeconds(240),
                 () -> sinkCounts().keySet().containsAll(accepted));
-        Poll.until("the queue to drain", java.time.Duration.ofSeconds(240), () -> MetricsText.read(adminPort, "karavel_spool_messages") == 0);
+        Poll.until("the queue to drain", Duration.ofSeconds(240), () -> MetricsText.read(adminPort, "karavel_spool_messages") == 0);
 
         Map<String, Integer> counts = sinkCounts();
         Set<String> missing = new HashSet<>(accepted);

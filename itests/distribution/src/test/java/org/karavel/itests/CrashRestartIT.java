@@ -1,5 +1,7 @@
 package org.karavel.itests;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
@@ -71,16 +73,16 @@ public class CrashRestartIT {
         assertEquals(queued, delivered());
         assertTrue("no message may be corrupted", sink.messages().stream().allMatch(m -> m.contentAsString().contains("Subject: crash ")));
         // the mail log tells each message's story in its own file, across the crash
-        java.nio.file.Path mailLog = karavel.data().resolve("log/mail.log");
+        Path mailLog = karavel.data().resolve("log/mail.log");
         Poll.until("every delivery in " + mailLog, Distribution.bootTimeout(), () -> {
             try {
-                String log = java.nio.file.Files.readString(mailLog);
+                String log = Files.readString(mailLog);
                 return queued.stream().allMatch(r -> log.contains("delivered to=<" + r + ">"));
             } catch (IOException e) {
                 return false;
             }
         });
-        String log = java.nio.file.Files.readString(mailLog);
+        String log = Files.readString(mailLog);
         assertEquals(20, log.lines().filter(l -> l.contains(": received from=<app@localhost>")).count());
     }
 

@@ -1,5 +1,6 @@
 package org.karavel.itests;
 
+import java.util.List;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
@@ -159,7 +160,7 @@ public class DiskFullIT {
                 return new Sent(id, body.toString(), String.valueOf(r));
             }
             c.command("EHLO client.test");
-            r = c.sendMail("app@localhost", java.util.List.of("user@remote.test"),
+            r = c.sendMail("app@localhost", List.of("user@remote.test"),
                     "Message-ID: <" + id + ">\r\nSubject: disk full\r\n\r\n" + body);
             return new Sent(id, body.toString(), String.valueOf(r));
         }

@@ -1,5 +1,7 @@
 package org.karavel.itests;
 
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -56,7 +58,7 @@ final class Distribution implements AutoCloseable {
         Path f = home.resolve("etc").resolve(file);
         List<String> lines = Files.exists(f) ? new ArrayList<>(Files.readAllLines(f)) : new ArrayList<>();
         for (Map.Entry<String, String> e : values.entrySet()) {
-            lines.removeIf(l -> l.matches("\\s*" + java.util.regex.Pattern.quote(e.getKey()) + "\\s*[=:].*"));
+            lines.removeIf(l -> l.matches("\\s*" + Pattern.quote(e.getKey()) + "\\s*[=:].*"));
             lines.add(e.getKey() + " = " + e.getValue());
         }
         Files.write(f, lines);
@@ -66,8 +68,8 @@ final class Distribution implements AutoCloseable {
     String setting(String file, String key) {
         try {
             for (String line : Files.readAllLines(home.resolve("etc").resolve(file))) {
-                java.util.regex.Matcher m = java.util.regex.Pattern
-                        .compile("\\s*" + java.util.regex.Pattern.quote(key) + "\\s*[=:]\\s*(.*)").matcher(line);
+                Matcher m = Pattern
+                        .compile("\\s*" + Pattern.quote(key) + "\\s*[=:]\\s*(.*)").matcher(line);
                 if (m.matches()) {
                     return m.group(1).strip();
                 }
@@ -167,7 +169,7 @@ final class Distribution implements AutoCloseable {
     }
 
     /** SIGTERM, as systemctl stop sends: Karaf shuts down in order. Waits for the process to end. */
-    boolean terminate(java.time.Duration timeout) throws InterruptedException {
+    boolean terminate(Duration timeout) throws InterruptedException {
         process.destroy();
         return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }

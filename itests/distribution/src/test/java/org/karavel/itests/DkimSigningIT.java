@@ -1,5 +1,6 @@
 package org.karavel.itests;
 
+import java.util.concurrent.TimeUnit;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
@@ -396,7 +397,7 @@ public class DkimSigningIT {
         p.getOutputStream().write((command + "\n").getBytes(StandardCharsets.UTF_8));
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
+        p.waitFor(60, TimeUnit.SECONDS);
         return out;
     }
 

@@ -1,5 +1,8 @@
 package org.karavel.itests;
 
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
 import static org.junit.Assert.assertTrue;
 
 import java.nio.file.Files;
@@ -27,7 +30,7 @@ public class GracefulStopIT {
         // the relay host must not be delivered to: nothing listens on this port, so mail stays queued
         karavel.configure("org.karavel.delivery.cfg", Map.of("smarthost", "[127.0.0.1]:" + KaravelContainer.freePort()));
         // the optional JSON-lines mail log, as the comment in org.ops4j.pax.logging.cfg says to enable it
-        Map<String, String> json = new java.util.LinkedHashMap<>();
+        Map<String, String> json = new LinkedHashMap<>();
         for (String line : Files.readAllLines(karavel.home().resolve("etc/org.ops4j.pax.logging.cfg"))) {
             if (line.startsWith("#log4j2.") && line.contains("ailJson") || line.startsWith("#log4j2.appender.mailjson.")) {
                 String[] kv = line.substring(1).split(" = ", 2);
@@ -43,7 +46,7 @@ public class GracefulStopIT {
     private static String log() {
         try {
             return karavel.log();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return "";
         }
     }
@@ -59,7 +62,7 @@ public class GracefulStopIT {
         try (SmtpClient c = SmtpClient.connect(smtpPort)) {
             c.readReply();
             c.command("EHLO client.test");
-            String reply = c.sendMail("app@localhost", java.util.List.of("someone@remote.test"), "Subject: queued\r\n\r\nstays\r\n");
+            String reply = c.sendMail("app@localhost", List.of("someone@remote.test"), "Subject: queued\r\n\r\nstays\r\n");
             assertTrue(reply, reply.startsWith("250 2.0.0"));
             queuedId = reply.substring(reply.lastIndexOf(' ') + 1);
         }

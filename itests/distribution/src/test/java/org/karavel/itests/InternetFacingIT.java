@@ -1,5 +1,9 @@
 package org.karavel.itests;
 
+import java.util.Base64;
+import java.util.Dictionary;
+import java.util.Enumeration;
+import java.util.Hashtable;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
@@ -140,7 +144,7 @@ public class InternetFacingIT {
                 assertTrue(c.command("STARTTLS").startsWith("220"));
                 c.startTls(TrustAll.socketFactory());
                 c.command("EHLO client.test");
-                String r = c.command("AUTH PLAIN " + java.util.Base64.getEncoder().encodeToString(
+                String r = c.command("AUTH PLAIN " + Base64.getEncoder().encodeToString(
                         ("\0guesser@localhost\0guess" + i).getBytes(StandardCharsets.UTF_8)));
                 if (r.startsWith("535 5.7.8")) {
                     failed++;
@@ -208,9 +212,9 @@ public class InternetFacingIT {
                 .toCompletableFuture().join().isPresent());
         org.osgi.service.cm.Configuration mx = configAdmin.listConfigurations(
                 "(&(service.factoryPid=org.karavel.smtp.listener)(name=mx))")[0];
-        java.util.Dictionary<String, Object> saved = mx.getProperties();
-        java.util.Hashtable<String, Object> withAuth = new java.util.Hashtable<>();
-        for (java.util.Enumeration<String> k = saved.keys(); k.hasMoreElements();) {
+        Dictionary<String, Object> saved = mx.getProperties();
+        Hashtable<String, Object> withAuth = new Hashtable<>();
+        for (Enumeration<String> k = saved.keys(); k.hasMoreElements();) {
             String key = k.nextElement();
             withAuth.put(key, saved.get(key));
         }
@@ -250,7 +254,7 @@ public class InternetFacingIT {
     }
 
     private static String plain(String user, String password) {
-        return java.util.Base64.getEncoder().encodeToString(("\0" + user + "\0" + password).getBytes(StandardCharsets.UTF_8));
+        return Base64.getEncoder().encodeToString(("\0" + user + "\0" + password).getBytes(StandardCharsets.UTF_8));
     }
 
     /** Opens n connections from one address at once; every client stays open (added to {@code open}). */

@@ -1,5 +1,7 @@
 package org.karavel.itests;
 
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -46,7 +48,7 @@ final class KarafClient {
                 throw new AssertionError("bin/client \"" + command + "\" did not finish within " + timeout.toSeconds() + " s");
             }
             return new Result(p.exitValue(), output.get(10, TimeUnit.SECONDS));
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
             throw new IOException("output of bin/client \"" + command + "\"", e);
         } finally {
             p.destroyForcibly();

@@ -1,5 +1,9 @@
 package org.karavel.itests;
 
+import java.net.Socket;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
 import static org.ops4j.pax.exam.CoreOptions.maven;
 import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 import static org.ops4j.pax.exam.CoreOptions.vmOptions;
@@ -105,8 +109,8 @@ final class KaravelContainer {
      * starting, as a client connecting early to a booting server would.
      */
     static void awaitListening(int port) {
-        Poll.until("a listener on port " + port, java.time.Duration.ofSeconds(120), () -> {
-            try (java.net.Socket s = new java.net.Socket()) {
+        Poll.until("a listener on port " + port, Duration.ofSeconds(120), () -> {
+            try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
                 return true;
             } catch (IOException e) {
@@ -133,7 +137,7 @@ final class KaravelContainer {
         }
     }
 
-    private static final java.util.Set<Integer> HANDED_OUT = new java.util.HashSet<>();
+    private static final Set<Integer> HANDED_OUT = new HashSet<>();
 
     /** What bin/karaf passes on Java 9+; Pax Exam 4.14 does not. */
     private static String[] javaModuleFlags() {

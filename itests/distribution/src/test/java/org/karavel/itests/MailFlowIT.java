@@ -1,5 +1,8 @@
 package org.karavel.itests;
 
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
@@ -148,7 +151,7 @@ public class MailFlowIT {
 
     @Test
     public void temporaryFailureIsRetried() throws Exception {
-        java.util.concurrent.atomic.AtomicInteger tries = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger tries = new AtomicInteger();
         sink.onRcpt(r -> r.startsWith("retry") && tries.incrementAndGet() <= 2 ? "451 4.3.0 Try again later" : "250 2.1.5 Ok");
         try {
             String reply = send("127.0.0.1", "app@localhost", "retry@implicit.test", "Subject: retried\r\n\r\nBody.\r\n");
@@ -281,7 +284,7 @@ public class MailFlowIT {
      * been put back: File Install can apply an earlier update's etc/ file over a later update when two come
      * within its poll interval.
      */
-    private void updateUntil(String pid, String key, String value, String what, java.util.function.BooleanSupplier effect) {
+    private void updateUntil(String pid, String key, String value, String what, BooleanSupplier effect) {
         Poll.until(what, WAIT, () -> {
             try {
                 org.osgi.service.cm.Configuration c = configAdmin.getConfiguration(pid, null);
@@ -299,7 +302,7 @@ public class MailFlowIT {
     }
 
     private static String onDisk(String pid, String key) {
-        java.util.Properties p = new java.util.Properties();
+        Properties p = new Properties();
         try (var in = Files.newInputStream(Path.of(System.getProperty("karaf.etc"), pid + ".cfg"))) {
             p.load(in);
         } catch (IOException e) {

@@ -1,5 +1,6 @@
 package org.karavel.itests;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,7 +54,7 @@ final class MetricsText {
             Family f = parse(r.body()).get(name);
             String seen = name + " " + (f == null ? "absent" : f.samples());
             return new Reading(f == null || f.samples().isEmpty() ? -1 : f.samples().get(0).value(), seen);
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             return new Reading(-1, e + " from port " + adminPort);
         }
     }

@@ -1,5 +1,7 @@
 package org.karavel.itests;
 
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import static org.junit.Assert.assertTrue;
 
 import java.io.IOException;
@@ -44,7 +46,7 @@ public class OperatorIT {
         karavel.configure("org.karavel.relay.cfg", Map.of("local_domains", "localhost, example.org"));
         Poll.until("example.org to become local", WAIT, () -> rcptFrom127002("carol@example.org").startsWith("250"));
 
-        try (SmtpClient c = new SmtpClient("127.0.0.1", smtpPort, new java.net.InetSocketAddress("127.0.0.2", 0))) {
+        try (SmtpClient c = new SmtpClient("127.0.0.1", smtpPort, new InetSocketAddress("127.0.0.2", 0))) {
             c.readReply();
             c.command("EHLO outside.test");
             String reply = c.sendMail("someone@outside.test", List.of("carol@example.org"), "From: <someone@outside.test>\r\nSubject: for carol\r\n\r\nHi.\r\n");
@@ -57,8 +59,8 @@ public class OperatorIT {
     @Test
     public void editingTheListenerFileMovesItToAnotherPort() throws Exception {
         int taken;
-        try (java.net.ServerSocket blocker = new java.net.ServerSocket()) {
-            blocker.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
+        try (ServerSocket blocker = new ServerSocket()) {
+            blocker.bind(new InetSocketAddress("127.0.0.1", 0));
             taken = blocker.getLocalPort();
             // a port another program holds: the log names the file to change, and the server stays up
             karavel.configure("org.karavel.smtp.listener-mx.cfg", Map.of("port", Integer.toString(taken)));
@@ -130,7 +132,7 @@ public class OperatorIT {
     }
 
     private static String rcptFrom127002(String rcpt) {
-        try (SmtpClient c = new SmtpClient("127.0.0.1", smtpPort, new java.net.InetSocketAddress("127.0.0.2", 0))) {
+        try (SmtpClient c = new SmtpClient("127.0.0.1", smtpPort, new InetSocketAddress("127.0.0.2", 0))) {
             c.readReply();
             c.command("EHLO outside.test");
             c.command("MAIL FROM:<someone@outside.test>");

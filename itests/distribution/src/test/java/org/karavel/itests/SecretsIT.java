@@ -1,5 +1,7 @@
 package org.karavel.itests;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.LinkOption;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
@@ -134,7 +136,7 @@ public class SecretsIT {
         for (String dir : List.of("spool", "log", "mail")) {
             try (Stream<Path> files = Files.walk(karavel.data().resolve(dir))) {
                 for (Path f : (Iterable<Path>) files::iterator) {
-                    String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(f, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+                    String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(f, LinkOption.NOFOLLOW_LINKS));
                     assertTrue(f + " is " + mode, mode.endsWith("---"));
                     checked++;
                 }
@@ -177,7 +179,7 @@ public class SecretsIT {
         }
         try (Stream<Path> files = Files.walk(root)) {
             for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
-                assertFalse("the key is in " + f, Files.readString(f, java.nio.charset.StandardCharsets.ISO_8859_1).contains(key));
+                assertFalse("the key is in " + f, Files.readString(f, StandardCharsets.ISO_8859_1).contains(key));
             }
         }
     }

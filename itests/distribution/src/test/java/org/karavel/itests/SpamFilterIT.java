@@ -1,5 +1,7 @@
 package org.karavel.itests;
 
+import java.nio.file.attribute.FileTime;
+import java.util.stream.Stream;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
@@ -91,7 +93,7 @@ public class SpamFilterIT {
         Poll.until("the retried message in " + inbox, WAIT, () -> Maildirs.count(inbox) == 1);
         // the dkim bundle stamped what it verified: no SPF record for outside.test, no signature
         String stored;
-        try (java.util.stream.Stream<Path> files = Files.list(inbox)) {
+        try (Stream<Path> files = Files.list(inbox)) {
             stored = Files.readString(files.findFirst().orElseThrow());
         }
         String header = stored.substring(0, stored.indexOf("\r\n\r\n"));
@@ -128,7 +130,7 @@ public class SpamFilterIT {
             open.add(c);
         }
         Files.copy(Path.of(System.getProperty("karavel.exampleFilterJar")), deployed, StandardCopyOption.REPLACE_EXISTING);
-        Files.setLastModifiedTime(deployed, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5000));
+        Files.setLastModifiedTime(deployed, FileTime.fromMillis(System.currentTimeMillis() + 5000));
         int accepted = 0;
         for (SmtpClient c : open) {
             String data = c.command("DATA");

@@ -1,5 +1,8 @@
 package org.karavel.itests;
 
+import java.nio.file.Paths;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.PrivateKey;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
@@ -143,7 +146,7 @@ public class SubmissionIT {
             String reply = c.sendMail(USER, List.of("bob@localhost"), "Subject: over 465\r\n\r\nHi.\r\n");
             assertTrue(reply, reply.startsWith("250 2.0.0"));
         }
-        Path newDir = java.nio.file.Paths.get(System.getProperty("karaf.data"), "mail", "localhost", "bob", "new");
+        Path newDir = Paths.get(System.getProperty("karaf.data"), "mail", "localhost", "bob", "new");
         Poll.until("the message in bob's Maildir", WAIT, () -> Maildirs.count(newDir) == 1);
         String stored;
         try (var files = Files.list(newDir)) {
@@ -265,14 +268,14 @@ public class SubmissionIT {
                 .build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate())));
         Files.writeString(certFile, pem(cert));
         Files.writeString(keyFile, pem(kp.getPrivate()));
-        Files.setPosixFilePermissions(keyFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
         return cert;
     }
 
     private static String pem(Object o) throws IOException {
         StringWriter w = new StringWriter();
         try (JcaPEMWriter p = new JcaPEMWriter(w)) {
-            p.writeObject(o instanceof java.security.PrivateKey k
+            p.writeObject(o instanceof PrivateKey k
                     ? new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(k, null) : o);
         }
         return w.toString();

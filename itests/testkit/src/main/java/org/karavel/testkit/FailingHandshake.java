@@ -1,5 +1,6 @@
 package org.karavel.testkit;
 
+import java.security.GeneralSecurityException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
@@ -65,7 +66,7 @@ public enum FailingHandshake {
             byte[] b = new byte[out.remaining()];
             out.get(b);
             return b;
-        } catch (java.security.GeneralSecurityException e) {
+        } catch (GeneralSecurityException e) {
             throw new IOException(e);
         }
     }

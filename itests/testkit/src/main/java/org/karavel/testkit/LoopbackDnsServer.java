@@ -1,5 +1,7 @@
 package org.karavel.testkit;
 
+import java.util.Arrays;
+import java.util.Locale;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
@@ -236,7 +238,7 @@ public final class LoopbackDnsServer implements AutoCloseable {
     }
 
     private static String typeKey(Name name, int type) {
-        return name.toString().toLowerCase(java.util.Locale.ROOT) + "/" + type;
+        return name.toString().toLowerCase(Locale.ROOT) + "/" + type;
     }
 
     private static Thread daemon(String name, Runnable r) {
@@ -251,7 +253,7 @@ public final class LoopbackDnsServer implements AutoCloseable {
             DatagramPacket packet = new DatagramPacket(buf, buf.length);
             try {
                 udp.receive(packet);
-                Message query = new Message(java.util.Arrays.copyOf(packet.getData(), packet.getLength()));
+                Message query = new Message(Arrays.copyOf(packet.getData(), packet.getLength()));
                 Message response = answer(query, false);
                 if (response == null) {
                     continue;

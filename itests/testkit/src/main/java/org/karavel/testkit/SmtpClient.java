@@ -1,5 +1,6 @@
 package org.karavel.testkit;
 
+import java.security.cert.Certificate;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -54,7 +55,7 @@ public final class SmtpClient implements AutoCloseable {
      * Turns this connection into TLS in place (after a 220 reply to STARTTLS, or at once for implicit
      * TLS) and returns the session's certificate chain as the server sent it.
      */
-    public java.security.cert.Certificate[] startTls(javax.net.ssl.SSLSocketFactory factory, String... protocols)
+    public Certificate[] startTls(javax.net.ssl.SSLSocketFactory factory, String... protocols)
             throws IOException {
         javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) factory.createSocket(socket,
                 socket.getInetAddress().getHostAddress(), socket.getPort(), true);

@@ -1,5 +1,6 @@
 package org.karavel.testkit;
 
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -228,7 +229,7 @@ public final class SmtpSink implements AutoCloseable {
     private void serve(Socket socket) {
         Socket current = socket;
         try (socket) {
-            InputStream in = new java.io.BufferedInputStream(socket.getInputStream(), 65536);
+            InputStream in = new BufferedInputStream(socket.getInputStream(), 65536);
             OutputStream out = socket.getOutputStream();
             String protocol = "";
             reply(out, greeting);
@@ -315,7 +316,7 @@ public final class SmtpSink implements AutoCloseable {
                     }
                     tlsHandshakes.incrementAndGet();
                     protocol = tls.getSession().getProtocol();
-                    in = new java.io.BufferedInputStream(tls.getInputStream(), 65536);
+                    in = new BufferedInputStream(tls.getInputStream(), 65536);
                     out = tls.getOutputStream();
                     // RFC 3207 §4.2: everything learnt before TLS is forgotten
                     helo = "";

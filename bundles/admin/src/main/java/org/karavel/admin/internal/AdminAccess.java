@@ -1,5 +1,6 @@
 package org.karavel.admin.internal;
 
+import java.nio.ByteBuffer;
 import org.karavel.api.auth.LoginFailures;
 import java.net.InetAddress;
 import java.nio.CharBuffer;
@@ -165,7 +166,7 @@ final class AdminAccess {
             CharBuffer chars = StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(raw));
+                    .decode(ByteBuffer.wrap(raw));
             char[] out = new char[chars.remaining()];
             chars.get(out);
             Arrays.fill(chars.array(), '\0');

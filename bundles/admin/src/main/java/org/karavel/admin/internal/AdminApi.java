@@ -1,5 +1,8 @@
 package org.karavel.admin.internal;
 
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -116,7 +119,7 @@ final class AdminApi {
             case "domains":
                 if (n == 2 && a.get(1).equals("suspended")) {
                     method(r, "GET");
-                    return ok(Map.of("domains", new ArrayList<>(new java.util.TreeSet<>(control().suspendedDomains()))));
+                    return ok(Map.of("domains", new ArrayList<>(new TreeSet<>(control().suspendedDomains()))));
                 }
                 if (n == 3 && a.get(2).equals("suspend")) {
                     method(r, "POST");
@@ -206,7 +209,7 @@ final class AdminApi {
                 }
             });
         }
-        java.util.Set<String> suspended = control == null ? java.util.Set.of() : control.suspendedDomains();
+        Set<String> suspended = control == null ? Set.of() : control.suspendedDomains();
         for (String d : suspended) {
             byDomain.computeIfAbsent(d, x -> new DomainTally());
         }
@@ -579,7 +582,7 @@ final class AdminApi {
         return r.user().isEmpty() ? "a trusted client" : r.user();
     }
 
-    private static <T> T await(java.util.concurrent.CompletableFuture<T> stage, String what) {
+    private static <T> T await(CompletableFuture<T> stage, String what) {
         try {
             return stage.get(BOUNCE_SECONDS, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

@@ -1,5 +1,6 @@
 package org.karavel.admin.internal;
 
+import java.util.Arrays;
 import java.net.InetAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -31,7 +32,7 @@ record AdminRequest(String method, String path, Map<String, String> query, byte[
 
     /** The path split at slashes, empty segments dropped, each percent-decoded. */
     List<String> segments() {
-        return java.util.Arrays.stream(path.split("/"))
+        return Arrays.stream(path.split("/"))
                 .filter(s -> !s.isEmpty())
                 .map(s -> URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8))
                 .toList();

@@ -1,5 +1,6 @@
 package org.karavel.admin.internal;
 
+import java.util.Locale;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -86,8 +87,8 @@ final class AliasEndpoints {
     }
 
     private Alias find(String address) {
-        String key = address.strip().toLowerCase(java.util.Locale.ROOT);
-        return admin().aliases().stream().filter(a -> a.address().toLowerCase(java.util.Locale.ROOT).equals(key))
+        String key = address.strip().toLowerCase(Locale.ROOT);
+        return admin().aliases().stream().filter(a -> a.address().toLowerCase(Locale.ROOT).equals(key))
                 .findFirst().orElse(new Alias(address, List.of()));
     }
 

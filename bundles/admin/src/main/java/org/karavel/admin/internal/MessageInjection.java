@@ -1,5 +1,6 @@
 package org.karavel.admin.internal;
 
+import java.net.Inet6Address;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -257,7 +258,7 @@ final class MessageInjection {
 
     /** The trace field: who handed the message in (the client address, never the admin's name). */
     private String received(MessageDraft draft, AdminRequest request, List<MailAddress> recipients, ZonedDateTime now) {
-        String client = request.client() instanceof java.net.Inet6Address ? "IPv6:" + request.clientIp() : request.clientIp();
+        String client = request.client() instanceof Inet6Address ? "IPv6:" + request.clientIp() : request.clientIp();
         StringBuilder sb = new StringBuilder(200);
         sb.append("Received: from admin-api ([").append(client).append("])\r\n")
                 .append("\tby ").append(hostname).append(" (Karavel admin API) with ")

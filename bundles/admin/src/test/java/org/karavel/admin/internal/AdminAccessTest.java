@@ -1,5 +1,7 @@
 package org.karavel.admin.internal;
 
+import java.io.IOException;
+import java.util.ArrayList;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -27,7 +29,7 @@ class AdminAccessTest {
             "admin@example.org", "right horse battery",
             "clerk@example.org", "clerk secret"));
     private TestCertificates.Server certificate;
-    private final java.util.List<RunningAdmin> running = new java.util.ArrayList<>();
+    private final List<RunningAdmin> running = new ArrayList<>();
 
     @BeforeEach
     void certificate() throws Exception {
@@ -201,7 +203,7 @@ class AdminAccessTest {
         admin.services.serverTls = null;
 
         assertThatThrownBy(() -> get(httpsClient(), admin, "/health", null)).isInstanceOfAny(
-                SSLHandshakeException.class, java.io.IOException.class);
+                SSLHandshakeException.class, IOException.class);
 
         // once the tls bundle is back, the same listener serves again
         admin.services.serverTls = () -> admin.tlsContext;

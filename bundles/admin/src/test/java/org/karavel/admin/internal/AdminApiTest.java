@@ -1,5 +1,6 @@
 package org.karavel.admin.internal;
 
+import java.util.ArrayList;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -49,7 +50,7 @@ class AdminApiTest {
     }
 
     private QueuedMessage queued(String from, Instant received, String... to) throws Exception {
-        List<MailAddress> rcpts = new java.util.ArrayList<>();
+        List<MailAddress> rcpts = new ArrayList<>();
         for (String t : to) {
             rcpts.add(address(t));
         }

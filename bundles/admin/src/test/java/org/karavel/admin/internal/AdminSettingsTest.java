@@ -1,5 +1,7 @@
 package org.karavel.admin.internal;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import org.karavel.api.auth.LoginFailures;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -71,8 +73,8 @@ class AdminSettingsTest {
                 .hasSizeLessThanOrEqualTo(75));
         StringBuilder decoded = new StringBuilder();
         for (String w : words) {
-            decoded.append(new String(java.util.Base64.getDecoder().decode(w.substring(10, w.length() - 2)),
-                    java.nio.charset.StandardCharsets.UTF_8));
+            decoded.append(new String(Base64.getDecoder().decode(w.substring(10, w.length() - 2)),
+                    StandardCharsets.UTF_8));
         }
         assertThat(decoded.toString()).isEqualTo(subject);
         assertThat(MessageInjection.encodedWord("plain ascii")).isEqualTo("plain ascii");

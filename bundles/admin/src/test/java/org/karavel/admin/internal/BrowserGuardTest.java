@@ -1,5 +1,6 @@
 package org.karavel.admin.internal;
 
+import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -262,7 +263,7 @@ class BrowserGuardTest {
         anyV6.check("GET", path, List.of("[2001:db8::1]:8000"), null, null, null);
         assertThatThrownBy(() -> any.check("GET", path, List.of("attacker.example"), null, null, null))
                 .isInstanceOf(ApiError.class);
-        assertThatThrownBy(() -> AdminSettings.from(AdminSettingsTest.config(java.util.Map.of(
+        assertThatThrownBy(() -> AdminSettings.from(AdminSettingsTest.config(Map.of(
                 "server__names", new String[] {"mx.example.org, bad/name"})), "h")).hasMessageContaining("server_names");
     }
 

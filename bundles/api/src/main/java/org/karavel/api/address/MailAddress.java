@@ -1,5 +1,6 @@
 package org.karavel.api.address;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -158,7 +159,7 @@ public final class MailAddress {
 
     /** RFC 5321 and 6531 limits count octets, so non-ASCII counts as its UTF-8 length. */
     private static int utf8Length(String s) {
-        return s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        return s.getBytes(StandardCharsets.UTF_8).length;
     }
 
     /** Non-ASCII that may appear in an address: no controls (C1 included), spaces or invisible format characters. */

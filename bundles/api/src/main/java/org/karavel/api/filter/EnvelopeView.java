@@ -1,5 +1,6 @@
 package org.karavel.api.filter;
 
+import java.util.Map;
 import java.util.List;
 import org.karavel.api.address.MailAddress;
 
@@ -12,5 +13,5 @@ public interface EnvelopeView {
     List<MailAddress> recipients();
 
     /** The parameters of MAIL FROM (e.g. {@code SIZE}, {@code BODY}), upper-case keys. */
-    java.util.Map<String, String> mailParameters();
+    Map<String, String> mailParameters();
 }

@@ -1,5 +1,6 @@
 package org.karavel.api.filter;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -74,7 +75,7 @@ public final class Verdict {
 
     /** This verdict with a header to add to the message (honoured at end of message only). */
     public Verdict withHeader(String name, String value) {
-        List<Header> more = new java.util.ArrayList<>(headers);
+        List<Header> more = new ArrayList<>(headers);
         more.add(new Header(name, value));
         return new Verdict(kind, code, enhancedCode, text, more, removedHeaders);
     }
@@ -90,7 +91,7 @@ public final class Verdict {
         if (index < 0) {
             throw new IllegalArgumentException("header index must not be negative: " + index);
         }
-        List<Integer> more = new java.util.ArrayList<>(removedHeaders);
+        List<Integer> more = new ArrayList<>(removedHeaders);
         more.add(index);
         return new Verdict(kind, code, enhancedCode, text, headers, more);
     }

@@ -1,5 +1,6 @@
 package org.karavel.auth.internal;
 
+import java.util.Objects;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -144,7 +145,7 @@ final class AliasExpander {
                 out.add(null);
             }
         }
-        out.removeIf(java.util.Objects::isNull);
+        out.removeIf(Objects::isNull);
         return out;
     }
 

@@ -1,5 +1,6 @@
 package org.karavel.auth.internal;
 
+import java.util.Locale;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -203,7 +204,7 @@ public final class MailboxUserDirectory implements MailboxUsers, MailboxUserAdmi
 
     /** A passwd-file user named {@code local@domain}, or a bare {@code local} (a user of every local domain). */
     private static boolean isUser(Snapshot s, MailAddress address) {
-        String local = address.localPart().toLowerCase(java.util.Locale.ROOT);
+        String local = address.localPart().toLowerCase(Locale.ROOT);
         return s.users().containsKey(local + "@" + address.domainKey())
                 || s.users().containsKey(VirtualAliasMap.key(address))
                 || s.users().containsKey(local);

@@ -1,5 +1,6 @@
 package org.karavel.auth.internal;
 
+import java.util.concurrent.Executor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.karavel.auth.internal.PasswordSchemeTest.ARGON2ID;
@@ -33,7 +34,7 @@ class MailboxUserDirectoryTest {
 
     private final ExecutorService pool = Executors.newFixedThreadPool(4);
     private final AtomicInteger hashTasks = new AtomicInteger();
-    private final java.util.concurrent.Executor counting = r -> {
+    private final Executor counting = r -> {
         hashTasks.incrementAndGet();
         pool.execute(r);
     };

@@ -1,5 +1,7 @@
 package org.karavel.delivery.internal;
 
+import java.util.NoSuchElementException;
+import java.util.concurrent.CompletionException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
@@ -183,15 +185,15 @@ final class AttemptRecorder {
 
     /** An update of a message the operator removed meanwhile fails in the spool; nothing to resurrect. */
     private static Void ignoreRemoved(Throwable e) {
-        Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
-        if (cause instanceof java.util.NoSuchElementException) {
+        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        if (cause instanceof NoSuchElementException) {
             LOG.debug("attempt not recorded: {}", cause.getMessage());
             return null;
         }
         if (cause instanceof RuntimeException re) {
             throw re;
         }
-        throw new java.util.concurrent.CompletionException(cause);
+        throw new CompletionException(cause);
     }
 
     /** A permanent status for a permanent failure: 4.x.y from a server that said 5xx becomes 5.x.y. */

@@ -1,5 +1,8 @@
 package org.karavel.delivery.internal;
 
+import java.io.BufferedInputStream;
+import java.io.InputStream;
+import java.util.HashSet;
 import java.io.IOException;
 import java.net.Socket;
 import java.time.Clock;
@@ -317,7 +320,7 @@ final class DeliveryScheduler {
         MailDomains md = domains.get();
         Map<Destination, List<Integer>> groups = new LinkedHashMap<>();
         int suspended = 0;
-        java.util.Set<String> suspendedDomains = new java.util.HashSet<>();
+        Set<String> suspendedDomains = new HashSet<>();
         for (int i = 0; i < m.recipients().size(); i++) {
             RecipientStatus r = m.recipients().get(i);
             if (r.isPending() && suspensions.isSuspended(r.recipient().domainKey())) {
@@ -435,7 +438,7 @@ final class DeliveryScheduler {
     /** Whether the message has passed more MTAs than hopcount_limit; read on a worker, once per attempt. */
     private boolean tooManyHops(DeliveryJob job) {
         return job.attempt().tooManyHops(() -> {
-            try (java.io.InputStream in = new java.io.BufferedInputStream(spool.openContent(job.message().id()))) {
+            try (InputStream in = new BufferedInputStream(spool.openContent(job.message().id()))) {
                 return HopCount.received(in) > settings.hopcountLimit();
             } catch (IOException e) {
                 // the transport meets the same read error and defers the message

@@ -1,5 +1,8 @@
 package org.karavel.delivery.internal;
 
+import java.net.InetAddress;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -32,7 +35,7 @@ record DeliverySettings(
         int hopcountLimit,
         AddressFamilies addressFamilies,
         Duration transactionTimeout,
-        java.util.Set<java.net.InetAddress> proxyInterfaces) {
+        Set<InetAddress> proxyInterfaces) {
 
     DeliverySettings {
         Objects.requireNonNull(heloName, "heloName");
@@ -44,7 +47,7 @@ record DeliverySettings(
         if (maxConnections < 1 || maxConnectionsPerDestination < 1 || maxMessagesPerConnection < 1) {
             throw new IllegalArgumentException("connection limits must be at least 1");
         }
-        proxyInterfaces = proxyInterfaces == null ? java.util.Set.of() : java.util.Set.copyOf(proxyInterfaces);
+        proxyInterfaces = proxyInterfaces == null ? Set.of() : Set.copyOf(proxyInterfaces);
         if (transactionTimeout.isNegative() || transactionTimeout.isZero()) {
             throw new IllegalArgumentException("transaction_timeout_seconds must be positive");
         }
@@ -118,7 +121,7 @@ record DeliverySettings(
         private AddressFamilies addressFamilies = AddressFamilies.DEFAULT;
         // longer than data_done_timeout plus sending a 35 MB message at 50 KB/s
         private Duration transactionTimeout = Duration.ofSeconds(1800);
-        private java.util.Set<java.net.InetAddress> proxyInterfaces = java.util.Set.of();
+        private Set<InetAddress> proxyInterfaces = Set.of();
 
         Builder remotePort(int v) {
             remotePort = v;
@@ -249,12 +252,12 @@ record DeliverySettings(
          * (Postfix's proxy_interfaces): an MX host there is this server.
          */
         Builder proxyInterfaces(String v) {
-            java.util.Set<java.net.InetAddress> set = new java.util.LinkedHashSet<>();
+            Set<InetAddress> set = new LinkedHashSet<>();
             for (String a : (v == null ? "" : v.trim()).split("[,\\s]+")) {
                 if (a.isEmpty()) {
                     continue;
                 }
-                java.net.InetAddress ip = IpLiteral.parse(a.startsWith("[") ? a : "[" + a + "]");
+                InetAddress ip = IpLiteral.parse(a.startsWith("[") ? a : "[" + a + "]");
                 if (ip == null) {
                     throw new IllegalArgumentException("proxy_interfaces: not an IP address: " + a);
                 }

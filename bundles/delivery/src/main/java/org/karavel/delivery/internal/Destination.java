@@ -1,5 +1,7 @@
 package org.karavel.delivery.internal;
 
+import java.util.Locale;
+
 /**
  * Where a group of recipients goes: one queue, one concurrency limit and one set of reusable
  * connections per destination.
@@ -20,6 +22,6 @@ record Destination(Kind kind, String name) {
 
     @Override
     public String toString() {
-        return kind.name().toLowerCase(java.util.Locale.ROOT) + ":" + name;
+        return kind.name().toLowerCase(Locale.ROOT) + ":" + name;
     }
 }

@@ -1,5 +1,7 @@
 package org.karavel.delivery.internal;
 
+import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,7 +43,7 @@ final class MessageAttempt {
      * Counts the hops once per attempt (the first job asks; the others get the same answer). The count
      * reads the queue file outside the lock: two jobs at once may both count, never wait on each other.
      */
-    boolean tooManyHops(java.util.function.BooleanSupplier count) {
+    boolean tooManyHops(BooleanSupplier count) {
         Boolean known;
         synchronized (this) {
             known = tooManyHops;
@@ -56,7 +58,7 @@ final class MessageAttempt {
         return counted;
     }
 
-    private java.util.Set<String> suspendedDomains = java.util.Set.of();
+    private Set<String> suspendedDomains = Set.of();
 
     /** Recipients left out because the operator suspended their domain. */
     synchronized void suspended(int n) {
@@ -68,11 +70,11 @@ final class MessageAttempt {
     }
 
     /** The suspended domains whose recipients this attempt left out. */
-    synchronized void suspendedDomains(java.util.Set<String> domains) {
-        suspendedDomains = java.util.Set.copyOf(domains);
+    synchronized void suspendedDomains(Set<String> domains) {
+        suspendedDomains = Set.copyOf(domains);
     }
 
-    synchronized java.util.Set<String> suspendedDomains() {
+    synchronized Set<String> suspendedDomains() {
         return suspendedDomains;
     }
 

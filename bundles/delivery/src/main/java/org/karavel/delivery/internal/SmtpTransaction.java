@@ -1,5 +1,6 @@
 package org.karavel.delivery.internal;
 
+import java.util.concurrent.ScheduledFuture;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -60,7 +61,7 @@ final class SmtpTransaction {
      * recipients without a result are deferred (4.4.2), as after any timeout.
      */
     List<RecipientResult> run() {
-        java.util.concurrent.ScheduledFuture<?> deadline = connection.cutAfter(settings.transactionTimeout(),
+        ScheduledFuture<?> deadline = connection.cutAfter(settings.transactionTimeout(),
                 "transaction deadline");
         try {
             return transact();

@@ -1,5 +1,6 @@
 package org.karavel.delivery.internal;
 
+import java.util.Locale;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -199,7 +200,7 @@ final class SmtpTransport implements Transport {
         if (destination.kind() == Destination.Kind.SMARTHOST) {
             domain = settings.smarthost().host();
             if (settings.smarthostTls() != null) {
-                return new DestinationTls(domain.toLowerCase(java.util.Locale.ROOT), settings.smarthostTls(),
+                return new DestinationTls(domain.toLowerCase(Locale.ROOT), settings.smarthostTls(),
                         PolicySource.CONFIG, List.of(), "", List.of(), Optional.empty());
             }
         }

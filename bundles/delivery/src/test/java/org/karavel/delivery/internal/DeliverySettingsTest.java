@@ -1,5 +1,6 @@
 package org.karavel.delivery.internal;
 
+import java.net.InetAddress;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -52,8 +53,8 @@ class DeliverySettingsTest {
                 null, "mx.host.test");
         assertThat(s.addressFamilies()).isEqualTo(new AddressFamilies(AddressFamilies.Protocols.IPV4, AddressFamilies.Preference.IPV6));
         assertThat(s.hopcountLimit()).isEqualTo(30);
-        assertThat(s.proxyInterfaces()).containsExactlyInAnyOrder(java.net.InetAddress.getByName("192.0.2.7"),
-                java.net.InetAddress.getByName("2001:db8::7"));
+        assertThat(s.proxyInterfaces()).containsExactlyInAnyOrder(InetAddress.getByName("192.0.2.7"),
+                InetAddress.getByName("2001:db8::7"));
         assertThat(s.transactionTimeout()).isEqualTo(Duration.ofSeconds(60));
         assertThatThrownBy(() -> DeliverySettings.from(config(Map.of("inet__protocols", "ipv5")), null, "h"))
                 .hasMessageContaining("inet_protocols");

@@ -1,5 +1,6 @@
 package org.karavel.delivery.internal;
 
+import java.util.concurrent.ExecutionException;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -148,7 +149,7 @@ final class HostileNextHop implements AutoCloseable {
             // late, but each reply well within the client's reply deadline
             try {
                 timer.schedule(() -> null, 300, TimeUnit.MILLISECONDS).get();
-            } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+            } catch (InterruptedException | ExecutionException e) {
                 throw new IOException(e);
             }
         }

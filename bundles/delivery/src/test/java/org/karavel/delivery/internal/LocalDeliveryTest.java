@@ -1,5 +1,6 @@
 package org.karavel.delivery.internal;
 
+import java.time.Clock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -84,7 +85,7 @@ class LocalDeliveryTest {
     @Test
     void mailboxPathsStayInsideTheRoot() {
         MaildirTransport t = new MaildirTransport(f.settings(25).maildirRoot(root).build(), f.spool,
-                java.time.Clock.systemUTC());
+                Clock.systemUTC());
         Path base = root.toAbsolutePath().normalize();
         assertThat(t.mailbox(DeliveryFixture.address("Joe+list@Local.Test"))).isEqualTo(base.resolve("local.test/joe"));
         assertThat(t.mailbox(DeliveryFixture.address("\"joe\"@local.test"))).isNull();
@@ -97,7 +98,7 @@ class LocalDeliveryTest {
     @Test
     void withAnEmptyDelimiterTheExtensionIsKept() {
         MaildirTransport t = new MaildirTransport(f.settings(25).maildirRoot(root).recipientDelimiter("").build(), f.spool,
-                java.time.Clock.systemUTC());
+                Clock.systemUTC());
         assertThat(t.mailbox(DeliveryFixture.address("joe+list@local.test")))
                 .isEqualTo(root.toAbsolutePath().normalize().resolve("local.test/joe+list"));
     }

@@ -1,5 +1,8 @@
 package org.karavel.delivery.internal;
 
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -43,9 +46,9 @@ class OperatorControlTest {
             s.suspend(d);
         }
         f.scheduler = new DeliveryScheduler(f.settings(sink.port()).build(), f.spool, f.resolver, () -> null,
-                f.outbound(), (socket, host, address, timeout) -> socket.connect(new java.net.InetSocketAddress("127.0.0.1",
+                f.outbound(), (socket, host, address, timeout) -> socket.connect(new InetSocketAddress("127.0.0.1",
                         address.getPort()), timeout),
-                java.time.Clock.systemDefaultZone(), s, new DeliveryCounters());
+                Clock.systemDefaultZone(), s, new DeliveryCounters());
         OperatorControl control = new OperatorControl(f.scheduler, f.spool);
         f.scheduler.start();
         return control;
@@ -156,7 +159,7 @@ class OperatorControlTest {
                 DeliveryFixture.message("half", "x\r\n"));
         await().atMost(Duration.ofSeconds(10)).until(() -> inData.get() == 1);
 
-        java.util.concurrent.CompletableFuture<Boolean> bounce = control.bounce(m.id(), "enough").toCompletableFuture();
+        CompletableFuture<Boolean> bounce = control.bounce(m.id(), "enough").toCompletableFuture();
         assertThat(bounce).isNotDone();
         release.countDown();
 

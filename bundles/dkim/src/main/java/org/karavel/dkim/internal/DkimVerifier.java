@@ -1,5 +1,6 @@
 package org.karavel.dkim.internal;
 
+import java.util.Locale;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.Signature;
@@ -145,7 +146,7 @@ public final class DkimVerifier {
         return Arrays.stream(f.value().split(";"))
                 .map(String::strip)
                 .filter(t -> t.startsWith("d="))
-                .map(t -> t.substring(2).strip().toLowerCase(java.util.Locale.ROOT))
+                .map(t -> t.substring(2).strip().toLowerCase(Locale.ROOT))
                 .filter(d -> d.matches("[a-z0-9._-]+"))
                 .findFirst()
                 .orElse("");

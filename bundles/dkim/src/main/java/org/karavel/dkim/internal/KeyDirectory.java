@@ -1,5 +1,7 @@
 package org.karavel.dkim.internal;
 
+import java.util.HashSet;
+import java.util.TreeMap;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
@@ -114,7 +116,7 @@ final class KeyDirectory {
         boolean exists = Files.isDirectory(directory);
         checkDirectory(exists);
         boolean changed = false;
-        Set<Path> seen = new java.util.HashSet<>();
+        Set<Path> seen = new HashSet<>();
         if (exists) {
             List<Path> files;
             try (Stream<Path> s = Files.list(directory)) {
@@ -197,9 +199,9 @@ final class KeyDirectory {
 
     /** Warns once about each selector that holds more than one key (selectors compare without case, as DNS names). */
     private void warnSharedSelectors(Map<String, List<SigningKey>> byDomain) {
-        Set<String> now = new java.util.HashSet<>();
+        Set<String> now = new HashSet<>();
         byDomain.forEach((domain, keys) -> {
-            Map<String, List<SigningKey>> bySelector = new java.util.TreeMap<>();
+            Map<String, List<SigningKey>> bySelector = new TreeMap<>();
             keys.forEach(k -> bySelector.computeIfAbsent(k.selector().toLowerCase(Locale.ROOT), x -> new ArrayList<>()).add(k));
             bySelector.forEach((selector, same) -> {
                 String name = selector + "._domainkey." + domain;

@@ -1,5 +1,6 @@
 package org.karavel.dkim.internal;
 
+import java.nio.file.Path;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.GeneralSecurityException;
@@ -79,7 +80,7 @@ final class OutboundSigning implements OutboundSigner {
         SigningKey rsa = snapshot.active(domain, "rsa").orElse(null);
         SigningKey ed25519 = snapshot.active(domain, "ed25519").orElse(null);
         if (rsa == null && ed25519 == null) {
-            List<java.nio.file.Path> broken = snapshot.broken(domain);
+            List<Path> broken = snapshot.broken(domain);
             String reason = broken.isEmpty() ? "no_key" : "broken_key";
             counters.unsigned(reason);
             reportOnce(snapshot, domain, broken.isEmpty()

@@ -1,5 +1,7 @@
 package org.karavel.dkim.internal;
 
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -161,7 +163,7 @@ public final class SpfCheck {
         int c4 = 32;
         int c6 = 128;
         if (!cidrs.isEmpty()) {
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:/(\\d{1,3}))?(?://(\\d{1,3}))?").matcher(cidrs);
+            Matcher m = Pattern.compile("(?:/(\\d{1,3}))?(?://(\\d{1,3}))?").matcher(cidrs);
             if (!m.matches()) {
                 throw new Failure(SpfResult.PERMERROR, "invalid CIDR in " + whole);
             }

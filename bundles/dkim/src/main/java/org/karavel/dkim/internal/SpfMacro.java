@@ -1,5 +1,6 @@
 package org.karavel.dkim.internal;
 
+import java.util.regex.Pattern;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -133,7 +134,7 @@ public final class SpfMacro {
             default -> ctx.helo();
         };
         List<String> parts = new ArrayList<>(Arrays.asList(
-                value.split("[" + java.util.regex.Pattern.quote(delimiters.isEmpty() ? "." : delimiters) + "]", -1)));
+                value.split("[" + Pattern.quote(delimiters.isEmpty() ? "." : delimiters) + "]", -1)));
         if (reverse) {
             Collections.reverse(parts);
         }

@@ -1,5 +1,6 @@
 package org.karavel.dkim.internal;
 
+import java.util.Set;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -79,7 +80,7 @@ public final class TagList {
     }
 
     /** The tag names in the order given. */
-    public java.util.Set<String> names() {
+    public Set<String> names() {
         return tags.keySet();
     }
 

@@ -1,5 +1,7 @@
 package org.karavel.dkim.internal;
 
+import java.nio.file.StandardCopyOption;
+import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -57,7 +59,7 @@ class KeyDirectoryTest {
         assertThat(s.broken("example.org")).containsExactly(tmp.resolve("example.org.sel.rsa.pem"));
 
         // replaced by a good key (another mtime): read again
-        Files.copy(newer.file(), tmp.resolve("example.org.sel.rsa.pem"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(newer.file(), tmp.resolve("example.org.sel.rsa.pem"), StandardCopyOption.REPLACE_EXISTING);
         Files.setLastModifiedTime(tmp.resolve("example.org.sel.rsa.pem"), FileTime.from(Instant.now().plusSeconds(5)));
         KeyDirectory.Snapshot after = keys.keys();
         assertThat(after.active("example.org", "rsa")).isPresent();
@@ -126,7 +128,7 @@ class KeyDirectoryTest {
             second = log.text().substring(first.length());
         }
 
-        java.util.List<String> warnings = first.lines().filter(l -> l.contains("WARN")).toList();
+        List<String> warnings = first.lines().filter(l -> l.contains("WARN")).toList();
         assertThat(warnings).hasSize(1);
         assertThat(warnings.get(0)).contains("share the selector kv1 of example.com")
                 .contains("kv1._domainkey.example.com").contains("example.com.kv1.rsa.pem").contains("example.com.kv1.ed25519.pem");

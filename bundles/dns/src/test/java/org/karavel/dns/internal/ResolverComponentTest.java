@@ -1,5 +1,7 @@
 package org.karavel.dns.internal;
 
+import java.net.InetSocketAddress;
+import java.util.HashMap;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.reflect.Proxy;
@@ -51,7 +53,7 @@ class ResolverComponentTest {
                 component.modified(config(Map.of("servers", new String[] {"127.0.0.1:" + one.port()})));
                 assertThat(component.mx("nosuch.example").toCompletableFuture().handle((v, e) -> e).get(10, TimeUnit.SECONDS))
                         .isInstanceOf(org.karavel.api.dns.DnsException.class);
-                Map<String, Double> values = new java.util.HashMap<>();
+                Map<String, Double> values = new HashMap<>();
                 component.metrics().forEach(m -> m.samples().forEach(x -> values.put(m.name() + x.labels(), x.value())));
                 assertThat(values).containsEntry("karavel_dns_queries_total{type=a}", 1.0)
                         .containsEntry("karavel_dns_queries_total{type=mx}", 1.0)
@@ -78,8 +80,8 @@ class ResolverComponentTest {
     void serversMayBeOneCommaSeparatedString() throws Exception {
         ResolverSettings s = ResolverSettings.from(config(Map.of("servers", new String[] {"127.0.0.1:5353, [::1]:5353 192.0.2.53", ""})));
         assertThat(s.servers()).containsExactly(
-                new java.net.InetSocketAddress(InetAddress.getByName("127.0.0.1"), 5353),
-                new java.net.InetSocketAddress(InetAddress.getByName("::1"), 5353),
-                new java.net.InetSocketAddress(InetAddress.getByName("192.0.2.53"), 53));
+                new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 5353),
+                new InetSocketAddress(InetAddress.getByName("::1"), 5353),
+                new InetSocketAddress(InetAddress.getByName("192.0.2.53"), 53));
     }
 }

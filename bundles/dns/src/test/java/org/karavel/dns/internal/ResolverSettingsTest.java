@@ -1,5 +1,7 @@
 package org.karavel.dns.internal;
 
+import java.time.Duration;
+import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -32,11 +34,11 @@ class ResolverSettingsTest {
 
     @Test
     void limitsAreChecked() {
-        assertThatThrownBy(() -> new ResolverSettings(java.util.List.of(), java.time.Duration.ZERO, 1, true, 10, 10, false))
+        assertThatThrownBy(() -> new ResolverSettings(List.of(), Duration.ZERO, 1, true, 10, 10, false))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new ResolverSettings(java.util.List.of(), java.time.Duration.ofSeconds(1), -1, true, 10, 10, false))
+        assertThatThrownBy(() -> new ResolverSettings(List.of(), Duration.ofSeconds(1), -1, true, 10, 10, false))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new ResolverSettings(java.util.List.of(), java.time.Duration.ofSeconds(1), 1, true, 0, 10, false))
+        assertThatThrownBy(() -> new ResolverSettings(List.of(), Duration.ofSeconds(1), 1, true, 0, 10, false))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -1,5 +1,6 @@
 package org.karavel.dns.internal;
 
+import java.net.DatagramSocket;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -359,7 +360,7 @@ class StubResolverTest {
     @Test
     void unreachableServerIsATimeout() throws Exception {
         int freePort;
-        try (java.net.DatagramSocket s = new java.net.DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
             freePort = s.getLocalPort();
         }
         resolver.close();

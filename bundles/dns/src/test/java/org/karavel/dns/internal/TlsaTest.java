@@ -1,5 +1,6 @@
 package org.karavel.dns.internal;
 
+import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -228,12 +229,12 @@ class TlsaTest {
 
     @Test
     void theModeIsReadFromTheConfiguration() {
-        ResolverSettings s = ResolverSettings.from(ResolverComponentTest.config(java.util.Map.of(
+        ResolverSettings s = ResolverSettings.from(ResolverComponentTest.config(Map.of(
                 "servers", new String[] {"127.0.0.1"}, "dnssec", "trust_ad")));
         assertThat(s.dnssec()).isEqualTo(DnssecMode.TRUST_AD);
-        assertThat(ResolverSettings.from(ResolverComponentTest.config(java.util.Map.of(
+        assertThat(ResolverSettings.from(ResolverComponentTest.config(Map.of(
                 "servers", new String[] {"127.0.0.1"}))).dnssec()).isEqualTo(DnssecMode.OFF);
-        ResolverSettings v = ResolverSettings.from(ResolverComponentTest.config(java.util.Map.of(
+        ResolverSettings v = ResolverSettings.from(ResolverComponentTest.config(Map.of(
                 "servers", new String[] {"127.0.0.1"}, "dnssec", "validate", "trust__anchor__file", "/etc/unbound/root.key")));
         assertThat(v.trustAnchorFile()).contains(Path.of("/etc/unbound/root.key"));
         assertThatThrownBy(() -> DnssecMode.parse("yes")).isInstanceOf(IllegalArgumentException.class);

@@ -1,5 +1,6 @@
 package org.karavel.dnsbl.internal;
 
+import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.reflect.Proxy;
@@ -264,7 +265,7 @@ class DnsblFilterTest {
 
     @Test
     void aDqsKeyReferenceConfigAdminCouldNotResolveTurnsLookupsOffRatherThanAskingNonsense() throws Exception {
-        for (String unresolved : java.util.List.of("$[secret:dqs]", "$[env:SPAMHAUS_DQS_KEY]")) {
+        for (String unresolved : List.of("$[secret:dqs]", "$[env:SPAMHAUS_DQS_KEY]")) {
             DnsblSettings s = DnsblSettings.from(config(Map.of("dqs_key", unresolved)));
 
             assertThat(s.enabled()).as(unresolved).isFalse();

@@ -1,5 +1,6 @@
 package org.karavel.greylist.internal;
 
+import java.net.UnknownHostException;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -162,7 +163,7 @@ final class GreylistDatabase implements Greylist, AutoCloseable {
             // a literal that CidrBlock already parsed: no DNS lookup
             InetAddress base = InetAddress.getByName(text.substring(0, slash));
             return Triplet.clientNetwork(base, s.ipv4Prefix(), s.ipv6Prefix());
-        } catch (java.net.UnknownHostException e) {
+        } catch (UnknownHostException e) {
             throw new IllegalArgumentException("not an address: " + block, e);
         }
     }

@@ -1,5 +1,6 @@
 package org.karavel.greylist.internal;
 
+import java.time.ZoneOffset;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -63,7 +64,7 @@ class GreylistSettingsTest {
     void changesAreCommittedSoonAfterACheck() throws Exception {
         InMemoryTripletStore store = new InMemoryTripletStore();
         GreylistDatabase db = new GreylistDatabase(store, GreylistSettings.defaults(Path.of("unused")),
-                Clock.fixed(Instant.parse("2026-03-01T10:00:00Z"), java.time.ZoneOffset.UTC), new GreylistCounters());
+                Clock.fixed(Instant.parse("2026-03-01T10:00:00Z"), ZoneOffset.UTC), new GreylistCounters());
         try {
             db.check(InetAddress.getByName("192.0.2.1"), new Triplet("192.0.2.0/24", "a@s.example", "b@r.example"))
                     .toCompletableFuture().get();

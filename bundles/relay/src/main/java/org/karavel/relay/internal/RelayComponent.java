@@ -1,5 +1,14 @@
 package org.karavel.relay.internal;
 
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Set;
@@ -44,10 +53,10 @@ public final class RelayComponent implements MailDomains, SmtpFilter, RelayHosts
 
     private volatile RelayPolicy policy;
     private volatile LocalRecipients localRecipients;
-    private java.util.concurrent.ThreadPoolExecutor probes;
+    private ThreadPoolExecutor probes;
     /** The recipients of the relay domains; null when every one is accepted (no relay_recipients_file). */
     private volatile RelayRecipients relayRecipients;
-    private java.util.concurrent.ScheduledExecutorService watcher;
+    private ScheduledExecutorService watcher;
     /** Users and aliases (the auth bundle); null while it is not running. */
     private volatile RecipientExpansion expansion;
 
@@ -84,7 +93,7 @@ public final class RelayComponent implements MailDomains, SmtpFilter, RelayHosts
         localRecipients = new LocalRecipients(mode, mode == LocalRecipients.Mode.LMTP ? verifier(config) : null);
         relayRecipients(config.relay__recipients__file());
         policy = next;
-        LOG.info("relay policy: {} local_recipients={}", next, mode.name().toLowerCase(java.util.Locale.ROOT));
+        LOG.info("relay policy: {} local_recipients={}", next, mode.name().toLowerCase(Locale.ROOT));
     }
 
     /** The LMTP prober of {@code local_recipients = lmtp}; without a usable server every local recipient waits (4xx). */
@@ -98,9 +107,9 @@ public final class RelayComponent implements MailDomains, SmtpFilter, RelayHosts
         synchronized (this) {
             if (probes == null) {
                 // blocking probes on threads of their own, never an SMTP I/O thread; a full queue is a 4xx
-                java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
-                probes = new java.util.concurrent.ThreadPoolExecutor(4, 4, 60, java.util.concurrent.TimeUnit.SECONDS,
-                        new java.util.concurrent.ArrayBlockingQueue<>(1000), r -> {
+                AtomicInteger n = new AtomicInteger();
+                probes = new ThreadPoolExecutor(4, 4, 60, TimeUnit.SECONDS,
+                        new ArrayBlockingQueue<>(1000), r -> {
                             Thread t = new Thread(r, "karavel-relay-verify-" + n.incrementAndGet());
                             t.setDaemon(true);
                             return t;
@@ -109,9 +118,9 @@ public final class RelayComponent implements MailDomains, SmtpFilter, RelayHosts
             }
         }
         return new LmtpVerifier(hp[0], Integer.parseInt(hp[1]), org.karavel.api.net.MachineName.forSmtp(),
-                java.time.Duration.ofSeconds(Math.max(0, config.verify__positive__seconds())),
-                java.time.Duration.ofSeconds(Math.max(0, config.verify__negative__seconds())),
-                java.time.Duration.ofSeconds(Math.max(1, config.verify__timeout__seconds())), probes, System::nanoTime);
+                Duration.ofSeconds(Math.max(0, config.verify__positive__seconds())),
+                Duration.ofSeconds(Math.max(0, config.verify__negative__seconds())),
+                Duration.ofSeconds(Math.max(1, config.verify__timeout__seconds())), probes, System::nanoTime);
     }
 
     /** Reads the relay recipient list (if any) and polls it every 2 s for edits. */
@@ -124,13 +133,13 @@ public final class RelayComponent implements MailDomains, SmtpFilter, RelayHosts
             relayRecipients = null;
             return;
         }
-        java.nio.file.Path file = java.nio.file.Path.of(setting.strip());
+        Path file = Path.of(setting.strip());
         if (!file.isAbsolute()) {
-            file = java.nio.file.Path.of(System.getProperty("karaf.etc", "etc")).resolve(file);
+            file = Path.of(System.getProperty("karaf.etc", "etc")).resolve(file);
         }
         RelayRecipients list = new RelayRecipients(file);
         relayRecipients = list;
-        watcher = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        watcher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "karavel-relay-recipients-watch");
             t.setDaemon(true);
             return t;
@@ -141,7 +150,7 @@ public final class RelayComponent implements MailDomains, SmtpFilter, RelayHosts
             } catch (RuntimeException e) {
                 LOG.warn("re-reading {} failed", list.file(), e);
             }
-        }, 2, 2, java.util.concurrent.TimeUnit.SECONDS);
+        }, 2, 2, TimeUnit.SECONDS);
     }
 
     @Deactivate

@@ -1,5 +1,7 @@
 package org.karavel.relay.internal;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Map;
@@ -32,9 +34,9 @@ class RelayComponentTest {
         RelayComponent relay = new RelayComponent();
         relay.activate(RelayTricksTest.config(Map.of("relay__hosts", new String[] {"127.0.0.1/32, 2001:db8::/64"})));
         org.karavel.api.net.RelayHosts hosts = relay;
-        assertThat(hosts.isRelayHost(java.net.InetAddress.getByName("127.0.0.1"))).isTrue();
-        assertThat(hosts.isRelayHost(java.net.InetAddress.getByName("2001:db8::99"))).isTrue();
-        assertThat(hosts.isRelayHost(java.net.InetAddress.getByName("127.0.0.2"))).isFalse();
+        assertThat(hosts.isRelayHost(InetAddress.getByName("127.0.0.1"))).isTrue();
+        assertThat(hosts.isRelayHost(InetAddress.getByName("2001:db8::99"))).isTrue();
+        assertThat(hosts.isRelayHost(InetAddress.getByName("127.0.0.2"))).isFalse();
         assertThat(hosts.isRelayHost(null)).isFalse();
     }
 
@@ -106,7 +108,7 @@ class RelayComponentTest {
     void unresolvedClientAddressIsNoRelayHost() throws Exception {
         RelayComponent relay = new RelayComponent();
         relay.activate(RelayTricksTest.config(Map.of()));
-        FilterSession unresolved = FilterSession.from(java.net.InetSocketAddress.createUnresolved("127.0.0.1", 1));
+        FilterSession unresolved = FilterSession.from(InetSocketAddress.createUnresolved("127.0.0.1", 1));
 
         assertThat(rcpt(relay, "a@remote.example", unresolved).kind()).isEqualTo(Verdict.Kind.REJECT);
     }

@@ -1,5 +1,7 @@
 package org.karavel.relay.internal;
 
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -57,8 +59,8 @@ class RelayRecipientsTest {
             assertThat(rcpt(relay, "someone@elsewhere.example", "127.0.0.1")).isEqualTo("ok");
 
             Files.write(list, List.of("mallory@exchange.example", "# bob left"));
-            Files.setLastModifiedTime(list, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5000));
-            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+            Files.setLastModifiedTime(list, FileTime.fromMillis(System.currentTimeMillis() + 5000));
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
                     .until(() -> rcpt(relay, "mallory@exchange.example", "203.0.113.5").equals("ok"));
             assertThat(rcpt(relay, "bob@exchange.example", "203.0.113.5")).startsWith("550 5.1.1");
         } finally {

@@ -1,5 +1,8 @@
 package org.karavel.shell.internal;
 
+import java.nio.file.FileAlreadyExistsException;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Set;
 import org.apache.karaf.shell.api.action.Action;
@@ -51,12 +54,12 @@ public class DkimKeygenCommand implements Action {
         String domain = parsed.arguments().get(0);
         String selector = parsed.arguments().size() > 1 ? parsed.arguments().get(1) : null;
         String s = selector == null || selector.isBlank()
-                ? defaultSelector(java.time.YearMonth.now(java.time.ZoneOffset.UTC), algorithm)
+                ? defaultSelector(YearMonth.now(ZoneOffset.UTC), algorithm)
                 : selector;
         DkimKeys.KeyRecord k;
         try {
             k = keys.generate(domain, s, algorithm, bits);
-        } catch (java.nio.file.FileAlreadyExistsException e) {
+        } catch (FileAlreadyExistsException e) {
             // Karaf prints the message of what execute() throws, as "Error executing command ..."
             throw new IllegalStateException("a key with the selector " + s + " exists already for " + domain + " ("
                     + e.getFile() + "); one key per selector, or " + s + "._domainkey would hold two records:"
@@ -74,7 +77,7 @@ public class DkimKeygenCommand implements Action {
      * {@code 202611e}), so that an RSA and an Ed25519 key made the same month never share a selector
      * (one selector, one key), and a later month's selector sorts after (the greatest signs).
      */
-    static String defaultSelector(java.time.YearMonth month, String algorithm) {
+    static String defaultSelector(YearMonth month, String algorithm) {
         String letter = DkimKeys.ED25519.equalsIgnoreCase(algorithm == null ? "" : algorithm.strip()) ? "e" : "r";
         return month.toString().replace("-", "") + letter;
     }

@@ -1,5 +1,8 @@
 package org.karavel.shell.internal;
 
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -95,13 +98,13 @@ final class DnsRecordLines {
 
     /** A warning line per record name that two or more keys would publish (DNS names compare without case). */
     static List<String> sharedSelectorWarnings(List<DkimKeys.KeyRecord> keys) {
-        java.util.Map<String, List<DkimKeys.KeyRecord>> byName = new java.util.TreeMap<>();
+        Map<String, List<DkimKeys.KeyRecord>> byName = new TreeMap<>();
         keys.forEach(k -> byName.computeIfAbsent(k.dnsName().toLowerCase(Locale.ROOT), n -> new ArrayList<>()).add(k));
         List<String> out = new ArrayList<>();
         byName.forEach((name, same) -> {
             if (same.size() > 1) {
                 out.add("; warning: " + same.size() + " keys share the selector " + same.get(0).selector() + " ("
-                        + same.stream().map(DkimKeys.KeyRecord::file).collect(java.util.stream.Collectors.joining(", "))
+                        + same.stream().map(DkimKeys.KeyRecord::file).collect(Collectors.joining(", "))
                         + "): publish only one record at " + name + ", give the other keys new selectors"
                         + " (mta:dkim-keygen) and delete their files");
             }

@@ -1,5 +1,7 @@
 package org.karavel.shell.internal;
 
+import java.util.Locale;
+import java.util.Set;
 import org.karavel.api.net.MachineName;
 import java.security.cert.X509Certificate;
 import java.time.ZonedDateTime;
@@ -35,12 +37,12 @@ public class DnsRecordsCommand implements Action {
     @Override
     public Object execute() throws Exception {
         // a wrong usage throws: Karaf prints "Error executing command" with the message
-        TrailingOptions parsed = TrailingOptions.parse(words, java.util.Set.of("--hostname", "-H"));
+        TrailingOptions parsed = TrailingOptions.parse(words, Set.of("--hostname", "-H"));
         if (parsed.arguments().size() != 1) {
             throw new IllegalArgumentException("usage: mta:dns-records <domain> [--hostname mx.example.com]");
         }
         hostname = parsed.option(hostname, "--hostname", "-H");
-        String d = parsed.arguments().get(0).strip().toLowerCase(java.util.Locale.ROOT);
+        String d = parsed.arguments().get(0).strip().toLowerCase(Locale.ROOT);
         String mx = hostname != null && !hostname.isBlank() ? hostname.strip() : MachineName.canonical().orElseThrow(
                 () -> new IllegalArgumentException("this machine has no name in DNS: give the MX host with --hostname mx.example.com"));
         List<DkimKeys.KeyRecord> records = keys == null ? List.of() : keys.records(d);

@@ -1,5 +1,6 @@
 package org.karavel.shell.internal;
 
+import java.util.List;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
@@ -24,7 +25,7 @@ public class QueueBounceCommand implements Action {
 
     @Argument(index = 1, name = "reason", description = "Why, in words for the sender (default: bounced by the operator)",
             required = false, multiValued = true)
-    java.util.List<String> reason;
+    List<String> reason;
 
     @Override
     public Object execute() {

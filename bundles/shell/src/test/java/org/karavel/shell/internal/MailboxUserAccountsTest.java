@@ -1,5 +1,6 @@
 package org.karavel.shell.internal;
 
+import java.util.ArrayList;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayInputStream;
@@ -134,7 +135,7 @@ class MailboxUserAccountsTest {
 
     /** The fields Karaf injects into: the class's own and its superclasses'. */
     private static List<Field> allFields(Class<?> c) {
-        List<Field> fields = new java.util.ArrayList<>();
+        List<Field> fields = new ArrayList<>();
         for (Class<?> k = c; k != null && k != Object.class; k = k.getSuperclass()) {
             fields.addAll(List.of(k.getDeclaredFields()));
         }

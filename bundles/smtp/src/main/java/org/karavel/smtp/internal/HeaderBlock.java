@@ -1,5 +1,7 @@
 package org.karavel.smtp.internal;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -108,7 +110,7 @@ final class HeaderBlock {
      * The first {@link #MAX} octets of {@code in}, or up to and including the empty line that ends
      * the header section if that comes first: the same text a HeaderBlock keeps.
      */
-    static byte[] readPrefix(java.io.InputStream in) throws java.io.IOException {
+    static byte[] readPrefix(InputStream in) throws IOException {
         HeaderBlock block = new HeaderBlock();
         byte[] one = new byte[1];
         while (!block.done) {

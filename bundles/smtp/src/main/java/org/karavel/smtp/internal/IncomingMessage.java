@@ -1,5 +1,7 @@
 package org.karavel.smtp.internal;
 
+import java.io.BufferedInputStream;
+import java.util.Set;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -166,7 +168,7 @@ final class IncomingMessage implements BodyDecoder.Sink {
      * headers or removes received ones ({@code removed}: indexes into {@link #view()}'s headers).
      * Runs on a worker thread.
      */
-    void rewrite(Spool spool, List<Verdict.Header> added, java.util.Set<Integer> removed) throws IOException {
+    void rewrite(Spool spool, List<Verdict.Header> added, Set<Integer> removed) throws IOException {
         if (copy == null) {
             throw new IOException("no copy of the content was kept");
         }
@@ -179,7 +181,7 @@ final class IncomingMessage implements BodyDecoder.Sink {
             next.write(sb.toString().getBytes(StandardCharsets.UTF_8));
             next.write(received.render(next.id()).getBytes(StandardCharsets.UTF_8));
             byte[] buf = new byte[64 * 1024];
-            try (InputStream in = new java.io.BufferedInputStream(copy.open())) {
+            try (InputStream in = new BufferedInputStream(copy.open())) {
                 byte[] prefix = HeaderBlock.readPrefix(in);
                 int written = 0;
                 int index = 0;

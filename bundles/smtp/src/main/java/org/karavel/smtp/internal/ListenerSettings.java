@@ -1,5 +1,11 @@
 package org.karavel.smtp.internal;
 
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Locale;
 
@@ -23,15 +29,15 @@ record ListenerSettings(
         int maxErrors,
         boolean normalizeBareLineEndings,
         long filterTimeoutMillis,
-        java.util.Set<String> requiredFilters,
+        Set<String> requiredFilters,
         Tls tls,
         boolean authRequired,
         boolean senderLoginMatch,
         boolean fromLoginMatch,
         int authMaxFailures,
         int authFailureWindowSeconds,
-        java.util.List<String> tlsProtocols,
-        java.util.List<String> tlsCipherSuites,
+        List<String> tlsProtocols,
+        List<String> tlsCipherSuites,
         LimitExceptions clientLimitExceptions,
         int clientIpv4PrefixLength,
         int clientIpv6PrefixLength,
@@ -65,7 +71,7 @@ record ListenerSettings(
         require(tls != null, "tls", tls, "none, starttls, required or implicit");
         require(authMaxFailures > 0, "auth_max_failures", authMaxFailures, "positive");
         require(authFailureWindowSeconds > 0, "auth_failure_window_seconds", authFailureWindowSeconds, "positive");
-        requiredFilters = requiredFilters == null ? java.util.Set.of() : java.util.Set.copyOf(requiredFilters);
+        requiredFilters = requiredFilters == null ? Set.of() : Set.copyOf(requiredFilters);
         tlsProtocols = tlsProtocols == null ? List.of() : List.copyOf(tlsProtocols);
         tlsCipherSuites = tlsCipherSuites == null ? List.of() : List.copyOf(tlsCipherSuites);
         clientLimitExceptions = clientLimitExceptions == null ? LimitExceptions.NONE : clientLimitExceptions;
@@ -92,9 +98,9 @@ record ListenerSettings(
         }
 
         /** Reads {@code relay_hosts} and CIDR networks, as client_limit_exceptions lists them. */
-        static LimitExceptions parse(java.util.Collection<String> entries) {
+        static LimitExceptions parse(Collection<String> entries) {
             boolean relay = false;
-            List<org.karavel.api.net.CidrBlock> nets = new java.util.ArrayList<>();
+            List<org.karavel.api.net.CidrBlock> nets = new ArrayList<>();
             for (String e : entries) {
                 if (e.equalsIgnoreCase("relay_hosts")) {
                     relay = true;
@@ -111,7 +117,7 @@ record ListenerSettings(
         }
 
         /** Whether this client is exempt; relayHosts is the relay policy now (null while none runs). */
-        boolean exempt(java.net.InetAddress client, org.karavel.api.net.RelayHosts relayHosts) {
+        boolean exempt(InetAddress client, org.karavel.api.net.RelayHosts relayHosts) {
             if (this.relayHosts && relayHosts != null && relayHosts.isRelayHost(client)) {
                 return true;
             }
@@ -144,14 +150,14 @@ record ListenerSettings(
     }
 
     /** The network a client is counted in for the per-client limits and the AUTH throttle. */
-    org.karavel.api.net.CidrBlock clientNetwork(java.net.InetAddress client) {
+    org.karavel.api.net.CidrBlock clientNetwork(InetAddress client) {
         return org.karavel.api.net.CidrBlock.enclosing(client,
-                client instanceof java.net.Inet4Address ? clientIpv4PrefixLength : clientIpv6PrefixLength);
+                client instanceof Inet4Address ? clientIpv4PrefixLength : clientIpv6PrefixLength);
     }
 
     /** Splits a list value as .cfg files give it: one string, comma- or space-separated. */
-    static java.util.Set<String> names(String[] values) {
-        java.util.Set<String> out = new java.util.LinkedHashSet<>();
+    static Set<String> names(String[] values) {
+        Set<String> out = new LinkedHashSet<>();
         if (values != null) {
             for (String v : values) {
                 for (String n : v.split("[,\\s]+")) {
@@ -220,7 +226,7 @@ record ListenerSettings(
         private int maxErrors = 20;
         private boolean normalize;
         private long filterTimeoutMillis = 30000L;
-        private java.util.Set<String> requiredFilters = java.util.Set.of();
+        private Set<String> requiredFilters = Set.of();
         private Tls tls = Tls.STARTTLS;
         private boolean authRequired;
         private boolean senderLoginMatch = true;
@@ -308,7 +314,7 @@ record ListenerSettings(
         }
 
         Builder requiredFilters(String... v) {
-            requiredFilters = java.util.Set.of(v);
+            requiredFilters = Set.of(v);
             return this;
         }
 
@@ -342,16 +348,16 @@ record ListenerSettings(
             return this;
         }
 
-        private java.util.List<String> tlsProtocols = java.util.List.of();
-        private java.util.List<String> tlsCipherSuites = java.util.List.of();
+        private List<String> tlsProtocols = List.of();
+        private List<String> tlsCipherSuites = List.of();
 
         Builder tlsProtocols(String... v) {
-            tlsProtocols = java.util.List.of(v);
+            tlsProtocols = List.of(v);
             return this;
         }
 
         Builder tlsCipherSuites(String... v) {
-            tlsCipherSuites = java.util.List.of(v);
+            tlsCipherSuites = List.of(v);
             return this;
         }
 

@@ -1,5 +1,7 @@
 package org.karavel.smtp.internal;
 
+import java.util.Arrays;
+import java.util.Set;
 import java.net.InetSocketAddress;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
@@ -63,7 +65,7 @@ final class ServerTlsFilter extends SslFilter {
 
     /** The wanted names the engine knows, in the wanted order (unknown ones were warned about at config time). */
     private static String[] supported(String[] wanted, String[] known) {
-        java.util.Set<String> k = java.util.Set.of(known);
-        return java.util.Arrays.stream(wanted).filter(k::contains).toArray(String[]::new);
+        Set<String> k = Set.of(known);
+        return Arrays.stream(wanted).filter(k::contains).toArray(String[]::new);
     }
 }

@@ -1,5 +1,6 @@
 package org.karavel.smtp.internal;
 
+import java.util.HashMap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -124,7 +125,7 @@ final class SmtpCounters {
     private static Metric family(String name, String help, Map<List<String>, LongAdder> values, String... labels) {
         List<Metric.Sample> samples = new ArrayList<>();
         values.forEach((key, n) -> {
-            Map<String, String> l = new java.util.HashMap<>();
+            Map<String, String> l = new HashMap<>();
             for (int i = 0; i < labels.length; i++) {
                 l.put(labels[i], key.get(i));
             }

@@ -1,5 +1,11 @@
 package org.karavel.smtp.internal;
 
+import java.net.Inet6Address;
+import java.net.NetworkInterface;
+import java.net.SocketAddress;
+import java.net.SocketException;
+import java.util.Collections;
+import java.util.function.IntSupplier;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -66,7 +72,7 @@ final class SmtpListener {
     private volatile Supplier<RecipientExpansion> recipientExpansion = () -> null;
     private final LoginFailures authFailures;
     private final SmtpCounters counters;
-    private final java.util.function.IntSupplier openConnections = this::connectionCount;
+    private final IntSupplier openConnections = this::connectionCount;
     private final Set<SmtpSession> sessions = ConcurrentHashMap.newKeySet();
     private final ClientConnections connections = new ClientConnections();
     private volatile Supplier<RelayHosts> relayHosts = () -> null;
@@ -166,7 +172,7 @@ final class SmtpListener {
             a.bind(addresses);
         } catch (IOException e) {
             InetSocketAddress wildcard6 = addresses.stream()
-                    .filter(x -> x.getAddress() instanceof java.net.Inet6Address && x.getAddress().isAnyLocalAddress())
+                    .filter(x -> x.getAddress() instanceof Inet6Address && x.getAddress().isAnyLocalAddress())
                     .findFirst().orElse(null);
             if (wildcard6 == null || ipv6Available()) {
                 throw e;
@@ -181,10 +187,10 @@ final class SmtpListener {
     /** Whether any interface has an IPv6 address (loopback's ::1 is there unless IPv6 is off). */
     private static boolean ipv6Available() {
         try {
-            return java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces()).stream()
-                    .flatMap(i -> java.util.Collections.list(i.getInetAddresses()).stream())
-                    .anyMatch(x -> x instanceof java.net.Inet6Address);
-        } catch (java.net.SocketException e) {
+            return Collections.list(NetworkInterface.getNetworkInterfaces()).stream()
+                    .flatMap(i -> Collections.list(i.getInetAddresses()).stream())
+                    .anyMatch(x -> x instanceof Inet6Address);
+        } catch (SocketException e) {
             return false;
         }
     }
@@ -202,7 +208,7 @@ final class SmtpListener {
     synchronized List<InetSocketAddress> localAddresses() {
         List<InetSocketAddress> all = new ArrayList<>();
         if (acceptor != null) {
-            for (java.net.SocketAddress x : acceptor.getLocalAddresses()) {
+            for (SocketAddress x : acceptor.getLocalAddresses()) {
                 all.add((InetSocketAddress) x);
             }
         }

@@ -1,5 +1,8 @@
 package org.karavel.smtp.internal;
 
+import java.net.InetSocketAddress;
+import java.nio.file.FileSystemNotFoundException;
+import java.util.stream.Collectors;
 import org.karavel.api.net.MachineName;
 import org.karavel.api.net.RelayHosts;
 import org.karavel.api.auth.LoginFailures;
@@ -179,7 +182,7 @@ public class SmtpListenerComponent implements HealthCheck {
             next.start();
             listener = next;
             healthDetail = "listening on " + next.localAddresses().stream().map(SmtpListenerComponent::hostPort)
-                    .collect(java.util.stream.Collectors.joining(", "));
+                    .collect(Collectors.joining(", "));
             healthReady = true;
         } catch (IOException | RuntimeException e) {
             String failure = bindFailure(settings.address(), settings.port(), e, where);
@@ -214,11 +217,11 @@ public class SmtpListenerComponent implements HealthCheck {
         }
         String hostPort = ListenerSettings.names(new String[] {address}).stream()
                 .map(a -> a.indexOf(':') >= 0 ? "[" + a + "]:" + port : a + ":" + port)
-                .collect(java.util.stream.Collectors.joining(", "));
+                .collect(Collectors.joining(", "));
         return "Cannot listen on " + hostPort + ": " + reason + hint + ". Set another " + change + " in " + where;
     }
 
-    private static String hostPort(java.net.InetSocketAddress a) {
+    private static String hostPort(InetSocketAddress a) {
         if (a == null) {
             return "?";
         }
@@ -234,7 +237,7 @@ public class SmtpListenerComponent implements HealthCheck {
             if (s.startsWith("file:")) {
                 try {
                     return Paths.get(URI.create(s)).toString();
-                } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+                } catch (IllegalArgumentException | FileSystemNotFoundException e) {
                     return s.substring("file:".length());
                 }
             }

@@ -1,5 +1,11 @@
 package org.karavel.smtp.internal;
 
+import java.nio.CharBuffer;
+import java.util.Base64;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -1140,7 +1146,7 @@ final class SmtpSession {
         }
         byte[] decoded;
         try {
-            decoded = line.equals("=") ? new byte[0] : java.util.Base64.getDecoder().decode(line);
+            decoded = line.equals("=") ? new byte[0] : Base64.getDecoder().decode(line);
         } catch (IllegalArgumentException e) {
             authExchange = null;
             error(AUTH_UNDECODABLE);
@@ -1182,7 +1188,7 @@ final class SmtpSession {
     }
 
     private static char[] utf8Chars(byte[] b, int from, int to) {
-        java.nio.CharBuffer chars = StandardCharsets.UTF_8.decode(ByteBuffer.wrap(b, from, to - from));
+        CharBuffer chars = StandardCharsets.UTF_8.decode(ByteBuffer.wrap(b, from, to - from));
         char[] out = Arrays.copyOfRange(chars.array(), chars.position(), chars.limit());
         Arrays.fill(chars.array(), '\0');
         return out;
@@ -1202,14 +1208,14 @@ final class SmtpSession {
             tooManyAuthFailures();
             return;
         }
-        CompletableFuture<java.util.Optional<String>> checked = new CompletableFuture<>();
+        CompletableFuture<Optional<String>> checked = new CompletableFuture<>();
         try {
             users.authenticate(username, password).whenComplete((user, failure) -> {
                 Arrays.fill(password, '\0');
                 if (failure != null) {
                     checked.completeExceptionally(failure);
                 } else {
-                    checked.complete(user == null ? java.util.Optional.empty() : user);
+                    checked.complete(user == null ? Optional.empty() : user);
                 }
             });
         } catch (RuntimeException e) {
@@ -1260,7 +1266,7 @@ final class SmtpSession {
         if (users == null) {
             return false;
         }
-        java.util.Set<MailAddress> allowed = users.allowedSenders(authUser);
+        Set<MailAddress> allowed = users.allowedSenders(authUser);
         return allowed != null && allowed.contains(address);
     }
 
@@ -1322,7 +1328,7 @@ final class SmtpSession {
                 listener.users() == null ? null : listener.users().allowedSenders(authUser), authUser) : null;
         if (forged != null) {
             refuse("END-OF-MESSAGE", new StageResult(StageResult.Outcome.REFUSED, forged, "from_login_match", List.of(),
-                    java.util.Set.of()), m.id(), sender, recipients.get(0));
+                    Set.of()), m.id(), sender, recipients.get(0));
             message = null;
             m.discard();
             resetTransaction();
@@ -1415,7 +1421,7 @@ final class SmtpSession {
                 message = null;
             }
             Throwable cause = failure;
-            while ((cause instanceof CompletionException || cause instanceof java.util.concurrent.ExecutionException)
+            while ((cause instanceof CompletionException || cause instanceof ExecutionException)
                     && cause.getCause() != null) {
                 cause = cause.getCause();
             }
@@ -1459,7 +1465,7 @@ final class SmtpSession {
         CompletableFuture<StageResult> result = StageRun.run(listener.filters().entries(), stage, id(), call,
                 settings.filterTimeoutMillis(), listener.worker(), listener.timer(), listener.counters()::filterFailure);
         await(result, (r, failure) -> then.accept(failure == null ? r
-                : new StageResult(StageResult.Outcome.FAILED, null, "(internal)", List.of(), java.util.Set.of())), false);
+                : new StageResult(StageResult.Outcome.FAILED, null, "(internal)", List.of(), Set.of())), false);
     }
 
     /**
@@ -1501,7 +1507,7 @@ final class SmtpSession {
         Throwable failure = null;
         try {
             value = future.join();
-        } catch (CompletionException | java.util.concurrent.CancellationException e) {
+        } catch (CompletionException | CancellationException e) {
             failure = e.getCause() == null ? e : e.getCause();
         }
         then.accept(value, failure);

@@ -1,5 +1,6 @@
 package org.karavel.smtp.internal;
 
+import java.util.Set;
 import java.util.List;
 import org.karavel.api.filter.Verdict;
 
@@ -14,14 +15,14 @@ import org.karavel.api.filter.Verdict;
  * @param removed indexes of received header fields to leave out, from every verdict given
  */
 record StageResult(
-        Outcome outcome, Verdict verdict, String filterName, List<Verdict.Header> headers, java.util.Set<Integer> removed) {
+        Outcome outcome, Verdict verdict, String filterName, List<Verdict.Header> headers, Set<Integer> removed) {
     enum Outcome { PASS, REFUSED, FAILED }
 
-    static final StageResult PASS = new StageResult(Outcome.PASS, null, null, List.of(), java.util.Set.of());
+    static final StageResult PASS = new StageResult(Outcome.PASS, null, null, List.of(), Set.of());
 
     StageResult {
         headers = List.copyOf(headers);
-        removed = java.util.Set.copyOf(removed);
+        removed = Set.copyOf(removed);
     }
 
     /** Whether the message must be rewritten: headers to add or to remove. */

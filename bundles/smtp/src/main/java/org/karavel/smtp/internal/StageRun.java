@@ -1,5 +1,8 @@
 package org.karavel.smtp.internal;
 
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -36,9 +39,9 @@ final class StageRun {
     private final ScheduledExecutorService timer;
     private final CompletableFuture<StageResult> result = new CompletableFuture<>();
     private final List<Verdict.Header> headers = new ArrayList<>();
-    private final java.util.Set<Integer> removed = new java.util.HashSet<>();
+    private final Set<Integer> removed = new HashSet<>();
     private int index;
-    private java.util.function.BiConsumer<String, Boolean> failures = (filter, timeout) -> { };
+    private BiConsumer<String, Boolean> failures = (filter, timeout) -> { };
 
     private StageRun(List<FilterEntry> entries, String stage, String sessionId,
             Function<SmtpFilter, CompletionStage<Verdict>> call, long defaultTimeoutMillis, Executor worker,
@@ -68,7 +71,7 @@ final class StageRun {
     /** As above; {@code failures} hears of each filter that failed (false) or timed out (true). */
     static CompletableFuture<StageResult> run(List<FilterEntry> entries, String stage, String sessionId,
             Function<SmtpFilter, CompletionStage<Verdict>> call, long defaultTimeoutMillis, Executor worker,
-            ScheduledExecutorService timer, java.util.function.BiConsumer<String, Boolean> failures) {
+            ScheduledExecutorService timer, BiConsumer<String, Boolean> failures) {
         if (entries.isEmpty()) {
             return CompletableFuture.completedFuture(StageResult.PASS);
         }
@@ -153,14 +156,14 @@ final class StageRun {
                 result.complete(new StageResult(StageResult.Outcome.PASS, null, entry.name(), headers, removed));
                 return false;
             default:
-                result.complete(new StageResult(StageResult.Outcome.REFUSED, verdict, entry.name(), List.of(), java.util.Set.of()));
+                result.complete(new StageResult(StageResult.Outcome.REFUSED, verdict, entry.name(), List.of(), Set.of()));
                 return false;
         }
     }
 
     private void fail(FilterEntry entry, String what, Throwable cause) {
         Throwable c = cause instanceof CompletionException && cause.getCause() != null ? cause.getCause() : cause;
-        if (result.complete(new StageResult(StageResult.Outcome.FAILED, null, entry.name(), List.of(), java.util.Set.of()))) {
+        if (result.complete(new StageResult(StageResult.Outcome.FAILED, null, entry.name(), List.of(), Set.of()))) {
             failures.accept(entry.name(), what.startsWith(TIMED_OUT));
             if (c == null) {
                 LOG.warn("Filter '{}' {} at {} (session {}); answering 451 4.3.0 for this stage",

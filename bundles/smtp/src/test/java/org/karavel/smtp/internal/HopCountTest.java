@@ -1,5 +1,6 @@
 package org.karavel.smtp.internal;
 
+import java.nio.charset.StandardCharsets;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -74,7 +75,7 @@ class HopCountTest {
     @Test
     void bdatIsCountedToo() throws IOException {
         SmtpTestClient c = ehlo(b -> b.hopcountLimit(50));
-        byte[] content = withHops(51).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] content = withHops(51).getBytes(StandardCharsets.US_ASCII);
         assertThat(c.command("MAIL FROM:<a@example.org>")).startsWith("250 ");
         assertThat(c.command("RCPT TO:<b@example.org>")).startsWith("250 ");
         c.send("BDAT " + content.length + " LAST\r\n");

@@ -1,5 +1,9 @@
 package org.karavel.smtp.internal;
 
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -178,7 +182,7 @@ class SmtpListenerComponentTest {
             assertThat(component.detail()).startsWith("listening on ").contains("127.0.0.1:" + port).contains("[" + InetAddress.getByName("::1").getHostAddress() + "]:" + port);
             for (String client : new String[] {"127.0.0.1", "::1"}) {
                 try (SmtpTestClient c = SmtpTestClient.from(client,
-                        new java.net.InetSocketAddress(InetAddress.getByName(client), port))) {
+                        new InetSocketAddress(InetAddress.getByName(client), port))) {
                     assertThat(c.reply()).startsWith("220 mx.test.example ESMTP");
                     assertThat(c.command("EHLO client.example")).startsWith("250-mx.test.example");
                 }
@@ -193,7 +197,7 @@ class SmtpListenerComponentTest {
         SmtpListenerComponent component = new SmtpListenerComponent();
         component.activate(config("name", "rebind", "port", 0), FROM_FILE);
         SmtpListener old = component.listener();
-        java.util.List<SmtpTestClient> open = new java.util.ArrayList<>();
+        List<SmtpTestClient> open = new ArrayList<>();
         try {
             for (int i = 0; i < 5; i++) {
                 SmtpTestClient c = new SmtpTestClient(old.localAddress());
@@ -205,7 +209,7 @@ class SmtpListenerComponentTest {
             for (SmtpTestClient c : open) {
                 assertThat(c.reply()).isEqualTo("421 4.3.2 mx.test.example Service shutting down");
             }
-            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
                     .until(() -> old.connectionCount() == 0 && old.clientNetworks() == 0);
             assertThat(component.listener()).isNotSameAs(old);
             assertThat(SmtpCounters.BUNDLE.metrics()).filteredOn(m -> m.name().equals("karavel_smtp_connections"))

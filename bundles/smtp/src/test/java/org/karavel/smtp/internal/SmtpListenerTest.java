@@ -1,5 +1,11 @@
 package org.karavel.smtp.internal;
 
+import java.net.Socket;
+import java.util.HashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -706,12 +712,12 @@ class SmtpListenerTest {
 
     /** Sends a text a byte at a time, one byte per period, on its own thread (a slow client). */
     private static final class Trickle implements AutoCloseable {
-        private final java.util.concurrent.ScheduledExecutorService timer =
-                java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        private final ScheduledExecutorService timer =
+                Executors.newSingleThreadScheduledExecutor();
 
         Trickle(SmtpTestClient c, String text, long periodMillis) {
             byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
-            java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+            AtomicInteger next = new AtomicInteger();
             timer.scheduleAtFixedRate(() -> {
                 int i = next.getAndIncrement();
                 if (i >= bytes.length) {
@@ -841,7 +847,7 @@ class SmtpListenerTest {
 
     @Test
     void aFilterThatDoesNotAnswerInTimeGives451AndTheSessionGoesOn() {
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
         filters.add(FilterEntry.of(rcptFilter("slow@example.org", new CompletableFuture<>()), "stuck", 0)
                 .withTimeout(200));
         filters.add(FilterEntry.of(new SmtpFilter() {
@@ -1121,7 +1127,7 @@ class SmtpListenerTest {
         assertThat(spool.queued()).isEmpty();
         assertThat(mailLog).noneMatch(l -> l.contains("received"));
         // nothing listens any more: the client will retry later
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new java.net.Socket("127.0.0.1", port).close())
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Socket("127.0.0.1", port).close())
                 .isInstanceOf(IOException.class);
         listener = null;
     }
@@ -1129,7 +1135,7 @@ class SmtpListenerTest {
     @Test
     void countersFollowTheSessions() {
         filters.add(FilterEntry.of(rcptFilter("spam@example.org",
-                Verdict.reject(554, "5.7.1", "blocked").stage()), java.util.Map.of("karavel.filter.name", "dnsbl")));
+                Verdict.reject(554, "5.7.1", "blocked").stage()), Map.of("karavel.filter.name", "dnsbl")));
         start();
         SmtpTestClient c = ehlo();
         assertThat(transaction(c, "a@example.com", "b@example.org", "hi\r\n")).startsWith("250 2.0.0");
@@ -1137,10 +1143,10 @@ class SmtpListenerTest {
         assertThat(c.command("RCPT TO:<spam@example.org>")).startsWith("554 5.7.1");
         assertThat(c.command("MAIL FROM:<a@example.com> SIZE=999999999999")).startsWith("5");
 
-        java.util.Map<String, Double> values = new java.util.HashMap<>();
+        Map<String, Double> values = new HashMap<>();
         for (org.karavel.api.metrics.Metric m : listener.counters().metrics()) {
             for (org.karavel.api.metrics.Metric.Sample sample : m.samples()) {
-                values.put(m.name() + sample.labels().entrySet().stream().sorted(java.util.Map.Entry.comparingByKey())
+                values.put(m.name() + sample.labels().entrySet().stream().sorted(Map.Entry.comparingByKey())
                         .map(e -> e.getKey() + "=" + e.getValue()).toList(), sample.value());
             }
         }

@@ -1,5 +1,6 @@
 package org.karavel.smtp.internal;
 
+import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetAddress;
@@ -14,7 +15,7 @@ class SyntaxTest {
     @Test
     void pathArgumentsAreSplitFromTheirParameters() {
         assertThat(PathArgument.parse("FROM:<a@example.com> SIZE=10  BODY=8BITMIME", "FROM:"))
-                .isEqualTo(new PathArgument("<a@example.com>", java.util.List.of("SIZE=10", "BODY=8BITMIME")));
+                .isEqualTo(new PathArgument("<a@example.com>", List.of("SIZE=10", "BODY=8BITMIME")));
         assertThat(PathArgument.parse("from: <a@example.com>", "FROM:").path()).isEqualTo("<a@example.com>");
         assertThat(PathArgument.parse("FROM:<\"x>y\"@example.com>", "FROM:").path()).isEqualTo("<\"x>y\"@example.com>");
         assertThat(PathArgument.parse("FROM:<a@example.com>SIZE=1", "FROM:").path()).isNull();

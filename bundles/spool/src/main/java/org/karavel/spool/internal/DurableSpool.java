@@ -1,5 +1,6 @@
 package org.karavel.spool.internal;
 
+import java.util.concurrent.RejectedExecutionException;
 import java.io.ByteArrayInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -368,7 +369,7 @@ public final class DurableSpool implements Spool, AutoCloseable {
                     reserveRestorePending.set(false);
                 }
             });
-        } catch (java.util.concurrent.RejectedExecutionException ex) {
+        } catch (RejectedExecutionException ex) {
             reserveRestorePending.set(false);
         }
     }
@@ -389,7 +390,7 @@ public final class DurableSpool implements Spool, AutoCloseable {
                     }
                 }
             });
-        } catch (java.util.concurrent.RejectedExecutionException ex) {
+        } catch (RejectedExecutionException ex) {
             listenerRunPending.set(false);
         }
     }

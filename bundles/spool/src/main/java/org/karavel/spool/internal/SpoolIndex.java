@@ -1,5 +1,6 @@
 package org.karavel.spool.internal;
 
+import java.util.Map;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -97,7 +98,7 @@ final class SpoolIndex {
 
     /** The message that arrived first (queue ids sort by creation), or null when the queue is empty. */
     StoredMessage oldest() {
-        java.util.Map.Entry<QueueId, StoredMessage> e = byId.firstEntry();
+        Map.Entry<QueueId, StoredMessage> e = byId.firstEntry();
         return e == null ? null : e.getValue();
     }
 

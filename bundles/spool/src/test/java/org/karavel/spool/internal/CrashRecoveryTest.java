@@ -1,5 +1,6 @@
 package org.karavel.spool.internal;
 
+import java.util.SplittableRandom;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.karavel.spool.internal.TestMessages.content;
 import static org.karavel.spool.internal.TestMessages.envelope;
@@ -47,7 +48,7 @@ class CrashRecoveryTest {
         verify(spoolDir);
         // more kills at random moments when asked for: mvn ... -Dspool.crash.rounds=50
         int extra = Integer.getInteger("spool.crash.rounds", 0);
-        java.util.SplittableRandom random = new java.util.SplittableRandom();
+        SplittableRandom random = new SplittableRandom();
         for (int i = 0; i < extra; i++) {
             runAndKill(spoolDir, 300_000L + i * 100_000L, 1 + random.nextInt(300));
             verify(spoolDir);

@@ -1,5 +1,9 @@
 package org.karavel.spool.internal;
 
+import java.nio.file.LinkOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -335,7 +339,7 @@ class DurableSpoolTest {
             }
         }).isInstanceOf(SpoolFullException.class).hasMessageContaining("No space left on device");
         draft.abort();
-        assertThat(Files.exists(bodyFile, java.nio.file.LinkOption.NOFOLLOW_LINKS)).isFalse();
+        assertThat(Files.exists(bodyFile, LinkOption.NOFOLLOW_LINKS)).isFalse();
 
         // other I/O failures stay what they are; the spool goes on
         IOException other = new IOException("Input/output error");
@@ -357,9 +361,9 @@ class DurableSpoolTest {
         SpoolDraft draft = (SpoolDraft) spool.create();
         long total = 20L * 1024 * 1024;
         int maxHeap = 0;
-        java.security.MessageDigest written = sha256();
+        MessageDigest written = sha256();
         for (long off = 0; off < total; off += chunk.length) {
-            java.util.Arrays.fill(chunk, (byte) (off / chunk.length));
+            Arrays.fill(chunk, (byte) (off / chunk.length));
             draft.write(chunk);
             written.update(chunk);
             maxHeap = Math.max(maxHeap, draft.heapBytes());
@@ -372,7 +376,7 @@ class DurableSpoolTest {
 
         QueuedMessage m = draft.commit(envelope(1)).toCompletableFuture().join();
         assertThat(m.size()).isEqualTo(total);
-        java.security.MessageDigest stored = sha256();
+        MessageDigest stored = sha256();
         try (var in = spool.openContent(m.id())) {
             byte[] buf = new byte[65536];
             for (int n; (n = in.read(buf)) > 0; ) {
@@ -447,10 +451,10 @@ class DurableSpoolTest {
         assertThat(spool.list()).extracting(QueuedMessage::id).containsExactly(before.id(), after.id());
     }
 
-    private static java.security.MessageDigest sha256() {
+    private static MessageDigest sha256() {
         try {
-            return java.security.MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException ex) {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException ex) {
             throw new AssertionError(ex);
         }
     }

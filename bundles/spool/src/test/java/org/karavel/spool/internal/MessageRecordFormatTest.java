@@ -1,5 +1,6 @@
 package org.karavel.spool.internal;
 
+import java.util.ArrayList;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.karavel.spool.internal.TestMessages.envelope;
@@ -22,7 +23,7 @@ class MessageRecordFormatTest {
     private static StoredMessage sample(long seq, boolean inline) {
         var env = envelope(seq);
         List<RecipientStatus> statuses = env.recipients().stream().map(RecipientStatus::pending).toList();
-        statuses = new java.util.ArrayList<>(statuses);
+        statuses = new ArrayList<>(statuses);
         statuses.set(0, statuses.get(0).with(RecipientStatus.State.BOUNCED, "550 5.1.1 unknown user\r\nmore", "mx.example.test"));
         return new StoredMessage(new QueuedMessage(new QueueId("ABC123"), env, statuses, 4242, 7,
                 Instant.parse("2030-05-06T07:08:09.123456789Z"), true), inline);

@@ -1,5 +1,6 @@
 package org.karavel.spool.internal;
 
+import java.util.Arrays;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.karavel.spool.internal.TestMessages.content;
 import static org.karavel.spool.internal.TestMessages.enqueue;
@@ -48,7 +49,7 @@ class QuarantineTest {
             messages.put(garbled.id().value(), garbage);
             messages.put("../../escape", garbage);
             byte[] record = messages.get(garbledLarge.id().value());
-            messages.put(garbledLarge.id().value(), java.util.Arrays.copyOf(record, record.length / 2));
+            messages.put(garbledLarge.id().value(), Arrays.copyOf(record, record.length / 2));
             messages.put("TRUNCATED1", new byte[] {1, 0, 0});
             db.commit();
         } finally {

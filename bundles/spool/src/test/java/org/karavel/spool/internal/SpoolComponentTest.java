@@ -1,5 +1,6 @@
 package org.karavel.spool.internal;
 
+import java.nio.file.Files;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.karavel.spool.internal.TestMessages.content;
@@ -50,7 +51,7 @@ class SpoolComponentTest {
         component.activate(config(Map.of("directory", dir.toString(), "min__free__disk__bytes", 0L,
                 "emergency__reserve__bytes", 65536L)));
         enqueue(component, envelope(1), content(1, 1000));
-        assertThat(java.nio.file.Files.size(dir.resolve(EmergencyReserve.FILE))).isEqualTo(65536);
+        assertThat(Files.size(dir.resolve(EmergencyReserve.FILE))).isEqualTo(65536);
         assertThat(component.metrics()).filteredOn(m -> m.name().equals("karavel_spool_emergency_reserve_released"))
                 .singleElement().satisfies(m -> assertThat(m.samples().get(0).value()).isZero());
         assertThat(component.ready()).isTrue();

@@ -1,5 +1,7 @@
 package org.karavel.spool.internal;
 
+import java.util.ArrayList;
+import java.util.List;
 import static org.karavel.spool.internal.TestMessages.content;
 import static org.karavel.spool.internal.TestMessages.envelope;
 
@@ -29,7 +31,7 @@ public final class SpoolCrashWriter {
 
     /** The delivery update the writer records: first recipient delivered, one attempt, retry later. */
     static QueuedMessage updated(QueuedMessage m) {
-        java.util.List<RecipientStatus> r = new java.util.ArrayList<>(m.recipients());
+        List<RecipientStatus> r = new ArrayList<>(m.recipients());
         r.set(0, r.get(0).with(RecipientStatus.State.DELIVERED, "250 2.0.0 Ok", "mx.example.test"));
         return m.withRecipients(r).withNextAttempt(1, m.nextAttempt().plusSeconds(600));
     }

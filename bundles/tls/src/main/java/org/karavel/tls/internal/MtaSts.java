@@ -1,5 +1,9 @@
 package org.karavel.tls.internal;
 
+import java.net.SocketTimeoutException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -208,10 +212,10 @@ final class MtaSts {
             List<InetAddress> addresses;
             try {
                 addresses = resolver.addresses(host).toCompletableFuture()
-                        .get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.ExecutionException | CompletionException e) {
+                        .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException | CompletionException e) {
                 throw new IOException("cannot resolve " + host + ": " + e.getCause().getMessage());
-            } catch (java.util.concurrent.TimeoutException e) {
+            } catch (TimeoutException e) {
                 throw new IOException("cannot resolve " + host + ": timeout");
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -223,7 +227,7 @@ final class MtaSts {
             IOException last = null;
             for (InetAddress address : addresses) {
                 if (deadline - System.nanoTime() <= 0) {
-                    throw new java.net.SocketTimeoutException("MTA-STS policy fetch from " + host + " not done within "
+                    throw new SocketTimeoutException("MTA-STS policy fetch from " + host + " not done within "
                             + timeout.toSeconds() + " s");
                 }
                 HttpsRequest.Response response;

@@ -1,5 +1,6 @@
 package org.karavel.tls.internal;
 
+import java.util.concurrent.CompletionException;
 import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
@@ -118,7 +119,7 @@ final class OutboundPolicy implements OutboundTls {
             if (error == null) {
                 return fromTlsa(destination, mx, answer);
             }
-            Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+            Throwable cause = error instanceof CompletionException && error.getCause() != null
                     ? error.getCause() : error;
             if (cause instanceof DnsException dns && dns.reason() == DnsException.Reason.NO_SUCH_DOMAIN) {
                 return fromDestination(destination, mx);

@@ -1,5 +1,7 @@
 package org.karavel.tls.internal;
 
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
@@ -70,7 +72,7 @@ final class TlsReportLog {
 
     void record(String policyDomain, TlsOutcome outcome) {
         LocalDate day = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
-        Policy policy = new Policy(StsPolicy.stripDot(policyDomain.toLowerCase(java.util.Locale.ROOT)),
+        Policy policy = new Policy(StsPolicy.stripDot(policyDomain.toLowerCase(Locale.ROOT)),
                 outcome.policyType(), outcome.policyStrings(), outcome.mxPatterns());
         Counts counts = days.computeIfAbsent(day, d -> new ConcurrentHashMap<>())
                 .computeIfAbsent(policy, p -> new Counts());
@@ -155,7 +157,7 @@ final class TlsReportLog {
                 LocalDate day;
                 try {
                     day = LocalDate.parse(name.substring(0, name.length() - SUFFIX.length()));
-                } catch (java.time.format.DateTimeParseException e) {
+                } catch (DateTimeParseException e) {
                     continue;
                 }
                 Map<Policy, Counts> policies = days.computeIfAbsent(day, d -> new ConcurrentHashMap<>());

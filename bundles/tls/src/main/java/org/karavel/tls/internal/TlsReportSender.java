@@ -1,5 +1,7 @@
 package org.karavel.tls.internal;
 
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
@@ -90,9 +92,9 @@ final class TlsReportSender {
                 if (!rua.isEmpty()) {
                     deliver(report, rua);
                 }
-            } catch (java.util.concurrent.ExecutionException e) {
+            } catch (ExecutionException e) {
                 LOG.debug("no TLS-RPT record for {}: {}", domain, e.getCause().toString());
-            } catch (java.util.concurrent.TimeoutException e) {
+            } catch (TimeoutException e) {
                 LOG.warn("TLS-RPT report of {} for {} dropped: DNS timeout", domain, day);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

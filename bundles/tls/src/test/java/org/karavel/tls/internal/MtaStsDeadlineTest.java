@@ -1,5 +1,7 @@
 package org.karavel.tls.internal;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -49,12 +51,12 @@ class MtaStsDeadlineTest {
         Thread acceptor = new Thread(this::serve, "hostile-https");
         acceptor.setDaemon(true);
         acceptor.start();
-        java.nio.file.Path pem = java.nio.file.Files.createTempFile("ca", ".pem");
-        java.nio.file.Files.writeString(pem, TestPki.pem(ca.certificate()));
+        Path pem = Files.createTempFile("ca", ".pem");
+        Files.writeString(pem, TestPki.pem(ca.certificate()));
         // each request alone may take 2 s
         https = new HttpsRequest(OutboundTlsComponent.verifyingContext(pem.toString()), Duration.ofSeconds(2),
                 OutboundTlsComponent.MAX_POLICY_SIZE);
-        java.nio.file.Files.delete(pem);
+        Files.delete(pem);
     }
 
     /** Reads the request head, says 200 and never ends its header section. */

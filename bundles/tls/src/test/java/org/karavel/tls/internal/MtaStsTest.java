@@ -1,5 +1,7 @@
 package org.karavel.tls.internal;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetAddress;
@@ -45,11 +47,11 @@ class MtaStsTest {
     }
 
     MtaSts mtaSts(int port, Issued trusted) throws Exception {
-        java.nio.file.Path pem = java.nio.file.Files.createTempFile("ca", ".pem");
-        java.nio.file.Files.writeString(pem, TestPki.pem(trusted.certificate()));
+        Path pem = Files.createTempFile("ca", ".pem");
+        Files.writeString(pem, TestPki.pem(trusted.certificate()));
         HttpsRequest https = new HttpsRequest(OutboundTlsComponent.verifyingContext(pem.toString()),
                 Duration.ofSeconds(5), OutboundTlsComponent.MAX_POLICY_SIZE);
-        java.nio.file.Files.delete(pem);
+        Files.delete(pem);
         return new MtaSts(resolver, MtaSts.overHttps(resolver, https, port, Duration.ofSeconds(5)), executor, clock);
     }
 

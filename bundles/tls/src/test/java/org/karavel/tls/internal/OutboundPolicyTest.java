@@ -1,5 +1,8 @@
 package org.karavel.tls.internal;
 
+import java.io.IOException;
+import java.security.MessageDigest;
+import java.util.concurrent.CompletionStage;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetAddress;
@@ -55,13 +58,13 @@ class OutboundPolicyTest {
             if (domain.equals("trial.test")) {
                 return "version: STSv1\nmode: testing\nmx: mx.trial.test\nmax_age: 3600\n";
             }
-            throw new java.io.IOException("connection refused");
+            throw new IOException("connection refused");
         }, Runnable::run, clock) : null;
         return new OutboundPolicy(defaultMode, new DestinationRules(rules), sts, resolver, dane,
                 new CertificateCheck(CertificateCheck.anchorsOf(List.of(ca.certificate())), clock), null, clock);
     }
 
-    static <T> T get(java.util.concurrent.CompletionStage<T> stage) throws Exception {
+    static <T> T get(CompletionStage<T> stage) throws Exception {
         return stage.toCompletableFuture().get();
     }
 
@@ -204,7 +207,7 @@ class OutboundPolicyTest {
     @Test
     void daneDecidesWhenTlsaRecordsAndTheMxAnswerAreAuthentic() throws Exception {
         resolver.txt.put("_mta-sts.sts.test", List.of("v=STSv1; id=1"));
-        byte[] spki = java.security.MessageDigest.getInstance("SHA-256").digest(mx.certificate().getPublicKey().getEncoded());
+        byte[] spki = MessageDigest.getInstance("SHA-256").digest(mx.certificate().getPublicKey().getEncoded());
         resolver.tlsa.put("_25._tcp.mx1.sts.test", new TlsaAnswer(List.of(new TlsaRecord(3, 1, 1, spki),
                 new TlsaRecord(1, 0, 1, new byte[32])), true));
         resolver.tlsa.put("_25._tcp.mx2.sts.test", new TlsaAnswer(List.of(new TlsaRecord(3, 1, 1, spki)), false));
@@ -250,7 +253,7 @@ class OutboundPolicyTest {
     @Test
     void anInsecureMxAnswerNeverGetsDaneAndMtaStsRefusesAHostItDoesNotList() throws Exception {
         resolver.txt.put("_mta-sts.sts.test", List.of("v=STSv1; id=1"));
-        byte[] spki = java.security.MessageDigest.getInstance("SHA-256").digest(mx.certificate().getPublicKey().getEncoded());
+        byte[] spki = MessageDigest.getInstance("SHA-256").digest(mx.certificate().getPublicKey().getEncoded());
         resolver.tlsa.put("_25._tcp.mx.attacker.test", new TlsaAnswer(List.of(new TlsaRecord(3, 1, 1, spki)), true));
         OutboundPolicy policy = policy(TlsMode.OPPORTUNISTIC, true, true);
         DestinationTls enforce = get(policy.forDomain("sts.test"));

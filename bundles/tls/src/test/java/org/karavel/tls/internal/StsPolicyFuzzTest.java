@@ -1,5 +1,6 @@
 package org.karavel.tls.internal;
 
+import java.util.Locale;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
@@ -33,7 +34,7 @@ class StsPolicyFuzzTest {
             assertThat(mx).isLowerCase().doesNotEndWith(".");
             if (!mx.startsWith("*.")) {
                 assertThat(policy.mxMatches(mx)).isTrue();
-                assertThat(policy.mxMatches(mx.toUpperCase(java.util.Locale.ROOT) + ".")).isTrue();
+                assertThat(policy.mxMatches(mx.toUpperCase(Locale.ROOT) + ".")).isTrue();
             }
             printed.append("mx: ").append(mx).append("\r\n");
         }

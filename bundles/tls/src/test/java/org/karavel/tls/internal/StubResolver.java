@@ -1,5 +1,6 @@
 package org.karavel.tls.internal;
 
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +25,7 @@ final class StubResolver implements Resolver {
     final AtomicInteger txtQuestions = new AtomicInteger();
     boolean tlsaSupported = true;
     /** The TLSA names asked for, in order. */
-    final List<String> tlsaAsked = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final List<String> tlsaAsked = new CopyOnWriteArrayList<>();
 
     private static <T> CompletionStage<T> nx(String name) {
         return CompletableFuture.failedFuture(new DnsException(DnsException.Reason.NO_SUCH_DOMAIN, name));

@@ -1,5 +1,6 @@
 package org.karavel.tls.internal;
 
+import java.nio.file.StandardCopyOption;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.math.BigInteger;
@@ -116,7 +117,7 @@ final class TestPki {
         // write then rename, as certbot and friends do: the watcher never sees half a file
         Path temporary = Files.createTempFile(file.getParent(), "new", ".pem");
         Files.writeString(temporary, content);
-        return Files.move(temporary, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        return Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
     }
 }

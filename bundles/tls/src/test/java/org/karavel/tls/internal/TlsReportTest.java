@@ -1,5 +1,7 @@
 package org.karavel.tls.internal;
 
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -66,7 +68,7 @@ class TlsReportTest {
 
     TlsReport report(TlsReportLog log) {
         LocalDate day = LocalDate.parse("2026-11-21");
-        var policies = new java.util.LinkedHashMap<TlsReportLog.Policy, TlsReportLog.Counts>();
+        var policies = new LinkedHashMap<TlsReportLog.Policy, TlsReportLog.Counts>();
         log.day(day).forEach((p, c) -> {
             if (p.domain().equals("company-y.example")) {
                 policies.put(p, c);
@@ -107,7 +109,7 @@ class TlsReportTest {
     void theMailFollowsRfc8460Section53() throws Exception {
         TlsReport report = report(filledLog());
         String mail = new String(report.mail("tlsrpt@sender.test", List.of("reports@company-y.example"),
-                clock.instant().atZone(java.time.ZoneOffset.UTC)), StandardCharsets.US_ASCII);
+                clock.instant().atZone(ZoneOffset.UTC)), StandardCharsets.US_ASCII);
         assertThat(mail).doesNotContainPattern("[^\r]\n");
         String head = mail.substring(0, mail.indexOf("\r\n\r\n"));
         // header fields compared unfolded: where a long field is folded is mime4j's choice
@@ -144,7 +146,7 @@ class TlsReportTest {
                 .isEqualTo("Sender \"Org\"\t\\ \u0001 Ünïcode");
 
         byte[] mail = report.mail("tlsrpt@sender.test", List.of("a@company-y.example", "b@company-y.example"),
-                clock.instant().atZone(java.time.ZoneOffset.UTC));
+                clock.instant().atZone(ZoneOffset.UTC));
         Message parsed = new DefaultMessageBuilder().parseMessage(new ByteArrayInputStream(mail));
         assertThat(parsed.getMimeType()).isEqualTo("multipart/report");
         assertThat(((ContentTypeField) parsed.getHeader().getField("Content-Type")).getParameter("report-type"))

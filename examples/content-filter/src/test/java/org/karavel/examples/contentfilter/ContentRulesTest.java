@@ -1,5 +1,6 @@
 package org.karavel.examples.contentfilter;
 
+import java.util.Optional;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayInputStream;
@@ -14,7 +15,7 @@ class ContentRulesTest {
         return new ContentRules(subjects, bodies, extensions, 1024 * 1024);
     }
 
-    private static java.util.Optional<String> scan(ContentRules r, String message) throws Exception {
+    private static Optional<String> scan(ContentRules r, String message) throws Exception {
         return r.checkContent(new ByteArrayInputStream(message.getBytes(StandardCharsets.UTF_8)));
     }
 
