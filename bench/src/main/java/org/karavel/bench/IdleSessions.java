@@ -90,8 +90,13 @@ public final class IdleSessions {
             }
             pool.shutdown();
             double openSecs = (System.nanoTime() - t0) / 1e9;
-            System.out.printf("opened %d of %d sessions in %.1f s (ehlo=%s), refused or failed %d%s%n",
-                    open.size(), sessions, openSecs, ehlo, refused.get(),
+            System.out.printf(
+                    "opened %d of %d sessions in %.1f s (ehlo=%s), refused or failed %d%s%n",
+                    open.size(),
+                    sessions,
+                    openSecs,
+                    ehlo,
+                    refused.get(),
                     firstRefusal.get() == null ? "" : "; first: " + firstRefusal.get());
             Files.writeString(folder.resolve("open"), Integer.toString(open.size()));
             awaitFile(folder.resolve("measured"), TimeUnit.MINUTES.toNanos(5));
@@ -109,7 +114,8 @@ public final class IdleSessions {
                 c.command("MAIL FROM:<probe@localhost>");
                 c.command("RCPT TO:<probe@bench.test>");
                 c.command("DATA");
-                c.sendBytes("Subject: probe\r\nFrom: probe@localhost\r\n\r\nprobe\r\n".getBytes(StandardCharsets.US_ASCII));
+                c.sendBytes(
+                        "Subject: probe\r\nFrom: probe@localhost\r\n\r\nprobe\r\n".getBytes(StandardCharsets.US_ASCII));
                 eod = System.nanoTime();
                 c.send(".\r\n");
                 last = c.readReply();
@@ -120,11 +126,17 @@ public final class IdleSessions {
             while (sink.accepted() < 1 && System.nanoTime() < until) {
                 Thread.sleep(20);
             }
-            System.out.printf("probe: %s (connect to 250 %.1f ms, end-of-DATA to 250 %.1f ms), relayed to the sink: %s%n",
+            System.out.printf(
+                    "probe: %s (connect to 250 %.1f ms, end-of-DATA to 250 %.1f ms), relayed to the sink: %s%n",
                     last.strip(), (p1 - p0) / 1e6, (p1 - eod) / 1e6, sink.accepted() >= 1);
-            System.out.printf("PROBE probe_ms=%.1f probe_eod_ms=%.1f probe_ok=%s held=%d refused=%d cut=%d%n",
-                    (p1 - p0) / 1e6, (p1 - eod) / 1e6, last.startsWith("250") && sink.accepted() >= 1,
-                    open.size() - cut, refused.get(), cut);
+            System.out.printf(
+                    "PROBE probe_ms=%.1f probe_eod_ms=%.1f probe_ok=%s held=%d refused=%d cut=%d%n",
+                    (p1 - p0) / 1e6,
+                    (p1 - eod) / 1e6,
+                    last.startsWith("250") && sink.accepted() >= 1,
+                    open.size() - cut,
+                    refused.get(),
+                    cut);
             for (SocketChannel ch : open) {
                 ch.close();
             }
@@ -142,7 +154,9 @@ public final class IdleSessions {
             buf.flip();
             sb.append(StandardCharsets.US_ASCII.decode(buf));
             int lineStart = sb.lastIndexOf("\n", sb.length() - 2) + 1;
-            if (sb.length() >= 2 && sb.charAt(sb.length() - 1) == '\n' && sb.length() - lineStart >= 4
+            if (sb.length() >= 2
+                    && sb.charAt(sb.length() - 1) == '\n'
+                    && sb.length() - lineStart >= 4
                     && sb.charAt(lineStart + 3) == ' ') {
                 return sb.toString();
             }

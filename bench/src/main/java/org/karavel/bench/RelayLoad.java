@@ -1,14 +1,14 @@
 package org.karavel.bench;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -33,7 +33,8 @@ import org.karavel.testkit.SmtpSink;
 public final class RelayLoad {
     public static void main(String[] args) throws Exception {
         if (args.length < 5) {
-            System.err.println("usage: RelayLoad <smtp port> <sink port file> <sessions> <messages> <size> [rate] [warmup]");
+            System.err.println(
+                    "usage: RelayLoad <smtp port> <sink port file> <sessions> <messages> <size> [rate] [warmup]");
             System.exit(2);
         }
         int smtpPort = Integer.parseInt(args[0]);
@@ -130,7 +131,8 @@ public final class RelayLoad {
             long accepted = System.nanoTime();
             pool.shutdown();
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
-            while (sink.accepted() - duplicates.get() - baseline.get() < messages - failed.get() && System.nanoTime() < deadline) {
+            while (sink.accepted() - duplicates.get() - baseline.get() < messages - failed.get()
+                    && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
             long end = System.nanoTime();
@@ -141,30 +143,44 @@ public final class RelayLoad {
             double acceptSecs = (accepted - start.get()) / 1e9;
             System.out.printf("sessions=%d messages=%d size=%d refused=%d%n", sessions, messages, size, failed.get());
             if (warmup > 0) {
-                System.out.printf("warm-up done: %d messages first on the same sessions (%d refused), not counted%n",
+                System.out.printf(
+                        "warm-up done: %d messages first on the same sessions (%d refused), not counted%n",
                         warmup, warmFailed.get());
             }
             if (rate > 0) {
                 long[] late = Arrays.stream(lateness).sorted().toArray();
-                System.out.printf("target rate %.0f msg/s (open loop), achieved %.0f msg/s accepted; "
-                        + "latency is end-of-DATA to 250 even when sessions fall behind the schedule "
-                        + "(start lateness p50 %.2f ms, p99 %.2f ms, max %.2f ms)%n",
-                        rate, messages / acceptSecs, pct(late, 50) / 1e6, pct(late, 99) / 1e6,
+                System.out.printf(
+                        "target rate %.0f msg/s (open loop), achieved %.0f msg/s accepted; "
+                                + "latency is end-of-DATA to 250 even when sessions fall behind the schedule "
+                                + "(start lateness p50 %.2f ms, p99 %.2f ms, max %.2f ms)%n",
+                        rate,
+                        messages / acceptSecs,
+                        pct(late, 50) / 1e6,
+                        pct(late, 99) / 1e6,
                         late[late.length - 1] / 1e6);
             } else {
                 System.out.println("target rate: none (closed loop, as fast as possible)");
             }
-            System.out.printf("accepted all in %.2f s (%.0f msg/s); relayed all in %.2f s%n",
+            System.out.printf(
+                    "accepted all in %.2f s (%.0f msg/s); relayed all in %.2f s%n",
                     acceptSecs, messages / acceptSecs, secs);
-            System.out.printf("RESULT relay_msgs_per_s=%.0f p50_ms=%.2f p99_ms=%.2f delivered=%d"
+            System.out.printf(
+                    "RESULT relay_msgs_per_s=%.0f p50_ms=%.2f p99_ms=%.2f delivered=%d"
                             + " target_rate=%.0f accepted_msgs_per_s=%.0f warmup=%d duplicates=%d%n",
-                    delivered / secs, pct(sorted, 50) / 1e6, pct(sorted, 99) / 1e6, delivered,
-                    rate, messages / acceptSecs, warmup, duplicates.get());
+                    delivered / secs,
+                    pct(sorted, 50) / 1e6,
+                    pct(sorted, 99) / 1e6,
+                    delivered,
+                    rate,
+                    messages / acceptSecs,
+                    warmup,
+                    duplicates.get());
         }
     }
 
     /** Sends one message; latencies (null during the warm-up) gets its end-of-DATA-to-reply time. */
-    private static String send(SmtpClient c, String recipient, int i, String body, long[] latencies) throws IOException {
+    private static String send(SmtpClient c, String recipient, int i, String body, long[] latencies)
+            throws IOException {
         String r = c.command("MAIL FROM:<bench@localhost>");
         if (!r.startsWith("250")) {
             return r;
@@ -178,7 +194,8 @@ public final class RelayLoad {
         if (!r.startsWith("354")) {
             return r;
         }
-        c.sendBytes(("Subject: bench " + i + "\r\nFrom: bench@localhost\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII));
+        c.sendBytes(("Subject: bench " + i + "\r\nFrom: bench@localhost\r\n\r\n" + body)
+                .getBytes(StandardCharsets.US_ASCII));
         long t0 = System.nanoTime();
         c.send(".\r\n");
         r = c.readReply();

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Runs the real script with sh, as root does (the build runs as root: chown to nobody needs it).
  */
 class ConsoleUserIT {
-    private static final String USERS = "# Karaf users\n_g_\\:admingroup = group,admin,manager,viewer,systembundles,ssh\n";
+    private static final String USERS =
+            "# Karaf users\n_g_\\:admingroup = group,admin,manager,viewer,systembundles,ssh\n";
 
     @TempDir
     Path work;
@@ -29,9 +30,15 @@ class ConsoleUserIT {
     }
 
     private static String run(Path etc) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("env", "-i", "PATH=/usr/bin:/bin", "sh", "-c",
-                ". '" + script() + "' && karavel_console_user '" + etc + "' 600 && echo done")
-                .redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        "env",
+                        "-i",
+                        "PATH=/usr/bin:/bin",
+                        "sh",
+                        "-c",
+                        ". '" + script() + "' && karavel_console_user '" + etc + "' 600 && echo done")
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as(out).isZero();
@@ -79,14 +86,19 @@ class ConsoleUserIT {
         Path users = Files.writeString(etc.resolve("users.properties"), USERS);
         Files.setPosixFilePermissions(users, PosixFilePermissions.fromString("rw-rw-rw-"));
         // as /etc/karavel of the .deb: the directory (and the file) belong to the service user
-        Process chown = new ProcessBuilder("chown", "-h", "nobody", etc.toString(), users.toString()).inheritIO().start();
+        Process chown = new ProcessBuilder("chown", "-h", "nobody", etc.toString(), users.toString())
+                .inheritIO()
+                .start();
         assertThat(chown.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(chown.exitValue()).as("chown to nobody (the build runs as root)").isZero();
+        assertThat(chown.exitValue())
+                .as("chown to nobody (the build runs as root)")
+                .isZero();
 
         run(etc);
 
         assertThat(Files.readString(users)).isEqualTo(USERS);
         assertThat(mode(users)).isEqualTo("rw-rw-rw-");
-        assertThat(List.of(Files.getOwner(users).getName(), Files.getOwner(etc).getName())).containsOnly("nobody");
+        assertThat(List.of(Files.getOwner(users).getName(), Files.getOwner(etc).getName()))
+                .containsOnly("nobody");
     }
 }

@@ -1,6 +1,5 @@
 package org.karavel.assembly;
 
-import java.nio.file.attribute.PosixFilePermissions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
@@ -9,13 +8,13 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,7 +45,6 @@ class DebianPackageIT {
         }
     }
 
-
     @BeforeAll
     static void extract() throws Exception {
         if (!onPath("dpkg-deb")) {
@@ -54,14 +52,17 @@ class DebianPackageIT {
         }
         Path build = Path.of(System.getProperty("karavel.build.dir", "target"));
         try (Stream<Path> files = Files.list(build)) {
-            List<Path> debs = files.filter(p -> p.getFileName().toString().matches("karavel_.+_all\\.deb")).toList();
+            List<Path> debs = files.filter(p -> p.getFileName().toString().matches("karavel_.+_all\\.deb"))
+                    .toList();
             assertThat(debs).as("one karavel_<version>_all.deb in %s", build).hasSize(1);
             deb = debs.get(0);
         }
         root = Files.createDirectory(work.resolve("root"));
         control = work.resolve("control");
-        assertThat(run("dpkg-deb", "-x", deb.toString(), root.toString()).exit()).isZero();
-        assertThat(run("dpkg-deb", "-e", deb.toString(), control.toString()).exit()).isZero();
+        assertThat(run("dpkg-deb", "-x", deb.toString(), root.toString()).exit())
+                .isZero();
+        assertThat(run("dpkg-deb", "-e", deb.toString(), control.toString()).exit())
+                .isZero();
 
         CommandRun listing = run("dpkg-deb", "-c", deb.toString());
         assertThat(listing.exit()).isZero();
@@ -86,7 +87,8 @@ class DebianPackageIT {
 
     @Test
     void controlFieldsNameThePackageItsVersionAndAJava17Runtime() throws Exception {
-        CommandRun info = run("dpkg-deb", "-f", deb.toString(), "Package", "Version", "Architecture", "Depends", "Section");
+        CommandRun info =
+                run("dpkg-deb", "-f", deb.toString(), "Package", "Version", "Architecture", "Depends", "Section");
         assertThat(info.exit()).isZero();
         Map<String, String> fields = new LinkedHashMap<>();
         for (String line : info.output().split("\n")) {
@@ -94,7 +96,8 @@ class DebianPackageIT {
             fields.put(line.substring(0, colon), line.substring(colon + 1).trim());
         }
         String version = System.getProperty("karavel.version", "0.1.0-SNAPSHOT");
-        assertThat(fields).containsEntry("Package", "karavel")
+        assertThat(fields)
+                .containsEntry("Package", "karavel")
                 .containsEntry("Architecture", "all")
                 .containsEntry("Section", "mail")
                 // Debian sorts 0.1.0~snapshot before 0.1.0, as Maven sorts 0.1.0-SNAPSHOT
@@ -102,8 +105,7 @@ class DebianPackageIT {
         assertThat(fields.get("Depends").split(",\\s*")).contains(JAVA_DEPENDS, "adduser");
         assertThat(deb.getFileName().toString()).isEqualTo("karavel_" + fields.get("Version") + "_all.deb");
 
-        assertThat(run("dpkg-deb", "-I", deb.toString()).output())
-                .contains("postinst", "prerm", "postrm", "conffiles");
+        assertThat(run("dpkg-deb", "-I", deb.toString()).output()).contains("postinst", "prerm", "postrm", "conffiles");
     }
 
     @Test
@@ -144,21 +146,27 @@ class DebianPackageIT {
     @Test
     void configurationIsInEtcKaravelAsConffiles() throws IOException {
         List<String> conffiles = Files.readAllLines(control.resolve("conffiles")).stream()
-                .map(String::trim).filter(l -> !l.isEmpty()).toList();
+                .map(String::trim)
+                .filter(l -> !l.isEmpty())
+                .toList();
         List<String> etcFiles = entries.values().stream()
                 .filter(e -> e.path().startsWith("/etc/") && e.mode().startsWith("-"))
-                .map(Entry::path).toList();
+                .map(Entry::path)
+                .toList();
 
         assertThat(conffiles).containsExactlyInAnyOrderElementsOf(etcFiles);
-        assertThat(conffiles).contains(
-                "/etc/karavel/org.karavel.spool.cfg",
-                "/etc/karavel/org.ops4j.pax.logging.cfg",
-                "/etc/karavel/config.properties",
-                "/etc/default/karavel");
+        assertThat(conffiles)
+                .contains(
+                        "/etc/karavel/org.karavel.spool.cfg",
+                        "/etc/karavel/org.ops4j.pax.logging.cfg",
+                        "/etc/karavel/config.properties",
+                        "/etc/default/karavel");
         // every default configuration file of the project ships
         try (Stream<Path> config = Files.list(Path.of(System.getProperty("karavel.config.dir", "../config")))) {
-            List<String> cfgs = config.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".cfg"))
-                    .map(n -> "/etc/karavel/" + n).toList();
+            List<String> cfgs = config.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(".cfg"))
+                    .map(n -> "/etc/karavel/" + n)
+                    .toList();
             assertThat(conffiles).containsAll(cfgs);
         }
     }
@@ -166,7 +174,8 @@ class DebianPackageIT {
     @Test
     void packagedSpoolConfigurationPointsAtVarSpoolAndKeepsTheOtherKeys() throws IOException {
         Properties packaged = load(root.resolve("etc/karavel/org.karavel.spool.cfg"));
-        Properties source = load(Path.of(System.getProperty("karavel.config.dir", "../config"), "org.karavel.spool.cfg"));
+        Properties source =
+                load(Path.of(System.getProperty("karavel.config.dir", "../config"), "org.karavel.spool.cfg"));
 
         assertThat(packaged.getProperty("directory")).isEqualTo("/var/spool/karavel");
         for (String key : source.stringPropertyNames()) {
@@ -179,7 +188,8 @@ class DebianPackageIT {
     @Test
     void packagedAdminConfigurationAsksForATokenAndKeepsTheOtherKeys() throws IOException {
         Properties packaged = load(root.resolve("etc/karavel/org.karavel.admin.cfg"));
-        Properties source = load(Path.of(System.getProperty("karavel.config.dir", "../config"), "org.karavel.admin.cfg"));
+        Properties source =
+                load(Path.of(System.getProperty("karavel.config.dir", "../config"), "org.karavel.admin.cfg"));
 
         assertThat(source.getProperty("token_file")).isEmpty();
         assertThat(packaged.getProperty("token_file")).isEqualTo("/var/lib/karavel/admin.token");
@@ -198,44 +208,55 @@ class DebianPackageIT {
         assertThat(logging.getProperty("log4j2.appender.mail.fileName")).isEqualTo("${karaf.log}/mail.log");
 
         Path setenv = root.resolve("opt/karavel/bin/setenv");
-        CommandRun env = run("env", "-i", "PATH=/usr/bin:/bin", "sh", "-c",
+        CommandRun env = run(
+                "env",
+                "-i",
+                "PATH=/usr/bin:/bin",
+                "sh",
+                "-c",
                 ". '" + setenv + "' && echo \"$KARAF_ETC|$KARAF_DATA|$KARAF_LOG|$KARAF_OPTS\"");
         assertThat(env.exit()).isZero();
         String[] values = env.output().trim().split("\\|");
         assertThat(values[0]).isEqualTo("/etc/karavel");
         assertThat(values[1]).isEqualTo("/var/lib/karavel");
         assertThat(values[2]).isEqualTo("/var/log/karavel");
-        assertThat(values[3]).contains("-Dkaraf.instances=/var/lib/karavel/instances",
-                "-Djava.util.logging.config.file=/etc/karavel/java.util.logging.properties");
+        assertThat(values[3])
+                .contains(
+                        "-Dkaraf.instances=/var/lib/karavel/instances",
+                        "-Djava.util.logging.config.file=/etc/karavel/java.util.logging.properties");
     }
 
     @Test
     void systemdUnitRunsKarafAsKaravelWithOnlyTheBindCapability() throws IOException {
         assertThat(entries.get("/lib/systemd/system/karavel.service").mode()).isEqualTo("-rw-r--r--");
         List<String> lines = Files.readAllLines(root.resolve("lib/systemd/system/karavel.service")).stream()
-                .map(String::trim).toList();
+                .map(String::trim)
+                .toList();
 
-        assertThat(lines).contains(
-                "[Unit]", "[Service]", "[Install]",
-                "User=karavel",
-                "Group=karavel",
-                "ExecStart=/opt/karavel/bin/karaf server",
-                "Environment=KARAF_EXEC=exec",
-                "AmbientCapabilities=CAP_NET_BIND_SERVICE",
-                "CapabilityBoundingSet=CAP_NET_BIND_SERVICE",
-                "NoNewPrivileges=yes",
-                "ProtectSystem=strict",
-                "ReadWritePaths=/var/spool/karavel /var/log/karavel /var/lib/karavel /etc/karavel",
-                "PrivateTmp=yes",
-                "ProtectHome=yes",
-                "PrivateDevices=yes",
-                "Restart=on-failure",
-                "RestartPreventExitStatus=78",
-                "TimeoutStopSec=60",
-                "KillSignal=SIGTERM",
-                "UMask=0007",
-                "LimitNOFILE=65536",
-                "WantedBy=multi-user.target");
+        assertThat(lines)
+                .contains(
+                        "[Unit]",
+                        "[Service]",
+                        "[Install]",
+                        "User=karavel",
+                        "Group=karavel",
+                        "ExecStart=/opt/karavel/bin/karaf server",
+                        "Environment=KARAF_EXEC=exec",
+                        "AmbientCapabilities=CAP_NET_BIND_SERVICE",
+                        "CapabilityBoundingSet=CAP_NET_BIND_SERVICE",
+                        "NoNewPrivileges=yes",
+                        "ProtectSystem=strict",
+                        "ReadWritePaths=/var/spool/karavel /var/log/karavel /var/lib/karavel /etc/karavel",
+                        "PrivateTmp=yes",
+                        "ProtectHome=yes",
+                        "PrivateDevices=yes",
+                        "Restart=on-failure",
+                        "RestartPreventExitStatus=78",
+                        "TimeoutStopSec=60",
+                        "KillSignal=SIGTERM",
+                        "UMask=0007",
+                        "LimitNOFILE=65536",
+                        "WantedBy=multi-user.target");
         assertThat(lines).filteredOn(l -> l.startsWith("ExecStart=")).hasSize(1);
         assertThat(lines).noneMatch(l -> l.startsWith("MemoryDenyWriteExecute="));
     }
@@ -243,12 +264,14 @@ class DebianPackageIT {
     @Test
     void systemdAnalyzeFindsNothingWrongInTheUnit() throws Exception {
         if (!onPath("systemd-analyze")) {
-            fail("systemd-analyze is not on the PATH: .ci/run installs the systemd package (apt-get install -y systemd)");
+            fail(
+                    "systemd-analyze is not on the PATH: .ci/run installs the systemd package (apt-get install -y systemd)");
         }
         // verify wants ExecStart to exist: point it at the extracted distribution
         String unit = Files.readString(root.resolve("lib/systemd/system/karavel.service"))
                 .replace("ExecStart=/opt/karavel/", "ExecStart=" + root + "/opt/karavel/");
-        Path copy = Files.writeString(Files.createDirectories(work.resolve("unit")).resolve("karavel.service"), unit);
+        Path copy =
+                Files.writeString(Files.createDirectories(work.resolve("unit")).resolve("karavel.service"), unit);
 
         CommandRun verify = run("systemd-analyze", "verify", copy.toString());
 
@@ -261,25 +284,30 @@ class DebianPackageIT {
     void postinstCreatesTheUserAndClosesThePrivateDirectories() throws IOException {
         String postinst = Files.readString(control.resolve("postinst"));
 
-        assertThat(postinst).contains(
-                "adduser --system",
-                "--home /var/lib/karavel --no-create-home",
-                "getent passwd karavel",
-                "chown -h karavel:karavel \"$1\"",
-                "chmod 2770 \"$1\"",
-                "chmod 0755 /etc/karavel",
-                "systemctl --system daemon-reload",
-                "deb-systemd-helper enable");
+        assertThat(postinst)
+                .contains(
+                        "adduser --system",
+                        "--home /var/lib/karavel --no-create-home",
+                        "getent passwd karavel",
+                        "chown -h karavel:karavel \"$1\"",
+                        "chmod 2770 \"$1\"",
+                        "chmod 0755 /etc/karavel",
+                        "systemctl --system daemon-reload",
+                        "deb-systemd-helper enable");
         for (String dir : PRIVATE_DIRS) {
             assertThat(postinst).contains("private_dir " + dir + "\n");
         }
         // never through a link the service user could plant in the directories it owns
-        assertThat(postinst).contains("if [ -L \"$1\" ]; then", "find -P /etc/karavel -maxdepth 1 -type f -exec chown -h karavel:karavel {} +",
-                "[ ! -L \"/etc/karavel/$secret\" ]");
+        assertThat(postinst)
+                .contains(
+                        "if [ -L \"$1\" ]; then",
+                        "find -P /etc/karavel -maxdepth 1 -type f -exec chown -h karavel:karavel {} +",
+                        "[ ! -L \"/etc/karavel/$secret\" ]");
         assertThat(postinst).doesNotContainPattern("(?m)^\\s*chown (?!-h)");
         assertThat(Files.readString(control.resolve("prerm"))).contains("deb-systemd-invoke stop \"$UNIT\"");
         String postrm = Files.readString(control.resolve("postrm"));
-        assertThat(postrm).contains("purge)", "rm -rf /var/spool/karavel /var/log/karavel /var/lib/karavel /etc/karavel");
+        assertThat(postrm)
+                .contains("purge)", "rm -rf /var/spool/karavel /var/log/karavel /var/lib/karavel /etc/karavel");
         assertThat(postrm.substring(0, postrm.indexOf("purge)"))).doesNotContain("rm -rf");
     }
 
@@ -287,27 +315,47 @@ class DebianPackageIT {
     void secretsDirectoryIsForTheServiceGroupOnlyAndSystemdCredentialsComeFirst() throws Exception {
         assertThat(entries.get("/etc/karavel/secrets").mode()).isEqualTo("drwxr-x---");
         String postinst = Files.readString(control.resolve("postinst"));
-        assertThat(postinst).contains("chown -h root:karavel /etc/karavel/secrets", "chmod 2750 /etc/karavel/secrets",
-                "[ -L /etc/karavel/secrets ]");
-        String secretFiles = postinst.lines().filter(l -> l.contains("for secret in")).findFirst().orElseThrow();
+        assertThat(postinst)
+                .contains(
+                        "chown -h root:karavel /etc/karavel/secrets",
+                        "chmod 2750 /etc/karavel/secrets",
+                        "[ -L /etc/karavel/secrets ]");
+        String secretFiles = postinst.lines()
+                .filter(l -> l.contains("for secret in"))
+                .findFirst()
+                .orElseThrow();
         assertThat(secretFiles).contains("org.karavel.dnsbl.cfg", "org.karavel.delivery.cfg", "karavel.passwd");
         assertThat(postinst).contains("chmod 0640 \"/etc/karavel/$secret\"");
 
         Path bin = root.resolve("opt/karavel/bin");
-        CommandRun plain = run("env", "-i", "PATH=/usr/bin:/bin", "KARAF_ETC=" + work.resolve("no-etc"), "DIRNAME=" + bin,
-                "sh", "-c", ". '" + bin.resolve("setenv") + "' && echo \"[$KARAF_OPTS]\"");
+        CommandRun plain = run(
+                "env",
+                "-i",
+                "PATH=/usr/bin:/bin",
+                "KARAF_ETC=" + work.resolve("no-etc"),
+                "DIRNAME=" + bin,
+                "sh",
+                "-c",
+                ". '" + bin.resolve("setenv") + "' && echo \"[$KARAF_OPTS]\"");
         assertThat(plain.exit()).as(plain.output()).isZero();
         assertThat(plain.output()).doesNotContain("karavel.credentials");
-        CommandRun systemd = run("env", "-i", "PATH=/usr/bin:/bin", "KARAF_ETC=" + work.resolve("no-etc"), "DIRNAME=" + bin,
+        CommandRun systemd = run(
+                "env",
+                "-i",
+                "PATH=/usr/bin:/bin",
+                "KARAF_ETC=" + work.resolve("no-etc"),
+                "DIRNAME=" + bin,
                 "CREDENTIALS_DIRECTORY=/run/credentials/karavel.service",
-                "sh", "-c", ". '" + bin.resolve("setenv") + "' && echo \"[$KARAF_OPTS]\"");
+                "sh",
+                "-c",
+                ". '" + bin.resolve("setenv") + "' && echo \"[$KARAF_OPTS]\"");
         assertThat(systemd.exit()).as(systemd.output()).isZero();
         assertThat(systemd.output()).contains("-Dkaravel.credentials=/run/credentials/karavel.service,");
         // the secrets directory itself (karavel.secrets = ${karaf.etc}/secrets) and its use by Config Admin
         assertThat(Files.readString(root.resolve("etc/karavel/system.properties")))
                 .containsPattern("(?m)^karavel\\.secrets\\s*=\\s*\\$\\{karaf\\.etc\\}/secrets$");
         assertThat(load(root.resolve("etc/karavel/custom.properties"))
-                .getProperty("org.apache.felix.configadmin.plugin.interpolation.secretsdir"))
+                        .getProperty("org.apache.felix.configadmin.plugin.interpolation.secretsdir"))
                 .isEqualTo("${karavel.credentials}${karavel.secrets}");
     }
 
@@ -322,12 +370,20 @@ class DebianPackageIT {
             Files.copy(root.resolve("etc/karavel/users.properties"), users);
             for (int i = 0; i < 2; i++) {
                 // as every bin/ script does: DIRNAME set, then setenv sourced (twice: the user is added once)
-                CommandRun r = run("env", "-i", "PATH=/usr/bin:/bin", "KARAF_ETC=" + etc, "DIRNAME=" + bin, "sh", "-c",
+                CommandRun r = run(
+                        "env",
+                        "-i",
+                        "PATH=/usr/bin:/bin",
+                        "KARAF_ETC=" + etc,
+                        "DIRNAME=" + bin,
+                        "sh",
+                        "-c",
                         ". '" + bin.resolve("setenv") + "'");
                 assertThat(r.exit()).as(r.output()).isZero();
             }
             List<String> lines = Files.readAllLines(users).stream()
-                    .filter(l -> !l.isBlank() && !l.trim().startsWith("#")).toList();
+                    .filter(l -> !l.isBlank() && !l.trim().startsWith("#"))
+                    .toList();
             assertThat(lines).hasSize(2);
             assertThat(lines.get(0)).matches("karavel = [0-9a-f]{48},_g_:admingroup");
             assertThat(lines.get(1)).isEqualTo("_g_\\:admingroup = group,admin,manager,viewer,systembundles,ssh");
@@ -345,10 +401,18 @@ class DebianPackageIT {
         Path etc = Files.createDirectories(work.resolve("own-user-etc"));
         Path users = etc.resolve("users.properties");
         Files.writeString(users, "ops = secret,_g_:admingroup\n_g_\\:admingroup = group,admin,ssh\n");
-        CommandRun r = run("env", "-i", "PATH=/usr/bin:/bin", "KARAF_ETC=" + etc, "DIRNAME=" + bin, "sh", "-c",
+        CommandRun r = run(
+                "env",
+                "-i",
+                "PATH=/usr/bin:/bin",
+                "KARAF_ETC=" + etc,
+                "DIRNAME=" + bin,
+                "sh",
+                "-c",
                 ". '" + bin.resolve("setenv") + "'");
         assertThat(r.exit()).as(r.output()).isZero();
-        assertThat(Files.readString(users)).isEqualTo("ops = secret,_g_:admingroup\n_g_\\:admingroup = group,admin,ssh\n");
+        assertThat(Files.readString(users))
+                .isEqualTo("ops = secret,_g_:admingroup\n_g_\\:admingroup = group,admin,ssh\n");
     }
 
     @Test

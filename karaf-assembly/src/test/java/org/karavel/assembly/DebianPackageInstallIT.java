@@ -44,6 +44,7 @@ class DebianPackageInstallIT {
     private static final Path DATA = Path.of("/var/lib/karavel");
     /** Every port the packaged defaults listen on: SMTP, the admin API, SSH console, JMX. */
     private static final List<Integer> DEFAULT_PORTS = List.of(25, 465, 587, 8000, 8101, 1099, 44444);
+
     private static final long CAP_NET_BIND_SERVICE = 1L << 10;
     private static final Pattern QUEUED_AS = Pattern.compile("queued as (\\S+)");
 
@@ -53,7 +54,6 @@ class DebianPackageInstallIT {
     static Process service;
     static Path serviceOutput;
     static String deferredQueueId;
-
 
     @BeforeAll
     static void install() throws Exception {
@@ -70,7 +70,8 @@ class DebianPackageInstallIT {
         }
         Path build = Path.of(System.getProperty("karavel.build.dir", "target"));
         try (Stream<Path> files = Files.list(build)) {
-            deb = files.filter(p -> p.getFileName().toString().matches("karavel_.+_all\\.deb")).findFirst()
+            deb = files.filter(p -> p.getFileName().toString().matches("karavel_.+_all\\.deb"))
+                    .findFirst()
                     .orElseThrow(() -> new AssertionError("no karavel_<version>_all.deb in " + build));
         }
         work = Files.createTempDirectory("karavel-deb-");
@@ -78,14 +79,20 @@ class DebianPackageInstallIT {
         if (run("dpkg-query", "-W", "-f=${Status}", "karavel").output().contains("installed")) {
             purge();
         }
-        CommandRun installed = run("apt-get", "install", "-y", "--no-install-recommends", deb.toAbsolutePath().toString());
+        CommandRun installed = run(
+                "apt-get",
+                "install",
+                "-y",
+                "--no-install-recommends",
+                deb.toAbsolutePath().toString());
         assertThat(installed.exit()).as(installed.output()).isZero();
 
         // the operator's part before the first start: a DNS server of the test (loopback only) and a user
         dns = LoopbackDnsServer.start();
         dns.servfail("deferred.test");
         replaceKey(ETC.resolve("org.karavel.dns.cfg"), "servers", "127.0.0.1:" + dns.port());
-        Files.writeString(ETC.resolve("karavel.passwd"),
+        Files.writeString(
+                ETC.resolve("karavel.passwd"),
                 "alice@localhost:{SHA512-CRYPT}$6$abcdefgh$xcjt6NrwcPQBqAajgv7xd56RFsYtKhgm04.QP5aNp5CIvhEDhjiaPreRUjU2cR2NxzclXAIXen3uapygljeZO/\n");
         run("chown", "karavel:karavel", ETC.resolve("karavel.passwd").toString());
         startService();
@@ -114,12 +121,15 @@ class DebianPackageInstallIT {
         try (SmtpClient client = new SmtpClient("127.0.0.1", 25)) {
             assertThat(client.readReply()).startsWith("220 ");
             assertThat(client.command("EHLO package-test.example")).startsWith("250");
-            String reply = client.sendMail("bob@example.net", List.of("alice@localhost"),
+            String reply = client.sendMail(
+                    "bob@example.net",
+                    List.of("alice@localhost"),
                     "From: bob@example.net\r\nTo: alice@localhost\r\nSubject: from the package test\r\n\r\nhello\r\n");
             assertThat(reply).startsWith("250 ");
         }
         Path newMail = DATA.resolve("mail/localhost/alice/new");
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(100))
                 .until(() -> countFiles(newMail) == 1);
         try (Stream<Path> files = Files.list(newMail)) {
             Path message = files.findFirst().orElseThrow();
@@ -135,13 +145,16 @@ class DebianPackageInstallIT {
         try (SmtpClient client = new SmtpClient("127.0.0.1", 25)) {
             assertThat(client.readReply()).startsWith("220 ");
             assertThat(client.command("EHLO package-test.example")).startsWith("250");
-            String reply = client.sendMail("bob@example.net", List.of("carol@deferred.test"),
+            String reply = client.sendMail(
+                    "bob@example.net",
+                    List.of("carol@deferred.test"),
                     "From: bob@example.net\r\nTo: carol@deferred.test\r\nSubject: waits\r\n\r\nqueued\r\n");
             Matcher queued = QUEUED_AS.matcher(reply);
             assertThat(queued.find()).as(reply).isTrue();
             deferredQueueId = queued.group(1);
         }
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(200))
                 .until(() -> clientAsRoot("mta:queue-list").output().contains(deferredQueueId));
 
         List<String> readable = new ArrayList<>();
@@ -149,8 +162,9 @@ class DebianPackageInstallIT {
             all.forEach(p -> {
                 try {
                     if (!othersMay(p).isEmpty()) {
-                        readable.add(p + " " + PosixFilePermissions.toString(
-                                Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS)));
+                        readable.add(p + " "
+                                + PosixFilePermissions.toString(
+                                        Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS)));
                     }
                 } catch (IOException e) {
                     readable.add(p + " " + e);
@@ -204,8 +218,15 @@ class DebianPackageInstallIT {
         String dnsConfig = Files.readString(ETC.resolve("org.karavel.dns.cfg"));
         assertThat(dnsConfig).contains("127.0.0.1:" + dns.port());
 
-        CommandRun again = run("apt-get", "install", "-y", "--reinstall", "--no-install-recommends",
-                "-o", "Dpkg::Options::=--force-confold", deb.toAbsolutePath().toString());
+        CommandRun again = run(
+                "apt-get",
+                "install",
+                "-y",
+                "--reinstall",
+                "--no-install-recommends",
+                "-o",
+                "Dpkg::Options::=--force-confold",
+                deb.toAbsolutePath().toString());
         assertThat(again.exit()).as(again.output()).isZero();
         assertThat(Files.readString(ETC.resolve("org.karavel.dns.cfg"))).isEqualTo(dnsConfig);
 
@@ -223,7 +244,9 @@ class DebianPackageInstallIT {
         run("chmod", "600", lock.toString());
         try {
             Process start = startProcess(work.resolve("refused.log"));
-            assertThat(start.waitFor(60, TimeUnit.SECONDS)).as("bin/karaf exits").isTrue();
+            assertThat(start.waitFor(60, TimeUnit.SECONDS))
+                    .as("bin/karaf exits")
+                    .isTrue();
             assertThat(start.exitValue()).isEqualTo(78);
             assertThat(Files.readString(work.resolve("refused.log")))
                     .contains("karavel: cannot start: /var/lib/karavel/lock is not writable by karavel");
@@ -238,12 +261,15 @@ class DebianPackageInstallIT {
         serviceOutput = work.resolve("service-" + System.nanoTime() + ".log");
         service = startProcess(serviceOutput);
         try {
-            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250))
+            await().atMost(Duration.ofSeconds(120))
+                    .pollInterval(Duration.ofMillis(250))
                     .until(() -> !service.isAlive() || greets());
         } catch (RuntimeException e) {
             throw new AssertionError("port 25 never greeted; the service said: " + Files.readString(serviceOutput), e);
         }
-        assertThat(service.isAlive()).as("service running; it said: %s", Files.readString(serviceOutput)).isTrue();
+        assertThat(service.isAlive())
+                .as("service running; it said: %s", Files.readString(serviceOutput))
+                .isTrue();
     }
 
     private static Process startProcess(Path output) throws IOException {
@@ -253,14 +279,18 @@ class DebianPackageInstallIT {
                 + " --bounding-set -all,+net_bind_service"
                 + " env -i PATH=/usr/bin:/bin LANG=C.UTF-8 KARAF_EXEC=exec /opt/karavel/bin/karaf server";
         return new ProcessBuilder("unshare", "--mount", "--propagation", "private", "sh", "-c", unit)
-                .redirectErrorStream(true).redirectOutput(output.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE)
+                .redirectErrorStream(true)
+                .redirectOutput(output.toFile())
+                .redirectInput(ProcessBuilder.Redirect.PIPE)
                 .start();
     }
 
     private static void stopAsGroupMember() throws Exception {
         CommandRun stop = asGroupMember(OPT.resolve("bin/stop").toString());
         assertThat(stop.exit()).as(stop.output()).isZero();
-        assertThat(service.waitFor(60, TimeUnit.SECONDS)).as("the JVM exits after bin/stop").isTrue();
+        assertThat(service.waitFor(60, TimeUnit.SECONDS))
+                .as("the JVM exits after bin/stop")
+                .isTrue();
         assertThat(service.exitValue()).as(Files.readString(serviceOutput)).isZero();
         String karafLog = Files.readString(Path.of("/var/log/karavel/karaf.log"));
         assertThat(karafLog).doesNotContain("Exception in thread");
@@ -283,8 +313,17 @@ class DebianPackageInstallIT {
 
     /** A login of the admin group: another uid (nobody) whose only extra group is karavel. */
     private static CommandRun asGroupMember(String... command) throws Exception {
-        List<String> argv = new ArrayList<>(List.of("setpriv", "--reuid", "nobody", "--regid", "nogroup",
-                "--groups", String.valueOf(gid("karavel")), "env", "HOME=" + work, "PATH=/usr/bin:/bin"));
+        List<String> argv = new ArrayList<>(List.of(
+                "setpriv",
+                "--reuid",
+                "nobody",
+                "--regid",
+                "nogroup",
+                "--groups",
+                String.valueOf(gid("karavel")),
+                "env",
+                "HOME=" + work,
+                "PATH=/usr/bin:/bin"));
         argv.addAll(List.of(command));
         return run(argv.toArray(String[]::new));
     }
@@ -306,8 +345,8 @@ class DebianPackageInstallIT {
 
     private static Set<PosixFilePermission> othersMay(Path p) throws IOException {
         Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS);
-        perms.retainAll(Set.of(PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE,
-                PosixFilePermission.OTHERS_EXECUTE));
+        perms.retainAll(Set.of(
+                PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE));
         return perms;
     }
 
@@ -321,8 +360,11 @@ class DebianPackageInstallIT {
     }
 
     private static String field(List<String> status, String name) {
-        return status.stream().filter(l -> l.startsWith(name)).findFirst()
-                .map(l -> l.substring(name.length()).trim()).orElseThrow(() -> new AssertionError(name));
+        return status.stream()
+                .filter(l -> l.startsWith(name))
+                .findFirst()
+                .map(l -> l.substring(name.length()).trim())
+                .orElseThrow(() -> new AssertionError(name));
     }
 
     private static int uid(String user) throws Exception {

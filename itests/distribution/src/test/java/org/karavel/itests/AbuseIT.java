@@ -1,12 +1,12 @@
 package org.karavel.itests;
 
-import java.net.SocketTimeoutException;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,14 +54,27 @@ public class AbuseIT {
     public static void boot() throws Exception {
         karavel = Distribution.unpack("abuse");
         smtpPort = KaravelContainer.freePort();
-        karavel.configure("org.karavel.smtp.listener-mx.cfg", Map.of("address", "127.0.0.1",
-                "port", Integer.toString(smtpPort), "hostname", HOST,
-                "command_timeout_seconds", Integer.toString(TIMEOUT_SECONDS),
-                "data_timeout_seconds", Integer.toString(TIMEOUT_SECONDS),
-                "max_command_line", "2048",
-                "max_connections", "2000",
-                "max_connections_per_ip", Integer.toString(PER_IP),
-                "max_errors", Integer.toString(MAX_ERRORS)));
+        karavel.configure(
+                "org.karavel.smtp.listener-mx.cfg",
+                Map.of(
+                        "address",
+                        "127.0.0.1",
+                        "port",
+                        Integer.toString(smtpPort),
+                        "hostname",
+                        HOST,
+                        "command_timeout_seconds",
+                        Integer.toString(TIMEOUT_SECONDS),
+                        "data_timeout_seconds",
+                        Integer.toString(TIMEOUT_SECONDS),
+                        "max_command_line",
+                        "2048",
+                        "max_connections",
+                        "2000",
+                        "max_connections_per_ip",
+                        Integer.toString(PER_IP),
+                        "max_errors",
+                        Integer.toString(MAX_ERRORS)));
         // 127.0.0.1-15 are relay hosts (no DNSBL or greylisting); the silent crowd comes from 127.0.0.20+
         karavel.configure("org.karavel.relay.cfg", Map.of("relay_hosts", "127.0.0.0/28"));
         karavel.submissionOnLoopback();
@@ -80,8 +93,8 @@ public class AbuseIT {
         long rssBefore = karavel.residentKib();
         AtomicLong rssPeak = new AtomicLong(rssBefore);
         ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
-        sampler.scheduleAtFixedRate(() -> rssPeak.accumulateAndGet(karavel.residentKib(), Math::max),
-                0, 250, TimeUnit.MILLISECONDS);
+        sampler.scheduleAtFixedRate(
+                () -> rssPeak.accumulateAndGet(karavel.residentKib(), Math::max), 0, 250, TimeUnit.MILLISECONDS);
         ExecutorService pool = Executors.newCachedThreadPool();
         try {
             Future<Cut> slowCommand = pool.submit(() -> slowloris("127.0.0.2", false));
@@ -105,7 +118,8 @@ public class AbuseIT {
             long p50 = latencies.get(latencies.size() / 2);
             long p99 = latencies.get((int) Math.ceil(latencies.size() * 0.99) - 1);
             long max = latencies.get(latencies.size() - 1);
-            System.out.printf("AbuseIT: %d messages accepted meanwhile, session latency (connect to 250) p50=%d ms p99=%d ms max=%d ms%n",
+            System.out.printf(
+                    "AbuseIT: %d messages accepted meanwhile, session latency (connect to 250) p50=%d ms p99=%d ms max=%d ms%n",
                     latencies.size(), p50, p99, max);
             assertEquals(MESSAGES, latencies.size());
             assertTrue("p99 " + p99 + " ms", p99 < 5000);
@@ -132,25 +146,32 @@ public class AbuseIT {
                 assertEquals("greeted from one address", PER_IP, greeted);
                 held += greeted;
             }
-            System.out.printf("AbuseIT: %d silent connections from %d addresses: %d held (%d per address) then %d timed out, %d refused%n",
+            System.out.printf(
+                    "AbuseIT: %d silent connections from %d addresses: %d held (%d per address) then %d timed out, %d refused%n",
                     IDLE_ADDRESSES * IDLE_PER_ADDRESS, IDLE_ADDRESSES, held, PER_IP, timedOut, refused);
             assertEquals(IDLE_ADDRESSES * (IDLE_PER_ADDRESS - PER_IP), refused);
 
             // slowlorises: one line that takes too long, in commands and in DATA
             for (Future<Cut> f : List.of(slowCommand, slowData)) {
                 Cut cut = f.get(5, TimeUnit.MINUTES);
-                System.out.printf("AbuseIT: slowloris (%s) cut off after %d ms and %d bytes: %s%n",
+                System.out.printf(
+                        "AbuseIT: slowloris (%s) cut off after %d ms and %d bytes: %s%n",
                         cut.what, cut.millis, cut.bytes, cut.reply);
                 assertEquals(TIMEOUT_REPLY, cut.reply);
-                assertTrue(cut.what + " cut off after " + cut.millis + " ms",
+                assertTrue(
+                        cut.what + " cut off after " + cut.millis + " ms",
                         cut.millis >= (TIMEOUT_SECONDS - 1) * 1000L && cut.millis < CUT_OFF.toMillis());
                 assertTrue("cut off before its line was done", cut.bytes < 100);
             }
 
             // the pipeliner: reading stopped while replies were unsent, then the command timeout
             Pipelined p = pipelined.get(5, TimeUnit.MINUTES);
-            System.out.printf("AbuseIT: pipeliner sent 10,000 EHLOs without reading; could read %d replies (last: %s) once the server had closed%n",
-                    p.replies.size(), p.replies.isEmpty() ? "none" : p.replies.get(p.replies.size() - 1).replace('\n', '|'));
+            System.out.printf(
+                    "AbuseIT: pipeliner sent 10,000 EHLOs without reading; could read %d replies (last: %s) once the server had closed%n",
+                    p.replies.size(),
+                    p.replies.isEmpty()
+                            ? "none"
+                            : p.replies.get(p.replies.size() - 1).replace('\n', '|'));
             assertTrue(p.replies.size() <= 10_001);
             for (int i = 0; i < p.replies.size(); i++) {
                 String r = p.replies.get(i);
@@ -178,26 +199,26 @@ public class AbuseIT {
 
         // afterwards: memory bounded, the server still serves, every accepted message delivered
         long rssAfter = karavel.residentKib();
-        System.out.printf("AbuseIT: Karaf JVM RSS before %d MiB, peak %d MiB, after %d MiB (bound %d MiB)%n",
+        System.out.printf(
+                "AbuseIT: Karaf JVM RSS before %d MiB, peak %d MiB, after %d MiB (bound %d MiB)%n",
                 rssBefore / 1024, rssPeak.get() / 1024, rssAfter / 1024, RSS_BOUND_KIB / 1024);
         assertTrue("RSS was read", rssBefore > 0 && rssAfter > 0);
         assertTrue("peak RSS " + rssPeak.get() + " KiB", rssPeak.get() < RSS_BOUND_KIB);
         assertTrue(wellBehaved(MESSAGES, 1).size() == 1);
         Path inbox = karavel.data().resolve("mail/localhost/user/new");
-        Poll.until((MESSAGES + 1) + " messages in " + inbox, Duration.ofSeconds(120),
+        Poll.until(
+                (MESSAGES + 1) + " messages in " + inbox,
+                Duration.ofSeconds(120),
                 () -> Maildirs.count(inbox) == MESSAGES + 1);
     }
 
     // ------------------------------------------------------------------ the clients
 
-    private record Cut(String what, String reply, long millis, int bytes) {
-    }
+    private record Cut(String what, String reply, long millis, int bytes) {}
 
-    private record Pipelined(List<String> replies) {
-    }
+    private record Pipelined(List<String> replies) {}
 
-    private record SilentClient(SmtpClient client, String greeting) {
-    }
+    private record SilentClient(SmtpClient client, String greeting) {}
 
     private static SmtpClient from(String ip) throws IOException {
         SmtpClient c = new SmtpClient("127.0.0.1", smtpPort, new InetSocketAddress(ip, 0));
@@ -213,8 +234,8 @@ public class AbuseIT {
             try (SmtpClient c = from("127.0.0.1")) {
                 assertTrue(c.readReply().startsWith("220"));
                 assertTrue(c.command("EHLO good.client.test").startsWith("250"));
-                String reply = c.sendMail("app@localhost", List.of("user@localhost"),
-                        "Subject: well behaved " + i + "\r\n\r\nhello\r\n");
+                String reply = c.sendMail(
+                        "app@localhost", List.of("user@localhost"), "Subject: well behaved " + i + "\r\n\r\nhello\r\n");
                 assertTrue("message " + i + ": " + reply, reply.startsWith("250 2.0.0"));
                 c.command("QUIT");
             }
@@ -262,16 +283,20 @@ public class AbuseIT {
                 sb.append("EHLO pipeliner.client.test\r\n");
             }
             byte[] all = sb.toString().getBytes(StandardCharsets.US_ASCII);
-            Thread writer = new Thread(() -> {
-                try {
-                    c.sendBytes(all); // may block while the server has stopped reading
-                } catch (IOException e) {
-                    // the server closed the connection
-                }
-            }, "pipeliner");
+            Thread writer = new Thread(
+                    () -> {
+                        try {
+                            c.sendBytes(all); // may block while the server has stopped reading
+                        } catch (IOException e) {
+                            // the server closed the connection
+                        }
+                    },
+                    "pipeliner");
             writer.setDaemon(true);
             writer.start();
-            Poll.until("the server to time out the pipeliner", CUT_OFF,
+            Poll.until(
+                    "the server to time out the pipeliner",
+                    CUT_OFF,
                     () -> log().contains("timeout after " + TIMEOUT_SECONDS + " s from [" + ip + "]"));
             List<String> replies = new ArrayList<>();
             while (true) {

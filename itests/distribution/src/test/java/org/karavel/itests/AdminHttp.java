@@ -101,17 +101,21 @@ final class AdminHttp {
             byte[] body = json == null ? new byte[0] : json.getBytes(StandardCharsets.UTF_8);
             StringBuilder req = new StringBuilder();
             req.append(method).append(' ').append(path).append(" HTTP/1.1\r\n");
-            req.append("Host: ").append(host == null ? "127.0.0.1:" + port : host).append("\r\n");
+            req.append("Host: ")
+                    .append(host == null ? "127.0.0.1:" + port : host)
+                    .append("\r\n");
             req.append("Connection: close\r\n");
             if (user != null) {
-                String token = Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+                String token =
+                        Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
                 req.append("Authorization: Basic ").append(token).append("\r\n");
             }
             if (!method.equals("GET") && contentType != null) {
                 // a state-changing request without it is refused (no web form can send it)
                 req.append("Content-Type: ").append(contentType).append("\r\n");
             }
-            extra.forEach((name, value) -> req.append(name).append(": ").append(value).append("\r\n"));
+            extra.forEach(
+                    (name, value) -> req.append(name).append(": ").append(value).append("\r\n"));
             if (json != null || !method.equals("GET")) {
                 req.append("Content-Length: ").append(body.length).append("\r\n");
             }
@@ -133,11 +137,14 @@ final class AdminHttp {
         Map<String, String> headers = new LinkedHashMap<>();
         for (String h = line(in); h != null && !h.isEmpty(); h = line(in)) {
             int colon = h.indexOf(':');
-            headers.put(h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim());
+            headers.put(
+                    h.substring(0, colon).trim().toLowerCase(Locale.ROOT),
+                    h.substring(colon + 1).trim());
         }
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
-            for (int size = Integer.parseInt(line(in).split(";")[0].trim(), 16); size > 0;
+            for (int size = Integer.parseInt(line(in).split(";")[0].trim(), 16);
+                    size > 0;
                     size = Integer.parseInt(line(in).split(";")[0].trim(), 16)) {
                 body.write(in.readNBytes(size));
                 line(in);

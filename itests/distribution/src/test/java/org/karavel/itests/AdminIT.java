@@ -1,12 +1,12 @@
 package org.karavel.itests;
 
-import java.io.UncheckedIOException;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -57,17 +57,26 @@ public class AdminIT {
         sink.onRcpt(r -> "451 4.3.0 Try again later");
         karavel = Distribution.unpack("admin");
         adminPort = karavel.adminPort();
-        karavel.configure("org.karavel.admin.cfg", Map.of("trusted_hosts", "127.0.0.1/32", "admin_users", ADMIN, "tls", "false"));
+        karavel.configure(
+                "org.karavel.admin.cfg", Map.of("trusted_hosts", "127.0.0.1/32", "admin_users", ADMIN, "tls", "false"));
         // SHA512-CRYPT, the auth bundle's default scheme, as mta:user-add would write it
-        Files.writeString(karavel.home().resolve("etc/karavel.passwd"),
-                ADMIN + ":{SHA512-CRYPT}" + Crypt.crypt(ADMIN_PASSWORD, "$6$adminitsalt") + "\n"
-                        + PLAIN_USER + ":{SHA512-CRYPT}" + Crypt.crypt(ADMIN_PASSWORD, "$6$useritsalt") + "\n");
+        Files.writeString(
+                karavel.home().resolve("etc/karavel.passwd"),
+                ADMIN + ":{SHA512-CRYPT}" + Crypt.crypt(ADMIN_PASSWORD, "$6$adminitsalt") + "\n" + PLAIN_USER
+                        + ":{SHA512-CRYPT}" + Crypt.crypt(ADMIN_PASSWORD, "$6$useritsalt") + "\n");
         smtpPort = KaravelContainer.freePort();
         karavel.listenersOnLoopback(smtpPort);
         karavel.configure("org.karavel.dns.cfg", Map.of("servers", dns.address()));
         // the first attempt fails at once; the next would be 5 minutes later, so only a flush retries
-        karavel.configure("org.karavel.delivery.cfg", Map.of("remote_port", Integer.toString(sink.port()),
-                "min_backoff_seconds", "300", "max_backoff_seconds", "3600"));
+        karavel.configure(
+                "org.karavel.delivery.cfg",
+                Map.of(
+                        "remote_port",
+                        Integer.toString(sink.port()),
+                        "min_backoff_seconds",
+                        "300",
+                        "max_backoff_seconds",
+                        "3600"));
         karavel.start();
         Distribution.awaitSmtp(smtpPort);
         Poll.until("the admin API to be ready", WAIT, () -> status(new AdminHttp(adminPort), "/health") == 200);
@@ -84,61 +93,81 @@ public class AdminIT {
         assertEquals(trusted.body(), 200, trusted.status());
         assertTrue(trusted.body(), trusted.body().contains("\"domains\""));
 
-        AdminHttp.Response anonymous = new AdminHttp(adminPort).from("127.0.0.2").get("/api/v1/queue/summary");
+        AdminHttp.Response anonymous =
+                new AdminHttp(adminPort).from("127.0.0.2").get("/api/v1/queue/summary");
         assertEquals(anonymous.body(), 403, anonymous.status());
         assertTrue(anonymous.body(), anonymous.body().contains("https_required"));
         // the right password over plain HTTP is refused all the same: it crossed the network in clear
-        AdminHttp.Response clear = new AdminHttp(adminPort).from("127.0.0.2").basic(ADMIN, ADMIN_PASSWORD).get("/api/v1/queue/summary");
+        AdminHttp.Response clear = new AdminHttp(adminPort)
+                .from("127.0.0.2")
+                .basic(ADMIN, ADMIN_PASSWORD)
+                .get("/api/v1/queue/summary");
         assertEquals(clear.body(), 403, clear.status());
         assertTrue(clear.body(), clear.body().contains("https_required"));
         assertFalse(clear.body(), clear.body().contains("\"domains\""));
 
         karavel.configure("org.karavel.admin.cfg", Map.of("tls", "true"));
         try {
-            Poll.until("the admin API to speak HTTPS", WAIT, () -> status(new AdminHttp(adminPort).tls(true), "/health") == 200);
+            Poll.until(
+                    "the admin API to speak HTTPS",
+                    WAIT,
+                    () -> status(new AdminHttp(adminPort).tls(true), "/health") == 200);
             AdminHttp outside = new AdminHttp(adminPort).from("127.0.0.2").tls(true);
             AdminHttp.Response noCredentials = outside.get("/api/v1/queue/summary");
             assertEquals(noCredentials.body(), 401, noCredentials.status());
-            assertTrue(String.valueOf(noCredentials.header("WWW-Authenticate")),
+            assertTrue(
+                    String.valueOf(noCredentials.header("WWW-Authenticate")),
                     noCredentials.header("WWW-Authenticate").startsWith("Basic realm=\"karavel\""));
             AdminHttp.Response wrong = outside.basic(ADMIN, "not the password").get("/api/v1/queue/summary");
             assertEquals(wrong.body(), 401, wrong.status());
-            AdminHttp.Response notAdmin = new AdminHttp(adminPort).from("127.0.0.2").tls(true).basic(PLAIN_USER, ADMIN_PASSWORD)
+            AdminHttp.Response notAdmin = new AdminHttp(adminPort)
+                    .from("127.0.0.2")
+                    .tls(true)
+                    .basic(PLAIN_USER, ADMIN_PASSWORD)
                     .get("/api/v1/queue/summary");
             assertEquals(notAdmin.body(), 403, notAdmin.status());
             assertTrue(notAdmin.body(), notAdmin.body().contains("forbidden"));
-            AdminHttp.Response admin = new AdminHttp(adminPort).from("127.0.0.2").tls(true).basic(ADMIN, ADMIN_PASSWORD)
+            AdminHttp.Response admin = new AdminHttp(adminPort)
+                    .from("127.0.0.2")
+                    .tls(true)
+                    .basic(ADMIN, ADMIN_PASSWORD)
                     .get("/api/v1/queue/summary");
             assertEquals(admin.body(), 200, admin.status());
             assertTrue(admin.body(), admin.body().contains("\"domains\""));
         } finally {
             // the other tests speak plain HTTP from the trusted address
             karavel.configure("org.karavel.admin.cfg", Map.of("tls", "false"));
-            Poll.until("the admin API back on plain HTTP", WAIT, () -> status(new AdminHttp(adminPort), "/health") == 200);
+            Poll.until(
+                    "the admin API back on plain HTTP", WAIT, () -> status(new AdminHttp(adminPort), "/health") == 200);
         }
     }
 
     @Test
     public void aWebPageCannotDriveTheApiButAPlainClientOnLoopbackCan() throws Exception {
         // DNS rebinding: the browser connects to 127.0.0.1 but names the attacker's host
-        AdminHttp.Response rebound = new AdminHttp(adminPort).host("attacker.example:" + adminPort).get("/api/v1/queue/summary");
+        AdminHttp.Response rebound =
+                new AdminHttp(adminPort).host("attacker.example:" + adminPort).get("/api/v1/queue/summary");
         assertEquals(rebound.body(), 403, rebound.status());
         assertTrue(rebound.body(), rebound.body().contains("\"host_not_allowed\""));
         assertFalse(rebound.body(), rebound.body().contains("\"domains\""));
         // a cross-site form post: Origin of another site, a content type a form can send
-        AdminHttp.Response crossSite = new AdminHttp(adminPort).header("Origin", "http://attacker.example")
+        AdminHttp.Response crossSite = new AdminHttp(adminPort)
+                .header("Origin", "http://attacker.example")
                 .post("/api/v1/queue/flush", null);
         assertEquals(crossSite.body(), 403, crossSite.status());
         assertTrue(crossSite.body(), crossSite.body().contains("\"cross_site_request\""));
-        AdminHttp.Response fetchSite = new AdminHttp(adminPort).header("Sec-Fetch-Site", "cross-site")
-                .post("/api/v1/queue/flush", null);
+        AdminHttp.Response fetchSite =
+                new AdminHttp(adminPort).header("Sec-Fetch-Site", "cross-site").post("/api/v1/queue/flush", null);
         assertEquals(fetchSite.body(), 403, fetchSite.status());
-        AdminHttp.Response textPlain = new AdminHttp(adminPort).contentType("text/plain").post("/api/v1/queue/flush", "{}");
+        AdminHttp.Response textPlain =
+                new AdminHttp(adminPort).contentType("text/plain").post("/api/v1/queue/flush", "{}");
         assertEquals(textPlain.body(), 415, textPlain.status());
         assertTrue(textPlain.body(), textPlain.body().contains("\"unsupported_media_type\""));
         for (AdminHttp.Response r : List.of(rebound, crossSite, fetchSite, textPlain)) {
             assertTrue(r.header("Content-Type"), r.header("Content-Type").startsWith("application/json"));
-            assertTrue(r.headers().toString(), r.headers().keySet().stream().noneMatch(h -> h.startsWith("access-control-")));
+            assertTrue(
+                    r.headers().toString(),
+                    r.headers().keySet().stream().noneMatch(h -> h.startsWith("access-control-")));
         }
         assertTrue(karavel.log(), karavel.log().contains("POST /api/v1/queue/flush from [127.0.0.1] -> 415"));
 
@@ -162,7 +191,10 @@ public class AdminIT {
             assertEquals(401, plainPost("/api/v1/queue/flush", "not-" + secret).statusCode());
             HttpResponse<String> with = plainPost("/api/v1/queue/flush", secret);
             assertEquals(with.body(), 200, with.statusCode());
-            assertEquals("reading needs no token", 200, new AdminHttp(adminPort).get("/api/v1/queue/summary").status());
+            assertEquals(
+                    "reading needs no token",
+                    200,
+                    new AdminHttp(adminPort).get("/api/v1/queue/summary").status());
             assertFalse("the token is never logged", karavel.log().contains(secret));
         } finally {
             karavel.configure("org.karavel.admin.cfg", Map.of("token_file", ""));
@@ -182,7 +214,8 @@ public class AdminIT {
     /** A POST with Content-Type: application/json from the JDK's HttpClient (it sets Host itself), with a bearer token if given. */
     private static HttpResponse<String> plainPost(String path, String bearer) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
-                .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.noBody());
         if (bearer != null) {
             b.header("Authorization", "Bearer " + bearer);
@@ -220,8 +253,8 @@ public class AdminIT {
 
         Path inbox = karavel.data().resolve("mail/localhost/alice/new");
         long dsns = Maildirs.count(inbox);
-        AdminHttp.Response bounce = api.post("/api/v1/queue/messages/" + bounced + "/bounce",
-                "{\"reason\":\"spam run from a hacked account\"}");
+        AdminHttp.Response bounce = api.post(
+                "/api/v1/queue/messages/" + bounced + "/bounce", "{\"reason\":\"spam run from a hacked account\"}");
         assertTrue(bounce.body(), bounce.status() / 100 == 2);
         Poll.until("the DSN in " + inbox, WAIT, () -> Maildirs.count(inbox) == dsns + 1);
         assertTrue(anyFileContains(inbox, "spam run from a hacked account"));
@@ -248,7 +281,8 @@ public class AdminIT {
         // bin/setenv made the user bin/client logs in as: a random password, readable by the owner only
         Path users = karavel.home().resolve("etc/users.properties");
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(users)));
-        assertTrue(Files.readAllLines(users).stream().anyMatch(l -> l.matches("karavel = [0-9a-f]{48},_g_:admingroup")));
+        assertTrue(
+                Files.readAllLines(users).stream().anyMatch(l -> l.matches("karavel = [0-9a-f]{48},_g_:admingroup")));
 
         int before = attempts(flushed);
         client("mta:queue-flush " + flushed);
@@ -261,7 +295,10 @@ public class AdminIT {
         assertTrue(anyFileContains(inbox, "mailbox moved by the operator"));
 
         client("mta:queue-delete " + deleted);
-        Poll.until(deleted + " to be gone", WAIT, () -> status(new AdminHttp(adminPort), "/api/v1/queue/messages/" + deleted) == 404);
+        Poll.until(
+                deleted + " to be gone",
+                WAIT,
+                () -> status(new AdminHttp(adminPort), "/api/v1/queue/messages/" + deleted) == 404);
         String after = client("mta:queue-list");
         assertFalse(after, after.contains(deleted));
         assertTrue(after, after.contains(flushed));
@@ -280,10 +317,12 @@ public class AdminIT {
         try (SmtpClient c = SmtpClient.connect(smtpPort)) {
             c.readReply();
             c.command("EHLO client.test");
-            String reply = c.sendMail("sender@client.test", List.of("dave@localhost"), "Subject: counted\r\n\r\nOne more.\r\n");
+            String reply = c.sendMail(
+                    "sender@client.test", List.of("dave@localhost"), "Subject: counted\r\n\r\nOne more.\r\n");
             assertTrue(reply, reply.startsWith("250 2.0.0"));
         }
-        Map<String, MetricsText.Family> after = MetricsText.parse(api.get("/metrics").body());
+        Map<String, MetricsText.Family> after =
+                MetricsText.parse(api.get("/metrics").body());
         MetricsText.Family family = after.get("karavel_smtp_messages_received_total");
         assertNotNull("no karavel_smtp_messages_received_total family", family);
         assertEquals("counter", family.type());
@@ -294,14 +333,16 @@ public class AdminIT {
     public void theMetricsReaderRefusesWhatPrometheusWould() {
         String ok = "# HELP a_total A.\n# TYPE a_total counter\na_total{l=\"x\\\"y\"} 2\na_total 1.5e3\n";
         assertEquals(1502, MetricsText.parse(ok).get("a_total").sum(), 0.0);
-        assertEquals("x\"y", MetricsText.parse(ok).get("a_total").samples().get(0).labels().get("l"));
+        assertEquals(
+                "x\"y",
+                MetricsText.parse(ok).get("a_total").samples().get(0).labels().get("l"));
         for (String bad : List.of(
-                "a_total 1\n",                                              // no TYPE
-                "# TYPE a_total counter\na_total{l=x} 1\n",                // unquoted label value
-                "# TYPE a_total counter\na_total one\n",                   // not a number
+                "a_total 1\n", // no TYPE
+                "# TYPE a_total counter\na_total{l=x} 1\n", // unquoted label value
+                "# TYPE a_total counter\na_total one\n", // not a number
                 "# TYPE a_total counter\n# TYPE a_total counter\na_total 1\n", // family twice
-                "# TYPE a gauge\n# TYPE b gauge\na 1\n",                   // samples away from their TYPE
-                "# TYPE a gauge\na 1")) {                                   // no final line feed
+                "# TYPE a gauge\n# TYPE b gauge\na 1\n", // samples away from their TYPE
+                "# TYPE a gauge\na 1")) { // no final line feed
             try {
                 MetricsText.parse(bad);
                 throw new IllegalStateException("accepted: " + bad);

@@ -1,11 +1,10 @@
 package org.karavel.itests;
 
-import java.time.Duration;
-import java.util.concurrent.CopyOnWriteArrayList;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -14,6 +13,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -59,10 +59,19 @@ public class CrashLoopIT {
         karavel.configure("org.karavel.admin.cfg", Map.of("port", Integer.toString(adminPort), "address", "127.0.0.1"));
         karavel.listenersOnLoopback(smtpPort);
         karavel.configure("org.karavel.dns.cfg", Map.of("servers", dns.address()));
-        karavel.configure("org.karavel.delivery.cfg", Map.of("remote_port", Integer.toString(sink.port()),
-                "min_backoff_seconds", "1", "max_backoff_seconds", "1",
-                "max_connections", Integer.toString(DELIVERY_CONNECTIONS),
-                "max_connections_per_destination", Integer.toString(DELIVERY_CONNECTIONS)));
+        karavel.configure(
+                "org.karavel.delivery.cfg",
+                Map.of(
+                        "remote_port",
+                        Integer.toString(sink.port()),
+                        "min_backoff_seconds",
+                        "1",
+                        "max_backoff_seconds",
+                        "1",
+                        "max_connections",
+                        Integer.toString(DELIVERY_CONNECTIONS),
+                        "max_connections_per_destination",
+                        Integer.toString(DELIVERY_CONNECTIONS)));
     }
 
     @AfterClass
@@ -98,7 +107,9 @@ public class CrashLoopIT {
             // the kill moment is random: after a random number of 250s in this run, mid-traffic
             int before = accepted.size();
             int delay = 20 + random.nextInt(300);
-            Poll.until(delay + " messages accepted in run " + kill, Distribution.bootTimeout(),
+            Poll.until(
+                    delay + " messages accepted in run " + kill,
+                    Distribution.bootTimeout(),
                     () -> accepted.size() >= before + delay);
             acceptedAtKill.add(accepted.size());
             System.out.println("CrashLoopIT kill " + kill + " after " + delay + " messages of the run; accepted so far "
@@ -116,39 +127,71 @@ public class CrashLoopIT {
         }
         assertTrue("permanent refusals: " + permanentFailures, permanentFailures.isEmpty());
 
-        Poll.until("every accepted message at the sink", Duration.ofSeconds(240),
+        Poll.until(
+                "every accepted message at the sink",
+                Duration.ofSeconds(240),
                 () -> sinkCounts().keySet().containsAll(accepted));
-        Poll.until("the queue to drain", Duration.ofSeconds(240), () -> MetricsText.read(adminPort, "karavel_spool_messages") == 0);
+        Poll.until(
+                "the queue to drain",
+                Duration.ofSeconds(240),
+                () -> MetricsText.read(adminPort, "karavel_spool_messages") == 0);
 
         Map<String, Integer> counts = sinkCounts();
         Set<String> missing = new HashSet<>(accepted);
         missing.removeAll(counts.keySet());
         int duplicates = counts.values().stream().mapToInt(n -> n - 1).sum();
         // a duplicate of a message its client sent again (no 250 seen before the kill) vs. one that delivery sent again
-        int resentBySessions = counts.entrySet().stream().filter(e -> retried.contains(e.getKey())).mapToInt(e -> e.getValue() - 1).sum();
+        int resentBySessions = counts.entrySet().stream()
+                .filter(e -> retried.contains(e.getKey()))
+                .mapToInt(e -> e.getValue() - 1)
+                .sum();
         Set<String> unexpected = new HashSet<>(counts.keySet());
         unexpected.removeAll(accepted);
         double quarantined = MetricsText.read(adminPort, "karavel_spool_quarantined_records");
-        System.out.printf("CrashLoopIT figures: sessions=%d delivery_connections=%d kills=%d accepted(250)=%d accepted_at_kills=%s "
-                + "at_sink=%d distinct_at_sink=%d duplicates=%d (client_resent=%d delivery_resent=%d) delivered_without_250=%d unconfirmed_at_end=%d failed_attempts=%d "
-                + "missing=%d quarantined=%.0f%n",
-                SESSIONS, DELIVERY_CONNECTIONS, KILLS, accepted.size(), acceptedAtKill, sink.accepted(), counts.size(), duplicates,
-                resentBySessions, duplicates - resentBySessions, unexpected.size(), unconfirmed.size(), refusals.get(), missing.size(), quarantined);
+        System.out.printf(
+                "CrashLoopIT figures: sessions=%d delivery_connections=%d kills=%d accepted(250)=%d accepted_at_kills=%s "
+                        + "at_sink=%d distinct_at_sink=%d duplicates=%d (client_resent=%d delivery_resent=%d) delivered_without_250=%d unconfirmed_at_end=%d failed_attempts=%d "
+                        + "missing=%d quarantined=%.0f%n",
+                SESSIONS,
+                DELIVERY_CONNECTIONS,
+                KILLS,
+                accepted.size(),
+                acceptedAtKill,
+                sink.accepted(),
+                counts.size(),
+                duplicates,
+                resentBySessions,
+                duplicates - resentBySessions,
+                unexpected.size(),
+                unconfirmed.size(),
+                refusals.get(),
+                missing.size(),
+                quarantined);
 
         assertTrue("lost messages: " + missing, missing.isEmpty());
         assertEquals("queue drained", 0.0, MetricsText.read(adminPort, "karavel_spool_messages"), 0.0);
         assertEquals("nothing quarantined", 0.0, quarantined, 0.0);
-        assertTrue("every message at the sink was sent by a session: " + unexpected,
+        assertTrue(
+                "every message at the sink was sent by a session: " + unexpected,
                 unexpected.stream().allMatch(id -> id.endsWith("@crash.test")));
         // each session has at most one message without its 250 at a kill, which it sends again
         assertTrue("client resent " + resentBySessions + " > kills x sessions", resentBySessions <= KILLS * SESSIONS);
-        assertTrue("duplicates " + duplicates + " > kills x (sessions + delivery connections)",
+        assertTrue(
+                "duplicates " + duplicates + " > kills x (sessions + delivery connections)",
                 duplicates <= KILLS * (SESSIONS + DELIVERY_CONNECTIONS));
-        assertTrue("some mail at the sink is corrupted", sink.messages().stream()
-                .allMatch(m -> m.contentAsString().endsWith(PADDING + "end of " + messageId(m.contentAsString()) + "\r\n")));
+        assertTrue(
+                "some mail at the sink is corrupted",
+                sink.messages().stream()
+                        .allMatch(m -> m.contentAsString()
+                                .endsWith(PADDING + "end of " + messageId(m.contentAsString()) + "\r\n")));
         // "spool record ID quarantined: reason" in karaf.log, "ID: quarantined reason=..." in the mail log
-        assertTrue("a record was quarantined", !karavel.log().contains(" quarantined: ") && !karavel.mailLog().contains(": quarantined reason="));
-        karavel.log().lines().filter(l -> l.contains("spool opened in")).forEach(l -> System.out.println("CrashLoopIT " + l));
+        assertTrue(
+                "a record was quarantined",
+                !karavel.log().contains(" quarantined: ") && !karavel.mailLog().contains(": quarantined reason="));
+        karavel.log()
+                .lines()
+                .filter(l -> l.contains("spool opened in"))
+                .forEach(l -> System.out.println("CrashLoopIT " + l));
     }
 
     /** One client session that sends without pause and, like a real client, retries a message until it gets 250. */
@@ -163,8 +206,14 @@ public class CrashLoopIT {
         private int next;
         private String pending;
 
-        Sender(int session, AtomicBoolean running, Set<String> accepted, Set<String> unconfirmed, Set<String> retried,
-                AtomicInteger refusals, List<String> permanentFailures) {
+        Sender(
+                int session,
+                AtomicBoolean running,
+                Set<String> accepted,
+                Set<String> unconfirmed,
+                Set<String> retried,
+                AtomicInteger refusals,
+                List<String> permanentFailures) {
             this.session = session;
             this.running = running;
             this.accepted = accepted;
@@ -180,7 +229,9 @@ public class CrashLoopIT {
                 try (SmtpClient c = SmtpClient.connect(smtpPort)) {
                     c.setReadTimeoutMillis(60_000);
                     String greeting = c.readReply();
-                    if (greeting == null || !greeting.startsWith("220") || !startsWith(c.command("EHLO client" + session + ".test"), "250")) {
+                    if (greeting == null
+                            || !greeting.startsWith("220")
+                            || !startsWith(c.command("EHLO client" + session + ".test"), "250")) {
                         refusals.incrementAndGet();
                         pause();
                         continue;
@@ -229,7 +280,8 @@ public class CrashLoopIT {
             if (!startsWith(r, "354")) {
                 return r;
             }
-            c.send("Message-ID: <" + id + ">\r\nSubject: crash loop\r\n\r\n" + PADDING.repeat(20) + "end of " + id + "\r\n.\r\n");
+            c.send("Message-ID: <" + id + ">\r\nSubject: crash loop\r\n\r\n" + PADDING.repeat(20) + "end of " + id
+                    + "\r\n.\r\n");
             return c.readReply();
         }
 

@@ -1,11 +1,11 @@
 package org.karavel.itests;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -39,8 +39,15 @@ public class CrashRestartIT {
         smtpPort = KaravelContainer.freePort();
         karavel.listenersOnLoopback(smtpPort);
         karavel.configure("org.karavel.dns.cfg", Map.of("servers", dns.address()));
-        karavel.configure("org.karavel.delivery.cfg", Map.of("remote_port", Integer.toString(sink.port()),
-                "min_backoff_seconds", "1", "max_backoff_seconds", "1"));
+        karavel.configure(
+                "org.karavel.delivery.cfg",
+                Map.of(
+                        "remote_port",
+                        Integer.toString(sink.port()),
+                        "min_backoff_seconds",
+                        "1",
+                        "max_backoff_seconds",
+                        "1"));
     }
 
     @AfterClass
@@ -60,7 +67,10 @@ public class CrashRestartIT {
             try (SmtpClient c = SmtpClient.connect(smtpPort)) {
                 c.readReply();
                 c.command("EHLO client.test");
-                String reply = c.sendMail("app@localhost", List.of("user" + i + "@remote.test"), "Subject: crash " + i + "\r\n\r\nBody " + i + ".\r\n");
+                String reply = c.sendMail(
+                        "app@localhost",
+                        List.of("user" + i + "@remote.test"),
+                        "Subject: crash " + i + "\r\n\r\nBody " + i + ".\r\n");
                 assertTrue(reply, reply.startsWith("250 2.0.0"));
                 queued.add("user" + i + "@remote.test");
             }
@@ -69,9 +79,14 @@ public class CrashRestartIT {
 
         accept.set(true);
         karavel.start();
-        Poll.until("every queued message at the sink", Distribution.bootTimeout(), () -> delivered().containsAll(queued));
+        Poll.until(
+                "every queued message at the sink",
+                Distribution.bootTimeout(),
+                () -> delivered().containsAll(queued));
         assertEquals(queued, delivered());
-        assertTrue("no message may be corrupted", sink.messages().stream().allMatch(m -> m.contentAsString().contains("Subject: crash ")));
+        assertTrue(
+                "no message may be corrupted",
+                sink.messages().stream().allMatch(m -> m.contentAsString().contains("Subject: crash ")));
         // the mail log tells each message's story in its own file, across the crash
         Path mailLog = karavel.data().resolve("log/mail.log");
         Poll.until("every delivery in " + mailLog, Distribution.bootTimeout(), () -> {
@@ -83,7 +98,11 @@ public class CrashRestartIT {
             }
         });
         String log = Files.readString(mailLog);
-        assertEquals(20, log.lines().filter(l -> l.contains(": received from=<app@localhost>")).count());
+        assertEquals(
+                20,
+                log.lines()
+                        .filter(l -> l.contains(": received from=<app@localhost>"))
+                        .count());
     }
 
     private static Set<String> delivered() {

@@ -51,7 +51,8 @@ public class DaneIT {
         TestCertificates unknownCa = TestCertificates.authority("Nobody Trusts This CA");
         TestCertificates.Issued leaf = unknownCa.issue("mx.dane.test", "mx.wrong.test");
         SSLContext serverContext = TestCertificates.context(leaf);
-        byte[] spki = MessageDigest.getInstance("SHA-256").digest(leaf.certificate().getPublicKey().getEncoded());
+        byte[] spki = MessageDigest.getInstance("SHA-256")
+                .digest(leaf.certificate().getPublicKey().getEncoded());
         String spkiHex = HexFormat.of().formatHex(spki);
         byte[] wrong = spki.clone();
         wrong[0] ^= 0x01;
@@ -60,7 +61,11 @@ public class DaneIT {
         dns = LoopbackDnsServer.start();
         // a validating resolver vouches for these names only (the MX answers of dane.test and wrong.test,
         // and the TLSA records, also the attacker's, whose own zone is signed)
-        for (String name : List.of("dane.test", "_25._tcp.mx.dane.test", "wrong.test", "_25._tcp.mx.wrong.test",
+        for (String name : List.of(
+                "dane.test",
+                "_25._tcp.mx.dane.test",
+                "wrong.test",
+                "_25._tcp.mx.wrong.test",
                 "_25._tcp.mx.attacker.test")) {
             dns.authenticData(name);
         }
@@ -97,8 +102,17 @@ public class DaneIT {
         karavel.configure("org.karavel.dns.cfg", Map.of("servers", dns.address(), "dnssec", "trust_ad"));
         Path webTrust = karavel.home().resolve("etc/mta-sts-test-ca.pem");
         Files.writeString(webTrust, webCa.pem());
-        karavel.configure("org.karavel.tls.outbound.cfg", Map.of("dane", "true", "tlsrpt", "false",
-                "mta_sts_port", Integer.toString(policies.getAddress().getPort()), "mta_sts_trust_file", webTrust.toString()));
+        karavel.configure(
+                "org.karavel.tls.outbound.cfg",
+                Map.of(
+                        "dane",
+                        "true",
+                        "tlsrpt",
+                        "false",
+                        "mta_sts_port",
+                        Integer.toString(policies.getAddress().getPort()),
+                        "mta_sts_trust_file",
+                        webTrust.toString()));
         karavel.configure("org.karavel.delivery.cfg", Map.of("remote_port", Integer.toString(sink.port())));
         karavel.start();
         Distribution.awaitSmtp(smtpPort);
@@ -113,15 +127,22 @@ public class DaneIT {
     public void aMatchingDaneEeRecordAuthenticatesACertificateNobodyTrusts() throws Exception {
         RelayedMail.queue(smtpPort, "someone@dane.test", "Subject: DANE-EE\r\n\r\nhello over authenticated TLS\r\n");
 
-        Poll.until("the message at the sink", WAIT, () -> sink.messages().stream()
-                .anyMatch(m -> m.recipients().contains("someone@dane.test")));
+        Poll.until(
+                "the message at the sink",
+                WAIT,
+                () -> sink.messages().stream().anyMatch(m -> m.recipients().contains("someone@dane.test")));
         int index = RelayedMail.indexAtSink(sink, "someone@dane.test");
         assertTrue("delivered in clear text", sink.tlsProtocols().get(index).startsWith("TLSv1."));
         assertTrue("the dns bundle asked for the TLSA record", dns.queries("_25._tcp.mx.dane.test") > 0);
-        Poll.until("the delivery in the mail log", WAIT,
+        Poll.until(
+                "the delivery in the mail log",
+                WAIT,
                 () -> karavel.mailLog().lines().anyMatch(l -> l.contains("delivered to=<someone@dane.test>")));
-        String delivered = karavel.mailLog().lines().filter(l -> l.contains("delivered to=<someone@dane.test>"))
-                .findFirst().orElseThrow();
+        String delivered = karavel.mailLog()
+                .lines()
+                .filter(l -> l.contains("delivered to=<someone@dane.test>"))
+                .findFirst()
+                .orElseThrow();
         assertTrue("DANE did not decide: " + delivered, delivered.contains("dane"));
     }
 
@@ -129,12 +150,20 @@ public class DaneIT {
     public void aTlsaRecordThatDoesNotMatchDefersTheMessage() throws Exception {
         RelayedMail.queue(smtpPort, "someone@wrong.test", "Subject: wrong TLSA\r\n\r\nmust not arrive\r\n");
 
-        Poll.until("the deferral in the mail log", WAIT,
+        Poll.until(
+                "the deferral in the mail log",
+                WAIT,
                 () -> karavel.mailLog().lines().anyMatch(l -> l.contains("deferred to=<someone@wrong.test>")));
         assertTrue("the dns bundle asked for the TLSA record", dns.queries("_25._tcp.mx.wrong.test") > 0);
-        assertEquals("delivered despite a TLSA record that does not match", -1, RelayedMail.indexAtSink(sink, "someone@wrong.test"));
-        String deferral = karavel.mailLog().lines().filter(l -> l.contains("deferred to=<someone@wrong.test>"))
-                .findFirst().orElseThrow();
+        assertEquals(
+                "delivered despite a TLSA record that does not match",
+                -1,
+                RelayedMail.indexAtSink(sink, "someone@wrong.test"));
+        String deferral = karavel.mailLog()
+                .lines()
+                .filter(l -> l.contains("deferred to=<someone@wrong.test>"))
+                .findFirst()
+                .orElseThrow();
         assertTrue(deferral, deferral.contains("status=deferred") && deferral.contains("dane"));
     }
 
@@ -147,14 +176,23 @@ public class DaneIT {
     public void anInsecureMxAnswerNamingAHostOutsideTheMtaStsPolicyIsNeverContacted() throws Exception {
         RelayedMail.queue(smtpPort, "someone@spoofed.test", "Subject: spoofed MX\r\n\r\nmust not arrive\r\n");
 
-        Poll.until("the deferral in the mail log", WAIT,
+        Poll.until(
+                "the deferral in the mail log",
+                WAIT,
                 () -> karavel.mailLog().lines().anyMatch(l -> l.contains("deferred to=<someone@spoofed.test>")));
-        String deferral = karavel.mailLog().lines().filter(l -> l.contains("deferred to=<someone@spoofed.test>"))
-                .findFirst().orElseThrow();
-        assertTrue(deferral, deferral.contains("MX host mx.attacker.test not allowed by the TLS policy Required/mta-sts-enforce"));
+        String deferral = karavel.mailLog()
+                .lines()
+                .filter(l -> l.contains("deferred to=<someone@spoofed.test>"))
+                .findFirst()
+                .orElseThrow();
+        assertTrue(
+                deferral,
+                deferral.contains("MX host mx.attacker.test not allowed by the TLS policy Required/mta-sts-enforce"));
         assertEquals("delivered to the spoofer's MX", -1, RelayedMail.indexAtSink(sink, "someone@spoofed.test"));
         assertTrue("the MTA-STS policy was not fetched", policyFetches.get() > 0);
-        assertEquals("TLSA records of a host from an insecure MX answer were looked up", 0,
+        assertEquals(
+                "TLSA records of a host from an insecure MX answer were looked up",
+                0,
                 dns.queries("_25._tcp.mx.attacker.test"));
     }
 }

@@ -1,12 +1,12 @@
 package org.karavel.itests;
 
-import java.util.List;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
 import java.io.IOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -52,11 +52,21 @@ public class DiskFullIT {
         karavel.configure("org.karavel.spool.cfg", Map.of("max_spool_bytes", Long.toString(LIMIT)));
         karavel.listenersOnLoopback(smtpPort);
         karavel.configure("org.karavel.dns.cfg", Map.of("servers", dns.address()));
-        karavel.configure("org.karavel.delivery.cfg", Map.of("remote_port", Integer.toString(sink.port()),
-                "min_backoff_seconds", "1", "max_backoff_seconds", "1"));
+        karavel.configure(
+                "org.karavel.delivery.cfg",
+                Map.of(
+                        "remote_port",
+                        Integer.toString(sink.port()),
+                        "min_backoff_seconds",
+                        "1",
+                        "max_backoff_seconds",
+                        "1"));
         karavel.start();
         Distribution.awaitSmtp(smtpPort);
-        Poll.until("the spool's metrics", WAIT, () -> spoolGauge("karavel_spool_messages") == 0,
+        Poll.until(
+                "the spool's metrics",
+                WAIT,
+                () -> spoolGauge("karavel_spool_messages") == 0,
                 () -> lastMetrics + "; karaf.log ends with:\n" + karavel.logTail(30));
     }
 
@@ -89,14 +99,18 @@ public class DiskFullIT {
         assertEquals("the queued mail is all there", second.size(), (int) spoolGauge("karavel_spool_messages"));
         karavel.configure("org.karavel.spool.cfg", Map.of("max_spool_bytes", "0"));
         acceptOne(second);
-        Poll.until("every queued message still in the spool", WAIT, () -> spoolGauge("karavel_spool_messages") == second.size());
+        Poll.until(
+                "every queued message still in the spool",
+                WAIT,
+                () -> spoolGauge("karavel_spool_messages") == second.size());
         assertEquals("nothing quarantined", 0.0, spoolGauge("karavel_spool_quarantined_records"), 0.0);
         sinkAccepts.set(true);
         Poll.until("the queue to drain", WAIT, () -> spoolGauge("karavel_spool_messages") == 0);
         assertDelivered(second);
         assertEquals("nothing quarantined", 0.0, spoolGauge("karavel_spool_quarantined_records"), 0.0);
-        System.out.printf("DiskFullIT figures: limit=%d first_fill=%d second_fill=%d delivered=%d%n", LIMIT, queued.size(),
-                second.size() - 1, sink.accepted());
+        System.out.printf(
+                "DiskFullIT figures: limit=%d first_fill=%d second_fill=%d delivered=%d%n",
+                LIMIT, queued.size(), second.size() - 1, sink.accepted());
     }
 
     /** Sends messages until the spool refuses one with 452; returns those queued (id to body). */
@@ -137,12 +151,14 @@ public class DiskFullIT {
 
     /** Each message arrived whole: its Message-ID and its exact body. */
     private static boolean atSink(Map<String, String> messages) {
-        return messages.entrySet().stream().allMatch(e -> sink.messages().stream().map(SmtpSink.ReceivedMail::contentAsString)
-                .anyMatch(c -> c.contains("Message-ID: <" + e.getKey() + ">\r\n") && c.contains("\r\n\r\n" + e.getValue())));
+        return messages.entrySet().stream()
+                .allMatch(e -> sink.messages().stream()
+                        .map(SmtpSink.ReceivedMail::contentAsString)
+                        .anyMatch(c -> c.contains("Message-ID: <" + e.getKey() + ">\r\n")
+                                && c.contains("\r\n\r\n" + e.getValue())));
     }
 
-    private record Sent(String id, String body, String reply) {
-    }
+    private record Sent(String id, String body, String reply) {}
 
     private static String nextId() {
         return "full-" + sequence.incrementAndGet() + "@disk.test";
@@ -151,7 +167,12 @@ public class DiskFullIT {
     private static Sent send(String id) throws IOException {
         StringBuilder body = new StringBuilder();
         for (int i = 0; i < 50; i++) {
-            body.append(id).append(" line ").append(i).append(' ').append("y".repeat(50)).append("\r\n");
+            body.append(id)
+                    .append(" line ")
+                    .append(i)
+                    .append(' ')
+                    .append("y".repeat(50))
+                    .append("\r\n");
         }
         try (SmtpClient c = SmtpClient.connect(smtpPort)) {
             c.setReadTimeoutMillis(30_000);
@@ -160,7 +181,9 @@ public class DiskFullIT {
                 return new Sent(id, body.toString(), String.valueOf(r));
             }
             c.command("EHLO client.test");
-            r = c.sendMail("app@localhost", List.of("user@remote.test"),
+            r = c.sendMail(
+                    "app@localhost",
+                    List.of("user@remote.test"),
                     "Message-ID: <" + id + ">\r\nSubject: disk full\r\n\r\n" + body);
             return new Sent(id, body.toString(), String.valueOf(r));
         }

@@ -41,6 +41,7 @@ public class DiskFullTmpfsIT {
     private static final long RESERVE = 1_536 * 1024;
     /** {@code emergency_reserve_bytes}: small, to fit the small tmpfs. */
     private static final long EMERGENCY_RESERVE = 1024 * 1024;
+
     private static final Duration WAIT = Duration.ofSeconds(120);
 
     private static LoopbackDnsServer dns;
@@ -67,13 +68,28 @@ public class DiskFullTmpfsIT {
         smtpPort = KaravelContainer.freePort();
         adminPort = KaravelContainer.freePort();
         karavel.configure("org.karavel.admin.cfg", Map.of("port", Integer.toString(adminPort), "address", "127.0.0.1"));
-        karavel.configure("org.karavel.spool.cfg", Map.of("directory", mount.resolve("spool").toString(),
-                "min_free_disk_bytes", Long.toString(RESERVE), "max_spool_bytes", "0",
-                "emergency_reserve_bytes", Long.toString(EMERGENCY_RESERVE)));
+        karavel.configure(
+                "org.karavel.spool.cfg",
+                Map.of(
+                        "directory",
+                        mount.resolve("spool").toString(),
+                        "min_free_disk_bytes",
+                        Long.toString(RESERVE),
+                        "max_spool_bytes",
+                        "0",
+                        "emergency_reserve_bytes",
+                        Long.toString(EMERGENCY_RESERVE)));
         karavel.listenersOnLoopback(smtpPort);
         karavel.configure("org.karavel.dns.cfg", Map.of("servers", dns.address()));
-        karavel.configure("org.karavel.delivery.cfg", Map.of("remote_port", Integer.toString(sink.port()),
-                "min_backoff_seconds", "1", "max_backoff_seconds", "1"));
+        karavel.configure(
+                "org.karavel.delivery.cfg",
+                Map.of(
+                        "remote_port",
+                        Integer.toString(sink.port()),
+                        "min_backoff_seconds",
+                        "1",
+                        "max_backoff_seconds",
+                        "1"));
         karavel.start();
         Distribution.awaitSmtp(smtpPort);
         Poll.until("the spool's metrics", WAIT, () -> MetricsText.read(adminPort, "karavel_spool_messages") == 0);
@@ -98,19 +114,22 @@ public class DiskFullTmpfsIT {
             }
         }
         long free = mount.toFile().getUsableSpace();
-        System.out.printf("DiskFullTmpfsIT figures: tmpfs=10 MB reserve=%d queued=%d free_at_refusal=%d refusal=%s%n", RESERVE,
-                queued.size(), free, refusal);
+        System.out.printf(
+                "DiskFullTmpfsIT figures: tmpfs=10 MB reserve=%d queued=%d free_at_refusal=%d refusal=%s%n",
+                RESERVE, queued.size(), free, refusal);
         assertEquals("the refusal of a full file system", NO_STORAGE, refusal);
         assertTrue("several 256 KB messages fit first: " + queued.size(), queued.size() >= 4);
         assertEquals("still full", NO_STORAGE, send(nextId()).reply());
-        assertEquals("the queued mail is all there", queued.size(), (int) MetricsText.read(adminPort, "karavel_spool_messages"));
+        assertEquals("the queued mail is all there", queued.size(), (int)
+                MetricsText.read(adminPort, "karavel_spool_messages"));
         assertTrue("the refusal is logged", karavel.log().contains("free on the spool's file system"));
 
         // space returns as delivery removes the queued messages and their body files
         sinkAccepts.set(true);
         Poll.until("the queue to drain", WAIT, () -> MetricsText.read(adminPort, "karavel_spool_messages") == 0);
         Poll.until("every queued message at the sink, whole", WAIT, () -> atSink(queued));
-        Poll.until("space back on the file system", WAIT, () -> mount.toFile().getUsableSpace() > RESERVE + 1024 * 1024);
+        Poll.until(
+                "space back on the file system", WAIT, () -> mount.toFile().getUsableSpace() > RESERVE + 1024 * 1024);
         Map<String, String> after = new LinkedHashMap<>();
         Sent again = send(nextId());
         assertTrue("accepted again: " + again.reply(), again.reply().startsWith("250"));
@@ -122,7 +141,8 @@ public class DiskFullTmpfsIT {
     @Test
     public void fileSystemFilledToTheLastByteByAnotherProgramStillDeliversEachQueuedMessageOnce() throws Exception {
         sinkAccepts.set(false);
-        Poll.until("an empty queue to start with", WAIT, () -> MetricsText.read(adminPort, "karavel_spool_messages") == 0);
+        Poll.until(
+                "an empty queue to start with", WAIT, () -> MetricsText.read(adminPort, "karavel_spool_messages") == 0);
         Map<String, String> queued = new LinkedHashMap<>();
         // 4 x 256 KB: few enough that delivering them frees less than min_free_disk_bytes
         for (int i = 0; i < 4; i++) {
@@ -130,22 +150,36 @@ public class DiskFullTmpfsIT {
             assertTrue("queued before the disk fills: " + s.reply(), s.reply().startsWith("250"));
             queued.put(s.id(), s.body());
         }
-        Poll.until("the messages queued", WAIT, () -> MetricsText.read(adminPort, "karavel_spool_messages") == queued.size());
+        Poll.until(
+                "the messages queued",
+                WAIT,
+                () -> MetricsText.read(adminPort, "karavel_spool_messages") == queued.size());
 
         FileSystemFiller filler = FileSystemFiller.fill(mount.resolve("filler"));
         long filled = filler.filled();
         try {
             long freeWhenFilled = mount.toFile().getUsableSpace();
             sinkAccepts.set(true);
-            Poll.until("the queue to drain while the disk is full", WAIT, () -> MetricsText.read(adminPort, "karavel_spool_messages") == 0);
+            Poll.until(
+                    "the queue to drain while the disk is full",
+                    WAIT,
+                    () -> MetricsText.read(adminPort, "karavel_spool_messages") == 0);
             Poll.until("every queued message at the sink, whole", WAIT, () -> atSink(queued));
             double released = MetricsText.read(adminPort, "karavel_spool_emergency_reserve_released");
-            assertEquals("new mail while the disk is full", NO_STORAGE, send(nextId()).reply());
+            assertEquals(
+                    "new mail while the disk is full",
+                    NO_STORAGE,
+                    send(nextId()).reply());
             for (String id : queued.keySet()) {
                 assertEquals("copies of " + id + " at the sink", 1, copiesAtSink(id));
             }
-            assertEquals("nothing left queued to be sent again", 0.0, MetricsText.read(adminPort, "karavel_spool_messages"), 0.0);
-            System.out.printf("DiskFullTmpfsIT figures: filler=%d free_when_filled=%d free_after_delivery=%d reserve_released=%s%n",
+            assertEquals(
+                    "nothing left queued to be sent again",
+                    0.0,
+                    MetricsText.read(adminPort, "karavel_spool_messages"),
+                    0.0);
+            System.out.printf(
+                    "DiskFullTmpfsIT figures: filler=%d free_when_filled=%d free_after_delivery=%d reserve_released=%s%n",
                     filled, freeWhenFilled, mount.toFile().getUsableSpace(), released);
         } finally {
             filler.close();
@@ -166,7 +200,11 @@ public class DiskFullTmpfsIT {
                 throw new AssertionError(e);
             }
         });
-        assertEquals("the reserve is back", 0.0, MetricsText.read(adminPort, "karavel_spool_emergency_reserve_released"), 0.0);
+        assertEquals(
+                "the reserve is back",
+                0.0,
+                MetricsText.read(adminPort, "karavel_spool_emergency_reserve_released"),
+                0.0);
         Poll.until("the new message at the sink", WAIT, () -> atSink(after));
         for (String id : queued.keySet()) {
             assertEquals("copies of " + id + " at the sink, in the end", 1, copiesAtSink(id));
@@ -175,12 +213,13 @@ public class DiskFullTmpfsIT {
     }
 
     private static long copiesAtSink(String id) {
-        return sink.messages().stream().map(SmtpSink.ReceivedMail::contentAsString)
-                .filter(c -> c.contains("Message-ID: <" + id + ">\r\n")).count();
+        return sink.messages().stream()
+                .map(SmtpSink.ReceivedMail::contentAsString)
+                .filter(c -> c.contains("Message-ID: <" + id + ">\r\n"))
+                .count();
     }
 
-    private record Sent(String id, String body, String reply) {
-    }
+    private record Sent(String id, String body, String reply) {}
 
     private static String nextId() {
         return "tmpfs-" + sequence.incrementAndGet() + "@disk.test";
@@ -190,7 +229,12 @@ public class DiskFullTmpfsIT {
     private static Sent send(String id) throws IOException {
         StringBuilder body = new StringBuilder();
         for (int i = 0; body.length() < 256 * 1024; i++) {
-            body.append(id).append(" line ").append(i).append(' ').append("z".repeat(60)).append("\r\n");
+            body.append(id)
+                    .append(" line ")
+                    .append(i)
+                    .append(' ')
+                    .append("z".repeat(60))
+                    .append("\r\n");
         }
         try (SmtpClient c = SmtpClient.connect(smtpPort)) {
             c.setReadTimeoutMillis(30_000);
@@ -199,14 +243,20 @@ public class DiskFullTmpfsIT {
                 return new Sent(id, body.toString(), String.valueOf(r));
             }
             c.command("EHLO client.test");
-            r = c.sendMail("app@localhost", List.of("user@remote.test"), "Message-ID: <" + id + ">\r\nSubject: tmpfs full\r\n\r\n" + body);
+            r = c.sendMail(
+                    "app@localhost",
+                    List.of("user@remote.test"),
+                    "Message-ID: <" + id + ">\r\nSubject: tmpfs full\r\n\r\n" + body);
             return new Sent(id, body.toString(), String.valueOf(r));
         }
     }
 
     private static boolean atSink(Map<String, String> messages) {
-        return messages.entrySet().stream().allMatch(e -> sink.messages().stream().map(SmtpSink.ReceivedMail::contentAsString)
-                .anyMatch(c -> c.contains("Message-ID: <" + e.getKey() + ">\r\n") && c.contains("\r\n\r\n" + e.getValue())));
+        return messages.entrySet().stream()
+                .allMatch(e -> sink.messages().stream()
+                        .map(SmtpSink.ReceivedMail::contentAsString)
+                        .anyMatch(c -> c.contains("Message-ID: <" + e.getKey() + ">\r\n")
+                                && c.contains("\r\n\r\n" + e.getValue())));
     }
 
     /** Unmounts the tmpfs if a run (this one or an interrupted earlier one) left it mounted. */
@@ -219,7 +269,8 @@ public class DiskFullTmpfsIT {
     private static void run(String... cmd) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).inheritIO().start();
         if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IOException("failed (the tmpfs variant needs root, as the tests have here): " + String.join(" ", cmd));
+            throw new IOException(
+                    "failed (the tmpfs variant needs root, as the tests have here): " + String.join(" ", cmd));
         }
     }
 }

@@ -1,7 +1,5 @@
 package org.karavel.itests;
 
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The Karavel distribution unpacked and run as an operator runs it ({@code bin/karaf server}), in its
@@ -31,15 +31,32 @@ final class Distribution implements AutoCloseable {
             run(List.of("rm", "-rf", dir.toString()), dir.getParent());
         }
         Files.createDirectories(dir);
-        run(List.of("tar", "xzf", System.getProperty("karavel.distribution"), "-C", dir.toString(), "--strip-components=1"), dir);
+        run(
+                List.of(
+                        "tar",
+                        "xzf",
+                        System.getProperty("karavel.distribution"),
+                        "-C",
+                        dir.toString(),
+                        "--strip-components=1"),
+                dir);
         Distribution d = new Distribution(dir);
         // the admin API's default port (8000), SSH's and RMI's may be taken on a build machine
         d.configure("org.karavel.admin.cfg", Map.of("port", Integer.toString(KaravelContainer.freePort())));
-        d.configure("org.apache.karaf.shell.cfg", Map.of("sshPort", Integer.toString(KaravelContainer.freePort()),
-                "sshHost", "127.0.0.1"));
-        d.configure("org.apache.karaf.management.cfg", Map.of(
-                "rmiRegistryPort", Integer.toString(KaravelContainer.freePort()), "rmiRegistryHost", "127.0.0.1",
-                "rmiServerPort", Integer.toString(KaravelContainer.freePort()), "rmiServerHost", "127.0.0.1"));
+        d.configure(
+                "org.apache.karaf.shell.cfg",
+                Map.of("sshPort", Integer.toString(KaravelContainer.freePort()), "sshHost", "127.0.0.1"));
+        d.configure(
+                "org.apache.karaf.management.cfg",
+                Map.of(
+                        "rmiRegistryPort",
+                        Integer.toString(KaravelContainer.freePort()),
+                        "rmiRegistryHost",
+                        "127.0.0.1",
+                        "rmiServerPort",
+                        Integer.toString(KaravelContainer.freePort()),
+                        "rmiServerHost",
+                        "127.0.0.1"));
         // the tests of other features send to made-up local users (RecipientValidationIT tests the default, users)
         d.configure("org.karavel.relay.cfg", Map.of("local_recipients", "any"));
         return d;
@@ -68,8 +85,8 @@ final class Distribution implements AutoCloseable {
     String setting(String file, String key) {
         try {
             for (String line : Files.readAllLines(home.resolve("etc").resolve(file))) {
-                Matcher m = Pattern
-                        .compile("\\s*" + Pattern.quote(key) + "\\s*[=:]\\s*(.*)").matcher(line);
+                Matcher m = Pattern.compile("\\s*" + Pattern.quote(key) + "\\s*[=:]\\s*(.*)")
+                        .matcher(line);
                 if (m.matches()) {
                     return m.group(1).strip();
                 }
@@ -136,16 +153,18 @@ final class Distribution implements AutoCloseable {
 
     /** Puts the MX listener on 127.0.0.1 at mxPort (as mx.karavel.test), the submission listeners on free ports there. */
     void listenersOnLoopback(int mxPort) throws IOException {
-        configure("org.karavel.smtp.listener-mx.cfg", Map.of("address", "127.0.0.1", "port", Integer.toString(mxPort),
-                "hostname", "mx.karavel.test"));
+        configure(
+                "org.karavel.smtp.listener-mx.cfg",
+                Map.of("address", "127.0.0.1", "port", Integer.toString(mxPort), "hostname", "mx.karavel.test"));
         submissionOnLoopback();
     }
 
     /** Puts the submission listeners on loopback and free ports (tests only ever listen there). */
     void submissionOnLoopback() throws IOException {
         for (String name : List.of("submission", "submissions")) {
-            configure("org.karavel.smtp.listener-" + name + ".cfg", Map.of("address", "127.0.0.1",
-                    "port", Integer.toString(KaravelContainer.freePort())));
+            configure(
+                    "org.karavel.smtp.listener-" + name + ".cfg",
+                    Map.of("address", "127.0.0.1", "port", Integer.toString(KaravelContainer.freePort())));
         }
     }
 
@@ -164,7 +183,8 @@ final class Distribution implements AutoCloseable {
         pb.redirectErrorStream(true);
         // as under systemd: no terminal, nothing on standard input
         pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("console.log").toFile()));
+        pb.redirectOutput(
+                ProcessBuilder.Redirect.appendTo(home.resolve("console.log").toFile()));
         process = pb.start();
     }
 

@@ -1,6 +1,5 @@
 package org.karavel.itests;
 
-import java.util.concurrent.TimeUnit;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
@@ -25,6 +24,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.apache.commons.codec.digest.Crypt;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
@@ -80,21 +80,38 @@ public class DkimSigningIT {
         Files.createDirectories(keys);
         Files.setPosixFilePermissions(keys, PosixFilePermissions.fromString("rwx------"));
         writeKey(keys.resolve("sender.test.2026a.rsa.pem"), rsa.getPrivate().getEncoded());
-        writeKey(keys.resolve("sender.test.2026e.ed25519.pem"), ed25519.getPrivate().getEncoded());
+        writeKey(
+                keys.resolve("sender.test.2026e.ed25519.pem"),
+                ed25519.getPrivate().getEncoded());
 
         smtpPort = KaravelContainer.freePort();
         karavel.listenersOnLoopback(smtpPort);
         // only 127.0.0.1 is a relay host: a client on 127.0.0.2 is a stranger from the Internet, who may
         // still send to the relay domain relay.test (whose MX is the sink, as remote.test's)
-        karavel.configure("org.karavel.relay.cfg", Map.of("local_domains", "localhost, sender.test", "relay_hosts", "127.0.0.1/32",
-                "relay_domains", "relay.test"));
-        Files.writeString(karavel.home().resolve("etc/karavel.passwd"),
+        karavel.configure(
+                "org.karavel.relay.cfg",
+                Map.of(
+                        "local_domains",
+                        "localhost, sender.test",
+                        "relay_hosts",
+                        "127.0.0.1/32",
+                        "relay_domains",
+                        "relay.test"));
+        Files.writeString(
+                karavel.home().resolve("etc/karavel.passwd"),
                 ALICE + ":{SHA512-CRYPT}" + Crypt.crypt(PASSWORD, "$6$alicesalt") + "\n"
                         + "bob@sender.test:{SHA512-CRYPT}" + Crypt.crypt(PASSWORD, "$6$bobsalt") + "\n");
         karavel.configure("org.karavel.dns.cfg", Map.of("servers", dns.address()));
         karavel.configure("org.karavel.dkim.cfg", Map.of("signature_ttl_days", "7", "authserv_id", AUTHSERV_ID));
-        karavel.configure("org.karavel.delivery.cfg", Map.of("remote_port", Integer.toString(sink.port()),
-                "min_backoff_seconds", "1", "max_backoff_seconds", "2"));
+        karavel.configure(
+                "org.karavel.delivery.cfg",
+                Map.of(
+                        "remote_port",
+                        Integer.toString(sink.port()),
+                        "min_backoff_seconds",
+                        "1",
+                        "max_backoff_seconds",
+                        "2"));
         sshPort = karavel.sshPort();
         karavel.start();
         Distribution.awaitSmtp(smtpPort);
@@ -118,10 +135,18 @@ public class DkimSigningIT {
             assertTrue(reply, reply.startsWith("250"));
         }
 
-        Poll.until("the message at the sink", WAIT, () -> sink.messages().stream().anyMatch(m -> m.recipients().contains("bob@remote.test")));
-        String received = sink.messages().stream().filter(m -> m.recipients().contains("bob@remote.test")).findFirst()
-                .orElseThrow().contentAsString();
-        List<String> signatures = fields(received).stream().filter(f -> f.regionMatches(true, 0, "DKIM-Signature:", 0, 15)).toList();
+        Poll.until(
+                "the message at the sink",
+                WAIT,
+                () -> sink.messages().stream().anyMatch(m -> m.recipients().contains("bob@remote.test")));
+        String received = sink.messages().stream()
+                .filter(m -> m.recipients().contains("bob@remote.test"))
+                .findFirst()
+                .orElseThrow()
+                .contentAsString();
+        List<String> signatures = fields(received).stream()
+                .filter(f -> f.regionMatches(true, 0, "DKIM-Signature:", 0, 15))
+                .toList();
         assertEquals(received, 2, signatures.size());
         Map<String, String> byAlgorithm = new HashMap<>();
         for (String s : signatures) {
@@ -133,10 +158,13 @@ public class DkimSigningIT {
             byAlgorithm.put(tags.get("a"), s);
         }
         assertTrue("rsa-sha256 signature verifies", verify(received, byAlgorithm.get("rsa-sha256"), rsaRecord()));
-        assertTrue("ed25519-sha256 signature verifies", verify(received, byAlgorithm.get("ed25519-sha256"), ed25519Record()));
+        assertTrue(
+                "ed25519-sha256 signature verifies",
+                verify(received, byAlgorithm.get("ed25519-sha256"), ed25519Record()));
         assertTrue(tags(byAlgorithm.get("rsa-sha256")).get("s").equals("2026a"));
         // a changed body must not verify: the check is meaningful
-        assertTrue(!verify(received.replace("minutes   are", "minutes were"), byAlgorithm.get("rsa-sha256"), rsaRecord()));
+        assertTrue(
+                !verify(received.replace("minutes   are", "minutes were"), byAlgorithm.get("rsa-sha256"), rsaRecord()));
     }
 
     /**
@@ -148,21 +176,27 @@ public class DkimSigningIT {
         try (SmtpClient c = new SmtpClient("127.0.0.1", smtpPort, new InetSocketAddress("127.0.0.2", 0))) {
             c.readReply();
             c.command("EHLO stranger.test");
-            String reply = c.sendMail("ceo@sender.test", List.of("victim@relay.test"),
+            String reply = c.sendMail(
+                    "ceo@sender.test",
+                    List.of("victim@relay.test"),
                     "From: CEO <ceo@sender.test>\r\nTo: <victim@relay.test>\r\nSubject: wire the money\r\n\r\nnow\r\n");
             assertTrue(reply, reply.startsWith("250"));
         }
         String received = atSink("victim@relay.test");
         assertTrue(received, received.contains("From: CEO <ceo@sender.test>"));
-        assertTrue(received, fields(received).stream().noneMatch(f -> f.regionMatches(true, 0, "DKIM-Signature:", 0, 15)));
+        assertTrue(
+                received, fields(received).stream().noneMatch(f -> f.regionMatches(true, 0, "DKIM-Signature:", 0, 15)));
     }
 
     /** An authenticated user's message (from 127.0.0.2, so not as a relay host) is signed, and the signature verifies. */
     @Test
     public void anAuthenticatedUsersMessageIsSigned() throws Exception {
         try (SmtpClient c = submission()) {
-            String reply = c.sendMail(ALICE, List.of("erin@remote.test"),
-                    "From: Alice <" + ALICE + ">\r\nTo: <erin@remote.test>\r\nSubject: submitted\r\n\r\nsigned, I hope\r\n");
+            String reply = c.sendMail(
+                    ALICE,
+                    List.of("erin@remote.test"),
+                    "From: Alice <" + ALICE
+                            + ">\r\nTo: <erin@remote.test>\r\nSubject: submitted\r\n\r\nsigned, I hope\r\n");
             assertTrue(reply, reply.startsWith("250"));
         }
         assertSignedAndVerifies(atSink("erin@remote.test"));
@@ -171,8 +205,10 @@ public class DkimSigningIT {
     /** A message handed in through the admin API (trusted loopback) originates here too: signed. */
     @Test
     public void aMessageInjectedThroughTheAdminApiIsSigned() throws Exception {
-        AdminHttp.Response r = new AdminHttp(karavel.adminPort()).post("/api/v1/messages",
-                "{\"from\":\"alice@sender.test\",\"to\":[\"frank@remote.test\"],\"subject\":\"from the admin\",\"text\":\"hi\"}");
+        AdminHttp.Response r = new AdminHttp(karavel.adminPort())
+                .post(
+                        "/api/v1/messages",
+                        "{\"from\":\"alice@sender.test\",\"to\":[\"frank@remote.test\"],\"subject\":\"from the admin\",\"text\":\"hi\"}");
         assertTrue(r.status() + " " + r.body(), r.status() / 100 == 2);
         assertSignedAndVerifies(atSink("frank@remote.test"));
     }
@@ -181,12 +217,17 @@ public class DkimSigningIT {
     @Test
     public void aUserForgingAnotherUsersFromIsRefused() throws Exception {
         try (SmtpClient c = submission()) {
-            String reply = c.sendMail(ALICE, List.of("grace@remote.test"),
+            String reply = c.sendMail(
+                    ALICE,
+                    List.of("grace@remote.test"),
                     "From: Bob <bob@sender.test>\r\nTo: <grace@remote.test>\r\nSubject: forged\r\n\r\nnot from bob\r\n");
-            assertTrue(reply, reply.startsWith("553 5.7.1 <bob@sender.test>: From header address rejected: not owned by user "
-                    + ALICE));
+            assertTrue(
+                    reply,
+                    reply.startsWith(
+                            "553 5.7.1 <bob@sender.test>: From header address rejected: not owned by user " + ALICE));
         }
-        Poll.until("the refusal in the mail log", WAIT, () -> karavel.mailLog().contains("553 5.7.1 <bob@sender.test>"));
+        Poll.until(
+                "the refusal in the mail log", WAIT, () -> karavel.mailLog().contains("553 5.7.1 <bob@sender.test>"));
         assertTrue(sink.messages().stream().noneMatch(m -> m.recipients().contains("grace@remote.test")));
     }
 
@@ -196,13 +237,22 @@ public class DkimSigningIT {
     @Test
     public void aStrangersMessageWithoutExactlyOneFromAddressIsRefused() throws Exception {
         String refusal = "550 5.7.1 Message must have exactly one From header field with exactly one address";
-        assertEquals(refusal, fromStranger("ceo@sender.test", "one@relay.test",
-                "From: <ceo@sender.test>\r\nFrom: <someone@elsewhere.test>\r\nSubject: two\r\n\r\nhi\r\n"));
-        assertEquals(refusal, fromStranger("someone@elsewhere.test", "two@relay.test",
-                "From: someone@elsewhere.test, ceo@sender.test\r\nSubject: two in one\r\n\r\nhi\r\n"));
+        assertEquals(
+                refusal,
+                fromStranger(
+                        "ceo@sender.test",
+                        "one@relay.test",
+                        "From: <ceo@sender.test>\r\nFrom: <someone@elsewhere.test>\r\nSubject: two\r\n\r\nhi\r\n"));
+        assertEquals(
+                refusal,
+                fromStranger(
+                        "someone@elsewhere.test",
+                        "two@relay.test",
+                        "From: someone@elsewhere.test, ceo@sender.test\r\nSubject: two in one\r\n\r\nhi\r\n"));
         Poll.until("the refusal in the mail log", WAIT, () -> karavel.mailLog().contains("to=<two@relay.test>"));
-        assertTrue(sink.messages().stream().noneMatch(m -> m.recipients().contains("one@relay.test")
-                || m.recipients().contains("two@relay.test")));
+        assertTrue(sink.messages().stream()
+                .noneMatch(m -> m.recipients().contains("one@relay.test")
+                        || m.recipients().contains("two@relay.test")));
     }
 
     /**
@@ -216,8 +266,11 @@ public class DkimSigningIT {
         String body = "The signed part.\r\n";
         String signed = lengthLimitedSignature(header, body) + header + "\r\n" + body;
         assertTrue(fromStranger("alice@sender.test", "whole@relay.test", signed).startsWith("250"));
-        assertTrue(fromStranger("alice@sender.test", "appended@relay.test",
-                signed + "\r\nAppended: pay to the account below.\r\n").startsWith("250"));
+        assertTrue(fromStranger(
+                        "alice@sender.test",
+                        "appended@relay.test",
+                        signed + "\r\nAppended: pay to the account below.\r\n")
+                .startsWith("250"));
 
         String whole = atSink("whole@relay.test");
         String appended = atSink("appended@relay.test");
@@ -233,15 +286,22 @@ public class DkimSigningIT {
             filler.append("X-Filler: ").append("f".repeat(70)).append("\r\n");
         }
         String forged = "Authentication-Results: " + AUTHSERV_ID + "; dkim=pass header.d=sender.test; dmarc=pass\r\n";
-        String reply = fromStranger("ceo@elsewhere.test", "far@relay.test", "From: <ceo@elsewhere.test>\r\n" + filler + forged
-                + "\r\nhi\r\n");
+        String reply = fromStranger(
+                "ceo@elsewhere.test",
+                "far@relay.test",
+                "From: <ceo@elsewhere.test>\r\n" + filler + forged + "\r\nhi\r\n");
         assertEquals("552 5.6.0 Header section exceeds 65536 octets", reply);
         // under the limit the forged field is taken out wherever it stands; ours is the only one left
         String shorter = filler.substring(0, 60_000 - 60_000 % 82); // whole filler lines of 82 octets
-        assertTrue(fromStranger("ceo@elsewhere.test", "near@relay.test", "From: <ceo@elsewhere.test>\r\n" + shorter + forged
-                + "\r\nhi\r\n").startsWith("250"));
+        assertTrue(fromStranger(
+                        "ceo@elsewhere.test",
+                        "near@relay.test",
+                        "From: <ceo@elsewhere.test>\r\n" + shorter + forged + "\r\nhi\r\n")
+                .startsWith("250"));
         String received = atSink("near@relay.test");
-        List<String> results = fields(received).stream().filter(f -> f.startsWith("Authentication-Results:")).toList();
+        List<String> results = fields(received).stream()
+                .filter(f -> f.startsWith("Authentication-Results:"))
+                .toList();
         assertEquals(received.substring(0, 500), 1, results.size());
         assertTrue(results.get(0), !results.get(0).contains("dmarc=pass"));
         assertTrue(sink.messages().stream().noneMatch(m -> m.recipients().contains("far@relay.test")));
@@ -258,14 +318,18 @@ public class DkimSigningIT {
 
     /** The value of our Authentication-Results field in a message as the sink got it. */
     private static String results(String received) {
-        return fields(received).stream().filter(f -> f.startsWith("Authentication-Results: " + AUTHSERV_ID)).findFirst()
-                .orElseThrow(() -> new AssertionError(received)).replace("\r\n", "");
+        return fields(received).stream()
+                .filter(f -> f.startsWith("Authentication-Results: " + AUTHSERV_ID))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(received))
+                .replace("\r\n", "");
     }
 
     /** An rsa-sha256 DKIM-Signature of sender.test (this test's key) over From, To, Subject, with l= the body's length. */
     private static String lengthLimitedSignature(String header, String body) throws Exception {
         byte[] canonicalBody = relaxedBody(body).getBytes(StandardCharsets.ISO_8859_1);
-        String bh = Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256").digest(canonicalBody));
+        String bh = Base64.getEncoder()
+                .encodeToString(MessageDigest.getInstance("SHA-256").digest(canonicalBody));
         String unsigned = "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=sender.test; s=2026a; l="
                 + canonicalBody.length + "; h=from:to:subject; bh=" + bh + "; b=";
         StringBuilder input = new StringBuilder();
@@ -277,7 +341,9 @@ public class DkimSigningIT {
         rsaSigner.initSign(rsa.getPrivate());
         rsaSigner.update(input.toString().getBytes(StandardCharsets.ISO_8859_1));
         String field = unsigned + Base64.getEncoder().encodeToString(rsaSigner.sign());
-        assertTrue("the test's own l= signature verifies", verify(field + "\r\n" + header + "\r\n" + body, field, rsaRecord()));
+        assertTrue(
+                "the test's own l= signature verifies",
+                verify(field + "\r\n" + header + "\r\n" + body, field, rsaRecord()));
         return field + "\r\n";
     }
 
@@ -291,27 +357,37 @@ public class DkimSigningIT {
         assertTrue(starttls, starttls.startsWith("220"));
         c.startTls(TrustAll.socketFactory());
         c.command("EHLO client.test");
-        String auth = c.command("AUTH PLAIN " + Base64.getEncoder().encodeToString(("\0" + ALICE + "\0" + PASSWORD)
-                .getBytes(StandardCharsets.UTF_8)));
+        String auth = c.command("AUTH PLAIN "
+                + Base64.getEncoder()
+                        .encodeToString(("\0" + ALICE + "\0" + PASSWORD).getBytes(StandardCharsets.UTF_8)));
         assertTrue(auth, auth.startsWith("235"));
         return c;
     }
 
     private static String atSink(String recipient) {
-        Poll.until("the message to " + recipient + " at the sink", WAIT,
+        Poll.until(
+                "the message to " + recipient + " at the sink",
+                WAIT,
                 () -> sink.messages().stream().anyMatch(m -> m.recipients().contains(recipient)));
-        return sink.messages().stream().filter(m -> m.recipients().contains(recipient)).findFirst().orElseThrow()
+        return sink.messages().stream()
+                .filter(m -> m.recipients().contains(recipient))
+                .findFirst()
+                .orElseThrow()
                 .contentAsString();
     }
 
     /** Two signatures of sender.test, both verified by this test's own verifier (no code of the dkim bundle). */
     private static void assertSignedAndVerifies(String received) throws Exception {
-        List<String> signatures = fields(received).stream().filter(f -> f.regionMatches(true, 0, "DKIM-Signature:", 0, 15)).toList();
+        List<String> signatures = fields(received).stream()
+                .filter(f -> f.regionMatches(true, 0, "DKIM-Signature:", 0, 15))
+                .toList();
         assertEquals(received, 2, signatures.size());
         for (String signature : signatures) {
             Map<String, String> tags = tags(signature);
             assertEquals("sender.test", tags.get("d"));
-            assertTrue(signature, verify(received, signature, tags.get("a").equals("rsa-sha256") ? rsaRecord() : ed25519Record()));
+            assertTrue(
+                    signature,
+                    verify(received, signature, tags.get("a").equals("rsa-sha256") ? rsaRecord() : ed25519Record()));
         }
     }
 
@@ -331,20 +407,31 @@ public class DkimSigningIT {
             c.send(content + ".\r\n");
             String reply = c.readReply();
             assertTrue(reply, reply.startsWith("250"));
-            Poll.until("the message at the sink", WAIT, () -> sink.messages().stream().anyMatch(m -> m.recipients().contains("erin@seven.test")));
+            Poll.until(
+                    "the message at the sink",
+                    WAIT,
+                    () -> sink.messages().stream().anyMatch(m -> m.recipients().contains("erin@seven.test")));
         } finally {
             sink.eightBitMime(true);
         }
-        byte[] bytes = sink.messages().stream().filter(m -> m.recipients().contains("erin@seven.test")).findFirst()
-                .orElseThrow().content();
+        byte[] bytes = sink.messages().stream()
+                .filter(m -> m.recipients().contains("erin@seven.test"))
+                .findFirst()
+                .orElseThrow()
+                .content();
         for (byte b : bytes) {
             assertTrue("7-bit only", b >= 0);
         }
         String received = new String(bytes, StandardCharsets.US_ASCII);
         assertTrue(received, received.contains("Content-Transfer-Encoding: quoted-printable\r\n"));
         // soft line breaks joined (the encoder may wrap and encode a dot that would start a line as =2E)
-        assertTrue(received, received.replace("=\r\n", "").contains("Gr=C3=BC=C3=9Fe aus K=C3=B6ln: 20 =E2=82=AC f=C3=BCr den Kaffee, =C3=A7a va"));
-        List<String> signatures = fields(received).stream().filter(f -> f.regionMatches(true, 0, "DKIM-Signature:", 0, 15)).toList();
+        assertTrue(
+                received,
+                received.replace("=\r\n", "")
+                        .contains("Gr=C3=BC=C3=9Fe aus K=C3=B6ln: 20 =E2=82=AC f=C3=BCr den Kaffee, =C3=A7a va"));
+        List<String> signatures = fields(received).stream()
+                .filter(f -> f.regionMatches(true, 0, "DKIM-Signature:", 0, 15))
+                .toList();
         assertEquals(received, 2, signatures.size());
         for (String sig : signatures) {
             String record = "rsa-sha256".equals(tags(sig).get("a")) ? rsaRecord() : ed25519Record();
@@ -357,14 +444,23 @@ public class DkimSigningIT {
         try (SmtpClient c = SmtpClient.connect(smtpPort)) {
             c.readReply();
             c.command("EHLO client.test");
-            String reply = c.sendMail("carol@elsewhere.test", List.of("dave@remote.test"),
+            String reply = c.sendMail(
+                    "carol@elsewhere.test",
+                    List.of("dave@remote.test"),
                     "From: <carol@elsewhere.test>\r\nSubject: not ours\r\n\r\nhi\r\n");
             assertTrue(reply, reply.startsWith("250"));
         }
-        Poll.until("the message at the sink", WAIT, () -> sink.messages().stream().anyMatch(m -> m.recipients().contains("dave@remote.test")));
-        String received = sink.messages().stream().filter(m -> m.recipients().contains("dave@remote.test")).findFirst()
-                .orElseThrow().contentAsString();
-        assertTrue(received, fields(received).stream().noneMatch(f -> f.regionMatches(true, 0, "DKIM-Signature:", 0, 15)));
+        Poll.until(
+                "the message at the sink",
+                WAIT,
+                () -> sink.messages().stream().anyMatch(m -> m.recipients().contains("dave@remote.test")));
+        String received = sink.messages().stream()
+                .filter(m -> m.recipients().contains("dave@remote.test"))
+                .findFirst()
+                .orElseThrow()
+                .contentAsString();
+        assertTrue(
+                received, fields(received).stream().noneMatch(f -> f.regionMatches(true, 0, "DKIM-Signature:", 0, 15)));
     }
 
     @Test
@@ -381,19 +477,37 @@ public class DkimSigningIT {
         assertTrue(records, records.contains("sender.test. IN MX 10 mx.karavel.test."));
         assertTrue(records, records.contains("2026e._domainkey.sender.test. IN TXT \"" + ed25519Record() + "\""));
         // the 2048-bit RSA record is longer than 255 octets: two strings
-        String rsaLine = records.lines().filter(l -> l.startsWith("2026a._domainkey.sender.test. IN TXT ")).findFirst().orElseThrow();
-        assertEquals(rsaLine, rsaRecord(), rsaLine.substring(rsaLine.indexOf('"')).replace("\" \"", "").replace("\"", ""));
-        assertTrue(records, records.contains("_dmarc.sender.test. IN TXT \"v=DMARC1; p=quarantine; rua=mailto:postmaster@sender.test\""));
-        assertTrue(records, records.contains("_smtp._tls.sender.test. IN TXT \"v=TLSRPTv1; rua=mailto:postmaster@sender.test\""));
+        String rsaLine = records.lines()
+                .filter(l -> l.startsWith("2026a._domainkey.sender.test. IN TXT "))
+                .findFirst()
+                .orElseThrow();
+        assertEquals(
+                rsaLine,
+                rsaRecord(),
+                rsaLine.substring(rsaLine.indexOf('"')).replace("\" \"", "").replace("\"", ""));
+        assertTrue(
+                records,
+                records.contains(
+                        "_dmarc.sender.test. IN TXT \"v=DMARC1; p=quarantine; rua=mailto:postmaster@sender.test\""));
+        assertTrue(
+                records,
+                records.contains("_smtp._tls.sender.test. IN TXT \"v=TLSRPTv1; rua=mailto:postmaster@sender.test\""));
         assertTrue(records, records.matches("(?s).*_25\\._tcp\\.mx\\.karavel\\.test\\. IN TLSA 3 1 1 [0-9a-f]{64}.*"));
         assertTrue(records, records.contains("mode: testing"));
     }
 
     /** Runs a command through bin/client (as the console user bin/setenv added), as an operator would over SSH on loopback. */
     private static String shell(String command) throws Exception {
-        Process p = new ProcessBuilder(karavel.home().resolve("bin/client").toString(), "-h", "127.0.0.1", "-a",
-                Integer.toString(sshPort), "-b")
-                .directory(karavel.home().toFile()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        karavel.home().resolve("bin/client").toString(),
+                        "-h",
+                        "127.0.0.1",
+                        "-a",
+                        Integer.toString(sshPort),
+                        "-b")
+                .directory(karavel.home().toFile())
+                .redirectErrorStream(true)
+                .start();
         p.getOutputStream().write((command + "\n").getBytes(StandardCharsets.UTF_8));
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -402,7 +516,8 @@ public class DkimSigningIT {
     }
 
     private static String rsaRecord() {
-        return "v=DKIM1; k=rsa; p=" + Base64.getEncoder().encodeToString(rsa.getPublic().getEncoded());
+        return "v=DKIM1; k=rsa; p="
+                + Base64.getEncoder().encodeToString(rsa.getPublic().getEncoded());
     }
 
     private static String ed25519Record() {
@@ -420,8 +535,8 @@ public class DkimSigningIT {
     }
 
     private static void writeKey(Path file, byte[] pkcs8) throws IOException {
-        String pem = "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(pkcs8)
-                + "\n-----END PRIVATE KEY-----\n";
+        String pem = "-----BEGIN PRIVATE KEY-----\n"
+                + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(pkcs8) + "\n-----END PRIVATE KEY-----\n";
         Files.writeString(file, pem, StandardCharsets.US_ASCII);
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
     }
@@ -455,7 +570,10 @@ public class DkimSigningIT {
     private static String relaxedHeader(String field) {
         int colon = field.indexOf(':');
         return field.substring(0, colon).strip().toLowerCase() + ":"
-                + field.substring(colon + 1).replace("\r\n", "").replaceAll("[ \t]+", " ").strip();
+                + field.substring(colon + 1)
+                        .replace("\r\n", "")
+                        .replaceAll("[ \t]+", " ")
+                        .strip();
     }
 
     private static String relaxedBody(String body) {
@@ -472,7 +590,8 @@ public class DkimSigningIT {
     private static boolean verify(String message, String signature, String keyRecord) throws Exception {
         Map<String, String> tags = tags(signature);
         String body = message.substring(message.indexOf("\r\n\r\n") + 4);
-        byte[] bh = MessageDigest.getInstance("SHA-256").digest(relaxedBody(body).getBytes(StandardCharsets.ISO_8859_1));
+        byte[] bh =
+                MessageDigest.getInstance("SHA-256").digest(relaxedBody(body).getBytes(StandardCharsets.ISO_8859_1));
         if (!Base64.getEncoder().encodeToString(bh).equals(tags.get("bh"))) {
             return false;
         }

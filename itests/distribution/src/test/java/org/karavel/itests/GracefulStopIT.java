@@ -1,12 +1,12 @@
 package org.karavel.itests;
 
-import java.io.IOException;
-import java.util.LinkedHashMap;
-import java.util.List;
 import static org.junit.Assert.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
@@ -28,11 +28,13 @@ public class GracefulStopIT {
         karavel.listenersOnLoopback(smtpPort);
         karavel.configure("org.karavel.dns.cfg", Map.of("servers", "127.0.0.1:" + KaravelContainer.freePort()));
         // the relay host must not be delivered to: nothing listens on this port, so mail stays queued
-        karavel.configure("org.karavel.delivery.cfg", Map.of("smarthost", "[127.0.0.1]:" + KaravelContainer.freePort()));
+        karavel.configure(
+                "org.karavel.delivery.cfg", Map.of("smarthost", "[127.0.0.1]:" + KaravelContainer.freePort()));
         // the optional JSON-lines mail log, as the comment in org.ops4j.pax.logging.cfg says to enable it
         Map<String, String> json = new LinkedHashMap<>();
         for (String line : Files.readAllLines(karavel.home().resolve("etc/org.ops4j.pax.logging.cfg"))) {
-            if (line.startsWith("#log4j2.") && line.contains("ailJson") || line.startsWith("#log4j2.appender.mailjson.")) {
+            if (line.startsWith("#log4j2.") && line.contains("ailJson")
+                    || line.startsWith("#log4j2.appender.mailjson.")) {
                 String[] kv = line.substring(1).split(" = ", 2);
                 json.put(kv[0].strip(), kv[1].strip());
             }
@@ -62,7 +64,8 @@ public class GracefulStopIT {
         try (SmtpClient c = SmtpClient.connect(smtpPort)) {
             c.readReply();
             c.command("EHLO client.test");
-            String reply = c.sendMail("app@localhost", List.of("someone@remote.test"), "Subject: queued\r\n\r\nstays\r\n");
+            String reply =
+                    c.sendMail("app@localhost", List.of("someone@remote.test"), "Subject: queued\r\n\r\nstays\r\n");
             assertTrue(reply, reply.startsWith("250 2.0.0"));
             queuedId = reply.substring(reply.lastIndexOf(' ') + 1);
         }
@@ -83,7 +86,8 @@ public class GracefulStopIT {
         int listenerStopped = log.indexOf("SMTP listener 'mx' stopped");
         int spoolClosed = log.indexOf("spool closed: 1 messages");
         assertTrue("listener stop not logged", listenerStopped >= 0);
-        assertTrue("the spool did not close with the queued message:\n" + log.substring(Math.max(0, log.length() - 3000)),
+        assertTrue(
+                "the spool did not close with the queued message:\n" + log.substring(Math.max(0, log.length() - 3000)),
                 spoolClosed >= 0);
         assertTrue("the spool closed before the listener stopped", spoolClosed > listenerStopped);
 
@@ -97,10 +101,16 @@ public class GracefulStopIT {
         assertTrue(reopened, reopened.startsWith("spool opened") && reopened.contains(": 1 messages ("));
         assertTrue(karavel.mailLog().contains(queuedId + ": received"));
         String jsonLines = Files.readString(karavel.data().resolve("log/mail.json"));
-        assertTrue(jsonLines, jsonLines.lines().anyMatch(l -> l.startsWith("{\"time\":\"")
-                && l.contains("\"queue_id\":\"" + queuedId + "\",\"event\":\"" + queuedId + ": received from=<app@localhost>")
-                && l.endsWith("\"}")));
-        assertTrue("the message cut off in DATA must not be queued", !Files.readString(
-                karavel.data().resolve("log/mail.log")).contains("subject=cut off"));
+        assertTrue(
+                jsonLines,
+                jsonLines
+                        .lines()
+                        .anyMatch(l -> l.startsWith("{\"time\":\"")
+                                && l.contains("\"queue_id\":\"" + queuedId + "\",\"event\":\"" + queuedId
+                                        + ": received from=<app@localhost>")
+                                && l.endsWith("\"}")));
+        assertTrue(
+                "the message cut off in DATA must not be queued",
+                !Files.readString(karavel.data().resolve("log/mail.log")).contains("subject=cut off"));
     }
 }

@@ -30,8 +30,22 @@ import org.xbill.DNS.Type;
  */
 public class HotSwapIT {
     /** In the order of the feature (the order an operator reads in {@code bundle:list}). */
-    private static final List<String> BUNDLES = List.of("api", "dns", "spool", "relay", "dnsbl", "greylist", "tls", "auth",
-            "delivery", "smtp", "shell", "preflight", "dkim", "admin");
+    private static final List<String> BUNDLES = List.of(
+            "api",
+            "dns",
+            "spool",
+            "relay",
+            "dnsbl",
+            "greylist",
+            "tls",
+            "auth",
+            "delivery",
+            "smtp",
+            "shell",
+            "preflight",
+            "dkim",
+            "admin");
+
     private static final int SESSIONS = 4;
     private static final Duration WAIT = Duration.ofSeconds(180);
     private static final Pattern MESSAGE_ID = Pattern.compile("(?im)^Message-ID: (<[^>]+>)");
@@ -56,8 +70,15 @@ public class HotSwapIT {
         karavel.listenersOnLoopback(smtpPort);
         karavel.configure("org.karavel.dns.cfg", Map.of("servers", dns.address()));
         // a message interrupted by a swap of the delivery bundle is retried within a second
-        karavel.configure("org.karavel.delivery.cfg", Map.of("remote_port", Integer.toString(sink.port()),
-                "min_backoff_seconds", "1", "max_backoff_seconds", "2"));
+        karavel.configure(
+                "org.karavel.delivery.cfg",
+                Map.of(
+                        "remote_port",
+                        Integer.toString(sink.port()),
+                        "min_backoff_seconds",
+                        "1",
+                        "max_backoff_seconds",
+                        "2"));
         karavel.start();
         Distribution.awaitSmtp(smtpPort);
     }
@@ -90,7 +111,9 @@ public class HotSwapIT {
         }
 
         Set<String> accepted = new HashSet<>(senders.accepted);
-        Poll.until("every accepted message at the sink (" + accepted.size() + ")", WAIT,
+        Poll.until(
+                "every accepted message at the sink (" + accepted.size() + ")",
+                WAIT,
                 () -> receivedIds().keySet().containsAll(accepted));
         Poll.until("the queue to drain to 0", WAIT, () -> queued() == 0);
 
@@ -100,32 +123,56 @@ public class HotSwapIT {
         lost.removeAll(received.keySet());
         Set<String> neverAccepted = new HashSet<>(received.keySet());
         neverAccepted.removeAll(accepted);
-        System.out.printf("HotSwapIT: %d swaps, %d sessions, %d transactions, %d messages accepted (250), %d received by the sink "
+        System.out.printf(
+                "HotSwapIT: %d swaps, %d sessions, %d transactions, %d messages accepted (250), %d received by the sink "
                         + "(%d copies, %d duplicates), %d lost, %d 421 replies, %d other 4xx, %d connections cut without a reply, "
                         + "%d connections refused, %d DATA without a final reply, %d delivered though never acknowledged, %d sessions cut in DATA with 421%n",
-                swaps.size(), SESSIONS, senders.attempts.get(), accepted.size(), received.size(),
-                received.values().stream().mapToInt(Integer::intValue).sum(), duplicates, lost.size(), senders.replies421.get(),
-                senders.other4xx.get(), senders.cutWithoutReply.get(), senders.refusedConnections.get(), senders.unanswered.size(),
-                neverAccepted.size(), cutInData);
+                swaps.size(),
+                SESSIONS,
+                senders.attempts.get(),
+                accepted.size(),
+                received.size(),
+                received.values().stream().mapToInt(Integer::intValue).sum(),
+                duplicates,
+                lost.size(),
+                senders.replies421.get(),
+                senders.other4xx.get(),
+                senders.cutWithoutReply.get(),
+                senders.refusedConnections.get(),
+                senders.unanswered.size(),
+                neverAccepted.size(),
+                cutInData);
         System.out.println("HotSwapIT: 4xx samples " + senders.samples4xx);
 
         assertEquals("accepted messages lost: " + lost, Set.of(), lost);
         assertEquals("permanent refusals while swapping", List.of(), senders.permanentFailures);
         assertTrue("the SMTP restarts cut no session with 421", senders.replies421.get() >= 1);
-        assertEquals("sessions in DATA answered 421 (smtp restart, smtp update, api update, feature uninstall)", 4, cutInData);
+        assertEquals(
+                "sessions in DATA answered 421 (smtp restart, smtp update, api update, feature uninstall)",
+                4,
+                cutInData);
         assertTrue("the message cut off in DATA was never queued", !received.containsKey("<halfway@client.test>"));
         assertTrue("hundreds of messages flowed through the swaps: " + accepted.size(), accepted.size() >= 200);
         // a message the sink has but no client saw acknowledged must be one whose DATA lost its reply
         // (duplicates are printed, not bounded: delivery is at-least-once across a swap mid-delivery)
-        assertTrue("delivered though refused or never sent: " + neverAccepted, senders.unanswered.containsAll(neverAccepted));
+        assertTrue(
+                "delivered though refused or never sent: " + neverAccepted,
+                senders.unanswered.containsAll(neverAccepted));
         // the mail log went on through every swap: each accepted message was logged received and delivered
         Poll.until("a received and a delivered line in mail.log per accepted message", WAIT, () -> {
             String mailLog = karavel.mailLog();
-            return mailLog.lines().filter(l -> l.contains(": received from=<app@localhost>")).count() >= accepted.size()
-                    && mailLog.lines().filter(l -> l.contains(": delivered to=<session")).count() >= accepted.size();
+            return mailLog.lines()
+                                    .filter(l -> l.contains(": received from=<app@localhost>"))
+                                    .count()
+                            >= accepted.size()
+                    && mailLog.lines()
+                                    .filter(l -> l.contains(": delivered to=<session"))
+                                    .count()
+                            >= accepted.size();
         });
         String log = karavel.log();
-        assertTrue("an exception escaped a bundle during the swaps",
+        assertTrue(
+                "an exception escaped a bundle during the swaps",
                 !log.contains("Exception in thread") && !log.contains("java.lang.OutOfMemoryError"));
     }
 
@@ -133,7 +180,8 @@ public class HotSwapIT {
     private static void swap(SteadySenders senders, List<String> swaps, String command) throws Exception {
         // a swap that stops the listener must answer 421 to a session caught in the middle of DATA
         // (restarting api alone stops nothing: it has no components and its importers stay wired to it)
-        boolean stopsListener = command.endsWith("org.karavel.smtp") || command.equals("bundle:update -r org.karavel.api")
+        boolean stopsListener = command.endsWith("org.karavel.smtp")
+                || command.equals("bundle:update -r org.karavel.api")
                 || command.equals("feature:uninstall karavel");
         SmtpClient inData = stopsListener ? halfwayThroughData() : null;
         KarafClient.Result r = KarafClient.run(karavel.home(), command);
@@ -142,7 +190,9 @@ public class HotSwapIT {
         if (inData != null) {
             try {
                 String reply = inData.readReply();
-                assertTrue("a session in DATA during " + command + " got: " + reply, reply != null && reply.startsWith("421"));
+                assertTrue(
+                        "a session in DATA during " + command + " got: " + reply,
+                        reply != null && reply.startsWith("421"));
                 cutInData++;
             } finally {
                 inData.close();
@@ -171,8 +221,11 @@ public class HotSwapIT {
         int acceptedBefore = senders.accepted.size();
         int deliveredBefore = sink.messages().size();
         try {
-            Poll.until(what, WAIT, () -> senders.accepted.size() >= acceptedBefore + 2 * SESSIONS
-                    && sink.messages().size() >= deliveredBefore + 2 * SESSIONS);
+            Poll.until(
+                    what,
+                    WAIT,
+                    () -> senders.accepted.size() >= acceptedBefore + 2 * SESSIONS
+                            && sink.messages().size() >= deliveredBefore + 2 * SESSIONS);
         } catch (AssertionError e) {
             throw new AssertionError(e.getMessage() + "; karaf.log ends with:\n" + logTail(), e);
         }

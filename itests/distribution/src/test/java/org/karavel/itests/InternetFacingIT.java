@@ -1,9 +1,5 @@
 package org.karavel.itests;
 
-import java.util.Base64;
-import java.util.Dictionary;
-import java.util.Enumeration;
-import java.util.Hashtable;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
@@ -15,6 +11,10 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Dictionary;
+import java.util.Enumeration;
+import java.util.Hashtable;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -63,10 +63,12 @@ public class InternetFacingIT {
 
     @Configuration
     public Option[] config() {
-        return KaravelContainer.options(editConfigurationFilePut("etc/org.karavel.relay.cfg", "relay_hosts", "127.0.0.1/32"),
+        return KaravelContainer.options(
+                editConfigurationFilePut("etc/org.karavel.relay.cfg", "relay_hosts", "127.0.0.1/32"),
                 // the AUTH throttle counts IPv4 clients by /24 on 587, so that loopback addresses can stand in
                 // for the many addresses of one IPv6 /64
-                editConfigurationFilePut("etc/org.karavel.smtp.listener-submission.cfg", "client_ipv4_prefix_length", "24"),
+                editConfigurationFilePut(
+                        "etc/org.karavel.smtp.listener-submission.cfg", "client_ipv4_prefix_length", "24"),
                 // dual stack as the default "::" gives it, but on loopback only
                 editConfigurationFilePut("etc/org.karavel.smtp.listener-mx.cfg", "address", "127.0.0.1, ::1"));
     }
@@ -85,15 +87,24 @@ public class InternetFacingIT {
             storm(KaravelContainer.smtpPort(), true, kind);
         }
         long stormMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-        Poll.until("karavel_smtp_connections 0 on mx and submissions", WAIT,
+        Poll.until(
+                "karavel_smtp_connections 0 on mx and submissions",
+                WAIT,
                 () -> open("mx") == 0 && open("submissions") == 0,
                 () -> "mx " + open("mx") + ", submissions " + open("submissions"));
         double failures = metric("karavel_smtp_tls_handshake_failures_total", "mx")
                 + metric("karavel_smtp_tls_handshake_failures_total", "submissions");
-        System.out.printf("InternetFacingIT: %d failing handshakes (%d of each of %d kinds on 465 and after STARTTLS on 25) "
-                + "from %s in %d ms; %.0f counted as TLS failures; karavel_smtp_connections afterwards: mx %.0f, submissions %.0f%n",
-                STORM * FailingHandshake.values().length * 2, STORM, FailingHandshake.values().length, STRANGER,
-                stormMillis, failures, open("mx"), open("submissions"));
+        System.out.printf(
+                "InternetFacingIT: %d failing handshakes (%d of each of %d kinds on 465 and after STARTTLS on 25) "
+                        + "from %s in %d ms; %.0f counted as TLS failures; karavel_smtp_connections afterwards: mx %.0f, submissions %.0f%n",
+                STORM * FailingHandshake.values().length * 2,
+                STORM,
+                FailingHandshake.values().length,
+                STRANGER,
+                stormMillis,
+                failures,
+                open("mx"),
+                open("submissions"));
         // garbage and TLS 1.0 are TLS errors on both listeners, each counted once
         assertTrue("handshake failures counted: " + failures, failures >= 4 * STORM && failures < 8 * STORM);
 
@@ -103,7 +114,8 @@ public class InternetFacingIT {
             assertTrue(c.readReply().startsWith("220 "));
             assertTrue(c.command("EHLO client.test").startsWith("250"));
         }
-        try (SmtpClient c = new SmtpClient("127.0.0.1", KaravelContainer.smtpPort(), new InetSocketAddress(STRANGER, 0))) {
+        try (SmtpClient c =
+                new SmtpClient("127.0.0.1", KaravelContainer.smtpPort(), new InetSocketAddress(STRANGER, 0))) {
             assertTrue(c.readReply().startsWith("220 "));
             assertTrue(c.command("EHLO client.test").contains("STARTTLS"));
             assertTrue(c.command("STARTTLS").startsWith("220 "));
@@ -117,14 +129,25 @@ public class InternetFacingIT {
         List<SmtpClient> open = new ArrayList<>();
         try {
             List<String> relay = greetings("127.0.0.1", RELAY_CONNECTIONS, open);
-            assertEquals(RELAY_CONNECTIONS, relay.stream().filter(g -> g.startsWith("220 ")).count());
+            assertEquals(
+                    RELAY_CONNECTIONS,
+                    relay.stream().filter(g -> g.startsWith("220 ")).count());
             List<String> stranger = greetings("127.0.0.3", PER_CLIENT + 5, open);
-            System.out.printf("InternetFacingIT: the relay host opened %d connections at once: %d greeted; a stranger opened %d: %d greeted, %d refused%n",
-                    RELAY_CONNECTIONS, relay.stream().filter(g -> g.startsWith("220 ")).count(), PER_CLIENT + 5,
+            System.out.printf(
+                    "InternetFacingIT: the relay host opened %d connections at once: %d greeted; a stranger opened %d: %d greeted, %d refused%n",
+                    RELAY_CONNECTIONS,
+                    relay.stream().filter(g -> g.startsWith("220 ")).count(),
+                    PER_CLIENT + 5,
                     stranger.stream().filter(g -> g.startsWith("220 ")).count(),
                     stranger.stream().filter(g -> g.startsWith("421 ")).count());
-            assertEquals(PER_CLIENT, stranger.stream().filter(g -> g.startsWith("220 ")).count());
-            assertEquals(5, stranger.stream().filter(g -> g.equals("421 4.7.0 mx.karavel.test Too many connections")).count());
+            assertEquals(
+                    PER_CLIENT,
+                    stranger.stream().filter(g -> g.startsWith("220 ")).count());
+            assertEquals(
+                    5,
+                    stranger.stream()
+                            .filter(g -> g.equals("421 4.7.0 mx.karavel.test Too many connections"))
+                            .count());
         } finally {
             for (SmtpClient c : open) {
                 c.close();
@@ -144,8 +167,9 @@ public class InternetFacingIT {
                 assertTrue(c.command("STARTTLS").startsWith("220"));
                 c.startTls(TrustAll.socketFactory());
                 c.command("EHLO client.test");
-                String r = c.command("AUTH PLAIN " + Base64.getEncoder().encodeToString(
-                        ("\0guesser@localhost\0guess" + i).getBytes(StandardCharsets.UTF_8)));
+                String r = c.command("AUTH PLAIN "
+                        + Base64.getEncoder()
+                                .encodeToString(("\0guesser@localhost\0guess" + i).getBytes(StandardCharsets.UTF_8)));
                 if (r.startsWith("535 5.7.8")) {
                     failed++;
                 } else {
@@ -154,8 +178,10 @@ public class InternetFacingIT {
                 }
             }
         }
-        System.out.printf("InternetFacingIT: 30 AUTH guesses from 30 addresses of 127.0.9.0/24 (client_ipv4_prefix_length = 24): "
-                + "%d checked, %d refused by the throttle%n", failed, refused);
+        System.out.printf(
+                "InternetFacingIT: 30 AUTH guesses from 30 addresses of 127.0.9.0/24 (client_ipv4_prefix_length = 24): "
+                        + "%d checked, %d refused by the throttle%n",
+                failed, refused);
         assertEquals("auth_max_failures (5) for the whole network", 5, failed);
         assertEquals(25, refused);
     }
@@ -163,7 +189,9 @@ public class InternetFacingIT {
     @Test
     public void theMxListenerServesIpv4AndIpv6Clients() throws Exception {
         for (String client : List.of("127.0.0.2", "::1")) {
-            try (SmtpClient c = new SmtpClient(client.contains(":") ? "::1" : "127.0.0.1", KaravelContainer.smtpPort(),
+            try (SmtpClient c = new SmtpClient(
+                    client.contains(":") ? "::1" : "127.0.0.1",
+                    KaravelContainer.smtpPort(),
                     new InetSocketAddress(client, 0))) {
                 assertTrue(c.readReply().startsWith("220 mx.karavel.test"));
                 assertTrue(c.command("EHLO client.test").startsWith("250-mx.karavel.test"));
@@ -179,7 +207,8 @@ public class InternetFacingIT {
             c.command("EHLO client.test");
             String fifty = c.sendMail("loop@localhost", List.of("postmaster@localhost"), withHops(50));
             assertTrue(fifty, fifty.startsWith("250 2.0.0"));
-            assertEquals("554 5.4.6 Too many hops",
+            assertEquals(
+                    "554 5.4.6 Too many hops",
                     c.sendMail("loop@localhost", List.of("postmaster@localhost"), withHops(51)));
         }
     }
@@ -187,34 +216,46 @@ public class InternetFacingIT {
     private static String withHops(int hops) {
         StringBuilder b = new StringBuilder();
         for (int i = hops; i > 0; i--) {
-            b.append("Received: from hop").append(i).append(".example.org ([192.0.2.").append(i)
-                    .append("])\r\n\tby hop").append(i + 1).append(".example.org with ESMTP; Mon, 7 Dec 2026 07:00:00 +0000\r\n");
+            b.append("Received: from hop")
+                    .append(i)
+                    .append(".example.org ([192.0.2.")
+                    .append(i)
+                    .append("])\r\n\tby hop")
+                    .append(i + 1)
+                    .append(".example.org with ESMTP; Mon, 7 Dec 2026 07:00:00 +0000\r\n");
         }
         return b.append("Subject: loop\r\n\r\nround and round\r\n").toString();
     }
 
     @Test
     public void port25DoesNotOfferAuthAndWhereAuthIsOfferedTheSenderCheckApplies() throws Exception {
-        try (SmtpClient c = new SmtpClient("127.0.0.1", KaravelContainer.smtpPort(), new InetSocketAddress(STRANGER, 0))) {
+        try (SmtpClient c =
+                new SmtpClient("127.0.0.1", KaravelContainer.smtpPort(), new InetSocketAddress(STRANGER, 0))) {
             c.readReply();
             c.command("EHLO client.test");
             assertTrue(c.command("STARTTLS").startsWith("220"));
             c.startTls(TrustAll.socketFactory());
             String ehlo = c.command("EHLO client.test");
             assertTrue("no AUTH on the mx listener: " + ehlo, ehlo.startsWith("250-") && !ehlo.contains("AUTH"));
-            assertEquals("503 5.5.1 Error: authentication not enabled", c.command("AUTH PLAIN " + plain(USER, PASSWORD)));
+            assertEquals(
+                    "503 5.5.1 Error: authentication not enabled", c.command("AUTH PLAIN " + plain(USER, PASSWORD)));
         }
         // an operator turns AUTH on for port 25 with the old "sender_login_match = false": the check still applies
         if (!userAdmin.list().contains(USER)) {
             userAdmin.add(USER, PASSWORD.toCharArray());
         }
-        Poll.until("the user to authenticate", WAIT, () -> users.authenticate(USER, PASSWORD.toCharArray())
-                .toCompletableFuture().join().isPresent());
-        org.osgi.service.cm.Configuration mx = configAdmin.listConfigurations(
-                "(&(service.factoryPid=org.karavel.smtp.listener)(name=mx))")[0];
+        Poll.until(
+                "the user to authenticate",
+                WAIT,
+                () -> users.authenticate(USER, PASSWORD.toCharArray())
+                        .toCompletableFuture()
+                        .join()
+                        .isPresent());
+        org.osgi.service.cm.Configuration mx =
+                configAdmin.listConfigurations("(&(service.factoryPid=org.karavel.smtp.listener)(name=mx))")[0];
         Dictionary<String, Object> saved = mx.getProperties();
         Hashtable<String, Object> withAuth = new Hashtable<>();
-        for (Enumeration<String> k = saved.keys(); k.hasMoreElements();) {
+        for (Enumeration<String> k = saved.keys(); k.hasMoreElements(); ) {
             String key = k.nextElement();
             withAuth.put(key, saved.get(key));
         }
@@ -222,22 +263,30 @@ public class InternetFacingIT {
         withAuth.put("sender_login_match", "false");
         mx.update(withAuth);
         try {
-            Poll.until("AUTH offered on the mx listener", WAIT, () -> ehloAfterTls(KaravelContainer.smtpPort()).contains("AUTH PLAIN"));
-            try (SmtpClient c = new SmtpClient("127.0.0.1", KaravelContainer.smtpPort(), new InetSocketAddress(STRANGER, 0))) {
+            Poll.until(
+                    "AUTH offered on the mx listener",
+                    WAIT,
+                    () -> ehloAfterTls(KaravelContainer.smtpPort()).contains("AUTH PLAIN"));
+            try (SmtpClient c =
+                    new SmtpClient("127.0.0.1", KaravelContainer.smtpPort(), new InetSocketAddress(STRANGER, 0))) {
                 c.readReply();
                 c.command("EHLO client.test");
                 assertTrue(c.command("STARTTLS").startsWith("220"));
                 c.startTls(TrustAll.socketFactory());
                 c.command("EHLO client.test");
                 assertTrue(c.command("AUTH PLAIN " + plain(USER, PASSWORD)).startsWith("235"));
-                assertEquals("553 5.7.1 <mallory@localhost>: Sender address rejected: not owned by user " + USER,
+                assertEquals(
+                        "553 5.7.1 <mallory@localhost>: Sender address rejected: not owned by user " + USER,
                         c.command("MAIL FROM:<mallory@localhost>"));
                 assertTrue(c.command("MAIL FROM:<" + USER + ">").startsWith("250"));
             }
         } finally {
             mx.update(saved);
         }
-        Poll.until("AUTH off again on the mx listener", WAIT, () -> !ehloAfterTls(KaravelContainer.smtpPort()).contains("AUTH"));
+        Poll.until(
+                "AUTH off again on the mx listener",
+                WAIT,
+                () -> !ehloAfterTls(KaravelContainer.smtpPort()).contains("AUTH"));
     }
 
     /** The EHLO reply after STARTTLS from the stranger ("" when the dialogue fails). */
@@ -264,7 +313,8 @@ public class InternetFacingIT {
             List<Future<String>> all = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 all.add(pool.submit(() -> {
-                    SmtpClient c = new SmtpClient("127.0.0.1", KaravelContainer.smtpPort(), new InetSocketAddress(from, 0));
+                    SmtpClient c =
+                            new SmtpClient("127.0.0.1", KaravelContainer.smtpPort(), new InetSocketAddress(from, 0));
                     synchronized (open) {
                         open.add(c);
                     }
@@ -342,8 +392,10 @@ public class InternetFacingIT {
             if (r.status() != 200 || f == null) {
                 return -1;
             }
-            return f.samples().stream().filter(x -> listener.equals(x.labels().get("listener")))
-                    .mapToDouble(MetricsText.Sample::value).sum();
+            return f.samples().stream()
+                    .filter(x -> listener.equals(x.labels().get("listener")))
+                    .mapToDouble(MetricsText.Sample::value)
+                    .sum();
         } catch (IOException | RuntimeException e) {
             return -1;
         }

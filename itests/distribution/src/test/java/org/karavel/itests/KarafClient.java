@@ -1,14 +1,14 @@
 package org.karavel.itests;
 
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeoutException;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * {@code bin/client "command"} as an operator's script runs it: no terminal, standard input empty,
@@ -17,13 +17,15 @@ import java.util.concurrent.TimeUnit;
 final class KarafClient {
     record Result(int exitCode, String output) {
         boolean ok() {
-            return exitCode == 0 && !output.contains("Session has been closed") && !output.contains("Authentication failed")
-                    && !output.contains("Error executing command") && !output.contains("Command not found");
+            return exitCode == 0
+                    && !output.contains("Session has been closed")
+                    && !output.contains("Authentication failed")
+                    && !output.contains("Error executing command")
+                    && !output.contains("Command not found");
         }
     }
 
-    private KarafClient() {
-    }
+    private KarafClient() {}
 
     static Result run(Path home, String command) throws IOException, InterruptedException {
         return run(home, command, Duration.ofSeconds(120));
@@ -45,7 +47,8 @@ final class KarafClient {
         });
         try {
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new AssertionError("bin/client \"" + command + "\" did not finish within " + timeout.toSeconds() + " s");
+                throw new AssertionError(
+                        "bin/client \"" + command + "\" did not finish within " + timeout.toSeconds() + " s");
             }
             return new Result(p.exitValue(), output.get(10, TimeUnit.SECONDS));
         } catch (ExecutionException | TimeoutException e) {

@@ -10,8 +10,7 @@ import org.osgi.framework.BundleContext;
 
 /** Runs a Karaf shell command inside the container as an operator would, and returns what it printed. */
 final class KarafShell {
-    private KarafShell() {
-    }
+    private KarafShell() {}
 
     static String run(BundleContext context, String command) {
         return run(context, command, "");
@@ -22,7 +21,8 @@ final class KarafShell {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
         SessionFactory factory = context.getService(context.getServiceReference(SessionFactory.class));
-        Session session = factory.create(new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)), print, print);
+        Session session =
+                factory.create(new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)), print, print);
         try {
             Object result = session.execute(command);
             if (result != null) {

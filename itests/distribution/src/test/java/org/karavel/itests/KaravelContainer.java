@@ -1,9 +1,5 @@
 package org.karavel.itests;
 
-import java.net.Socket;
-import java.time.Duration;
-import java.util.HashSet;
-import java.util.Set;
 import static org.ops4j.pax.exam.CoreOptions.maven;
 import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 import static org.ops4j.pax.exam.CoreOptions.vmOptions;
@@ -18,9 +14,13 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.karaf.options.LogLevelOption.LogLevel;
 
@@ -38,8 +38,7 @@ final class KaravelContainer {
     static final String SUBMISSIONS_PORT = "karavel.test.submissionsPort";
     static final String ADMIN_PORT = "karavel.test.adminPort";
 
-    private KaravelContainer() {
-    }
+    private KaravelContainer() {}
 
     /** The options every test class starts from; {@code extra} adds or overrides. */
     static Option[] options(Option... extra) {
@@ -54,31 +53,40 @@ final class KaravelContainer {
         String mvnCfg = "etc/org.ops4j.pax.url.mvn.cfg";
         List<Option> o = new ArrayList<>(List.of(
                 karafDistributionConfiguration()
-                        .frameworkUrl(maven("org.karavel", "karavel").type("tar.gz").version(VERSION))
+                        .frameworkUrl(
+                                maven("org.karavel", "karavel").type("tar.gz").version(VERSION))
                         .name("Karavel")
                         .unpackDirectory(new File("target/exam"))
                         .useDeployFolder(false),
                 configureConsole().ignoreLocalConsole().ignoreRemoteShell(),
                 logLevel(LogLevel.INFO),
                 editConfigurationFilePut(mvnCfg, "org.ops4j.pax.url.mvn.localRepository", LOCAL_REPO),
-                editConfigurationFilePut(mvnCfg, "org.ops4j.pax.url.mvn.defaultRepositories",
-                        "${karaf.home.uri}system@id=system.repository@snapshots,file:" + LOCAL_REPO + "@id=local@snapshots"),
+                editConfigurationFilePut(
+                        mvnCfg,
+                        "org.ops4j.pax.url.mvn.defaultRepositories",
+                        "${karaf.home.uri}system@id=system.repository@snapshots,file:" + LOCAL_REPO
+                                + "@id=local@snapshots"),
                 editConfigurationFilePut(mvnCfg, "org.ops4j.pax.url.mvn.repositories", ""),
                 editConfigurationFilePut(mvnCfg, "org.ops4j.pax.url.mvn.offline", "true"),
                 editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", Integer.toString(freePort())),
-                editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiRegistryPort", Integer.toString(freePort())),
+                editConfigurationFilePut(
+                        "etc/org.apache.karaf.management.cfg", "rmiRegistryPort", Integer.toString(freePort())),
                 editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiRegistryHost", "127.0.0.1"),
-                editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiServerPort", Integer.toString(freePort())),
+                editConfigurationFilePut(
+                        "etc/org.apache.karaf.management.cfg", "rmiServerPort", Integer.toString(freePort())),
                 editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiServerHost", "127.0.0.1"),
                 editConfigurationFilePut("etc/org.karavel.smtp.listener-mx.cfg", "address", "127.0.0.1"),
                 editConfigurationFilePut("etc/org.karavel.smtp.listener-mx.cfg", "port", Integer.toString(smtp)),
                 editConfigurationFilePut("etc/org.karavel.smtp.listener-mx.cfg", "hostname", "mx.karavel.test"),
                 editConfigurationFilePut("etc/org.karavel.smtp.listener-submission.cfg", "address", "127.0.0.1"),
-                editConfigurationFilePut("etc/org.karavel.smtp.listener-submission.cfg", "port", Integer.toString(submission)),
+                editConfigurationFilePut(
+                        "etc/org.karavel.smtp.listener-submission.cfg", "port", Integer.toString(submission)),
                 editConfigurationFilePut("etc/org.karavel.smtp.listener-submission.cfg", "hostname", "mx.karavel.test"),
                 editConfigurationFilePut("etc/org.karavel.smtp.listener-submissions.cfg", "address", "127.0.0.1"),
-                editConfigurationFilePut("etc/org.karavel.smtp.listener-submissions.cfg", "port", Integer.toString(submissions)),
-                editConfigurationFilePut("etc/org.karavel.smtp.listener-submissions.cfg", "hostname", "mx.karavel.test"),
+                editConfigurationFilePut(
+                        "etc/org.karavel.smtp.listener-submissions.cfg", "port", Integer.toString(submissions)),
+                editConfigurationFilePut(
+                        "etc/org.karavel.smtp.listener-submissions.cfg", "hostname", "mx.karavel.test"),
                 editConfigurationFilePut("etc/org.karavel.delivery.cfg", "helo_name", "mx.karavel.test"),
                 // the tests of other features send to made-up local users; RecipientValidationIT and
                 // LmtpVerificationIT put back the shipped default (users) or lmtp
@@ -97,8 +105,10 @@ final class KaravelContainer {
                 systemProperty(SUBMISSIONS_PORT).value(Integer.toString(submissions)),
                 wrappedBundle(maven("org.karavel", "karavel-testkit").version(VERSION)),
                 // Awaitility (Poll) for the tests that run in the container; both jars are bundles
-                org.ops4j.pax.exam.CoreOptions.mavenBundle("org.hamcrest", "hamcrest", System.getProperty("karavel.hamcrest.version")),
-                org.ops4j.pax.exam.CoreOptions.mavenBundle("org.awaitility", "awaitility", System.getProperty("karavel.awaitility.version")),
+                org.ops4j.pax.exam.CoreOptions.mavenBundle(
+                        "org.hamcrest", "hamcrest", System.getProperty("karavel.hamcrest.version")),
+                org.ops4j.pax.exam.CoreOptions.mavenBundle(
+                        "org.awaitility", "awaitility", System.getProperty("karavel.awaitility.version")),
                 vmOptions(javaModuleFlags())));
         o.addAll(Arrays.asList(extra));
         return o.toArray(new Option[0]);
@@ -146,14 +156,22 @@ final class KaravelContainer {
         return new String[] {
             "--add-reads=java.xml=java.logging",
             "--add-exports=java.base/org.apache.karaf.specs.locator=java.xml,ALL-UNNAMED",
-            "--patch-module", "java.base=" + locator,
-            "--patch-module", "java.xml=" + xml,
-            "--add-opens", "java.base/java.security=ALL-UNNAMED",
-            "--add-opens", "java.base/java.net=ALL-UNNAMED",
-            "--add-opens", "java.base/java.lang=ALL-UNNAMED",
-            "--add-opens", "java.base/java.util=ALL-UNNAMED",
-            "--add-opens", "java.naming/javax.naming.spi=ALL-UNNAMED",
-            "--add-opens", "java.rmi/sun.rmi.transport.tcp=ALL-UNNAMED",
+            "--patch-module",
+            "java.base=" + locator,
+            "--patch-module",
+            "java.xml=" + xml,
+            "--add-opens",
+            "java.base/java.security=ALL-UNNAMED",
+            "--add-opens",
+            "java.base/java.net=ALL-UNNAMED",
+            "--add-opens",
+            "java.base/java.lang=ALL-UNNAMED",
+            "--add-opens",
+            "java.base/java.util=ALL-UNNAMED",
+            "--add-opens",
+            "java.naming/javax.naming.spi=ALL-UNNAMED",
+            "--add-opens",
+            "java.rmi/sun.rmi.transport.tcp=ALL-UNNAMED",
             "--add-exports=java.base/sun.net.www.protocol.file=ALL-UNNAMED",
             "--add-exports=java.base/sun.net.www.protocol.ftp=ALL-UNNAMED",
             "--add-exports=java.base/sun.net.www.protocol.http=ALL-UNNAMED",

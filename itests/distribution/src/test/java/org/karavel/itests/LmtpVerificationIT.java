@@ -1,6 +1,5 @@
 package org.karavel.itests;
 
-import java.util.Comparator;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
@@ -15,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -100,7 +100,9 @@ public class LmtpVerificationIT {
         });
         Dovecot dovecot = Dovecot.start(passwd, Integer.getInteger(LMTP_PORT));
         try {
-            assertEquals(dovecot.log(), "550 5.1.1 <nobody-xyz@localhost>: Recipient address rejected: User unknown in local recipient table",
+            assertEquals(
+                    dovecot.log(),
+                    "550 5.1.1 <nobody-xyz@localhost>: Recipient address rejected: User unknown in local recipient table",
                     rcpt("nobody-xyz@localhost").strip());
             try (SmtpClient c = stranger()) {
                 c.readReply();
@@ -117,8 +119,12 @@ public class LmtpVerificationIT {
             Path aliceNew = dovecot.mail().resolve("localhost/alice/new");
             Poll.until("the message in alice's Dovecot Maildir", WAIT, () -> Maildirs.count(aliceNew) == 1);
             Poll.until("an empty queue", WAIT, () -> spool.list().isEmpty());
-            assertTrue("nothing bounced", sink.messages().stream().noneMatch(m -> m.recipients().contains(SENDER)));
-            assertFalse("Dovecot was never given an unknown user", Files.exists(dovecot.mail().resolve("localhost/ghost")));
+            assertTrue(
+                    "nothing bounced",
+                    sink.messages().stream().noneMatch(m -> m.recipients().contains(SENDER)));
+            assertFalse(
+                    "Dovecot was never given an unknown user",
+                    Files.exists(dovecot.mail().resolve("localhost/ghost")));
         } finally {
             dovecot.stop();
         }
@@ -139,36 +145,41 @@ public class LmtpVerificationIT {
             Files.createDirectories(dir.resolve("run"));
             Files.createDirectories(dir.resolve("state"));
             Path conf = dir.resolve("dovecot.conf");
-            Files.writeString(conf, String.join("\n",
-                    "base_dir = " + dir.resolve("run"),
-                    "state_dir = " + dir.resolve("state"),
-                    "log_path = " + dir.resolve("dovecot.log"),
-                    "protocols = lmtp",
-                    "listen = 127.0.0.1",
-                    "ssl = no",
-                    "mail_location = maildir:" + mail + "/%d/%n",
-                    "passdb {",
-                    "  driver = passwd-file",
-                    "  args = scheme=SHA512-CRYPT username_format=%u " + passwd,
-                    "}",
-                    "userdb {",
-                    "  driver = static",
-                    "  args = uid=nobody gid=nogroup home=" + mail + "/%d/%n",
-                    "}",
-                    // Karavel writes its passwd-file with mode 0600
-                    "service auth {",
-                    "  user = root",
-                    "}",
-                    "service lmtp {",
-                    "  inet_listener lmtp {",
-                    "    address = 127.0.0.1",
-                    "    port = " + port,
-                    "  }",
-                    "}",
-                    ""));
+            Files.writeString(
+                    conf,
+                    String.join(
+                            "\n",
+                            "base_dir = " + dir.resolve("run"),
+                            "state_dir = " + dir.resolve("state"),
+                            "log_path = " + dir.resolve("dovecot.log"),
+                            "protocols = lmtp",
+                            "listen = 127.0.0.1",
+                            "ssl = no",
+                            "mail_location = maildir:" + mail + "/%d/%n",
+                            "passdb {",
+                            "  driver = passwd-file",
+                            "  args = scheme=SHA512-CRYPT username_format=%u " + passwd,
+                            "}",
+                            "userdb {",
+                            "  driver = static",
+                            "  args = uid=nobody gid=nogroup home=" + mail + "/%d/%n",
+                            "}",
+                            // Karavel writes its passwd-file with mode 0600
+                            "service auth {",
+                            "  user = root",
+                            "}",
+                            "service lmtp {",
+                            "  inet_listener lmtp {",
+                            "    address = 127.0.0.1",
+                            "    port = " + port,
+                            "  }",
+                            "}",
+                            ""));
             String binary = Files.exists(Path.of("/usr/sbin/dovecot")) ? "/usr/sbin/dovecot" : "dovecot";
-            Process p = new ProcessBuilder(binary, "-F", "-c", conf.toString()).redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("dovecot.out").toFile()).start();
+            Process p = new ProcessBuilder(binary, "-F", "-c", conf.toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("dovecot.out").toFile())
+                    .start();
             Dovecot d = new Dovecot(dir, p);
             Poll.until("Dovecot LMTP on port " + port + " (" + d.log() + ")", WAIT, () -> {
                 try (Socket s = new Socket()) {
@@ -193,7 +204,10 @@ public class LmtpVerificationIT {
             StringBuilder out = new StringBuilder();
             for (String f : List.of("dovecot.out", "dovecot.log")) {
                 try {
-                    out.append(f).append(": ").append(Files.readString(dir.resolve(f))).append('\n');
+                    out.append(f)
+                            .append(": ")
+                            .append(Files.readString(dir.resolve(f)))
+                            .append('\n');
                 } catch (IOException e) {
                     out.append(f).append(": (none)\n");
                 }
@@ -222,7 +236,8 @@ public class LmtpVerificationIT {
     }
 
     private static SmtpClient stranger() throws IOException {
-        return new SmtpClient("127.0.0.1", KaravelContainer.smtpPort(), new InetSocketAddress(InetAddress.getByName("127.0.0.2"), 0));
+        return new SmtpClient(
+                "127.0.0.1", KaravelContainer.smtpPort(), new InetSocketAddress(InetAddress.getByName("127.0.0.2"), 0));
     }
 
     private static String rcpt(String recipient) {

@@ -1,8 +1,5 @@
 package org.karavel.itests;
 
-import java.util.Properties;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
@@ -16,6 +13,9 @@ import java.time.Duration;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import javax.inject.Inject;
 import org.junit.BeforeClass;
@@ -82,7 +82,8 @@ public class MailFlowIT {
 
     @Test
     public void mailToLocalDomainArrivesInMaildir() throws Exception {
-        String reply = send("127.0.0.1", "sender@remote.test", "alice@localhost", "Subject: hello alice\r\n\r\nHi.\r\n");
+        String reply =
+                send("127.0.0.1", "sender@remote.test", "alice@localhost", "Subject: hello alice\r\n\r\nHi.\r\n");
         assertTrue(reply, reply.startsWith("250 2.0.0"));
         Path newDir = maildir("localhost", "alice").resolve("new");
         Poll.until("a file in " + newDir, WAIT, () -> Maildirs.count(newDir) == 1);
@@ -96,10 +97,14 @@ public class MailFlowIT {
     public void mailToRemoteDomainIsRelayedToItsMx() throws Exception {
         String reply = send("127.0.0.1", "app@localhost", "bob@remote.test", "Subject: to remote\r\n\r\nBody.\r\n");
         assertTrue(reply, reply.startsWith("250 2.0.0"));
-        Poll.until("the sink to receive the message", WAIT, () -> sink.messages().stream()
-                .anyMatch(m -> m.recipients().contains("bob@remote.test")));
-        SmtpSink.ReceivedMail got = sink.messages().stream().filter(m -> m.recipients().contains("bob@remote.test"))
-                .findFirst().orElseThrow();
+        Poll.until(
+                "the sink to receive the message",
+                WAIT,
+                () -> sink.messages().stream().anyMatch(m -> m.recipients().contains("bob@remote.test")));
+        SmtpSink.ReceivedMail got = sink.messages().stream()
+                .filter(m -> m.recipients().contains("bob@remote.test"))
+                .findFirst()
+                .orElseThrow();
         assertEquals("app@localhost", got.sender());
         assertEquals(List.of("bob@remote.test"), got.recipients());
         assertTrue(got.contentAsString(), got.contentAsString().contains("Subject: to remote"));
@@ -110,8 +115,10 @@ public class MailFlowIT {
     public void mailToADomainWhoseMxHasOnlyAnIpv6AddressGoesOverIpv6() throws Exception {
         String reply = send("127.0.0.1", "app@localhost", "carol@v6.test", "Subject: over IPv6\r\n\r\nBody.\r\n");
         assertTrue(reply, reply.startsWith("250 2.0.0"));
-        Poll.until("the IPv6 sink to receive the message", WAIT, () -> sink6.messages().stream()
-                .anyMatch(m -> m.recipients().contains("carol@v6.test")));
+        Poll.until(
+                "the IPv6 sink to receive the message",
+                WAIT,
+                () -> sink6.messages().stream().anyMatch(m -> m.recipients().contains("carol@v6.test")));
         assertTrue(sink.messages().stream().noneMatch(m -> m.recipients().contains("carol@v6.test")));
     }
 
@@ -121,7 +128,11 @@ public class MailFlowIT {
         assertTrue(rcptFrom("127.0.0.2", "victim@remote.test").startsWith("250"));
         try {
             // 127.0.0.2 is loopback too, but not in relay_hosts any more; the change applies without a restart
-            updateUntil("org.karavel.relay", "relay_hosts", "127.0.0.1/32", "relaying from 127.0.0.2 to be refused",
+            updateUntil(
+                    "org.karavel.relay",
+                    "relay_hosts",
+                    "127.0.0.1/32",
+                    "relaying from 127.0.0.2 to be refused",
                     () -> rcptFrom("127.0.0.2", "victim@remote.test").startsWith("554 5.7.1"));
             // mail for a local domain is still welcome
             String r = rcptFrom("127.0.0.2", "alice@localhost");
@@ -134,16 +145,32 @@ public class MailFlowIT {
     @Test
     public void newLocalDomainTakesEffectWithoutRestart() throws Exception {
         try {
-            updateUntil("org.karavel.relay", "relay_hosts", "127.0.0.1/32", "relaying from 127.0.0.2 to be refused",
+            updateUntil(
+                    "org.karavel.relay",
+                    "relay_hosts",
+                    "127.0.0.1/32",
+                    "relaying from 127.0.0.2 to be refused",
                     () -> rcptFrom("127.0.0.2", "carol@example.org").startsWith("554 5.7.1"));
-            updateUntil("org.karavel.relay", "local_domains", "localhost, example.org", "example.org to become local",
+            updateUntil(
+                    "org.karavel.relay",
+                    "local_domains",
+                    "localhost, example.org",
+                    "example.org to become local",
                     () -> rcptFrom("127.0.0.2", "carol@example.org").startsWith("250"));
-            String reply = sendFrom("127.0.0.2", "x@remote.test", "carol@example.org", "From: <x@remote.test>\r\nSubject: new domain\r\n\r\nHi.\r\n");
+            String reply = sendFrom(
+                    "127.0.0.2",
+                    "x@remote.test",
+                    "carol@example.org",
+                    "From: <x@remote.test>\r\nSubject: new domain\r\n\r\nHi.\r\n");
             assertTrue(reply, reply.startsWith("250 2.0.0"));
             Path newDir = maildir("example.org", "carol").resolve("new");
             Poll.until("delivery to carol@example.org", WAIT, () -> Maildirs.count(newDir) == 1);
         } finally {
-            updateUntil("org.karavel.relay", "local_domains", "localhost", "example.org to be remote again",
+            updateUntil(
+                    "org.karavel.relay",
+                    "local_domains",
+                    "localhost",
+                    "example.org to be remote again",
                     () -> rcptFrom("127.0.0.2", "carol@example.org").startsWith("554 5.7.1"));
             restoreRelayHosts();
         }
@@ -152,12 +179,16 @@ public class MailFlowIT {
     @Test
     public void temporaryFailureIsRetried() throws Exception {
         AtomicInteger tries = new AtomicInteger();
-        sink.onRcpt(r -> r.startsWith("retry") && tries.incrementAndGet() <= 2 ? "451 4.3.0 Try again later" : "250 2.1.5 Ok");
+        sink.onRcpt(r ->
+                r.startsWith("retry") && tries.incrementAndGet() <= 2 ? "451 4.3.0 Try again later" : "250 2.1.5 Ok");
         try {
-            String reply = send("127.0.0.1", "app@localhost", "retry@implicit.test", "Subject: retried\r\n\r\nBody.\r\n");
+            String reply =
+                    send("127.0.0.1", "app@localhost", "retry@implicit.test", "Subject: retried\r\n\r\nBody.\r\n");
             assertTrue(reply, reply.startsWith("250 2.0.0"));
-            Poll.until("the retried message at the sink", WAIT, () -> sink.messages().stream()
-                    .anyMatch(m -> m.recipients().contains("retry@implicit.test")));
+            Poll.until(
+                    "the retried message at the sink",
+                    WAIT,
+                    () -> sink.messages().stream().anyMatch(m -> m.recipients().contains("retry@implicit.test")));
             assertTrue("tried " + tries.get() + " times", tries.get() >= 3);
         } finally {
             sink.onRcpt(r -> "250 2.1.5 Ok");
@@ -168,7 +199,8 @@ public class MailFlowIT {
     public void permanentFailureBouncesToSender() throws Exception {
         sink.onRcpt(r -> r.startsWith("nobody") ? "550 5.1.1 <" + r + ">: Recipient address rejected" : "250 2.1.5 Ok");
         try {
-            String reply = send("127.0.0.1", "dave@localhost", "nobody@remote.test", "Subject: doomed\r\n\r\nBody.\r\n");
+            String reply =
+                    send("127.0.0.1", "dave@localhost", "nobody@remote.test", "Subject: doomed\r\n\r\nBody.\r\n");
             assertTrue(reply, reply.startsWith("250 2.0.0"));
             Path newDir = maildir("localhost", "dave").resolve("new");
             Poll.until("the bounce in dave's Maildir", WAIT, () -> Maildirs.count(newDir) == 1);
@@ -200,7 +232,11 @@ public class MailFlowIT {
         sink.onRcpt(r -> r.startsWith("held") ? "451 4.3.0 Not now" : "250 2.1.5 Ok");
         try {
             for (int i = 0; i < 5; i++) {
-                String reply = send("127.0.0.1", "app@localhost", "held" + i + "@remote.test", "Subject: held " + i + "\r\n\r\nBody.\r\n");
+                String reply = send(
+                        "127.0.0.1",
+                        "app@localhost",
+                        "held" + i + "@remote.test",
+                        "Subject: held " + i + "\r\n\r\nBody.\r\n");
                 assertTrue(reply, reply.startsWith("250 2.0.0"));
             }
             Bundle spoolBundle = bundle("org.karavel.spool");
@@ -208,12 +244,25 @@ public class MailFlowIT {
             spoolBundle.start();
             Poll.until("the spool service to return with the held mail", WAIT, () -> {
                 Spool s = service(Spool.class);
-                return s != null && s.list().stream().filter(m -> m.envelope().recipients().get(0).localPart().startsWith("held")).count() == 5;
+                return s != null
+                        && s.list().stream()
+                                        .filter(m -> m.envelope()
+                                                .recipients()
+                                                .get(0)
+                                                .localPart()
+                                                .startsWith("held"))
+                                        .count()
+                                == 5;
             });
             sink.onRcpt(r -> "250 2.1.5 Ok");
             service(Spool.class).flushAll();
-            Poll.until("all five held messages at the sink", WAIT, () -> sink.messages().stream()
-                    .filter(m -> m.recipients().get(0).startsWith("held")).count() == 5);
+            Poll.until(
+                    "all five held messages at the sink",
+                    WAIT,
+                    () -> sink.messages().stream()
+                                    .filter(m -> m.recipients().get(0).startsWith("held"))
+                                    .count()
+                            == 5);
         } finally {
             sink.onRcpt(r -> "250 2.1.5 Ok");
         }
@@ -225,7 +274,11 @@ public class MailFlowIT {
     }
 
     private void restoreRelayHosts() throws IOException {
-        updateUntil("org.karavel.relay", "relay_hosts", "127.0.0.0/8, ::1/128", "relay_hosts to be restored",
+        updateUntil(
+                "org.karavel.relay",
+                "relay_hosts",
+                "127.0.0.0/8, ::1/128",
+                "relay_hosts to be restored",
                 () -> rcptFrom("127.0.0.2", "victim@remote.test").startsWith("250"));
     }
 
@@ -248,7 +301,10 @@ public class MailFlowIT {
             String reply = send("127.0.0.1", "app@localhost", "shell@remote.test", "Subject: shell\r\n\r\nBody.\r\n");
             assertTrue(reply, reply.startsWith("250 2.0.0"));
             String id = reply.substring(reply.lastIndexOf(' ') + 1).trim();
-            Poll.until("the message to be deferred", WAIT, () -> shell("mta:queue-list").contains("451 4.3.0 Not now"));
+            Poll.until(
+                    "the message to be deferred",
+                    WAIT,
+                    () -> shell("mta:queue-list").contains("451 4.3.0 Not now"));
             String listing = shell("mta:queue-list");
             assertTrue(listing, listing.contains(id));
             assertTrue(listing, listing.contains("shell@remote.test"));
@@ -257,9 +313,14 @@ public class MailFlowIT {
             sink.onRcpt(r -> "250 2.1.5 Ok");
             String flushed = shell("mta:queue-flush " + id);
             assertTrue(flushed, flushed.contains("1"));
-            Poll.until("the flushed message at the sink", WAIT, () -> sink.messages().stream()
-                    .anyMatch(m -> m.recipients().contains("shell@remote.test")));
-            Poll.until("the queue to be empty of it", WAIT, () -> !shell("mta:queue-list").contains(id));
+            Poll.until(
+                    "the flushed message at the sink",
+                    WAIT,
+                    () -> sink.messages().stream().anyMatch(m -> m.recipients().contains("shell@remote.test")));
+            Poll.until(
+                    "the queue to be empty of it",
+                    WAIT,
+                    () -> !shell("mta:queue-list").contains(id));
         } finally {
             sink.onRcpt(r -> "250 2.1.5 Ok");
         }
@@ -275,7 +336,9 @@ public class MailFlowIT {
     }
 
     private Bundle bundle(String symbolicName) {
-        return Stream.of(context.getBundles()).filter(b -> b.getSymbolicName().equals(symbolicName)).findFirst()
+        return Stream.of(context.getBundles())
+                .filter(b -> b.getSymbolicName().equals(symbolicName))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no bundle " + symbolicName));
     }
 
@@ -312,9 +375,11 @@ public class MailFlowIT {
     }
 
     private static Path maildir(String domain, String user) {
-        return new File(System.getProperty("karaf.data"), "mail").toPath().resolve(domain).resolve(user);
+        return new File(System.getProperty("karaf.data"), "mail")
+                .toPath()
+                .resolve(domain)
+                .resolve(user);
     }
-
 
     private static Path only(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
@@ -323,7 +388,10 @@ public class MailFlowIT {
     }
 
     private static SmtpClient connectFrom(String localAddress) throws IOException {
-        return new SmtpClient("127.0.0.1", KaravelContainer.smtpPort(), new InetSocketAddress(InetAddress.getByName(localAddress), 0));
+        return new SmtpClient(
+                "127.0.0.1",
+                KaravelContainer.smtpPort(),
+                new InetSocketAddress(InetAddress.getByName(localAddress), 0));
     }
 
     private static String send(String from, String sender, String rcpt, String content) throws IOException {

@@ -79,17 +79,23 @@ public class MailLoopIT {
         KaravelContainer.awaitListening(port);
         String reply;
         // a stranger (not in relay_hosts) may send to a relay domain
-        try (SmtpClient c = new SmtpClient("127.0.0.1", port, new InetSocketAddress(InetAddress.getByName("127.0.0.2"), 0))) {
+        try (SmtpClient c =
+                new SmtpClient("127.0.0.1", port, new InetSocketAddress(InetAddress.getByName("127.0.0.2"), 0))) {
             assertTrue(c.readReply().startsWith("220"));
             assertTrue(c.command("EHLO stranger.test").startsWith("250"));
-            reply = c.sendMail("alice@localhost", List.of("someone@loop.test"),
+            reply = c.sendMail(
+                    "alice@localhost",
+                    List.of("someone@loop.test"),
                     "From: <alice@sender.test>\r\nSubject: round and round\r\nMessage-ID: <loop@localhost>\r\n\r\nHi.\r\n");
             c.command("QUIT");
         }
         assertTrue(reply, reply.startsWith("250 2.0.0"));
 
-        Path newDir = new File(System.getProperty("karaf.data"), "mail").toPath().resolve("localhost/alice/new");
-        Poll.until("a bounce in alice's Maildir and an empty queue", WAIT,
+        Path newDir =
+                new File(System.getProperty("karaf.data"), "mail").toPath().resolve("localhost/alice/new");
+        Poll.until(
+                "a bounce in alice's Maildir and an empty queue",
+                WAIT,
                 () -> Maildirs.count(newDir) >= 1 && spool.size() == 0);
         assertEquals("exactly one bounce", 1, Maildirs.count(newDir));
         String bounce = Files.readString(only(newDir));
@@ -108,7 +114,8 @@ public class MailLoopIT {
     }
 
     private String listenerPort(String name) throws Exception {
-        for (org.osgi.service.cm.Configuration c : configAdmin.listConfigurations("(service.factoryPid=org.karavel.smtp.listener)")) {
+        for (org.osgi.service.cm.Configuration c :
+                configAdmin.listConfigurations("(service.factoryPid=org.karavel.smtp.listener)")) {
             if (name.equals(String.valueOf(c.getProperties().get("name")))) {
                 return String.valueOf(c.getProperties().get("port"));
             }

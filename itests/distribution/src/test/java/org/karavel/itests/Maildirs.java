@@ -7,8 +7,7 @@ import java.util.stream.Stream;
 
 /** Looks into Maildir folders the distribution delivered to. */
 final class Maildirs {
-    private Maildirs() {
-    }
+    private Maildirs() {}
 
     /** How many messages a folder (e.g. {@code .../new}) holds; 0 while it does not exist. */
     static long count(Path dir) {

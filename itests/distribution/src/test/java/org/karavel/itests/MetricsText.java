@@ -16,8 +16,7 @@ import java.util.regex.Pattern;
  * belongs to a declared family, label values are properly quoted and escaped, values are numbers.
  */
 final class MetricsText {
-    record Sample(String name, Map<String, String> labels, double value) {
-    }
+    record Sample(String name, Map<String, String> labels, double value) {}
 
     record Family(String name, String type, String help, List<Sample> samples) {
         double sum() {
@@ -27,17 +26,17 @@ final class MetricsText {
 
     private static final String NAME = "[a-zA-Z_:][a-zA-Z0-9_:]*";
     private static final Pattern HELP = Pattern.compile("# HELP (" + NAME + ") (.*)");
-    private static final Pattern TYPE = Pattern.compile("# TYPE (" + NAME + ") (counter|gauge|histogram|summary|untyped)");
+    private static final Pattern TYPE =
+            Pattern.compile("# TYPE (" + NAME + ") (counter|gauge|histogram|summary|untyped)");
     private static final Pattern SAMPLE = Pattern.compile("(" + NAME + ")(\\{(.*)\\})? (\\S+)( -?[0-9]+)?");
-    private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\\\n]|\\\\[\\\\\"n])*)\"(,|$)");
+    private static final Pattern LABEL =
+            Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\\\n]|\\\\[\\\\\"n])*)\"(,|$)");
     private static final Pattern VALUE = Pattern.compile("[-+]?([0-9]*\\.?[0-9]+([eE][-+]?[0-9]+)?|Inf)|NaN");
 
     /** One look at a metric: its value (-1 while it cannot be read) and what the look found, for a timeout's message. */
-    record Reading(double value, String seen) {
-    }
+    record Reading(double value, String seen) {}
 
-    private MetricsText() {
-    }
+    private MetricsText() {}
 
     /** The first sample of a gauge or counter from the admin API's /metrics on 127.0.0.1; -1 while it cannot be read. */
     static double read(int adminPort, String name) {
@@ -53,7 +52,8 @@ final class MetricsText {
             }
             Family f = parse(r.body()).get(name);
             String seen = name + " " + (f == null ? "absent" : f.samples());
-            return new Reading(f == null || f.samples().isEmpty() ? -1 : f.samples().get(0).value(), seen);
+            return new Reading(
+                    f == null || f.samples().isEmpty() ? -1 : f.samples().get(0).value(), seen);
         } catch (IOException | RuntimeException e) {
             return new Reading(-1, e + " from port " + adminPort);
         }
@@ -96,7 +96,9 @@ final class MetricsText {
                 if (!VALUE.matcher(m.group(4)).matches()) {
                     throw bad(n, line, "not a number: " + m.group(4));
                 }
-                families.get(family).samples().add(new Sample(m.group(1), labels(n, line, m.group(3)), value(m.group(4))));
+                families.get(family)
+                        .samples()
+                        .add(new Sample(m.group(1), labels(n, line, m.group(3)), value(m.group(4))));
             } else {
                 throw bad(n, line, "neither a comment nor a sample");
             }

@@ -1,10 +1,10 @@
 package org.karavel.itests;
 
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import static org.junit.Assert.assertTrue;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -44,12 +44,18 @@ public class OperatorIT {
     public void editingTheRelayFileAddsALocalDomainWithoutRestart() throws Exception {
         assertTrue(rcptFrom127002("carol@example.org").startsWith("554 5.7.1"));
         karavel.configure("org.karavel.relay.cfg", Map.of("local_domains", "localhost, example.org"));
-        Poll.until("example.org to become local", WAIT, () -> rcptFrom127002("carol@example.org").startsWith("250"));
+        Poll.until(
+                "example.org to become local",
+                WAIT,
+                () -> rcptFrom127002("carol@example.org").startsWith("250"));
 
         try (SmtpClient c = new SmtpClient("127.0.0.1", smtpPort, new InetSocketAddress("127.0.0.2", 0))) {
             c.readReply();
             c.command("EHLO outside.test");
-            String reply = c.sendMail("someone@outside.test", List.of("carol@example.org"), "From: <someone@outside.test>\r\nSubject: for carol\r\n\r\nHi.\r\n");
+            String reply = c.sendMail(
+                    "someone@outside.test",
+                    List.of("carol@example.org"),
+                    "From: <someone@outside.test>\r\nSubject: for carol\r\n\r\nHi.\r\n");
             assertTrue(reply, reply.startsWith("250 2.0.0"));
         }
         Path newDir = karavel.data().resolve("mail/example.org/carol/new");
@@ -64,8 +70,11 @@ public class OperatorIT {
             taken = blocker.getLocalPort();
             // a port another program holds: the log names the file to change, and the server stays up
             karavel.configure("org.karavel.smtp.listener-mx.cfg", Map.of("port", Integer.toString(taken)));
-            Poll.until("the log to name the listener file", WAIT, () -> log().contains("Cannot listen on 127.0.0.1:" + taken)
-                    && log().contains("org.karavel.smtp.listener-mx.cfg"));
+            Poll.until(
+                    "the log to name the listener file",
+                    WAIT,
+                    () -> log().contains("Cannot listen on 127.0.0.1:" + taken)
+                            && log().contains("org.karavel.smtp.listener-mx.cfg"));
         }
         int next = KaravelContainer.freePort();
         karavel.configure("org.karavel.smtp.listener-mx.cfg", Map.of("port", Integer.toString(next)));
@@ -141,5 +150,4 @@ public class OperatorIT {
             return "I/O error: " + e;
         }
     }
-
 }

@@ -46,7 +46,8 @@ public class OutboundTlsIT {
         testCa = TestCertificates.authority("Karavel Outbound Test CA");
         sink = SmtpSink.startWithTls(TestCertificates.selfSignedContext("mx.remote.test"));
         policies = HttpsServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 10);
-        policies.setHttpsConfigurator(new HttpsConfigurator(testCa.serverContext("mta-sts.good.test", "mta-sts.bad.test")));
+        policies.setHttpsConfigurator(
+                new HttpsConfigurator(testCa.serverContext("mta-sts.good.test", "mta-sts.bad.test")));
         policies.createContext("/.well-known/mta-sts.txt", exchange -> {
             policyFetches.incrementAndGet();
             String host = String.valueOf(exchange.getRequestHeaders().getFirst("Host"));
@@ -78,12 +79,27 @@ public class OutboundTlsIT {
         smtpPort = KaravelContainer.freePort();
         karavel.listenersOnLoopback(smtpPort);
         karavel.configure("org.karavel.dns.cfg", Map.of("servers", dns.address()));
-        karavel.configure("org.karavel.tls.outbound.cfg", Map.of("tlsrpt", "false", "trust_file", trust.toString(),
-                "mta_sts_port", Integer.toString(policies.getAddress().getPort()),
-                "mta_sts_trust_file", trust.toString()));
+        karavel.configure(
+                "org.karavel.tls.outbound.cfg",
+                Map.of(
+                        "tlsrpt",
+                        "false",
+                        "trust_file",
+                        trust.toString(),
+                        "mta_sts_port",
+                        Integer.toString(policies.getAddress().getPort()),
+                        "mta_sts_trust_file",
+                        trust.toString()));
         // retries every second or two, so that a policy change shows at the next attempt
-        karavel.configure("org.karavel.delivery.cfg", Map.of("remote_port", Integer.toString(sink.port()),
-                "min_backoff_seconds", "1", "max_backoff_seconds", "2"));
+        karavel.configure(
+                "org.karavel.delivery.cfg",
+                Map.of(
+                        "remote_port",
+                        Integer.toString(sink.port()),
+                        "min_backoff_seconds",
+                        "1",
+                        "max_backoff_seconds",
+                        "2"));
         karavel.start();
         Distribution.awaitSmtp(smtpPort);
     }
@@ -103,13 +119,19 @@ public class OutboundTlsIT {
         String deferred = line("deferred to=<someone@remote.test>");
         assertTrue(deferred, deferred.contains(" verified=no policy=Opportunistic/none tls_failure="));
         assertTrue(deferred, deferred.contains("status=deferred (451 4.7.5 "));
-        assertEquals("delivered despite an untrusted certificate", -1, RelayedMail.indexAtSink(sink, "someone@remote.test"));
+        assertEquals(
+                "delivered despite an untrusted certificate", -1, RelayedMail.indexAtSink(sink, "someone@remote.test"));
         assertTrue("no handshake was made", sink.tlsHandshakes() > 0);
 
-        karavel.configure("org.karavel.tls.outbound.cfg", Map.of("outbound_policies", "remote.test=OpportunisticInsecure"));
+        karavel.configure(
+                "org.karavel.tls.outbound.cfg", Map.of("outbound_policies", "remote.test=OpportunisticInsecure"));
 
         Poll.until("the message at the sink", WAIT, () -> RelayedMail.indexAtSink(sink, "someone@remote.test") >= 0);
-        assertTrue("delivered in clear text", sink.tlsProtocols().get(RelayedMail.indexAtSink(sink, "someone@remote.test")).startsWith("TLSv1."));
+        assertTrue(
+                "delivered in clear text",
+                sink.tlsProtocols()
+                        .get(RelayedMail.indexAtSink(sink, "someone@remote.test"))
+                        .startsWith("TLSv1."));
         Poll.until("the delivery in the mail log", WAIT, () -> line("delivered to=<someone@remote.test>") != null);
         String delivered = line("delivered to=<someone@remote.test>");
         assertTrue(delivered, delivered.contains(" tls=TLSv1."));
@@ -123,23 +145,36 @@ public class OutboundTlsIT {
         RelayedMail.queue(smtpPort, "someone@bad.test", "Subject: unlisted mx\r\n\r\nmust not arrive\r\n");
         RelayedMail.queue(smtpPort, "someone@good.test", "Subject: listed mx\r\n\r\nhello over verified TLS\r\n");
 
-        Poll.until("the message to good.test at the sink", WAIT, () -> RelayedMail.indexAtSink(sink, "someone@good.test") >= 0);
-        assertTrue(sink.tlsProtocols().get(RelayedMail.indexAtSink(sink, "someone@good.test")).startsWith("TLSv1."));
+        Poll.until(
+                "the message to good.test at the sink",
+                WAIT,
+                () -> RelayedMail.indexAtSink(sink, "someone@good.test") >= 0);
+        assertTrue(sink.tlsProtocols()
+                .get(RelayedMail.indexAtSink(sink, "someone@good.test"))
+                .startsWith("TLSv1."));
         Poll.until("the delivery in the mail log", WAIT, () -> line("delivered to=<someone@good.test>") != null);
         String delivered = line("delivered to=<someone@good.test>");
         assertTrue(delivered, delivered.contains(" verified=yes policy=Required/mta-sts-enforce status=sent"));
 
-        Poll.until("the deferral of bad.test in the mail log", WAIT, () -> line("deferred to=<someone@bad.test>") != null);
+        Poll.until(
+                "the deferral of bad.test in the mail log", WAIT, () -> line("deferred to=<someone@bad.test>") != null);
         String deferred = line("deferred to=<someone@bad.test>");
         assertTrue(deferred, deferred.contains("relay=none"));
         assertTrue(deferred, deferred.contains("policy=Required/mta-sts-enforce"));
         assertTrue(deferred, deferred.contains("(451 4.7.5 MX host mx.bad.test not allowed by the TLS policy"));
-        assertEquals("delivered to an MX the MTA-STS policy does not list", -1, RelayedMail.indexAtSink(sink, "someone@bad.test"));
+        assertEquals(
+                "delivered to an MX the MTA-STS policy does not list",
+                -1,
+                RelayedMail.indexAtSink(sink, "someone@bad.test"));
         assertTrue("no policy was fetched", policyFetches.get() >= 2);
     }
 
     /** The first mail log line that contains the text, or null. */
     private static String line(String text) {
-        return karavel.mailLog().lines().filter(l -> l.contains(text)).findFirst().orElse(null);
+        return karavel.mailLog()
+                .lines()
+                .filter(l -> l.contains(text))
+                .findFirst()
+                .orElse(null);
     }
 }

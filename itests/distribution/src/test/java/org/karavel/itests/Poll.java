@@ -13,8 +13,7 @@ import org.awaitility.core.ConditionTimeoutException;
 final class Poll {
     private static final Duration INTERVAL = Duration.ofMillis(50);
 
-    private Poll() {
-    }
+    private Poll() {}
 
     static void until(String what, Duration timeout, BooleanSupplier condition) {
         until(what, timeout, condition, () -> null);
@@ -23,12 +22,18 @@ final class Poll {
     /** As {@link #until(String, Duration, BooleanSupplier)}; a timeout also reports what {@code lastSeen} says. */
     static void until(String what, Duration timeout, BooleanSupplier condition, Supplier<String> lastSeen) {
         try {
-            Awaitility.await(what).atMost(timeout).pollInSameThread().pollDelay(Duration.ZERO).pollInterval(INTERVAL)
+            Awaitility.await(what)
+                    .atMost(timeout)
+                    .pollInSameThread()
+                    .pollDelay(Duration.ZERO)
+                    .pollInterval(INTERVAL)
                     .until(condition::getAsBoolean);
         } catch (ConditionTimeoutException e) {
             String seen = lastSeen.get();
-            throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what
-                    + (seen == null ? "" : "; last seen: " + seen), e);
+            throw new AssertionError(
+                    "timed out after " + timeout.toSeconds() + " s waiting for " + what
+                            + (seen == null ? "" : "; last seen: " + seen),
+                    e);
         }
     }
 }

@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.stream.Stream;
 import javax.inject.Inject;
 import org.junit.Before;
 import org.junit.BeforeClass;
@@ -85,7 +84,8 @@ public class RecipientValidationIT {
     @Test
     public void knownUserIsDeliveredUnknownIsRefusedAtRcptAndNothingBounces() throws Exception {
         addUser("alice@localhost");
-        assertEquals("550 5.1.1 <nobody-xyz@localhost>: Recipient address rejected: User unknown in local recipient table",
+        assertEquals(
+                "550 5.1.1 <nobody-xyz@localhost>: Recipient address rejected: User unknown in local recipient table",
                 rcpt("nobody-xyz@localhost").strip());
         try (SmtpClient c = stranger()) {
             c.readReply();
@@ -102,7 +102,9 @@ public class RecipientValidationIT {
         Poll.until("the message in alice's Maildir", WAIT, () -> Maildirs.count(alice.resolve("new")) == 1);
         Poll.until("an empty queue", WAIT, () -> spool.list().isEmpty());
         assertFalse("no Maildir for an unknown user", Files.exists(maildir("localhost", "nobody-xyz")));
-        assertTrue("nothing bounced", sink.messages().stream().noneMatch(m -> m.recipients().contains(SENDER)));
+        assertTrue(
+                "nothing bounced",
+                sink.messages().stream().noneMatch(m -> m.recipients().contains(SENDER)));
     }
 
     @Test
@@ -110,49 +112,72 @@ public class RecipientValidationIT {
         addUser("bob@localhost");
         String added = KarafShell.run(context, "mta:alias-add sales@localhost bob@localhost partner@remote.test");
         assertTrue(added, added.contains("added"));
-        Poll.until("sales@localhost to be accepted", WAIT, () -> rcpt("sales@localhost").startsWith("250"));
+        Poll.until(
+                "sales@localhost to be accepted",
+                WAIT,
+                () -> rcpt("sales@localhost").startsWith("250"));
         assertTrue(KarafShell.run(context, "mta:alias-list").contains("sales@localhost"));
 
-        String reply = sendFromStranger("sales@localhost", "From: <" + SENDER + ">\r\nSubject: to sales\r\n\r\nHi.\r\n");
+        String reply =
+                sendFromStranger("sales@localhost", "From: <" + SENDER + ">\r\nSubject: to sales\r\n\r\nHi.\r\n");
         assertTrue(reply, reply.startsWith("250 2.0.0"));
         Path bob = maildir("localhost", "bob");
         Poll.until("the message in bob's Maildir", WAIT, () -> Maildirs.count(bob.resolve("new")) == 1);
-        Poll.until("the forwarded copy at the sink", WAIT, () -> sink.messages().stream()
-                .anyMatch(m -> m.recipients().contains("partner@remote.test")));
+        Poll.until(
+                "the forwarded copy at the sink",
+                WAIT,
+                () -> sink.messages().stream().anyMatch(m -> m.recipients().contains("partner@remote.test")));
         SmtpSink.ReceivedMail forwarded = sink.messages().stream()
-                .filter(m -> m.recipients().contains("partner@remote.test")).findFirst().orElseThrow();
+                .filter(m -> m.recipients().contains("partner@remote.test"))
+                .findFirst()
+                .orElseThrow();
         assertEquals("the original envelope sender (no SRS)", SENDER, forwarded.sender());
         assertEquals(List.of("partner@remote.test"), forwarded.recipients());
         assertFalse("no Maildir for the alias itself", Files.exists(maildir("localhost", "sales")));
 
         String removed = KarafShell.run(context, "mta:alias-remove sales@localhost");
         assertTrue(removed, removed.contains("removed"));
-        Poll.until("sales@localhost to be unknown again", WAIT, () -> rcpt("sales@localhost").startsWith("550 5.1.1"));
+        Poll.until(
+                "sales@localhost to be unknown again",
+                WAIT,
+                () -> rcpt("sales@localhost").startsWith("550 5.1.1"));
     }
 
     @Test
     public void aCatchAllTakesUnknownLocalPartsOfItsDomainOnly() throws Exception {
         addUser("carol@localhost");
-        String reply = admin("POST", "/api/v1/aliases", "{\"address\":\"@catch.test\",\"targets\":[\"carol@localhost\"]}");
+        String reply =
+                admin("POST", "/api/v1/aliases", "{\"address\":\"@catch.test\",\"targets\":[\"carol@localhost\"]}");
         assertTrue(reply, reply.startsWith("200"));
-        Poll.until("any@catch.test to be accepted", WAIT, () -> rcpt("whoever-" + System.nanoTime() + "@catch.test").startsWith("250"));
+        Poll.until(
+                "any@catch.test to be accepted",
+                WAIT,
+                () -> rcpt("whoever-" + System.nanoTime() + "@catch.test").startsWith("250"));
         assertTrue(admin("GET", "/api/v1/aliases", null).contains("@catch.test"));
-        assertTrue(sendFromStranger("random-name@catch.test", "From: <" + SENDER + ">\r\nSubject: caught\r\n\r\nHi.\r\n").startsWith("250 2.0.0"));
+        assertTrue(
+                sendFromStranger("random-name@catch.test", "From: <" + SENDER + ">\r\nSubject: caught\r\n\r\nHi.\r\n")
+                        .startsWith("250 2.0.0"));
         Path carol = maildir("localhost", "carol");
         Poll.until("the caught message in carol's Maildir", WAIT, () -> Maildirs.count(carol.resolve("new")) == 1);
         assertTrue(rcpt("whoever@localhost").startsWith("550 5.1.1"));
         assertTrue(admin("DELETE", "/api/v1/aliases/%40catch.test", null).startsWith("200"));
-        Poll.until("the catch-all to be gone", WAIT, () -> rcpt("whoever@catch.test").startsWith("550 5.1.1"));
+        Poll.until(
+                "the catch-all to be gone",
+                WAIT,
+                () -> rcpt("whoever@catch.test").startsWith("550 5.1.1"));
     }
 
     @Test
     public void anAliasLoopIsRefusedWithATemporaryErrorAndNamedInTheLog() throws Exception {
         KarafShell.run(context, "mta:alias-add loop1@localhost loop2@localhost");
         KarafShell.run(context, "mta:alias-add loop2@localhost loop1@localhost");
-        Poll.until("the loop to be refused", WAIT,
+        Poll.until(
+                "the loop to be refused",
+                WAIT,
                 () -> rcpt("loop1@localhost").startsWith("451 4.6.0 <loop1@localhost>: Alias expansion error"));
         String log = Files.readString(Path.of(System.getProperty("karaf.data"), "log", "karaf.log"));
-        assertTrue("the log names the loop",
+        assertTrue(
+                "the log names the loop",
                 log.contains("alias loop loop1@localhost -> loop2@localhost -> loop1@localhost"));
     }
 
@@ -160,14 +185,23 @@ public class RecipientValidationIT {
     public void aBackupMxAcceptsOnlyTheListedRecipientsOfItsRelayDomain() throws Exception {
         // the file is configured but not there yet: relay recipients wait, they are neither accepted nor refused
         assertTrue(rcpt("dave@backup.test").startsWith("451 4.3.0"));
-        Files.writeString(Path.of(System.getProperty("karaf.etc"), "relay_recipients"),
+        Files.writeString(
+                Path.of(System.getProperty("karaf.etc"), "relay_recipients"),
                 "# the inner server's mailboxes\ndave@backup.test OK\n");
-        Poll.until("dave@backup.test to be accepted", WAIT, () -> rcpt("dave@backup.test").startsWith("250"));
-        assertEquals("550 5.1.1 <mallory@backup.test>: Recipient address rejected: User unknown in relay recipient table",
+        Poll.until(
+                "dave@backup.test to be accepted",
+                WAIT,
+                () -> rcpt("dave@backup.test").startsWith("250"));
+        assertEquals(
+                "550 5.1.1 <mallory@backup.test>: Recipient address rejected: User unknown in relay recipient table",
                 rcpt("mallory@backup.test").strip());
-        assertTrue(sendFromStranger("dave+list@backup.test", "From: <" + SENDER + ">\r\nSubject: via the backup MX\r\n\r\nHi.\r\n").startsWith("250 2.0.0"));
-        Poll.until("the relayed message at the inner server", WAIT, () -> sink.messages().stream()
-                .anyMatch(m -> m.recipients().contains("dave+list@backup.test")));
+        assertTrue(sendFromStranger(
+                        "dave+list@backup.test", "From: <" + SENDER + ">\r\nSubject: via the backup MX\r\n\r\nHi.\r\n")
+                .startsWith("250 2.0.0"));
+        Poll.until(
+                "the relayed message at the inner server",
+                WAIT,
+                () -> sink.messages().stream().anyMatch(m -> m.recipients().contains("dave+list@backup.test")));
     }
 
     private void addUser(String user) {
@@ -177,18 +211,21 @@ public class RecipientValidationIT {
     }
 
     private static String admin(String method, String path, String json) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                + Integer.getInteger(KaravelContainer.ADMIN_PORT) + path)).timeout(Duration.ofSeconds(30));
+        HttpRequest.Builder b = HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + Integer.getInteger(KaravelContainer.ADMIN_PORT) + path))
+                .timeout(Duration.ofSeconds(30));
         if (!method.equals("GET")) {
             b.header("Content-Type", "application/json"); // the admin API refuses state changes that are not JSON
         }
-        b.method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
+        b.method(
+                method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
         HttpResponse<String> r = HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
         return r.statusCode() + " " + r.body();
     }
 
     private static SmtpClient stranger() throws IOException {
-        return new SmtpClient("127.0.0.1", KaravelContainer.smtpPort(), new InetSocketAddress(InetAddress.getByName("127.0.0.2"), 0));
+        return new SmtpClient(
+                "127.0.0.1", KaravelContainer.smtpPort(), new InetSocketAddress(InetAddress.getByName("127.0.0.2"), 0));
     }
 
     /** The reply to RCPT TO in a fresh session from the stranger. */
@@ -212,6 +249,9 @@ public class RecipientValidationIT {
     }
 
     private static Path maildir(String domain, String user) {
-        return new File(System.getProperty("karaf.data"), "mail").toPath().resolve(domain).resolve(user);
+        return new File(System.getProperty("karaf.data"), "mail")
+                .toPath()
+                .resolve(domain)
+                .resolve(user);
     }
 }

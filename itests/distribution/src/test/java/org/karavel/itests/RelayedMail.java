@@ -9,8 +9,7 @@ import org.karavel.testkit.SmtpSink;
 
 /** Mail that a test hands to the distribution's MX listener for delivery to a sink, and finds there. */
 final class RelayedMail {
-    private RelayedMail() {
-    }
+    private RelayedMail() {}
 
     /** Sends one message from app@localhost to the recipient; the listener must queue it (250 2.0.0). */
     static void queue(int smtpPort, String recipient, String message) throws IOException {

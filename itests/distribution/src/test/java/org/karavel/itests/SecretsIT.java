@@ -1,14 +1,14 @@
 package org.karavel.itests;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.LinkOption;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
@@ -51,7 +51,11 @@ public class SecretsIT {
         dns = LoopbackDnsServer.start();
         for (String key : List.of(FILE_KEY, ROTATED_KEY, CREDENTIAL_KEY, BOTH_KEY, SHADOWED_KEY, ENV_KEY)) {
             dns.add("2.0.0.127." + key + ".zen.dq.spamhaus.net", Type.A, "127.0.0.2", 300);
-            dns.add("2.0.0.127." + key + ".zen.dq.spamhaus.net", Type.TXT, "\"Listed in the DQS zone of one key\"", 300);
+            dns.add(
+                    "2.0.0.127." + key + ".zen.dq.spamhaus.net",
+                    Type.TXT,
+                    "\"Listed in the DQS zone of one key\"",
+                    300);
         }
         karavel = Distribution.unpack("secrets");
         smtpPort = KaravelContainer.freePort();
@@ -87,8 +91,11 @@ public class SecretsIT {
         KarafClient.Result restart = KarafClient.run(karavel.home(), "bundle:restart org.karavel.dnsbl");
         assertTrue(restart.output(), restart.ok());
         String rotatedZone = "2.0.0.127." + ROTATED_KEY + ".zen.dq.spamhaus.net";
-        Poll.until("a query for " + rotatedZone, WAIT, () -> rcptFromListedClient().startsWith("554")
-                && dns.queries(rotatedZone) > 0, SecretsIT::rcptFromListedClient);
+        Poll.until(
+                "a query for " + rotatedZone,
+                WAIT,
+                () -> rcptFromListedClient().startsWith("554") && dns.queries(rotatedZone) > 0,
+                SecretsIT::rcptFromListedClient);
         assertNowhereUnder(karavel.data().resolve("log"), ROTATED_KEY);
     }
 
@@ -118,7 +125,11 @@ public class SecretsIT {
             }
         });
         // no lookup in a zone named after the reference: the listed client gets through, unchecked
-        Poll.until("the lists to be off", WAIT, () -> rcptFromListedClient().startsWith("250"), SecretsIT::rcptFromListedClient);
+        Poll.until(
+                "the lists to be off",
+                WAIT,
+                () -> rcptFromListedClient().startsWith("250"),
+                SecretsIT::rcptFromListedClient);
     }
 
     @Test
@@ -126,7 +137,8 @@ public class SecretsIT {
         try (SmtpClient c = new SmtpClient("127.0.0.1", smtpPort)) {
             c.readReply();
             c.command("EHLO client.test");
-            String reply = c.sendMail("app@localhost", List.of("private@localhost"), "Subject: private\r\n\r\nFor my eyes.\r\n");
+            String reply = c.sendMail(
+                    "app@localhost", List.of("private@localhost"), "Subject: private\r\n\r\nFor my eyes.\r\n");
             assertTrue(reply, reply.startsWith("250"));
         }
         Path inbox = karavel.data().resolve("mail/localhost/private/new");
@@ -136,7 +148,8 @@ public class SecretsIT {
         for (String dir : List.of("spool", "log", "mail")) {
             try (Stream<Path> files = Files.walk(karavel.data().resolve(dir))) {
                 for (Path f : (Iterable<Path>) files::iterator) {
-                    String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(f, LinkOption.NOFOLLOW_LINKS));
+                    String mode =
+                            PosixFilePermissions.toString(Files.getPosixFilePermissions(f, LinkOption.NOFOLLOW_LINKS));
                     assertTrue(f + " is " + mode, mode.endsWith("---"));
                     checked++;
                 }
@@ -150,11 +163,16 @@ public class SecretsIT {
         karavel.configure("org.karavel.dnsbl.cfg", Map.of("dqs_key", reference));
         String zoneName = "2.0.0.127." + key + ".zen.dq.spamhaus.net";
         int before = dns.queries(zoneName);
-        Poll.until("a query for " + zoneName, WAIT, () -> rcptFromListedClient().startsWith("554")
-                && dns.queries(zoneName) > before, SecretsIT::rcptFromListedClient);
+        Poll.until(
+                "a query for " + zoneName,
+                WAIT,
+                () -> rcptFromListedClient().startsWith("554") && dns.queries(zoneName) > before,
+                SecretsIT::rcptFromListedClient);
         String refused = rcptFromListedClient();
         // the client is told the list's public name, never the zone that holds the key
-        assertTrue(refused, refused.startsWith("554 5.7.1 Service unavailable; client [127.0.0.2] blocked using zen.spamhaus.org"));
+        assertTrue(
+                refused,
+                refused.startsWith("554 5.7.1 Service unavailable; client [127.0.0.2] blocked using zen.spamhaus.org"));
         assertFalse(refused, refused.contains(key));
 
         AdminHttp.Response config = new AdminHttp(adminPort).get("/api/v1/config");
@@ -162,13 +180,17 @@ public class SecretsIT {
         assertTrue(config.body(), config.body().contains("\"dqs_key\":\"" + reference + "\""));
         assertFalse(config.body(), config.body().contains(key));
 
-        for (String command : List.of("mta:filters", "service:list org.karavel.api.filter.SmtpFilter",
+        for (String command : List.of(
+                "mta:filters",
+                "service:list org.karavel.api.filter.SmtpFilter",
                 "config:property-list --pid org.karavel.dnsbl")) {
             KarafClient.Result r = KarafClient.run(karavel.home(), command);
             assertTrue(command + ": " + r.output(), r.ok());
             assertFalse(command + " shows the key: " + r.output(), r.output().contains(key));
         }
-        assertTrue(KarafClient.run(karavel.home(), "config:property-list --pid org.karavel.dnsbl").output().contains(reference));
+        assertTrue(KarafClient.run(karavel.home(), "config:property-list --pid org.karavel.dnsbl")
+                .output()
+                .contains(reference));
         assertNowhereUnder(karavel.data().resolve("log"), key);
         assertNowhereUnder(karavel.home().resolve("console.log"), key);
     }
@@ -179,7 +201,9 @@ public class SecretsIT {
         }
         try (Stream<Path> files = Files.walk(root)) {
             for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
-                assertFalse("the key is in " + f, Files.readString(f, StandardCharsets.ISO_8859_1).contains(key));
+                assertFalse(
+                        "the key is in " + f,
+                        Files.readString(f, StandardCharsets.ISO_8859_1).contains(key));
             }
         }
     }

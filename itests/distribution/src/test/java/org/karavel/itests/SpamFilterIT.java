@@ -1,7 +1,5 @@
 package org.karavel.itests;
 
-import java.nio.file.attribute.FileTime;
-import java.util.stream.Stream;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
@@ -10,10 +8,12 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;
@@ -68,7 +68,9 @@ public class SpamFilterIT {
     @Test
     public void aListedClientIsRefusedAtRcptButMayWritePostmaster() {
         String refused = rcptFrom("127.0.0.2", "user@localhost");
-        assertTrue(refused, refused.startsWith("554 5.7.1 Service unavailable; client [127.0.0.2] blocked using zen.spamhaus.org"));
+        assertTrue(
+                refused,
+                refused.startsWith("554 5.7.1 Service unavailable; client [127.0.0.2] blocked using zen.spamhaus.org"));
         assertTrue(refused, refused.contains("Listed by SBL"));
         String postmaster = rcptFrom("127.0.0.2", "postmaster@localhost");
         assertTrue(postmaster, postmaster.startsWith("250"));
@@ -85,8 +87,14 @@ public class SpamFilterIT {
         String early = rcptFrom("127.0.0.3", "grey@localhost");
         assertTrue(early, early.startsWith("450 4.2.0"));
         long start = System.nanoTime();
-        Poll.until("the greylisted triplet to pass after the delay", WAIT,
-                () -> send("127.0.0.3", "someone@outside.test", "grey@localhost", "From: <someone@outside.test>\r\nSubject: retried\r\n\r\nhello\r\n")
+        Poll.until(
+                "the greylisted triplet to pass after the delay",
+                WAIT,
+                () -> send(
+                                "127.0.0.3",
+                                "someone@outside.test",
+                                "grey@localhost",
+                                "From: <someone@outside.test>\r\nSubject: retried\r\n\r\nhello\r\n")
                         .startsWith("250"));
         assertTrue("passed before the delay", System.nanoTime() - start >= 2_000_000_000L);
         Path inbox = karavel.data().resolve("mail/localhost/grey/new");
@@ -113,8 +121,11 @@ public class SpamFilterIT {
     public void aFilterJarDroppedIntoDeployTakesEffectAndLeavesWhenDeleted() throws Exception {
         assertTrue(send("127.0.0.1", EXE_MAIL).startsWith("250"));
         Path deployed = karavel.home().resolve("deploy/content-filter.jar");
-        Files.copy(Path.of(System.getProperty("karavel.exampleFilterJar")), deployed, StandardCopyOption.REPLACE_EXISTING);
-        Poll.until("the example filter to refuse an .exe attachment", WAIT,
+        Files.copy(
+                Path.of(System.getProperty("karavel.exampleFilterJar")), deployed, StandardCopyOption.REPLACE_EXISTING);
+        Poll.until(
+                "the example filter to refuse an .exe attachment",
+                WAIT,
                 () -> send("127.0.0.1", EXE_MAIL).startsWith("554 5.7.1 Message content rejected by policy"));
         assertTrue(send("127.0.0.1", "Subject: hello\r\n\r\nplain text\r\n").startsWith("250"));
 
@@ -129,7 +140,8 @@ public class SpamFilterIT {
             c.command("RCPT TO:<during-update@localhost>");
             open.add(c);
         }
-        Files.copy(Path.of(System.getProperty("karavel.exampleFilterJar")), deployed, StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(
+                Path.of(System.getProperty("karavel.exampleFilterJar")), deployed, StandardCopyOption.REPLACE_EXISTING);
         Files.setLastModifiedTime(deployed, FileTime.fromMillis(System.currentTimeMillis() + 5000));
         int accepted = 0;
         for (SmtpClient c : open) {
@@ -148,7 +160,10 @@ public class SpamFilterIT {
         Poll.until(expected + " messages in " + inbox, WAIT, () -> Maildirs.count(inbox) == expected);
 
         Files.delete(deployed);
-        Poll.until("mail to pass once the filter jar is deleted", WAIT, () -> send("127.0.0.1", EXE_MAIL).startsWith("250"));
+        Poll.until(
+                "mail to pass once the filter jar is deleted",
+                WAIT,
+                () -> send("127.0.0.1", EXE_MAIL).startsWith("250"));
     }
 
     private static String rcptFrom(String clientIp, String rcpt) {

@@ -28,6 +28,7 @@ final class SteadySenders implements AutoCloseable {
     final Set<String> accepted = ConcurrentHashMap.newKeySet();
     /** Message-IDs whose DATA was sent but whose connection was lost before the final reply. */
     final Set<String> unanswered = ConcurrentHashMap.newKeySet();
+
     final AtomicInteger attempts = new AtomicInteger();
     final AtomicInteger replies421 = new AtomicInteger();
     final AtomicInteger other4xx = new AtomicInteger();

@@ -1,8 +1,5 @@
 package org.karavel.itests;
 
-import java.nio.file.Paths;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.PrivateKey;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
@@ -15,17 +12,20 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
+import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Date;
 import java.util.Dictionary;
-import java.util.HexFormat;
 import java.util.Hashtable;
+import java.util.HexFormat;
 import java.util.List;
 import javax.inject.Inject;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -80,7 +80,8 @@ public class SubmissionIT {
     @Configuration
     public Option[] config() {
         // only 127.0.0.1 may relay without AUTH: the tests connect from 127.0.0.2
-        return KaravelContainer.options(editConfigurationFilePut("etc/org.karavel.relay.cfg", "relay_hosts", "127.0.0.1/32"));
+        return KaravelContainer.options(
+                editConfigurationFilePut("etc/org.karavel.relay.cfg", "relay_hosts", "127.0.0.1/32"));
     }
 
     @BeforeClass
@@ -100,8 +101,14 @@ public class SubmissionIT {
         if (!users.list().contains(USER)) {
             users.add(USER, PASSWORD.toCharArray());
         }
-        Poll.until("the new user to authenticate", WAIT, () -> authenticator.authenticate(USER, PASSWORD.toCharArray())
-                .toCompletableFuture().join().isPresent());
+        Poll.until(
+                "the new user to authenticate",
+                WAIT,
+                () -> authenticator
+                        .authenticate(USER, PASSWORD.toCharArray())
+                        .toCompletableFuture()
+                        .join()
+                        .isPresent());
     }
 
     @Test
@@ -117,7 +124,9 @@ public class SubmissionIT {
             assertTrue(c.command("STARTTLS").startsWith("220"));
             Certificate[] chain = c.startTls(TrustAll.socketFactory());
             assertEquals(serverTls.current().certificateFingerprint(), fingerprint(chain[0]));
-            assertTrue(c.tlsParameters(), c.tlsParameters().startsWith("TLSv1.3") || c.tlsParameters().startsWith("TLSv1.2"));
+            assertTrue(
+                    c.tlsParameters(),
+                    c.tlsParameters().startsWith("TLSv1.3") || c.tlsParameters().startsWith("TLSv1.2"));
 
             ehlo = c.command("EHLO client.test");
             assertTrue(ehlo, ehlo.contains("AUTH PLAIN LOGIN"));
@@ -223,17 +232,30 @@ public class SubmissionIT {
     public void usersManagedFromTheShellCanSubmit() throws Exception {
         String added = KarafShell.run(context, "mta:user-add --stdin carol@localhost", "carol's secret\n");
         assertFalse(added, added.contains("failed"));
-        Poll.until("carol in mta:user-list", WAIT, () -> KarafShell.run(context, "mta:user-list").contains("carol@localhost"));
-        Poll.until("carol to authenticate", WAIT, () -> authenticator.authenticate("carol@localhost",
-                "carol's secret".toCharArray()).toCompletableFuture().join().isPresent());
+        Poll.until(
+                "carol in mta:user-list",
+                WAIT,
+                () -> KarafShell.run(context, "mta:user-list").contains("carol@localhost"));
+        Poll.until(
+                "carol to authenticate",
+                WAIT,
+                () -> authenticator
+                        .authenticate("carol@localhost", "carol's secret".toCharArray())
+                        .toCompletableFuture()
+                        .join()
+                        .isPresent());
         try (SmtpClient c = from127002(Integer.getInteger(KaravelContainer.SUBMISSIONS_PORT))) {
             c.startTls(TrustAll.socketFactory());
             c.readReply();
             c.command("EHLO client.test");
-            assertTrue(c.command("AUTH PLAIN " + plain("carol@localhost", "carol's secret")).startsWith("235"));
+            assertTrue(c.command("AUTH PLAIN " + plain("carol@localhost", "carol's secret"))
+                    .startsWith("235"));
         }
         KarafShell.run(context, "mta:user-remove carol@localhost");
-        Poll.until("carol to be gone", WAIT, () -> !KarafShell.run(context, "mta:user-list").contains("carol@localhost"));
+        Poll.until(
+                "carol to be gone",
+                WAIT,
+                () -> !KarafShell.run(context, "mta:user-list").contains("carol@localhost"));
         // the password never went into the file in clear
         String passwd = Files.readString(Path.of(System.getProperty("karaf.etc"), "karavel.passwd"));
         assertFalse(passwd.contains("carol's secret"));
@@ -263,9 +285,15 @@ public class SubmissionIT {
         KeyPair kp = g.generateKeyPair();
         X500Name name = new X500Name("CN=mx.karavel.test");
         long now = System.currentTimeMillis();
-        X509Certificate cert = new JcaX509CertificateConverter().getCertificate(new JcaX509v3CertificateBuilder(name,
-                BigInteger.valueOf(now), new Date(now - 60_000), new Date(now + 86_400_000L), name, kp.getPublic())
-                .build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate())));
+        X509Certificate cert = new JcaX509CertificateConverter()
+                .getCertificate(new JcaX509v3CertificateBuilder(
+                                name,
+                                BigInteger.valueOf(now),
+                                new Date(now - 60_000),
+                                new Date(now + 86_400_000L),
+                                name,
+                                kp.getPublic())
+                        .build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate())));
         Files.writeString(certFile, pem(cert));
         Files.writeString(keyFile, pem(kp.getPrivate()));
         Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
@@ -275,8 +303,8 @@ public class SubmissionIT {
     private static String pem(Object o) throws IOException {
         StringWriter w = new StringWriter();
         try (JcaPEMWriter p = new JcaPEMWriter(w)) {
-            p.writeObject(o instanceof PrivateKey k
-                    ? new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(k, null) : o);
+            p.writeObject(
+                    o instanceof PrivateKey k ? new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(k, null) : o);
         }
         return w.toString();
     }

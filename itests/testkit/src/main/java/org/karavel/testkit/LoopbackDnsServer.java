@@ -1,7 +1,5 @@
 package org.karavel.testkit;
 
-import java.util.Arrays;
-import java.util.Locale;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
@@ -15,7 +13,9 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.UnknownHostException;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,8 +29,8 @@ import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.Opcode;
-import org.xbill.DNS.Rcode;
 import org.xbill.DNS.RRSIGRecord;
+import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.SOARecord;
 import org.xbill.DNS.Section;
@@ -141,7 +141,8 @@ public final class LoopbackDnsServer implements AutoCloseable {
     public void add(String name, int type, String rdataText, long ttl) {
         try {
             Record r = Record.fromString(name(name), type, DClass.IN, ttl, rdataText, Name.root);
-            records.computeIfAbsent(r.getName(), k -> new CopyOnWriteArrayList<>()).add(r);
+            records.computeIfAbsent(r.getName(), k -> new CopyOnWriteArrayList<>())
+                    .add(r);
         } catch (IOException e) {
             throw new IllegalArgumentException("bad record " + name + " " + Type.string(type) + " " + rdataText, e);
         }
@@ -283,7 +284,8 @@ public final class LoopbackDnsServer implements AutoCloseable {
     }
 
     private void serveTcp(Socket s) {
-        try (s; DataInputStream in = new DataInputStream(s.getInputStream());
+        try (s;
+                DataInputStream in = new DataInputStream(s.getInputStream());
                 DataOutputStream out = new DataOutputStream(s.getOutputStream())) {
             while (running) {
                 int length = in.readUnsignedShort();
@@ -323,7 +325,8 @@ public final class LoopbackDnsServer implements AutoCloseable {
         response.addRecord(question, Section.QUESTION);
         if (query.getOPT() != null) {
             // echo DO (RFC 3225 §3), so that a validator knows signatures were not stripped
-            response.addRecord(new OPTRecord(1232, 0, 0, query.getOPT().getFlags() & ExtendedFlags.DO), Section.ADDITIONAL);
+            response.addRecord(
+                    new OPTRecord(1232, 0, 0, query.getOPT().getFlags() & ExtendedFlags.DO), Section.ADDITIONAL);
         }
         Name qname = question.getName();
         lastQueries.put(qname, query);
@@ -364,11 +367,15 @@ public final class LoopbackDnsServer implements AutoCloseable {
             }
             if (found) {
                 if (dnssecOk && qtype != Type.RRSIG && qtype != Type.ANY) {
-                    addSignatures(response, here, qtype); // RFC 4035 §3.1.1: the RRSIGs go with the RRset when DO is set
+                    addSignatures(
+                            response, here, qtype); // RFC 4035 §3.1.1: the RRSIGs go with the RRset when DO is set
                 }
                 return response;
             }
-            CNAMERecord cname = (CNAMERecord) here.stream().filter(r -> r.getType() == Type.CNAME).findFirst().orElse(null);
+            CNAMERecord cname = (CNAMERecord) here.stream()
+                    .filter(r -> r.getType() == Type.CNAME)
+                    .findFirst()
+                    .orElse(null);
             if (cname == null || qtype == Type.CNAME) {
                 if (!exists(current)) {
                     response.getHeader().setRcode(Rcode.NXDOMAIN);
@@ -403,8 +410,17 @@ public final class LoopbackDnsServer implements AutoCloseable {
     private SOARecord soa() {
         try {
             long ttl = negativeTtl;
-            return new SOARecord(Name.root, DClass.IN, ttl, Name.fromString("ns.test."),
-                    Name.fromString("hostmaster.test."), 1, 3600, 600, 86400, ttl);
+            return new SOARecord(
+                    Name.root,
+                    DClass.IN,
+                    ttl,
+                    Name.fromString("ns.test."),
+                    Name.fromString("hostmaster.test."),
+                    1,
+                    3600,
+                    600,
+                    86400,
+                    ttl);
         } catch (TextParseException e) {
             throw new IllegalStateException(e);
         }

@@ -45,11 +45,12 @@ public final class LoopbackResolver implements Resolver {
 
     @Override
     public CompletionStage<List<MxRecord>> mx(String domain) {
-        return query(domain, Type.MX).thenApply(rs -> rs.stream()
-                .map(r -> (MXRecord) r)
-                .map(r -> new MxRecord(r.getPriority(), host(r.getTarget())))
-                .sorted(Comparator.comparingInt(MxRecord::preference))
-                .toList());
+        return query(domain, Type.MX)
+                .thenApply(rs -> rs.stream()
+                        .map(r -> (MXRecord) r)
+                        .map(r -> new MxRecord(r.getPriority(), host(r.getTarget())))
+                        .sorted(Comparator.comparingInt(MxRecord::preference))
+                        .toList());
     }
 
     /**
@@ -58,21 +59,28 @@ public final class LoopbackResolver implements Resolver {
      */
     @Override
     public CompletionStage<MxAnswer> mxAnswer(String domain) {
-        return exchange(domain, Type.MX, true).thenApply(answer -> new MxAnswer(records(answer, Type.MX).stream()
-                .map(r -> (MXRecord) r)
-                .map(r -> new MxRecord(r.getPriority(), host(r.getTarget())))
-                .sorted(Comparator.comparingInt(MxRecord::preference))
-                .toList(), answer.getHeader().getFlag(Flags.AD)));
+        return exchange(domain, Type.MX, true)
+                .thenApply(answer -> new MxAnswer(
+                        records(answer, Type.MX).stream()
+                                .map(r -> (MXRecord) r)
+                                .map(r -> new MxRecord(r.getPriority(), host(r.getTarget())))
+                                .sorted(Comparator.comparingInt(MxRecord::preference))
+                                .toList(),
+                        answer.getHeader().getFlag(Flags.AD)));
     }
 
     @Override
     public CompletionStage<List<InetAddress>> a(String host) {
-        return query(host, Type.A).thenApply(rs -> rs.stream().map(r -> ((ARecord) r).getAddress()).toList());
+        return query(host, Type.A)
+                .thenApply(
+                        rs -> rs.stream().map(r -> ((ARecord) r).getAddress()).toList());
     }
 
     @Override
     public CompletionStage<List<InetAddress>> aaaa(String host) {
-        return query(host, Type.AAAA).thenApply(rs -> rs.stream().map(r -> ((AAAARecord) r).getAddress()).toList());
+        return query(host, Type.AAAA)
+                .thenApply(rs ->
+                        rs.stream().map(r -> ((AAAARecord) r).getAddress()).toList());
     }
 
     @Override
@@ -80,32 +88,36 @@ public final class LoopbackResolver implements Resolver {
         CompletableFuture<List<InetAddress>> v6 = aaaa(host).toCompletableFuture();
         CompletableFuture<List<InetAddress>> v4 = a(host).toCompletableFuture();
         return v6.handle((six, e6) -> v4.handle((four, e4) -> {
-            if (e6 != null && e4 != null) {
-                throw e4 instanceof CompletionException ? (CompletionException) e4 : new CompletionException(e4);
-            }
-            List<InetAddress> all = new ArrayList<>();
-            if (six != null) {
-                all.addAll(six);
-            }
-            if (four != null) {
-                all.addAll(four);
-            }
-            return all;
-        })).thenCompose(f -> f);
+                    if (e6 != null && e4 != null) {
+                        throw e4 instanceof CompletionException
+                                ? (CompletionException) e4
+                                : new CompletionException(e4);
+                    }
+                    List<InetAddress> all = new ArrayList<>();
+                    if (six != null) {
+                        all.addAll(six);
+                    }
+                    if (four != null) {
+                        all.addAll(four);
+                    }
+                    return all;
+                }))
+                .thenCompose(f -> f);
     }
 
     @Override
     public CompletionStage<List<String>> txt(String name) {
-        return query(name, Type.TXT).thenApply(rs -> rs.stream()
-                .map(r -> String.join("", ((TXTRecord) r).getStrings()))
-                .toList());
+        return query(name, Type.TXT)
+                .thenApply(rs -> rs.stream()
+                        .map(r -> String.join("", ((TXTRecord) r).getStrings()))
+                        .toList());
     }
 
     @Override
     public CompletionStage<List<String>> ptr(InetAddress address) {
-        return query(ReverseMap.fromAddress(address).toString(), Type.PTR).thenApply(rs -> rs.stream()
-                .map(r -> host(((PTRRecord) r).getTarget()))
-                .toList());
+        return query(ReverseMap.fromAddress(address).toString(), Type.PTR)
+                .thenApply(rs ->
+                        rs.stream().map(r -> host(((PTRRecord) r).getTarget())).toList());
     }
 
     private static String host(Name n) {
@@ -118,16 +130,20 @@ public final class LoopbackResolver implements Resolver {
     }
 
     private static List<Record> records(Message answer, int type) {
-        return answer.getSection(Section.ANSWER).stream().filter(r -> r.getType() == type).toList();
+        return answer.getSection(Section.ANSWER).stream()
+                .filter(r -> r.getType() == type)
+                .toList();
     }
 
     /** The whole answer message (NOERROR), the AD bit asked for when {@code authenticData}. */
     private CompletionStage<Message> exchange(String name, int type, boolean authenticData) {
         Message q;
         try {
-            q = Message.newQuery(Record.newRecord(Name.fromString(name.endsWith(".") ? name : name + "."), type, DClass.IN));
+            q = Message.newQuery(
+                    Record.newRecord(Name.fromString(name.endsWith(".") ? name : name + "."), type, DClass.IN));
         } catch (IOException e) {
-            return CompletableFuture.failedFuture(new DnsException(DnsException.Reason.NO_SUCH_DOMAIN, "bad name " + name));
+            return CompletableFuture.failedFuture(
+                    new DnsException(DnsException.Reason.NO_SUCH_DOMAIN, "bad name " + name));
         }
         if (authenticData) {
             q.getHeader().setFlag(Flags.AD);
@@ -138,10 +154,12 @@ public final class LoopbackResolver implements Resolver {
             }
             int rcode = answer.getRcode();
             if (rcode == Rcode.NXDOMAIN) {
-                throw new CompletionException(new DnsException(DnsException.Reason.NO_SUCH_DOMAIN, name + ": NXDOMAIN"));
+                throw new CompletionException(
+                        new DnsException(DnsException.Reason.NO_SUCH_DOMAIN, name + ": NXDOMAIN"));
             }
             if (rcode != Rcode.NOERROR) {
-                throw new CompletionException(new DnsException(DnsException.Reason.SERVER_FAILURE, name + ": " + Rcode.string(rcode)));
+                throw new CompletionException(
+                        new DnsException(DnsException.Reason.SERVER_FAILURE, name + ": " + Rcode.string(rcode)));
             }
             return answer;
         });

@@ -54,6 +54,7 @@ public class MemorySpool implements Spool, AutoCloseable {
     private final AtomicInteger sequence = new AtomicInteger();
     /** In order of arrival; guarded by this. */
     private final Map<QueueId, Queued> messages = new LinkedHashMap<>();
+
     private final List<Queued> committed = new CopyOnWriteArrayList<>();
     private final List<QueueId> open = new CopyOnWriteArrayList<>();
     private final List<QueueId> aborted = new CopyOnWriteArrayList<>();
@@ -68,6 +69,7 @@ public class MemorySpool implements Spool, AutoCloseable {
     private volatile boolean commitOnSpoolThread;
     /** Started only when needed (spool-thread commits, a listener), so that a fuzzed session starts none; guarded by this. */
     private ExecutorService committer;
+
     private ExecutorService notifier;
     private boolean closed;
 
@@ -240,7 +242,10 @@ public class MemorySpool implements Spool, AutoCloseable {
 
     @Override
     public List<QueuedMessage> due(Instant now, int limit) {
-        return list().stream().filter(m -> !m.isFinished() && !m.nextAttempt().isAfter(now)).limit(limit).toList();
+        return list().stream()
+                .filter(m -> !m.isFinished() && !m.nextAttempt().isAfter(now))
+                .limit(limit)
+                .toList();
     }
 
     @Override
@@ -337,7 +342,8 @@ public class MemorySpool implements Spool, AutoCloseable {
     }
 
     private QueuedMessage store(QueueId id, Envelope envelope, byte[] content) {
-        List<RecipientStatus> pending = envelope.recipients().stream().map(RecipientStatus::pending).toList();
+        List<RecipientStatus> pending =
+                envelope.recipients().stream().map(RecipientStatus::pending).toList();
         QueuedMessage m = new QueuedMessage(id, envelope, pending, content.length, 0, clock.instant(), false);
         Queued q = new Queued(m, content);
         synchronized (this) {
@@ -424,18 +430,21 @@ public class MemorySpool implements Spool, AutoCloseable {
             CompletableFuture<Void> gate = commitGate;
             if (!commitOnSpoolThread && gate.isDone()) {
                 IOException failure = commitFailure;
-                return failure != null ? CompletableFuture.failedFuture(failure)
+                return failure != null
+                        ? CompletableFuture.failedFuture(failure)
                         : CompletableFuture.completedFuture(store(id, envelope, bytes));
             }
             try {
-                return CompletableFuture.supplyAsync(() -> {
-                    gate.join();
-                    IOException failure = commitFailure;
-                    if (failure != null) {
-                        throw new CompletionException(failure);
-                    }
-                    return store(id, envelope, bytes);
-                }, committer());
+                return CompletableFuture.supplyAsync(
+                        () -> {
+                            gate.join();
+                            IOException failure = commitFailure;
+                            if (failure != null) {
+                                throw new CompletionException(failure);
+                            }
+                            return store(id, envelope, bytes);
+                        },
+                        committer());
             } catch (IOException e) {
                 return CompletableFuture.failedFuture(e);
             }

@@ -1,6 +1,5 @@
 package org.karavel.testkit;
 
-import java.security.cert.Certificate;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,6 +7,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.Certificate;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -38,7 +38,8 @@ public final class SmtpClient implements AutoCloseable {
      * Connects from a chosen local address with a small, fixed receive buffer, so that replies the
      * test does not read soon back up into the server (a client that pipelines without reading).
      */
-    public SmtpClient(String host, int port, InetSocketAddress localAddress, int receiveBufferBytes) throws IOException {
+    public SmtpClient(String host, int port, InetSocketAddress localAddress, int receiveBufferBytes)
+            throws IOException {
         socket = new Socket();
         socket.setReceiveBufferSize(receiveBufferBytes); // before connect: it sets the TCP window
         if (localAddress != null) {
@@ -55,10 +56,9 @@ public final class SmtpClient implements AutoCloseable {
      * Turns this connection into TLS in place (after a 220 reply to STARTTLS, or at once for implicit
      * TLS) and returns the session's certificate chain as the server sent it.
      */
-    public Certificate[] startTls(javax.net.ssl.SSLSocketFactory factory, String... protocols)
-            throws IOException {
-        javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) factory.createSocket(socket,
-                socket.getInetAddress().getHostAddress(), socket.getPort(), true);
+    public Certificate[] startTls(javax.net.ssl.SSLSocketFactory factory, String... protocols) throws IOException {
+        javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket)
+                factory.createSocket(socket, socket.getInetAddress().getHostAddress(), socket.getPort(), true);
         tls.setUseClientMode(true);
         if (protocols.length > 0) {
             tls.setEnabledProtocols(protocols);
@@ -73,7 +73,8 @@ public final class SmtpClient implements AutoCloseable {
     /** The negotiated protocol and cipher suite, or null before TLS. */
     public String tlsParameters() {
         return socket instanceof javax.net.ssl.SSLSocket s
-                ? s.getSession().getProtocol() + " " + s.getSession().getCipherSuite() : null;
+                ? s.getSession().getProtocol() + " " + s.getSession().getCipherSuite()
+                : null;
     }
 
     public static SmtpClient connect(int port) throws IOException {

@@ -57,6 +57,7 @@ public final class SmtpSink implements AutoCloseable {
     private volatile SSLContext tlsContext;
     /** Per kept message, in the order of messages(): the TLS protocol it came over, or "" for clear text. */
     private final List<String> tlsProtocols = new CopyOnWriteArrayList<>();
+
     private final AtomicInteger tlsHandshakes = new AtomicInteger();
     private final AtomicInteger tlsFailures = new AtomicInteger();
 
@@ -245,8 +246,11 @@ public final class SmtpSink implements AutoCloseable {
                 if (upper.startsWith("EHLO ") || upper.startsWith("LHLO ")) {
                     helo = line.substring(5).trim();
                     String startTls = tlsContext != null && protocol.isEmpty() && !lmtp ? "250-STARTTLS\r\n" : "";
-                    reply(out, "250-sink.test\r\n250-PIPELINING\r\n250-SIZE 104857600\r\n" + (eightBitMime ? "250-8BITMIME\r\n" : "")
-                            + startTls + "250-SMTPUTF8\r\n250 ENHANCEDSTATUSCODES");
+                    reply(
+                            out,
+                            "250-sink.test\r\n250-PIPELINING\r\n250-SIZE 104857600\r\n"
+                                    + (eightBitMime ? "250-8BITMIME\r\n" : "") + startTls
+                                    + "250-SMTPUTF8\r\n250 ENHANCEDSTATUSCODES");
                 } else if (upper.startsWith("HELO ")) {
                     helo = line.substring(5).trim();
                     reply(out, "250 sink.test");
@@ -363,7 +367,9 @@ public final class SmtpSink implements AutoCloseable {
     private static String between(String line) {
         int lt = line.indexOf('<');
         int gt = line.lastIndexOf('>');
-        return lt >= 0 && gt > lt ? line.substring(lt + 1, gt) : line.substring(line.indexOf(':') + 1).trim();
+        return lt >= 0 && gt > lt
+                ? line.substring(lt + 1, gt)
+                : line.substring(line.indexOf(':') + 1).trim();
     }
 
     private static void reply(OutputStream out, String text) throws IOException {

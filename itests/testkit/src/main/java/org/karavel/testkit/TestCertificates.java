@@ -75,8 +75,15 @@ public final class TestCertificates {
     public Issued issue(String... dnsNames) {
         try {
             KeyPair keys = ec();
-            return new Issued(keys, build("CN=" + dnsNames[0], keys,
-                    ca.certificate().getSubjectX500Principal().getName(), ca.keys(), false, dnsNames));
+            return new Issued(
+                    keys,
+                    build(
+                            "CN=" + dnsNames[0],
+                            keys,
+                            ca.certificate().getSubjectX500Principal().getName(),
+                            ca.keys(),
+                            false,
+                            dnsNames));
         } catch (GeneralSecurityException | OperatorCreationException | IOException e) {
             throw new IllegalStateException(e);
         }
@@ -149,12 +156,16 @@ public final class TestCertificates {
         return generator.generateKeyPair();
     }
 
-    private static X509Certificate build(String subject, KeyPair keys, String issuer, KeyPair issuerKeys, boolean ca,
-            String[] dnsNames) throws GeneralSecurityException, OperatorCreationException, IOException {
+    private static X509Certificate build(
+            String subject, KeyPair keys, String issuer, KeyPair issuerKeys, boolean ca, String[] dnsNames)
+            throws GeneralSecurityException, OperatorCreationException, IOException {
         Instant now = Instant.now();
-        X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(new X500Name(issuer),
-                BigInteger.valueOf(SERIAL.incrementAndGet()), Date.from(now.minus(Duration.ofDays(1))),
-                Date.from(now.plus(ca ? Duration.ofDays(365) : Duration.ofDays(30))), new X500Name(subject),
+        X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
+                new X500Name(issuer),
+                BigInteger.valueOf(SERIAL.incrementAndGet()),
+                Date.from(now.minus(Duration.ofDays(1))),
+                Date.from(now.plus(ca ? Duration.ofDays(365) : Duration.ofDays(30))),
+                new X500Name(subject),
                 keys.getPublic());
         builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
         if (ca) {
@@ -167,7 +178,8 @@ public final class TestCertificates {
             }
             builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names));
         }
-        return new JcaX509CertificateConverter().getCertificate(
-                builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(issuerKeys.getPrivate())));
+        return new JcaX509CertificateConverter()
+                .getCertificate(
+                        builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(issuerKeys.getPrivate())));
     }
 }

@@ -21,19 +21,23 @@ public final class Trickle implements AutoCloseable {
     private final AtomicInteger sent = new AtomicInteger();
 
     public Trickle(SmtpClient client, byte[] bytes, Duration period) {
-        timer.scheduleAtFixedRate(() -> {
-            int i = sent.get();
-            if (i >= bytes.length) {
-                timer.shutdown();
-                return;
-            }
-            try {
-                client.sendBytes(new byte[] {bytes[i]});
-                sent.incrementAndGet();
-            } catch (IOException e) {
-                timer.shutdown(); // the server closed the connection
-            }
-        }, 0, period.toMillis(), TimeUnit.MILLISECONDS);
+        timer.scheduleAtFixedRate(
+                () -> {
+                    int i = sent.get();
+                    if (i >= bytes.length) {
+                        timer.shutdown();
+                        return;
+                    }
+                    try {
+                        client.sendBytes(new byte[] {bytes[i]});
+                        sent.incrementAndGet();
+                    } catch (IOException e) {
+                        timer.shutdown(); // the server closed the connection
+                    }
+                },
+                0,
+                period.toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     /** How many bytes went out so far. */

@@ -12,28 +12,32 @@ import javax.net.ssl.X509TrustManager;
  * check the certificate they got themselves (fingerprint) instead.
  */
 public final class TrustAll {
-    private TrustAll() {
-    }
+    private TrustAll() {}
 
     public static SSLSocketFactory socketFactory() {
         try {
             SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(null, new TrustManager[] {new X509TrustManager() {
-                @Override
-                public void checkClientTrusted(X509Certificate[] chain, String authType) {
-                    // a client certificate is never asked for here
-                }
+            ctx.init(
+                    null,
+                    new TrustManager[] {
+                        new X509TrustManager() {
+                            @Override
+                            public void checkClientTrusted(X509Certificate[] chain, String authType) {
+                                // a client certificate is never asked for here
+                            }
 
-                @Override
-                public void checkServerTrusted(X509Certificate[] chain, String authType) {
-                    // the test compares the fingerprint itself
-                }
+                            @Override
+                            public void checkServerTrusted(X509Certificate[] chain, String authType) {
+                                // the test compares the fingerprint itself
+                            }
 
-                @Override
-                public X509Certificate[] getAcceptedIssuers() {
-                    return new X509Certificate[0];
-                }
-            }}, null);
+                            @Override
+                            public X509Certificate[] getAcceptedIssuers() {
+                                return new X509Certificate[0];
+                            }
+                        }
+                    },
+                    null);
             return ctx.getSocketFactory();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);

@@ -1,8 +1,7 @@
 package org.karavel.admin.internal;
 
-import java.nio.ByteBuffer;
-import org.karavel.api.auth.LoginFailures;
 import java.net.InetAddress;
+import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -15,6 +14,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
+import org.karavel.api.auth.LoginFailures;
 import org.karavel.api.auth.MailboxUsers;
 import org.karavel.api.net.CidrBlock;
 import org.slf4j.Logger;
@@ -34,7 +34,7 @@ final class AdminAccess {
     private static final long CHECK_SECONDS = 15;
 
     /** Who is let in: the admin user's name, or empty for a trusted client without credentials. */
-    record Admission(String user) { }
+    record Admission(String user) {}
 
     private final AdminSettings settings;
     private final Supplier<MailboxUsers> users;
@@ -80,14 +80,19 @@ final class AdminAccess {
         }
         if (!https) {
             // credentials sent in clear are already lost: refuse without looking at them, and say why
-            throw new ApiError(403, "https_required",
+            throw new ApiError(
+                    403,
+                    "https_required",
                     "clients outside trusted_hosts must use HTTPS and HTTP Basic auth of an admin user");
         }
         long wait = failures.retryAfterSeconds(client, settings.authMaxFailures(), settings.authFailureWindowSeconds());
         if (wait > 0) {
             metrics.authThrottled.incrementAndGet();
-            throw new ApiError(429, "too_many_failures", "too many failed logins from this address; retry in "
-                    + wait + " s", Map.of("Retry-After", Long.toString(wait)));
+            throw new ApiError(
+                    429,
+                    "too_many_failures",
+                    "too many failed logins from this address; retry in " + wait + " s",
+                    Map.of("Retry-After", Long.toString(wait)));
         }
         if (authorization == null || authorization.isBlank()) {
             throw unauthorized("credentials required");
@@ -103,7 +108,8 @@ final class AdminAccess {
         }
         int colon = indexOf(userAndPassword, ':');
         String user = colon < 0 ? "" : new String(userAndPassword, 0, colon);
-        char[] password = colon < 0 ? new char[0] : Arrays.copyOfRange(userAndPassword, colon + 1, userAndPassword.length);
+        char[] password =
+                colon < 0 ? new char[0] : Arrays.copyOfRange(userAndPassword, colon + 1, userAndPassword.length);
         Arrays.fill(userAndPassword, '\0');
         try {
             if (user.isEmpty() || password.length == 0) {
@@ -120,7 +126,8 @@ final class AdminAccess {
                 throw unauthorized("wrong user name or password");
             }
             if (!settings.isAdmin(canonical.get()) && !settings.isAdmin(user)) {
-                LOG.warn("admin API: user {} from [{}] is not in admin_users", canonical.get(), client.getHostAddress());
+                LOG.warn(
+                        "admin API: user {} from [{}] is not in admin_users", canonical.get(), client.getHostAddress());
                 throw new ApiError(403, "forbidden", "user " + canonical.get() + " does not hold the admin role");
             }
             return new Admission(canonical.get());
@@ -131,14 +138,16 @@ final class AdminAccess {
 
     private static Optional<String> check(MailboxUsers backend, String user, char[] password) {
         try {
-            Optional<String> result = backend.authenticate(user, password).toCompletableFuture()
-                    .get(CHECK_SECONDS, TimeUnit.SECONDS);
+            Optional<String> result =
+                    backend.authenticate(user, password).toCompletableFuture().get(CHECK_SECONDS, TimeUnit.SECONDS);
             return result == null ? Optional.empty() : result;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ApiError(503, "auth_unavailable", "the server is stopping");
         } catch (ExecutionException | TimeoutException e) {
-            LOG.warn("admin API: password check failed: {}", e.getCause() == null ? e.toString() : e.getCause().toString());
+            LOG.warn(
+                    "admin API: password check failed: {}",
+                    e.getCause() == null ? e.toString() : e.getCause().toString());
             throw new ApiError(503, "auth_unavailable", "the password check failed; try again later");
         }
     }
@@ -163,7 +172,8 @@ final class AdminAccess {
             return null;
         }
         try {
-            CharBuffer chars = StandardCharsets.UTF_8.newDecoder()
+            CharBuffer chars = StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(raw));

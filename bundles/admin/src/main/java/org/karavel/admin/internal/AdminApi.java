@@ -1,8 +1,5 @@
 package org.karavel.admin.internal;
 
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,7 +14,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -55,8 +55,13 @@ final class AdminApi {
     private final Supplier<Instant> clock;
     private final ObjectMapper json = new ObjectMapper();
 
-    AdminApi(AdminServices services, AdminMetrics metrics, MessageInjection injection, MailLog mailLog,
-            long maxContentBytes, Supplier<Instant> clock) {
+    AdminApi(
+            AdminServices services,
+            AdminMetrics metrics,
+            MessageInjection injection,
+            MailLog mailLog,
+            long maxContentBytes,
+            Supplier<Instant> clock) {
         this.services = services;
         this.metrics = metrics;
         this.injection = injection;
@@ -119,7 +124,8 @@ final class AdminApi {
             case "domains":
                 if (n == 2 && a.get(1).equals("suspended")) {
                     method(r, "GET");
-                    return ok(Map.of("domains", new ArrayList<>(new TreeSet<>(control().suspendedDomains()))));
+                    return ok(Map.of(
+                            "domains", new ArrayList<>(new TreeSet<>(control().suspendedDomains()))));
                 }
                 if (n == 3 && a.get(2).equals("suspend")) {
                     method(r, "POST");
@@ -223,7 +229,12 @@ final class AdminApi {
                     row.put("domain", e.getKey());
                     row.put("messages", t.messages);
                     row.put("recipients", t.recipients);
-                    row.put("oldestAgeSeconds", t.oldest == null ? null : Math.max(0, Duration.between(t.oldest, now).toSeconds()));
+                    row.put(
+                            "oldestAgeSeconds",
+                            t.oldest == null
+                                    ? null
+                                    : Math.max(
+                                            0, Duration.between(t.oldest, now).toSeconds()));
                     // null when delivery control is absent: unknown, not "not suspended"
                     row.put("suspended", control == null ? null : suspended.contains(e.getKey()));
                     domains.add(row);
@@ -250,7 +261,11 @@ final class AdminApi {
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("id", m.id().value());
                 row.put("from", m.envelope().sender().toString());
-                row.put("to", m.recipients().stream().map(s -> s.recipient().toString()).toList());
+                row.put(
+                        "to",
+                        m.recipients().stream()
+                                .map(s -> s.recipient().toString())
+                                .toList());
                 row.put("pending", m.pending().size());
                 row.put("size", m.size());
                 row.put("receivedAt", m.envelope().receivedAt().toString());
@@ -271,7 +286,9 @@ final class AdminApi {
         QueuedMessage m = spool.get(id).orElseThrow(() -> ApiError.notFound("no message " + id + " in the queue"));
         Map<String, Object> envelope = new LinkedHashMap<>();
         envelope.put("from", m.envelope().sender().toString());
-        envelope.put("to", m.envelope().recipients().stream().map(MailAddress::toString).toList());
+        envelope.put(
+                "to",
+                m.envelope().recipients().stream().map(MailAddress::toString).toList());
         envelope.put("mailParameters", new TreeMap<>(m.envelope().mailParameters()));
         envelope.put("receivedAt", m.envelope().receivedAt().toString());
         envelope.put("client", m.envelope().clientAddress());
@@ -387,8 +404,10 @@ final class AdminApi {
 
     private Map<String, Object> source(String name) {
         AdminServices.Named<MetricSource> found = services.metricSources().stream()
-                .filter(s -> s.name().equals(name)).findFirst()
-                .orElseThrow(() -> ApiError.notFound("no metric source '" + name + "': is the " + name + " bundle running?"));
+                .filter(s -> s.name().equals(name))
+                .findFirst()
+                .orElseThrow(() ->
+                        ApiError.notFound("no metric source '" + name + "': is the " + name + " bundle running?"));
         List<Metric> families = collect(found);
         List<Map<String, Object>> list = new ArrayList<>();
         Map<String, Object> values = new TreeMap<>();

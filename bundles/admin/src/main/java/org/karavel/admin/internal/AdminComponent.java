@@ -1,7 +1,5 @@
 package org.karavel.admin.internal;
 
-import org.karavel.api.net.MachineName;
-import org.karavel.api.auth.LoginFailures;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.ZonedDateTime;
@@ -11,12 +9,14 @@ import java.util.Dictionary;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.karavel.api.auth.LoginFailures;
 import org.karavel.api.auth.MailboxUsers;
-import org.karavel.api.recipient.AliasAdmin;
 import org.karavel.api.health.HealthCheck;
 import org.karavel.api.metrics.MetricSource;
+import org.karavel.api.net.MachineName;
 import org.karavel.api.queue.DeliveryControl;
 import org.karavel.api.queue.Spool;
+import org.karavel.api.recipient.AliasAdmin;
 import org.karavel.api.tls.ServerTls;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.service.cm.Configuration;
@@ -57,8 +57,11 @@ public class AdminComponent {
     private AdminServer server;
     private volatile ConfigurationAdmin configurationAdmin;
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindSpool")
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY,
+            unbind = "unbindSpool")
     void bindSpool(Spool spool) {
         services.spool = spool;
     }
@@ -69,8 +72,11 @@ public class AdminComponent {
         }
     }
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindDeliveryControl")
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY,
+            unbind = "unbindDeliveryControl")
     void bindDeliveryControl(DeliveryControl control) {
         services.deliveryControl = control;
     }
@@ -81,8 +87,11 @@ public class AdminComponent {
         }
     }
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindUsers")
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY,
+            unbind = "unbindUsers")
     void bindUsers(MailboxUsers users) {
         services.users = users;
     }
@@ -93,8 +102,11 @@ public class AdminComponent {
         }
     }
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindAliases")
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY,
+            unbind = "unbindAliases")
     void bindAliases(AliasAdmin aliases) {
         services.aliases = aliases;
     }
@@ -106,8 +118,11 @@ public class AdminComponent {
     }
 
     /** Asked for a fresh snapshot at every handshake, so a renewed certificate is served at once. */
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindServerTls")
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY,
+            unbind = "unbindServerTls")
     void bindServerTls(ServerTls tls) {
         services.serverTls = tls;
     }
@@ -118,8 +133,11 @@ public class AdminComponent {
         }
     }
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindConfigurationAdmin")
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY,
+            unbind = "unbindConfigurationAdmin")
     void bindConfigurationAdmin(ConfigurationAdmin admin) {
         configurationAdmin = admin;
         services.configurations = () -> karavelConfigurations(admin);
@@ -132,9 +150,14 @@ public class AdminComponent {
         }
     }
 
-    @Reference(name = "metricSource", service = MetricSource.class, cardinality = ReferenceCardinality.MULTIPLE,
-            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY,
-            unbind = "removeMetricSource", updated = "addMetricSource")
+    @Reference(
+            name = "metricSource",
+            service = MetricSource.class,
+            cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY,
+            unbind = "removeMetricSource",
+            updated = "addMetricSource")
     void addMetricSource(MetricSource source, Map<String, Object> properties) {
         Object name = properties.get(MetricSource.SOURCE);
         services.addMetricSource(source, name == null ? null : name.toString());
@@ -144,8 +167,12 @@ public class AdminComponent {
         services.removeMetricSource(source);
     }
 
-    @Reference(name = "healthCheck", service = HealthCheck.class, cardinality = ReferenceCardinality.MULTIPLE,
-            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY,
+    @Reference(
+            name = "healthCheck",
+            service = HealthCheck.class,
+            cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY,
             unbind = "removeHealthCheck")
     void addHealthCheck(HealthCheck check) {
         services.addHealthCheck(check);
@@ -182,8 +209,9 @@ public class AdminComponent {
         deactivate();
         AdminSettings settings;
         try {
-            settings = AdminSettings.from(config, config.hostname() == null || config.hostname().isBlank()
-                    ? defaultHostname() : config.hostname());
+            settings = AdminSettings.from(
+                    config,
+                    config.hostname() == null || config.hostname().isBlank() ? defaultHostname() : config.hostname());
         } catch (IllegalArgumentException e) {
             LOG.error("admin API not started: {}. Correct it in etc/org.karavel.admin.cfg", e.getMessage());
             return;
@@ -198,14 +226,21 @@ public class AdminComponent {
             server = next;
         } catch (IOException | RuntimeException e) {
             next.stop();
-            LOG.error("admin API cannot listen on {}:{}: {}. Set another address or port in etc/org.karavel.admin.cfg",
-                    settings.address(), settings.port(), e.toString());
+            LOG.error(
+                    "admin API cannot listen on {}:{}: {}. Set another address or port in etc/org.karavel.admin.cfg",
+                    settings.address(),
+                    settings.port(),
+                    e.toString());
         }
     }
 
     /** The server with its parts, as the tests build it too. */
-    static AdminServer assemble(AdminSettings settings, AdminServices services, AdminMetrics metrics,
-            LoginFailures failures, MailLog mailLog) {
+    static AdminServer assemble(
+            AdminSettings settings,
+            AdminServices services,
+            AdminMetrics metrics,
+            LoginFailures failures,
+            MailLog mailLog) {
         MessageInjection injection = new MessageInjection(settings.hostname(), ZonedDateTime::now, mailLog);
         AdminApi api = new AdminApi(services, metrics, injection, mailLog, settings.maxRequestBytes(), Instant::now);
         AdminAccess access = new AdminAccess(settings, () -> services.users, failures, metrics);

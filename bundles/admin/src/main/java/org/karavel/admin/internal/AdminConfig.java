@@ -21,7 +21,9 @@ public @interface AdminConfig {
     @AttributeDefinition(name = "Port", description = "The TCP port to listen on (0: any free port)")
     int port() default 8000;
 
-    @AttributeDefinition(name = "TLS", description = "Serve HTTPS with the certificate of the tls bundle (renewals served at once)")
+    @AttributeDefinition(
+            name = "TLS",
+            description = "Serve HTTPS with the certificate of the tls bundle (renewals served at once)")
     boolean tls() default false;
 
     @AttributeDefinition(
@@ -45,7 +47,9 @@ public @interface AdminConfig {
     @AttributeDefinition(name = "Max request bytes", description = "Largest request body (message injection) in octets")
     long max__request__bytes() default 10L * 1024 * 1024;
 
-    @AttributeDefinition(name = "Threads", description = "Worker threads that serve requests (password checks may be slow)")
+    @AttributeDefinition(
+            name = "Threads",
+            description = "Worker threads that serve requests (password checks may be slow)")
     int threads() default 4;
 
     @AttributeDefinition(

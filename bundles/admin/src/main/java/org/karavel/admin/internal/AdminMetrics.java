@@ -25,15 +25,28 @@ final class AdminMetrics {
 
     List<Metric> metrics() {
         List<Metric.Sample> samples = new ArrayList<>();
-        requestsByStatus.forEach((status, n) -> samples.add(new Metric.Sample(Map.of("status", status.toString()), n.get())));
+        requestsByStatus.forEach(
+                (status, n) -> samples.add(new Metric.Sample(Map.of("status", status.toString()), n.get())));
         return List.of(
-                new Metric("karavel_admin_requests_total", "Admin API requests answered, by HTTP status",
-                        Metric.Type.COUNTER, samples),
-                Metric.of("karavel_admin_auth_failures_total", "Failed HTTP Basic logins (unknown user or wrong password)",
-                        Metric.Type.COUNTER, authFailures.get()),
-                Metric.of("karavel_admin_auth_throttled_total", "Requests refused with 429 after too many failed logins",
-                        Metric.Type.COUNTER, authThrottled.get()),
-                Metric.of("karavel_admin_metric_source_errors_total", "Metric sources that failed when collected",
-                        Metric.Type.COUNTER, metricSourceErrors.get()));
+                new Metric(
+                        "karavel_admin_requests_total",
+                        "Admin API requests answered, by HTTP status",
+                        Metric.Type.COUNTER,
+                        samples),
+                Metric.of(
+                        "karavel_admin_auth_failures_total",
+                        "Failed HTTP Basic logins (unknown user or wrong password)",
+                        Metric.Type.COUNTER,
+                        authFailures.get()),
+                Metric.of(
+                        "karavel_admin_auth_throttled_total",
+                        "Requests refused with 429 after too many failed logins",
+                        Metric.Type.COUNTER,
+                        authThrottled.get()),
+                Metric.of(
+                        "karavel_admin_metric_source_errors_total",
+                        "Metric sources that failed when collected",
+                        Metric.Type.COUNTER,
+                        metricSourceErrors.get()));
     }
 }

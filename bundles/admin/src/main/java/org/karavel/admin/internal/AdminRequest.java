@@ -1,9 +1,9 @@
 package org.karavel.admin.internal;
 
-import java.util.Arrays;
 import java.net.InetAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,8 +14,14 @@ import java.util.Map;
  *
  * @param user the admin user who sent it, or empty for a trusted client that gave no credentials
  */
-record AdminRequest(String method, String path, Map<String, String> query, byte[] body, InetAddress client,
-        boolean https, String user) {
+record AdminRequest(
+        String method,
+        String path,
+        Map<String, String> query,
+        byte[] body,
+        InetAddress client,
+        boolean https,
+        String user) {
 
     AdminRequest {
         query = Map.copyOf(query);

@@ -41,7 +41,8 @@ final class AdminServer {
     private HttpServer server;
     private ExecutorService workers;
 
-    AdminServer(AdminSettings settings, AdminAccess access, AdminApi api, AdminMetrics metrics, Supplier<ServerTls> tls) {
+    AdminServer(
+            AdminSettings settings, AdminAccess access, AdminApi api, AdminMetrics metrics, Supplier<ServerTls> tls) {
         this.settings = settings;
         this.access = access;
         this.api = api;
@@ -73,17 +74,24 @@ final class AdminServer {
             return t;
         };
         // a fixed number of threads; the queue holds connections waiting for one (the server never rejects)
-        workers = new ThreadPoolExecutor(settings.threads(), settings.threads(), 60, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), threads);
+        workers = new ThreadPoolExecutor(
+                settings.threads(), settings.threads(), 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads);
         s.setExecutor(workers);
         s.createContext("/", this::exchange);
         s.start();
         server = s;
-        LOG.info("admin API listening on {}://{}:{} (trusted: {}; admin users: {}; server names: {}; token: {})",
-                settings.tls() ? "https" : "http", settings.address(), port(), settings.trustedHosts(),
-                settings.adminUsers().size(), settings.serverNames(), settings.tokenFile() == null ? "none" : settings.tokenFile());
+        LOG.info(
+                "admin API listening on {}://{}:{} (trusted: {}; admin users: {}; server names: {}; token: {})",
+                settings.tls() ? "https" : "http",
+                settings.address(),
+                port(),
+                settings.trustedHosts(),
+                settings.adminUsers().size(),
+                settings.serverNames(),
+                settings.tokenFile() == null ? "none" : settings.tokenFile());
         if (settings.tls() && tls.get() == null) {
-            LOG.warn("admin API: tls = true but the tls bundle's ServerTls service is absent: handshakes fail until it is back");
+            LOG.warn(
+                    "admin API: tls = true but the tls bundle's ServerTls service is absent: handshakes fail until it is back");
         }
     }
 
@@ -121,14 +129,25 @@ final class AdminServer {
         try {
             var headers = ex.getRequestHeaders();
             // before credentials are looked at: a web page's request is refused whoever's browser sent it
-            guard.check(method, ex.getRequestURI(), headers.get("Host"), headers.getFirst("Origin"),
-                    headers.getFirst("Sec-Fetch-Site"), headers.getFirst("Content-Type"));
-            AdminAccess.Admission admission = access.admit(client, https, headers.getFirst("Authorization"),
-                    BrowserGuard.changesState(method));
+            guard.check(
+                    method,
+                    ex.getRequestURI(),
+                    headers.get("Host"),
+                    headers.getFirst("Origin"),
+                    headers.getFirst("Sec-Fetch-Site"),
+                    headers.getFirst("Content-Type"));
+            AdminAccess.Admission admission =
+                    access.admit(client, https, headers.getFirst("Authorization"), BrowserGuard.changesState(method));
             user = admission.user();
             byte[] body = body(ex);
-            response = api.handle(new AdminRequest(method, path, AdminRequest.parseQuery(ex.getRequestURI().getRawQuery()),
-                    body, client, https, user));
+            response = api.handle(new AdminRequest(
+                    method,
+                    path,
+                    AdminRequest.parseQuery(ex.getRequestURI().getRawQuery()),
+                    body,
+                    client,
+                    https,
+                    user));
         } catch (ApiError e) {
             response = api.error(e);
         } catch (RuntimeException | IOException e) {
@@ -137,8 +156,13 @@ final class AdminServer {
         }
         metrics.request(response.status());
         if (!method.equals("GET") || response.status() >= 400) {
-            LOG.info("admin API: {} {} from [{}]{} -> {}", method, path, client.getHostAddress(),
-                    user.isEmpty() ? "" : " user=" + user, response.status());
+            LOG.info(
+                    "admin API: {} {} from [{}]{} -> {}",
+                    method,
+                    path,
+                    client.getHostAddress(),
+                    user.isEmpty() ? "" : " user=" + user,
+                    response.status());
         }
         try {
             send(ex, response);

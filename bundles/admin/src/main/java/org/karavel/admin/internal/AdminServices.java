@@ -20,7 +20,7 @@ import org.karavel.api.tls.ServerTls;
  */
 final class AdminServices {
     /** One configuration as Config Admin holds it, before redaction. */
-    record StoredConfiguration(String pid, String factoryPid, Map<String, Object> properties) { }
+    record StoredConfiguration(String pid, String factoryPid, Map<String, Object> properties) {}
 
     volatile Spool spool;
     volatile DeliveryControl deliveryControl;
@@ -33,11 +33,12 @@ final class AdminServices {
     private final AtomicLong sequence = new AtomicLong();
     /** Metric sources by registration order, each with its source name. */
     private final Map<Long, Named<MetricSource>> metricSources = new ConcurrentSkipListMap<>();
+
     private final Map<Object, Long> metricKeys = new ConcurrentHashMap<>();
     private final Map<HealthCheck, Boolean> healthChecks = new ConcurrentHashMap<>();
 
     /** A whiteboard service with the name it was published under. */
-    record Named<T>(String name, T service) { }
+    record Named<T>(String name, T service) {}
 
     void addMetricSource(MetricSource source, String name) {
         long key = sequence.incrementAndGet();

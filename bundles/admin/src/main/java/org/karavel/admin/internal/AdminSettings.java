@@ -65,10 +65,23 @@ record AdminSettings(
                 throw new IllegalArgumentException("trusted_hosts: " + e.getMessage(), e);
             }
         }
-        String host = c.hostname() == null || c.hostname().isBlank() ? defaultHostname : c.hostname().strip();
-        return new AdminSettings(c.enabled(), c.address().strip(), c.port(), c.tls(), trusted,
-                names(c.admin__users()), c.auth__max__failures(), c.auth__failure__window__seconds(),
-                c.max__request__bytes(), c.threads(), host, names(c.server__names()), tokenFile(c.token__file()));
+        String host = c.hostname() == null || c.hostname().isBlank()
+                ? defaultHostname
+                : c.hostname().strip();
+        return new AdminSettings(
+                c.enabled(),
+                c.address().strip(),
+                c.port(),
+                c.tls(),
+                trusted,
+                names(c.admin__users()),
+                c.auth__max__failures(),
+                c.auth__failure__window__seconds(),
+                c.max__request__bytes(),
+                c.threads(),
+                host,
+                names(c.server__names()),
+                tokenFile(c.token__file()));
     }
 
     /** The token file: empty is none; a relative path is taken from Karaf's etc directory. */

@@ -35,8 +35,11 @@ final class AdminToken {
     private static final Logger LOG = LoggerFactory.getLogger(AdminToken.class);
     private static final int MIN_LENGTH = 16;
     private static final int MAX_LENGTH = 4096;
-    private static final Set<PosixFilePermission> FORBIDDEN = EnumSet.of(PosixFilePermission.GROUP_WRITE,
-            PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
+    private static final Set<PosixFilePermission> FORBIDDEN = EnumSet.of(
+            PosixFilePermission.GROUP_WRITE,
+            PosixFilePermission.OTHERS_READ,
+            PosixFilePermission.OTHERS_WRITE,
+            PosixFilePermission.OTHERS_EXECUTE);
 
     private final Path file;
 
@@ -56,8 +59,11 @@ final class AdminToken {
             }
             read();
         } catch (IOException | IllegalStateException e) {
-            LOG.error("admin API: token_file {} in etc/org.karavel.admin.cfg cannot be used: {}. State-changing "
-                    + "requests from trusted_hosts are refused until it is fixed", file, e.getMessage());
+            LOG.error(
+                    "admin API: token_file {} in etc/org.karavel.admin.cfg cannot be used: {}. State-changing "
+                            + "requests from trusted_hosts are refused until it is fixed",
+                    file,
+                    e.getMessage());
         }
     }
 
@@ -72,11 +78,17 @@ final class AdminToken {
         }
         String given = bearer(authorization);
         if (given == null) {
-            throw new ApiError(401, "token_required", "a request that changes state needs Authorization: Bearer "
-                    + "<the token in " + file + ">", Map.of("WWW-Authenticate", CHALLENGE));
+            throw new ApiError(
+                    401,
+                    "token_required",
+                    "a request that changes state needs Authorization: Bearer " + "<the token in " + file + ">",
+                    Map.of("WWW-Authenticate", CHALLENGE));
         }
         if (!MessageDigest.isEqual(expected, given.getBytes(StandardCharsets.UTF_8))) {
-            throw new ApiError(401, "bad_token", "the bearer token is not the one in " + file,
+            throw new ApiError(
+                    401,
+                    "bad_token",
+                    "the bearer token is not the one in " + file,
                     Map.of("WWW-Authenticate", CHALLENGE + ", error=\"invalid_token\""));
         }
     }
@@ -109,12 +121,14 @@ final class AdminToken {
             throw new IllegalStateException("it is larger than " + MAX_LENGTH + " bytes");
         }
         byte[] content;
-        try (SeekableByteChannel in = Files.newByteChannel(file, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
+        try (SeekableByteChannel in =
+                Files.newByteChannel(file, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
             ByteBuffer buffer = ByteBuffer.allocate(MAX_LENGTH + 1);
             while (in.read(buffer) > 0 && buffer.hasRemaining()) {
                 // read to the end
             }
-            content = new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8).strip()
+            content = new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8)
+                    .strip()
                     .getBytes(StandardCharsets.UTF_8);
         }
         if (content.length < MIN_LENGTH) {
@@ -128,7 +142,8 @@ final class AdminToken {
         new SecureRandom().nextBytes(random);
         String token = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
         // CREATE_NEW never follows or replaces a link planted meanwhile
-        try (FileChannel out = FileChannel.open(file,
+        try (FileChannel out = FileChannel.open(
+                file,
                 Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r-----")))) {
             out.write(ByteBuffer.wrap((token + "\n").getBytes(StandardCharsets.US_ASCII)));
@@ -136,7 +151,9 @@ final class AdminToken {
         } catch (FileAlreadyExistsException e) {
             return; // made by someone else meanwhile: read() checks it
         }
-        LOG.info("admin API: made a new bearer token in {} (mode 0640); state-changing requests from trusted_hosts "
-                + "must send it as Authorization: Bearer", file);
+        LOG.info(
+                "admin API: made a new bearer token in {} (mode 0640); state-changing requests from trusted_hosts "
+                        + "must send it as Authorization: Bearer",
+                file);
     }
 }

@@ -1,12 +1,12 @@
 package org.karavel.admin.internal;
 
-import java.util.Locale;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.karavel.api.recipient.Alias;
 import org.karavel.api.recipient.AliasAdmin;
@@ -33,7 +33,9 @@ final class AliasEndpoints {
     Map<String, Object> handle(AdminRequest r, List<String> rest) {
         AliasAdmin admin = services.aliases;
         if (rest.isEmpty() && r.method().equals("GET")) {
-            return Map.of("aliases", admin().aliases().stream().map(AliasEndpoints::row).toList());
+            return Map.of(
+                    "aliases",
+                    admin().aliases().stream().map(AliasEndpoints::row).toList());
         }
         if (rest.isEmpty() && r.method().equals("POST")) {
             JsonNode body = body(r);
@@ -47,8 +49,12 @@ final class AliasEndpoints {
             } catch (IOException e) {
                 throw new ApiError(500, "write_failed", "the alias file cannot be written: " + e.getMessage());
             }
-            LOG.info("admin: alias {} -> {} added by {} from [{}]", address, targets,
-                    r.user().isEmpty() ? "a trusted client" : r.user(), r.clientIp());
+            LOG.info(
+                    "admin: alias {} -> {} added by {} from [{}]",
+                    address,
+                    targets,
+                    r.user().isEmpty() ? "a trusted client" : r.user(),
+                    r.clientIp());
             return row(find(address));
         }
         if (rest.size() == 1 && r.method().equals("DELETE")) {
@@ -65,8 +71,12 @@ final class AliasEndpoints {
             if (!removed) {
                 throw ApiError.notFound("no such alias" + (target == null ? "" : " or target") + ": " + address);
             }
-            LOG.info("admin: alias {} {} removed by {} from [{}]", address, target == null ? "(all targets)" : target,
-                    r.user().isEmpty() ? "a trusted client" : r.user(), r.clientIp());
+            LOG.info(
+                    "admin: alias {} {} removed by {} from [{}]",
+                    address,
+                    target == null ? "(all targets)" : target,
+                    r.user().isEmpty() ? "a trusted client" : r.user(),
+                    r.clientIp());
             return Map.of("address", address, "removed", target == null ? "alias" : target);
         }
         if (rest.isEmpty()) {
@@ -88,8 +98,10 @@ final class AliasEndpoints {
 
     private Alias find(String address) {
         String key = address.strip().toLowerCase(Locale.ROOT);
-        return admin().aliases().stream().filter(a -> a.address().toLowerCase(Locale.ROOT).equals(key))
-                .findFirst().orElse(new Alias(address, List.of()));
+        return admin().aliases().stream()
+                .filter(a -> a.address().toLowerCase(Locale.ROOT).equals(key))
+                .findFirst()
+                .orElse(new Alias(address, List.of()));
     }
 
     private static Map<String, Object> row(Alias a) {

@@ -69,7 +69,9 @@ final class BrowserGuard {
             throw crossSite("Origin: " + origin.strip());
         }
         if (!isJson(contentType)) {
-            throw new ApiError(415, "unsupported_media_type",
+            throw new ApiError(
+                    415,
+                    "unsupported_media_type",
                     "a request that changes state must say Content-Type: application/json (a web form cannot)");
         }
     }
@@ -101,7 +103,9 @@ final class BrowserGuard {
             return false;
         }
         // "null" (sandboxed frames, file: pages, redirects) has no scheme and is never ours
-        if (uri.getScheme() == null || uri.getRawAuthority() == null || uri.getRawPath() != null && !uri.getRawPath().isEmpty()) {
+        if (uri.getScheme() == null
+                || uri.getRawAuthority() == null
+                || uri.getRawPath() != null && !uri.getRawPath().isEmpty()) {
             return false;
         }
         String originScheme = uri.getScheme().toLowerCase(Locale.ROOT);
@@ -119,14 +123,20 @@ final class BrowserGuard {
     }
 
     private static ApiError foreignHost(String host) {
-        return new ApiError(403, "host_not_allowed", "Host " + printable(host) + " is not a name of this admin API "
-                + "(its address, localhost on loopback, or server_names in etc/org.karavel.admin.cfg): refused "
-                + "against DNS rebinding");
+        return new ApiError(
+                403,
+                "host_not_allowed",
+                "Host " + printable(host) + " is not a name of this admin API "
+                        + "(its address, localhost on loopback, or server_names in etc/org.karavel.admin.cfg): refused "
+                        + "against DNS rebinding");
     }
 
     private static ApiError crossSite(String why) {
-        return new ApiError(403, "cross_site_request", "refused a request from another web site (" + printable(why)
-                + "); the admin API takes no requests from web pages");
+        return new ApiError(
+                403,
+                "cross_site_request",
+                "refused a request from another web site (" + printable(why)
+                        + "); the admin API takes no requests from web pages");
     }
 
     /** At most 100 printable ASCII characters of a header value, for an error message. */

@@ -22,14 +22,13 @@ final class ConfigRedaction {
      * visible, and so does dnsbl's {@code pass_list} (a plain "pass" would hide it): "pass" counts
      * as a word of its own ({@code smtp_pass}) or as the start of password, passwd, passphrase.
      */
-    private static final Pattern SECRET_KEY = Pattern.compile(
-            "(?i)(passw|passphrase|(^|[._])pass$|secret|token|dqs_key|api_key|private_key|credential)");
+    private static final Pattern SECRET_KEY =
+            Pattern.compile("(?i)(passw|passphrase|(^|[._])pass$|secret|token|dqs_key|api_key|private_key|credential)");
 
     /** One interpolation reference without directives (a ";default=" could hold the secret itself). */
     private static final Pattern REFERENCE = Pattern.compile("\\$\\[(secret|env):[A-Za-z0-9_.-]{1,200}\\]");
 
-    private ConfigRedaction() {
-    }
+    private ConfigRedaction() {}
 
     static boolean isSecret(String key) {
         return SECRET_KEY.matcher(key).find();
@@ -38,7 +37,8 @@ final class ConfigRedaction {
     /** The properties sorted by key, secrets redacted, arrays and collections as lists, other values as text. */
     static Map<String, Object> redact(Map<String, Object> properties) {
         Map<String, Object> out = new TreeMap<>();
-        properties.forEach((key, value) -> out.put(key, isSecret(key) && !isReference(value) ? REDACTED : plain(value)));
+        properties.forEach(
+                (key, value) -> out.put(key, isSecret(key) && !isReference(value) ? REDACTED : plain(value)));
         return out;
     }
 

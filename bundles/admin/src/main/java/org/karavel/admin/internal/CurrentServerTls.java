@@ -23,9 +23,12 @@ import org.karavel.api.tls.ServerTlsContext;
  */
 final class CurrentServerTls extends SSLContext {
     CurrentServerTls(Supplier<ServerTls> tls) {
-        super(new Spi(tls), new Provider("KaravelAdminTls", "1.0", "the tls bundle's current server context") {
-            private static final long serialVersionUID = 1L;
-        }, "TLS");
+        super(
+                new Spi(tls),
+                new Provider("KaravelAdminTls", "1.0", "the tls bundle's current server context") {
+                    private static final long serialVersionUID = 1L;
+                },
+                "TLS");
     }
 
     /** The snapshot in force now; fails the handshake (never falls back to clear text) when there is none. */

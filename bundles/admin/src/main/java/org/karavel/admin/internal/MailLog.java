@@ -22,8 +22,8 @@ final class MailLog {
 
     /** {@code ID: received from=<s> size=n nrcpt=n client=[ip] user=<u> listener=admin}. */
     void received(QueueId id, MailAddress sender, long size, int recipients, String clientIp, String user) {
-        out.accept(id + ": received from=" + sender.toPath() + " size=" + size + " nrcpt=" + recipients
-                + " client=[" + clientIp + "] user=<" + user + "> listener=admin");
+        out.accept(id + ": received from=" + sender.toPath() + " size=" + size + " nrcpt=" + recipients + " client=["
+                + clientIp + "] user=<" + user + "> listener=admin");
     }
 
     /** {@code ID: removed by admin user=<u> client=[ip]}, as Postfix logs postsuper -d. */

@@ -1,8 +1,8 @@
 package org.karavel.admin.internal;
 
-import java.net.Inet6Address;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.net.Inet6Address;
 import java.nio.charset.StandardCharsets;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -35,7 +35,8 @@ import org.karavel.api.queue.SpoolFullException;
  */
 final class MessageInjection {
     static final int MAX_RECIPIENTS = 1000;
-    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ENGLISH);
+    private static final DateTimeFormatter DATE =
+            DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ENGLISH);
     private static final Pattern FIELD_NAME = Pattern.compile("[!-9;-~]+");
     private static final long COMMIT_SECONDS = 60;
 
@@ -64,8 +65,12 @@ final class MessageInjection {
             }
             content = completed(crlf(text(json, "content")), now);
         } else if (json.hasNonNull("text") || json.hasNonNull("subject")) {
-            content = composed(sender, recipients, json.hasNonNull("subject") ? text(json, "subject") : "",
-                    json.hasNonNull("text") ? text(json, "text") : "", now);
+            content = composed(
+                    sender,
+                    recipients,
+                    json.hasNonNull("subject") ? text(json, "subject") : "",
+                    json.hasNonNull("text") ? text(json, "text") : "",
+                    now);
         } else {
             throw ApiError.badRequest("content, or subject and text, is required");
         }
@@ -76,13 +81,22 @@ final class MessageInjection {
         }
         parameters.put("BODY", octets.length == content.length() ? "7BIT" : "8BITMIME");
 
-        Envelope envelope = new Envelope(sender, recipients, parameters, now.toInstant(), request.clientIp(), "",
-                "admin", request.user(), Origin.adminApi(request.user()));
+        Envelope envelope = new Envelope(
+                sender,
+                recipients,
+                parameters,
+                now.toInstant(),
+                request.clientIp(),
+                "",
+                "admin",
+                request.user(),
+                Origin.adminApi(request.user()));
         MessageDraft draft;
         try {
             draft = spool.create();
         } catch (SpoolFullException e) {
-            throw new ApiError(503, "spool_full", "the spool has no room now: " + e.getMessage(), Map.of("Retry-After", "60"));
+            throw new ApiError(
+                    503, "spool_full", "the spool has no room now: " + e.getMessage(), Map.of("Retry-After", "60"));
         } catch (IOException e) {
             throw new ApiError(500, "spool_error", "cannot create a queue file: " + e.getMessage());
         }
@@ -99,12 +113,20 @@ final class MessageInjection {
             draft.abort();
             Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
             if (cause instanceof SpoolFullException) {
-                throw new ApiError(503, "spool_full", "the spool has no room now: " + cause.getMessage(),
+                throw new ApiError(
+                        503,
+                        "spool_full",
+                        "the spool has no room now: " + cause.getMessage(),
                         Map.of("Retry-After", "60"));
             }
             throw new ApiError(500, "spool_error", "the message could not be queued: " + cause);
         }
-        mailLog.received(queued.id(), sender, draft.size(), recipients.size(), request.clientIp(),
+        mailLog.received(
+                queued.id(),
+                sender,
+                draft.size(),
+                recipients.size(),
+                request.clientIp(),
                 request.user().isEmpty() ? "-" : request.user());
         return queued;
     }
@@ -183,8 +205,8 @@ final class MessageInjection {
             }
             int colon = line.indexOf(':');
             if (colon <= 0 || !FIELD_NAME.matcher(line.substring(0, colon)).matches()) {
-                throw ApiError.badRequest("content must start with header fields (Name: value); line: "
-                        + abbreviated(line));
+                throw ApiError.badRequest(
+                        "content must start with header fields (Name: value); line: " + abbreviated(line));
             }
             String name = line.substring(0, colon).toLowerCase(Locale.ROOT);
             date |= name.equals("date");
@@ -210,7 +232,9 @@ final class MessageInjection {
         StringBuilder sb = new StringBuilder(body.length() + 512);
         sb.append("Date: ").append(DATE.format(now)).append("\r\n");
         sb.append("Message-ID: ").append(messageId()).append("\r\n");
-        sb.append("From: ").append(from.isNullSender() ? "MAILER-DAEMON@" + hostname : from.toString()).append("\r\n");
+        sb.append("From: ")
+                .append(from.isNullSender() ? "MAILER-DAEMON@" + hostname : from.toString())
+                .append("\r\n");
         sb.append("To: ");
         for (int i = 0; i < to.size(); i++) {
             sb.append(i == 0 ? "" : ",\r\n ").append(to.get(i));
@@ -218,7 +242,9 @@ final class MessageInjection {
         sb.append("\r\n");
         sb.append("Subject: ").append(encodedWord(subject)).append("\r\n");
         sb.append("MIME-Version: 1.0\r\n");
-        sb.append("Content-Type: text/plain; charset=").append(ascii ? "us-ascii" : "utf-8").append("\r\n");
+        sb.append("Content-Type: text/plain; charset=")
+                .append(ascii ? "us-ascii" : "utf-8")
+                .append("\r\n");
         sb.append("Content-Transfer-Encoding: ").append(ascii ? "7bit" : "8bit").append("\r\n");
         sb.append("\r\n").append(body);
         return sb.toString();
@@ -244,8 +270,10 @@ final class MessageInjection {
                 octets += n;
                 j += Character.charCount(cp);
             }
-            out.append(out.length() == 0 ? "" : "\r\n ").append("=?utf-8?B?")
-                    .append(Base64.getEncoder().encodeToString(subject.substring(i, j).getBytes(StandardCharsets.UTF_8)))
+            out.append(out.length() == 0 ? "" : "\r\n ")
+                    .append("=?utf-8?B?")
+                    .append(Base64.getEncoder()
+                            .encodeToString(subject.substring(i, j).getBytes(StandardCharsets.UTF_8)))
                     .append("?=");
             i = j;
         }
@@ -260,9 +288,15 @@ final class MessageInjection {
     private String received(MessageDraft draft, AdminRequest request, List<MailAddress> recipients, ZonedDateTime now) {
         String client = request.client() instanceof Inet6Address ? "IPv6:" + request.clientIp() : request.clientIp();
         StringBuilder sb = new StringBuilder(200);
-        sb.append("Received: from admin-api ([").append(client).append("])\r\n")
-                .append("\tby ").append(hostname).append(" (Karavel admin API) with ")
-                .append(request.https() ? "HTTPS" : "HTTP").append(" id ").append(draft.id().value());
+        sb.append("Received: from admin-api ([")
+                .append(client)
+                .append("])\r\n")
+                .append("\tby ")
+                .append(hostname)
+                .append(" (Karavel admin API) with ")
+                .append(request.https() ? "HTTPS" : "HTTP")
+                .append(" id ")
+                .append(draft.id().value());
         if (recipients.size() == 1 && !recipients.get(0).needsSmtpUtf8()) {
             sb.append("\r\n\tfor ").append(recipients.get(0).toPath());
         }

@@ -18,8 +18,7 @@ final class PrometheusText {
     static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
     private static final Logger LOG = LoggerFactory.getLogger(PrometheusText.class);
 
-    private PrometheusText() {
-    }
+    private PrometheusText() {}
 
     static String render(List<Metric> metrics) {
         Map<String, Metric> families = new LinkedHashMap<>();
@@ -32,13 +31,24 @@ final class PrometheusText {
                 both.addAll(m.samples());
                 families.put(m.name(), new Metric(seen.name(), seen.help(), seen.type(), both));
             } else {
-                LOG.warn("metric family {} published as both {} and {}: the second is left out", m.name(), seen.type(), m.type());
+                LOG.warn(
+                        "metric family {} published as both {} and {}: the second is left out",
+                        m.name(),
+                        seen.type(),
+                        m.type());
             }
         }
         StringBuilder out = new StringBuilder(4096);
         for (Metric m : families.values()) {
-            out.append("# HELP ").append(m.name()).append(' ').append(escapeHelp(m.help())).append('\n');
-            out.append("# TYPE ").append(m.name()).append(' ').append(m.type() == Metric.Type.COUNTER ? "counter" : "gauge")
+            out.append("# HELP ")
+                    .append(m.name())
+                    .append(' ')
+                    .append(escapeHelp(m.help()))
+                    .append('\n');
+            out.append("# TYPE ")
+                    .append(m.name())
+                    .append(' ')
+                    .append(m.type() == Metric.Type.COUNTER ? "counter" : "gauge")
                     .append('\n');
             for (Metric.Sample s : m.samples()) {
                 out.append(m.name());
@@ -50,7 +60,10 @@ final class PrometheusText {
                             out.append(',');
                         }
                         first = false;
-                        out.append(label.getKey()).append("=\"").append(escapeLabel(label.getValue())).append('"');
+                        out.append(label.getKey())
+                                .append("=\"")
+                                .append(escapeLabel(label.getValue()))
+                                .append('"');
                     }
                     out.append('}');
                 }
@@ -67,7 +80,9 @@ final class PrometheusText {
 
     /** Label values: backslash, double quote and line feed are escaped. */
     static String escapeLabel(String text) {
-        return text == null ? "" : text.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+        return text == null
+                ? ""
+                : text.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
     }
 
     /** Whole numbers without a fraction (counters read better), the special values as Prometheus spells them. */

@@ -1,15 +1,15 @@
 package org.karavel.admin.internal;
 
-import java.io.IOException;
-import java.util.ArrayList;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -56,7 +56,9 @@ class AdminAccessTest {
 
     private static HttpResponse<String> get(HttpClient client, RunningAdmin admin, String path, String authorization)
             throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(admin.uri(path)).timeout(Duration.ofSeconds(30)).GET();
+        HttpRequest.Builder b = HttpRequest.newBuilder(admin.uri(path))
+                .timeout(Duration.ofSeconds(30))
+                .GET();
         if (authorization != null) {
             b.header("Authorization", authorization);
         }
@@ -90,7 +92,10 @@ class AdminAccessTest {
     void anUntrustedClientOverPlainHttpIsRefusedEvenWithGoodCredentialsWhichAreNeverChecked() throws Exception {
         RunningAdmin admin = start(false, List.of("10.0.0.0/8"), 5);
 
-        HttpResponse<String> r = get(RunningAdmin.client(null), admin, "/api/v1/queue/summary",
+        HttpResponse<String> r = get(
+                RunningAdmin.client(null),
+                admin,
+                "/api/v1/queue/summary",
                 RunningAdmin.basic("admin@example.org", "right horse battery"));
 
         assertThat(r.statusCode()).isEqualTo(403);
@@ -114,16 +119,18 @@ class AdminAccessTest {
         RunningAdmin admin = start(true, List.of("10.0.0.0/8"), 5);
         HttpClient client = httpsClient();
 
-        HttpResponse<String> good = get(client, admin, "/api/v1/queue/summary",
-                RunningAdmin.basic("admin@example.org", "right horse battery"));
-        HttpResponse<String> bad = get(client, admin, "/api/v1/queue/summary",
-                RunningAdmin.basic("admin@example.org", "wrong"));
+        HttpResponse<String> good = get(
+                client, admin, "/api/v1/queue/summary", RunningAdmin.basic("admin@example.org", "right horse battery"));
+        HttpResponse<String> bad =
+                get(client, admin, "/api/v1/queue/summary", RunningAdmin.basic("admin@example.org", "wrong"));
 
         assertThat(good.statusCode()).isEqualTo(200);
         assertThat(good.sslSession()).get().extracting(SSLSession::getProtocol).isIn("TLSv1.3", "TLSv1.2");
         assertThat(bad.statusCode()).isEqualTo(401);
         assertThat(bad.headers().firstValue("WWW-Authenticate")).isPresent();
-        assertThat(users.threads).as("password checks run on the worker pool").allMatch(t -> t.startsWith("karavel-admin-"));
+        assertThat(users.threads)
+                .as("password checks run on the worker pool")
+                .allMatch(t -> t.startsWith("karavel-admin-"));
         assertThat(admin.metrics.authFailures.get()).isEqualTo(1);
     }
 
@@ -131,12 +138,14 @@ class AdminAccessTest {
     void aValidUserWithoutTheAdminRoleIsForbidden() throws Exception {
         RunningAdmin admin = start(true, List.of("10.0.0.0/8"), 5);
 
-        HttpResponse<String> r = get(httpsClient(), admin, "/api/v1/config",
-                RunningAdmin.basic("clerk@example.org", "clerk secret"));
+        HttpResponse<String> r =
+                get(httpsClient(), admin, "/api/v1/config", RunningAdmin.basic("clerk@example.org", "clerk secret"));
 
         assertThat(r.statusCode()).isEqualTo(403);
         assertThat(r.body()).contains("\"error\":\"forbidden\"").contains("admin role");
-        assertThat(admin.metrics.authFailures.get()).as("the password was right").isZero();
+        assertThat(admin.metrics.authFailures.get())
+                .as("the password was right")
+                .isZero();
     }
 
     @Test
@@ -144,15 +153,20 @@ class AdminAccessTest {
         RunningAdmin admin = start(true, List.of("10.0.0.0/8"), 2);
         HttpClient client = httpsClient();
 
-        assertThat(get(client, admin, "/health", RunningAdmin.basic("admin@example.org", "guess 1")).statusCode()).isEqualTo(401);
-        assertThat(get(client, admin, "/health", RunningAdmin.basic("nobody@example.org", "guess 2")).statusCode()).isEqualTo(401);
+        assertThat(get(client, admin, "/health", RunningAdmin.basic("admin@example.org", "guess 1"))
+                        .statusCode())
+                .isEqualTo(401);
+        assertThat(get(client, admin, "/health", RunningAdmin.basic("nobody@example.org", "guess 2"))
+                        .statusCode())
+                .isEqualTo(401);
         int checksBefore = users.checks.size();
-        HttpResponse<String> throttled = get(client, admin, "/health",
-                RunningAdmin.basic("admin@example.org", "right horse battery"));
+        HttpResponse<String> throttled =
+                get(client, admin, "/health", RunningAdmin.basic("admin@example.org", "right horse battery"));
 
         assertThat(throttled.statusCode()).isEqualTo(429);
         assertThat(throttled.body()).contains("\"error\":\"too_many_failures\"");
-        assertThat(throttled.headers().firstValue("Retry-After")).get()
+        assertThat(throttled.headers().firstValue("Retry-After"))
+                .get()
                 .satisfies(v -> assertThat(Integer.parseInt(v)).isBetween(1, 300));
         assertThat(users.checks).as("no password check while throttled").hasSize(checksBefore);
         assertThat(admin.metrics.authThrottled.get()).isEqualTo(1);
@@ -174,8 +188,8 @@ class AdminAccessTest {
         RunningAdmin admin = start(true, List.of("10.0.0.0/8"), 5);
         admin.services.users = null;
 
-        HttpResponse<String> r = get(httpsClient(), admin, "/health",
-                RunningAdmin.basic("admin@example.org", "right horse battery"));
+        HttpResponse<String> r =
+                get(httpsClient(), admin, "/health", RunningAdmin.basic("admin@example.org", "right horse battery"));
 
         assertThat(r.statusCode()).isEqualTo(503);
         assertThat(r.body()).contains("auth_unavailable");
@@ -185,12 +199,16 @@ class AdminAccessTest {
     void aRenewedCertificateIsServedOnTheNextConnection() throws Exception {
         RunningAdmin admin = start(true, List.of("127.0.0.0/8"), 5);
         TestCertificates.Server renewed = TestCertificates.selfSigned("renewed.test.example");
-        HttpClient both = RunningAdmin.client(TestCertificates.trusting(certificate.certificate(), renewed.certificate()));
+        HttpClient both =
+                RunningAdmin.client(TestCertificates.trusting(certificate.certificate(), renewed.certificate()));
 
         HttpResponse<String> before = get(both, admin, "/api/v1/queue/summary", null);
         admin.tlsContext = renewed.context();
-        HttpResponse<String> after = get(RunningAdmin.client(TestCertificates.trusting(certificate.certificate(),
-                renewed.certificate())), admin, "/api/v1/queue/summary", null);
+        HttpResponse<String> after = get(
+                RunningAdmin.client(TestCertificates.trusting(certificate.certificate(), renewed.certificate())),
+                admin,
+                "/api/v1/queue/summary",
+                null);
 
         assertThat(peer(before)).isEqualTo(certificate.certificate());
         assertThat(peer(after)).isEqualTo(renewed.certificate());
@@ -202,12 +220,13 @@ class AdminAccessTest {
         RunningAdmin admin = start(true, List.of("127.0.0.0/8"), 5);
         admin.services.serverTls = null;
 
-        assertThatThrownBy(() -> get(httpsClient(), admin, "/health", null)).isInstanceOfAny(
-                SSLHandshakeException.class, IOException.class);
+        assertThatThrownBy(() -> get(httpsClient(), admin, "/health", null))
+                .isInstanceOfAny(SSLHandshakeException.class, IOException.class);
 
         // once the tls bundle is back, the same listener serves again
         admin.services.serverTls = () -> admin.tlsContext;
-        assertThat(get(httpsClient(), admin, "/api/v1/queue/summary", null).statusCode()).isEqualTo(200);
+        assertThat(get(httpsClient(), admin, "/api/v1/queue/summary", null).statusCode())
+                .isEqualTo(200);
     }
 
     @Test
@@ -216,8 +235,10 @@ class AdminAccessTest {
         running.add(admin);
         admin.services.spool = new MemorySpool().commitOnSpoolThread();
 
-        HttpResponse<String> r = admin.post("/api/v1/messages", "{\"from\":\"a@b.example\",\"to\":[\"c@d.example\"],"
-                + "\"subject\":\"big\",\"text\":\"" + "x".repeat(2000) + "\"}");
+        HttpResponse<String> r = admin.post(
+                "/api/v1/messages",
+                "{\"from\":\"a@b.example\",\"to\":[\"c@d.example\"]," + "\"subject\":\"big\",\"text\":\""
+                        + "x".repeat(2000) + "\"}");
 
         assertThat(r.statusCode()).isEqualTo(413);
         assertThat(r.body()).contains("\"error\":\"too_large\"");

@@ -10,10 +10,10 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.karavel.api.health.HealthCheck;
-import org.karavel.api.metrics.Metric;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.karavel.api.health.HealthCheck;
+import org.karavel.api.metrics.Metric;
 import org.karavel.testkit.MemorySpool;
 
 /** The DS component driven as SCR would: binds, activate, modified, deactivate. */
@@ -26,8 +26,12 @@ class AdminComponentTest {
     }
 
     private HttpResponse<String> get(String path) throws Exception {
-        return RunningAdmin.send(RunningAdmin.client(null), HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + component.port() + path)).timeout(Duration.ofSeconds(30)).GET().build());
+        return RunningAdmin.send(
+                RunningAdmin.client(null),
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + component.port() + path))
+                        .timeout(Duration.ofSeconds(30))
+                        .GET()
+                        .build());
     }
 
     private static HealthCheck ready(String name) {
@@ -55,7 +59,8 @@ class AdminComponentTest {
         MemorySpool second = new MemorySpool().commitOnSpoolThread();
         component.bindSpool(first);
         component.addHealthCheck(ready("spool"));
-        component.addMetricSource(() -> List.of(Metric.of("karavel_spool_messages", "Queued", Metric.Type.GAUGE, 2)),
+        component.addMetricSource(
+                () -> List.of(Metric.of("karavel_spool_messages", "Queued", Metric.Type.GAUGE, 2)),
                 Map.of("karavel.metrics.source", "spool"));
         component.activate(AdminSettingsTest.config(Map.of("port", 0, "hostname", "admin.test.example")));
 
@@ -76,11 +81,16 @@ class AdminComponentTest {
         int before = component.port();
         assertThat(before).isPositive();
 
-        component.modified(AdminSettingsTest.config(Map.of("port", 0, "hostname", "h.test.example", "trusted__hosts", new String[] {"10.0.0.1/8"})));
+        component.modified(AdminSettingsTest.config(
+                Map.of("port", 0, "hostname", "h.test.example", "trusted__hosts", new String[] {"10.0.0.1/8"})));
 
         assertThat(component.port()).isEqualTo(-1);
-        assertThatThrownBy(() -> RunningAdmin.send(RunningAdmin.client(null), HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + before + "/health")).timeout(Duration.ofSeconds(5)).GET().build()))
+        assertThatThrownBy(() -> RunningAdmin.send(
+                        RunningAdmin.client(null),
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + before + "/health"))
+                                .timeout(Duration.ofSeconds(5))
+                                .GET()
+                                .build()))
                 .isInstanceOf(ConnectException.class);
 
         component.modified(AdminSettingsTest.config(Map.of("port", 0, "hostname", "h.test.example", "enabled", false)));

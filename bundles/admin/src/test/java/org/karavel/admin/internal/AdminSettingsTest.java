@@ -1,23 +1,25 @@
 package org.karavel.admin.internal;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
-import org.karavel.api.auth.LoginFailures;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.lang.reflect.Proxy;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.karavel.api.auth.LoginFailures;
 
 /** Reading the configuration: defaults, lists as .cfg files give them, and values refused. */
 class AdminSettingsTest {
     /** A typed configuration as DS would make it: the given keys, the annotation's defaults for the rest. */
     static AdminConfig config(Map<String, Object> values) {
-        return (AdminConfig) Proxy.newProxyInstance(AdminConfig.class.getClassLoader(), new Class<?>[] {AdminConfig.class},
-                (proxy, method, args) -> values.containsKey(method.getName()) ? values.get(method.getName())
-                        : method.getDefaultValue());
+        return (AdminConfig) Proxy.newProxyInstance(
+                AdminConfig.class.getClassLoader(),
+                new Class<?>[] {AdminConfig.class},
+                (proxy, method, args) ->
+                        values.containsKey(method.getName()) ? values.get(method.getName()) : method.getDefaultValue());
     }
 
     @Test
@@ -41,9 +43,11 @@ class AdminSettingsTest {
 
     @Test
     void listsMayBeOneCommaSeparatedValueAndAdminNamesAreCaseInsensitive() {
-        AdminSettings s = AdminSettings.from(config(Map.of(
-                "trusted__hosts", new String[] {"192.0.2.0/24, 2001:db8::/32"},
-                "admin__users", new String[] {"Admin@Example.org,ops@example.org"})), "h");
+        AdminSettings s = AdminSettings.from(
+                config(Map.of(
+                        "trusted__hosts", new String[] {"192.0.2.0/24, 2001:db8::/32"},
+                        "admin__users", new String[] {"Admin@Example.org,ops@example.org"})),
+                "h");
 
         assertThat(s.trustedHosts()).hasSize(2);
         assertThat(s.isAdmin("admin@example.org")).isTrue();
@@ -57,7 +61,8 @@ class AdminSettingsTest {
                 .hasMessageContaining("trusted_hosts");
         assertThatThrownBy(() -> AdminSettings.from(config(Map.of("address", "admin.example.org")), "h"))
                 .hasMessageContaining("literal");
-        assertThatThrownBy(() -> AdminSettings.from(config(Map.of("port", 70000)), "h")).hasMessageContaining("port");
+        assertThatThrownBy(() -> AdminSettings.from(config(Map.of("port", 70000)), "h"))
+                .hasMessageContaining("port");
         assertThatThrownBy(() -> AdminSettings.from(config(Map.of("auth__max__failures", 0)), "h"))
                 .hasMessageContaining("auth_max_failures");
     }
@@ -69,12 +74,14 @@ class AdminSettingsTest {
         String encoded = MessageInjection.encodedWord(subject);
 
         String[] words = encoded.split("\r\n ");
-        assertThat(words).hasSizeGreaterThan(1).allSatisfy(w -> assertThat(w).startsWith("=?utf-8?B?").endsWith("?=")
-                .hasSizeLessThanOrEqualTo(75));
+        assertThat(words)
+                .hasSizeGreaterThan(1)
+                .allSatisfy(w ->
+                        assertThat(w).startsWith("=?utf-8?B?").endsWith("?=").hasSizeLessThanOrEqualTo(75));
         StringBuilder decoded = new StringBuilder();
         for (String w : words) {
-            decoded.append(new String(Base64.getDecoder().decode(w.substring(10, w.length() - 2)),
-                    StandardCharsets.UTF_8));
+            decoded.append(new String(
+                    Base64.getDecoder().decode(w.substring(10, w.length() - 2)), StandardCharsets.UTF_8));
         }
         assertThat(decoded.toString()).isEqualTo(subject);
         assertThat(MessageInjection.encodedWord("plain ascii")).isEqualTo("plain ascii");

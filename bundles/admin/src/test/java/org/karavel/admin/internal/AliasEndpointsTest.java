@@ -24,7 +24,9 @@ class AliasEndpointsTest {
 
         @Override
         public List<Alias> aliases() {
-            return map.entrySet().stream().map(e -> new Alias(e.getKey(), e.getValue())).toList();
+            return map.entrySet().stream()
+                    .map(e -> new Alias(e.getKey(), e.getValue()))
+                    .toList();
         }
 
         @Override
@@ -65,18 +67,27 @@ class AliasEndpointsTest {
 
     @Test
     void addListAndRemove() throws Exception {
-        HttpResponse<String> added = admin.post("/api/v1/aliases",
+        HttpResponse<String> added = admin.post(
+                "/api/v1/aliases",
                 "{\"address\":\"sales@example.com\",\"targets\":[\"alice@example.com\",\"partner@remote.example\"]}");
         assertThat(added.statusCode()).isEqualTo(200);
-        assertThat(JSON.readTree(added.body()).get("targets").toString()).isEqualTo("[\"alice@example.com\",\"partner@remote.example\"]");
+        assertThat(JSON.readTree(added.body()).get("targets").toString())
+                .isEqualTo("[\"alice@example.com\",\"partner@remote.example\"]");
         admin.post("/api/v1/aliases", "{\"address\":\"@example.com\",\"targets\":[\"postmaster@example.com\"]}");
 
         HttpResponse<String> list = admin.get("/api/v1/aliases");
         assertThat(list.statusCode()).isEqualTo(200);
         assertThat(JSON.readTree(list.body()).get("aliases")).hasSize(2);
-        assertThat(JSON.readTree(list.body()).get("aliases").get(1).get("address").asText()).isEqualTo("sales@example.com");
+        assertThat(JSON.readTree(list.body())
+                        .get("aliases")
+                        .get(1)
+                        .get("address")
+                        .asText())
+                .isEqualTo("sales@example.com");
 
-        assertThat(admin.delete("/api/v1/aliases/sales@example.com?target=partner@remote.example").statusCode()).isEqualTo(200);
+        assertThat(admin.delete("/api/v1/aliases/sales@example.com?target=partner@remote.example")
+                        .statusCode())
+                .isEqualTo(200);
         assertThat(aliases.map.get("sales@example.com")).containsExactly("alice@example.com");
         assertThat(admin.delete("/api/v1/aliases/%40example.com").statusCode()).isEqualTo(200);
         assertThat(aliases.map).containsOnlyKeys("sales@example.com");
@@ -87,7 +98,8 @@ class AliasEndpointsTest {
 
     @Test
     void badInputAndAMissingStoreGetClearAnswers() throws Exception {
-        HttpResponse<String> bad = admin.post("/api/v1/aliases", "{\"address\":\"nodomain\",\"targets\":[\"a@b.example\"]}");
+        HttpResponse<String> bad =
+                admin.post("/api/v1/aliases", "{\"address\":\"nodomain\",\"targets\":[\"a@b.example\"]}");
         assertThat(bad.statusCode()).isEqualTo(400);
         assertThat(bad.body()).contains("neither user@domain nor @domain");
         assertThat(admin.post("/api/v1/aliases", "not json").statusCode()).isEqualTo(400);

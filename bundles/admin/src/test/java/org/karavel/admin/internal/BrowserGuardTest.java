@@ -1,6 +1,5 @@
 package org.karavel.admin.internal;
 
-import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -13,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -93,8 +93,15 @@ class BrowserGuardTest {
         assertThat(get("localhost.attacker.example").status()).isEqualTo(403);
         assertThat(get("mx.example.org.attacker.example").status()).isEqualTo(403);
 
-        for (String ours : List.of(here(), "127.0.0.1", "localhost:" + port(), "LocalHost.:" + port(), "[::1]:" + port(),
-                "127.0.0.2:9000", "mx.example.org:" + port(), "MX.Example.Org")) {
+        for (String ours : List.of(
+                here(),
+                "127.0.0.1",
+                "localhost:" + port(),
+                "LocalHost.:" + port(),
+                "[::1]:" + port(),
+                "127.0.0.2:9000",
+                "mx.example.org:" + port(),
+                "MX.Example.Org")) {
             RawHttp.Response r = get(ours);
             assertThat(r.status()).as(ours).isEqualTo(200);
             assertThat(r.body()).contains("\"domains\"");
@@ -106,11 +113,11 @@ class BrowserGuardTest {
         start(Set.of(), null);
 
         RawHttp.Response none = RawHttp.send(port(), "GET /api/v1/queue/summary HTTP/1.1", null);
-        RawHttp.Response two = RawHttp.send(port(), "GET /api/v1/queue/summary HTTP/1.1", null,
-                "Host", here(), "Host", "attacker.example");
+        RawHttp.Response two = RawHttp.send(
+                port(), "GET /api/v1/queue/summary HTTP/1.1", null, "Host", here(), "Host", "attacker.example");
         RawHttp.Response garbage = get("127.0.0.1:80:80");
-        RawHttp.Response absolute = RawHttp.send(port(), "GET http://attacker.example/api/v1/queue/summary HTTP/1.1",
-                null, "Host", here());
+        RawHttp.Response absolute =
+                RawHttp.send(port(), "GET http://attacker.example/api/v1/queue/summary HTTP/1.1", null, "Host", here());
 
         assertThat(none.status()).isEqualTo(400);
         assertThat(two.status()).isEqualTo(400);
@@ -145,14 +152,30 @@ class BrowserGuardTest {
         }
         assertThat(spool.flushed()).isEmpty();
 
-        RawHttp.Response sameOrigin = flush("Host", here(), "Content-Type", "application/json",
-                "Origin", "http://" + here(), "Sec-Fetch-Site", "same-origin");
-        RawHttp.Response typedByHand = flush("Host", here(), "Content-Type", "application/json", "Sec-Fetch-Site", "none");
+        RawHttp.Response sameOrigin = flush(
+                "Host",
+                here(),
+                "Content-Type",
+                "application/json",
+                "Origin",
+                "http://" + here(),
+                "Sec-Fetch-Site",
+                "same-origin");
+        RawHttp.Response typedByHand =
+                flush("Host", here(), "Content-Type", "application/json", "Sec-Fetch-Site", "none");
         assertThat(sameOrigin.status()).isEqualTo(200);
         assertThat(typedByHand.status()).isEqualTo(200);
         // a cross-site GET changes nothing and the browser cannot read the answer (no CORS headers): served
-        RawHttp.Response read = RawHttp.send(port(), "GET /api/v1/queue/summary HTTP/1.1", null, "Host", here(),
-                "Origin", "http://attacker.example", "Sec-Fetch-Site", "cross-site");
+        RawHttp.Response read = RawHttp.send(
+                port(),
+                "GET /api/v1/queue/summary HTTP/1.1",
+                null,
+                "Host",
+                here(),
+                "Origin",
+                "http://attacker.example",
+                "Sec-Fetch-Site",
+                "cross-site");
         assertThat(read.status()).isEqualTo(200);
         noCors(read);
     }
@@ -161,16 +184,29 @@ class BrowserGuardTest {
     void aStateChangeNeedsAJsonContentTypeWhichNoFormCanSend() throws Exception {
         start(Set.of(), null);
 
-        for (String type : List.of("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
-                "application/jsonx", "")) {
+        for (String type : List.of(
+                "text/plain",
+                "application/x-www-form-urlencoded",
+                "multipart/form-data; boundary=x",
+                "application/jsonx",
+                "")) {
             RawHttp.Response r = type.isEmpty() ? flush("Host", here()) : flush("Host", here(), "Content-Type", type);
             assertThat(r.status()).as(type).isEqualTo(415);
             assertThat(error(r)).isEqualTo("unsupported_media_type");
         }
-        RawHttp.Response delete = RawHttp.send(port(), "DELETE /api/v1/queue/messages/ABC123 HTTP/1.1", null, "Host", here());
+        RawHttp.Response delete =
+                RawHttp.send(port(), "DELETE /api/v1/queue/messages/ABC123 HTTP/1.1", null, "Host", here());
         assertThat(delete.status()).isEqualTo(415);
-        RawHttp.Response preflight = RawHttp.send(port(), "OPTIONS /api/v1/queue/flush HTTP/1.1", null, "Host", here(),
-                "Origin", "http://attacker.example", "Access-Control-Request-Method", "POST");
+        RawHttp.Response preflight = RawHttp.send(
+                port(),
+                "OPTIONS /api/v1/queue/flush HTTP/1.1",
+                null,
+                "Host",
+                here(),
+                "Origin",
+                "http://attacker.example",
+                "Access-Control-Request-Method",
+                "POST");
         assertThat(preflight.status()).isEqualTo(403);
         noCors(preflight);
         assertThat(spool.flushed()).isEmpty();
@@ -180,7 +216,8 @@ class BrowserGuardTest {
         // the JDK's HttpClient, as a script on the box would use it, sets Host itself
         HttpResponse<String> plain = admin.post("/api/v1/queue/flush", null);
         assertThat(plain.statusCode()).isEqualTo(200);
-        assertThat(plain.headers().map().keySet()).noneMatch(h -> h.toLowerCase().startsWith("access-control-"));
+        assertThat(plain.headers().map().keySet())
+                .noneMatch(h -> h.toLowerCase().startsWith("access-control-"));
     }
 
     @Test
@@ -189,7 +226,8 @@ class BrowserGuardTest {
         start(Set.of(), file);
 
         assertThat(file).exists();
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-r-----");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+                .isEqualTo("rw-r-----");
         String token = Files.readString(file).strip();
         assertThat(token).matches("[A-Za-z0-9_-]{43}");
 
@@ -197,24 +235,42 @@ class BrowserGuardTest {
         assertThat(none.status()).isEqualTo(401);
         assertThat(error(none)).isEqualTo("token_required");
         assertThat(none.header("WWW-Authenticate")).startsWith("Bearer realm=\"karavel\"");
-        RawHttp.Response wrong = flush("Host", here(), "Content-Type", "application/json",
-                "Authorization", "Bearer " + token.substring(1) + "x");
+        RawHttp.Response wrong = flush(
+                "Host",
+                here(),
+                "Content-Type",
+                "application/json",
+                "Authorization",
+                "Bearer " + token.substring(1) + "x");
         assertThat(wrong.status()).isEqualTo(401);
         assertThat(error(wrong)).isEqualTo("bad_token");
         assertThat(spool.flushed()).isEmpty();
         assertThat(get(here()).status()).as("reading needs no token").isEqualTo(200);
 
-        HttpResponse<String> right = RunningAdmin.send(RunningAdmin.client(null), HttpRequest.newBuilder(admin.uri("/api/v1/queue/flush"))
-                .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
-                .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody()).build());
+        HttpResponse<String> right = RunningAdmin.send(
+                RunningAdmin.client(null),
+                HttpRequest.newBuilder(admin.uri("/api/v1/queue/flush"))
+                        .timeout(Duration.ofSeconds(30))
+                        .header("Content-Type", "application/json")
+                        .header("Authorization", "Bearer " + token)
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .build());
         assertThat(right.statusCode()).isEqualTo(200);
 
         // replaced by the operator: the new token counts from the next request
         Files.writeString(file, "a-token-chosen-by-the-operator\n");
-        assertThat(flush("Host", here(), "Content-Type", "application/json", "Authorization", "Bearer " + token).status())
+        assertThat(flush("Host", here(), "Content-Type", "application/json", "Authorization", "Bearer " + token)
+                        .status())
                 .isEqualTo(401);
-        assertThat(flush("Host", here(), "Content-Type", "application/json",
-                "Authorization", "Bearer a-token-chosen-by-the-operator").status()).isEqualTo(200);
+        assertThat(flush(
+                                "Host",
+                                here(),
+                                "Content-Type",
+                                "application/json",
+                                "Authorization",
+                                "Bearer a-token-chosen-by-the-operator")
+                        .status())
+                .isEqualTo(200);
     }
 
     @Test
@@ -224,23 +280,41 @@ class BrowserGuardTest {
         Files.setPosixFilePermissions(real, PosixFilePermissions.fromString("rw-r--r--"));
         start(Set.of(), real);
 
-        RawHttp.Response readable = flush("Host", here(), "Content-Type", "application/json",
-                "Authorization", "Bearer a-token-chosen-by-the-operator");
+        RawHttp.Response readable = flush(
+                "Host",
+                here(),
+                "Content-Type",
+                "application/json",
+                "Authorization",
+                "Bearer a-token-chosen-by-the-operator");
         assertThat(readable.status()).isEqualTo(503);
         assertThat(error(readable)).isEqualTo("token_unavailable");
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(real))).as("never changed behind the operator's back")
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(real)))
+                .as("never changed behind the operator's back")
                 .isEqualTo("rw-r--r--");
 
         Files.setPosixFilePermissions(real, PosixFilePermissions.fromString("rw-r-----"));
-        assertThat(flush("Host", here(), "Content-Type", "application/json",
-                "Authorization", "Bearer a-token-chosen-by-the-operator").status()).isEqualTo(200);
+        assertThat(flush(
+                                "Host",
+                                here(),
+                                "Content-Type",
+                                "application/json",
+                                "Authorization",
+                                "Bearer a-token-chosen-by-the-operator")
+                        .status())
+                .isEqualTo(200);
         stop();
 
         Path link = dir.resolve("link.token");
         Files.createSymbolicLink(link, real);
         start(Set.of(), link);
-        RawHttp.Response linked = flush("Host", here(), "Content-Type", "application/json",
-                "Authorization", "Bearer a-token-chosen-by-the-operator");
+        RawHttp.Response linked = flush(
+                "Host",
+                here(),
+                "Content-Type",
+                "application/json",
+                "Authorization",
+                "Bearer a-token-chosen-by-the-operator");
         assertThat(linked.status()).isEqualTo(503);
         assertThat(Files.isSymbolicLink(link)).isTrue();
     }
@@ -255,7 +329,8 @@ class BrowserGuardTest {
         specific.check("GET", path, List.of("192.0.2.10:8000"), null, null, null);
         specific.check("GET", path, List.of("mx.example.org"), null, null, null);
         assertThatThrownBy(() -> specific.check("GET", path, List.of("localhost:8000"), null, null, null))
-                .isInstanceOf(ApiError.class).hasMessageContaining("DNS rebinding");
+                .isInstanceOf(ApiError.class)
+                .hasMessageContaining("DNS rebinding");
         assertThatThrownBy(() -> specific.check("GET", path, List.of("192.0.2.11"), null, null, null))
                 .isInstanceOf(ApiError.class);
         any.check("GET", path, List.of("localhost"), null, null, null);
@@ -263,12 +338,14 @@ class BrowserGuardTest {
         anyV6.check("GET", path, List.of("[2001:db8::1]:8000"), null, null, null);
         assertThatThrownBy(() -> any.check("GET", path, List.of("attacker.example"), null, null, null))
                 .isInstanceOf(ApiError.class);
-        assertThatThrownBy(() -> AdminSettings.from(AdminSettingsTest.config(Map.of(
-                "server__names", new String[] {"mx.example.org, bad/name"})), "h")).hasMessageContaining("server_names");
+        assertThatThrownBy(() -> AdminSettings.from(
+                        AdminSettingsTest.config(Map.of("server__names", new String[] {"mx.example.org, bad/name"})),
+                        "h"))
+                .hasMessageContaining("server_names");
     }
 
     private static BrowserGuard guard(String address, Set<String> names) {
-        return new BrowserGuard(new AdminSettings(true, address, 8000, false, List.of(), Set.of(), 5, 300, 1000, 2, "h",
-                names, null));
+        return new BrowserGuard(
+                new AdminSettings(true, address, 8000, false, List.of(), Set.of(), 5, 300, 1000, 2, "h", names, null));
     }
 }

@@ -37,7 +37,9 @@ final class InMemoryDeliveryControl implements DeliveryControl {
     public int flushDomain(String domain) {
         int n = 0;
         for (QueuedMessage m : spool.list()) {
-            if (m.pending().stream().map(RecipientStatus::recipient).anyMatch(a -> a.domainKey().equals(domain))) {
+            if (m.pending().stream()
+                    .map(RecipientStatus::recipient)
+                    .anyMatch(a -> a.domainKey().equals(domain))) {
                 spool.flush(m.id());
                 n++;
             }

@@ -25,8 +25,7 @@ final class RawHttp {
         }
     }
 
-    private RawHttp() {
-    }
+    private RawHttp() {}
 
     /** Sends the request line, the headers given (name, value, name, value, ...) and the body; reads the answer. */
     static Response send(int port, String requestLine, String body, String... headers) throws IOException {

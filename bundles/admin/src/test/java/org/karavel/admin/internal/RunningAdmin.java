@@ -1,6 +1,5 @@
 package org.karavel.admin.internal;
 
-import org.karavel.api.auth.LoginFailures;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,6 +13,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import javax.net.ssl.SSLContext;
+import org.karavel.api.auth.LoginFailures;
 import org.karavel.api.net.CidrBlock;
 import org.karavel.api.tls.ServerTls;
 import org.karavel.api.tls.ServerTlsContext;
@@ -28,16 +28,36 @@ final class RunningAdmin implements AutoCloseable {
     final AdminServer server;
     volatile ServerTlsContext tlsContext;
 
-    RunningAdmin(boolean tls, List<String> trusted, Set<String> admins, int maxFailures, long maxBytes) throws Exception {
+    RunningAdmin(boolean tls, List<String> trusted, Set<String> admins, int maxFailures, long maxBytes)
+            throws Exception {
         this(tls, trusted, admins, maxFailures, maxBytes, Set.of(), null);
     }
 
-    RunningAdmin(boolean tls, List<String> trusted, Set<String> admins, int maxFailures, long maxBytes,
-            Set<String> serverNames, Path tokenFile) throws Exception {
+    RunningAdmin(
+            boolean tls,
+            List<String> trusted,
+            Set<String> admins,
+            int maxFailures,
+            long maxBytes,
+            Set<String> serverNames,
+            Path tokenFile)
+            throws Exception {
         List<CidrBlock> blocks = new ArrayList<>();
         trusted.forEach(t -> blocks.add(CidrBlock.parse(t)));
-        settings = new AdminSettings(true, "127.0.0.1", 0, tls, blocks, admins, maxFailures, 300, maxBytes, 2,
-                "admin.test.example", serverNames, tokenFile);
+        settings = new AdminSettings(
+                true,
+                "127.0.0.1",
+                0,
+                tls,
+                blocks,
+                admins,
+                maxFailures,
+                300,
+                maxBytes,
+                2,
+                "admin.test.example",
+                serverNames,
+                tokenFile);
         ServerTls serverTls = () -> tlsContext;
         services.serverTls = serverTls;
         server = AdminComponent.assemble(settings, services, metrics, failures, new MailLog(mailLog::add));
@@ -54,8 +74,8 @@ final class RunningAdmin implements AutoCloseable {
     }
 
     static HttpClient client(SSLContext ssl) {
-        HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5));
+        HttpClient.Builder b =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5));
         if (ssl != null) {
             b.sslContext(ssl);
         }
@@ -67,19 +87,35 @@ final class RunningAdmin implements AutoCloseable {
     }
 
     HttpResponse<String> get(String path) throws Exception {
-        return send(client(null), HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30)).GET().build());
+        return send(
+                client(null),
+                HttpRequest.newBuilder(uri(path))
+                        .timeout(Duration.ofSeconds(30))
+                        .GET()
+                        .build());
     }
 
     HttpResponse<String> post(String path, String json) throws Exception {
-        return send(client(null), HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/json")
-                .POST(json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json))
-                .build());
+        return send(
+                client(null),
+                HttpRequest.newBuilder(uri(path))
+                        .timeout(Duration.ofSeconds(30))
+                        .header("Content-Type", "application/json")
+                        .POST(
+                                json == null
+                                        ? HttpRequest.BodyPublishers.noBody()
+                                        : HttpRequest.BodyPublishers.ofString(json))
+                        .build());
     }
 
     HttpResponse<String> delete(String path) throws Exception {
-        return send(client(null), HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/json").DELETE().build());
+        return send(
+                client(null),
+                HttpRequest.newBuilder(uri(path))
+                        .timeout(Duration.ofSeconds(30))
+                        .header("Content-Type", "application/json")
+                        .DELETE()
+                        .build());
     }
 
     static String basic(String user, String password) {

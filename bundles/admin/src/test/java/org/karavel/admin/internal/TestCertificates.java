@@ -41,27 +41,36 @@ final class TestCertificates {
             kmf.init(ks, new char[0]);
             SSLContext ctx = SSLContext.getInstance("TLS");
             ctx.init(kmf.getKeyManagers(), null, null);
-            return new ServerTlsContext(ctx, new String[] {"TLSv1.3", "TLSv1.2"},
-                    ctx.getDefaultSSLParameters().getCipherSuites(), fingerprint(certificate), true);
+            return new ServerTlsContext(
+                    ctx,
+                    new String[] {"TLSv1.3", "TLSv1.2"},
+                    ctx.getDefaultSSLParameters().getCipherSuites(),
+                    fingerprint(certificate),
+                    true);
         }
     }
 
-    private TestCertificates() {
-    }
+    private TestCertificates() {}
 
     static Server selfSigned(String cn) throws Exception {
         KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
         generator.initialize(new ECGenParameterSpec("secp256r1"));
         KeyPair keys = generator.generateKeyPair();
         Instant now = Instant.now();
-        JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(new X500Name("CN=" + cn),
-                BigInteger.valueOf(SERIAL.incrementAndGet()), Date.from(now.minus(Duration.ofHours(1))),
-                Date.from(now.plus(Duration.ofDays(2))), new X500Name("CN=" + cn), keys.getPublic());
+        JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
+                new X500Name("CN=" + cn),
+                BigInteger.valueOf(SERIAL.incrementAndGet()),
+                Date.from(now.minus(Duration.ofHours(1))),
+                Date.from(now.plus(Duration.ofDays(2))),
+                new X500Name("CN=" + cn),
+                keys.getPublic());
         builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-        builder.addExtension(Extension.subjectAlternativeName, false,
+        builder.addExtension(
+                Extension.subjectAlternativeName,
+                false,
                 new GeneralNames(new GeneralName(GeneralName.iPAddress, "127.0.0.1")));
-        X509Certificate cert = new JcaX509CertificateConverter().getCertificate(
-                builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
+        X509Certificate cert = new JcaX509CertificateConverter()
+                .getCertificate(builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
         return new Server(keys, cert);
     }
 

@@ -12,10 +12,12 @@ import java.util.Locale;
 public final class DomainName {
     // no STD3 rules: DNS owner names such as _domainkey and _mta-sts carry underscores
     private static final IDNA UTS46 = IDNA.getUTS46Instance(IDNA.NONTRANSITIONAL_TO_ASCII
-            | IDNA.NONTRANSITIONAL_TO_UNICODE | IDNA.CHECK_BIDI | IDNA.CHECK_CONTEXTJ | IDNA.CHECK_CONTEXTO);
+            | IDNA.NONTRANSITIONAL_TO_UNICODE
+            | IDNA.CHECK_BIDI
+            | IDNA.CHECK_CONTEXTJ
+            | IDNA.CHECK_CONTEXTO);
 
-    private DomainName() {
-    }
+    private DomainName() {}
 
     /**
      * The domain in lower-case ASCII (A-labels for internationalized labels). An address literal
@@ -34,7 +36,8 @@ public final class DomainName {
         IDNA.Info info = new IDNA.Info();
         UTS46.nameToASCII(domain, ascii, info);
         if (info.hasErrors()) {
-            throw new IllegalArgumentException("not a valid internationalized domain name: " + domain + " " + info.getErrors());
+            throw new IllegalArgumentException(
+                    "not a valid internationalized domain name: " + domain + " " + info.getErrors());
         }
         return ascii.toString().toLowerCase(Locale.ROOT);
     }
@@ -54,6 +57,7 @@ public final class DomainName {
                 return false;
             }
         }
-        return !domain.regionMatches(true, 0, "xn--", 0, 4) && !domain.toLowerCase(Locale.ROOT).contains(".xn--");
+        return !domain.regionMatches(true, 0, "xn--", 0, 4)
+                && !domain.toLowerCase(Locale.ROOT).contains(".xn--");
     }
 }

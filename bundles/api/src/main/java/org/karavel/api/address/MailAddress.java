@@ -192,7 +192,9 @@ public final class MailAddress {
                 return false;
             }
             int groups = countGroups(a.substring(0, dc)) + countGroups(a.substring(dc + 2));
-            return groups >= 0 && countGroups(a.substring(0, dc)) >= 0 && countGroups(a.substring(dc + 2)) >= 0
+            return groups >= 0
+                    && countGroups(a.substring(0, dc)) >= 0
+                    && countGroups(a.substring(dc + 2)) >= 0
                     && groups + tailGroups <= 6;
         }
         return countGroups(a) == 8 - tailGroups;
@@ -302,9 +304,10 @@ public final class MailAddress {
                 pos++;
             }
             if (pos == start) {
-                throw new AddressSyntaxException(atEnd()
-                        ? "local part is empty or ends with '.'"
-                        : "character '" + peekString() + "' not allowed in local part");
+                throw new AddressSyntaxException(
+                        atEnd()
+                                ? "local part is empty or ends with '.'"
+                                : "character '" + peekString() + "' not allowed in local part");
             }
         }
 
@@ -356,9 +359,10 @@ public final class MailAddress {
                 pos++;
             }
             if (pos == start) {
-                throw new AddressSyntaxException(atEnd()
-                        ? "domain is empty or ends with '.'"
-                        : "character '" + peekString() + "' not allowed in domain");
+                throw new AddressSyntaxException(
+                        atEnd()
+                                ? "domain is empty or ends with '.'"
+                                : "character '" + peekString() + "' not allowed in domain");
             }
             if (s.charAt(start) == '-' || s.charAt(pos - 1) == '-') {
                 throw new AddressSyntaxException("domain label may not start or end with '-'");
@@ -369,7 +373,10 @@ public final class MailAddress {
         }
 
         private boolean isLdh(char c) {
-            return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-'
+            return c >= 'a' && c <= 'z'
+                    || c >= 'A' && c <= 'Z'
+                    || c >= '0' && c <= '9'
+                    || c == '-'
                     || (utf8 && isVisibleNonAscii(c) && Character.isLetterOrDigit(c));
         }
 

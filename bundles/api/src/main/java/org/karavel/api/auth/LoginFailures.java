@@ -4,7 +4,6 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.function.LongSupplier;
 import org.karavel.api.net.CidrBlock;
 
@@ -32,6 +31,7 @@ public final class LoginFailures {
 
     /** In access order: the eldest entry is the least recently seen. Guarded by {@code this}. */
     private final LinkedHashMap<CidrBlock, Window> windows = new LinkedHashMap<>(16, 0.75f, true);
+
     private final LongSupplier clock;
     private final int ipv4Prefix;
     private final int ipv6Prefix;
@@ -160,7 +160,7 @@ public final class LoginFailures {
 
     /** Drops the least recently seen window that has expired or is not blocked; false when none can go. */
     private boolean makeRoom(long now, long window) {
-        for (Iterator<Window> it = windows.values().iterator(); it.hasNext();) {
+        for (Iterator<Window> it = windows.values().iterator(); it.hasNext(); ) {
             Window w = it.next();
             if (now - w.startNanos() > window || !w.blocked()) {
                 it.remove();

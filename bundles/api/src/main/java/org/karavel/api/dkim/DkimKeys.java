@@ -26,8 +26,15 @@ public interface DkimKeys {
      * @param txt the record's whole TXT value, e.g. {@code v=DKIM1; k=rsa; p=MIIB...}, not yet split into strings
      * @param active whether messages are signed with this key now (one key per domain and algorithm is)
      */
-    record KeyRecord(String domain, String selector, String algorithm, int bits, String file, String dnsName,
-            String txt, boolean active) {}
+    record KeyRecord(
+            String domain,
+            String selector,
+            String algorithm,
+            int bits,
+            String file,
+            String dnsName,
+            String txt,
+            boolean active) {}
 
     /**
      * Generates a key pair and stores the private key (readable by the service user only).

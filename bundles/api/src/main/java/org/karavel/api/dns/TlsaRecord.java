@@ -34,8 +34,11 @@ public record TlsaRecord(int usage, int selector, int matchingType, byte[] data)
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof TlsaRecord other && other.usage == usage && other.selector == selector
-                && other.matchingType == matchingType && Arrays.equals(other.data, data);
+        return o instanceof TlsaRecord other
+                && other.usage == usage
+                && other.selector == selector
+                && other.matchingType == matchingType
+                && Arrays.equals(other.data, data);
     }
 
     @Override
@@ -46,6 +49,7 @@ public record TlsaRecord(int usage, int selector, int matchingType, byte[] data)
     /** Presentation format, e.g. {@code 3 1 1 0A1B...}: what a zone file holds and a TLS-RPT report quotes. */
     @Override
     public String toString() {
-        return usage + " " + selector + " " + matchingType + " " + HexFormat.of().withUpperCase().formatHex(data);
+        return usage + " " + selector + " " + matchingType + " "
+                + HexFormat.of().withUpperCase().formatHex(data);
     }
 }

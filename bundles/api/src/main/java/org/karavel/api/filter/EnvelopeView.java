@@ -1,7 +1,7 @@
 package org.karavel.api.filter;
 
-import java.util.Map;
 import java.util.List;
+import java.util.Map;
 import org.karavel.api.address.MailAddress;
 
 /** A read-only view of the envelope of the message being received. */

@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
  * accepted.
  */
 public final class CidrBlock {
-    private static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
+    private static final Pattern IPV4 =
+            Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
     private static final Pattern IPV6_CHARS = Pattern.compile("[0-9A-Fa-f:.]+");
 
     private final byte[] network;
@@ -85,7 +86,8 @@ public final class CidrBlock {
         }
         // only hex digits, ':' and '.', starting with a hex digit or ':': InetAddress then parses it as
         // an IPv6 literal (or refuses it) and never falls back to a DNS lookup
-        if (a.indexOf(':') >= 0 && IPV6_CHARS.matcher(a).matches()
+        if (a.indexOf(':') >= 0
+                && IPV6_CHARS.matcher(a).matches()
                 && (a.charAt(0) == ':' || Character.digit(a.charAt(0), 16) >= 0)) {
             return parseLiteral(a, whole);
         }
@@ -129,7 +131,9 @@ public final class CidrBlock {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof CidrBlock && ((CidrBlock) o).prefixLength == prefixLength && Arrays.equals(((CidrBlock) o).network, network);
+        return o instanceof CidrBlock
+                && ((CidrBlock) o).prefixLength == prefixLength
+                && Arrays.equals(((CidrBlock) o).network, network);
     }
 
     @Override

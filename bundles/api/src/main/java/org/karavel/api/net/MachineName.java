@@ -11,8 +11,7 @@ import java.util.Optional;
  * bundle looks it up once, when its configuration arrives, never per message.
  */
 public final class MachineName {
-    private MachineName() {
-    }
+    private MachineName() {}
 
     /** The canonical host name; empty when the lookup fails or gives back only an address. */
     public static Optional<String> canonical() {

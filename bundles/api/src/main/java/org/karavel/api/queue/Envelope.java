@@ -47,8 +47,24 @@ public record Envelope(
     }
 
     /** An envelope whose origin is {@link Origin#inferred inferred} (callers from before origins were recorded). */
-    public Envelope(MailAddress sender, List<MailAddress> recipients, Map<String, String> mailParameters,
-            Instant receivedAt, String clientAddress, String heloName, String listenerName, String authenticatedUser) {
-        this(sender, recipients, mailParameters, receivedAt, clientAddress, heloName, listenerName, authenticatedUser, null);
+    public Envelope(
+            MailAddress sender,
+            List<MailAddress> recipients,
+            Map<String, String> mailParameters,
+            Instant receivedAt,
+            String clientAddress,
+            String heloName,
+            String listenerName,
+            String authenticatedUser) {
+        this(
+                sender,
+                recipients,
+                mailParameters,
+                receivedAt,
+                clientAddress,
+                heloName,
+                listenerName,
+                authenticatedUser,
+                null);
     }
 }

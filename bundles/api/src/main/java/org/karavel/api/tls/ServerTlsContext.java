@@ -107,7 +107,7 @@ public final class ServerTlsContext {
 
     @Override
     public String toString() {
-        return "ServerTlsContext[" + (selfSigned ? "self-signed " : "") + certificateFingerprint
-                + ", protocols=" + String.join(",", protocols) + "]";
+        return "ServerTlsContext[" + (selfSigned ? "self-signed " : "") + certificateFingerprint + ", protocols="
+                + String.join(",", protocols) + "]";
     }
 }

@@ -59,15 +59,29 @@ public record TlsOutcome(
         if (failure.isEmpty() && host.source() != PolicySource.DANE) {
             failure = host.destination().policyFailure();
         }
-        return new TlsOutcome(policyType(host), policyStrings(host), mxPatterns(host), host.mxHost(), sendingIp,
-                receivingIp, failure, verdict.detail());
+        return new TlsOutcome(
+                policyType(host),
+                policyStrings(host),
+                mxPatterns(host),
+                host.mxHost(),
+                sendingIp,
+                receivingIp,
+                failure,
+                verdict.detail());
     }
 
     /** An MX host that was not tried because {@link HostTls#mxAllowed()} is false. */
     public static TlsOutcome refused(HostTls host, String sendingIp) {
         TlsFailure failure = host.refusal().orElse(TlsFailure.VALIDATION_FAILURE);
-        return new TlsOutcome(policyType(host), policyStrings(host), mxPatterns(host), host.mxHost(), sendingIp, "",
-                Optional.of(failure), host.source() == PolicySource.MTA_STS_ENFORCE ? "mx-not-in-policy" : "");
+        return new TlsOutcome(
+                policyType(host),
+                policyStrings(host),
+                mxPatterns(host),
+                host.mxHost(),
+                sendingIp,
+                "",
+                Optional.of(failure),
+                host.source() == PolicySource.MTA_STS_ENFORCE ? "mx-not-in-policy" : "");
     }
 
     private static String policyType(HostTls host) {
@@ -86,6 +100,8 @@ public record TlsOutcome(
     }
 
     private static List<String> mxPatterns(HostTls host) {
-        return host.source() == PolicySource.DANE ? List.of() : host.destination().mxPatterns();
+        return host.source() == PolicySource.DANE
+                ? List.of()
+                : host.destination().mxPatterns();
     }
 }

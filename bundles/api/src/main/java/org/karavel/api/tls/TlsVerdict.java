@@ -47,8 +47,12 @@ public record TlsVerdict(
     public String logText() {
         StringBuilder out = new StringBuilder();
         if (encrypted) {
-            out.append("tls=").append(protocol).append(':').append(cipherSuite)
-                    .append(" verified=").append(verified ? "yes" : "no");
+            out.append("tls=")
+                    .append(protocol)
+                    .append(':')
+                    .append(cipherSuite)
+                    .append(" verified=")
+                    .append(verified ? "yes" : "no");
         } else {
             out.append("tls=none");
         }

@@ -34,6 +34,7 @@ class DomainNameTest {
         // a Punycode label that does not decode, and a joiner outside the context CONTEXTJ allows
         assertThatThrownBy(() -> DomainName.toAscii("xn--a.example")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> DomainName.toAscii("a\u200Db.example"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("a\u200Db.example");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("a\u200Db.example");
     }
 }

@@ -36,7 +36,9 @@ class MailAddressFuzzTest {
             return;
         }
         if (!utf8) {
-            assertThat(address.needsSmtpUtf8()).as("non-ASCII accepted without SMTPUTF8: %s", text).isFalse();
+            assertThat(address.needsSmtpUtf8())
+                    .as("non-ASCII accepted without SMTPUTF8: %s", text)
+                    .isFalse();
         }
         assertThat(address.localPart()).isNotEmpty();
         assertThat(address.domain()).isNotEmpty();

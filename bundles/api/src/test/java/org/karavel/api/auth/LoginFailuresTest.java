@@ -45,11 +45,15 @@ class LoginFailuresTest {
             }
         }
         assertThat(allowed).isEqualTo(5);
-        assertThat(failures.blocked(InetAddress.getByName("2001:db8:1:2:ffff::1"), 5, 300)).isTrue();
+        assertThat(failures.blocked(InetAddress.getByName("2001:db8:1:2:ffff::1"), 5, 300))
+                .isTrue();
         // the next /64 and IPv4 neighbours are someone else
-        assertThat(failures.blocked(InetAddress.getByName("2001:db8:1:3::1"), 5, 300)).isFalse();
-        assertThat(failures.network(InetAddress.getByName("2001:db8:1:2::99")).toString()).isEqualTo("2001:db8:1:2:0:0:0:0/64");
-        assertThat(failures.network(InetAddress.getByName("192.0.2.7")).toString()).isEqualTo("192.0.2.7/32");
+        assertThat(failures.blocked(InetAddress.getByName("2001:db8:1:3::1"), 5, 300))
+                .isFalse();
+        assertThat(failures.network(InetAddress.getByName("2001:db8:1:2::99")).toString())
+                .isEqualTo("2001:db8:1:2:0:0:0:0/64");
+        assertThat(failures.network(InetAddress.getByName("192.0.2.7")).toString())
+                .isEqualTo("192.0.2.7/32");
     }
 
     @Test
@@ -92,7 +96,11 @@ class LoginFailuresTest {
         CidrBlock oldest = CidrBlock.parse("198.51.100.2");
         failures.attempt(oldest, 3, 300);
         for (int i = 0; failures.size() < LoginFailures.MAX_ADDRESSES; i++) {
-            failures.attempt(CidrBlock.enclosing(InetAddress.getByAddress(new byte[] {10, (byte) (i >> 16), (byte) (i >> 8), (byte) i}), 32), 3, 300);
+            failures.attempt(
+                    CidrBlock.enclosing(
+                            InetAddress.getByAddress(new byte[] {10, (byte) (i >> 16), (byte) (i >> 8), (byte) i}), 32),
+                    3,
+                    300);
         }
         // the blocked client is the least recently seen of all; the unblocked one after it goes
         assertThat(failures.attempt(CidrBlock.parse("203.0.113.1"), 3, 300)).isTrue();
@@ -101,7 +109,11 @@ class LoginFailuresTest {
         assertThat(failures.blocked(oldest, 1, 300)).isFalse();
         // flooded with new networks, the blocked client stays blocked
         for (int i = 0; i < 2 * LoginFailures.MAX_ADDRESSES; i++) {
-            failures.attempt(CidrBlock.enclosing(InetAddress.getByAddress(new byte[] {11, (byte) (i >> 16), (byte) (i >> 8), (byte) i}), 32), 3, 300);
+            failures.attempt(
+                    CidrBlock.enclosing(
+                            InetAddress.getByAddress(new byte[] {11, (byte) (i >> 16), (byte) (i >> 8), (byte) i}), 32),
+                    3,
+                    300);
         }
         assertThat(failures.blocked(blocked, 3, 300)).isTrue();
     }
@@ -109,7 +121,11 @@ class LoginFailuresTest {
     @Test
     void whenEveryRememberedClientIsBlockedANewOneIsRefused() throws Exception {
         for (int i = 0; i < LoginFailures.MAX_ADDRESSES; i++) {
-            failures.attempt(CidrBlock.enclosing(InetAddress.getByAddress(new byte[] {10, (byte) (i >> 16), (byte) (i >> 8), (byte) i}), 32), 1, 300);
+            failures.attempt(
+                    CidrBlock.enclosing(
+                            InetAddress.getByAddress(new byte[] {10, (byte) (i >> 16), (byte) (i >> 8), (byte) i}), 32),
+                    1,
+                    300);
         }
         CidrBlock newcomer = CidrBlock.parse("203.0.113.2");
         assertThat(failures.attempt(newcomer, 1, 300)).isFalse();

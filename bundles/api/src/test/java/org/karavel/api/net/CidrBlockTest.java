@@ -42,7 +42,9 @@ class CidrBlockTest {
 
         CidrBlock all = CidrBlock.parse("0.0.0.0/0");
         assertThat(all.contains(ip("203.0.113.9"))).isTrue();
-        assertThat(all.contains(ip("::1"))).as("an IPv4 network never holds an IPv6 address").isFalse();
+        assertThat(all.contains(ip("::1")))
+                .as("an IPv4 network never holds an IPv6 address")
+                .isFalse();
     }
 
     @Test
@@ -73,7 +75,9 @@ class CidrBlockTest {
         CidrBlock mapped = CidrBlock.parse("::ffff:192.0.2.0/120");
         assertThat(mapped).isEqualTo(CidrBlock.parse("192.0.2.0/24"));
         assertThat(mapped.contains(ip("192.0.2.77"))).isTrue();
-        assertThat(mapped.contains(ip("::ffff:192.0.2.77"))).as("Java gives mapped addresses in IPv4 form").isTrue();
+        assertThat(mapped.contains(ip("::ffff:192.0.2.77")))
+                .as("Java gives mapped addresses in IPv4 form")
+                .isTrue();
     }
 
     @Test
@@ -88,9 +92,30 @@ class CidrBlockTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "/8", "10.0.0.0/", "10.0.0.0/33", "10.0.0.0/-1", "10.0.0.0/8/8", "10.0.0.1/8",
-        "10.0.0", "10.0.0.0.0", "256.0.0.0/8", "010.0.0.0/8", "::/129", "2001:db8::1/32", "1:2:3:4:5:6:7:8:9",
-        "mail.example.com", "localhost", "example:com", "zz::1", "::ffff:10.0.0.0/95", "fe80::1%eth0", "[::1]"})
+    @ValueSource(
+            strings = {
+                "",
+                "/8",
+                "10.0.0.0/",
+                "10.0.0.0/33",
+                "10.0.0.0/-1",
+                "10.0.0.0/8/8",
+                "10.0.0.1/8",
+                "10.0.0",
+                "10.0.0.0.0",
+                "256.0.0.0/8",
+                "010.0.0.0/8",
+                "::/129",
+                "2001:db8::1/32",
+                "1:2:3:4:5:6:7:8:9",
+                "mail.example.com",
+                "localhost",
+                "example:com",
+                "zz::1",
+                "::ffff:10.0.0.0/95",
+                "fe80::1%eth0",
+                "[::1]"
+            })
     void refusesWhatIsNotANetwork(String text) {
         assertThatThrownBy(() -> CidrBlock.parse(text)).isInstanceOf(IllegalArgumentException.class);
     }
@@ -100,7 +125,8 @@ class CidrBlockTest {
         assertThat(CidrBlock.enclosing(ip("2001:db8:1:2:3:4:5:6"), 64)).isEqualTo(CidrBlock.parse("2001:db8:1:2::/64"));
         assertThat(CidrBlock.enclosing(ip("192.0.2.77"), 24)).isEqualTo(CidrBlock.parse("192.0.2.0/24"));
         assertThat(CidrBlock.enclosing(ip("192.0.2.77"), 32)).isEqualTo(CidrBlock.parse("192.0.2.77"));
-        assertThat(CidrBlock.enclosing(ip("192.0.2.77"), 27).contains(ip("192.0.2.95"))).isTrue();
+        assertThat(CidrBlock.enclosing(ip("192.0.2.77"), 27).contains(ip("192.0.2.95")))
+                .isTrue();
         assertThatThrownBy(() -> CidrBlock.enclosing(ip("192.0.2.1"), 33)).isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -20,9 +20,12 @@ class MachineNameTest {
 
     @Test
     void addressLiteralsAreWrittenAsRfc5321Wants() throws Exception {
-        assertThat(MachineName.addressLiteral(InetAddress.getByName("192.0.2.1"))).isEqualTo("[192.0.2.1]");
-        assertThat(MachineName.addressLiteral(InetAddress.getByName("2001:db8::1"))).isEqualTo("[IPv6:2001:db8:0:0:0:0:0:1]");
-        assertThat(MachineName.addressLiteral(InetAddress.getByName("fe80::1%1"))).isEqualTo("[IPv6:fe80:0:0:0:0:0:0:1]");
+        assertThat(MachineName.addressLiteral(InetAddress.getByName("192.0.2.1")))
+                .isEqualTo("[192.0.2.1]");
+        assertThat(MachineName.addressLiteral(InetAddress.getByName("2001:db8::1")))
+                .isEqualTo("[IPv6:2001:db8:0:0:0:0:0:1]");
+        assertThat(MachineName.addressLiteral(InetAddress.getByName("fe80::1%1")))
+                .isEqualTo("[IPv6:fe80:0:0:0:0:0:0:1]");
     }
 
     @Test

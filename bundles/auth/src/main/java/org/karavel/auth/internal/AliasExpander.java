@@ -1,11 +1,11 @@
 package org.karavel.auth.internal;
 
-import java.util.Objects;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.Predicate;
 import org.karavel.api.address.AddressSyntaxException;
@@ -24,6 +24,7 @@ import org.karavel.api.recipient.Expansion;
 final class AliasExpander {
     /** Postfix virtual_alias_recursion_limit and virtual_alias_expansion_limit. */
     static final int RECURSION_LIMIT = 1000;
+
     static final int EXPANSION_LIMIT = 1000;
 
     private final VirtualAliasMap map;
@@ -70,8 +71,13 @@ final class AliasExpander {
         return Expansion.alias(List.copyOf(out.values()));
     }
 
-    private void visit(MailAddress address, List<MailAddress> targets, List<String> path, Set<String> kept,
-            Map<String, MailAddress> out) throws Failure {
+    private void visit(
+            MailAddress address,
+            List<MailAddress> targets,
+            List<String> path,
+            Set<String> kept,
+            Map<String, MailAddress> out)
+            throws Failure {
         if (path.size() > RECURSION_LIMIT) {
             throw new Failure(fileName + ": alias nesting deeper than " + RECURSION_LIMIT + " for " + path.get(0));
         }
@@ -85,7 +91,8 @@ final class AliasExpander {
             if (next == null) {
                 out.putIfAbsent(key, t);
                 if (out.size() > EXPANSION_LIMIT) {
-                    throw new Failure(fileName + ": " + path.get(0) + " expands to more than " + EXPANSION_LIMIT + " addresses");
+                    throw new Failure(
+                            fileName + ": " + path.get(0) + " expands to more than " + EXPANSION_LIMIT + " addresses");
                 }
                 continue;
             }
@@ -137,8 +144,10 @@ final class AliasExpander {
                     out.add(MailAddress.parse(t));
                 } else {
                     MailAddress plain = MailAddress.parse(t);
-                    out.add(plain.isQuoted() ? plain
-                            : MailAddress.parse(plain.localPart() + extension + "@" + plain.domain()));
+                    out.add(
+                            plain.isQuoted()
+                                    ? plain
+                                    : MailAddress.parse(plain.localPart() + extension + "@" + plain.domain()));
                 }
             } catch (AddressSyntaxException e) {
                 // parse() checked every target; only a combination past the length limits lands here

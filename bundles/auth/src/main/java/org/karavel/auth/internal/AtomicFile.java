@@ -28,8 +28,7 @@ final class AtomicFile {
     private static final Logger LOG = LoggerFactory.getLogger(AtomicFile.class);
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
-    private AtomicFile() {
-    }
+    private AtomicFile() {}
 
     /** The lines of the file; none when it does not exist. */
     static List<String> readLines(Path file) throws IOException {
@@ -53,7 +52,8 @@ final class AtomicFile {
             for (String l : lines) {
                 text.append(l).append('\n');
             }
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel ch =
+                    FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 ByteBuffer buf = StandardCharsets.UTF_8.encode(text.toString());
                 while (buf.hasRemaining()) {
                     ch.write(buf);

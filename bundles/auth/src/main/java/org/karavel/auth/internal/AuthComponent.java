@@ -59,14 +59,22 @@ public final class AuthComponent implements MailboxUsers, MailboxUserAdmin, Reci
         String aliases = config.aliases__file();
         Path aliasesPath = aliases == null || aliases.isBlank() ? null : Path.of(expand(aliases));
         int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
-        hashing = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(MAX_WAITING), named("karavel-auth-hash"));
+        hashing = new ThreadPoolExecutor(
+                threads,
+                threads,
+                60,
+                TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(MAX_WAITING),
+                named("karavel-auth-hash"));
         hashing.allowCoreThreadTimeOut(true);
         directory = new MailboxUserDirectory(passwd, aliasesPath, scheme, hashing, config.recipient__delimiter());
         poller = Executors.newSingleThreadScheduledExecutor(named("karavel-auth-watch"));
         poller.scheduleWithFixedDelay(this::poll, 2, 2, TimeUnit.SECONDS);
-        LOG.info("users from {}{}, new passwords as {}", passwd,
-                aliasesPath == null ? "" : ", aliases from " + aliasesPath, scheme.dovecotName());
+        LOG.info(
+                "users from {}{}, new passwords as {}",
+                passwd,
+                aliasesPath == null ? "" : ", aliases from " + aliasesPath,
+                scheme.dovecotName());
     }
 
     @Deactivate

@@ -1,25 +1,17 @@
 package org.karavel.auth.internal;
 
-import java.util.Locale;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -53,8 +45,8 @@ public final class MailboxUserDirectory implements MailboxUsers, MailboxUserAdmi
         static final FileStamp ABSENT = new FileStamp(false, 0, 0, null);
     }
 
-    private record Snapshot(Map<String, PasswdEntry> users, VirtualAliasMap aliasMap, Map<String, Set<MailAddress>> aliases) {
-    }
+    private record Snapshot(
+            Map<String, PasswdEntry> users, VirtualAliasMap aliasMap, Map<String, Set<MailAddress>> aliases) {}
 
     private final Path passwdFile;
     private final Path aliasesFile;
@@ -62,6 +54,7 @@ public final class MailboxUserDirectory implements MailboxUsers, MailboxUserAdmi
     private final Executor hashing;
     /** A hash of a random password, verified for unknown users so that they cost what known ones do. */
     private final UnknownUserHash dummy;
+
     private final Object writeLock = new Object();
     private final String recipientDelimiter;
 
@@ -79,7 +72,11 @@ public final class MailboxUserDirectory implements MailboxUsers, MailboxUserAdmi
     }
 
     /** @param recipientDelimiter characters that start an address extension ({@code user+ext}); empty for none */
-    public MailboxUserDirectory(Path passwdFile, Path aliasesFile, PasswordScheme defaultScheme, Executor hashing,
+    public MailboxUserDirectory(
+            Path passwdFile,
+            Path aliasesFile,
+            PasswordScheme defaultScheme,
+            Executor hashing,
             String recipientDelimiter) {
         this.recipientDelimiter = recipientDelimiter == null ? "" : recipientDelimiter;
         this.passwdFile = Objects.requireNonNull(passwdFile, "passwdFile");
@@ -110,11 +107,16 @@ public final class MailboxUserDirectory implements MailboxUsers, MailboxUserAdmi
             } else {
                 warnedAbsent = false;
                 try {
-                    users = PasswdFile.parse(Files.readAllLines(passwdFile, StandardCharsets.UTF_8), passwdFile.toString());
+                    users = PasswdFile.parse(
+                            Files.readAllLines(passwdFile, StandardCharsets.UTF_8), passwdFile.toString());
                     LOG.info("{}: {} users", passwdFile, users.size());
                 } catch (IOException e) {
                     // keep the users we had: a file caught half-written or unreadable must not lock everyone out
-                    LOG.warn("{} could not be read ({}); keeping the {} users read before", passwdFile, e.toString(), users.size());
+                    LOG.warn(
+                            "{} could not be read ({}); keeping the {} users read before",
+                            passwdFile,
+                            e.toString(),
+                            users.size());
                     p = passwdStamp;
                 }
             }
@@ -128,7 +130,8 @@ public final class MailboxUserDirectory implements MailboxUsers, MailboxUserAdmi
                 aliasMap = VirtualAliasMap.EMPTY;
             } else {
                 try {
-                    aliasMap = VirtualAliasMap.parse(Files.readAllLines(aliasesFile, StandardCharsets.UTF_8), aliasesFile.toString());
+                    aliasMap = VirtualAliasMap.parse(
+                            Files.readAllLines(aliasesFile, StandardCharsets.UTF_8), aliasesFile.toString());
                     LOG.info("{}: {} aliases", aliasesFile, aliasMap.entries().size());
                 } catch (IOException e) {
                     LOG.warn("{} could not be read ({}); keeping the aliases read before", aliasesFile, e.toString());
@@ -159,15 +162,19 @@ public final class MailboxUserDirectory implements MailboxUsers, MailboxUserAdmi
         }
         PasswdEntry entry = snapshot.users().get(PasswdFile.key(username));
         try {
-            return CompletableFuture.supplyAsync(() -> {
-                if (entry == null) {
-                    // same work as for a wrong password, so the answer time does not tell who exists
-                    PasswdEntry unknown = dummy.entry();
-                    unknown.scheme().verify(unknown.hash(), password);
-                    return Optional.<String>empty();
-                }
-                return entry.scheme().verify(entry.hash(), password) ? Optional.of(entry.user()) : Optional.<String>empty();
-            }, hashing);
+            return CompletableFuture.supplyAsync(
+                    () -> {
+                        if (entry == null) {
+                            // same work as for a wrong password, so the answer time does not tell who exists
+                            PasswdEntry unknown = dummy.entry();
+                            unknown.scheme().verify(unknown.hash(), password);
+                            return Optional.<String>empty();
+                        }
+                        return entry.scheme().verify(entry.hash(), password)
+                                ? Optional.of(entry.user())
+                                : Optional.<String>empty();
+                    },
+                    hashing);
         } catch (RejectedExecutionException e) {
             // too many authentications waiting: a backend error, so the client gets a 4xx
             return CompletableFuture.failedFuture(new IllegalStateException("too many authentications in progress", e));
@@ -198,8 +205,12 @@ public final class MailboxUserDirectory implements MailboxUsers, MailboxUserAdmi
     @Override
     public Expansion expand(MailAddress recipient) {
         Snapshot s = snapshot;
-        return new AliasExpander(s.aliasMap(), a -> isUser(s, a), recipientDelimiter,
-                aliasesFile == null ? "aliases" : aliasesFile.toString()).expand(recipient);
+        return new AliasExpander(
+                        s.aliasMap(),
+                        a -> isUser(s, a),
+                        recipientDelimiter,
+                        aliasesFile == null ? "aliases" : aliasesFile.toString())
+                .expand(recipient);
     }
 
     /** A passwd-file user named {@code local@domain}, or a bare {@code local} (a user of every local domain). */
@@ -221,7 +232,8 @@ public final class MailboxUserDirectory implements MailboxUsers, MailboxUserAdmi
         synchronized (writeLock) {
             Path file = aliasFile();
             List<String> lines = AtomicFile.readLines(file);
-            List<String> changed = VirtualAliasMap.withTargets(lines, address.strip(), targets.stream().map(String::strip).toList());
+            List<String> changed = VirtualAliasMap.withTargets(
+                    lines, address.strip(), targets.stream().map(String::strip).toList());
             if (!changed.equals(lines)) {
                 AtomicFile.replace(file, changed);
                 reloadIfChanged();
@@ -236,14 +248,16 @@ public final class MailboxUserDirectory implements MailboxUsers, MailboxUserAdmi
         synchronized (writeLock) {
             Path file = aliasFile();
             List<String> lines = AtomicFile.readLines(file);
-            List<String> changed = VirtualAliasMap.withoutTargets(lines, address.strip(), targets.stream().map(String::strip).toList());
+            List<String> changed = VirtualAliasMap.withoutTargets(
+                    lines, address.strip(), targets.stream().map(String::strip).toList());
             if (changed.equals(lines)) {
                 return false;
             }
             AtomicFile.replace(file, changed);
             reloadIfChanged();
         }
-        LOG.info("{}: alias {} {} removed", aliasesFile, address.strip(), targets.isEmpty() ? "(all targets)" : targets);
+        LOG.info(
+                "{}: alias {} {} removed", aliasesFile, address.strip(), targets.isEmpty() ? "(all targets)" : targets);
         return true;
     }
 
@@ -263,14 +277,18 @@ public final class MailboxUserDirectory implements MailboxUsers, MailboxUserAdmi
         }
         for (String t : targets == null ? List.<String>of() : targets) {
             if (t == null || VirtualAliasMap.targetKey(t.strip()) == null) {
-                throw new IllegalArgumentException("target '" + t + "' is neither user@domain, @domain nor a user name");
+                throw new IllegalArgumentException(
+                        "target '" + t + "' is neither user@domain, @domain nor a user name");
             }
         }
     }
 
     @Override
     public List<String> list() {
-        return snapshot.users().values().stream().map(PasswdEntry::user).sorted().toList();
+        return snapshot.users().values().stream()
+                .map(PasswdEntry::user)
+                .sorted()
+                .toList();
     }
 
     @Override
@@ -302,8 +320,10 @@ public final class MailboxUserDirectory implements MailboxUsers, MailboxUserAdmi
             int first = line.indexOf(':');
             int second = line.indexOf(':', first + 1);
             String rest = second < 0 ? "" : line.substring(second);
-            lines.set(i, line.substring(0, first) + ":{" + defaultScheme.dovecotName() + "}"
-                    + defaultScheme.hash(password) + rest);
+            lines.set(
+                    i,
+                    line.substring(0, first) + ":{" + defaultScheme.dovecotName() + "}" + defaultScheme.hash(password)
+                            + rest);
             write(lines);
         }
         LOG.info("{}: password of user {} changed", passwdFile, user.strip());
@@ -345,7 +365,8 @@ public final class MailboxUserDirectory implements MailboxUsers, MailboxUserAdmi
 
     private static void checkUser(String user) {
         if (user == null || !PasswdFile.isValidUser(user.strip())) {
-            throw new IllegalArgumentException("not a valid user name (empty, or holds ':', white space or a control character)");
+            throw new IllegalArgumentException(
+                    "not a valid user name (empty, or holds ':', white space or a control character)");
         }
     }
 

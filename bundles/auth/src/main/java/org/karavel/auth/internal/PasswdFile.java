@@ -17,8 +17,7 @@ import org.slf4j.LoggerFactory;
 final class PasswdFile {
     private static final Logger LOG = LoggerFactory.getLogger(PasswdFile.class);
 
-    private PasswdFile() {
-    }
+    private PasswdFile() {}
 
     /** The users keyed by {@link #key(String)}; the first line wins when a user appears twice. */
     static Map<String, PasswdEntry> parse(List<String> lines, String fileName) {
@@ -71,7 +70,11 @@ final class PasswdFile {
             }
             if (s.isEmpty()) {
                 // the scheme name is not secret; only letters, digits and '-' are echoed
-                LOG.warn("{} line {}: user {}: unsupported password scheme {}, skipped", fileName, lineNo, user,
+                LOG.warn(
+                        "{} line {}: user {}: unsupported password scheme {}, skipped",
+                        fileName,
+                        lineNo,
+                        user,
                         "{" + name.replaceAll("[^A-Za-z0-9-]", "?") + "}");
                 return Optional.empty();
             }
@@ -80,8 +83,11 @@ final class PasswdFile {
             hash = password;
             Optional<PasswordScheme> s = PasswordScheme.byPrefix(hash);
             if (s.isEmpty()) {
-                LOG.warn("{} line {}: user {}: password is neither {SCHEME}hash nor a known crypt hash, skipped",
-                        fileName, lineNo, user);
+                LOG.warn(
+                        "{} line {}: user {}: password is neither {SCHEME}hash nor a known crypt hash, skipped",
+                        fileName,
+                        lineNo,
+                        user);
                 return Optional.empty();
             }
             scheme = s.get();

@@ -162,7 +162,8 @@ public enum PasswordScheme {
             case BLF_CRYPT:
                 return hash.substring(0, 6);
             case ARGON2ID: {
-                Argon2Hash h = Argon2Hash.parse(hash).orElseThrow(() -> new IllegalArgumentException("not an argon2id hash"));
+                Argon2Hash h =
+                        Argon2Hash.parse(hash).orElseThrow(() -> new IllegalArgumentException("not an argon2id hash"));
                 return "$argon2id$v=" + h.version + "$m=" + h.memoryKb + ",t=" + h.iterations + ",p=" + h.parallelism
                         + ",salt=" + h.salt.length + ",out=" + h.hash.length;
             }
@@ -192,13 +193,16 @@ public enum PasswordScheme {
             case BLF_CRYPT: {
                 byte[] salt = new byte[16];
                 RANDOM.nextBytes(salt);
-                return OpenBSDBCrypt.generate(model.substring(1, 3), password, salt, Integer.parseInt(model.substring(4, 6)));
+                return OpenBSDBCrypt.generate(
+                        model.substring(1, 3), password, salt, Integer.parseInt(model.substring(4, 6)));
             }
             case ARGON2ID: {
-                Argon2Hash m = Argon2Hash.parse(model).orElseThrow(() -> new IllegalArgumentException("not an argon2id hash"));
+                Argon2Hash m =
+                        Argon2Hash.parse(model).orElseThrow(() -> new IllegalArgumentException("not an argon2id hash"));
                 byte[] salt = new byte[m.salt.length];
                 RANDOM.nextBytes(salt);
-                Argon2Hash h = new Argon2Hash(m.version, m.memoryKb, m.iterations, m.parallelism, salt, new byte[m.hash.length]);
+                Argon2Hash h = new Argon2Hash(
+                        m.version, m.memoryKb, m.iterations, m.parallelism, salt, new byte[m.hash.length]);
                 return h.withHash(h.compute(password)).toString();
             }
             default:
@@ -210,8 +214,10 @@ public enum PasswordScheme {
         byte[] key = utf8(password);
         try {
             // the stored hash is a valid salt argument: Sha2Crypt reads "$6$rounds=N$salt" from it
-            String computed = hash.startsWith("$6$") ? Sha2Crypt.sha512Crypt(key, hash) : Sha2Crypt.sha256Crypt(key, hash);
-            return MessageDigest.isEqual(computed.getBytes(StandardCharsets.US_ASCII), hash.getBytes(StandardCharsets.US_ASCII));
+            String computed =
+                    hash.startsWith("$6$") ? Sha2Crypt.sha512Crypt(key, hash) : Sha2Crypt.sha256Crypt(key, hash);
+            return MessageDigest.isEqual(
+                    computed.getBytes(StandardCharsets.US_ASCII), hash.getBytes(StandardCharsets.US_ASCII));
         } finally {
             Arrays.fill(key, (byte) 0);
         }
@@ -249,6 +255,7 @@ public enum PasswordScheme {
     static final class Argon2Hash {
         /** Refuse parameters that would let one bad line exhaust memory (4 GiB) or time. */
         private static final int MAX_MEMORY_KB = 4 * 1024 * 1024;
+
         private static final int MAX_ITERATIONS = 1000;
 
         final int version;
@@ -288,16 +295,31 @@ public enum PasswordScheme {
                     }
                     int value = Integer.parseInt(pair[1]);
                     switch (pair[0].toLowerCase(Locale.ROOT)) {
-                        case "m": m = value; break;
-                        case "t": t = value; break;
-                        case "p": p = value; break;
-                        default: return Optional.empty();
+                        case "m":
+                            m = value;
+                            break;
+                        case "t":
+                            t = value;
+                            break;
+                        case "p":
+                            p = value;
+                            break;
+                        default:
+                            return Optional.empty();
                     }
                 }
                 byte[] salt = Base64.getDecoder().decode(parts[4]);
                 byte[] out = Base64.getDecoder().decode(parts[5]);
-                if ((v != 19 && v != 16) || m < 8 || m > MAX_MEMORY_KB || t < 1 || t > MAX_ITERATIONS
-                        || p < 1 || p > 255 || m < 8 * p || salt.length < 8 || out.length < 4) {
+                if ((v != 19 && v != 16)
+                        || m < 8
+                        || m > MAX_MEMORY_KB
+                        || t < 1
+                        || t > MAX_ITERATIONS
+                        || p < 1
+                        || p > 255
+                        || m < 8 * p
+                        || salt.length < 8
+                        || out.length < 4) {
                     return Optional.empty();
                 }
                 return Optional.of(new Argon2Hash(v, m, t, p, salt, out));
@@ -308,7 +330,8 @@ public enum PasswordScheme {
 
         byte[] compute(char[] password) {
             Argon2Parameters params = new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id)
-                    .withVersion(version == 19 ? Argon2Parameters.ARGON2_VERSION_13 : Argon2Parameters.ARGON2_VERSION_10)
+                    .withVersion(
+                            version == 19 ? Argon2Parameters.ARGON2_VERSION_13 : Argon2Parameters.ARGON2_VERSION_10)
                     .withMemoryAsKB(memoryKb)
                     .withIterations(iterations)
                     .withParallelism(parallelism)
@@ -328,8 +351,8 @@ public enum PasswordScheme {
         @Override
         public String toString() {
             Base64.Encoder b64 = Base64.getEncoder().withoutPadding();
-            return "$argon2id$v=" + version + "$m=" + memoryKb + ",t=" + iterations + ",p=" + parallelism
-                    + "$" + b64.encodeToString(salt) + "$" + b64.encodeToString(hash);
+            return "$argon2id$v=" + version + "$m=" + memoryKb + ",t=" + iterations + ",p=" + parallelism + "$"
+                    + b64.encodeToString(salt) + "$" + b64.encodeToString(hash);
         }
     }
 }

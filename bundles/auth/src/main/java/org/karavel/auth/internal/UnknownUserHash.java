@@ -21,12 +21,13 @@ final class UnknownUserHash {
     private static final int TIMINGS = 3;
 
     /** A hash of a random password with one cost, and how long it takes to verify. */
-    private record Timed(PasswdEntry entry, long nanos) { }
+    private record Timed(PasswdEntry entry, long nanos) {}
 
     private final PasswordScheme defaultScheme;
     private final char[] password;
     /** Cost to timed hash, kept across reloads: a cost is timed once. */
     private final Map<String, Timed> byCost = new HashMap<>();
+
     private volatile PasswdEntry current;
     private String currentCost = "";
 
@@ -67,8 +68,10 @@ final class UnknownUserHash {
         }
         byCost.keySet().retainAll(costs.keySet());
         if (!slowest.equals(currentCost)) {
-            LOG.info("unknown user names are checked against a hash of the costliest kind in the file: {} ({} ms)",
-                    slowest, best.nanos() / 1_000_000);
+            LOG.info(
+                    "unknown user names are checked against a hash of the costliest kind in the file: {} ({} ms)",
+                    slowest,
+                    best.nanos() / 1_000_000);
         }
         current = best.entry();
         currentCost = slowest;

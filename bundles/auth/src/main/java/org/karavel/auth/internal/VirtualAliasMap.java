@@ -52,14 +52,21 @@ final class VirtualAliasMap {
             }
             String key = key(fields[0]);
             if (key == null) {
-                LOG.warn("{} line {}: '{}' is neither user@domain nor @domain, skipped", fileName, i + 1, printable(fields[0]));
+                LOG.warn(
+                        "{} line {}: '{}' is neither user@domain nor @domain, skipped",
+                        fileName,
+                        i + 1,
+                        printable(fields[0]));
                 continue;
             }
             LinkedHashSet<String> t = byKey.computeIfAbsent(key, k -> new LinkedHashSet<>());
             written.putIfAbsent(key, fields[0]);
             for (int f = 1; f < fields.length; f++) {
                 if (targetKey(fields[f]) == null) {
-                    LOG.warn("{} line {}: target '{}' is neither user@domain, @domain nor a user name, left out", fileName, i + 1,
+                    LOG.warn(
+                            "{} line {}: target '{}' is neither user@domain, @domain nor a user name, left out",
+                            fileName,
+                            i + 1,
                             printable(fields[f]));
                 } else {
                     t.add(fields[f]);
@@ -117,7 +124,8 @@ final class VirtualAliasMap {
                 return;
             }
             for (String t : list) {
-                byUser.computeIfAbsent(PasswdFile.key(t), u -> new LinkedHashSet<>()).add(alias);
+                byUser.computeIfAbsent(PasswdFile.key(t), u -> new LinkedHashSet<>())
+                        .add(alias);
             }
         });
         Map<String, Set<MailAddress>> frozen = new HashMap<>();

@@ -43,7 +43,8 @@ class AliasExpanderTest {
 
     @Test
     void recursiveWithDuplicatesDropped() throws Exception {
-        Expansion e = expand("all@example.com",
+        Expansion e = expand(
+                "all@example.com",
                 "all@example.com sales@example.com, support@example.com",
                 "sales@example.com alice@example.com, bob@example.com",
                 "support@example.com bob@example.com, carol@example.org");
@@ -52,21 +53,29 @@ class AliasExpanderTest {
 
     @Test
     void anAddressThatMapsToItselfIsKeptAndNotExpandedAgain() throws Exception {
-        Expansion e = expand("alice@example.com", "alice@example.com alice@example.com, archive@remote.test",
+        Expansion e = expand(
+                "alice@example.com",
+                "alice@example.com alice@example.com, archive@remote.test",
                 "@example.com catchall@example.com");
         assertThat(addresses(e)).containsExactly("alice@example.com", "archive@remote.test");
         // and a loop back to an address that kept itself is no loop (Postfix's been_here)
-        Expansion back = expand("a@example.com", "a@example.com a@example.com, b@example.com", "b@example.com a@example.com");
+        Expansion back =
+                expand("a@example.com", "a@example.com a@example.com, b@example.com", "b@example.com a@example.com");
         assertThat(back.kind()).isEqualTo(Expansion.Kind.ALIAS);
         assertThat(addresses(back)).containsExactly("a@example.com");
     }
 
     @Test
     void loopsAreNamed() throws Exception {
-        Expansion e = expand("a@example.com", "a@example.com b@example.com", "b@example.com c@example.com",
+        Expansion e = expand(
+                "a@example.com",
+                "a@example.com b@example.com",
+                "b@example.com c@example.com",
                 "c@example.com a@example.com");
         assertThat(e.kind()).isEqualTo(Expansion.Kind.FAILED);
-        assertThat(e.problem()).contains("etc/karavel.aliases").contains("alias loop")
+        assertThat(e.problem())
+                .contains("etc/karavel.aliases")
+                .contains("alias loop")
                 .contains("a@example.com -> b@example.com -> c@example.com -> a@example.com");
         assertThat(e.recipients()).isEmpty();
     }
@@ -97,7 +106,8 @@ class AliasExpanderTest {
 
     @Test
     void domainTargetsKeepTheLocalPart() throws Exception {
-        assertThat(addresses(expand("anyone@old.example", "@old.example @example.com"))).containsExactly("anyone@example.com");
+        assertThat(addresses(expand("anyone@old.example", "@old.example @example.com")))
+                .containsExactly("anyone@example.com");
     }
 
     @Test
@@ -105,18 +115,24 @@ class AliasExpanderTest {
         Expansion e = expand("sales+urgent@example.com", "sales@example.com alice@example.com, partner@remote.test");
         assertThat(addresses(e)).containsExactly("alice+urgent@example.com", "partner+urgent@remote.test");
         // an exact entry for the extended address wins
-        assertThat(addresses(expand("sales+urgent@example.com", "sales@example.com alice@example.com",
-                "sales+urgent@example.com bob@example.com"))).containsExactly("bob@example.com");
+        assertThat(addresses(expand(
+                        "sales+urgent@example.com",
+                        "sales@example.com alice@example.com",
+                        "sales+urgent@example.com bob@example.com")))
+                .containsExactly("bob@example.com");
     }
 
     @Test
     void bareUserNamesTakeTheAliasDomain() throws Exception {
-        assertThat(addresses(expand("help@example.com", "help@example.com bob"))).containsExactly("bob@example.com");
+        assertThat(addresses(expand("help@example.com", "help@example.com bob")))
+                .containsExactly("bob@example.com");
     }
 
     @Test
     void domainsCompareAsDns() throws Exception {
-        assertThat(addresses(expand("info@Example.COM", "INFO@example.com bob@example.com"))).containsExactly("bob@example.com");
-        assertThat(addresses(expand("x@bücher.example", "@xn--bcher-kva.example bob@example.com"))).containsExactly("bob@example.com");
+        assertThat(addresses(expand("info@Example.COM", "INFO@example.com bob@example.com")))
+                .containsExactly("bob@example.com");
+        assertThat(addresses(expand("x@bücher.example", "@xn--bcher-kva.example bob@example.com")))
+                .containsExactly("bob@example.com");
     }
 }

@@ -1,6 +1,5 @@
 package org.karavel.auth.internal;
 
-import java.util.concurrent.Executor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.karavel.auth.internal.PasswordSchemeTest.ARGON2ID;
@@ -16,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -51,7 +51,9 @@ class MailboxUserDirectoryTest {
     }
 
     private static Optional<String> auth(MailboxUserDirectory d, String user, String password) throws Exception {
-        return d.authenticate(user, password.toCharArray()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        return d.authenticate(user, password.toCharArray())
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
     }
 
     @Test
@@ -77,11 +79,12 @@ class MailboxUserDirectoryTest {
 
     @Test
     void unknownUserIsRejectedAfterTheSameHashingWork() throws Exception {
-        MailboxUserDirectory d = new MailboxUserDirectory(passwd("alice@example.com:{SHA512-CRYPT}" + SHA512),
-                null, PasswordScheme.SHA512_CRYPT, counting);
+        MailboxUserDirectory d = new MailboxUserDirectory(
+                passwd("alice@example.com:{SHA512-CRYPT}" + SHA512), null, PasswordScheme.SHA512_CRYPT, counting);
         hashTasks.set(0);
         Optional<String> r = d.authenticate("nobody@example.com", "secret".toCharArray())
-                .toCompletableFuture().get(10, TimeUnit.SECONDS);
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
         assertThat(r).isEmpty();
         // a hash was computed on the hashing executor, as for a known user, so timing does not reveal
         // existence (the counting executor sees every task; which thread runs a continuation is not ours to fix)
@@ -108,10 +111,18 @@ class MailboxUserDirectoryTest {
             d = new MailboxUserDirectory(f, null, PasswordScheme.SHA512_CRYPT, counting);
             log = capture.text();
         }
-        assertThat(log).contains(f + " line 3").contains("MD5-CRYPT")
-                .contains(f + " line 4").contains(f + " line 5").contains(f + " line 6")
-                .doesNotContain("notlogged").doesNotContain(secretLooking).doesNotContain("notarealhash")
-                .doesNotContain("plaintextpassword").doesNotContain(SHA512).doesNotContain(SHA256);
+        assertThat(log)
+                .contains(f + " line 3")
+                .contains("MD5-CRYPT")
+                .contains(f + " line 4")
+                .contains(f + " line 5")
+                .contains(f + " line 6")
+                .doesNotContain("notlogged")
+                .doesNotContain(secretLooking)
+                .doesNotContain("notarealhash")
+                .doesNotContain("plaintextpassword")
+                .doesNotContain(SHA512)
+                .doesNotContain(SHA256);
         assertThat(d.list()).containsExactly("alice@example.com", "erin@example.com");
         assertThat(auth(d, "alice@example.com", "secret")).contains("alice@example.com");
         assertThat(auth(d, "erin@example.com", "secret")).contains("erin@example.com");
@@ -157,17 +168,24 @@ class MailboxUserDirectoryTest {
 
     @Test
     void addPasswdRemoveRoundTripWritesAnOwnerOnlyFile() throws Exception {
-        Path f = passwd("# managed by hand and by mta:user-*", "alice@example.com:{SHA512-CRYPT}" + SHA512 + ":1000:1000::/home/alice::");
+        Path f = passwd(
+                "# managed by hand and by mta:user-*",
+                "alice@example.com:{SHA512-CRYPT}" + SHA512 + ":1000:1000::/home/alice::");
         MailboxUserDirectory d = new MailboxUserDirectory(f, null, PasswordScheme.SHA512_CRYPT, counting);
 
         d.add("bob@example.com", "b0b-pass".toCharArray());
         assertThat(auth(d, "bob@example.com", "b0b-pass")).contains("bob@example.com");
-        assertThat(Files.readString(f)).contains("bob@example.com:{SHA512-CRYPT}$6$").doesNotContain("b0b-pass");
+        assertThat(Files.readString(f))
+                .contains("bob@example.com:{SHA512-CRYPT}$6$")
+                .doesNotContain("b0b-pass");
         if (Files.getFileStore(f).supportsFileAttributeView("posix")) {
-            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f))).isEqualTo("rw-------");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f)))
+                    .isEqualTo("rw-------");
         }
-        assertThatThrownBy(() -> d.add("BOB@example.com", "x".toCharArray())).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> d.add("bad:user@example.com", "x".toCharArray())).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> d.add("BOB@example.com", "x".toCharArray()))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> d.add("bad:user@example.com", "x".toCharArray()))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> d.add("carol@example.com", new char[0])).isInstanceOf(IllegalArgumentException.class);
 
         d.setPassword("alice@example.com", "new-secret".toCharArray());
@@ -176,7 +194,9 @@ class MailboxUserDirectoryTest {
         // the comment and the other fields of the line survive
         List<String> lines = Files.readAllLines(f);
         assertThat(lines.get(0)).isEqualTo("# managed by hand and by mta:user-*");
-        assertThat(lines.get(1)).startsWith("alice@example.com:{SHA512-CRYPT}$6$").endsWith(":1000:1000::/home/alice::");
+        assertThat(lines.get(1))
+                .startsWith("alice@example.com:{SHA512-CRYPT}$6$")
+                .endsWith(":1000:1000::/home/alice::");
         assertThatThrownBy(() -> d.setPassword("nobody@example.com", "x".toCharArray()))
                 .isInstanceOf(IllegalArgumentException.class);
 
@@ -202,24 +222,29 @@ class MailboxUserDirectoryTest {
     void aliasesAddSenderAddresses() throws Exception {
         Path f = passwd("alice@example.com:{SHA512-CRYPT}" + SHA512, "admin:{SHA256-CRYPT}" + SHA256);
         Path aliases = dir.resolve("aliases");
-        Files.write(aliases, List.of(
-                "# sender aliases",
-                "postmaster@example.com alice@example.com",
-                "info@example.org   Alice@Example.com, admin",
-                "not-an-address alice@example.com",
-                "lonely@example.com"));
+        Files.write(
+                aliases,
+                List.of(
+                        "# sender aliases",
+                        "postmaster@example.com alice@example.com",
+                        "info@example.org   Alice@Example.com, admin",
+                        "not-an-address alice@example.com",
+                        "lonely@example.com"));
         MailboxUserDirectory d = new MailboxUserDirectory(f, aliases, PasswordScheme.SHA512_CRYPT, counting);
-        assertThat(d.allowedSenders("alice@example.com")).containsExactlyInAnyOrder(
-                MailAddress.parse("alice@example.com"), MailAddress.parse("postmaster@example.com"),
-                MailAddress.parse("info@example.org"));
+        assertThat(d.allowedSenders("alice@example.com"))
+                .containsExactlyInAnyOrder(
+                        MailAddress.parse("alice@example.com"),
+                        MailAddress.parse("postmaster@example.com"),
+                        MailAddress.parse("info@example.org"));
         // a user name that is not an address owns only its aliases
         assertThat(d.allowedSenders("admin")).containsExactly(MailAddress.parse("info@example.org"));
         assertThat(d.allowedSenders("ghost@example.com")).isEmpty();
 
         Files.write(aliases, List.of("sales@example.com alice@example.com"));
         d.reloadIfChanged();
-        assertThat(d.allowedSenders("alice@example.com")).containsExactlyInAnyOrder(
-                MailAddress.parse("alice@example.com"), MailAddress.parse("sales@example.com"));
+        assertThat(d.allowedSenders("alice@example.com"))
+                .containsExactlyInAnyOrder(
+                        MailAddress.parse("alice@example.com"), MailAddress.parse("sales@example.com"));
     }
 
     @Test
@@ -233,19 +258,27 @@ class MailboxUserDirectoryTest {
 
         d.add("info@example.com", List.of("bob@example.com", "alice@example.com"));
         d.add("@example.com", List.of("alice@example.com"));
-        assertThat(Files.readAllLines(aliases)).containsExactly("# kept as written",
-                "info@example.com alice@example.com, bob@example.com", "@example.com alice@example.com");
-        assertThat(d.aliases()).containsExactly(new Alias("@example.com", List.of("alice@example.com")),
-                new Alias("info@example.com", List.of("alice@example.com", "bob@example.com")));
-        assertThat(d.expand(MailAddress.parse("ghost@example.com")).recipients()).containsExactly(MailAddress.parse("alice@example.com"));
+        assertThat(Files.readAllLines(aliases))
+                .containsExactly(
+                        "# kept as written",
+                        "info@example.com alice@example.com, bob@example.com",
+                        "@example.com alice@example.com");
+        assertThat(d.aliases())
+                .containsExactly(
+                        new Alias("@example.com", List.of("alice@example.com")),
+                        new Alias("info@example.com", List.of("alice@example.com", "bob@example.com")));
+        assertThat(d.expand(MailAddress.parse("ghost@example.com")).recipients())
+                .containsExactly(MailAddress.parse("alice@example.com"));
         assertThat(d.allowedSenders("bob@example.com")).contains(MailAddress.parse("info@example.com"));
 
         assertThat(d.remove("info@example.com", List.of("alice@example.com"))).isTrue();
         assertThat(d.remove("info@example.com", List.of("nobody@example.com"))).isFalse();
         assertThat(d.remove("@example.com", List.of())).isTrue();
-        assertThat(Files.readAllLines(aliases)).containsExactly("# kept as written", "info@example.com bob@example.com");
+        assertThat(Files.readAllLines(aliases))
+                .containsExactly("# kept as written", "info@example.com bob@example.com");
         assertThat(d.expand(MailAddress.parse("ghost@example.com")).kind()).isEqualTo(Expansion.Kind.UNKNOWN);
-        assertThatThrownBy(() -> d.add("not an address", List.of("bob@example.com"))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> d.add("not an address", List.of("bob@example.com")))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> d.add("x@example.com", List.of())).isInstanceOf(IllegalArgumentException.class);
 
         // an edit by hand is picked up by the next poll
@@ -254,13 +287,16 @@ class MailboxUserDirectoryTest {
         assertThat(d.expand(MailAddress.parse("help@example.com")).recipients())
                 .containsExactly(MailAddress.parse("bob@example.com"), MailAddress.parse("partner@remote.test"));
         MailboxUserDirectory none = new MailboxUserDirectory(f, null, PasswordScheme.SHA512_CRYPT, counting, "+");
-        assertThatThrownBy(() -> none.add("x@example.com", List.of("bob@example.com"))).isInstanceOf(IllegalStateException.class)
+        assertThatThrownBy(() -> none.add("x@example.com", List.of("bob@example.com")))
+                .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("aliases_file");
     }
 
     @Test
     void concurrentAuthentications() throws Exception {
-        Path f = passwd("alice@example.com:{SHA512-CRYPT}" + SHA512, "bob@example.com:{SHA256-CRYPT}" + SHA256,
+        Path f = passwd(
+                "alice@example.com:{SHA512-CRYPT}" + SHA512,
+                "bob@example.com:{SHA256-CRYPT}" + SHA256,
                 "carol@example.com:{BLF-CRYPT}" + BCRYPT_2Y);
         MailboxUserDirectory d = new MailboxUserDirectory(f, null, PasswordScheme.SHA512_CRYPT, counting);
         List<CompletableFuture<Optional<String>>> results = new ArrayList<>();
@@ -269,11 +305,14 @@ class MailboxUserDirectoryTest {
         for (int i = 0; i < 60; i++) {
             String u = users[i % users.length];
             boolean right = i % 3 != 0;
-            results.add(d.authenticate(u, (right ? "secret" : "wrong").toCharArray()).toCompletableFuture());
+            results.add(d.authenticate(u, (right ? "secret" : "wrong").toCharArray())
+                    .toCompletableFuture());
             expected.add(right && !u.startsWith("nobody") ? Optional.of(u) : Optional.empty());
         }
         for (int i = 0; i < results.size(); i++) {
-            assertThat(results.get(i).get(30, TimeUnit.SECONDS)).as("attempt " + i).isEqualTo(expected.get(i));
+            assertThat(results.get(i).get(30, TimeUnit.SECONDS))
+                    .as("attempt " + i)
+                    .isEqualTo(expected.get(i));
         }
     }
 }

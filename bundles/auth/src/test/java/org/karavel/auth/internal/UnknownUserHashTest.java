@@ -23,8 +23,13 @@ class UnknownUserHashTest {
 
     @Test
     void hashesMadeLikeAnotherHaveItsCostAndVerify() {
-        for (String model : List.of(PasswordSchemeTest.SHA512, PasswordSchemeTest.SHA512_ROUNDS, PasswordSchemeTest.SHA256,
-                PasswordSchemeTest.BCRYPT_2B, PasswordSchemeTest.BCRYPT_2Y, PasswordSchemeTest.ARGON2ID)) {
+        for (String model : List.of(
+                PasswordSchemeTest.SHA512,
+                PasswordSchemeTest.SHA512_ROUNDS,
+                PasswordSchemeTest.SHA256,
+                PasswordSchemeTest.BCRYPT_2B,
+                PasswordSchemeTest.BCRYPT_2Y,
+                PasswordSchemeTest.ARGON2ID)) {
             PasswordScheme scheme = PasswordScheme.byPrefix(model).orElseThrow();
             String made = scheme.hashLike(model, SECRET);
 
@@ -34,9 +39,11 @@ class UnknownUserHashTest {
             assertThat(scheme.verify(made, SECRET)).as(made).isTrue();
         }
         assertThat(PasswordScheme.SHA512_CRYPT.cost(PasswordSchemeTest.SHA512)).isEqualTo("$6$rounds=5000");
-        assertThat(PasswordScheme.SHA512_CRYPT.cost(PasswordSchemeTest.SHA512_ROUNDS)).isEqualTo("$6$rounds=10000");
+        assertThat(PasswordScheme.SHA512_CRYPT.cost(PasswordSchemeTest.SHA512_ROUNDS))
+                .isEqualTo("$6$rounds=10000");
         assertThat(PasswordScheme.BLF_CRYPT.cost(PasswordSchemeTest.BCRYPT_2Y)).isEqualTo("$2y$05");
-        assertThat(PasswordScheme.ARGON2ID.cost(PasswordSchemeTest.ARGON2ID)).startsWith("$argon2id$v=19$m=1024,t=2,p=1");
+        assertThat(PasswordScheme.ARGON2ID.cost(PasswordSchemeTest.ARGON2ID))
+                .startsWith("$argon2id$v=19$m=1024,t=2,p=1");
     }
 
     @Test
@@ -44,8 +51,11 @@ class UnknownUserHashTest {
         UnknownUserHash unknown = new UnknownUserHash(PasswordScheme.SHA512_CRYPT);
         assertThat(unknown.entry().scheme()).isEqualTo(PasswordScheme.SHA512_CRYPT);
         PasswdEntry sha = user("a@example.com", PasswordScheme.SHA512_CRYPT, PasswordSchemeTest.SHA512);
-        PasswdEntry bcrypt = user("b@example.com", PasswordScheme.BLF_CRYPT, PasswordSchemeTest.BCRYPT_2Y.replace("$05$", "$11$"));
-        PasswdEntry argon = user("c@example.com", PasswordScheme.ARGON2ID,
+        PasswdEntry bcrypt =
+                user("b@example.com", PasswordScheme.BLF_CRYPT, PasswordSchemeTest.BCRYPT_2Y.replace("$05$", "$11$"));
+        PasswdEntry argon = user(
+                "c@example.com",
+                PasswordScheme.ARGON2ID,
                 "$argon2id$v=19$m=32768,t=3,p=1$c29tZXNhbHRzb21lc2FsdA$OHc9SRN0/XEiuUUihEOCXBYjZ7cbpwHqG3uM3/Rhr/w");
 
         PasswdEntry withBcrypt = unknown.update(List.of(sha, bcrypt, sha));
@@ -56,10 +66,13 @@ class UnknownUserHashTest {
 
         PasswdEntry withArgon = unknown.update(List.of(sha, argon));
         assertThat(withArgon.scheme()).isEqualTo(PasswordScheme.ARGON2ID);
-        assertThat(PasswordScheme.ARGON2ID.cost(withArgon.hash())).isEqualTo(PasswordScheme.ARGON2ID.cost(argon.hash()));
+        assertThat(PasswordScheme.ARGON2ID.cost(withArgon.hash()))
+                .isEqualTo(PasswordScheme.ARGON2ID.cost(argon.hash()));
 
         PasswdEntry rounds = user("d@example.com", PasswordScheme.SHA512_CRYPT, "$6$rounds=200000$saltsalt$x");
-        assertThat(PasswordScheme.SHA512_CRYPT.cost(unknown.update(List.of(sha, rounds)).hash())).isEqualTo("$6$rounds=200000");
+        assertThat(PasswordScheme.SHA512_CRYPT.cost(
+                        unknown.update(List.of(sha, rounds)).hash()))
+                .isEqualTo("$6$rounds=200000");
 
         assertThat(unknown.update(List.of()).scheme()).isEqualTo(PasswordScheme.SHA512_CRYPT);
         assertThat(PasswordScheme.SHA512_CRYPT.cost(unknown.entry().hash())).isEqualTo("$6$rounds=5000");
@@ -67,10 +80,13 @@ class UnknownUserHashTest {
 
     @Test
     void anUnknownNameTakesAsLongAsAWrongPasswordOfTheSlowestUser() throws Exception {
-        PasswdEntry bcrypt = user("slow@example.com", PasswordScheme.BLF_CRYPT, PasswordSchemeTest.BCRYPT_2Y.replace("$05$", "$11$"));
+        PasswdEntry bcrypt = user(
+                "slow@example.com", PasswordScheme.BLF_CRYPT, PasswordSchemeTest.BCRYPT_2Y.replace("$05$", "$11$"));
         PasswdEntry sha = user("fast@example.com", PasswordScheme.SHA512_CRYPT, PasswordSchemeTest.SHA512);
-        Path file = Files.writeString(tmp.resolve("karavel.passwd"), "fast@example.com:{SHA512-CRYPT}" + sha.hash()
-                + "\nslow@example.com:{BLF-CRYPT}" + bcrypt.hash() + "\n");
+        Path file = Files.writeString(
+                tmp.resolve("karavel.passwd"),
+                "fast@example.com:{SHA512-CRYPT}" + sha.hash() + "\nslow@example.com:{BLF-CRYPT}" + bcrypt.hash()
+                        + "\n");
         MailboxUserDirectory users = new MailboxUserDirectory(file, null, PasswordScheme.SHA512_CRYPT, Runnable::run);
 
         long unknown = fastest(users, "nobody@example.com");
@@ -78,8 +94,10 @@ class UnknownUserHashTest {
         long fast = fastest(users, "fast@example.com");
 
         // bcrypt cost 11 is some 50 times SHA512-CRYPT's 5000 rounds; the unknown name is on the slow side
-        assertThat(unknown).as("unknown %d ns, bcrypt user %d ns, sha512 user %d ns", unknown, slow, fast)
-                .isGreaterThan(slow / 2).isGreaterThan(fast * 5);
+        assertThat(unknown)
+                .as("unknown %d ns, bcrypt user %d ns, sha512 user %d ns", unknown, slow, fast)
+                .isGreaterThan(slow / 2)
+                .isGreaterThan(fast * 5);
     }
 
     /** The fastest of three wrong-password authentications, in nanoseconds. */
@@ -87,7 +105,9 @@ class UnknownUserHashTest {
         long best = Long.MAX_VALUE;
         for (int i = 0; i < 3; i++) {
             long start = System.nanoTime();
-            Optional<String> r = users.authenticate(name, "wrong".toCharArray()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            Optional<String> r = users.authenticate(name, "wrong".toCharArray())
+                    .toCompletableFuture()
+                    .get(30, TimeUnit.SECONDS);
             best = Math.min(best, System.nanoTime() - start);
             assertThat(r).isEmpty();
         }

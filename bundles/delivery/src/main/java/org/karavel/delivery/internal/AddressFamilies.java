@@ -19,7 +19,9 @@ record AddressFamilies(Protocols protocols, Preference preference) {
     static final AddressFamilies DEFAULT = new AddressFamilies(Protocols.ALL, Preference.ANY);
 
     enum Protocols {
-        ALL, IPV4, IPV6;
+        ALL,
+        IPV4,
+        IPV6;
 
         static Protocols parse(String v) {
             String s = v == null ? "" : v.trim().toLowerCase(Locale.ROOT);
@@ -33,7 +35,9 @@ record AddressFamilies(Protocols protocols, Preference preference) {
     }
 
     enum Preference {
-        IPV6, IPV4, ANY;
+        IPV6,
+        IPV4,
+        ANY;
 
         static Preference parse(String v) {
             String s = v == null ? "" : v.trim().toLowerCase(Locale.ROOT);

@@ -1,7 +1,5 @@
 package org.karavel.delivery.internal;
 
-import java.util.NoSuchElementException;
-import java.util.concurrent.CompletionException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
@@ -10,7 +8,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.karavel.api.address.MailAddress;
 import org.karavel.api.queue.Envelope;
@@ -74,7 +74,8 @@ final class AttemptRecorder {
                     .exceptionally(AttemptRecorder::ignoreRemoved);
         }
         int attemptNo = m.attempts() + 1;
-        boolean tooOld = !aborted && Duration.between(m.envelope().receivedAt(), now).compareTo(settings.maxQueueLifetime()) > 0;
+        boolean tooOld =
+                !aborted && Duration.between(m.envelope().receivedAt(), now).compareTo(settings.maxQueueLifetime()) > 0;
         List<RecipientStatus> recipients = new ArrayList<>(m.recipients());
         List<FailedRecipient> failed = new ArrayList<>();
         List<Integer> failedIndexes = new ArrayList<>();
@@ -89,7 +90,8 @@ final class AttemptRecorder {
                 case BOUNCED -> {
                     recipients.set(r.index(), old.with(State.BOUNCED, r.reply(), r.remoteHost()));
                     counters.count(r.outcome());
-                    failed.add(new FailedRecipient(r.recipient(), permanent(r.status()), r.reply(), r.remoteHost(), r.at(), false));
+                    failed.add(new FailedRecipient(
+                            r.recipient(), permanent(r.status()), r.reply(), r.remoteHost(), r.at(), false));
                     failedIndexes.add(r.index());
                     MailLog.log(MailLog.result(m.id(), r, m.envelope().receivedAt(), attemptNo));
                 }
@@ -97,11 +99,20 @@ final class AttemptRecorder {
                     if (tooOld) {
                         // RFC 3463 4.4.7 "delivery time expired", made permanent
                         String reply = "5.4.7 Delivery time expired; last reply: " + r.reply();
-                        RecipientResult expired = new RecipientResult(r.index(), r.recipient(), RecipientResult.Outcome.BOUNCED,
-                                "5.4.7", reply, r.remoteHost(), r.relay(), r.at(), r.tls());
+                        RecipientResult expired = new RecipientResult(
+                                r.index(),
+                                r.recipient(),
+                                RecipientResult.Outcome.BOUNCED,
+                                "5.4.7",
+                                reply,
+                                r.remoteHost(),
+                                r.relay(),
+                                r.at(),
+                                r.tls());
                         recipients.set(r.index(), old.with(State.BOUNCED, reply, r.remoteHost()));
                         counters.count(RecipientResult.Outcome.BOUNCED);
-                        failed.add(new FailedRecipient(r.recipient(), "5.4.7", r.reply(), r.remoteHost(), r.at(), true));
+                        failed.add(
+                                new FailedRecipient(r.recipient(), "5.4.7", r.reply(), r.remoteHost(), r.at(), true));
                         failedIndexes.add(r.index());
                         MailLog.log(MailLog.result(m.id(), expired, m.envelope().receivedAt(), attemptNo));
                     } else {
@@ -112,7 +123,11 @@ final class AttemptRecorder {
                 }
             }
         }
-        QueuedMessage updated = new QueuedMessage(m.id(), m.envelope(), recipients, m.size(),
+        QueuedMessage updated = new QueuedMessage(
+                m.id(),
+                m.envelope(),
+                recipients,
+                m.size(),
                 aborted ? m.attempts() : attemptNo,
                 aborted ? m.nextAttempt() : now.plus(backoff.after(attemptNo)),
                 m.bounced());
@@ -127,11 +142,16 @@ final class AttemptRecorder {
             ready = queueDsn(m, failed, now).handle((dsnId, error) -> {
                 if (error == null) {
                     counters.dsnQueued.increment();
-                    MailLog.log(MailLog.dsnQueued(m.id(), dsnId, m.envelope().sender().toString()));
+                    MailLog.log(MailLog.dsnQueued(
+                            m.id(), dsnId, m.envelope().sender().toString()));
                     return updated.withBounced(true);
                 }
                 // without a DSN nobody would learn of the failure: keep the recipients and try again later
-                LOG.warn("{}: cannot queue a DSN, {} failed recipient(s) stay queued: {}", m.id(), failed.size(), error.toString());
+                LOG.warn(
+                        "{}: cannot queue a DSN, {} failed recipient(s) stay queued: {}",
+                        m.id(),
+                        failed.size(),
+                        error.toString());
                 MailLog.log(m.id() + ": dsn failed, recipients kept pending (" + error + ")");
                 List<RecipientStatus> kept = new ArrayList<>(updated.recipients());
                 for (int i : failedIndexes) {
@@ -156,7 +176,9 @@ final class AttemptRecorder {
      */
     CompletionStage<Void> bounceByOperator(QueuedMessage m, String reason) {
         Instant now = clock.instant();
-        String why = reason == null || reason.isBlank() ? "no reason given" : reason.replace('\r', ' ').replace('\n', ' ').trim();
+        String why = reason == null || reason.isBlank()
+                ? "no reason given"
+                : reason.replace('\r', ' ').replace('\n', ' ').trim();
         String reply = "5.0.0 " + why + " (bounced by the operator)";
         List<FailedRecipient> failed = new ArrayList<>();
         for (RecipientStatus r : m.pending()) {
@@ -171,16 +193,19 @@ final class AttemptRecorder {
         } else {
             dsn = queueDsn(m, failed, now).thenAccept(dsnId -> {
                 counters.dsnQueued.increment();
-                MailLog.log(MailLog.dsnQueued(m.id(), dsnId, m.envelope().sender().toString()));
+                MailLog.log(
+                        MailLog.dsnQueued(m.id(), dsnId, m.envelope().sender().toString()));
             });
         }
         return dsn.thenCompose(v -> {
-            for (FailedRecipient r : failed) {
-                counters.operatorBounced.increment();
-                MailLog.log(MailLog.operatorBounce(m.id(), r.recipient(), m.envelope().receivedAt(), now, why));
-            }
-            return spool.remove(m.id());
-        }).thenAccept(removed -> MailLog.log(MailLog.removed(m.id())));
+                    for (FailedRecipient r : failed) {
+                        counters.operatorBounced.increment();
+                        MailLog.log(MailLog.operatorBounce(
+                                m.id(), r.recipient(), m.envelope().receivedAt(), now, why));
+                    }
+                    return spool.remove(m.id());
+                })
+                .thenAccept(removed -> MailLog.log(MailLog.removed(m.id())));
     }
 
     /** An update of a message the operator removed meanwhile fails in the spool; nothing to resurrect. */
@@ -213,9 +238,18 @@ final class AttemptRecorder {
             }
             draft = spool.create();
             QueueId dsnId = draft.id();
-            draft.write(DeliveryStatusNotification.build(settings.heloName(), m, failed, headers, dsnId, now, clock.getZone()));
-            Envelope env = new Envelope(MailAddress.NULL_SENDER, List.of(m.envelope().sender()), Map.of(), now, "", "",
-                    "local", "", Origin.local("dsn"));
+            draft.write(DeliveryStatusNotification.build(
+                    settings.heloName(), m, failed, headers, dsnId, now, clock.getZone()));
+            Envelope env = new Envelope(
+                    MailAddress.NULL_SENDER,
+                    List.of(m.envelope().sender()),
+                    Map.of(),
+                    now,
+                    "",
+                    "",
+                    "local",
+                    "",
+                    Origin.local("dsn"));
             MessageDraft committing = draft;
             return draft.commit(env).thenApply(q -> q.id()).whenComplete((id, e) -> {
                 if (e != null) {

@@ -1,20 +1,20 @@
 package org.karavel.delivery.internal;
 
-import org.karavel.api.net.MachineName;
 import java.time.Clock;
 import java.time.Duration;
-import org.karavel.api.dkim.OutboundSigner;
-import org.karavel.api.dns.Resolver;
-import org.karavel.api.tls.OutboundTls;
-import org.karavel.api.domain.MailDomains;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
+import org.karavel.api.dkim.OutboundSigner;
+import org.karavel.api.dns.Resolver;
+import org.karavel.api.domain.MailDomains;
 import org.karavel.api.metrics.Metric;
 import org.karavel.api.metrics.MetricSource;
+import org.karavel.api.net.MachineName;
 import org.karavel.api.queue.DeliveryControl;
 import org.karavel.api.queue.QueueId;
 import org.karavel.api.queue.Spool;
+import org.karavel.api.tls.OutboundTls;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -32,8 +32,11 @@ import org.slf4j.LoggerFactory;
  * spool and the resolver are there. A configuration change restarts it (running attempts finish or
  * stay pending).
  */
-@Component(configurationPid = "org.karavel.delivery", immediate = true,
-        service = {DeliveryControl.class, MetricSource.class}, property = MetricSource.SOURCE + "=delivery")
+@Component(
+        configurationPid = "org.karavel.delivery",
+        immediate = true,
+        service = {DeliveryControl.class, MetricSource.class},
+        property = MetricSource.SOURCE + "=delivery")
 @Designate(ocd = DeliveryConfig.class)
 public class DeliveryComponent implements DeliveryControl, MetricSource {
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryComponent.class);
@@ -50,17 +53,23 @@ public class DeliveryComponent implements DeliveryControl, MetricSource {
     private volatile MailDomains domains;
 
     /** Absent: remote delivery defers (fail closed), local delivery goes on. */
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile OutboundTls outboundTls;
 
     /** Absent: mail leaves unsigned. */
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile OutboundSigner signer;
 
     /** Where the smtp listeners listen (their factory configurations), for the loop check; absent: none known. */
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile ConfigurationAdmin configurationAdmin;
 
@@ -71,19 +80,31 @@ public class DeliveryComponent implements DeliveryControl, MetricSource {
     void activate(DeliveryConfig config) {
         DeliverySettings settings = DeliverySettings.from(config, System.getProperty("karaf.data"), hostName(config));
         ListenerAddresses listeners = new ListenerAddresses(() -> configurationAdmin);
-        Myself myself = new Myself(listeners::addresses, settings.proxyInterfaces(),
-                () -> listeners.hostNames(settings.heloName()));
-        scheduler = new DeliveryScheduler(settings, spool, resolver, () -> domains,
-                new OutboundServices(() -> outboundTls, () -> signer), Connector.PLAIN, Clock.systemDefaultZone(),
-                new DomainSuspensions(), new DeliveryCounters(), myself);
+        Myself myself = new Myself(
+                listeners::addresses, settings.proxyInterfaces(), () -> listeners.hostNames(settings.heloName()));
+        scheduler = new DeliveryScheduler(
+                settings,
+                spool,
+                resolver,
+                () -> domains,
+                new OutboundServices(() -> outboundTls, () -> signer),
+                Connector.PLAIN,
+                Clock.systemDefaultZone(),
+                new DomainSuspensions(),
+                new DeliveryCounters(),
+                myself);
         control = new OperatorControl(scheduler, spool);
         scheduler.start();
-        LOG.info("delivery started: helo {}, {} connections ({} per destination), local transport {}{}",
-                settings.heloName(), settings.maxConnections(), settings.maxConnectionsPerDestination(),
+        LOG.info(
+                "delivery started: helo {}, {} connections ({} per destination), local transport {}{}",
+                settings.heloName(),
+                settings.maxConnections(),
+                settings.maxConnectionsPerDestination(),
                 settings.lmtp() == null ? "maildir " + settings.maildirRoot() : "lmtp " + settings.lmtp(),
                 settings.smarthost() == null ? "" : ", smarthost " + settings.smarthost());
         if (outboundTls == null) {
-            LOG.warn("no outbound TLS policy service (bundle org.karavel.tls): remote mail is deferred until it is there");
+            LOG.warn(
+                    "no outbound TLS policy service (bundle org.karavel.tls): remote mail is deferred until it is there");
         }
     }
 
@@ -125,7 +146,9 @@ public class DeliveryComponent implements DeliveryControl, MetricSource {
     @Override
     public List<Metric> metrics() {
         DeliveryScheduler s = scheduler;
-        return s == null ? List.of() : s.counters().metrics(s.inFlight(), s.suspensions().all().size());
+        return s == null
+                ? List.of()
+                : s.counters().metrics(s.inFlight(), s.suspensions().all().size());
     }
 
     private OperatorControl control() {

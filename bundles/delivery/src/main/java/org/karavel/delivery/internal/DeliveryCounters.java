@@ -47,23 +47,42 @@ final class DeliveryCounters {
     /** The families, built on demand (cheap: a few sums). */
     List<Metric> metrics(int inFlight, int suspendedDomains) {
         return List.of(
-                Metric.of("karavel_delivery_delivered_total", "Recipients delivered (remote, smarthost or local).",
-                        Type.COUNTER, delivered.sum()),
-                Metric.of("karavel_delivery_deferred_total", "Recipient attempts that failed temporarily.",
-                        Type.COUNTER, deferred.sum()),
-                Metric.of("karavel_delivery_bounced_total",
+                Metric.of(
+                        "karavel_delivery_delivered_total",
+                        "Recipients delivered (remote, smarthost or local).",
+                        Type.COUNTER,
+                        delivered.sum()),
+                Metric.of(
+                        "karavel_delivery_deferred_total",
+                        "Recipient attempts that failed temporarily.",
+                        Type.COUNTER,
+                        deferred.sum()),
+                Metric.of(
+                        "karavel_delivery_bounced_total",
                         "Recipients that failed for good (refused, expired or bounced by the operator).",
-                        Type.COUNTER, bounced.sum() + operatorBounced.sum()),
-                Metric.of("karavel_delivery_operator_bounced_total", "Recipients bounced by the operator.",
-                        Type.COUNTER, operatorBounced.sum()),
-                Metric.of("karavel_delivery_dsn_queued_total", "Delivery status notifications queued.",
-                        Type.COUNTER, dsnQueued.sum()),
-                new Metric("karavel_delivery_tls_total",
+                        Type.COUNTER,
+                        bounced.sum() + operatorBounced.sum()),
+                Metric.of(
+                        "karavel_delivery_operator_bounced_total",
+                        "Recipients bounced by the operator.",
+                        Type.COUNTER,
+                        operatorBounced.sum()),
+                Metric.of(
+                        "karavel_delivery_dsn_queued_total",
+                        "Delivery status notifications queued.",
+                        Type.COUNTER,
+                        dsnQueued.sum()),
+                new Metric(
+                        "karavel_delivery_tls_total",
                         "Remote SMTP sessions by TLS outcome (verified, encrypted, clear, clear_after_failure, failed"
                                 + " = refused by the TLS policy after connecting, refused = MX host not allowed).",
-                        Type.COUNTER, tlsSamples()),
+                        Type.COUNTER,
+                        tlsSamples()),
                 Metric.of("karavel_delivery_messages_in_flight", "Messages being delivered now.", Type.GAUGE, inFlight),
-                Metric.of("karavel_delivery_suspended_domains", "Recipient domains suspended by the operator.",
-                        Type.GAUGE, suspendedDomains));
+                Metric.of(
+                        "karavel_delivery_suspended_domains",
+                        "Recipient domains suspended by the operator.",
+                        Type.GAUGE,
+                        suspendedDomains));
     }
 }

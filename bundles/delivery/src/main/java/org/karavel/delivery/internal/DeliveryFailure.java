@@ -19,8 +19,8 @@ final class DeliveryFailure extends Exception {
     }
 
     /** @param tls the TLS outcome of the last host tried, for the mail log ({@code TlsVerdict.logText()}), or empty */
-    DeliveryFailure(RecipientResult.Outcome outcome, String status, String reply, String remoteHost, String relay,
-            String tls) {
+    DeliveryFailure(
+            RecipientResult.Outcome outcome, String status, String reply, String remoteHost, String relay, String tls) {
         super(reply, null, false, false);
         this.tls = tls == null ? "" : tls;
         this.outcome = outcome;

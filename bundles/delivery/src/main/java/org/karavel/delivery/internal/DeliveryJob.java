@@ -48,17 +48,29 @@ final class DeliveryJob {
     }
 
     /** The same result for every recipient of this job. */
-    List<RecipientResult> all(RecipientResult.Outcome outcome, String status, String reply, String remoteHost,
-            String relay, Clock clock) {
+    List<RecipientResult> all(
+            RecipientResult.Outcome outcome,
+            String status,
+            String reply,
+            String remoteHost,
+            String relay,
+            Clock clock) {
         return all(outcome, status, reply, remoteHost, relay, "", clock);
     }
 
     /** The same result for every recipient of this job, with the TLS outcome for the mail log. */
-    List<RecipientResult> all(RecipientResult.Outcome outcome, String status, String reply, String remoteHost,
-            String relay, String tls, Clock clock) {
+    List<RecipientResult> all(
+            RecipientResult.Outcome outcome,
+            String status,
+            String reply,
+            String remoteHost,
+            String relay,
+            String tls,
+            Clock clock) {
         List<RecipientResult> r = new ArrayList<>();
         for (int i : indexes) {
-            r.add(new RecipientResult(i, recipient(i), outcome, status, reply, remoteHost, relay, clock.instant(), tls));
+            r.add(new RecipientResult(
+                    i, recipient(i), outcome, status, reply, remoteHost, relay, clock.instant(), tls));
         }
         return r;
     }

@@ -1,9 +1,8 @@
 package org.karavel.delivery.internal;
 
 import java.io.BufferedInputStream;
-import java.io.InputStream;
-import java.util.HashSet;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.Socket;
 import java.time.Clock;
 import java.time.Duration;
@@ -12,6 +11,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -87,22 +87,52 @@ final class DeliveryScheduler {
     /** Messages the operator is bouncing: the scan leaves them alone. */
     private final Set<QueueId> held = ConcurrentHashMap.newKeySet();
 
-    DeliveryScheduler(DeliverySettings settings, Spool spool, Resolver resolver, Supplier<MailDomains> domains,
-            OutboundServices outbound, Connector connector, Clock clock) {
-        this(settings, spool, resolver, domains, outbound, connector, clock, new DomainSuspensions(),
-                new DeliveryCounters(), Myself.NOBODY);
+    DeliveryScheduler(
+            DeliverySettings settings,
+            Spool spool,
+            Resolver resolver,
+            Supplier<MailDomains> domains,
+            OutboundServices outbound,
+            Connector connector,
+            Clock clock) {
+        this(
+                settings,
+                spool,
+                resolver,
+                domains,
+                outbound,
+                connector,
+                clock,
+                new DomainSuspensions(),
+                new DeliveryCounters(),
+                Myself.NOBODY);
     }
 
-    DeliveryScheduler(DeliverySettings settings, Spool spool, Resolver resolver, Supplier<MailDomains> domains,
-            OutboundServices outbound, Connector connector, Clock clock, DomainSuspensions suspensions,
+    DeliveryScheduler(
+            DeliverySettings settings,
+            Spool spool,
+            Resolver resolver,
+            Supplier<MailDomains> domains,
+            OutboundServices outbound,
+            Connector connector,
+            Clock clock,
+            DomainSuspensions suspensions,
             DeliveryCounters counters) {
         this(settings, spool, resolver, domains, outbound, connector, clock, suspensions, counters, Myself.NOBODY);
     }
 
     /** @param myself which next hops are this server: delivery never connects to them */
-    DeliveryScheduler(DeliverySettings settings, Spool spool, Resolver resolver, Supplier<MailDomains> domains,
-            OutboundServices outbound, Connector connector, Clock clock, DomainSuspensions suspensions,
-            DeliveryCounters counters, Myself myself) {
+    DeliveryScheduler(
+            DeliverySettings settings,
+            Spool spool,
+            Resolver resolver,
+            Supplier<MailDomains> domains,
+            OutboundServices outbound,
+            Connector connector,
+            Clock clock,
+            DomainSuspensions suspensions,
+            DeliveryCounters counters,
+            Myself myself) {
         this.suspensions = suspensions;
         this.counters = counters;
         this.settings = settings;
@@ -111,13 +141,14 @@ final class DeliveryScheduler {
         this.clock = clock;
         this.timer = new ScheduledThreadPoolExecutor(1, threads("karavel-delivery-timer"));
         timer.setRemoveOnCancelPolicy(true);
-        this.workers = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
-                threads("karavel-delivery"));
+        this.workers = new ThreadPoolExecutor(
+                0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), threads("karavel-delivery"));
         MxLookup mx = new MxLookup(resolver, SmtpTransport.dnsTimeout(settings), settings.addressFamilies());
-        this.remote = new SmtpTransport(settings, spool, mx, connector, timer, clock, false, openSockets, outbound,
-                counters, myself);
+        this.remote = new SmtpTransport(
+                settings, spool, mx, connector, timer, clock, false, openSockets, outbound, counters, myself);
         this.local = settings.lmtp() != null
-                ? new SmtpTransport(settings, spool, mx, connector, timer, clock, true, openSockets, null, counters, myself)
+                ? new SmtpTransport(
+                        settings, spool, mx, connector, timer, clock, true, openSockets, null, counters, myself)
                 : new MaildirTransport(settings, spool, clock);
         this.recorder = new AttemptRecorder(settings, spool, clock, counters);
     }
@@ -176,7 +207,8 @@ final class DeliveryScheduler {
                 workers.shutdownNow();
                 workers.awaitTermination(2, TimeUnit.SECONDS);
             }
-            CompletableFuture.allOf(pendingWrites.toArray(new CompletableFuture<?>[0])).get(2, TimeUnit.SECONDS);
+            CompletableFuture.allOf(pendingWrites.toArray(new CompletableFuture<?>[0]))
+                    .get(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {
@@ -292,7 +324,9 @@ final class DeliveryScheduler {
             // changed the message, and sending from the old copy would deliver its recipients twice
             QueuedMessage current = spool.get(m.id()).orElse(null);
             if (current != m && !m.equals(current)) {
-                if (current == null || current.isFinished() || current.nextAttempt().isAfter(now)) {
+                if (current == null
+                        || current.isFinished()
+                        || current.nextAttempt().isAfter(now)) {
                     inFlight.remove(m.id(), attempt);
                     continue;
                 }
@@ -328,13 +362,16 @@ final class DeliveryScheduler {
                 suspended++;
                 suspendedDomains.add(r.recipient().domainKey());
             } else if (r.isPending()) {
-                groups.computeIfAbsent(destinationOf(r.recipient(), md), k -> new ArrayList<>()).add(i);
+                groups.computeIfAbsent(destinationOf(r.recipient(), md), k -> new ArrayList<>())
+                        .add(i);
             }
         }
         List<DeliveryJob> jobs = new ArrayList<>();
         groups.forEach((d, indexes) -> {
             for (int from = 0; from < indexes.size(); from += MAX_RECIPIENTS_PER_TRANSACTION) {
-                jobs.add(new DeliveryJob(attempt, d,
+                jobs.add(new DeliveryJob(
+                        attempt,
+                        d,
                         indexes.subList(from, Math.min(indexes.size(), from + MAX_RECIPIENTS_PER_TRANSACTION))));
             }
         });
@@ -362,10 +399,13 @@ final class DeliveryScheduler {
     Destination destinationOf(MailAddress recipient, MailDomains md) {
         String domain = recipient.domainKey();
         if (md != null && md.isLocal(domain)) {
-            return new Destination(Destination.Kind.LOCAL, settings.lmtp() != null ? settings.lmtp().toString() : "maildir");
+            return new Destination(
+                    Destination.Kind.LOCAL,
+                    settings.lmtp() != null ? settings.lmtp().toString() : "maildir");
         }
         if (settings.smarthost() != null) {
-            return new Destination(Destination.Kind.SMARTHOST, settings.smarthost().toString());
+            return new Destination(
+                    Destination.Kind.SMARTHOST, settings.smarthost().toString());
         }
         return new Destination(Destination.Kind.REMOTE, domain);
     }
@@ -438,7 +478,8 @@ final class DeliveryScheduler {
     /** Whether the message has passed more MTAs than hopcount_limit; read on a worker, once per attempt. */
     private boolean tooManyHops(DeliveryJob job) {
         return job.attempt().tooManyHops(() -> {
-            try (InputStream in = new BufferedInputStream(spool.openContent(job.message().id()))) {
+            try (InputStream in =
+                    new BufferedInputStream(spool.openContent(job.message().id()))) {
                 return HopCount.received(in) > settings.hopcountLimit();
             } catch (IOException e) {
                 // the transport meets the same read error and defers the message
@@ -461,8 +502,9 @@ final class DeliveryScheduler {
                     if (busy) {
                         q.busy--;
                     }
-                    job = takeJob(q, session != null && session.isReusable()
-                            && onSession < settings.maxMessagesPerConnection());
+                    job = takeJob(
+                            q,
+                            session != null && session.isReusable() && onSession < settings.maxMessagesPerConnection());
                     busy = job != null;
                 } finally {
                     lock.unlock();
@@ -472,8 +514,16 @@ final class DeliveryScheduler {
                 }
                 if (tooManyHops(job)) {
                     // already queued in a loop (the smtp bundle refuses such mail at end of data): bounce it
-                    complete(job, job.all(RecipientResult.Outcome.BOUNCED, "5.4.6", "554 5.4.6 Too many hops (more than "
-                            + settings.hopcountLimit() + " Received: header fields)", "", "none", clock));
+                    complete(
+                            job,
+                            job.all(
+                                    RecipientResult.Outcome.BOUNCED,
+                                    "5.4.6",
+                                    "554 5.4.6 Too many hops (more than " + settings.hopcountLimit()
+                                            + " Received: header fields)",
+                                    "",
+                                    "none",
+                                    clock));
                     continue;
                 }
                 if (session != null && (!session.isReusable() || onSession >= settings.maxMessagesPerConnection())) {
@@ -506,8 +556,13 @@ final class DeliveryScheduler {
                     } catch (RuntimeException e) {
                         // a bug must not lose the message: it stays pending and is tried again later
                         LOG.error("{}: delivery to {} failed", job.message().id(), q.destination, e);
-                        results = job.all(RecipientResult.Outcome.DEFERRED, "4.3.0", "451 4.3.0 internal error: " + e,
-                                "", "none", clock);
+                        results = job.all(
+                                RecipientResult.Outcome.DEFERRED,
+                                "4.3.0",
+                                "451 4.3.0 internal error: " + e,
+                                "",
+                                "none",
+                                clock);
                         session.close();
                         session = null;
                     }
@@ -522,8 +577,13 @@ final class DeliveryScheduler {
                     continue;
                 }
                 if (results == null) {
-                    results = job.all(RecipientResult.Outcome.DEFERRED, "4.4.2", "cached connections lost twice in a row",
-                            "", "none", clock);
+                    results = job.all(
+                            RecipientResult.Outcome.DEFERRED,
+                            "4.4.2",
+                            "cached connections lost twice in a row",
+                            "",
+                            "none",
+                            clock);
                 }
                 if (stopping && session != null && !session.isReusable()) {
                     // cut off by the stop: nothing is recorded, the message stays due (a duplicate at worst)

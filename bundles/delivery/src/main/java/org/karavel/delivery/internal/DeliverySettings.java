@@ -1,12 +1,12 @@
 package org.karavel.delivery.internal;
 
 import java.net.InetAddress;
-import java.util.LinkedHashSet;
-import java.util.Set;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 import org.karavel.api.tls.TlsMode;
 
 /**
@@ -85,9 +85,10 @@ record DeliverySettings(
                 .addressFamilies(c.inet__protocols(), c.address__preference())
                 .transactionTimeout(Duration.ofSeconds(c.transaction__timeout__seconds()))
                 .proxyInterfaces(c.proxy__interfaces())
-                .maildirRoot(c.maildir__root().isBlank()
-                        ? Path.of(karafData == null ? "data" : karafData, "mail")
-                        : Path.of(c.maildir__root().trim()));
+                .maildirRoot(
+                        c.maildir__root().isBlank()
+                                ? Path.of(karafData == null ? "data" : karafData, "mail")
+                                : Path.of(c.maildir__root().trim()));
         if (!c.smarthost().isBlank()) {
             b.smarthost(NextHop.parse(c.smarthost(), c.remote__port()));
         }
@@ -230,8 +231,8 @@ record DeliverySettings(
 
         /** inet_protocols (all, ipv4, ipv6) and address_preference (ipv6, ipv4, any), as Postfix's. */
         Builder addressFamilies(String protocols, String preference) {
-            addressFamilies = new AddressFamilies(AddressFamilies.Protocols.parse(protocols),
-                    AddressFamilies.Preference.parse(preference));
+            addressFamilies = new AddressFamilies(
+                    AddressFamilies.Protocols.parse(protocols), AddressFamilies.Preference.parse(preference));
             return this;
         }
 
@@ -268,10 +269,29 @@ record DeliverySettings(
         }
 
         DeliverySettings build() {
-            return new DeliverySettings(remotePort, smarthost, heloName, maxConnections, maxConnectionsPerDestination,
-                    maxMessagesPerConnection, connectionIdle, connectTimeout, replyTimeout, dataDoneTimeout, minBackoff,
-                    maxBackoff, maxQueueLifetime, lmtp, maildirRoot, recipientDelimiter, scanInterval, smarthostTls,
-                    hopcountLimit, addressFamilies, transactionTimeout, proxyInterfaces);
+            return new DeliverySettings(
+                    remotePort,
+                    smarthost,
+                    heloName,
+                    maxConnections,
+                    maxConnectionsPerDestination,
+                    maxMessagesPerConnection,
+                    connectionIdle,
+                    connectTimeout,
+                    replyTimeout,
+                    dataDoneTimeout,
+                    minBackoff,
+                    maxBackoff,
+                    maxQueueLifetime,
+                    lmtp,
+                    maildirRoot,
+                    recipientDelimiter,
+                    scanInterval,
+                    smarthostTls,
+                    hopcountLimit,
+                    addressFamilies,
+                    transactionTimeout,
+                    proxyInterfaces);
         }
     }
 }

@@ -34,8 +34,10 @@ import org.karavel.api.queue.QueuedMessage;
 final class DeliveryStatusNotification {
     /** At most this much of the original header section is returned, as Postfix's header_size_limit. */
     static final int MAX_HEADER_BYTES = 100 * 1024;
+
     private static final int MAX_LINE = 998;
-    private static final DateTimeFormatter RFC5322 = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ENGLISH);
+    private static final DateTimeFormatter RFC5322 =
+            DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ENGLISH);
 
     /**
      * A recipient to report.
@@ -45,12 +47,15 @@ final class DeliveryStatusNotification {
      * @param remoteHost the host that gave it, empty if none
      * @param expired whether it failed because the message was too old, not because of this reply
      */
-    record FailedRecipient(MailAddress recipient, String status, String reply, String remoteHost, Instant lastAttempt,
-            boolean expired) {
-    }
+    record FailedRecipient(
+            MailAddress recipient,
+            String status,
+            String reply,
+            String remoteHost,
+            Instant lastAttempt,
+            boolean expired) {}
 
-    private DeliveryStatusNotification() {
-    }
+    private DeliveryStatusNotification() {}
 
     static String date(Instant t, ZoneId zone) {
         return RFC5322.format(t.atZone(zone));
@@ -62,8 +67,14 @@ final class DeliveryStatusNotification {
      * @param originalHeaders its header section (CRLF line ends), possibly empty
      * @param dsnId the queue id the notification will have
      */
-    static byte[] build(String reportingMta, QueuedMessage original, List<FailedRecipient> failed, byte[] originalHeaders,
-            QueueId dsnId, Instant now, ZoneId zone) {
+    static byte[] build(
+            String reportingMta,
+            QueuedMessage original,
+            List<FailedRecipient> failed,
+            byte[] originalHeaders,
+            QueueId dsnId,
+            Instant now,
+            ZoneId zone) {
         boolean utf8 = original.envelope().sender().needsSmtpUtf8()
                 || failed.stream().anyMatch(f -> f.recipient().needsSmtpUtf8());
         boolean headers8bit = !isAscii(originalHeaders);
@@ -72,10 +83,12 @@ final class DeliveryStatusNotification {
         Text notice = new Text();
         notice.line("This is the mail system at host " + reportingMta + ".");
         notice.line("");
-        notice.text("I'm sorry to have to inform you that your message could not be delivered to one or more recipients."
-                + " The headers of your message are attached below.");
+        notice.text(
+                "I'm sorry to have to inform you that your message could not be delivered to one or more recipients."
+                        + " The headers of your message are attached below.");
         notice.line("");
-        notice.text("For further assistance, please send mail to postmaster. If you do so, please include this problem report.");
+        notice.text(
+                "For further assistance, please send mail to postmaster. If you do so, please include this problem report.");
         notice.line("");
         notice.line("                   The mail system");
         notice.line("");
@@ -123,11 +136,21 @@ final class DeliveryStatusNotification {
         Multipart report = MultipartBuilder.create("report")
                 .addContentTypeParameter(new NameValuePair("report-type", "delivery-status"))
                 .setPreamble("This is a MIME-encapsulated message.\r\n")
-                .addBodyPart(part("Notification", notice, utf8, "text/plain",
+                .addBodyPart(part(
+                        "Notification",
+                        notice,
+                        utf8,
+                        "text/plain",
                         new NameValuePair("charset", utf8 ? "utf-8" : "us-ascii")))
-                .addBodyPart(part("Delivery report", status, utf8,
+                .addBodyPart(part(
+                        "Delivery report",
+                        status,
+                        utf8,
                         utf8 ? "message/global-delivery-status" : "message/delivery-status"))
-                .addBodyPart(part("Undelivered Message Headers", headers, headers8bit,
+                .addBodyPart(part(
+                        "Undelivered Message Headers",
+                        headers,
+                        headers8bit,
                         headers8bit ? "message/global-headers" : "text/rfc822-headers"))
                 .build();
         Message.Builder dsn = Message.Builder.of()
@@ -151,8 +174,8 @@ final class DeliveryStatusNotification {
         return out.toByteArray();
     }
 
-    private static BodyPartBuilder part(String description, Text content, boolean eightBit, String type,
-            NameValuePair... parameters) {
+    private static BodyPartBuilder part(
+            String description, Text content, boolean eightBit, String type, NameValuePair... parameters) {
         BodyPartBuilder part = BodyPartBuilder.create()
                 .setField(field("Content-Description", description))
                 .setBody((Body) BasicBodyFactory.INSTANCE.binaryBody(content.bytes()))
@@ -197,7 +220,9 @@ final class DeliveryStatusNotification {
     }
 
     private static boolean startsWithCode(String reply) {
-        return reply.length() >= 4 && reply.substring(0, 3).chars().allMatch(Character::isDigit) && reply.charAt(3) == ' ';
+        return reply.length() >= 4
+                && reply.substring(0, 3).chars().allMatch(Character::isDigit)
+                && reply.charAt(3) == ' ';
     }
 
     private static boolean isAscii(byte[] b) {

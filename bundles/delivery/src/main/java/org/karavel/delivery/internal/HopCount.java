@@ -10,8 +10,7 @@ import java.nio.charset.StandardCharsets;
  * {@code hopcount_limit}: a message that has passed through more MTAs than that is in a loop.
  */
 final class HopCount {
-    private HopCount() {
-    }
+    private HopCount() {}
 
     /** The number of Received: fields before the first empty line (or the end). */
     static int received(InputStream content) throws IOException {

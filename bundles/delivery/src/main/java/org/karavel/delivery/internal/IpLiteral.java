@@ -5,8 +5,7 @@ import java.net.UnknownHostException;
 
 /** IP addresses written as text, turned into InetAddress without ever asking DNS. */
 final class IpLiteral {
-    private IpLiteral() {
-    }
+    private IpLiteral() {}
 
     /** The address for a dotted IPv4 or a colon IPv6 text, or null when the text is a host name. */
     static InetAddress parse(String text) {

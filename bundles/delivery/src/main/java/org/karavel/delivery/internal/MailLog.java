@@ -14,8 +14,7 @@ import org.slf4j.LoggerFactory;
 final class MailLog {
     static final Logger LOG = LoggerFactory.getLogger("karavel.mail");
 
-    private MailLog() {
-    }
+    private MailLog() {}
 
     /**
      * {@code ID: delivered to=<r> relay=h[ip]:port delay=0.4 attempts=1 status=sent (250 2.0.0 Ok)}, and so on;
@@ -41,7 +40,8 @@ final class MailLog {
         }
         // the TLS words go before status=, so that the free-form reply in parentheses stays last
         return id + ": " + event + " to=" + r.recipient().toPath() + " relay=" + r.relay() + " delay="
-                + delay(receivedAt, r.at()) + " attempts=" + attempts + (r.tls().isEmpty() ? "" : " " + oneLine(r.tls()))
+                + delay(receivedAt, r.at()) + " attempts=" + attempts
+                + (r.tls().isEmpty() ? "" : " " + oneLine(r.tls()))
                 + " status=" + status + " (" + oneLine(r.reply()) + ")";
     }
 
@@ -50,8 +50,8 @@ final class MailLog {
     }
 
     /** {@code ID: bounced to=<r> delay=12 status=bounced (operator: reason)}. */
-    static String operatorBounce(QueueId id, org.karavel.api.address.MailAddress recipient, Instant receivedAt,
-            Instant now, String reason) {
+    static String operatorBounce(
+            QueueId id, org.karavel.api.address.MailAddress recipient, Instant receivedAt, Instant now, String reason) {
         return id + ": bounced to=" + recipient.toPath() + " relay=none delay=" + delay(receivedAt, now)
                 + " status=bounced (operator: " + oneLine(reason) + ")";
     }

@@ -50,7 +50,8 @@ final class MaildirTransport implements Transport {
         this.clock = clock;
         this.root = settings.maildirRoot().toAbsolutePath().normalize();
         // Maildir names escape '/' and ':' in the host part; ',' too, since ",S=" follows
-        this.hostPart = settings.heloName().replace("/", "\\057").replace(":", "\\072").replace(",", "\\054");
+        this.hostPart =
+                settings.heloName().replace("/", "\\057").replace(":", "\\072").replace(",", "\\054");
     }
 
     @Override
@@ -118,18 +119,35 @@ final class MaildirTransport implements Transport {
     private RecipientResult deliverOne(QueuedMessage m, int index, MailAddress recipient) {
         Path box = mailbox(recipient);
         if (box == null) {
-            return new RecipientResult(index, recipient, Outcome.BOUNCED, "5.1.3",
-                    "550 5.1.3 Bad destination mailbox address syntax: unsafe local part for Maildir delivery", "", "local",
+            return new RecipientResult(
+                    index,
+                    recipient,
+                    Outcome.BOUNCED,
+                    "5.1.3",
+                    "550 5.1.3 Bad destination mailbox address syntax: unsafe local part for Maildir delivery",
+                    "",
+                    "local",
                     clock.instant());
         }
         try {
             String name = write(m, recipient, box);
-            LOG.debug("{}: {} written to {}", m.id(), recipient, box.resolve("new").resolve(name));
-            return new RecipientResult(index, recipient, Outcome.DELIVERED, "2.0.0", "delivered to maildir", "", "local",
-                    clock.instant());
+            LOG.debug(
+                    "{}: {} written to {}",
+                    m.id(),
+                    recipient,
+                    box.resolve("new").resolve(name));
+            return new RecipientResult(
+                    index, recipient, Outcome.DELIVERED, "2.0.0", "delivered to maildir", "", "local", clock.instant());
         } catch (IOException | RuntimeException e) {
-            return new RecipientResult(index, recipient, Outcome.DEFERRED, "4.3.0",
-                    "451 4.3.0 cannot write to maildir " + root.relativize(box) + ": " + e, "", "local", clock.instant());
+            return new RecipientResult(
+                    index,
+                    recipient,
+                    Outcome.DEFERRED,
+                    "4.3.0",
+                    "451 4.3.0 cannot write to maildir " + root.relativize(box) + ": " + e,
+                    "",
+                    "local",
+                    clock.instant());
         }
     }
 
@@ -189,10 +207,11 @@ final class MaildirTransport implements Transport {
 
     /** A new file only its owner can read; fails when the name exists (or is a link). */
     private static FileChannel createFile(Path file) throws IOException {
-        Set<OpenOption> options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        Set<OpenOption> options =
+                Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
         try {
-            return FileChannel.open(file, options,
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            return FileChannel.open(
+                    file, options, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         } catch (UnsupportedOperationException e) {
             return FileChannel.open(file, options);
         }

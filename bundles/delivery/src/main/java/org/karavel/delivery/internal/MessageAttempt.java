@@ -1,13 +1,13 @@
 package org.karavel.delivery.internal;
 
-import java.util.Set;
-import java.util.function.BooleanSupplier;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
 import org.karavel.api.queue.QueuedMessage;
 
 /**
@@ -20,6 +20,7 @@ final class MessageAttempt {
     private final Map<Integer, RecipientResult> results = new TreeMap<>();
     /** Completes once the attempt's outcome is written (or failed to be): the message is free again. */
     private final CompletableFuture<Void> settled = new CompletableFuture<>();
+
     private int outstanding;
     private boolean aborted;
     private int suspended;

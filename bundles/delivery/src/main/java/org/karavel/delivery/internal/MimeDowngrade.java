@@ -24,8 +24,7 @@ import org.apache.james.mime4j.stream.MimeConfig;
  * which is checked separately (a next hop without it bounces 5.6.7).
  */
 final class MimeDowngrade {
-    private MimeDowngrade() {
-    }
+    private MimeDowngrade() {}
 
     /** The message as 7-bit MIME (the whole message is held in memory while it is converted). */
     static byte[] toSevenBit(InputStream content) throws IOException {
@@ -62,7 +61,8 @@ final class MimeDowngrade {
             if (hasEightBit(single)) {
                 String mimeType = entity.getMimeType() == null ? "text/plain" : entity.getMimeType();
                 // text stays readable as quoted-printable; anything else is safest as base64 (RFC 2045 §6)
-                return relabel(entity, mimeType.toLowerCase(Locale.ROOT).startsWith("text/") ? "quoted-printable" : "base64");
+                return relabel(
+                        entity, mimeType.toLowerCase(Locale.ROOT).startsWith("text/") ? "quoted-printable" : "base64");
             }
             return relabel(entity, "7bit");
         }

@@ -61,11 +61,15 @@ final class MxLookup {
             authentic = answer.authentic();
         } catch (DnsException e) {
             if (!e.isTemporary()) {
-                throw DeliveryFailure.bounced("5.1.2", "550 5.1.2 Host or domain name not found. Name service error for name="
-                        + domain + " type=MX: Host not found");
+                throw DeliveryFailure.bounced(
+                        "5.1.2",
+                        "550 5.1.2 Host or domain name not found. Name service error for name=" + domain
+                                + " type=MX: Host not found");
             }
-            throw DeliveryFailure.deferred("4.4.3", "451 4.4.3 Host or domain name not found. Name service error for name="
-                    + domain + " type=MX: Host not found, try again (" + e.getMessage() + ")");
+            throw DeliveryFailure.deferred(
+                    "4.4.3",
+                    "451 4.4.3 Host or domain name not found. Name service error for name=" + domain
+                            + " type=MX: Host not found, try again (" + e.getMessage() + ")");
         }
         if (mx.isEmpty()) {
             // the domain's own address records are not checked for DNSSEC here: no DANE for an implicit MX

@@ -50,7 +50,8 @@ final class Myself {
             InetAddress bound = l.getAddress();
             if (bound.isAnyLocalAddress()) {
                 // 0.0.0.0 listens on every IPv4 address, :: on every address of both families
-                if ((!(bound instanceof Inet4Address) || address instanceof Inet4Address) && interfaceAddresses().contains(address)) {
+                if ((!(bound instanceof Inet4Address) || address instanceof Inet4Address)
+                        && interfaceAddresses().contains(address)) {
                     return true;
                 }
             } else if (bound.equals(address)) {
@@ -75,7 +76,8 @@ final class Myself {
     static Set<InetAddress> interfaceAddresses() {
         try {
             return Collections.list(NetworkInterface.getNetworkInterfaces()).stream()
-                    .flatMap(NetworkInterface::inetAddresses).collect(Collectors.toSet());
+                    .flatMap(NetworkInterface::inetAddresses)
+                    .collect(Collectors.toSet());
         } catch (SocketException e) {
             return Set.of();
         }

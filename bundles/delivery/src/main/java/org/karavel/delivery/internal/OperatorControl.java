@@ -42,7 +42,11 @@ final class OperatorControl implements DeliveryControl {
                 n++;
             }
         }
-        LOG.info("flush of {}: {} message(s) due now{}", key, n, suspensions.isSuspended(key) ? " (suspended: not attempted)" : "");
+        LOG.info(
+                "flush of {}: {} message(s) due now{}",
+                key,
+                n,
+                suspensions.isSuspended(key) ? " (suspended: not attempted)" : "");
         return n;
     }
 

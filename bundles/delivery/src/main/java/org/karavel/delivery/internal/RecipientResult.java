@@ -16,16 +16,31 @@ import org.karavel.api.address.MailAddress;
  * @param at when the result came
  * @param tls the TLS part of the mail log line ({@code TlsVerdict.logText()}) for remote SMTP, else empty
  */
-record RecipientResult(int index, MailAddress recipient, Outcome outcome, String status, String reply,
-        String remoteHost, String relay, Instant at, String tls) {
+record RecipientResult(
+        int index,
+        MailAddress recipient,
+        Outcome outcome,
+        String status,
+        String reply,
+        String remoteHost,
+        String relay,
+        Instant at,
+        String tls) {
 
     RecipientResult {
         tls = tls == null ? "" : tls;
     }
 
     /** A result without TLS information (local delivery, nothing reached). */
-    RecipientResult(int index, MailAddress recipient, Outcome outcome, String status, String reply,
-            String remoteHost, String relay, Instant at) {
+    RecipientResult(
+            int index,
+            MailAddress recipient,
+            Outcome outcome,
+            String status,
+            String reply,
+            String remoteHost,
+            String relay,
+            Instant at) {
         this(index, recipient, outcome, status, reply, remoteHost, relay, at, "");
     }
 

@@ -36,6 +36,7 @@ final class SmtpConnection implements Closeable {
 
     /** The TCP socket: in {@code openSockets}, closed to end the connection (also under TLS). */
     private final Socket socket;
+
     private final Set<Socket> openSockets;
     private final String host;
     private final InetSocketAddress address;
@@ -43,20 +44,29 @@ final class SmtpConnection implements Closeable {
     private final Duration replyTimeout;
     /** The socket that carries the conversation: {@code socket}, or the TLS socket over it after STARTTLS. */
     private Socket io;
+
     private InputStream in;
     private OutputStream out;
     private SSLSocket tls;
     /** The TLS part of the mail log line for this connection ({@code TlsVerdict.logText()}), or empty. */
     private String tlsLog = "";
+
     private final Map<String, String> extensions = new HashMap<>();
     private volatile boolean timedOut;
     /** Which deadline cut the connection ("reply deadline of 300 s", ...), for the log; null before. */
     private volatile String cutBy;
+
     private boolean lmtp;
     private boolean broken;
 
-    private SmtpConnection(Socket socket, String host, InetSocketAddress address, Duration replyTimeout,
-            ScheduledExecutorService timer, Set<Socket> openSockets) throws IOException {
+    private SmtpConnection(
+            Socket socket,
+            String host,
+            InetSocketAddress address,
+            Duration replyTimeout,
+            ScheduledExecutorService timer,
+            Set<Socket> openSockets)
+            throws IOException {
         this.socket = socket;
         this.openSockets = openSockets;
         this.host = host;
@@ -84,10 +94,13 @@ final class SmtpConnection implements Closeable {
             SSLSocket s = layer.wrap(socket);
             s.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, replyTimeout.toMillis())));
             // the handshake has no write deadline of its own: the timer closes the TCP socket instead
-            ScheduledFuture<?> deadline = timer.schedule(() -> {
-                timedOut = true;
-                close();
-            }, replyTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            ScheduledFuture<?> deadline = timer.schedule(
+                    () -> {
+                        timedOut = true;
+                        close();
+                    },
+                    replyTimeout.toMillis(),
+                    TimeUnit.MILLISECONDS);
             try {
                 s.startHandshake();
             } finally {
@@ -138,8 +151,14 @@ final class SmtpConnection implements Closeable {
      * Connects; the greeting is not read yet. The socket is in {@code openSockets} from before the
      * connect until it is closed, so that a stopping scheduler can cut off any blocking call.
      */
-    static SmtpConnection open(Connector connector, String host, InetSocketAddress address, DeliverySettings settings,
-            ScheduledExecutorService timer, Set<Socket> openSockets) throws IOException {
+    static SmtpConnection open(
+            Connector connector,
+            String host,
+            InetSocketAddress address,
+            DeliverySettings settings,
+            ScheduledExecutorService timer,
+            Set<Socket> openSockets)
+            throws IOException {
         Socket s = new Socket();
         openSockets.add(s);
         try {
@@ -159,7 +178,8 @@ final class SmtpConnection implements Closeable {
 
     /** {@code host[ip]:port} (LMTP: {@code lmtp[host]:port}), as the mail log shows a relay. */
     String relay() {
-        return lmtp ? "lmtp[" + host + "]:" + address.getPort()
+        return lmtp
+                ? "lmtp[" + host + "]:" + address.getPort()
                 : host + "[" + address.getAddress().getHostAddress() + "]:" + address.getPort();
     }
 
@@ -235,11 +255,14 @@ final class SmtpConnection implements Closeable {
      * first: the blocking call in progress then fails with a {@link SocketTimeoutException}.
      */
     ScheduledFuture<?> cutAfter(Duration limit, String what) {
-        return timer.schedule(() -> {
-            cutBy = what + " of " + limit.toSeconds() + " s";
-            timedOut = true;
-            close();
-        }, Math.max(1, limit.toMillis()), TimeUnit.MILLISECONDS);
+        return timer.schedule(
+                () -> {
+                    cutBy = what + " of " + limit.toSeconds() + " s";
+                    timedOut = true;
+                    close();
+                },
+                Math.max(1, limit.toMillis()),
+                TimeUnit.MILLISECONDS);
     }
 
     /** The deadline that cut this connection ("transaction deadline of 600 s"), or null. */
@@ -263,7 +286,8 @@ final class SmtpConnection implements Closeable {
                 if (line == null) {
                     throw new IOException("connection closed by " + relay());
                 }
-                if (line.length() < 3 || !line.substring(0, 3).chars().allMatch(Character::isDigit)
+                if (line.length() < 3
+                        || !line.substring(0, 3).chars().allMatch(Character::isDigit)
                         || line.length() > 3 && line.charAt(3) != ' ' && line.charAt(3) != '-') {
                     throw new IOException("malformed reply from " + relay() + ": " + abbreviate(line));
                 }
@@ -401,10 +425,13 @@ final class SmtpConnection implements Closeable {
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            ScheduledFuture<?> deadline = timer.schedule(() -> {
-                timedOut = true;
-                close();
-            }, replyTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            ScheduledFuture<?> deadline = timer.schedule(
+                    () -> {
+                        timedOut = true;
+                        close();
+                    },
+                    replyTimeout.toMillis(),
+                    TimeUnit.MILLISECONDS);
             try {
                 out.write(b, off, len);
             } finally {

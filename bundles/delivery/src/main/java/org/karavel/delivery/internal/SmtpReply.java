@@ -67,7 +67,9 @@ record SmtpReply(int code, List<String> lines) {
 
     /** The enhanced code in a recorded reply such as {@code 451 4.3.0 text}, or null. */
     static String statusOfText(String reply) {
-        if (reply.length() > 4 && reply.substring(0, 3).chars().allMatch(Character::isDigit) && reply.charAt(3) == ' ') {
+        if (reply.length() > 4
+                && reply.substring(0, 3).chars().allMatch(Character::isDigit)
+                && reply.charAt(3) == ' ') {
             return enhancedStatus(reply.substring(4));
         }
         return enhancedStatus(reply);

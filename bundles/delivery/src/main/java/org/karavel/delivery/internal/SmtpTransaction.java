@@ -1,6 +1,5 @@
 package org.karavel.delivery.internal;
 
-import java.util.concurrent.ScheduledFuture;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
 import org.karavel.api.address.MailAddress;
 import org.karavel.api.dkim.OutboundSigner;
 import org.karavel.api.queue.Envelope;
@@ -34,13 +34,24 @@ final class SmtpTransaction {
     /** Signs SMTP transactions (DKIM); null: unsigned (LMTP, or no dkim bundle). */
     private final OutboundSigner signer;
 
-    SmtpTransaction(SmtpConnection connection, DeliveryJob job, Spool spool, boolean lmtp, DeliverySettings settings,
+    SmtpTransaction(
+            SmtpConnection connection,
+            DeliveryJob job,
+            Spool spool,
+            boolean lmtp,
+            DeliverySettings settings,
             Clock clock) {
         this(connection, job, spool, lmtp, settings, clock, null);
     }
 
-    SmtpTransaction(SmtpConnection connection, DeliveryJob job, Spool spool, boolean lmtp, DeliverySettings settings,
-            Clock clock, OutboundSigner signer) {
+    SmtpTransaction(
+            SmtpConnection connection,
+            DeliveryJob job,
+            Spool spool,
+            boolean lmtp,
+            DeliverySettings settings,
+            Clock clock,
+            OutboundSigner signer) {
         this.signer = signer;
         this.connection = connection;
         this.job = job;
@@ -52,7 +63,8 @@ final class SmtpTransaction {
 
     /** Whether the envelope can only be passed on with SMTPUTF8. */
     static boolean needsSmtpUtf8(Envelope envelope, List<MailAddress> recipients) {
-        return envelope.sender().needsSmtpUtf8() || envelope.mailParameters().containsKey("SMTPUTF8")
+        return envelope.sender().needsSmtpUtf8()
+                || envelope.mailParameters().containsKey("SMTPUTF8")
                 || recipients.stream().anyMatch(MailAddress::needsSmtpUtf8);
     }
 
@@ -61,8 +73,7 @@ final class SmtpTransaction {
      * recipients without a result are deferred (4.4.2), as after any timeout.
      */
     List<RecipientResult> run() {
-        ScheduledFuture<?> deadline = connection.cutAfter(settings.transactionTimeout(),
-                "transaction deadline");
+        ScheduledFuture<?> deadline = connection.cutAfter(settings.transactionTimeout(), "transaction deadline");
         try {
             return transact();
         } finally {
@@ -76,9 +87,14 @@ final class SmtpTransaction {
         List<MailAddress> rcpts = job.recipients();
         boolean utf8 = needsSmtpUtf8(env, rcpts);
         if (utf8 && !connection.offers("SMTPUTF8")) {
-            return job.all(Outcome.BOUNCED, "5.6.7",
+            return job.all(
+                    Outcome.BOUNCED,
+                    "5.6.7",
                     "554 5.6.7 SMTPUTF8 is required, but was not offered by host " + connection.relay(),
-                    connection.host(), connection.relay(), connection.tlsLog(), clock);
+                    connection.host(),
+                    connection.relay(),
+                    connection.tlsLog(),
+                    clock);
         }
         // RFC 6152 §3: 8-bit content to a next hop without 8BITMIME is converted first, and signed as sent
         byte[] sevenBit = null;
@@ -89,16 +105,26 @@ final class SmtpTransaction {
                 }
             }
         } catch (IOException e) {
-            return job.all(Outcome.DEFERRED, "4.3.0", "451 4.3.0 queue file read error while converting to 7 bit: "
-                    + e.getMessage(), "", "none", clock);
+            return job.all(
+                    Outcome.DEFERRED,
+                    "4.3.0",
+                    "451 4.3.0 queue file read error while converting to 7 bit: " + e.getMessage(),
+                    "",
+                    "none",
+                    clock);
         }
         byte[] signature;
         try {
             signature = sign(m, sevenBit);
         } catch (IOException e) {
             // the content could not be read for signing: as a queue file read error, try again later
-            return job.all(Outcome.DEFERRED, "4.3.0", "451 4.3.0 queue file read error while signing: " + e.getMessage(),
-                    "", "none", clock);
+            return job.all(
+                    Outcome.DEFERRED,
+                    "4.3.0",
+                    "451 4.3.0 queue file read error while signing: " + e.getMessage(),
+                    "",
+                    "none",
+                    clock);
         } catch (RuntimeException e) {
             // a broken signer must not let mail out unsigned by surprise, nor lose it
             return job.all(Outcome.DEFERRED, "4.3.0", "451 4.3.0 DKIM signer failed: " + e, "", "none", clock);
@@ -106,9 +132,15 @@ final class SmtpTransaction {
         long size = (sevenBit == null ? m.size() : sevenBit.length) + signature.length;
         long limit = connection.sizeLimit();
         if (limit > 0 && size > limit) {
-            return job.all(Outcome.BOUNCED, "5.3.4", "552 5.3.4 message size " + size + " exceeds size limit "
-                    + limit + " of server " + connection.relay(), connection.host(), connection.relay(),
-                    connection.tlsLog(), clock);
+            return job.all(
+                    Outcome.BOUNCED,
+                    "5.3.4",
+                    "552 5.3.4 message size " + size + " exceeds size limit " + limit + " of server "
+                            + connection.relay(),
+                    connection.host(),
+                    connection.relay(),
+                    connection.tlsLog(),
+                    clock);
         }
         StringBuilder mail = new StringBuilder("MAIL FROM:").append(env.sender().toPath());
         if (connection.offers("SIZE")) {
@@ -124,8 +156,8 @@ final class SmtpTransaction {
         try {
             content = sevenBit == null ? spool.openContent(m.id()) : new ByteArrayInputStream(sevenBit);
         } catch (IOException e) {
-            return job.all(Outcome.DEFERRED, "4.3.0", "451 4.3.0 queue file read error: " + e.getMessage(), "", "none",
-                    clock);
+            return job.all(
+                    Outcome.DEFERRED, "4.3.0", "451 4.3.0 queue file read error: " + e.getMessage(), "", "none", clock);
         }
         String stage = "MAIL FROM";
         try (content) {
@@ -191,8 +223,10 @@ final class SmtpTransaction {
             }
             stage = "message content";
             // the signature's header fields go on top of the content, in the same dot-stuffed stream
-            connection.sendContent(signature.length == 0 ? content
-                    : new SequenceInputStream(new ByteArrayInputStream(signature), content));
+            connection.sendContent(
+                    signature.length == 0
+                            ? content
+                            : new SequenceInputStream(new ByteArrayInputStream(signature), content));
             stage = "end of data";
             if (lmtp) {
                 for (int i : accepted) {
@@ -210,11 +244,18 @@ final class SmtpTransaction {
             return rest("4.3.0", "451 4.3.0 " + e.getMessage(), "", "none");
         } catch (SocketTimeoutException e) {
             String cut = connection.cutBy();
-            return rest("4.4.2", "conversation with " + connection.relay() + " timed out while sending " + stage
-                    + (cut == null ? "" : " (" + cut + ")"), connection.host(), connection.relay());
+            return rest(
+                    "4.4.2",
+                    "conversation with " + connection.relay() + " timed out while sending " + stage
+                            + (cut == null ? "" : " (" + cut + ")"),
+                    connection.host(),
+                    connection.relay());
         } catch (IOException e) {
-            return rest("4.4.2", "lost connection with " + connection.relay() + " while sending " + stage + ": "
-                    + e.getMessage(), connection.host(), connection.relay());
+            return rest(
+                    "4.4.2",
+                    "lost connection with " + connection.relay() + " while sending " + stage + ": " + e.getMessage(),
+                    connection.host(),
+                    connection.relay());
         }
     }
 
@@ -270,15 +311,35 @@ final class SmtpTransaction {
             // a 1xx/3xx reply where a 2xx/4xx/5xx belongs: a protocol error, try again later
             status = "4.5.0";
         }
-        results.put(index, new RecipientResult(index, job.recipient(index), o, status, reply.text(), connection.host(),
-                connection.relay(), clock.instant(), connection.tlsLog()));
+        results.put(
+                index,
+                new RecipientResult(
+                        index,
+                        job.recipient(index),
+                        o,
+                        status,
+                        reply.text(),
+                        connection.host(),
+                        connection.relay(),
+                        clock.instant(),
+                        connection.tlsLog()));
     }
 
     private List<RecipientResult> rest(String status, String reply, String host, String relay) {
         connection.markBroken();
         for (int i : job.indexes()) {
-            results.computeIfAbsent(i, k -> new RecipientResult(k, job.recipient(k), Outcome.DEFERRED, status, reply,
-                    host, relay, clock.instant(), host.isEmpty() ? "" : connection.tlsLog()));
+            results.computeIfAbsent(
+                    i,
+                    k -> new RecipientResult(
+                            k,
+                            job.recipient(k),
+                            Outcome.DEFERRED,
+                            status,
+                            reply,
+                            host,
+                            relay,
+                            clock.instant(),
+                            host.isEmpty() ? "" : connection.tlsLog()));
         }
         return list();
     }

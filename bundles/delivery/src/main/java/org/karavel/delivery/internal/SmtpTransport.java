@@ -1,6 +1,5 @@
 package org.karavel.delivery.internal;
 
-import java.util.Locale;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -9,8 +8,9 @@ import java.net.SocketTimeoutException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -53,14 +53,24 @@ final class SmtpTransport implements Transport {
     private final Set<Socket> openSockets;
     /** TLS policy and signer; null for LMTP. */
     private final OutboundServices outbound;
+
     private final DeliveryCounters counters;
     /** Which hosts are this server (never connected to); unused for LMTP. */
     private final Myself myself;
 
     /** @param outbound the TLS policy and DKIM signer for SMTP; null for LMTP (local: no TLS, no signature) */
-    SmtpTransport(DeliverySettings settings, Spool spool, MxLookup mx, Connector connector,
-            ScheduledExecutorService timer, Clock clock, boolean lmtp, Set<Socket> openSockets,
-            OutboundServices outbound, DeliveryCounters counters, Myself myself) {
+    SmtpTransport(
+            DeliverySettings settings,
+            Spool spool,
+            MxLookup mx,
+            Connector connector,
+            ScheduledExecutorService timer,
+            Clock clock,
+            boolean lmtp,
+            Set<Socket> openSockets,
+            OutboundServices outbound,
+            DeliveryCounters counters,
+            Myself myself) {
         this.myself = myself;
         this.openSockets = openSockets;
         this.outbound = outbound;
@@ -81,7 +91,8 @@ final class SmtpTransport implements Transport {
         switch (destination.kind()) {
             case REMOTE -> {
                 port = settings.remotePort();
-                hosts = IpLiteral.parse(destination.name()) != null && destination.name().startsWith("[")
+                hosts = IpLiteral.parse(destination.name()) != null
+                                && destination.name().startsWith("[")
                         ? List.of(new MxLookup.Exchanger(destination.name(), false, false))
                         : mx.exchangers(destination.name());
             }
@@ -89,7 +100,9 @@ final class SmtpTransport implements Transport {
                 NextHop hop = settings.smarthost();
                 port = hop.port();
                 // a [host] from the configuration is not a DNS answer anyone could spoof: DANE may apply
-                hosts = hop.mxLookup() ? smarthostExchangers(hop) : List.of(new MxLookup.Exchanger(hop.host(), false, true));
+                hosts = hop.mxLookup()
+                        ? smarthostExchangers(hop)
+                        : List.of(new MxLookup.Exchanger(hop.host(), false, true));
             }
             default -> {
                 NextHop hop = settings.lmtp();
@@ -103,7 +116,8 @@ final class SmtpTransport implements Transport {
             tls = outbound.tls().get();
             if (tls == null) {
                 // fail closed: without the policy we cannot know whether clear text is allowed
-                LOG.warn("no outbound TLS policy service (bundle org.karavel.tls): mail to {} is deferred", destination);
+                LOG.warn(
+                        "no outbound TLS policy service (bundle org.karavel.tls): mail to {} is deferred", destination);
                 throw DeliveryFailure.deferred("4.3.0", "451 4.3.0 no outbound TLS policy service");
             }
             policy = destinationPolicy(tls, destination);
@@ -123,8 +137,12 @@ final class SmtpTransport implements Transport {
                     tls.record(policy.domain(), TlsOutcome.refused(hostTls, ""));
                     counters.tls("refused");
                     String why = hostTls.refusal().map(f -> f.resultType()).orElse("validation-failure");
-                    attempts.failed("4.7.5", "451 4.7.5 MX host " + ex.host() + " not allowed by the TLS policy "
-                            + hostTls.policyLabel() + " (" + why + ")", "", "none",
+                    attempts.failed(
+                            "4.7.5",
+                            "451 4.7.5 MX host " + ex.host() + " not allowed by the TLS policy " + hostTls.policyLabel()
+                                    + " (" + why + ")",
+                            "",
+                            "none",
                             "tls=none policy=" + hostTls.policyLabel() + " tls_failure=" + why);
                     continue;
                 }
@@ -134,21 +152,32 @@ final class SmtpTransport implements Transport {
                 addresses = mx.addresses(ex.host());
             } catch (DnsException e) {
                 if (ex.implicit() && !e.isTemporary()) {
-                    throw DeliveryFailure.bounced("5.1.2", "550 5.1.2 Host or domain name not found. Name service error for name="
-                            + ex.host() + " type=A: Host not found");
+                    throw DeliveryFailure.bounced(
+                            "5.1.2",
+                            "550 5.1.2 Host or domain name not found. Name service error for name=" + ex.host()
+                                    + " type=A: Host not found");
                 }
-                attempts.failed("4.4.3", "451 4.4.3 Host or domain name not found. Name service error for name="
-                        + ex.host() + " type=A: " + (e.isTemporary() ? "Host not found, try again" : "Host not found"),
-                        "", "none");
+                attempts.failed(
+                        "4.4.3",
+                        "451 4.4.3 Host or domain name not found. Name service error for name=" + ex.host()
+                                + " type=A: " + (e.isTemporary() ? "Host not found, try again" : "Host not found"),
+                        "",
+                        "none");
                 continue;
             }
             if (addresses.isEmpty()) {
                 if (ex.implicit()) {
-                    throw DeliveryFailure.bounced("5.4.4", "550 5.4.4 Host or domain name not found. Name service error for name="
-                            + ex.host() + " type=A: Host found but no data record of requested type");
+                    throw DeliveryFailure.bounced(
+                            "5.4.4",
+                            "550 5.4.4 Host or domain name not found. Name service error for name=" + ex.host()
+                                    + " type=A: Host found but no data record of requested type");
                 }
-                attempts.failed("4.4.3", "451 4.4.3 Host or domain name not found. Name service error for name="
-                        + ex.host() + " type=A: Host found but no data record of requested type", "", "none");
+                attempts.failed(
+                        "4.4.3",
+                        "451 4.4.3 Host or domain name not found. Name service error for name=" + ex.host()
+                                + " type=A: Host found but no data record of requested type",
+                        "",
+                        "none");
                 continue;
             }
             if (!lmtp && addresses.stream().anyMatch(a -> myself.isMyself(a, port))) {
@@ -171,8 +200,8 @@ final class SmtpTransport implements Transport {
         if (attempts.reply == null) {
             attempts.failed("4.4.3", "451 4.4.3 no usable address for " + destination.name(), "", "none");
         }
-        throw new DeliveryFailure(Outcome.DEFERRED, attempts.status, attempts.reply, attempts.host, attempts.relay,
-                attempts.tls);
+        throw new DeliveryFailure(
+                Outcome.DEFERRED, attempts.status, attempts.reply, attempts.host, attempts.relay, attempts.tls);
     }
 
     /**
@@ -181,12 +210,18 @@ final class SmtpTransport implements Transport {
      * already tried, may take the mail, so the caller stops there.
      */
     private void loopsBack(Destination destination, MxLookup.Exchanger ex, int best, int port) throws DeliveryFailure {
-        String what = destination.kind() == Destination.Kind.SMARTHOST ? settings.smarthost().host() : destination.name();
+        String what = destination.kind() == Destination.Kind.SMARTHOST
+                ? settings.smarthost().host()
+                : destination.name();
         if (ex.preference() <= best) {
-            LOG.warn("mail for {} loops back to myself: its best MX {} is this server (port {})", what, ex.host(), port);
+            LOG.warn(
+                    "mail for {} loops back to myself: its best MX {} is this server (port {})", what, ex.host(), port);
             throw DeliveryFailure.bounced("5.4.6", "554 5.4.6 mail for " + what + " loops back to myself");
         }
-        LOG.debug("{}: MX {} (preference {}) is this server: only more preferred hosts are tried", what, ex.host(),
+        LOG.debug(
+                "{}: MX {} (preference {}) is this server: only more preferred hosts are tried",
+                what,
+                ex.host(),
                 ex.preference());
     }
 
@@ -200,8 +235,14 @@ final class SmtpTransport implements Transport {
         if (destination.kind() == Destination.Kind.SMARTHOST) {
             domain = settings.smarthost().host();
             if (settings.smarthostTls() != null) {
-                return new DestinationTls(domain.toLowerCase(Locale.ROOT), settings.smarthostTls(),
-                        PolicySource.CONFIG, List.of(), "", List.of(), Optional.empty());
+                return new DestinationTls(
+                        domain.toLowerCase(Locale.ROOT),
+                        settings.smarthostTls(),
+                        PolicySource.CONFIG,
+                        List.of(),
+                        "",
+                        List.of(),
+                        Optional.empty());
             }
         }
         return awaitPolicy(tls.forDomain(domain), "TLS policy of " + domain);
@@ -212,15 +253,16 @@ final class SmtpTransport implements Transport {
         return awaitPolicy(tls.forHost(policy, host.host(), host.authentic()), "TLS policy of " + host.host());
     }
 
-    private static <T> T awaitPolicy(CompletionStage<T> stage, String what) throws DeliveryFailure, InterruptedException {
+    private static <T> T awaitPolicy(CompletionStage<T> stage, String what)
+            throws DeliveryFailure, InterruptedException {
         try {
             return stage.toCompletableFuture().get(POLICY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             // the policy service promises never to fail; if it does, nothing may go out unchecked
             throw DeliveryFailure.deferred("4.7.5", "451 4.7.5 " + what + " unavailable: " + e.getCause());
         } catch (TimeoutException e) {
-            throw DeliveryFailure.deferred("4.7.5", "451 4.7.5 " + what + " unavailable: no answer in "
-                    + POLICY_TIMEOUT.toSeconds() + " s");
+            throw DeliveryFailure.deferred(
+                    "4.7.5", "451 4.7.5 " + what + " unavailable: no answer in " + POLICY_TIMEOUT.toSeconds() + " s");
         }
     }
 
@@ -233,8 +275,13 @@ final class SmtpTransport implements Transport {
      * @param clearTextRetry the verdict of a failed handshake on the previous connection that allows
      *     clear text: this connection does not send STARTTLS and is logged with that verdict
      */
-    private Session tryAddress(String host, InetSocketAddress address, Attempts attempts, OutboundTls tls,
-            HostTls hostTls, TlsVerdict clearTextRetry) {
+    private Session tryAddress(
+            String host,
+            InetSocketAddress address,
+            Attempts attempts,
+            OutboundTls tls,
+            HostTls hostTls,
+            TlsVerdict clearTextRetry) {
         String where = host + "[" + address.getAddress().getHostAddress() + "]:" + address.getPort();
         SmtpConnection c;
         try {
@@ -264,9 +311,8 @@ final class SmtpTransport implements Transport {
             }
             if (tls != null) {
                 stage = "starting TLS";
-                TlsVerdict verdict = clearTextRetry != null
-                        ? clearTextRetry
-                        : new StartTls(c, tls, hostTls, settings).negotiate();
+                TlsVerdict verdict =
+                        clearTextRetry != null ? clearTextRetry : new StartTls(c, tls, hostTls, settings).negotiate();
                 if (clearTextRetry == null) {
                     tls.record(hostTls.destination().domain(), TlsOutcome.of(verdict, c.localIp(), c.remoteIp()));
                     counters.tls(tlsResult(verdict));
@@ -278,8 +324,12 @@ final class SmtpTransport implements Transport {
                     return tryAddress(host, address, attempts, tls, hostTls, verdict);
                 }
                 if (!verdict.accepted()) {
-                    attempts.failed("4.7.5", "451 4.7.5 TLS with " + c.relay() + " failed its policy: "
-                            + (verdict.detail().isEmpty() ? "TLS required" : verdict.detail()), host, c.relay(),
+                    attempts.failed(
+                            "4.7.5",
+                            "451 4.7.5 TLS with " + c.relay() + " failed its policy: "
+                                    + (verdict.detail().isEmpty() ? "TLS required" : verdict.detail()),
+                            host,
+                            c.relay(),
                             verdict.logText());
                     c.quit();
                     return null;
@@ -298,11 +348,20 @@ final class SmtpTransport implements Transport {
             }
             return new SmtpSession(c);
         } catch (SocketTimeoutException e) {
-            attempts.failed("4.4.2", "conversation with " + c.relay() + " timed out while " + stage
-                    + (c.cutBy() == null ? "" : " (" + c.cutBy() + ")"), host, c.relay(), c.tlsLog());
+            attempts.failed(
+                    "4.4.2",
+                    "conversation with " + c.relay() + " timed out while " + stage
+                            + (c.cutBy() == null ? "" : " (" + c.cutBy() + ")"),
+                    host,
+                    c.relay(),
+                    c.tlsLog());
         } catch (IOException e) {
-            attempts.failed("4.4.2", "lost connection with " + c.relay() + " while " + stage + ": " + e.getMessage(),
-                    host, c.relay(), c.tlsLog());
+            attempts.failed(
+                    "4.4.2",
+                    "lost connection with " + c.relay() + " while " + stage + ": " + e.getMessage(),
+                    host,
+                    c.relay(),
+                    c.tlsLog());
         }
         c.close();
         return null;
@@ -388,11 +447,12 @@ final class SmtpTransport implements Transport {
         public void close() {
             connection.quit();
         }
-
     }
 
     static Duration dnsTimeout(DeliverySettings settings) {
         // the resolver has its own timeouts; this only bounds a resolver that never answers
-        return settings.replyTimeout().compareTo(Duration.ofSeconds(60)) < 0 ? settings.replyTimeout() : Duration.ofSeconds(60);
+        return settings.replyTimeout().compareTo(Duration.ofSeconds(60)) < 0
+                ? settings.replyTimeout()
+                : Duration.ofSeconds(60);
     }
 }

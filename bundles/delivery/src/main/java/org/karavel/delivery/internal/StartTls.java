@@ -54,13 +54,15 @@ final class StartTls {
         SSLSocket socket;
         try {
             socket = connection.startTls(plain -> {
-                SSLSocket s = (SSLSocket) tls.clientContext().getSocketFactory()
+                SSLSocket s = (SSLSocket) tls.clientContext()
+                        .getSocketFactory()
                         .createSocket(plain, host.mxHost(), plain.getPort(), true);
                 s.setSSLParameters(tls.clientParameters(host));
                 return s;
             });
         } catch (IOException e) {
-            return tls.withoutTls(host, true, "TLS handshake with " + connection.relay() + " failed: " + e.getMessage());
+            return tls.withoutTls(
+                    host, true, "TLS handshake with " + connection.relay() + " failed: " + e.getMessage());
         }
         SSLSession session = socket.getSession();
         return tls.verify(host, x509(session), session.getProtocol(), session.getCipherSuite());

@@ -20,12 +20,12 @@ import org.karavel.api.address.AddressSyntaxException;
 import org.karavel.api.address.MailAddress;
 import org.karavel.api.dkim.OutboundSigner;
 import org.karavel.api.domain.MailDomains;
-import org.karavel.api.tls.OutboundTls;
-import org.karavel.api.tls.TlsMode;
 import org.karavel.api.queue.Envelope;
 import org.karavel.api.queue.Origin;
 import org.karavel.api.queue.QueueId;
 import org.karavel.api.queue.QueuedMessage;
+import org.karavel.api.tls.OutboundTls;
+import org.karavel.api.tls.TlsMode;
 import org.karavel.testkit.LoopbackDnsServer;
 import org.karavel.testkit.LoopbackResolver;
 import org.karavel.testkit.MemorySpool;
@@ -48,6 +48,7 @@ final class DeliveryFixture implements AutoCloseable {
     volatile OutboundTls outboundTls = new FakeOutboundTls(TlsMode.OPPORTUNISTIC);
     /** The DKIM signer delivery sees; null (default) for none. */
     volatile OutboundSigner signer;
+
     final DeliveryCounters counters = new DeliveryCounters();
     /** Which next hops are this server; by default none, since every test sink is on 127.0.0.1. */
     volatile Myself myself = Myself.NOBODY;
@@ -94,10 +95,20 @@ final class DeliveryFixture implements AutoCloseable {
             if (!address.getAddress().isLoopbackAddress()) {
                 throw new ConnectException("tests connect to loopback only, not " + address);
             }
-            socket.connect(new InetSocketAddress(address.getAddress(), ports.getOrDefault(host, address.getPort())), timeout);
+            socket.connect(
+                    new InetSocketAddress(address.getAddress(), ports.getOrDefault(host, address.getPort())), timeout);
         };
-        scheduler = new DeliveryScheduler(settings, spool, resolver, () -> domains, outbound(), connector,
-                Clock.systemDefaultZone(), new DomainSuspensions(), counters, myself);
+        scheduler = new DeliveryScheduler(
+                settings,
+                spool,
+                resolver,
+                () -> domains,
+                outbound(),
+                connector,
+                Clock.systemDefaultZone(),
+                new DomainSuspensions(),
+                counters,
+                myself);
         scheduler.start();
         return scheduler;
     }
@@ -141,7 +152,15 @@ final class DeliveryFixture implements AutoCloseable {
             rcpts.add(address(t));
         }
         // as from a relay host (127.0.0.1): mail that originates here, which DKIM signs
-        return new Envelope(address(from), rcpts, params, receivedAt, "127.0.0.1", "client.test", "mx", "",
+        return new Envelope(
+                address(from),
+                rcpts,
+                params,
+                receivedAt,
+                "127.0.0.1",
+                "client.test",
+                "mx",
+                "",
                 Origin.relayHost("127.0.0.1"));
     }
 
@@ -170,7 +189,8 @@ final class DeliveryFixture implements AutoCloseable {
 
     /** Waits until the message's attempts reach n, and returns it. */
     QueuedMessage awaitAttempts(QueueId id, int n) {
-        await().atMost(Duration.ofSeconds(20)).until(() -> spool.get(id).map(m -> m.attempts() >= n).orElse(false));
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> spool.get(id).map(m -> m.attempts() >= n).orElse(false));
         // the scheduler releases the message after the update; wait for that too
         await().atMost(Duration.ofSeconds(5)).until(() -> scheduler.inFlight() == 0);
         return spool.get(id).orElseThrow();
@@ -178,7 +198,9 @@ final class DeliveryFixture implements AutoCloseable {
 
     /** The DSNs queued so far (committed messages with the null sender). */
     List<MemorySpool.Queued> dsns() {
-        return spool.committed().stream().filter(c -> c.message().envelope().sender().isNullSender()).toList();
+        return spool.committed().stream()
+                .filter(c -> c.message().envelope().sender().isNullSender())
+                .toList();
     }
 
     @Override

@@ -1,10 +1,10 @@
 package org.karavel.delivery.internal;
 
-import java.net.InetAddress;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.lang.reflect.Proxy;
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -14,9 +14,11 @@ import org.junit.jupiter.api.Test;
 class DeliverySettingsTest {
     /** A DeliveryConfig with the annotation defaults, except the given values. */
     static DeliveryConfig config(Map<String, Object> values) {
-        return (DeliveryConfig) Proxy.newProxyInstance(DeliveryConfig.class.getClassLoader(), new Class<?>[] {DeliveryConfig.class},
-                (proxy, method, args) -> values.containsKey(method.getName()) ? values.get(method.getName())
-                        : method.getDefaultValue());
+        return (DeliveryConfig) Proxy.newProxyInstance(
+                DeliveryConfig.class.getClassLoader(),
+                new Class<?>[] {DeliveryConfig.class},
+                (proxy, method, args) ->
+                        values.containsKey(method.getName()) ? values.get(method.getName()) : method.getDefaultValue());
     }
 
     @Test
@@ -48,26 +50,47 @@ class DeliverySettingsTest {
 
     @Test
     void loopAndFamilySettingsAreParsedAndBadValuesNamed() throws Exception {
-        DeliverySettings s = DeliverySettings.from(config(Map.of("inet__protocols", "IPv4", "address__preference", "ipv6",
-                "hopcount__limit", 30, "proxy__interfaces", "192.0.2.7, [2001:db8::7]", "transaction__timeout__seconds", 60)),
-                null, "mx.host.test");
-        assertThat(s.addressFamilies()).isEqualTo(new AddressFamilies(AddressFamilies.Protocols.IPV4, AddressFamilies.Preference.IPV6));
+        DeliverySettings s = DeliverySettings.from(
+                config(Map.of(
+                        "inet__protocols",
+                        "IPv4",
+                        "address__preference",
+                        "ipv6",
+                        "hopcount__limit",
+                        30,
+                        "proxy__interfaces",
+                        "192.0.2.7, [2001:db8::7]",
+                        "transaction__timeout__seconds",
+                        60)),
+                null,
+                "mx.host.test");
+        assertThat(s.addressFamilies())
+                .isEqualTo(new AddressFamilies(AddressFamilies.Protocols.IPV4, AddressFamilies.Preference.IPV6));
         assertThat(s.hopcountLimit()).isEqualTo(30);
-        assertThat(s.proxyInterfaces()).containsExactlyInAnyOrder(InetAddress.getByName("192.0.2.7"),
-                InetAddress.getByName("2001:db8::7"));
+        assertThat(s.proxyInterfaces())
+                .containsExactlyInAnyOrder(InetAddress.getByName("192.0.2.7"), InetAddress.getByName("2001:db8::7"));
         assertThat(s.transactionTimeout()).isEqualTo(Duration.ofSeconds(60));
         assertThatThrownBy(() -> DeliverySettings.from(config(Map.of("inet__protocols", "ipv5")), null, "h"))
                 .hasMessageContaining("inet_protocols");
         assertThatThrownBy(() -> DeliverySettings.from(config(Map.of("address__preference", "both")), null, "h"))
                 .hasMessageContaining("address_preference");
-        assertThatThrownBy(() -> DeliverySettings.from(config(Map.of("proxy__interfaces", "gateway.example")), null, "h"))
+        assertThatThrownBy(
+                        () -> DeliverySettings.from(config(Map.of("proxy__interfaces", "gateway.example")), null, "h"))
                 .hasMessageContaining("proxy_interfaces");
     }
 
     @Test
     void smarthostAndLmtpAreParsed() {
-        DeliverySettings s = DeliverySettings.from(config(Map.of("smarthost", "[relay.test]:587", "local__transport",
-                "lmtp:127.0.0.1:24", "helo__name", "out.test")), null, "ignored");
+        DeliverySettings s = DeliverySettings.from(
+                config(Map.of(
+                        "smarthost",
+                        "[relay.test]:587",
+                        "local__transport",
+                        "lmtp:127.0.0.1:24",
+                        "helo__name",
+                        "out.test")),
+                null,
+                "ignored");
         assertThat(s.smarthost()).isEqualTo(new NextHop("relay.test", 587, false));
         assertThat(s.lmtp()).isEqualTo(new NextHop("127.0.0.1", 24, false));
         assertThat(s.heloName()).isEqualTo("out.test");
@@ -83,7 +106,8 @@ class DeliverySettingsTest {
         for (String bad : List.of("", "host:port", "::1", "[]:25", "host:0", "a/b:25")) {
             assertThatThrownBy(() -> NextHop.parse(bad, 25)).as(bad).isInstanceOf(IllegalArgumentException.class);
         }
-        assertThatThrownBy(() -> DeliverySettings.builder().localTransport("mbox")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> DeliverySettings.builder().localTransport("mbox"))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

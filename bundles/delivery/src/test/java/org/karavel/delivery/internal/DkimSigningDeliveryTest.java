@@ -12,15 +12,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.karavel.api.dkim.OutboundSigner;
 import org.karavel.api.queue.Envelope;
 import org.karavel.api.queue.Origin;
 import org.karavel.api.queue.QueuedMessage;
 import org.karavel.testkit.SmtpSink;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The DKIM hook: the signer's header fields go on top of every outbound SMTP transaction, never on local mail. */
 class DkimSigningDeliveryTest {
@@ -74,15 +74,18 @@ class DkimSigningDeliveryTest {
 
     @Test
     void oneSignaturePerTransaction() throws Exception {
-        QueuedMessage a = f.queue("sender@sender.test", List.of("a@remote.test"), DeliveryFixture.message("one", "1\r\n"));
-        QueuedMessage b = f.queue("sender@sender.test", List.of("b@remote.test"), DeliveryFixture.message("two", "2\r\n"));
+        QueuedMessage a =
+                f.queue("sender@sender.test", List.of("a@remote.test"), DeliveryFixture.message("one", "1\r\n"));
+        QueuedMessage b =
+                f.queue("sender@sender.test", List.of("b@remote.test"), DeliveryFixture.message("two", "2\r\n"));
 
         f.start(f.settings(sink.port()).build());
 
         f.awaitRemoved(a.id());
         f.awaitRemoved(b.id());
         assertThat(calls.get()).isEqualTo(2);
-        assertThat(sink.messages()).allSatisfy(mail -> assertThat(mail.contentAsString()).startsWith("DKIM-Signature: "));
+        assertThat(sink.messages())
+                .allSatisfy(mail -> assertThat(mail.contentAsString()).startsWith("DKIM-Signature: "));
     }
 
     @Test
@@ -90,13 +93,15 @@ class DkimSigningDeliveryTest {
         f.signer = (envelope, content) -> {
             throw new IOException("disk on fire");
         };
-        QueuedMessage m = f.queue("sender@sender.test", List.of("a@remote.test"), DeliveryFixture.message("x", "x\r\n"));
+        QueuedMessage m =
+                f.queue("sender@sender.test", List.of("a@remote.test"), DeliveryFixture.message("x", "x\r\n"));
 
         f.start(f.settings(sink.port()).build());
 
         QueuedMessage after = f.awaitAttempts(m.id(), 1);
         assertThat(after.recipients().get(0).isPending()).isTrue();
-        assertThat(after.recipients().get(0).lastReply()).isEqualTo("451 4.3.0 queue file read error while signing: disk on fire");
+        assertThat(after.recipients().get(0).lastReply())
+                .isEqualTo("451 4.3.0 queue file read error while signing: disk on fire");
         assertThat(sink.transactions()).isZero();
     }
 
@@ -115,14 +120,16 @@ class DkimSigningDeliveryTest {
     @Test
     void localDeliveryIsNeverSigned(@TempDir Path root) throws Exception {
         f.localDomains.add("local.test");
-        QueuedMessage m = f.queue("sender@sender.test", List.of("user@local.test"), DeliveryFixture.message("local", "l\r\n"));
+        QueuedMessage m =
+                f.queue("sender@sender.test", List.of("user@local.test"), DeliveryFixture.message("local", "l\r\n"));
 
         f.start(f.settings(25).maildirRoot(root).build());
 
         f.awaitRemoved(m.id());
         assertThat(calls.get()).isZero();
         try (var files = Files.walk(root)) {
-            assertThat(files.filter(Files::isRegularFile).toList()).singleElement()
+            assertThat(files.filter(Files::isRegularFile).toList())
+                    .singleElement()
                     .satisfies(p -> assertThat(Files.readString(p)).doesNotContain("DKIM-Signature"));
         }
     }
@@ -131,18 +138,33 @@ class DkimSigningDeliveryTest {
     void mailFromTheInternetIsNeverSignedWhateverItsFromSays() throws Exception {
         String content = DeliveryFixture.message("from a stranger", "s\r\n"); // From: sender@sender.test
         Envelope e = DeliveryFixture.envelope("sender@sender.test", List.of("a@remote.test"), Instant.now(), Map.of());
-        QueuedMessage m = f.spool.queue(new Envelope(e.sender(), e.recipients(), e.mailParameters(), e.receivedAt(),
-                "192.0.2.7", "stranger.test", "mx", "", Origin.internet("192.0.2.7")), content);
-        QueuedMessage ours = f.queue("sender@sender.test", List.of("b@remote.test"), DeliveryFixture.message("ours", "o\r\n"));
+        QueuedMessage m = f.spool.queue(
+                new Envelope(
+                        e.sender(),
+                        e.recipients(),
+                        e.mailParameters(),
+                        e.receivedAt(),
+                        "192.0.2.7",
+                        "stranger.test",
+                        "mx",
+                        "",
+                        Origin.internet("192.0.2.7")),
+                content);
+        QueuedMessage ours =
+                f.queue("sender@sender.test", List.of("b@remote.test"), DeliveryFixture.message("ours", "o\r\n"));
 
         f.start(f.settings(sink.port()).build());
 
         f.awaitRemoved(m.id());
         f.awaitRemoved(ours.id());
         assertThat(calls.get()).isEqualTo(1); // only the relay host's message was given to the signer
-        assertThat(sink.messages()).filteredOn(mail -> mail.recipients().contains("a@remote.test")).singleElement()
+        assertThat(sink.messages())
+                .filteredOn(mail -> mail.recipients().contains("a@remote.test"))
+                .singleElement()
                 .satisfies(mail -> assertThat(mail.contentAsString()).isEqualTo(content));
-        assertThat(sink.messages()).filteredOn(mail -> mail.recipients().contains("b@remote.test")).singleElement()
+        assertThat(sink.messages())
+                .filteredOn(mail -> mail.recipients().contains("b@remote.test"))
+                .singleElement()
                 .satisfies(mail -> assertThat(mail.contentAsString()).startsWith("DKIM-Signature: "));
     }
 }

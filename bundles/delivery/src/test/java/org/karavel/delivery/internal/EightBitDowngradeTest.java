@@ -16,12 +16,12 @@ import org.apache.james.mime4j.dom.Message;
 import org.apache.james.mime4j.dom.Multipart;
 import org.apache.james.mime4j.dom.TextBody;
 import org.apache.james.mime4j.message.DefaultMessageBuilder;
-import org.karavel.api.dkim.OutboundSigner;
-import org.karavel.api.queue.Envelope;
-import org.karavel.api.queue.QueuedMessage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.karavel.api.dkim.OutboundSigner;
+import org.karavel.api.queue.Envelope;
+import org.karavel.api.queue.QueuedMessage;
 
 /**
  * 8BITMIME downgrade (RFC 6152 §3) against a real server that does not offer 8BITMIME: the message
@@ -30,8 +30,8 @@ import org.junit.jupiter.api.Test;
  * real signature). A server that offers 8BITMIME gets the message unchanged.
  */
 class EightBitDowngradeTest {
-    private static final String TEXT = "Grüße aus Köln, naïve café: 20 € — ça marche.\r\n"
-            + "A long line " + "é".repeat(120) + "\r\n.leading dot\r\n";
+    private static final String TEXT = "Grüße aus Köln, naïve café: 20 € — ça marche.\r\n" + "A long line "
+            + "é".repeat(120) + "\r\n.leading dot\r\n";
     private static final byte[] OCTETS = octets();
 
     private DeliveryFixture f;
@@ -81,8 +81,8 @@ class EightBitDowngradeTest {
     }
 
     private QueuedMessage queue(byte[] content) throws IOException {
-        Envelope env = DeliveryFixture.envelope("sender@sender.test", List.of("a@example.test"), Instant.now(),
-                Map.of("BODY", "8BITMIME"));
+        Envelope env = DeliveryFixture.envelope(
+                "sender@sender.test", List.of("a@example.test"), Instant.now(), Map.of("BODY", "8BITMIME"));
         try (var draft = f.spool.create()) {
             draft.write(content);
             return draft.commit(env).toCompletableFuture().join();
@@ -107,8 +107,12 @@ class EightBitDowngradeTest {
         byte[] afterSignature = Arrays.copyOfRange(sent, text.indexOf("\r\n") + 2, sent.length);
         assertThat(signed).hasSize(1);
         assertThat(afterSignature).isEqualTo(signed.get(0));
-        assertThat(text).contains("Content-Transfer-Encoding: quoted-printable", "Content-Transfer-Encoding: base64",
-                "Content-Transfer-Encoding: 7bit").doesNotContain("Content-Transfer-Encoding: 8bit");
+        assertThat(text)
+                .contains(
+                        "Content-Transfer-Encoding: quoted-printable",
+                        "Content-Transfer-Encoding: base64",
+                        "Content-Transfer-Encoding: 7bit")
+                .doesNotContain("Content-Transfer-Encoding: 8bit");
         assertThat(text.lines()).allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(998));
 
         Message parsed = new DefaultMessageBuilder().parseMessage(new ByteArrayInputStream(afterSignature));
@@ -116,7 +120,7 @@ class EightBitDowngradeTest {
         try (var reader = ((TextBody) parts.getBodyParts().get(0).getBody()).getReader()) {
             char[] buf = new char[4096];
             StringBuilder sb = new StringBuilder();
-            for (int n; (n = reader.read(buf)) > 0;) {
+            for (int n; (n = reader.read(buf)) > 0; ) {
                 sb.append(buf, 0, n);
             }
             // the CRLF before the boundary belongs to the boundary (RFC 2046 §5.1.1)
@@ -136,8 +140,12 @@ class EightBitDowngradeTest {
 
         f.awaitRemoved(m.id());
         String sent = new String(server.messages().get(0), StandardCharsets.US_ASCII);
-        assertThat(sent).contains("Content-Transfer-Encoding: quoted-printable\r\n", "MIME-Version: 1.0\r\n",
-                "Subject: plain\r\n", "Gr=C3=BC=C3=9Fe");
+        assertThat(sent)
+                .contains(
+                        "Content-Transfer-Encoding: quoted-printable\r\n",
+                        "MIME-Version: 1.0\r\n",
+                        "Subject: plain\r\n",
+                        "Gr=C3=BC=C3=9Fe");
         assertThat(sent.chars()).allMatch(c -> c < 128);
     }
 
@@ -145,7 +153,8 @@ class EightBitDowngradeTest {
     void undeclaredEightBitContentIsConvertedToo() throws Exception {
         // no BODY=8BITMIME from a sloppy client: the content decides, as in Postfix
         server = new ScriptedSmtpServer(true, "PIPELINING");
-        QueuedMessage m = f.queue("sender@sender.test", List.of("a@example.test"), DeliveryFixture.message("sloppy", TEXT));
+        QueuedMessage m =
+                f.queue("sender@sender.test", List.of("a@example.test"), DeliveryFixture.message("sloppy", TEXT));
         f.start(f.settings(server.port()).build());
 
         f.awaitRemoved(m.id());
@@ -178,6 +187,7 @@ class EightBitDowngradeTest {
         assertThat(server.commands()).contains("MAIL FROM:<sender@sender.test> BODY=8BITMIME");
         byte[] sent = server.messages().get(0);
         String text = new String(sent, StandardCharsets.UTF_8);
-        assertThat(Arrays.copyOfRange(sent, text.indexOf("\r\n") + 2, sent.length)).isEqualTo(original);
+        assertThat(Arrays.copyOfRange(sent, text.indexOf("\r\n") + 2, sent.length))
+                .isEqualTo(original);
     }
 }

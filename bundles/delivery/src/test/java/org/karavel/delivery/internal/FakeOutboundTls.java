@@ -48,8 +48,14 @@ final class FakeOutboundTls implements OutboundTls {
     public CompletionStage<DestinationTls> forDomain(String domain) {
         domainsAsked.add(domain);
         TlsMode rule = rules.get(domain);
-        return CompletableFuture.completedFuture(new DestinationTls(domain, rule == null ? defaultMode : rule,
-                rule == null ? PolicySource.NONE : PolicySource.CONFIG, List.of(), "", List.of(), Optional.empty()));
+        return CompletableFuture.completedFuture(new DestinationTls(
+                domain,
+                rule == null ? defaultMode : rule,
+                rule == null ? PolicySource.NONE : PolicySource.CONFIG,
+                List.of(),
+                "",
+                List.of(),
+                Optional.empty()));
     }
 
     @Override
@@ -61,8 +67,14 @@ final class FakeOutboundTls implements OutboundTls {
     public CompletionStage<HostTls> forHost(DestinationTls destination, String mxHost, boolean mxAuthentic) {
         hostsAsked.add(mxHost + (mxAuthentic ? " authentic" : " insecure"));
         boolean allowed = mxAllowed(destination, mxHost);
-        return CompletableFuture.completedFuture(new HostTls(destination, mxHost, destination.mode(), destination.source(),
-                List.of(), allowed, allowed ? Optional.empty() : Optional.of(TlsFailure.VALIDATION_FAILURE)));
+        return CompletableFuture.completedFuture(new HostTls(
+                destination,
+                mxHost,
+                destination.mode(),
+                destination.source(),
+                List.of(),
+                allowed,
+                allowed ? Optional.empty() : Optional.of(TlsFailure.VALIDATION_FAILURE)));
     }
 
     @Override
@@ -79,12 +91,10 @@ final class FakeOutboundTls implements OutboundTls {
     private static X509TrustManager acceptAll() {
         return new X509TrustManager() {
             @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
+            public void checkClientTrusted(X509Certificate[] chain, String authType) {}
 
             @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            }
+            public void checkServerTrusted(X509Certificate[] chain, String authType) {}
 
             @Override
             public X509Certificate[] getAcceptedIssuers() {
@@ -110,8 +120,16 @@ final class FakeOutboundTls implements OutboundTls {
         if (problem == null) {
             return new TlsVerdict(host, true, true, true, protocol, cipherSuite, false, Optional.empty(), "");
         }
-        return new TlsVerdict(host, false, true, false, protocol, cipherSuite, false,
-                Optional.of(TlsFailure.CERTIFICATE_NOT_TRUSTED), problem);
+        return new TlsVerdict(
+                host,
+                false,
+                true,
+                false,
+                protocol,
+                cipherSuite,
+                false,
+                Optional.of(TlsFailure.CERTIFICATE_NOT_TRUSTED),
+                problem);
     }
 
     private String problem(String mxHost, X509Certificate[] chain) {
@@ -125,8 +143,9 @@ final class FakeOutboundTls implements OutboundTls {
             TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
             tmf.init(store);
             ((X509TrustManager) tmf.getTrustManagers()[0]).checkServerTrusted(chain, "UNKNOWN");
-            boolean named = chain[0].getSubjectAlternativeNames() != null && chain[0].getSubjectAlternativeNames()
-                    .stream().anyMatch(n -> mxHost.equalsIgnoreCase(String.valueOf(n.get(1))));
+            boolean named = chain[0].getSubjectAlternativeNames() != null
+                    && chain[0].getSubjectAlternativeNames().stream()
+                            .anyMatch(n -> mxHost.equalsIgnoreCase(String.valueOf(n.get(1))));
             return named ? null : "certificate not for " + mxHost;
         } catch (CertificateException e) {
             return "certificate not trusted: " + e.getMessage();
@@ -139,13 +158,21 @@ final class FakeOutboundTls implements OutboundTls {
     public TlsVerdict withoutTls(HostTls host, boolean handshakeFailed, String detail) {
         TlsMode mode = host.mode();
         if (mode.tlsRequired()) {
-            return new TlsVerdict(host, false, false, false, "", "", false, Optional.of(handshakeFailed
-                    ? TlsFailure.VALIDATION_FAILURE : TlsFailure.STARTTLS_NOT_SUPPORTED), detail);
+            return new TlsVerdict(
+                    host,
+                    false,
+                    false,
+                    false,
+                    "",
+                    "",
+                    false,
+                    Optional.of(handshakeFailed ? TlsFailure.VALIDATION_FAILURE : TlsFailure.STARTTLS_NOT_SUPPORTED),
+                    detail);
         }
         if (handshakeFailed) {
             boolean retry = mode == TlsMode.OPPORTUNISTIC_INSECURE;
-            return new TlsVerdict(host, retry, false, false, "", "", retry, Optional.of(TlsFailure.VALIDATION_FAILURE),
-                    detail);
+            return new TlsVerdict(
+                    host, retry, false, false, "", "", retry, Optional.of(TlsFailure.VALIDATION_FAILURE), detail);
         }
         return new TlsVerdict(host, true, false, false, "", "", false, Optional.empty(), detail);
     }

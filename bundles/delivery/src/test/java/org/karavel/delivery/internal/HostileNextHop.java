@@ -1,6 +1,5 @@
 package org.karavel.delivery.internal;
 
-import java.util.concurrent.ExecutionException;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -88,7 +88,8 @@ final class HostileNextHop implements AutoCloseable {
     }
 
     private void serve(Socket s, boolean hostile) {
-        try (InputStream in = new BufferedInputStream(s.getInputStream()); OutputStream out = s.getOutputStream()) {
+        try (InputStream in = new BufferedInputStream(s.getInputStream());
+                OutputStream out = s.getOutputStream()) {
             reply(out, "220 hostile.test ESMTP", hostile);
             String mail = "";
             boolean lmtp = false;
@@ -101,14 +102,18 @@ final class HostileNextHop implements AutoCloseable {
                     if (hostile && trick == Trick.ENDLESS_EHLO_REPLY) {
                         out.write("250-hostile.test\r\n".getBytes(StandardCharsets.US_ASCII));
                         out.flush();
-                        timer.scheduleAtFixedRate(() -> {
-                            try {
-                                out.write("250-STILL-THINKING\r\n".getBytes(StandardCharsets.US_ASCII));
-                                out.flush();
-                            } catch (IOException e) {
-                                throw new IllegalStateException("client gone", e); // ends the task
-                            }
-                        }, 100, 100, TimeUnit.MILLISECONDS);
+                        timer.scheduleAtFixedRate(
+                                () -> {
+                                    try {
+                                        out.write("250-STILL-THINKING\r\n".getBytes(StandardCharsets.US_ASCII));
+                                        out.flush();
+                                    } catch (IOException e) {
+                                        throw new IllegalStateException("client gone", e); // ends the task
+                                    }
+                                },
+                                100,
+                                100,
+                                TimeUnit.MILLISECONDS);
                         continue;
                     }
                     reply(out, "250-hostile.test\r\n250 8BITMIME", hostile);

@@ -1,22 +1,22 @@
 package org.karavel.delivery.internal;
 
-import java.time.Clock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.karavel.api.queue.QueuedMessage;
-import org.karavel.api.queue.RecipientStatus;
-import org.karavel.testkit.SmtpSink;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.karavel.api.queue.QueuedMessage;
+import org.karavel.api.queue.RecipientStatus;
+import org.karavel.testkit.SmtpSink;
 
 /** Local domains: Maildir (the embedded default) and LMTP. */
 class LocalDeliveryTest {
@@ -65,8 +65,13 @@ class LocalDeliveryTest {
 
     @Test
     void unsafeLocalPartsBounceAndNothingIsWrittenOutsideTheRoot() throws Exception {
-        QueuedMessage m = f.queue("sender@sender.test",
-                List.of("\"../../escape\"@local.test", "a/b@local.test", "+only-extension@local.test", "fine@local.test"),
+        QueuedMessage m = f.queue(
+                "sender@sender.test",
+                List.of(
+                        "\"../../escape\"@local.test",
+                        "a/b@local.test",
+                        "+only-extension@local.test",
+                        "fine@local.test"),
                 DeliveryFixture.message("unsafe", "x\r\n"));
         f.start(f.settings(25).maildirRoot(root).build());
 
@@ -74,18 +79,22 @@ class LocalDeliveryTest {
         try (Stream<Path> all = Files.walk(dir)) {
             assertThat(all.filter(Files::isRegularFile).toList())
                     .hasSize(1)
-                    .allSatisfy(p -> assertThat(p).startsWith(root.resolve("local.test").resolve("fine").resolve("new")));
+                    .allSatisfy(p -> assertThat(p)
+                            .startsWith(
+                                    root.resolve("local.test").resolve("fine").resolve("new")));
         }
         assertThat(f.dsns()).hasSize(1);
-        List<Map<String, String>> groups = ParsedReport.groups(ParsedReport.parse(f.dsns().get(0).text()).parts.get(1).body());
-        assertThat(groups.subList(1, groups.size())).hasSize(3)
+        List<Map<String, String>> groups = ParsedReport.groups(
+                ParsedReport.parse(f.dsns().get(0).text()).parts.get(1).body());
+        assertThat(groups.subList(1, groups.size()))
+                .hasSize(3)
                 .allSatisfy(g -> assertThat(g).containsEntry("status", "5.1.3").doesNotContainKey("remote-mta"));
     }
 
     @Test
     void mailboxPathsStayInsideTheRoot() {
-        MaildirTransport t = new MaildirTransport(f.settings(25).maildirRoot(root).build(), f.spool,
-                Clock.systemUTC());
+        MaildirTransport t =
+                new MaildirTransport(f.settings(25).maildirRoot(root).build(), f.spool, Clock.systemUTC());
         Path base = root.toAbsolutePath().normalize();
         assertThat(t.mailbox(DeliveryFixture.address("Joe+list@Local.Test"))).isEqualTo(base.resolve("local.test/joe"));
         assertThat(t.mailbox(DeliveryFixture.address("\"joe\"@local.test"))).isNull();
@@ -97,8 +106,8 @@ class LocalDeliveryTest {
 
     @Test
     void withAnEmptyDelimiterTheExtensionIsKept() {
-        MaildirTransport t = new MaildirTransport(f.settings(25).maildirRoot(root).recipientDelimiter("").build(), f.spool,
-                Clock.systemUTC());
+        MaildirTransport t = new MaildirTransport(
+                f.settings(25).maildirRoot(root).recipientDelimiter("").build(), f.spool, Clock.systemUTC());
         assertThat(t.mailbox(DeliveryFixture.address("joe+list@local.test")))
                 .isEqualTo(root.toAbsolutePath().normalize().resolve("local.test/joe+list"));
     }
@@ -106,24 +115,41 @@ class LocalDeliveryTest {
     @Test
     void lmtpGivesOneReplyPerRecipient() throws Exception {
         try (SmtpSink lmtp = SmtpSink.startLmtp()) {
-            lmtp.onLmtpRecipient(r -> r.startsWith("full@") ? "452 4.2.2 <" + r + "> mailbox full"
+            lmtp.onLmtpRecipient(r -> r.startsWith("full@")
+                    ? "452 4.2.2 <" + r + "> mailbox full"
                     : r.startsWith("gone@") ? "550 5.1.1 <" + r + "> no such mailbox" : "250 2.0.0 <" + r + "> saved");
             f.mx("example.test", 10, "mx1.example.test");
-            QueuedMessage m = f.queue("sender@sender.test",
-                    List.of("ok@local.test", "gone@local.test", "full@local.test"), DeliveryFixture.message("lmtp", "x\r\n"));
-            f.start(f.settings(25).localTransport("lmtp:127.0.0.1:" + lmtp.port()).build());
+            QueuedMessage m = f.queue(
+                    "sender@sender.test",
+                    List.of("ok@local.test", "gone@local.test", "full@local.test"),
+                    DeliveryFixture.message("lmtp", "x\r\n"));
+            f.start(f.settings(25)
+                    .localTransport("lmtp:127.0.0.1:" + lmtp.port())
+                    .build());
 
             QueuedMessage after = f.awaitAttempts(m.id(), 1);
             assertThat(lmtp.messages()).hasSize(1);
             assertThat(lmtp.messages().get(0).helo()).isEqualTo("karavel.test");
-            assertThat(lmtp.messages().get(0).recipients()).containsExactly("ok@local.test", "gone@local.test", "full@local.test");
-            assertThat(after.recipients()).extracting(RecipientStatus::state).containsExactly(
-                    RecipientStatus.State.DELIVERED, RecipientStatus.State.BOUNCED, RecipientStatus.State.PENDING);
+            assertThat(lmtp.messages().get(0).recipients())
+                    .containsExactly("ok@local.test", "gone@local.test", "full@local.test");
+            assertThat(after.recipients())
+                    .extracting(RecipientStatus::state)
+                    .containsExactly(
+                            RecipientStatus.State.DELIVERED,
+                            RecipientStatus.State.BOUNCED,
+                            RecipientStatus.State.PENDING);
             assertThat(after.recipients().get(2).lastReply()).isEqualTo("452 4.2.2 <full@local.test> mailbox full");
             assertThat(after.recipients().get(1).remoteHost()).isEqualTo("127.0.0.1");
             assertThat(f.dsns()).hasSize(1);
-            Map<String, String> g = ParsedReport.groups(ParsedReport.parse(f.dsns().get(0).text()).parts.get(1).body()).get(1);
-            assertThat(g).containsEntry("final-recipient", "rfc822; gone@local.test").containsEntry("status", "5.1.1");
+            Map<String, String> g = ParsedReport.groups(
+                            ParsedReport.parse(f.dsns().get(0).text())
+                                    .parts
+                                    .get(1)
+                                    .body())
+                    .get(1);
+            assertThat(g)
+                    .containsEntry("final-recipient", "rfc822; gone@local.test")
+                    .containsEntry("status", "5.1.1");
         }
     }
 
@@ -131,7 +157,9 @@ class LocalDeliveryTest {
     void localAndRemoteRecipientsOfOneMessageGoTheirOwnWays() throws Exception {
         try (SmtpSink sink = SmtpSink.start()) {
             f.mx("example.test", 10, "mx1.example.test");
-            QueuedMessage m = f.queue("sender@sender.test", List.of("me@local.test", "you@example.test"),
+            QueuedMessage m = f.queue(
+                    "sender@sender.test",
+                    List.of("me@local.test", "you@example.test"),
                     DeliveryFixture.message("split", "x\r\n"));
             f.start(f.settings(sink.port()).maildirRoot(root).build());
 

@@ -7,12 +7,12 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.karavel.api.queue.QueuedMessage;
-import org.karavel.api.queue.RecipientStatus;
-import org.karavel.testkit.SmtpSink;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.karavel.api.queue.QueuedMessage;
+import org.karavel.api.queue.RecipientStatus;
+import org.karavel.testkit.SmtpSink;
 import org.xbill.DNS.Type;
 
 /**
@@ -26,6 +26,7 @@ class MailLoopTest {
     private DeliveryFixture f;
     /** Stands for this server's own mx listener: nothing may ever arrive here. */
     private SmtpSink self;
+
     private SmtpSink other;
 
     @BeforeEach
@@ -59,9 +60,11 @@ class MailLoopTest {
         f.awaitRemoved(m.id());
         assertThat(self.connections()).as("delivery never connects to itself").isZero();
         Map<String, String> rcpt = dsnRecipient();
-        assertThat(rcpt).containsEntry("status", "5.4.6")
+        assertThat(rcpt)
+                .containsEntry("status", "5.4.6")
                 .containsEntry("diagnostic-code", "smtp; 554 5.4.6 mail for loop.test loops back to myself");
-        assertThat(f.dsns().get(0).message().envelope().recipients()).extracting(Object::toString)
+        assertThat(f.dsns().get(0).message().envelope().recipients())
+                .extracting(Object::toString)
                 .containsExactly("sender@sender.test");
     }
 
@@ -125,21 +128,27 @@ class MailLoopTest {
     @Test
     void aQueuedMessageWithMoreReceivedFieldsThanTheLimitBounces() {
         f.mx("remote.test", 10, "mx.remote.test");
-        QueuedMessage looped = f.queue("sender@sender.test", List.of("a@remote.test"),
+        QueuedMessage looped = f.queue(
+                "sender@sender.test",
+                List.of("a@remote.test"),
                 "Received: from a by b; Mon, 3 Feb 2025 10:00:00 +0000\r\n".repeat(51)
                         + DeliveryFixture.message("looped", "hello\r\n"));
         f.start(f.settings(other.port()).build());
 
         f.awaitRemoved(looped.id());
         assertThat(other.connections()).isZero();
-        assertThat(dsnRecipient()).containsEntry("status", "5.4.6")
-                .containsEntry("diagnostic-code", "smtp; 554 5.4.6 Too many hops (more than 50 Received: header fields)");
+        assertThat(dsnRecipient())
+                .containsEntry("status", "5.4.6")
+                .containsEntry(
+                        "diagnostic-code", "smtp; 554 5.4.6 Too many hops (more than 50 Received: header fields)");
     }
 
     @Test
     void aMessageAtTheHopLimitIsDelivered() {
         f.mx("remote.test", 10, "mx.remote.test");
-        QueuedMessage m = f.queue("sender@sender.test", List.of("a@remote.test"),
+        QueuedMessage m = f.queue(
+                "sender@sender.test",
+                List.of("a@remote.test"),
                 "received: from a by b; Mon, 3 Feb 2025 10:00:00 +0000\r\n".repeat(50)
                         + DeliveryFixture.message("fifty", "Received: in the body does not count\r\n".repeat(5)));
         f.start(f.settings(other.port()).build());
@@ -152,7 +161,9 @@ class MailLoopTest {
     @Test
     void theHopLimitIsASetting() {
         f.mx("remote.test", 10, "mx.remote.test");
-        QueuedMessage m = f.queue("sender@sender.test", List.of("a@remote.test"),
+        QueuedMessage m = f.queue(
+                "sender@sender.test",
+                List.of("a@remote.test"),
                 "Received: from a by b; Mon, 3 Feb 2025 10:00:00 +0000\r\n".repeat(3)
                         + DeliveryFixture.message("three", "hello\r\n"));
         f.start(f.settings(other.port()).hopcountLimit(2).build());

@@ -34,10 +34,14 @@ class MxLookupTest {
         dns.authenticData("implicit.test");
         MxLookup lookup = new MxLookup(new LoopbackResolver(dns.port()), Duration.ofSeconds(5));
 
-        assertThat(lookup.exchangers("signed.test")).containsExactly(new MxLookup.Exchanger("mx1.signed.test", false, 10, true),
-                new MxLookup.Exchanger("mx2.signed.test", false, 20, true));
-        assertThat(lookup.exchangers("spoofable.test")).containsExactly(new MxLookup.Exchanger("mx.attacker.test", false, 10, false));
+        assertThat(lookup.exchangers("signed.test"))
+                .containsExactly(
+                        new MxLookup.Exchanger("mx1.signed.test", false, 10, true),
+                        new MxLookup.Exchanger("mx2.signed.test", false, 20, true));
+        assertThat(lookup.exchangers("spoofable.test"))
+                .containsExactly(new MxLookup.Exchanger("mx.attacker.test", false, 10, false));
         // no MX: the domain itself, whose address records are not checked for DNSSEC, so no DANE
-        assertThat(lookup.exchangers("implicit.test")).containsExactly(new MxLookup.Exchanger("implicit.test", true, false));
+        assertThat(lookup.exchangers("implicit.test"))
+                .containsExactly(new MxLookup.Exchanger("implicit.test", true, false));
     }
 }

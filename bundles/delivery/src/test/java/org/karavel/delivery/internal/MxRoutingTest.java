@@ -6,12 +6,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.karavel.api.queue.QueuedMessage;
-import org.karavel.api.queue.RecipientStatus;
-import org.karavel.testkit.SmtpSink;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.karavel.api.queue.QueuedMessage;
+import org.karavel.api.queue.RecipientStatus;
+import org.karavel.testkit.SmtpSink;
 import org.xbill.DNS.Type;
 
 /**
@@ -54,7 +54,9 @@ class MxRoutingTest {
         f.awaitRemoved(m.id());
         assertThat(primary.messages()).hasSize(1);
         assertThat(backup.connections()).isZero();
-        assertThat(f.dns.queries("mx2.example.test")).as("the backup is not even looked up").isZero();
+        assertThat(f.dns.queries("mx2.example.test"))
+                .as("the backup is not even looked up")
+                .isZero();
     }
 
     @Test
@@ -91,7 +93,9 @@ class MxRoutingTest {
         QueuedMessage after = f.awaitAttempts(m.id(), 1);
         RecipientStatus r = after.recipients().get(0);
         assertThat(r.state()).isEqualTo(RecipientStatus.State.PENDING);
-        assertThat(r.lastReply()).startsWith("connect to mx2.example.test[127.0.0.1]:").contains("refused");
+        assertThat(r.lastReply())
+                .startsWith("connect to mx2.example.test[127.0.0.1]:")
+                .contains("refused");
         assertThat(after.nextAttempt()).isAfterOrEqualTo(before.plus(Duration.ofSeconds(300)));
         assertThat(f.dsns()).isEmpty();
     }
@@ -117,7 +121,8 @@ class MxRoutingTest {
         f.awaitRemoved(m.id());
         assertThat(primary.connections() + backup.connections()).isZero();
         List<Map<String, String>> groups = dsnGroups();
-        assertThat(groups.get(1)).containsEntry("final-recipient", "rfc822; a@nomail.test")
+        assertThat(groups.get(1))
+                .containsEntry("final-recipient", "rfc822; a@nomail.test")
                 .containsEntry("status", "5.1.10")
                 .containsEntry("diagnostic-code", "smtp; 556 5.1.10 Domain does not accept mail (null MX)");
     }
@@ -160,7 +165,9 @@ class MxRoutingTest {
     void aBracketedSmarthostTakesAllRemoteMailWithoutMxLookups() {
         f.dns.add("relay.test", Type.A, "127.0.0.1", 60);
         SmtpSink relay = backup;
-        QueuedMessage m = f.queue("sender@sender.test", List.of("a@example.test", "b@unknown.test"),
+        QueuedMessage m = f.queue(
+                "sender@sender.test",
+                List.of("a@example.test", "b@unknown.test"),
                 DeliveryFixture.message("smarthost", "via relay\r\n"));
         f.start(f.settings(25).smarthost("[relay.test]:" + relay.port()).build());
 

@@ -1,25 +1,25 @@
 package org.karavel.delivery.internal;
 
-import java.net.InetSocketAddress;
-import java.time.Clock;
-import java.util.concurrent.CompletableFuture;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.karavel.api.metrics.Metric;
 import org.karavel.api.queue.QueueId;
 import org.karavel.api.queue.QueuedMessage;
 import org.karavel.testkit.MemorySpool;
 import org.karavel.testkit.SmtpSink;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 
 /** The operator's controls: bounce, suspend/resume/flush of a domain, and deletion during delivery. */
 class OperatorControlTest {
@@ -45,10 +45,17 @@ class OperatorControlTest {
         for (String d : domains) {
             s.suspend(d);
         }
-        f.scheduler = new DeliveryScheduler(f.settings(sink.port()).build(), f.spool, f.resolver, () -> null,
-                f.outbound(), (socket, host, address, timeout) -> socket.connect(new InetSocketAddress("127.0.0.1",
-                        address.getPort()), timeout),
-                Clock.systemDefaultZone(), s, new DeliveryCounters());
+        f.scheduler = new DeliveryScheduler(
+                f.settings(sink.port()).build(),
+                f.spool,
+                f.resolver,
+                () -> null,
+                f.outbound(),
+                (socket, host, address, timeout) ->
+                        socket.connect(new InetSocketAddress("127.0.0.1", address.getPort()), timeout),
+                Clock.systemDefaultZone(),
+                s,
+                new DeliveryCounters());
         OperatorControl control = new OperatorControl(f.scheduler, f.spool);
         f.scheduler.start();
         return control;
@@ -57,21 +64,32 @@ class OperatorControlTest {
     @Test
     void aBounceSendsOneDsnForThePendingRecipientsAndRemovesTheMessage() {
         OperatorControl control = startSuspended("example.test", "sender.test");
-        QueuedMessage m = f.queue("sender@sender.test", List.of("a@example.test", "b@example.test"),
+        QueuedMessage m = f.queue(
+                "sender@sender.test",
+                List.of("a@example.test", "b@example.test"),
                 DeliveryFixture.message("stuck", "x\r\n"));
 
-        assertThat(control.bounce(m.id(), "spam run").toCompletableFuture().join()).isTrue();
+        assertThat(control.bounce(m.id(), "spam run").toCompletableFuture().join())
+                .isTrue();
 
         assertThat(f.get(m.id())).isEmpty();
         assertThat(f.dsns()).hasSize(1);
         MemorySpool.Queued dsn = f.dsns().get(0);
-        assertThat(dsn.message().envelope().recipients()).containsExactly(DeliveryFixture.address("sender@sender.test"));
-        assertThat(dsn.text()).contains("<a@example.test>").contains("<b@example.test>").contains("spam run")
-                .contains("bounced by the operator").contains("Status: 5.0.0");
+        assertThat(dsn.message().envelope().recipients())
+                .containsExactly(DeliveryFixture.address("sender@sender.test"));
+        assertThat(dsn.text())
+                .contains("<a@example.test>")
+                .contains("<b@example.test>")
+                .contains("spam run")
+                .contains("bounced by the operator")
+                .contains("Status: 5.0.0");
         assertThat(sink.connections()).isZero();
         assertThat(f.scheduler.counters().operatorBounced.sum()).isEqualTo(2);
         assertThat(control.bounce(m.id(), "again").toCompletableFuture().join()).isFalse();
-        assertThat(control.bounce(new QueueId("NOSUCH1"), "x").toCompletableFuture().join()).isFalse();
+        assertThat(control.bounce(new QueueId("NOSUCH1"), "x")
+                        .toCompletableFuture()
+                        .join())
+                .isFalse();
     }
 
     @Test
@@ -90,11 +108,14 @@ class OperatorControlTest {
     void aSuspendedDomainIsNotAttemptedAndResumeDeliversAtOnce() {
         OperatorControl control = startSuspended("EXAMPLE.test");
         assertThat(control.suspendedDomains()).containsExactly("example.test");
-        QueuedMessage m = f.queue("sender@sender.test", List.of("a@example.test"), DeliveryFixture.message("held", "x\r\n"));
+        QueuedMessage m =
+                f.queue("sender@sender.test", List.of("a@example.test"), DeliveryFixture.message("held", "x\r\n"));
 
         // the scheduler looks at it, counts no attempt and puts it off
-        await().atMost(Duration.ofSeconds(10)).until(() -> f.get(m.id()).map(q -> q.nextAttempt().isAfter(Instant.now()))
-                .orElse(false));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> f.get(m.id())
+                        .map(q -> q.nextAttempt().isAfter(Instant.now()))
+                        .orElse(false));
         assertThat(f.get(m.id()).orElseThrow().attempts()).isZero();
         assertThat(sink.connections()).isZero();
         // a flush makes it due, but a suspended domain stays untouched
@@ -107,8 +128,10 @@ class OperatorControlTest {
         assertThat(sink.messages()).hasSize(1);
         assertThat(control.suspendedDomains()).isEmpty();
         List<Metric> metrics = f.scheduler.counters().metrics(0, 0);
-        assertThat(metrics).filteredOn(x -> x.name().equals("karavel_delivery_delivered_total"))
-                .singleElement().satisfies(x -> assertThat(x.samples().get(0).value()).isEqualTo(1.0));
+        assertThat(metrics)
+                .filteredOn(x -> x.name().equals("karavel_delivery_delivered_total"))
+                .singleElement()
+                .satisfies(x -> assertThat(x.samples().get(0).value()).isEqualTo(1.0));
     }
 
     @Test
@@ -126,7 +149,8 @@ class OperatorControlTest {
             return "250 2.0.0 Ok";
         });
         startSuspended();
-        QueuedMessage m = f.queue("sender@sender.test", List.of("a@example.test"), DeliveryFixture.message("gone", "x\r\n"));
+        QueuedMessage m =
+                f.queue("sender@sender.test", List.of("a@example.test"), DeliveryFixture.message("gone", "x\r\n"));
         await().atMost(Duration.ofSeconds(10)).until(() -> inData.get() == 1);
 
         assertThat(f.spool.remove(m.id()).toCompletableFuture().join()).isTrue();
@@ -135,7 +159,8 @@ class OperatorControlTest {
         assertThat(f.get(m.id())).isEmpty();
         assertThat(f.spool.list()).isEmpty();
 
-        QueuedMessage next = f.queue("sender@sender.test", List.of("b@example.test"), DeliveryFixture.message("next", "x\r\n"));
+        QueuedMessage next =
+                f.queue("sender@sender.test", List.of("b@example.test"), DeliveryFixture.message("next", "x\r\n"));
         f.awaitRemoved(next.id());
         assertThat(inData.get()).isEqualTo(2);
     }
@@ -155,7 +180,9 @@ class OperatorControlTest {
             return "250 2.0.0 Ok";
         });
         OperatorControl control = startSuspended("sender.test");
-        QueuedMessage m = f.queue("sender@sender.test", List.of("now@example.test", "later@example.test"),
+        QueuedMessage m = f.queue(
+                "sender@sender.test",
+                List.of("now@example.test", "later@example.test"),
                 DeliveryFixture.message("half", "x\r\n"));
         await().atMost(Duration.ofSeconds(10)).until(() -> inData.get() == 1);
 

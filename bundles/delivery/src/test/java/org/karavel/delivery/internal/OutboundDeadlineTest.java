@@ -5,11 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.List;
-import org.karavel.api.queue.QueuedMessage;
-import org.karavel.api.queue.RecipientStatus;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.karavel.api.queue.QueuedMessage;
+import org.karavel.api.queue.RecipientStatus;
 
 /**
  * Deadlines outbound against hostile real next hops: an endless multi-line reply (a line every
@@ -34,12 +34,17 @@ class OutboundDeadlineTest {
     }
 
     private DeliverySettings.Builder settings() {
-        return f.settings(hop.port()).replyTimeout(Duration.ofSeconds(1)).dataDoneTimeout(Duration.ofSeconds(1))
-                .minBackoff(Duration.ofSeconds(2)).maxBackoff(Duration.ofSeconds(2));
+        return f.settings(hop.port())
+                .replyTimeout(Duration.ofSeconds(1))
+                .dataDoneTimeout(Duration.ofSeconds(1))
+                .minBackoff(Duration.ofSeconds(2))
+                .maxBackoff(Duration.ofSeconds(2));
     }
 
     private QueuedMessage queue() {
-        return f.queue("sender@sender.test", List.of("a@example.test", "b@example.test", "c@example.test"),
+        return f.queue(
+                "sender@sender.test",
+                List.of("a@example.test", "b@example.test", "c@example.test"),
                 DeliveryFixture.message("deadline", "hello\r\n"));
     }
 
@@ -84,11 +89,15 @@ class OutboundDeadlineTest {
         // MAIL, 3 RCPT, DATA, end: 6 replies of 300 ms each, 1.8 s in all; the transaction may take 1 s
         hop = new HostileNextHop(HostileNextHop.Trick.SLOW_REPLIES, 1);
         QueuedMessage m = queue();
-        f.start(settings().replyTimeout(Duration.ofSeconds(5)).dataDoneTimeout(Duration.ofSeconds(5))
-                .transactionTimeout(Duration.ofSeconds(1)).build());
+        f.start(settings()
+                .replyTimeout(Duration.ofSeconds(5))
+                .dataDoneTimeout(Duration.ofSeconds(5))
+                .transactionTimeout(Duration.ofSeconds(1))
+                .build());
 
         QueuedMessage first = f.awaitAttempts(m.id(), 1);
-        assertThat(first.recipients().get(0).lastReply()).contains("transaction deadline of 1 s")
+        assertThat(first.recipients().get(0).lastReply())
+                .contains("transaction deadline of 1 s")
                 .startsWith("conversation with mx.example.test[127.0.0.1]:");
         assertThat(first.recipients().get(0).state()).isEqualTo(RecipientStatus.State.PENDING);
 
@@ -101,14 +110,18 @@ class OutboundDeadlineTest {
     void anLmtpServerThatNeverAnswersTheFinalDotIsCutAndTriedAgain() throws Exception {
         hop = new HostileNextHop(HostileNextHop.Trick.SILENT_AFTER_DATA, 1);
         f.localDomains.add("local.test");
-        QueuedMessage m = f.queue("sender@sender.test", List.of("a@local.test", "b@local.test"),
+        QueuedMessage m = f.queue(
+                "sender@sender.test",
+                List.of("a@local.test", "b@local.test"),
                 DeliveryFixture.message("lmtp deadline", "hello\r\n"));
         f.start(settings().localTransport("lmtp:[127.0.0.1]:" + hop.port()).build());
 
         QueuedMessage first = f.awaitAttempts(m.id(), 1);
         assertThat(first.recipients()).allSatisfy(r -> {
             assertThat(r.state()).isEqualTo(RecipientStatus.State.PENDING);
-            assertThat(r.lastReply()).contains("timed out while sending end of data").contains("reply deadline of 1 s");
+            assertThat(r.lastReply())
+                    .contains("timed out while sending end of data")
+                    .contains("reply deadline of 1 s");
         });
 
         f.awaitRemoved(m.id());

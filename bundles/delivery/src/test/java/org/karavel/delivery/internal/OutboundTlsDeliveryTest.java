@@ -14,16 +14,16 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.karavel.api.queue.QueuedMessage;
 import org.karavel.api.tls.TlsFailure;
 import org.karavel.api.tls.TlsMode;
 import org.karavel.api.tls.TlsOutcome;
 import org.karavel.testkit.SmtpSink;
 import org.karavel.testkit.TestCertificates;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 
 /** STARTTLS to remote hosts under the outbound TLS policy, against a real TLS sink on loopback. */
 class OutboundTlsDeliveryTest {
@@ -97,7 +97,9 @@ class OutboundTlsDeliveryTest {
 
         QueuedMessage after = f.awaitAttempts(m.id(), 1);
         assertThat(after.recipients().get(0).isPending()).isTrue();
-        assertThat(after.recipients().get(0).lastReply()).startsWith("451 4.7.5 ").contains("certificate not trusted");
+        assertThat(after.recipients().get(0).lastReply())
+                .startsWith("451 4.7.5 ")
+                .contains("certificate not trusted");
         assertThat(sink.tlsHandshakes()).isEqualTo(1);
         assertThat(sink.transactions()).isZero();
         assertThat(sink.messages()).isEmpty();
@@ -146,7 +148,9 @@ class OutboundTlsDeliveryTest {
         f.start(f.settings(sink.port()).build());
 
         QueuedMessage after = f.awaitAttempts(m.id(), 1);
-        assertThat(after.recipients().get(0).lastReply()).startsWith("451 4.7.5 ").contains("handshake");
+        assertThat(after.recipients().get(0).lastReply())
+                .startsWith("451 4.7.5 ")
+                .contains("handshake");
         assertThat(sink.connections()).isEqualTo(1);
         assertThat(sink.messages()).isEmpty();
     }
@@ -158,7 +162,8 @@ class OutboundTlsDeliveryTest {
             CompletableFuture<String> after = CompletableFuture.supplyAsync(() -> {
                 try (Socket s = server.accept()) {
                     s.setSoTimeout(10_000);
-                    BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+                    BufferedReader in =
+                            new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
                     OutputStream out = s.getOutputStream();
                     out.write("220 mx1.remote.test ESMTP\r\n".getBytes(StandardCharsets.US_ASCII));
                     in.readLine();
@@ -177,7 +182,8 @@ class OutboundTlsDeliveryTest {
             f.start(f.settings(server.getLocalPort()).build());
 
             QueuedMessage deferred = f.awaitAttempts(m.id(), 1);
-            assertThat(deferred.recipients().get(0).lastReply()).startsWith("451 4.7.5 ")
+            assertThat(deferred.recipients().get(0).lastReply())
+                    .startsWith("451 4.7.5 ")
                     .contains("server sent data after its reply to STARTTLS");
             assertThat(after.get(10, TimeUnit.SECONDS)).isEqualTo("closed");
         }
@@ -192,7 +198,9 @@ class OutboundTlsDeliveryTest {
         f.start(f.settings(sink.port()).build());
 
         QueuedMessage after = f.awaitAttempts(m.id(), 1);
-        assertThat(after.recipients().get(0).lastReply()).startsWith("451 4.7.5 ").contains("STARTTLS not offered");
+        assertThat(after.recipients().get(0).lastReply())
+                .startsWith("451 4.7.5 ")
+                .contains("STARTTLS not offered");
         assertThat(sink.transactions()).isZero();
         assertThat(policy.recorded.get(0).getValue().failure()).contains(TlsFailure.STARTTLS_NOT_SUPPORTED);
     }
@@ -227,7 +235,8 @@ class OutboundTlsDeliveryTest {
             f.awaitRemoved(m.id());
             assertThat(refused.connections()).isZero();
             assertThat(sink.tlsProtocols()).containsExactly("TLSv1.3");
-            assertThat(policy.recorded).extracting(e -> e.getValue().mxHost())
+            assertThat(policy.recorded)
+                    .extracting(e -> e.getValue().mxHost())
                     .containsExactly("mx1.remote.test", "mx2.remote.test");
             assertThat(policy.recorded.get(0).getValue().failure()).isPresent();
             assertThat(f.counters.tlsCount("refused")).isEqualTo(1);
@@ -253,7 +262,10 @@ class OutboundTlsDeliveryTest {
         f.dns.add("relay.test", org.xbill.DNS.Type.A, "127.0.0.1", 60);
         QueuedMessage m = queueOne();
 
-        f.start(f.settings(sink.port()).smarthost("[relay.test]:" + sink.port()).smarthostTls("Required").build());
+        f.start(f.settings(sink.port())
+                .smarthost("[relay.test]:" + sink.port())
+                .smarthostTls("Required")
+                .build());
 
         QueuedMessage after = f.awaitAttempts(m.id(), 1);
         assertThat(after.recipients().get(0).lastReply()).startsWith("451 4.7.5 ");

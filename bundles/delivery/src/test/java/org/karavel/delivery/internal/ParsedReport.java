@@ -69,7 +69,9 @@ final class ParsedReport {
         for (String line : unfolded.split("\r\n")) {
             int colon = line.indexOf(':');
             if (colon > 0) {
-                f.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
+                f.put(
+                        line.substring(0, colon).trim().toLowerCase(Locale.ROOT),
+                        line.substring(colon + 1).trim());
             }
         }
         return f;

@@ -10,11 +10,11 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.karavel.api.queue.QueuedMessage;
-import org.karavel.testkit.SmtpSink;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.karavel.api.queue.QueuedMessage;
+import org.karavel.testkit.SmtpSink;
 
 /** Remote SMTP delivery to the testkit's sink: content, envelope, connection reuse and limits. */
 class RemoteSmtpDeliveryTest {
@@ -68,7 +68,9 @@ class RemoteSmtpDeliveryTest {
     void severalMessagesToOneDestinationShareOneConnection() {
         List<QueuedMessage> ms = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
-            ms.add(f.queue("sender@sender.test", List.of("r" + i + "@example.test"),
+            ms.add(f.queue(
+                    "sender@sender.test",
+                    List.of("r" + i + "@example.test"),
                     DeliveryFixture.message("m" + i, "body " + i + "\r\n")));
         }
 
@@ -84,10 +86,16 @@ class RemoteSmtpDeliveryTest {
     void aConnectionCarriesAtMostMaxMessagesPerConnection() {
         List<QueuedMessage> ms = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
-            ms.add(f.queue("sender@sender.test", List.of("r" + i + "@example.test"), DeliveryFixture.message("m" + i, "x\r\n")));
+            ms.add(f.queue(
+                    "sender@sender.test",
+                    List.of("r" + i + "@example.test"),
+                    DeliveryFixture.message("m" + i, "x\r\n")));
         }
 
-        f.start(f.settings(sink.port()).maxConnectionsPerDestination(1).maxMessagesPerConnection(2).build());
+        f.start(f.settings(sink.port())
+                .maxConnectionsPerDestination(1)
+                .maxMessagesPerConnection(2)
+                .build());
 
         ms.forEach(m -> f.awaitRemoved(m.id()));
         assertThat(sink.messages()).hasSize(5);
@@ -96,11 +104,13 @@ class RemoteSmtpDeliveryTest {
 
     @Test
     void anIdleConnectionIsReusedForMailThatArrivesSoonAfter() {
-        QueuedMessage first = f.queue("sender@sender.test", List.of("a@example.test"), DeliveryFixture.message("one", "1\r\n"));
+        QueuedMessage first =
+                f.queue("sender@sender.test", List.of("a@example.test"), DeliveryFixture.message("one", "1\r\n"));
         f.start(f.settings(sink.port()).connectionIdle(Duration.ofSeconds(10)).build());
         f.awaitRemoved(first.id());
 
-        QueuedMessage second = f.queue("sender@sender.test", List.of("b@example.test"), DeliveryFixture.message("two", "2\r\n"));
+        QueuedMessage second =
+                f.queue("sender@sender.test", List.of("b@example.test"), DeliveryFixture.message("two", "2\r\n"));
         f.awaitRemoved(second.id());
 
         assertThat(sink.messages()).hasSize(2);
@@ -125,13 +135,17 @@ class RemoteSmtpDeliveryTest {
         });
         List<QueuedMessage> ms = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
-            ms.add(f.queue("sender@sender.test", List.of("r" + i + "@example.test"), DeliveryFixture.message("m" + i, "x\r\n")));
+            ms.add(f.queue(
+                    "sender@sender.test",
+                    List.of("r" + i + "@example.test"),
+                    DeliveryFixture.message("m" + i, "x\r\n")));
         }
         try {
             f.start(f.settings(sink.port()).maxConnectionsPerDestination(2).build());
 
             await().atMost(Duration.ofSeconds(10)).until(() -> active.get() == 2);
-            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
+            await().during(Duration.ofMillis(500))
+                    .atMost(Duration.ofSeconds(2))
                     .until(() -> active.get() == 2 && f.scheduler.connections() == 2);
         } finally {
             release.countDown();
@@ -158,14 +172,23 @@ class RemoteSmtpDeliveryTest {
         });
         List<QueuedMessage> ms = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-            ms.add(f.queue("sender@sender.test", List.of("r" + i + "@example.test"), DeliveryFixture.message("e" + i, "x\r\n")));
-            ms.add(f.queue("sender@sender.test", List.of("r" + i + "@other.test"), DeliveryFixture.message("o" + i, "x\r\n")));
+            ms.add(f.queue(
+                    "sender@sender.test",
+                    List.of("r" + i + "@example.test"),
+                    DeliveryFixture.message("e" + i, "x\r\n")));
+            ms.add(f.queue(
+                    "sender@sender.test", List.of("r" + i + "@other.test"), DeliveryFixture.message("o" + i, "x\r\n")));
         }
         try {
-            f.start(f.settings(sink.port()).maxConnections(3).maxConnectionsPerDestination(5).build());
+            f.start(f.settings(sink.port())
+                    .maxConnections(3)
+                    .maxConnectionsPerDestination(5)
+                    .build());
 
             await().atMost(Duration.ofSeconds(10)).until(() -> active.get() == 3);
-            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> f.scheduler.connections() == 3);
+            await().during(Duration.ofMillis(500))
+                    .atMost(Duration.ofSeconds(2))
+                    .until(() -> f.scheduler.connections() == 3);
         } finally {
             release.countDown();
         }

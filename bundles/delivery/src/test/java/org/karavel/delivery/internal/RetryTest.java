@@ -6,12 +6,12 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import org.karavel.api.queue.QueuedMessage;
-import org.karavel.api.queue.RecipientStatus;
-import org.karavel.testkit.SmtpSink;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.karavel.api.queue.QueuedMessage;
+import org.karavel.api.queue.RecipientStatus;
+import org.karavel.testkit.SmtpSink;
 
 /** Temporary failures: deferral with backoff, then a flush and success. */
 class RetryTest {
@@ -37,7 +37,9 @@ class RetryTest {
         try (DeliveryFixture stale = new DeliveryFixture(spool)) {
             stale.mx("example.test", 10, "mx1.example.test");
             sink.onRcpt(r -> r.startsWith("later@") ? "451 4.3.0 Not now" : "250 2.1.5 Ok");
-            QueuedMessage m = stale.queue("sender@sender.test", List.of("good@example.test", "later@example.test"),
+            QueuedMessage m = stale.queue(
+                    "sender@sender.test",
+                    List.of("good@example.test", "later@example.test"),
                     DeliveryFixture.message("stale", "x\r\n"));
             stale.start(stale.settings(sink.port()).build());
             QueuedMessage first = stale.awaitAttempts(m.id(), 1);
@@ -46,9 +48,12 @@ class RetryTest {
 
             // the message as a scan read it before that attempt settled: both recipients pending, due now
             spool.answerNextScanWith(List.of(m));
-            await().atMost(Duration.ofSeconds(10)).until(() -> spool.scansAfterStaleAnswer() >= 1 && stale.scheduler.inFlight() == 0);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> spool.scansAfterStaleAnswer() >= 1 && stale.scheduler.inFlight() == 0);
 
-            assertThat(sink.messages()).as("good@example.test got its message once").hasSize(1);
+            assertThat(sink.messages())
+                    .as("good@example.test got its message once")
+                    .hasSize(1);
             assertThat(stale.get(m.id()).orElseThrow().attempts()).isEqualTo(1);
         }
     }
@@ -57,7 +62,8 @@ class RetryTest {
     void aTemporaryRefusalDefersWithBackoffThenAFlushDelivers() {
         sink.onRcpt(r -> "451 4.7.1 greylisted, try again later");
         Instant before = Instant.now();
-        QueuedMessage m = f.queue("sender@sender.test", List.of("a@example.test"), DeliveryFixture.message("retry", "x\r\n"));
+        QueuedMessage m =
+                f.queue("sender@sender.test", List.of("a@example.test"), DeliveryFixture.message("retry", "x\r\n"));
         f.start(f.settings(sink.port()).build());
 
         QueuedMessage first = f.awaitAttempts(m.id(), 1);
@@ -74,7 +80,8 @@ class RetryTest {
         assertThat(f.spool.flush(m.id())).isTrue();
         Instant beforeSecond = Instant.now();
         QueuedMessage second = f.awaitAttempts(m.id(), 2);
-        assertThat(second.nextAttempt()).isBetween(beforeSecond.plusSeconds(600), Instant.now().plusSeconds(600));
+        assertThat(second.nextAttempt())
+                .isBetween(beforeSecond.plusSeconds(600), Instant.now().plusSeconds(600));
 
         sink.onRcpt(x -> "250 2.1.5 Ok");
         assertThat(f.spool.flush(m.id())).isTrue();
@@ -86,7 +93,9 @@ class RetryTest {
     @Test
     void aTemporaryRefusalAtTheEndOfDataDefersEveryRecipient() {
         sink.onData(mail -> "452 4.3.1 insufficient system storage");
-        QueuedMessage m = f.queue("sender@sender.test", List.of("a@example.test", "b@example.test"),
+        QueuedMessage m = f.queue(
+                "sender@sender.test",
+                List.of("a@example.test", "b@example.test"),
                 DeliveryFixture.message("storage", "x\r\n"));
         f.start(f.settings(sink.port()).minBackoff(Duration.ofSeconds(60)).build());
 
@@ -95,13 +104,17 @@ class RetryTest {
             assertThat(r.state()).isEqualTo(RecipientStatus.State.PENDING);
             assertThat(r.lastReply()).isEqualTo("452 4.3.1 insufficient system storage");
         });
-        assertThat(after.nextAttempt()).isAfter(Instant.now().plusSeconds(50)).isBefore(Instant.now().plusSeconds(61));
+        assertThat(after.nextAttempt())
+                .isAfter(Instant.now().plusSeconds(50))
+                .isBefore(Instant.now().plusSeconds(61));
     }
 
     @Test
     void theBackoffDoublesFromTheMinimumUpToTheMaximum() {
         Backoff b = new Backoff(Duration.ofSeconds(300), Duration.ofSeconds(14400));
-        assertThat(List.of(1, 2, 3, 4, 5, 6, 7, 8, 100, Integer.MAX_VALUE).stream().map(n -> b.after(n).toSeconds()).toList())
+        assertThat(List.of(1, 2, 3, 4, 5, 6, 7, 8, 100, Integer.MAX_VALUE).stream()
+                        .map(n -> b.after(n).toSeconds())
+                        .toList())
                 .containsExactly(300L, 600L, 1200L, 2400L, 4800L, 9600L, 14400L, 14400L, 14400L, 14400L);
         assertThat(b.after(0)).isEqualTo(Duration.ofSeconds(300));
     }

@@ -8,12 +8,12 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.karavel.api.queue.QueuedMessage;
-import org.karavel.api.queue.RecipientStatus;
-import org.karavel.testkit.SmtpSink;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.karavel.api.queue.QueuedMessage;
+import org.karavel.api.queue.RecipientStatus;
+import org.karavel.testkit.SmtpSink;
 
 /** Stopping: attempts cut off and jobs not started leave their messages pending and due. */
 class SchedulerStopTest {
@@ -46,10 +46,13 @@ class SchedulerStopTest {
             }
             return "250 2.0.0 Ok";
         });
-        QueuedMessage busy = f.queue("sender@sender.test", List.of("a@example.test"), DeliveryFixture.message("busy", "x\r\n"));
-        QueuedMessage waiting = f.queue("sender@sender.test", List.of("b@example.test"), DeliveryFixture.message("waiting", "x\r\n"));
+        QueuedMessage busy =
+                f.queue("sender@sender.test", List.of("a@example.test"), DeliveryFixture.message("busy", "x\r\n"));
+        QueuedMessage waiting =
+                f.queue("sender@sender.test", List.of("b@example.test"), DeliveryFixture.message("waiting", "x\r\n"));
         try {
-            DeliveryScheduler s = f.start(f.settings(sink.port()).maxConnectionsPerDestination(1).build());
+            DeliveryScheduler s = f.start(
+                    f.settings(sink.port()).maxConnectionsPerDestination(1).build());
             await().atMost(Duration.ofSeconds(10)).until(() -> inData.get() == 1);
 
             long t0 = System.nanoTime();
@@ -61,7 +64,8 @@ class SchedulerStopTest {
         }
         for (QueuedMessage m : List.of(busy, waiting)) {
             QueuedMessage now = f.get(m.id()).orElseThrow();
-            assertThat(now.recipients()).allSatisfy(r -> assertThat(r.state()).isEqualTo(RecipientStatus.State.PENDING));
+            assertThat(now.recipients())
+                    .allSatisfy(r -> assertThat(r.state()).isEqualTo(RecipientStatus.State.PENDING));
             assertThat(now.attempts()).isZero();
             assertThat(now.nextAttempt()).isEqualTo(m.nextAttempt());
         }
@@ -82,10 +86,13 @@ class SchedulerStopTest {
             }
             return "250 2.0.0 Ok";
         });
-        QueuedMessage cut = f.queue("sender@sender.test", List.of("a@example.test"), DeliveryFixture.message("cut", "x\r\n"));
-        QueuedMessage next = f.queue("sender@sender.test", List.of("b@example.test"), DeliveryFixture.message("next", "x\r\n"));
+        QueuedMessage cut =
+                f.queue("sender@sender.test", List.of("a@example.test"), DeliveryFixture.message("cut", "x\r\n"));
+        QueuedMessage next =
+                f.queue("sender@sender.test", List.of("b@example.test"), DeliveryFixture.message("next", "x\r\n"));
         try {
-            DeliveryScheduler s = f.start(f.settings(sink.port()).maxConnectionsPerDestination(1).build());
+            DeliveryScheduler s = f.start(
+                    f.settings(sink.port()).maxConnectionsPerDestination(1).build());
             await().atMost(Duration.ofSeconds(10)).until(() -> inData.get() == 1);
             s.stop(Duration.ofMillis(300));
         } finally {
@@ -97,7 +104,8 @@ class SchedulerStopTest {
         f.awaitRemoved(next.id());
         // the cut-off transaction may have reached the sink as well: a duplicate, never a loss
         List<String> subjects = sink.messages().stream()
-                .map(x -> x.contentAsString().replaceAll("(?s).*Subject: (\\w+).*", "$1")).toList();
+                .map(x -> x.contentAsString().replaceAll("(?s).*Subject: (\\w+).*", "$1"))
+                .toList();
         assertThat(subjects).contains("cut", "next");
         assertThat(subjects.stream().filter("next"::equals)).hasSize(1);
     }

@@ -76,7 +76,9 @@ final class ScriptedSmtpServer implements AutoCloseable {
 
     private void serve(Socket s) {
         boolean pipelining = false;
-        try (s; InputStream in = new BufferedInputStream(s.getInputStream()); OutputStream out = s.getOutputStream()) {
+        try (s;
+                InputStream in = new BufferedInputStream(s.getInputStream());
+                OutputStream out = s.getOutputStream()) {
             reply(out, "220 scripted.test ESMTP");
             String line;
             while ((line = readLine(in)) != null) {
@@ -94,7 +96,9 @@ final class ScriptedSmtpServer implements AutoCloseable {
                     StringBuilder sb = new StringBuilder("250");
                     sb.append(extensions.isEmpty() ? " " : "-").append("scripted.test");
                     for (int i = 0; i < extensions.size(); i++) {
-                        sb.append("\r\n250").append(i == extensions.size() - 1 ? " " : "-").append(extensions.get(i));
+                        sb.append("\r\n250")
+                                .append(i == extensions.size() - 1 ? " " : "-")
+                                .append(extensions.get(i));
                     }
                     pipelining = extensions.contains("PIPELINING");
                     reply(out, sb.toString());

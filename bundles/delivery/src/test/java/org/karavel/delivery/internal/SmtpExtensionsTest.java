@@ -8,10 +8,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.karavel.api.queue.QueuedMessage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.karavel.api.queue.QueuedMessage;
 
 /**
  * What the client does with the server's EHLO: PIPELINING, SIZE, 8BITMIME, SMTPUTF8, HELO fallback.
@@ -38,7 +38,8 @@ class SmtpExtensionsTest {
     @Test
     void smtpUtf8NeededButNotOfferedBounces() throws Exception {
         server = new ScriptedSmtpServer(true, "PIPELINING", "8BITMIME");
-        QueuedMessage m = f.queue("sender@sender.test", List.of("jürgen@example.test"), DeliveryFixture.message("utf8", "x\r\n"));
+        QueuedMessage m =
+                f.queue("sender@sender.test", List.of("jürgen@example.test"), DeliveryFixture.message("utf8", "x\r\n"));
         f.start(f.settings(server.port()).build());
 
         f.awaitRemoved(m.id());
@@ -53,8 +54,10 @@ class SmtpExtensionsTest {
     @Test
     void theSmtpUtf8ParameterAloneAlsoNeedsTheExtension() throws Exception {
         server = new ScriptedSmtpServer(true, "PIPELINING");
-        QueuedMessage m = f.spool.queue(DeliveryFixture.envelope("sender@sender.test", List.of("a@example.test"), Instant.now(),
-                Map.of("SMTPUTF8", "")), DeliveryFixture.message("param", "x\r\n"));
+        QueuedMessage m = f.spool.queue(
+                DeliveryFixture.envelope(
+                        "sender@sender.test", List.of("a@example.test"), Instant.now(), Map.of("SMTPUTF8", "")),
+                DeliveryFixture.message("param", "x\r\n"));
         f.start(f.settings(server.port()).build());
 
         f.awaitRemoved(m.id());
@@ -66,13 +69,20 @@ class SmtpExtensionsTest {
     void smtpUtf8SizeAndBodyAreSentWhenOffered() throws Exception {
         server = new ScriptedSmtpServer(true, "PIPELINING", "SIZE 1000000", "8BITMIME", "SMTPUTF8");
         String content = DeliveryFixture.message("params", "grüße\r\n");
-        QueuedMessage m = f.spool.queue(DeliveryFixture.envelope("sender@sender.test", List.of("jürgen@example.test"),
-                Instant.now(), Map.of("BODY", "8BITMIME")), content);
+        QueuedMessage m = f.spool.queue(
+                DeliveryFixture.envelope(
+                        "sender@sender.test",
+                        List.of("jürgen@example.test"),
+                        Instant.now(),
+                        Map.of("BODY", "8BITMIME")),
+                content);
         f.start(f.settings(server.port()).build());
 
         f.awaitRemoved(m.id());
-        assertThat(server.commands()).contains("MAIL FROM:<sender@sender.test> SIZE=" + m.size() + " BODY=8BITMIME SMTPUTF8",
-                "RCPT TO:<jürgen@example.test>");
+        assertThat(server.commands())
+                .contains(
+                        "MAIL FROM:<sender@sender.test> SIZE=" + m.size() + " BODY=8BITMIME SMTPUTF8",
+                        "RCPT TO:<jürgen@example.test>");
         assertThat(server.messages()).hasSize(1);
         assertThat(server.messages().get(0)).isEqualTo(content.getBytes(StandardCharsets.UTF_8));
     }
@@ -80,7 +90,9 @@ class SmtpExtensionsTest {
     @Test
     void aMessageLargerThanTheServersSizeBouncesWithoutBeingSent() throws Exception {
         server = new ScriptedSmtpServer(true, "PIPELINING", "SIZE 100");
-        QueuedMessage m = f.queue("sender@sender.test", List.of("a@example.test"),
+        QueuedMessage m = f.queue(
+                "sender@sender.test",
+                List.of("a@example.test"),
                 DeliveryFixture.message("big", "x".repeat(500) + "\r\n"));
         f.start(f.settings(server.port()).build());
 
@@ -93,21 +105,30 @@ class SmtpExtensionsTest {
     @Test
     void withoutPipeliningCommandsGoOneByOne() throws Exception {
         server = new ScriptedSmtpServer(true);
-        QueuedMessage m = f.queue("sender@sender.test", List.of("a@example.test", "b@example.test"),
+        QueuedMessage m = f.queue(
+                "sender@sender.test",
+                List.of("a@example.test", "b@example.test"),
                 DeliveryFixture.message("serial", "x\r\n"));
         f.start(f.settings(server.port()).build());
 
         f.awaitRemoved(m.id());
         assertThat(server.messages()).hasSize(1);
-        assertThat(server.commands()).containsSubsequence("EHLO karavel.test", "MAIL FROM:<sender@sender.test>",
-                "RCPT TO:<a@example.test>", "RCPT TO:<b@example.test>", "DATA");
-        assertThat(server.commands()).noneMatch(c -> c.contains("SIZE=") || c.contains("BODY=") || c.contains("STARTTLS"));
+        assertThat(server.commands())
+                .containsSubsequence(
+                        "EHLO karavel.test",
+                        "MAIL FROM:<sender@sender.test>",
+                        "RCPT TO:<a@example.test>",
+                        "RCPT TO:<b@example.test>",
+                        "DATA");
+        assertThat(server.commands())
+                .noneMatch(c -> c.contains("SIZE=") || c.contains("BODY=") || c.contains("STARTTLS"));
     }
 
     @Test
     void anIdleConnectionIsClosedWithQuitAfterTheIdleTime() throws Exception {
         server = new ScriptedSmtpServer(true, "PIPELINING");
-        QueuedMessage m = f.queue("sender@sender.test", List.of("a@example.test"), DeliveryFixture.message("idle", "x\r\n"));
+        QueuedMessage m =
+                f.queue("sender@sender.test", List.of("a@example.test"), DeliveryFixture.message("idle", "x\r\n"));
         f.start(f.settings(server.port()).connectionIdle(Duration.ofSeconds(1)).build());
 
         f.awaitRemoved(m.id());
@@ -121,11 +142,13 @@ class SmtpExtensionsTest {
     @Test
     void aServerThatRefusesEhloGetsHelo() throws Exception {
         server = new ScriptedSmtpServer(false);
-        QueuedMessage m = f.queue("sender@sender.test", List.of("a@example.test"), DeliveryFixture.message("helo", "x\r\n"));
+        QueuedMessage m =
+                f.queue("sender@sender.test", List.of("a@example.test"), DeliveryFixture.message("helo", "x\r\n"));
         f.start(f.settings(server.port()).build());
 
         f.awaitRemoved(m.id());
-        assertThat(server.commands()).containsSubsequence("EHLO karavel.test", "HELO karavel.test", "MAIL FROM:<sender@sender.test>");
+        assertThat(server.commands())
+                .containsSubsequence("EHLO karavel.test", "HELO karavel.test", "MAIL FROM:<sender@sender.test>");
         assertThat(server.messages()).hasSize(1);
     }
 }

@@ -77,11 +77,24 @@ public final class AuthComponent implements SmtpFilter, MetricSource {
 
     private void apply(AuthConfig config) {
         AuthSettings s = AuthSettings.from(config);
-        check = new MessageAuthentication(s, resolver, worker, counters, Clock.systemUTC(),
+        check = new MessageAuthentication(
+                s,
+                resolver,
+                worker,
+                counters,
+                Clock.systemUTC(),
                 () -> ThreadLocalRandom.current().nextInt(100));
-        LOG.info("dkim: enabled={} authserv_id={} listeners={} dmarc_reject={} strict_from={} dkim_body_length={} check_helo={} "
-                + "timeout={}s", s.enabled(), s.authservId(), s.listeners(), s.dmarcReject() ? "reject" : "none", s.strictFrom(),
-                s.rejectUnsignedContent() ? "reject" : "fail", s.checkHelo(), s.timeout().toSeconds());
+        LOG.info(
+                "dkim: enabled={} authserv_id={} listeners={} dmarc_reject={} strict_from={} dkim_body_length={} check_helo={} "
+                        + "timeout={}s",
+                s.enabled(),
+                s.authservId(),
+                s.listeners(),
+                s.dmarcReject() ? "reject" : "none",
+                s.strictFrom(),
+                s.rejectUnsignedContent() ? "reject" : "fail",
+                s.checkHelo(),
+                s.timeout().toSeconds());
     }
 
     @Override

@@ -11,7 +11,8 @@ import org.osgi.service.metatype.annotations.Option;
 @ObjectClassDefinition(
         id = "org.karavel.dkim",
         name = "Karavel message authentication and DKIM signing",
-        description = "SPF, DKIM verification and DMARC at end of message, reported in an Authentication-Results header; DKIM signing of outbound mail")
+        description =
+                "SPF, DKIM verification and DMARC at end of message, reported in an Authentication-Results header; DKIM signing of outbound mail")
 public @interface AuthConfig {
     @AttributeDefinition(name = "Enabled", description = "Whether messages are checked at all")
     boolean enabled() default true;
@@ -28,32 +29,47 @@ public @interface AuthConfig {
     @AttributeDefinition(
             name = "DMARC reject",
             description = "What a DMARC failure under p=reject does",
-            options = {@Option(label = "Record only", value = "none"), @Option(label = "Refuse with 550 5.7.1", value = "reject")})
+            options = {
+                @Option(label = "Record only", value = "none"),
+                @Option(label = "Refuse with 550 5.7.1", value = "reject")
+            })
     String dmarc__reject() default "none";
 
     @AttributeDefinition(
             name = "Strict From",
-            description = "Refuse (550 5.7.1) checked mail that has not exactly one From field with exactly one address "
-                    + "(RFC 7489 section 6.6.1): DMARC cannot be applied to it")
+            description =
+                    "Refuse (550 5.7.1) checked mail that has not exactly one From field with exactly one address "
+                            + "(RFC 7489 section 6.6.1): DMARC cannot be applied to it")
     boolean strict__from() default true;
 
     @AttributeDefinition(
             name = "DKIM body length",
             description = "What a DKIM signature whose l= leaves content unsigned does: fail (it counts as dkim=fail) "
                     + "or reject (the message is refused with 550 5.7.1)",
-            options = {@Option(label = "Count as failing", value = "fail"), @Option(label = "Refuse with 550 5.7.1", value = "reject")})
+            options = {
+                @Option(label = "Count as failing", value = "fail"),
+                @Option(label = "Refuse with 550 5.7.1", value = "reject")
+            })
     String dkim__body__length() default "fail";
 
-    @AttributeDefinition(name = "Check HELO", description = "Also check the HELO name with SPF and report it as smtp.helo")
+    @AttributeDefinition(
+            name = "Check HELO",
+            description = "Also check the HELO name with SPF and report it as smtp.helo")
     boolean check__helo() default true;
 
-    @AttributeDefinition(name = "Time budget", description = "Seconds for all DNS lookups of one message; what is not done by then is temperror")
+    @AttributeDefinition(
+            name = "Time budget",
+            description = "Seconds for all DNS lookups of one message; what is not done by then is temperror")
     int timeout__seconds() default 20;
 
-    @AttributeDefinition(name = "Header limit", description = "Largest header block read for DKIM, in KiB; larger ones give dkim=permerror")
+    @AttributeDefinition(
+            name = "Header limit",
+            description = "Largest header block read for DKIM, in KiB; larger ones give dkim=permerror")
     int max__header__kb() default 512;
 
-    @AttributeDefinition(name = "Sign", description = "Whether outbound mail from local domains and sign_domains is DKIM-signed")
+    @AttributeDefinition(
+            name = "Sign",
+            description = "Whether outbound mail from local domains and sign_domains is DKIM-signed")
     boolean sign() default true;
 
     @AttributeDefinition(
@@ -64,7 +80,8 @@ public @interface AuthConfig {
 
     @AttributeDefinition(
             name = "Key directory",
-            description = "Where the keys are: <domain>.<selector>.rsa.pem and <domain>.<selector>.ed25519.pem (PKCS#8); empty for ${karaf.etc}/dkim",
+            description =
+                    "Where the keys are: <domain>.<selector>.rsa.pem and <domain>.<selector>.ed25519.pem (PKCS#8); empty for ${karaf.etc}/dkim",
             required = false)
     String key__directory() default "";
 

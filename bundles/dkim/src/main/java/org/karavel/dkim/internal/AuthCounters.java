@@ -39,17 +39,29 @@ public final class AuthCounters {
 
     public List<Metric> metrics() {
         List<Metric.Sample> samples = new ArrayList<>();
-        results.forEach((k, v) -> samples.add(new Metric.Sample(Map.of("method", k.method(), "result", k.result()), v.sum())));
+        results.forEach(
+                (k, v) -> samples.add(new Metric.Sample(Map.of("method", k.method(), "result", k.result()), v.sum())));
         return List.of(
-                new Metric("karavel_auth_results_total", "Authentication results by method (spf, dkim, dmarc) and result",
-                        Metric.Type.COUNTER, samples),
-                Metric.of("karavel_auth_skipped_total", "Messages not checked (authenticated or on an unchecked listener)",
-                        Metric.Type.COUNTER, skipped.sum()),
-                Metric.of("karavel_auth_forged_headers_removed_total",
+                new Metric(
+                        "karavel_auth_results_total",
+                        "Authentication results by method (spf, dkim, dmarc) and result",
+                        Metric.Type.COUNTER,
+                        samples),
+                Metric.of(
+                        "karavel_auth_skipped_total",
+                        "Messages not checked (authenticated or on an unchecked listener)",
+                        Metric.Type.COUNTER,
+                        skipped.sum()),
+                Metric.of(
+                        "karavel_auth_forged_headers_removed_total",
                         "Received Authentication-Results fields claiming this server's authserv-id, removed",
-                        Metric.Type.COUNTER, removedHeaders.sum()),
-                Metric.of("karavel_auth_dmarc_rejected_total", "Messages refused: a DMARC p=reject failure, "
-                        + "not exactly one From address (strict_from), or content after a DKIM l= (dkim_body_length=reject)",
-                        Metric.Type.COUNTER, rejected.sum()));
+                        Metric.Type.COUNTER,
+                        removedHeaders.sum()),
+                Metric.of(
+                        "karavel_auth_dmarc_rejected_total",
+                        "Messages refused: a DMARC p=reject failure, "
+                                + "not exactly one From address (strict_from), or content after a DKIM l= (dkim_body_length=reject)",
+                        Metric.Type.COUNTER,
+                        rejected.sum()));
     }
 }

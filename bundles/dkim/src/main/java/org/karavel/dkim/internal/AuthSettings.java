@@ -1,11 +1,11 @@
 package org.karavel.dkim.internal;
 
-import org.karavel.api.net.MachineName;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.karavel.api.net.MachineName;
 
 /**
  * The checked configuration of the filter.
@@ -16,11 +16,25 @@ import java.util.stream.Collectors;
  * @param rejectUnsignedContent whether a DKIM signature whose l= leaves content unsigned refuses the
  *     message (else it counts as failing)
  */
-public record AuthSettings(boolean enabled, String authservId, Set<String> listeners, boolean dmarcReject, boolean checkHelo,
-        Duration timeout, int maxHeaderBytes, boolean strictFrom, boolean rejectUnsignedContent) {
+public record AuthSettings(
+        boolean enabled,
+        String authservId,
+        Set<String> listeners,
+        boolean dmarcReject,
+        boolean checkHelo,
+        Duration timeout,
+        int maxHeaderBytes,
+        boolean strictFrom,
+        boolean rejectUnsignedContent) {
     /** Settings with the defaults of strict_from (true) and dkim_body_length (fail). */
-    public AuthSettings(boolean enabled, String authservId, Set<String> listeners, boolean dmarcReject, boolean checkHelo,
-            Duration timeout, int maxHeaderBytes) {
+    public AuthSettings(
+            boolean enabled,
+            String authservId,
+            Set<String> listeners,
+            boolean dmarcReject,
+            boolean checkHelo,
+            Duration timeout,
+            int maxHeaderBytes) {
         this(enabled, authservId, listeners, dmarcReject, checkHelo, timeout, maxHeaderBytes, true, false);
     }
 
@@ -28,29 +42,44 @@ public record AuthSettings(boolean enabled, String authservId, Set<String> liste
     static final int MAX_TIMEOUT_SECONDS = 50;
 
     public static AuthSettings from(AuthConfig c) {
-        String id = c.authserv__id() == null || c.authserv__id().isBlank() ? hostName() : c.authserv__id().strip();
+        String id = c.authserv__id() == null || c.authserv__id().isBlank()
+                ? hostName()
+                : c.authserv__id().strip();
         Set<String> listeners = Arrays.stream(c.listeners() == null ? new String[0] : c.listeners())
                 .flatMap(s -> Arrays.stream(s.split(",")))
                 .map(String::strip)
                 .filter(s -> !s.isEmpty())
                 .collect(Collectors.toUnmodifiableSet());
-        String reject = c.dmarc__reject() == null ? "none" : c.dmarc__reject().strip().toLowerCase(Locale.ROOT);
+        String reject =
+                c.dmarc__reject() == null ? "none" : c.dmarc__reject().strip().toLowerCase(Locale.ROOT);
         if (!reject.equals("none") && !reject.equals("reject")) {
             // a typo must not take the filter away: record only, and say so
             org.slf4j.LoggerFactory.getLogger(AuthSettings.class)
                     .warn("dkim: dmarc_reject must be none or reject, not '{}': using none", c.dmarc__reject());
             reject = "none";
         }
-        String bodyLength = c.dkim__body__length() == null ? "fail" : c.dkim__body__length().strip().toLowerCase(Locale.ROOT);
+        String bodyLength = c.dkim__body__length() == null
+                ? "fail"
+                : c.dkim__body__length().strip().toLowerCase(Locale.ROOT);
         if (!bodyLength.equals("fail") && !bodyLength.equals("reject")) {
             org.slf4j.LoggerFactory.getLogger(AuthSettings.class)
-                    .warn("dkim: dkim_body_length must be fail or reject, not '{}': using fail", c.dkim__body__length());
+                    .warn(
+                            "dkim: dkim_body_length must be fail or reject, not '{}': using fail",
+                            c.dkim__body__length());
             bodyLength = "fail";
         }
         int seconds = Math.max(1, Math.min(MAX_TIMEOUT_SECONDS, c.timeout__seconds()));
         int headerBytes = Math.max(16, c.max__header__kb()) * 1024;
-        return new AuthSettings(c.enabled(), id, listeners, reject.equals("reject"), c.check__helo(), Duration.ofSeconds(seconds),
-                headerBytes, c.strict__from(), bodyLength.equals("reject"));
+        return new AuthSettings(
+                c.enabled(),
+                id,
+                listeners,
+                reject.equals("reject"),
+                c.check__helo(),
+                Duration.ofSeconds(seconds),
+                headerBytes,
+                c.strict__from(),
+                bodyLength.equals("reject"));
     }
 
     /** This host's canonical name, as Postfix's myhostname would be; "localhost" if it cannot be found. */

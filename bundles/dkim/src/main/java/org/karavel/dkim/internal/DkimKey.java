@@ -24,7 +24,8 @@ import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
  * @param strictIdentity t=s: the i= domain must be d= itself, not a subdomain
  * @param testing t=y: the domain is testing DKIM
  */
-public record DkimKey(String type, Optional<PublicKey> key, List<String> hashes, boolean strictIdentity, boolean testing) {
+public record DkimKey(
+        String type, Optional<PublicKey> key, List<String> hashes, boolean strictIdentity, boolean testing) {
     /** A record that cannot be used. */
     public static final class KeyException extends Exception {
         private static final long serialVersionUID = 1L;
@@ -41,7 +42,9 @@ public record DkimKey(String type, Optional<PublicKey> key, List<String> hashes,
         } catch (IllegalArgumentException e) {
             throw new KeyException("key syntax error: " + e.getMessage());
         }
-        if (tags.has("v") && (!"v".equals(tags.firstName().orElse("")) || !"DKIM1".equals(tags.get("v").get()))) {
+        if (tags.has("v")
+                && (!"v".equals(tags.firstName().orElse(""))
+                        || !"DKIM1".equals(tags.get("v").get()))) {
             throw new KeyException("invalid key record version");
         }
         String type = tags.get("k").orElse("rsa").toLowerCase(Locale.ROOT);
@@ -49,15 +52,21 @@ public record DkimKey(String type, Optional<PublicKey> key, List<String> hashes,
             throw new KeyException("unknown key type " + type);
         }
         List<String> hashes = tags.get("h")
-                .map(h -> Arrays.stream(h.split(":")).map(s -> s.strip().toLowerCase(Locale.ROOT)).toList())
+                .map(h -> Arrays.stream(h.split(":"))
+                        .map(s -> s.strip().toLowerCase(Locale.ROOT))
+                        .toList())
                 .orElse(List.of());
         Optional<String> services = tags.get("s");
-        if (services.isPresent() && Arrays.stream(services.get().split(":")).map(String::strip)
-                .noneMatch(s -> s.equals("*") || s.equalsIgnoreCase("email"))) {
+        if (services.isPresent()
+                && Arrays.stream(services.get().split(":"))
+                        .map(String::strip)
+                        .noneMatch(s -> s.equals("*") || s.equalsIgnoreCase("email"))) {
             throw new KeyException("key not for email");
         }
         List<String> flags = tags.get("t")
-                .map(t -> Arrays.stream(t.split(":")).map(s -> s.strip().toLowerCase(Locale.ROOT)).toList())
+                .map(t -> Arrays.stream(t.split(":"))
+                        .map(s -> s.strip().toLowerCase(Locale.ROOT))
+                        .toList())
                 .orElse(List.of());
         String p = tags.getCompact("p").orElseThrow(() -> new KeyException("key record without p="));
         Optional<PublicKey> key = p.isEmpty() ? Optional.empty() : Optional.of(publicKey(type, p));
@@ -96,7 +105,8 @@ public record DkimKey(String type, Optional<PublicKey> key, List<String> hashes,
         try {
             info = SubjectPublicKeyInfo.getInstance(der);
         } catch (IllegalArgumentException notSpki) {
-            info = new SubjectPublicKeyInfo(new AlgorithmIdentifier(PKCSObjectIdentifiers.rsaEncryption, DERNull.INSTANCE),
+            info = new SubjectPublicKeyInfo(
+                    new AlgorithmIdentifier(PKCSObjectIdentifiers.rsaEncryption, DERNull.INSTANCE),
                     org.bouncycastle.asn1.pkcs.RSAPublicKey.getInstance(der));
         }
         if (!PKCSObjectIdentifiers.rsaEncryption.equals(info.getAlgorithm().getAlgorithm())) {
@@ -107,6 +117,8 @@ public record DkimKey(String type, Optional<PublicKey> key, List<String> hashes,
 
     /** The RSA modulus size in bits, or 0 for other keys. */
     public int rsaBits() {
-        return key.filter(k -> k instanceof RSAPublicKey).map(k -> ((RSAPublicKey) k).getModulus().bitLength()).orElse(0);
+        return key.filter(k -> k instanceof RSAPublicKey)
+                .map(k -> ((RSAPublicKey) k).getModulus().bitLength())
+                .orElse(0);
     }
 }

@@ -106,7 +106,8 @@ public record DkimSignature(
             throw new SyntaxException("domain mismatch between i= and d=");
         }
         Optional<String> q = tags.get("q");
-        if (q.isPresent() && Arrays.stream(q.get().split(":")).map(String::strip).noneMatch("dns/txt"::equalsIgnoreCase)) {
+        if (q.isPresent()
+                && Arrays.stream(q.get().split(":")).map(String::strip).noneMatch("dns/txt"::equalsIgnoreCase)) {
             throw new SyntaxException("unsupported query method " + q.get());
         }
         long l = number(tags, "l");
@@ -115,7 +116,20 @@ public record DkimSignature(
         if (x >= 0 && t >= 0 && x < t) {
             throw new SyntaxException("x= before t=");
         }
-        return new DkimSignature(field, algorithm, b, bh, hc, bc, domain, selector, headers, identity, l, t, x,
+        return new DkimSignature(
+                field,
+                algorithm,
+                b,
+                bh,
+                hc,
+                bc,
+                domain,
+                selector,
+                headers,
+                identity,
+                l,
+                t,
+                x,
                 tags.getCompact("b").orElseThrow());
     }
 

@@ -1,6 +1,5 @@
 package org.karavel.dkim.internal;
 
-import java.util.Locale;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.Signature;
@@ -8,6 +7,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -37,10 +37,13 @@ public final class DkimVerifier {
     /** One result per DKIM-Signature field (the first {@value #MAX_SIGNATURES}), top to bottom; empty when there is none. */
     public CompletionStage<List<DkimResult>> verify(ReceivedMessage message) {
         List<CompletableFuture<DkimResult>> all = new ArrayList<>();
-        for (ReceivedMessage.SignatureField f : message.signatures().stream().limit(MAX_SIGNATURES).toList()) {
-            all.add(f.signature() == null
-                    ? CompletableFuture.completedFuture(new DkimResult("permerror", domainHint(f.field()), "", "", f.error()))
-                    : verify(message, f.signature()).toCompletableFuture());
+        for (ReceivedMessage.SignatureField f :
+                message.signatures().stream().limit(MAX_SIGNATURES).toList()) {
+            all.add(
+                    f.signature() == null
+                            ? CompletableFuture.completedFuture(
+                                    new DkimResult("permerror", domainHint(f.field()), "", "", f.error()))
+                            : verify(message, f.signature()).toCompletableFuture());
         }
         return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
                 .thenApply(v -> all.stream().map(CompletableFuture::join).toList());
@@ -63,29 +66,34 @@ public final class DkimVerifier {
         if (s.bodyLength() >= 0 && message.canonicalLengths().get(s.bodyHashKey()) < s.bodyLength()) {
             return done(DkimResult.of("fail", s, "body shorter than l="));
         }
-        boolean unsignedContent = s.bodyLength() >= 0 && message.canonicalLengths().get(s.bodyHashKey()) > s.bodyLength();
-        return resolver.txt(s.keyName()).handle((records, error) -> {
-            if (error != null) {
-                Throwable cause = Dns.cause(error);
-                boolean temporary = !(cause instanceof DnsException d) || d.isTemporary();
-                return done(DkimResult.of(temporary ? "temperror" : "permerror", s, temporary ? "key unavailable" : "no key"));
-            }
-            DkimKey key = null;
-            String problem = "no key";
-            for (String r : records) {
-                try {
-                    key = DkimKey.parse(r);
-                    break;
-                } catch (DkimKey.KeyException e) {
-                    problem = e.getMessage();
-                }
-            }
-            if (key == null) {
-                return done(DkimResult.of("permerror", s, problem));
-            }
-            DkimKey k = key;
-            return CompletableFuture.supplyAsync(() -> unsignedContent(check(message, s, k), s, unsignedContent), executor);
-        }).thenCompose(f -> f);
+        boolean unsignedContent =
+                s.bodyLength() >= 0 && message.canonicalLengths().get(s.bodyHashKey()) > s.bodyLength();
+        return resolver.txt(s.keyName())
+                .handle((records, error) -> {
+                    if (error != null) {
+                        Throwable cause = Dns.cause(error);
+                        boolean temporary = !(cause instanceof DnsException d) || d.isTemporary();
+                        return done(DkimResult.of(
+                                temporary ? "temperror" : "permerror", s, temporary ? "key unavailable" : "no key"));
+                    }
+                    DkimKey key = null;
+                    String problem = "no key";
+                    for (String r : records) {
+                        try {
+                            key = DkimKey.parse(r);
+                            break;
+                        } catch (DkimKey.KeyException e) {
+                            problem = e.getMessage();
+                        }
+                    }
+                    if (key == null) {
+                        return done(DkimResult.of("permerror", s, problem));
+                    }
+                    DkimKey k = key;
+                    return CompletableFuture.supplyAsync(
+                            () -> unsignedContent(check(message, s, k), s, unsignedContent), executor);
+                })
+                .thenCompose(f -> f);
     }
 
     private DkimResult check(ReceivedMessage message, DkimSignature s, DkimKey key) {
@@ -107,7 +115,8 @@ public final class DkimVerifier {
         if (key.type().equals("rsa") && key.rsaBits() < MIN_RSA_BITS) {
             return DkimResult.of("permerror", s, "key too short");
         }
-        byte[] input = HeaderHashInput.build(message.headers(), s.signedHeaders(), s.field(), s.headerCanonicalization());
+        byte[] input =
+                HeaderHashInput.build(message.headers(), s.signedHeaders(), s.field(), s.headerCanonicalization());
         try {
             Signature verifier;
             byte[] data;

@@ -75,10 +75,11 @@ public final class DmarcCheck {
             return new Outcome("none", fromDomain, "", "none");
         }
         DmarcRecord r = lookup.record().get();
-        boolean spfAligned = spf == SpfResult.PASS && spfDomain != null
+        boolean spfAligned = spf == SpfResult.PASS
+                && spfDomain != null
                 && OrganizationalDomain.aligned(spfDomain, fromDomain, r.strictSpf());
-        boolean dkimAligned = dkim.stream().anyMatch(d -> d.isPass()
-                && OrganizationalDomain.aligned(d.domain(), fromDomain, r.strictDkim()));
+        boolean dkimAligned = dkim.stream()
+                .anyMatch(d -> d.isPass() && OrganizationalDomain.aligned(d.domain(), fromDomain, r.strictDkim()));
         String policy = lookup.fromOrganizationalDomain() ? r.subdomainPolicy().orElse(r.policy()) : r.policy();
         if (spfAligned || dkimAligned) {
             return new Outcome("pass", fromDomain, policy, "none");

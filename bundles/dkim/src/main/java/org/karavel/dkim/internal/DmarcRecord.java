@@ -12,7 +12,8 @@ import java.util.Optional;
  * @param strictDkim adkim=s
  * @param strictSpf aspf=s
  */
-public record DmarcRecord(String policy, Optional<String> subdomainPolicy, int percent, boolean strictDkim, boolean strictSpf) {
+public record DmarcRecord(
+        String policy, Optional<String> subdomainPolicy, int percent, boolean strictDkim, boolean strictSpf) {
     /** Parses a TXT string; empty when it is not a usable DMARC record. */
     public static Optional<DmarcRecord> parse(String txt) {
         TagList tags;
@@ -21,7 +22,8 @@ public record DmarcRecord(String policy, Optional<String> subdomainPolicy, int p
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
-        if (!"v".equals(tags.firstName().orElse("")) || !"DMARC1".equals(tags.get("v").orElse(""))) {
+        if (!"v".equals(tags.firstName().orElse(""))
+                || !"DMARC1".equals(tags.get("v").orElse(""))) {
             return Optional.empty();
         }
         Optional<String> p = tags.get("p").map(DmarcRecord::policyValue);
@@ -39,7 +41,11 @@ public record DmarcRecord(String policy, Optional<String> subdomainPolicy, int p
         if (pctText.isPresent() && pctText.get().matches("\\d{1,3}")) {
             pct = Math.min(100, Integer.parseInt(pctText.get()));
         }
-        return Optional.of(new DmarcRecord(p.get(), sp, pct, "s".equalsIgnoreCase(tags.get("adkim").orElse("r")),
+        return Optional.of(new DmarcRecord(
+                p.get(),
+                sp,
+                pct,
+                "s".equalsIgnoreCase(tags.get("adkim").orElse("r")),
                 "s".equalsIgnoreCase(tags.get("aspf").orElse("r"))));
     }
 

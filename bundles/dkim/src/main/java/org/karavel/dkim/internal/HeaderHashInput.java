@@ -21,7 +21,10 @@ public final class HeaderHashInput {
      * @param signedNames the h= names
      * @param signatureField the DKIM-Signature field being verified (or being made, with {@code b=} empty)
      */
-    public static byte[] build(List<HeaderField> headers, List<String> signedNames, HeaderField signatureField,
+    public static byte[] build(
+            List<HeaderField> headers,
+            List<String> signedNames,
+            HeaderField signatureField,
             Canonicalization canonicalization) {
         Map<String, Integer> used = new HashMap<>();
         StringBuilder sb = new StringBuilder();

@@ -1,7 +1,5 @@
 package org.karavel.dkim.internal;
 
-import java.util.HashSet;
-import java.util.TreeMap;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
@@ -23,6 +21,7 @@ import java.security.PrivateKey;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -30,6 +29,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
 final class KeyDirectory {
     private static final Logger LOG = LoggerFactory.getLogger(KeyDirectory.class);
     static final Pattern FILE_NAME = Pattern.compile("(.+)\\.([A-Za-z0-9_-]+)\\.(rsa|ed25519)\\.pem");
-    static final Pattern DOMAIN = Pattern.compile("([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+    static final Pattern DOMAIN =
+            Pattern.compile("([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
     static final Pattern SELECTOR = Pattern.compile("[A-Za-z0-9_-]{1,63}");
     static final int DEFAULT_RSA_BITS = 2048;
 
@@ -58,7 +59,11 @@ final class KeyDirectory {
     private record Loaded(FileTime modified, long size, SigningKey key, String problem) {}
 
     /** The keys as they stand after a scan. */
-    record Snapshot(Map<String, List<SigningKey>> byDomain, Map<String, List<Path>> brokenByDomain, boolean directoryExists, long version) {
+    record Snapshot(
+            Map<String, List<SigningKey>> byDomain,
+            Map<String, List<Path>> brokenByDomain,
+            boolean directoryExists,
+            long version) {
         /** The key that signs for (domain, algorithm): the greatest selector. */
         Optional<SigningKey> active(String domain, String algorithm) {
             return byDomain.getOrDefault(domain, List.of()).stream()
@@ -120,9 +125,12 @@ final class KeyDirectory {
         if (exists) {
             List<Path> files;
             try (Stream<Path> s = Files.list(directory)) {
-                files = s.filter(p -> p.getFileName().toString().endsWith(".pem")).sorted().toList();
+                files = s.filter(p -> p.getFileName().toString().endsWith(".pem"))
+                        .sorted()
+                        .toList();
             } catch (IOException e) {
-                LOG.error("DKIM key directory {} cannot be listed ({}): mail goes out unsigned", directory, e.toString());
+                LOG.error(
+                        "DKIM key directory {} cannot be listed ({}): mail goes out unsigned", directory, e.toString());
                 files = List.of();
             }
             for (Path file : files) {
@@ -138,11 +146,13 @@ final class KeyDirectory {
             loaded.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
                 Loaded l = e.getValue();
                 if (l.key() != null) {
-                    byDomain.computeIfAbsent(l.key().domain(), d -> new ArrayList<>()).add(l.key());
+                    byDomain.computeIfAbsent(l.key().domain(), d -> new ArrayList<>())
+                            .add(l.key());
                 } else {
                     Matcher m = FILE_NAME.matcher(e.getKey().getFileName().toString());
                     if (m.matches()) {
-                        broken.computeIfAbsent(m.group(1).toLowerCase(Locale.ROOT), d -> new ArrayList<>()).add(e.getKey());
+                        broken.computeIfAbsent(m.group(1).toLowerCase(Locale.ROOT), d -> new ArrayList<>())
+                                .add(e.getKey());
                     }
                 }
             });
@@ -162,7 +172,9 @@ final class KeyDirectory {
             return loaded.remove(file) != null;
         }
         Loaded before = loaded.get(file);
-        if (before != null && before.modified().equals(attributes.lastModifiedTime()) && before.size() == attributes.size()) {
+        if (before != null
+                && before.modified().equals(attributes.lastModifiedTime())
+                && before.size() == attributes.size()) {
             return false;
         }
         String name = file.getFileName().toString();
@@ -182,7 +194,12 @@ final class KeyDirectory {
                     problem = "RSA key of " + key.bits() + " bits; receivers refuse keys under 1024 bits (RFC 8301)";
                     key = null;
                 } else {
-                    LOG.info("DKIM key {} loaded: {} {} bits, record {}", file, key.signatureAlgorithm(), key.bits(), key.dnsName());
+                    LOG.info(
+                            "DKIM key {} loaded: {} {} bits, record {}",
+                            file,
+                            key.signatureAlgorithm(),
+                            key.bits(),
+                            key.dnsName());
                 }
             } catch (IOException e) {
                 problem = "cannot be read (" + e.getClass().getSimpleName() + ")";
@@ -190,7 +207,11 @@ final class KeyDirectory {
                 problem = e.getMessage();
             }
             if (problem != null) {
-                LOG.error("DKIM key file {} is unusable: {}; mail from {} is sent without this signature", file, problem, domain);
+                LOG.error(
+                        "DKIM key file {} is unusable: {}; mail from {} is sent without this signature",
+                        file,
+                        problem,
+                        domain);
             }
         }
         loaded.put(file, new Loaded(attributes.lastModifiedTime(), attributes.size(), key, problem));
@@ -202,16 +223,23 @@ final class KeyDirectory {
         Set<String> now = new HashSet<>();
         byDomain.forEach((domain, keys) -> {
             Map<String, List<SigningKey>> bySelector = new TreeMap<>();
-            keys.forEach(k -> bySelector.computeIfAbsent(k.selector().toLowerCase(Locale.ROOT), x -> new ArrayList<>()).add(k));
+            keys.forEach(k -> bySelector
+                    .computeIfAbsent(k.selector().toLowerCase(Locale.ROOT), x -> new ArrayList<>())
+                    .add(k));
             bySelector.forEach((selector, same) -> {
                 String name = selector + "._domainkey." + domain;
                 if (same.size() > 1) {
                     now.add(name);
                     if (!sharedSelectors.contains(name)) {
-                        LOG.warn("DKIM keys {} share the selector {} of {}: that is {} TXT records at {}, and verifiers may "
-                                + "pick the wrong one. Give all but one a new selector (mta:dkim-keygen {}) and delete its file",
-                                same.stream().map(k -> k.file().toString()).toList(), same.get(0).selector(), domain,
-                                same.size(), name, domain);
+                        LOG.warn(
+                                "DKIM keys {} share the selector {} of {}: that is {} TXT records at {}, and verifiers may "
+                                        + "pick the wrong one. Give all but one a new selector (mta:dkim-keygen {}) and delete its file",
+                                same.stream().map(k -> k.file().toString()).toList(),
+                                same.get(0).selector(),
+                                domain,
+                                same.size(),
+                                name,
+                                domain);
                     }
                 }
             });
@@ -226,9 +254,13 @@ final class KeyDirectory {
         }
         try (Stream<Path> files = Files.list(directory)) {
             return files.filter(f -> {
-                Matcher m = FILE_NAME.matcher(f.getFileName().toString());
-                return m.matches() && m.group(1).equalsIgnoreCase(domain) && m.group(2).equalsIgnoreCase(selector);
-            }).sorted().findFirst();
+                        Matcher m = FILE_NAME.matcher(f.getFileName().toString());
+                        return m.matches()
+                                && m.group(1).equalsIgnoreCase(domain)
+                                && m.group(2).equalsIgnoreCase(selector);
+                    })
+                    .sorted()
+                    .findFirst();
         }
     }
 
@@ -242,16 +274,25 @@ final class KeyDirectory {
         if (!state.equals(directoryState)) {
             directoryState = state;
             if (state.equals("missing")) {
-                LOG.warn("DKIM key directory {} does not exist: nothing is signed until keys are put there (mta:dkim-keygen)", directory);
+                LOG.warn(
+                        "DKIM key directory {} does not exist: nothing is signed until keys are put there (mta:dkim-keygen)",
+                        directory);
             } else if (state.equals("open")) {
-                LOG.warn("DKIM key directory {} can be read by other users; make it readable by the service only (chmod 700 or 2770)", directory);
+                LOG.warn(
+                        "DKIM key directory {} can be read by other users; make it readable by the service only (chmod 700 or 2770)",
+                        directory);
             }
         }
     }
 
     private static void warnIfOthersCanRead(Path file, String what, String fix) {
         if (othersCanRead(file)) {
-            LOG.warn("DKIM {} {} can be read by other users; it is still used, but fix it: {} {}", what, file, fix, file);
+            LOG.warn(
+                    "DKIM {} {} can be read by other users; it is still used, but fix it: {} {}",
+                    what,
+                    file,
+                    fix,
+                    file);
         }
     }
 
@@ -275,7 +316,8 @@ final class KeyDirectory {
     synchronized SigningKey generate(String domain, String selector, String algorithm, int bits) throws IOException {
         String d = checkDomain(domain);
         if (selector == null || !SELECTOR.matcher(selector).matches()) {
-            throw new IllegalArgumentException("invalid selector: letters, digits, '-' and '_' only (no dots in this key layout)");
+            throw new IllegalArgumentException(
+                    "invalid selector: letters, digits, '-' and '_' only (no dots in this key layout)");
         }
         String alg = algorithm == null ? "rsa" : algorithm.toLowerCase(Locale.ROOT);
         if (!alg.equals("rsa") && !alg.equals("ed25519")) {
@@ -289,8 +331,11 @@ final class KeyDirectory {
         Optional<Path> taken = Files.exists(file) ? Optional.of(file) : selectorInUse(d, selector);
         if (taken.isPresent()) {
             // two keys under one selector would be two TXT records at one name
-            throw new FileAlreadyExistsException(taken.get().toString(), null,
-                    "a key with the selector " + selector + " exists for " + d + "; one key per selector: choose another");
+            throw new FileAlreadyExistsException(
+                    taken.get().toString(),
+                    null,
+                    "a key with the selector " + selector + " exists for " + d
+                            + "; one key per selector: choose another");
         }
         KeyPair pair;
         try {
@@ -328,7 +373,8 @@ final class KeyDirectory {
 
     private static void createPrivately(Path dir) throws IOException {
         try {
-            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectories(
+                    dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         } catch (UnsupportedOperationException e) {
             Files.createDirectories(dir);
         }
@@ -336,11 +382,14 @@ final class KeyDirectory {
 
     /** Creates the file with mode 0600 from the start (no moment where it is readable by others). */
     private static void write(Path file, String text) throws IOException {
-        FileAttribute<?>[] attributes = file.getFileSystem().supportedFileAttributeViews().contains("posix")
-                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
-                : new FileAttribute<?>[0];
-        try (OutputStream out = Channels.newOutputStream(Files.newByteChannel(file,
-                Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), attributes))) {
+        FileAttribute<?>[] attributes =
+                file.getFileSystem().supportedFileAttributeViews().contains("posix")
+                        ? new FileAttribute<?>[] {
+                            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))
+                        }
+                        : new FileAttribute<?>[0];
+        try (OutputStream out = Channels.newOutputStream(Files.newByteChannel(
+                file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), attributes))) {
             out.write(text.getBytes(StandardCharsets.US_ASCII));
         } catch (NoSuchFileException e) {
             throw new IOException("the DKIM key directory " + file.getParent() + " does not exist", e);

@@ -46,7 +46,12 @@ public final class MessageAuthentication {
      * @param worker runs the blocking parts (reading the message, signature checks); never a network thread
      * @param percentile 0..99 for DMARC pct= sampling
      */
-    public MessageAuthentication(AuthSettings settings, Resolver resolver, Executor worker, AuthCounters counters, Clock clock,
+    public MessageAuthentication(
+            AuthSettings settings,
+            Resolver resolver,
+            Executor worker,
+            AuthCounters counters,
+            Clock clock,
             IntSupplier percentile) {
         this.settings = settings;
         this.spf = new SpfCheck(resolver);
@@ -68,7 +73,8 @@ public final class MessageAuthentication {
             counters.removedHeader();
         }
         // the operator's own hosts and users are not checked, like Postfix's permit_mynetworks
-        if (!settings.enabled() || session.authenticatedUser().isPresent()
+        if (!settings.enabled()
+                || session.authenticatedUser().isPresent()
                 || Boolean.TRUE.equals(session.attributes().get(SessionView.RELAY_CLIENT))
                 || !settings.listeners().contains(session.listenerName())) {
             counters.skipped();
@@ -80,7 +86,9 @@ public final class MessageAuthentication {
             counters.result("dmarc", "permerror");
             counters.rejected();
             LOG.info("{}: not exactly one From field with one address: refused", session.sessionId());
-            return Verdict.reject(550, "5.7.1", "Message must have exactly one From header field with exactly one address").stage();
+            return Verdict.reject(
+                            550, "5.7.1", "Message must have exactly one From header field with exactly one address")
+                    .stage();
         }
         Verdict removals = base;
         long budget = settings.timeout().toMillis();
@@ -105,76 +113,101 @@ public final class MessageAuthentication {
                 : CompletableFuture.completedFuture(null);
 
         // DKIM: the message is read on the worker (it may come from disk), never on the caller's thread
-        CompletableFuture<List<DkimResult>> signatures = CompletableFuture
-                .supplyAsync(() -> read(message), worker)
+        CompletableFuture<List<DkimResult>> signatures = CompletableFuture.supplyAsync(() -> read(message), worker)
                 .thenCompose(m -> m.headerTooLarge()
-                        ? CompletableFuture.completedFuture(List.of(new DkimResult("permerror", "", "", "", "header too large")))
+                        ? CompletableFuture.completedFuture(
+                                List.of(new DkimResult("permerror", "", "", "", "header too large")))
                         : dkim.verify(m))
                 .exceptionally(e -> List.of(new DkimResult("temperror", "", "", "", "message not readable")))
-                .completeOnTimeout(List.of(new DkimResult("temperror", "", "", "", "time budget spent")), budget,
+                .completeOnTimeout(
+                        List.of(new DkimResult("temperror", "", "", "", "time budget spent")),
+                        budget,
                         TimeUnit.MILLISECONDS);
 
         // DMARC: the From domain's policy is looked up meanwhile
         Optional<String> fromDomain = fromDomain(message);
         CompletableFuture<DmarcCheck.Lookup> policy = fromDomain.isEmpty()
                 ? CompletableFuture.completedFuture(new DmarcCheck.Lookup(Optional.empty(), false, false))
-                : dmarc.lookup(fromDomain.get()).toCompletableFuture()
+                : dmarc.lookup(fromDomain.get())
+                        .toCompletableFuture()
                         .exceptionally(e -> new DmarcCheck.Lookup(Optional.empty(), false, true))
-                        .completeOnTimeout(new DmarcCheck.Lookup(Optional.empty(), false, true), budget, TimeUnit.MILLISECONDS);
+                        .completeOnTimeout(
+                                new DmarcCheck.Lookup(Optional.empty(), false, true), budget, TimeUnit.MILLISECONDS);
 
-        CompletableFuture<SpfCheck.Outcome> mailFromCheck = mailFrom == null ? CompletableFuture.completedFuture(null) : mailFrom;
-        return CompletableFuture.allOf(mailFromCheck, heloCheck, signatures, policy).thenApply(v -> {
-            SpfCheck.Outcome mf = mailFromCheck.join();
-            SpfCheck.Outcome he = heloCheck.join();
-            SpfResult spfForDmarc = mf != null ? mf.result() : he != null ? he.result() : SpfResult.NONE;
-            AuthenticationResults ar = new AuthenticationResults(settings.authservId());
-            if (mf != null) {
-                ar.add("spf", mf.result().label(), reason(mf), "smtp.mailfrom", spfDomain);
-                counters.result("spf", mf.result().label());
-            }
-            if (he != null) {
-                ar.add("spf", he.result().label(), reason(he), "smtp.helo", helo);
-                if (mf == null) {
-                    counters.result("spf", he.result().label());
-                }
-            }
-            List<DkimResult> dk = signatures.join();
-            if (dk.isEmpty()) {
-                ar.add("dkim", "none", null);
-                counters.result("dkim", "none");
-            }
-            for (DkimResult d : dk) {
-                ar.add("dkim", d.result(), d.reason(), "header.d", d.domain(), "header.s", d.selector(), "header.b", d.shortB());
-                counters.result("dkim", d.result());
-            }
-            Verdict verdict = removals;
-            if (settings.rejectUnsignedContent() && dk.stream().anyMatch(DkimResult::leavesContentUnsigned)) {
-                counters.rejected();
-                LOG.info("{}: a DKIM signature leaves content after its l= unsigned: refused ({})", session.sessionId(), ar.value());
-                return Verdict.reject(550, "5.7.1", "Message has content not covered by its DKIM signature (l=)");
-            }
-            if (fromDomain.isEmpty()) {
-                ar.add("dmarc", "permerror", "no single From domain");
-                counters.result("dmarc", "permerror");
-            } else {
-                DmarcCheck.Outcome dm = dmarc.evaluate(fromDomain.get(), policy.join(), spfDomain, spfForDmarc, dk);
-                String comment = dm.policy().isEmpty() ? null : "p=" + dm.policy() + " dis=" + dm.disposition();
-                ar.add("dmarc", dm.result(), comment, "header.from", dm.fromDomain());
-                counters.result("dmarc", dm.result());
-                if (dm.result().equals("fail") && settings.dmarcReject()) {
-                    if (dm.disposition().equals("reject")) {
+        CompletableFuture<SpfCheck.Outcome> mailFromCheck =
+                mailFrom == null ? CompletableFuture.completedFuture(null) : mailFrom;
+        return CompletableFuture.allOf(mailFromCheck, heloCheck, signatures, policy)
+                .thenApply(v -> {
+                    SpfCheck.Outcome mf = mailFromCheck.join();
+                    SpfCheck.Outcome he = heloCheck.join();
+                    SpfResult spfForDmarc = mf != null ? mf.result() : he != null ? he.result() : SpfResult.NONE;
+                    AuthenticationResults ar = new AuthenticationResults(settings.authservId());
+                    if (mf != null) {
+                        ar.add("spf", mf.result().label(), reason(mf), "smtp.mailfrom", spfDomain);
+                        counters.result("spf", mf.result().label());
+                    }
+                    if (he != null) {
+                        ar.add("spf", he.result().label(), reason(he), "smtp.helo", helo);
+                        if (mf == null) {
+                            counters.result("spf", he.result().label());
+                        }
+                    }
+                    List<DkimResult> dk = signatures.join();
+                    if (dk.isEmpty()) {
+                        ar.add("dkim", "none", null);
+                        counters.result("dkim", "none");
+                    }
+                    for (DkimResult d : dk) {
+                        ar.add(
+                                "dkim",
+                                d.result(),
+                                d.reason(),
+                                "header.d",
+                                d.domain(),
+                                "header.s",
+                                d.selector(),
+                                "header.b",
+                                d.shortB());
+                        counters.result("dkim", d.result());
+                    }
+                    Verdict verdict = removals;
+                    if (settings.rejectUnsignedContent() && dk.stream().anyMatch(DkimResult::leavesContentUnsigned)) {
                         counters.rejected();
-                        LOG.info("{}: DMARC policy of {} rejects the message ({})", session.sessionId(), dm.fromDomain(), ar.value());
-                        return Verdict.reject(550, "5.7.1", "Message rejected by the DMARC policy of " + dm.fromDomain());
+                        LOG.info(
+                                "{}: a DKIM signature leaves content after its l= unsigned: refused ({})",
+                                session.sessionId(),
+                                ar.value());
+                        return Verdict.reject(
+                                550, "5.7.1", "Message has content not covered by its DKIM signature (l=)");
                     }
-                    if (dm.disposition().equals("quarantine")) {
-                        verdict = verdict.withHeader(QUARANTINE_HEADER, "dmarc");
+                    if (fromDomain.isEmpty()) {
+                        ar.add("dmarc", "permerror", "no single From domain");
+                        counters.result("dmarc", "permerror");
+                    } else {
+                        DmarcCheck.Outcome dm =
+                                dmarc.evaluate(fromDomain.get(), policy.join(), spfDomain, spfForDmarc, dk);
+                        String comment = dm.policy().isEmpty() ? null : "p=" + dm.policy() + " dis=" + dm.disposition();
+                        ar.add("dmarc", dm.result(), comment, "header.from", dm.fromDomain());
+                        counters.result("dmarc", dm.result());
+                        if (dm.result().equals("fail") && settings.dmarcReject()) {
+                            if (dm.disposition().equals("reject")) {
+                                counters.rejected();
+                                LOG.info(
+                                        "{}: DMARC policy of {} rejects the message ({})",
+                                        session.sessionId(),
+                                        dm.fromDomain(),
+                                        ar.value());
+                                return Verdict.reject(
+                                        550, "5.7.1", "Message rejected by the DMARC policy of " + dm.fromDomain());
+                            }
+                            if (dm.disposition().equals("quarantine")) {
+                                verdict = verdict.withHeader(QUARANTINE_HEADER, "dmarc");
+                            }
+                        }
                     }
-                }
-            }
-            LOG.debug("{}: {}: {}", session.sessionId(), AuthenticationResults.NAME, ar.value());
-            return verdict.withHeader(AuthenticationResults.NAME, ar.value());
-        });
+                    LOG.debug("{}: {}: {}", session.sessionId(), AuthenticationResults.NAME, ar.value());
+                    return verdict.withHeader(AuthenticationResults.NAME, ar.value());
+                });
     }
 
     private static String reason(SpfCheck.Outcome o) {
@@ -188,7 +221,8 @@ public final class MessageAuthentication {
     private static CompletableFuture<SpfCheck.Outcome> budgeted(CompletionStage<SpfCheck.Outcome> check, long millis) {
         return check.toCompletableFuture()
                 .exceptionally(e -> new SpfCheck.Outcome(SpfResult.TEMPERROR, "error"))
-                .completeOnTimeout(new SpfCheck.Outcome(SpfResult.TEMPERROR, "time budget spent"), millis, TimeUnit.MILLISECONDS);
+                .completeOnTimeout(
+                        new SpfCheck.Outcome(SpfResult.TEMPERROR, "time budget spent"), millis, TimeUnit.MILLISECONDS);
     }
 
     private ReceivedMessage read(MessageView message) {
@@ -206,7 +240,8 @@ public final class MessageAuthentication {
         String ours = settings.authservId().toLowerCase(Locale.ROOT);
         for (int i = 0; i < headers.size(); i++) {
             if (headers.get(i).name().equalsIgnoreCase(AuthenticationResults.NAME)
-                    && AuthenticationResults.authservIdOf(headers.get(i).value()).equals(ours)) {
+                    && AuthenticationResults.authservIdOf(headers.get(i).value())
+                            .equals(ours)) {
                 out.add(i);
             }
         }

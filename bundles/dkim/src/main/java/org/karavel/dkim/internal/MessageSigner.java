@@ -22,11 +22,30 @@ final class MessageSigner {
      * Signed, and oversigned, whether present or not: an absent one is then signed as absent. From
      * first; all of them are fields RFC 5322 allows at most once, so a second one is an attack.
      */
-    static final List<String> OVERSIGNED = List.of("from", "sender", "reply-to", "to", "cc", "subject", "date",
-            "message-id", "in-reply-to", "references", "mime-version", "content-type", "content-transfer-encoding");
+    static final List<String> OVERSIGNED = List.of(
+            "from",
+            "sender",
+            "reply-to",
+            "to",
+            "cc",
+            "subject",
+            "date",
+            "message-id",
+            "in-reply-to",
+            "references",
+            "mime-version",
+            "content-type",
+            "content-transfer-encoding");
     /** Signed and oversigned when present (mailing-list fields: List-Unsubscribe must not be slipped in). */
-    static final List<String> LIST_FIELDS = List.of("list-id", "list-help", "list-unsubscribe", "list-unsubscribe-post",
-            "list-subscribe", "list-post", "list-owner", "list-archive");
+    static final List<String> LIST_FIELDS = List.of(
+            "list-id",
+            "list-help",
+            "list-unsubscribe",
+            "list-unsubscribe-post",
+            "list-subscribe",
+            "list-post",
+            "list-owner",
+            "list-archive");
 
     private static final int LINE = 76;
 
@@ -121,8 +140,9 @@ final class MessageSigner {
      *
      * @param unsignedField the field as it will be sent, with the value of b= empty, without the final CRLF
      */
-    static byte[] signature(String algorithm, PrivateKey key, List<HeaderField> headers, List<String> names,
-            String unsignedField) throws GeneralSecurityException {
+    static byte[] signature(
+            String algorithm, PrivateKey key, List<HeaderField> headers, List<String> names, String unsignedField)
+            throws GeneralSecurityException {
         byte[] input = HeaderHashInput.build(headers, names, HeaderField.of(unsignedField), Canonicalization.RELAXED);
         Signature signer;
         byte[] data;

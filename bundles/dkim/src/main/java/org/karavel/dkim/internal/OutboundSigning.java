@@ -1,8 +1,8 @@
 package org.karavel.dkim.internal;
 
-import java.nio.file.Path;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.time.Duration;
@@ -40,8 +40,13 @@ final class OutboundSigning implements OutboundSigner {
      * @param signingDomain whether a From domain (lower case) is one to sign for
      * @param ttl the signature lifetime for x=, zero for no x=
      */
-    OutboundSigning(KeyDirectory keys, Predicate<String> signingDomain, Duration ttl, int maxHeaderBytes,
-            SigningCounters counters, Clock clock) {
+    OutboundSigning(
+            KeyDirectory keys,
+            Predicate<String> signingDomain,
+            Duration ttl,
+            int maxHeaderBytes,
+            SigningCounters counters,
+            Clock clock) {
         this.keys = keys;
         this.signingDomain = signingDomain;
         this.ttl = ttl;
@@ -58,12 +63,15 @@ final class OutboundSigning implements OutboundSigner {
             return "";
         }
         OutgoingMessage message = OutgoingMessage.read(content, maxHeaderBytes);
-        boolean senderOurs = !envelope.sender().isNullSender() && signingDomain.test(envelope.sender().domainKey());
+        boolean senderOurs = !envelope.sender().isNullSender()
+                && signingDomain.test(envelope.sender().domainKey());
         if (message.headerTooLarge()) {
             return unsignedIf(senderOurs, "header_too_large", "header block over " + maxHeaderBytes + " octets");
         }
-        List<HeaderField> from = message.headers().stream().filter(f -> f.is("From")).toList();
-        List<String> addresses = from.size() == 1 ? FromField.addresses(from.get(0).value()) : List.of();
+        List<HeaderField> from =
+                message.headers().stream().filter(f -> f.is("From")).toList();
+        List<String> addresses =
+                from.size() == 1 ? FromField.addresses(from.get(0).value()) : List.of();
         if (addresses.size() != 1 || addresses.get(0).lastIndexOf('@') < 0) {
             return unsignedIf(senderOurs, "no_from", "not exactly one From address");
         }
@@ -83,15 +91,23 @@ final class OutboundSigning implements OutboundSigner {
             List<Path> broken = snapshot.broken(domain);
             String reason = broken.isEmpty() ? "no_key" : "broken_key";
             counters.unsigned(reason);
-            reportOnce(snapshot, domain, broken.isEmpty()
-                    ? "no DKIM key for " + domain + " in " + keys.directory() + " (expected " + domain
-                            + ".<selector>.rsa.pem; make one with mta:dkim-keygen " + domain + "): its mail goes out unsigned"
-                    : "the DKIM key of " + domain + " is unusable (" + broken + "): its mail goes out unsigned");
+            reportOnce(
+                    snapshot,
+                    domain,
+                    broken.isEmpty()
+                            ? "no DKIM key for " + domain + " in " + keys.directory() + " (expected " + domain
+                                    + ".<selector>.rsa.pem; make one with mta:dkim-keygen " + domain
+                                    + "): its mail goes out unsigned"
+                            : "the DKIM key of " + domain + " is unusable (" + broken
+                                    + "): its mail goes out unsigned");
             return "";
         }
         if (rsa == null) {
-            reportOnce(snapshot, domain, "no RSA DKIM key for " + domain + " in " + keys.directory()
-                    + ": its mail is signed with ed25519 only, which many receivers cannot verify");
+            reportOnce(
+                    snapshot,
+                    domain,
+                    "no RSA DKIM key for " + domain + " in " + keys.directory()
+                            + ": its mail is signed with ed25519 only, which many receivers cannot verify");
         }
         long now = clock.instant().getEpochSecond();
         long expiration = ttl.isZero() ? -1 : now + ttl.toSeconds();
@@ -111,7 +127,11 @@ final class OutboundSigning implements OutboundSigner {
             counters.unsigned("error");
             return "";
         }
-        LOG.debug("signed mail from {} as d={} ({})", address, domain, rsa != null && ed25519 != null ? "rsa, ed25519" : rsa != null ? "rsa" : "ed25519");
+        LOG.debug(
+                "signed mail from {} as d={} ({})",
+                address,
+                domain,
+                rsa != null && ed25519 != null ? "rsa, ed25519" : rsa != null ? "rsa" : "ed25519");
         return fields.toString();
     }
 

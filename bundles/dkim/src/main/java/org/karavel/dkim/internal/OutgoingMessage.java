@@ -38,8 +38,11 @@ final class OutgoingMessage {
             header.write(b);
             last4 = last4 << 8 | b;
             // the header block ends at the first empty line (also when the message starts with one)
-            if (b == '\n' && (last4 == 0x0d0a0d0a || (last4 & 0xffff) == 0x0a0a || header.size() == 1
-                    || header.size() == 2 && (last4 & 0xffff) == 0x0d0a)) {
+            if (b == '\n'
+                    && (last4 == 0x0d0a0d0a
+                            || (last4 & 0xffff) == 0x0a0a
+                            || header.size() == 1
+                            || header.size() == 2 && (last4 & 0xffff) == 0x0d0a)) {
                 ended = true;
                 break;
             }

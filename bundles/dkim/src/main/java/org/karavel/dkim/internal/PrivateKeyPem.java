@@ -47,7 +47,8 @@ final class PrivateKeyPem {
                 } else if (object instanceof PrivateKeyInfo pkcs8) {
                     info = pkcs8;
                 } else if (object instanceof PEMEncryptedKeyPair || object instanceof PKCS8EncryptedPrivateKeyInfo) {
-                    throw new GeneralSecurityException("the key is encrypted; store it without a passphrase (mode 0600)");
+                    throw new GeneralSecurityException(
+                            "the key is encrypted; store it without a passphrase (mode 0600)");
                 } else {
                     continue;
                 }
@@ -67,7 +68,8 @@ final class PrivateKeyPem {
         if (found == null) {
             throw new GeneralSecurityException("no " + boundary("BEGIN", "PRIVATE KEY") + " block");
         }
-        ASN1ObjectIdentifier expected = algorithm.equals("rsa") ? PKCSObjectIdentifiers.rsaEncryption : EdECObjectIdentifiers.id_Ed25519;
+        ASN1ObjectIdentifier expected =
+                algorithm.equals("rsa") ? PKCSObjectIdentifiers.rsaEncryption : EdECObjectIdentifiers.id_Ed25519;
         if (!expected.equals(found.getPrivateKeyAlgorithm().getAlgorithm())) {
             throw new GeneralSecurityException("not a PKCS#8 " + algorithm + " private key");
         }
@@ -79,12 +81,14 @@ final class PrivateKeyPem {
     }
 
     private static boolean isRsa(PrivateKeyInfo info) {
-        return PKCSObjectIdentifiers.rsaEncryption.equals(info.getPrivateKeyAlgorithm().getAlgorithm());
+        return PKCSObjectIdentifiers.rsaEncryption.equals(
+                info.getPrivateKeyAlgorithm().getAlgorithm());
     }
 
     /** The PKCS#8 PEM text of a key (the JDK's own encoding of it), 64 base64 characters a line. */
     static String format(PrivateKey key) {
-        String base64 = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(key.getEncoded());
+        String base64 = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(key.getEncoded());
         return boundary("BEGIN", "PRIVATE KEY") + "\n" + base64 + "\n" + boundary("END", "PRIVATE KEY") + "\n";
     }
 

@@ -44,7 +44,11 @@ public record ReceivedMessage(
             }
             header.write(b);
             last4 = last4 << 8 | b;
-            if (b == '\n' && ((last4 & 0xffff) == 0x0a0a || last4 == 0x0d0a0d0a || header.size() == 1 || header.size() == 2 && (last4 & 0xffff) == 0x0d0a)) {
+            if (b == '\n'
+                    && ((last4 & 0xffff) == 0x0a0a
+                            || last4 == 0x0d0a0d0a
+                            || header.size() == 1
+                            || header.size() == 2 && (last4 & 0xffff) == 0x0d0a)) {
                 ended = true;
                 break;
             }

@@ -71,19 +71,32 @@ public final class SigningComponent implements OutboundSigner, DkimKeys, MetricS
                 ? keys
                 : new KeyDirectory(directory, RESCAN_NANOS, System::nanoTime);
         int ttlDays = Math.max(0, config.signature__ttl__days());
-        signing = new OutboundSigning(k, d -> isSigningDomain(d, signDomains), Duration.ofDays(ttlDays),
-                Math.max(1, config.max__header__kb()) * 1024, counters, Clock.systemUTC());
+        signing = new OutboundSigning(
+                k,
+                d -> isSigningDomain(d, signDomains),
+                Duration.ofDays(ttlDays),
+                Math.max(1, config.max__header__kb()) * 1024,
+                counters,
+                Clock.systemUTC());
         keys = k;
         enabled = config.sign();
         KeyDirectory.Snapshot snapshot = k.rescan(); // problems with the keys are logged at start
-        LOG.info("dkim signing: enabled={} key_directory={} keys={} sign_domains={} signature_ttl_days={}", enabled,
-                directory, snapshot.byDomain().values().stream().mapToInt(List::size).sum(), signDomains, ttlDays);
+        LOG.info(
+                "dkim signing: enabled={} key_directory={} keys={} sign_domains={} signature_ttl_days={}",
+                enabled,
+                directory,
+                snapshot.byDomain().values().stream().mapToInt(List::size).sum(),
+                signDomains,
+                ttlDays);
         MailDomains domains = mailDomains;
         if (enabled && domains != null) {
             for (String local : domains.localDomains()) {
                 if (snapshot.active(local, "rsa").isEmpty() && !local.equals("localhost")) {
-                    LOG.warn("local domain {} has no RSA DKIM key in {}: its mail goes out unsigned (mta:dkim-keygen {})",
-                            local, directory, local);
+                    LOG.warn(
+                            "local domain {} has no RSA DKIM key in {}: its mail goes out unsigned (mta:dkim-keygen {})",
+                            local,
+                            directory,
+                            local);
                 }
             }
         }
@@ -127,13 +140,24 @@ public final class SigningComponent implements OutboundSigner, DkimKeys, MetricS
         KeyDirectory k = keys;
         KeyDirectory.Snapshot snapshot = k.rescan();
         String d = domain.strip().toLowerCase(Locale.ROOT);
-        return snapshot.byDomain().getOrDefault(d, List.of()).stream().map(key -> record(key, snapshot)).toList();
+        return snapshot.byDomain().getOrDefault(d, List.of()).stream()
+                .map(key -> record(key, snapshot))
+                .toList();
     }
 
     static KeyRecord record(SigningKey key, KeyDirectory.Snapshot snapshot) {
-        boolean active = snapshot.active(key.domain(), key.algorithm()).map(a -> a.file().equals(key.file())).orElse(false);
-        return new KeyRecord(key.domain(), key.selector(), key.algorithm(), key.bits(), key.file().toString(),
-                key.dnsName(), key.txt(), active);
+        boolean active = snapshot.active(key.domain(), key.algorithm())
+                .map(a -> a.file().equals(key.file()))
+                .orElse(false);
+        return new KeyRecord(
+                key.domain(),
+                key.selector(),
+                key.algorithm(),
+                key.bits(),
+                key.file().toString(),
+                key.dnsName(),
+                key.txt(),
+                active);
     }
 
     @Override

@@ -42,11 +42,15 @@ final class SigningCounters {
         unsigned.forEach((k, v) -> u.add(new Metric.Sample(Map.of("reason", k), v.sum())));
         return List.of(
                 new Metric("karavel_dkim_signed_total", "DKIM signatures made, by algorithm", Metric.Type.COUNTER, s),
-                new Metric("karavel_dkim_unsigned_total",
+                new Metric(
+                        "karavel_dkim_unsigned_total",
                         "Messages from a signing domain sent without a signature, by reason (no_key, broken_key, no_from, header_too_large, error)",
-                        Metric.Type.COUNTER, u),
-                Metric.of("karavel_dkim_not_signing_domain_total",
+                        Metric.Type.COUNTER,
+                        u),
+                Metric.of(
+                        "karavel_dkim_not_signing_domain_total",
                         "Messages not signed because their From domain is neither local nor in sign_domains",
-                        Metric.Type.COUNTER, notOurs.sum()));
+                        Metric.Type.COUNTER,
+                        notOurs.sum()));
     }
 }

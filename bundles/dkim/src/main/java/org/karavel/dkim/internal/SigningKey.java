@@ -18,7 +18,8 @@ import java.util.Base64;
  * @param bits the RSA modulus size, 256 for Ed25519
  * @param file where it was read from (or written to)
  */
-record SigningKey(String domain, String selector, String algorithm, PrivateKey key, String publicKey, int bits, Path file) {
+record SigningKey(
+        String domain, String selector, String algorithm, PrivateKey key, String publicKey, int bits, Path file) {
 
     /** Builds a key, deriving its public half. */
     static SigningKey of(String domain, String selector, String algorithm, PrivateKey key, Path file)
@@ -27,12 +28,24 @@ record SigningKey(String domain, String selector, String algorithm, PrivateKey k
             byte[] spki = KeyFactory.getInstance("RSA")
                     .generatePublic(new RSAPublicKeySpec(rsa.getModulus(), rsa.getPublicExponent()))
                     .getEncoded();
-            return new SigningKey(domain, selector, algorithm, key, Base64.getEncoder().encodeToString(spki),
-                    rsa.getModulus().bitLength(), file);
+            return new SigningKey(
+                    domain,
+                    selector,
+                    algorithm,
+                    key,
+                    Base64.getEncoder().encodeToString(spki),
+                    rsa.getModulus().bitLength(),
+                    file);
         }
         if (key instanceof EdECPrivateKey ed) {
-            return new SigningKey(domain, selector, algorithm, key,
-                    Base64.getEncoder().encodeToString(Ed25519PublicKey.of(ed)), 256, file);
+            return new SigningKey(
+                    domain,
+                    selector,
+                    algorithm,
+                    key,
+                    Base64.getEncoder().encodeToString(Ed25519PublicKey.of(ed)),
+                    256,
+                    file);
         }
         throw new GeneralSecurityException("an RSA key without its CRT parameters cannot be used");
     }

@@ -1,7 +1,5 @@
 package org.karavel.dkim.internal;
 
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -12,6 +10,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.karavel.api.dns.Resolver;
 
 /**
@@ -117,33 +117,34 @@ public final class SpfCheck {
             int sep = indexOfAny(body, ":/");
             String name = lower(sep < 0 ? body : body.substring(0, sep));
             String rest = sep < 0 ? "" : body.substring(sep);
-            terms.add(switch (name) {
-                case "all" -> {
-                    requireEmpty(rest, t);
-                    yield new Term(q, name, null, -1, -1);
-                }
-                case "include", "exists" -> {
-                    if (!rest.startsWith(":") || rest.length() == 1) {
-                        throw new Failure(SpfResult.PERMERROR, "missing domain in " + t);
-                    }
-                    checkMacro(rest.substring(1));
-                    yield new Term(q, name, rest.substring(1), -1, -1);
-                }
-                case "ptr" -> {
-                    String arg = null;
-                    if (!rest.isEmpty()) {
-                        if (!rest.startsWith(":") || rest.length() == 1) {
-                            throw new Failure(SpfResult.PERMERROR, "invalid " + t);
+            terms.add(
+                    switch (name) {
+                        case "all" -> {
+                            requireEmpty(rest, t);
+                            yield new Term(q, name, null, -1, -1);
                         }
-                        arg = rest.substring(1);
-                        checkMacro(arg);
-                    }
-                    yield new Term(q, name, arg, -1, -1);
-                }
-                case "a", "mx" -> dualCidr(q, name, rest, t);
-                case "ip4", "ip6" -> ipTerm(q, name, rest, t);
-                default -> throw new Failure(SpfResult.PERMERROR, "unknown mechanism " + t);
-            });
+                        case "include", "exists" -> {
+                            if (!rest.startsWith(":") || rest.length() == 1) {
+                                throw new Failure(SpfResult.PERMERROR, "missing domain in " + t);
+                            }
+                            checkMacro(rest.substring(1));
+                            yield new Term(q, name, rest.substring(1), -1, -1);
+                        }
+                        case "ptr" -> {
+                            String arg = null;
+                            if (!rest.isEmpty()) {
+                                if (!rest.startsWith(":") || rest.length() == 1) {
+                                    throw new Failure(SpfResult.PERMERROR, "invalid " + t);
+                                }
+                                arg = rest.substring(1);
+                                checkMacro(arg);
+                            }
+                            yield new Term(q, name, arg, -1, -1);
+                        }
+                        case "a", "mx" -> dualCidr(q, name, rest, t);
+                        case "ip4", "ip6" -> ipTerm(q, name, rest, t);
+                        default -> throw new Failure(SpfResult.PERMERROR, "unknown mechanism " + t);
+                    });
         }
         return terms;
     }
@@ -189,7 +190,8 @@ public final class SpfCheck {
         if (slash >= 0) {
             bits = cidr(value.substring(slash + 1), v4 ? 32 : 128, whole);
         }
-        boolean ok = v4 ? addr.matches("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}")
+        boolean ok = v4
+                ? addr.matches("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}")
                 : addr.contains(":") && addr.matches("[0-9A-Fa-f:.]+");
         if (!ok) {
             throw new Failure(SpfResult.PERMERROR, "invalid address in " + whole);
@@ -285,49 +287,62 @@ public final class SpfCheck {
             if (!isValidDomain(domain)) {
                 return CompletableFuture.completedFuture(new Outcome(SpfResult.NONE, "no valid domain"));
             }
-            return resolver.txt(domain).handle((txts, error) -> {
-                if (error != null) {
-                    if (Dns.isNoSuchDomain(error)) {
-                        return CompletableFuture.completedFuture(new Outcome(SpfResult.NONE, "no such domain"));
-                    }
-                    return CompletableFuture.<Outcome>failedFuture(new Failure(SpfResult.TEMPERROR, "DNS error for " + domain));
-                }
-                List<String> spf = txts.stream()
-                        .filter(t -> t.regionMatches(true, 0, "v=spf1", 0, 6) && (t.length() == 6 || t.charAt(6) == ' '))
-                        .toList();
-                if (spf.isEmpty()) {
-                    return CompletableFuture.completedFuture(new Outcome(SpfResult.NONE, "no SPF record"));
-                }
-                if (spf.size() > 1) {
-                    return CompletableFuture.completedFuture(new Outcome(SpfResult.PERMERROR, "more than one SPF record"));
-                }
-                List<Term> terms;
-                try {
-                    terms = parse(spf.get(0));
-                } catch (Failure f) {
-                    return CompletableFuture.completedFuture(new Outcome(f.result, f.getMessage()));
-                }
-                return evaluate(domain, terms, 0);
-            }).thenCompose(Function.identity()).toCompletableFuture();
+            return resolver.txt(domain)
+                    .handle((txts, error) -> {
+                        if (error != null) {
+                            if (Dns.isNoSuchDomain(error)) {
+                                return CompletableFuture.completedFuture(new Outcome(SpfResult.NONE, "no such domain"));
+                            }
+                            return CompletableFuture.<Outcome>failedFuture(
+                                    new Failure(SpfResult.TEMPERROR, "DNS error for " + domain));
+                        }
+                        List<String> spf = txts.stream()
+                                .filter(t -> t.regionMatches(true, 0, "v=spf1", 0, 6)
+                                        && (t.length() == 6 || t.charAt(6) == ' '))
+                                .toList();
+                        if (spf.isEmpty()) {
+                            return CompletableFuture.completedFuture(new Outcome(SpfResult.NONE, "no SPF record"));
+                        }
+                        if (spf.size() > 1) {
+                            return CompletableFuture.completedFuture(
+                                    new Outcome(SpfResult.PERMERROR, "more than one SPF record"));
+                        }
+                        List<Term> terms;
+                        try {
+                            terms = parse(spf.get(0));
+                        } catch (Failure f) {
+                            return CompletableFuture.completedFuture(new Outcome(f.result, f.getMessage()));
+                        }
+                        return evaluate(domain, terms, 0);
+                    })
+                    .thenCompose(Function.identity())
+                    .toCompletableFuture();
         }
 
         private CompletableFuture<Outcome> evaluate(String domain, List<Term> terms, int index) {
             if (index == terms.size()) {
-                Term redirect = terms.stream().filter(t -> t.isModifier() && t.name().equals("redirect")).findFirst().orElse(null);
+                Term redirect = terms.stream()
+                        .filter(t -> t.isModifier() && t.name().equals("redirect"))
+                        .findFirst()
+                        .orElse(null);
                 if (redirect == null) {
                     return CompletableFuture.completedFuture(Outcome.of(SpfResult.NEUTRAL));
                 }
                 countDnsTerm();
-                return expandDomain(redirect.argument(), domain).thenCompose(target -> checkHost(target, 0))
-                        .thenApply(o -> o.result() == SpfResult.NONE ? new Outcome(SpfResult.PERMERROR, "redirect to a domain without SPF") : o);
+                return expandDomain(redirect.argument(), domain)
+                        .thenCompose(target -> checkHost(target, 0))
+                        .thenApply(o -> o.result() == SpfResult.NONE
+                                ? new Outcome(SpfResult.PERMERROR, "redirect to a domain without SPF")
+                                : o);
             }
             Term t = terms.get(index);
             if (t.isModifier()) {
                 return evaluate(domain, terms, index + 1);
             }
-            return matches(t, domain).thenCompose(match -> match
-                    ? CompletableFuture.completedFuture(Outcome.of(qualified(t.qualifier())))
-                    : evaluate(domain, terms, index + 1));
+            return matches(t, domain)
+                    .thenCompose(match -> match
+                            ? CompletableFuture.completedFuture(Outcome.of(qualified(t.qualifier())))
+                            : evaluate(domain, terms, index + 1));
         }
 
         private SpfResult qualified(char q) {
@@ -375,16 +390,22 @@ public final class SpfCheck {
             countDnsTerm();
             String spec = t.argument() == null ? domain : t.argument();
             return expandDomain(spec, domain).thenCompose(target -> switch (t.name()) {
-                case "include" -> checkHost(target, 0).thenApply(o -> switch (o.result()) {
-                    case PASS -> true;
-                    case FAIL, SOFTFAIL, NEUTRAL -> false;
-                    case TEMPERROR -> throw new Failure(SpfResult.TEMPERROR, o.reason());
-                    default -> throw new Failure(SpfResult.PERMERROR, "include:" + target + " gave " + o.result().label());
-                });
+                case "include" ->
+                    checkHost(target, 0).thenApply(o -> switch (o.result()) {
+                        case PASS -> true;
+                        case FAIL, SOFTFAIL, NEUTRAL -> false;
+                        case TEMPERROR -> throw new Failure(SpfResult.TEMPERROR, o.reason());
+                        default ->
+                            throw new Failure(
+                                    SpfResult.PERMERROR,
+                                    "include:" + target + " gave " + o.result().label());
+                    });
                 case "a" -> addresses(target, v4()).thenApply(list -> anyInNetwork(list, t));
                 case "mx" -> mx(target, t);
-                case "ptr" -> validatedNames().thenApply(names -> names.stream()
-                        .anyMatch(n -> n.equals(target) || n.endsWith("." + target)));
+                case "ptr" ->
+                    validatedNames()
+                            .thenApply(names ->
+                                    names.stream().anyMatch(n -> n.equals(target) || n.endsWith("." + target)));
                 case "exists" -> addresses(target, true).thenApply(list -> !list.isEmpty());
                 default -> throw new Failure(SpfResult.PERMERROR, "unknown mechanism " + t.name());
             });
@@ -398,65 +419,85 @@ public final class SpfCheck {
         private CompletableFuture<List<InetAddress>> addresses(String name, boolean ipv4) {
             CompletionStage<List<InetAddress>> q = ipv4 ? resolver.a(name) : resolver.aaaa(name);
             return q.handle((list, error) -> {
-                if (error != null && !Dns.isNoSuchDomain(error)) {
-                    throw new Failure(SpfResult.TEMPERROR, "DNS error for " + name);
-                }
-                List<InetAddress> l = error == null ? list : List.<InetAddress>of();
-                if (l.isEmpty()) {
-                    countVoid();
-                }
-                return l;
-            }).toCompletableFuture();
+                        if (error != null && !Dns.isNoSuchDomain(error)) {
+                            throw new Failure(SpfResult.TEMPERROR, "DNS error for " + name);
+                        }
+                        List<InetAddress> l = error == null ? list : List.<InetAddress>of();
+                        if (l.isEmpty()) {
+                            countVoid();
+                        }
+                        return l;
+                    })
+                    .toCompletableFuture();
         }
 
         private CompletableFuture<Boolean> mx(String target, Term t) {
-            return resolver.mx(target).handle((list, error) -> {
-                if (error != null && !Dns.isNoSuchDomain(error)) {
-                    throw new Failure(SpfResult.TEMPERROR, "DNS error for " + target);
-                }
-                List<org.karavel.api.dns.MxRecord> l = error == null ? list : List.of();
-                if (l.isEmpty()) {
-                    countVoid();
-                }
-                if (l.size() > MAX_NAMES_PER_TERM) {
-                    throw new Failure(SpfResult.PERMERROR, "more than 10 MX names");
-                }
-                return l;
-            }).thenCompose(list -> {
-                List<CompletableFuture<List<InetAddress>>> lookups = list.stream()
-                        .filter(m -> !m.isNullMx())
-                        .map(m -> (v4() ? resolver.a(m.host()) : resolver.aaaa(m.host())).toCompletableFuture()
-                                .exceptionally(e -> {
-                                    if (Dns.isNoSuchDomain(e)) {
-                                        return List.of();
-                                    }
-                                    throw new Failure(SpfResult.TEMPERROR, "DNS error for " + m.host());
-                                }))
-                        .toList();
-                return CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new))
-                        .thenApply(v -> lookups.stream().anyMatch(f -> anyInNetwork(f.join(), t)));
-            }).toCompletableFuture();
+            return resolver.mx(target)
+                    .handle((list, error) -> {
+                        if (error != null && !Dns.isNoSuchDomain(error)) {
+                            throw new Failure(SpfResult.TEMPERROR, "DNS error for " + target);
+                        }
+                        List<org.karavel.api.dns.MxRecord> l = error == null ? list : List.of();
+                        if (l.isEmpty()) {
+                            countVoid();
+                        }
+                        if (l.size() > MAX_NAMES_PER_TERM) {
+                            throw new Failure(SpfResult.PERMERROR, "more than 10 MX names");
+                        }
+                        return l;
+                    })
+                    .thenCompose(list -> {
+                        List<CompletableFuture<List<InetAddress>>> lookups = list.stream()
+                                .filter(m -> !m.isNullMx())
+                                .map(m -> (v4() ? resolver.a(m.host()) : resolver.aaaa(m.host()))
+                                        .toCompletableFuture()
+                                        .exceptionally(e -> {
+                                            if (Dns.isNoSuchDomain(e)) {
+                                                return List.of();
+                                            }
+                                            throw new Failure(SpfResult.TEMPERROR, "DNS error for " + m.host());
+                                        }))
+                                .toList();
+                        return CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new))
+                                .thenApply(v -> lookups.stream().anyMatch(f -> anyInNetwork(f.join(), t)));
+                    })
+                    .toCompletableFuture();
         }
 
         /** The client's PTR names confirmed by a forward lookup (§5.5), at most 10 tried; errors give none. */
         private CompletableFuture<List<String>> validatedNames() {
-            return resolver.ptr(ip).handle((names, error) -> error == null ? names : List.<String>of())
+            return resolver.ptr(ip)
+                    .handle((names, error) -> error == null ? names : List.<String>of())
                     .thenCompose(names -> {
-                        List<String> tried = names.stream().limit(MAX_NAMES_PER_TERM).map(SpfCheck::lower).toList();
+                        List<String> tried = names.stream()
+                                .limit(MAX_NAMES_PER_TERM)
+                                .map(SpfCheck::lower)
+                                .toList();
                         List<CompletableFuture<Boolean>> checks = tried.stream()
-                                .map(n -> (v4() ? resolver.a(n) : resolver.aaaa(n)).toCompletableFuture()
+                                .map(n -> (v4() ? resolver.a(n) : resolver.aaaa(n))
+                                        .toCompletableFuture()
                                         .handle((list, e) -> e == null && list.contains(ip)))
                                 .toList();
-                        return CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new)).thenApply(v -> {
-                            List<String> ok = new ArrayList<>();
-                            for (int i = 0; i < tried.size(); i++) {
-                                if (checks.get(i).join()) {
-                                    ok.add(tried.get(i).endsWith(".") ? tried.get(i).substring(0, tried.get(i).length() - 1) : tried.get(i));
-                                }
-                            }
-                            return ok;
-                        });
-                    }).toCompletableFuture();
+                        return CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new))
+                                .thenApply(v -> {
+                                    List<String> ok = new ArrayList<>();
+                                    for (int i = 0; i < tried.size(); i++) {
+                                        if (checks.get(i).join()) {
+                                            ok.add(
+                                                    tried.get(i).endsWith(".")
+                                                            ? tried.get(i)
+                                                                    .substring(
+                                                                            0,
+                                                                            tried.get(i)
+                                                                                            .length()
+                                                                                    - 1)
+                                                            : tried.get(i));
+                                        }
+                                    }
+                                    return ok;
+                                });
+                    })
+                    .toCompletableFuture();
         }
 
         private CompletableFuture<String> expandDomain(String spec, String domain) {
@@ -464,10 +505,11 @@ public final class SpfCheck {
             if (SpfMacro.needsValidatedName(spec)) {
                 if (validatedName == null) {
                     // the p macro: prefer a validated name in the domain, else any (§7.3)
-                    validatedName = validatedNames().thenApply(names -> names.stream()
-                            .filter(n -> n.equals(domain) || n.endsWith("." + domain))
-                            .findFirst()
-                            .orElse(names.isEmpty() ? "unknown" : names.get(0)));
+                    validatedName = validatedNames()
+                            .thenApply(names -> names.stream()
+                                    .filter(n -> n.equals(domain) || n.endsWith("." + domain))
+                                    .findFirst()
+                                    .orElse(names.isEmpty() ? "unknown" : names.get(0)));
                 }
                 p = validatedName;
             }

@@ -1,6 +1,5 @@
 package org.karavel.dkim.internal;
 
-import java.util.regex.Pattern;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -9,6 +8,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * SPF macro expansion (RFC 7208 §7): {@code %{s} %{l} %{o} %{d} %{i} %{p} %{v} %{h}} with a digit
@@ -133,8 +133,8 @@ public final class SpfMacro {
             case 'v' -> ctx.ip() instanceof Inet6Address ? "ip6" : "in-addr";
             default -> ctx.helo();
         };
-        List<String> parts = new ArrayList<>(Arrays.asList(
-                value.split("[" + Pattern.quote(delimiters.isEmpty() ? "." : delimiters) + "]", -1)));
+        List<String> parts = new ArrayList<>(
+                Arrays.asList(value.split("[" + Pattern.quote(delimiters.isEmpty() ? "." : delimiters) + "]", -1)));
         if (reverse) {
             Collections.reverse(parts);
         }
@@ -153,7 +153,10 @@ public final class SpfMacro {
         }
         StringBuilder sb = new StringBuilder();
         for (byte b : a) {
-            sb.append(Character.forDigit((b >> 4) & 0xf, 16)).append('.').append(Character.forDigit(b & 0xf, 16)).append('.');
+            sb.append(Character.forDigit((b >> 4) & 0xf, 16))
+                    .append('.')
+                    .append(Character.forDigit(b & 0xf, 16))
+                    .append('.');
         }
         return sb.substring(0, sb.length() - 1);
     }

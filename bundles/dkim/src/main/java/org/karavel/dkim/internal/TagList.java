@@ -1,11 +1,10 @@
 package org.karavel.dkim.internal;
 
-import java.util.Set;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A tag=value list (RFC 6376 §3.2), the syntax of DKIM-Signature fields, DKIM key records and DMARC

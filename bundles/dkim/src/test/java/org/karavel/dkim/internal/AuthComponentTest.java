@@ -17,17 +17,27 @@ import org.xbill.DNS.Type;
 class AuthComponentTest {
     /** A typed configuration from a map of keys, defaults for the rest, as DS builds it. */
     static AuthConfig config(Map<String, Object> values) {
-        return (AuthConfig) Proxy.newProxyInstance(AuthConfig.class.getClassLoader(), new Class<?>[] {AuthConfig.class},
-                (proxy, method, args) -> {
-                    String key = method.getName().replace("__", "\u0000").replace('_', '.').replace('\u0000', '_');
+        return (AuthConfig) Proxy.newProxyInstance(
+                AuthConfig.class.getClassLoader(), new Class<?>[] {AuthConfig.class}, (proxy, method, args) -> {
+                    String key = method.getName()
+                            .replace("__", "\u0000")
+                            .replace('_', '.')
+                            .replace('\u0000', '_');
                     return values.containsKey(key) ? values.get(key) : method.getDefaultValue();
                 });
     }
 
     @Test
     void settingsComeFromTheKeysWithDefaultsAndLenientValues() {
-        AuthSettings s = AuthSettings.from(config(Map.of("listeners", new String[] {"mx, relay"}, "dmarc_reject", "Bogus",
-                "timeout_seconds", 999, "authserv_id", " mx.example.org ")));
+        AuthSettings s = AuthSettings.from(config(Map.of(
+                "listeners",
+                new String[] {"mx, relay"},
+                "dmarc_reject",
+                "Bogus",
+                "timeout_seconds",
+                999,
+                "authserv_id",
+                " mx.example.org ")));
 
         assertThat(s.listeners()).containsExactlyInAnyOrder("mx", "relay");
         assertThat(s.dmarcReject()).isFalse();
@@ -39,18 +49,28 @@ class AuthComponentTest {
     void checksAMessageAndCountsResultsByMethodAndResult() throws Exception {
         try (LoopbackDnsServer dns = LoopbackDnsServer.start()) {
             dns.add("example.net", Type.TXT, "\"v=spf1 -all\"", 60);
-            AuthComponent c = new AuthComponent(new LoopbackResolver(dns.port()), config(Map.of("authserv_id", "mx.example.org")));
+            AuthComponent c = new AuthComponent(
+                    new LoopbackResolver(dns.port()), config(Map.of("authserv_id", "mx.example.org")));
             try {
-                Verdict v = c.endOfMessage(TestMessages.session("198.51.100.7", "[198.51.100.7]", null, "mx"),
-                        TestMessages.envelope("a@example.net"), TestMessages.message("From: a@example.net\r\n\r\nx\r\n"))
-                        .toCompletableFuture().get(30, TimeUnit.SECONDS);
+                Verdict v = c.endOfMessage(
+                                TestMessages.session("198.51.100.7", "[198.51.100.7]", null, "mx"),
+                                TestMessages.envelope("a@example.net"),
+                                TestMessages.message("From: a@example.net\r\n\r\nx\r\n"))
+                        .toCompletableFuture()
+                        .get(30, TimeUnit.SECONDS);
 
-                assertThat(v.headers()).extracting(Verdict.Header::value)
-                        .containsExactly("mx.example.org; spf=fail smtp.mailfrom=example.net; dkim=none; dmarc=none header.from=example.net");
+                assertThat(v.headers())
+                        .extracting(Verdict.Header::value)
+                        .containsExactly(
+                                "mx.example.org; spf=fail smtp.mailfrom=example.net; dkim=none; dmarc=none header.from=example.net");
                 List<Metric> metrics = c.metrics();
-                Metric results = metrics.stream().filter(m -> m.name().equals("karavel_auth_results_total")).findFirst().orElseThrow();
+                Metric results = metrics.stream()
+                        .filter(m -> m.name().equals("karavel_auth_results_total"))
+                        .findFirst()
+                        .orElseThrow();
                 assertThat(results.samples()).contains(new Metric.Sample(Map.of("method", "spf", "result", "fail"), 1));
-                assertThat(results.samples()).contains(new Metric.Sample(Map.of("method", "dmarc", "result", "none"), 1));
+                assertThat(results.samples())
+                        .contains(new Metric.Sample(Map.of("method", "dmarc", "result", "none"), 1));
             } finally {
                 c.deactivate();
             }

@@ -28,7 +28,8 @@ class CanonicalizationTest {
         List<HeaderField> h = ReceivedMessage.fields("A: X\r\nB : Y\t\r\n\tZ  \r\n\r\n");
 
         assertThat(h).hasSize(2);
-        assertThat(Canonicalization.RELAXED.header(h.get(0).raw()) + Canonicalization.RELAXED.header(h.get(1).raw()))
+        assertThat(Canonicalization.RELAXED.header(h.get(0).raw())
+                        + Canonicalization.RELAXED.header(h.get(1).raw()))
                 .isEqualTo("a:X\r\nb:Y Z\r\n");
         assertThat(body(Canonicalization.RELAXED, EXAMPLE_BODY, 1000)).isEqualTo(" C\r\nD E\r\n");
     }
@@ -45,14 +46,16 @@ class CanonicalizationTest {
     void bodySplitAcrossEveryPossibleChunkGivesTheSameResult() {
         for (int chunk = 1; chunk < 8; chunk++) {
             assertThat(body(Canonicalization.RELAXED, EXAMPLE_BODY, chunk)).isEqualTo(" C\r\nD E\r\n");
-            assertThat(body(Canonicalization.SIMPLE, "a\r\n\r\nb\rc\r\n\r\n", chunk)).isEqualTo("a\r\n\r\nb\rc\r\n");
+            assertThat(body(Canonicalization.SIMPLE, "a\r\n\r\nb\rc\r\n\r\n", chunk))
+                    .isEqualTo("a\r\n\r\nb\rc\r\n");
         }
     }
 
     @Test
     void emptyBodyIsOneCrlfWhenSimpleAndNothingWhenRelaxed() {
         assertThat(bh(Canonicalization.SIMPLE, "", -1)).isEqualTo("frcCV1k9oG9oKj3dpUqdJg1PxRT2RSN/XKdLCPjaYaY=");
-        assertThat(bh(Canonicalization.RELAXED, "\r\n\r\n", -1)).isEqualTo("47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
+        assertThat(bh(Canonicalization.RELAXED, "\r\n\r\n", -1))
+                .isEqualTo("47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
         assertThat(body(Canonicalization.SIMPLE, "no line end", 3)).isEqualTo("no line end\r\n");
     }
 
@@ -72,7 +75,8 @@ class CanonicalizationTest {
         byte[] in = "Hi.\r\nmore text added later\r\n".getBytes(StandardCharsets.US_ASCII);
         h.update(in, 0, in.length);
 
-        assertThat(Base64.getEncoder().encodeToString(h.finish())).isEqualTo(bh(Canonicalization.SIMPLE, "Hi.\r\n", -1));
+        assertThat(Base64.getEncoder().encodeToString(h.finish()))
+                .isEqualTo(bh(Canonicalization.SIMPLE, "Hi.\r\n", -1));
         assertThat(h.hashedLength()).isEqualTo(5);
     }
 

@@ -42,7 +42,8 @@ class DkimKeyTest {
         assertThat(k.rsaBits()).isZero();
         // RFC 8410: the fixed Ed25519 SubjectPublicKeyInfo header, then the 32 octets of p=
         byte[] raw = Base64.getDecoder().decode("11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=");
-        assertThat(Arrays.copyOfRange(key.getEncoded(), 0, 12)).isEqualTo(HexFormat.of().parseHex("302a300506032b6570032100"));
+        assertThat(Arrays.copyOfRange(key.getEncoded(), 0, 12))
+                .isEqualTo(HexFormat.of().parseHex("302a300506032b6570032100"));
         assertThat(Arrays.copyOfRange(key.getEncoded(), 12, 44)).isEqualTo(raw);
     }
 
@@ -54,9 +55,13 @@ class DkimKeyTest {
     @Test
     void refusesKeysOfTheWrongFormOrAlgorithm() throws Exception {
         String ecSpki = Base64.getEncoder().encodeToString(ecKey().getEncoded());
-        String edSpki = Base64.getEncoder().encodeToString(
-                DkimKey.parse(TestMessages.ED25519_KEY).key().orElseThrow().getEncoded());
-        byte[] trailing = Arrays.copyOf(Base64.getDecoder().decode(RSA_SPKI), Base64.getDecoder().decode(RSA_SPKI).length + 1);
+        String edSpki = Base64.getEncoder()
+                .encodeToString(DkimKey.parse(TestMessages.ED25519_KEY)
+                        .key()
+                        .orElseThrow()
+                        .getEncoded());
+        byte[] trailing = Arrays.copyOf(
+                Base64.getDecoder().decode(RSA_SPKI), Base64.getDecoder().decode(RSA_SPKI).length + 1);
 
         assertThatThrownBy(() -> DkimKey.parse("k=rsa; p=" + ecSpki)).hasMessage("unusable rsa key");
         assertThatThrownBy(() -> DkimKey.parse("k=rsa; p=" + edSpki)).hasMessage("unusable rsa key");

@@ -30,7 +30,9 @@ class DkimVerifierTest {
         dns.add("brisbane._domainkey.football.example.com", Type.TXT, quoted(TestMessages.ED25519_KEY), 60);
         dns.add("test._domainkey.football.example.com", Type.TXT, quoted(TestMessages.RSA_KEY), 60);
         worker = Executors.newFixedThreadPool(2);
-        verifier = new DkimVerifier(new LoopbackResolver(dns.port()), worker,
+        verifier = new DkimVerifier(
+                new LoopbackResolver(dns.port()),
+                worker,
                 Clock.fixed(Instant.parse("2018-06-10T13:38:29Z"), ZoneOffset.UTC));
     }
 
@@ -45,7 +47,8 @@ class DkimVerifierTest {
     }
 
     private List<DkimResult> verify(String raw) throws Exception {
-        ReceivedMessage m = ReceivedMessage.read(new ByteArrayInputStream(raw.getBytes(StandardCharsets.ISO_8859_1)), 65536);
+        ReceivedMessage m =
+                ReceivedMessage.read(new ByteArrayInputStream(raw.getBytes(StandardCharsets.ISO_8859_1)), 65536);
         return verifier.verify(m).toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
@@ -108,7 +111,9 @@ class DkimVerifierTest {
     @Test
     void revokedKeyAndBrokenSignatureFieldArePermerrors() throws Exception {
         dns.add("revoked._domainkey.football.example.com", Type.TXT, quoted("v=DKIM1; k=ed25519; p="), 60);
-        String raw = TestMessages.RFC8463.replace("s=brisbane", "s=revoked").replace("a=rsa-sha256; c=relaxed/relaxed;", "a=rsa-sha256; c=relaxed/bogus;");
+        String raw = TestMessages.RFC8463
+                .replace("s=brisbane", "s=revoked")
+                .replace("a=rsa-sha256; c=relaxed/relaxed;", "a=rsa-sha256; c=relaxed/bogus;");
 
         List<DkimResult> r = verify(raw);
 
@@ -122,7 +127,9 @@ class DkimVerifierTest {
     @Test
     void expiredSignatureIsNeutral() throws Exception {
         String raw = TestMessages.RFC8463.replace("t=1528637909;", "t=1528637909; x=1528637909;");
-        verifier = new DkimVerifier(new LoopbackResolver(dns.port()), worker,
+        verifier = new DkimVerifier(
+                new LoopbackResolver(dns.port()),
+                worker,
                 Clock.fixed(Instant.parse("2018-06-11T00:00:00Z"), ZoneOffset.UTC));
 
         List<DkimResult> r = verify(raw);

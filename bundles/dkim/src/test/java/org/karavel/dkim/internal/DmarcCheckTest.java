@@ -40,12 +40,17 @@ class DmarcCheckTest {
     @Test
     void alignmentExamplesOfRfc7489Section31() {
         // §3.1.1: DKIM d=example.com and From example.com align; d=child.example.com aligns only in relaxed mode
-        assertThat(OrganizationalDomain.aligned("example.com", "example.com", true)).isTrue();
-        assertThat(OrganizationalDomain.aligned("child.example.com", "example.com", false)).isTrue();
-        assertThat(OrganizationalDomain.aligned("child.example.com", "example.com", true)).isFalse();
+        assertThat(OrganizationalDomain.aligned("example.com", "example.com", true))
+                .isTrue();
+        assertThat(OrganizationalDomain.aligned("child.example.com", "example.com", false))
+                .isTrue();
+        assertThat(OrganizationalDomain.aligned("child.example.com", "example.com", true))
+                .isFalse();
         // §3.1.2: MAIL FROM child.example.com, From example.com
-        assertThat(OrganizationalDomain.aligned("child.example.com", "example.com", false)).isTrue();
-        assertThat(OrganizationalDomain.aligned("example.org", "example.com", false)).isFalse();
+        assertThat(OrganizationalDomain.aligned("child.example.com", "example.com", false))
+                .isTrue();
+        assertThat(OrganizationalDomain.aligned("example.org", "example.com", false))
+                .isFalse();
     }
 
     private DmarcCheck.Lookup lookup(String domain) throws Exception {
@@ -61,14 +66,25 @@ class DmarcCheckTest {
         dns.add("_dmarc.example.com", Type.TXT, "\"v=DMARC1; p=reject; adkim=s\"", 60);
         DmarcCheck.Lookup l = lookup("example.com");
 
-        assertThat(dmarc.evaluate("example.com", l, "bounce.example.com", SpfResult.PASS, List.of()).result()).isEqualTo("pass");
-        assertThat(dmarc.evaluate("example.com", l, "other.example", SpfResult.PASS, List.of(dkim("pass", "example.com"))).result())
+        assertThat(dmarc.evaluate("example.com", l, "bounce.example.com", SpfResult.PASS, List.of())
+                        .result())
                 .isEqualTo("pass");
-        DmarcCheck.Outcome strict = dmarc.evaluate("example.com", l, "other.example", SpfResult.FAIL, List.of(dkim("pass", "mail.example.com")));
+        assertThat(dmarc.evaluate(
+                                "example.com", l, "other.example", SpfResult.PASS, List.of(dkim("pass", "example.com")))
+                        .result())
+                .isEqualTo("pass");
+        DmarcCheck.Outcome strict = dmarc.evaluate(
+                "example.com", l, "other.example", SpfResult.FAIL, List.of(dkim("pass", "mail.example.com")));
         assertThat(strict.result()).isEqualTo("fail");
         assertThat(strict.policy()).isEqualTo("reject");
         assertThat(strict.disposition()).isEqualTo("reject");
-        assertThat(dmarc.evaluate("example.com", l, "example.com", SpfResult.SOFTFAIL, List.of(dkim("fail", "example.com"))).result())
+        assertThat(dmarc.evaluate(
+                                "example.com",
+                                l,
+                                "example.com",
+                                SpfResult.SOFTFAIL,
+                                List.of(dkim("fail", "example.com")))
+                        .result())
                 .isEqualTo("fail");
     }
 
@@ -89,28 +105,37 @@ class DmarcCheckTest {
         DmarcCheck.Lookup l = lookup("example.com");
 
         percentile = 10;
-        assertThat(dmarc.evaluate("example.com", l, null, SpfResult.NONE, List.of()).disposition()).isEqualTo("reject");
+        assertThat(dmarc.evaluate("example.com", l, null, SpfResult.NONE, List.of())
+                        .disposition())
+                .isEqualTo("reject");
         percentile = 50;
-        assertThat(dmarc.evaluate("example.com", l, null, SpfResult.NONE, List.of()).disposition()).isEqualTo("quarantine");
+        assertThat(dmarc.evaluate("example.com", l, null, SpfResult.NONE, List.of())
+                        .disposition())
+                .isEqualTo("quarantine");
     }
 
     @Test
     void noRecordTwoRecordsAndDnsFailure() throws Exception {
-        assertThat(dmarc.evaluate("example.net", lookup("example.net"), null, SpfResult.NONE, List.of()).result()).isEqualTo("none");
+        assertThat(dmarc.evaluate("example.net", lookup("example.net"), null, SpfResult.NONE, List.of())
+                        .result())
+                .isEqualTo("none");
         dns.add("_dmarc.two.example", Type.TXT, "\"v=DMARC1; p=none\"", 60);
         dns.add("_dmarc.two.example", Type.TXT, "\"v=DMARC1; p=reject\"", 60);
         assertThat(lookup("two.example").record()).isEmpty();
         dns.servfail("_dmarc.broken.example");
-        assertThat(dmarc.evaluate("broken.example", lookup("broken.example"), null, SpfResult.NONE, List.of()).result())
+        assertThat(dmarc.evaluate("broken.example", lookup("broken.example"), null, SpfResult.NONE, List.of())
+                        .result())
                 .isEqualTo("temperror");
     }
 
     @Test
     void recordParsing() {
-        assertThat(DmarcRecord.parse("v=DMARC1; p=quarantine; pct=50; aspf=s")).contains(
-                new DmarcRecord("quarantine", Optional.empty(), 50, false, true));
+        assertThat(DmarcRecord.parse("v=DMARC1; p=quarantine; pct=50; aspf=s"))
+                .contains(new DmarcRecord("quarantine", Optional.empty(), 50, false, true));
         assertThat(DmarcRecord.parse("p=reject; v=DMARC1")).isEmpty();
-        assertThat(DmarcRecord.parse("v=DMARC1; p=bogus; rua=mailto:d@example.com")).map(DmarcRecord::policy).contains("none");
+        assertThat(DmarcRecord.parse("v=DMARC1; p=bogus; rua=mailto:d@example.com"))
+                .map(DmarcRecord::policy)
+                .contains("none");
         assertThat(DmarcRecord.parse("v=DMARC1; p=bogus")).isEmpty();
     }
 }

@@ -36,7 +36,9 @@ class HeaderParsingFuzzTest {
         }
         for (ReceivedMessage.SignatureField s : m.signatures()) {
             assertThat(s.field().is("DKIM-Signature")).isTrue();
-            assertThat(s.signature() == null).as("exactly one of signature and error").isNotEqualTo(s.error() == null);
+            assertThat(s.signature() == null)
+                    .as("exactly one of signature and error")
+                    .isNotEqualTo(s.error() == null);
             if (s.signature() != null) {
                 DkimSignature sig = s.signature();
                 assertThat(sig.domain()).isNotEmpty();
@@ -61,7 +63,8 @@ class HeaderParsingFuzzTest {
         } catch (IllegalArgumentException expected) {
             return;
         }
-        String printed = tags.names().stream().map(n -> n + "=" + tags.get(n).orElseThrow())
+        String printed = tags.names().stream()
+                .map(n -> n + "=" + tags.get(n).orElseThrow())
                 .collect(Collectors.joining("; "));
         TagList again = TagList.parse(printed);
         assertThat(again.names()).containsExactlyElementsOf(tags.names());

@@ -34,7 +34,9 @@ final class IndependentDkimVerifier {
                 fields.add(line);
             }
         }
-        List<String> signatures = fields.stream().filter(f -> f.toLowerCase().startsWith("dkim-signature:")).toList();
+        List<String> signatures = fields.stream()
+                .filter(f -> f.toLowerCase().startsWith("dkim-signature:"))
+                .toList();
         String sigField = signatures.get(index);
         Map<String, String> tags = new LinkedHashMap<>();
         for (String spec : sigField.substring(sigField.indexOf(':') + 1).split(";")) {
@@ -48,7 +50,8 @@ final class IndependentDkimVerifier {
             throw new IllegalArgumentException("only relaxed/relaxed here");
         }
         // body hash
-        byte[] bh = MessageDigest.getInstance("SHA-256").digest(relaxedBody(body).getBytes(StandardCharsets.ISO_8859_1));
+        byte[] bh =
+                MessageDigest.getInstance("SHA-256").digest(relaxedBody(body).getBytes(StandardCharsets.ISO_8859_1));
         if (!Base64.getEncoder().encodeToString(bh).equals(tags.get("bh"))) {
             return false;
         }
@@ -100,7 +103,10 @@ final class IndependentDkimVerifier {
     static String relaxedHeader(String field) {
         int colon = field.indexOf(':');
         String name = field.substring(0, colon).trim().toLowerCase();
-        String value = field.substring(colon + 1).replace("\r\n", "").replaceAll("[ \t]+", " ").trim();
+        String value = field.substring(colon + 1)
+                .replace("\r\n", "")
+                .replaceAll("[ \t]+", " ")
+                .trim();
         return name + ":" + value;
     }
 

@@ -22,7 +22,8 @@ class MessageSignerTest {
     /** RFC 8463 Appendix A.1: the Ed25519 private key (the RFC 8032 §7.1 test 1 seed). */
     static final String RFC8463_ED25519_SECRET = "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=";
     /** RFC 8463 Appendix A.1: the RSA private key, PKCS#1, as the RFC prints it. */
-    static final String RFC8463_RSA_PEM = String.join("\n",
+    static final String RFC8463_RSA_PEM = String.join(
+            "\n",
             "-----BEGIN RSA PRIVATE KEY-----",
             "MIICXQIBAAKBgQDkHlOQoBTzWRiGs5V6NpP3idY6Wk08a5qhdR6wy5bdOKb2jLQi",
             "Y/J16JYi0Qvx/byYzCNb3W91y3FutACDfzwQ/BC/e/8uBsCR+yz1Lxj+PL6lHvqM",
@@ -37,26 +38,32 @@ class MessageSignerTest {
             "JdafjPe16grWhvMy3xmsfsTT1MkVXhD5eCJzaj6D+7XLFcQQq3z5Zy0bT8Pv6mtX",
             "NGWvwTmwTfxO7aQvOyaVAkBqoAbf+2bi8QPmbCPHKQ5QTe9VTtpnDLIjUWW/Z1rF",
             "yoQxvvZfp2j0Lf5+GrEdH7h1iyJXrhMvs9z2SH9KArsc",
-            "-----END RSA PRIVATE KEY-----", "");
+            "-----END RSA PRIVATE KEY-----",
+            "");
 
     /** The RFC's fields as printed (their folding and the spaces in h= matter), b= emptied. */
-    static final String RFC_ED25519_FIELD = String.join("\r\n",
+    static final String RFC_ED25519_FIELD = String.join(
+            "\r\n",
             "DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed;",
             " d=football.example.com; i=@football.example.com;",
             " q=dns/txt; s=brisbane; t=1528637909; h=from : to :",
             " subject : date : message-id : from : subject : date;",
             " bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=;",
             " b=");
-    static final String RFC_RSA_FIELD = String.join("\r\n",
+
+    static final String RFC_RSA_FIELD = String.join(
+            "\r\n",
             "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed;",
             " d=football.example.com; i=@football.example.com;",
             " q=dns/txt; s=test; t=1528637909; h=from : to : subject :",
             " date : message-id : from : subject : date;",
             " bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=;",
             " b=");
-    static final List<String> RFC_NAMES = List.of("from", "to", "subject", "date", "message-id", "from", "subject", "date");
+    static final List<String> RFC_NAMES =
+            List.of("from", "to", "subject", "date", "message-id", "from", "subject", "date");
 
-    static final String MESSAGE = String.join("\r\n",
+    static final String MESSAGE = String.join(
+            "\r\n",
             "From: Joe SixPack <joe@football.example.com>",
             "To: Suzie Q <suzie@shopping.example.net>",
             "Subject: Is dinner ready?",
@@ -93,8 +100,16 @@ class MessageSignerTest {
         BigInteger p = k.getPrimeP();
         BigInteger q = k.getPrimeQ();
         assertThat(p.multiply(q)).isEqualTo(k.getModulus());
-        return KeyFactory.getInstance("RSA").generatePrivate(new RSAPrivateCrtKeySpec(k.getModulus(), k.getPublicExponent(), d,
-                p, q, d.mod(p.subtract(BigInteger.ONE)), d.mod(q.subtract(BigInteger.ONE)), q.modInverse(p)));
+        return KeyFactory.getInstance("RSA")
+                .generatePrivate(new RSAPrivateCrtKeySpec(
+                        k.getModulus(),
+                        k.getPublicExponent(),
+                        d,
+                        p,
+                        q,
+                        d.mod(p.subtract(BigInteger.ONE)),
+                        d.mod(q.subtract(BigInteger.ONE)),
+                        q.modInverse(p)));
     }
 
     static List<HeaderField> rfcHeaders() throws Exception {
@@ -122,8 +137,9 @@ class MessageSignerTest {
         byte[] b = MessageSigner.signature("rsa-sha256", rsa, rfcHeaders(), RFC_NAMES, RFC_RSA_FIELD);
 
         assertThat(key.txt()).isEqualTo(TestMessages.RSA_KEY); // the key is the one the RFC publishes
-        assertThat(Base64.getEncoder().encodeToString(b)).isEqualTo(
-                "F45dVWDfMbQDGHJFlXUNB2HKfbCeLRyhDXgFpEL8GwpsRe0IeIixNTe3DhCVlUrSjV4BwcVcOF6+FF3Zo9Rpo1tFOeS9mPYQTnGdaSGsgeefOsk2JzdA+L10TeYt9BgDfQNZtKdN1WO//KgIqXP7OdEFE4LjFYNcUxZQ4FADY+8=");
+        assertThat(Base64.getEncoder().encodeToString(b))
+                .isEqualTo(
+                        "F45dVWDfMbQDGHJFlXUNB2HKfbCeLRyhDXgFpEL8GwpsRe0IeIixNTe3DhCVlUrSjV4BwcVcOF6+FF3Zo9Rpo1tFOeS9mPYQTnGdaSGsgeefOsk2JzdA+L10TeYt9BgDfQNZtKdN1WO//KgIqXP7OdEFE4LjFYNcUxZQ4FADY+8=");
     }
 
     @Test
@@ -146,12 +162,18 @@ class MessageSignerTest {
     void bothSignaturesVerifyWithAnIndependentVerifierAndTheBundlesOwn() throws Exception {
         var rsaPair = KeyPairGenerator.getInstance("RSA");
         rsaPair.initialize(2048);
-        SigningKey rsa = SigningKey.of("football.example.com", "2026a", "rsa", rsaPair.generateKeyPair().getPrivate(), Path.of("r"));
+        SigningKey rsa = SigningKey.of(
+                "football.example.com",
+                "2026a",
+                "rsa",
+                rsaPair.generateKeyPair().getPrivate(),
+                Path.of("r"));
         SigningKey ed = SigningKey.of("football.example.com", "2026e", "ed25519", rfcEd25519(), Path.of("e"));
         OutgoingMessage m = read(MESSAGE);
 
         String signed = MessageSigner.sign(rsa, m.headers(), m.bodyHash(), 1_800_000_000L, 1_800_086_400L)
-                + MessageSigner.sign(ed, m.headers(), m.bodyHash(), 1_800_000_000L, -1) + MESSAGE;
+                + MessageSigner.sign(ed, m.headers(), m.bodyHash(), 1_800_000_000L, -1)
+                + MESSAGE;
 
         assertThat(ed.publicKey()).isEqualTo("11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=");
         assertThat(IndependentDkimVerifier.verify(signed, 0, rsa.txt())).isTrue();
@@ -181,8 +203,10 @@ class MessageSignerTest {
 
     @Test
     void derivesTheEd25519PublicKeyOfRfc8032TestOne() {
-        byte[] pub = Ed25519PublicKey.fromSeed(HexFormat.of().parseHex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"));
+        byte[] pub = Ed25519PublicKey.fromSeed(
+                HexFormat.of().parseHex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"));
 
-        assertThat(HexFormat.of().formatHex(pub)).isEqualTo("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+        assertThat(HexFormat.of().formatHex(pub))
+                .isEqualTo("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
     }
 }

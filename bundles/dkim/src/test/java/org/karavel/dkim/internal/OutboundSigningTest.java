@@ -32,8 +32,13 @@ class OutboundSigningTest {
     @BeforeEach
     void setUp() {
         keys = new KeyDirectory(dir, 0, System::nanoTime);
-        signing = new OutboundSigning(keys, Set.of("football.example.com", "example.org")::contains, Duration.ofDays(7), 65536,
-                counters, Clock.fixed(Instant.ofEpochSecond(1_800_000_000L), ZoneOffset.UTC));
+        signing = new OutboundSigning(
+                keys,
+                Set.of("football.example.com", "example.org")::contains,
+                Duration.ofDays(7),
+                65536,
+                counters,
+                Clock.fixed(Instant.ofEpochSecond(1_800_000_000L), ZoneOffset.UTC));
     }
 
     private String sign(String message) throws Exception {
@@ -41,8 +46,16 @@ class OutboundSigningTest {
     }
 
     private String sign(String message, Origin origin) throws Exception {
-        Envelope e = new Envelope(MailAddress.parse("joe@football.example.com"), List.of(MailAddress.parse("suzie@shopping.example.net")),
-                Map.of(), Instant.now(), "127.0.0.1", "localhost", "submission", "joe@football.example.com", origin);
+        Envelope e = new Envelope(
+                MailAddress.parse("joe@football.example.com"),
+                List.of(MailAddress.parse("suzie@shopping.example.net")),
+                Map.of(),
+                Instant.now(),
+                "127.0.0.1",
+                "localhost",
+                "submission",
+                "joe@football.example.com",
+                origin);
         return signing.sign(e, new ByteArrayInputStream(message.getBytes(StandardCharsets.ISO_8859_1)));
     }
 
@@ -50,11 +63,17 @@ class OutboundSigningTest {
     void mailFromTheInternetIsNeverSignedAndEveryOriginHereIs() throws Exception {
         keys.generate("football.example.com", "2026r", "rsa", 2048);
 
-        assertThat(sign(MessageSignerTest.MESSAGE, Origin.internet("192.0.2.7"))).isEmpty();
+        assertThat(sign(MessageSignerTest.MESSAGE, Origin.internet("192.0.2.7")))
+                .isEmpty();
         assertThat(counters.signedCount("rsa-sha256")).isZero();
-        for (Origin here : List.of(Origin.submission("joe"), Origin.relayHost("127.0.0.1"), Origin.adminApi("admin"),
+        for (Origin here : List.of(
+                Origin.submission("joe"),
+                Origin.relayHost("127.0.0.1"),
+                Origin.adminApi("admin"),
                 Origin.local("dsn"))) {
-            assertThat(sign(MessageSignerTest.MESSAGE, here)).as(here.toString()).startsWith("DKIM-Signature: ");
+            assertThat(sign(MessageSignerTest.MESSAGE, here))
+                    .as(here.toString())
+                    .startsWith("DKIM-Signature: ");
         }
         assertThat(counters.signedCount("rsa-sha256")).isEqualTo(4);
     }
@@ -67,8 +86,11 @@ class OutboundSigningTest {
         String fields = sign(MessageSignerTest.MESSAGE);
         String signed = fields + MessageSignerTest.MESSAGE;
 
-        assertThat(fields).startsWith("DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed;\r\n\td=football.example.com; s=2026r;")
-                .endsWith("\r\n").contains("t=1800000000; x=1800604800;", "h=from:from:", "a=ed25519-sha256");
+        assertThat(fields)
+                .startsWith(
+                        "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed;\r\n\td=football.example.com; s=2026r;")
+                .endsWith("\r\n")
+                .contains("t=1800000000; x=1800604800;", "h=from:from:", "a=ed25519-sha256");
         assertThat(fields.split("DKIM-Signature:", -1)).hasSize(3);
         assertThat(IndependentDkimVerifier.verify(signed, 0, rsa.txt())).isTrue();
         assertThat(IndependentDkimVerifier.verify(signed, 1, ed.txt())).isTrue();
@@ -80,7 +102,8 @@ class OutboundSigningTest {
     void aForeignFromDomainIsNotSignedAndNotCountedAsMissing() throws Exception {
         keys.generate("football.example.com", "s", "rsa", 1024);
 
-        assertThat(sign(MessageSignerTest.MESSAGE.replace("joe@football.example.com", "joe@elsewhere.example"))).isEmpty();
+        assertThat(sign(MessageSignerTest.MESSAGE.replace("joe@football.example.com", "joe@elsewhere.example")))
+                .isEmpty();
         assertThat(counters.metrics().get(2).samples().get(0).value()).isEqualTo(1);
         assertThat(counters.unsignedCount("no_key")).isZero();
     }
@@ -94,7 +117,8 @@ class OutboundSigningTest {
         assertThat(sign(MessageSignerTest.MESSAGE)).isEmpty();
         assertThat(counters.unsignedCount("broken_key")).isEqualTo(1);
 
-        assertThat(sign(MessageSignerTest.MESSAGE.replace("From: Joe SixPack <joe@football.example.com>\r\n", ""))).isEmpty();
+        assertThat(sign(MessageSignerTest.MESSAGE.replace("From: Joe SixPack <joe@football.example.com>\r\n", "")))
+                .isEmpty();
         assertThat(counters.unsignedCount("no_from")).isEqualTo(1);
         assertThat(counters.metrics().get(1).samples()).hasSize(3);
     }
@@ -106,7 +130,10 @@ class OutboundSigningTest {
         String fields = sign(MessageSignerTest.MESSAGE.replace("joe@football.example.com>", "joe@Example.ORG>"));
 
         assertThat(fields).contains("a=ed25519-sha256", "d=example.org").doesNotContain("rsa-sha256");
-        assertThat(IndependentDkimVerifier.verify(fields + MessageSignerTest.MESSAGE.replace("joe@football.example.com>", "joe@Example.ORG>"),
-                0, ed.txt())).isTrue();
+        assertThat(IndependentDkimVerifier.verify(
+                        fields + MessageSignerTest.MESSAGE.replace("joe@football.example.com>", "joe@Example.ORG>"),
+                        0,
+                        ed.txt()))
+                .isTrue();
     }
 }

@@ -61,15 +61,16 @@ class PrivateKeyPemTest {
         assertThat(k.getModulus().bitLength()).isEqualTo(1024);
         assertThat(k.getPublicExponent().intValue()).isEqualTo(65537);
         assertThatThrownBy(() -> PrivateKeyPem.parse(MessageSignerTest.RFC8463_RSA_PEM, "ed25519"))
-                .isInstanceOf(GeneralSecurityException.class).hasMessage("an RSA key in a file named for ed25519");
+                .isInstanceOf(GeneralSecurityException.class)
+                .hasMessage("an RSA key in a file named for ed25519");
     }
 
     @Test
     void readsAnEd25519Pkcs8V2KeyThatCarriesItsPublicKey() throws Exception {
         byte[] seed = ((EdECPrivateKey) ed25519.getPrivate()).getBytes().orElseThrow();
         byte[] publicKey = Ed25519PublicKey.fromSeed(seed);
-        PrivateKeyInfo v2 = new PrivateKeyInfo(new AlgorithmIdentifier(EdECObjectIdentifiers.id_Ed25519),
-                new DEROctetString(seed), null, publicKey);
+        PrivateKeyInfo v2 = new PrivateKeyInfo(
+                new AlgorithmIdentifier(EdECObjectIdentifiers.id_Ed25519), new DEROctetString(seed), null, publicKey);
 
         EdECPrivateKey k = (EdECPrivateKey) PrivateKeyPem.parse(pem("PRIVATE KEY", v2.getEncoded()), "ed25519");
 
@@ -82,7 +83,8 @@ class PrivateKeyPemTest {
                 + PrivateKeyPem.format(ed25519.getPrivate())
                 + pem("CERTIFICATE", certificate(ed25519).getEncoded());
 
-        assertThat(PrivateKeyPem.parse(file, "ed25519").getEncoded()).isEqualTo(ed25519.getPrivate().getEncoded());
+        assertThat(PrivateKeyPem.parse(file, "ed25519").getEncoded())
+                .isEqualTo(ed25519.getPrivate().getEncoded());
     }
 
     @Test
@@ -90,15 +92,18 @@ class PrivateKeyPemTest {
         String two = PrivateKeyPem.format(rsa.getPrivate()) + PrivateKeyPem.format(rsa.getPrivate());
 
         assertThatThrownBy(() -> PrivateKeyPem.parse(two, "rsa"))
-                .isInstanceOf(GeneralSecurityException.class).hasMessageContaining("more than one private key");
+                .isInstanceOf(GeneralSecurityException.class)
+                .hasMessageContaining("more than one private key");
     }
 
     @Test
     void refusesEncryptedKeysOfBothFormsWithTheSameAdvice() throws Exception {
-        EncryptedPrivateKeyInfo info = new EncryptedPrivateKeyInfo(new AlgorithmIdentifier(PKCSObjectIdentifiers.id_PBES2), new byte[32]);
+        EncryptedPrivateKeyInfo info =
+                new EncryptedPrivateKeyInfo(new AlgorithmIdentifier(PKCSObjectIdentifiers.id_PBES2), new byte[32]);
         String pkcs8 = pem("ENCRYPTED PRIVATE KEY", info.getEncoded());
-        String pkcs1 = "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00112233445566778899AABBCCDDEEFF\n\n"
-                + Base64.getEncoder().encodeToString(new byte[48]) + "\n-----END RSA PRIVATE KEY-----\n";
+        String pkcs1 =
+                "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00112233445566778899AABBCCDDEEFF\n\n"
+                        + Base64.getEncoder().encodeToString(new byte[48]) + "\n-----END RSA PRIVATE KEY-----\n";
 
         assertThatThrownBy(() -> PrivateKeyPem.parse(pkcs8, "rsa"))
                 .hasMessage("the key is encrypted; store it without a passphrase (mode 0600)");
@@ -109,8 +114,10 @@ class PrivateKeyPemTest {
     @Test
     void namesWhatIsWrongWithoutQuotingTheFile() {
         assertThatThrownBy(() -> PrivateKeyPem.parse("just text", "rsa"))
-                .isInstanceOf(GeneralSecurityException.class).hasMessage("no -----BEGIN PRIVATE KEY----- block");
-        assertThatThrownBy(() -> PrivateKeyPem.parse("-----BEGIN PRIVATE KEY-----\nnot base64!\n-----END PRIVATE KEY-----\n", "rsa"))
+                .isInstanceOf(GeneralSecurityException.class)
+                .hasMessage("no -----BEGIN PRIVATE KEY----- block");
+        assertThatThrownBy(() -> PrivateKeyPem.parse(
+                        "-----BEGIN PRIVATE KEY-----\nnot base64!\n-----END PRIVATE KEY-----\n", "rsa"))
                 .hasMessage("invalid base64 in the PEM block");
         assertThatThrownBy(() -> PrivateKeyPem.parse(pem("PRIVATE KEY", "secret-looking junk".getBytes()), "rsa"))
                 .hasMessage("not a PKCS#8 rsa private key");
@@ -123,11 +130,13 @@ class PrivateKeyPemTest {
     private static X509CertificateHolder certificate(KeyPair pair) throws Exception {
         X500Name name = new X500Name("CN=mail.example.com");
         Instant now = Instant.now();
-        return new JcaX509v3CertificateBuilder(name, BigInteger.ONE, Date.from(now), Date.from(now.plusSeconds(3600)), name,
-                pair.getPublic()).build(new JcaContentSignerBuilder("Ed25519").build(pair.getPrivate()));
+        return new JcaX509v3CertificateBuilder(
+                        name, BigInteger.ONE, Date.from(now), Date.from(now.plusSeconds(3600)), name, pair.getPublic())
+                .build(new JcaContentSignerBuilder("Ed25519").build(pair.getPrivate()));
     }
 
     private static String pem(String label, byte[] der) {
-        return "-----BEGIN " + label + "-----\n" + Base64.getMimeEncoder().encodeToString(der) + "\n-----END " + label + "-----\n";
+        return "-----BEGIN " + label + "-----\n" + Base64.getMimeEncoder().encodeToString(der) + "\n-----END " + label
+                + "-----\n";
     }
 }

@@ -56,12 +56,16 @@ class SpfCheckTest {
             dns.add(domain, Type.TXT, "\"" + record + "\"", 600);
         }
         return spf.check(InetAddress.getByName(ip), domain, "joe@" + domain, "mail.client.example")
-                .toCompletableFuture().get(10, TimeUnit.SECONDS).result();
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS)
+                .result();
     }
 
     private SpfResult again(String ip) throws Exception {
         return spf.check(InetAddress.getByName(ip), "example.com", "joe@example.com", "mail.client.example")
-                .toCompletableFuture().get(10, TimeUnit.SECONDS).result();
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS)
+                .result();
     }
 
     @Test
@@ -125,10 +129,13 @@ class SpfCheckTest {
     @Test
     void includeAndRedirect() throws Exception {
         dns.add("_spf.example.net", Type.TXT, "\"v=spf1 ip4:192.0.2.0/24 -all\"", 600);
-        assertThat(check("example.net", "v=spf1 include:_spf.example.net ?all", "192.0.2.7")).isEqualTo(SpfResult.PASS);
-        assertThat(check("example.org", "v=spf1 redirect=_spf.example.net", "198.51.100.1")).isEqualTo(SpfResult.FAIL);
+        assertThat(check("example.net", "v=spf1 include:_spf.example.net ?all", "192.0.2.7"))
+                .isEqualTo(SpfResult.PASS);
+        assertThat(check("example.org", "v=spf1 redirect=_spf.example.net", "198.51.100.1"))
+                .isEqualTo(SpfResult.FAIL);
         // a failing include is no match: the rest of the record decides
-        assertThat(check("example.edu", "v=spf1 include:_spf.example.net ?all", "198.51.100.1")).isEqualTo(SpfResult.NEUTRAL);
+        assertThat(check("example.edu", "v=spf1 include:_spf.example.net ?all", "198.51.100.1"))
+                .isEqualTo(SpfResult.NEUTRAL);
     }
 
     @Test
@@ -149,7 +156,8 @@ class SpfCheckTest {
     void syntaxErrorsArePermerrors() throws Exception {
         assertThat(check("v=spf1 ip4:192.0.2.300 -all", "192.0.2.1")).isEqualTo(SpfResult.PERMERROR);
         assertThat(check("bad.example", "v=spf1 foo:bar -all", "192.0.2.1")).isEqualTo(SpfResult.PERMERROR);
-        assertThat(check("bad2.example", "v=spf1 exists:%{z}.example.com -all", "192.0.2.1")).isEqualTo(SpfResult.PERMERROR);
+        assertThat(check("bad2.example", "v=spf1 exists:%{z}.example.com -all", "192.0.2.1"))
+                .isEqualTo(SpfResult.PERMERROR);
     }
 
     @Test
@@ -167,7 +175,8 @@ class SpfCheckTest {
     void moreThanTwoVoidLookupsIsPermerror() throws Exception {
         assertThat(check("void.example", "v=spf1 a:n1.example a:n2.example a:n3.example -all", "192.0.2.1"))
                 .isEqualTo(SpfResult.PERMERROR);
-        assertThat(check("void2.example", "v=spf1 a:n1.example a:n2.example -all", "192.0.2.1")).isEqualTo(SpfResult.FAIL);
+        assertThat(check("void2.example", "v=spf1 a:n1.example a:n2.example -all", "192.0.2.1"))
+                .isEqualTo(SpfResult.FAIL);
     }
 
     @Test
@@ -182,31 +191,52 @@ class SpfCheckTest {
     void existsWithMacrosAsADnsbl() throws Exception {
         // RFC 7208 A.5: the list holds the client address and the local part
         dns.add("3.2.0.192.in-addr._spf.example.com", Type.A, "127.0.0.2", 600);
-        assertThat(check("v=spf1 exists:%{ir}.%{v}._spf.%{d} -all", "192.0.2.3")).isEqualTo(SpfResult.PASS);
+        assertThat(check("v=spf1 exists:%{ir}.%{v}._spf.%{d} -all", "192.0.2.3"))
+                .isEqualTo(SpfResult.PASS);
         assertThat(again("192.0.2.4")).isEqualTo(SpfResult.FAIL);
     }
 
     @Test
     void macroExamplesOfSection74() throws Exception {
-        SpfMacro.Context v4 = new SpfMacro.Context("strong-bad@email.example.com", "email.example.com",
-                InetAddress.getByName("192.0.2.3"), "mx.example.org", "mx.example.org");
+        SpfMacro.Context v4 = new SpfMacro.Context(
+                "strong-bad@email.example.com",
+                "email.example.com",
+                InetAddress.getByName("192.0.2.3"),
+                "mx.example.org",
+                "mx.example.org");
         String[][] cases = {
-            {"%{s}", "strong-bad@email.example.com"}, {"%{o}", "email.example.com"}, {"%{d}", "email.example.com"},
-            {"%{d4}", "email.example.com"}, {"%{d3}", "email.example.com"}, {"%{d2}", "example.com"}, {"%{d1}", "com"},
-            {"%{dr}", "com.example.email"}, {"%{d2r}", "example.email"}, {"%{l}", "strong-bad"}, {"%{l-}", "strong.bad"},
-            {"%{lr}", "strong-bad"}, {"%{lr-}", "bad.strong"}, {"%{l1r-}", "strong"},
+            {"%{s}", "strong-bad@email.example.com"},
+            {"%{o}", "email.example.com"},
+            {"%{d}", "email.example.com"},
+            {"%{d4}", "email.example.com"},
+            {"%{d3}", "email.example.com"},
+            {"%{d2}", "example.com"},
+            {"%{d1}", "com"},
+            {"%{dr}", "com.example.email"},
+            {"%{d2r}", "example.email"},
+            {"%{l}", "strong-bad"},
+            {"%{l-}", "strong.bad"},
+            {"%{lr}", "strong-bad"},
+            {"%{lr-}", "bad.strong"},
+            {"%{l1r-}", "strong"},
             {"%{ir}.%{v}._spf.%{d2}", "3.2.0.192.in-addr._spf.example.com"},
             {"%{lr-}.lp._spf.%{d2}", "bad.strong.lp._spf.example.com"},
             {"%{lr-}.lp.%{ir}.%{v}._spf.%{d2}", "bad.strong.lp.3.2.0.192.in-addr._spf.example.com"},
             {"%{ir}.%{v}.%{l1r-}.lp._spf.%{d2}", "3.2.0.192.in-addr.strong.lp._spf.example.com"},
             {"%{d2}.trusted-domains.example.net", "example.com.trusted-domains.example.net"},
-            {"%{p}.%{h}", "mx.example.org.mx.example.org"}, {"%%%_%-", "% %20"}, {"%{S}", "strong-bad%40email.example.com"},
+            {"%{p}.%{h}", "mx.example.org.mx.example.org"},
+            {"%%%_%-", "% %20"},
+            {"%{S}", "strong-bad%40email.example.com"},
         };
         for (String[] c : cases) {
             assertThat(SpfMacro.expand(c[0], v4)).as(c[0]).isEqualTo(c[1]);
         }
-        SpfMacro.Context v6 = new SpfMacro.Context("strong-bad@email.example.com", "email.example.com",
-                InetAddress.getByName("2001:db8::cb01"), "mx.example.org", null);
+        SpfMacro.Context v6 = new SpfMacro.Context(
+                "strong-bad@email.example.com",
+                "email.example.com",
+                InetAddress.getByName("2001:db8::cb01"),
+                "mx.example.org",
+                null);
         assertThat(SpfMacro.expand("%{ir}.%{v}._spf.%{d2}", v6))
                 .isEqualTo("1.0.b.c.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6._spf.example.com");
         assertThat(SpfMacro.expand("%{p}", v6)).isEqualTo("unknown");

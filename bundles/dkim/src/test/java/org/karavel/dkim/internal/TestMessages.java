@@ -16,10 +16,12 @@ final class TestMessages {
     private TestMessages() {}
 
     static final String ED25519_KEY = "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
-    static final String RSA_KEY = "v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDkHlOQoBTzWRiGs5V6NpP3idY6Wk08a5qhdR6wy5bdOKb2jLQiY/J16JYi0Qvx/byYzCNb3W91y3FutACDfzwQ/BC/e/8uBsCR+yz1Lxj+PL6lHvqMKrM3rG4hstT5QjvHO9PzoxZyVYLzBfO2EeC3Ip3G+2kryOTIKT+l/K4w3QIDAQAB";
+    static final String RSA_KEY =
+            "v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDkHlOQoBTzWRiGs5V6NpP3idY6Wk08a5qhdR6wy5bdOKb2jLQiY/J16JYi0Qvx/byYzCNb3W91y3FutACDfzwQ/BC/e/8uBsCR+yz1Lxj+PL6lHvqMKrM3rG4hstT5QjvHO9PzoxZyVYLzBfO2EeC3Ip3G+2kryOTIKT+l/K4w3QIDAQAB";
 
     /** RFC 8463 Appendix A.3: one message signed with ed25519-sha256 (brisbane) and rsa-sha256 (test). */
-    static final String RFC8463 = String.join("\r\n",
+    static final String RFC8463 = String.join(
+            "\r\n",
             "DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed;",
             " d=football.example.com; i=@football.example.com;",
             " q=dns/txt; s=brisbane; t=1528637909; h=from : to :",
@@ -65,7 +67,10 @@ final class TestMessages {
 
         @Override
         public List<String> header(String name) {
-            return headers().stream().filter(h -> h.name().equalsIgnoreCase(name)).map(Verdict.Header::value).toList();
+            return headers().stream()
+                    .filter(h -> h.name().equalsIgnoreCase(name))
+                    .map(Verdict.Header::value)
+                    .toList();
         }
 
         @Override

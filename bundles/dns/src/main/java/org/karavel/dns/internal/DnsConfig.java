@@ -19,10 +19,16 @@ public @interface DnsConfig {
             required = false)
     String[] servers() default {};
 
-    @AttributeDefinition(name = "Timeout (ms)", description = "How long to wait for one answer from one server", min = "1")
+    @AttributeDefinition(
+            name = "Timeout (ms)",
+            description = "How long to wait for one answer from one server",
+            min = "1")
     int timeout__millis() default 5000;
 
-    @AttributeDefinition(name = "Retries", description = "How many more times each server is asked after a timeout", min = "0")
+    @AttributeDefinition(
+            name = "Retries",
+            description = "How many more times each server is asked after a timeout",
+            min = "0")
     int retries() default 1;
 
     @AttributeDefinition(name = "Cache", description = "Cache answers for their TTL")
@@ -37,7 +43,9 @@ public @interface DnsConfig {
             min = "0")
     int negative__ttl__seconds() default 300;
 
-    @AttributeDefinition(name = "TCP only", description = "Ask over TCP only (UDP answers that are truncated use TCP anyway)")
+    @AttributeDefinition(
+            name = "TCP only",
+            description = "Ask over TCP only (UDP answers that are truncated use TCP anyway)")
     boolean tcp() default false;
 
     @AttributeDefinition(

@@ -20,7 +20,8 @@ public final class DnsCounters {
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
 
     void query(String type) {
-        queries.computeIfAbsent(type.toLowerCase(Locale.ROOT), k -> new LongAdder()).increment();
+        queries.computeIfAbsent(type.toLowerCase(Locale.ROOT), k -> new LongAdder())
+                .increment();
     }
 
     void error(DnsException.Reason reason) {
@@ -51,10 +52,16 @@ public final class DnsCounters {
         List<Metric.Sample> e = new ArrayList<>();
         errors.forEach((kind, n) -> e.add(new Metric.Sample(Map.of("kind", kind), n.sum())));
         return List.of(
-                new Metric("karavel_dns_queries_total", "DNS questions asked (cache hits included), by record type.",
-                        Type.COUNTER, q),
-                new Metric("karavel_dns_errors_total", "DNS questions that failed: nxdomain, servfail or timeout.",
-                        Type.COUNTER, e),
+                new Metric(
+                        "karavel_dns_queries_total",
+                        "DNS questions asked (cache hits included), by record type.",
+                        Type.COUNTER,
+                        q),
+                new Metric(
+                        "karavel_dns_errors_total",
+                        "DNS questions that failed: nxdomain, servfail or timeout.",
+                        Type.COUNTER,
+                        e),
                 Metric.of("karavel_dns_cache_entries", "Names in the resolver's cache.", Type.GAUGE, cacheSize));
     }
 }

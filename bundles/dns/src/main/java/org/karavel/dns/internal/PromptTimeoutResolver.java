@@ -31,13 +31,15 @@ final class PromptTimeoutResolver implements Resolver {
     @Override
     public CompletionStage<Message> sendAsync(Message query, Executor executor) {
         CompletableFuture<Message> result = new CompletableFuture<>();
-        server.sendAsync(query, executor).toCompletableFuture()
+        server.sendAsync(query, executor)
+                .toCompletableFuture()
                 .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((answer, error) -> {
                     if (error == null) {
                         result.complete(answer);
                     } else if (error instanceof TimeoutException) {
-                        result.completeExceptionally(new SocketTimeoutException("no answer from " + server + " in " + timeout.toMillis() + " ms"));
+                        result.completeExceptionally(new SocketTimeoutException(
+                                "no answer from " + server + " in " + timeout.toMillis() + " ms"));
                     } else {
                         result.completeExceptionally(error);
                     }

@@ -55,19 +55,36 @@ public record ResolverSettings(
         Objects.requireNonNull(dnssec, "dnssec");
         Objects.requireNonNull(trustAnchorFile, "trustAnchorFile");
         if (dnssec == DnssecMode.VALIDATE && trustAnchorFile.isEmpty()) {
-            throw new IllegalArgumentException("dnssec = validate needs trust_anchor_file (the root KSK as DS or DNSKEY records)");
+            throw new IllegalArgumentException(
+                    "dnssec = validate needs trust_anchor_file (the root KSK as DS or DNSKEY records)");
         }
     }
 
     /** Without DNSSEC (the settings of the first version, kept for tests). */
-    public ResolverSettings(List<InetSocketAddress> servers, Duration timeout, int retries, boolean cache,
-            int maxCacheEntries, int negativeTtlSeconds, boolean tcp) {
-        this(servers, timeout, retries, cache, maxCacheEntries, negativeTtlSeconds, tcp, DnssecMode.OFF, Optional.empty());
+    public ResolverSettings(
+            List<InetSocketAddress> servers,
+            Duration timeout,
+            int retries,
+            boolean cache,
+            int maxCacheEntries,
+            int negativeTtlSeconds,
+            boolean tcp) {
+        this(
+                servers,
+                timeout,
+                retries,
+                cache,
+                maxCacheEntries,
+                negativeTtlSeconds,
+                tcp,
+                DnssecMode.OFF,
+                Optional.empty());
     }
 
     /** These settings with another DNSSEC mode (and trust anchor file, for validate). */
     public ResolverSettings withDnssec(DnssecMode mode, Optional<Path> anchors) {
-        return new ResolverSettings(servers, timeout, retries, cache, maxCacheEntries, negativeTtlSeconds, tcp, mode, anchors);
+        return new ResolverSettings(
+                servers, timeout, retries, cache, maxCacheEntries, negativeTtlSeconds, tcp, mode, anchors);
     }
 
     /** The defaults of {@link DnsConfig} with these servers (handy for tests). */
@@ -94,7 +111,8 @@ public record ResolverSettings(
                 config.negative__ttl__seconds(),
                 config.tcp(),
                 DnssecMode.parse(config.dnssec()),
-                config.trust__anchor__file() == null || config.trust__anchor__file().isBlank()
+                config.trust__anchor__file() == null
+                                || config.trust__anchor__file().isBlank()
                         ? Optional.empty()
                         : Optional.of(Path.of(config.trust__anchor__file().trim())));
     }

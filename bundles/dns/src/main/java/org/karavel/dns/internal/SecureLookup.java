@@ -61,8 +61,16 @@ final class SecureLookup {
      * @param upstream the servers ({@link DnssecMode#OFF}, {@link DnssecMode#TRUST_AD}) or a
      *     {@link ValidatingResolver} over them ({@link DnssecMode#VALIDATE})
      */
-    SecureLookup(Resolver upstream, DnssecMode mode, Executor executor, boolean caching, int maxEntries,
-            long negativeTtlSeconds, long deadlineMillis, DnsCounters counters, LongSupplier nanoClock) {
+    SecureLookup(
+            Resolver upstream,
+            DnssecMode mode,
+            Executor executor,
+            boolean caching,
+            int maxEntries,
+            long negativeTtlSeconds,
+            long deadlineMillis,
+            DnsCounters counters,
+            LongSupplier nanoClock) {
         this.upstream = upstream;
         this.mode = mode;
         this.executor = executor;
@@ -93,11 +101,17 @@ final class SecureLookup {
             LOG.warn("TLSA records asked for while dnssec = off: answers are never authentic, so DANE is not "
                     + "applied; set dnssec = trust_ad (with a validating resolver on this machine) or validate");
         }
-        return ask(qname, Type.TLSA).thenApply(secure -> new TlsaAnswer(secure.records().stream()
-                .map(r -> (TLSARecord) r)
-                .map(t -> new TlsaRecord(t.getCertificateUsage(), t.getSelector(), t.getMatchingType(),
-                        t.getCertificateAssociationData()))
-                .toList(), secure.authentic()));
+        return ask(qname, Type.TLSA)
+                .thenApply(secure -> new TlsaAnswer(
+                        secure.records().stream()
+                                .map(r -> (TLSARecord) r)
+                                .map(t -> new TlsaRecord(
+                                        t.getCertificateUsage(),
+                                        t.getSelector(),
+                                        t.getMatchingType(),
+                                        t.getCertificateAssociationData()))
+                                .toList(),
+                        secure.authentic()));
     }
 
     /** The MX records of a name (unsorted) with their DNSSEC verdict; NXDOMAIN and failures as for TLSA. */
@@ -137,7 +151,8 @@ final class SecureLookup {
                     }
                     failure = outcome.failure;
                 } catch (RuntimeException e) {
-                    failure = new DnsException(Reason.SERVER_FAILURE, Type.string(type) + " " + qname + ": malformed answer: " + e);
+                    failure = new DnsException(
+                            Reason.SERVER_FAILURE, Type.string(type) + " " + qname + ": malformed answer: " + e);
                 }
             } else {
                 failure = StubResolver.translate(error, qname, type);
@@ -170,13 +185,18 @@ final class SecureLookup {
         boolean authentic = mode != DnssecMode.OFF && response.getHeader().getFlag(Flags.AD);
         String what = Type.string(type) + " " + qname;
         if (rcode == Rcode.NXDOMAIN) {
-            return new Outcome(null, new DnsException(Reason.NO_SUCH_DOMAIN, what + ": no such domain (NXDOMAIN)"),
+            return new Outcome(
+                    null,
+                    new DnsException(Reason.NO_SUCH_DOMAIN, what + ": no such domain (NXDOMAIN)"),
                     negativeTtl(response));
         }
         if (rcode != Rcode.NOERROR) {
-            // SERVFAIL is also what a validating resolver answers for bogus data (and what ValidatingResolver makes of it)
-            return new Outcome(null, new DnsException(Reason.SERVER_FAILURE,
-                    what + ": " + Rcode.string(rcode) + why(response)), 0);
+            // SERVFAIL is also what a validating resolver answers for bogus data (and what ValidatingResolver makes of
+            // it)
+            return new Outcome(
+                    null,
+                    new DnsException(Reason.SERVER_FAILURE, what + ": " + Rcode.string(rcode) + why(response)),
+                    0);
         }
         List<Record> records = new ArrayList<>();
         long ttl = Long.MAX_VALUE;
@@ -234,7 +254,8 @@ final class SecureLookup {
             }
         }
         for (Record r : response.getSection(Section.ADDITIONAL)) {
-            if (r instanceof TXTRecord txt && r.getDClass() == ValidatingResolver.VALIDATION_REASON_QCLASS
+            if (r instanceof TXTRecord txt
+                    && r.getDClass() == ValidatingResolver.VALIDATION_REASON_QCLASS
                     && why.indexOf("extended error") < 0) {
                 why.append(" (").append(String.join("", txt.getStrings())).append(')');
             }
@@ -276,12 +297,9 @@ final class SecureLookup {
         }
     }
 
-    record Outcome(Secure answer, DnsException failure, long ttlSeconds) {
-    }
+    record Outcome(Secure answer, DnsException failure, long ttlSeconds) {}
 
-    private record Key(Name name, int type) {
-    }
+    private record Key(Name name, int type) {}
 
-    private record Cached(long expiresAtNanos, Secure answer, DnsException failure) {
-    }
+    private record Cached(long expiresAtNanos, Secure answer, DnsException failure) {}
 }

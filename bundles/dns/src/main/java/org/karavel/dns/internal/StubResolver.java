@@ -96,17 +96,23 @@ public final class StubResolver implements Resolver, AutoCloseable {
 
         int pool = POOL_NUMBER.incrementAndGet();
         AtomicInteger threadNumber = new AtomicInteger();
-        this.executor = new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), task -> {
-            Thread t = new Thread(task, "karavel-dns-" + pool + "-" + threadNumber.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        }, (task, pool1) -> task.run()); // after close(): run the completion inline so that no stage is left hanging
+        this.executor = new ThreadPoolExecutor(
+                2,
+                2,
+                30,
+                TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(),
+                task -> {
+                    Thread t = new Thread(task, "karavel-dns-" + pool + "-" + threadNumber.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                },
+                (task, pool1) ->
+                        task.run()); // after close(): run the completion inline so that no stage is left hanging
         executor.allowCoreThreadTimeOut(true);
 
-        LookupSession.LookupSessionBuilder builder = LookupSession.builder()
-                .resolver(extended)
-                .executor(executor)
-                .clearCaches();
+        LookupSession.LookupSessionBuilder builder =
+                LookupSession.builder().resolver(extended).executor(executor).clearCaches();
         if (settings.cache()) {
             cache = new Cache(DClass.IN);
             cache.setMaxEntries(settings.maxCacheEntries());
@@ -117,13 +123,23 @@ public final class StubResolver implements Resolver, AutoCloseable {
         }
         this.session = builder.build();
         this.dnssec = settings.dnssec();
-        this.secure = new SecureLookup(secureUpstream(settings, extended), settings.dnssec(), executor, settings.cache(),
-                settings.maxCacheEntries(), settings.negativeTtlSeconds(),
+        this.secure = new SecureLookup(
+                secureUpstream(settings, extended),
+                settings.dnssec(),
+                executor,
+                settings.cache(),
+                settings.maxCacheEntries(),
+                settings.negativeTtlSeconds(),
                 // validation asks for DNSKEY and DS records along the chain: several questions, not one
                 settings.dnssec() == DnssecMode.VALIDATE ? 4 * deadlineMillis : deadlineMillis,
-                counters, System::nanoTime);
+                counters,
+                System::nanoTime);
         logDnssec(settings);
-        LOG.info("DNS resolver asks {} (timeout {} ms, {} tries per server, cache {}{})", servers, perTry, tries,
+        LOG.info(
+                "DNS resolver asks {} (timeout {} ms, {} tries per server, cache {}{})",
+                servers,
+                perTry,
+                tries,
                 settings.cache() ? "on, " + settings.maxCacheEntries() + " entries" : "off",
                 settings.tcp() ? ", TCP only" : "");
     }
@@ -193,8 +209,10 @@ public final class StubResolver implements Resolver, AutoCloseable {
                             + "the way; run a validating resolver (unbound) on 127.0.0.1 and list only it in servers");
                 }
             }
-            case VALIDATE -> LOG.info("DNSSEC validate: TLSA answers validated here from the trust anchors in {}",
-                    settings.trustAnchorFile().orElseThrow());
+            case VALIDATE ->
+                LOG.info(
+                        "DNSSEC validate: TLSA answers validated here from the trust anchors in {}",
+                        settings.trustAnchorFile().orElseThrow());
         }
     }
 
@@ -217,12 +235,19 @@ public final class StubResolver implements Resolver, AutoCloseable {
 
     @Override
     public CompletionStage<List<InetAddress>> a(String host) {
-        return lookup(host, Type.A, records -> records.stream().map(r -> ((ARecord) r).getAddress()).toList());
+        return lookup(
+                host,
+                Type.A,
+                records -> records.stream().map(r -> ((ARecord) r).getAddress()).toList());
     }
 
     @Override
     public CompletionStage<List<InetAddress>> aaaa(String host) {
-        return lookup(host, Type.AAAA, records -> records.stream().map(r -> ((AAAARecord) r).getAddress()).toList());
+        return lookup(
+                host,
+                Type.AAAA,
+                records ->
+                        records.stream().map(r -> ((AAAARecord) r).getAddress()).toList());
     }
 
     @Override
@@ -249,20 +274,29 @@ public final class StubResolver implements Resolver, AutoCloseable {
 
     @Override
     public CompletionStage<List<String>> txt(String name) {
-        return lookup(name, Type.TXT, records -> records.stream().map(r -> {
-            StringBuilder joined = new StringBuilder();
-            for (byte[] part : ((TXTRecord) r).getStringsAsByteArrays()) {
-                joined.append(new String(part, StandardCharsets.UTF_8));
-            }
-            return joined.toString();
-        }).toList());
+        return lookup(
+                name,
+                Type.TXT,
+                records -> records.stream()
+                        .map(r -> {
+                            StringBuilder joined = new StringBuilder();
+                            for (byte[] part : ((TXTRecord) r).getStringsAsByteArrays()) {
+                                joined.append(new String(part, StandardCharsets.UTF_8));
+                            }
+                            return joined.toString();
+                        })
+                        .toList());
     }
 
     @Override
     public CompletionStage<List<String>> ptr(InetAddress address) {
         Name reverse = ReverseMap.fromAddress(address);
-        return lookup(reverse, Type.PTR, records -> records.stream()
-                .map(r -> hostName(((PTRRecord) r).getTarget())).toList());
+        return lookup(
+                reverse,
+                Type.PTR,
+                records -> records.stream()
+                        .map(r -> hostName(((PTRRecord) r).getTarget()))
+                        .toList());
     }
 
     @Override
@@ -325,8 +359,11 @@ public final class StubResolver implements Resolver, AutoCloseable {
         counters.query(Type.string(type));
         CompletableFuture<List<Record>> answer;
         try {
-            answer = session.lookupAsync(qname, type).toCompletableFuture()
-                    .thenApply(r -> r.getRecords().stream().filter(rec -> rec.getType() == type).toList());
+            answer = session.lookupAsync(qname, type)
+                    .toCompletableFuture()
+                    .thenApply(r -> r.getRecords().stream()
+                            .filter(rec -> rec.getType() == type)
+                            .toList());
         } catch (RuntimeException e) { // dnsjava may throw rather than fail the stage
             answer = CompletableFuture.failedFuture(e);
         }
@@ -336,8 +373,8 @@ public final class StubResolver implements Resolver, AutoCloseable {
                     result.complete(convert.apply(records));
                 } catch (RuntimeException e) {
                     counters.error(Reason.SERVER_FAILURE);
-                    result.completeExceptionally(new DnsException(Reason.SERVER_FAILURE,
-                            Type.string(type) + " " + qname + ": malformed answer: " + e));
+                    result.completeExceptionally(new DnsException(
+                            Reason.SERVER_FAILURE, Type.string(type) + " " + qname + ": malformed answer: " + e));
                 }
                 return;
             }
@@ -356,7 +393,8 @@ public final class StubResolver implements Resolver, AutoCloseable {
     /** The api's failure for a dnsjava failure; null for NODATA, which is an empty answer. */
     static DnsException translate(Throwable error, Name qname, int type) {
         Throwable cause = error;
-        while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException)
+                && cause.getCause() != null) {
             cause = cause.getCause();
         }
         String what = Type.string(type) + " " + qname;

@@ -1,35 +1,46 @@
 package org.karavel.dns.internal;
 
-import java.time.Duration;
-import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ResolverSettingsTest {
     @Test
     void serverForms() throws Exception {
-        assertThat(ResolverSettings.parseServer("127.0.0.1")).isEqualTo(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 53));
-        assertThat(ResolverSettings.parseServer("127.0.0.1:5353")).isEqualTo(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 5353));
-        assertThat(ResolverSettings.parseServer("::1")).isEqualTo(new InetSocketAddress(InetAddress.getByName("::1"), 53));
-        assertThat(ResolverSettings.parseServer("2001:db8::53")).isEqualTo(new InetSocketAddress(InetAddress.getByName("2001:db8::53"), 53));
-        assertThat(ResolverSettings.parseServer("[::1]:5353")).isEqualTo(new InetSocketAddress(InetAddress.getByName("::1"), 5353));
-        assertThat(ResolverSettings.parseServer("[::1]")).isEqualTo(new InetSocketAddress(InetAddress.getByName("::1"), 53));
+        assertThat(ResolverSettings.parseServer("127.0.0.1"))
+                .isEqualTo(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 53));
+        assertThat(ResolverSettings.parseServer("127.0.0.1:5353"))
+                .isEqualTo(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 5353));
+        assertThat(ResolverSettings.parseServer("::1"))
+                .isEqualTo(new InetSocketAddress(InetAddress.getByName("::1"), 53));
+        assertThat(ResolverSettings.parseServer("2001:db8::53"))
+                .isEqualTo(new InetSocketAddress(InetAddress.getByName("2001:db8::53"), 53));
+        assertThat(ResolverSettings.parseServer("[::1]:5353"))
+                .isEqualTo(new InetSocketAddress(InetAddress.getByName("::1"), 5353));
+        assertThat(ResolverSettings.parseServer("[::1]"))
+                .isEqualTo(new InetSocketAddress(InetAddress.getByName("::1"), 53));
     }
 
     @Test
     void namesAndBadPortsAreRefused() {
-        assertThatThrownBy(() -> ResolverSettings.parseServer("dns.example")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> ResolverSettings.parseServer("dns.example"))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("IP address");
-        assertThatThrownBy(() -> ResolverSettings.parseServer("127.0.0.1:0")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> ResolverSettings.parseServer("127.0.0.1:65536")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> ResolverSettings.parseServer("127.0.0.1:x")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ResolverSettings.parseServer("127.0.0.1:0"))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ResolverSettings.parseServer("127.0.0.1:65536"))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ResolverSettings.parseServer("127.0.0.1:x"))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> ResolverSettings.parseServer("[::1")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> ResolverSettings.parseServer("[::1]53")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> ResolverSettings.parseServer("300.1.1.1")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ResolverSettings.parseServer("300.1.1.1"))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

@@ -1,10 +1,9 @@
 package org.karavel.dns.internal;
 
-import java.net.DatagramSocket;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -15,13 +14,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.karavel.api.dns.DnsException;
 import org.karavel.api.dns.DnsException.Reason;
 import org.karavel.api.dns.MxRecord;
 import org.karavel.testkit.LoopbackDnsServer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.xbill.DNS.ReverseMap;
 import org.xbill.DNS.Type;
 
@@ -47,7 +46,8 @@ class StubResolverTest {
         if (resolver != null) {
             resolver.close();
         }
-        resolver = new StubResolver(new ResolverSettings(List.of(dns.socketAddress()), timeout, retries, cache, 1000, negativeTtl, tcp));
+        resolver = new StubResolver(
+                new ResolverSettings(List.of(dns.socketAddress()), timeout, retries, cache, 1000, negativeTtl, tcp));
         return resolver;
     }
 
@@ -71,8 +71,11 @@ class StubResolverTest {
         dns.add("example.com", Type.MX, "10 mx1.example.com.", 300);
         dns.add("example.com", Type.MX, "30 mx3.example.com.", 300);
 
-        assertThat(get(resolver.mx("example.com"))).containsExactly(
-                new MxRecord(10, "mx1.example.com"), new MxRecord(20, "mx2.example.com"), new MxRecord(30, "mx3.example.com"));
+        assertThat(get(resolver.mx("example.com")))
+                .containsExactly(
+                        new MxRecord(10, "mx1.example.com"),
+                        new MxRecord(20, "mx2.example.com"),
+                        new MxRecord(30, "mx3.example.com"));
         assertThat(get(resolver.mx("EXAMPLE.com."))).hasSize(3); // trailing dot and case make no difference
     }
 
@@ -94,7 +97,9 @@ class StubResolverTest {
         }
         // 6 orders of the three equal ones are possible; 60 draws giving one only has odds of 6^-59
         assertThat(orders).hasSizeGreaterThan(1);
-        assertThat(dns.queries("shuffle.example")).as("the shuffle happens on cached answers too").isEqualTo(1);
+        assertThat(dns.queries("shuffle.example"))
+                .as("the shuffle happens on cached answers too")
+                .isEqualTo(1);
     }
 
     @Test
@@ -111,7 +116,9 @@ class StubResolverTest {
         dns.add("implicit.example", Type.A, "192.0.2.25", 300);
 
         assertThat(get(resolver.mx("implicit.example"))).isEmpty();
-        assertThat(get(resolver.mx("implicit.example"))).as("NODATA from the cache").isEmpty();
+        assertThat(get(resolver.mx("implicit.example")))
+                .as("NODATA from the cache")
+                .isEmpty();
         assertThat(dns.queries("implicit.example")).isEqualTo(1);
     }
 
@@ -129,7 +136,9 @@ class StubResolverTest {
         DnsException e = failure(resolver.mx("nope.example.com"));
         assertThat(e.reason()).isEqualTo(Reason.NO_SUCH_DOMAIN);
         assertThat(e.isTemporary()).isFalse();
-        assertThat(failure(resolver.mx("nope.example.com")).reason()).as("from the negative cache").isEqualTo(Reason.NO_SUCH_DOMAIN);
+        assertThat(failure(resolver.mx("nope.example.com")).reason())
+                .as("from the negative cache")
+                .isEqualTo(Reason.NO_SUCH_DOMAIN);
         assertThat(dns.queries("nope.example.com")).isEqualTo(1);
     }
 
@@ -163,7 +172,9 @@ class StubResolverTest {
         DnsException e = failure(stage);
         long totalMillis = (System.nanoTime() - start) / 1_000_000;
         assertThat(e.reason()).isEqualTo(Reason.TIMEOUT);
-        assertThat(totalMillis).as("two tries of 300 ms, not dnsjava's 1 s tick each").isBetween(550L, 1500L);
+        assertThat(totalMillis)
+                .as("two tries of 300 ms, not dnsjava's 1 s tick each")
+                .isBetween(550L, 1500L);
         assertThat(e.isTemporary()).isTrue();
         assertThat(dns.queries("silent.example")).as("first try and one retry").isEqualTo(2);
     }
@@ -172,8 +183,12 @@ class StubResolverTest {
     void secondQuestionWithinTheTtlIsAnsweredFromTheCache() {
         dns.add("cached.example", Type.A, "192.0.2.7", 300);
 
-        assertThat(get(resolver.a("cached.example"))).extracting(InetAddress::getHostAddress).containsExactly("192.0.2.7");
-        assertThat(get(resolver.a("cached.example"))).extracting(InetAddress::getHostAddress).containsExactly("192.0.2.7");
+        assertThat(get(resolver.a("cached.example")))
+                .extracting(InetAddress::getHostAddress)
+                .containsExactly("192.0.2.7");
+        assertThat(get(resolver.a("cached.example")))
+                .extracting(InetAddress::getHostAddress)
+                .containsExactly("192.0.2.7");
         assertThat(dns.queries("cached.example")).isEqualTo(1);
     }
 
@@ -197,10 +212,12 @@ class StubResolverTest {
         get(resolver.a("short.example"));
         assertThat(dns.queries("short.example")).isEqualTo(1);
 
-        await().atMost(Duration.ofSeconds(6)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
-            assertThat(get(resolver.a("short.example"))).hasSize(1);
-            assertThat(dns.queries("short.example")).isEqualTo(2);
-        });
+        await().atMost(Duration.ofSeconds(6))
+                .pollInterval(Duration.ofMillis(100))
+                .untilAsserted(() -> {
+                    assertThat(get(resolver.a("short.example"))).hasSize(1);
+                    assertThat(dns.queries("short.example")).isEqualTo(2);
+                });
     }
 
     @Test
@@ -212,10 +229,12 @@ class StubResolverTest {
         failure(resolver.a("gone.example.net"));
         assertThat(dns.queries("gone.example.net")).isEqualTo(1);
 
-        await().atMost(Duration.ofSeconds(6)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
-            assertThat(failure(resolver.a("gone.example.net")).reason()).isEqualTo(Reason.NO_SUCH_DOMAIN);
-            assertThat(dns.queries("gone.example.net")).isEqualTo(2);
-        });
+        await().atMost(Duration.ofSeconds(6))
+                .pollInterval(Duration.ofMillis(100))
+                .untilAsserted(() -> {
+                    assertThat(failure(resolver.a("gone.example.net")).reason()).isEqualTo(Reason.NO_SUCH_DOMAIN);
+                    assertThat(dns.queries("gone.example.net")).isEqualTo(2);
+                });
     }
 
     @Test
@@ -224,20 +243,25 @@ class StubResolverTest {
         dns.add("host.example", Type.A, "192.0.2.2", 300);
         dns.add("host.example", Type.AAAA, "2001:db8::1", 300);
 
-        assertThat(get(resolver.a("host.example"))).extracting(InetAddress::getHostAddress)
+        assertThat(get(resolver.a("host.example")))
+                .extracting(InetAddress::getHostAddress)
                 .containsExactlyInAnyOrder("192.0.2.1", "192.0.2.2");
         assertThat(get(resolver.aaaa("host.example"))).containsExactly(InetAddress.getByName("2001:db8::1"));
         List<InetAddress> all = get(resolver.addresses("host.example"));
         assertThat(all).hasSize(3);
         assertThat(all.get(0)).isEqualTo(InetAddress.getByName("2001:db8::1"));
-        assertThat(all.subList(1, 3)).extracting(InetAddress::getHostAddress).containsExactlyInAnyOrder("192.0.2.1", "192.0.2.2");
+        assertThat(all.subList(1, 3))
+                .extracting(InetAddress::getHostAddress)
+                .containsExactlyInAnyOrder("192.0.2.1", "192.0.2.2");
     }
 
     @Test
     void addressesWithIpv4Only() {
         dns.add("v4only.example", Type.A, "192.0.2.4", 300);
 
-        assertThat(get(resolver.addresses("v4only.example"))).extracting(InetAddress::getHostAddress).containsExactly("192.0.2.4");
+        assertThat(get(resolver.addresses("v4only.example")))
+                .extracting(InetAddress::getHostAddress)
+                .containsExactly("192.0.2.4");
     }
 
     @Test
@@ -246,7 +270,9 @@ class StubResolverTest {
         dns.servfail("halfbroken.example", Type.AAAA);
 
         assertThat(failure(resolver.aaaa("halfbroken.example")).reason()).isEqualTo(Reason.SERVER_FAILURE);
-        assertThat(get(resolver.addresses("halfbroken.example"))).extracting(InetAddress::getHostAddress).containsExactly("192.0.2.5");
+        assertThat(get(resolver.addresses("halfbroken.example")))
+                .extracting(InetAddress::getHostAddress)
+                .containsExactly("192.0.2.5");
     }
 
     @Test
@@ -273,7 +299,8 @@ class StubResolverTest {
 
         assertThat(get(resolver.txt("example.com")))
                 .containsExactlyInAnyOrder("v=spf1 ip4:192.0.2.0/24 -all", "google-site-verification=abc");
-        assertThat(get(resolver.txt("_dmarc.example.com"))).containsExactly("v=DMARC1; p=reject; rua=mailto:d@example.com");
+        assertThat(get(resolver.txt("_dmarc.example.com")))
+                .containsExactly("v=DMARC1; p=reject; rua=mailto:d@example.com");
     }
 
     @Test
@@ -286,7 +313,8 @@ class StubResolverTest {
 
         assertThat(get(resolver.ptr(v4))).containsExactly("mail.example.com");
         assertThat(get(resolver.ptr(v6))).containsExactly("mail6.example.com");
-        assertThat(failure(resolver.ptr(InetAddress.getByName("192.0.2.34"))).reason()).isEqualTo(Reason.NO_SUCH_DOMAIN);
+        assertThat(failure(resolver.ptr(InetAddress.getByName("192.0.2.34"))).reason())
+                .isEqualTo(Reason.NO_SUCH_DOMAIN);
     }
 
     @Test
@@ -297,7 +325,9 @@ class StubResolverTest {
         dns.add("real.example", Type.A, "192.0.2.9", 300);
 
         assertThat(get(resolver.mx("alias.example"))).containsExactly(new MxRecord(10, "mx.real.example"));
-        assertThat(get(resolver.a("alias.example"))).extracting(InetAddress::getHostAddress).containsExactly("192.0.2.9");
+        assertThat(get(resolver.a("alias.example")))
+                .extracting(InetAddress::getHostAddress)
+                .containsExactly("192.0.2.9");
         assertThat(get(resolver.aaaa("alias.example"))).isEmpty();
         assertThat(get(resolver.mx("alias.example"))).hasSize(1);
         // the first answer brought the whole chain; later questions start from the cached CNAMEs
@@ -364,8 +394,14 @@ class StubResolverTest {
             freePort = s.getLocalPort();
         }
         resolver.close();
-        resolver = new StubResolver(new ResolverSettings(List.of(new InetSocketAddress("127.0.0.1", freePort)),
-                Duration.ofMillis(300), 0, true, 100, 300, false));
+        resolver = new StubResolver(new ResolverSettings(
+                List.of(new InetSocketAddress("127.0.0.1", freePort)),
+                Duration.ofMillis(300),
+                0,
+                true,
+                100,
+                300,
+                false));
 
         DnsException e = failure(resolver.a("anything.example"));
         assertThat(e.reason()).isEqualTo(Reason.TIMEOUT);

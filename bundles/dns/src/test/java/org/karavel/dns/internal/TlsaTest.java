@@ -1,6 +1,5 @@
 package org.karavel.dns.internal;
 
-import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -14,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -60,8 +60,8 @@ class TlsaTest {
     }
 
     private StubResolver resolver(DnssecMode mode, Optional<Path> anchors) {
-        resolver = new StubResolver(ResolverSettings.defaults(List.of(dns.socketAddress()))
-                .withDnssec(mode, anchors));
+        resolver = new StubResolver(
+                ResolverSettings.defaults(List.of(dns.socketAddress())).withDnssec(mode, anchors));
         return resolver;
     }
 
@@ -88,9 +88,10 @@ class TlsaTest {
         TlsaAnswer answer = get(resolver(DnssecMode.TRUST_AD, Optional.empty()).tlsa(MX_TLSA));
 
         assertThat(answer.authentic()).isTrue();
-        assertThat(answer.records()).containsExactlyInAnyOrder(
-                new TlsaRecord(3, 1, 1, HexFormat.of().parseHex(HASH)),
-                new TlsaRecord(2, 0, 2, HexFormat.of().parseHex(HASH + HASH)));
+        assertThat(answer.records())
+                .containsExactlyInAnyOrder(
+                        new TlsaRecord(3, 1, 1, HexFormat.of().parseHex(HASH)),
+                        new TlsaRecord(2, 0, 2, HexFormat.of().parseHex(HASH + HASH)));
         Message query = dns.lastQuery(MX_TLSA);
         assertThat(query.getHeader().getFlag(Flags.AD)).isTrue();
         assertThat(query.getOPT().getFlags() & ExtendedFlags.DO).isEqualTo(ExtendedFlags.DO);
@@ -133,7 +134,9 @@ class TlsaTest {
         assertThat(nodata.authentic()).isTrue();
         DnsException servfail = failure(r.tlsa("_25._tcp.broken.example"));
         assertThat(servfail.reason()).isEqualTo(Reason.SERVER_FAILURE);
-        assertThat(servfail.getMessage()).isNotEqualTo(org.karavel.api.dns.Resolver.TLSA_UNSUPPORTED).contains("SERVFAIL");
+        assertThat(servfail.getMessage())
+                .isNotEqualTo(org.karavel.api.dns.Resolver.TLSA_UNSUPPORTED)
+                .contains("SERVFAIL");
     }
 
     @Test
@@ -152,10 +155,12 @@ class TlsaTest {
         assertThat(dns.queries("_25._tcp.broken.example")).isGreaterThanOrEqualTo(2);
 
         get(r.tlsa(MX_TLSA));
-        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
-            get(r.tlsa(MX_TLSA));
-            assertThat(dns.queries(MX_TLSA)).isEqualTo(2);
-        });
+        await().atMost(Duration.ofSeconds(5))
+                .pollInterval(Duration.ofMillis(200))
+                .untilAsserted(() -> {
+                    get(r.tlsa(MX_TLSA));
+                    assertThat(dns.queries(MX_TLSA)).isEqualTo(2);
+                });
         assertThat(r.cacheSize()).isGreaterThanOrEqualTo(1);
     }
 
@@ -175,8 +180,10 @@ class TlsaTest {
     void questionsAreCounted() {
         dns.add(MX_TLSA, Type.TLSA, "3 1 1 " + HASH, 300);
         DnsCounters counters = new DnsCounters();
-        resolver = new StubResolver(ResolverSettings.defaults(List.of(dns.socketAddress()))
-                .withDnssec(DnssecMode.TRUST_AD, Optional.empty()), counters);
+        resolver = new StubResolver(
+                ResolverSettings.defaults(List.of(dns.socketAddress()))
+                        .withDnssec(DnssecMode.TRUST_AD, Optional.empty()),
+                counters);
         get(resolver.tlsa(MX_TLSA));
         failure(resolver.tlsa("_25._tcp.nosuch.example"));
         assertThat(counters.queries("tlsa")).isEqualTo(2);
@@ -190,7 +197,8 @@ class TlsaTest {
         SignedZone zone = new SignedZone(dns, "secure.example.");
 
         Name good = Name.fromString("_25._tcp.mx.secure.example.");
-        TLSARecord goodTlsa = (TLSARecord) Record.fromString(good, Type.TLSA, DClass.IN, 300, "3 1 1 " + HASH, Name.root);
+        TLSARecord goodTlsa =
+                (TLSARecord) Record.fromString(good, Type.TLSA, DClass.IN, 300, "3 1 1 " + HASH, Name.root);
         zone.addSigned(goodTlsa);
 
         Name bad = Name.fromString("_25._tcp.mx2.secure.example.");
@@ -217,25 +225,35 @@ class TlsaTest {
 
     @Test
     void validateNeedsAReadableTrustAnchorFileWithAnchors(@TempDir Path dir) throws Exception {
-        assertThatThrownBy(() -> ResolverSettings.defaults(List.of(dns.socketAddress())).withDnssec(DnssecMode.VALIDATE, Optional.empty()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("trust_anchor_file");
+        assertThatThrownBy(() -> ResolverSettings.defaults(List.of(dns.socketAddress()))
+                        .withDnssec(DnssecMode.VALIDATE, Optional.empty()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("trust_anchor_file");
         assertThatThrownBy(() -> resolver(DnssecMode.VALIDATE, Optional.of(dir.resolve("missing.key"))))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("missing.key");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("missing.key");
         Path empty = Files.writeString(dir.resolve("empty.key"), "; nothing here\n");
         assertThatThrownBy(() -> resolver(DnssecMode.VALIDATE, Optional.of(empty)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no DS or DNSKEY");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no DS or DNSKEY");
         resolver = null;
     }
 
     @Test
     void theModeIsReadFromTheConfiguration() {
-        ResolverSettings s = ResolverSettings.from(ResolverComponentTest.config(Map.of(
-                "servers", new String[] {"127.0.0.1"}, "dnssec", "trust_ad")));
+        ResolverSettings s = ResolverSettings.from(
+                ResolverComponentTest.config(Map.of("servers", new String[] {"127.0.0.1"}, "dnssec", "trust_ad")));
         assertThat(s.dnssec()).isEqualTo(DnssecMode.TRUST_AD);
-        assertThat(ResolverSettings.from(ResolverComponentTest.config(Map.of(
-                "servers", new String[] {"127.0.0.1"}))).dnssec()).isEqualTo(DnssecMode.OFF);
+        assertThat(ResolverSettings.from(ResolverComponentTest.config(Map.of("servers", new String[] {"127.0.0.1"})))
+                        .dnssec())
+                .isEqualTo(DnssecMode.OFF);
         ResolverSettings v = ResolverSettings.from(ResolverComponentTest.config(Map.of(
-                "servers", new String[] {"127.0.0.1"}, "dnssec", "validate", "trust__anchor__file", "/etc/unbound/root.key")));
+                "servers",
+                new String[] {"127.0.0.1"},
+                "dnssec",
+                "validate",
+                "trust__anchor__file",
+                "/etc/unbound/root.key")));
         assertThat(v.trustAnchorFile()).contains(Path.of("/etc/unbound/root.key"));
         assertThatThrownBy(() -> DnssecMode.parse("yes")).isInstanceOf(IllegalArgumentException.class);
     }
@@ -254,9 +272,11 @@ class TlsaTest {
         var spoofable = get(r.mxAnswer("spoofable.example"));
 
         assertThat(signed.authentic()).isTrue();
-        assertThat(signed.records()).extracting(m -> m.preference() + " " + m.host())
+        assertThat(signed.records())
+                .extracting(m -> m.preference() + " " + m.host())
                 .containsExactly("10 mx1.signed.example", "20 mx2.signed.example");
-        assertThat(dns.lastQuery("signed.example").getHeader().getFlag(Flags.AD)).isTrue();
+        assertThat(dns.lastQuery("signed.example").getHeader().getFlag(Flags.AD))
+                .isTrue();
         assertThat(spoofable.authentic()).isFalse();
         assertThat(spoofable.records()).hasSize(1);
         assertThat(failure(r.mxAnswer("missing.example")).reason()).isEqualTo(Reason.NO_SUCH_DOMAIN);
@@ -303,8 +323,14 @@ class TlsaTest {
             KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
             generator.initialize(new ECGenParameterSpec("secp256r1"));
             keys = generator.generateKeyPair();
-            dnskey = new DNSKEYRecord(name, DClass.IN, 3600, DNSKEYRecord.Flags.ZONE_KEY | DNSKEYRecord.Flags.SEP_KEY,
-                    DNSKEYRecord.Protocol.DNSSEC, DNSSEC.Algorithm.ECDSAP256SHA256, keys.getPublic());
+            dnskey = new DNSKEYRecord(
+                    name,
+                    DClass.IN,
+                    3600,
+                    DNSKEYRecord.Flags.ZONE_KEY | DNSKEYRecord.Flags.SEP_KEY,
+                    DNSKEYRecord.Protocol.DNSSEC,
+                    DNSSEC.Algorithm.ECDSAP256SHA256,
+                    keys.getPublic());
             addSigned(dnskey);
         }
 

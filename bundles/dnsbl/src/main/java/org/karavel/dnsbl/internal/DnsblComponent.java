@@ -54,8 +54,8 @@ public final class DnsblComponent implements SmtpFilter, MetricSource {
     @Activate
     public DnsblComponent(@Reference(name = "resolver") Resolver resolver, DnsblConfig config, BundleContext context) {
         this(resolver, config);
-        registration = context.registerService(new String[] {SmtpFilter.class.getName(), MetricSource.class.getName()},
-                this, serviceProperties());
+        registration = context.registerService(
+                new String[] {SmtpFilter.class.getName(), MetricSource.class.getName()}, this, serviceProperties());
     }
 
     /** What the service shows of itself: never a configuration value. */
@@ -88,8 +88,15 @@ public final class DnsblComponent implements SmtpFilter, MetricSource {
         DnsblSettings s = DnsblSettings.from(config);
         filter = new DnsblFilter(s, resolver, counters);
         // the query zones are not logged: with a DQS key they hold the key
-        LOG.info("dnsbl: enabled={} zen={} ({}) dbl={} ({}) check_helo={} pass_list={}", s.enabled(), s.zenName(),
-                s.zenAction(), s.dblName(), s.dblAction(), s.checkHelo(), s.passList());
+        LOG.info(
+                "dnsbl: enabled={} zen={} ({}) dbl={} ({}) check_helo={} pass_list={}",
+                s.enabled(),
+                s.zenName(),
+                s.zenAction(),
+                s.dblName(),
+                s.dblAction(),
+                s.checkHelo(),
+                s.passList());
     }
 
     /** Lookups, listings, error answers and failures since start (for metrics). */

@@ -32,13 +32,19 @@ public @interface DnsblConfig {
     @AttributeDefinition(
             name = "ZEN action",
             description = "What a ZEN listing does",
-            options = {@Option(label = "Reject at RCPT TO", value = "reject"), @Option(label = "Add a header", value = "header")})
+            options = {
+                @Option(label = "Reject at RCPT TO", value = "reject"),
+                @Option(label = "Add a header", value = "header")
+            })
     String zen__action() default "reject";
 
     @AttributeDefinition(
             name = "DBL action",
             description = "What a DBL listing does",
-            options = {@Option(label = "Reject at RCPT TO", value = "reject"), @Option(label = "Add a header", value = "header")})
+            options = {
+                @Option(label = "Reject at RCPT TO", value = "reject"),
+                @Option(label = "Add a header", value = "header")
+            })
     String dbl__action() default "reject";
 
     @AttributeDefinition(name = "Check HELO", description = "Also look the HELO/EHLO name up in DBL")
@@ -50,14 +56,19 @@ public @interface DnsblConfig {
             required = false)
     String[] pass__list() default {};
 
-    @AttributeDefinition(name = "ZEN codes", description = "Answers that mean listed, e.g. 127.0.0.2-127.0.0.11 (comma list)")
+    @AttributeDefinition(
+            name = "ZEN codes",
+            description = "Answers that mean listed, e.g. 127.0.0.2-127.0.0.11 (comma list)")
     String zen__codes() default "127.0.0.2-127.0.0.11";
 
-    @AttributeDefinition(name = "DBL codes", description = "Answers that mean listed, e.g. 127.0.1.2-127.0.1.106 (comma list)")
+    @AttributeDefinition(
+            name = "DBL codes",
+            description = "Answers that mean listed, e.g. 127.0.1.2-127.0.1.106 (comma list)")
     String dbl__codes() default "127.0.1.2-127.0.1.106";
 
     @AttributeDefinition(
             name = "Error warning interval",
-            description = "Seconds between two warnings about error answers (127.255.255.x: public resolver, over quota)")
+            description =
+                    "Seconds between two warnings about error answers (127.255.255.x: public resolver, over quota)")
     long error__warn__interval__seconds() default 3600;
 }

@@ -74,13 +74,18 @@ final class DnsblCounters {
         return List.of(
                 perList("karavel_dnsbl_lookups_total", "Block-list questions asked.", lookupsByList),
                 perList("karavel_dnsbl_listings_total", "Answers that listed the client or domain.", listedByList),
-                perList("karavel_dnsbl_errors_total",
+                perList(
+                        "karavel_dnsbl_errors_total",
                         "Error answers (127.255.255.x): public resolver, over quota or bad key; mail passed unchecked.",
                         errorsByList),
-                perList("karavel_dnsbl_failures_total", "Questions without an answer (SERVFAIL, timeout); mail passed.",
+                perList(
+                        "karavel_dnsbl_failures_total",
+                        "Questions without an answer (SERVFAIL, timeout); mail passed.",
                         failuresByList),
-                Metric.of("karavel_dnsbl_exempt_total",
-                        "Connections not checked: authenticated, relay clients or pass_list addresses.", Type.COUNTER,
+                Metric.of(
+                        "karavel_dnsbl_exempt_total",
+                        "Connections not checked: authenticated, relay clients or pass_list addresses.",
+                        Type.COUNTER,
                         exempt.sum()));
     }
 

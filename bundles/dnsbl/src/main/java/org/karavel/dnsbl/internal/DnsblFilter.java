@@ -1,7 +1,5 @@
 package org.karavel.dnsbl.internal;
 
-import org.karavel.api.address.DomainName;
-import org.karavel.api.net.CidrBlock;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -14,6 +12,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import org.karavel.api.address.DomainName;
 import org.karavel.api.address.MailAddress;
 import org.karavel.api.dns.DnsException;
 import org.karavel.api.dns.Resolver;
@@ -22,6 +21,7 @@ import org.karavel.api.filter.MessageView;
 import org.karavel.api.filter.SessionView;
 import org.karavel.api.filter.SmtpFilter;
 import org.karavel.api.filter.Verdict;
+import org.karavel.api.net.CidrBlock;
 import org.karavel.dnsbl.internal.DnsblSettings.Action;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,8 +79,16 @@ final class DnsblFilter implements SmtpFilter {
 
     private void startClientLookup(SessionView session, InetAddress ip) {
         String name = reversed(ip) + "." + settings.zenQueryZone();
-        session.attributes().put(ZEN, lookup(name, settings.zenName(), ip.getHostAddress(), settings.zenCodes(),
-                false, settings.zenAction() == Action.REJECT));
+        session.attributes()
+                .put(
+                        ZEN,
+                        lookup(
+                                name,
+                                settings.zenName(),
+                                ip.getHostAddress(),
+                                settings.zenCodes(),
+                                false,
+                                settings.zenAction() == Action.REJECT));
     }
 
     @Override
@@ -109,7 +117,8 @@ final class DnsblFilter implements SmtpFilter {
     @Override
     public CompletionStage<Verdict> rcptTo(SessionView session, EnvelopeView envelope, MailAddress recipient) {
         // RFC 5321 4.5.1: postmaster must be reachable, also by a listed client
-        if (!settings.enabled() || exemptSession(session)
+        if (!settings.enabled()
+                || exemptSession(session)
                 || (recipient != null && "postmaster".equalsIgnoreCase(recipient.localPart()))) {
             return Verdict.noOpinion().stage();
         }
@@ -193,7 +202,8 @@ final class DnsblFilter implements SmtpFilter {
         if (d == null) {
             return Optional.empty();
         }
-        return Optional.of(lookup(d + "." + settings.dblQueryZone(), settings.dblName(), d, settings.dblCodes(), true, false));
+        return Optional.of(
+                lookup(d + "." + settings.dblQueryZone(), settings.dblName(), d, settings.dblCodes(), true, false));
     }
 
     /** The domain in lower-case ASCII, or null if it cannot be a DNS name (literal, bad IDN). */
@@ -223,15 +233,17 @@ final class DnsblFilter implements SmtpFilter {
             return s.toString();
         }
         for (int i = b.length - 1; i >= 0; i--) {
-            s.append(Character.forDigit(b[i] & 0xf, 16)).append('.')
-                    .append(Character.forDigit((b[i] >> 4) & 0xf, 16)).append(i == 0 ? "" : ".");
+            s.append(Character.forDigit(b[i] & 0xf, 16))
+                    .append('.')
+                    .append(Character.forDigit((b[i] >> 4) & 0xf, 16))
+                    .append(i == 0 ? "" : ".");
         }
         return s.toString();
     }
 
     /** Starts one lookup; the stage never fails, a failure is a {@link Lookup.Kind#FAILED} outcome. */
-    private CompletionStage<Lookup> lookup(String name, String list, String subject, CodeRanges codes, boolean dbl,
-            boolean wantReason) {
+    private CompletionStage<Lookup> lookup(
+            String name, String list, String subject, CodeRanges codes, boolean dbl, boolean wantReason) {
         counters.lookup(list);
         CompletionStage<List<InetAddress>> answer;
         try {
@@ -240,34 +252,36 @@ final class DnsblFilter implements SmtpFilter {
             answer = CompletableFuture.failedFuture(e);
         }
         return answer.thenCompose(addresses -> {
-            for (InetAddress a : addresses) {
-                if (isErrorCode(a, dbl)) {
-                    counters.error(list);
-                    warnError(list, a);
-                    return done(new Lookup(Lookup.Kind.ERROR, !dbl, list, subject, null, null));
-                }
-            }
-            for (InetAddress a : addresses) {
-                if (codes.contains(a)) {
-                    counters.listed(list);
-                    String code = a.getHostAddress();
-                    LOG.debug("dnsbl: {} listed in {} ({})", subject, list, code);
-                    if (!wantReason) {
-                        return done(new Lookup(Lookup.Kind.LISTED, !dbl, list, subject, code, null));
+                    for (InetAddress a : addresses) {
+                        if (isErrorCode(a, dbl)) {
+                            counters.error(list);
+                            warnError(list, a);
+                            return done(new Lookup(Lookup.Kind.ERROR, !dbl, list, subject, null, null));
+                        }
                     }
-                    return reason(name).thenApply(r -> new Lookup(Lookup.Kind.LISTED, !dbl, list, subject, code, r));
-                }
-            }
-            return done(new Lookup(Lookup.Kind.NOT_LISTED, !dbl, list, subject, null, null));
-        }).exceptionally(e -> {
-            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-            if (cause instanceof DnsException d && d.reason() == DnsException.Reason.NO_SUCH_DOMAIN) {
-                return new Lookup(Lookup.Kind.NOT_LISTED, !dbl, list, subject, null, null);
-            }
-            counters.failure(list);
-            LOG.debug("dnsbl: no answer for {} in {}, passing: {}", subject, list, cause.toString());
-            return new Lookup(Lookup.Kind.FAILED, !dbl, list, subject, null, null);
-        });
+                    for (InetAddress a : addresses) {
+                        if (codes.contains(a)) {
+                            counters.listed(list);
+                            String code = a.getHostAddress();
+                            LOG.debug("dnsbl: {} listed in {} ({})", subject, list, code);
+                            if (!wantReason) {
+                                return done(new Lookup(Lookup.Kind.LISTED, !dbl, list, subject, code, null));
+                            }
+                            return reason(name)
+                                    .thenApply(r -> new Lookup(Lookup.Kind.LISTED, !dbl, list, subject, code, r));
+                        }
+                    }
+                    return done(new Lookup(Lookup.Kind.NOT_LISTED, !dbl, list, subject, null, null));
+                })
+                .exceptionally(e -> {
+                    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                    if (cause instanceof DnsException d && d.reason() == DnsException.Reason.NO_SUCH_DOMAIN) {
+                        return new Lookup(Lookup.Kind.NOT_LISTED, !dbl, list, subject, null, null);
+                    }
+                    counters.failure(list);
+                    LOG.debug("dnsbl: no answer for {} in {}, passing: {}", subject, list, cause.toString());
+                    return new Lookup(Lookup.Kind.FAILED, !dbl, list, subject, null, null);
+                });
     }
 
     private static CompletionStage<Lookup> done(Lookup l) {
@@ -287,7 +301,10 @@ final class DnsblFilter implements SmtpFilter {
                 return null;
             }
             // the list's text goes into our reply: printable ASCII only, one line, bounded
-            String t = texts.get(0).replaceAll("[^ -~]", " ").replaceAll("\\s+", " ").trim();
+            String t = texts.get(0)
+                    .replaceAll("[^ -~]", " ")
+                    .replaceAll("\\s+", " ")
+                    .trim();
             if (t.length() > MAX_REASON) {
                 t = t.substring(0, MAX_REASON);
             }
@@ -309,8 +326,11 @@ final class DnsblFilter implements SmtpFilter {
         if ((prev == NEVER || now - prev >= settings.errorWarnInterval().toNanos())
                 && lastErrorWarning.compareAndSet(prev, now)) {
             counters.errorWarnings.incrementAndGet();
-            LOG.warn("dnsbl: {} answered {} (an error, not a listing: public or shared resolver, over quota or bad key?); "
-                    + "passing mail unchecked. Next warning in {} at the earliest", list, code.getHostAddress(),
+            LOG.warn(
+                    "dnsbl: {} answered {} (an error, not a listing: public or shared resolver, over quota or bad key?); "
+                            + "passing mail unchecked. Next warning in {} at the earliest",
+                    list,
+                    code.getHostAddress(),
                     settings.errorWarnInterval());
         }
     }

@@ -1,10 +1,10 @@
 package org.karavel.dnsbl.internal;
 
-import org.karavel.api.net.CidrBlock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.karavel.api.net.CidrBlock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,9 +41,11 @@ record DnsblSettings(
         if (key.contains("$[")) {
             // Config Admin's interpolation leaves a reference it cannot resolve as it is: asking
             // "$[secret:dqs].zen.dq.spamhaus.net" would be useless, and the public zones not what was meant
-            LOG.error("dnsbl: dqs_key = {} in etc/org.karavel.dnsbl.cfg cannot be resolved: no such file in the secrets "
-                    + "directory ({}) or no such environment variable. DNSBL lookups are off until it can",
-                    key, secretsDirectories());
+            LOG.error(
+                    "dnsbl: dqs_key = {} in etc/org.karavel.dnsbl.cfg cannot be resolved: no such file in the secrets "
+                            + "directory ({}) or no such environment variable. DNSBL lookups are off until it can",
+                    key,
+                    secretsDirectories());
             enabled = false;
             key = "";
         }

@@ -26,8 +26,9 @@ class CodeRangesTest {
 
     @Test
     void badCodesAndActionsFallBackToSafeValues() {
-        DnsblSettings s = DnsblSettings.from(DnsblFilterTest.config(
-                Map.of("zen_codes", "nonsense", "dbl_action", "rejetc", "pass_list", new String[] {"10.0.0.1/8", "10.0.0.0/8"})));
+        DnsblSettings s = DnsblSettings.from(DnsblFilterTest.config(Map.of(
+                "zen_codes", "nonsense", "dbl_action", "rejetc", "pass_list", new String[] {"10.0.0.1/8", "10.0.0.0/8"
+                })));
 
         assertThat(s.zenCodes().toString()).isEqualTo("127.0.0.2-127.0.0.11");
         assertThat(s.dblAction()).isEqualTo(DnsblSettings.Action.HEADER);

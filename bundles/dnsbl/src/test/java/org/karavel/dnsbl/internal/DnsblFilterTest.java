@@ -1,10 +1,10 @@
 package org.karavel.dnsbl.internal;
 
-import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.reflect.Proxy;
 import java.net.InetAddress;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -51,10 +51,13 @@ class DnsblFilterTest {
         Verdict v = rcpt(filter(Map.of()), FilterSession.from(LISTED), "a@sender.example", "user@here.example");
 
         assertThat(v.kind()).isEqualTo(Verdict.Kind.REJECT);
-        assertThat(v.toString()).isEqualTo("554 5.7.1 Service unavailable; client [192.0.2.1] blocked using "
-                + "zen.spamhaus.org; https://www.spamhaus.org/query/ip/192.0.2.1");
+        assertThat(v.toString())
+                .isEqualTo("554 5.7.1 Service unavailable; client [192.0.2.1] blocked using "
+                        + "zen.spamhaus.org; https://www.spamhaus.org/query/ip/192.0.2.1");
         assertThat(counters.listed()).isEqualTo(1);
-        assertThat(counters.metrics()).filteredOn(m -> m.name().equals("karavel_dnsbl_listings_total")).singleElement()
+        assertThat(counters.metrics())
+                .filteredOn(m -> m.name().equals("karavel_dnsbl_listings_total"))
+                .singleElement()
                 .satisfies(m -> assertThat(m.samples()).singleElement().satisfies(x -> {
                     assertThat(x.labels()).containsEntry("list", "zen.spamhaus.org");
                     assertThat(x.value()).isEqualTo(1.0);
@@ -72,7 +75,8 @@ class DnsblFilterTest {
 
         // no connect(): the session began before this filter existed
         updated.mailFrom(s, envelope, envelope.sender()).toCompletableFuture().get(5, TimeUnit.SECONDS);
-        Verdict v = updated.rcptTo(s, envelope, MailAddress.parse("user@here.example")).toCompletableFuture()
+        Verdict v = updated.rcptTo(s, envelope, MailAddress.parse("user@here.example"))
+                .toCompletableFuture()
                 .get(5, TimeUnit.SECONDS);
 
         assertThat(v.kind()).isEqualTo(Verdict.Kind.REJECT);
@@ -96,10 +100,12 @@ class DnsblFilterTest {
 
         Verdict v = rcpt(filter(Map.of()), FilterSession.from("2001:db8::1"), "a@sender.example", "user@here.example");
 
-        assertThat(DnsblFilter.reversed(InetAddress.getByName("2001:db8::1")) + ".zen.spamhaus.org").isEqualTo(name);
+        assertThat(DnsblFilter.reversed(InetAddress.getByName("2001:db8::1")) + ".zen.spamhaus.org")
+                .isEqualTo(name);
         assertThat(dns.queries(name)).isGreaterThanOrEqualTo(1);
         assertThat(v.kind()).isEqualTo(Verdict.Kind.REJECT);
-        assertThat(v.text()).startsWith("Service unavailable; client [2001:db8:0:0:0:0:0:1] blocked using zen.spamhaus.org");
+        assertThat(v.text())
+                .startsWith("Service unavailable; client [2001:db8:0:0:0:0:0:1] blocked using zen.spamhaus.org");
     }
 
     @Test
@@ -133,16 +139,24 @@ class DnsblFilterTest {
 
         Verdict v = rcpt(filter(Map.of()), FilterSession.from(CLEAN), "someone@Bad.Example", "user@here.example");
 
-        assertThat(v.toString()).isEqualTo("554 5.7.1 Service unavailable; sender domain bad.example blocked using dbl.spamhaus.org");
+        assertThat(v.toString())
+                .isEqualTo("554 5.7.1 Service unavailable; sender domain bad.example blocked using dbl.spamhaus.org");
     }
 
     @Test
     void heloNameIsCheckedOnlyWhenAsked() throws Exception {
         dns.add("bad-helo.example.dbl.spamhaus.org", Type.A, "127.0.1.2", 60);
 
-        Verdict off = rcpt(filter(Map.of()), FilterSession.from(CLEAN).ehlo("bad-helo.example"), "a@sender.example", "u@here.example");
-        Verdict on = rcpt(filter(Map.of("check_helo", true)), FilterSession.from(CLEAN).ehlo("bad-helo.example"),
-                "a@sender.example", "u@here.example");
+        Verdict off = rcpt(
+                filter(Map.of()),
+                FilterSession.from(CLEAN).ehlo("bad-helo.example"),
+                "a@sender.example",
+                "u@here.example");
+        Verdict on = rcpt(
+                filter(Map.of("check_helo", true)),
+                FilterSession.from(CLEAN).ehlo("bad-helo.example"),
+                "a@sender.example",
+                "u@here.example");
 
         assertThat(off.kind()).isEqualTo(Verdict.Kind.NO_OPINION);
         assertThat(on.kind()).isEqualTo(Verdict.Kind.REJECT);
@@ -156,11 +170,13 @@ class DnsblFilterTest {
         FilterEnvelope envelope = FilterEnvelope.from("a@sender.example");
 
         Verdict atRcpt = rcpt(filter, s, "a@sender.example", "user@here.example");
-        Verdict atEnd = filter.endOfMessage(s, envelope, null).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        Verdict atEnd =
+                filter.endOfMessage(s, envelope, null).toCompletableFuture().get(5, TimeUnit.SECONDS);
 
         assertThat(atRcpt.kind()).isEqualTo(Verdict.Kind.NO_OPINION);
         assertThat(atEnd.kind()).isEqualTo(Verdict.Kind.NO_OPINION);
-        assertThat(atEnd.headers()).extracting(Verdict.Header::toString)
+        assertThat(atEnd.headers())
+                .extracting(Verdict.Header::toString)
                 .containsExactly("X-Karavel-DNSBL: zen.spamhaus.org=127.0.0.2");
     }
 
@@ -177,22 +193,28 @@ class DnsblFilterTest {
         assertThat(dns.queries("1.2.0.192.zen.spamhaus.org")).isZero();
         assertThat(dns.queries("bad.example.k3y.dbl.dq.spamhaus.net")).isGreaterThanOrEqualTo(1);
         assertThat(dns.queries("bad.example.dbl.spamhaus.org")).isZero();
-        assertThat(zen.text()).startsWith("Service unavailable; client [192.0.2.1] blocked using zen.spamhaus.org")
+        assertThat(zen.text())
+                .startsWith("Service unavailable; client [192.0.2.1] blocked using zen.spamhaus.org")
                 .doesNotContain("k3y");
-        assertThat(dbl.toString()).isEqualTo("554 5.7.1 Service unavailable; sender domain bad.example blocked using dbl.spamhaus.org");
+        assertThat(dbl.toString())
+                .isEqualTo("554 5.7.1 Service unavailable; sender domain bad.example blocked using dbl.spamhaus.org");
     }
 
     @Test
     void authenticatedClientIsNotRejected() throws Exception {
-        Verdict v = rcpt(filter(Map.of()), FilterSession.from(LISTED).user("alice"), "a@sender.example", "u@here.example");
+        Verdict v =
+                rcpt(filter(Map.of()), FilterSession.from(LISTED).user("alice"), "a@sender.example", "u@here.example");
 
         assertThat(v.kind()).isEqualTo(Verdict.Kind.NO_OPINION);
     }
 
     @Test
     void passListedClientIsNeitherAskedNorRejected() throws Exception {
-        Verdict v = rcpt(filter(Map.of("pass_list", new String[] {"198.51.100.0/24, 192.0.2.0/28"})), FilterSession.from(LISTED),
-                "a@sender.example", "u@here.example");
+        Verdict v = rcpt(
+                filter(Map.of("pass_list", new String[] {"198.51.100.0/24, 192.0.2.0/28"})),
+                FilterSession.from(LISTED),
+                "a@sender.example",
+                "u@here.example");
 
         assertThat(v.kind()).isEqualTo(Verdict.Kind.NO_OPINION);
         assertThat(dns.queries("1.2.0.192.zen.spamhaus.org")).isZero();
@@ -224,9 +246,11 @@ class DnsblFilterTest {
         filter.mailFrom(s, envelope, envelope.sender());
 
         Verdict postmaster = filter.rcptTo(s, envelope, MailAddress.parse("PostMaster@here.example"))
-                .toCompletableFuture().get(5, TimeUnit.SECONDS);
+                .toCompletableFuture()
+                .get(5, TimeUnit.SECONDS);
         Verdict other = filter.rcptTo(s, envelope, MailAddress.parse("user@here.example"))
-                .toCompletableFuture().get(5, TimeUnit.SECONDS);
+                .toCompletableFuture()
+                .get(5, TimeUnit.SECONDS);
 
         assertThat(postmaster.kind()).isEqualTo(Verdict.Kind.NO_OPINION);
         assertThat(other.kind()).isEqualTo(Verdict.Kind.REJECT);
@@ -245,7 +269,8 @@ class DnsblFilterTest {
 
     @Test
     void disabledFilterAsksNothing() throws Exception {
-        Verdict v = rcpt(filter(Map.of("enabled", false)), FilterSession.from(LISTED), "a@sender.example", "u@here.example");
+        Verdict v = rcpt(
+                filter(Map.of("enabled", false)), FilterSession.from(LISTED), "a@sender.example", "u@here.example");
 
         assertThat(v.kind()).isEqualTo(Verdict.Kind.NO_OPINION);
         assertThat(counters.lookups()).isZero();
@@ -272,7 +297,8 @@ class DnsblFilterTest {
             assertThat(s.zenQueryZone()).doesNotContain("$[");
             assertThat(s.dblQueryZone()).doesNotContain("$[");
         }
-        assertThat(DnsblSettings.from(config(Map.of("dqs_key", "k3y"))).enabled()).isTrue();
+        assertThat(DnsblSettings.from(config(Map.of("dqs_key", "k3y"))).enabled())
+                .isTrue();
     }
 
     // ---- helpers
@@ -283,8 +309,8 @@ class DnsblFilterTest {
 
     /** A DnsblConfig as DS would give it: the overrides by property key, the annotation defaults otherwise. */
     static DnsblConfig config(Map<String, Object> overrides) {
-        return (DnsblConfig) Proxy.newProxyInstance(DnsblConfig.class.getClassLoader(), new Class<?>[] {DnsblConfig.class},
-                (proxy, method, args) -> {
+        return (DnsblConfig) Proxy.newProxyInstance(
+                DnsblConfig.class.getClassLoader(), new Class<?>[] {DnsblConfig.class}, (proxy, method, args) -> {
                     String key = method.getName().replace("__", "_");
                     return overrides.containsKey(key) ? overrides.get(key) : method.getDefaultValue();
                 });
@@ -294,6 +320,8 @@ class DnsblFilterTest {
         FilterEnvelope envelope = FilterEnvelope.from(sender);
         filter.connect(s).toCompletableFuture().get(5, TimeUnit.SECONDS);
         filter.mailFrom(s, envelope, envelope.sender()).toCompletableFuture().get(5, TimeUnit.SECONDS);
-        return filter.rcptTo(s, envelope, MailAddress.parse(recipient)).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        return filter.rcptTo(s, envelope, MailAddress.parse(recipient))
+                .toCompletableFuture()
+                .get(5, TimeUnit.SECONDS);
     }
 }

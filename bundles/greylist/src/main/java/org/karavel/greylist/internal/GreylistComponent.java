@@ -32,11 +32,7 @@ import org.slf4j.LoggerFactory;
         service = {SmtpFilter.class, Greylist.class, MetricSource.class},
         configurationPid = "org.karavel.greylist",
         configurationPolicy = ConfigurationPolicy.OPTIONAL,
-        property = {
-            SmtpFilter.NAME + "=greylist",
-            "service.ranking:Integer=400",
-            MetricSource.SOURCE + "=greylist"
-        })
+        property = {SmtpFilter.NAME + "=greylist", "service.ranking:Integer=400", MetricSource.SOURCE + "=greylist"})
 @Designate(ocd = GreylistConfig.class)
 public final class GreylistComponent implements SmtpFilter, Greylist, MetricSource {
     private static final Logger LOG = LoggerFactory.getLogger(GreylistComponent.class);

@@ -16,22 +16,30 @@ public @interface GreylistConfig {
     @AttributeDefinition(name = "Enabled", description = "Whether mail is greylisted at all")
     boolean enabled() default true;
 
-    @AttributeDefinition(name = "Listeners",
+    @AttributeDefinition(
+            name = "Listeners",
             description = "SMTP listeners (their names) whose mail is greylisted; submission mail never should be")
     String[] listeners() default {"mx"};
 
-    @AttributeDefinition(name = "Delay", description = "Seconds before a retry of a new triplet passes (postgrey --delay)")
+    @AttributeDefinition(
+            name = "Delay",
+            description = "Seconds before a retry of a new triplet passes (postgrey --delay)")
     long delay__seconds() default 300;
 
-    @AttributeDefinition(name = "Retry window",
+    @AttributeDefinition(
+            name = "Retry window",
             description = "Seconds after first sight within which the retry must come, else greylisting starts again")
     long retry__window__seconds() default 172800;
 
-    @AttributeDefinition(name = "Maximum age", description = "Days an entry may go unseen before it is deleted (postgrey --max-age)")
+    @AttributeDefinition(
+            name = "Maximum age",
+            description = "Days an entry may go unseen before it is deleted (postgrey --max-age)")
     long max__age__days() default 35;
 
-    @AttributeDefinition(name = "Auto-whitelist clients",
-            description = "Passes (counted at most once per hour) after which a client network is no longer greylisted; 0 = never")
+    @AttributeDefinition(
+            name = "Auto-whitelist clients",
+            description =
+                    "Passes (counted at most once per hour) after which a client network is no longer greylisted; 0 = never")
     int auto__whitelist__clients() default 5;
 
     @AttributeDefinition(name = "IPv4 prefix", description = "Prefix length of the client network in a triplet, IPv4")
@@ -40,22 +48,29 @@ public @interface GreylistConfig {
     @AttributeDefinition(name = "IPv6 prefix", description = "Prefix length of the client network in a triplet, IPv6")
     int ipv6__prefix() default 64;
 
-    @AttributeDefinition(name = "Pass clients",
-            description = "Client networks (CIDR, comma separated) never greylisted; the default matches relay_hosts' default",
+    @AttributeDefinition(
+            name = "Pass clients",
+            description =
+                    "Client networks (CIDR, comma separated) never greylisted; the default matches relay_hosts' default",
             required = false)
     String[] pass__clients() default {"127.0.0.0/8", "::1"};
 
-    @AttributeDefinition(name = "Pass sender domains",
-            description = "Sender domains (and their subdomains) never greylisted, comma separated", required = false)
+    @AttributeDefinition(
+            name = "Pass sender domains",
+            description = "Sender domains (and their subdomains) never greylisted, comma separated",
+            required = false)
     String[] pass__sender__domains() default {};
 
-    @AttributeDefinition(name = "Pass recipients",
+    @AttributeDefinition(
+            name = "Pass recipients",
             description = "Recipient addresses, or domains (and their subdomains), never greylisted, comma separated",
             required = false)
     String[] pass__recipients() default {};
 
-    @AttributeDefinition(name = "Store directory",
-            description = "Where greylist.db lives; empty means ${karaf.data}/greylist (data/greylist without karaf.data)",
+    @AttributeDefinition(
+            name = "Store directory",
+            description =
+                    "Where greylist.db lives; empty means ${karaf.data}/greylist (data/greylist without karaf.data)",
             required = false)
     String store__directory() default "";
 

@@ -43,13 +43,25 @@ final class GreylistCounters {
         List<Metric.Sample> passSamples = new ArrayList<>();
         passed.forEach((r, n) -> passSamples.add(new Metric.Sample(Map.of("reason", r.label()), n.get())));
         return List.of(
-                Metric.of("karavel_greylist_deferred_total", "RCPTs deferred by greylisting", Metric.Type.COUNTER,
+                Metric.of(
+                        "karavel_greylist_deferred_total",
+                        "RCPTs deferred by greylisting",
+                        Metric.Type.COUNTER,
                         deferred.get()),
-                new Metric("karavel_greylist_passed_total", "RCPTs the greylist let through, by reason",
-                        Metric.Type.COUNTER, passSamples),
-                Metric.of("karavel_greylist_entries", "Triplets in the greylist database", Metric.Type.GAUGE,
+                new Metric(
+                        "karavel_greylist_passed_total",
+                        "RCPTs the greylist let through, by reason",
+                        Metric.Type.COUNTER,
+                        passSamples),
+                Metric.of(
+                        "karavel_greylist_entries",
+                        "Triplets in the greylist database",
+                        Metric.Type.GAUGE,
                         entries.getAsLong()),
-                Metric.of("karavel_greylist_auto_whitelisted_clients", "Client networks auto-whitelisted",
-                        Metric.Type.GAUGE, autoWhitelisted.getAsLong()));
+                Metric.of(
+                        "karavel_greylist_auto_whitelisted_clients",
+                        "Client networks auto-whitelisted",
+                        Metric.Type.GAUGE,
+                        autoWhitelisted.getAsLong()));
     }
 }

@@ -1,7 +1,7 @@
 package org.karavel.greylist.internal;
 
-import java.net.UnknownHostException;
 import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -77,11 +77,13 @@ final class GreylistDatabase implements Greylist, AutoCloseable {
 
     /** Decides on one triplet on the greylist thread. */
     CompletionStage<Decision> check(InetAddress client, Triplet triplet) {
-        return CompletableFuture.supplyAsync(() -> {
-            Decision d = policy.check(client, triplet);
-            commitSoon();
-            return d;
-        }, thread);
+        return CompletableFuture.supplyAsync(
+                () -> {
+                    Decision d = policy.check(client, triplet);
+                    commitSoon();
+                    return d;
+                },
+                thread);
     }
 
     /** Removes expired entries now (also run every cleanup_interval_minutes). */
@@ -128,24 +130,32 @@ final class GreylistDatabase implements Greylist, AutoCloseable {
         boolean noSender = sender == null || sender.isBlank();
         boolean noRecipient = recipient == null || recipient.isBlank();
         if (noSender != noRecipient) {
-            throw new IllegalArgumentException("give both sender and recipient, or neither (to allow the whole network)");
+            throw new IllegalArgumentException(
+                    "give both sender and recipient, or neither (to allow the whole network)");
         }
         CidrBlock block = CidrBlock.parse(clientNetworkOrIp);
         if (noSender) {
-            await(CompletableFuture.runAsync(() -> {
-                policy.allowNetwork(block);
-                store.commit();
-            }, thread));
+            await(CompletableFuture.runAsync(
+                    () -> {
+                        policy.allowNetwork(block);
+                        store.commit();
+                    },
+                    thread));
             LOG.info("greylist: client network {} allowed by an operator", block);
             return;
         }
-        Triplet triplet = new Triplet(network(block, policy.settings()), senderKey(sender.strip()),
-                recipientKey(recipient.strip()));
-        await(CompletableFuture.runAsync(() -> {
-            policy.allowTriplet(triplet);
-            store.commit();
-        }, thread));
-        LOG.info("greylist: triplet {} {} {} allowed by an operator", triplet.clientNetwork(), triplet.sender(),
+        Triplet triplet = new Triplet(
+                network(block, policy.settings()), senderKey(sender.strip()), recipientKey(recipient.strip()));
+        await(CompletableFuture.runAsync(
+                () -> {
+                    policy.allowTriplet(triplet);
+                    store.commit();
+                },
+                thread));
+        LOG.info(
+                "greylist: triplet {} {} {} allowed by an operator",
+                triplet.clientNetwork(),
+                triplet.sender(),
                 triplet.recipient());
     }
 
@@ -178,7 +188,8 @@ final class GreylistDatabase implements Greylist, AutoCloseable {
 
     private static String recipientKey(String recipient) {
         String r = recipient.startsWith("<") && recipient.endsWith(">")
-                ? recipient.substring(1, recipient.length() - 1) : recipient;
+                ? recipient.substring(1, recipient.length() - 1)
+                : recipient;
         return Triplet.recipient(parse(r, "recipient"));
     }
 
@@ -192,8 +203,14 @@ final class GreylistDatabase implements Greylist, AutoCloseable {
 
     @Override
     public GreylistStats stats() {
-        return await(CompletableFuture.supplyAsync(() -> new GreylistStats(policy.entryCount(), policy.passedEntries(),
-                policy.autoWhitelistedCount(), policy.allowedNetworkCount(), counters.deferred(), counters.passed()),
+        return await(CompletableFuture.supplyAsync(
+                () -> new GreylistStats(
+                        policy.entryCount(),
+                        policy.passedEntries(),
+                        policy.autoWhitelistedCount(),
+                        policy.allowedNetworkCount(),
+                        counters.deferred(),
+                        counters.passed()),
                 thread));
     }
 
@@ -240,8 +257,13 @@ final class GreylistDatabase implements Greylist, AutoCloseable {
     }
 
     static String describe(GreylistSettings s) {
-        return String.format(Locale.ROOT, "delay=%ds retry_window=%ds max_age=%dd auto_whitelist_clients=%d listeners=%s",
-                s.delay().toSeconds(), s.retryWindow().toSeconds(), s.maxAge().toDays(), s.autoWhitelistClients(),
+        return String.format(
+                Locale.ROOT,
+                "delay=%ds retry_window=%ds max_age=%dd auto_whitelist_clients=%d listeners=%s",
+                s.delay().toSeconds(),
+                s.retryWindow().toSeconds(),
+                s.maxAge().toDays(),
+                s.autoWhitelistClients(),
                 s.listeners());
     }
 }

@@ -66,8 +66,13 @@ final class GreylistFilter implements SmtpFilter {
             if (!d.deferred()) {
                 return Verdict.noOpinion();
             }
-            LOG.debug("greylist: {} deferred {} {} {} for {} s", session.sessionId(), triplet.clientNetwork(),
-                    triplet.sender(), triplet.recipient(), d.retryInSeconds());
+            LOG.debug(
+                    "greylist: {} deferred {} {} {} for {} s",
+                    session.sessionId(),
+                    triplet.clientNetwork(),
+                    triplet.sender(),
+                    triplet.recipient(),
+                    d.retryInSeconds());
             return Verdict.defer(450, "4.2.0", "Greylisted, please try again in " + d.retryInSeconds() + " seconds");
         });
     }

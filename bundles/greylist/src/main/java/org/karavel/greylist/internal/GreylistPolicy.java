@@ -75,9 +75,10 @@ final class GreylistPolicy {
             }
         }
         String network = triplet.clientNetwork();
-        Optional<ClientRecord> clientRecord = store.client(network)
-                .filter(c -> c.allowed() || !expired(c.lastSeen(), now, s));
-        if (s.autoWhitelistClients() > 0 && clientRecord.isPresent()
+        Optional<ClientRecord> clientRecord =
+                store.client(network).filter(c -> c.allowed() || !expired(c.lastSeen(), now, s));
+        if (s.autoWhitelistClients() > 0
+                && clientRecord.isPresent()
                 && clientRecord.get().passes() >= s.autoWhitelistClients()) {
             countPass(network, clientRecord, now, s);
             return Decision.pass(PassReason.WHITELIST);
@@ -110,7 +111,9 @@ final class GreylistPolicy {
             return;
         }
         ClientRecord c = known.orElse(new ClientRecord(0, Instant.EPOCH, now, false));
-        boolean due = known.isEmpty() || !now.isBefore(c.lastCounted().plus(COUNT_INTERVAL)) || c.lastCounted().isAfter(now);
+        boolean due = known.isEmpty()
+                || !now.isBefore(c.lastCounted().plus(COUNT_INTERVAL))
+                || c.lastCounted().isAfter(now);
         long passes = due ? c.passes() + 1 : c.passes();
         store.putClient(network, new ClientRecord(passes, due ? now : c.lastCounted(), now, c.allowed()));
         if (due && passes == s.autoWhitelistClients()) {
@@ -154,8 +157,8 @@ final class GreylistPolicy {
             return List.of();
         }
         List<GreylistEntry> all = new ArrayList<>();
-        store.forEach((t, r) -> all.add(new GreylistEntry(t.clientNetwork(), t.sender(), t.recipient(), r.firstSeen(),
-                r.lastSeen(), r.passed())));
+        store.forEach((t, r) -> all.add(new GreylistEntry(
+                t.clientNetwork(), t.sender(), t.recipient(), r.firstSeen(), r.lastSeen(), r.passed())));
         all.sort(Comparator.comparing(GreylistEntry::lastSeen).reversed());
         return List.copyOf(all.subList(0, Math.min(limit, all.size())));
     }
@@ -185,8 +188,8 @@ final class GreylistPolicy {
         Instant now = clock.instant();
         long[] n = {0};
         if (s.autoWhitelistClients() > 0) {
-            store.forEachClient((network, c) -> n[0] += !c.allowed() && c.passes() >= s.autoWhitelistClients()
-                    && !expired(c.lastSeen(), now, s) ? 1 : 0);
+            store.forEachClient((network, c) -> n[0] +=
+                    !c.allowed() && c.passes() >= s.autoWhitelistClients() && !expired(c.lastSeen(), now, s) ? 1 : 0);
         }
         autoWhitelisted = n[0];
         entries = store.size();

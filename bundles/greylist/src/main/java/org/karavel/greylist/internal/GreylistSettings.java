@@ -43,8 +43,19 @@ record GreylistSettings(
 
     /** postgrey's defaults, the mx listener, loopback passes, the store in {@code directory}. */
     static GreylistSettings defaults(Path directory) {
-        return new GreylistSettings(true, Set.of("mx"), Duration.ofSeconds(300), Duration.ofDays(2), Duration.ofDays(35), 5,
-                24, 64, List.of(CidrBlock.parse("127.0.0.0/8"), CidrBlock.parse("::1")), Set.of(), Set.of(), directory,
+        return new GreylistSettings(
+                true,
+                Set.of("mx"),
+                Duration.ofSeconds(300),
+                Duration.ofDays(2),
+                Duration.ofDays(35),
+                5,
+                24,
+                64,
+                List.of(CidrBlock.parse("127.0.0.0/8"), CidrBlock.parse("::1")),
+                Set.of(),
+                Set.of(),
+                directory,
                 Duration.ofHours(1));
     }
 
@@ -66,13 +77,37 @@ record GreylistSettings(
     }
 
     GreylistSettings withDelays(Duration newDelay, Duration newRetryWindow, Duration newMaxAge, int newAutoWhitelist) {
-        return new GreylistSettings(enabled, listeners, newDelay, newRetryWindow, newMaxAge, newAutoWhitelist, ipv4Prefix,
-                ipv6Prefix, passClients, passSenderDomains, passRecipients, storeDirectory, cleanupInterval);
+        return new GreylistSettings(
+                enabled,
+                listeners,
+                newDelay,
+                newRetryWindow,
+                newMaxAge,
+                newAutoWhitelist,
+                ipv4Prefix,
+                ipv6Prefix,
+                passClients,
+                passSenderDomains,
+                passRecipients,
+                storeDirectory,
+                cleanupInterval);
     }
 
     GreylistSettings withPassLists(List<CidrBlock> clients, Set<String> senderDomains, Set<String> recipients) {
-        return new GreylistSettings(enabled, listeners, delay, retryWindow, maxAge, autoWhitelistClients, ipv4Prefix,
-                ipv6Prefix, clients, senderDomains, recipients, storeDirectory, cleanupInterval);
+        return new GreylistSettings(
+                enabled,
+                listeners,
+                delay,
+                retryWindow,
+                maxAge,
+                autoWhitelistClients,
+                ipv4Prefix,
+                ipv6Prefix,
+                clients,
+                senderDomains,
+                recipients,
+                storeDirectory,
+                cleanupInterval);
     }
 
     /**

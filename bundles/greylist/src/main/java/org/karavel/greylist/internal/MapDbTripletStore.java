@@ -41,8 +41,12 @@ final class MapDbTripletStore implements TripletStore {
     private MapDbTripletStore(Path file, DB db) {
         this.file = file;
         this.db = db;
-        this.triplets = db.hashMap(TRIPLETS, Serializer.STRING, Serializer.LONG_ARRAY).counterEnable().createOrOpen();
-        this.clients = db.hashMap(CLIENTS, Serializer.STRING, Serializer.LONG_ARRAY).counterEnable().createOrOpen();
+        this.triplets = db.hashMap(TRIPLETS, Serializer.STRING, Serializer.LONG_ARRAY)
+                .counterEnable()
+                .createOrOpen();
+        this.clients = db.hashMap(CLIENTS, Serializer.STRING, Serializer.LONG_ARRAY)
+                .counterEnable()
+                .createOrOpen();
         db.commit();
     }
 
@@ -60,8 +64,12 @@ final class MapDbTripletStore implements TripletStore {
             if (!Files.exists(file)) {
                 throw new IOException("cannot create greylist database " + file + ": " + first, first);
             }
-            Path aside = file.resolveSibling(DB_FILE + ".broken-" + Instant.now().toEpochMilli());
-            LOG.warn("greylist: cannot open {} ({}); moved it to {} and starting an empty greylist", file, first.toString(),
+            Path aside =
+                    file.resolveSibling(DB_FILE + ".broken-" + Instant.now().toEpochMilli());
+            LOG.warn(
+                    "greylist: cannot open {} ({}); moved it to {} and starting an empty greylist",
+                    file,
+                    first.toString(),
                     aside.getFileName());
             Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
             deleteStaleWriteAheadLogs(file);
@@ -80,7 +88,10 @@ final class MapDbTripletStore implements TripletStore {
         thread.setContextClassLoader(MapDbTripletStore.class.getClassLoader());
         DB db = null;
         try {
-            db = DBMaker.fileDB(file.toFile()).transactionEnable().fileLockWait(10_000).make();
+            db = DBMaker.fileDB(file.toFile())
+                    .transactionEnable()
+                    .fileLockWait(10_000)
+                    .make();
             return new MapDbTripletStore(file, db);
         } catch (RuntimeException ex) {
             if (db != null) {

@@ -28,7 +28,9 @@ final class PassLists {
     }
 
     boolean sender(MailAddress sender) {
-        return sender != null && !sender.isNullSender() && !sender.isAddressLiteral()
+        return sender != null
+                && !sender.isNullSender()
+                && !sender.isAddressLiteral()
                 && inDomains(sender.domainKey(), settings.passSenderDomains());
     }
 

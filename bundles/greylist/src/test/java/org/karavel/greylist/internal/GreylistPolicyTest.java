@@ -124,9 +124,12 @@ class GreylistPolicyTest {
         }
         clock.advance(Duration.ofSeconds(300));
         for (int i = 0; i < 5; i++) {
-            assertThat(policy.check(ip("192.0.2." + (10 + i)), tripletFor(i))).isEqualTo(Decision.pass(PassReason.RETRY));
+            assertThat(policy.check(ip("192.0.2." + (10 + i)), tripletFor(i)))
+                    .isEqualTo(Decision.pass(PassReason.RETRY));
         }
-        assertThat(store.clients.get("192.0.2.0/24").passes()).as("five passes within an hour count once").isEqualTo(1);
+        assertThat(store.clients.get("192.0.2.0/24").passes())
+                .as("five passes within an hour count once")
+                .isEqualTo(1);
 
         for (int hour = 1; hour <= 3; hour++) {
             clock.advance(Duration.ofMinutes(59));
@@ -189,7 +192,8 @@ class GreylistPolicyTest {
         clock.advance(Duration.ofSeconds(10));
         Triplet second = new Triplet("192.0.2.0/24", "zed@sender.example", "bob@rcpt.example");
         policy.check(client, second);
-        assertThat(policy.entries(10)).extracting(e -> e.sender())
+        assertThat(policy.entries(10))
+                .extracting(e -> e.sender())
                 .containsExactly("zed@sender.example", "alice@sender.example");
         assertThat(policy.entries(1)).hasSize(1);
         assertThat(policy.entries(0)).isEmpty();

@@ -1,6 +1,5 @@
 package org.karavel.greylist.internal;
 
-import java.time.ZoneOffset;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -10,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.karavel.api.net.CidrBlock;
@@ -17,8 +17,8 @@ import org.karavel.api.net.CidrBlock;
 class GreylistSettingsTest {
     /** A GreylistConfig as DS would make it: the annotation defaults, overridden by {@code values}. */
     static GreylistConfig config(Map<String, Object> values) {
-        return (GreylistConfig) Proxy.newProxyInstance(GreylistConfig.class.getClassLoader(),
-                new Class<?>[] {GreylistConfig.class}, (proxy, method, args) -> {
+        return (GreylistConfig) Proxy.newProxyInstance(
+                GreylistConfig.class.getClassLoader(), new Class<?>[] {GreylistConfig.class}, (proxy, method, args) -> {
                     Object v = values.get(method.getName());
                     return v != null ? v : method.getDefaultValue();
                 });
@@ -39,7 +39,8 @@ class GreylistSettingsTest {
 
     @Test
     void storeDirectoryFollowsKarafData() {
-        assertThat(GreylistSettings.storeDirectory("", "/opt/karavel/data")).isEqualTo(Path.of("/opt/karavel/data/greylist"));
+        assertThat(GreylistSettings.storeDirectory("", "/opt/karavel/data"))
+                .isEqualTo(Path.of("/opt/karavel/data/greylist"));
         assertThat(GreylistSettings.storeDirectory(null, null)).isEqualTo(Path.of("data", "greylist"));
         assertThat(GreylistSettings.storeDirectory("${karaf.data}/grey", "/d")).isEqualTo(Path.of("/d/grey"));
         assertThat(GreylistSettings.storeDirectory("/var/lib/grey", "/d")).isEqualTo(Path.of("/var/lib/grey"));
@@ -63,11 +64,15 @@ class GreylistSettingsTest {
     @Test
     void changesAreCommittedSoonAfterACheck() throws Exception {
         InMemoryTripletStore store = new InMemoryTripletStore();
-        GreylistDatabase db = new GreylistDatabase(store, GreylistSettings.defaults(Path.of("unused")),
-                Clock.fixed(Instant.parse("2026-03-01T10:00:00Z"), ZoneOffset.UTC), new GreylistCounters());
+        GreylistDatabase db = new GreylistDatabase(
+                store,
+                GreylistSettings.defaults(Path.of("unused")),
+                Clock.fixed(Instant.parse("2026-03-01T10:00:00Z"), ZoneOffset.UTC),
+                new GreylistCounters());
         try {
             db.check(InetAddress.getByName("192.0.2.1"), new Triplet("192.0.2.0/24", "a@s.example", "b@r.example"))
-                    .toCompletableFuture().get();
+                    .toCompletableFuture()
+                    .get();
             await().atMost(Duration.ofSeconds(5)).until(() -> store.commits >= 1);
         } finally {
             db.close();

@@ -30,7 +30,8 @@ class MapDbTripletStoreTest {
         try (MapDbTripletStore store = MapDbTripletStore.open(dir)) {
             assertThat(store.get(triplet)).contains(record);
             assertThat(store.size()).isEqualTo(2);
-            assertThat(store.client("192.0.2.0/24")).hasValueSatisfying(c -> assertThat(c.passes()).isEqualTo(3));
+            assertThat(store.client("192.0.2.0/24"))
+                    .hasValueSatisfying(c -> assertThat(c.passes()).isEqualTo(3));
             Map<Triplet, TripletRecord> all = new HashMap<>();
             store.forEach(all::put);
             assertThat(all).containsEntry(triplet, record).hasSize(2);
@@ -43,7 +44,11 @@ class MapDbTripletStoreTest {
 
     @Test
     void anUnreadableFileIsMovedAsideAndAFreshStoreStarted() throws Exception {
-        Files.write(dir.resolve("greylist.db"), "this is not a MapDB file, just some garbage bytes.....".repeat(20).getBytes());
+        Files.write(
+                dir.resolve("greylist.db"),
+                "this is not a MapDB file, just some garbage bytes....."
+                        .repeat(20)
+                        .getBytes());
         try (MapDbTripletStore store = MapDbTripletStore.open(dir)) {
             assertThat(store.size()).isZero();
             store.put(triplet, record);

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.InetAddress;
-import org.karavel.api.address.MailAddress;
 import org.junit.jupiter.api.Test;
+import org.karavel.api.address.MailAddress;
 
 class TripletTest {
     private static MailAddress addr(String a) throws Exception {
@@ -52,9 +52,12 @@ class TripletTest {
 
     @Test
     void ipv4ClientsShareTheirSlash24() throws Exception {
-        assertThat(Triplet.clientNetwork(InetAddress.getByName("192.0.2.77"), 24, 64)).isEqualTo("192.0.2.0/24");
-        assertThat(Triplet.clientNetwork(InetAddress.getByName("192.0.2.77"), 32, 64)).isEqualTo("192.0.2.77/32");
-        assertThat(Triplet.clientNetwork(InetAddress.getByName("198.51.100.200"), 20, 64)).isEqualTo("198.51.96.0/20");
+        assertThat(Triplet.clientNetwork(InetAddress.getByName("192.0.2.77"), 24, 64))
+                .isEqualTo("192.0.2.0/24");
+        assertThat(Triplet.clientNetwork(InetAddress.getByName("192.0.2.77"), 32, 64))
+                .isEqualTo("192.0.2.77/32");
+        assertThat(Triplet.clientNetwork(InetAddress.getByName("198.51.100.200"), 20, 64))
+                .isEqualTo("198.51.96.0/20");
     }
 
     @Test

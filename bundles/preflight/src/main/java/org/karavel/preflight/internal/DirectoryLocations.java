@@ -18,8 +18,7 @@ final class DirectoryLocations {
     /** Default of {@code dkim_directory}: the keys sit next to the configuration. */
     static final String DEFAULT_DKIM_DIRECTORY = "${karaf.etc}/dkim";
 
-    private DirectoryLocations() {
-    }
+    private DirectoryLocations() {}
 
     /**
      * The spool directory as the spool bundle resolves it: the configured {@code directory}, or

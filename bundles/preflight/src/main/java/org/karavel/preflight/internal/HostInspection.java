@@ -23,8 +23,7 @@ final class HostInspection {
     private static final Set<PosixFilePermission> OTHERS = EnumSet.of(
             PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
 
-    private HostInspection() {
-    }
+    private HostInspection() {}
 
     /** Every warning for these directories and this user, in order. */
     static List<String> warnings(List<WatchedDirectory> directories, String userName) {

@@ -23,7 +23,10 @@ import org.slf4j.LoggerFactory;
  * Runs the host checks once when it starts (and again when its configuration changes) and logs
  * one WARN line per problem. It offers no service: the warnings are its whole output.
  */
-@Component(service = {}, immediate = true, configurationPid = "org.karavel.preflight",
+@Component(
+        service = {},
+        immediate = true,
+        configurationPid = "org.karavel.preflight",
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = PreflightConfig.class)
 public final class PreflightComponent {
@@ -34,8 +37,11 @@ public final class PreflightComponent {
 
     @Activate
     public PreflightComponent(
-            @Reference(name = "configurationAdmin", cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
-            ConfigurationAdmin configurationAdmin,
+            @Reference(
+                            name = "configurationAdmin",
+                            cardinality = ReferenceCardinality.OPTIONAL,
+                            policyOption = ReferencePolicyOption.GREEDY)
+                    ConfigurationAdmin configurationAdmin,
             PreflightConfig config) {
         this.configurationAdmin = configurationAdmin;
         run(config);
@@ -58,12 +64,13 @@ public final class PreflightComponent {
     }
 
     /** The spool, log, DKIM and secrets directories, those that can be located. */
-    static List<WatchedDirectory> watchedDirectories(String spoolDirectory, String dkimDirectory,
-            UnaryOperator<String> properties) {
+    static List<WatchedDirectory> watchedDirectories(
+            String spoolDirectory, String dkimDirectory, UnaryOperator<String> properties) {
         List<WatchedDirectory> directories = new ArrayList<>();
         directories.add(new WatchedDirectory("spool", DirectoryLocations.spool(spoolDirectory, properties)));
         DirectoryLocations.log(properties).ifPresent(p -> directories.add(new WatchedDirectory("log", p)));
-        DirectoryLocations.dkim(dkimDirectory, properties).ifPresent(p -> directories.add(new WatchedDirectory("DKIM key", p)));
+        DirectoryLocations.dkim(dkimDirectory, properties)
+                .ifPresent(p -> directories.add(new WatchedDirectory("DKIM key", p)));
         DirectoryLocations.secrets(properties).forEach(p -> directories.add(new WatchedDirectory("secrets", p)));
         return directories;
     }

@@ -12,7 +12,9 @@ public @interface PreflightConfig {
     @AttributeDefinition(name = "Enabled", description = "Whether the checks run when the bundle starts")
     boolean enabled() default true;
 
-    @AttributeDefinition(name = "DKIM directory",
-            description = "Where the DKIM private keys are; empty means ${karaf.etc}/dkim", required = false)
+    @AttributeDefinition(
+            name = "DKIM directory",
+            description = "Where the DKIM private keys are; empty means ${karaf.etc}/dkim",
+            required = false)
     String dkim__directory() default DirectoryLocations.DEFAULT_DKIM_DIRECTORY;
 }

@@ -47,20 +47,27 @@ class DirectoryLocationsTest {
     void componentWatchesSpoolLogAndDkim() {
         List<WatchedDirectory> watched = PreflightComponent.watchedDirectories("/var/spool/karavel", "", KARAF);
 
-        assertThat(watched).containsExactly(
-                new WatchedDirectory("spool", Path.of("/var/spool/karavel")),
-                new WatchedDirectory("log", Path.of("/var/log/karavel")),
-                new WatchedDirectory("DKIM key", Path.of("/etc/karavel/dkim")),
-                new WatchedDirectory("secrets", Path.of("/etc/karavel/secrets")));
+        assertThat(watched)
+                .containsExactly(
+                        new WatchedDirectory("spool", Path.of("/var/spool/karavel")),
+                        new WatchedDirectory("log", Path.of("/var/log/karavel")),
+                        new WatchedDirectory("DKIM key", Path.of("/etc/karavel/dkim")),
+                        new WatchedDirectory("secrets", Path.of("/etc/karavel/secrets")));
     }
 
     @Test
     void secretsAreTheCredentialsDirectoryThenTheSecretsDirectory() {
-        UnaryOperator<String> systemd = Map.of("karavel.credentials", "/run/credentials/karavel.service,",
-                "karavel.secrets", "/etc/karavel/secrets , /srv/more-secrets")::get;
+        UnaryOperator<String> systemd = Map.of(
+                "karavel.credentials",
+                "/run/credentials/karavel.service,",
+                "karavel.secrets",
+                "/etc/karavel/secrets , /srv/more-secrets")::get;
 
-        assertThat(DirectoryLocations.secrets(systemd)).containsExactly(Path.of("/run/credentials/karavel.service"),
-                Path.of("/etc/karavel/secrets"), Path.of("/srv/more-secrets"));
+        assertThat(DirectoryLocations.secrets(systemd))
+                .containsExactly(
+                        Path.of("/run/credentials/karavel.service"),
+                        Path.of("/etc/karavel/secrets"),
+                        Path.of("/srv/more-secrets"));
         assertThat(DirectoryLocations.secrets(name -> null)).isEmpty();
     }
 }

@@ -24,7 +24,8 @@ class HostInspectionTest {
     void closedDirectoryIsFine() throws IOException {
         Path spool = directory("spool", "rwxrwx---");
 
-        assertThat(HostInspection.directoryWarning(new WatchedDirectory("spool", spool))).isEmpty();
+        assertThat(HostInspection.directoryWarning(new WatchedDirectory("spool", spool)))
+                .isEmpty();
     }
 
     @Test
@@ -50,15 +51,17 @@ class HostInspectionTest {
     void missingDirectoryIsSkipped() {
         Path missing = temp.resolve("no-such-dir");
 
-        assertThat(HostInspection.directoryWarning(new WatchedDirectory("DKIM key", missing))).isEmpty();
+        assertThat(HostInspection.directoryWarning(new WatchedDirectory("DKIM key", missing)))
+                .isEmpty();
     }
 
     @Test
     void rootGetsOneWarningNamingTheCapabilityAndTheUnit() {
-        assertThat(HostInspection.userWarning("root")).hasValueSatisfying(w -> assertThat(w)
-                .contains("running as root")
-                .contains("CAP_NET_BIND_SERVICE")
-                .contains("karavel.service"));
+        assertThat(HostInspection.userWarning("root"))
+                .hasValueSatisfying(w -> assertThat(w)
+                        .contains("running as root")
+                        .contains("CAP_NET_BIND_SERVICE")
+                        .contains("karavel.service"));
         assertThat(HostInspection.userWarning("karavel")).isEmpty();
     }
 
@@ -68,15 +71,18 @@ class HostInspectionTest {
         Path log = directory("log", "rwxrwx---");
         Path dkim = directory("dkim", "rwxr-x--x");
 
-        List<String> warnings = HostInspection.warnings(List.of(
-                new WatchedDirectory("spool", spool),
-                new WatchedDirectory("log", log),
-                new WatchedDirectory("DKIM key", dkim)), "root");
+        List<String> warnings = HostInspection.warnings(
+                List.of(
+                        new WatchedDirectory("spool", spool),
+                        new WatchedDirectory("log", log),
+                        new WatchedDirectory("DKIM key", dkim)),
+                "root");
 
         assertThat(warnings).hasSize(3);
         assertThat(warnings.get(0)).startsWith("running as root");
         assertThat(warnings.get(1)).startsWith("spool directory " + spool + " is readable and writable and searchable");
-        assertThat(warnings.get(2)).startsWith("DKIM key directory " + dkim + " is searchable by other users")
+        assertThat(warnings.get(2))
+                .startsWith("DKIM key directory " + dkim + " is searchable by other users")
                 .endsWith("'chmod 2770 " + dkim + "'");
     }
 
@@ -84,6 +90,7 @@ class HostInspectionTest {
     void noWarningsForAServiceUserAndClosedDirectories() throws IOException {
         Path spool = directory("spool", "rwxrwx---");
 
-        assertThat(HostInspection.warnings(List.of(new WatchedDirectory("spool", spool)), "karavel")).isEmpty();
+        assertThat(HostInspection.warnings(List.of(new WatchedDirectory("spool", spool)), "karavel"))
+                .isEmpty();
     }
 }

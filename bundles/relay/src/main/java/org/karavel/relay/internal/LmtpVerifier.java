@@ -33,15 +33,14 @@ final class LmtpVerifier implements LocalRecipients.Verifier {
     private static final Logger LOG = LoggerFactory.getLogger(LmtpVerifier.class);
     /** A cache is a cache: past this many addresses it starts again, rather than grow with an attack. */
     static final int MAX_CACHED = 50_000;
+
     private static final int MAX_LINE = 2048;
     private static final int MAX_LINES = 100;
 
     /** What the LMTP server said to RCPT: its code, or 0 when it could not be asked. */
-    record Answer(int code, String detail) {
-    }
+    record Answer(int code, String detail) {}
 
-    private record Cached(CompletableFuture<Answer> answer, long expiresNanos) {
-    }
+    private record Cached(CompletableFuture<Answer> answer, long expiresNanos) {}
 
     private final String host;
     private final int port;
@@ -53,8 +52,15 @@ final class LmtpVerifier implements LocalRecipients.Verifier {
     private final LongSupplier clock;
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
-    LmtpVerifier(String host, int port, String heloName, Duration positive, Duration negative, Duration timeout,
-            Executor probes, LongSupplier clock) {
+    LmtpVerifier(
+            String host,
+            int port,
+            String heloName,
+            Duration positive,
+            Duration negative,
+            Duration timeout,
+            Executor probes,
+            LongSupplier clock) {
         this.host = host;
         this.port = port;
         this.heloName = heloName;
@@ -102,7 +108,8 @@ final class LmtpVerifier implements LocalRecipients.Verifier {
         if (a.code() >= 500) {
             return LocalRecipients.unknown(recipient);
         }
-        return Verdict.defer(450, "4.1.1", "<" + recipient + ">: Recipient address rejected: unverified address: " + a.detail());
+        return Verdict.defer(
+                450, "4.1.1", "<" + recipient + ">: Recipient address rejected: unverified address: " + a.detail());
     }
 
     CompletableFuture<Answer> answer(MailAddress recipient) {
@@ -174,11 +181,13 @@ final class LmtpVerifier implements LocalRecipients.Verifier {
             return new Answer(rcpt, where + " answered " + rcpt);
         } catch (IOException e) {
             LOG.warn("{}: cannot verify <{}>: {}", where, recipient, e.toString());
-            return new Answer(0, where + (e instanceof SocketTimeoutException ? " did not answer in time" : " unreachable"));
+            return new Answer(
+                    0, where + (e instanceof SocketTimeoutException ? " did not answer in time" : " unreachable"));
         }
     }
 
-    private static int command(Socket socket, InputStream in, OutputStream out, String line, long deadline) throws IOException {
+    private static int command(Socket socket, InputStream in, OutputStream out, String line, long deadline)
+            throws IOException {
         send(out, line);
         return reply(socket, in, deadline);
     }

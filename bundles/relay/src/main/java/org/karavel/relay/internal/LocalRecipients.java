@@ -20,7 +20,9 @@ final class LocalRecipients {
     private static final Logger LOG = LoggerFactory.getLogger(LocalRecipients.class);
 
     enum Mode {
-        USERS, LMTP, ANY;
+        USERS,
+        LMTP,
+        ANY;
 
         /** The mode of a {@code local_recipients} value; null when it is none of them. */
         static Mode parse(String value) {
@@ -51,7 +53,8 @@ final class LocalRecipients {
     }
 
     static Verdict unknown(MailAddress recipient) {
-        return Verdict.reject(550, "5.1.1", "<" + recipient + ">: Recipient address rejected: User unknown in local recipient table");
+        return Verdict.reject(
+                550, "5.1.1", "<" + recipient + ">: Recipient address rejected: User unknown in local recipient table");
     }
 
     /**
@@ -66,13 +69,15 @@ final class LocalRecipients {
         }
         if (expansion == null) {
             // Postfix's answer when local_recipient_maps cannot be read: try later, never guess
-            return Verdict.defer(451, "4.3.0", "<" + recipient + ">: Temporary lookup failure").stage();
+            return Verdict.defer(451, "4.3.0", "<" + recipient + ">: Temporary lookup failure")
+                    .stage();
         }
         Expansion e = expansion.expand(recipient);
         switch (e.kind()) {
             case FAILED:
                 LOG.warn("RCPT <{}>: {}", recipient, e.problem());
-                return Verdict.defer(451, "4.6.0", "<" + recipient + ">: Alias expansion error").stage();
+                return Verdict.defer(451, "4.6.0", "<" + recipient + ">: Alias expansion error")
+                        .stage();
             case ALIAS:
                 return Verdict.noOpinion().stage();
             default:

@@ -1,18 +1,18 @@
 package org.karavel.relay.internal;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.util.Set;
-import java.util.concurrent.CompletionStage;
 import org.karavel.api.address.MailAddress;
 import org.karavel.api.domain.MailDomains;
 import org.karavel.api.filter.EnvelopeView;
@@ -43,10 +43,7 @@ import org.slf4j.LoggerFactory;
         service = {MailDomains.class, SmtpFilter.class, RelayHosts.class},
         configurationPid = "org.karavel.relay",
         configurationPolicy = ConfigurationPolicy.OPTIONAL,
-        property = {
-            SmtpFilter.NAME + "=relay",
-            "service.ranking:Integer=1000"
-        })
+        property = {SmtpFilter.NAME + "=relay", "service.ranking:Integer=1000"})
 @Designate(ocd = RelayConfig.class)
 public final class RelayComponent implements MailDomains, SmtpFilter, RelayHosts {
     private static final Logger LOG = LoggerFactory.getLogger(RelayComponent.class);
@@ -56,12 +53,16 @@ public final class RelayComponent implements MailDomains, SmtpFilter, RelayHosts
     private ThreadPoolExecutor probes;
     /** The recipients of the relay domains; null when every one is accepted (no relay_recipients_file). */
     private volatile RelayRecipients relayRecipients;
+
     private ScheduledExecutorService watcher;
     /** Users and aliases (the auth bundle); null while it is not running. */
     private volatile RecipientExpansion expansion;
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindExpansion")
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY,
+            unbind = "unbindExpansion")
     void bindExpansion(RecipientExpansion e) {
         expansion = e;
     }
@@ -87,7 +88,9 @@ public final class RelayComponent implements MailDomains, SmtpFilter, RelayHosts
         LocalRecipients.Mode mode = LocalRecipients.Mode.parse(config.local__recipients());
         if (mode == null) {
             // a typo must not open the door to every local part: keep the strictest check
-            LOG.error("org.karavel.relay: local_recipients = '{}' is not users, lmtp or any; using users", config.local__recipients());
+            LOG.error(
+                    "org.karavel.relay: local_recipients = '{}' is not users, lmtp or any; using users",
+                    config.local__recipients());
             mode = LocalRecipients.Mode.USERS;
         }
         localRecipients = new LocalRecipients(mode, mode == LocalRecipients.Mode.LMTP ? verifier(config) : null);
@@ -100,27 +103,34 @@ public final class RelayComponent implements MailDomains, SmtpFilter, RelayHosts
     private LocalRecipients.Verifier verifier(RelayConfig config) {
         String[] hp = LmtpVerifier.hostPort(config.lmtp__server());
         if (hp == null) {
-            LOG.error("org.karavel.relay: local_recipients = lmtp needs lmtp_server = host:port (now '{}'); "
-                    + "local recipients get 451 4.3.0 until it is set", config.lmtp__server());
-            return r -> Verdict.defer(451, "4.3.0", "<" + r + ">: Temporary lookup failure").stage();
+            LOG.error(
+                    "org.karavel.relay: local_recipients = lmtp needs lmtp_server = host:port (now '{}'); "
+                            + "local recipients get 451 4.3.0 until it is set",
+                    config.lmtp__server());
+            return r -> Verdict.defer(451, "4.3.0", "<" + r + ">: Temporary lookup failure")
+                    .stage();
         }
         synchronized (this) {
             if (probes == null) {
                 // blocking probes on threads of their own, never an SMTP I/O thread; a full queue is a 4xx
                 AtomicInteger n = new AtomicInteger();
-                probes = new ThreadPoolExecutor(4, 4, 60, TimeUnit.SECONDS,
-                        new ArrayBlockingQueue<>(1000), r -> {
-                            Thread t = new Thread(r, "karavel-relay-verify-" + n.incrementAndGet());
-                            t.setDaemon(true);
-                            return t;
-                        });
+                probes = new ThreadPoolExecutor(4, 4, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1000), r -> {
+                    Thread t = new Thread(r, "karavel-relay-verify-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
                 probes.allowCoreThreadTimeOut(true);
             }
         }
-        return new LmtpVerifier(hp[0], Integer.parseInt(hp[1]), org.karavel.api.net.MachineName.forSmtp(),
+        return new LmtpVerifier(
+                hp[0],
+                Integer.parseInt(hp[1]),
+                org.karavel.api.net.MachineName.forSmtp(),
                 Duration.ofSeconds(Math.max(0, config.verify__positive__seconds())),
                 Duration.ofSeconds(Math.max(0, config.verify__negative__seconds())),
-                Duration.ofSeconds(Math.max(1, config.verify__timeout__seconds())), probes, System::nanoTime);
+                Duration.ofSeconds(Math.max(1, config.verify__timeout__seconds())),
+                probes,
+                System::nanoTime);
     }
 
     /** Reads the relay recipient list (if any) and polls it every 2 s for edits. */
@@ -144,13 +154,17 @@ public final class RelayComponent implements MailDomains, SmtpFilter, RelayHosts
             t.setDaemon(true);
             return t;
         });
-        watcher.scheduleWithFixedDelay(() -> {
-            try {
-                list.reloadIfChanged();
-            } catch (RuntimeException e) {
-                LOG.warn("re-reading {} failed", list.file(), e);
-            }
-        }, 2, 2, TimeUnit.SECONDS);
+        watcher.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        list.reloadIfChanged();
+                    } catch (RuntimeException e) {
+                        LOG.warn("re-reading {} failed", list.file(), e);
+                    }
+                },
+                2,
+                2,
+                TimeUnit.SECONDS);
     }
 
     @Deactivate
@@ -216,7 +230,10 @@ public final class RelayComponent implements MailDomains, SmtpFilter, RelayHosts
         InetSocketAddress client = session.clientAddress();
         InetAddress ip = client == null ? null : client.getAddress();
         RelayPolicy p = policy;
-        Verdict verdict = p.recipient(recipient, ip, session.authenticatedUser().filter(u -> !u.isEmpty()).isPresent());
+        Verdict verdict = p.recipient(
+                recipient,
+                ip,
+                session.authenticatedUser().filter(u -> !u.isEmpty()).isPresent());
         if (verdict.isFinal()) {
             LOG.debug("{}: {} from {}", session.sessionId(), verdict, client);
             return verdict.stage();

@@ -12,9 +12,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
         name = "Karavel relay policy",
         description = "Which domains mail is accepted for, and which clients may relay")
 public @interface RelayConfig {
-    @AttributeDefinition(
-            name = "Local domains",
-            description = "Domains delivered here (exact names, case-insensitive)")
+    @AttributeDefinition(name = "Local domains", description = "Domains delivered here (exact names, case-insensitive)")
     String[] local__domains() default {"localhost"};
 
     @AttributeDefinition(
@@ -44,21 +42,28 @@ public @interface RelayConfig {
 
     @AttributeDefinition(
             name = "LMTP server to ask",
-            description = "With local_recipients = lmtp: host:port (or lmtp:host:port, [IPv6]:port) of the LMTP server, "
-                    + "the same as local_transport of org.karavel.delivery",
+            description =
+                    "With local_recipients = lmtp: host:port (or lmtp:host:port, [IPv6]:port) of the LMTP server, "
+                            + "the same as local_transport of org.karavel.delivery",
             required = false)
     String lmtp__server() default "";
 
-    @AttributeDefinition(name = "Verified lifetime (s)",
-            description = "How long an address the LMTP server accepted is remembered", min = "0")
+    @AttributeDefinition(
+            name = "Verified lifetime (s)",
+            description = "How long an address the LMTP server accepted is remembered",
+            min = "0")
     int verify__positive__seconds() default 3600;
 
-    @AttributeDefinition(name = "Refused lifetime (s)",
-            description = "How long an address the LMTP server refused (5xx) is remembered", min = "0")
+    @AttributeDefinition(
+            name = "Refused lifetime (s)",
+            description = "How long an address the LMTP server refused (5xx) is remembered",
+            min = "0")
     int verify__negative__seconds() default 60;
 
-    @AttributeDefinition(name = "Verification timeout (s)",
-            description = "Deadline for one whole LMTP probe (connect, LHLO, MAIL, RCPT)", min = "1")
+    @AttributeDefinition(
+            name = "Verification timeout (s)",
+            description = "Deadline for one whole LMTP probe (connect, LHLO, MAIL, RCPT)",
+            min = "1")
     int verify__timeout__seconds() default 10;
 
     @AttributeDefinition(

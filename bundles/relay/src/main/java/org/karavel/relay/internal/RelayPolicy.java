@@ -1,6 +1,5 @@
 package org.karavel.relay.internal;
 
-import org.karavel.api.net.CidrBlock;
 import java.net.InetAddress;
 import java.text.Normalizer;
 import java.util.ArrayList;
@@ -8,6 +7,7 @@ import java.util.List;
 import java.util.Set;
 import org.karavel.api.address.MailAddress;
 import org.karavel.api.filter.Verdict;
+import org.karavel.api.net.CidrBlock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -28,8 +28,7 @@ final class RelayRecipients {
     /** The extension delimiter Postfix strips before the second lookup ({@code user+tag@} → {@code user@}). */
     private static final char DELIMITER = '+';
 
-    private record FileStamp(boolean exists, long modified, long size, Object fileKey) {
-    }
+    private record FileStamp(boolean exists, long modified, long size, Object fileKey) {}
 
     private final Path file;
     private volatile Set<String> listed;
@@ -51,7 +50,9 @@ final class RelayRecipients {
             return;
         }
         if (!now.exists()) {
-            LOG.error("org.karavel.relay: relay_recipients_file {} does not exist: relay domain recipients get 451 4.3.0", file);
+            LOG.error(
+                    "org.karavel.relay: relay_recipients_file {} does not exist: relay domain recipients get 451 4.3.0",
+                    file);
             listed = null;
             stamp = now;
             return;
@@ -61,7 +62,10 @@ final class RelayRecipients {
             stamp = now;
             LOG.info("{}: {} relay recipients", file, listed.size());
         } catch (IOException e) {
-            LOG.error("{} could not be read ({}); {}", file, e.toString(),
+            LOG.error(
+                    "{} could not be read ({}); {}",
+                    file,
+                    e.toString(),
                     listed == null ? "relay domain recipients get 451 4.3.0" : "keeping the list read before");
         }
     }
@@ -114,10 +118,13 @@ final class RelayRecipients {
         String domain = DomainSet.canonical(recipient.domain());
         String local = recipient.localPart().toLowerCase(Locale.ROOT);
         int cut = recipient.isQuoted() ? -1 : local.indexOf(DELIMITER);
-        if (domain != null && (keys.contains(local + "@" + domain) || keys.contains("@" + domain)
-                || cut > 0 && keys.contains(local.substring(0, cut) + "@" + domain))) {
+        if (domain != null
+                && (keys.contains(local + "@" + domain)
+                        || keys.contains("@" + domain)
+                        || cut > 0 && keys.contains(local.substring(0, cut) + "@" + domain))) {
             return Verdict.noOpinion();
         }
-        return Verdict.reject(550, "5.1.1", "<" + recipient + ">: Recipient address rejected: User unknown in relay recipient table");
+        return Verdict.reject(
+                550, "5.1.1", "<" + recipient + ">: Recipient address rejected: User unknown in relay recipient table");
     }
 }

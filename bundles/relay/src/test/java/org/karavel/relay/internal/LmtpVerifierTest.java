@@ -30,8 +30,15 @@ class LmtpVerifierTest {
     }
 
     private LmtpVerifier verifier(int port) {
-        return new LmtpVerifier("127.0.0.1", port, "mx.karavel.test", Duration.ofSeconds(3600), Duration.ofSeconds(60),
-                Duration.ofSeconds(5), probes, nanos::get);
+        return new LmtpVerifier(
+                "127.0.0.1",
+                port,
+                "mx.karavel.test",
+                Duration.ofSeconds(3600),
+                Duration.ofSeconds(60),
+                Duration.ofSeconds(5),
+                probes,
+                nanos::get);
     }
 
     private static String verdict(LmtpVerifier v, String address) throws Exception {
@@ -49,7 +56,8 @@ class LmtpVerifierTest {
         LmtpVerifier v = verifier(lmtp.port());
         assertThat(verdict(v, "alice@example.com")).isEqualTo("ok");
         assertThat(verdict(v, "ghost@example.com"))
-                .isEqualTo("550 5.1.1 <ghost@example.com>: Recipient address rejected: User unknown in local recipient table");
+                .isEqualTo(
+                        "550 5.1.1 <ghost@example.com>: Recipient address rejected: User unknown in local recipient table");
         assertThat(asked.get()).isEqualTo(2);
         assertThat(verdict(v, "Alice@EXAMPLE.com")).isEqualTo("ok");
         assertThat(verdict(v, "ghost@example.com")).startsWith("550");
@@ -74,11 +82,13 @@ class LmtpVerifierTest {
         }
         LmtpVerifier down = verifier(closed);
         assertThat(verdict(down, "alice@example.com"))
-                .isEqualTo("450 4.1.1 <alice@example.com>: Recipient address rejected: unverified address: LMTP server [127.0.0.1]:"
-                        + closed + " unreachable");
+                .isEqualTo(
+                        "450 4.1.1 <alice@example.com>: Recipient address rejected: unverified address: LMTP server [127.0.0.1]:"
+                                + closed + " unreachable");
 
         AtomicInteger asked = new AtomicInteger();
-        lmtp = SmtpSink.startLmtp().onRcpt(r -> asked.incrementAndGet() == 1 ? "451 4.3.0 Temporary failure" : "250 2.1.5 OK");
+        lmtp = SmtpSink.startLmtp()
+                .onRcpt(r -> asked.incrementAndGet() == 1 ? "451 4.3.0 Temporary failure" : "250 2.1.5 OK");
         LmtpVerifier v = verifier(lmtp.port());
         assertThat(verdict(v, "alice@example.com")).startsWith("450 4.1.1").contains("answered 451");
         assertThat(verdict(v, "alice@example.com")).isEqualTo("ok");
@@ -88,8 +98,15 @@ class LmtpVerifierTest {
     void aServerThatNeverAnswersIsCutAtTheDeadline() throws Exception {
         try (ServerSocket silent = new ServerSocket()) {
             silent.bind(new InetSocketAddress("127.0.0.1", 0));
-            LmtpVerifier v = new LmtpVerifier("127.0.0.1", silent.getLocalPort(), "mx.karavel.test", Duration.ofSeconds(3600),
-                    Duration.ofSeconds(60), Duration.ofMillis(500), probes, nanos::get);
+            LmtpVerifier v = new LmtpVerifier(
+                    "127.0.0.1",
+                    silent.getLocalPort(),
+                    "mx.karavel.test",
+                    Duration.ofSeconds(3600),
+                    Duration.ofSeconds(60),
+                    Duration.ofMillis(500),
+                    probes,
+                    nanos::get);
             long start = System.nanoTime();
             assertThat(verdict(v, "alice@example.com")).startsWith("450 4.1.1").contains("did not answer in time");
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));

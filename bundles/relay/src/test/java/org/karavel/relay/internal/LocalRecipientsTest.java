@@ -26,7 +26,8 @@ class LocalRecipientsTest {
             return Expansion.alias(List.of(address("alice@example.com"), address("partner@remote.example")));
         }
         if (base.equals("loop")) {
-            return Expansion.failed("etc/karavel.aliases: alias loop loop@example.com -> x@example.com -> loop@example.com");
+            return Expansion.failed(
+                    "etc/karavel.aliases: alias loop loop@example.com -> x@example.com -> loop@example.com");
         }
         return Expansion.unknown(r);
     };
@@ -41,16 +42,19 @@ class LocalRecipientsTest {
 
     private static RelayComponent relay(String mode) {
         RelayComponent relay = new RelayComponent();
-        relay.activate(RelayTricksTest.config(mode == null
-                ? Map.of("local__domains", new String[] {"example.com"})
-                : Map.of("local__domains", new String[] {"example.com"}, "local__recipients", mode)));
+        relay.activate(RelayTricksTest.config(
+                mode == null
+                        ? Map.of("local__domains", new String[] {"example.com"})
+                        : Map.of("local__domains", new String[] {"example.com"}, "local__recipients", mode)));
         relay.bindExpansion(STORE);
         return relay;
     }
 
     private static String rcpt(RelayComponent relay, String address, String client) {
-        Verdict v = relay.rcptTo(FilterSession.from(client), FilterEnvelope.from(MailAddress.NULL_SENDER), address(address))
-                .toCompletableFuture().join();
+        Verdict v = relay.rcptTo(
+                        FilterSession.from(client), FilterEnvelope.from(MailAddress.NULL_SENDER), address(address))
+                .toCompletableFuture()
+                .join();
         return v.kind() == Verdict.Kind.NO_OPINION ? "ok" : v.code() + " " + v.enhancedCode() + " " + v.text();
     }
 
@@ -61,7 +65,8 @@ class LocalRecipientsTest {
         assertThat(rcpt(relay, "Alice+news@EXAMPLE.com", "203.0.113.5")).isEqualTo("ok");
         assertThat(rcpt(relay, "sales@example.com", "203.0.113.5")).isEqualTo("ok");
         assertThat(rcpt(relay, "nobody-xyz@example.com", "203.0.113.5"))
-                .isEqualTo("550 5.1.1 <nobody-xyz@example.com>: Recipient address rejected: User unknown in local recipient table");
+                .isEqualTo(
+                        "550 5.1.1 <nobody-xyz@example.com>: Recipient address rejected: User unknown in local recipient table");
         // relay hosts and authenticated users get the same answer: a local bounce would follow otherwise
         assertThat(rcpt(relay, "nobody-xyz@example.com", "127.0.0.1")).startsWith("550 5.1.1");
         // postmaster must always be accepted (RFC 5321 §4.5.1)
@@ -81,7 +86,8 @@ class LocalRecipientsTest {
     void withoutTheUserStoreLocalMailWaits() {
         RelayComponent relay = relay("users");
         relay.unbindExpansion(STORE);
-        assertThat(rcpt(relay, "alice@example.com", "203.0.113.5")).isEqualTo("451 4.3.0 <alice@example.com>: Temporary lookup failure");
+        assertThat(rcpt(relay, "alice@example.com", "203.0.113.5"))
+                .isEqualTo("451 4.3.0 <alice@example.com>: Temporary lookup failure");
         assertThat(rcpt(relay, "postmaster@example.com", "203.0.113.5")).isEqualTo("ok");
     }
 
@@ -89,6 +95,7 @@ class LocalRecipientsTest {
     void anyAcceptsEveryLocalPartAndATypoMeansUsers() {
         assertThat(rcpt(relay("any"), "nobody-xyz@example.com", "203.0.113.5")).isEqualTo("ok");
         assertThat(rcpt(relay("ANY"), "nobody-xyz@example.com", "203.0.113.5")).isEqualTo("ok");
-        assertThat(rcpt(relay("everyone"), "nobody-xyz@example.com", "203.0.113.5")).startsWith("550 5.1.1");
+        assertThat(rcpt(relay("everyone"), "nobody-xyz@example.com", "203.0.113.5"))
+                .startsWith("550 5.1.1");
     }
 }

@@ -1,20 +1,22 @@
 package org.karavel.relay.internal;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.karavel.api.address.MailAddress;
 import org.karavel.api.filter.Verdict;
 import org.karavel.api.recipient.Expansion;
 import org.karavel.testkit.FilterEnvelope;
 import org.karavel.testkit.FilterSession;
-import org.junit.jupiter.api.Test;
 
 class RelayComponentTest {
     private static Verdict rcpt(RelayComponent relay, String address, FilterSession session) throws Exception {
-        return relay.rcptTo(session, FilterEnvelope.from(MailAddress.NULL_SENDER), MailAddress.parse(address)).toCompletableFuture().join();
+        return relay.rcptTo(session, FilterEnvelope.from(MailAddress.NULL_SENDER), MailAddress.parse(address))
+                .toCompletableFuture()
+                .join();
     }
 
     @Test
@@ -68,11 +70,18 @@ class RelayComponentTest {
         assertThat(noUserStore.code() + " " + noUserStore.enhancedCode() + " " + noUserStore.text())
                 .isEqualTo("451 4.3.0 <a@localhost>: Temporary lookup failure");
         relay.bindExpansion(Expansion::user);
-        assertThat(rcpt(relay, "a@localhost", FilterSession.from("203.0.113.5")).kind()).isEqualTo(Verdict.Kind.NO_OPINION);
-        assertThat(rcpt(relay, "a@remote.example", FilterSession.from("127.0.0.1")).kind()).isEqualTo(Verdict.Kind.NO_OPINION);
-        assertThat(rcpt(relay, "a@remote.example", FilterSession.from("::1")).kind()).isEqualTo(Verdict.Kind.NO_OPINION);
-        assertThat(rcpt(relay, "a@remote.example", FilterSession.from("203.0.113.5")).kind()).isEqualTo(Verdict.Kind.REJECT);
-        assertThat(rcpt(relay, "a@remote.example", FilterSession.from("::2")).kind()).isEqualTo(Verdict.Kind.REJECT);
+        assertThat(rcpt(relay, "a@localhost", FilterSession.from("203.0.113.5")).kind())
+                .isEqualTo(Verdict.Kind.NO_OPINION);
+        assertThat(rcpt(relay, "a@remote.example", FilterSession.from("127.0.0.1"))
+                        .kind())
+                .isEqualTo(Verdict.Kind.NO_OPINION);
+        assertThat(rcpt(relay, "a@remote.example", FilterSession.from("::1")).kind())
+                .isEqualTo(Verdict.Kind.NO_OPINION);
+        assertThat(rcpt(relay, "a@remote.example", FilterSession.from("203.0.113.5"))
+                        .kind())
+                .isEqualTo(Verdict.Kind.REJECT);
+        assertThat(rcpt(relay, "a@remote.example", FilterSession.from("::2")).kind())
+                .isEqualTo(Verdict.Kind.REJECT);
     }
 
     @Test
@@ -89,10 +98,14 @@ class RelayComponentTest {
                 "relay__hosts", new String[] {"192.0.2.0/24"})));
 
         assertThat(rcpt(relay, "a@remote.example", office).kind()).isEqualTo(Verdict.Kind.NO_OPINION);
-        assertThat(rcpt(relay, "a@example.com", FilterSession.from("203.0.113.5")).kind()).isEqualTo(Verdict.Kind.NO_OPINION);
+        assertThat(rcpt(relay, "a@example.com", FilterSession.from("203.0.113.5"))
+                        .kind())
+                .isEqualTo(Verdict.Kind.NO_OPINION);
         assertThat(relay.isLocal("localhost")).isFalse();
-        assertThat(rcpt(relay, "a@remote.example", FilterSession.from("127.0.0.1")).kind())
-                .as("loopback is no longer listed").isEqualTo(Verdict.Kind.REJECT);
+        assertThat(rcpt(relay, "a@remote.example", FilterSession.from("127.0.0.1"))
+                        .kind())
+                .as("loopback is no longer listed")
+                .isEqualTo(Verdict.Kind.REJECT);
     }
 
     @Test
@@ -100,8 +113,18 @@ class RelayComponentTest {
         RelayComponent relay = new RelayComponent();
         relay.activate(RelayTricksTest.config(Map.of()));
 
-        assertThat(rcpt(relay, "a@remote.example", FilterSession.from("203.0.113.5").user("")).kind()).isEqualTo(Verdict.Kind.REJECT);
-        assertThat(rcpt(relay, "a@remote.example", FilterSession.from("203.0.113.5").user("bob")).kind()).isEqualTo(Verdict.Kind.NO_OPINION);
+        assertThat(rcpt(
+                                relay,
+                                "a@remote.example",
+                                FilterSession.from("203.0.113.5").user(""))
+                        .kind())
+                .isEqualTo(Verdict.Kind.REJECT);
+        assertThat(rcpt(
+                                relay,
+                                "a@remote.example",
+                                FilterSession.from("203.0.113.5").user("bob"))
+                        .kind())
+                .isEqualTo(Verdict.Kind.NO_OPINION);
     }
 
     @Test
@@ -120,7 +143,12 @@ class RelayComponentTest {
         FilterSession s = FilterSession.from("203.0.113.5");
 
         assertThat(relay.connect(s).toCompletableFuture().join().kind()).isEqualTo(Verdict.Kind.NO_OPINION);
-        assertThat(relay.mailFrom(s, FilterEnvelope.from(MailAddress.NULL_SENDER), MailAddress.parse("x@remote.example")).toCompletableFuture().join().kind())
-                .as("the sender does not matter for relaying").isEqualTo(Verdict.Kind.NO_OPINION);
+        assertThat(relay.mailFrom(
+                                s, FilterEnvelope.from(MailAddress.NULL_SENDER), MailAddress.parse("x@remote.example"))
+                        .toCompletableFuture()
+                        .join()
+                        .kind())
+                .as("the sender does not matter for relaying")
+                .isEqualTo(Verdict.Kind.NO_OPINION);
     }
 }

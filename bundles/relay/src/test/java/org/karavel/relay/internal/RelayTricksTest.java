@@ -6,15 +6,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.lang.reflect.Proxy;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.karavel.api.address.AddressSyntaxException;
 import org.karavel.api.address.MailAddress;
 import org.karavel.api.filter.SessionView;
 import org.karavel.api.filter.Verdict;
 import org.karavel.testkit.FilterEnvelope;
 import org.karavel.testkit.FilterSession;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Every classic relay trick, the way the SMTP listener meets it: the RCPT TO path goes through
@@ -23,13 +23,21 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class RelayTricksTest {
     /** The expected outcome: the parser refuses it, the filter has no opinion, refuses relaying, or refuses the form. */
-    enum Outcome { PARSE_ERROR, ALLOWED, RELAY_DENIED, FORM_DENIED }
+    enum Outcome {
+        PARSE_ERROR,
+        ALLOWED,
+        RELAY_DENIED,
+        FORM_DENIED
+    }
 
     private RelayComponent relay;
 
     static RelayConfig config(Map<String, Object> values) {
-        return (RelayConfig) Proxy.newProxyInstance(RelayConfig.class.getClassLoader(), new Class<?>[] {RelayConfig.class},
-                (proxy, method, args) -> values.containsKey(method.getName()) ? values.get(method.getName()) : method.getDefaultValue());
+        return (RelayConfig) Proxy.newProxyInstance(
+                RelayConfig.class.getClassLoader(),
+                new Class<?>[] {RelayConfig.class},
+                (proxy, method, args) ->
+                        values.containsKey(method.getName()) ? values.get(method.getName()) : method.getDefaultValue());
     }
 
     @BeforeEach
@@ -110,9 +118,12 @@ class RelayTricksTest {
     }
 
     private void check(String path, Outcome expected, SessionView session) {
-        String who = path + " from " + session.clientAddress() + (session.authenticatedUser().isPresent() ? " (authenticated)" : "");
+        String who = path + " from " + session.clientAddress()
+                + (session.authenticatedUser().isPresent() ? " (authenticated)" : "");
         if (expected == Outcome.PARSE_ERROR) {
-            assertThatThrownBy(() -> MailAddress.parsePath(path, false, true)).as(who).isInstanceOf(AddressSyntaxException.class);
+            assertThatThrownBy(() -> MailAddress.parsePath(path, false, true))
+                    .as(who)
+                    .isInstanceOf(AddressSyntaxException.class);
             return;
         }
         MailAddress recipient;
@@ -121,7 +132,10 @@ class RelayTricksTest {
         } catch (AddressSyntaxException e) {
             throw new AssertionError(who + ": the parser refused it: " + e.getMessage(), e);
         }
-        Verdict v = relay.rcptTo(session, FilterEnvelope.from(MailAddress.NULL_SENDER), recipient).toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).join();
+        Verdict v = relay.rcptTo(session, FilterEnvelope.from(MailAddress.NULL_SENDER), recipient)
+                .toCompletableFuture()
+                .orTimeout(5, TimeUnit.SECONDS)
+                .join();
         switch (expected) {
             case ALLOWED -> assertThat(v.kind()).as(who).isEqualTo(Verdict.Kind.NO_OPINION);
             case RELAY_DENIED -> {

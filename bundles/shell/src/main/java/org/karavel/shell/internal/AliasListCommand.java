@@ -7,7 +7,10 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.karavel.api.recipient.AliasAdmin;
 
 /** {@code mta:alias-list}: the virtual aliases (forwarding, catch-alls). */
-@Command(scope = "mta", name = "alias-list", description = "Lists the virtual aliases: where mail for each address goes")
+@Command(
+        scope = "mta",
+        name = "alias-list",
+        description = "Lists the virtual aliases: where mail for each address goes")
 @Service
 public class AliasListCommand implements Action {
     // optional: one missing service must not take every mta command away with it

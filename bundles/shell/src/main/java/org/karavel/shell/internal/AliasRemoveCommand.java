@@ -19,8 +19,12 @@ public class AliasRemoveCommand implements Action {
     @Argument(index = 0, name = "address", description = "user@domain, or @domain for a catch-all", required = true)
     String address;
 
-    @Argument(index = 1, name = "targets", description = "Only these targets (default: the whole alias)",
-            required = false, multiValued = true)
+    @Argument(
+            index = 1,
+            name = "targets",
+            description = "Only these targets (default: the whole alias)",
+            required = false,
+            multiValued = true)
     List<String> targets;
 
     @Override

@@ -43,9 +43,11 @@ public final class DeliveryOrders {
             Thread.currentThread().interrupt();
             err.println("queue-bounce: interrupted");
         } catch (ExecutionException e) {
-            err.println("queue-bounce: " + id + ": " + (e.getCause() == null ? e : e.getCause().getMessage()));
+            err.println("queue-bounce: " + id + ": "
+                    + (e.getCause() == null ? e : e.getCause().getMessage()));
         } catch (TimeoutException e) {
-            err.println("queue-bounce: " + id + ": still running after " + BOUNCE_WAIT_SECONDS + " s; see the mail log");
+            err.println(
+                    "queue-bounce: " + id + ": still running after " + BOUNCE_WAIT_SECONDS + " s; see the mail log");
         }
         return false;
     }
@@ -54,7 +56,8 @@ public final class DeliveryOrders {
         String d = QueueListing.domainKey(domain);
         int n = control.flushDomain(d);
         out.println("Flushed " + n + (n == 1 ? " message" : " messages") + " with recipients at " + d
-                + (control.suspendedDomains().contains(d) ? " (suspended: nothing is sent until mta:domain-resume " + d + ")"
+                + (control.suspendedDomains().contains(d)
+                        ? " (suspended: nothing is sent until mta:domain-resume " + d + ")"
                         : "."));
         return n;
     }

@@ -16,20 +16,30 @@ import org.apache.karaf.shell.support.completers.StringsCompleter;
 import org.karavel.api.dkim.DkimKeys;
 
 /** {@code mta:dkim-keygen}: makes a DKIM key in the key directory and prints the TXT record to publish. */
-@Command(scope = "mta", name = "dkim-keygen",
-        description = "Generates a DKIM signing key for a domain (stored readable by the service only) and prints its DNS record")
+@Command(
+        scope = "mta",
+        name = "dkim-keygen",
+        description =
+                "Generates a DKIM signing key for a domain (stored readable by the service only) and prints its DNS record")
 @Service
 public class DkimKeygenCommand implements Action {
     @Reference(optional = true)
     DkimKeys keys;
 
-    @Argument(index = 0, name = "domain [selector]", required = true, multiValued = true,
-            description = "The signing domain (d=), e.g. example.com, then the selector (s=; default: this year and month"
-                    + " and r for RSA or e for Ed25519, e.g. 202611r); --algorithm and --bits may also follow them")
+    @Argument(
+            index = 0,
+            name = "domain [selector]",
+            required = true,
+            multiValued = true,
+            description =
+                    "The signing domain (d=), e.g. example.com, then the selector (s=; default: this year and month"
+                            + " and r for RSA or e for Ed25519, e.g. 202611r); --algorithm and --bits may also follow them")
     List<String> words;
 
     @Option(name = "--algorithm", aliases = "-a", description = "rsa (default) or ed25519")
-    @Completion(value = StringsCompleter.class, values = {"rsa", "ed25519"})
+    @Completion(
+            value = StringsCompleter.class,
+            values = {"rsa", "ed25519"})
     String algorithm = DkimKeys.RSA;
 
     @Option(name = "--bits", aliases = "-b", description = "RSA key size (default 2048)")
@@ -44,7 +54,8 @@ public class DkimKeygenCommand implements Action {
         try {
             parsed = TrailingOptions.parse(words, Set.of("--algorithm", "-a", "--bits", "-b"));
             if (parsed.arguments().isEmpty() || parsed.arguments().size() > 2) {
-                throw new IllegalArgumentException("usage: mta:dkim-keygen <domain> [selector] [--algorithm rsa|ed25519] [--bits N]");
+                throw new IllegalArgumentException(
+                        "usage: mta:dkim-keygen <domain> [selector] [--algorithm rsa|ed25519] [--bits N]");
             }
             algorithm = parsed.option(algorithm, "--algorithm", "-a");
             bits = Integer.parseInt(parsed.option(Integer.toString(bits), "--bits", "-b"));
@@ -65,8 +76,10 @@ public class DkimKeygenCommand implements Action {
                     + e.getFile() + "); one key per selector, or " + s + "._domainkey would hold two records:"
                     + " choose another selector");
         }
-        System.out.println("Key written to " + k.file() + (k.active() ? "; mail from " + k.domain() + " is signed with it now."
-                : "; another key with a greater selector signs for now."));
+        System.out.println("Key written to " + k.file()
+                + (k.active()
+                        ? "; mail from " + k.domain() + " is signed with it now."
+                        : "; another key with a greater selector signs for now."));
         System.out.println("Publish this record:");
         System.out.println(DnsRecordLines.dkim(k));
         return null;

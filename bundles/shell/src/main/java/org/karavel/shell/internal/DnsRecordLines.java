@@ -1,8 +1,5 @@
 package org.karavel.shell.internal;
 
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.stream.Collectors;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -14,6 +11,9 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 import org.karavel.api.dkim.DkimKeys;
 
 /**
@@ -49,8 +49,10 @@ final class DnsRecordLines {
     /** A DANE-EE record for the SMTP server's certificate: usage 3, selector 1 (SPKI), SHA-256. */
     static String tlsa(String mxHost, X509Certificate certificate) {
         try {
-            byte[] spki = MessageDigest.getInstance("SHA-256").digest(certificate.getPublicKey().getEncoded());
-            return absolute("_25._tcp." + mxHost) + " IN TLSA 3 1 1 " + HexFormat.of().formatHex(spki);
+            byte[] spki = MessageDigest.getInstance("SHA-256")
+                    .digest(certificate.getPublicKey().getEncoded());
+            return absolute("_25._tcp." + mxHost) + " IN TLSA 3 1 1 "
+                    + HexFormat.of().formatHex(spki);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -65,8 +67,12 @@ final class DnsRecordLines {
      * Every record for a domain: MX, SPF, the DKIM keys, DMARC, MTA-STS, TLS-RPT and TLSA (when the
      * certificate is known), each preceded by a comment line saying what it is.
      */
-    static List<String> forDomain(String domain, String mxHost, List<DkimKeys.KeyRecord> keys,
-            X509Certificate certificate, ZonedDateTime now) {
+    static List<String> forDomain(
+            String domain,
+            String mxHost,
+            List<DkimKeys.KeyRecord> keys,
+            X509Certificate certificate,
+            ZonedDateTime now) {
         List<String> out = new ArrayList<>();
         out.add("; MX: mail for " + domain + " goes to this server");
         out.add(absolute(domain) + " IN MX 10 " + absolute(mxHost));
@@ -99,11 +105,13 @@ final class DnsRecordLines {
     /** A warning line per record name that two or more keys would publish (DNS names compare without case). */
     static List<String> sharedSelectorWarnings(List<DkimKeys.KeyRecord> keys) {
         Map<String, List<DkimKeys.KeyRecord>> byName = new TreeMap<>();
-        keys.forEach(k -> byName.computeIfAbsent(k.dnsName().toLowerCase(Locale.ROOT), n -> new ArrayList<>()).add(k));
+        keys.forEach(k -> byName.computeIfAbsent(k.dnsName().toLowerCase(Locale.ROOT), n -> new ArrayList<>())
+                .add(k));
         List<String> out = new ArrayList<>();
         byName.forEach((name, same) -> {
             if (same.size() > 1) {
-                out.add("; warning: " + same.size() + " keys share the selector " + same.get(0).selector() + " ("
+                out.add("; warning: " + same.size() + " keys share the selector "
+                        + same.get(0).selector() + " ("
                         + same.stream().map(DkimKeys.KeyRecord::file).collect(Collectors.joining(", "))
                         + "): publish only one record at " + name + ", give the other keys new selectors"
                         + " (mta:dkim-keygen) and delete their files");

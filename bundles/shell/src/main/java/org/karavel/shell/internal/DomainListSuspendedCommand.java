@@ -7,7 +7,9 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.karavel.api.queue.DeliveryControl;
 
 /** {@code mta:domain-list-suspended}: the recipient domains whose delivery is suspended. */
-@Command(scope = "mta", name = "domain-list-suspended",
+@Command(
+        scope = "mta",
+        name = "domain-list-suspended",
         description = "Lists the recipient domains whose delivery is suspended, one per line")
 @Service
 public class DomainListSuspendedCommand implements Action {

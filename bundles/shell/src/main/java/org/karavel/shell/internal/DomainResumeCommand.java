@@ -10,7 +10,9 @@ import org.karavel.api.queue.DeliveryControl;
 import org.karavel.shell.internal.completers.DomainCompleter;
 
 /** {@code mta:domain-resume}: ends a suspension and makes the domain's mail due now. */
-@Command(scope = "mta", name = "domain-resume",
+@Command(
+        scope = "mta",
+        name = "domain-resume",
         description = "Resumes delivery to a suspended recipient domain; its queued mail is attempted at once")
 @Service
 public class DomainResumeCommand implements Action {

@@ -10,7 +10,9 @@ import org.karavel.api.queue.DeliveryControl;
 import org.karavel.shell.internal.completers.DomainCompleter;
 
 /** {@code mta:domain-suspend}: holds mail for one recipient domain in the queue. */
-@Command(scope = "mta", name = "domain-suspend",
+@Command(
+        scope = "mta",
+        name = "domain-suspend",
         description = "Stops delivery to a recipient domain: its mail stays queued, no attempt is counted, until "
                 + "domain-resume (suspensions are kept in memory: a restart of the delivery bundle ends them)")
 @Service

@@ -24,8 +24,14 @@ final class FilterListing {
         out.printf("%-3s %-24s %8s %10s  %s%n", "#", "Name", "Ranking", "Timeout", "Bundle");
         int i = 1;
         for (Entry e : ordered(entries)) {
-            out.printf("%-3d %-24s %8d %10s  %s [%d]%n", i++, e.name(), e.ranking(),
-                    e.timeoutMillis() == null ? "default" : e.timeoutMillis() + " ms", e.bundle(), e.bundleId());
+            out.printf(
+                    "%-3d %-24s %8d %10s  %s [%d]%n",
+                    i++,
+                    e.name(),
+                    e.ranking(),
+                    e.timeoutMillis() == null ? "default" : e.timeoutMillis() + " ms",
+                    e.bundle(),
+                    e.bundleId());
         }
     }
 }

@@ -14,7 +14,9 @@ import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
 
 /** {@code mta:filters}: the active SMTP filters in their order, with their rankings. */
-@Command(scope = "mta", name = "filters",
+@Command(
+        scope = "mta",
+        name = "filters",
         description = "Lists the active SMTP filters in the order the listeners ask them (highest ranking first), "
                 + "with their time limits and bundles")
 @Service

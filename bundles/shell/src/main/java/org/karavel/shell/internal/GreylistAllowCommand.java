@@ -11,7 +11,9 @@ import org.karavel.api.greylist.Greylist;
  * {@code mta:greylist-allow}: lets a triplet through at once, or, without sender and recipient, every
  * mail from a client address or network.
  */
-@Command(scope = "mta", name = "greylist-allow",
+@Command(
+        scope = "mta",
+        name = "greylist-allow",
         description = "Lets mail through the greylist without delay: one triplet, or (without sender and recipient) "
                 + "a whole client address or CIDR network")
 @Service
@@ -44,9 +46,10 @@ public class GreylistAllowCommand implements Action {
             System.err.println(ex.getMessage());
             return null;
         }
-        System.out.println(sender == null
-                ? "Allowed every mail from " + client + "."
-                : "Allowed " + client + " " + sender + " -> " + recipient + ".");
+        System.out.println(
+                sender == null
+                        ? "Allowed every mail from " + client + "."
+                        : "Allowed " + client + " " + sender + " -> " + recipient + ".");
         return null;
     }
 }

@@ -12,7 +12,9 @@ import org.karavel.api.greylist.Greylist;
 import org.karavel.api.greylist.GreylistEntry;
 
 /** {@code mta:greylist-list}: the greylist triplets, most recently seen first. */
-@Command(scope = "mta", name = "greylist-list",
+@Command(
+        scope = "mta",
+        name = "greylist-list",
         description = "Lists greylist triplets (client network, sender, recipient), most recently seen first")
 @Service
 public class GreylistListCommand implements Action {
@@ -40,8 +42,13 @@ public class GreylistListCommand implements Action {
         String format = "%-24s %-32s %-32s %-19s %-19s %s%n";
         System.out.printf(format, "CLIENT NETWORK", "SENDER", "RECIPIENT", "FIRST SEEN", "LAST SEEN", "STATE");
         for (GreylistEntry e : entries) {
-            System.out.printf(format, e.clientNetwork(), e.sender(), e.recipient(),
-                    TIME.format(e.firstSeen().atZone(zone)), TIME.format(e.lastSeen().atZone(zone)),
+            System.out.printf(
+                    format,
+                    e.clientNetwork(),
+                    e.sender(),
+                    e.recipient(),
+                    TIME.format(e.firstSeen().atZone(zone)),
+                    TIME.format(e.lastSeen().atZone(zone)),
                     e.passed() ? "passed" : "greylisted");
         }
         System.out.println("-- " + entries.size() + (entries.size() == 1 ? " triplet" : " triplets")

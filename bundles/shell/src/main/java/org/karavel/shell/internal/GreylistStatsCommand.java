@@ -9,7 +9,9 @@ import org.karavel.api.greylist.Greylist;
 import org.karavel.api.greylist.GreylistStats;
 
 /** {@code mta:greylist-stats}: the size of the greylist and its decisions since start. */
-@Command(scope = "mta", name = "greylist-stats",
+@Command(
+        scope = "mta",
+        name = "greylist-stats",
         description = "Shows greylist figures: triplets, whitelisted networks, deferrals and passes since start")
 @Service
 public class GreylistStatsCommand implements Action {
@@ -28,8 +30,9 @@ public class GreylistStatsCommand implements Action {
         System.out.printf("Networks allowed by hand:  %d%n", s.allowedNetworks());
         System.out.printf("Deferred since start:      %d%n", s.deferred());
         for (Map.Entry<String, Long> e : s.passed().entrySet()) {
-            System.out.printf("Passed (%s):%s%d%n", e.getKey(), " ".repeat(Math.max(1, 18 - e.getKey().length())),
-                    e.getValue());
+            System.out.printf(
+                    "Passed (%s):%s%d%n",
+                    e.getKey(), " ".repeat(Math.max(1, 18 - e.getKey().length())), e.getValue());
         }
         return null;
     }

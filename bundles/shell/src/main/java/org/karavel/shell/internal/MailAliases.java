@@ -43,8 +43,10 @@ public final class MailAliases {
     public boolean remove(String address, List<String> targets, PrintStream out, PrintStream err) {
         try {
             if (admin.remove(address, targets)) {
-                out.println(targets.isEmpty() ? "Alias " + address + " removed."
-                        : "Removed " + String.join(", ", targets) + " from alias " + address + ".");
+                out.println(
+                        targets.isEmpty()
+                                ? "Alias " + address + " removed."
+                                : "Removed " + String.join(", ", targets) + " from alias " + address + ".");
                 return true;
             }
             err.println("alias-remove: " + address + ": no such alias" + (targets.isEmpty() ? "" : " or target"));

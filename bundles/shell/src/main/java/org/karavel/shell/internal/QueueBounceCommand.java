@@ -11,7 +11,9 @@ import org.karavel.api.queue.DeliveryControl;
 import org.karavel.shell.internal.completers.QueueIdCompleter;
 
 /** {@code mta:queue-bounce}: fails a message's pending recipients now and tells the sender. */
-@Command(scope = "mta", name = "queue-bounce",
+@Command(
+        scope = "mta",
+        name = "queue-bounce",
         description = "Bounces a queued message: its pending recipients fail with the reason given, the sender gets "
                 + "a delivery status notification (none for a bounce), and the message leaves the queue")
 @Service
@@ -23,8 +25,12 @@ public class QueueBounceCommand implements Action {
     @Completion(QueueIdCompleter.class)
     String id;
 
-    @Argument(index = 1, name = "reason", description = "Why, in words for the sender (default: bounced by the operator)",
-            required = false, multiValued = true)
+    @Argument(
+            index = 1,
+            name = "reason",
+            description = "Why, in words for the sender (default: bounced by the operator)",
+            required = false,
+            multiValued = true)
     List<String> reason;
 
     @Override
@@ -33,7 +39,8 @@ public class QueueBounceCommand implements Action {
             System.err.println("The delivery bundle (org.karavel.delivery) is not running.");
             return null;
         }
-        new DeliveryOrders(delivery).bounce(id, reason == null ? null : String.join(" ", reason), System.out, System.err);
+        new DeliveryOrders(delivery)
+                .bounce(id, reason == null ? null : String.join(" ", reason), System.out, System.err);
         return null;
     }
 }

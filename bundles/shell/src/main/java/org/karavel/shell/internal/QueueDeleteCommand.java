@@ -11,14 +11,20 @@ import org.karavel.api.queue.Spool;
 import org.karavel.shell.internal.completers.QueueIdCompleter;
 
 /** {@code mta:queue-delete}: removes messages without a bounce, like {@code postsuper -d}. */
-@Command(scope = "mta", name = "queue-delete",
+@Command(
+        scope = "mta",
+        name = "queue-delete",
         description = "Deletes queued messages without telling the sender (use queue-bounce to tell them)")
 @Service
 public class QueueDeleteCommand implements Action {
     @Reference(optional = true)
     Spool spool;
 
-    @Argument(index = 0, name = "ids", description = "Queue ids of the messages to delete", required = true,
+    @Argument(
+            index = 0,
+            name = "ids",
+            description = "Queue ids of the messages to delete",
+            required = true,
             multiValued = true)
     @Completion(QueueIdCompleter.class)
     List<String> ids;

@@ -14,7 +14,9 @@ import org.karavel.shell.internal.completers.DomainCompleter;
 import org.karavel.shell.internal.completers.QueueIdCompleter;
 
 /** {@code mta:queue-flush}: makes messages due now, like {@code postqueue -f} (all) or {@code -i} (some). */
-@Command(scope = "mta", name = "queue-flush",
+@Command(
+        scope = "mta",
+        name = "queue-flush",
         description = "Attempts delivery of queued messages now: the given ones, those with recipients at --domain, "
                 + "or all without arguments")
 @Service
@@ -26,13 +28,19 @@ public class QueueFlushCommand implements Action {
     @Reference(optional = true)
     DeliveryControl delivery;
 
-    @Option(name = "-d", aliases = "--domain",
+    @Option(
+            name = "-d",
+            aliases = "--domain",
             description = "Only messages with pending recipients at this domain (a suspended domain stays suspended)")
     @Completion(DomainCompleter.class)
     String domain;
 
-    @Argument(index = 0, name = "ids", description = "Queue ids of the messages to flush (default: all)",
-            required = false, multiValued = true)
+    @Argument(
+            index = 0,
+            name = "ids",
+            description = "Queue ids of the messages to flush (default: all)",
+            required = false,
+            multiValued = true)
     @Completion(QueueIdCompleter.class)
     List<String> ids;
 

@@ -10,7 +10,9 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.karavel.api.queue.Spool;
 
 /** {@code mta:queue-list}: the queue, like Postfix's mailq. */
-@Command(scope = "mta", name = "queue-list",
+@Command(
+        scope = "mta",
+        name = "queue-list",
         description = "Lists the mail queue like mailq: each message with its recipients, their state and last reply")
 @Service
 public class QueueListCommand implements Action {
@@ -18,7 +20,9 @@ public class QueueListCommand implements Action {
     @Reference(optional = true)
     Spool spool;
 
-    @Option(name = "-d", aliases = "--domain",
+    @Option(
+            name = "-d",
+            aliases = "--domain",
             description = "Only messages with recipients in this domain, and only those recipients")
     String domain;
 

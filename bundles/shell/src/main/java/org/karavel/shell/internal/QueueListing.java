@@ -57,7 +57,8 @@ public final class QueueListing {
         int count = 0;
         for (QueuedMessage m : messages) {
             List<RecipientStatus> shown = m.recipients().stream()
-                    .filter(r -> wanted == null || wanted.equals(domainKey(r.recipient().domain())))
+                    .filter(r -> wanted == null
+                            || wanted.equals(domainKey(r.recipient().domain())))
                     .toList();
             if (shown.isEmpty()) {
                 continue;
@@ -81,10 +82,16 @@ public final class QueueListing {
     private void block(QueuedMessage m, List<RecipientStatus> shown, PrintStream out) {
         boolean due = !m.isFinished() && !m.nextAttempt().isAfter(now);
         String id = m.id().value() + (due ? "*" : "");
-        out.println(String.format(Locale.ROOT, "%-11s %8d %s  %s",
-                id, m.size(), TIME.format(m.envelope().receivedAt().atZone(zone)), sender(m.envelope().sender())));
+        out.println(String.format(
+                Locale.ROOT,
+                "%-11s %8d %s  %s",
+                id,
+                m.size(),
+                TIME.format(m.envelope().receivedAt().atZone(zone)),
+                sender(m.envelope().sender())));
         if (m.attempts() > 0 || m.bounced()) {
-            StringBuilder line = new StringBuilder(" ".repeat(21)).append("attempts ").append(m.attempts());
+            StringBuilder line =
+                    new StringBuilder(" ".repeat(21)).append("attempts ").append(m.attempts());
             if (!m.isFinished()) {
                 line.append(", next ").append(TIME.format(m.nextAttempt().atZone(zone)));
             }
@@ -96,7 +103,8 @@ public final class QueueListing {
         for (RecipientStatus r : shown) {
             out.println(INDENT + r.recipient() + " (" + r.state().name().toLowerCase(Locale.ROOT) + ")");
             if (!r.lastReply().isEmpty()) {
-                out.println(INDENT + "  " + (r.remoteHost().isEmpty() ? "" : r.remoteHost() + ": ") + oneLine(r.lastReply()));
+                out.println(INDENT + "  " + (r.remoteHost().isEmpty() ? "" : r.remoteHost() + ": ")
+                        + oneLine(r.lastReply()));
             }
         }
         out.println();

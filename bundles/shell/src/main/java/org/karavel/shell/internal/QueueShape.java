@@ -29,6 +29,7 @@ import org.karavel.api.queue.RecipientStatus;
 public final class QueueShape {
     /** Upper bounds of the buckets in minutes; the last bucket has none. */
     static final int[] BOUNDS = {5, 10, 20, 40, 80, 160, 320};
+
     static final String[] COLUMNS = {"5", "10", "20", "40", "80", "160", "320", "320+"};
 
     private final Instant now;
@@ -75,7 +76,8 @@ public final class QueueShape {
             }
         }
         List<Map.Entry<String, long[]>> sorted = new ArrayList<>(domains.entrySet());
-        sorted.sort(Comparator.<Map.Entry<String, long[]>>comparingLong(e -> -e.getValue()[0]).thenComparing(Map.Entry::getKey));
+        sorted.sort(Comparator.<Map.Entry<String, long[]>>comparingLong(e -> -e.getValue()[0])
+                .thenComparing(Map.Entry::getKey));
         Map<String, long[]> rows = new LinkedHashMap<>();
         rows.put("TOTAL", total);
         for (Map.Entry<String, long[]> e : sorted) {
@@ -90,7 +92,8 @@ public final class QueueShape {
      */
     public void write(List<QueuedMessage> messages, Set<String> suspended, PrintStream out) {
         Map<String, long[]> rows = rows(messages);
-        int width = Math.max(20, rows.keySet().stream().mapToInt(String::length).max().orElse(0));
+        int width = Math.max(
+                20, rows.keySet().stream().mapToInt(String::length).max().orElse(0));
         StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%" + width + "s %5s", "domain", "T"));
         for (String c : COLUMNS) {
             header.append(String.format(Locale.ROOT, " %4s", c));
@@ -107,7 +110,8 @@ public final class QueueShape {
             }
             out.println(line);
         }
-        List<String> idle = suspended.stream().filter(d -> !rows.containsKey(d)).sorted().toList();
+        List<String> idle =
+                suspended.stream().filter(d -> !rows.containsKey(d)).sorted().toList();
         if (!idle.isEmpty()) {
             out.println("Suspended, nothing queued: " + String.join(", ", idle));
         }

@@ -38,17 +38,21 @@ public final class QueueShow {
         out.println("Queue ID:     " + m.id());
         out.println("Size:         " + m.size() + " bytes");
         out.println("Arrived:      " + time(e.receivedAt()) + " (" + age(e.receivedAt()) + " ago)");
-        out.println("Sender:       " + (e.sender().isNullSender() ? "<> (a bounce)" : e.sender().toPath()));
+        out.println("Sender:       "
+                + (e.sender().isNullSender() ? "<> (a bounce)" : e.sender().toPath()));
         out.println("Client:       " + (e.clientAddress().isEmpty() ? "(local)" : "[" + e.clientAddress() + "]")
                 + (e.heloName().isEmpty() ? "" : " helo=" + e.heloName()));
         out.println("Listener:     " + e.listenerName()
                 + (e.authenticatedUser().isEmpty() ? "" : ", authenticated as " + e.authenticatedUser()));
-        out.println("Origin:       " + e.origin() + (e.origin().originatesHere() ? " (DKIM-signed when it leaves)"
-                : " (never signed with our DKIM keys)"));
+        out.println("Origin:       " + e.origin()
+                + (e.origin().originatesHere()
+                        ? " (DKIM-signed when it leaves)"
+                        : " (never signed with our DKIM keys)"));
         if (!e.mailParameters().isEmpty()) {
             StringBuilder p = new StringBuilder();
             for (Map.Entry<String, String> kv : new TreeMap<>(e.mailParameters()).entrySet()) {
-                p.append(p.length() == 0 ? "" : " ").append(kv.getKey())
+                p.append(p.length() == 0 ? "" : " ")
+                        .append(kv.getKey())
                         .append(kv.getValue() == null || kv.getValue().isEmpty() ? "" : "=" + kv.getValue());
             }
             out.println("Parameters:   " + p);
@@ -71,7 +75,11 @@ public final class QueueShow {
                 out.println("    remote host: " + r.remoteHost());
             }
             if (!r.lastReply().isEmpty()) {
-                out.println("    last reply:  " + r.lastReply().replace("\r\n", " / ").replace('\r', ' ').replace('\n', ' '));
+                out.println("    last reply:  "
+                        + r.lastReply()
+                                .replace("\r\n", " / ")
+                                .replace('\r', ' ')
+                                .replace('\n', ' '));
             }
         }
         if (content != null) {

@@ -18,7 +18,9 @@ import org.karavel.api.queue.Spool;
 import org.karavel.shell.internal.completers.QueueIdCompleter;
 
 /** {@code mta:queue-show}: one message in full, like {@code postcat -q}. */
-@Command(scope = "mta", name = "queue-show",
+@Command(
+        scope = "mta",
+        name = "queue-show",
         description = "Shows one queued message: envelope, attempts, next attempt, and per recipient its state, "
                 + "remote host and last reply; --body prints the content too")
 @Service

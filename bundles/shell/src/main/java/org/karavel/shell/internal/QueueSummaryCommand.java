@@ -10,7 +10,9 @@ import org.karavel.api.queue.DeliveryControl;
 import org.karavel.api.queue.Spool;
 
 /** {@code mta:queue-summary}: the queue's shape by recipient domain and age, like Postfix's qshape. */
-@Command(scope = "mta", name = "queue-summary",
+@Command(
+        scope = "mta",
+        name = "queue-summary",
         description = "Shows pending mail per recipient domain and age (minutes since arrival), like qshape; "
                 + "suspended domains are marked")
 @Service

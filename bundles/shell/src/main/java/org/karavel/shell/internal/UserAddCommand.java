@@ -4,7 +4,9 @@ import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 
 /** {@code mta:user-add}: adds a user; the password is typed (no echo, twice) or read from stdin. */
-@Command(scope = "mta", name = "user-add",
+@Command(
+        scope = "mta",
+        name = "user-add",
         description = "Adds a user who may authenticate; the password is asked for, never given as an argument")
 @Service
 public class UserAddCommand extends PasswordCommand {

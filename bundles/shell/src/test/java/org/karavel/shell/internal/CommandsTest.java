@@ -40,7 +40,10 @@ class CommandsTest {
         list.domain = "c.example";
 
         assertThat(list.execute()).isNull();
-        assertThat(captured.toString(StandardCharsets.UTF_8)).contains("AAA2").doesNotContain("AAA1").contains("1 Request.");
+        assertThat(captured.toString(StandardCharsets.UTF_8))
+                .contains("AAA2")
+                .doesNotContain("AAA1")
+                .contains("1 Request.");
         assertThat(QueueListCommand.class.getAnnotation(Command.class).scope()).isEqualTo("mta");
         assertThat(QueueListCommand.class.getAnnotation(Command.class).name()).isEqualTo("queue-list");
         assertThat(QueueListCommand.class.isAnnotationPresent(Service.class)).isTrue();

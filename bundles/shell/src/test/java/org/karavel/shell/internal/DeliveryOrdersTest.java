@@ -33,8 +33,9 @@ class DeliveryOrdersTest {
 
         assertThat(orders.bounce("AAA1", null, o, e)).isFalse();
         assertThat(orders.bounce("not-an-id", null, o, e)).isFalse();
-        assertThat(text(err)).isEqualTo("queue-bounce: AAA1: no such message in the queue\n"
-                + "queue-bounce: not-an-id: not a queue id\n");
+        assertThat(text(err))
+                .isEqualTo("queue-bounce: AAA1: no such message in the queue\n"
+                        + "queue-bounce: not-an-id: not a queue id\n");
     }
 
     @Test
@@ -43,7 +44,8 @@ class DeliveryOrdersTest {
         assertThat(control.suspended).containsExactly("example.com");
         assertThat(orders.listSuspended(o)).containsExactly("example.com");
         assertThat(orders.flushDomain("example.com", o)).isEqualTo(2);
-        assertThat(text(out)).contains("Delivery to example.com suspended")
+        assertThat(text(out))
+                .contains("Delivery to example.com suspended")
                 .contains("\nexample.com\n")
                 .contains("Flushed 2 messages with recipients at example.com (suspended");
 
@@ -66,7 +68,8 @@ class DeliveryOrdersTest {
         assertThat(n).isEqualTo(1);
         assertThat(spool.list()).extracting(m -> m.id().value()).containsExactly("AAA2");
         assertThat(text(out)).isEqualTo("Deleted 1 message.\n");
-        assertThat(text(err)).isEqualTo("queue-delete: NOPE1: no such message in the queue\n"
-                + "queue-delete: bad id: not a queue id\n");
+        assertThat(text(err))
+                .isEqualTo("queue-delete: NOPE1: no such message in the queue\n"
+                        + "queue-delete: bad id: not a queue id\n");
     }
 }

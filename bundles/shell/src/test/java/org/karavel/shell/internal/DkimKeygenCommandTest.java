@@ -36,15 +36,24 @@ class DkimKeygenCommandTest {
                 }
             }
             String file = "/etc/karavel/dkim/" + domain + "." + selector + "." + algorithm + ".pem";
-            KeyRecord k = new KeyRecord(domain, selector, algorithm, algorithm.equals(ED25519) ? 256 : bits, file,
-                    selector + "._domainkey." + domain, "v=DKIM1; k=" + algorithm + "; p=AAAA", true);
+            KeyRecord k = new KeyRecord(
+                    domain,
+                    selector,
+                    algorithm,
+                    algorithm.equals(ED25519) ? 256 : bits,
+                    file,
+                    selector + "._domainkey." + domain,
+                    "v=DKIM1; k=" + algorithm + "; p=AAAA",
+                    true);
             stored.add(k);
             return k;
         }
 
         @Override
         public List<KeyRecord> records(String domain) {
-            return stored.stream().filter(k -> k.domain().equals(domain.toLowerCase(Locale.ROOT))).toList();
+            return stored.stream()
+                    .filter(k -> k.domain().equals(domain.toLowerCase(Locale.ROOT)))
+                    .toList();
         }
     }
 
@@ -73,10 +82,13 @@ class DkimKeygenCommandTest {
         command("example.com", "--algorithm", "ed25519").execute();
 
         assertThat(keys.stored).extracting(DkimKeys.KeyRecord::selector).containsExactly(month + "r", month + "e");
-        assertThat(captured.toString(StandardCharsets.UTF_8)).contains(month + "r._domainkey.example.com. IN TXT")
+        assertThat(captured.toString(StandardCharsets.UTF_8))
+                .contains(month + "r._domainkey.example.com. IN TXT")
                 .contains(month + "e._domainkey.example.com. IN TXT");
-        assertThat(DkimKeygenCommand.defaultSelector(YearMonth.of(2026, 11), "rsa")).isEqualTo("202611r");
-        assertThat(DkimKeygenCommand.defaultSelector(YearMonth.of(2026, 11), "ED25519")).isEqualTo("202611e");
+        assertThat(DkimKeygenCommand.defaultSelector(YearMonth.of(2026, 11), "rsa"))
+                .isEqualTo("202611r");
+        assertThat(DkimKeygenCommand.defaultSelector(YearMonth.of(2026, 11), "ED25519"))
+                .isEqualTo("202611e");
         // a selector of the old default form sorts before this month's: the new key signs
         assertThat("202611r").isGreaterThan("202611");
     }
@@ -85,7 +97,8 @@ class DkimKeygenCommandTest {
     void aSelectorTakenByAnyAlgorithmIsRefusedWithTheFileThatHasIt() throws Exception {
         command("example.com", "kv1").execute();
 
-        assertThatThrownBy(() -> command("example.com", "kv1", "--algorithm", "ed25519").execute())
+        assertThatThrownBy(() ->
+                        command("example.com", "kv1", "--algorithm", "ed25519").execute())
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("selector kv1 exists already for example.com")
                 .hasMessageContaining("/etc/karavel/dkim/example.com.kv1.rsa.pem")

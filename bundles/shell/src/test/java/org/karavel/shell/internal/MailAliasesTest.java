@@ -23,7 +23,9 @@ class MailAliasesTest {
 
         @Override
         public List<Alias> aliases() {
-            return aliases.entrySet().stream().map(e -> new Alias(e.getKey(), e.getValue())).toList();
+            return aliases.entrySet().stream()
+                    .map(e -> new Alias(e.getKey(), e.getValue()))
+                    .toList();
         }
 
         @Override
@@ -64,19 +66,24 @@ class MailAliasesTest {
     void addListRemove() {
         assertThat(aliases.list(out)).isZero();
         assertThat(outBytes.toString(StandardCharsets.UTF_8)).contains("No aliases.");
-        assertThat(aliases.add("sales@example.com", List.of("alice@example.com", "partner@remote.example"), out, err)).isTrue();
-        assertThat(aliases.add("@example.com", List.of("postmaster@example.com"), out, err)).isTrue();
+        assertThat(aliases.add("sales@example.com", List.of("alice@example.com", "partner@remote.example"), out, err))
+                .isTrue();
+        assertThat(aliases.add("@example.com", List.of("postmaster@example.com"), out, err))
+                .isTrue();
         outBytes.reset();
         assertThat(aliases.list(out)).isEqualTo(2);
-        assertThat(outBytes.toString(StandardCharsets.UTF_8)).isEqualTo(
-                "@example.com       -> postmaster@example.com\n"
-                + "sales@example.com  -> alice@example.com, partner@remote.example\n");
-        assertThat(aliases.remove("sales@example.com", List.of("partner@remote.example"), out, err)).isTrue();
+        assertThat(outBytes.toString(StandardCharsets.UTF_8))
+                .isEqualTo("@example.com       -> postmaster@example.com\n"
+                        + "sales@example.com  -> alice@example.com, partner@remote.example\n");
+        assertThat(aliases.remove("sales@example.com", List.of("partner@remote.example"), out, err))
+                .isTrue();
         assertThat(admin.aliases.get("sales@example.com")).containsExactly("alice@example.com");
         assertThat(aliases.remove("@example.com", List.of(), out, err)).isTrue();
         assertThat(aliases.remove("@example.com", List.of(), out, err)).isFalse();
-        assertThat(aliases.add("no-domain", List.of("alice@example.com"), out, err)).isFalse();
-        assertThat(errBytes.toString(StandardCharsets.UTF_8)).contains("alias-remove: @example.com: no such alias")
+        assertThat(aliases.add("no-domain", List.of("alice@example.com"), out, err))
+                .isFalse();
+        assertThat(errBytes.toString(StandardCharsets.UTF_8))
+                .contains("alias-remove: @example.com: no such alias")
                 .contains("alias-add: no-domain: 'no-domain' is neither user@domain nor @domain");
     }
 
@@ -87,7 +94,9 @@ class MailAliasesTest {
             assertThat(c.getAnnotation(Command.class).name()).startsWith("alias-");
             assertThat(c.isAnnotationPresent(Service.class)).isTrue();
         }
-        assertThat(List.of(AliasAddCommand.class.getDeclaredFields())).filteredOn(f -> f.isAnnotationPresent(Argument.class))
-                .extracting(f -> f.getAnnotation(Argument.class).name()).containsExactly("address", "targets");
+        assertThat(List.of(AliasAddCommand.class.getDeclaredFields()))
+                .filteredOn(f -> f.isAnnotationPresent(Argument.class))
+                .extracting(f -> f.getAnnotation(Argument.class).name())
+                .containsExactly("address", "targets");
     }
 }

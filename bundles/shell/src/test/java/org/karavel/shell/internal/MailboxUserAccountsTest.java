@@ -1,6 +1,5 @@
 package org.karavel.shell.internal;
 
-import java.util.ArrayList;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayInputStream;
@@ -10,6 +9,7 @@ import java.io.PrintStream;
 import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import org.apache.karaf.shell.api.action.Argument;
@@ -53,7 +53,8 @@ class MailboxUserAccountsTest {
 
     @Test
     void addAsksTwiceAndZeroesThePassword() {
-        assertThat(accounts.add("alice@example.com", typed("s3cret", "s3cret"), out, err)).isTrue();
+        assertThat(accounts.add("alice@example.com", typed("s3cret", "s3cret"), out, err))
+                .isTrue();
         assertThat(admin.passwords).containsEntry("alice@example.com", "s3cret");
         assertThat(admin.received.get(0)).containsOnly('\0');
         assertThat(out()).contains("User alice@example.com added.").doesNotContain("s3cret");
@@ -63,7 +64,8 @@ class MailboxUserAccountsTest {
 
     @Test
     void mistypedConfirmationChangesNothing() {
-        assertThat(accounts.add("alice@example.com", typed("s3cret", "s3cert"), out, err)).isFalse();
+        assertThat(accounts.add("alice@example.com", typed("s3cret", "s3cert"), out, err))
+                .isFalse();
         assertThat(admin.passwords).isEmpty();
         assertThat(err()).contains("do not match").doesNotContain("s3c");
     }
@@ -74,8 +76,12 @@ class MailboxUserAccountsTest {
         assertThat(accounts.add("bob@example.com", typed(""), out, err)).isFalse();
         admin.passwords.put("carol@example.com", "x");
         assertThat(accounts.add("CAROL@example.com", typed("a", "a"), out, err)).isFalse();
-        assertThat(accounts.passwd("ghost@example.com", typed("a", "a"), out, err)).isFalse();
-        assertThat(err()).contains("not a mail address").contains("no password given").contains("exists already")
+        assertThat(accounts.passwd("ghost@example.com", typed("a", "a"), out, err))
+                .isFalse();
+        assertThat(err())
+                .contains("not a mail address")
+                .contains("no password given")
+                .contains("exists already")
                 .contains("no such user");
         assertThat(admin.passwords).containsOnlyKeys("carol@example.com");
     }
@@ -84,11 +90,14 @@ class MailboxUserAccountsTest {
     void passwdFromStdinAndRemove() {
         admin.passwords.put("alice@example.com", "old");
         InputStream in = new ByteArrayInputStream("new pässword\r\nignored\n".getBytes(StandardCharsets.UTF_8));
-        assertThat(accounts.passwd("alice@example.com", PasswordSource.firstLineOf(in), out, err)).isTrue();
+        assertThat(accounts.passwd("alice@example.com", PasswordSource.firstLineOf(in), out, err))
+                .isTrue();
         assertThat(admin.passwords).containsEntry("alice@example.com", "new pässword");
         assertThat(accounts.remove("alice@example.com", out, err)).isTrue();
         assertThat(accounts.remove("alice@example.com", out, err)).isFalse();
-        assertThat(out()).contains("Password of alice@example.com changed.").contains("User alice@example.com removed.");
+        assertThat(out())
+                .contains("Password of alice@example.com changed.")
+                .contains("User alice@example.com removed.");
         assertThat(err()).contains("no such user");
         accounts.list(out);
         assertThat(out()).contains("No users.");
@@ -96,7 +105,8 @@ class MailboxUserAccountsTest {
 
     @Test
     void commandsAreRegisteredAndTakeNoPasswordArgument() throws Exception {
-        for (Class<?> c : List.of(UserListCommand.class, UserAddCommand.class, UserPasswdCommand.class, UserRemoveCommand.class)) {
+        for (Class<?> c : List.of(
+                UserListCommand.class, UserAddCommand.class, UserPasswdCommand.class, UserRemoveCommand.class)) {
             assertThat(c.getAnnotation(Command.class).scope()).isEqualTo("mta");
             assertThat(c.isAnnotationPresent(Service.class)).isTrue();
             for (Field f : allFields(c)) {
@@ -107,7 +117,11 @@ class MailboxUserAccountsTest {
                 }
             }
         }
-        assertThat(PasswordCommand.class.getDeclaredField("stdin").getAnnotation(Option.class).name()).isEqualTo("--stdin");
+        assertThat(PasswordCommand.class
+                        .getDeclaredField("stdin")
+                        .getAnnotation(Option.class)
+                        .name())
+                .isEqualTo("--stdin");
         assertThat(UserAddCommand.class.getSuperclass()).isEqualTo(PasswordCommand.class);
         assertThat(UserPasswdCommand.class.getSuperclass()).isEqualTo(PasswordCommand.class);
 

@@ -10,10 +10,10 @@ import java.time.Instant;
 import java.util.List;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
-import org.karavel.shell.internal.completers.DomainCompleter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.karavel.shell.internal.completers.DomainCompleter;
 import org.karavel.testkit.MemorySpool;
 
 /** The queue-control and domain commands: wiring, annotations Karaf reads, and missing services. */
@@ -57,7 +57,9 @@ class OpsCommandsTest {
         c.delivery = delivery;
         delivery.suspend("c.example");
         c.execute();
-        assertThat(out()).contains("TOTAL     2    2").contains("b.example     1    1")
+        assertThat(out())
+                .contains("TOTAL     2    2")
+                .contains("b.example     1    1")
                 .contains("c.example     1    1    0    0    0    0    0    0    0  (suspended)");
         assertCommand(QueueSummaryCommand.class, "queue-summary");
     }
@@ -110,7 +112,9 @@ class OpsCommandsTest {
         resume.domain = "d.example";
         resume.execute();
         assertThat(delivery.suspended).isEmpty();
-        assertThat(out()).contains("Delivery to d.example suspended").contains("d.example\n".replace("\n", System.lineSeparator()))
+        assertThat(out())
+                .contains("Delivery to d.example suspended")
+                .contains("d.example\n".replace("\n", System.lineSeparator()))
                 .contains("Delivery to d.example resumed");
         assertCommand(DomainSuspendCommand.class, "domain-suspend");
         assertCommand(DomainResumeCommand.class, "domain-resume");
@@ -129,7 +133,8 @@ class OpsCommandsTest {
     @Test
     void theDomainCompleterOffersQueuedAndSuspendedDomains() {
         delivery.suspend("z.example");
-        assertThat(new DomainCompleter(spool, delivery).domains()).containsExactly("b.example", "c.example", "z.example");
+        assertThat(new DomainCompleter(spool, delivery).domains())
+                .containsExactly("b.example", "c.example", "z.example");
         assertThat(new DomainCompleter(null, null).domains()).isEmpty();
     }
 }

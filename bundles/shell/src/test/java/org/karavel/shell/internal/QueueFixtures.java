@@ -13,8 +13,7 @@ import org.karavel.api.queue.RecipientStatus;
 
 /** Queued messages for tests. */
 final class QueueFixtures {
-    private QueueFixtures() {
-    }
+    private QueueFixtures() {}
 
     static MailAddress address(String text) {
         try {
@@ -32,7 +31,8 @@ final class QueueFixtures {
             rcpts.add(address(r));
             states.add(RecipientStatus.pending(address(r)));
         }
-        Envelope envelope = new Envelope(address(sender), rcpts, Map.of(), received, "192.0.2.1", "client.example", "mx", "");
+        Envelope envelope =
+                new Envelope(address(sender), rcpts, Map.of(), received, "192.0.2.1", "client.example", "mx", "");
         return new QueuedMessage(new QueueId(id), envelope, states, size, 0, received, false);
     }
 }

@@ -10,14 +10,15 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
-import org.karavel.api.queue.QueueId;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.karavel.api.queue.QueueId;
 import org.karavel.testkit.MemorySpool;
 
 class QueueFlushTest {
     /** When the spool's clock says a flush happens, so that the flushed message's next attempt can be checked. */
     private static final Instant FLUSHED_AT = Instant.parse("2030-01-01T00:00:00Z");
+
     private final MemorySpool spool = new MemorySpool(Clock.fixed(FLUSHED_AT, ZoneOffset.UTC));
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -31,8 +32,11 @@ class QueueFlushTest {
     }
 
     private int flush(List<String> ids) {
-        return new QueueFlush(spool).flush(ids, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new QueueFlush(spool)
+                .flush(
+                        ids,
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
     private String text(ByteArrayOutputStream s) {

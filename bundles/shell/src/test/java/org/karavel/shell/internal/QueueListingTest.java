@@ -10,10 +10,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.karavel.api.queue.QueuedMessage;
 import org.karavel.api.queue.RecipientStatus;
 import org.karavel.api.queue.RecipientStatus.State;
-import org.junit.jupiter.api.Test;
 
 class QueueListingTest {
     private static final Instant RECEIVED = Instant.parse("2025-11-22T05:32:10Z");
@@ -35,10 +35,15 @@ class QueueListingTest {
 
     @Test
     void oneBlockPerMessageLikeMailq() {
-        QueuedMessage deferred = message("3F2A9C1B7D", "sender@example.com", RECEIVED, 1234, "rcpt@b.example", "other@c.example");
+        QueuedMessage deferred =
+                message("3F2A9C1B7D", "sender@example.com", RECEIVED, 1234, "rcpt@b.example", "other@c.example");
         deferred = deferred.withRecipients(List.of(
-                        deferred.recipients().get(0).with(State.PENDING, "451 4.3.0 Try again later", "mx.b.example[192.0.2.25]:25"),
-                        deferred.recipients().get(1).with(State.DELIVERED, "250 2.0.0 Ok: queued as X", "mx.c.example[192.0.2.26]:25")))
+                        deferred.recipients()
+                                .get(0)
+                                .with(State.PENDING, "451 4.3.0 Try again later", "mx.b.example[192.0.2.25]:25"),
+                        deferred.recipients()
+                                .get(1)
+                                .with(State.DELIVERED, "250 2.0.0 Ok: queued as X", "mx.c.example[192.0.2.26]:25")))
                 .withNextAttempt(2, Instant.parse("2025-11-22T06:10:00Z"));
         QueuedMessage bounce = message("A1B2C3", "", RECEIVED.plusSeconds(60), 2048, "postmaster@example.com");
 
@@ -61,9 +66,10 @@ class QueueListingTest {
     @Test
     void bouncedRecipientsAndMultiLineReplies() {
         QueuedMessage m = message("B0B0", "a@example.com", RECEIVED, 10, "gone@d.example");
-        m = m.withRecipients(List.of(new RecipientStatus(address("gone@d.example"), State.BOUNCED,
-                        "550-5.1.1 No such user\r\n550 5.1.1 Really", "")))
-                .withNextAttempt(1, RECEIVED).withBounced(true);
+        m = m.withRecipients(List.of(new RecipientStatus(
+                        address("gone@d.example"), State.BOUNCED, "550-5.1.1 No such user\r\n550 5.1.1 Really", "")))
+                .withNextAttempt(1, RECEIVED)
+                .withBounced(true);
 
         assertThat(list(List.of(m), null)).isEqualTo("""
                 -Queue ID-  --Size-- ----Arrival Time---- -Sender/Recipient-------
@@ -82,11 +88,18 @@ class QueueListingTest {
         QueuedMessage other = message("AAA2", "s@example.com", RECEIVED.plusSeconds(1), 5000, "z@d.example");
 
         String out = list(List.of(both, other), "c.example.");
-        assertThat(out).contains("AAA1").contains("y@C.Example (pending)")
-                .doesNotContain("x@b.example").doesNotContain("AAA2")
+        assertThat(out)
+                .contains("AAA1")
+                .contains("y@C.Example (pending)")
+                .doesNotContain("x@b.example")
+                .doesNotContain("AAA2")
                 .endsWith("-- 1 Kbytes in 1 Request.\n");
-        assertThat(list(List.of(both, other), "nowhere.example")).isEqualTo("No mail for nowhere.example in the queue\n");
-        assertThat(list(List.of(both, other), " ")).as("blank means no filter").contains("AAA1").contains("AAA2");
+        assertThat(list(List.of(both, other), "nowhere.example"))
+                .isEqualTo("No mail for nowhere.example in the queue\n");
+        assertThat(list(List.of(both, other), " "))
+                .as("blank means no filter")
+                .contains("AAA1")
+                .contains("AAA2");
     }
 
     @Test

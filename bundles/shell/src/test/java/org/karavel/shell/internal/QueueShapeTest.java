@@ -10,9 +10,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.Test;
 import org.karavel.api.queue.QueuedMessage;
 import org.karavel.api.queue.RecipientStatus;
-import org.junit.jupiter.api.Test;
 
 class QueueShapeTest {
     private static final Instant NOW = Instant.parse("2025-11-22T12:00:00Z");
@@ -36,10 +36,12 @@ class QueueShapeTest {
 
     @Test
     void rowsCountMessagesPerDomainOfPendingRecipients() {
-        QueuedMessage twoAtB = message("AAA1", "a@example.com", ago(1, 0), 10, "x@b.example", "y@B.example", "z@c.example");
+        QueuedMessage twoAtB =
+                message("AAA1", "a@example.com", ago(1, 0), 10, "x@b.example", "y@B.example", "z@c.example");
         QueuedMessage old = message("AAA2", "a@example.com", ago(400, 0), 10, "x@b.example");
         QueuedMessage delivered = message("AAA3", "a@example.com", ago(7, 0), 10, "x@d.example");
-        delivered = delivered.withRecipients(List.of(delivered.recipients().get(0).with(RecipientStatus.State.DELIVERED, "250", "")));
+        delivered = delivered.withRecipients(
+                List.of(delivered.recipients().get(0).with(RecipientStatus.State.DELIVERED, "250", "")));
 
         Map<String, long[]> rows = new QueueShape(NOW).rows(List.of(twoAtB, old, delivered));
 
@@ -52,13 +54,17 @@ class QueueShapeTest {
     @Test
     void theTableMarksSuspendedDomains() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        new QueueShape(NOW).write(List.of(message("AAA1", "a@example.com", ago(12, 0), 10, "x@b.example")),
-                Set.of("b.example", "idle.example"), new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        new QueueShape(NOW)
+                .write(
+                        List.of(message("AAA1", "a@example.com", ago(12, 0), 10, "x@b.example")),
+                        Set.of("b.example", "idle.example"),
+                        new PrintStream(bytes, true, StandardCharsets.UTF_8));
         List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
 
         assertThat(lines.get(0)).isEqualTo("              domain     T    5   10   20   40   80  160  320 320+");
         assertThat(lines.get(1)).isEqualTo("               TOTAL     1    0    0    1    0    0    0    0    0");
-        assertThat(lines.get(2)).isEqualTo("           b.example     1    0    0    1    0    0    0    0    0  (suspended)");
+        assertThat(lines.get(2))
+                .isEqualTo("           b.example     1    0    0    1    0    0    0    0    0  (suspended)");
         assertThat(lines.get(3)).isEqualTo("Suspended, nothing queued: idle.example");
     }
 }

@@ -12,12 +12,15 @@ class TrailingOptionsTest {
 
     @Test
     void optionsAfterTheArgumentsAreSplitOff() {
-        TrailingOptions t = TrailingOptions.parse(List.of("example.com", "sel", "--algorithm", "ed25519", "--bits=4096"), VALUED);
+        TrailingOptions t =
+                TrailingOptions.parse(List.of("example.com", "sel", "--algorithm", "ed25519", "--bits=4096"), VALUED);
 
         assertThat(t.arguments()).containsExactly("example.com", "sel");
         assertThat(t.option("rsa", "--algorithm", "-a")).isEqualTo("ed25519");
         assertThat(t.option("2048", "--bits")).isEqualTo("4096");
-        assertThat(TrailingOptions.parse(List.of("example.com", "-a", "rsa"), VALUED).option("x", "--algorithm", "-a")).isEqualTo("rsa");
+        assertThat(TrailingOptions.parse(List.of("example.com", "-a", "rsa"), VALUED)
+                        .option("x", "--algorithm", "-a"))
+                .isEqualTo("rsa");
     }
 
     @Test

@@ -85,7 +85,7 @@ final class ClientSession implements SessionView {
         return Optional.ofNullable(authenticatedUser);
     }
 
-    private record Tls(String protocol, String cipherSuite) implements TlsInfo { }
+    private record Tls(String protocol, String cipherSuite) implements TlsInfo {}
 
     @Override
     public Map<String, Object> attributes() {

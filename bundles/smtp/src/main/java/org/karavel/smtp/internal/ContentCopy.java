@@ -98,7 +98,8 @@ final class ContentCopy implements AutoCloseable {
         }
         List<InputStream> pieces = new ArrayList<>(memory.size());
         for (int i = 0; i < memory.size(); i++) {
-            pieces.add(new ByteArrayInputStream(memory.get(i), 0, i == memory.size() - 1 ? lastLength : memory.get(i).length));
+            pieces.add(new ByteArrayInputStream(
+                    memory.get(i), 0, i == memory.size() - 1 ? lastLength : memory.get(i).length));
         }
         return new SequenceInputStream(Collections.enumeration(pieces));
     }

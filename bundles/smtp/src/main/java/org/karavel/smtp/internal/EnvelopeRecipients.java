@@ -17,10 +17,10 @@ import org.slf4j.LoggerFactory;
 final class EnvelopeRecipients {
     /** Postfix's answer when an alias loops or grows too large: the client keeps the message and retries. */
     static final Reply EXPANSION_ERROR = Reply.of(451, "4.6.0", "Alias expansion error");
+
     private static final Logger LOG = LoggerFactory.getLogger(EnvelopeRecipients.class);
 
-    private EnvelopeRecipients() {
-    }
+    private EnvelopeRecipients() {}
 
     /**
      * @param expansion the alias map now; null while none is registered (the recipients stay as given)

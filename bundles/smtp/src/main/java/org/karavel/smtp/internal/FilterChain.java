@@ -11,8 +11,8 @@ import org.karavel.api.filter.SmtpFilter;
  * (a filter bundle deployed or removed) apply from the next stage of every session on.
  */
 final class FilterChain {
-    private static final Comparator<FilterEntry> ORDER = Comparator.comparingInt(FilterEntry::ranking).reversed()
-            .thenComparingLong(FilterEntry::serviceId);
+    private static final Comparator<FilterEntry> ORDER =
+            Comparator.comparingInt(FilterEntry::ranking).reversed().thenComparingLong(FilterEntry::serviceId);
 
     private volatile List<FilterEntry> entries = List.of();
 

@@ -14,7 +14,8 @@ import org.karavel.api.filter.SmtpFilter;
  * @param inspectsMessage whether it implements the end-of-message stage, so that a copy of the
  *     content must be kept for {@link MessageView#open()}
  */
-record FilterEntry(SmtpFilter filter, String name, int ranking, long serviceId, long timeoutMillis, boolean inspectsMessage) {
+record FilterEntry(
+        SmtpFilter filter, String name, int ranking, long serviceId, long timeoutMillis, boolean inspectsMessage) {
 
     FilterEntry {
         Objects.requireNonNull(filter, "filter");
@@ -24,7 +25,8 @@ record FilterEntry(SmtpFilter filter, String name, int ranking, long serviceId, 
     /** Reads the entry from the service properties of a registered filter. */
     static FilterEntry of(SmtpFilter filter, Map<String, ?> properties) {
         Object name = properties.get(SmtpFilter.NAME);
-        return new FilterEntry(filter,
+        return new FilterEntry(
+                filter,
                 name == null || name.toString().isBlank() ? filter.getClass().getName() : name.toString(),
                 (int) number(properties.get("service.ranking"), 0),
                 number(properties.get("service.id"), 0),
@@ -43,8 +45,10 @@ record FilterEntry(SmtpFilter filter, String name, int ranking, long serviceId, 
 
     static boolean implementsEndOfMessage(SmtpFilter filter) {
         try {
-            return filter.getClass().getMethod("endOfMessage", SessionView.class, EnvelopeView.class, MessageView.class)
-                    .getDeclaringClass() != SmtpFilter.class;
+            return filter.getClass()
+                            .getMethod("endOfMessage", SessionView.class, EnvelopeView.class, MessageView.class)
+                            .getDeclaringClass()
+                    != SmtpFilter.class;
         } catch (NoSuchMethodException | SecurityException e) {
             return true; // cannot tell: assume it does, so that open() works
         }

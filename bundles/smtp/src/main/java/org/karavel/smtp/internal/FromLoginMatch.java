@@ -14,8 +14,7 @@ import org.karavel.api.filter.Verdict;
  * {@link FromField} reader the DKIM signer uses, so what is allowed here is what is signed.
  */
 final class FromLoginMatch {
-    private FromLoginMatch() {
-    }
+    private FromLoginMatch() {}
 
     /**
      * The refusal ({@code 553 5.7.1}) when a From address is not the user's, else null. A message
@@ -28,8 +27,10 @@ final class FromLoginMatch {
         for (String value : fromValues) {
             for (String text : FromField.addresses(value)) {
                 if (!owned(text, allowed)) {
-                    return Verdict.reject(553, "5.7.1", "<" + printable(text)
-                            + ">: From header address rejected: not owned by user " + user);
+                    return Verdict.reject(
+                            553,
+                            "5.7.1",
+                            "<" + printable(text) + ">: From header address rejected: not owned by user " + user);
                 }
             }
         }

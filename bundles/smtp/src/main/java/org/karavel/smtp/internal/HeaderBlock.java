@@ -1,8 +1,8 @@
 package org.karavel.smtp.internal;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +18,7 @@ final class HeaderBlock {
     private final ByteArrayOutputStream text = new ByteArrayOutputStream(1024);
     /** How much of CRLF CRLF has been matched; content starts as if after a CRLF. */
     private int matched = 2;
+
     private boolean done;
     /** Whether the header section goes on past {@link #MAX}: filters would see only part of it. */
     private boolean overflowed;
@@ -134,7 +135,8 @@ final class HeaderBlock {
         int lineStart = 0;
         while (lineStart < text.length) {
             int lineEnd = lineStart;
-            while (lineEnd < text.length && !(text[lineEnd] == '\r' && lineEnd + 1 < text.length && text[lineEnd + 1] == '\n')) {
+            while (lineEnd < text.length
+                    && !(text[lineEnd] == '\r' && lineEnd + 1 < text.length && text[lineEnd + 1] == '\n')) {
                 lineEnd++;
             }
             if (lineEnd == lineStart) {
@@ -156,7 +158,9 @@ final class HeaderBlock {
             int colon = field.indexOf(':');
             if (colon > 0) {
                 try {
-                    header = new Verdict.Header(field.substring(0, colon).strip(), field.substring(colon + 1).strip());
+                    header = new Verdict.Header(
+                            field.substring(0, colon).strip(),
+                            field.substring(colon + 1).strip());
                 } catch (IllegalArgumentException e) {
                     // not a valid field name (e.g. spaces or control characters): not a header field
                 }

@@ -13,8 +13,7 @@ import org.karavel.api.filter.Verdict;
 final class HopCount {
     static final Reply TOO_MANY_HOPS = Reply.of(554, "5.4.6", "Too many hops");
 
-    private HopCount() {
-    }
+    private HopCount() {}
 
     /** The refusal when the message has more Received: fields than {@code limit}, else null. */
     static Reply check(List<Verdict.Header> headers, int limit) {

@@ -1,11 +1,11 @@
 package org.karavel.smtp.internal;
 
 import java.io.BufferedInputStream;
-import java.util.Set;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Set;
 import org.karavel.api.filter.Verdict;
 import org.karavel.api.queue.MessageDraft;
 import org.karavel.api.queue.QueueId;
@@ -27,7 +27,8 @@ final class IncomingMessage implements BodyDecoder.Sink {
     static final Reply NO_STORAGE = Reply.of(452, "4.3.1", "Insufficient system storage");
     static final Reply WRITE_ERROR = Reply.of(451, "4.3.0", "Error: queue file write error");
     /** Refused rather than half-read: filters (DKIM, forged Authentication-Results removal) see only the first 64 KiB. */
-    static final Reply HEADER_TOO_LARGE = Reply.of(552, "5.6.0", "Header section exceeds " + HeaderBlock.MAX + " octets");
+    static final Reply HEADER_TOO_LARGE =
+            Reply.of(552, "5.6.0", "Header section exceeds " + HeaderBlock.MAX + " octets");
 
     private final ReceivedHeader received;
     private final BodyDecoder decoder;
@@ -42,7 +43,8 @@ final class IncomingMessage implements BodyDecoder.Sink {
     private Reply failure;
     private boolean clientFault;
 
-    IncomingMessage(MessageDraft draft, ReceivedHeader received, ListenerSettings settings, boolean bdat, boolean keepCopy) {
+    IncomingMessage(
+            MessageDraft draft, ReceivedHeader received, ListenerSettings settings, boolean bdat, boolean keepCopy) {
         this.draft = draft;
         this.id = draft.id();
         this.received = received;

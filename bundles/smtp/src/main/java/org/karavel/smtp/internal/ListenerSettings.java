@@ -5,9 +5,9 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
-import java.util.Set;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * The checked settings of one listener, built from {@link ListenerConfiguration} (or by tests).
@@ -48,7 +48,12 @@ record ListenerSettings(
      * How the listener offers TLS: not at all, STARTTLS (RFC 3207) when a certificate service is
      * present, STARTTLS required before MAIL/RCPT/AUTH, or TLS from the first byte (RFC 8314, port 465).
      */
-    enum Tls { NONE, STARTTLS, REQUIRED, IMPLICIT }
+    enum Tls {
+        NONE,
+        STARTTLS,
+        REQUIRED,
+        IMPLICIT
+    }
 
     /** RFC 5321 §4.5.3.1.4: a server must take command lines of 512 octets. */
     static final int MIN_COMMAND_LINE = 512;
@@ -75,10 +80,16 @@ record ListenerSettings(
         tlsProtocols = tlsProtocols == null ? List.of() : List.copyOf(tlsProtocols);
         tlsCipherSuites = tlsCipherSuites == null ? List.of() : List.copyOf(tlsCipherSuites);
         clientLimitExceptions = clientLimitExceptions == null ? LimitExceptions.NONE : clientLimitExceptions;
-        require(clientIpv4PrefixLength >= 8 && clientIpv4PrefixLength <= 32, "client_ipv4_prefix_length",
-                clientIpv4PrefixLength, "8 to 32");
-        require(clientIpv6PrefixLength >= 16 && clientIpv6PrefixLength <= 128, "client_ipv6_prefix_length",
-                clientIpv6PrefixLength, "16 to 128");
+        require(
+                clientIpv4PrefixLength >= 8 && clientIpv4PrefixLength <= 32,
+                "client_ipv4_prefix_length",
+                clientIpv4PrefixLength,
+                "8 to 32");
+        require(
+                clientIpv6PrefixLength >= 16 && clientIpv6PrefixLength <= 128,
+                "client_ipv6_prefix_length",
+                clientIpv6PrefixLength,
+                "16 to 128");
         require(hopcountLimit > 0, "hopcount_limit", hopcountLimit, "positive");
         require(auth || !authRequired, "auth", auth, "true when auth_required is true");
         for (String a : addresses(address)) {
@@ -151,8 +162,8 @@ record ListenerSettings(
 
     /** The network a client is counted in for the per-client limits and the AUTH throttle. */
     org.karavel.api.net.CidrBlock clientNetwork(InetAddress client) {
-        return org.karavel.api.net.CidrBlock.enclosing(client,
-                client instanceof Inet4Address ? clientIpv4PrefixLength : clientIpv6PrefixLength);
+        return org.karavel.api.net.CidrBlock.enclosing(
+                client, client instanceof Inet4Address ? clientIpv4PrefixLength : clientIpv6PrefixLength);
     }
 
     /** Splits a list value as .cfg files give it: one string, comma- or space-separated. */
@@ -177,20 +188,51 @@ record ListenerSettings(
      * @throws IllegalArgumentException naming the key when a value is out of range
      */
     static ListenerSettings from(ListenerConfiguration c, String defaultHostname) {
-        String bare = c.bare__line__endings() == null ? "reject" : c.bare__line__endings().strip().toLowerCase(Locale.ROOT);
+        String bare = c.bare__line__endings() == null
+                ? "reject"
+                : c.bare__line__endings().strip().toLowerCase(Locale.ROOT);
         require(bare.equals("reject") || bare.equals("normalize"), "bare_line_endings", bare, "reject or normalize");
-        String tlsMode = c.tls() == null || c.tls().isBlank() ? "starttls" : c.tls().strip().toLowerCase(Locale.ROOT);
-        require(tlsMode.matches("none|starttls|required|implicit"), "tls", tlsMode, "none, starttls, required or implicit");
-        String host = c.hostname() == null || c.hostname().isBlank() ? defaultHostname : c.hostname().strip();
-        return new ListenerSettings(c.name(), c.address() == null ? null : c.address().strip(), c.port(), host,
-                c.max__message__size(), c.max__recipients(), c.max__command__line(), c.max__data__line(),
-                c.command__timeout__seconds(), c.data__timeout__seconds(), c.max__connections(),
-                c.max__connections__per__ip(), c.max__errors(), bare.equals("normalize"), c.filter__timeout__millis(),
-                names(c.required__filters()), Tls.valueOf(tlsMode.toUpperCase(Locale.ROOT)), c.auth__required(),
-                true, c.from__login__match(), c.auth__max__failures(), c.auth__failure__window__seconds(),
-                List.copyOf(names(c.tls__protocols())), List.copyOf(names(c.tls__cipher__suites())),
-                LimitExceptions.parse(names(c.client__limit__exceptions())), c.client__ipv4__prefix__length(),
-                c.client__ipv6__prefix__length(), c.hopcount__limit(), c.auth());
+        String tlsMode = c.tls() == null || c.tls().isBlank()
+                ? "starttls"
+                : c.tls().strip().toLowerCase(Locale.ROOT);
+        require(
+                tlsMode.matches("none|starttls|required|implicit"),
+                "tls",
+                tlsMode,
+                "none, starttls, required or implicit");
+        String host = c.hostname() == null || c.hostname().isBlank()
+                ? defaultHostname
+                : c.hostname().strip();
+        return new ListenerSettings(
+                c.name(),
+                c.address() == null ? null : c.address().strip(),
+                c.port(),
+                host,
+                c.max__message__size(),
+                c.max__recipients(),
+                c.max__command__line(),
+                c.max__data__line(),
+                c.command__timeout__seconds(),
+                c.data__timeout__seconds(),
+                c.max__connections(),
+                c.max__connections__per__ip(),
+                c.max__errors(),
+                bare.equals("normalize"),
+                c.filter__timeout__millis(),
+                names(c.required__filters()),
+                Tls.valueOf(tlsMode.toUpperCase(Locale.ROOT)),
+                c.auth__required(),
+                true,
+                c.from__login__match(),
+                c.auth__max__failures(),
+                c.auth__failure__window__seconds(),
+                List.copyOf(names(c.tls__protocols())),
+                List.copyOf(names(c.tls__cipher__suites())),
+                LimitExceptions.parse(names(c.client__limit__exceptions())),
+                c.client__ipv4__prefix__length(),
+                c.client__ipv6__prefix__length(),
+                c.hopcount__limit(),
+                c.auth());
     }
 
     /** Defaults as in {@link ListenerConfiguration}, for tests and embedding. */
@@ -387,11 +429,36 @@ record ListenerSettings(
         }
 
         ListenerSettings build() {
-            return new ListenerSettings(name, address, port, hostname, maxMessageSize, maxRecipients, maxCommandLine,
-                    maxDataLine, commandTimeoutSeconds, dataTimeoutSeconds, maxConnections, maxConnectionsPerIp,
-                    maxErrors, normalize, filterTimeoutMillis, requiredFilters, tls, authRequired, senderLoginMatch,
-                    fromLoginMatch, authMaxFailures, authFailureWindowSeconds, tlsProtocols, tlsCipherSuites, clientLimitExceptions,
-                    clientIpv4PrefixLength, clientIpv6PrefixLength, hopcountLimit, auth);
+            return new ListenerSettings(
+                    name,
+                    address,
+                    port,
+                    hostname,
+                    maxMessageSize,
+                    maxRecipients,
+                    maxCommandLine,
+                    maxDataLine,
+                    commandTimeoutSeconds,
+                    dataTimeoutSeconds,
+                    maxConnections,
+                    maxConnectionsPerIp,
+                    maxErrors,
+                    normalize,
+                    filterTimeoutMillis,
+                    requiredFilters,
+                    tls,
+                    authRequired,
+                    senderLoginMatch,
+                    fromLoginMatch,
+                    authMaxFailures,
+                    authFailureWindowSeconds,
+                    tlsProtocols,
+                    tlsCipherSuites,
+                    clientLimitExceptions,
+                    clientIpv4PrefixLength,
+                    clientIpv6PrefixLength,
+                    hopcountLimit,
+                    auth);
         }
     }
 }

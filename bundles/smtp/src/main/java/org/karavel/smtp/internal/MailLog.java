@@ -21,9 +21,10 @@ final class MailLog {
     }
 
     /** {@code ID: received from=<s> size=n nrcpt=n client=[ip] helo=<h> listener=name}. */
-    void received(QueueId id, MailAddress sender, long size, int recipients, String clientIp, String helo, String listener) {
-        out.accept(id + ": received from=" + sender.toPath() + " size=" + size + " nrcpt=" + recipients
-                + " client=[" + clientIp + "] helo=<" + helo + "> listener=" + listener);
+    void received(
+            QueueId id, MailAddress sender, long size, int recipients, String clientIp, String helo, String listener) {
+        out.accept(id + ": received from=" + sender.toPath() + " size=" + size + " nrcpt=" + recipients + " client=["
+                + clientIp + "] helo=<" + helo + "> listener=" + listener);
     }
 
     /**
@@ -32,8 +33,14 @@ final class MailLog {
      */
     void reject(QueueId id, String stage, String clientIp, Reply reply, MailAddress from, MailAddress to, String helo) {
         StringBuilder sb = new StringBuilder(160);
-        sb.append(id == null ? "NOQUEUE" : id.value()).append(": reject: ").append(stage)
-                .append(" from [").append(clientIp).append("]: ").append(reply).append(';');
+        sb.append(id == null ? "NOQUEUE" : id.value())
+                .append(": reject: ")
+                .append(stage)
+                .append(" from [")
+                .append(clientIp)
+                .append("]: ")
+                .append(reply)
+                .append(';');
         if (from != null) {
             sb.append(" from=").append(from.toPath());
         }

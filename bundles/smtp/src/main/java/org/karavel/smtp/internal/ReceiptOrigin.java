@@ -9,8 +9,7 @@ import org.karavel.api.queue.Origin;
  * those sessions at connect); anything else is the Internet's, whatever its From header says.
  */
 final class ReceiptOrigin {
-    private ReceiptOrigin() {
-    }
+    private ReceiptOrigin() {}
 
     /** @param authUser the authenticated user, or null */
     static Origin of(SessionView session, String authUser, String clientIp) {

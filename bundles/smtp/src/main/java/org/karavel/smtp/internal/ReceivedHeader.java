@@ -20,7 +20,8 @@ import org.karavel.api.queue.QueueId;
  * The queue id is filled in last, as it is only known once the spool has made the draft.
  */
 final class ReceivedHeader {
-    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ENGLISH);
+    private static final DateTimeFormatter DATE =
+            DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ENGLISH);
 
     private final String helo;
     private final String reverseName;
@@ -35,8 +36,14 @@ final class ReceivedHeader {
      * @param soleRecipient the recipient when there is exactly one, else null (no "for" clause,
      *     so that recipients do not learn of each other)
      */
-    ReceivedHeader(String helo, String reverseName, InetAddress client, String hostname, String protocol,
-            MailAddress soleRecipient, ZonedDateTime when) {
+    ReceivedHeader(
+            String helo,
+            String reverseName,
+            InetAddress client,
+            String hostname,
+            String protocol,
+            MailAddress soleRecipient,
+            ZonedDateTime when) {
         this(helo, reverseName, client, hostname, protocol, soleRecipient, when, null, null);
     }
 
@@ -44,8 +51,16 @@ final class ReceivedHeader {
      * @param tlsProtocol with tlsCipher, the TLS parameters of an encrypted session (a Postfix-like
      *     {@code (using TLSv1.3 with cipher ...)} clause); null for clear text. Never any credential.
      */
-    ReceivedHeader(String helo, String reverseName, InetAddress client, String hostname, String protocol,
-            MailAddress soleRecipient, ZonedDateTime when, String tlsProtocol, String tlsCipher) {
+    ReceivedHeader(
+            String helo,
+            String reverseName,
+            InetAddress client,
+            String hostname,
+            String protocol,
+            MailAddress soleRecipient,
+            ZonedDateTime when,
+            String tlsProtocol,
+            String tlsCipher) {
         this.tlsClause = tlsProtocol == null ? null : "(using " + tlsProtocol + " with cipher " + tlsCipher + ")";
         this.helo = helo;
         this.reverseName = reverseName == null || reverseName.isEmpty() ? "unknown" : reverseName;
@@ -83,13 +98,22 @@ final class ReceivedHeader {
 
     String render(QueueId id) {
         StringBuilder sb = new StringBuilder(200);
-        sb.append("Received: from ").append(helo)
-                .append(" (").append(reverseName).append(" [").append(clientLiteral).append("])\r\n");
+        sb.append("Received: from ")
+                .append(helo)
+                .append(" (")
+                .append(reverseName)
+                .append(" [")
+                .append(clientLiteral)
+                .append("])\r\n");
         if (tlsClause != null) {
             sb.append('\t').append(tlsClause).append("\r\n");
         }
-        sb.append("\tby ").append(hostname).append(" (Karavel) with ").append(protocol)
-                .append(" id ").append(id.value());
+        sb.append("\tby ")
+                .append(hostname)
+                .append(" (Karavel) with ")
+                .append(protocol)
+                .append(" id ")
+                .append(id.value());
         if (soleRecipient != null) {
             sb.append("\r\n\tfor ").append(soleRecipient.toPath());
         }

@@ -1,8 +1,8 @@
 package org.karavel.smtp.internal;
 
+import java.net.InetSocketAddress;
 import java.util.Arrays;
 import java.util.Set;
-import java.net.InetSocketAddress;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import org.apache.mina.core.session.IoSession;
@@ -32,9 +32,11 @@ final class ServerTlsFilter extends SslFilter {
         super(context.sslContext());
         this.context = context;
         this.settings = settings;
-        this.protocols = settings.tlsProtocols().isEmpty() ? context.protocols()
+        this.protocols = settings.tlsProtocols().isEmpty()
+                ? context.protocols()
                 : settings.tlsProtocols().toArray(new String[0]);
-        this.suites = settings.tlsCipherSuites().isEmpty() ? context.cipherSuites()
+        this.suites = settings.tlsCipherSuites().isEmpty()
+                ? context.cipherSuites()
                 : settings.tlsCipherSuites().toArray(new String[0]);
         setEnabledProtocols(protocols);
         setEnabledCipherSuites(suites);

@@ -1,7 +1,7 @@
 package org.karavel.smtp.internal;
 
-import java.util.HashMap;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -103,20 +103,34 @@ final class SmtpCounters {
 
     List<Metric> metrics() {
         List<Metric> all = new ArrayList<>();
-        all.add(family("karavel_smtp_connections_total", "Connections accepted (refused ones included).", connections,
+        all.add(family(
+                "karavel_smtp_connections_total",
+                "Connections accepted (refused ones included).",
+                connections,
                 "listener"));
         List<Metric.Sample> current = new ArrayList<>();
         open.forEach((listener, n) -> current.add(new Metric.Sample(Map.of("listener", listener), n.getAsInt())));
         all.add(new Metric("karavel_smtp_connections", "Connections open now.", Type.GAUGE, current));
-        all.add(family("karavel_smtp_messages_received_total", "Messages queued (250 queued as).", received, "listener"));
-        all.add(family("karavel_smtp_rejected_total",
-                "Refusals written to the mail log, by reason (a filter's name, or size, policy, protocol, ...).", rejected,
-                "listener", "reason"));
-        all.add(family("karavel_smtp_tls_handshakes_total", "Completed TLS handshakes (STARTTLS or implicit), by protocol.",
-                tls, "listener", "protocol"));
+        all.add(family(
+                "karavel_smtp_messages_received_total", "Messages queued (250 queued as).", received, "listener"));
+        all.add(family(
+                "karavel_smtp_rejected_total",
+                "Refusals written to the mail log, by reason (a filter's name, or size, policy, protocol, ...).",
+                rejected,
+                "listener",
+                "reason"));
+        all.add(family(
+                "karavel_smtp_tls_handshakes_total",
+                "Completed TLS handshakes (STARTTLS or implicit), by protocol.",
+                tls,
+                "listener",
+                "protocol"));
         all.add(family("karavel_smtp_tls_handshake_failures_total", "Failed TLS handshakes.", tlsFailures, "listener"));
-        all.add(family("karavel_smtp_filter_failures_total",
-                "Filter stages that failed (error) or ran out of time (timeout): answered 4xx.", filterFailures, "filter",
+        all.add(family(
+                "karavel_smtp_filter_failures_total",
+                "Filter stages that failed (error) or ran out of time (timeout): answered 4xx.",
+                filterFailures,
+                "filter",
                 "kind"));
         all.add(family("karavel_smtp_auth_failures_total", "Failed SMTP AUTH attempts.", authFailures, "listener"));
         return all;

@@ -1,17 +1,16 @@
 package org.karavel.smtp.internal;
 
+import java.io.IOException;
 import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.SocketAddress;
 import java.net.SocketException;
-import java.util.Collections;
-import java.util.function.IntSupplier;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,6 +24,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAccumulator;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 import org.apache.mina.core.buffer.IoBuffer;
@@ -60,6 +60,7 @@ final class SmtpListener {
     private static final String COUNTED = SmtpListener.class.getName() + ".connection";
     /** How long a stopping listener lets commits that have started finish. */
     private static final long SHUTDOWN_GRACE_MILLIS = 5000;
+
     private static final int WORKER_THREADS = 32;
     private static final int TLS_EVENT_THREADS = 8;
 
@@ -82,6 +83,7 @@ final class SmtpListener {
     private ScheduledThreadPoolExecutor timerPool;
     /** Carries decrypted input and write acknowledgements from MINA's TLS filter to the sessions; see {@link #tlsEvents()}. */
     private OrderedThreadPoolExecutor tlsPool;
+
     private final Executor worker = this::runOnWorker;
 
     SmtpListener(ListenerSettings settings, Supplier<Spool> spool, FilterChain filters, MailLog mailLog) {
@@ -92,8 +94,13 @@ final class SmtpListener {
      * @param tls the server certificate service now, or null while none is registered
      * @param users the AUTH backend now, or null while none is registered
      */
-    SmtpListener(ListenerSettings settings, Supplier<Spool> spool, FilterChain filters, MailLog mailLog,
-            Supplier<ServerTls> tls, Supplier<MailboxUsers> users) {
+    SmtpListener(
+            ListenerSettings settings,
+            Supplier<Spool> spool,
+            FilterChain filters,
+            MailLog mailLog,
+            Supplier<ServerTls> tls,
+            Supplier<MailboxUsers> users) {
         this(settings, spool, filters, mailLog, tls, users, new LoginFailures());
     }
 
@@ -101,14 +108,27 @@ final class SmtpListener {
      * @param authFailures failed AUTH attempts per client, shared by every listener of the bundle so
      *     that guessing cannot go on by switching between 587 and 465
      */
-    SmtpListener(ListenerSettings settings, Supplier<Spool> spool, FilterChain filters, MailLog mailLog,
-            Supplier<ServerTls> tls, Supplier<MailboxUsers> users, LoginFailures authFailures) {
+    SmtpListener(
+            ListenerSettings settings,
+            Supplier<Spool> spool,
+            FilterChain filters,
+            MailLog mailLog,
+            Supplier<ServerTls> tls,
+            Supplier<MailboxUsers> users,
+            LoginFailures authFailures) {
         this(settings, spool, filters, mailLog, tls, users, authFailures, new SmtpCounters());
     }
 
     /** @param counters where the figures go: the bundle's {@link SmtpCounters#BUNDLE}, or a test's own */
-    SmtpListener(ListenerSettings settings, Supplier<Spool> spool, FilterChain filters, MailLog mailLog,
-            Supplier<ServerTls> tls, Supplier<MailboxUsers> users, LoginFailures authFailures, SmtpCounters counters) {
+    SmtpListener(
+            ListenerSettings settings,
+            Supplier<Spool> spool,
+            FilterChain filters,
+            MailLog mailLog,
+            Supplier<ServerTls> tls,
+            Supplier<MailboxUsers> users,
+            LoginFailures authFailures,
+            SmtpCounters counters) {
         this.counters = counters;
         this.authFailures = authFailures;
         this.tls = tls;
@@ -133,13 +153,18 @@ final class SmtpListener {
             }
             addresses.add(address);
         }
-        workerPool = new ThreadPoolExecutor(WORKER_THREADS, WORKER_THREADS, 30, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), threads("karavel-smtp-" + s.name() + "-worker-"));
+        workerPool = new ThreadPoolExecutor(
+                WORKER_THREADS,
+                WORKER_THREADS,
+                30,
+                TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(),
+                threads("karavel-smtp-" + s.name() + "-worker-"));
         workerPool.allowCoreThreadTimeOut(true);
         timerPool = new ScheduledThreadPoolExecutor(1, threads("karavel-smtp-" + s.name() + "-timer-"));
         timerPool.setRemoveOnCancelPolicy(true);
-        tlsPool = new OrderedThreadPoolExecutor(0, TLS_EVENT_THREADS, 30, TimeUnit.SECONDS,
-                threads("karavel-smtp-" + s.name() + "-tls-"));
+        tlsPool = new OrderedThreadPoolExecutor(
+                0, TLS_EVENT_THREADS, 30, TimeUnit.SECONDS, threads("karavel-smtp-" + s.name() + "-tls-"));
         NioSocketAcceptor a = new NioSocketAcceptor();
         a.setReuseAddress(true);
         a.setBacklog(256);
@@ -167,17 +192,22 @@ final class SmtpListener {
      * Binds every address. {@code ::} is one dual-stack socket (IPv6, and IPv4 as mapped addresses)
      * unless the kernel says IPv6 only; on a host without IPv6 it falls back to {@code 0.0.0.0}.
      */
-    private static void bind(NioSocketAcceptor a, List<InetSocketAddress> addresses, ListenerSettings s) throws IOException {
+    private static void bind(NioSocketAcceptor a, List<InetSocketAddress> addresses, ListenerSettings s)
+            throws IOException {
         try {
             a.bind(addresses);
         } catch (IOException e) {
             InetSocketAddress wildcard6 = addresses.stream()
-                    .filter(x -> x.getAddress() instanceof Inet6Address && x.getAddress().isAnyLocalAddress())
-                    .findFirst().orElse(null);
+                    .filter(x -> x.getAddress() instanceof Inet6Address
+                            && x.getAddress().isAnyLocalAddress())
+                    .findFirst()
+                    .orElse(null);
             if (wildcard6 == null || ipv6Available()) {
                 throw e;
             }
-            LOG.warn("SMTP listener '{}': IPv6 is not available on this host; listening on 0.0.0.0 instead of ::", s.name());
+            LOG.warn(
+                    "SMTP listener '{}': IPv6 is not available on this host; listening on 0.0.0.0 instead of ::",
+                    s.name());
             List<InetSocketAddress> v4 = new ArrayList<>(addresses);
             v4.set(v4.indexOf(wildcard6), new InetSocketAddress("0.0.0.0", s.port()));
             a.bind(v4);
@@ -255,8 +285,11 @@ final class SmtpListener {
         for (IoSession io : new ArrayList<>(a.getManagedSessions().values())) {
             long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
             if (left <= 0 || !io.getCloseFuture().awaitUninterruptibly(left)) {
-                LOG.warn("SMTP listener '{}': session {} still open after {} ms; closing it",
-                        settings.name(), io.getId(), SHUTDOWN_GRACE_MILLIS);
+                LOG.warn(
+                        "SMTP listener '{}': session {} still open after {} ms; closing it",
+                        settings.name(),
+                        io.getId(),
+                        SHUTDOWN_GRACE_MILLIS);
                 break;
             }
         }
@@ -326,8 +359,8 @@ final class SmtpListener {
      * needs that monitor: on the I/O thread the two locks were taken in opposite orders (a deadlock).
      */
     ExecutorFilter tlsEvents() {
-        return new ExecutorFilter(tlsPool, IoEventType.MESSAGE_RECEIVED, IoEventType.MESSAGE_SENT,
-                IoEventType.EXCEPTION_CAUGHT);
+        return new ExecutorFilter(
+                tlsPool, IoEventType.MESSAGE_RECEIVED, IoEventType.MESSAGE_SENT, IoEventType.EXCEPTION_CAUGHT);
     }
 
     void noteBacklog(long bytes) {
@@ -378,24 +411,19 @@ final class SmtpListener {
     /** The acceptor's own session events: sessionDestroyed comes for every session that was created. */
     private final class Releases implements IoServiceListener {
         @Override
-        public void serviceActivated(IoService service) {
-        }
+        public void serviceActivated(IoService service) {}
 
         @Override
-        public void serviceIdle(IoService service, IdleStatus status) {
-        }
+        public void serviceIdle(IoService service, IdleStatus status) {}
 
         @Override
-        public void serviceDeactivated(IoService service) {
-        }
+        public void serviceDeactivated(IoService service) {}
 
         @Override
-        public void sessionCreated(IoSession io) {
-        }
+        public void sessionCreated(IoSession io) {}
 
         @Override
-        public void sessionClosed(IoSession io) {
-        }
+        public void sessionClosed(IoSession io) {}
 
         @Override
         public void sessionDestroyed(IoSession io) {
@@ -428,13 +456,18 @@ final class SmtpListener {
             ListenerSettings s = settings;
             InetAddress ip = ((InetSocketAddress) io.getRemoteAddress()).getAddress();
             CidrBlock network = s.clientNetwork(ip);
-            ClientConnections.Connection c = connections.open(network,
-                    s.clientLimitExceptions().exempt(ip, relayHosts.get()));
+            ClientConnections.Connection c =
+                    connections.open(network, s.clientLimitExceptions().exempt(ip, relayHosts.get()));
             io.setAttribute(COUNTED, c);
             counters.connection(s.name());
             if (c.overLimit(s)) {
-                LOG.info("SMTP listener '{}': too many connections ({} in all, {} from {}); refusing [{}]",
-                        s.name(), c.totalAtOpen, c.fromNetworkAtOpen, network, ip.getHostAddress());
+                LOG.info(
+                        "SMTP listener '{}': too many connections ({} in all, {} from {}); refusing [{}]",
+                        s.name(),
+                        c.totalAtOpen,
+                        c.fromNetworkAtOpen,
+                        network,
+                        ip.getHostAddress());
                 io.write(IoBuffer.wrap(("421 4.7.0 " + s.hostname() + " Too many connections\r\n")
                         .getBytes(StandardCharsets.US_ASCII)));
                 io.closeOnFlush();
@@ -503,7 +536,10 @@ final class SmtpListener {
                 // one line, no stack trace: scanners and old clients fail handshakes all day long
                 InetAddress ip = ((InetSocketAddress) io.getRemoteAddress()).getAddress();
                 counters.tlsHandshakeFailed(settings.name());
-                LOG.info("{}: TLS handshake failed from [{}]: {}", id, ReceivedHeader.plainAddress(ip),
+                LOG.info(
+                        "{}: TLS handshake failed from [{}]: {}",
+                        id,
+                        ReceivedHeader.plainAddress(ip),
                         tlsFailure.getMessage());
             } else if (cause instanceof IOException) {
                 LOG.debug("{}: {}", id, cause.toString());

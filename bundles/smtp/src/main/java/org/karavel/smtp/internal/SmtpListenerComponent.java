@@ -1,23 +1,23 @@
 package org.karavel.smtp.internal;
 
-import java.net.InetSocketAddress;
-import java.nio.file.FileSystemNotFoundException;
-import java.util.stream.Collectors;
-import org.karavel.api.net.MachineName;
-import org.karavel.api.net.RelayHosts;
-import org.karavel.api.auth.LoginFailures;
 import java.io.IOException;
 import java.net.BindException;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.nio.file.FileSystemNotFoundException;
 import java.nio.file.Paths;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
+import org.karavel.api.auth.LoginFailures;
 import org.karavel.api.auth.MailboxUsers;
-import org.karavel.api.recipient.RecipientExpansion;
 import org.karavel.api.filter.SmtpFilter;
 import org.karavel.api.health.HealthCheck;
+import org.karavel.api.net.MachineName;
+import org.karavel.api.net.RelayHosts;
 import org.karavel.api.queue.Spool;
+import org.karavel.api.recipient.RecipientExpansion;
 import org.karavel.api.tls.ServerTls;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -54,27 +54,37 @@ public class SmtpListenerComponent implements HealthCheck {
     static final String FACTORY_PID = "org.karavel.smtp.listener";
     private static final Logger LOG = LoggerFactory.getLogger(SmtpListenerComponent.class);
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile Spool spool;
 
     /** Asked for a fresh snapshot at every handshake, so a renewed certificate is served at once. */
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile ServerTls serverTls;
 
     /** The AUTH backend; without it AUTH gets 454 4.7.0 and the listener keeps running. */
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile MailboxUsers mailboxUsers;
 
     /** The relay policy's relay_hosts, exempt from the per-client limit by default (client_limit_exceptions). */
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile RelayHosts relayHosts;
 
     /** The virtual alias map; without it recipients are queued as the client gave them. */
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile RecipientExpansion recipientExpansion;
 
@@ -83,12 +93,18 @@ public class SmtpListenerComponent implements HealthCheck {
     private SmtpListener listener;
     /** What {@link #detail()} says: the bound address, or why nothing is bound. Read without locking. */
     private volatile String healthName = "smtp.listener";
+
     private volatile String healthDetail = "not started";
     private volatile boolean healthReady;
 
-    @Reference(name = "filter", service = SmtpFilter.class, cardinality = ReferenceCardinality.MULTIPLE,
-            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY,
-            unbind = "removeFilter", updated = "updatedFilter")
+    @Reference(
+            name = "filter",
+            service = SmtpFilter.class,
+            cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY,
+            unbind = "removeFilter",
+            updated = "updatedFilter")
     void addFilter(SmtpFilter filter, Map<String, Object> properties) {
         FilterEntry entry = FilterEntry.of(filter, properties);
         filters.add(entry);
@@ -154,20 +170,24 @@ public class SmtpListenerComponent implements HealthCheck {
         String where = configurationLocation(properties);
         ListenerSettings settings;
         try {
-            settings = ListenerSettings.from(config, config.hostname() == null || config.hostname().isBlank()
-                    ? defaultHostname() : config.hostname());
+            settings = ListenerSettings.from(
+                    config,
+                    config.hostname() == null || config.hostname().isBlank() ? defaultHostname() : config.hostname());
         } catch (IllegalArgumentException e) {
             LOG.error("SMTP listener not started: {}. Correct it in {}", e.getMessage(), where);
             stopListener();
-            healthName = "smtp.listener." + (config.name() == null || config.name().isBlank() ? "unnamed" : config.name());
+            healthName =
+                    "smtp.listener." + (config.name() == null || config.name().isBlank() ? "unnamed" : config.name());
             healthDetail = "not started: " + e.getMessage();
             return;
         }
         healthName = "smtp.listener." + settings.name();
         if (!config.sender__login__match()) {
-            LOG.warn("SMTP listener '{}': sender_login_match = false is ignored: an authenticated client may only use "
-                    + "its own sender addresses wherever AUTH is offered (aliases_file adds more). Remove the line from {}",
-                    settings.name(), where);
+            LOG.warn(
+                    "SMTP listener '{}': sender_login_match = false is ignored: an authenticated client may only use "
+                            + "its own sender addresses wherever AUTH is offered (aliases_file adds more). Remove the line from {}",
+                    settings.name(),
+                    where);
         }
         if (listener != null && listener.isRunning() && listener.settings().sameSocket(settings)) {
             listener.reconfigure(settings);
@@ -175,14 +195,24 @@ public class SmtpListenerComponent implements HealthCheck {
             return;
         }
         stopListener();
-        SmtpListener next = new SmtpListener(settings, () -> spool, filters, mailLog, () -> serverTls,
-                () -> mailboxUsers, AUTH_FAILURES, SmtpCounters.BUNDLE).relayHosts(() -> relayHosts);
+        SmtpListener next = new SmtpListener(
+                        settings,
+                        () -> spool,
+                        filters,
+                        mailLog,
+                        () -> serverTls,
+                        () -> mailboxUsers,
+                        AUTH_FAILURES,
+                        SmtpCounters.BUNDLE)
+                .relayHosts(() -> relayHosts);
         next.recipientExpansion(() -> recipientExpansion);
         try {
             next.start();
             listener = next;
-            healthDetail = "listening on " + next.localAddresses().stream().map(SmtpListenerComponent::hostPort)
-                    .collect(Collectors.joining(", "));
+            healthDetail = "listening on "
+                    + next.localAddresses().stream()
+                            .map(SmtpListenerComponent::hostPort)
+                            .collect(Collectors.joining(", "));
             healthReady = true;
         } catch (IOException | RuntimeException e) {
             String failure = bindFailure(settings.address(), settings.port(), e, where);
@@ -244,15 +274,17 @@ public class SmtpListenerComponent implements HealthCheck {
             return s;
         }
         Object pid = properties.get("service.pid");
-        return "the configuration " + (pid == null ? "of factory PID " + FACTORY_PID : "with PID " + pid)
-                + " (etc/" + FACTORY_PID + "-<name>.cfg)";
+        return "the configuration " + (pid == null ? "of factory PID " + FACTORY_PID : "with PID " + pid) + " (etc/"
+                + FACTORY_PID + "-<name>.cfg)";
     }
 
     /** The machine's canonical host name; an address literal when it has no name. */
     private static String defaultHostname() {
         String name = MachineName.forSmtp();
         if (name.startsWith("[")) {
-            LOG.warn("this machine has no name in DNS: the listener greets as {}; set hostname in its configuration", name);
+            LOG.warn(
+                    "this machine has no name in DNS: the listener greets as {}; set hostname in its configuration",
+                    name);
         }
         return name;
     }

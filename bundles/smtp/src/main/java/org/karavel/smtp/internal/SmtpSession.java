@@ -1,14 +1,9 @@
 package org.karavel.smtp.internal;
 
-import java.nio.CharBuffer;
-import java.util.Base64;
-import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.ExecutionException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -16,29 +11,35 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import javax.net.ssl.SSLSession;
 import org.apache.mina.core.buffer.IoBuffer;
 import org.apache.mina.core.filterchain.IoFilterAdapter;
 import org.apache.mina.core.future.DefaultWriteFuture;
 import org.apache.mina.core.future.WriteFuture;
+import org.apache.mina.core.session.IoSession;
 import org.apache.mina.core.write.DefaultWriteRequest;
 import org.apache.mina.filter.ssl.DisableEncryptWriteRequest;
-import org.apache.mina.core.session.IoSession;
 import org.apache.mina.filter.ssl.SslFilter;
-import org.karavel.api.auth.MailboxUsers;
 import org.karavel.api.address.AddressSyntaxException;
 import org.karavel.api.address.MailAddress;
+import org.karavel.api.auth.MailboxUsers;
 import org.karavel.api.filter.SmtpFilter;
 import org.karavel.api.filter.Verdict;
 import org.karavel.api.queue.Envelope;
@@ -49,7 +50,6 @@ import org.karavel.api.queue.Spool;
 import org.karavel.api.queue.SpoolFullException;
 import org.karavel.api.tls.ServerTls;
 import org.karavel.api.tls.ServerTlsContext;
-import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,23 +95,27 @@ final class SmtpSession {
     private static final Reply RECIPIENT_OK = Reply.of(250, "2.1.5", "Ok");
     private static final Reply START_DATA = Reply.of(354, null, "End data with <CR><LF>.<CR><LF>");
     private static final Reply BYE = Reply.of(221, "2.0.0", "Bye");
-    private static final Reply VRFY = Reply.of(252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery");
-    private static final Reply HELP = Reply.of(214, "2.0.0",
-            "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP; see RFC 5321");
+    private static final Reply VRFY =
+            Reply.of(252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery");
+    private static final Reply HELP =
+            Reply.of(214, "2.0.0", "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP; see RFC 5321");
     private static final Reply NEED_HELO = Reply.of(503, "5.5.1", "Error: send HELO/EHLO first");
     private static final Reply NESTED_MAIL = Reply.of(503, "5.5.1", "Error: nested MAIL command");
     private static final Reply NEED_MAIL = Reply.of(503, "5.5.1", "Error: need MAIL command");
     private static final Reply NEED_RCPT = Reply.of(503, "5.5.1", "Error: need RCPT command");
     private static final Reply NO_VALID_RCPT = Reply.of(554, "5.5.1", "Error: no valid recipients");
-    private static final Reply DATA_AFTER_BDAT = Reply.of(503, "5.5.1", "Error: DATA cannot follow BDAT in one transaction");
-    private static final Reply RCPT_IN_BDAT = Reply.of(503, "5.5.1", "Error: RCPT cannot follow BDAT in one transaction");
+    private static final Reply DATA_AFTER_BDAT =
+            Reply.of(503, "5.5.1", "Error: DATA cannot follow BDAT in one transaction");
+    private static final Reply RCPT_IN_BDAT =
+            Reply.of(503, "5.5.1", "Error: RCPT cannot follow BDAT in one transaction");
     private static final Reply BDAT_NEEDS_EHLO = Reply.of(503, "5.5.1", "Error: BDAT needs EHLO");
     private static final Reply BDAT_DISCARDED = Reply.of(503, "5.5.1", "Error: previous BDAT failed; chunk discarded");
     private static final Reply UNKNOWN = Reply.of(500, "5.5.2", "Error: command not recognized");
     private static final Reply NOT_IMPLEMENTED = Reply.of(502, "5.5.1", "Error: command not implemented");
     private static final Reply LINE_TOO_LONG = Reply.of(500, "5.5.2", "Line too long");
     private static final Reply BARE_LF_COMMAND = Reply.of(500, "5.5.2", "Error: command line must end with CRLF");
-    private static final Reply BAD_CHARACTERS = Reply.of(500, "5.5.2", "Error: bare CR, NUL or invalid UTF-8 in command");
+    private static final Reply BAD_CHARACTERS =
+            Reply.of(500, "5.5.2", "Error: bare CR, NUL or invalid UTF-8 in command");
     private static final Reply SYNTAX_HELO = Reply.of(501, "5.5.4", "Syntax: HELO hostname");
     private static final Reply SYNTAX_EHLO = Reply.of(501, "5.5.4", "Syntax: EHLO hostname");
     private static final Reply SYNTAX_MAIL = Reply.of(501, "5.5.4", "Syntax: MAIL FROM:<address>");
@@ -123,8 +127,8 @@ final class SmtpSession {
     private static final Reply BAD_SENDER = Reply.of(501, "5.1.7", "Bad sender address syntax");
     private static final Reply BAD_RECIPIENT = Reply.of(501, "5.1.3", "Bad recipient address syntax");
     private static final Reply NON_ASCII_SENDER = Reply.of(553, "5.6.7", "Non-ASCII sender address needs SMTPUTF8");
-    private static final Reply NON_ASCII_RECIPIENT = Reply.of(553, "5.6.7",
-            "Non-ASCII recipient address needs SMTPUTF8 in MAIL");
+    private static final Reply NON_ASCII_RECIPIENT =
+            Reply.of(553, "5.6.7", "Non-ASCII recipient address needs SMTPUTF8 in MAIL");
     private static final Reply TOO_MANY_RECIPIENTS = Reply.of(452, "4.5.3", "Too many recipients");
     private static final Reply QUEUE_UNAVAILABLE = Reply.of(451, "4.3.0", "Queue unavailable, try again later");
     private static final Reply FILTER_FAILURE = Reply.of(451, "4.3.0", "Temporary filter failure");
@@ -134,8 +138,8 @@ final class SmtpSession {
     private static final Reply TLS_ACTIVE = Reply.of(503, "5.5.1", "Error: TLS already active");
     private static final Reply TLS_UNAVAILABLE = Reply.of(454, "4.7.0", "TLS not available due to local problem");
     private static final Reply MUST_STARTTLS = Reply.of(530, "5.7.0", "Must issue a STARTTLS command first");
-    private static final Reply ENCRYPTION_REQUIRED = Reply.of(538, "5.7.11",
-            "Encryption required for requested authentication mechanism");
+    private static final Reply ENCRYPTION_REQUIRED =
+            Reply.of(538, "5.7.11", "Encryption required for requested authentication mechanism");
     private static final Reply AUTH_REQUIRED = Reply.of(530, "5.7.0", "Authentication required");
     private static final Reply AUTH_OK = Reply.of(235, "2.7.0", "Authentication successful");
     private static final Reply AUTH_FAILED = Reply.of(535, "5.7.8", "Authentication credentials invalid");
@@ -151,7 +155,14 @@ final class SmtpSession {
     /** RFC 4954 §4: AUTH command lines and responses of up to 12288 octets must be accepted. */
     static final int AUTH_LINE_MAX = 12288;
 
-    private enum Mode { GREETING, COMMAND, DATA, BDAT, TLS_HANDSHAKE, CLOSED }
+    private enum Mode {
+        GREETING,
+        COMMAND,
+        DATA,
+        BDAT,
+        TLS_HANDSHAKE,
+        CLOSED
+    }
 
     /** An AUTH exchange waiting for the client's next response line. */
     private static final class AuthExchange {
@@ -164,7 +175,11 @@ final class SmtpSession {
     }
 
     /** What to answer at the end of a BDAT chunk that is read only to be discarded. */
-    private enum ChunkRefusal { SEQUENCE, DISCARD, TRANSACTION }
+    private enum ChunkRefusal {
+        SEQUENCE,
+        DISCARD,
+        TRANSACTION
+    }
 
     private final ReentrantLock lock = new ReentrantLock();
     private final IoSession io;
@@ -184,6 +199,7 @@ final class SmtpSession {
     private boolean readEnabled = true;
     /** True while a MINA event is handled: only then may read interest be changed. */
     private boolean onIoThread;
+
     private boolean shutdownRequested;
     private boolean commitInFlight;
     private boolean discardingLongLine;
@@ -219,7 +235,8 @@ final class SmtpSession {
         this.settings = settings;
         InetSocketAddress remote = (InetSocketAddress) io.getRemoteAddress();
         InetSocketAddress local = (InetSocketAddress) io.getLocalAddress();
-        this.view = new ClientSession(settings.name() + "-" + Long.toHexString(io.getId()), settings.name(), remote, local);
+        this.view =
+                new ClientSession(settings.name() + "-" + Long.toHexString(io.getId()), settings.name(), remote, local);
         this.clientIp = ReceivedHeader.plainAddress(remote.getAddress());
     }
 
@@ -238,7 +255,10 @@ final class SmtpSession {
             if (settings.tls() == ListenerSettings.Tls.IMPLICIT) {
                 ServerTlsContext context = tlsContext();
                 if (context == null) {
-                    LOG.warn("{}: implicit TLS listener without a usable certificate service; closing [{}]", id(), clientIp);
+                    LOG.warn(
+                            "{}: implicit TLS listener without a usable certificate service; closing [{}]",
+                            id(),
+                            clientIp);
                     close(false);
                     return;
                 }
@@ -280,7 +300,11 @@ final class SmtpSession {
             }
             if (mode == Mode.TLS_HANDSHAKE) {
                 // plain text between our 220 and the TLS filter: injection, never executed
-                LOG.info("{}: discarded {} octets sent in clear text after STARTTLS by [{}]", id(), buffer.remaining(), clientIp);
+                LOG.info(
+                        "{}: discarded {} octets sent in clear text after STARTTLS by [{}]",
+                        id(),
+                        buffer.remaining(),
+                        clientIp);
                 buffer.position(buffer.limit());
                 return;
             }
@@ -740,8 +764,8 @@ final class SmtpSession {
             return;
         }
         if (authUser != null && !address.isNullSender() && !ownsSender(address)) { // every authenticated session
-            Reply notOwned = Reply.of(553, "5.7.1", address.toPath() + ": Sender address rejected: not owned by user "
-                    + authUser);
+            Reply notOwned = Reply.of(
+                    553, "5.7.1", address.toPath() + ": Sender address rejected: not owned by user " + authUser);
             listener.mailLog().reject(null, "MAIL", clientIp, notOwned, address, null, helo);
             listener.counters().rejected(settings.name(), SmtpCounters.reason("MAIL", notOwned));
             error(notOwned);
@@ -871,8 +895,8 @@ final class SmtpSession {
         String missing = missingRequiredFilter();
         if (missing != null) {
             // fail closed: without the relay policy every domain would pass (not counted as a client error)
-            Reply unavailable = Reply.of(451, "4.3.0", "<" + address + ">: Policy filter " + missing
-                    + " unavailable, try again later");
+            Reply unavailable = Reply.of(
+                    451, "4.3.0", "<" + address + ">: Policy filter " + missing + " unavailable, try again later");
             listener.mailLog().reject(null, "RCPT", clientIp, unavailable, sender, address, helo);
             listener.counters().rejected(settings.name(), SmtpCounters.reason("RCPT", unavailable));
             reply(unavailable);
@@ -927,7 +951,9 @@ final class SmtpSession {
      */
     private void bdat(String arg) {
         String[] words = arg.isEmpty() ? new String[0] : arg.split(" +");
-        if (words.length < 1 || words.length > 2 || !words[0].matches("[0-9]{1,18}")
+        if (words.length < 1
+                || words.length > 2
+                || !words[0].matches("[0-9]{1,18}")
                 || (words.length == 2 && !words[1].equalsIgnoreCase("LAST"))) {
             error(SYNTAX_BDAT);
             return;
@@ -1000,8 +1026,9 @@ final class SmtpSession {
     // ---------------------------------------------------------------- STARTTLS and AUTH
 
     private boolean offersStartTls() {
-        return !tlsActive && (settings.tls() == ListenerSettings.Tls.STARTTLS
-                || settings.tls() == ListenerSettings.Tls.REQUIRED) && listener.serverTls() != null;
+        return !tlsActive
+                && (settings.tls() == ListenerSettings.Tls.STARTTLS || settings.tls() == ListenerSettings.Tls.REQUIRED)
+                && listener.serverTls() != null;
     }
 
     private boolean mustStartTls() {
@@ -1062,7 +1089,11 @@ final class SmtpSession {
             return;
         }
         if (in.size() > 0) {
-            LOG.info("{}: discarded {} octets pipelined after STARTTLS by [{}] (command injection)", id(), in.size(), clientIp);
+            LOG.info(
+                    "{}: discarded {} octets pipelined after STARTTLS by [{}] (command injection)",
+                    id(),
+                    in.size(),
+                    clientIp);
             in.clear();
         }
         mode = Mode.TLS_HANDSHAKE;
@@ -1070,7 +1101,8 @@ final class SmtpSession {
         // The filter goes in before the 220 is written (the 220 itself passes it in clear), so
         // that no byte read from now on can reach the session unencrypted, whatever thread this is.
         addTlsFilters(context);
-        io.getFilterChain().fireFilterWrite(new ClearTextReply(IoBuffer.wrap(READY_TLS.bytes()), new DefaultWriteFuture(io)));
+        io.getFilterChain()
+                .fireFilterWrite(new ClearTextReply(IoBuffer.wrap(READY_TLS.bytes()), new DefaultWriteFuture(io)));
     }
 
     /** A reply that MINA's TLS filter lets through unencrypted: the 220 to STARTTLS. */
@@ -1084,8 +1116,11 @@ final class SmtpSession {
         if (end - start < 5) {
             return false;
         }
-        return (b[start] | 0x20) == 'a' && (b[start + 1] | 0x20) == 'u' && (b[start + 2] | 0x20) == 't'
-                && (b[start + 3] | 0x20) == 'h' && b[start + 4] == ' ';
+        return (b[start] | 0x20) == 'a'
+                && (b[start + 1] | 0x20) == 'u'
+                && (b[start + 2] | 0x20) == 't'
+                && (b[start + 3] | 0x20) == 'h'
+                && b[start + 4] == ' ';
     }
 
     /** AUTH (RFC 4954), PLAIN and LOGIN, only on an encrypted session. */
@@ -1094,7 +1129,8 @@ final class SmtpSession {
             error(AUTH_DISABLED); // auth = false: e.g. the MX listener, where users do not submit
             return;
         }
-        if (listener.authFailures().blocked(clientNetwork(), settings.authMaxFailures(), settings.authFailureWindowSeconds())) {
+        if (listener.authFailures()
+                .blocked(clientNetwork(), settings.authMaxFailures(), settings.authFailureWindowSeconds())) {
             tooManyAuthFailures();
             return;
         }
@@ -1203,7 +1239,8 @@ final class SmtpSession {
             return;
         }
         // counted as a failure before the check, so parallel sessions cannot overshoot the limit
-        if (!listener.authFailures().attempt(clientNetwork(), settings.authMaxFailures(), settings.authFailureWindowSeconds())) {
+        if (!listener.authFailures()
+                .attempt(clientNetwork(), settings.authMaxFailures(), settings.authFailureWindowSeconds())) {
             Arrays.fill(password, '\0');
             tooManyAuthFailures();
             return;
@@ -1222,21 +1259,24 @@ final class SmtpSession {
             Arrays.fill(password, '\0');
             checked.completeExceptionally(e);
         }
-        await(checked, (user, failure) -> {
-            if (failure != null) {
-                listener.authFailures().succeeded(clientNetwork()); // not the client's failure
-                LOG.warn("{}: authentication backend failed: {}", id(), failure.toString());
-                reply(AUTH_TEMPORARY);
-            } else if (user.isPresent()) {
-                listener.authFailures().succeeded(clientNetwork());
-                authUser = user.get();
-                view.authenticatedUser(authUser);
-                LOG.info("{}: client [{}] authenticated as {} ({})", id(), clientIp, authUser, mechanism);
-                reply(AUTH_OK);
-            } else {
-                authFailed(mechanism, true);
-            }
-        }, false);
+        await(
+                checked,
+                (user, failure) -> {
+                    if (failure != null) {
+                        listener.authFailures().succeeded(clientNetwork()); // not the client's failure
+                        LOG.warn("{}: authentication backend failed: {}", id(), failure.toString());
+                        reply(AUTH_TEMPORARY);
+                    } else if (user.isPresent()) {
+                        listener.authFailures().succeeded(clientNetwork());
+                        authUser = user.get();
+                        view.authenticatedUser(authUser);
+                        LOG.info("{}: client [{}] authenticated as {} ({})", id(), clientIp, authUser, mechanism);
+                        reply(AUTH_OK);
+                    } else {
+                        authFailed(mechanism, true);
+                    }
+                },
+                false);
     }
 
     /** @param counted whether {@link #verify} counted it already */
@@ -1288,11 +1328,18 @@ final class SmtpSession {
             LOG.warn("{}: cannot create a queue file: {}", id(), e.toString());
             return IncomingMessage.WRITE_ERROR;
         }
-        ReceivedHeader received = new ReceivedHeader(helo, null, view.clientAddress().getAddress(), settings.hostname(),
+        ReceivedHeader received = new ReceivedHeader(
+                helo,
+                null,
+                view.clientAddress().getAddress(),
+                settings.hostname(),
                 ReceivedHeader.protocol(extended, utf8, tlsActive, authUser != null),
-                recipients.size() == 1 ? recipients.get(0) : null, ZonedDateTime.now(),
-                tlsActive ? tlsProtocol : null, tlsCipher);
-        IncomingMessage m = new IncomingMessage(draft, received, settings, bdat, listener.filters().inspectsMessages());
+                recipients.size() == 1 ? recipients.get(0) : null,
+                ZonedDateTime.now(),
+                tlsActive ? tlsProtocol : null,
+                tlsCipher);
+        IncomingMessage m = new IncomingMessage(
+                draft, received, settings, bdat, listener.filters().inspectsMessages());
         try {
             m.begin();
         } catch (IOException | RuntimeException e) {
@@ -1314,7 +1361,10 @@ final class SmtpSession {
         ReceivedMessage content = m.view();
         Reply loop = HopCount.check(content.headers(), settings.hopcountLimit());
         if (loop != null) {
-            LOG.info("{}: message from [{}] has more than {} Received: fields (a mail loop)", id(), clientIp,
+            LOG.info(
+                    "{}: message from [{}] has more than {} Received: fields (a mail loop)",
+                    id(),
+                    clientIp,
                     settings.hopcountLimit());
             listener.mailLog().reject(m.id(), "END-OF-MESSAGE", clientIp, loop, sender, recipients.get(0), helo);
             listener.counters().rejected(settings.name(), "hopcount");
@@ -1324,11 +1374,19 @@ final class SmtpSession {
             resetTransaction();
             return;
         }
-        Verdict forged = settings.fromLoginMatch() && authUser != null ? FromLoginMatch.check(content.header("From"),
-                listener.users() == null ? null : listener.users().allowedSenders(authUser), authUser) : null;
+        Verdict forged = settings.fromLoginMatch() && authUser != null
+                ? FromLoginMatch.check(
+                        content.header("From"),
+                        listener.users() == null ? null : listener.users().allowedSenders(authUser),
+                        authUser)
+                : null;
         if (forged != null) {
-            refuse("END-OF-MESSAGE", new StageResult(StageResult.Outcome.REFUSED, forged, "from_login_match", List.of(),
-                    Set.of()), m.id(), sender, recipients.get(0));
+            refuse(
+                    "END-OF-MESSAGE",
+                    new StageResult(StageResult.Outcome.REFUSED, forged, "from_login_match", List.of(), Set.of()),
+                    m.id(),
+                    sender,
+                    recipients.get(0));
             message = null;
             m.discard();
             resetTransaction();
@@ -1347,25 +1405,33 @@ final class SmtpSession {
                 Spool spool = listener.spool();
                 CompletableFuture<Void> rewritten = spool == null
                         ? CompletableFuture.failedFuture(new IOException("no spool"))
-                        : CompletableFuture.runAsync(() -> {
-                            try {
-                                m.rewrite(spool, result.headers(), result.removed());
-                            } catch (IOException e) {
-                                throw new CompletionException(e);
+                        : CompletableFuture.runAsync(
+                                () -> {
+                                    try {
+                                        m.rewrite(spool, result.headers(), result.removed());
+                                    } catch (IOException e) {
+                                        throw new CompletionException(e);
+                                    }
+                                },
+                                listener.worker());
+                await(
+                        rewritten,
+                        (ignored, failure) -> {
+                            if (failure == null) {
+                                commit(m);
+                            } else {
+                                LOG.warn("{}: cannot add the filters' headers: {}", id(), failure.toString());
+                                reply(
+                                        failure instanceof SpoolFullException
+                                                        || failure.getCause() instanceof SpoolFullException
+                                                ? IncomingMessage.NO_STORAGE
+                                                : IncomingMessage.WRITE_ERROR);
+                                message = null;
+                                m.discard();
+                                resetTransaction();
                             }
-                        }, listener.worker());
-                await(rewritten, (ignored, failure) -> {
-                    if (failure == null) {
-                        commit(m);
-                    } else {
-                        LOG.warn("{}: cannot add the filters' headers: {}", id(), failure.toString());
-                        reply(failure instanceof SpoolFullException || failure.getCause() instanceof SpoolFullException
-                                ? IncomingMessage.NO_STORAGE : IncomingMessage.WRITE_ERROR);
-                        message = null;
-                        m.discard();
-                        resetTransaction();
-                    }
-                }, false);
+                        },
+                        false);
             }
         });
     }
@@ -1377,8 +1443,15 @@ final class SmtpSession {
         Reply r = m.failure();
         m.discard();
         if (m.clientFault()) {
-            listener.mailLog().reject(m.id(), "END-OF-MESSAGE", clientIp, r, sender,
-                    recipients.isEmpty() ? null : recipients.get(0), helo);
+            listener.mailLog()
+                    .reject(
+                            m.id(),
+                            "END-OF-MESSAGE",
+                            clientIp,
+                            r,
+                            sender,
+                            recipients.isEmpty() ? null : recipients.get(0),
+                            helo);
             listener.counters().rejected(settings.name(), SmtpCounters.reason("END-OF-MESSAGE", r));
             error(r);
         } else {
@@ -1389,7 +1462,8 @@ final class SmtpSession {
 
     private void commit(IncomingMessage m) {
         MessageDraft draft = m.draft();
-        List<MailAddress> queuedRecipients = EnvelopeRecipients.expand(listener.recipientExpansion(), recipients, draft.id());
+        List<MailAddress> queuedRecipients =
+                EnvelopeRecipients.expand(listener.recipientExpansion(), recipients, draft.id());
         if (queuedRecipients == null) {
             reply(EnvelopeRecipients.EXPANSION_ERROR);
             message = null;
@@ -1397,8 +1471,16 @@ final class SmtpSession {
             resetTransaction();
             return;
         }
-        Envelope envelope = new Envelope(sender, queuedRecipients, mailParameters, Instant.now(), clientIp, helo,
-                settings.name(), authUser == null ? "" : authUser, ReceiptOrigin.of(view, authUser, clientIp));
+        Envelope envelope = new Envelope(
+                sender,
+                queuedRecipients,
+                mailParameters,
+                Instant.now(),
+                clientIp,
+                helo,
+                settings.name(),
+                authUser == null ? "" : authUser,
+                ReceiptOrigin.of(view, authUser, clientIp));
         CompletableFuture<QueuedMessage> committed = new CompletableFuture<>();
         try {
             draft.commit(envelope).whenComplete((q, x) -> {
@@ -1414,40 +1496,50 @@ final class SmtpSession {
         commitInFlight = true;
         String heloName = helo;
         int count = queuedRecipients.size();
-        await(committed, (queued, failure) -> {
-            commitInFlight = false;
-            m.release();
-            if (message == m) {
-                message = null;
-            }
-            Throwable cause = failure;
-            while ((cause instanceof CompletionException || cause instanceof ExecutionException)
-                    && cause.getCause() != null) {
-                cause = cause.getCause();
-            }
-            if (cause == null) {
-                listener.mailLog().received(draft.id(), envelope.sender(), draft.size(), count, clientIp, heloName,
-                        settings.name());
-                listener.counters().received(settings.name());
-                reply(Reply.of(250, "2.0.0", "Ok: queued as " + draft.id()));
-            } else if (cause instanceof SpoolFullException) {
-                LOG.warn("{}: spool full at commit of {}: {}", id(), draft.id(), cause.getMessage());
-                reply(IncomingMessage.NO_STORAGE);
-            } else {
-                LOG.warn("{}: commit of {} failed: {}", id(), draft.id(), cause.toString());
-                reply(IncomingMessage.WRITE_ERROR);
-            }
-            if (cause != null) {
-                draft.abort();
-            }
-            if (mode != Mode.CLOSED) {
-                resetTransaction();
-                if (shutdownRequested) {
-                    reply(Reply.of(421, "4.3.2", settings.hostname() + " Service shutting down"));
-                    close(true);
-                }
-            }
-        }, true);
+        await(
+                committed,
+                (queued, failure) -> {
+                    commitInFlight = false;
+                    m.release();
+                    if (message == m) {
+                        message = null;
+                    }
+                    Throwable cause = failure;
+                    while ((cause instanceof CompletionException || cause instanceof ExecutionException)
+                            && cause.getCause() != null) {
+                        cause = cause.getCause();
+                    }
+                    if (cause == null) {
+                        listener.mailLog()
+                                .received(
+                                        draft.id(),
+                                        envelope.sender(),
+                                        draft.size(),
+                                        count,
+                                        clientIp,
+                                        heloName,
+                                        settings.name());
+                        listener.counters().received(settings.name());
+                        reply(Reply.of(250, "2.0.0", "Ok: queued as " + draft.id()));
+                    } else if (cause instanceof SpoolFullException) {
+                        LOG.warn("{}: spool full at commit of {}: {}", id(), draft.id(), cause.getMessage());
+                        reply(IncomingMessage.NO_STORAGE);
+                    } else {
+                        LOG.warn("{}: commit of {} failed: {}", id(), draft.id(), cause.toString());
+                        reply(IncomingMessage.WRITE_ERROR);
+                    }
+                    if (cause != null) {
+                        draft.abort();
+                    }
+                    if (mode != Mode.CLOSED) {
+                        resetTransaction();
+                        if (shutdownRequested) {
+                            reply(Reply.of(421, "4.3.2", settings.hostname() + " Service shutting down"));
+                            close(true);
+                        }
+                    }
+                },
+                true);
     }
 
     // ---------------------------------------------------------------- filters and waiting
@@ -1461,11 +1553,24 @@ final class SmtpSession {
         return null;
     }
 
-    private void runStage(String stage, Function<SmtpFilter, CompletionStage<Verdict>> call, Consumer<StageResult> then) {
-        CompletableFuture<StageResult> result = StageRun.run(listener.filters().entries(), stage, id(), call,
-                settings.filterTimeoutMillis(), listener.worker(), listener.timer(), listener.counters()::filterFailure);
-        await(result, (r, failure) -> then.accept(failure == null ? r
-                : new StageResult(StageResult.Outcome.FAILED, null, "(internal)", List.of(), Set.of())), false);
+    private void runStage(
+            String stage, Function<SmtpFilter, CompletionStage<Verdict>> call, Consumer<StageResult> then) {
+        CompletableFuture<StageResult> result = StageRun.run(
+                listener.filters().entries(),
+                stage,
+                id(),
+                call,
+                settings.filterTimeoutMillis(),
+                listener.worker(),
+                listener.timer(),
+                listener.counters()::filterFailure);
+        await(
+                result,
+                (r, failure) -> then.accept(
+                        failure == null
+                                ? r
+                                : new StageResult(StageResult.Outcome.FAILED, null, "(internal)", List.of(), Set.of())),
+                false);
     }
 
     /**
@@ -1526,7 +1631,15 @@ final class SmtpSession {
         }
         Verdict v = result.verdict();
         Reply r = Reply.of(v.code(), v.enhancedCode(), v.text());
-        listener.mailLog().reject(id, stage, clientIp, r, from, to, helo == null ? view.heloName().orElse(null) : helo);
+        listener.mailLog()
+                .reject(
+                        id,
+                        stage,
+                        clientIp,
+                        r,
+                        from,
+                        to,
+                        helo == null ? view.heloName().orElse(null) : helo);
         listener.counters().rejected(settings.name(), result.filterName());
         error(r);
     }
@@ -1670,10 +1783,12 @@ final class SmtpSession {
             return new String(b, from, to - from, StandardCharsets.US_ASCII);
         }
         try {
-            return StandardCharsets.UTF_8.newDecoder()
+            return StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(b, from, to - from)).toString();
+                    .decode(ByteBuffer.wrap(b, from, to - from))
+                    .toString();
         } catch (CharacterCodingException e) {
             return null;
         }

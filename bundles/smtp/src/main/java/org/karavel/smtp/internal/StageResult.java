@@ -1,7 +1,7 @@
 package org.karavel.smtp.internal;
 
-import java.util.Set;
 import java.util.List;
+import java.util.Set;
 import org.karavel.api.filter.Verdict;
 
 /**
@@ -16,7 +16,11 @@ import org.karavel.api.filter.Verdict;
  */
 record StageResult(
         Outcome outcome, Verdict verdict, String filterName, List<Verdict.Header> headers, Set<Integer> removed) {
-    enum Outcome { PASS, REFUSED, FAILED }
+    enum Outcome {
+        PASS,
+        REFUSED,
+        FAILED
+    }
 
     static final StageResult PASS = new StageResult(Outcome.PASS, null, null, List.of(), Set.of());
 

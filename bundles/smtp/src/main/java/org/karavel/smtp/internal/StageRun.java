@@ -1,10 +1,9 @@
 package org.karavel.smtp.internal;
 
-import java.util.HashSet;
-import java.util.Set;
-import java.util.function.BiConsumer;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -12,6 +11,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import org.karavel.api.filter.SmtpFilter;
 import org.karavel.api.filter.Verdict;
@@ -41,10 +41,15 @@ final class StageRun {
     private final List<Verdict.Header> headers = new ArrayList<>();
     private final Set<Integer> removed = new HashSet<>();
     private int index;
-    private BiConsumer<String, Boolean> failures = (filter, timeout) -> { };
+    private BiConsumer<String, Boolean> failures = (filter, timeout) -> {};
 
-    private StageRun(List<FilterEntry> entries, String stage, String sessionId,
-            Function<SmtpFilter, CompletionStage<Verdict>> call, long defaultTimeoutMillis, Executor worker,
+    private StageRun(
+            List<FilterEntry> entries,
+            String stage,
+            String sessionId,
+            Function<SmtpFilter, CompletionStage<Verdict>> call,
+            long defaultTimeoutMillis,
+            Executor worker,
             ScheduledExecutorService timer) {
         this.entries = entries;
         this.stage = stage;
@@ -59,19 +64,30 @@ final class StageRun {
      * Runs a stage. Completes at once with PASS when there are no filters; otherwise on a worker
      * or timer thread.
      */
-    static CompletableFuture<StageResult> run(List<FilterEntry> entries, String stage, String sessionId,
-            Function<SmtpFilter, CompletionStage<Verdict>> call, long defaultTimeoutMillis, Executor worker,
+    static CompletableFuture<StageResult> run(
+            List<FilterEntry> entries,
+            String stage,
+            String sessionId,
+            Function<SmtpFilter, CompletionStage<Verdict>> call,
+            long defaultTimeoutMillis,
+            Executor worker,
             ScheduledExecutorService timer) {
         if (entries.isEmpty()) {
             return CompletableFuture.completedFuture(StageResult.PASS);
         }
-        return run(entries, stage, sessionId, call, defaultTimeoutMillis, worker, timer, (filter, timeout) -> { });
+        return run(entries, stage, sessionId, call, defaultTimeoutMillis, worker, timer, (filter, timeout) -> {});
     }
 
     /** As above; {@code failures} hears of each filter that failed (false) or timed out (true). */
-    static CompletableFuture<StageResult> run(List<FilterEntry> entries, String stage, String sessionId,
-            Function<SmtpFilter, CompletionStage<Verdict>> call, long defaultTimeoutMillis, Executor worker,
-            ScheduledExecutorService timer, BiConsumer<String, Boolean> failures) {
+    static CompletableFuture<StageResult> run(
+            List<FilterEntry> entries,
+            String stage,
+            String sessionId,
+            Function<SmtpFilter, CompletionStage<Verdict>> call,
+            long defaultTimeoutMillis,
+            Executor worker,
+            ScheduledExecutorService timer,
+            BiConsumer<String, Boolean> failures) {
         if (entries.isEmpty()) {
             return CompletableFuture.completedFuture(StageResult.PASS);
         }
@@ -88,8 +104,8 @@ final class StageRun {
             }
             FilterEntry entry = entries.get(index);
             long limit = entry.timeoutMillis() > 0 ? entry.timeoutMillis() : defaultTimeoutMillis;
-            ScheduledFuture<?> timeout = timer.schedule(
-                    () -> fail(entry, TIMED_OUT + limit + " ms", null), limit, TimeUnit.MILLISECONDS);
+            ScheduledFuture<?> timeout =
+                    timer.schedule(() -> fail(entry, TIMED_OUT + limit + " ms", null), limit, TimeUnit.MILLISECONDS);
             CompletableFuture<Verdict> answer = new CompletableFuture<>();
             try {
                 CompletionStage<Verdict> stageOfFilter = call.apply(entry.filter());
@@ -156,7 +172,8 @@ final class StageRun {
                 result.complete(new StageResult(StageResult.Outcome.PASS, null, entry.name(), headers, removed));
                 return false;
             default:
-                result.complete(new StageResult(StageResult.Outcome.REFUSED, verdict, entry.name(), List.of(), Set.of()));
+                result.complete(
+                        new StageResult(StageResult.Outcome.REFUSED, verdict, entry.name(), List.of(), Set.of()));
                 return false;
         }
     }
@@ -166,11 +183,21 @@ final class StageRun {
         if (result.complete(new StageResult(StageResult.Outcome.FAILED, null, entry.name(), List.of(), Set.of()))) {
             failures.accept(entry.name(), what.startsWith(TIMED_OUT));
             if (c == null) {
-                LOG.warn("Filter '{}' {} at {} (session {}); answering 451 4.3.0 for this stage",
-                        entry.name(), what, stage, sessionId);
+                LOG.warn(
+                        "Filter '{}' {} at {} (session {}); answering 451 4.3.0 for this stage",
+                        entry.name(),
+                        what,
+                        stage,
+                        sessionId);
             } else {
-                LOG.warn("Filter '{}' {} at {} (session {}): {}; answering 451 4.3.0 for this stage",
-                        entry.name(), what, stage, sessionId, c.toString(), c);
+                LOG.warn(
+                        "Filter '{}' {} at {} (session {}): {}; answering 451 4.3.0 for this stage",
+                        entry.name(),
+                        what,
+                        stage,
+                        sessionId,
+                        c.toString(),
+                        c);
             }
         }
     }

@@ -12,7 +12,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class BodyDecoderTest {
     /** What one decoder produced from one input. */
-    record Result(String content, List<BodyDecoder.Violation> violations, boolean ended, int consumed) { }
+    record Result(String content, List<BodyDecoder.Violation> violations, boolean ended, int consumed) {}
 
     private static Result decode(String input, boolean dotStuffed, boolean normalize, int maxLine, boolean byteByByte) {
         ByteArrayOutputStream content = new ByteArrayOutputStream();
@@ -85,9 +85,18 @@ class BodyDecoderTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "a\r\n.\r\n", "a\n.\nb\r\n.\r\n", "..\r\n.\r\n", "a\r\r\n.\r\n", "\r\n.\rb\r\n.\r\n", "a\r\n.\n.\r\n.\r\n",
-        "\r\r\r\n.\r\n", ".a\r\n.\r\n", "a\r\n..\r\r\n.\r\n"})
+    @ValueSource(
+            strings = {
+                "a\r\n.\r\n",
+                "a\n.\nb\r\n.\r\n",
+                "..\r\n.\r\n",
+                "a\r\r\n.\r\n",
+                "\r\n.\rb\r\n.\r\n",
+                "a\r\n.\n.\r\n.\r\n",
+                "\r\r\r\n.\r\n",
+                ".a\r\n.\r\n",
+                "a\r\n..\r\r\n.\r\n"
+            })
     void byteByByteGivesTheSameAsAllAtOnce(String input) {
         check(input);
         check("x".repeat(1500) + input); // with a long line, reported at the same point

@@ -13,12 +13,14 @@ import org.junit.jupiter.api.Test;
  * ClientLimitsTest shows the same over sockets with IPv4 grouped by /24.)
  */
 class ClientConnectionsTest {
-    private final ListenerSettings settings = ListenerSettings.builder("mx.test.example").maxConnectionsPerIp(20).build();
+    private final ListenerSettings settings =
+            ListenerSettings.builder("mx.test.example").maxConnectionsPerIp(20).build();
     private final ClientConnections connections = new ClientConnections();
 
     private ClientConnections.Connection open(String client) throws Exception {
         InetAddress ip = InetAddress.getByName(client);
-        return connections.open(settings.clientNetwork(ip), settings.clientLimitExceptions().exempt(ip, null));
+        return connections.open(
+                settings.clientNetwork(ip), settings.clientLimitExceptions().exempt(ip, null));
     }
 
     @Test
@@ -31,8 +33,11 @@ class ClientConnectionsTest {
         }
         ClientConnections.Connection oneMore = open("2001:db8:1:2:ffff:ffff:ffff:ffff");
         assertThat(oneMore.overLimit(settings)).isTrue();
-        assertThat(open("2001:db8:1:3::1").overLimit(settings)).as("the next /64 is another client").isFalse();
-        assertThat(connections.from(settings.clientNetwork(InetAddress.getByName("2001:db8:1:2::abcd")))).isEqualTo(21);
+        assertThat(open("2001:db8:1:3::1").overLimit(settings))
+                .as("the next /64 is another client")
+                .isFalse();
+        assertThat(connections.from(settings.clientNetwork(InetAddress.getByName("2001:db8:1:2::abcd"))))
+                .isEqualTo(21);
 
         oneMore.release();
         oneMore.release(); // released once, however often it is called

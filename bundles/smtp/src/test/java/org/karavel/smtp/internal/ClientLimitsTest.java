@@ -59,7 +59,8 @@ class ClientLimitsTest {
         @Override
         public CompletionStage<Optional<String>> authenticate(String username, char[] password) {
             boolean right = new String(password).equals("right");
-            return CompletableFuture.supplyAsync(() -> right ? Optional.of(username) : Optional.<String>empty(),
+            return CompletableFuture.supplyAsync(
+                    () -> right ? Optional.of(username) : Optional.<String>empty(),
                     CompletableFuture.delayedExecutor(200, TimeUnit.MILLISECONDS));
         }
 
@@ -70,10 +71,23 @@ class ClientLimitsTest {
     }
 
     private void start(UnaryOperator<ListenerSettings.Builder> custom) throws IOException {
-        ListenerSettings settings = custom.apply(ListenerSettings.builder(HOST).name("test").address("127.0.0.1").port(0)
-                .maxConnectionsPerIp(5).clientLimitExceptions("relay_hosts")).build();
-        listener = new SmtpListener(settings, () -> spool, new FilterChain(), new MailLog(s -> { }),
-                certificate::service, SlowUsers::new, new LoginFailures(), new SmtpCounters()).relayHosts(() -> relayHosts);
+        ListenerSettings settings = custom.apply(ListenerSettings.builder(HOST)
+                        .name("test")
+                        .address("127.0.0.1")
+                        .port(0)
+                        .maxConnectionsPerIp(5)
+                        .clientLimitExceptions("relay_hosts"))
+                .build();
+        listener = new SmtpListener(
+                        settings,
+                        () -> spool,
+                        new FilterChain(),
+                        new MailLog(s -> {}),
+                        certificate::service,
+                        SlowUsers::new,
+                        new LoginFailures(),
+                        new SmtpCounters())
+                .relayHosts(() -> relayHosts);
         listener.start();
     }
 
@@ -104,7 +118,9 @@ class ClientLimitsTest {
     @Test
     void aRelayHostOpensAHundredConnectionsAtOnceAndAllAreServed() throws Exception {
         start(b -> b);
-        assertThat(greetings("127.0.0.1", 100)).hasSize(100).allSatisfy(g -> assertThat(g).startsWith("220 " + HOST));
+        assertThat(greetings("127.0.0.1", 100))
+                .hasSize(100)
+                .allSatisfy(g -> assertThat(g).startsWith("220 " + HOST));
         assertThat(listener.connectionsFrom(InetAddress.getByName("127.0.0.1"))).isEqualTo(100);
     }
 
@@ -113,21 +129,24 @@ class ClientLimitsTest {
         start(b -> b);
         List<String> stranger = greetings("127.0.0.2", 8);
         assertThat(stranger.stream().filter(g -> g.startsWith("220 "))).hasSize(5);
-        assertThat(stranger.stream().filter(g -> g.equals("421 4.7.0 " + HOST + " Too many connections"))).hasSize(3);
+        assertThat(stranger.stream().filter(g -> g.equals("421 4.7.0 " + HOST + " Too many connections")))
+                .hasSize(3);
         assertThat(greetings("127.0.0.1", 8)).allSatisfy(g -> assertThat(g).startsWith("220 "));
     }
 
     @Test
     void withoutExceptionsTheRelayHostIsLimitedToo() throws Exception {
         start(b -> b.clientLimitExceptions());
-        assertThat(greetings("127.0.0.1", 8).stream().filter(g -> g.startsWith("421 4.7.0"))).hasSize(3);
+        assertThat(greetings("127.0.0.1", 8).stream().filter(g -> g.startsWith("421 4.7.0")))
+                .hasSize(3);
     }
 
     @Test
     void aNetworkListedAsAnExceptionIsExempt() throws Exception {
         start(b -> b.clientLimitExceptions("127.0.0.8/29"));
         assertThat(greetings("127.0.0.9", 8)).allSatisfy(g -> assertThat(g).startsWith("220 "));
-        assertThat(greetings("127.0.0.1", 8).stream().filter(g -> g.startsWith("421 4.7.0"))).hasSize(3);
+        assertThat(greetings("127.0.0.1", 8).stream().filter(g -> g.startsWith("421 4.7.0")))
+                .hasSize(3);
     }
 
     @Test
@@ -137,7 +156,8 @@ class ClientLimitsTest {
         assertThat(connect("127.0.0.3").reply()).startsWith("220 ");
         assertThat(connect("127.0.0.4").reply()).isEqualTo("421 4.7.0 " + HOST + " Too many connections");
         assertThat(connect("127.0.1.4").reply()).startsWith("220 "); // another /24
-        assertThat(listener.connectionsFrom(InetAddress.getByName("127.0.0.77"))).isGreaterThanOrEqualTo(2);
+        assertThat(listener.connectionsFrom(InetAddress.getByName("127.0.0.77")))
+                .isGreaterThanOrEqualTo(2);
     }
 
     @Test

@@ -49,11 +49,24 @@ class ConnectionAccountingTest {
     }
 
     private void start(ListenerSettings.Tls tls, int timeoutSeconds) throws IOException {
-        ListenerSettings settings = ListenerSettings.builder(HOST).name("test").address("127.0.0.1").port(0)
-                .tls(tls).maxConnectionsPerIp(PER_CLIENT).commandTimeoutSeconds(timeoutSeconds)
-                .dataTimeoutSeconds(timeoutSeconds).build();
-        listener = new SmtpListener(settings, () -> spool, new FilterChain(), new MailLog(s -> { }),
-                certificate::service, () -> null, new org.karavel.api.auth.LoginFailures(), counters);
+        ListenerSettings settings = ListenerSettings.builder(HOST)
+                .name("test")
+                .address("127.0.0.1")
+                .port(0)
+                .tls(tls)
+                .maxConnectionsPerIp(PER_CLIENT)
+                .commandTimeoutSeconds(timeoutSeconds)
+                .dataTimeoutSeconds(timeoutSeconds)
+                .build();
+        listener = new SmtpListener(
+                settings,
+                () -> spool,
+                new FilterChain(),
+                new MailLog(s -> {}),
+                certificate::service,
+                () -> null,
+                new org.karavel.api.auth.LoginFailures(),
+                counters);
         listener.start();
     }
 
@@ -68,7 +81,8 @@ class ConnectionAccountingTest {
             }
             awaitNothingCounted(kind);
         }
-        assertThat(handshakeFailures()).as("each failed handshake counted once")
+        assertThat(handshakeFailures())
+                .as("each failed handshake counted once")
                 .isBetween((double) 2 * STORM, (double) 4 * STORM);
         assertServedWithImplicitTls();
     }
@@ -133,14 +147,18 @@ class ConnectionAccountingTest {
 
     private void awaitNothingCounted(Object after) throws Exception {
         InetAddress client = InetAddress.getByName("127.0.0.1");
-        await().alias("nothing counted after " + after).atMost(10, SECONDS)
-                .until(() -> listener.connectionCount() == 0 && listener.connectionsFrom(client) == 0
-                        && listener.clientNetworks() == 0 && gauge().equals(List.of(0.0)));
+        await().alias("nothing counted after " + after)
+                .atMost(10, SECONDS)
+                .until(() -> listener.connectionCount() == 0
+                        && listener.connectionsFrom(client) == 0
+                        && listener.clientNetworks() == 0
+                        && gauge().equals(List.of(0.0)));
     }
 
     /** A new connection from the same address gets the greeting through a real handshake. */
     private void assertServedWithImplicitTls() throws IOException {
-        SmtpTestClient c = new SmtpTestClient(certificate.client.createSocket("127.0.0.1", listener.localAddress().getPort()));
+        SmtpTestClient c = new SmtpTestClient(certificate.client.createSocket(
+                "127.0.0.1", listener.localAddress().getPort()));
         clients.add(c);
         assertThat(c.reply()).startsWith("220 " + HOST);
         assertThat(c.command("EHLO client.example")).startsWith("250-" + HOST);
@@ -148,13 +166,19 @@ class ConnectionAccountingTest {
 
     /** The samples of karavel_smtp_connections. */
     private List<Double> gauge() {
-        return counters.metrics().stream().filter(m -> m.name().equals("karavel_smtp_connections"))
-                .flatMap(m -> m.samples().stream()).map(x -> x.value()).toList();
+        return counters.metrics().stream()
+                .filter(m -> m.name().equals("karavel_smtp_connections"))
+                .flatMap(m -> m.samples().stream())
+                .map(x -> x.value())
+                .toList();
     }
 
     private double handshakeFailures() {
-        return counters.metrics().stream().filter(m -> m.name().equals("karavel_smtp_tls_handshake_failures_total"))
-                .flatMap(m -> m.samples().stream()).mapToDouble(x -> x.value()).sum();
+        return counters.metrics().stream()
+                .filter(m -> m.name().equals("karavel_smtp_tls_handshake_failures_total"))
+                .flatMap(m -> m.samples().stream())
+                .mapToDouble(x -> x.value())
+                .sum();
     }
 
     private Socket connect() throws IOException {

@@ -3,8 +3,8 @@ package org.karavel.smtp.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
-import org.karavel.api.filter.Verdict;
 import org.junit.jupiter.api.Test;
+import org.karavel.api.filter.Verdict;
 
 class HeaderBlockTest {
     private static HeaderBlock feed(String text, int pieceSize) {
@@ -21,7 +21,8 @@ class HeaderBlockTest {
         String message = "Subject: a long\r\n\tsubject\r\nFrom: Ann <a@example.com>\r\nnot a field\r\n"
                 + "X-Empty:\r\n\r\nBody: not a header\r\n";
         for (int piece : new int[] {1, 3, 1000}) {
-            assertThat(feed(message, piece).headers()).extracting(Verdict.Header::toString)
+            assertThat(feed(message, piece).headers())
+                    .extracting(Verdict.Header::toString)
                     .containsExactly("Subject: a long\tsubject", "From: Ann <a@example.com>", "X-Empty: ");
         }
     }
@@ -53,7 +54,9 @@ class HeaderBlockTest {
             assertThat(feed(header, piece).overflowed()).as("piece %d", piece).isTrue();
         }
         // a field folded over the cut still counts as a header
-        assertThat(feed("X-Long: " + "w ".repeat(40_000) + "\r\n\r\nbody\r\n", 8192).overflowed()).isTrue();
+        assertThat(feed("X-Long: " + "w ".repeat(40_000) + "\r\n\r\nbody\r\n", 8192)
+                        .overflowed())
+                .isTrue();
     }
 
     @Test
@@ -62,13 +65,18 @@ class HeaderBlockTest {
         for (int i = 0; i < 2000; i++) {
             sb.append("X-Filler-").append(i).append(": v\r\n");
         }
-        assertThat(feed(sb + "\r\n" + "body line\r\n".repeat(20_000), 4096).overflowed()).isFalse();
+        assertThat(feed(sb + "\r\n" + "body line\r\n".repeat(20_000), 4096).overflowed())
+                .isFalse();
         // no empty line, but a line that is no field: the header section ended there (as Postfix reads it)
-        assertThat(feed("Subject: hi\r\n" + "just text\r\n".repeat(20_000), 4096).overflowed()).isFalse();
+        assertThat(feed("Subject: hi\r\n" + "just text\r\n".repeat(20_000), 4096)
+                        .overflowed())
+                .isFalse();
         // the header section ends exactly at the limit
         String exact = "X: " + "a".repeat(HeaderBlock.MAX - 3 - 4) + "\r\n\r\n";
         assertThat(exact.length()).isEqualTo(HeaderBlock.MAX);
         assertThat(feed(exact + "body\r\n", 1000).overflowed()).isFalse();
-        assertThat(feed(exact.substring(0, exact.length() - 2) + "Y: b\r\n\r\n", 1000).overflowed()).isTrue();
+        assertThat(feed(exact.substring(0, exact.length() - 2) + "Y: b\r\n\r\n", 1000)
+                        .overflowed())
+                .isTrue();
     }
 }

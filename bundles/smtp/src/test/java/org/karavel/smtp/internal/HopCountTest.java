@@ -1,9 +1,9 @@
 package org.karavel.smtp.internal;
 
-import java.nio.charset.StandardCharsets;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -27,8 +27,15 @@ class HopCountTest {
     }
 
     private SmtpTestClient ehlo(UnaryOperator<ListenerSettings.Builder> custom) throws IOException {
-        listener = new SmtpListener(custom.apply(ListenerSettings.builder(HOST).name("test").address("127.0.0.1").port(0))
-                .build(), () -> spool, new FilterChain(), new MailLog(mailLog::add));
+        listener = new SmtpListener(
+                custom.apply(ListenerSettings.builder(HOST)
+                                .name("test")
+                                .address("127.0.0.1")
+                                .port(0))
+                        .build(),
+                () -> spool,
+                new FilterChain(),
+                new MailLog(mailLog::add));
         listener.start();
         SmtpTestClient c = new SmtpTestClient(listener.localAddress());
         clients.add(c);
@@ -41,8 +48,16 @@ class HopCountTest {
     private static String withHops(int hops) {
         StringBuilder b = new StringBuilder();
         for (int i = hops; i > 0; i--) {
-            b.append("Received: from hop").append(i).append(".example (hop").append(i).append(".example [192.0.2.")
-                    .append(i).append("])\r\n\tby hop").append(i + 1).append(".example with ESMTP id ").append(1000 + i)
+            b.append("Received: from hop")
+                    .append(i)
+                    .append(".example (hop")
+                    .append(i)
+                    .append(".example [192.0.2.")
+                    .append(i)
+                    .append("])\r\n\tby hop")
+                    .append(i + 1)
+                    .append(".example with ESMTP id ")
+                    .append(1000 + i)
                     .append("; Mon, 7 Dec 2026 07:00:00 +0000\r\n");
         }
         return b.append("From: a@example.org\r\nTo: b@example.org\r\nSubject: round and round\r\n\r\nHello.\r\n")
@@ -68,8 +83,12 @@ class HopCountTest {
         SmtpTestClient c = ehlo(b -> b.hopcountLimit(2));
         assertThat(SmtpTestDialogue.transaction(c, "a@example.org", "b@example.org", withHops(2)))
                 .startsWith("250 2.0.0 ");
-        assertThat(SmtpTestDialogue.transaction(c, "a@example.org", "b@example.org",
-                "received: from a\r\nRECEIVED: from b\r\nReceived: from c\r\n\r\nx\r\n")).isEqualTo("554 5.4.6 Too many hops");
+        assertThat(SmtpTestDialogue.transaction(
+                        c,
+                        "a@example.org",
+                        "b@example.org",
+                        "received: from a\r\nRECEIVED: from b\r\nReceived: from c\r\n\r\nx\r\n"))
+                .isEqualTo("554 5.4.6 Too many hops");
     }
 
     @Test
@@ -85,8 +104,11 @@ class HopCountTest {
     }
 
     private double counted() {
-        return listener.counters().metrics().stream().filter(m -> m.name().equals("karavel_smtp_rejected_total"))
-                .flatMap(m -> m.samples().stream()).filter(x -> "hopcount".equals(x.labels().get("reason")))
-                .mapToDouble(x -> x.value()).sum();
+        return listener.counters().metrics().stream()
+                .filter(m -> m.name().equals("karavel_smtp_rejected_total"))
+                .flatMap(m -> m.samples().stream())
+                .filter(x -> "hopcount".equals(x.labels().get("reason")))
+                .mapToDouble(x -> x.value())
+                .sum();
     }
 }

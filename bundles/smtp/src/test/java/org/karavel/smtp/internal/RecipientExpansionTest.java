@@ -28,7 +28,8 @@ class RecipientExpansionTest {
             case "alice":
                 return Expansion.alias(List.of(address("alice@example.org"), address("copy@remote.example")));
             case "loop":
-                return Expansion.failed("etc/karavel.aliases: alias loop loop@example.org -> x@example.org -> loop@example.org");
+                return Expansion.failed(
+                        "etc/karavel.aliases: alias loop loop@example.org -> x@example.org -> loop@example.org");
             default:
                 return Expansion.unknown(r);
         }
@@ -43,8 +44,15 @@ class RecipientExpansionTest {
     }
 
     private SmtpTestClient start(RecipientExpansion expansion) throws Exception {
-        listener = new SmtpListener(ListenerSettings.builder("mx.test.example").name("test").address("127.0.0.1").port(0).build(),
-                () -> spool, new FilterChain(), new MailLog(mailLog::add));
+        listener = new SmtpListener(
+                ListenerSettings.builder("mx.test.example")
+                        .name("test")
+                        .address("127.0.0.1")
+                        .port(0)
+                        .build(),
+                () -> spool,
+                new FilterChain(),
+                new MailLog(mailLog::add));
         listener.recipientExpansion(() -> expansion);
         listener.start();
         SmtpTestClient c = new SmtpTestClient(listener.localAddress());
@@ -68,8 +76,10 @@ class RecipientExpansionTest {
         assertThat(c.command("RCPT TO:<bob@example.org>")).startsWith("250");
         assertThat(c.command("DATA")).startsWith("354");
         assertThat(c.send("Subject: x\r\n\r\nhi\r\n.\r\n").reply()).startsWith("250 2.0.0 Ok: queued as ");
-        assertThat(spool.only().message().envelope().recipients()).extracting(MailAddress::toString)
-                .containsExactly("alice@example.org", "partner@remote.example", "copy@remote.example", "bob@example.org");
+        assertThat(spool.only().message().envelope().recipients())
+                .extracting(MailAddress::toString)
+                .containsExactly(
+                        "alice@example.org", "partner@remote.example", "copy@remote.example", "bob@example.org");
         assertThat(spool.only().message().envelope().sender()).hasToString("s@sender.example");
         assertThat(mailLog.get(0)).contains("nrcpt=4");
     }
@@ -77,7 +87,8 @@ class RecipientExpansionTest {
     @Test
     void aFailedExpansionIsRefusedAtEndOfDataAndNothingIsQueued() throws Exception {
         SmtpTestClient c = start(ALIASES);
-        String reply = SmtpTestDialogue.transaction(c, "s@sender.example", "loop@example.org", "Subject: x\r\n\r\nhi\r\n");
+        String reply =
+                SmtpTestDialogue.transaction(c, "s@sender.example", "loop@example.org", "Subject: x\r\n\r\nhi\r\n");
         assertThat(reply).isEqualTo("451 4.6.0 Alias expansion error");
         assertThat(spool.list()).isEmpty();
         // the session goes on
@@ -90,7 +101,8 @@ class RecipientExpansionTest {
         SmtpTestClient c = start(null);
         assertThat(SmtpTestDialogue.transaction(c, "s@sender.example", "sales@example.org", "Subject: x\r\n\r\nhi\r\n"))
                 .startsWith("250 2.0.0");
-        assertThat(spool.only().message().envelope().recipients()).extracting(MailAddress::toString)
+        assertThat(spool.only().message().envelope().recipients())
+                .extracting(MailAddress::toString)
                 .containsExactly("sales@example.org");
     }
 }

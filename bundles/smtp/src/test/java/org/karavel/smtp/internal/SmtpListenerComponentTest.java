@@ -1,9 +1,5 @@
 package org.karavel.smtp.internal;
 
-import java.net.InetSocketAddress;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,8 +7,12 @@ import java.io.IOException;
 import java.lang.reflect.Proxy;
 import java.net.BindException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -29,8 +29,10 @@ class SmtpListenerComponentTest {
         }
         values.putIfAbsent("hostname", "mx.test.example");
         values.putIfAbsent("address", "127.0.0.1");
-        return (ListenerConfiguration) Proxy.newProxyInstance(ListenerConfiguration.class.getClassLoader(),
-                new Class<?>[] {ListenerConfiguration.class}, (proxy, method, args) -> {
+        return (ListenerConfiguration) Proxy.newProxyInstance(
+                ListenerConfiguration.class.getClassLoader(),
+                new Class<?>[] {ListenerConfiguration.class},
+                (proxy, method, args) -> {
                     if (method.getDeclaringClass() == Object.class) {
                         return method.getName().equals("toString") ? values.toString() : method.invoke(values, args);
                     }
@@ -46,14 +48,25 @@ class SmtpListenerComponentTest {
             component.activate(config("port", taken.getLocalPort()), FROM_FILE);
             assertThat(component.listener()).isNull(); // no exception: the component stays active
 
-            SmtpListener probe = new SmtpListener(ListenerSettings.builder("mx.test.example").address("127.0.0.1")
-                    .port(taken.getLocalPort()).build(), () -> null, new FilterChain(), new MailLog(l -> { }));
-            assertThatThrownBy(probe::start).isInstanceOfSatisfying(IOException.class, e ->
-                    assertThat(SmtpListenerComponent.bindFailure("127.0.0.1", taken.getLocalPort(), e,
-                            SmtpListenerComponent.configurationLocation(FROM_FILE)))
-                            .isEqualTo("Cannot listen on 127.0.0.1:" + taken.getLocalPort()
-                                    + ": Address already in use (another program listens there). "
-                                    + "Set another port in /opt/karavel/etc/org.karavel.smtp.listener-mx.cfg"));
+            SmtpListener probe = new SmtpListener(
+                    ListenerSettings.builder("mx.test.example")
+                            .address("127.0.0.1")
+                            .port(taken.getLocalPort())
+                            .build(),
+                    () -> null,
+                    new FilterChain(),
+                    new MailLog(l -> {}));
+            assertThatThrownBy(probe::start)
+                    .isInstanceOfSatisfying(
+                            IOException.class,
+                            e -> assertThat(SmtpListenerComponent.bindFailure(
+                                            "127.0.0.1",
+                                            taken.getLocalPort(),
+                                            e,
+                                            SmtpListenerComponent.configurationLocation(FROM_FILE)))
+                                    .isEqualTo("Cannot listen on 127.0.0.1:" + taken.getLocalPort()
+                                            + ": Address already in use (another program listens there). "
+                                            + "Set another port in /opt/karavel/etc/org.karavel.smtp.listener-mx.cfg"));
         }
         component.modified(config("port", 0), FROM_FILE);
         SmtpListener running = component.listener();
@@ -81,7 +94,9 @@ class SmtpListenerComponentTest {
         }
         component.modified(config("name", "mx", "port", 0), FROM_FILE);
         assertThat(component.ready()).isTrue();
-        assertThat(component.detail()).isEqualTo("listening on 127.0.0.1:" + component.listener().localAddress().getPort());
+        assertThat(component.detail())
+                .isEqualTo("listening on 127.0.0.1:"
+                        + component.listener().localAddress().getPort());
         component.deactivate();
         assertThat(component.ready()).isFalse();
         assertThat(component.detail()).isEqualTo("stopped");
@@ -89,12 +104,17 @@ class SmtpListenerComponentTest {
 
     @Test
     void bindFailuresSayWhatToChange() {
-        assertThat(SmtpListenerComponent.bindFailure("0.0.0.0", 25, new BindException("Permission denied"),
-                "/opt/karavel/etc/org.karavel.smtp.listener-mx.cfg"))
-                .isEqualTo("Cannot listen on 0.0.0.0:25: Permission denied (ports below 1024 need root or "
-                        + "CAP_NET_BIND_SERVICE). Set another port in /opt/karavel/etc/org.karavel.smtp.listener-mx.cfg");
-        assertThat(SmtpListenerComponent.bindFailure("192.0.2.7", 2525, new BindException("Cannot assign requested address"),
-                "x.cfg")).isEqualTo("Cannot listen on 192.0.2.7:2525: Cannot assign requested address "
+        assertThat(SmtpListenerComponent.bindFailure(
+                        "0.0.0.0",
+                        25,
+                        new BindException("Permission denied"),
+                        "/opt/karavel/etc/org.karavel.smtp.listener-mx.cfg"))
+                .isEqualTo(
+                        "Cannot listen on 0.0.0.0:25: Permission denied (ports below 1024 need root or "
+                                + "CAP_NET_BIND_SERVICE). Set another port in /opt/karavel/etc/org.karavel.smtp.listener-mx.cfg");
+        assertThat(SmtpListenerComponent.bindFailure(
+                        "192.0.2.7", 2525, new BindException("Cannot assign requested address"), "x.cfg"))
+                .isEqualTo("Cannot listen on 192.0.2.7:2525: Cannot assign requested address "
                         + "(no such address on this machine). Set another address in x.cfg");
         assertThat(SmtpListenerComponent.bindFailure("::", 25, new BindException("Address already in use"), "x.cfg"))
                 .startsWith("Cannot listen on [::]:25: Address already in use");
@@ -103,14 +123,16 @@ class SmtpListenerComponentTest {
     @Test
     void withoutAFileThePidIsNamed() {
         assertThat(SmtpListenerComponent.configurationLocation(Map.of("service.pid", "org.karavel.smtp.listener~mx")))
-                .isEqualTo("the configuration with PID org.karavel.smtp.listener~mx (etc/org.karavel.smtp.listener-<name>.cfg)");
+                .isEqualTo(
+                        "the configuration with PID org.karavel.smtp.listener~mx (etc/org.karavel.smtp.listener-<name>.cfg)");
     }
 
     @Test
     void configurationKeysAreCheckedAndNamed() {
         assertThatThrownBy(() -> ListenerSettings.from(config("bare__line__endings", "ignore"), "h.example"))
                 .hasMessage("bare_line_endings must be reject or normalize (is ignore)");
-        ListenerSettings s = ListenerSettings.from(config("hostname", "", "bare__line__endings", "Normalize"), "fallback.example");
+        ListenerSettings s =
+                ListenerSettings.from(config("hostname", "", "bare__line__endings", "Normalize"), "fallback.example");
         assertThat(s.hostname()).isEqualTo("fallback.example");
         assertThat(s.normalizeBareLineEndings()).isTrue();
         assertThat(s.port()).isEqualTo(25);
@@ -124,8 +146,10 @@ class SmtpListenerComponentTest {
         assertThat(defaults.tls()).isEqualTo(ListenerSettings.Tls.STARTTLS);
         assertThat(defaults.authRequired()).isFalse();
         assertThat(defaults.senderLoginMatch()).isTrue();
-        assertThat(ListenerSettings.from(config("sender__login__match", false), "h").senderLoginMatch())
-                .as("the sender check cannot be turned off").isTrue();
+        assertThat(ListenerSettings.from(config("sender__login__match", false), "h")
+                        .senderLoginMatch())
+                .as("the sender check cannot be turned off")
+                .isTrue();
         assertThatThrownBy(() -> ListenerSettings.from(config("auth", false, "auth__required", true), "h"))
                 .hasMessageStartingWith("auth must be true when auth_required is true");
         assertThat(defaults.auth()).isTrue();
@@ -133,16 +157,31 @@ class SmtpListenerComponentTest {
         assertThat(defaults.clientIpv4PrefixLength()).isEqualTo(32);
         assertThat(defaults.clientIpv6PrefixLength()).isEqualTo(64);
         assertThat(defaults.clientLimitExceptions().relayHosts()).isTrue();
-        assertThat(ListenerSettings.from(config("client__limit__exceptions", new String[] {"relay_hosts, 192.0.2.0/24"}), "h")
-                .clientLimitExceptions().networks()).containsExactly(org.karavel.api.net.CidrBlock.parse("192.0.2.0/24"));
-        assertThatThrownBy(() -> ListenerSettings.from(config("client__limit__exceptions", new String[] {"mynetworks"}), "h"))
+        assertThat(ListenerSettings.from(
+                                config("client__limit__exceptions", new String[] {"relay_hosts, 192.0.2.0/24"}), "h")
+                        .clientLimitExceptions()
+                        .networks())
+                .containsExactly(org.karavel.api.net.CidrBlock.parse("192.0.2.0/24"));
+        assertThatThrownBy(() ->
+                        ListenerSettings.from(config("client__limit__exceptions", new String[] {"mynetworks"}), "h"))
                 .hasMessageStartingWith("client_limit_exceptions must be relay_hosts or networks");
         assertThatThrownBy(() -> ListenerSettings.from(config("client__ipv6__prefix__length", 129), "h"))
                 .hasMessageStartingWith("client_ipv6_prefix_length must be 16 to 128");
         assertThat(defaults.authMaxFailures()).isEqualTo(5);
         assertThat(defaults.authFailureWindowSeconds()).isEqualTo(300);
-        ListenerSettings submission = ListenerSettings.from(config("tls", " Required ", "auth__required", true,
-                "sender__login__match", true, "auth__max__failures", 3, "auth__failure__window__seconds", 60), "h.example");
+        ListenerSettings submission = ListenerSettings.from(
+                config(
+                        "tls",
+                        " Required ",
+                        "auth__required",
+                        true,
+                        "sender__login__match",
+                        true,
+                        "auth__max__failures",
+                        3,
+                        "auth__failure__window__seconds",
+                        60),
+                "h.example");
         assertThat(submission.tls()).isEqualTo(ListenerSettings.Tls.REQUIRED);
         assertThat(submission.authRequired()).isTrue();
         assertThat(submission.senderLoginMatch()).isTrue();
@@ -158,15 +197,19 @@ class SmtpListenerComponentTest {
 
     @Test
     void theDefaultAddressIsEveryIpv4AndIpv6AddressAndSeveralMayBeListed() throws Exception {
-        assertThat(ListenerConfiguration.class.getMethod("address").getDefaultValue()).isEqualTo("::");
+        assertThat(ListenerConfiguration.class.getMethod("address").getDefaultValue())
+                .isEqualTo("::");
         assertThat(ListenerSettings.builder("h.example").build().addresses()).containsExactly("::");
         ListenerSettings two = ListenerSettings.from(config("address", " 127.0.0.1, ::1 "), "h.example");
         assertThat(two.addresses()).containsExactly("127.0.0.1", "::1");
-        assertThat(two.sameSocket(ListenerSettings.from(config("address", "127.0.0.1,::1"), "h.example"))).isTrue();
-        assertThat(two.sameSocket(ListenerSettings.from(config("address", "127.0.0.1"), "h.example"))).isFalse();
+        assertThat(two.sameSocket(ListenerSettings.from(config("address", "127.0.0.1,::1"), "h.example")))
+                .isTrue();
+        assertThat(two.sameSocket(ListenerSettings.from(config("address", "127.0.0.1"), "h.example")))
+                .isFalse();
         assertThatThrownBy(() -> ListenerSettings.from(config("address", "127.0.0.1, localhost"), "h.example"))
                 .hasMessageStartingWith("address must be IP addresses, comma-separated");
-        assertThat(SmtpListenerComponent.bindFailure("127.0.0.1, ::1", 2525, new BindException("Address already in use"), "x.cfg"))
+        assertThat(SmtpListenerComponent.bindFailure(
+                        "127.0.0.1, ::1", 2525, new BindException("Address already in use"), "x.cfg"))
                 .startsWith("Cannot listen on 127.0.0.1:2525, [::1]:2525: Address already in use");
     }
 
@@ -179,10 +222,13 @@ class SmtpListenerComponentTest {
         SmtpListenerComponent component = new SmtpListenerComponent();
         component.activate(config("address", "127.0.0.1, ::1", "port", port), FROM_FILE);
         try {
-            assertThat(component.detail()).startsWith("listening on ").contains("127.0.0.1:" + port).contains("[" + InetAddress.getByName("::1").getHostAddress() + "]:" + port);
+            assertThat(component.detail())
+                    .startsWith("listening on ")
+                    .contains("127.0.0.1:" + port)
+                    .contains("[" + InetAddress.getByName("::1").getHostAddress() + "]:" + port);
             for (String client : new String[] {"127.0.0.1", "::1"}) {
-                try (SmtpTestClient c = SmtpTestClient.from(client,
-                        new InetSocketAddress(InetAddress.getByName(client), port))) {
+                try (SmtpTestClient c =
+                        SmtpTestClient.from(client, new InetSocketAddress(InetAddress.getByName(client), port))) {
                     assertThat(c.reply()).startsWith("220 mx.test.example ESMTP");
                     assertThat(c.command("EHLO client.example")).startsWith("250-mx.test.example");
                 }
@@ -209,12 +255,17 @@ class SmtpListenerComponentTest {
             for (SmtpTestClient c : open) {
                 assertThat(c.reply()).isEqualTo("421 4.3.2 mx.test.example Service shutting down");
             }
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+            org.awaitility.Awaitility.await()
+                    .atMost(Duration.ofSeconds(10))
                     .until(() -> old.connectionCount() == 0 && old.clientNetworks() == 0);
             assertThat(component.listener()).isNotSameAs(old);
-            assertThat(SmtpCounters.BUNDLE.metrics()).filteredOn(m -> m.name().equals("karavel_smtp_connections"))
-                    .singleElement().satisfies(m -> assertThat(m.samples()).filteredOn(x -> "rebind".equals(x.labels().get("listener")))
-                            .singleElement().satisfies(x -> assertThat(x.value()).isZero()));
+            assertThat(SmtpCounters.BUNDLE.metrics())
+                    .filteredOn(m -> m.name().equals("karavel_smtp_connections"))
+                    .singleElement()
+                    .satisfies(m -> assertThat(m.samples())
+                            .filteredOn(x -> "rebind".equals(x.labels().get("listener")))
+                            .singleElement()
+                            .satisfies(x -> assertThat(x.value()).isZero()));
         } finally {
             open.forEach(SmtpTestClient::close);
             component.deactivate();

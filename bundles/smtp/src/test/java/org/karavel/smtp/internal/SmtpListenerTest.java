@@ -1,28 +1,33 @@
 package org.karavel.smtp.internal;
 
-import java.net.Socket;
-import java.util.HashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.atomic.AtomicInteger;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.karavel.api.address.MailAddress;
 import org.karavel.api.filter.EnvelopeView;
 import org.karavel.api.filter.MessageView;
@@ -32,11 +37,6 @@ import org.karavel.api.filter.Verdict;
 import org.karavel.api.queue.Envelope;
 import org.karavel.api.queue.Origin;
 import org.karavel.api.queue.Spool;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 import org.karavel.api.queue.SpoolFullException;
 import org.karavel.testkit.MemorySpool;
 
@@ -72,7 +72,10 @@ class SmtpListenerTest {
     }
 
     private SmtpListener start(UnaryOperator<ListenerSettings.Builder> custom) {
-        ListenerSettings settings = custom.apply(ListenerSettings.builder(HOST).name("test").address("127.0.0.1").port(0))
+        ListenerSettings settings = custom.apply(ListenerSettings.builder(HOST)
+                        .name("test")
+                        .address("127.0.0.1")
+                        .port(0))
                 .build();
         listener = new SmtpListener(settings, () -> spoolService, filters, new MailLog(mailLog::add));
         try {
@@ -144,15 +147,21 @@ class SmtpListenerTest {
         return new SmtpFilter() {
             @Override
             public CompletionStage<Verdict> rcptTo(SessionView session, EnvelopeView envelope, MailAddress recipient) {
-                return recipient.toString().equals(address) ? verdict : Verdict.noOpinion().stage();
+                return recipient.toString().equals(address)
+                        ? verdict
+                        : Verdict.noOpinion().stage();
             }
         };
     }
 
     /** The filter "relay" (ranking 100): rejects blocked@example.org with "554 5.7.1 Relay access denied". */
     private static FilterEntry relayDenial() {
-        return FilterEntry.of(rcptFilter("blocked@example.org",
-                Verdict.reject(554, "5.7.1", "Relay access denied").stage()), "relay", 100);
+        return FilterEntry.of(
+                rcptFilter(
+                        "blocked@example.org",
+                        Verdict.reject(554, "5.7.1", "Relay access denied").stage()),
+                "relay",
+                100);
     }
 
     // ------------------------------------------------------------------ a whole session
@@ -161,19 +170,27 @@ class SmtpListenerTest {
     void fullSessionQueuesTheMessageWithAReceivedHeader() {
         start();
         SmtpTestClient c = connect();
-        assertThat(c.command("EHLO client.example")).isEqualTo(String.join("\n",
-                "250-" + HOST, "250-PIPELINING", "250-SIZE 36700160", "250-8BITMIME", "250-ENHANCEDSTATUSCODES",
-                "250-SMTPUTF8", "250 CHUNKING"));
+        assertThat(c.command("EHLO client.example"))
+                .isEqualTo(String.join(
+                        "\n",
+                        "250-" + HOST,
+                        "250-PIPELINING",
+                        "250-SIZE 36700160",
+                        "250-8BITMIME",
+                        "250-ENHANCEDSTATUSCODES",
+                        "250-SMTPUTF8",
+                        "250 CHUNKING"));
         String reply = transaction(c, "alice@example.com", "bob@example.org", "Subject: hi\r\n\r\nHello Bob\r\n");
         assertThat(reply).isEqualTo("250 2.0.0 Ok: queued as T000001");
         assertThat(c.command("QUIT")).isEqualTo("221 2.0.0 Bye");
         assertThat(c.closedByServer()).isTrue();
 
         MemorySpool.Queued stored = spool.only();
-        assertThat(stored.text()).matches("(?s)Received: from client\\.example \\(unknown \\[127\\.0\\.0\\.1\\]\\)\r\n"
-                + "\tby mx\\.test\\.example \\(Karavel\\) with ESMTP id T000001\r\n"
-                + "\tfor <bob@example\\.org>; [A-Z][a-z]{2}, \\d{1,2} [A-Z][a-z]{2} \\d{4} \\d\\d:\\d\\d:\\d\\d [+-]\\d{4}\r\n"
-                + "Subject: hi\r\n\r\nHello Bob\r\n");
+        assertThat(stored.text())
+                .matches("(?s)Received: from client\\.example \\(unknown \\[127\\.0\\.0\\.1\\]\\)\r\n"
+                        + "\tby mx\\.test\\.example \\(Karavel\\) with ESMTP id T000001\r\n"
+                        + "\tfor <bob@example\\.org>; [A-Z][a-z]{2}, \\d{1,2} [A-Z][a-z]{2} \\d{4} \\d\\d:\\d\\d:\\d\\d [+-]\\d{4}\r\n"
+                        + "Subject: hi\r\n\r\nHello Bob\r\n");
         Envelope envelope = stored.message().envelope();
         assertThat(envelope.sender()).hasToString("alice@example.com");
         assertThat(envelope.recipients()).extracting(MailAddress::toString).containsExactly("bob@example.org");
@@ -181,8 +198,9 @@ class SmtpListenerTest {
         assertThat(envelope.heloName()).isEqualTo("client.example");
         assertThat(envelope.listenerName()).isEqualTo("test");
         assertThat(envelope.authenticatedUser()).isEmpty();
-        assertThat(mailLog).containsExactly("T000001: received from=<alice@example.com> size=" + stored.content().length
-                + " nrcpt=1 client=[127.0.0.1] helo=<client.example> listener=test");
+        assertThat(mailLog)
+                .containsExactly("T000001: received from=<alice@example.com> size=" + stored.content().length
+                        + " nrcpt=1 client=[127.0.0.1] helo=<client.example> listener=test");
     }
 
     @Test
@@ -195,8 +213,9 @@ class SmtpListenerTest {
         assertThat(c.command("RCPT TO:<b@example.org>")).startsWith("250 2.1.5");
         assertThat(data(c, "x\r\n")).startsWith("250 2.0.0 Ok: queued as ");
         String text = spool.only().text();
-        assertThat(text).startsWith("Received: from old.example (unknown [127.0.0.1])\r\n\tby " + HOST
-                + " (Karavel) with SMTP id T000001; ");
+        assertThat(text)
+                .startsWith("Received: from old.example (unknown [127.0.0.1])\r\n\tby " + HOST
+                        + " (Karavel) with SMTP id T000001; ");
         assertThat(text).doesNotContain("for <");
         assertThat(spool.only().message().envelope().sender().isNullSender()).isTrue();
     }
@@ -244,10 +263,12 @@ class SmtpListenerTest {
         assertThat(c.command("RCPT TO:")).isEqualTo("501 5.1.3 Bad recipient address syntax");
         assertThat(c.command("RCPT TO:<>")).isEqualTo("501 5.1.3 Bad recipient address syntax");
         assertThat(c.command("RCPT TO:<b@exa_mple.org>")).isEqualTo("501 5.1.3 Bad recipient address syntax");
-        assertThat(c.command("RCPT TO:<b@example.org> NOTIFY=NEVER")).isEqualTo("555 5.5.4 Unsupported parameter NOTIFY");
+        assertThat(c.command("RCPT TO:<b@example.org> NOTIFY=NEVER"))
+                .isEqualTo("555 5.5.4 Unsupported parameter NOTIFY");
         assertThat(c.command("RCPT TO:<@relay.example:b@example.org>")).isEqualTo("250 2.1.5 Ok");
         assertThat(c.command("DATA now")).isEqualTo("501 5.5.4 Syntax: DATA");
-        assertThat(c.command("VRFY bob")).isEqualTo("252 2.5.0 Cannot VRFY user, but will accept message and attempt delivery");
+        assertThat(c.command("VRFY bob"))
+                .isEqualTo("252 2.5.0 Cannot VRFY user, but will accept message and attempt delivery");
         assertThat(c.command("EXPN staff")).isEqualTo("502 5.5.1 Error: command not implemented");
         assertThat(c.command("HELP")).startsWith("214 2.0.0 ");
         assertThat(c.command("NOOP")).isEqualTo("250 2.0.0 Ok");
@@ -265,7 +286,8 @@ class SmtpListenerTest {
         assertThat(c.command("MAIL FROM:<a@example.com>")).startsWith("250");
         assertThat(c.command("RCPT TO:<Postmaster>")).isEqualTo("250 2.1.5 Ok");
         assertThat(data(c, "hi\r\n")).startsWith("250 2.0.0");
-        assertThat(spool.only().message().envelope().recipients()).extracting(MailAddress::toString)
+        assertThat(spool.only().message().envelope().recipients())
+                .extracting(MailAddress::toString)
                 .containsExactly("postmaster@" + HOST);
     }
 
@@ -303,9 +325,21 @@ class SmtpListenerTest {
                 + "NOOP\r\nQUIT\r\n");
         List<String> replies = c.replies(13);
         assertThat(replies.get(0)).startsWith("250-" + HOST).endsWith("250 CHUNKING");
-        assertThat(replies.subList(1, 13)).extracting(r -> r.substring(0, 9)).containsExactly(
-                "250 2.1.0", "250 2.1.5", "501 5.1.3", "250 2.1.5", "354 End d", "250 2.0.0",
-                "250 2.1.0", "250 2.1.5", "354 End d", "250 2.0.0", "250 2.0.0", "221 2.0.0");
+        assertThat(replies.subList(1, 13))
+                .extracting(r -> r.substring(0, 9))
+                .containsExactly(
+                        "250 2.1.0",
+                        "250 2.1.5",
+                        "501 5.1.3",
+                        "250 2.1.5",
+                        "354 End d",
+                        "250 2.0.0",
+                        "250 2.1.0",
+                        "250 2.1.5",
+                        "354 End d",
+                        "250 2.0.0",
+                        "250 2.0.0",
+                        "221 2.0.0");
         assertThat(replies.get(6)).isEqualTo("250 2.0.0 Ok: queued as T000001");
         assertThat(replies.get(10)).isEqualTo("250 2.0.0 Ok: queued as T000002");
         assertThat(spool.queued()).hasSize(2);
@@ -315,23 +349,31 @@ class SmtpListenerTest {
     @Test
     void pipeliningWithSlowFiltersKeepsTheOrder() {
         // every stage answered later on another thread: the session suspends reading and resumes
-        filters.add(FilterEntry.of(new SmtpFilter() {
-            @Override
-            public CompletionStage<Verdict> helo(SessionView session, String heloName) {
-                return CompletableFuture.supplyAsync(Verdict::noOpinion, LATER);
-            }
+        filters.add(FilterEntry.of(
+                new SmtpFilter() {
+                    @Override
+                    public CompletionStage<Verdict> helo(SessionView session, String heloName) {
+                        return CompletableFuture.supplyAsync(Verdict::noOpinion, LATER);
+                    }
 
-            @Override
-            public CompletionStage<Verdict> mailFrom(SessionView session, EnvelopeView envelope, MailAddress sender) {
-                return CompletableFuture.supplyAsync(Verdict::noOpinion, LATER);
-            }
+                    @Override
+                    public CompletionStage<Verdict> mailFrom(
+                            SessionView session, EnvelopeView envelope, MailAddress sender) {
+                        return CompletableFuture.supplyAsync(Verdict::noOpinion, LATER);
+                    }
 
-            @Override
-            public CompletionStage<Verdict> rcptTo(SessionView session, EnvelopeView envelope, MailAddress recipient) {
-                return CompletableFuture.supplyAsync(() -> recipient.localPart().equals("no")
-                        ? Verdict.reject(550, "5.1.1", "No such user") : Verdict.noOpinion(), LATER);
-            }
-        }, "slow", 0));
+                    @Override
+                    public CompletionStage<Verdict> rcptTo(
+                            SessionView session, EnvelopeView envelope, MailAddress recipient) {
+                        return CompletableFuture.supplyAsync(
+                                () -> recipient.localPart().equals("no")
+                                        ? Verdict.reject(550, "5.1.1", "No such user")
+                                        : Verdict.noOpinion(),
+                                LATER);
+                    }
+                },
+                "slow",
+                0));
         start();
         SmtpTestClient c = connect();
         StringBuilder batch = new StringBuilder("EHLO client.example\r\nMAIL FROM:<a@example.com>\r\n");
@@ -379,7 +421,11 @@ class SmtpListenerTest {
     void manySessionsWithFiltersAndCommitsRunConcurrentlyWithoutStalling() throws Exception {
         // every command waits for a filter or the spool on another thread: reading is suspended and
         // resumed thousands of times while replies are being written (a lost resume stalls a session)
-        filters.add(FilterEntry.of(rcptFilter("nobody@example.org", Verdict.reject(550, "5.1.1", "No").stage()), "f", 0));
+        filters.add(FilterEntry.of(
+                rcptFilter(
+                        "nobody@example.org", Verdict.reject(550, "5.1.1", "No").stage()),
+                "f",
+                0));
         start();
         String content = "Subject: load\r\n\r\n" + "some text in the body of the message\r\n".repeat(50);
         List<CompletableFuture<Void>> sessions = new ArrayList<>();
@@ -404,7 +450,10 @@ class SmtpListenerTest {
     void dotStuffingIsUndone() {
         start();
         SmtpTestClient c = ehlo();
-        String reply = transaction(c, "a@example.com", "b@example.org",
+        String reply = transaction(
+                c,
+                "a@example.com",
+                "b@example.org",
                 "Subject: dots\r\n\r\n..leading dot\r\n...two dots\r\n..\r\nmiddle . dot\r\n.x\r\n");
         assertThat(reply).startsWith("250 2.0.0 Ok: queued as");
         assertThat(withoutReceived(spool.only().text()))
@@ -432,8 +481,9 @@ class SmtpListenerTest {
         assertThat(c.command("RCPT TO:<x@example.org>")).startsWith("503 5.5.1"); // no transaction left
         assertThat(spool.queued()).isEmpty();
         assertThat(spool.aborted()).hasSize(1);
-        assertThat(mailLog).containsExactly("T000001: reject: END-OF-MESSAGE from [127.0.0.1]: 550 5.5.2 Message contains "
-                + "bare CR or LF; from=<a@example.com> to=<b@example.org> helo=<client.example>");
+        assertThat(mailLog)
+                .containsExactly("T000001: reject: END-OF-MESSAGE from [127.0.0.1]: 550 5.5.2 Message contains "
+                        + "bare CR or LF; from=<a@example.com> to=<b@example.org> helo=<client.example>");
     }
 
     @ParameterizedTest
@@ -448,7 +498,8 @@ class SmtpListenerTest {
         String content = withoutReceived(spool.only().text());
         assertThat(content).contains("MAIL FROM:<evil@attacker.example>\r\nRCPT TO:<victim@example.org>\r\nDATA\r\n");
         assertThat(content.replace("\r\n", "")).doesNotContain("\r").doesNotContain("\n");
-        assertThat(spool.only().message().envelope().recipients()).extracting(MailAddress::toString)
+        assertThat(spool.only().message().envelope().recipients())
+                .extracting(MailAddress::toString)
                 .containsExactly("b@example.org");
     }
 
@@ -461,7 +512,8 @@ class SmtpListenerTest {
                 .isEqualTo("552 5.3.4 Message size exceeds fixed maximum message size");
         assertThat(spool.queued()).isEmpty();
         assertThat(spool.aborted()).hasSize(1);
-        assertThat(transaction(c, "a@example.com", "b@example.org", "small\r\n")).startsWith("250 2.0.0");
+        assertThat(transaction(c, "a@example.com", "b@example.org", "small\r\n"))
+                .startsWith("250 2.0.0");
     }
 
     @Test
@@ -471,7 +523,8 @@ class SmtpListenerTest {
         assertThat(c.command("EHLO client.example")).contains("250-SIZE 1000");
         assertThat(c.command("MAIL FROM:<a@example.com> SIZE=1001"))
                 .isEqualTo("552 5.3.4 Message size exceeds fixed maximum message size");
-        assertThat(c.command("MAIL FROM:<a@example.com> SIZE=99999999999999999999")).startsWith("552 5.3.4");
+        assertThat(c.command("MAIL FROM:<a@example.com> SIZE=99999999999999999999"))
+                .startsWith("552 5.3.4");
         assertThat(c.command("MAIL FROM:<a@example.com> SIZE=1000")).isEqualTo("250 2.1.0 Ok");
     }
 
@@ -482,7 +535,8 @@ class SmtpListenerTest {
         assertThat(transaction(c, "a@example.com", "b@example.org", "ok\r\n" + "y".repeat(1001) + "\r\nmore\r\n"))
                 .isEqualTo("552 5.3.4 Message line too long");
         assertThat(spool.queued()).isEmpty();
-        assertThat(transaction(c, "a@example.com", "b@example.org", "y".repeat(1000) + "\r\n")).startsWith("250 2.0.0");
+        assertThat(transaction(c, "a@example.com", "b@example.org", "y".repeat(1000) + "\r\n"))
+                .startsWith("250 2.0.0");
     }
 
     @Test
@@ -529,8 +583,8 @@ class SmtpListenerTest {
         start();
         SmtpTestClient c = connect();
         String content = "Subject: one chunk\r\n\r\nbody\r\n";
-        c.send("EHLO client.example\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\n"
-                + "BDAT " + content.length() + " LAST\r\n" + content + "NOOP\r\n");
+        c.send("EHLO client.example\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\n" + "BDAT "
+                + content.length() + " LAST\r\n" + content + "NOOP\r\n");
         List<String> replies = c.replies(5);
         assertThat(replies.get(3)).isEqualTo("250 2.0.0 Ok: queued as T000001");
         assertThat(replies.get(4)).isEqualTo("250 2.0.0 Ok");
@@ -594,7 +648,8 @@ class SmtpListenerTest {
         SmtpTestClient c = ehlo();
         openTransaction(c);
         String content = "a\nb\rc\r\n.\nd\r";
-        assertThat(c.send("BDAT " + content.length() + " LAST\r\n" + content).reply()).startsWith("250 2.0.0 Ok: queued");
+        assertThat(c.send("BDAT " + content.length() + " LAST\r\n" + content).reply())
+                .startsWith("250 2.0.0 Ok: queued");
         assertThat(withoutReceived(spool.only().text())).isEqualTo("a\r\nb\r\nc\r\n.\r\nd\r\n");
     }
 
@@ -712,23 +767,26 @@ class SmtpListenerTest {
 
     /** Sends a text a byte at a time, one byte per period, on its own thread (a slow client). */
     private static final class Trickle implements AutoCloseable {
-        private final ScheduledExecutorService timer =
-                Executors.newSingleThreadScheduledExecutor();
+        private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
 
         Trickle(SmtpTestClient c, String text, long periodMillis) {
             byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
             AtomicInteger next = new AtomicInteger();
-            timer.scheduleAtFixedRate(() -> {
-                int i = next.getAndIncrement();
-                if (i >= bytes.length) {
-                    throw new IllegalStateException("done"); // ends the schedule
-                }
-                try {
-                    c.sendBytes(new byte[] {bytes[i]});
-                } catch (RuntimeException e) {
-                    throw new IllegalStateException("closed", e); // the server closed: stop
-                }
-            }, 0, periodMillis, TimeUnit.MILLISECONDS);
+            timer.scheduleAtFixedRate(
+                    () -> {
+                        int i = next.getAndIncrement();
+                        if (i >= bytes.length) {
+                            throw new IllegalStateException("done"); // ends the schedule
+                        }
+                        try {
+                            c.sendBytes(new byte[] {bytes[i]});
+                        } catch (RuntimeException e) {
+                            throw new IllegalStateException("closed", e); // the server closed: stop
+                        }
+                    },
+                    0,
+                    periodMillis,
+                    TimeUnit.MILLISECONDS);
         }
 
         @Override
@@ -742,9 +800,12 @@ class SmtpListenerTest {
         start(b -> b.maxErrors(3));
         SmtpTestClient c = connect();
         c.send("FOO\r\nBAR\r\nBAZ\r\nNOOP\r\n");
-        assertThat(c.replies(4)).containsExactly("500 5.5.2 Error: command not recognized",
-                "500 5.5.2 Error: command not recognized", "500 5.5.2 Error: command not recognized",
-                "421 4.7.0 " + HOST + " Error: too many errors");
+        assertThat(c.replies(4))
+                .containsExactly(
+                        "500 5.5.2 Error: command not recognized",
+                        "500 5.5.2 Error: command not recognized",
+                        "500 5.5.2 Error: command not recognized",
+                        "421 4.7.0 " + HOST + " Error: too many errors");
         assertThat(c.closedByServer()).isTrue();
     }
 
@@ -754,7 +815,8 @@ class SmtpListenerTest {
     void nonAsciiAddressesNeedSmtputf8() {
         start();
         SmtpTestClient c = ehlo();
-        assertThat(c.command("MAIL FROM:<jörg@exämple.de>")).isEqualTo("553 5.6.7 Non-ASCII sender address needs SMTPUTF8");
+        assertThat(c.command("MAIL FROM:<jörg@exämple.de>"))
+                .isEqualTo("553 5.6.7 Non-ASCII sender address needs SMTPUTF8");
         assertThat(c.command("MAIL FROM:<a@example.com>")).startsWith("250");
         assertThat(c.command("RCPT TO:<bøb@example.org>")).startsWith("553 5.6.7");
         assertThat(c.command("RSET")).startsWith("250");
@@ -783,10 +845,12 @@ class SmtpListenerTest {
         assertThat(c.command("RCPT TO:<blocked@example.org>")).isEqualTo("554 5.7.1 Relay access denied");
         assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo("250 2.1.5 Ok");
         assertThat(data(c, "hi\r\n")).startsWith("250 2.0.0");
-        assertThat(spool.only().message().envelope().recipients()).extracting(MailAddress::toString)
+        assertThat(spool.only().message().envelope().recipients())
+                .extracting(MailAddress::toString)
                 .containsExactly("b@example.org");
-        assertThat(mailLog).contains("NOQUEUE: reject: RCPT from [127.0.0.1]: 554 5.7.1 Relay access denied; "
-                + "from=<a@example.com> to=<blocked@example.org> helo=<client.example>");
+        assertThat(mailLog)
+                .contains("NOQUEUE: reject: RCPT from [127.0.0.1]: 554 5.7.1 Relay access denied; "
+                        + "from=<a@example.com> to=<blocked@example.org> helo=<client.example>");
     }
 
     @Test
@@ -807,15 +871,24 @@ class SmtpListenerTest {
         start();
         SmtpTestClient c = ehlo();
         c.send("MAIL FROM:<a@example.com>\r\nRCPT TO:<blocked@example.org>\r\nDATA\r\nSubject: x\r\n.\r\n");
-        assertThat(c.replies(4)).containsExactly("250 2.1.0 Ok", "554 5.7.1 Relay access denied",
-                "554 5.5.1 Error: no valid recipients", "500 5.5.2 Error: command not recognized");
+        assertThat(c.replies(4))
+                .containsExactly(
+                        "250 2.1.0 Ok",
+                        "554 5.7.1 Relay access denied",
+                        "554 5.5.1 Error: no valid recipients",
+                        "500 5.5.2 Error: command not recognized");
         assertThat(spool.queued()).isEmpty();
     }
 
     @Test
     void aFilterDefers() {
-        filters.add(FilterEntry.of(rcptFilter("later@example.org",
-                Verdict.defer(450, "4.7.1", "Greylisted, try again later").stage()), "greylist", 0));
+        filters.add(FilterEntry.of(
+                rcptFilter(
+                        "later@example.org",
+                        Verdict.defer(450, "4.7.1", "Greylisted, try again later")
+                                .stage()),
+                "greylist",
+                0));
         start();
         SmtpTestClient c = ehlo();
         assertThat(c.command("MAIL FROM:<a@example.com>")).startsWith("250");
@@ -825,18 +898,22 @@ class SmtpListenerTest {
 
     @Test
     void aFilterThatThrowsGives451AndTheSessionGoesOn() {
-        filters.add(FilterEntry.of(new SmtpFilter() {
-            @Override
-            public CompletionStage<Verdict> rcptTo(SessionView session, EnvelopeView envelope, MailAddress recipient) {
-                if (recipient.localPart().equals("boom")) {
-                    throw new IllegalStateException("filter bug");
-                }
-                if (recipient.localPart().equals("failed")) {
-                    return CompletableFuture.failedFuture(new IOException("lookup failed"));
-                }
-                return Verdict.noOpinion().stage();
-            }
-        }, "buggy", 0));
+        filters.add(FilterEntry.of(
+                new SmtpFilter() {
+                    @Override
+                    public CompletionStage<Verdict> rcptTo(
+                            SessionView session, EnvelopeView envelope, MailAddress recipient) {
+                        if (recipient.localPart().equals("boom")) {
+                            throw new IllegalStateException("filter bug");
+                        }
+                        if (recipient.localPart().equals("failed")) {
+                            return CompletableFuture.failedFuture(new IOException("lookup failed"));
+                        }
+                        return Verdict.noOpinion().stage();
+                    }
+                },
+                "buggy",
+                0));
         start();
         SmtpTestClient c = ehlo();
         assertThat(c.command("MAIL FROM:<a@example.com>")).startsWith("250");
@@ -850,20 +927,25 @@ class SmtpListenerTest {
         CountDownLatch release = new CountDownLatch(1);
         filters.add(FilterEntry.of(rcptFilter("slow@example.org", new CompletableFuture<>()), "stuck", 0)
                 .withTimeout(200));
-        filters.add(FilterEntry.of(new SmtpFilter() {
-            @Override
-            public CompletionStage<Verdict> rcptTo(SessionView session, EnvelopeView envelope, MailAddress recipient) {
-                if (recipient.localPart().equals("blocking")) {
-                    try {
-                        // a filter that blocks its thread against the SPI's advice, until the test ends
-                        release.await(10, TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-                return Verdict.noOpinion().stage();
-            }
-        }, "blocking", -1).withTimeout(200));
+        filters.add(FilterEntry.of(
+                        new SmtpFilter() {
+                            @Override
+                            public CompletionStage<Verdict> rcptTo(
+                                    SessionView session, EnvelopeView envelope, MailAddress recipient) {
+                                if (recipient.localPart().equals("blocking")) {
+                                    try {
+                                        // a filter that blocks its thread against the SPI's advice, until the test ends
+                                        release.await(10, TimeUnit.SECONDS);
+                                    } catch (InterruptedException e) {
+                                        Thread.currentThread().interrupt();
+                                    }
+                                }
+                                return Verdict.noOpinion().stage();
+                            }
+                        },
+                        "blocking",
+                        -1)
+                .withTimeout(200));
         start();
         SmtpTestClient c = ehlo();
         assertThat(c.command("MAIL FROM:<a@example.com>")).startsWith("250");
@@ -905,12 +987,16 @@ class SmtpListenerTest {
 
     @Test
     void aFilterCanRefuseTheConnection() {
-        filters.add(FilterEntry.of(new SmtpFilter() {
-            @Override
-            public CompletionStage<Verdict> connect(SessionView session) {
-                return CompletableFuture.supplyAsync(() -> Verdict.reject(554, "5.7.1", "Listed at a blocklist"), LATER);
-            }
-        }, "dnsbl", 0));
+        filters.add(FilterEntry.of(
+                new SmtpFilter() {
+                    @Override
+                    public CompletionStage<Verdict> connect(SessionView session) {
+                        return CompletableFuture.supplyAsync(
+                                () -> Verdict.reject(554, "5.7.1", "Listed at a blocklist"), LATER);
+                    }
+                },
+                "dnsbl",
+                0));
         start();
         SmtpTestClient c = open();
         assertThat(c.reply()).isEqualTo("554 5.7.1 Listed at a blocklist");
@@ -920,12 +1006,15 @@ class SmtpListenerTest {
 
     @Test
     void aFilterCanDeferTheConnection() {
-        filters.add(FilterEntry.of(new SmtpFilter() {
-            @Override
-            public CompletionStage<Verdict> connect(SessionView session) {
-                return Verdict.defer(450, "4.7.0", "Busy, try later").stage();
-            }
-        }, "busy", 0));
+        filters.add(FilterEntry.of(
+                new SmtpFilter() {
+                    @Override
+                    public CompletionStage<Verdict> connect(SessionView session) {
+                        return Verdict.defer(450, "4.7.0", "Busy, try later").stage();
+                    }
+                },
+                "busy",
+                0));
         start();
         SmtpTestClient c = open();
         assertThat(c.reply()).isEqualTo("421 4.7.0 " + HOST + " Busy, try later");
@@ -936,23 +1025,31 @@ class SmtpListenerTest {
     void endOfMessageFiltersSeeTheMessageAndCanAddHeaders() {
         AtomicReference<String> seen = new AtomicReference<>();
         AtomicReference<List<String>> subjects = new AtomicReference<>();
-        filters.add(FilterEntry.of(new SmtpFilter() {
-            @Override
-            public CompletionStage<Verdict> endOfMessage(SessionView session, EnvelopeView envelope, MessageView message) {
-                subjects.set(message.header("subject"));
-                try (InputStream in = message.open()) {
-                    seen.set(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-                } catch (IOException e) {
-                    return CompletableFuture.failedFuture(e);
-                }
-                return CompletableFuture.supplyAsync(
-                        () -> Verdict.noOpinion().withHeader("X-Spam-Score", "0.1").withHeader("X-Checked", "yes"), LATER);
-            }
-        }, "scanner", 0));
+        filters.add(FilterEntry.of(
+                new SmtpFilter() {
+                    @Override
+                    public CompletionStage<Verdict> endOfMessage(
+                            SessionView session, EnvelopeView envelope, MessageView message) {
+                        subjects.set(message.header("subject"));
+                        try (InputStream in = message.open()) {
+                            seen.set(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                        } catch (IOException e) {
+                            return CompletableFuture.failedFuture(e);
+                        }
+                        return CompletableFuture.supplyAsync(
+                                () -> Verdict.noOpinion()
+                                        .withHeader("X-Spam-Score", "0.1")
+                                        .withHeader("X-Checked", "yes"),
+                                LATER);
+                    }
+                },
+                "scanner",
+                0));
         start();
         SmtpTestClient c = ehlo();
         String content = "Subject: folded\r\n and more\r\n\r\n" + "body line\r\n".repeat(30_000); // a copy on disk
-        assertThat(transaction(c, "a@example.com", "b@example.org", content)).isEqualTo("250 2.0.0 Ok: queued as T000002");
+        assertThat(transaction(c, "a@example.com", "b@example.org", content))
+                .isEqualTo("250 2.0.0 Ok: queued as T000002");
         assertThat(seen.get()).isEqualTo(content);
         assertThat(subjects.get()).containsExactly("folded and more");
         String stored = spool.only().text();
@@ -963,20 +1060,24 @@ class SmtpListenerTest {
 
     @Test
     void endOfMessageFiltersCanRemoveReceivedHeaders() {
-        filters.add(FilterEntry.of(new SmtpFilter() {
-            @Override
-            public CompletionStage<Verdict> endOfMessage(SessionView session, EnvelopeView envelope, MessageView message) {
-                Verdict verdict = Verdict.noOpinion().withHeader("Authentication-Results", HOST + "; spf=pass");
-                List<Verdict.Header> headers = message.headers();
-                for (int i = 0; i < headers.size(); i++) {
-                    if (headers.get(i).name().equalsIgnoreCase("Authentication-Results")
-                            && headers.get(i).value().startsWith(HOST + ";")) {
-                        verdict = verdict.withHeaderRemoved(i);
+        filters.add(FilterEntry.of(
+                new SmtpFilter() {
+                    @Override
+                    public CompletionStage<Verdict> endOfMessage(
+                            SessionView session, EnvelopeView envelope, MessageView message) {
+                        Verdict verdict = Verdict.noOpinion().withHeader("Authentication-Results", HOST + "; spf=pass");
+                        List<Verdict.Header> headers = message.headers();
+                        for (int i = 0; i < headers.size(); i++) {
+                            if (headers.get(i).name().equalsIgnoreCase("Authentication-Results")
+                                    && headers.get(i).value().startsWith(HOST + ";")) {
+                                verdict = verdict.withHeaderRemoved(i);
+                            }
+                        }
+                        return verdict.stage();
                     }
-                }
-                return verdict.stage();
-            }
-        }, "authres", 0));
+                },
+                "authres",
+                0));
         start();
         SmtpTestClient c = ehlo();
         String content = "not a field\r\nAuthentication-Results: " + HOST + ";\r\n dkim=pass (forged)\r\n"
@@ -985,54 +1086,70 @@ class SmtpListenerTest {
                 + "Authentication-Results: " + HOST + "; in the body\r\n";
         assertThat(transaction(c, "a@example.com", "b@example.org", content)).startsWith("250 2.0.0");
         String stored = spool.only().text();
-        assertThat(stored).startsWith("Authentication-Results: " + HOST + "; spf=pass\r\nReceived: from client.example");
-        assertThat(stored).endsWith("not a field\r\nSubject: hi\r\nAuthentication-Results: other.example; spf=fail\r\n\r\n"
-                + "Authentication-Results: " + HOST + "; in the body\r\n");
+        assertThat(stored)
+                .startsWith("Authentication-Results: " + HOST + "; spf=pass\r\nReceived: from client.example");
+        assertThat(stored)
+                .endsWith("not a field\r\nSubject: hi\r\nAuthentication-Results: other.example; spf=fail\r\n\r\n"
+                        + "Authentication-Results: " + HOST + "; in the body\r\n");
     }
 
     @Test
     void anEndOfMessageRejectQueuesNothing() {
-        filters.add(FilterEntry.of(new SmtpFilter() {
-            @Override
-            public CompletionStage<Verdict> endOfMessage(SessionView session, EnvelopeView envelope, MessageView message) {
-                return (message.header("Subject").contains("spam") ? Verdict.reject(554, "5.7.1", "Spam")
-                        : Verdict.noOpinion()).stage();
-            }
-        }, "spam", 0));
+        filters.add(FilterEntry.of(
+                new SmtpFilter() {
+                    @Override
+                    public CompletionStage<Verdict> endOfMessage(
+                            SessionView session, EnvelopeView envelope, MessageView message) {
+                        return (message.header("Subject").contains("spam")
+                                        ? Verdict.reject(554, "5.7.1", "Spam")
+                                        : Verdict.noOpinion())
+                                .stage();
+                    }
+                },
+                "spam",
+                0));
         start();
         SmtpTestClient c = ehlo();
         assertThat(transaction(c, "a@example.com", "b@example.org", "Subject: spam\r\n\r\nbuy\r\n"))
                 .isEqualTo("554 5.7.1 Spam");
         assertThat(spool.queued()).isEmpty();
-        assertThat(mailLog).anyMatch(l -> l.matches("T000001: reject: END-OF-MESSAGE from \\[127.0.0.1\\]: 554 5.7.1 Spam;.*"));
-        assertThat(transaction(c, "a@example.com", "b@example.org", "Subject: ham\r\n\r\nhi\r\n")).startsWith("250 2.0.0");
+        assertThat(mailLog)
+                .anyMatch(l -> l.matches("T000001: reject: END-OF-MESSAGE from \\[127.0.0.1\\]: 554 5.7.1 Spam;.*"));
+        assertThat(transaction(c, "a@example.com", "b@example.org", "Subject: ham\r\n\r\nhi\r\n"))
+                .startsWith("250 2.0.0");
     }
 
     @Test
     void filtersSeeTheSessionAndEnvelope() {
         AtomicReference<String> seen = new AtomicReference<>();
-        filters.add(FilterEntry.of(new SmtpFilter() {
-            @Override
-            public CompletionStage<Verdict> connect(SessionView session) {
-                session.attributes().put("test.connected", Boolean.TRUE);
-                return Verdict.noOpinion().stage();
-            }
+        filters.add(FilterEntry.of(
+                new SmtpFilter() {
+                    @Override
+                    public CompletionStage<Verdict> connect(SessionView session) {
+                        session.attributes().put("test.connected", Boolean.TRUE);
+                        return Verdict.noOpinion().stage();
+                    }
 
-            @Override
-            public CompletionStage<Verdict> rcptTo(SessionView session, EnvelopeView envelope, MailAddress recipient) {
-                seen.set(session.listenerName() + " " + session.heloName().orElse("?") + " " + session.extended() + " "
-                        + session.clientAddress().getAddress().getHostAddress() + " "
-                        + session.attributes().get("test.connected") + " " + envelope.sender() + " "
-                        + envelope.recipients() + " " + envelope.mailParameters());
-                return Verdict.noOpinion().stage();
-            }
-        }, "observer", 0));
+                    @Override
+                    public CompletionStage<Verdict> rcptTo(
+                            SessionView session, EnvelopeView envelope, MailAddress recipient) {
+                        seen.set(session.listenerName() + " "
+                                + session.heloName().orElse("?") + " " + session.extended() + " "
+                                + session.clientAddress().getAddress().getHostAddress() + " "
+                                + session.attributes().get("test.connected") + " " + envelope.sender() + " "
+                                + envelope.recipients() + " " + envelope.mailParameters());
+                        return Verdict.noOpinion().stage();
+                    }
+                },
+                "observer",
+                0));
         start();
         SmtpTestClient c = ehlo();
         assertThat(c.command("MAIL FROM:<a@example.com> SIZE=10")).startsWith("250");
         assertThat(c.command("RCPT TO:<b@example.org>")).startsWith("250");
         assertThat(c.command("RCPT TO:<c@example.org>")).startsWith("250");
-        assertThat(seen.get()).isEqualTo("test client.example true 127.0.0.1 true a@example.com [b@example.org] {SIZE=10}");
+        assertThat(seen.get())
+                .isEqualTo("test client.example true 127.0.0.1 true a@example.com [b@example.org] {SIZE=10}");
     }
 
     // ------------------------------------------------------------------ the spool
@@ -1042,7 +1159,8 @@ class SmtpListenerTest {
         spool.failCommits(new IOException("disk on fire"));
         start();
         SmtpTestClient c = ehlo();
-        assertThat(transaction(c, "a@example.com", "b@example.org", "hi\r\n")).isEqualTo("451 4.3.0 Error: queue file write error");
+        assertThat(transaction(c, "a@example.com", "b@example.org", "hi\r\n"))
+                .isEqualTo("451 4.3.0 Error: queue file write error");
         assertThat(c.command("NOOP")).startsWith("250");
         assertThat(mailLog).isEmpty();
     }
@@ -1052,7 +1170,8 @@ class SmtpListenerTest {
         spool.failCommits(new SpoolFullException("no room"));
         start();
         SmtpTestClient c = ehlo();
-        assertThat(transaction(c, "a@example.com", "b@example.org", "hi\r\n")).isEqualTo("452 4.3.1 Insufficient system storage");
+        assertThat(transaction(c, "a@example.com", "b@example.org", "hi\r\n"))
+                .isEqualTo("452 4.3.1 Insufficient system storage");
         spool.full(true);
         openTransaction(c);
         assertThat(c.command("DATA")).isEqualTo("452 4.3.1 Insufficient system storage");
@@ -1134,8 +1253,11 @@ class SmtpListenerTest {
 
     @Test
     void countersFollowTheSessions() {
-        filters.add(FilterEntry.of(rcptFilter("spam@example.org",
-                Verdict.reject(554, "5.7.1", "blocked").stage()), Map.of("karavel.filter.name", "dnsbl")));
+        filters.add(FilterEntry.of(
+                rcptFilter(
+                        "spam@example.org",
+                        Verdict.reject(554, "5.7.1", "blocked").stage()),
+                Map.of("karavel.filter.name", "dnsbl")));
         start();
         SmtpTestClient c = ehlo();
         assertThat(transaction(c, "a@example.com", "b@example.org", "hi\r\n")).startsWith("250 2.0.0");
@@ -1146,15 +1268,22 @@ class SmtpListenerTest {
         Map<String, Double> values = new HashMap<>();
         for (org.karavel.api.metrics.Metric m : listener.counters().metrics()) {
             for (org.karavel.api.metrics.Metric.Sample sample : m.samples()) {
-                values.put(m.name() + sample.labels().entrySet().stream().sorted(Map.Entry.comparingByKey())
-                        .map(e -> e.getKey() + "=" + e.getValue()).toList(), sample.value());
+                values.put(
+                        m.name()
+                                + sample.labels().entrySet().stream()
+                                        .sorted(Map.Entry.comparingByKey())
+                                        .map(e -> e.getKey() + "=" + e.getValue())
+                                        .toList(),
+                        sample.value());
             }
         }
-        assertThat(values).containsEntry("karavel_smtp_connections_total[listener=test]", 1.0)
+        assertThat(values)
+                .containsEntry("karavel_smtp_connections_total[listener=test]", 1.0)
                 .containsEntry("karavel_smtp_connections[listener=test]", 1.0)
                 .containsEntry("karavel_smtp_messages_received_total[listener=test]", 1.0)
                 .containsEntry("karavel_smtp_rejected_total[listener=test, reason=dnsbl]", 1.0);
-        assertThat(SmtpCounters.reason("END-OF-MESSAGE", Reply.of(552, "5.3.4", "too big"))).isEqualTo("size");
+        assertThat(SmtpCounters.reason("END-OF-MESSAGE", Reply.of(552, "5.3.4", "too big")))
+                .isEqualTo("size");
         assertThat(SmtpCounters.reason("RCPT", Reply.of(451, "4.3.0", "policy filter unavailable")))
                 .isEqualTo("policy_unavailable");
         assertThat(SmtpCounters.label("Relay Policy")).isEqualTo("relay_policy");
@@ -1164,7 +1293,8 @@ class SmtpListenerTest {
     void aClientThatClosesItsSendingSideGetsEveryReply() {
         start();
         SmtpTestClient c = connect();
-        c.send("EHLO client.example\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\nDATA\r\nhi\r\n.\r\nQUIT\r\n");
+        c.send(
+                "EHLO client.example\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\nDATA\r\nhi\r\n.\r\nQUIT\r\n");
         c.shutdownOutput();
         List<String> replies = c.replies(6);
         assertThat(replies.get(4)).startsWith("250 2.0.0 Ok: queued as");
@@ -1176,8 +1306,12 @@ class SmtpListenerTest {
     void newSettingsApplyToNewSessions() {
         start();
         SmtpTestClient before = connect();
-        listener.reconfigure(ListenerSettings.builder("new.test.example").name("test").address("127.0.0.1").port(0)
-                .maxMessageSize(5000).build());
+        listener.reconfigure(ListenerSettings.builder("new.test.example")
+                .name("test")
+                .address("127.0.0.1")
+                .port(0)
+                .maxMessageSize(5000)
+                .build());
         SmtpTestClient after = open();
         assertThat(after.reply()).isEqualTo("220 new.test.example ESMTP Karavel");
         assertThat(after.command("EHLO x.example")).contains("SIZE 5000");
@@ -1189,7 +1323,8 @@ class SmtpListenerTest {
         start();
         SmtpTestClient c = ehlo();
         assertThat(c.command("MAIL FROM:<a@example.com>")).startsWith("250");
-        SmtpFilter deny = rcptFilter("b@example.org", Verdict.reject(550, "5.7.1", "Denied").stage());
+        SmtpFilter deny = rcptFilter(
+                "b@example.org", Verdict.reject(550, "5.7.1", "Denied").stage());
         filters.add(FilterEntry.of(deny, Map.of(SmtpFilter.NAME, "deny", "service.ranking", 5, "service.id", 42L)));
         assertThat(c.command("RCPT TO:<b@example.org>")).isEqualTo("550 5.7.1 Denied");
         filters.remove(deny);
@@ -1208,13 +1343,16 @@ class SmtpListenerTest {
         assertThat(spool.only().envelope().origin().originatesHere()).isFalse();
 
         // the relay policy marks the operator's own hosts at connect
-        filters.add(FilterEntry.of(new SmtpFilter() {
-            @Override
-            public CompletionStage<Verdict> connect(SessionView session) {
-                session.attributes().put(SessionView.RELAY_CLIENT, Boolean.TRUE);
-                return Verdict.noOpinion().stage();
-            }
-        }, "relay", 100));
+        filters.add(FilterEntry.of(
+                new SmtpFilter() {
+                    @Override
+                    public CompletionStage<Verdict> connect(SessionView session) {
+                        session.attributes().put(SessionView.RELAY_CLIENT, Boolean.TRUE);
+                        return Verdict.noOpinion().stage();
+                    }
+                },
+                "relay",
+                100));
         SmtpTestClient relayHost = ehlo();
         assertThat(transaction(relayHost, "app@example.org", "b@example.net", "From: <app@example.org>\r\n\r\nhi\r\n"))
                 .startsWith("250 2.0.0 Ok: queued as ");

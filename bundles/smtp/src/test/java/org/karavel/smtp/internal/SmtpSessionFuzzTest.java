@@ -26,9 +26,16 @@ import org.karavel.testkit.MemorySpool;
  * the client sends, then it shuts down its side. Seeds in SmtpSessionFuzzTestInputs/conversation.
  */
 class SmtpSessionFuzzTest {
-    private static final ListenerSettings SETTINGS = ListenerSettings.builder("mx.fuzz.example").name("fuzz")
-            .address("127.0.0.1").port(0).maxMessageSize(4096).maxRecipients(5).maxCommandLine(512)
-            .maxDataLine(1000).maxErrors(20).build();
+    private static final ListenerSettings SETTINGS = ListenerSettings.builder("mx.fuzz.example")
+            .name("fuzz")
+            .address("127.0.0.1")
+            .port(0)
+            .maxMessageSize(4096)
+            .maxRecipients(5)
+            .maxCommandLine(512)
+            .maxDataLine(1000)
+            .maxErrors(20)
+            .build();
 
     @FuzzTest(maxDuration = "5m")
     void conversation(byte[] input) {

@@ -66,8 +66,8 @@ final class SmtpTestClient implements AutoCloseable {
     /** Upgrades this connection in place to TLS (after a 220 to STARTTLS) and completes the handshake. */
     javax.net.ssl.SSLSocket startTls(javax.net.ssl.SSLSocketFactory factory, String... protocols) {
         try {
-            javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) factory.createSocket(socket, "127.0.0.1",
-                    socket.getPort(), true);
+            javax.net.ssl.SSLSocket tls =
+                    (javax.net.ssl.SSLSocket) factory.createSocket(socket, "127.0.0.1", socket.getPort(), true);
             tls.setUseClientMode(true);
             if (protocols.length > 0) {
                 tls.setEnabledProtocols(protocols);

@@ -7,8 +7,7 @@ import org.karavel.testkit.MemorySpool;
 
 /** SMTP sequences that the listener test classes write the same way, so each is written once. */
 final class SmtpTestDialogue {
-    private SmtpTestDialogue() {
-    }
+    private SmtpTestDialogue() {}
 
     /** MAIL, RCPT, DATA, the content (already dot-stuffed, ending with CRLF) and the final dot: the last reply. */
     static String transaction(SmtpTestClient c, String from, String to, String content) {

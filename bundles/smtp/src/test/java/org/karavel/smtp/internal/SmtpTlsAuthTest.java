@@ -1,6 +1,5 @@
 package org.karavel.smtp.internal;
 
-import org.karavel.api.auth.LoginFailures;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -24,18 +23,19 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
 import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.karavel.api.address.AddressSyntaxException;
 import org.karavel.api.address.MailAddress;
+import org.karavel.api.auth.LoginFailures;
 import org.karavel.api.auth.MailboxUsers;
 import org.karavel.api.filter.EnvelopeView;
 import org.karavel.api.filter.SessionView;
 import org.karavel.api.filter.SmtpFilter;
 import org.karavel.api.filter.Verdict;
 import org.karavel.api.tls.ServerTls;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.karavel.testkit.MemorySpool;
 
 /** STARTTLS, implicit TLS and AUTH over real TLS handshakes on 127.0.0.1. */
@@ -81,15 +81,16 @@ class SmtpTlsAuthTest {
         public CompletionStage<Optional<String>> authenticate(String username, char[] password) {
             passwordsSeen.add(password);
             String given = new String(password);
-            return CompletableFuture.supplyAsync(() -> given.equals(passwords.get(username))
-                    ? Optional.of(username) : Optional.<String>empty(),
+            return CompletableFuture.supplyAsync(
+                    () -> given.equals(passwords.get(username)) ? Optional.of(username) : Optional.<String>empty(),
                     CompletableFuture.delayedExecutor(20, TimeUnit.MILLISECONDS));
         }
 
         @Override
         public Set<MailAddress> allowedSenders(String user) {
             try {
-                return user.equals(ALICE) ? Set.of(MailAddress.parse(ALICE), MailAddress.parse("info@example.org"))
+                return user.equals(ALICE)
+                        ? Set.of(MailAddress.parse(ALICE), MailAddress.parse("info@example.org"))
                         : Set.of();
             } catch (AddressSyntaxException e) {
                 throw new AssertionError(e);
@@ -100,7 +101,10 @@ class SmtpTlsAuthTest {
     // ------------------------------------------------------------------ helpers
 
     private void start(UnaryOperator<ListenerSettings.Builder> custom) {
-        ListenerSettings settings = custom.apply(ListenerSettings.builder(HOST).name("test").address("127.0.0.1").port(0))
+        ListenerSettings settings = custom.apply(ListenerSettings.builder(HOST)
+                        .name("test")
+                        .address("127.0.0.1")
+                        .port(0))
                 .build();
         listener = new SmtpListener(settings, () -> spool, filters, new MailLog(mailLog::add), () -> tls, () -> users);
         try {
@@ -167,13 +171,16 @@ class SmtpTlsAuthTest {
     @Test
     void startTlsThenEhloOffersAuthAndNoLongerStartTls() {
         AtomicReference<SessionView> seen = new AtomicReference<>();
-        filters.add(FilterEntry.of(new SmtpFilter() {
-            @Override
-            public CompletionStage<Verdict> helo(SessionView session, String heloName) {
-                seen.set(session);
-                return Verdict.noOpinion().stage();
-            }
-        }, "probe", 0));
+        filters.add(FilterEntry.of(
+                new SmtpFilter() {
+                    @Override
+                    public CompletionStage<Verdict> helo(SessionView session, String heloName) {
+                        seen.set(session);
+                        return Verdict.noOpinion().stage();
+                    }
+                },
+                "probe",
+                0));
         start(b -> b);
         SmtpTestClient c = connect();
         String before = c.command("EHLO client.example");
@@ -184,7 +191,9 @@ class SmtpTlsAuthTest {
         String after = c.command("EHLO client.example");
         assertThat(after).contains("250-AUTH PLAIN LOGIN").doesNotContain("STARTTLS");
         assertThat(seen.get().tls()).hasValueSatisfying(t -> {
-            assertThat(t.protocol()).isEqualTo(socket.getSession().getProtocol()).isEqualTo("TLSv1.3");
+            assertThat(t.protocol())
+                    .isEqualTo(socket.getSession().getProtocol())
+                    .isEqualTo("TLSv1.3");
             assertThat(t.cipherSuite()).isEqualTo(socket.getSession().getCipherSuite());
         });
         assertThat(c.command("STARTTLS")).startsWith("503 5.5.1");
@@ -247,7 +256,8 @@ class SmtpTlsAuthTest {
     @Test
     void implicitTlsFromTheFirstByte() throws IOException {
         start(b -> b.tls(ListenerSettings.Tls.IMPLICIT));
-        SSLSocket socket = (SSLSocket) certificate.client.createSocket("127.0.0.1", listener.localAddress().getPort());
+        SSLSocket socket = (SSLSocket) certificate.client.createSocket(
+                "127.0.0.1", listener.localAddress().getPort());
         SmtpTestClient c = new SmtpTestClient(socket);
         clients.add(c);
         assertThat(c.reply()).isEqualTo(GREETING);
@@ -282,8 +292,10 @@ class SmtpTlsAuthTest {
         assertThat(ok.command("EHLO client.example")).startsWith("250");
         // only the completed handshake counts, with its protocol
         assertThat(counted("karavel_smtp_tls_handshakes_total")).isEqualTo(1.0);
-        assertThat(listener.counters().metrics()).filteredOn(m -> m.name().equals("karavel_smtp_tls_handshakes_total"))
-                .singleElement().satisfies(m -> assertThat(m.samples().get(0).labels()).containsEntry("protocol", "TLSv1.2"));
+        assertThat(listener.counters().metrics())
+                .filteredOn(m -> m.name().equals("karavel_smtp_tls_handshakes_total"))
+                .singleElement()
+                .satisfies(m -> assertThat(m.samples().get(0).labels()).containsEntry("protocol", "TLSv1.2"));
     }
 
     @Test
@@ -307,22 +319,29 @@ class SmtpTlsAuthTest {
     @Test
     void authPlainSucceedsAndTheReceivedHeaderSaysEsmtpsaWithTheCipher() {
         AtomicReference<SessionView> seen = new AtomicReference<>();
-        filters.add(FilterEntry.of(new SmtpFilter() {
-            @Override
-            public CompletionStage<Verdict> mailFrom(SessionView session, EnvelopeView envelope, MailAddress sender) {
-                seen.set(session);
-                return Verdict.noOpinion().stage();
-            }
-        }, "probe", 0));
+        filters.add(FilterEntry.of(
+                new SmtpFilter() {
+                    @Override
+                    public CompletionStage<Verdict> mailFrom(
+                            SessionView session, EnvelopeView envelope, MailAddress sender) {
+                        seen.set(session);
+                        return Verdict.noOpinion().stage();
+                    }
+                },
+                "probe",
+                0));
         start(b -> b);
         SmtpTestClient c = secured();
-        assertThat(c.command("AUTH PLAIN " + plain(ALICE, ALICE_PASSWORD))).isEqualTo("235 2.7.0 Authentication successful");
+        assertThat(c.command("AUTH PLAIN " + plain(ALICE, ALICE_PASSWORD)))
+                .isEqualTo("235 2.7.0 Authentication successful");
         assertThat(transaction(c, ALICE, "b@example.net")).startsWith("250 2.0.0 Ok: queued as ");
         assertThat(seen.get().authenticatedUser()).contains(ALICE);
         assertThat(spool.only().message().envelope().authenticatedUser()).isEqualTo(ALICE);
         String text = spool.only().text();
-        assertThat(text).startsWith("Received: from client.example (unknown [127.0.0.1])\r\n"
-                + "\t(using TLSv1.3 with cipher TLS_").contains(" (Karavel) with ESMTPSA id ");
+        assertThat(text)
+                .startsWith(
+                        "Received: from client.example (unknown [127.0.0.1])\r\n" + "\t(using TLSv1.3 with cipher TLS_")
+                .contains(" (Karavel) with ESMTPSA id ");
         assertThat(text).doesNotContain(ALICE_PASSWORD).doesNotContain(plain(ALICE, ALICE_PASSWORD));
         assertThat(passwordsSeen).isNotEmpty().allSatisfy(p -> assertThat(p).containsOnly((char) 0));
         assertThat(c.command("AUTH PLAIN " + plain(ALICE, ALICE_PASSWORD))).startsWith("503 5.5.1");
@@ -334,7 +353,9 @@ class SmtpTlsAuthTest {
         SmtpTestClient c = secured();
         String wrong = c.command("AUTH PLAIN " + plain(ALICE, "guess"));
         String unknown = c.command("AUTH PLAIN " + plain("nobody@example.org", "guess"));
-        assertThat(wrong).isEqualTo("535 5.7.8 Authentication credentials invalid").isEqualTo(unknown);
+        assertThat(wrong)
+                .isEqualTo("535 5.7.8 Authentication credentials invalid")
+                .isEqualTo(unknown);
         assertThat(counted("karavel_smtp_auth_failures_total")).isEqualTo(2.0);
         // PLAIN without an initial response, then the response alone
         assertThat(c.command("AUTH PLAIN")).isEqualTo("334 ");
@@ -399,7 +420,8 @@ class SmtpTlsAuthTest {
         String longPassword = "x".repeat(3000); // the line is longer than max_command_line (2048)
         assertThat(c.command("AUTH PLAIN " + plain(ALICE, longPassword)))
                 .isEqualTo("535 5.7.8 Authentication credentials invalid");
-        assertThat(c.command("AUTH PLAIN " + "A".repeat(13000))).isEqualTo("500 5.5.6 Authentication Exchange line is too long");
+        assertThat(c.command("AUTH PLAIN " + "A".repeat(13000)))
+                .isEqualTo("500 5.5.6 Authentication Exchange line is too long");
         assertThat(c.command("NOOP")).isEqualTo("250 2.0.0 Ok");
     }
 
@@ -475,15 +497,19 @@ class SmtpTlsAuthTest {
         now.addAndGet(TimeUnit.SECONDS.toNanos(301));
         assertThat(failures.blocked(a, 2, 300)).isFalse();
         for (int i = 0; i < LoginFailures.MAX_ADDRESSES + 500; i++) {
-            failures.failed(InetAddress.getByAddress(new byte[] {10, (byte) (i >> 16), (byte) (i >> 8), (byte) i}), 300);
+            failures.failed(
+                    InetAddress.getByAddress(new byte[] {10, (byte) (i >> 16), (byte) (i >> 8), (byte) i}), 300);
         }
         assertThat(failures.size()).isLessThanOrEqualTo(LoginFailures.MAX_ADDRESSES);
     }
 
     /** The sum of a metric family's samples in the listener's counters. */
     private double counted(String family) {
-        return listener.counters().metrics().stream().filter(m -> m.name().equals(family))
-                .flatMap(m -> m.samples().stream()).mapToDouble(x -> x.value()).sum();
+        return listener.counters().metrics().stream()
+                .filter(m -> m.name().equals(family))
+                .flatMap(m -> m.samples().stream())
+                .mapToDouble(x -> x.value())
+                .sum();
     }
 
     // ------------------------------------------------------------------ From header of authenticated mail (issue 13)
@@ -493,20 +519,32 @@ class SmtpTlsAuthTest {
         start(b -> b.authRequired(true).senderLoginMatch(true)); // from_login_match is on by default
         SmtpTestClient c = secured();
         assertThat(c.command("AUTH PLAIN " + plain(ALICE, ALICE_PASSWORD))).startsWith("235 ");
-        assertThat(SmtpTestDialogue.transaction(c, ALICE, "x@example.net",
-                "From: Bob <bob@example.org>\r\nSubject: forged\r\n\r\nhi\r\n"))
+        assertThat(SmtpTestDialogue.transaction(
+                        c, ALICE, "x@example.net", "From: Bob <bob@example.org>\r\nSubject: forged\r\n\r\nhi\r\n"))
                 .isEqualTo("553 5.7.1 <bob@example.org>: From header address rejected: not owned by user " + ALICE);
         // a second From field, or a second address in one, is checked too
-        assertThat(SmtpTestDialogue.transaction(c, ALICE, "x@example.net",
-                "From: <alice@example.org>\r\nFrom: <bob@example.org>\r\n\r\nhi\r\n")).startsWith("553 5.7.1 <bob@example.org>");
-        assertThat(SmtpTestDialogue.transaction(c, ALICE, "x@example.net",
-                "From: alice@example.org, \"Bob\" <ceo@other.example>\r\n\r\nhi\r\n")).startsWith("553 5.7.1 <ceo@other.example>");
+        assertThat(SmtpTestDialogue.transaction(
+                        c,
+                        ALICE,
+                        "x@example.net",
+                        "From: <alice@example.org>\r\nFrom: <bob@example.org>\r\n\r\nhi\r\n"))
+                .startsWith("553 5.7.1 <bob@example.org>");
+        assertThat(SmtpTestDialogue.transaction(
+                        c,
+                        ALICE,
+                        "x@example.net",
+                        "From: alice@example.org, \"Bob\" <ceo@other.example>\r\n\r\nhi\r\n"))
+                .startsWith("553 5.7.1 <ceo@other.example>");
         assertThat(spool.queued()).isEmpty();
-        assertThat(mailLog).anyMatch(l -> l.contains("reject: END-OF-MESSAGE from [127.0.0.1]: 553 5.7.1 <bob@example.org>"));
+        assertThat(mailLog)
+                .anyMatch(l -> l.contains("reject: END-OF-MESSAGE from [127.0.0.1]: 553 5.7.1 <bob@example.org>"));
 
         // its own address and its alias pass, and the message is recorded as a submission of that user
-        assertThat(SmtpTestDialogue.transaction(c, ALICE, "x@example.net",
-                "From: \"Alice (Info)\" <info@example.org>, alice@example.org\r\n\r\nhi\r\n"))
+        assertThat(SmtpTestDialogue.transaction(
+                        c,
+                        ALICE,
+                        "x@example.net",
+                        "From: \"Alice (Info)\" <info@example.org>, alice@example.org\r\n\r\nhi\r\n"))
                 .startsWith("250 2.0.0 Ok: queued as ");
         assertThat(spool.only().envelope().origin()).isEqualTo(org.karavel.api.queue.Origin.submission(ALICE));
     }
@@ -522,8 +560,10 @@ class SmtpTlsAuthTest {
         start(b -> b.name("other").fromLoginMatch(true));
         SmtpTestClient stranger = connect();
         assertThat(stranger.command("EHLO client.example")).startsWith("250");
-        assertThat(SmtpTestDialogue.transaction(stranger, "bob@example.org", "x@example.net",
-                "From: <bob@example.org>\r\n\r\nhi\r\n")).startsWith("250 2.0.0 Ok: queued as ");
-        assertThat(spool.queued().get(1).envelope().origin().kind()).isEqualTo(org.karavel.api.queue.Origin.Kind.INTERNET);
+        assertThat(SmtpTestDialogue.transaction(
+                        stranger, "bob@example.org", "x@example.net", "From: <bob@example.org>\r\n\r\nhi\r\n"))
+                .startsWith("250 2.0.0 Ok: queued as ");
+        assertThat(spool.queued().get(1).envelope().origin().kind())
+                .isEqualTo(org.karavel.api.queue.Origin.Kind.INTERNET);
     }
 }

@@ -37,9 +37,14 @@ final class TestCertificate {
             KeyPair pair = generator.generateKeyPair();
             X500Name name = new X500Name("CN=" + hostname);
             long now = System.currentTimeMillis();
-            X509Certificate cert = new JcaX509CertificateConverter().getCertificate(
-                    new JcaX509v3CertificateBuilder(name, BigInteger.valueOf(now), new Date(now - 60_000),
-                            new Date(now + 86_400_000L), name, pair.getPublic())
+            X509Certificate cert = new JcaX509CertificateConverter()
+                    .getCertificate(new JcaX509v3CertificateBuilder(
+                                    name,
+                                    BigInteger.valueOf(now),
+                                    new Date(now - 60_000),
+                                    new Date(now + 86_400_000L),
+                                    name,
+                                    pair.getPublic())
                             .build(new JcaContentSignerBuilder("SHA256withECDSA").build(pair.getPrivate())));
             KeyStore keys = KeyStore.getInstance("PKCS12");
             keys.load(null, null);
@@ -63,8 +68,12 @@ final class TestCertificate {
 
     /** A ServerTls service as the tls bundle gives it: TLS 1.3 and 1.2 only. */
     ServerTls service() {
-        ServerTlsContext context = new ServerTlsContext(server, new String[] {"TLSv1.3", "TLSv1.2"},
-                server.getDefaultSSLParameters().getCipherSuites(), "00:11", true);
+        ServerTlsContext context = new ServerTlsContext(
+                server,
+                new String[] {"TLSv1.3", "TLSv1.2"},
+                server.getDefaultSSLParameters().getCipherSuites(),
+                "00:11",
+                true);
         return () -> context;
     }
 }

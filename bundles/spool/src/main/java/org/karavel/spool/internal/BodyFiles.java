@@ -104,7 +104,8 @@ final class BodyFiles {
         Path file = pathOf(id);
         if (spareCount.incrementAndGet() <= MAX_SPARES) {
             Path to = spare.resolve(Long.toString(spareNames.incrementAndGet()));
-            try (FileChannel empty = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel empty =
+                    FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 Files.move(file, to, StandardCopyOption.ATOMIC_MOVE);
                 spares.addLast(to);
                 return;

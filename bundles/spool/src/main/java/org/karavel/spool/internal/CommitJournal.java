@@ -39,8 +39,7 @@ final class CommitJournal {
     static final int JOURNAL_MIN_BYTES = 1 << 20;
 
     /** One write of the store file: {@code data} at {@code offset}. */
-    record Write(long offset, byte[] data) {
-    }
+    record Write(long offset, byte[] data) {}
 
     private final Path[] files;
     private final FileChannel[] channels = new FileChannel[2];
@@ -73,8 +72,12 @@ final class CommitJournal {
         }
         if (newest != null) {
             int applied = apply(newest, storeFile);
-            LOG.info("spool store {}: re-applied commit {} from {} ({} writes)", storeFile, newestSequence,
-                    newest.getFileName(), applied);
+            LOG.info(
+                    "spool store {}: re-applied commit {} from {} ({} writes)",
+                    storeFile,
+                    newestSequence,
+                    newest.getFileName(),
+                    applied);
         }
         CommitJournal journal = new CommitJournal(storeFile, newestSequence);
         journal.preallocate();
@@ -93,7 +96,10 @@ final class CommitJournal {
                 created |= !Files.exists(files[i]);
                 zeroFill(channel(i));
             } catch (IOException ex) {
-                LOG.warn("cannot give {} its {} bytes in advance (a full file system?): {}", files[i], JOURNAL_MIN_BYTES,
+                LOG.warn(
+                        "cannot give {} its {} bytes in advance (a full file system?): {}",
+                        files[i],
+                        JOURNAL_MIN_BYTES,
                         ex.toString());
             }
         }
@@ -156,7 +162,13 @@ final class CommitJournal {
         staging.clear();
         staging.putLong(MAGIC).putLong(next).putLong(storeLength).putInt(writes.size());
         for (Write w : writes) {
-            put(ch, crc, ByteBuffer.allocate(12).putLong(w.offset()).putInt(w.data().length).array());
+            put(
+                    ch,
+                    crc,
+                    ByteBuffer.allocate(12)
+                            .putLong(w.offset())
+                            .putInt(w.data().length)
+                            .array());
             put(ch, crc, w.data());
         }
         flush(ch, crc);

@@ -1,6 +1,5 @@
 package org.karavel.spool.internal;
 
-import java.util.concurrent.RejectedExecutionException;
 import java.io.ByteArrayInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -25,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.karavel.api.queue.Envelope;
@@ -47,8 +47,7 @@ public final class DurableSpool implements Spool, AutoCloseable {
     private static final Logger MAIL_LOG = LoggerFactory.getLogger("karavel.mail");
 
     /** A record that could not be loaded, as recovery reported it. */
-    public record QuarantinedRecord(String key, String reason) {
-    }
+    public record QuarantinedRecord(String key, String reason) {}
 
     private final SpoolSettings settings;
     private final Clock clock;
@@ -84,8 +83,8 @@ public final class DurableSpool implements Spool, AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.committer = new GroupCommitter(store, index, recent, bodies, idClock, settings, notifier,
-                this::notifyListeners, reserve);
+        this.committer = new GroupCommitter(
+                store, index, recent, bodies, idClock, settings, notifier, this::notifyListeners, reserve);
     }
 
     /** Opens the spool in {@code settings.directory()}, recovering whatever a previous run left there. */
@@ -114,8 +113,8 @@ public final class DurableSpool implements Spool, AutoCloseable {
         }
         checkRoom();
         QueueId id = idClock.next();
-        SpoolDraft draft = new SpoolDraft(this, id, bodies.pathOf(id), settings.draftMemoryBytes(),
-                settings.inlineThresholdBytes());
+        SpoolDraft draft = new SpoolDraft(
+                this, id, bodies.pathOf(id), settings.draftMemoryBytes(), settings.inlineThresholdBytes());
         drafts.add(draft);
         if (stopping) {
             draft.abort("spool is stopping");
@@ -266,14 +265,15 @@ public final class DurableSpool implements Spool, AutoCloseable {
 
     // ---- used by drafts ----
 
-    CompletionStage<QueuedMessage> enqueue(SpoolDraft draft, Envelope envelope, byte[] inline, FileOutputStream body,
-            long size) {
+    CompletionStage<QueuedMessage> enqueue(
+            SpoolDraft draft, Envelope envelope, byte[] inline, FileOutputStream body, long size) {
         drafts.remove(draft);
-        List<RecipientStatus> statuses = envelope.recipients().stream().map(RecipientStatus::pending).toList();
+        List<RecipientStatus> statuses =
+                envelope.recipients().stream().map(RecipientStatus::pending).toList();
         QueuedMessage message = new QueuedMessage(draft.id(), envelope, statuses, size, 0, clock.instant(), false);
         CompletableFuture<QueuedMessage> result = new CompletableFuture<>();
-        committer.submit(new PendingChange.Enqueue(new StoredMessage(message, inline != null), inline, body,
-                bodies.pathOf(draft.id()), result));
+        committer.submit(new PendingChange.Enqueue(
+                new StoredMessage(message, inline != null), inline, body, bodies.pathOf(draft.id()), result));
         return result;
     }
 
@@ -310,8 +310,14 @@ public final class DurableSpool implements Spool, AutoCloseable {
 
     /** The queue's figures for {@code GET /metrics}, from the in-memory index (never touches disk). */
     public List<org.karavel.api.metrics.Metric> metrics() {
-        return SpoolMetrics.of(index.size(), index.bytes(), index.oldest(), clock.instant(), store.commitCount(),
-                stopping ? 0 : store.quarantine().size(), reserve.isReleased());
+        return SpoolMetrics.of(
+                index.size(),
+                index.bytes(),
+                index.oldest(),
+                clock.instant(),
+                store.commitCount(),
+                stopping ? 0 : store.quarantine().size(),
+                reserve.isReleased());
     }
 
     /** Whether the emergency reserve was released (the file system was full) and new mail is refused until it is back. */
@@ -347,8 +353,8 @@ public final class DurableSpool implements Spool, AutoCloseable {
             if (free >= needed) {
                 restoreReserveLater();
             }
-            throw new SpoolFullException("the spool's file system was full and its emergency reserve is released: " + free
-                    + " bytes free on the spool's file system, " + needed + " required to take mail again");
+            throw new SpoolFullException("the spool's file system was full and its emergency reserve is released: "
+                    + free + " bytes free on the spool's file system, " + needed + " required to take mail again");
         }
         if (free < settings.minFreeDiskBytes()) {
             throw new SpoolFullException("only " + free + " bytes free on the spool's file system, "
@@ -401,8 +407,7 @@ public final class DurableSpool implements Spool, AutoCloseable {
      * between writing a body and its commit leaves behind.
      */
     private void recover() throws IOException {
-        record Bad(String key, byte[] record, String reason) {
-        }
+        record Bad(String key, byte[] record, String reason) {}
         List<StoredMessage> loaded = new ArrayList<>();
         List<Bad> bad = new ArrayList<>();
         for (Map.Entry<String, byte[]> e : store.messages().entrySet()) {
@@ -431,7 +436,10 @@ public final class DurableSpool implements Spool, AutoCloseable {
             store.messages().remove(b.key());
             changed = true;
             quarantinedAtStart.add(new QuarantinedRecord(b.key(), b.reason()));
-            LOG.error("spool record {} quarantined: {}{}", b.key(), b.reason(),
+            LOG.error(
+                    "spool record {} quarantined: {}{}",
+                    b.key(),
+                    b.reason(),
                     movedBody ? " (body file moved to " + bodies.quarantineDirectory() + ")" : "");
             MAIL_LOG.error("{}: quarantined reason={}", b.key(), b.reason());
         }
@@ -462,8 +470,13 @@ public final class DurableSpool implements Spool, AutoCloseable {
             index.put(s);
         }
         idClock.resumeAfter(store.idClock());
-        LOG.info("spool opened in {}: {} messages ({} bytes), {} quarantined, {} orphan body files deleted",
-                settings.directory(), index.size(), index.bytes(), bad.size(), orphans);
+        LOG.info(
+                "spool opened in {}: {} messages ({} bytes), {} quarantined, {} orphan body files deleted",
+                settings.directory(),
+                index.size(),
+                index.bytes(),
+                bad.size(),
+                orphans);
     }
 
     private void checkContent(StoredMessage s) throws CorruptRecordException {
@@ -474,7 +487,8 @@ public final class DurableSpool implements Spool, AutoCloseable {
                 throw new CorruptRecordException("inline content missing");
             }
             if (content.length != s.size()) {
-                throw new CorruptRecordException("inline content has " + content.length + " bytes, record says " + s.size());
+                throw new CorruptRecordException(
+                        "inline content has " + content.length + " bytes, record says " + s.size());
             }
         } else {
             Path file = bodies.pathOf(s.id());
@@ -485,7 +499,8 @@ public final class DurableSpool implements Spool, AutoCloseable {
                 throw new CorruptRecordException("body file " + file + " missing");
             }
             if (length != s.size()) {
-                throw new CorruptRecordException("body file " + file + " has " + length + " bytes, record says " + s.size());
+                throw new CorruptRecordException(
+                        "body file " + file + " has " + length + " bytes, record says " + s.size());
             }
         }
     }

@@ -64,10 +64,18 @@ final class EmergencyReserve {
                 released = false;
                 return;
             }
-            LOG.warn("cannot make the emergency reserve {} ({} bytes, {} free on the spool's file system, {} to be left free): "
-                    + "new mail is refused until there is room for it", file, bytes, free, minFreeDisk);
+            LOG.warn(
+                    "cannot make the emergency reserve {} ({} bytes, {} free on the spool's file system, {} to be left free): "
+                            + "new mail is refused until there is room for it",
+                    file,
+                    bytes,
+                    free,
+                    minFreeDisk);
         } catch (IOException ex) {
-            LOG.warn("cannot make the emergency reserve {}: {}; new mail is refused until there is room for it", file, ex.toString());
+            LOG.warn(
+                    "cannot make the emergency reserve {}: {}; new mail is refused until there is room for it",
+                    file,
+                    ex.toString());
         }
         released = true;
     }
@@ -84,11 +92,17 @@ final class EmergencyReserve {
         try {
             Files.deleteIfExists(file);
         } catch (IOException ex) {
-            LOG.error("the spool's file system is full and the emergency reserve {} cannot be deleted: {}", file, ex.toString());
+            LOG.error(
+                    "the spool's file system is full and the emergency reserve {} cannot be deleted: {}",
+                    file,
+                    ex.toString());
             return false;
         }
-        LOG.error("the spool's file system is full: the emergency reserve {} ({} bytes) was released so that delivered mail "
-                + "can still be removed; new mail is refused until it can be made again", file, bytes);
+        LOG.error(
+                "the spool's file system is full: the emergency reserve {} ({} bytes) was released so that delivered mail "
+                        + "can still be removed; new mail is refused until it can be made again",
+                file,
+                bytes);
         return true;
     }
 
@@ -110,15 +124,18 @@ final class EmergencyReserve {
             return false;
         }
         released = false;
-        LOG.info("space is back on the spool's file system: the emergency reserve {} ({} bytes) is made again and new mail "
-                + "is taken", file, bytes);
+        LOG.info(
+                "space is back on the spool's file system: the emergency reserve {} ({} bytes) is made again and new mail "
+                        + "is taken",
+                file,
+                bytes);
         return true;
     }
 
     /** Writes the file with real zeros (a sparse file would hold no space) and fsyncs it and the directory. */
     private boolean create() {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
+        try (FileChannel ch = FileChannel.open(
+                file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
             ByteBuffer zeros = ByteBuffer.allocate(1 << 20);
             for (long pos = 0; pos < bytes; ) {
                 zeros.clear().limit((int) Math.min(zeros.capacity(), bytes - pos));

@@ -83,8 +83,16 @@ final class GroupCommitter {
     private final ExecutorService fsyncPool;
     private boolean closed;
 
-    GroupCommitter(SpoolStore store, SpoolIndex index, RecentContents recent, BodyFiles bodies, QueueIdClock idClock, SpoolSettings settings,
-            Executor notifier, Runnable messagesAdded, EmergencyReserve reserve) {
+    GroupCommitter(
+            SpoolStore store,
+            SpoolIndex index,
+            RecentContents recent,
+            BodyFiles bodies,
+            QueueIdClock idClock,
+            SpoolSettings settings,
+            Executor notifier,
+            Runnable messagesAdded,
+            EmergencyReserve reserve) {
         this.store = store;
         this.index = index;
         this.recent = recent;
@@ -197,8 +205,11 @@ final class GroupCommitter {
                     long size = e.stored().size();
                     if (maxSpoolBytes > 0 && bytes + size > maxSpoolBytes) {
                         discard(e);
-                        outcomes.add(new Outcome(e.result(), null, new SpoolFullException(
-                                "spool would hold " + (bytes + size) + " bytes, limit is " + maxSpoolBytes)));
+                        outcomes.add(new Outcome(
+                                e.result(),
+                                null,
+                                new SpoolFullException(
+                                        "spool would hold " + (bytes + size) + " bytes, limit is " + maxSpoolBytes)));
                         continue;
                     }
                     String key = e.stored().id().value();
@@ -216,8 +227,11 @@ final class GroupCommitter {
                 } else if (change instanceof Update u) {
                     StoredMessage current = current(changed, u.message().id());
                     if (current == null) {
-                        outcomes.add(new Outcome(u.result(), null,
-                                new NoSuchElementException("no message " + u.message().id() + " in the spool")));
+                        outcomes.add(new Outcome(
+                                u.result(),
+                                null,
+                                new NoSuchElementException(
+                                        "no message " + u.message().id() + " in the spool")));
                         continue;
                     }
                     String mismatch = recipientMismatch(current.message(), u.message());
@@ -227,8 +241,16 @@ final class GroupCommitter {
                     }
                     QueuedMessage m = u.message();
                     // envelope and size are the spool's own; a caller changes only the delivery state
-                    StoredMessage next = new StoredMessage(new QueuedMessage(m.id(), current.message().envelope(),
-                            m.recipients(), current.size(), m.attempts(), m.nextAttempt(), m.bounced()), current.inline());
+                    StoredMessage next = new StoredMessage(
+                            new QueuedMessage(
+                                    m.id(),
+                                    current.message().envelope(),
+                                    m.recipients(),
+                                    current.size(),
+                                    m.attempts(),
+                                    m.nextAttempt(),
+                                    m.bounced()),
+                            current.inline());
                     store.messages().put(m.id().value(), MessageRecordFormat.encode(next));
                     changed.put(m.id(), next);
                     outcomes.add(new Outcome(u.result(), null, null));
@@ -285,8 +307,12 @@ final class GroupCommitter {
                 discard(c);
             }
             // a full file system (e.g. the journal hit ENOSPC) is a full spool: 452 4.3.1 to the client
-            IOException failure = SpoolDraft.diskFullOr(t instanceof IOException io ? io : new IOException("spool commit failed: " + t, t));
-            if (!retry && failure instanceof SpoolFullException && !(t instanceof SpoolFullException) && reserve.release()) {
+            IOException failure = SpoolDraft.diskFullOr(
+                    t instanceof IOException io ? io : new IOException("spool commit failed: " + t, t));
+            if (!retry
+                    && failure instanceof SpoolFullException
+                    && !(t instanceof SpoolFullException)
+                    && reserve.release()) {
                 List<PendingChange> rest = new ArrayList<>();
                 List<Outcome> refused = new ArrayList<>();
                 for (PendingChange c : batch) {
@@ -298,8 +324,10 @@ final class GroupCommitter {
                 }
                 notifier.execute(() -> refused.forEach(Outcome::settle));
                 if (!rest.isEmpty()) {
-                    LOG.warn("committing the {} updates and removals of the failed batch again, without its {} new messages",
-                            rest.size(), refused.size());
+                    LOG.warn(
+                            "committing the {} updates and removals of the failed batch again, without its {} new messages",
+                            rest.size(),
+                            refused.size());
                     commit(rest, true);
                 }
                 return;
@@ -390,7 +418,8 @@ final class GroupCommitter {
         }
         for (int i = 0; i < a.size(); i++) {
             if (!a.get(i).recipient().equals(b.get(i).recipient())) {
-                return update.id() + ": recipient " + i + " is " + a.get(i).recipient() + ", not " + b.get(i).recipient();
+                return update.id() + ": recipient " + i + " is " + a.get(i).recipient() + ", not "
+                        + b.get(i).recipient();
             }
         }
         if (update.nextAttempt() == null || update.attempts() < 0) {

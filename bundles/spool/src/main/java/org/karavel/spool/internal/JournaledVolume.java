@@ -274,5 +274,4 @@ final class JournaledVolume extends Volume {
     public boolean fileLoad() {
         return file.fileLoad();
     }
-
 }

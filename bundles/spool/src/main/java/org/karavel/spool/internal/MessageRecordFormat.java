@@ -59,8 +59,7 @@ final class MessageRecordFormat {
     private static final int FLAG_BODY_FILE = 1;
     private static final int FLAG_BOUNCED = 2;
 
-    private MessageRecordFormat() {
-    }
+    private MessageRecordFormat() {}
 
     static byte[] encode(StoredMessage stored) {
         QueuedMessage m = stored.message();
@@ -118,8 +117,10 @@ final class MessageRecordFormat {
         }
         CRC32 crc = new CRC32();
         crc.update(record, 0, record.length - 4);
-        int stored = ((record[record.length - 4] & 0xff) << 24) | ((record[record.length - 3] & 0xff) << 16)
-                | ((record[record.length - 2] & 0xff) << 8) | (record[record.length - 1] & 0xff);
+        int stored = ((record[record.length - 4] & 0xff) << 24)
+                | ((record[record.length - 3] & 0xff) << 16)
+                | ((record[record.length - 2] & 0xff) << 8)
+                | (record[record.length - 1] & 0xff);
         if ((int) crc.getValue() != stored) {
             throw new CorruptRecordException("checksum mismatch (truncated or overwritten record)");
         }
@@ -163,10 +164,10 @@ final class MessageRecordFormat {
             if (size < 0 || attempts < 0) {
                 throw new CorruptRecordException("negative size or attempts");
             }
-            Envelope envelope = new Envelope(sender, recipients, params, receivedAt, client, helo, listener, user,
-                    origin);
-            QueuedMessage message = new QueuedMessage(id, envelope, statuses, size, attempts, nextAttempt,
-                    (flags & FLAG_BOUNCED) != 0);
+            Envelope envelope =
+                    new Envelope(sender, recipients, params, receivedAt, client, helo, listener, user, origin);
+            QueuedMessage message =
+                    new QueuedMessage(id, envelope, statuses, size, attempts, nextAttempt, (flags & FLAG_BOUNCED) != 0);
             return new StoredMessage(message, (flags & FLAG_BODY_FILE) == 0);
         } catch (EOFException ex) {
             throw new CorruptRecordException("truncated record");

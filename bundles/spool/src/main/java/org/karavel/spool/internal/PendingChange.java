@@ -17,18 +17,19 @@ sealed interface PendingChange {
      * @param inlineContent the whole content when it goes into MapDB, else null
      * @param body the open, not yet fsynced body file when the content is in {@code bodyFile}, else null
      */
-    record Enqueue(StoredMessage stored, byte[] inlineContent, FileOutputStream body, Path bodyFile,
-            CompletableFuture<QueuedMessage> result) implements PendingChange {
-    }
+    record Enqueue(
+            StoredMessage stored,
+            byte[] inlineContent,
+            FileOutputStream body,
+            Path bodyFile,
+            CompletableFuture<QueuedMessage> result)
+            implements PendingChange {}
 
     /** New recipient states, attempts, next attempt and bounced flag for a queued message. */
-    record Update(QueuedMessage message, CompletableFuture<Void> result) implements PendingChange {
-    }
+    record Update(QueuedMessage message, CompletableFuture<Void> result) implements PendingChange {}
 
     /** Sets only the next attempt, on whatever state the message has when the commit applies it (flush). */
-    record Reschedule(QueueId id, Instant when, CompletableFuture<Boolean> result) implements PendingChange {
-    }
+    record Reschedule(QueueId id, Instant when, CompletableFuture<Boolean> result) implements PendingChange {}
 
-    record Removal(QueueId id, CompletableFuture<Boolean> result) implements PendingChange {
-    }
+    record Removal(QueueId id, CompletableFuture<Boolean> result) implements PendingChange {}
 }

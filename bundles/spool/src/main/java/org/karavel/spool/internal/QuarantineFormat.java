@@ -12,8 +12,7 @@ import java.time.Instant;
  * raw record and the inline content if there was one, so that an operator can still recover it.
  */
 final class QuarantineFormat {
-    private QuarantineFormat() {
-    }
+    private QuarantineFormat() {}
 
     static byte[] encode(String reason, Instant when, byte[] record, byte[] inlineContent) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();

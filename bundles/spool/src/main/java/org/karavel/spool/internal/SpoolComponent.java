@@ -24,8 +24,11 @@ import org.osgi.service.metatype.annotations.Designate;
  * re-activates the component (close, then open with the new settings): the spool is durable, so
  * nothing is lost, and consumers are re-bound by DS.
  */
-@Component(service = {Spool.class, MetricSource.class, HealthCheck.class}, configurationPid = "org.karavel.spool",
-        configurationPolicy = ConfigurationPolicy.OPTIONAL, immediate = true,
+@Component(
+        service = {Spool.class, MetricSource.class, HealthCheck.class},
+        configurationPid = "org.karavel.spool",
+        configurationPolicy = ConfigurationPolicy.OPTIONAL,
+        immediate = true,
         property = MetricSource.SOURCE + "=spool")
 @Designate(ocd = SpoolConfig.class)
 public final class SpoolComponent implements Spool, MetricSource, HealthCheck {
@@ -72,7 +75,8 @@ public final class SpoolComponent implements Spool, MetricSource, HealthCheck {
         }
         String detail = "open in " + directory + ": " + s.size() + " message(s), " + s.bytes() + " bytes";
         return s.emergencyReserveReleased()
-                ? detail + "; emergency reserve released (the file system was full): new mail refused until space returns"
+                ? detail
+                        + "; emergency reserve released (the file system was full): new mail refused until space returns"
                 : detail;
     }
 

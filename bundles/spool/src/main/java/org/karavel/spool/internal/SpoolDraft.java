@@ -19,7 +19,11 @@ import org.karavel.api.queue.SpoolFullException;
  * beyond that it goes to its body file as it arrives (page cache only: the committer fsyncs it).
  */
 final class SpoolDraft implements MessageDraft {
-    private enum State { OPEN, COMMITTED, ABORTED }
+    private enum State {
+        OPEN,
+        COMMITTED,
+        ABORTED
+    }
 
     private static final byte[] EMPTY = new byte[0];
 
@@ -184,7 +188,8 @@ final class SpoolDraft implements MessageDraft {
         // MapDB wraps I/O errors of a commit in its own exceptions: look along the causes
         for (Throwable t = ex; t != null; t = t.getCause() == t ? null : t.getCause()) {
             String message = t.getMessage();
-            if (message != null && (message.contains("No space left on device") || message.contains("Disk quota exceeded"))) {
+            if (message != null
+                    && (message.contains("No space left on device") || message.contains("Disk quota exceeded"))) {
                 SpoolFullException full = new SpoolFullException("the spool's file system is full: " + message);
                 full.initCause(ex);
                 return full;

@@ -1,10 +1,10 @@
 package org.karavel.spool.internal;
 
-import java.util.Map;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -18,8 +18,7 @@ import org.karavel.api.queue.QueuedMessage;
  */
 final class SpoolIndex {
     /** A message's place in the retry schedule: by next attempt, then by queue id (creation). */
-    private record DueKey(Instant at, QueueId id) {
-    }
+    private record DueKey(Instant at, QueueId id) {}
 
     private static final Comparator<DueKey> DUE_ORDER =
             Comparator.comparing(DueKey::at).thenComparing(DueKey::id);
@@ -75,7 +74,9 @@ final class SpoolIndex {
             }
             StoredMessage current = byId.get(key.id());
             // the committer may be between the two structures: trust only the current message
-            if (current != null && current.message().nextAttempt().equals(key.at()) && !current.message().isFinished()) {
+            if (current != null
+                    && current.message().nextAttempt().equals(key.at())
+                    && !current.message().isFinished()) {
                 due.add(current.message());
             }
         }

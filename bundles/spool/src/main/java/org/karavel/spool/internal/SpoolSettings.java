@@ -35,8 +35,12 @@ public record SpoolSettings(
 
     public SpoolSettings {
         Objects.requireNonNull(directory, "directory");
-        if (inlineThresholdBytes < 0 || draftMemoryBytes < 0 || maxSpoolBytes < 0 || minFreeDiskBytes < 0
-                || recentContentBytes < 0 || emergencyReserveBytes < 0) {
+        if (inlineThresholdBytes < 0
+                || draftMemoryBytes < 0
+                || maxSpoolBytes < 0
+                || minFreeDiskBytes < 0
+                || recentContentBytes < 0
+                || emergencyReserveBytes < 0) {
             throw new IllegalArgumentException("spool sizes must not be negative");
         }
         if (maxBatch < 1) {
@@ -45,8 +49,15 @@ public record SpoolSettings(
     }
 
     public static SpoolSettings defaults(Path directory) {
-        return new SpoolSettings(directory, DEFAULT_INLINE_THRESHOLD, DEFAULT_MAX_BATCH, 0, DEFAULT_MIN_FREE_DISK,
-                DEFAULT_DRAFT_MEMORY, DEFAULT_RECENT_CONTENT, DEFAULT_EMERGENCY_RESERVE);
+        return new SpoolSettings(
+                directory,
+                DEFAULT_INLINE_THRESHOLD,
+                DEFAULT_MAX_BATCH,
+                0,
+                DEFAULT_MIN_FREE_DISK,
+                DEFAULT_DRAFT_MEMORY,
+                DEFAULT_RECENT_CONTENT,
+                DEFAULT_EMERGENCY_RESERVE);
     }
 
     /**
@@ -62,31 +73,86 @@ public record SpoolSettings(
     }
 
     public SpoolSettings withInlineThreshold(int bytes) {
-        return new SpoolSettings(directory, bytes, maxBatch, maxSpoolBytes, minFreeDiskBytes, draftMemoryBytes, recentContentBytes, emergencyReserveBytes);
+        return new SpoolSettings(
+                directory,
+                bytes,
+                maxBatch,
+                maxSpoolBytes,
+                minFreeDiskBytes,
+                draftMemoryBytes,
+                recentContentBytes,
+                emergencyReserveBytes);
     }
 
     public SpoolSettings withMaxBatch(int operations) {
-        return new SpoolSettings(directory, inlineThresholdBytes, operations, maxSpoolBytes, minFreeDiskBytes, draftMemoryBytes, recentContentBytes, emergencyReserveBytes);
+        return new SpoolSettings(
+                directory,
+                inlineThresholdBytes,
+                operations,
+                maxSpoolBytes,
+                minFreeDiskBytes,
+                draftMemoryBytes,
+                recentContentBytes,
+                emergencyReserveBytes);
     }
 
     public SpoolSettings withMaxSpoolBytes(long bytes) {
-        return new SpoolSettings(directory, inlineThresholdBytes, maxBatch, bytes, minFreeDiskBytes, draftMemoryBytes, recentContentBytes, emergencyReserveBytes);
+        return new SpoolSettings(
+                directory,
+                inlineThresholdBytes,
+                maxBatch,
+                bytes,
+                minFreeDiskBytes,
+                draftMemoryBytes,
+                recentContentBytes,
+                emergencyReserveBytes);
     }
 
     public SpoolSettings withMinFreeDisk(long bytes) {
-        return new SpoolSettings(directory, inlineThresholdBytes, maxBatch, maxSpoolBytes, bytes, draftMemoryBytes, recentContentBytes, emergencyReserveBytes);
+        return new SpoolSettings(
+                directory,
+                inlineThresholdBytes,
+                maxBatch,
+                maxSpoolBytes,
+                bytes,
+                draftMemoryBytes,
+                recentContentBytes,
+                emergencyReserveBytes);
     }
 
     public SpoolSettings withDraftMemory(int bytes) {
-        return new SpoolSettings(directory, inlineThresholdBytes, maxBatch, maxSpoolBytes, minFreeDiskBytes, bytes, recentContentBytes, emergencyReserveBytes);
+        return new SpoolSettings(
+                directory,
+                inlineThresholdBytes,
+                maxBatch,
+                maxSpoolBytes,
+                minFreeDiskBytes,
+                bytes,
+                recentContentBytes,
+                emergencyReserveBytes);
     }
 
     public SpoolSettings withRecentContent(long bytes) {
-        return new SpoolSettings(directory, inlineThresholdBytes, maxBatch, maxSpoolBytes, minFreeDiskBytes, draftMemoryBytes, bytes, emergencyReserveBytes);
+        return new SpoolSettings(
+                directory,
+                inlineThresholdBytes,
+                maxBatch,
+                maxSpoolBytes,
+                minFreeDiskBytes,
+                draftMemoryBytes,
+                bytes,
+                emergencyReserveBytes);
     }
 
     public SpoolSettings withEmergencyReserve(long bytes) {
-        return new SpoolSettings(directory, inlineThresholdBytes, maxBatch, maxSpoolBytes, minFreeDiskBytes, draftMemoryBytes,
-                recentContentBytes, bytes);
+        return new SpoolSettings(
+                directory,
+                inlineThresholdBytes,
+                maxBatch,
+                maxSpoolBytes,
+                minFreeDiskBytes,
+                draftMemoryBytes,
+                recentContentBytes,
+                bytes);
     }
 }

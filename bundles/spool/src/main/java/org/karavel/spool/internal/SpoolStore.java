@@ -36,6 +36,7 @@ final class SpoolStore implements AutoCloseable {
     static final String QUARANTINE = "quarantine";
     /** bookkeeping such as the queue id clock's high-water mark. */
     static final String META = "meta";
+
     static final String META_ID_CLOCK = "id.clock";
 
     private final DB db;
@@ -49,9 +50,12 @@ final class SpoolStore implements AutoCloseable {
     private SpoolStore(DB db, StoreVolumes volumes) {
         this.db = db;
         this.volumes = volumes;
-        this.messages = db.hashMap(MESSAGES, Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
-        this.contents = db.hashMap(CONTENTS, Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
-        this.quarantine = db.hashMap(QUARANTINE, Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
+        this.messages =
+                db.hashMap(MESSAGES, Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
+        this.contents =
+                db.hashMap(CONTENTS, Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
+        this.quarantine =
+                db.hashMap(QUARANTINE, Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
         this.meta = db.hashMap(META, Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
     }
 
@@ -78,8 +82,19 @@ final class SpoolStore implements AutoCloseable {
         DB db;
         StoreVolumes volumes = new StoreVolumes(dbFile, journal);
         try {
-            StoreWAL store = StoreWAL.make(dbFile.toString(), volumes,
-                    10_000L, true, CC.STORE_DIRECT_CONC_SHIFT, CC.PAGE_SIZE, 0L, false, false, false, true, false);
+            StoreWAL store = StoreWAL.make(
+                    dbFile.toString(),
+                    volumes,
+                    10_000L,
+                    true,
+                    CC.STORE_DIRECT_CONC_SHIFT,
+                    CC.PAGE_SIZE,
+                    0L,
+                    false,
+                    false,
+                    false,
+                    true,
+                    false);
             db = new DB(store, existed, true, SpoolStore.class.getClassLoader(), 0);
         } catch (RuntimeException ex) {
             journal.close(false);
@@ -97,7 +112,8 @@ final class SpoolStore implements AutoCloseable {
 
     private static void deleteStaleWriteAheadLogs(Path dbFile) throws IOException {
         // MapDB never reads them back; a crash leaves them behind
-        try (DirectoryStream<Path> wals = Files.newDirectoryStream(dbFile.getParent(), dbFile.getFileName() + ".wal.*")) {
+        try (DirectoryStream<Path> wals =
+                Files.newDirectoryStream(dbFile.getParent(), dbFile.getFileName() + ".wal.*")) {
             for (Path wal : wals) {
                 Files.deleteIfExists(wal);
             }
@@ -129,13 +145,14 @@ final class SpoolStore implements AutoCloseable {
         }
 
         @Override
-        public Volume makeVolume(String file, boolean readOnly, long fileLockWait, int sliceShift, long initSize,
-                boolean fixedSize) {
+        public Volume makeVolume(
+                String file, boolean readOnly, long fileLockWait, int sliceShift, long initSize, boolean fixedSize) {
             if (!Path.of(file).toAbsolutePath().equals(dbFile)) {
                 return new HeapLogVolume(logSpare);
             }
             JournaledVolume volume = new JournaledVolume(
-                    FileChannelVol.FACTORY.makeVolume(file, readOnly, fileLockWait, sliceShift, initSize, fixedSize), journal,
+                    FileChannelVol.FACTORY.makeVolume(file, readOnly, fileLockWait, sliceShift, initSize, fixedSize),
+                    journal,
                     1L << sliceShift);
             storeVolume = volume;
             return volume;

@@ -51,7 +51,8 @@ class CommitJournalTest {
             f.setLength(28 + 12 + 5 + 4 - 3); // header, one entry, 3 of the 4 checksum bytes
         }
         CommitJournal again = CommitJournal.recover(store);
-        assertThat(new String(Files.readAllBytes(store), 100, 5, StandardCharsets.US_ASCII)).isEqualTo("hello");
+        assertThat(new String(Files.readAllBytes(store), 100, 5, StandardCharsets.US_ASCII))
+                .isEqualTo("hello");
         assertThat(CommitJournal.anyValid(store)).isTrue();
 
         again.close(true); // a clean close: nothing left to replay over changes made by others
@@ -69,7 +70,8 @@ class CommitJournalTest {
         journal.close(false);
         Path file = CommitJournal.journalFile(store, 1);
         byte[] bytes = Files.readAllBytes(file);
-        bytes[28 + 12 + 7 + 4 - 8] ^= 0x40; // inside the record (header, one entry, checksum), not in the zeros after it
+        bytes[28 + 12 + 7 + 4 - 8] ^=
+                0x40; // inside the record (header, one entry, checksum), not in the zeros after it
         Files.write(file, bytes);
 
         CommitJournal.recover(store);
@@ -82,7 +84,9 @@ class CommitJournalTest {
 
     /** Bytes the file system really holds for a file (a sparse file holds fewer than its length). */
     private static long allocated(Path file) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("stat", "-c", "%b %B", file.toString()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder("stat", "-c", "%b %B", file.toString())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
         assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
         String[] parts = out.split(" ");
@@ -101,7 +105,9 @@ class CommitJournalTest {
         }
         byte[] longRecord = new byte[5000];
         Arrays.fill(longRecord, (byte) 'x');
-        journal.append(List.of(new CommitJournal.Write(100, text("one")), new CommitJournal.Write(1000, longRecord)), 4096); // file 1
+        journal.append(
+                List.of(new CommitJournal.Write(100, text("one")), new CommitJournal.Write(1000, longRecord)),
+                4096); // file 1
         journal.append(List.of(new CommitJournal.Write(100, text("two"))), 4096); // file 0
         // file 1 again: a short record over the long one; the long one's tail stays after it
         journal.append(List.of(new CommitJournal.Write(100, text("333"))), 4096);
@@ -139,7 +145,8 @@ class CommitJournalTest {
         Path store = dir.resolve("spool.db");
         Files.write(store, new byte[4096]);
         CommitJournal journal = CommitJournal.recover(store);
-        journal.append(List.of(new CommitJournal.Write(100, text("exact")), new CommitJournal.Write(300, text("size"))), 4096);
+        journal.append(
+                List.of(new CommitJournal.Write(100, text("exact")), new CommitJournal.Write(300, text("size"))), 4096);
         journal.close(false);
         // the earlier code truncated the file to the record: header 28, (12 + data) per write, CRC32C 4
         long recordLength = 28 + (12 + 5) + (12 + 4) + 4;
@@ -151,7 +158,8 @@ class CommitJournalTest {
 
         CommitJournal.recover(store).close(false);
         assertThat(at100(store, 5)).isEqualTo("exact");
-        assertThat(new String(Files.readAllBytes(store), 300, 4, StandardCharsets.US_ASCII)).isEqualTo("size");
+        assertThat(new String(Files.readAllBytes(store), 300, 4, StandardCharsets.US_ASCII))
+                .isEqualTo("size");
         // one byte short of its checksum it is torn, and not applied
         Files.write(store, new byte[4096]);
         try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
@@ -171,11 +179,15 @@ class CommitJournalTest {
                 Files.deleteIfExists(CommitJournal.journalFile(store, i));
             }
             CommitJournal journal = CommitJournal.recover(store);
-            journal.append(List.of(new CommitJournal.Write(100, text("one-one-one")), new CommitJournal.Write(200, text("1"))), 4096);
+            journal.append(
+                    List.of(new CommitJournal.Write(100, text("one-one-one")), new CommitJournal.Write(200, text("1"))),
+                    4096);
             journal.append(List.of(new CommitJournal.Write(100, text("two-two-two"))), 4096);
             Path file = CommitJournal.journalFile(store, 1);
             byte[] before = Files.readAllBytes(file);
-            journal.append(List.of(new CommitJournal.Write(100, text("333-333-333")), new CommitJournal.Write(200, text("3"))), 4096);
+            journal.append(
+                    List.of(new CommitJournal.Write(100, text("333-333-333")), new CommitJournal.Write(200, text("3"))),
+                    4096);
             journal.close(false);
             // the crash: only part of commit 3 reached the disk; the rest is still commit 1's bytes
             byte[] after = Files.readAllBytes(file);
@@ -190,7 +202,9 @@ class CommitJournalTest {
 
             CommitJournal.recover(store).close(false);
             byte[] applied = Files.readAllBytes(store);
-            assertThat(new String(applied, 100, 11, StandardCharsets.US_ASCII)).as("torn at %d", tornAt).isEqualTo("two-two-two");
+            assertThat(new String(applied, 100, 11, StandardCharsets.US_ASCII))
+                    .as("torn at %d", tornAt)
+                    .isEqualTo("two-two-two");
             assertThat(applied[200]).as("torn at %d", tornAt).isZero();
         }
     }

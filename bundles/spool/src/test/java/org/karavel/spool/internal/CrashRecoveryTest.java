@@ -1,6 +1,5 @@
 package org.karavel.spool.internal;
 
-import java.util.SplittableRandom;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.karavel.spool.internal.TestMessages.content;
 import static org.karavel.spool.internal.TestMessages.envelope;
@@ -16,6 +15,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -40,11 +40,11 @@ class CrashRecoveryTest {
     @Test
     void everyMessageReportedQueuedSurvivesAKilledProcess() throws Exception {
         Path spoolDir = dir.resolve("spool");
-        runAndKill(spoolDir, 0, 40);          // early: while the first batches commit
+        runAndKill(spoolDir, 0, 40); // early: while the first batches commit
         verify(spoolDir);
-        runAndKill(spoolDir, 100_000, 400);   // later, with more in flight and a spool to recover first
+        runAndKill(spoolDir, 100_000, 400); // later, with more in flight and a spool to recover first
         verify(spoolDir);
-        runAndKill(spoolDir, 200_000, 1);     // almost at once after opening
+        runAndKill(spoolDir, 200_000, 1); // almost at once after opening
         verify(spoolDir);
         // more kills at random moments when asked for: mvn ... -Dspool.crash.rounds=50
         int extra = Integer.getInteger("spool.crash.rounds", 0);
@@ -59,8 +59,13 @@ class CrashRecoveryTest {
     /** Starts the writer, reads ids until {@code killAfter} arrived, kills it, keeps every complete line. */
     private void runAndKill(Path spoolDir, long firstSeq, int killAfter) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                SpoolCrashWriter.class.getName(), spoolDir.toString(), Long.toString(firstSeq))
+        Process child = new ProcessBuilder(
+                        java,
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        SpoolCrashWriter.class.getName(),
+                        spoolDir.toString(),
+                        Long.toString(firstSeq))
                 .redirectError(dir.resolve("child-" + firstSeq + ".err").toFile())
                 .start();
         int seen = 0;
@@ -99,7 +104,9 @@ class CrashRecoveryTest {
                 record(text.trim());
             }
         }
-        assertThat(ready).as("child started; see " + dir.resolve("child-" + firstSeq + ".err")).isTrue();
+        assertThat(ready)
+                .as("child started; see " + dir.resolve("child-" + firstSeq + ".err"))
+                .isTrue();
         assertThat(seen).isGreaterThanOrEqualTo(killAfter);
     }
 
@@ -120,7 +127,8 @@ class CrashRecoveryTest {
     }
 
     private void verify(Path spoolDir) throws IOException {
-        try (DurableSpool spool = DurableSpool.open(SpoolSettings.defaults(spoolDir).withMinFreeDisk(0).withEmergencyReserve(1 << 20))) {
+        try (DurableSpool spool = DurableSpool.open(
+                SpoolSettings.defaults(spoolDir).withMinFreeDisk(0).withEmergencyReserve(1 << 20))) {
             assertThat(spool.quarantinedAtStart()).isEmpty();
             assertThat(spool.quarantineSize()).isZero();
             int checked = 0;
@@ -134,7 +142,9 @@ class CrashRecoveryTest {
                 if (seq % 5 == 1 && m == null) {
                     continue; // its removal was under way: gone or not, both are right
                 }
-                assertThat(m).as("message %s (seq %d) promised as queued", p.getKey(), seq).isNotNull();
+                assertThat(m)
+                        .as("message %s (seq %d) promised as queued", p.getKey(), seq)
+                        .isNotNull();
                 assertThat(m.envelope()).isEqualTo(envelope(seq));
                 assertThat(read(spool, p.getKey())).isEqualTo(content(seq, SpoolCrashWriter.sizeOf(seq)));
                 if (updated.contains(p.getKey())) {
@@ -154,11 +164,13 @@ class CrashRecoveryTest {
                 }
             }
             try (Stream<Path> files = Files.list(spoolDir.resolve("bodies"))) {
-                assertThat(files.map(f -> f.getFileName().toString()).collect(Collectors.toSet())).isEqualTo(withFiles);
+                assertThat(files.map(f -> f.getFileName().toString()).collect(Collectors.toSet()))
+                        .isEqualTo(withFiles);
             }
-            System.out.printf("crash recovery: %d queued (%d updated, %d removed), %d checked, %d in the spool,"
-                    + " %d with body files%n", promised.size(), updated.size(), removed.size(), checked, spool.size(),
-                    withFiles.size());
+            System.out.printf(
+                    "crash recovery: %d queued (%d updated, %d removed), %d checked, %d in the spool,"
+                            + " %d with body files%n",
+                    promised.size(), updated.size(), removed.size(), checked, spool.size(), withFiles.size());
             assertThat(removed).isNotEmpty();
             assertThat(updated).isNotEmpty();
         }

@@ -1,9 +1,5 @@
 package org.karavel.spool.internal;
 
-import java.nio.file.LinkOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -14,11 +10,15 @@ import static org.karavel.spool.internal.TestMessages.read;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.concurrent.CompletableFuture;
@@ -76,7 +76,8 @@ class DurableSpoolTest {
         for (int i = 0; i < 3; i++) {
             assertThat(read(spool, queued.get(i).id())).isEqualTo(content(10 + i, 5_000));
         }
-        assertThat(spool.remove(queued.get(2).id()).toCompletableFuture().join()).isTrue();
+        assertThat(spool.remove(queued.get(2).id()).toCompletableFuture().join())
+                .isTrue();
         assertThat(spool.recentContentBytes()).isEqualTo(5_000);
         assertThatThrownBy(() -> spool.openContent(queued.get(2).id())).isInstanceOf(NoSuchFileException.class);
         // a large body is never held: it has its own file
@@ -91,7 +92,9 @@ class DurableSpoolTest {
         assertThat(spool.remove(first.id()).toCompletableFuture().join()).isTrue();
         // kept for the next large body, but empty: no old mail lies around, no disk space is held
         try (var files = Files.list(spare)) {
-            assertThat(files.toList()).singleElement().satisfies(f -> assertThat(Files.size(f)).isZero());
+            assertThat(files.toList())
+                    .singleElement()
+                    .satisfies(f -> assertThat(Files.size(f)).isZero());
         }
         byte[] shorter = content(31, 100_000);
         QueuedMessage second = enqueue(spool, envelope(31), shorter);
@@ -153,7 +156,8 @@ class DurableSpoolTest {
         List<RecipientStatus> r = new ArrayList<>(m.recipients());
         r.set(0, r.get(0).with(RecipientStatus.State.DELIVERED, "250 2.0.0 Ok", "mx.example.test"));
         r.set(1, r.get(1).with(RecipientStatus.State.PENDING, "451 4.7.1 try later", "mx2.example.test"));
-        QueuedMessage changed = m.withRecipients(r).withNextAttempt(1, T0.plusSeconds(300)).withBounced(true);
+        QueuedMessage changed =
+                m.withRecipients(r).withNextAttempt(1, T0.plusSeconds(300)).withBounced(true);
         spool.update(changed).toCompletableFuture().join();
 
         assertThat(spool.get(m.id())).contains(changed);
@@ -169,13 +173,16 @@ class DurableSpoolTest {
         assertThat(spool.remove(m.id()).toCompletableFuture().join()).isTrue();
         QueuedMessage attempted = m.withNextAttempt(1, T0.plusSeconds(300));
         assertThatThrownBy(() -> spool.update(attempted).toCompletableFuture().join())
-                .isInstanceOf(CompletionException.class).hasCauseInstanceOf(NoSuchElementException.class);
+                .isInstanceOf(CompletionException.class)
+                .hasCauseInstanceOf(NoSuchElementException.class);
         assertThat(spool.get(m.id())).isEmpty();
         assertThat(spool.size()).isZero();
         assertThat(spool.flush(m.id())).isFalse();
         reopen();
         assertThat(spool.get(m.id())).isEmpty();
-        assertThat(spool.metrics()).filteredOn(x -> x.name().equals("karavel_spool_messages")).singleElement()
+        assertThat(spool.metrics())
+                .filteredOn(x -> x.name().equals("karavel_spool_messages"))
+                .singleElement()
                 .satisfies(x -> assertThat(x.samples().get(0).value()).isZero());
     }
 
@@ -184,8 +191,10 @@ class DurableSpoolTest {
         QueuedMessage m = enqueue(spool, envelope(1), content(1, 100));
         enqueue(spool, envelope(2), content(2, 100));
         clock.set(m.envelope().receivedAt().plusSeconds(90));
-        assertThat(spool.metrics()).filteredOn(x -> x.name().equals("karavel_spool_oldest_message_age_seconds"))
-                .singleElement().satisfies(x -> assertThat(x.samples().get(0).value()).isEqualTo(90.0));
+        assertThat(spool.metrics())
+                .filteredOn(x -> x.name().equals("karavel_spool_oldest_message_age_seconds"))
+                .singleElement()
+                .satisfies(x -> assertThat(x.samples().get(0).value()).isEqualTo(90.0));
     }
 
     @Test
@@ -193,9 +202,12 @@ class DurableSpoolTest {
         QueuedMessage m = enqueue(spool, envelope(1), content(1, 100));
         QueuedMessage ghost = new QueuedMessage(new QueueId("NOSUCHID"), m.envelope(), m.recipients(), 1, 0, T0, false);
         assertThatThrownBy(() -> spool.update(ghost).toCompletableFuture().join())
-                .isInstanceOf(CompletionException.class).hasCauseInstanceOf(NoSuchElementException.class);
-        QueuedMessage otherRecipients = m.withRecipients(envelope(2).recipients().stream().map(RecipientStatus::pending).toList());
-        assertThatThrownBy(() -> spool.update(otherRecipients).toCompletableFuture().join())
+                .isInstanceOf(CompletionException.class)
+                .hasCauseInstanceOf(NoSuchElementException.class);
+        QueuedMessage otherRecipients = m.withRecipients(
+                envelope(2).recipients().stream().map(RecipientStatus::pending).toList());
+        assertThatThrownBy(() ->
+                        spool.update(otherRecipients).toCompletableFuture().join())
                 .hasCauseInstanceOf(IllegalArgumentException.class);
         assertThat(spool.get(m.id())).contains(m);
     }
@@ -230,27 +242,45 @@ class DurableSpoolTest {
         QueuedMessage b = enqueue(spool, envelope(2), content(2, 10));
         QueuedMessage c = enqueue(spool, envelope(4), content(4, 10));
         QueuedMessage d = enqueue(spool, envelope(5), content(5, 10));
-        spool.update(a.withNextAttempt(1, T0.plusSeconds(600))).toCompletableFuture().join();
-        spool.update(b.withNextAttempt(1, T0.plusSeconds(300))).toCompletableFuture().join();
-        spool.update(d.withRecipients(List.of(d.recipients().get(0).with(RecipientStatus.State.DELIVERED, "250 ok", "mx"))))
-                .toCompletableFuture().join();
+        spool.update(a.withNextAttempt(1, T0.plusSeconds(600)))
+                .toCompletableFuture()
+                .join();
+        spool.update(b.withNextAttempt(1, T0.plusSeconds(300)))
+                .toCompletableFuture()
+                .join();
+        spool.update(d.withRecipients(
+                        List.of(d.recipients().get(0).with(RecipientStatus.State.DELIVERED, "250 ok", "mx"))))
+                .toCompletableFuture()
+                .join();
 
         assertThat(spool.due(T0, 10)).extracting(QueuedMessage::id).containsExactly(c.id());
-        assertThat(spool.due(T0.plusSeconds(300), 10)).extracting(QueuedMessage::id).containsExactly(c.id(), b.id());
-        assertThat(spool.due(T0.plusSeconds(3600), 10)).extracting(QueuedMessage::id).containsExactly(c.id(), b.id(), a.id());
-        assertThat(spool.due(T0.plusSeconds(3600), 2)).extracting(QueuedMessage::id).containsExactly(c.id(), b.id());
+        assertThat(spool.due(T0.plusSeconds(300), 10))
+                .extracting(QueuedMessage::id)
+                .containsExactly(c.id(), b.id());
+        assertThat(spool.due(T0.plusSeconds(3600), 10))
+                .extracting(QueuedMessage::id)
+                .containsExactly(c.id(), b.id(), a.id());
+        assertThat(spool.due(T0.plusSeconds(3600), 2))
+                .extracting(QueuedMessage::id)
+                .containsExactly(c.id(), b.id());
         assertThat(spool.list()).extracting(QueuedMessage::id).containsExactly(a.id(), b.id(), c.id(), d.id());
 
         reopen(); // the schedule is rebuilt from the stored next attempts
-        assertThat(spool.due(T0.plusSeconds(300), 10)).extracting(QueuedMessage::id).containsExactly(c.id(), b.id());
+        assertThat(spool.due(T0.plusSeconds(300), 10))
+                .extracting(QueuedMessage::id)
+                .containsExactly(c.id(), b.id());
     }
 
     @Test
     void flushMakesMessagesDueNowAndTellsListeners() throws IOException {
         QueuedMessage a = enqueue(spool, envelope(1), content(1, 10));
         QueuedMessage b = enqueue(spool, envelope(2), content(2, 10));
-        spool.update(a.withNextAttempt(2, T0.plusSeconds(3600))).toCompletableFuture().join();
-        spool.update(b.withNextAttempt(3, T0.plusSeconds(7200))).toCompletableFuture().join();
+        spool.update(a.withNextAttempt(2, T0.plusSeconds(3600)))
+                .toCompletableFuture()
+                .join();
+        spool.update(b.withNextAttempt(3, T0.plusSeconds(7200)))
+                .toCompletableFuture()
+                .join();
         clock.advance(Duration.ofSeconds(10));
         AtomicInteger told = new AtomicInteger();
         spool.addListener(told::incrementAndGet);
@@ -304,7 +334,8 @@ class DurableSpoolTest {
 
         MessageDraft tooBig = spool.create();
         tooBig.write(content(3, 4_000));
-        assertThatThrownBy(() -> tooBig.commit(envelope(3)).toCompletableFuture().join())
+        assertThatThrownBy(
+                        () -> tooBig.commit(envelope(3)).toCompletableFuture().join())
                 .hasCauseInstanceOf(SpoolFullException.class);
 
         enqueue(spool, envelope(4), content(4, 2_000)); // exactly at the limit
@@ -334,10 +365,12 @@ class DurableSpoolTest {
         Files.createSymbolicLink(bodyFile, Path.of("/dev/full"));
         byte[] chunk = new byte[8192];
         assertThatThrownBy(() -> {
-            for (int i = 0; i < 20; i++) {
-                draft.write(chunk);
-            }
-        }).isInstanceOf(SpoolFullException.class).hasMessageContaining("No space left on device");
+                    for (int i = 0; i < 20; i++) {
+                        draft.write(chunk);
+                    }
+                })
+                .isInstanceOf(SpoolFullException.class)
+                .hasMessageContaining("No space left on device");
         draft.abort();
         assertThat(Files.exists(bodyFile, LinkOption.NOFOLLOW_LINKS)).isFalse();
 
@@ -345,8 +378,11 @@ class DurableSpoolTest {
         IOException other = new IOException("Input/output error");
         assertThat(SpoolDraft.diskFullOr(other)).isSameAs(other);
         // a commit whose journal write hit ENOSPC, wrapped by MapDB
-        IOException commit = new IOException("spool commit failed", new RuntimeException(new IOException("No space left on device")));
-        assertThat(SpoolDraft.diskFullOr(commit)).isInstanceOf(SpoolFullException.class).hasCause(commit);
+        IOException commit = new IOException(
+                "spool commit failed", new RuntimeException(new IOException("No space left on device")));
+        assertThat(SpoolDraft.diskFullOr(commit))
+                .isInstanceOf(SpoolFullException.class)
+                .hasCause(commit);
         byte[] large = content(2, 300_000);
         QueuedMessage m = enqueue(spool, envelope(2), large);
         try (var in = spool.openContent(m.id())) {
@@ -414,7 +450,9 @@ class DurableSpoolTest {
 
         assertThat(stages).allMatch(s -> s.isDone() && !s.isCompletedExceptionally());
         assertThatThrownBy(spool::create).isInstanceOf(IOException.class).hasMessage("spool is stopping");
-        assertThatThrownBy(() -> open.write(new byte[1])).isInstanceOf(IOException.class).hasMessage("spool is stopping");
+        assertThatThrownBy(() -> open.write(new byte[1]))
+                .isInstanceOf(IOException.class)
+                .hasMessage("spool is stopping");
         assertThat(spool.bodyFileOf(open.id())).doesNotExist();
 
         for (int round = 0; round < 5; round++) { // a quick stop/start must find the lock released
@@ -435,7 +473,8 @@ class DurableSpoolTest {
         QueuedMessage m = enqueue(spool, envelope(1), content(1, 10));
         spool.close();
         assertThatThrownBy(() -> spool.update(m).toCompletableFuture().join()).hasCauseInstanceOf(IOException.class);
-        assertThatThrownBy(() -> spool.remove(m.id()).toCompletableFuture().join()).hasCauseInstanceOf(IOException.class);
+        assertThatThrownBy(() -> spool.remove(m.id()).toCompletableFuture().join())
+                .hasCauseInstanceOf(IOException.class);
         spool = DurableSpool.open(settings(), clock);
         assertThat(spool.get(m.id())).isPresent();
     }

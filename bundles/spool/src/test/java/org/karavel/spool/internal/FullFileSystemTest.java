@@ -41,6 +41,7 @@ class FullFileSystemTest {
 
     @TempDir
     Path dir;
+
     private Path mount;
     private boolean mounted;
     private DurableSpool spool;
@@ -51,7 +52,8 @@ class FullFileSystemTest {
         Files.createDirectories(mount);
         String out = run("mount", "-t", "tmpfs", "-o", "size=24m,mode=0700", "tmpfs", mount.toString());
         if (out != null) {
-            fail("this test mounts a 24 MB tmpfs and needs root for it (as the tests have on the project machine): " + out);
+            fail("this test mounts a 24 MB tmpfs and needs root for it (as the tests have on the project machine): "
+                    + out);
         }
         mounted = true;
     }
@@ -73,8 +75,11 @@ class FullFileSystemTest {
     @Test
     void removalsCommitOnAFileSystemFullToTheLastByteAndMailIsTakenAgainWhenSpaceReturns() throws Exception {
         Path spoolDir = mount.resolve("spool");
-        spool = DurableSpool.open(SpoolSettings.defaults(spoolDir).withMinFreeDisk(MIN_FREE).withEmergencyReserve(RESERVE)
-                .withDraftMemory(INLINE).withInlineThreshold(INLINE));
+        spool = DurableSpool.open(SpoolSettings.defaults(spoolDir)
+                .withMinFreeDisk(MIN_FREE)
+                .withEmergencyReserve(RESERVE)
+                .withDraftMemory(INLINE)
+                .withInlineThreshold(INLINE));
         assertThat(Files.size(spoolDir.resolve(EmergencyReserve.FILE))).isEqualTo(RESERVE);
         assertThat(spool.emergencyReserveReleased()).isFalse();
         List<QueuedMessage> queued = new ArrayList<>();
@@ -86,7 +91,9 @@ class FullFileSystemTest {
         late.write(content(99, 1_500_000));
 
         FileSystemFiller filler = FileSystemFiller.fill(mount.resolve("filler"));
-        assertThat(mount.toFile().getUsableSpace()).as("free after writing %d bytes of filler", filler.filled()).isZero();
+        assertThat(mount.toFile().getUsableSpace())
+                .as("free after writing %d bytes of filler", filler.filled())
+                .isZero();
 
         // delivery is done with every queued message while the large one is committed: mostly in one batch
         // (the first removal's commit holds the rest back), so the batch's removals are committed again
@@ -96,7 +103,8 @@ class FullFileSystemTest {
             removals.add(spool.remove(m.id()).toCompletableFuture());
         }
         CompletableFuture<QueuedMessage> lateCommit = late.commit(envelope(99)).toCompletableFuture();
-        assertThatThrownBy(lateCommit::join).isInstanceOf(CompletionException.class)
+        assertThatThrownBy(lateCommit::join)
+                .isInstanceOf(CompletionException.class)
                 .hasCauseInstanceOf(SpoolFullException.class);
         for (CompletableFuture<Boolean> r : removals) {
             assertThat(r.get(30, TimeUnit.SECONDS)).isTrue();
@@ -105,12 +113,17 @@ class FullFileSystemTest {
         assertThat(spool.emergencyReserveReleased()).isTrue();
         assertThat(spoolDir.resolve(EmergencyReserve.FILE)).doesNotExist();
         assertThat(gauge("karavel_spool_emergency_reserve_released")).isEqualTo(1.0);
-        assertThatThrownBy(spool::create).isInstanceOf(SpoolFullException.class).hasMessageContaining("emergency reserve");
+        assertThatThrownBy(spool::create)
+                .isInstanceOf(SpoolFullException.class)
+                .hasMessageContaining("emergency reserve");
 
         // the removals are durable: a reopen (still full) finds none of them
         spool.close();
-        spool = DurableSpool.open(SpoolSettings.defaults(spoolDir).withMinFreeDisk(MIN_FREE).withEmergencyReserve(RESERVE)
-                .withDraftMemory(INLINE).withInlineThreshold(INLINE));
+        spool = DurableSpool.open(SpoolSettings.defaults(spoolDir)
+                .withMinFreeDisk(MIN_FREE)
+                .withEmergencyReserve(RESERVE)
+                .withDraftMemory(INLINE)
+                .withInlineThreshold(INLINE));
         assertThat(spool.size()).isZero();
         assertThat(spool.quarantineSize()).isZero();
         assertThat(spool.emergencyReserveReleased()).isTrue();
@@ -118,7 +131,9 @@ class FullFileSystemTest {
 
         // the other program gives its space back: the reserve is made again, then mail is taken
         filler.free();
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(this::draftAccepted);
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(50))
+                .until(this::draftAccepted);
         assertThat(spool.emergencyReserveReleased()).isFalse();
         assertThat(Files.size(spoolDir.resolve(EmergencyReserve.FILE))).isEqualTo(RESERVE);
         assertThat(gauge("karavel_spool_emergency_reserve_released")).isZero();
@@ -136,7 +151,13 @@ class FullFileSystemTest {
     }
 
     private double gauge(String name) {
-        return spool.metrics().stream().filter(m -> m.name().equals(name)).findFirst().orElseThrow().samples().get(0).value();
+        return spool.metrics().stream()
+                .filter(m -> m.name().equals(name))
+                .findFirst()
+                .orElseThrow()
+                .samples()
+                .get(0)
+                .value();
     }
 
     /** Runs a command; null when it succeeded, else its exit status and output. */

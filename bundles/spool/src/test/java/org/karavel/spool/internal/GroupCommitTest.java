@@ -29,7 +29,8 @@ class GroupCommitTest {
         int threads = 50;
         int perThread = 40;
         Map<QueueId, Integer> queued = new ConcurrentHashMap<>();
-        try (DurableSpool spool = DurableSpool.open(SpoolSettings.defaults(dir).withMinFreeDisk(0).withEmergencyReserve(1 << 20))) {
+        try (DurableSpool spool =
+                DurableSpool.open(SpoolSettings.defaults(dir).withMinFreeDisk(0).withEmergencyReserve(1 << 20))) {
             long commitsBefore = spool.commitCount();
             ExecutorService pool = Executors.newFixedThreadPool(threads);
             List<Future<?>> writers = new ArrayList<>();
@@ -41,7 +42,8 @@ class GroupCommitTest {
                         MessageDraft d = spool.create();
                         d.write(content(seq, 1_000));
                         // like an SMTP session: wait for "queued" before the next message
-                        QueuedMessage m = d.commit(envelope(seq)).toCompletableFuture().get(30, TimeUnit.SECONDS);
+                        QueuedMessage m =
+                                d.commit(envelope(seq)).toCompletableFuture().get(30, TimeUnit.SECONDS);
                         queued.put(m.id(), seq);
                     }
                     return null;

@@ -1,6 +1,5 @@
 package org.karavel.spool.internal;
 
-import java.util.ArrayList;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.karavel.spool.internal.TestMessages.envelope;
@@ -8,6 +7,7 @@ import static org.karavel.spool.internal.TestMessages.envelope;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
@@ -22,11 +22,23 @@ import org.karavel.api.queue.RecipientStatus;
 class MessageRecordFormatTest {
     private static StoredMessage sample(long seq, boolean inline) {
         var env = envelope(seq);
-        List<RecipientStatus> statuses = env.recipients().stream().map(RecipientStatus::pending).toList();
+        List<RecipientStatus> statuses =
+                env.recipients().stream().map(RecipientStatus::pending).toList();
         statuses = new ArrayList<>(statuses);
-        statuses.set(0, statuses.get(0).with(RecipientStatus.State.BOUNCED, "550 5.1.1 unknown user\r\nmore", "mx.example.test"));
-        return new StoredMessage(new QueuedMessage(new QueueId("ABC123"), env, statuses, 4242, 7,
-                Instant.parse("2030-05-06T07:08:09.123456789Z"), true), inline);
+        statuses.set(
+                0,
+                statuses.get(0)
+                        .with(RecipientStatus.State.BOUNCED, "550 5.1.1 unknown user\r\nmore", "mx.example.test"));
+        return new StoredMessage(
+                new QueuedMessage(
+                        new QueueId("ABC123"),
+                        env,
+                        statuses,
+                        4242,
+                        7,
+                        Instant.parse("2030-05-06T07:08:09.123456789Z"),
+                        true),
+                inline);
     }
 
     @Test
@@ -34,7 +46,8 @@ class MessageRecordFormatTest {
         for (long seq : new long[] {0, 1, 3, 14}) {
             for (boolean inline : new boolean[] {true, false}) {
                 StoredMessage s = sample(seq, inline);
-                assertThat(MessageRecordFormat.decode("ABC123", MessageRecordFormat.encode(s))).isEqualTo(s);
+                assertThat(MessageRecordFormat.decode("ABC123", MessageRecordFormat.encode(s)))
+                        .isEqualTo(s);
             }
         }
         assertThat(MessageRecordFormat.encode(sample(1, true))[0]).isEqualTo(MessageRecordFormat.VERSION);
@@ -42,14 +55,40 @@ class MessageRecordFormatTest {
 
     @Test
     void theOriginSurvivesARoundTrip() throws Exception {
-        for (Origin origin : new Origin[] {Origin.internet("192.0.2.9"), Origin.submission("alice@example.test"),
-                Origin.relayHost("127.0.0.1"), Origin.adminApi(""), Origin.local("dsn")}) {
+        for (Origin origin : new Origin[] {
+            Origin.internet("192.0.2.9"),
+            Origin.submission("alice@example.test"),
+            Origin.relayHost("127.0.0.1"),
+            Origin.adminApi(""),
+            Origin.local("dsn")
+        }) {
             var e = envelope(4);
-            var env = new Envelope(e.sender(), e.recipients(), e.mailParameters(), e.receivedAt(), e.clientAddress(),
-                    e.heloName(), e.listenerName(), e.authenticatedUser(), origin);
-            StoredMessage s = new StoredMessage(new QueuedMessage(new QueueId("ABC123"), env,
-                    env.recipients().stream().map(RecipientStatus::pending).toList(), 1, 0, Instant.EPOCH, false), true);
-            assertThat(MessageRecordFormat.decode("ABC123", MessageRecordFormat.encode(s)).message().envelope().origin())
+            var env = new Envelope(
+                    e.sender(),
+                    e.recipients(),
+                    e.mailParameters(),
+                    e.receivedAt(),
+                    e.clientAddress(),
+                    e.heloName(),
+                    e.listenerName(),
+                    e.authenticatedUser(),
+                    origin);
+            StoredMessage s = new StoredMessage(
+                    new QueuedMessage(
+                            new QueueId("ABC123"),
+                            env,
+                            env.recipients().stream()
+                                    .map(RecipientStatus::pending)
+                                    .toList(),
+                            1,
+                            0,
+                            Instant.EPOCH,
+                            false),
+                    true);
+            assertThat(MessageRecordFormat.decode("ABC123", MessageRecordFormat.encode(s))
+                            .message()
+                            .envelope()
+                            .origin())
                     .isEqualTo(origin);
         }
     }
@@ -95,15 +134,19 @@ class MessageRecordFormatTest {
     void unreadableRecordsAreRefusedWithAReason() {
         byte[] good = MessageRecordFormat.encode(sample(1, true));
         assertThatThrownBy(() -> MessageRecordFormat.decode("ABC123", Arrays.copyOf(good, good.length - 9)))
-                .isInstanceOf(CorruptRecordException.class).hasMessageContaining("checksum");
+                .isInstanceOf(CorruptRecordException.class)
+                .hasMessageContaining("checksum");
         byte[] future = good.clone();
         future[0] = 9;
         assertThatThrownBy(() -> MessageRecordFormat.decode("ABC123", future))
-                .isInstanceOf(CorruptRecordException.class).hasMessage("unknown format version 9");
+                .isInstanceOf(CorruptRecordException.class)
+                .hasMessage("unknown format version 9");
         assertThatThrownBy(() -> MessageRecordFormat.decode("ABC123", new byte[] {1, 2}))
-                .isInstanceOf(CorruptRecordException.class).hasMessageContaining("too short");
+                .isInstanceOf(CorruptRecordException.class)
+                .hasMessageContaining("too short");
         assertThatThrownBy(() -> MessageRecordFormat.decode("OTHER", good))
-                .isInstanceOf(CorruptRecordException.class).hasMessageContaining("under key OTHER");
+                .isInstanceOf(CorruptRecordException.class)
+                .hasMessageContaining("under key OTHER");
     }
 
     @Test
@@ -116,7 +159,8 @@ class MessageRecordFormatTest {
         System.arraycopy(replacement, 0, broken, at, replacement.length);
         withCrc(broken);
         assertThatThrownBy(() -> MessageRecordFormat.decode("ABC123", broken))
-                .isInstanceOf(CorruptRecordException.class).hasMessageContaining("unparsable address");
+                .isInstanceOf(CorruptRecordException.class)
+                .hasMessageContaining("unparsable address");
     }
 
     private static void withCrc(byte[] rec) {

@@ -1,6 +1,5 @@
 package org.karavel.spool.internal;
 
-import java.util.Arrays;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.karavel.spool.internal.TestMessages.content;
 import static org.karavel.spool.internal.TestMessages.enqueue;
@@ -12,6 +11,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -43,9 +43,12 @@ class QuarantineTest {
 
         byte[] garbage = new byte[300];
         new SplittableRandom(7).nextBytes(garbage);
-        DB db = DBMaker.fileDB(dir.resolve(SpoolStore.DB_FILE).toFile()).transactionEnable().make();
+        DB db = DBMaker.fileDB(dir.resolve(SpoolStore.DB_FILE).toFile())
+                .transactionEnable()
+                .make();
         try {
-            Map<String, byte[]> messages = db.hashMap(SpoolStore.MESSAGES, Serializer.STRING, Serializer.BYTE_ARRAY).open();
+            Map<String, byte[]> messages = db.hashMap(SpoolStore.MESSAGES, Serializer.STRING, Serializer.BYTE_ARRAY)
+                    .open();
             messages.put(garbled.id().value(), garbage);
             messages.put("../../escape", garbage);
             byte[] record = messages.get(garbledLarge.id().value());
@@ -70,11 +73,18 @@ class QuarantineTest {
         try (spool) {
             assertThat(spool.quarantinedAtStart())
                     .extracting(DurableSpool.QuarantinedRecord::key)
-                    .containsExactlyInAnyOrder(garbled.id().value(), bodiless.id().value(), "../../escape", "TRUNCATED1",
+                    .containsExactlyInAnyOrder(
+                            garbled.id().value(),
+                            bodiless.id().value(),
+                            "../../escape",
+                            "TRUNCATED1",
                             garbledLarge.id().value());
             assertThat(spool.quarantinedAtStart())
                     .filteredOn(q -> q.key().equals(bodiless.id().value()))
-                    .singleElement().extracting(DurableSpool.QuarantinedRecord::reason).asString().contains("missing");
+                    .singleElement()
+                    .extracting(DurableSpool.QuarantinedRecord::reason)
+                    .asString()
+                    .contains("missing");
             assertThat(spool.quarantineSize()).isEqualTo(5);
 
             assertThat(spool.size()).isEqualTo(2);
@@ -90,7 +100,9 @@ class QuarantineTest {
             assertThat(dir.getParent().resolve("escape")).doesNotExist();
 
             String logged = log.toString(StandardCharsets.UTF_8);
-            assertThat(logged).contains("ERROR").contains("spool record " + garbled.id() + " quarantined")
+            assertThat(logged)
+                    .contains("ERROR")
+                    .contains("spool record " + garbled.id() + " quarantined")
                     .contains("spool record " + bodiless.id() + " quarantined: body file");
             assertThat(logged).contains("orphan body file");
         }

@@ -24,8 +24,7 @@ import org.karavel.api.queue.QueuedMessage;
 public final class SpoolBenchmark {
     private static final int THREADS = 20;
 
-    private SpoolBenchmark() {
-    }
+    private SpoolBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         Path base = args.length > 0 ? Path.of(args[0]) : Files.createTempDirectory("spool-bench");
@@ -38,8 +37,11 @@ public final class SpoolBenchmark {
     private static void run(Path base, String label, int bodySize, int inlineThreshold, int draftMemory, int total)
             throws Exception {
         Path dir = base.resolve("run-" + System.nanoTime());
-        SpoolSettings settings = SpoolSettings.defaults(dir).withMinFreeDisk(0).withEmergencyReserve(1 << 20)
-                .withInlineThreshold(inlineThreshold).withDraftMemory(draftMemory)
+        SpoolSettings settings = SpoolSettings.defaults(dir)
+                .withMinFreeDisk(0)
+                .withEmergencyReserve(1 << 20)
+                .withInlineThreshold(inlineThreshold)
+                .withDraftMemory(draftMemory)
                 .withMaxBatch(label.contains("max_batch 1") ? 1 : SpoolSettings.DEFAULT_MAX_BATCH);
         byte[] body = content(42, bodySize);
         AtomicLong next = new AtomicLong();
@@ -56,9 +58,13 @@ public final class SpoolBenchmark {
                             for (int off = 0; off < body.length; off += 8192) {
                                 d.write(body, off, Math.min(8192, body.length - off));
                             }
-                            mine.add(d.commit(envelope(seq)).toCompletableFuture().join());
+                            mine.add(d.commit(envelope(seq))
+                                    .toCompletableFuture()
+                                    .join());
                             if (mine.size() > 10) {
-                                spool.remove(mine.remove(0).id()).toCompletableFuture().join();
+                                spool.remove(mine.remove(0).id())
+                                        .toCompletableFuture()
+                                        .join();
                             }
                         }
                     } catch (IOException ex) {
@@ -73,7 +79,8 @@ public final class SpoolBenchmark {
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             long commits = spool.commitCount() - commits0;
-            System.out.printf("%-45s %6d msgs in %5.1f s = %6.0f msg/s queued (+ removes), %5d commits, %5.1f changes/commit%n",
+            System.out.printf(
+                    "%-45s %6d msgs in %5.1f s = %6.0f msg/s queued (+ removes), %5d commits, %5.1f changes/commit%n",
                     label, total, seconds, total / seconds, commits, (total * 2.0 - spool.size()) / commits);
         }
         try (Stream<Path> files = Files.walk(dir)) {

@@ -1,12 +1,12 @@
 package org.karavel.spool.internal;
 
-import java.util.ArrayList;
-import java.util.List;
 import static org.karavel.spool.internal.TestMessages.content;
 import static org.karavel.spool.internal.TestMessages.envelope;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.karavel.api.queue.MessageDraft;
 import org.karavel.api.queue.QueuedMessage;
@@ -21,8 +21,7 @@ import org.karavel.api.queue.RecipientStatus;
  * Arguments: spool directory, first sequence number.
  */
 public final class SpoolCrashWriter {
-    private SpoolCrashWriter() {
-    }
+    private SpoolCrashWriter() {}
 
     /** Content sizes: mostly small (inline), every fourth large (own body file), some multi-chunk. */
     static int sizeOf(long seq) {
@@ -47,7 +46,8 @@ public final class SpoolCrashWriter {
         Path dir = Path.of(args[0]);
         AtomicLong next = new AtomicLong(Long.parseLong(args[1]));
         PrintStream out = System.out;
-        DurableSpool spool = DurableSpool.open(SpoolSettings.defaults(dir).withMinFreeDisk(0).withEmergencyReserve(1 << 20));
+        DurableSpool spool =
+                DurableSpool.open(SpoolSettings.defaults(dir).withMinFreeDisk(0).withEmergencyReserve(1 << 20));
         synchronized (out) {
             out.println("READY");
             out.flush();
@@ -61,7 +61,8 @@ public final class SpoolCrashWriter {
                     for (int off = 0; off < body.length; off += 8192) {
                         draft.write(body, off, Math.min(8192, body.length - off));
                     }
-                    QueuedMessage m = draft.commit(envelope(seq)).toCompletableFuture().join();
+                    QueuedMessage m =
+                            draft.commit(envelope(seq)).toCompletableFuture().join();
                     print(out, "Q", m, seq);
                     if (seq % 5 == 1) {
                         spool.remove(m.id()).toCompletableFuture().join();

@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 class SpoolSettingsTest {
     @Test
     void directoryDefaultsToKarafDataSpool() {
-        assertThat(SpoolSettings.resolveDirectory("", "/opt/karavel/data")).isEqualTo(Path.of("/opt/karavel/data/spool"));
+        assertThat(SpoolSettings.resolveDirectory("", "/opt/karavel/data"))
+                .isEqualTo(Path.of("/opt/karavel/data/spool"));
         assertThat(SpoolSettings.resolveDirectory(null, null)).isEqualTo(Path.of("data/spool"));
         assertThat(SpoolSettings.resolveDirectory("${karaf.data}/q", "/d")).isEqualTo(Path.of("/d/q"));
         assertThat(SpoolSettings.resolveDirectory("/var/spool/karavel", "/d")).isEqualTo(Path.of("/var/spool/karavel"));

@@ -15,8 +15,7 @@ import org.karavel.api.queue.Spool;
 
 /** Envelopes and contents that tests (and the crash writer in its own JVM) can rebuild from a number. */
 final class TestMessages {
-    private TestMessages() {
-    }
+    private TestMessages() {}
 
     static MailAddress address(String text) {
         try {
@@ -32,9 +31,15 @@ final class TestMessages {
         List<MailAddress> rcpts = seq % 3 == 0
                 ? List.of(address("rcpt" + seq + "@example.test"), address("\"quoted " + seq + "\"@[192.0.2.1]"))
                 : List.of(address("rcpt" + seq + "@example.test"));
-        return new Envelope(sender, rcpts, Map.of("BODY", "8BITMIME", "ENVID", "e" + seq),
-                Instant.ofEpochSecond(1_700_000_000L + seq, 123_000_000), "192.0.2." + (seq % 250),
-                "client" + seq + ".example.test", "mx", seq % 2 == 0 ? "" : "user" + seq);
+        return new Envelope(
+                sender,
+                rcpts,
+                Map.of("BODY", "8BITMIME", "ENVID", "e" + seq),
+                Instant.ofEpochSecond(1_700_000_000L + seq, 123_000_000),
+                "192.0.2." + (seq % 250),
+                "client" + seq + ".example.test",
+                "mx",
+                seq % 2 == 0 ? "" : "user" + seq);
     }
 
     /** Pseudo-random content of the given size, the same for the same seed (CRLF at the end). */

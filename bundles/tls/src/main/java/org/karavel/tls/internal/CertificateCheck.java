@@ -74,9 +74,11 @@ final class CertificateCheck {
         if (path != null) {
             return path;
         }
-        return nameMatches(chain[0], host) ? null
-                : new Problem(TlsFailure.CERTIFICATE_HOST_MISMATCH, "certificate names " + names(chain[0])
-                        + " do not match " + host);
+        return nameMatches(chain[0], host)
+                ? null
+                : new Problem(
+                        TlsFailure.CERTIFICATE_HOST_MISMATCH,
+                        "certificate names " + names(chain[0]) + " do not match " + host);
     }
 
     /** A PKIX path from the chain (leaf first; a root at its end is allowed) to one of the anchors. */
@@ -92,11 +94,15 @@ final class CertificateCheck {
             try {
                 certificate.checkValidity(now);
             } catch (CertificateExpiredException e) {
-                return new Problem(TlsFailure.CERTIFICATE_EXPIRED, "certificate " + subject(certificate)
-                        + " expired on " + certificate.getNotAfter().toInstant());
+                return new Problem(
+                        TlsFailure.CERTIFICATE_EXPIRED,
+                        "certificate " + subject(certificate) + " expired on "
+                                + certificate.getNotAfter().toInstant());
             } catch (CertificateNotYetValidException e) {
-                return new Problem(TlsFailure.CERTIFICATE_EXPIRED, "certificate " + subject(certificate)
-                        + " not valid before " + certificate.getNotBefore().toInstant());
+                return new Problem(
+                        TlsFailure.CERTIFICATE_EXPIRED,
+                        "certificate " + subject(certificate) + " not valid before "
+                                + certificate.getNotBefore().toInstant());
             }
         }
         List<X509Certificate> path = new ArrayList<>(Arrays.asList(chain));

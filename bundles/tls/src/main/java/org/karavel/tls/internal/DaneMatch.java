@@ -23,8 +23,8 @@ final class DaneMatch {
     private DaneMatch() {}
 
     /** Null when some record matches, else the problem. */
-    static CertificateCheck.Problem check(List<TlsaRecord> records, X509Certificate[] chain, List<String> names,
-            Clock clock) {
+    static CertificateCheck.Problem check(
+            List<TlsaRecord> records, X509Certificate[] chain, List<String> names, Clock clock) {
         if (chain == null || chain.length == 0) {
             return new CertificateCheck.Problem(TlsFailure.VALIDATION_FAILURE, "no certificate");
         }
@@ -47,7 +47,8 @@ final class DaneMatch {
                 CertificateCheck.Problem problem =
                         CertificateCheck.path(path, Set.of(new TrustAnchor(chain[i], null)), clock);
                 if (problem == null && names.stream().noneMatch(name -> CertificateCheck.nameMatches(chain[0], name))) {
-                    problem = new CertificateCheck.Problem(TlsFailure.CERTIFICATE_HOST_MISMATCH,
+                    problem = new CertificateCheck.Problem(
+                            TlsFailure.CERTIFICATE_HOST_MISMATCH,
                             "certificate names " + CertificateCheck.dnsNames(chain[0]) + " do not match " + names);
                 }
                 if (problem == null) {
@@ -56,7 +57,8 @@ final class DaneMatch {
                 taProblem = problem;
             }
         }
-        return taProblem != null ? taProblem
+        return taProblem != null
+                ? taProblem
                 : new CertificateCheck.Problem(TlsFailure.VALIDATION_FAILURE, "no TLSA record matches the chain");
     }
 

@@ -72,20 +72,30 @@ final class HttpsRequest {
         return exchange(address, port, host, "POST", path, contentType, body, System.nanoTime() + timeout.toNanos());
     }
 
-    private Response exchange(InetAddress address, int port, String host, String method, String path,
-            String contentType, byte[] body, long deadline) throws IOException {
+    private Response exchange(
+            InetAddress address,
+            int port,
+            String host,
+            String method,
+            String path,
+            String contentType,
+            byte[] body,
+            long deadline)
+            throws IOException {
         AtomicBoolean expired = new AtomicBoolean();
         try (Socket raw = new Socket()) {
             // read timeouts bound each read only: a server that trickles its handshake or its answer
             // within them would go on for ever, so the socket is closed at the deadline
-            CompletableFuture<Void> watchdog = CompletableFuture.runAsync(() -> {
-                expired.set(true);
-                try {
-                    raw.close();
-                } catch (IOException e) {
-                    // closed anyway
-                }
-            }, CompletableFuture.delayedExecutor(remaining(deadline), TimeUnit.MILLISECONDS));
+            CompletableFuture<Void> watchdog = CompletableFuture.runAsync(
+                    () -> {
+                        expired.set(true);
+                        try {
+                            raw.close();
+                        } catch (IOException e) {
+                            // closed anyway
+                        }
+                    },
+                    CompletableFuture.delayedExecutor(remaining(deadline), TimeUnit.MILLISECONDS));
             try {
                 return exchange(raw, address, port, host, method, path, contentType, body, deadline);
             } finally {
@@ -93,15 +103,24 @@ final class HttpsRequest {
             }
         } catch (IOException e) {
             if (expired.get() || e instanceof SocketTimeoutException) {
-                throw new SocketTimeoutException("no complete answer from " + host + " within its deadline of "
-                        + timeout.toSeconds() + " s");
+                throw new SocketTimeoutException(
+                        "no complete answer from " + host + " within its deadline of " + timeout.toSeconds() + " s");
             }
             throw e;
         }
     }
 
-    private Response exchange(Socket raw, InetAddress address, int port, String host, String method, String path,
-            String contentType, byte[] body, long deadline) throws IOException {
+    private Response exchange(
+            Socket raw,
+            InetAddress address,
+            int port,
+            String host,
+            String method,
+            String path,
+            String contentType,
+            byte[] body,
+            long deadline)
+            throws IOException {
         raw.connect(new InetSocketAddress(address, port), remaining(deadline));
         raw.setSoTimeout(remaining(deadline));
         try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(raw, host, port, true)) {
@@ -113,13 +132,23 @@ final class HttpsRequest {
             socket.setSSLParameters(parameters);
             socket.startHandshake();
             StringBuilder request = new StringBuilder()
-                    .append(method).append(' ').append(path).append(" HTTP/1.1\r\n")
-                    .append("Host: ").append(host).append(port == 443 ? "" : ":" + port).append("\r\n")
+                    .append(method)
+                    .append(' ')
+                    .append(path)
+                    .append(" HTTP/1.1\r\n")
+                    .append("Host: ")
+                    .append(host)
+                    .append(port == 443 ? "" : ":" + port)
+                    .append("\r\n")
                     .append("User-Agent: Karavel\r\n")
                     .append("Connection: close\r\n");
             if (body != null) {
-                request.append("Content-Type: ").append(contentType).append("\r\n")
-                        .append("Content-Length: ").append(body.length).append("\r\n");
+                request.append("Content-Type: ")
+                        .append(contentType)
+                        .append("\r\n")
+                        .append("Content-Length: ")
+                        .append(body.length)
+                        .append("\r\n");
             }
             request.append("\r\n");
             OutputStream out = socket.getOutputStream();
@@ -144,7 +173,9 @@ final class HttpsRequest {
         for (String field = line(in, socket, deadline); !field.isEmpty(); field = line(in, socket, deadline)) {
             int colon = field.indexOf(':');
             if (colon > 0) {
-                headers.put(field.substring(0, colon).trim().toLowerCase(Locale.ROOT), field.substring(colon + 1).trim());
+                headers.put(
+                        field.substring(0, colon).trim().toLowerCase(Locale.ROOT),
+                        field.substring(colon + 1).trim());
             }
             if (headers.size() > 100) {
                 throw new IOException("too many header fields");

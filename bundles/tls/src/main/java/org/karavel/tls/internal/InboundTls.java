@@ -52,7 +52,12 @@ final class InboundTls implements ServerTls, AutoCloseable {
      * @param hostname the name for a self-signed certificate
      * @param pollInterval how often the files are checked for a change
      */
-    InboundTls(Path certFile, Path keyFile, String[] protocols, String[] cipherSuites, String hostname,
+    InboundTls(
+            Path certFile,
+            Path keyFile,
+            String[] protocols,
+            String[] cipherSuites,
+            String hostname,
             Duration pollInterval) {
         this.certFile = certFile;
         this.keyFile = keyFile;
@@ -107,9 +112,11 @@ final class InboundTls implements ServerTls, AutoCloseable {
     private void serveSelfSigned() {
         ServerCertificate generated = ServerCertificate.selfSigned(hostname);
         current = snapshot(generated);
-        LOG.warn("no usable certificate provisioned: serving a self-signed certificate for {} generated at start, "
+        LOG.warn(
+                "no usable certificate provisioned: serving a self-signed certificate for {} generated at start, "
                         + "SHA-256 fingerprint {}; set cert_file and key_file in etc/org.karavel.tls.cfg",
-                hostname, current.certificateFingerprint());
+                hostname,
+                current.certificateFingerprint());
     }
 
     /** Reloads once the files changed and then stayed the same for one interval (both written). */
@@ -129,12 +136,16 @@ final class InboundTls implements ServerTls, AutoCloseable {
             try {
                 install(ServerCertificate.fromFiles(certFile, keyFile));
                 lastProblem = null;
-                LOG.info("certificate reloaded: now serving SHA-256 {} (was {})",
-                        current.certificateFingerprint(), before.certificateFingerprint());
+                LOG.info(
+                        "certificate reloaded: now serving SHA-256 {} (was {})",
+                        current.certificateFingerprint(),
+                        before.certificateFingerprint());
             } catch (CertificateProblem | RuntimeException e) {
                 lastProblem = e.getMessage();
-                LOG.error("certificate not reloaded: {}; still serving SHA-256 {}",
-                        e.getMessage(), before.certificateFingerprint());
+                LOG.error(
+                        "certificate not reloaded: {}; still serving SHA-256 {}",
+                        e.getMessage(),
+                        before.certificateFingerprint());
             }
         } catch (RuntimeException e) {
             LOG.error("certificate watch failed: {}", e.toString());
@@ -158,8 +169,11 @@ final class InboundTls implements ServerTls, AutoCloseable {
     private void checkOrder(List<X509Certificate> chain) {
         for (int i = 0; i + 1 < chain.size(); i++) {
             if (!chain.get(i).getIssuerX500Principal().equals(chain.get(i + 1).getSubjectX500Principal())) {
-                LOG.warn("{}: certificate {} was not issued by the next one; the chain should be leaf first, "
-                        + "then each issuer", certFile, i + 1);
+                LOG.warn(
+                        "{}: certificate {} was not issued by the next one; the chain should be leaf first, "
+                                + "then each issuer",
+                        certFile,
+                        i + 1);
                 return;
             }
         }
@@ -173,20 +187,22 @@ final class InboundTls implements ServerTls, AutoCloseable {
             }
             KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(null, null);
-            store.setKeyEntry("server", certificate.key(), password,
-                    certificate.chain().toArray(new X509Certificate[0]));
+            store.setKeyEntry(
+                    "server", certificate.key(), password, certificate.chain().toArray(new X509Certificate[0]));
             KeyManagerFactory keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             keyManagers.init(store, password);
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(keyManagers.getKeyManagers(), null, null);
-            return new ServerTlsContext(context,
+            return new ServerTlsContext(
+                    context,
                     parameters.protocols().toArray(new String[0]),
                     parameters.cipherSuites().toArray(new String[0]),
                     certificate.fingerprint(),
                     certificate.selfSigned(),
                     certificate.chain());
         } catch (GeneralSecurityException | IOException e) {
-            throw new IllegalStateException("cannot build the TLS context: " + e.getClass().getSimpleName(), e);
+            throw new IllegalStateException(
+                    "cannot build the TLS context: " + e.getClass().getSimpleName(), e);
         }
     }
 

@@ -1,11 +1,8 @@
 package org.karavel.tls.internal;
 
-import java.net.SocketTimeoutException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.CertificateException;
 import java.time.Clock;
@@ -18,7 +15,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
 import org.karavel.api.dns.Resolver;
 import org.karavel.api.tls.TlsFailure;
@@ -91,7 +91,9 @@ final class MtaSts {
         Instant now = clock.instant();
         cache.entrySet().removeIf(e -> !e.getValue().expires().isAfter(now));
         CompletableFuture<?>[] all = cache.keySet().stream()
-                .map(domain -> txtId(domain).thenCompose(id -> decide(domain, id, true)).toCompletableFuture())
+                .map(domain -> txtId(domain)
+                        .thenCompose(id -> decide(domain, id, true))
+                        .toCompletableFuture())
                 .toArray(CompletableFuture[]::new);
         return CompletableFuture.allOf(all);
     }
@@ -112,13 +114,18 @@ final class MtaSts {
             // no (valid) record: a cached policy stays in force until it expires (§5.1)
             return CompletableFuture.completedFuture(cached == null ? Lookup.NONE : lookup(cached));
         }
-        boolean stale = cached != null && refreshing
+        boolean stale = cached != null
+                && refreshing
                 && cached.fetched().plus(cached.policy().maxAge().dividedBy(2)).isBefore(now);
         if (cached != null && cached.id().equals(id) && !stale) {
             return CompletableFuture.completedFuture(lookup(cached));
         }
         Failed failed = failures.get(domain);
-        if (cached == null && !refreshing && failed != null && failed.id().equals(id) && failed.until().isAfter(now)) {
+        if (cached == null
+                && !refreshing
+                && failed != null
+                && failed.id().equals(id)
+                && failed.until().isAfter(now)) {
             return CompletableFuture.completedFuture(failed.lookup());
         }
         Cached previous = cached;
@@ -139,30 +146,42 @@ final class MtaSts {
     }
 
     private CompletableFuture<Lookup> fetchNow(String domain, String id, Cached previous) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                StsPolicy policy = StsPolicy.parse(fetch.fetch(domain));
-                Instant now = clock.instant();
-                Cached fresh = new Cached(policy, id, now, now.plus(policy.maxAge()));
-                cache.put(domain, fresh);
-                failures.remove(domain);
-                LOG.info("MTA-STS policy of {} fetched: id={} mode={} max_age={} mx={}", domain, id, policy.mode(),
-                        policy.maxAge().toSeconds(), policy.mxPatterns());
-                return lookup(fresh);
-            } catch (StsPolicy.Invalid e) {
-                return failed(domain, id, previous, TlsFailure.STS_POLICY_INVALID, e.getMessage());
-            } catch (FetchFailure e) {
-                return failed(domain, id, previous, e.failure, e.getMessage());
-            } catch (IOException | RuntimeException e) {
-                return failed(domain, id, previous, TlsFailure.STS_POLICY_FETCH_ERROR, e.toString());
-            }
-        }, executor);
+        return CompletableFuture.supplyAsync(
+                () -> {
+                    try {
+                        StsPolicy policy = StsPolicy.parse(fetch.fetch(domain));
+                        Instant now = clock.instant();
+                        Cached fresh = new Cached(policy, id, now, now.plus(policy.maxAge()));
+                        cache.put(domain, fresh);
+                        failures.remove(domain);
+                        LOG.info(
+                                "MTA-STS policy of {} fetched: id={} mode={} max_age={} mx={}",
+                                domain,
+                                id,
+                                policy.mode(),
+                                policy.maxAge().toSeconds(),
+                                policy.mxPatterns());
+                        return lookup(fresh);
+                    } catch (StsPolicy.Invalid e) {
+                        return failed(domain, id, previous, TlsFailure.STS_POLICY_INVALID, e.getMessage());
+                    } catch (FetchFailure e) {
+                        return failed(domain, id, previous, e.failure, e.getMessage());
+                    } catch (IOException | RuntimeException e) {
+                        return failed(domain, id, previous, TlsFailure.STS_POLICY_FETCH_ERROR, e.toString());
+                    }
+                },
+                executor);
     }
 
     private Lookup failed(String domain, String id, Cached previous, TlsFailure failure, String detail) {
         if (previous != null) {
-            LOG.warn("MTA-STS policy of {} not refreshed ({}: {}); the cached policy {} stays until {}", domain,
-                    failure.resultType(), detail, previous.id(), previous.expires());
+            LOG.warn(
+                    "MTA-STS policy of {} not refreshed ({}: {}); the cached policy {} stays until {}",
+                    domain,
+                    failure.resultType(),
+                    detail,
+                    previous.id(),
+                    previous.expires());
             return lookup(previous);
         }
         LOG.warn("MTA-STS policy of {} (id {}) unusable: {}: {}", domain, id, failure.resultType(), detail);
@@ -177,14 +196,14 @@ final class MtaSts {
 
     /** The id of the one {@code v=STSv1} TXT record of {@code _mta-sts.<domain>}, or "" (none, several, invalid, DNS failure). */
     private CompletionStage<String> txtId(String domain) {
-        return resolver.txt("_mta-sts." + domain)
-                .thenApply(MtaSts::stsId)
-                .exceptionally(e -> "");
+        return resolver.txt("_mta-sts." + domain).thenApply(MtaSts::stsId).exceptionally(e -> "");
     }
 
     /** RFC 8461 §3.1: records not starting with {@code v=STSv1;} are discarded; exactly one must remain. */
     static String stsId(List<String> records) {
-        List<String> sts = records.stream().filter(r -> r.startsWith("v=STSv1;") || r.equals("v=STSv1")).toList();
+        List<String> sts = records.stream()
+                .filter(r -> r.startsWith("v=STSv1;") || r.equals("v=STSv1"))
+                .toList();
         if (sts.size() != 1) {
             return "";
         }
@@ -211,10 +230,11 @@ final class MtaSts {
             String host = "mta-sts." + domain;
             List<InetAddress> addresses;
             try {
-                addresses = resolver.addresses(host).toCompletableFuture()
-                        .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                addresses =
+                        resolver.addresses(host).toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             } catch (ExecutionException | CompletionException e) {
-                throw new IOException("cannot resolve " + host + ": " + e.getCause().getMessage());
+                throw new IOException(
+                        "cannot resolve " + host + ": " + e.getCause().getMessage());
             } catch (TimeoutException e) {
                 throw new IOException("cannot resolve " + host + ": timeout");
             } catch (InterruptedException e) {
@@ -227,8 +247,8 @@ final class MtaSts {
             IOException last = null;
             for (InetAddress address : addresses) {
                 if (deadline - System.nanoTime() <= 0) {
-                    throw new SocketTimeoutException("MTA-STS policy fetch from " + host + " not done within "
-                            + timeout.toSeconds() + " s");
+                    throw new SocketTimeoutException(
+                            "MTA-STS policy fetch from " + host + " not done within " + timeout.toSeconds() + " s");
                 }
                 HttpsRequest.Response response;
                 try {
@@ -243,7 +263,8 @@ final class MtaSts {
                     continue;
                 }
                 if (response.status() != 200) {
-                    throw new IOException("HTTP " + response.status() + " from " + host + " (redirects are not followed)");
+                    throw new IOException(
+                            "HTTP " + response.status() + " from " + host + " (redirects are not followed)");
                 }
                 String type = response.header("content-type").toLowerCase(Locale.ROOT);
                 if (!type.startsWith("text/plain")) {

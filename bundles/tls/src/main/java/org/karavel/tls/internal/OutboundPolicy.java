@@ -1,6 +1,5 @@
 package org.karavel.tls.internal;
 
-import java.util.concurrent.CompletionException;
 import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
@@ -9,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SNIHostName;
@@ -56,8 +56,15 @@ final class OutboundPolicy implements OutboundTls {
      * @param resolver for TLSA lookups (DANE)
      * @param reports null when TLS-RPT is off
      */
-    OutboundPolicy(TlsMode defaultMode, DestinationRules rules, MtaSts mtaSts, Resolver resolver, boolean dane,
-            CertificateCheck webPki, TlsReportLog reports, Clock clock) {
+    OutboundPolicy(
+            TlsMode defaultMode,
+            DestinationRules rules,
+            MtaSts mtaSts,
+            Resolver resolver,
+            boolean dane,
+            CertificateCheck webPki,
+            TlsReportLog reports,
+            Clock clock) {
         this.defaultMode = defaultMode;
         this.rules = rules;
         this.mtaSts = mtaSts;
@@ -74,11 +81,11 @@ final class OutboundPolicy implements OutboundTls {
         String name = StsPolicy.stripDot(domain.toLowerCase(Locale.ROOT));
         Optional<TlsMode> configured = rules.modeFor(name);
         if (configured.isPresent()) {
-            return done(new DestinationTls(name, configured.get(), PolicySource.CONFIG, List.of(), "", List.of(),
-                    Optional.empty()));
+            return done(new DestinationTls(
+                    name, configured.get(), PolicySource.CONFIG, List.of(), "", List.of(), Optional.empty()));
         }
-        DestinationTls none = new DestinationTls(name, defaultMode, PolicySource.NONE, List.of(), "", List.of(),
-                Optional.empty());
+        DestinationTls none =
+                new DestinationTls(name, defaultMode, PolicySource.NONE, List.of(), "", List.of(), Optional.empty());
         if (mtaSts == null) {
             return done(none);
         }
@@ -88,14 +95,36 @@ final class OutboundPolicy implements OutboundTls {
             }
             StsPolicy policy = lookup.policy();
             if (policy == null) {
-                return lookup.failure() == null ? none : new DestinationTls(name, defaultMode, PolicySource.NONE,
-                        List.of(), lookup.id(), List.of(), Optional.of(lookup.failure()));
+                return lookup.failure() == null
+                        ? none
+                        : new DestinationTls(
+                                name,
+                                defaultMode,
+                                PolicySource.NONE,
+                                List.of(),
+                                lookup.id(),
+                                List.of(),
+                                Optional.of(lookup.failure()));
             }
             return switch (policy.mode()) {
-                case "enforce" -> new DestinationTls(name, TlsMode.REQUIRED, PolicySource.MTA_STS_ENFORCE,
-                        policy.mxPatterns(), lookup.id(), policy.lines(), Optional.empty());
-                case "testing" -> new DestinationTls(name, defaultMode, PolicySource.MTA_STS_TESTING,
-                        policy.mxPatterns(), lookup.id(), policy.lines(), Optional.empty());
+                case "enforce" ->
+                    new DestinationTls(
+                            name,
+                            TlsMode.REQUIRED,
+                            PolicySource.MTA_STS_ENFORCE,
+                            policy.mxPatterns(),
+                            lookup.id(),
+                            policy.lines(),
+                            Optional.empty());
+                case "testing" ->
+                    new DestinationTls(
+                            name,
+                            defaultMode,
+                            PolicySource.MTA_STS_TESTING,
+                            policy.mxPatterns(),
+                            lookup.id(),
+                            policy.lines(),
+                            Optional.empty());
                 default -> none;
             };
         });
@@ -119,8 +148,8 @@ final class OutboundPolicy implements OutboundTls {
             if (error == null) {
                 return fromTlsa(destination, mx, answer);
             }
-            Throwable cause = error instanceof CompletionException && error.getCause() != null
-                    ? error.getCause() : error;
+            Throwable cause =
+                    error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
             if (cause instanceof DnsException dns && dns.reason() == DnsException.Reason.NO_SUCH_DOMAIN) {
                 return fromDestination(destination, mx);
             }
@@ -131,7 +160,13 @@ final class OutboundPolicy implements OutboundTls {
                 return fromDestination(destination, mx);
             }
             // RFC 7672 §2.2: a failed (not empty) TLSA lookup makes the host unusable, so no downgrade
-            return new HostTls(destination, mx, TlsMode.REQUIRED, PolicySource.DANE, List.of(), false,
+            return new HostTls(
+                    destination,
+                    mx,
+                    TlsMode.REQUIRED,
+                    PolicySource.DANE,
+                    List.of(),
+                    false,
                     Optional.of(TlsFailure.DNSSEC_INVALID));
         });
     }
@@ -140,15 +175,28 @@ final class OutboundPolicy implements OutboundTls {
         if (answer == null || !answer.authentic() || answer.records().isEmpty()) {
             return fromDestination(destination, mx);
         }
-        List<TlsaRecord> usable = answer.records().stream().filter(TlsaRecord::usableForSmtp).toList();
+        List<TlsaRecord> usable =
+                answer.records().stream().filter(TlsaRecord::usableForSmtp).toList();
         // RFC 7672 §2.2: authentic records that are all unusable still mean TLS, unauthenticated
-        return new HostTls(destination, mx, usable.isEmpty() ? TlsMode.REQUIRED_INSECURE : TlsMode.REQUIRED,
-                PolicySource.DANE, usable, true, Optional.empty());
+        return new HostTls(
+                destination,
+                mx,
+                usable.isEmpty() ? TlsMode.REQUIRED_INSECURE : TlsMode.REQUIRED,
+                PolicySource.DANE,
+                usable,
+                true,
+                Optional.empty());
     }
 
     private HostTls fromDestination(DestinationTls destination, String mx) {
         boolean allowed = mxAllowed(destination, mx);
-        return new HostTls(destination, mx, destination.mode(), destination.source(), List.of(), allowed,
+        return new HostTls(
+                destination,
+                mx,
+                destination.mode(),
+                destination.source(),
+                List.of(),
+                allowed,
                 allowed ? Optional.empty() : Optional.of(TlsFailure.VALIDATION_FAILURE));
     }
 
@@ -161,7 +209,8 @@ final class OutboundPolicy implements OutboundTls {
     public SSLParameters clientParameters(HostTls host) {
         SSLParameters parameters = clientContext.getDefaultSSLParameters();
         parameters.setProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
-        if (host.mxHost().matches("[a-z0-9]([a-z0-9.-]*[a-z0-9])?") && host.mxHost().matches(".*[a-z].*")) {
+        if (host.mxHost().matches("[a-z0-9]([a-z0-9.-]*[a-z0-9])?")
+                && host.mxHost().matches(".*[a-z].*")) {
             parameters.setServerNames(List.of(new SNIHostName(host.mxHost())));
         }
         return parameters;
@@ -171,20 +220,37 @@ final class OutboundPolicy implements OutboundTls {
     public TlsVerdict verify(HostTls host, X509Certificate[] chain, String protocol, String cipherSuite) {
         if (host.source() == PolicySource.DANE) {
             if (host.tlsa().isEmpty()) {
-                return new TlsVerdict(host, true, true, false, protocol, cipherSuite, false, Optional.empty(),
+                return new TlsVerdict(
+                        host,
+                        true,
+                        true,
+                        false,
+                        protocol,
+                        cipherSuite,
+                        false,
+                        Optional.empty(),
                         "no usable TLSA record: encrypted, not authenticated");
             }
             CertificateCheck.Problem problem = DaneMatch.check(host.tlsa(), chain, List.of(host.mxHost()), clock);
             return problem == null
                     ? new TlsVerdict(host, true, true, true, protocol, cipherSuite, false, Optional.empty(), "dane")
-                    : new TlsVerdict(host, false, true, false, protocol, cipherSuite, false,
-                            Optional.of(problem.failure()), problem.detail());
+                    : new TlsVerdict(
+                            host,
+                            false,
+                            true,
+                            false,
+                            protocol,
+                            cipherSuite,
+                            false,
+                            Optional.of(problem.failure()),
+                            problem.detail());
         }
         CertificateCheck.Problem problem = webPki.check(chain, host.mxHost());
         boolean demanded = host.mode().verifies() || host.source() == PolicySource.MTA_STS_TESTING;
         Optional<TlsFailure> failure = demanded && problem != null ? Optional.of(problem.failure()) : Optional.empty();
         String detail = problem == null ? "" : problem.detail();
-        if (failure.isEmpty() && host.source() == PolicySource.MTA_STS_TESTING
+        if (failure.isEmpty()
+                && host.source() == PolicySource.MTA_STS_TESTING
                 && !host.destination().mxPatterns().stream().anyMatch(p -> StsPolicy.mxMatches(p, host.mxHost()))) {
             failure = Optional.of(TlsFailure.VALIDATION_FAILURE);
             detail = "mx-not-in-policy";
@@ -203,7 +269,15 @@ final class OutboundPolicy implements OutboundTls {
         String why = (handshakeFailed ? "TLS handshake failed" : "STARTTLS not offered")
                 + (detail == null || detail.isBlank() ? "" : ": " + detail);
         if (mode.tlsRequired()) {
-            return new TlsVerdict(host, false, false, false, "", "", false, Optional.of(failure),
+            return new TlsVerdict(
+                    host,
+                    false,
+                    false,
+                    false,
+                    "",
+                    "",
+                    false,
+                    Optional.of(failure),
                     why + "; policy " + host.policyLabel() + " requires TLS");
         }
         if (handshakeFailed) {

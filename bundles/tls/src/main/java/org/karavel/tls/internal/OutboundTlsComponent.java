@@ -1,6 +1,5 @@
 package org.karavel.tls.internal;
 
-import org.karavel.api.net.MachineName;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -23,6 +22,7 @@ import org.karavel.api.address.MailAddress;
 import org.karavel.api.dns.Resolver;
 import org.karavel.api.metrics.Metric;
 import org.karavel.api.metrics.MetricSource;
+import org.karavel.api.net.MachineName;
 import org.karavel.api.queue.Spool;
 import org.karavel.api.tls.DestinationTls;
 import org.karavel.api.tls.HostTls;
@@ -48,8 +48,11 @@ import org.slf4j.LoggerFactory;
  * refresh every hour, TLS-RPT counts written every minute, finished days reported every hour.
  * A configuration change re-creates the component (the cache starts again; counts are on disk).
  */
-@Component(service = {OutboundTls.class, MetricSource.class}, configurationPid = "org.karavel.tls.outbound",
-        configurationPolicy = ConfigurationPolicy.OPTIONAL, property = MetricSource.SOURCE + "=tls")
+@Component(
+        service = {OutboundTls.class, MetricSource.class},
+        configurationPid = "org.karavel.tls.outbound",
+        configurationPolicy = ConfigurationPolicy.OPTIONAL,
+        property = MetricSource.SOURCE + "=tls")
 @Designate(ocd = OutboundTlsConfig.class)
 public final class OutboundTlsComponent implements OutboundTls, MetricSource {
     private static final Logger LOG = LoggerFactory.getLogger(OutboundTlsComponent.class);
@@ -58,7 +61,9 @@ public final class OutboundTlsComponent implements OutboundTls, MetricSource {
     @Reference
     private Resolver resolver;
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile Spool spool;
 
@@ -94,31 +99,55 @@ public final class OutboundTlsComponent implements OutboundTls, MetricSource {
         }
         Set<TrustAnchor> smtpAnchors = anchors(config.trust__file());
         Duration timeout = Duration.ofSeconds(Math.max(1, config.mta__sts__timeout()));
-        HttpsRequest https = new HttpsRequest(verifyingContext(config.mta__sts__trust__file()), timeout, MAX_POLICY_SIZE);
+        HttpsRequest https =
+                new HttpsRequest(verifyingContext(config.mta__sts__trust__file()), timeout, MAX_POLICY_SIZE);
         if (config.mta__sts()) {
-            mtaSts = new MtaSts(resolver, MtaSts.overHttps(resolver, https, config.mta__sts__port(), timeout),
-                    background, clock);
+            mtaSts = new MtaSts(
+                    resolver, MtaSts.overHttps(resolver, https, config.mta__sts__port(), timeout), background, clock);
             background.scheduleWithFixedDelay(() -> mtaSts.refresh(), 1, 1, TimeUnit.HOURS);
         }
         if (config.tlsrpt()) {
             reports = new TlsReportLog(reportDirectory(config.tlsrpt__directory()), clock);
-            String submitter = config.tlsrpt__submitter().isBlank() ? canonicalHostName() : config.tlsrpt__submitter().trim();
+            String submitter = config.tlsrpt__submitter().isBlank()
+                    ? canonicalHostName()
+                    : config.tlsrpt__submitter().trim();
             MailAddress from = sender(config.tlsrpt__from(), submitter);
-            String organization = config.tlsrpt__organization().isBlank() ? submitter : config.tlsrpt__organization().trim();
-            TlsReportSender sender = new TlsReportSender(reports, resolver, () -> spool,
-                    new HttpsRequest(verifyingContext(""), Duration.ofSeconds(30), 1024 * 1024), background,
-                    submitter, organization, from.toString(), from, clock);
+            String organization = config.tlsrpt__organization().isBlank()
+                    ? submitter
+                    : config.tlsrpt__organization().trim();
+            TlsReportSender sender = new TlsReportSender(
+                    reports,
+                    resolver,
+                    () -> spool,
+                    new HttpsRequest(verifyingContext(""), Duration.ofSeconds(30), 1024 * 1024),
+                    background,
+                    submitter,
+                    organization,
+                    from.toString(),
+                    from,
+                    clock);
             background.scheduleWithFixedDelay(reports::flush, 1, 1, TimeUnit.MINUTES);
-            background.scheduleWithFixedDelay(() -> {
-                try {
-                    sender.sendFinishedDays();
-                } catch (RuntimeException e) {
-                    LOG.warn("TLS-RPT reports failed: {}", e.toString());
-                }
-            }, 5, 60, TimeUnit.MINUTES);
+            background.scheduleWithFixedDelay(
+                    () -> {
+                        try {
+                            sender.sendFinishedDays();
+                        } catch (RuntimeException e) {
+                            LOG.warn("TLS-RPT reports failed: {}", e.toString());
+                        }
+                    },
+                    5,
+                    60,
+                    TimeUnit.MINUTES);
         }
-        policy = new OutboundPolicy(defaultMode, new DestinationRules(config.outbound__policies()), mtaSts, resolver,
-                config.dane(), new CertificateCheck(smtpAnchors, clock), reports, clock);
+        policy = new OutboundPolicy(
+                defaultMode,
+                new DestinationRules(config.outbound__policies()),
+                mtaSts,
+                resolver,
+                config.dane(),
+                new CertificateCheck(smtpAnchors, clock),
+                reports,
+                clock);
     }
 
     @Deactivate

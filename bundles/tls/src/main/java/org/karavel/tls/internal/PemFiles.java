@@ -43,7 +43,8 @@ final class PemFiles {
         } catch (NoSuchFileException e) {
             throw new CertificateProblem(file, "no such file");
         } catch (IOException | CertificateException | RuntimeException e) {
-            throw new CertificateProblem(file, "not a PEM certificate chain (" + e.getClass().getSimpleName() + ")");
+            throw new CertificateProblem(
+                    file, "not a PEM certificate chain (" + e.getClass().getSimpleName() + ")");
         }
         if (chain.isEmpty()) {
             throw new CertificateProblem(file, "no CERTIFICATE block found");
@@ -81,7 +82,8 @@ final class PemFiles {
             throw new CertificateProblem(file, "no such file");
         } catch (IOException | RuntimeException e) {
             // the exception message could quote the file; only its type is logged
-            throw new CertificateProblem(file, "not a PEM private key (" + e.getClass().getSimpleName() + ")");
+            throw new CertificateProblem(
+                    file, "not a PEM private key (" + e.getClass().getSimpleName() + ")");
         }
         if (key == null) {
             throw new CertificateProblem(file, "no PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY block found");

@@ -128,16 +128,21 @@ record ServerCertificate(List<X509Certificate> chain, PrivateKey key, boolean se
                     Date.from(now.plus(Duration.ofDays(365))),
                     subject,
                     pair.getPublic());
-            builder.addExtension(Extension.subjectAlternativeName, false,
+            builder.addExtension(
+                    Extension.subjectAlternativeName,
+                    false,
                     new GeneralNames(new GeneralName(GeneralName.dNSName, hostname.toLowerCase(Locale.ROOT))));
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-            builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
+            builder.addExtension(
+                    Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
             // the JDK's Signature, not BouncyCastle's provider: nothing is registered globally
             X509Certificate certificate = new JcaX509CertificateConverter()
-                    .getCertificate(builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(pair.getPrivate())));
+                    .getCertificate(
+                            builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(pair.getPrivate())));
             return new ServerCertificate(List.of(certificate), pair.getPrivate(), true);
-        } catch (GeneralSecurityException | org.bouncycastle.operator.OperatorCreationException
+        } catch (GeneralSecurityException
+                | org.bouncycastle.operator.OperatorCreationException
                 | org.bouncycastle.cert.CertIOException e) {
             throw new IllegalStateException("cannot generate a self-signed certificate", e);
         }

@@ -81,7 +81,8 @@ record StsPolicy(String mode, Duration maxAge, List<String> mxPatterns, List<Str
                 }
                 case "mx" -> {
                     String pattern = value.toLowerCase(Locale.ROOT);
-                    if (!pattern.matches("(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.?")) {
+                    if (!pattern.matches(
+                            "(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.?")) {
                         throw new Invalid("malformed mx pattern: " + shorten(value));
                     }
                     mx.add(stripDot(pattern));

@@ -1,8 +1,8 @@
 package org.karavel.tls.internal;
 
-import org.karavel.api.net.MachineName;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.karavel.api.net.MachineName;
 import org.karavel.api.tls.ServerTls;
 import org.karavel.api.tls.ServerTlsContext;
 import org.osgi.service.component.annotations.Activate;
@@ -16,7 +16,9 @@ import org.osgi.service.metatype.annotations.Designate;
  * The {@link ServerTls} service. A configuration change swaps the snapshot in place (the service
  * stays registered, so listeners holding it are not restarted).
  */
-@Component(service = ServerTls.class, configurationPid = "org.karavel.tls",
+@Component(
+        service = ServerTls.class,
+        configurationPid = "org.karavel.tls",
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = TlsConfig.class)
 public final class TlsComponent implements ServerTls {
@@ -47,9 +49,16 @@ public final class TlsComponent implements ServerTls {
     }
 
     static InboundTls create(TlsConfig config) {
-        String hostname = config.hostname().isBlank() ? canonicalHostName() : config.hostname().trim();
-        return new InboundTls(path(config.cert__file()), path(config.key__file()),
-                config.protocols(), config.cipher__suites(), hostname, POLL_INTERVAL);
+        String hostname = config.hostname().isBlank()
+                ? canonicalHostName()
+                : config.hostname().trim();
+        return new InboundTls(
+                path(config.cert__file()),
+                path(config.key__file()),
+                config.protocols(),
+                config.cipher__suites(),
+                hostname,
+                POLL_INTERVAL);
     }
 
     private static Path path(String value) {

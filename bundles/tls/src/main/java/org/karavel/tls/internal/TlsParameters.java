@@ -29,6 +29,7 @@ record TlsParameters(List<String> protocols, List<String> cipherSuites) {
             "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
             "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
             "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
+
     private static final Set<String> ALLOWED_PROTOCOLS = Set.of("TLSv1.3", "TLSv1.2");
 
     TlsParameters {
@@ -79,7 +80,9 @@ record TlsParameters(List<String> protocols, List<String> cipherSuites) {
         if (values != null) {
             for (String value : values) {
                 if (value != null) {
-                    Arrays.stream(value.split("[,\\s]+")).filter(s -> !s.isEmpty()).forEach(out::add);
+                    Arrays.stream(value.split("[,\\s]+"))
+                            .filter(s -> !s.isEmpty())
+                            .forEach(out::add);
                 }
             }
         }

@@ -1,5 +1,7 @@
 package org.karavel.tls.internal;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -17,8 +19,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.GZIPOutputStream;
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import org.apache.james.mime4j.dom.Body;
 import org.apache.james.mime4j.dom.Message;
 import org.apache.james.mime4j.dom.Multipart;
@@ -42,7 +42,12 @@ import org.apache.james.mime4j.util.MimeUtil;
  * @param day the UTC day covered
  * @param policies the counts of that domain's policies on that day
  */
-record TlsReport(String submitter, String organization, String contact, String domain, LocalDate day,
+record TlsReport(
+        String submitter,
+        String organization,
+        String contact,
+        String domain,
+        LocalDate day,
         Map<TlsReportLog.Policy, TlsReportLog.Counts> policies) {
 
     static final String MEDIA_TYPE = "application/tlsrpt+gzip";
@@ -82,7 +87,8 @@ record TlsReport(String submitter, String organization, String contact, String d
             out.writeStringField("report-id", reportId());
             out.writeArrayFieldStart("policies");
             List<Map.Entry<TlsReportLog.Policy, TlsReportLog.Counts>> entries = new ArrayList<>(policies.entrySet());
-            entries.sort(Comparator.comparing(e -> e.getKey().type() + e.getKey().strings()));
+            entries.sort(
+                    Comparator.comparing(e -> e.getKey().type() + e.getKey().strings()));
             for (Map.Entry<TlsReportLog.Policy, TlsReportLog.Counts> entry : entries) {
                 writePolicy(out, entry.getKey(), entry.getValue());
             }
@@ -163,8 +169,9 @@ record TlsReport(String submitter, String organization, String contact, String d
     byte[] mail(String from, List<String> to, ZonedDateTime now) {
         String id = reportId();
         BodyPartBuilder text = BodyPartBuilder.create()
-                .setBody((Body) BasicBodyFactory.INSTANCE.binaryBody(("This is an aggregate TLS report from " + submitter
-                        + " for " + domain + " on " + day + " (UTC).\r\n").getBytes(StandardCharsets.UTF_8)))
+                .setBody((Body) BasicBodyFactory.INSTANCE.binaryBody(("This is an aggregate TLS report from "
+                                + submitter + " for " + domain + " on " + day + " (UTC).\r\n")
+                        .getBytes(StandardCharsets.UTF_8)))
                 .setContentType("text/plain", new NameValuePair("charset", "us-ascii"))
                 .setContentTransferEncoding("7bit");
         BodyPartBuilder attachment = BodyPartBuilder.create()
@@ -181,9 +188,14 @@ record TlsReport(String submitter, String organization, String contact, String d
         Message mail = Message.Builder.of()
                 .setField(new RawField("From", from))
                 .setField(new RawField("To", String.join(", ", to)))
-                .setField(new RawField("Date", DateTimeFormatter.RFC_1123_DATE_TIME.withLocale(Locale.ROOT).format(now)))
-                .setField(new RawField("Subject", "Report Domain: " + domain + " Submitter: " + submitter
-                        + " Report-ID: <" + id + ">"))
+                .setField(new RawField(
+                        "Date",
+                        DateTimeFormatter.RFC_1123_DATE_TIME
+                                .withLocale(Locale.ROOT)
+                                .format(now)))
+                .setField(new RawField(
+                        "Subject",
+                        "Report Domain: " + domain + " Submitter: " + submitter + " Report-ID: <" + id + ">"))
                 .setField(new RawField("Message-ID", "<" + id + ">"))
                 .setField(new RawField("TLS-Report-Domain", domain))
                 .setField(new RawField("TLS-Report-Submitter", submitter))
@@ -205,7 +217,8 @@ record TlsReport(String submitter, String organization, String contact, String d
     /** The {@code rua} URIs of the one {@code v=TLSRPTv1} record of {@code _smtp._tls.<domain>} (RFC 8460 §3), or none. */
     static List<String> rua(List<String> txtRecords) {
         List<String> records = txtRecords.stream()
-                .filter(r -> r.startsWith("v=TLSRPTv1;") || r.equals("v=TLSRPTv1")).toList();
+                .filter(r -> r.startsWith("v=TLSRPTv1;") || r.equals("v=TLSRPTv1"))
+                .toList();
         if (records.size() != 1) {
             return List.of();
         }

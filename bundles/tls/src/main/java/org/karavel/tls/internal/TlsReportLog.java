@@ -1,7 +1,5 @@
 package org.karavel.tls.internal;
 
-import java.time.format.DateTimeParseException;
-import java.util.Locale;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
@@ -12,9 +10,11 @@ import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -72,15 +72,22 @@ final class TlsReportLog {
 
     void record(String policyDomain, TlsOutcome outcome) {
         LocalDate day = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
-        Policy policy = new Policy(StsPolicy.stripDot(policyDomain.toLowerCase(Locale.ROOT)),
-                outcome.policyType(), outcome.policyStrings(), outcome.mxPatterns());
-        Counts counts = days.computeIfAbsent(day, d -> new ConcurrentHashMap<>())
-                .computeIfAbsent(policy, p -> new Counts());
+        Policy policy = new Policy(
+                StsPolicy.stripDot(policyDomain.toLowerCase(Locale.ROOT)),
+                outcome.policyType(),
+                outcome.policyStrings(),
+                outcome.mxPatterns());
+        Counts counts =
+                days.computeIfAbsent(day, d -> new ConcurrentHashMap<>()).computeIfAbsent(policy, p -> new Counts());
         if (outcome.failure().isEmpty()) {
             counts.successes.incrementAndGet();
         } else {
-            FailureKey key = new FailureKey(outcome.failure().get(), outcome.sendingIp(), outcome.receivingIp(),
-                    outcome.mxHost(), outcome.detail().length() > 200 ? outcome.detail().substring(0, 200) : outcome.detail());
+            FailureKey key = new FailureKey(
+                    outcome.failure().get(),
+                    outcome.sendingIp(),
+                    outcome.receivingIp(),
+                    outcome.mxHost(),
+                    outcome.detail().length() > 200 ? outcome.detail().substring(0, 200) : outcome.detail());
             counts.failures.computeIfAbsent(key, k -> new AtomicLong()).incrementAndGet();
         }
         dirty = true;
@@ -135,14 +142,24 @@ final class TlsReportLog {
     private static List<String> lines(Map<Policy, Counts> policies) {
         List<String> out = new ArrayList<>();
         new TreeMap<String, Map.Entry<Policy, Counts>>(policies.entrySet().stream()
-                .collect(Collectors.toMap(e -> e.getKey().toString(), e -> e)))
-                .values().forEach(entry -> {
+                        .collect(Collectors.toMap(e -> e.getKey().toString(), e -> e)))
+                .values()
+                .forEach(entry -> {
                     Policy p = entry.getKey();
-                    String head = String.join("\t", enc(p.domain()), enc(p.type()), list(p.strings()), list(p.mxPatterns()));
+                    String head =
+                            String.join("\t", enc(p.domain()), enc(p.type()), list(p.strings()), list(p.mxPatterns()));
                     out.add("S\t" + head + "\t" + entry.getValue().successes.get());
-                    entry.getValue().failures.forEach((k, n) -> out.add("F\t" + head + "\t" + String.join("\t",
-                            enc(k.failure().resultType()), enc(k.sendingIp()), enc(k.receivingIp()), enc(k.mxHost()),
-                            enc(k.reason())) + "\t" + n.get()));
+                    entry.getValue()
+                            .failures
+                            .forEach((k, n) -> out.add("F\t" + head + "\t"
+                                    + String.join(
+                                            "\t",
+                                            enc(k.failure().resultType()),
+                                            enc(k.sendingIp()),
+                                            enc(k.receivingIp()),
+                                            enc(k.mxHost()),
+                                            enc(k.reason()))
+                                    + "\t" + n.get()));
                 });
         return out;
     }
@@ -152,7 +169,8 @@ final class TlsReportLog {
             return;
         }
         try (Stream<Path> files = Files.list(directory)) {
-            for (Path file : files.filter(f -> f.getFileName().toString().endsWith(SUFFIX)).toList()) {
+            for (Path file : files.filter(f -> f.getFileName().toString().endsWith(SUFFIX))
+                    .toList()) {
                 String name = file.getFileName().toString();
                 LocalDate day;
                 try {
@@ -181,7 +199,8 @@ final class TlsReportLog {
         if (f[0].equals("S") && f.length == 6) {
             counts.successes.addAndGet(Long.parseLong(f[5]));
         } else if (f[0].equals("F") && f.length == 11) {
-            FailureKey key = new FailureKey(TlsFailure.ofResultType(dec(f[5])), dec(f[6]), dec(f[7]), dec(f[8]), dec(f[9]));
+            FailureKey key =
+                    new FailureKey(TlsFailure.ofResultType(dec(f[5])), dec(f[6]), dec(f[7]), dec(f[8]), dec(f[9]));
             counts.failures.computeIfAbsent(key, k -> new AtomicLong()).addAndGet(Long.parseLong(f[10]));
         } else {
             throw new IllegalArgumentException("malformed");
@@ -201,6 +220,8 @@ final class TlsReportLog {
     }
 
     private static List<String> unlist(String field) {
-        return field.isEmpty() ? List.of() : Arrays.stream(field.split(",", -1)).map(TlsReportLog::dec).toList();
+        return field.isEmpty()
+                ? List.of()
+                : Arrays.stream(field.split(",", -1)).map(TlsReportLog::dec).toList();
     }
 }

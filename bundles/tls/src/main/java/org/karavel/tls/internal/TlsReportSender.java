@@ -1,7 +1,5 @@
 package org.karavel.tls.internal;
 
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeoutException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
@@ -16,8 +14,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.karavel.api.address.AddressSyntaxException;
 import org.karavel.api.address.MailAddress;
@@ -50,8 +50,17 @@ final class TlsReportSender {
     private final MailAddress from;
     private final Clock clock;
 
-    TlsReportSender(TlsReportLog log, Resolver resolver, Supplier<Spool> spool, HttpsRequest https, Executor executor,
-            String submitter, String organization, String contact, MailAddress from, Clock clock) {
+    TlsReportSender(
+            TlsReportLog log,
+            Resolver resolver,
+            Supplier<Spool> spool,
+            HttpsRequest https,
+            Executor executor,
+            String submitter,
+            String organization,
+            String contact,
+            MailAddress from,
+            Clock clock) {
         this.log = log;
         this.resolver = resolver;
         this.spool = spool;
@@ -82,12 +91,14 @@ final class TlsReportSender {
     /** Sends one day's reports; a domain that fails is logged and skipped (reports are best effort). */
     void sendDay(LocalDate day) {
         Map<String, Map<TlsReportLog.Policy, TlsReportLog.Counts>> byDomain = new LinkedHashMap<>();
-        log.day(day).forEach((policy, counts) ->
-                byDomain.computeIfAbsent(policy.domain(), d -> new LinkedHashMap<>()).put(policy, counts));
+        log.day(day)
+                .forEach((policy, counts) -> byDomain.computeIfAbsent(policy.domain(), d -> new LinkedHashMap<>())
+                        .put(policy, counts));
         byDomain.forEach((domain, policies) -> {
             TlsReport report = new TlsReport(submitter, organization, contact, domain, day, policies);
             try {
-                List<String> rua = TlsReport.rua(resolver.txt("_smtp._tls." + domain).toCompletableFuture()
+                List<String> rua = TlsReport.rua(resolver.txt("_smtp._tls." + domain)
+                        .toCompletableFuture()
                         .get(30, TimeUnit.SECONDS));
                 if (!rua.isEmpty()) {
                     deliver(report, rua);
@@ -131,17 +142,24 @@ final class TlsReportSender {
         }
         MessageDraft draft = target.create();
         try {
-            draft.write(report.mail(from.toString(), to.stream().map(MailAddress::toString).toList(),
+            draft.write(report.mail(
+                    from.toString(),
+                    to.stream().map(MailAddress::toString).toList(),
                     clock.instant().atZone(ZoneOffset.UTC)));
-            Envelope envelope = new Envelope(from, to, Map.of(), clock.instant(), "", "", "local", "",
-                    Origin.local("tls report"));
+            Envelope envelope =
+                    new Envelope(from, to, Map.of(), clock.instant(), "", "", "local", "", Origin.local("tls report"));
             return draft.commit(envelope).whenComplete((queued, e) -> {
                 if (e != null) {
                     draft.abort();
                     LOG.warn("TLS-RPT report of {} not queued: {}", report.domain(), e.toString());
                 } else {
-                    MAIL_LOG.info("{}: received from=<{}> size={} tlsrpt domain={} to={}", queued.id(), from,
-                            queued.size(), report.domain(), to);
+                    MAIL_LOG.info(
+                            "{}: received from=<{}> size={} tlsrpt domain={} to={}",
+                            queued.id(),
+                            from,
+                            queued.size(),
+                            report.domain(),
+                            to);
                 }
             });
         } catch (IOException | RuntimeException e) {
@@ -169,8 +187,13 @@ final class TlsReportSender {
         if (uri.getRawQuery() != null) {
             path += "?" + uri.getRawQuery();
         }
-        HttpsRequest.Response response = https.post(addresses.get(0), uri.getPort() < 0 ? 443 : uri.getPort(), host,
-                path, TlsReport.MEDIA_TYPE, report.gzip());
+        HttpsRequest.Response response = https.post(
+                addresses.get(0),
+                uri.getPort() < 0 ? 443 : uri.getPort(),
+                host,
+                path,
+                TlsReport.MEDIA_TYPE,
+                report.gzip());
         if (response.status() / 100 != 2) {
             throw new IOException("HTTP " + response.status() + " from " + uri);
         }

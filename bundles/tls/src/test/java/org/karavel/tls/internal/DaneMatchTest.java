@@ -28,13 +28,18 @@ class DaneMatchTest {
         root = OutboundPki.ca("DANE Root");
         intermediate = OutboundPki.intermediate(root, "DANE Intermediate");
         leaf = OutboundPki.server(intermediate, "mx.dane.test");
-        expiredLeaf = OutboundPki.server(intermediate, Instant.now().minus(Duration.ofDays(60)),
-                Instant.now().minus(Duration.ofDays(30)), "other.name.test");
+        expiredLeaf = OutboundPki.server(
+                intermediate,
+                Instant.now().minus(Duration.ofDays(60)),
+                Instant.now().minus(Duration.ofDays(30)),
+                "other.name.test");
         chain = new X509Certificate[] {leaf.certificate(), intermediate.certificate(), root.certificate()};
     }
 
     static byte[] select(X509Certificate certificate, int selector) throws Exception {
-        return selector == 0 ? certificate.getEncoded() : certificate.getPublicKey().getEncoded();
+        return selector == 0
+                ? certificate.getEncoded()
+                : certificate.getPublicKey().getEncoded();
     }
 
     static byte[] digest(byte[] data, int matchingType) throws Exception {
@@ -54,9 +59,12 @@ class DaneMatchTest {
         for (int selector = 0; selector <= 1; selector++) {
             for (int type = 0; type <= 2; type++) {
                 TlsaRecord good = record(3, selector, type, leaf.certificate());
-                assertThat(DaneMatch.check(List.of(good), chain, NAMES, CLOCK)).as("3 %d %d", selector, type).isNull();
+                assertThat(DaneMatch.check(List.of(good), chain, NAMES, CLOCK))
+                        .as("3 %d %d", selector, type)
+                        .isNull();
                 TlsaRecord other = record(3, selector, type, intermediate.certificate());
-                assertThat(DaneMatch.check(List.of(other), chain, NAMES, CLOCK)).as("3 %d %d other", selector, type)
+                assertThat(DaneMatch.check(List.of(other), chain, NAMES, CLOCK))
+                        .as("3 %d %d other", selector, type)
                         .isNotNull();
             }
         }
@@ -73,10 +81,13 @@ class DaneMatchTest {
     void daneTaMatchesAnIssuerForEverySelectorAndMatchingType() throws Exception {
         for (int selector = 0; selector <= 1; selector++) {
             for (int type = 0; type <= 2; type++) {
-                assertThat(DaneMatch.check(List.of(record(2, selector, type, intermediate.certificate())), chain, NAMES,
-                        CLOCK)).as("2 %d %d intermediate", selector, type).isNull();
+                assertThat(DaneMatch.check(
+                                List.of(record(2, selector, type, intermediate.certificate())), chain, NAMES, CLOCK))
+                        .as("2 %d %d intermediate", selector, type)
+                        .isNull();
                 assertThat(DaneMatch.check(List.of(record(2, selector, type, root.certificate())), chain, NAMES, CLOCK))
-                        .as("2 %d %d root", selector, type).isNull();
+                        .as("2 %d %d root", selector, type)
+                        .isNull();
             }
         }
     }
@@ -93,7 +104,8 @@ class DaneMatchTest {
 
     @Test
     void daneTaDoesNotMatchTheLeafItself() throws Exception {
-        assertThat(DaneMatch.check(List.of(record(2, 0, 1, leaf.certificate())), chain, NAMES, CLOCK)).isNotNull();
+        assertThat(DaneMatch.check(List.of(record(2, 0, 1, leaf.certificate())), chain, NAMES, CLOCK))
+                .isNotNull();
     }
 
     @Test
@@ -107,7 +119,9 @@ class DaneMatchTest {
 
     @Test
     void aMatchingRecordAmongOthersIsEnough() throws Exception {
-        List<TlsaRecord> records = List.of(record(3, 1, 1, root.certificate()), new TlsaRecord(3, 1, 1, new byte[32]),
+        List<TlsaRecord> records = List.of(
+                record(3, 1, 1, root.certificate()),
+                new TlsaRecord(3, 1, 1, new byte[32]),
                 record(3, 1, 2, leaf.certificate()));
         assertThat(DaneMatch.check(records, chain, NAMES, CLOCK)).isNull();
         assertThat(records.get(2).toString()).startsWith("3 1 2 ");

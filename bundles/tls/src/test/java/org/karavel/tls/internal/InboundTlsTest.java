@@ -37,7 +37,9 @@ class InboundTlsTest {
     private static Issued root;
     private static Issued intermediate;
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
+
     private InboundTls tls;
     private TlsPeers.Server server;
 
@@ -93,11 +95,13 @@ class InboundTlsTest {
     void servesProvisionedKeyInEveryPemFormatOverTls13AndTls12(String format) throws Exception {
         Issued leaf = provision(format);
         String header = Files.readString(keyFile());
-        assertThat(header).startsWith(switch (format) {
-            case "rsa-pkcs1" -> "-----BEGIN RSA PRIVATE KEY-----";
-            case "ec-sec1" -> "-----BEGIN EC PRIVATE KEY-----";
-            default -> "-----BEGIN PRIVATE KEY-----";
-        });
+        assertThat(header)
+                .startsWith(
+                        switch (format) {
+                            case "rsa-pkcs1" -> "-----BEGIN RSA PRIVATE KEY-----";
+                            case "ec-sec1" -> "-----BEGIN EC PRIVATE KEY-----";
+                            default -> "-----BEGIN PRIVATE KEY-----";
+                        });
         start(PROTOCOLS, SUITES);
 
         Handshake tls13 = connect(null);
@@ -134,18 +138,22 @@ class InboundTlsTest {
         start(PROTOCOLS, SUITES);
 
         assertThat(tls.current().protocols()).containsExactly("TLSv1.3", "TLSv1.2");
-        assertThat(tls.current().cipherSuites()).allMatch(s -> s.matches(AEAD)).allMatch(
-                s -> s.startsWith("TLS_AES_") || s.startsWith("TLS_CHACHA20_") || s.startsWith("TLS_ECDHE_"));
+        assertThat(tls.current().cipherSuites())
+                .allMatch(s -> s.matches(AEAD))
+                .allMatch(s -> s.startsWith("TLS_AES_") || s.startsWith("TLS_CHACHA20_") || s.startsWith("TLS_ECDHE_"));
         // the JDK client may refuse to even offer these (jdk.tls.disabledAlgorithms); either way: no session
         assertThatThrownBy(() -> connect(List.of("TLSv1.1", "TLSv1"))).isInstanceOf(SSLException.class);
 
         // a TLS 1.2 client that offers only a CBC suite: the server must refuse it
         server.lastFailure.set(null);
-        assertThatThrownBy(() -> TlsPeers.connect(server.port(), TlsPeers.trusting(root.certificate()),
-                        List.of("TLSv1.2"), List.of("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256")))
+        assertThatThrownBy(() -> TlsPeers.connect(
+                        server.port(),
+                        TlsPeers.trusting(root.certificate()),
+                        List.of("TLSv1.2"),
+                        List.of("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256")))
                 .isInstanceOf(SSLException.class);
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(
-                () -> assertThat(server.lastFailure.get()).isInstanceOf(SSLException.class));
+        await().atMost(Duration.ofSeconds(5))
+                .untilAsserted(() -> assertThat(server.lastFailure.get()).isInstanceOf(SSLException.class));
     }
 
     @Test
@@ -159,7 +167,8 @@ class InboundTlsTest {
         assertThat(engine.getNeedClientAuth()).isFalse();
         assertThat(engine.getWantClientAuth()).isFalse();
         assertThat(engine.getEnabledProtocols()).containsExactlyInAnyOrder("TLSv1.3", "TLSv1.2");
-        assertThat(engine.getEnabledCipherSuites()).containsExactly(tls.current().cipherSuites());
+        assertThat(engine.getEnabledCipherSuites())
+                .containsExactly(tls.current().cipherSuites());
         assertThat(engine.getSSLParameters().getUseCipherSuitesOrder()).isTrue();
     }
 
@@ -178,7 +187,8 @@ class InboundTlsTest {
                 .matches("([0-9A-F]{2}:){31}[0-9A-F]{2}");
         served.verify(served.getPublicKey());
         assertThat(served.getSubjectAlternativeNames()).containsExactly(List.of(2, "mail.test.example"));
-        assertThat(Duration.between(served.getNotBefore().toInstant(), served.getNotAfter().toInstant()))
+        assertThat(Duration.between(
+                        served.getNotBefore().toInstant(), served.getNotAfter().toInstant()))
                 .isGreaterThan(Duration.ofDays(364));
         assertThat(handshake.protocol()).isEqualTo("TLSv1.3");
     }
@@ -202,8 +212,9 @@ class InboundTlsTest {
 
         Issued renewed = provision("ec-pkcs8");
 
-        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(
-                () -> assertThat(connect(null).leaf()).isEqualTo(renewed.certificate()));
+        await().atMost(Duration.ofSeconds(10))
+                .ignoreExceptions()
+                .untilAsserted(() -> assertThat(connect(null).leaf()).isEqualTo(renewed.certificate()));
         assertThat(tls.current().certificateFingerprint())
                 .isEqualTo(ServerCertificate.fingerprint(renewed.certificate()));
     }
@@ -216,8 +227,9 @@ class InboundTlsTest {
 
         Issued provisioned = provision("ec-sec1");
 
-        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(
-                () -> assertThat(connect(null).leaf()).isEqualTo(provisioned.certificate()));
+        await().atMost(Duration.ofSeconds(10))
+                .ignoreExceptions()
+                .untilAsserted(() -> assertThat(connect(null).leaf()).isEqualTo(provisioned.certificate()));
         assertThat(tls.current().selfSigned()).isFalse();
     }
 
@@ -231,26 +243,35 @@ class InboundTlsTest {
         System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
         try {
             // garbage where the key was
-            String garbage = "-----BEGIN PRIVATE KEY-----\nTm90IGEga2V5IGF0IGFsbCwganVzdCBieXRlcw==\n-----END PRIVATE KEY-----\n";
+            String garbage =
+                    "-----BEGIN PRIVATE KEY-----\nTm90IGEga2V5IGF0IGFsbCwganVzdCBieXRlcw==\n-----END PRIVATE KEY-----\n";
             TestPki.write(keyFile(), garbage);
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(
-                    () -> assertThat(tls.lastProblem()).startsWith(keyFile().toString()).contains("not a PEM private key"));
+            await().atMost(Duration.ofSeconds(10))
+                    .untilAsserted(() -> assertThat(tls.lastProblem())
+                            .startsWith(keyFile().toString())
+                            .contains("not a PEM private key"));
             assertThat(connect(null).leaf()).isEqualTo(old.certificate());
 
             // a valid key that belongs to another certificate
             KeyPair other = TestPki.rsa();
             String otherKey = TestPki.pkcs8(other.getPrivate());
             TestPki.write(keyFile(), otherKey);
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(
-                    () -> assertThat(tls.lastProblem()).contains("does not match the certificate"));
+            await().atMost(Duration.ofSeconds(10))
+                    .untilAsserted(() -> assertThat(tls.lastProblem()).contains("does not match the certificate"));
             assertThat(connect(null).leaf()).isEqualTo(old.certificate());
             assertThat(tls.current().certificateFingerprint()).isEqualTo(oldFingerprint);
 
             String logged = log.toString(StandardCharsets.UTF_8);
-            assertThat(logged).contains("ERROR").contains("certificate not reloaded").contains(keyFile().toString())
+            assertThat(logged)
+                    .contains("ERROR")
+                    .contains("certificate not reloaded")
+                    .contains(keyFile().toString())
                     .contains(oldFingerprint);
-            String keyBase64 = Base64.getEncoder().encodeToString(other.getPrivate().getEncoded());
-            assertThat(logged).doesNotContain("Tm90IGEga2V5").doesNotContain(keyBase64.substring(0, 40))
+            String keyBase64 =
+                    Base64.getEncoder().encodeToString(other.getPrivate().getEncoded());
+            assertThat(logged)
+                    .doesNotContain("Tm90IGEga2V5")
+                    .doesNotContain(keyBase64.substring(0, 40))
                     .doesNotContain(otherKey.lines().skip(1).findFirst().orElseThrow());
         } finally {
             System.setErr(stderr);
@@ -260,12 +281,14 @@ class InboundTlsTest {
     @Test
     void acceptsProtocolsAndSuitesAsOneCommaSeparatedString() throws Exception {
         provision("rsa-pkcs1");
-        start(new String[] {"TLSv1.2, TLSv1.1"},
-                new String[] {"TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 NO_SUCH_SUITE"});
+        start(new String[] {"TLSv1.2, TLSv1.1"}, new String[] {
+            "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 NO_SUCH_SUITE"
+        });
 
         assertThat(tls.current().protocols()).containsExactly("TLSv1.2");
-        assertThat(tls.current().cipherSuites()).containsExactly(
-                "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+        assertThat(tls.current().cipherSuites())
+                .containsExactly(
+                        "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
         Handshake handshake = connect(null);
         assertThat(handshake.protocol()).isEqualTo("TLSv1.2");
         assertThat(handshake.cipherSuite()).isEqualTo("TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");

@@ -1,7 +1,5 @@
 package org.karavel.tls.internal;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -14,6 +12,8 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -45,7 +45,8 @@ class MtaStsDeadlineTest {
     void start() throws Exception {
         Issued ca = OutboundPki.ca("STS Deadline CA");
         Issued host = OutboundPki.server(ca, HOST);
-        server = (SSLServerSocket) OutboundPki.serverContext(host, ca.certificate()).getServerSocketFactory()
+        server = (SSLServerSocket) OutboundPki.serverContext(host, ca.certificate())
+                .getServerSocketFactory()
                 .createServerSocket();
         server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         Thread acceptor = new Thread(this::serve, "hostile-https");
@@ -54,7 +55,9 @@ class MtaStsDeadlineTest {
         Path pem = Files.createTempFile("ca", ".pem");
         Files.writeString(pem, TestPki.pem(ca.certificate()));
         // each request alone may take 2 s
-        https = new HttpsRequest(OutboundTlsComponent.verifyingContext(pem.toString()), Duration.ofSeconds(2),
+        https = new HttpsRequest(
+                OutboundTlsComponent.verifyingContext(pem.toString()),
+                Duration.ofSeconds(2),
                 OutboundTlsComponent.MAX_POLICY_SIZE);
         Files.delete(pem);
     }
@@ -65,21 +68,26 @@ class MtaStsDeadlineTest {
             try {
                 SSLSocket s = (SSLSocket) server.accept();
                 accepted.add(s);
-                BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+                BufferedReader in =
+                        new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
                 for (String l = in.readLine(); l != null && !l.isEmpty(); l = in.readLine()) {
                     // the request head
                 }
                 OutputStream out = s.getOutputStream();
                 out.write("HTTP/1.1 200 OK\r\n".getBytes(StandardCharsets.US_ASCII));
                 out.flush();
-                trickle.scheduleAtFixedRate(() -> {
-                    try {
-                        out.write("X-Slow: still here\r\n".getBytes(StandardCharsets.US_ASCII));
-                        out.flush();
-                    } catch (IOException e) {
-                        throw new IllegalStateException("client gone", e); // ends this task
-                    }
-                }, 100, 100, TimeUnit.MILLISECONDS);
+                trickle.scheduleAtFixedRate(
+                        () -> {
+                            try {
+                                out.write("X-Slow: still here\r\n".getBytes(StandardCharsets.US_ASCII));
+                                out.flush();
+                            } catch (IOException e) {
+                                throw new IllegalStateException("client gone", e); // ends this task
+                            }
+                        },
+                        100,
+                        100,
+                        TimeUnit.MILLISECONDS);
             } catch (IOException e) {
                 // closed, or a client that went away
             }
@@ -98,8 +106,10 @@ class MtaStsDeadlineTest {
     @Test
     void aTricklingAnswerIsCutAtTheRequestDeadline() throws Exception {
         long start = System.nanoTime();
-        assertThatThrownBy(() -> https.get(InetAddress.getLoopbackAddress(), server.getLocalPort(), HOST, "/.well-known/mta-sts.txt"))
-                .isInstanceOf(SocketTimeoutException.class).hasMessageContaining("deadline");
+        assertThatThrownBy(() -> https.get(
+                        InetAddress.getLoopbackAddress(), server.getLocalPort(), HOST, "/.well-known/mta-sts.txt"))
+                .isInstanceOf(SocketTimeoutException.class)
+                .hasMessageContaining("deadline");
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         // 100 ms per line for ever, 8 KB per line and 100 fields allowed: only the deadline ends it
         assertThat(took).isBetween(Duration.ofMillis(1900), Duration.ofSeconds(5));

@@ -1,10 +1,10 @@
 package org.karavel.tls.internal;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -15,8 +15,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.karavel.api.tls.TlsFailure;
-import org.karavel.tls.internal.OutboundPki.Issued;
 import org.karavel.testkit.TestClock;
+import org.karavel.tls.internal.OutboundPki.Issued;
 
 /** MTA-STS against a real HTTPS server on 127.0.0.1 with a test CA; names resolve through a stub Resolver. */
 class MtaStsTest {
@@ -49,8 +49,10 @@ class MtaStsTest {
     MtaSts mtaSts(int port, Issued trusted) throws Exception {
         Path pem = Files.createTempFile("ca", ".pem");
         Files.writeString(pem, TestPki.pem(trusted.certificate()));
-        HttpsRequest https = new HttpsRequest(OutboundTlsComponent.verifyingContext(pem.toString()),
-                Duration.ofSeconds(5), OutboundTlsComponent.MAX_POLICY_SIZE);
+        HttpsRequest https = new HttpsRequest(
+                OutboundTlsComponent.verifyingContext(pem.toString()),
+                Duration.ofSeconds(5),
+                OutboundTlsComponent.MAX_POLICY_SIZE);
         Files.delete(pem);
         return new MtaSts(resolver, MtaSts.overHttps(resolver, https, port, Duration.ofSeconds(5)), executor, clock);
     }
@@ -71,7 +73,8 @@ class MtaStsTest {
         assertThat(first.policy().mode()).isEqualTo("enforce");
         assertThat(first.policy().mxPatterns()).containsExactly("*.sts.test.example");
         assertThat(first.id()).isEqualTo("one");
-        assertThat(server.paths).containsExactly("/.well-known/mta-sts.txt Host=mta-sts.sts.test.example:" + server.port());
+        assertThat(server.paths)
+                .containsExactly("/.well-known/mta-sts.txt Host=mta-sts.sts.test.example:" + server.port());
 
         lookup();
         assertThat(server.requests).as("same id: from the cache").hasValue(1);
@@ -87,11 +90,15 @@ class MtaStsTest {
         lookup();
         resolver.txt.put("_mta-sts." + DOMAIN, List.of("v=STSv1; id=two"));
         server.status = 500;
-        assertThat(lookup().policy().mode()).as("fetch failed: cached policy stays").isEqualTo("enforce");
+        assertThat(lookup().policy().mode())
+                .as("fetch failed: cached policy stays")
+                .isEqualTo("enforce");
 
         resolver.txt.remove("_mta-sts." + DOMAIN);
         clock.advance(Duration.ofHours(23));
-        assertThat(lookup().policy()).as("TXT gone: cached policy until max_age").isNotNull();
+        assertThat(lookup().policy())
+                .as("TXT gone: cached policy until max_age")
+                .isNotNull();
 
         clock.advance(Duration.ofHours(2));
         assertThat(lookup().policy()).as("expired").isNull();
@@ -105,7 +112,9 @@ class MtaStsTest {
         mtaSts.refresh().toCompletableFuture().get();
         assertThat(server.requests).hasValue(2);
         clock.advance(Duration.ofHours(13));
-        assertThat(lookup().policy()).as("26 h after the first fetch, 13 h after the refresh").isNotNull();
+        assertThat(lookup().policy())
+                .as("26 h after the first fetch, 13 h after the refresh")
+                .isNotNull();
         assertThat(server.requests).hasValue(2);
         assertThat(mtaSts.cachedDomains()).isEqualTo(1);
     }
@@ -144,8 +153,8 @@ class MtaStsTest {
     @Test
     void aCertificateForAnotherNameIsRefused() throws Exception {
         server.close();
-        server = new PolicyServer(OutboundPki.serverContext(OutboundPki.server(ca, "mta-sts.other.example"),
-                ca.certificate()));
+        server = new PolicyServer(
+                OutboundPki.serverContext(OutboundPki.server(ca, "mta-sts.other.example"), ca.certificate()));
         server.body = POLICY;
         mtaSts = mtaSts(server.port(), ca);
         MtaSts.Lookup lookup = lookup();

@@ -32,35 +32,66 @@ final class OutboundPki {
 
     static Issued ca(String name) throws Exception {
         KeyPair keys = TestPki.ec();
-        return new Issued(keys, build("CN=" + name, keys, "CN=" + name, keys, true, null,
-                Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(365))));
+        return new Issued(
+                keys,
+                build(
+                        "CN=" + name,
+                        keys,
+                        "CN=" + name,
+                        keys,
+                        true,
+                        null,
+                        Instant.now().minus(Duration.ofDays(1)),
+                        Instant.now().plus(Duration.ofDays(365))));
     }
 
     static Issued intermediate(Issued issuer, String name) throws Exception {
         KeyPair keys = TestPki.ec();
-        return new Issued(keys, build("CN=" + name, keys, subject(issuer), issuer.keys(), true, null,
-                Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(365))));
+        return new Issued(
+                keys,
+                build(
+                        "CN=" + name,
+                        keys,
+                        subject(issuer),
+                        issuer.keys(),
+                        true,
+                        null,
+                        Instant.now().minus(Duration.ofDays(1)),
+                        Instant.now().plus(Duration.ofDays(365))));
     }
 
     static Issued server(Issued issuer, String... dnsNames) throws Exception {
-        return server(issuer, Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(30)), dnsNames);
+        return server(
+                issuer, Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(30)), dnsNames);
     }
 
     static Issued server(Issued issuer, Instant from, Instant until, String... dnsNames) throws Exception {
         KeyPair keys = TestPki.ec();
-        return new Issued(keys, build("CN=" + dnsNames[0], keys, subject(issuer), issuer.keys(), false, dnsNames,
-                from, until));
+        return new Issued(
+                keys, build("CN=" + dnsNames[0], keys, subject(issuer), issuer.keys(), false, dnsNames, from, until));
     }
 
     private static String subject(Issued issued) {
         return issued.certificate().getSubjectX500Principal().getName();
     }
 
-    private static X509Certificate build(String subject, KeyPair keys, String issuer, KeyPair issuerKeys, boolean ca,
-            String[] dnsNames, Instant from, Instant until) throws Exception {
-        X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(new X500Name(issuer),
-                BigInteger.valueOf(SERIAL.incrementAndGet()), Date.from(from), Date.from(until),
-                new X500Name(subject), keys.getPublic());
+    private static X509Certificate build(
+            String subject,
+            KeyPair keys,
+            String issuer,
+            KeyPair issuerKeys,
+            boolean ca,
+            String[] dnsNames,
+            Instant from,
+            Instant until)
+            throws Exception {
+        X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
+                new X500Name(issuer),
+                BigInteger.valueOf(SERIAL.incrementAndGet()),
+                Date.from(from),
+                Date.from(until),
+                new X500Name(subject),
+                keys.getPublic());
         builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
         if (ca) {
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
@@ -72,8 +103,9 @@ final class OutboundPki {
             }
             builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names));
         }
-        return new JcaX509CertificateConverter().getCertificate(
-                builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(issuerKeys.getPrivate())));
+        return new JcaX509CertificateConverter()
+                .getCertificate(
+                        builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(issuerKeys.getPrivate())));
     }
 
     /** A server context presenting {@code leaf} followed by {@code chain}. */

@@ -18,7 +18,8 @@ import org.karavel.api.tls.TlsOutcome;
 import org.karavel.testkit.MemorySpool;
 
 class OutboundTlsComponentTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     OutboundTlsConfig config(String defaultMode, String policies) {
         return new OutboundTlsConfig() {
@@ -99,14 +100,26 @@ class OutboundTlsComponentTest {
         OutboundTlsComponent component = new OutboundTlsComponent(new StubResolver(), new MemorySpool());
         component.activate(config("required", "lax.test=OpportunisticInsecure, .internal.test=Disabled"));
         try {
-            DestinationTls plain = component.forDomain("plain.test").toCompletableFuture().get();
+            DestinationTls plain =
+                    component.forDomain("plain.test").toCompletableFuture().get();
             assertThat(plain.mode()).isEqualTo(TlsMode.REQUIRED);
             assertThat(plain.source()).isEqualTo(PolicySource.NONE);
-            assertThat(component.forDomain("lax.test").toCompletableFuture().get().mode())
+            assertThat(component
+                            .forDomain("lax.test")
+                            .toCompletableFuture()
+                            .get()
+                            .mode())
                     .isEqualTo(TlsMode.OPPORTUNISTIC_INSECURE);
-            assertThat(component.forDomain("a.internal.test").toCompletableFuture().get().mode())
+            assertThat(component
+                            .forDomain("a.internal.test")
+                            .toCompletableFuture()
+                            .get()
+                            .mode())
                     .isEqualTo(TlsMode.DISABLED);
-            HostTls host = component.forHost(plain, "mx.plain.test").toCompletableFuture().get();
+            HostTls host = component
+                    .forHost(plain, "mx.plain.test")
+                    .toCompletableFuture()
+                    .get();
             var verdict = component.withoutTls(host, false, "");
             assertThat(verdict.accepted()).isFalse();
             component.record("plain.test", TlsOutcome.of(verdict, "127.0.0.1", "127.0.0.2"));

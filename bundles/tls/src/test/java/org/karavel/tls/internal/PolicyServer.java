@@ -29,7 +29,8 @@ final class PolicyServer implements AutoCloseable {
         server.setHttpsConfigurator(new HttpsConfigurator(context));
         server.createContext("/", exchange -> {
             requests.incrementAndGet();
-            paths.add(exchange.getRequestURI().toString() + " Host=" + exchange.getRequestHeaders().getFirst("Host"));
+            paths.add(exchange.getRequestURI().toString() + " Host="
+                    + exchange.getRequestHeaders().getFirst("Host"));
             if (exchange.getRequestMethod().equals("POST")) {
                 posted.add(exchange.getRequestBody().readAllBytes());
                 postedTypes.add(exchange.getRequestHeaders().getFirst("Content-Type"));

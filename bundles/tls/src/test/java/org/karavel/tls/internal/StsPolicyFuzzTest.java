@@ -1,10 +1,10 @@
 package org.karavel.tls.internal;
 
-import java.util.Locale;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -28,8 +28,8 @@ class StsPolicyFuzzTest {
         if (!policy.mode().equals("none")) {
             assertThat(policy.mxPatterns()).isNotEmpty();
         }
-        StringBuilder printed = new StringBuilder("version: STSv1\r\nmode: " + policy.mode()
-                + "\r\nmax_age: " + policy.maxAge().getSeconds() + "\r\n");
+        StringBuilder printed = new StringBuilder("version: STSv1\r\nmode: " + policy.mode() + "\r\nmax_age: "
+                + policy.maxAge().getSeconds() + "\r\n");
         for (String mx : policy.mxPatterns()) {
             assertThat(mx).isLowerCase().doesNotEndWith(".");
             if (!mx.startsWith("*.")) {

@@ -1,12 +1,12 @@
 package org.karavel.tls.internal;
 
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.karavel.api.dns.DnsException;
 import org.karavel.api.dns.MxRecord;

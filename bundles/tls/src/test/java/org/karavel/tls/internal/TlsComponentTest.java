@@ -10,7 +10,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.karavel.tls.internal.TestPki.Issued;
 
 class TlsComponentTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     /** The typed configuration as DS would hand it over from a .cfg file (lists as one string). */
     private static TlsConfig config(String certFile, String keyFile) {

@@ -38,27 +38,31 @@ final class TlsPeers {
 
         Server(ServerTls tls) throws IOException {
             socket = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
-            thread = new Thread(() -> {
-                while (!socket.isClosed()) {
-                    try (Socket raw = socket.accept()) {
-                        ServerTlsContext context = tls.current();
-                        // the parameters of the API's engine, so newServerEngine() is what is tested
-                        SSLParameters parameters = context.newServerEngine().getSSLParameters();
-                        try (SSLSocket ssl = (SSLSocket) context.sslContext().getSocketFactory()
-                                .createSocket(raw, "127.0.0.1", raw.getPort(), true)) {
-                            ssl.setUseClientMode(false);
-                            ssl.setSSLParameters(parameters);
-                            ssl.startHandshake();
-                            ssl.getOutputStream().write('K');
-                            ssl.getOutputStream().flush();
+            thread = new Thread(
+                    () -> {
+                        while (!socket.isClosed()) {
+                            try (Socket raw = socket.accept()) {
+                                ServerTlsContext context = tls.current();
+                                // the parameters of the API's engine, so newServerEngine() is what is tested
+                                SSLParameters parameters =
+                                        context.newServerEngine().getSSLParameters();
+                                try (SSLSocket ssl = (SSLSocket) context.sslContext()
+                                        .getSocketFactory()
+                                        .createSocket(raw, "127.0.0.1", raw.getPort(), true)) {
+                                    ssl.setUseClientMode(false);
+                                    ssl.setSSLParameters(parameters);
+                                    ssl.startHandshake();
+                                    ssl.getOutputStream().write('K');
+                                    ssl.getOutputStream().flush();
+                                }
+                            } catch (Exception e) {
+                                if (!socket.isClosed()) {
+                                    lastFailure.set(e);
+                                }
+                            }
                         }
-                    } catch (Exception e) {
-                        if (!socket.isClosed()) {
-                            lastFailure.set(e);
-                        }
-                    }
-                }
-            }, "test-tls-server");
+                    },
+                    "test-tls-server");
             thread.setDaemon(true);
             thread.start();
         }
@@ -86,18 +90,20 @@ final class TlsPeers {
 
     /** Accepts any server, for the self-signed certificate whose content the test then checks itself. */
     static TrustManager[] trustingAnything() {
-        return new TrustManager[] {new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+        return new TrustManager[] {
+            new X509TrustManager() {
+                @Override
+                public void checkClientTrusted(X509Certificate[] chain, String authType) {}
 
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+                @Override
+                public void checkServerTrusted(X509Certificate[] chain, String authType) {}
 
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
+                @Override
+                public X509Certificate[] getAcceptedIssuers() {
+                    return new X509Certificate[0];
+                }
             }
-        }};
+        };
     }
 
     /**
@@ -122,8 +128,9 @@ final class TlsPeers {
             if (in.read() != 'K') {
                 throw new IOException("the server did not answer");
             }
-            return new Handshake(socket.getSession().getProtocol(), socket.getSession().getCipherSuite(),
-                    (X509Certificate[]) socket.getSession().getPeerCertificates());
+            return new Handshake(
+                    socket.getSession().getProtocol(), socket.getSession().getCipherSuite(), (X509Certificate[])
+                            socket.getSession().getPeerCertificates());
         }
     }
 }

@@ -1,7 +1,5 @@
 package org.karavel.tls.internal;
 
-import java.time.ZoneOffset;
-import java.util.LinkedHashMap;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,8 +12,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -32,25 +32,41 @@ import org.karavel.api.address.MailAddress;
 import org.karavel.api.tls.TlsFailure;
 import org.karavel.api.tls.TlsOutcome;
 import org.karavel.testkit.MemorySpool;
-import org.karavel.tls.internal.OutboundPki.Issued;
 import org.karavel.testkit.TestClock;
+import org.karavel.tls.internal.OutboundPki.Issued;
 
 class TlsReportTest {
-    static final List<String> POLICY = List.of("version: STSv1", "mode: testing", "mx: *.mail.company-y.example",
-            "max_age: 86400");
+    static final List<String> POLICY =
+            List.of("version: STSv1", "mode: testing", "mx: *.mail.company-y.example", "max_age: 86400");
     static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
+
     final TestClock clock = new TestClock(Instant.parse("2026-11-21T12:00:00Z"));
 
     static TlsOutcome success() {
-        return new TlsOutcome("sts", POLICY, List.of("*.mail.company-y.example"), "mx1.mail.company-y.example",
-                "2001:db8:abcd:0012::1", "203.0.113.56", Optional.empty(), "");
+        return new TlsOutcome(
+                "sts",
+                POLICY,
+                List.of("*.mail.company-y.example"),
+                "mx1.mail.company-y.example",
+                "2001:db8:abcd:0012::1",
+                "203.0.113.56",
+                Optional.empty(),
+                "");
     }
 
     static TlsOutcome failure(TlsFailure failure) {
-        return new TlsOutcome("sts", POLICY, List.of("*.mail.company-y.example"), "mx1.mail.company-y.example",
-                "2001:db8:abcd:0012::1", "203.0.113.56", Optional.of(failure), "X509_V_ERR_CERT_HAS_EXPIRED");
+        return new TlsOutcome(
+                "sts",
+                POLICY,
+                List.of("*.mail.company-y.example"),
+                "mx1.mail.company-y.example",
+                "2001:db8:abcd:0012::1",
+                "203.0.113.56",
+                Optional.of(failure),
+                "X509_V_ERR_CERT_HAS_EXPIRED");
     }
 
     TlsReportLog filledLog() {
@@ -60,8 +76,17 @@ class TlsReportTest {
         }
         log.record("company-y.example", failure(TlsFailure.CERTIFICATE_EXPIRED));
         log.record("company-y.example", failure(TlsFailure.CERTIFICATE_EXPIRED));
-        log.record("company-y.example", new TlsOutcome("no-policy-found", List.of(), List.of(), "mx9.company-y.example",
-                "", "", Optional.of(TlsFailure.STARTTLS_NOT_SUPPORTED), ""));
+        log.record(
+                "company-y.example",
+                new TlsOutcome(
+                        "no-policy-found",
+                        List.of(),
+                        List.of(),
+                        "mx9.company-y.example",
+                        "",
+                        "",
+                        Optional.of(TlsFailure.STARTTLS_NOT_SUPPORTED),
+                        ""));
         log.record("other.example", success());
         return log;
     }
@@ -74,7 +99,8 @@ class TlsReportTest {
                 policies.put(p, c);
             }
         });
-        return new TlsReport("mail.sender.test", "Sender Org", "tlsrpt@sender.test", "company-y.example", day, policies);
+        return new TlsReport(
+                "mail.sender.test", "Sender Org", "tlsrpt@sender.test", "company-y.example", day, policies);
     }
 
     @Test
@@ -94,8 +120,10 @@ class TlsReportTest {
         assertThat(sts.get("policy").get("policy-domain").asText()).isEqualTo("company-y.example");
         assertThat(sts.get("policy").get("policy-string").get(1).asText()).isEqualTo("mode: testing");
         assertThat(sts.get("policy").get("mx-host").get(0).asText()).isEqualTo("*.mail.company-y.example");
-        assertThat(sts.get("summary").get("total-successful-session-count").asLong()).isEqualTo(5);
-        assertThat(sts.get("summary").get("total-failure-session-count").asLong()).isEqualTo(2);
+        assertThat(sts.get("summary").get("total-successful-session-count").asLong())
+                .isEqualTo(5);
+        assertThat(sts.get("summary").get("total-failure-session-count").asLong())
+                .isEqualTo(2);
         JsonNode detail = sts.get("failure-details").get(0);
         assertThat(detail.get("result-type").asText()).isEqualTo("certificate-expired");
         assertThat(detail.get("sending-mta-ip").asText()).isEqualTo("2001:db8:abcd:0012::1");
@@ -108,23 +136,30 @@ class TlsReportTest {
     @Test
     void theMailFollowsRfc8460Section53() throws Exception {
         TlsReport report = report(filledLog());
-        String mail = new String(report.mail("tlsrpt@sender.test", List.of("reports@company-y.example"),
-                clock.instant().atZone(ZoneOffset.UTC)), StandardCharsets.US_ASCII);
+        String mail = new String(
+                report.mail(
+                        "tlsrpt@sender.test",
+                        List.of("reports@company-y.example"),
+                        clock.instant().atZone(ZoneOffset.UTC)),
+                StandardCharsets.US_ASCII);
         assertThat(mail).doesNotContainPattern("[^\r]\n");
         String head = mail.substring(0, mail.indexOf("\r\n\r\n"));
         // header fields compared unfolded: where a long field is folded is mime4j's choice
         String unfoldedHead = head.replaceAll("\r\n[ \t]+", " ") + "\r\n";
-        assertThat(unfoldedHead).contains("Subject: Report Domain: company-y.example Submitter: mail.sender.test"
-                + " Report-ID: <" + report.reportId() + ">\r\n");
+        assertThat(unfoldedHead)
+                .contains("Subject: Report Domain: company-y.example Submitter: mail.sender.test" + " Report-ID: <"
+                        + report.reportId() + ">\r\n");
         assertThat(unfoldedHead).contains("Message-ID: <" + report.reportId() + ">\r\n");
         assertThat(head).contains("TLS-Report-Domain: company-y.example\r\n");
         assertThat(head).contains("TLS-Report-Submitter: mail.sender.test\r\n");
         assertThat(head).contains("MIME-Version: 1.0\r\n");
         assertThat(unfoldedHead).containsPattern("Content-Type: multipart/report; report-type=\"tlsrpt\"; boundary=\"");
         assertThat(report.fileName()).isEqualTo("mail.sender.test!company-y.example!1795219200!1795305599.json.gz");
-        assertThat(mail.replaceAll("\r\n[ \t]+", " ")).contains("Content-Type: application/tlsrpt+gzip\r\n"
-                + "Content-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=\"" + report.fileName()
-                + "\"\r\n\r\n");
+        assertThat(mail.replaceAll("\r\n[ \t]+", " "))
+                .contains("Content-Type: application/tlsrpt+gzip\r\n"
+                        + "Content-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=\""
+                        + report.fileName()
+                        + "\"\r\n\r\n");
 
         String boundary = head.replaceAll("(?s).*boundary=\"([^\"]+)\".*", "$1");
         String[] parts = mail.split("--" + boundary);
@@ -133,26 +168,35 @@ class TlsReportTest {
         String attachment = parts[2].substring(parts[2].indexOf("\r\n\r\n") + 4).trim();
         assertThat(attachment.lines()).allMatch(line -> line.length() <= 76);
         byte[] gz = Base64.getMimeDecoder().decode(attachment);
-        String json = new String(new GZIPInputStream(new ByteArrayInputStream(gz)).readAllBytes(), StandardCharsets.UTF_8);
+        String json =
+                new String(new GZIPInputStream(new ByteArrayInputStream(gz)).readAllBytes(), StandardCharsets.UTF_8);
         assertThat(JSON.readTree(json)).isEqualTo(JSON.readTree(report.json()));
     }
 
     @Test
     void theMailReadsBackWithMime4jAndOddNamesSurviveTheJson() throws Exception {
         TlsReport plain = report(filledLog());
-        TlsReport report = new TlsReport(plain.submitter(), "Sender \"Org\"\t\\ \u0001 Ünïcode", plain.contact(),
-                plain.domain(), plain.day(), plain.policies());
+        TlsReport report = new TlsReport(
+                plain.submitter(),
+                "Sender \"Org\"\t\\ \u0001 Ünïcode",
+                plain.contact(),
+                plain.domain(),
+                plain.day(),
+                plain.policies());
         assertThat(JSON.readTree(report.json()).get("organization-name").asText())
                 .isEqualTo("Sender \"Org\"\t\\ \u0001 Ünïcode");
 
-        byte[] mail = report.mail("tlsrpt@sender.test", List.of("a@company-y.example", "b@company-y.example"),
+        byte[] mail = report.mail(
+                "tlsrpt@sender.test",
+                List.of("a@company-y.example", "b@company-y.example"),
                 clock.instant().atZone(ZoneOffset.UTC));
         Message parsed = new DefaultMessageBuilder().parseMessage(new ByteArrayInputStream(mail));
         assertThat(parsed.getMimeType()).isEqualTo("multipart/report");
         assertThat(((ContentTypeField) parsed.getHeader().getField("Content-Type")).getParameter("report-type"))
                 .isEqualTo("tlsrpt");
-        assertThat(parsed.getSubject()).isEqualTo("Report Domain: company-y.example Submitter: mail.sender.test"
-                + " Report-ID: <" + report.reportId() + ">");
+        assertThat(parsed.getSubject())
+                .isEqualTo("Report Domain: company-y.example Submitter: mail.sender.test" + " Report-ID: <"
+                        + report.reportId() + ">");
         assertThat(parsed.getTo()).hasSize(2);
         List<Entity> parts = ((Multipart) parsed.getBody()).getBodyParts();
         assertThat(parts).extracting(Entity::getMimeType).containsExactly("text/plain", TlsReport.MEDIA_TYPE);
@@ -174,7 +218,8 @@ class TlsReportTest {
 
         TlsReportLog reloaded = new TlsReportLog(dir, clock);
         assertThat(reloaded.days()).containsExactly(LocalDate.parse("2026-11-21"), LocalDate.parse("2026-11-22"));
-        assertThat(JSON.readTree(report(reloaded).json())).isEqualTo(JSON.readTree(report(log).json()));
+        assertThat(JSON.readTree(report(reloaded).json()))
+                .isEqualTo(JSON.readTree(report(log).json()));
 
         reloaded.forget(LocalDate.parse("2026-11-21"));
         assertThat(Files.exists(dir.resolve("2026-11-21.tlsrpt"))).isFalse();
@@ -182,7 +227,8 @@ class TlsReportTest {
 
     @Test
     void takesTheRuaOfTheOneTlsrptRecord() {
-        assertThat(TlsReport.rua(List.of("v=TLSRPTv1; rua=mailto:reports@example.com,https://reporting.example.com/v1/tlsrpt")))
+        assertThat(TlsReport.rua(
+                        List.of("v=TLSRPTv1; rua=mailto:reports@example.com,https://reporting.example.com/v1/tlsrpt")))
                 .containsExactly("mailto:reports@example.com", "https://reporting.example.com/v1/tlsrpt");
         assertThat(TlsReport.rua(List.of("v=TLSRPTv1;rua=mailto:a@b.example", "v=TLSRPTv1;rua=mailto:c@d.example")))
                 .isEmpty();
@@ -195,17 +241,27 @@ class TlsReportTest {
         Issued host = OutboundPki.server(ca, "reports.company-y.example");
         try (PolicyServer server = new PolicyServer(OutboundPki.serverContext(host, ca.certificate()))) {
             StubResolver resolver = new StubResolver();
-            resolver.txt.put("_smtp._tls.company-y.example", List.of("v=TLSRPTv1; rua=mailto:tlsrpt@company-y.example,"
-                    + "https://reports.company-y.example:" + server.port() + "/v1/tlsrpt"));
+            resolver.txt.put(
+                    "_smtp._tls.company-y.example",
+                    List.of("v=TLSRPTv1; rua=mailto:tlsrpt@company-y.example," + "https://reports.company-y.example:"
+                            + server.port() + "/v1/tlsrpt"));
             resolver.addresses.put("reports.company-y.example", List.of(InetAddress.getByName("127.0.0.1")));
             Path pem = Files.writeString(dir.resolve("ca.pem"), TestPki.pem(ca.certificate()));
             MemorySpool spool = new MemorySpool();
             TlsReportLog log = filledLog();
             MailAddress from = MailAddress.parse("postmaster@mail.sender.test");
-            TlsReportSender sender = new TlsReportSender(log, resolver, () -> spool,
-                    new HttpsRequest(OutboundTlsComponent.verifyingContext(pem.toString()), Duration.ofSeconds(5), 1024),
-                    Executors.newSingleThreadExecutor(), "mail.sender.test", "Sender Org", "postmaster@mail.sender.test",
-                    from, clock);
+            TlsReportSender sender = new TlsReportSender(
+                    log,
+                    resolver,
+                    () -> spool,
+                    new HttpsRequest(
+                            OutboundTlsComponent.verifyingContext(pem.toString()), Duration.ofSeconds(5), 1024),
+                    Executors.newSingleThreadExecutor(),
+                    "mail.sender.test",
+                    "Sender Org",
+                    "postmaster@mail.sender.test",
+                    from,
+                    clock);
 
             sender.sendFinishedDays();
             assertThat(spool.committed()).as("the day is not over").isEmpty();
@@ -216,12 +272,17 @@ class TlsReportTest {
             MemorySpool.Queued mail = spool.committed().get(0);
             assertThat(mail.envelope().sender()).isEqualTo(from);
             assertThat(mail.envelope().recipients()).containsExactly(MailAddress.parse("tlsrpt@company-y.example"));
-            assertThat(new String(mail.content(), StandardCharsets.US_ASCII)).contains("TLS-Report-Domain: company-y.example");
+            assertThat(new String(mail.content(), StandardCharsets.US_ASCII))
+                    .contains("TLS-Report-Domain: company-y.example");
 
             assertThat(server.postedTypes).containsExactly("application/tlsrpt+gzip");
             assertThat(server.paths).containsExactly("/v1/tlsrpt Host=reports.company-y.example:" + server.port());
             JsonNode posted = JSON.readTree(new GZIPInputStream(new ByteArrayInputStream(server.posted.get(0))));
-            assertThat(posted.get("policies").get(1).get("summary").get("total-successful-session-count").asLong())
+            assertThat(posted.get("policies")
+                            .get(1)
+                            .get("summary")
+                            .get("total-successful-session-count")
+                            .asLong())
                     .isEqualTo(5);
             assertThat(log.days()).isEmpty();
             assertThat(new ArrayList<>(List.of(dir.toFile().list()))).doesNotContain("2026-11-21.tlsrpt");

@@ -70,8 +70,11 @@ public final class ContentFilter implements SmtpFilter {
     }
 
     private void apply(ContentFilterConfig config) {
-        ContentRules next = new ContentRules(config.subject__patterns(), config.body__patterns(),
-                config.blocked__extensions(), config.max__scan__bytes());
+        ContentRules next = new ContentRules(
+                config.subject__patterns(),
+                config.body__patterns(),
+                config.blocked__extensions(),
+                config.max__scan__bytes());
         next.problems().forEach(p -> LOG.error("etc/org.karavel.examples.contentfilter.cfg: {}", p));
         rules = next;
         replyText = config.reply__text();
@@ -88,20 +91,25 @@ public final class ContentFilter implements SmtpFilter {
         if (broken.isPresent() || !r.scansContent()) {
             return verdict(session, broken).stage();
         }
-        return CompletableFuture.supplyAsync(() -> {
-            try (InputStream in = message.open()) {
-                return verdict(session, r.checkContent(in));
-            } catch (IOException e) {
-                throw new CompletionException(e); // the listener answers 451 4.3.0 and logs it
-            }
-        }, scanner);
+        return CompletableFuture.supplyAsync(
+                () -> {
+                    try (InputStream in = message.open()) {
+                        return verdict(session, r.checkContent(in));
+                    } catch (IOException e) {
+                        throw new CompletionException(e); // the listener answers 451 4.3.0 and logs it
+                    }
+                },
+                scanner);
     }
 
     private Verdict verdict(SessionView session, Optional<String> broken) {
         if (broken.isEmpty()) {
             return Verdict.noOpinion();
         }
-        LOG.info("{}: content-filter refused a message from {}: {}", session.sessionId(), session.clientAddress(),
+        LOG.info(
+                "{}: content-filter refused a message from {}: {}",
+                session.sessionId(),
+                session.clientAddress(),
                 broken.get());
         return Verdict.reject(554, "5.7.1", replyText + " (" + broken.get() + ")");
     }

@@ -29,8 +29,8 @@ public @interface ContentFilterConfig {
             name = "Blocked attachment extensions",
             description = "File name extensions refused in a MIME part's name or filename parameter")
     String[] blocked__extensions() default {
-        "exe", "scr", "com", "pif", "bat", "cmd", "vbs", "vbe", "js", "jse", "wsf", "wsh", "hta", "cpl", "msi",
-        "jar", "ps1", "lnk"
+        "exe", "scr", "com", "pif", "bat", "cmd", "vbs", "vbe", "js", "jse", "wsf", "wsh", "hta", "cpl", "msi", "jar",
+        "ps1", "lnk"
     };
 
     @AttributeDefinition(name = "Scan limit", description = "Octets of each message scanned at most")

@@ -80,9 +80,11 @@ final class ContentRules {
                 while (m.find()) {
                     String name = m.group(1).strip();
                     int dot = name.lastIndexOf('.');
-                    if (dot >= 0 && blockedExtensions.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT))) {
-                        return Optional.of("attachment type ." + name.substring(dot + 1).toLowerCase(Locale.ROOT)
-                                + " not allowed");
+                    if (dot >= 0
+                            && blockedExtensions.contains(
+                                    name.substring(dot + 1).toLowerCase(Locale.ROOT))) {
+                        return Optional.of("attachment type ."
+                                + name.substring(dot + 1).toLowerCase(Locale.ROOT) + " not allowed");
                     }
                 }
             }

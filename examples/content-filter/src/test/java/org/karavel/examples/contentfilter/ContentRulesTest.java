@@ -1,11 +1,11 @@
 package org.karavel.examples.contentfilter;
 
-import java.util.Optional;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class ContentRulesTest {
@@ -39,8 +39,13 @@ class ContentRulesTest {
     @Test
     void executableAttachmentsAreFoundByNameOrFilename() throws Exception {
         ContentRules r = rules(new String[0], new String[0], EXE);
-        String part = "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b\r\n";
-        assertThat(scan(r, part + "Content-Type: application/octet-stream; name=\"invoice.pdf.EXE\"\r\n\r\nAAAA\r\n--b--\r\n"))
+        String part =
+                "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b\r\n";
+        assertThat(
+                        scan(
+                                r,
+                                part
+                                        + "Content-Type: application/octet-stream; name=\"invoice.pdf.EXE\"\r\n\r\nAAAA\r\n--b--\r\n"))
                 .contains("attachment type .exe not allowed");
         assertThat(scan(r, part + "Content-Disposition: attachment;\r\n filename=run.js\r\n\r\nAAAA\r\n--b--\r\n"))
                 .contains("attachment type .js not allowed");

@@ -23,8 +23,7 @@ public class DomainCompleter implements Completer {
     @Reference(optional = true)
     DeliveryControl delivery;
 
-    public DomainCompleter() {
-    }
+    public DomainCompleter() {}
 
     /** For tests. */
     public DomainCompleter(Spool spool, DeliveryControl delivery) {

@@ -17,8 +17,7 @@ public class QueueIdCompleter implements Completer {
     @Reference(optional = true)
     Spool spool;
 
-    public QueueIdCompleter() {
-    }
+    public QueueIdCompleter() {}
 
     /** For tests. */
     public QueueIdCompleter(Spool spool) {

@@ -7,18 +7,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.karaf.shell.api.console.CommandLine;
+import org.junit.jupiter.api.Test;
 import org.karavel.api.address.MailAddress;
 import org.karavel.api.queue.Envelope;
 import org.karavel.api.queue.QueueId;
 import org.karavel.api.queue.QueuedMessage;
 import org.karavel.api.queue.RecipientStatus;
 import org.karavel.testkit.MemorySpool;
-import org.junit.jupiter.api.Test;
 
 class QueueIdCompleterTest {
     private static QueuedMessage message(String id) throws Exception {
         MailAddress r = MailAddress.parse("x@b.example");
-        Envelope e = new Envelope(MailAddress.parse("a@example.com"), List.of(r), Map.of(), Instant.EPOCH, "", "", "local", "");
+        Envelope e = new Envelope(
+                MailAddress.parse("a@example.com"), List.of(r), Map.of(), Instant.EPOCH, "", "", "local", "");
         return new QueuedMessage(new QueueId(id), e, List.of(RecipientStatus.pending(r)), 1, 0, Instant.EPOCH, false);
     }
 
