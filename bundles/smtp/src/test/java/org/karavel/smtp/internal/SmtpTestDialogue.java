@@ -18,6 +18,16 @@ final class SmtpTestDialogue {
         return c.reply();
     }
 
+    /** The stored content without the Received header Karavel put on top. */
+    static String withoutReceived(String content) {
+        assertThat(content).startsWith("Received: ");
+        int i = content.indexOf("\r\n");
+        while (i + 2 < content.length() && content.charAt(i + 2) == '\t') {
+            i = content.indexOf("\r\n", i + 2);
+        }
+        return content.substring(i + 2);
+    }
+
     /** After a test: closes its clients, stops its listener (null when the test stopped it) and the spool. */
     static void hangUp(List<SmtpTestClient> clients, SmtpListener listener, MemorySpool spool) {
         clients.forEach(SmtpTestClient::close);
