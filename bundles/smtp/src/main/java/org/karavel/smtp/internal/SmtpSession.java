@@ -15,12 +15,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One SMTP connection, the core of it: the lock, the mode, read interest, the processing loop
- * and the command handlers, for RFC 5321 with PIPELINING, SIZE, 8BITMIME, ENHANCEDSTATUSCODES,
- * SMTPUTF8 and CHUNKING. Its parts: {@link Command} (the command table), {@link Transaction}
- * (state reset as a whole), {@link CommandSyntax}, {@link Replies}, {@link StartTls},
- * {@link Authentication} with {@link SaslExchange}, and {@link MessageCommit} (end of message to
- * "queued as").
+ * One SMTP connection (RFC 5321 with PIPELINING, SIZE, 8BITMIME, ENHANCEDSTATUSCODES, SMTPUTF8
+ * and CHUNKING), the core of it: the lock, the mode, read interest, the processing loop, the
+ * dispatch through {@link Command} (the command table) and the small handlers (RSET, NOOP, QUIT,
+ * VRFY, HELP). The parts, each in its own file and run under this lock: {@link Greeting} (220,
+ * EHLO/HELO), {@link TransactionCommands} (MAIL, RCPT, DATA, BDAT) on a {@link Transaction} that
+ * every reset replaces, {@link MessageCommit} (end of message to "queued as"), {@link StartTls},
+ * {@link Authentication} (AUTH) with {@link SaslExchange}, {@link FilterStages}; every reply is in
+ * {@link Replies}, the syntax of command lines in {@link CommandSyntax}.
  *
  * <p>Threads: events come from the MINA I/O thread (bytes, idle ticks, close) and from worker
  * threads (filter verdicts, spool commits). Everything runs under {@link #lock}, so the state
