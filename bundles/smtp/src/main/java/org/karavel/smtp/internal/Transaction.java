@@ -74,6 +74,11 @@ final class Transaction {
         return sender != null;
     }
 
+    /** DATA or BDAT without an accepted recipient: "no valid recipients" once one was refused. */
+    Reply noRecipientReply() {
+        return recipientRefused ? Replies.NO_VALID_RCPT : Replies.NEED_RCPT;
+    }
+
     /** The first recipient (the mail log names it), or null when there is none. */
     MailAddress firstRecipient() {
         return recipients.isEmpty() ? null : recipients.get(0);

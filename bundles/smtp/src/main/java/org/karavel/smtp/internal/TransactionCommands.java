@@ -65,25 +65,26 @@ final class TransactionCommands {
     }
 
     void rcpt(String arg) {
+        Transaction t = session.transaction();
         if (session.tls.required()) {
             session.error(Replies.MUST_STARTTLS);
             return;
         }
-        if (!session.transaction().started()) {
+        if (!t.started()) {
             session.error(Replies.NEED_MAIL); // also before HELO: no MAIL can have come then
             return;
         }
-        if (session.transaction().message != null) {
+        if (t.message != null) {
             session.error(Replies.RCPT_IN_BDAT);
             return;
         }
-        CommandSyntax.Rcpt r = CommandSyntax.rcpt(arg, session.transaction().smtputf8, settings.hostname());
+        CommandSyntax.Rcpt r = CommandSyntax.rcpt(arg, t.smtputf8, settings.hostname());
         if (r.refusal() != null) {
             session.error(r.refusal());
             return;
         }
         MailAddress address = r.recipient();
-        if (session.transaction().recipients.size() >= settings.maxRecipients()) {
+        if (t.recipients.size() >= settings.maxRecipients()) {
             // not counted as an error: RFC 5321 §4.5.3.1.10, the client sends the rest later
             rejectRecipient(Replies.TOO_MANY_RECIPIENTS, address);
             return;
@@ -94,7 +95,7 @@ final class TransactionCommands {
             rejectRecipient(Replies.policyUnavailable(address, missing), address);
             return;
         }
-        EnvelopeSnapshot envelope = session.transaction().envelope();
+        EnvelopeSnapshot envelope = t.envelope();
         session.stages.run("RCPT", f -> f.rcptTo(session.view, envelope, address), result -> {
             if (result.passed()) {
                 session.transaction().recipients.add(address);
@@ -131,12 +132,12 @@ final class TransactionCommands {
     }
 
     void data(String arg) {
+        Transaction t = session.transaction();
         if (!arg.isEmpty()) {
             session.error(Replies.SYNTAX_DATA);
             return;
         }
-        if (session.transaction().message != null
-                && session.transaction().message.isBdat()) {
+        if (t.message != null && t.message.isBdat()) {
             session.error(Replies.DATA_AFTER_BDAT);
             return;
         }
@@ -144,12 +145,12 @@ final class TransactionCommands {
             session.error(Replies.NEED_HELO);
             return;
         }
-        if (!session.transaction().started()) {
+        if (!t.started()) {
             session.error(Replies.NEED_MAIL);
             return;
         }
-        if (session.transaction().recipients.isEmpty()) {
-            session.error(session.transaction().recipientRefused ? Replies.NO_VALID_RCPT : Replies.NEED_RCPT);
+        if (t.recipients.isEmpty()) {
+            session.error(t.noRecipientReply());
             return;
         }
         Reply failure = session.commit.startMessage(false);
@@ -167,24 +168,24 @@ final class TransactionCommands {
      * refused, so that client and server stay in step.
      */
     void bdat(String arg) {
+        Transaction t = session.transaction();
         CommandSyntax.Bdat b = CommandSyntax.bdat(arg);
         if (b == null) {
             session.error(Replies.SYNTAX_BDAT);
             return;
         }
         Transaction.Chunk chunk = new Transaction.Chunk(b.size(), b.last());
-        if (session.transaction().discardChunks) {
+        if (t.discardChunks) {
             chunk.refuse(Replies.BDAT_DISCARDED, Transaction.ChunkRefusal.DISCARD);
         } else if (session.beforeHelo(Command.BDAT)) {
             chunk.refuse(Replies.NEED_HELO, Transaction.ChunkRefusal.SEQUENCE);
         } else if (!session.greeting.extended()) {
             chunk.refuse(Replies.BDAT_NEEDS_EHLO, Transaction.ChunkRefusal.SEQUENCE);
-        } else if (!session.transaction().started()) {
+        } else if (!t.started()) {
             chunk.refuse(Replies.NEED_MAIL, Transaction.ChunkRefusal.SEQUENCE);
-        } else if (session.transaction().recipients.isEmpty()) {
-            Reply r = session.transaction().recipientRefused ? Replies.NO_VALID_RCPT : Replies.NEED_RCPT;
-            chunk.refuse(r, Transaction.ChunkRefusal.SEQUENCE);
-        } else if (session.transaction().message == null) {
+        } else if (t.recipients.isEmpty()) {
+            chunk.refuse(t.noRecipientReply(), Transaction.ChunkRefusal.SEQUENCE);
+        } else if (t.message == null) {
             Reply failure = session.commit.startMessage(true);
             if (failure != null) {
                 chunk.refuse(failure, Transaction.ChunkRefusal.TRANSACTION);
