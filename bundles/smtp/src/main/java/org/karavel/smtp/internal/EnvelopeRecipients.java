@@ -15,16 +15,15 @@ import org.slf4j.LoggerFactory;
  * Received header saw the addresses the client gave.
  */
 final class EnvelopeRecipients {
-    /** Postfix's answer when an alias loops or grows too large: the client keeps the message and retries. */
-    static final Reply EXPANSION_ERROR = Reply.of(451, "4.6.0", "Alias expansion error");
-
     private static final Logger LOG = LoggerFactory.getLogger(EnvelopeRecipients.class);
 
     private EnvelopeRecipients() {}
 
     /**
      * @param expansion the alias map now; null while none is registered (the recipients stay as given)
-     * @return the recipients to queue, or null (after a WARN naming the problem) when one cannot be expanded
+     * @return the recipients to queue, or null (after a WARN naming the problem) when one cannot be
+     *     expanded: answered with {@link Replies#EXPANSION_ERROR}, Postfix's answer, so the client keeps
+     *     the message and retries
      */
     static List<MailAddress> expand(RecipientExpansion expansion, List<MailAddress> given, Object queueId) {
         if (expansion == null) {

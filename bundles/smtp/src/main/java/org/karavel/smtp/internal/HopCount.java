@@ -11,8 +11,6 @@ import org.karavel.api.filter.Verdict;
  * adds is not among them.
  */
 final class HopCount {
-    static final Reply TOO_MANY_HOPS = Reply.of(554, "5.4.6", "Too many hops");
-
     private HopCount() {}
 
     /** The refusal when the message has more Received: fields than {@code limit}, else null. */
@@ -20,7 +18,7 @@ final class HopCount {
         int hops = 0;
         for (Verdict.Header h : headers) {
             if (h.name().equalsIgnoreCase("Received") && ++hops > limit) {
-                return TOO_MANY_HOPS;
+                return Replies.TOO_MANY_HOPS;
             }
         }
         return null;

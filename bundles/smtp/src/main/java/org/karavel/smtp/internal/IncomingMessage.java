@@ -21,15 +21,6 @@ import org.karavel.api.queue.SpoolFullException;
  * error) aborts the draft at once and is answered when the message ends; the rest is discarded.
  */
 final class IncomingMessage implements BodyDecoder.Sink {
-    static final Reply TOO_BIG = Reply.of(552, "5.3.4", "Message size exceeds fixed maximum message size");
-    static final Reply LINE_TOO_LONG = Reply.of(552, "5.3.4", "Message line too long");
-    static final Reply BARE_LINE_ENDING = Reply.of(550, "5.5.2", "Message contains bare CR or LF");
-    static final Reply NO_STORAGE = Reply.of(452, "4.3.1", "Insufficient system storage");
-    static final Reply WRITE_ERROR = Reply.of(451, "4.3.0", "Error: queue file write error");
-    /** Refused rather than half-read: filters (DKIM, forged Authentication-Results removal) see only the first 64 KiB. */
-    static final Reply HEADER_TOO_LARGE =
-            Reply.of(552, "5.6.0", "Header section exceeds " + HeaderBlock.MAX + " octets");
-
     private final ReceivedHeader received;
     private final BodyDecoder decoder;
     private final long maxSize;
@@ -83,22 +74,22 @@ final class IncomingMessage implements BodyDecoder.Sink {
             return;
         }
         if (size + length > maxSize) {
-            fail(TOO_BIG, true);
+            fail(Replies.SIZE_EXCEEDED, true);
             return;
         }
         size += length;
         try {
             draft.write(b, offset, length);
         } catch (SpoolFullException e) {
-            fail(NO_STORAGE, false);
+            fail(Replies.NO_STORAGE, false);
             return;
         } catch (IOException | RuntimeException e) {
-            fail(WRITE_ERROR, false);
+            fail(Replies.WRITE_ERROR, false);
             return;
         }
         headerBlock.accept(b, offset, length);
         if (headerBlock.overflowed()) {
-            fail(HEADER_TOO_LARGE, true);
+            fail(Replies.HEADER_TOO_LARGE, true);
             return;
         }
         if (copy != null) {
@@ -108,7 +99,11 @@ final class IncomingMessage implements BodyDecoder.Sink {
 
     @Override
     public void violation(BodyDecoder.Violation violation) {
-        fail(violation == BodyDecoder.Violation.BARE_LINE_ENDING ? BARE_LINE_ENDING : LINE_TOO_LONG, true);
+        fail(
+                violation == BodyDecoder.Violation.BARE_LINE_ENDING
+                        ? Replies.BARE_LINE_ENDING
+                        : Replies.MESSAGE_LINE_TOO_LONG,
+                true);
     }
 
     private void fail(Reply reply, boolean byClient) {

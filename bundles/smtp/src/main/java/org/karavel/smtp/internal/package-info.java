@@ -8,7 +8,9 @@
  *
  * <p>Where things are: {@link org.karavel.smtp.internal.SmtpListenerComponent} (DS wrapper, config,
  * references), {@link org.karavel.smtp.internal.SmtpListener} (acceptor, limits, threads),
- * {@link org.karavel.smtp.internal.SmtpSession} (all protocol state of one connection),
+ * {@link org.karavel.smtp.internal.SmtpSession} (one connection: lock, mode, read interest,
+ * processing loop, dispatch through the {@link org.karavel.smtp.internal.Command} table; its parts
+ * are listed there and in the bundle's README),
  * {@link org.karavel.smtp.internal.BodyDecoder} (DATA/BDAT octets to content: dot-stuffing, end of
  * data, bare CR/LF), {@link org.karavel.smtp.internal.IncomingMessage} (draft, size, headers),
  * {@link org.karavel.smtp.internal.StageRun} (one filter stage).
