@@ -498,7 +498,7 @@ final class DeliveryScheduler {
      * The destination could not be reached. When other workers still serve it, the job goes back to
      * them; otherwise this job and every queued one for the destination are to get the failure.
      */
-    DestinationWorker.Outcome unreachable(DestinationQueue q, DeliveryJob job, DeliveryFailure f) {
+    DestinationWorker.JobOutcome unreachable(DestinationQueue q, DeliveryJob job, DeliveryFailure f) {
         List<DeliveryJob> all = new ArrayList<>();
         all.add(job);
         lock.lock();

@@ -12,45 +12,45 @@ import org.slf4j.LoggerFactory;
 /**
  * One connection's worth of delivery to one destination, on its own thread: takes the destination's
  * jobs one after the other, opens a session when it needs one and keeps it for the next job while it
- * is reusable. Each job's attempt ends in one {@link Outcome}, which the loop acts on; the queue
+ * is reusable. Each job's attempt ends in one {@link JobOutcome}, which the loop acts on; the queue
  * bookkeeping (which job is next, connection slots) stays with the {@link DeliveryScheduler}.
  */
 final class DestinationWorker implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(DestinationWorker.class);
 
     /** What became of one attempt of a job. */
-    sealed interface Outcome permits Completed, Stale, HandedBack, Unreachable, Cancelled {}
+    sealed interface JobOutcome permits Completed, Stale, HandedBack, Unreachable, Cancelled {}
 
     /**
      * A result for every recipient of the job (sent, deferred or bounced, whether by the next hop or
      * decided here): recorded, and the worker goes on.
      */
-    record Completed(List<RecipientResult> results) implements Outcome {}
+    record Completed(List<RecipientResult> results) implements JobOutcome {}
 
     /**
      * The reused connection turned out dead before anything was sent: the job is tried again on a new
      * one. Never the outcome of a whole attempt (see {@link DestinationWorker#attempt}).
      */
-    record Stale(String reason) implements Outcome {}
+    record Stale(String reason) implements JobOutcome {}
 
     /**
      * The destination could not be reached, but other workers still serve it: the job went back to the
      * front of its queue for them, and this worker ends.
      */
-    record HandedBack() implements Outcome {}
+    record HandedBack() implements JobOutcome {}
 
     /**
      * The destination could not be reached and no other worker serves it: the job and every job that
      * was queued for the destination (taken from the queue) get the failure, as they would all fail the
      * same way.
      */
-    record Unreachable(DeliveryFailure failure, List<DeliveryJob> jobs) implements Outcome {}
+    record Unreachable(DeliveryFailure failure, List<DeliveryJob> jobs) implements JobOutcome {}
 
     /**
      * Delivery is stopping (interrupted while connecting, or the connection was cut off by the stop):
      * nothing is recorded, the message stays due (a duplicate at worst), and this worker ends.
      */
-    record Cancelled() implements Outcome {}
+    record Cancelled() implements JobOutcome {}
 
     private final DeliveryScheduler scheduler;
     private final DeliveryScheduler.DestinationQueue queue;
@@ -84,7 +84,7 @@ final class DestinationWorker implements Runnable {
         DeliveryJob job = null;
         try {
             while ((job = scheduler.nextJob(queue, job != null, sessionHasRoom())) != null) {
-                Outcome outcome = attempt(job);
+                JobOutcome outcome = attempt(job);
                 if (outcome instanceof Completed c) {
                     scheduler.complete(job, c.results());
                 } else if (outcome instanceof Unreachable u) {
@@ -116,7 +116,7 @@ final class DestinationWorker implements Runnable {
      * Attempts one job: bounced at once when the message has looped too often, otherwise delivered on
      * the open session or a new one, and once more on a new one when the open session was stale.
      */
-    private Outcome attempt(DeliveryJob job) {
+    private JobOutcome attempt(DeliveryJob job) {
         if (tooManyHops(job)) {
             // already queued in a loop (the smtp bundle refuses such mail at end of data): bounce it
             return new Completed(job.all(
@@ -130,12 +130,12 @@ final class DestinationWorker implements Runnable {
         if (session != null && !sessionHasRoom()) {
             closeSession();
         }
-        Outcome first = deliverOnSession(job);
+        JobOutcome first = deliverOnSession(job);
         if (!(first instanceof Stale s)) {
             return first;
         }
         LOG.debug("{}: {}", queue.destination, s.reason());
-        Outcome second = deliverOnSession(job);
+        JobOutcome second = deliverOnSession(job);
         if (second instanceof Stale again) {
             LOG.debug("{}: {}", queue.destination, again.reason());
             return new Completed(job.all(
@@ -150,7 +150,7 @@ final class DestinationWorker implements Runnable {
     }
 
     /** Delivers the job on the open session, opening one first when there is none. */
-    private Outcome deliverOnSession(DeliveryJob job) {
+    private JobOutcome deliverOnSession(DeliveryJob job) {
         if (session == null) {
             try {
                 session = transport.open(queue.destination);

@@ -16,7 +16,7 @@ import org.karavel.api.queue.RecipientStatus;
 import org.karavel.testkit.SmtpSink;
 
 /**
- * Each {@link DestinationWorker.Outcome} of a job's attempt, reached through the scheduler with a
+ * Each {@link DestinationWorker.JobOutcome} of a job's attempt, reached through the scheduler with a
  * real SMTP sink and DNS server: what the worker does with it is seen in the spool and at the sink.
  * The minimum backoff is an hour, so mail that arrives within the test was never deferred.
  */
