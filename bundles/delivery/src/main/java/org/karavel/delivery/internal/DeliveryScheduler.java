@@ -1,8 +1,6 @@
 package org.karavel.delivery.internal;
 
-import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.Socket;
 import java.time.Clock;
 import java.time.Duration;
@@ -44,10 +42,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The delivery core. One scheduler thread takes due messages from the spool and splits their
- * pending recipients into jobs per destination; worker threads (one per open connection, at most
- * max_connections, at most max_connections_per_destination per destination) deliver the jobs,
- * several per connection, and keep a connection idle for a while for more mail to the same place.
- * The scheduler never does network I/O.
+ * pending recipients into jobs per destination; worker threads ({@link DestinationWorker}, one per
+ * open connection, at most max_connections, at most max_connections_per_destination per destination)
+ * deliver the jobs, several per connection, and keep a connection idle for a while for more mail to
+ * the same place. The scheduler owns the destination queues and the connection slots; it never does
+ * network I/O.
  */
 final class DeliveryScheduler {
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryScheduler.class);
@@ -438,7 +437,8 @@ final class DeliveryScheduler {
             q.workers++;
             connections++;
             need--;
-            workers.execute(() -> work(q));
+            Transport transport = q.destination.kind() == Destination.Kind.LOCAL ? local : remote;
+            workers.execute(new DestinationWorker(this, q, transport, settings, spool, clock));
         }
         starving.remove(q);
     }
@@ -473,158 +473,32 @@ final class DeliveryScheduler {
         }
     }
 
-    // ---- worker threads ----
+    // ---- what the workers ask (see DestinationWorker) ----
 
-    /** Whether the message has passed more MTAs than hopcount_limit; read on a worker, once per attempt. */
-    private boolean tooManyHops(DeliveryJob job) {
-        return job.attempt().tooManyHops(() -> {
-            try (InputStream in =
-                    new BufferedInputStream(spool.openContent(job.message().id()))) {
-                return HopCount.received(in) > settings.hopcountLimit();
-            } catch (IOException e) {
-                // the transport meets the same read error and defers the message
-                return false;
-            }
-        });
-    }
-
-    private void work(DestinationQueue q) {
-        Transport transport = q.destination.kind() == Destination.Kind.LOCAL ? local : remote;
-        Transport.Session session = null;
-        int onSession = 0;
-        boolean busy = false;
-        boolean handedBack = false;
+    /**
+     * The next job for a worker of the queue; null when the worker is to end.
+     *
+     * @param doneWithOne whether the worker held a job until now (it counted as busy)
+     * @param sessionOpen whether it has a session that may carry another job: then it waits up to
+     *     connection_idle for one
+     */
+    DeliveryJob nextJob(DestinationQueue q, boolean doneWithOne, boolean sessionOpen) {
+        lock.lock();
         try {
-            while (true) {
-                DeliveryJob job;
-                lock.lock();
-                try {
-                    if (busy) {
-                        q.busy--;
-                    }
-                    job = takeJob(
-                            q,
-                            session != null && session.isReusable() && onSession < settings.maxMessagesPerConnection());
-                    busy = job != null;
-                } finally {
-                    lock.unlock();
-                }
-                if (job == null) {
-                    return;
-                }
-                if (tooManyHops(job)) {
-                    // already queued in a loop (the smtp bundle refuses such mail at end of data): bounce it
-                    complete(
-                            job,
-                            job.all(
-                                    RecipientResult.Outcome.BOUNCED,
-                                    "5.4.6",
-                                    "554 5.4.6 Too many hops (more than " + settings.hopcountLimit()
-                                            + " Received: header fields)",
-                                    "",
-                                    "none",
-                                    clock));
-                    continue;
-                }
-                if (session != null && (!session.isReusable() || onSession >= settings.maxMessagesPerConnection())) {
-                    session.close();
-                    session = null;
-                }
-                List<RecipientResult> results = null;
-                for (int round = 0; round < 2 && results == null && job != null; round++) {
-                    if (session == null) {
-                        try {
-                            session = transport.open(q.destination);
-                            onSession = 0;
-                        } catch (DeliveryFailure f) {
-                            handedBack = failed(q, job, f);
-                            job = null;
-                            break;
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                            cancel(job);
-                            job = null;
-                            break;
-                        }
-                    }
-                    try {
-                        results = session.deliver(job);
-                        onSession++;
-                    } catch (Transport.StaleSessionException e) {
-                        LOG.debug("{}: {}", q.destination, e.getMessage());
-                        session = null;
-                    } catch (RuntimeException e) {
-                        // a bug must not lose the message: it stays pending and is tried again later
-                        LOG.error("{}: delivery to {} failed", job.message().id(), q.destination, e);
-                        results = job.all(
-                                RecipientResult.Outcome.DEFERRED,
-                                "4.3.0",
-                                "451 4.3.0 internal error: " + e,
-                                "",
-                                "none",
-                                clock);
-                        session.close();
-                        session = null;
-                    }
-                }
-                if (handedBack) {
-                    return;
-                }
-                if (job == null) {
-                    if (Thread.currentThread().isInterrupted()) {
-                        return;
-                    }
-                    continue;
-                }
-                if (results == null) {
-                    results = job.all(
-                            RecipientResult.Outcome.DEFERRED,
-                            "4.4.2",
-                            "cached connections lost twice in a row",
-                            "",
-                            "none",
-                            clock);
-                }
-                if (stopping && session != null && !session.isReusable()) {
-                    // cut off by the stop: nothing is recorded, the message stays due (a duplicate at worst)
-                    cancel(job);
-                } else {
-                    complete(job, results);
-                }
+            if (doneWithOne) {
+                q.busy--;
             }
+            return takeJob(q, sessionOpen);
         } finally {
-            if (session != null) {
-                session.close();
-            }
-            lock.lock();
-            try {
-                if (busy) {
-                    q.busy--;
-                }
-                q.workers--;
-                connections--;
-                if (q.workers == 0 && q.jobs.isEmpty() && queues.get(q.destination) == q) {
-                    queues.remove(q.destination);
-                    starving.remove(q);
-                }
-                if (q.workers == 0 && !q.jobs.isEmpty()) {
-                    dispatch(q);
-                }
-                for (DestinationQueue s : List.copyOf(starving)) {
-                    dispatch(s);
-                }
-            } finally {
-                lock.unlock();
-            }
+            lock.unlock();
         }
     }
 
     /**
      * The destination could not be reached. When other workers still serve it, the job goes back to
-     * them (true: this worker ends); otherwise this job and every queued one for the destination get
-     * the failure, as they would all fail the same way.
+     * them; otherwise this job and every queued one for the destination are to get the failure.
      */
-    private boolean failed(DestinationQueue q, DeliveryJob job, DeliveryFailure f) {
+    DestinationWorker.JobOutcome unreachable(DestinationQueue q, DeliveryJob job, DeliveryFailure f) {
         List<DeliveryJob> all = new ArrayList<>();
         all.add(job);
         lock.lock();
@@ -632,7 +506,7 @@ final class DeliveryScheduler {
             if (q.workers > 1 && !stopping) {
                 q.jobs.addFirst(job);
                 q.arrived.signal();
-                return true;
+                return new DestinationWorker.HandedBack();
             }
             all.addAll(q.jobs);
             q.jobs.clear();
@@ -640,19 +514,52 @@ final class DeliveryScheduler {
         } finally {
             lock.unlock();
         }
-        for (DeliveryJob j : all) {
-            complete(j, j.all(f.outcome(), f.status(), f.reply(), f.remoteHost(), f.relay(), f.tls(), clock));
-        }
-        return false;
+        return new DestinationWorker.Unreachable(f, all);
     }
 
-    private void complete(DeliveryJob job, List<RecipientResult> results) {
+    /** Whether the scheduler is stopping: workers take no new job, cut-off attempts record nothing. */
+    boolean isStopping() {
+        lock.lock();
+        try {
+            return stopping;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A worker has ended (its session closed): frees its slot and gives it to a queue that waits for one. */
+    void workerEnded(DestinationQueue q, boolean heldJob) {
+        lock.lock();
+        try {
+            if (heldJob) {
+                q.busy--;
+            }
+            q.workers--;
+            connections--;
+            if (q.workers == 0 && q.jobs.isEmpty() && queues.get(q.destination) == q) {
+                queues.remove(q.destination);
+                starving.remove(q);
+            }
+            if (q.workers == 0 && !q.jobs.isEmpty()) {
+                dispatch(q);
+            }
+            for (DestinationQueue s : List.copyOf(starving)) {
+                dispatch(s);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Records a job's results; the last job of an attempt settles it. */
+    void complete(DeliveryJob job, List<RecipientResult> results) {
         if (job.attempt().complete(results)) {
             settle(job.attempt());
         }
     }
 
-    private void cancel(DeliveryJob job) {
+    /** A job that did not run or was cut off by the stop: nothing is recorded for it. */
+    void cancel(DeliveryJob job) {
         if (job.attempt().cancel()) {
             settle(job.attempt());
         }
@@ -694,7 +601,7 @@ final class DeliveryScheduler {
     }
 
     /** The jobs for one destination and the workers serving it. Guarded by the scheduler's lock. */
-    private final class DestinationQueue {
+    final class DestinationQueue {
         final Destination destination;
         final Deque<DeliveryJob> jobs = new ArrayDeque<>();
         final Condition arrived = lock.newCondition();

@@ -79,55 +79,6 @@ final class DeliveryStatusNotification {
                 || failed.stream().anyMatch(f -> f.recipient().needsSmtpUtf8());
         boolean headers8bit = !isAscii(originalHeaders);
 
-        // part 1: for people
-        Text notice = new Text();
-        notice.line("This is the mail system at host " + reportingMta + ".");
-        notice.line("");
-        notice.text(
-                "I'm sorry to have to inform you that your message could not be delivered to one or more recipients."
-                        + " The headers of your message are attached below.");
-        notice.line("");
-        notice.text(
-                "For further assistance, please send mail to postmaster. If you do so, please include this problem report.");
-        notice.line("");
-        notice.line("                   The mail system");
-        notice.line("");
-        for (FailedRecipient f : failed) {
-            StringBuilder sb = new StringBuilder(f.recipient().toPath()).append(": ");
-            if (f.expired()) {
-                sb.append("delivery time expired; last error: ");
-            }
-            if (!f.remoteHost().isEmpty() && startsWithCode(f.reply())) {
-                sb.append("host ").append(f.remoteHost()).append(" said: ");
-            }
-            sb.append(f.reply());
-            notice.text(sb.toString());
-            notice.line("");
-        }
-
-        // part 2: for programs; its fields are written here because mime4j's folding never splits a run
-        // without spaces (a 2,500-octet reply would break the 998-octet line limit)
-        Text status = new Text();
-        status.field("Reporting-MTA", "dns; " + reportingMta);
-        status.field("X-Karavel-Queue-ID", original.id().toString());
-        String envid = original.envelope().mailParameters().get("ENVID");
-        if (envid != null && !envid.isEmpty()) {
-            status.field("Original-Envelope-Id", envid);
-        }
-        status.field("Arrival-Date", date(original.envelope().receivedAt(), zone));
-        for (FailedRecipient f : failed) {
-            status.line("");
-            status.field("Final-Recipient", (f.recipient().needsSmtpUtf8() ? "utf-8; " : "rfc822; ") + f.recipient());
-            status.field("Action", "failed");
-            status.field("Status", f.status());
-            if (!f.remoteHost().isEmpty()) {
-                status.field("Remote-MTA", "dns; " + f.remoteHost());
-            }
-            status.field("Diagnostic-Code", (startsWithCode(f.reply()) ? "smtp; " : "X-Karavel; ") + f.reply());
-            status.field("Last-Attempt-Date", date(f.lastAttempt(), zone));
-        }
-        status.line("");
-
         // part 3: the original header section, line ends made CRLF and over-long lines split
         Text headers = new Text();
         headers.raw(originalHeaders);
@@ -138,13 +89,13 @@ final class DeliveryStatusNotification {
                 .setPreamble("This is a MIME-encapsulated message.\r\n")
                 .addBodyPart(part(
                         "Notification",
-                        notice,
+                        notice(reportingMta, failed),
                         utf8,
                         "text/plain",
                         new NameValuePair("charset", utf8 ? "utf-8" : "us-ascii")))
                 .addBodyPart(part(
                         "Delivery report",
-                        status,
+                        deliveryStatus(reportingMta, original, failed, zone),
                         utf8,
                         utf8 ? "message/global-delivery-status" : "message/delivery-status"))
                 .addBodyPart(part(
@@ -172,6 +123,64 @@ final class DeliveryStatusNotification {
             throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
         }
         return out.toByteArray();
+    }
+
+    /** Part 1, for people: what happened, and each recipient with its last reply. */
+    private static Text notice(String reportingMta, List<FailedRecipient> failed) {
+        Text notice = new Text();
+        notice.line("This is the mail system at host " + reportingMta + ".");
+        notice.line("");
+        notice.text(
+                "I'm sorry to have to inform you that your message could not be delivered to one or more recipients."
+                        + " The headers of your message are attached below.");
+        notice.line("");
+        notice.text(
+                "For further assistance, please send mail to postmaster. If you do so, please include this problem report.");
+        notice.line("");
+        notice.line("                   The mail system");
+        notice.line("");
+        for (FailedRecipient f : failed) {
+            StringBuilder sb = new StringBuilder(f.recipient().toPath()).append(": ");
+            if (f.expired()) {
+                sb.append("delivery time expired; last error: ");
+            }
+            if (!f.remoteHost().isEmpty() && startsWithCode(f.reply())) {
+                sb.append("host ").append(f.remoteHost()).append(" said: ");
+            }
+            sb.append(f.reply());
+            notice.text(sb.toString());
+            notice.line("");
+        }
+        return notice;
+    }
+
+    /**
+     * Part 2, for programs (RFC 3464 fields); written here because mime4j's folding never splits a run
+     * without spaces (a 2,500-octet reply would break the 998-octet line limit).
+     */
+    private static Text deliveryStatus(
+            String reportingMta, QueuedMessage original, List<FailedRecipient> failed, ZoneId zone) {
+        Text status = new Text();
+        status.field("Reporting-MTA", "dns; " + reportingMta);
+        status.field("X-Karavel-Queue-ID", original.id().toString());
+        String envid = original.envelope().mailParameters().get("ENVID");
+        if (envid != null && !envid.isEmpty()) {
+            status.field("Original-Envelope-Id", envid);
+        }
+        status.field("Arrival-Date", date(original.envelope().receivedAt(), zone));
+        for (FailedRecipient f : failed) {
+            status.line("");
+            status.field("Final-Recipient", (f.recipient().needsSmtpUtf8() ? "utf-8; " : "rfc822; ") + f.recipient());
+            status.field("Action", "failed");
+            status.field("Status", f.status());
+            if (!f.remoteHost().isEmpty()) {
+                status.field("Remote-MTA", "dns; " + f.remoteHost());
+            }
+            status.field("Diagnostic-Code", (startsWithCode(f.reply()) ? "smtp; " : "X-Karavel; ") + f.reply());
+            status.field("Last-Attempt-Date", date(f.lastAttempt(), zone));
+        }
+        status.line("");
+        return status;
     }
 
     private static BodyPartBuilder part(

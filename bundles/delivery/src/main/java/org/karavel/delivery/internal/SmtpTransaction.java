@@ -33,6 +33,8 @@ final class SmtpTransaction {
     private final Map<Integer, RecipientResult> results = new LinkedHashMap<>();
     /** Signs SMTP transactions (DKIM); null: unsigned (LMTP, or no dkim bundle). */
     private final OutboundSigner signer;
+    /** What is being sent now, for the reply when the connection is lost or times out. */
+    private String stage = "MAIL FROM";
 
     SmtpTransaction(
             SmtpConnection connection,
@@ -84,8 +86,7 @@ final class SmtpTransaction {
     private List<RecipientResult> transact() {
         QueuedMessage m = job.message();
         Envelope env = m.envelope();
-        List<MailAddress> rcpts = job.recipients();
-        boolean utf8 = needsSmtpUtf8(env, rcpts);
+        boolean utf8 = needsSmtpUtf8(env, job.recipients());
         if (utf8 && !connection.offers("SMTPUTF8")) {
             return job.all(
                     Outcome.BOUNCED,
@@ -97,37 +98,21 @@ final class SmtpTransaction {
                     clock);
         }
         // RFC 6152 §3: 8-bit content to a next hop without 8BITMIME is converted first, and signed as sent
-        byte[] sevenBit = null;
+        byte[] sevenBit;
         try {
-            if (!connection.offers("8BITMIME") && needsSevenBit(m)) {
-                try (InputStream in = spool.openContent(m.id())) {
-                    sevenBit = MimeDowngrade.toSevenBit(in);
-                }
-            }
+            sevenBit = sevenBitIfNeeded(m);
         } catch (IOException e) {
-            return job.all(
-                    Outcome.DEFERRED,
-                    "4.3.0",
-                    "451 4.3.0 queue file read error while converting to 7 bit: " + e.getMessage(),
-                    "",
-                    "none",
-                    clock);
+            return deferAll("451 4.3.0 queue file read error while converting to 7 bit: " + e.getMessage());
         }
         byte[] signature;
         try {
             signature = sign(m, sevenBit);
         } catch (IOException e) {
             // the content could not be read for signing: as a queue file read error, try again later
-            return job.all(
-                    Outcome.DEFERRED,
-                    "4.3.0",
-                    "451 4.3.0 queue file read error while signing: " + e.getMessage(),
-                    "",
-                    "none",
-                    clock);
+            return deferAll("451 4.3.0 queue file read error while signing: " + e.getMessage());
         } catch (RuntimeException e) {
             // a broken signer must not let mail out unsigned by surprise, nor lose it
-            return job.all(Outcome.DEFERRED, "4.3.0", "451 4.3.0 DKIM signer failed: " + e, "", "none", clock);
+            return deferAll("451 4.3.0 DKIM signer failed: " + e);
         }
         long size = (sevenBit == null ? m.size() : sevenBit.length) + signature.length;
         long limit = connection.sizeLimit();
@@ -142,6 +127,31 @@ final class SmtpTransaction {
                     connection.tlsLog(),
                     clock);
         }
+        InputStream content;
+        try {
+            content = sevenBit == null ? spool.openContent(m.id()) : new ByteArrayInputStream(sevenBit);
+        } catch (IOException e) {
+            return deferAll("451 4.3.0 queue file read error: " + e.getMessage());
+        }
+        return converse(mailCommand(env, size, utf8), content, signature);
+    }
+
+    /** The same deferral (4.3.0, no next hop involved) for every recipient of the job. */
+    private List<RecipientResult> deferAll(String reply) {
+        return job.all(Outcome.DEFERRED, "4.3.0", reply, "", "none", clock);
+    }
+
+    /** The 7-bit conversion of the content when the next hop needs one; null to send it as queued. */
+    private byte[] sevenBitIfNeeded(QueuedMessage m) throws IOException {
+        if (connection.offers("8BITMIME") || !needsSevenBit(m)) {
+            return null;
+        }
+        try (InputStream in = spool.openContent(m.id())) {
+            return MimeDowngrade.toSevenBit(in);
+        }
+    }
+
+    private String mailCommand(Envelope env, long size, boolean utf8) {
         StringBuilder mail = new StringBuilder("MAIL FROM:").append(env.sender().toPath());
         if (connection.offers("SIZE")) {
             mail.append(" SIZE=").append(size);
@@ -152,64 +162,37 @@ final class SmtpTransaction {
         if (utf8) {
             mail.append(" SMTPUTF8");
         }
-        InputStream content;
-        try {
-            content = sevenBit == null ? spool.openContent(m.id()) : new ByteArrayInputStream(sevenBit);
-        } catch (IOException e) {
-            return job.all(
-                    Outcome.DEFERRED, "4.3.0", "451 4.3.0 queue file read error: " + e.getMessage(), "", "none", clock);
-        }
-        String stage = "MAIL FROM";
+        return mail.toString();
+    }
+
+    /**
+     * The dialogue from MAIL FROM to the reply to the final dot; a lost connection or a timeout defers
+     * the recipients without a result yet, naming the stage it happened in.
+     */
+    private List<RecipientResult> converse(String mail, InputStream content, byte[] signature) {
         try (content) {
-            List<Integer> accepted = new ArrayList<>();
-            SmtpReply mailReply;
-            SmtpReply dataReply = null;
-            List<SmtpReply> rcptReplies = new ArrayList<>();
-            if (connection.offers("PIPELINING")) {
-                List<String> cmds = new ArrayList<>();
-                cmds.add(mail.toString());
-                for (MailAddress r : rcpts) {
-                    cmds.add("RCPT TO:" + r.toPath());
-                }
-                cmds.add("DATA");
-                connection.send(cmds.toArray(new String[0]));
-                mailReply = connection.read(settings.replyTimeout());
-                stage = "RCPT TO";
-                for (int i = 0; i < rcpts.size(); i++) {
-                    rcptReplies.add(connection.read(settings.replyTimeout()));
-                }
-                stage = "DATA";
-                dataReply = connection.read(settings.replyTimeout());
-            } else {
-                connection.send(mail.toString());
-                mailReply = connection.read(settings.replyTimeout());
-                if (mailReply.isPositive()) {
-                    stage = "RCPT TO";
-                    for (MailAddress r : rcpts) {
-                        connection.send("RCPT TO:" + r.toPath());
-                        rcptReplies.add(connection.read(settings.replyTimeout()));
-                    }
-                }
-            }
-            if (!mailReply.isPositive()) {
+            EnvelopeReplies replies = sendEnvelope(mail);
+            if (!replies.mail().isPositive()) {
                 for (int i : job.indexes()) {
-                    result(i, mailReply);
+                    result(i, replies.mail());
                 }
-                endUnwantedData(dataReply);
+                endUnwantedData(replies.data());
                 return list();
             }
-            for (int k = 0; k < rcptReplies.size(); k++) {
+            List<Integer> accepted = new ArrayList<>();
+            for (int k = 0; k < replies.rcpts().size(); k++) {
                 int i = job.indexes().get(k);
-                if (rcptReplies.get(k).isPositive()) {
+                if (replies.rcpts().get(k).isPositive()) {
                     accepted.add(i);
                 } else {
-                    result(i, rcptReplies.get(k));
+                    result(i, replies.rcpts().get(k));
                 }
             }
             if (accepted.isEmpty()) {
-                endUnwantedData(dataReply);
+                endUnwantedData(replies.data());
                 return list();
             }
+            SmtpReply dataReply = replies.data();
             if (dataReply == null) {
                 stage = "DATA";
                 connection.send("DATA");
@@ -221,23 +204,7 @@ final class SmtpTransaction {
                 }
                 return list();
             }
-            stage = "message content";
-            // the signature's header fields go on top of the content, in the same dot-stuffed stream
-            connection.sendContent(
-                    signature.length == 0
-                            ? content
-                            : new SequenceInputStream(new ByteArrayInputStream(signature), content));
-            stage = "end of data";
-            if (lmtp) {
-                for (int i : accepted) {
-                    result(i, connection.read(settings.dataDoneTimeout()));
-                }
-            } else {
-                SmtpReply done = connection.read(settings.dataDoneTimeout());
-                for (int i : accepted) {
-                    result(i, done);
-                }
-            }
+            sendMessage(content, signature, accepted);
             return list();
         } catch (SmtpConnection.QueueFileException e) {
             connection.close();
@@ -256,6 +223,65 @@ final class SmtpTransaction {
                     "lost connection with " + connection.relay() + " while sending " + stage + ": " + e.getMessage(),
                     connection.host(),
                     connection.relay());
+        }
+    }
+
+    /**
+     * The replies to MAIL FROM and the RCPTs, and to DATA when it was pipelined with them (null
+     * otherwise: DATA is sent only once a recipient is accepted).
+     */
+    private record EnvelopeReplies(SmtpReply mail, List<SmtpReply> rcpts, SmtpReply data) {}
+
+    /** MAIL FROM and the RCPTs: pipelined with DATA when the server offers it, otherwise one by one. */
+    private EnvelopeReplies sendEnvelope(String mail) throws IOException {
+        List<MailAddress> rcpts = job.recipients();
+        List<SmtpReply> rcptReplies = new ArrayList<>();
+        if (connection.offers("PIPELINING")) {
+            List<String> cmds = new ArrayList<>();
+            cmds.add(mail);
+            for (MailAddress r : rcpts) {
+                cmds.add("RCPT TO:" + r.toPath());
+            }
+            cmds.add("DATA");
+            connection.send(cmds.toArray(new String[0]));
+            SmtpReply mailReply = connection.read(settings.replyTimeout());
+            stage = "RCPT TO";
+            for (int i = 0; i < rcpts.size(); i++) {
+                rcptReplies.add(connection.read(settings.replyTimeout()));
+            }
+            stage = "DATA";
+            return new EnvelopeReplies(mailReply, rcptReplies, connection.read(settings.replyTimeout()));
+        }
+        connection.send(mail);
+        SmtpReply mailReply = connection.read(settings.replyTimeout());
+        if (mailReply.isPositive()) {
+            stage = "RCPT TO";
+            for (MailAddress r : rcpts) {
+                connection.send("RCPT TO:" + r.toPath());
+                rcptReplies.add(connection.read(settings.replyTimeout()));
+            }
+        }
+        return new EnvelopeReplies(mailReply, rcptReplies, null);
+    }
+
+    /** The content after a 354, and the reply to the final dot: one per accepted recipient under LMTP. */
+    private void sendMessage(InputStream content, byte[] signature, List<Integer> accepted) throws IOException {
+        stage = "message content";
+        // the signature's header fields go on top of the content, in the same dot-stuffed stream
+        connection.sendContent(
+                signature.length == 0
+                        ? content
+                        : new SequenceInputStream(new ByteArrayInputStream(signature), content));
+        stage = "end of data";
+        if (lmtp) {
+            for (int i : accepted) {
+                result(i, connection.read(settings.dataDoneTimeout()));
+            }
+        } else {
+            SmtpReply done = connection.read(settings.dataDoneTimeout());
+            for (int i : accepted) {
+                result(i, done);
+            }
         }
     }
 

@@ -86,30 +86,8 @@ final class SmtpTransport implements Transport {
 
     @Override
     public Session open(Destination destination) throws DeliveryFailure, InterruptedException {
-        List<MxLookup.Exchanger> hosts;
-        int port;
-        switch (destination.kind()) {
-            case REMOTE -> {
-                port = settings.remotePort();
-                hosts = IpLiteral.parse(destination.name()) != null
-                                && destination.name().startsWith("[")
-                        ? List.of(new MxLookup.Exchanger(destination.name(), false, false))
-                        : mx.exchangers(destination.name());
-            }
-            case SMARTHOST -> {
-                NextHop hop = settings.smarthost();
-                port = hop.port();
-                // a [host] from the configuration is not a DNS answer anyone could spoof: DANE may apply
-                hosts = hop.mxLookup()
-                        ? smarthostExchangers(hop)
-                        : List.of(new MxLookup.Exchanger(hop.host(), false, true));
-            }
-            default -> {
-                NextHop hop = settings.lmtp();
-                port = hop.port();
-                hosts = List.of(new MxLookup.Exchanger(hop.host(), false, true));
-            }
-        }
+        NextHops hops = nextHops(destination);
+        int port = hops.port();
         OutboundTls tls = null;
         DestinationTls policy = null;
         if (outbound != null) {
@@ -123,63 +101,19 @@ final class SmtpTransport implements Transport {
             policy = destinationPolicy(tls, destination);
         }
         Attempts attempts = new Attempts();
+        List<MxLookup.Exchanger> hosts = hops.exchangers();
         int best = hosts.isEmpty() ? 0 : hosts.get(0).preference();
         for (MxLookup.Exchanger ex : hosts) {
             if (!lmtp && myself.isMyName(ex.host())) {
                 loopsBack(destination, ex, best, port);
                 break;
             }
-            HostTls hostTls = null;
-            if (tls != null) {
-                hostTls = hostPolicy(tls, policy, ex);
-                if (!hostTls.mxAllowed()) {
-                    // MTA-STS enforce does not list it, or its TLSA lookup failed: never connect
-                    tls.record(policy.domain(), TlsOutcome.refused(hostTls, ""));
-                    counters.tls("refused");
-                    String why = hostTls.refusal().map(f -> f.resultType()).orElse("validation-failure");
-                    attempts.failed(
-                            "4.7.5",
-                            "451 4.7.5 MX host " + ex.host() + " not allowed by the TLS policy " + hostTls.policyLabel()
-                                    + " (" + why + ")",
-                            "",
-                            "none",
-                            "tls=none policy=" + hostTls.policyLabel() + " tls_failure=" + why);
-                    continue;
-                }
-            }
-            List<InetAddress> addresses;
-            try {
-                addresses = mx.addresses(ex.host());
-            } catch (DnsException e) {
-                if (ex.implicit() && !e.isTemporary()) {
-                    throw DeliveryFailure.bounced(
-                            "5.1.2",
-                            "550 5.1.2 Host or domain name not found. Name service error for name=" + ex.host()
-                                    + " type=A: Host not found");
-                }
-                attempts.failed(
-                        "4.4.3",
-                        "451 4.4.3 Host or domain name not found. Name service error for name=" + ex.host()
-                                + " type=A: " + (e.isTemporary() ? "Host not found, try again" : "Host not found"),
-                        "",
-                        "none");
+            HostTls hostTls = tls == null ? null : hostPolicy(tls, policy, ex);
+            if (hostTls != null && !hostTls.mxAllowed()) {
+                refusedByPolicy(tls, policy, hostTls, ex, attempts);
                 continue;
             }
-            if (addresses.isEmpty()) {
-                if (ex.implicit()) {
-                    throw DeliveryFailure.bounced(
-                            "5.4.4",
-                            "550 5.4.4 Host or domain name not found. Name service error for name=" + ex.host()
-                                    + " type=A: Host found but no data record of requested type");
-                }
-                attempts.failed(
-                        "4.4.3",
-                        "451 4.4.3 Host or domain name not found. Name service error for name=" + ex.host()
-                                + " type=A: Host found but no data record of requested type",
-                        "",
-                        "none");
-                continue;
-            }
+            List<InetAddress> addresses = addressesOf(ex, attempts);
             if (!lmtp && addresses.stream().anyMatch(a -> myself.isMyself(a, port))) {
                 loopsBack(destination, ex, best, port);
                 break;
@@ -202,6 +136,89 @@ final class SmtpTransport implements Transport {
         }
         throw new DeliveryFailure(
                 Outcome.DEFERRED, attempts.status, attempts.reply, attempts.host, attempts.relay, attempts.tls);
+    }
+
+    /** The hosts to try for a destination, in order, and the port they listen on. */
+    private record NextHops(List<MxLookup.Exchanger> exchangers, int port) {}
+
+    private NextHops nextHops(Destination destination) throws DeliveryFailure, InterruptedException {
+        switch (destination.kind()) {
+            case REMOTE -> {
+                List<MxLookup.Exchanger> hosts = IpLiteral.parse(destination.name()) != null
+                                && destination.name().startsWith("[")
+                        ? List.of(new MxLookup.Exchanger(destination.name(), false, false))
+                        : mx.exchangers(destination.name());
+                return new NextHops(hosts, settings.remotePort());
+            }
+            case SMARTHOST -> {
+                NextHop hop = settings.smarthost();
+                // a [host] from the configuration is not a DNS answer anyone could spoof: DANE may apply
+                List<MxLookup.Exchanger> hosts = hop.mxLookup()
+                        ? smarthostExchangers(hop)
+                        : List.of(new MxLookup.Exchanger(hop.host(), false, true));
+                return new NextHops(hosts, hop.port());
+            }
+            default -> {
+                NextHop hop = settings.lmtp();
+                return new NextHops(List.of(new MxLookup.Exchanger(hop.host(), false, true)), hop.port());
+            }
+        }
+    }
+
+    /** An MX host that MTA-STS enforce does not list, or whose TLSA lookup failed: never connected to. */
+    private void refusedByPolicy(
+            OutboundTls tls, DestinationTls policy, HostTls hostTls, MxLookup.Exchanger ex, Attempts attempts) {
+        tls.record(policy.domain(), TlsOutcome.refused(hostTls, ""));
+        counters.tls("refused");
+        String why = hostTls.refusal().map(f -> f.resultType()).orElse("validation-failure");
+        attempts.failed(
+                "4.7.5",
+                "451 4.7.5 MX host " + ex.host() + " not allowed by the TLS policy " + hostTls.policyLabel() + " ("
+                        + why + ")",
+                "",
+                "none",
+                "tls=none policy=" + hostTls.policyLabel() + " tls_failure=" + why);
+    }
+
+    /**
+     * The addresses of an exchanger; none (and the reason in attempts) when it has none or DNS failed.
+     * An implicit MX (the domain itself) that does not exist or has no address bounces the mail.
+     */
+    private List<InetAddress> addressesOf(MxLookup.Exchanger ex, Attempts attempts)
+            throws DeliveryFailure, InterruptedException {
+        List<InetAddress> addresses;
+        try {
+            addresses = mx.addresses(ex.host());
+        } catch (DnsException e) {
+            if (ex.implicit() && !e.isTemporary()) {
+                throw DeliveryFailure.bounced(
+                        "5.1.2",
+                        "550 5.1.2 Host or domain name not found. Name service error for name=" + ex.host()
+                                + " type=A: Host not found");
+            }
+            attempts.failed(
+                    "4.4.3",
+                    "451 4.4.3 Host or domain name not found. Name service error for name=" + ex.host() + " type=A: "
+                            + (e.isTemporary() ? "Host not found, try again" : "Host not found"),
+                    "",
+                    "none");
+            return List.of();
+        }
+        if (addresses.isEmpty()) {
+            if (ex.implicit()) {
+                throw DeliveryFailure.bounced(
+                        "5.4.4",
+                        "550 5.4.4 Host or domain name not found. Name service error for name=" + ex.host()
+                                + " type=A: Host found but no data record of requested type");
+            }
+            attempts.failed(
+                    "4.4.3",
+                    "451 4.4.3 Host or domain name not found. Name service error for name=" + ex.host()
+                            + " type=A: Host found but no data record of requested type",
+                    "",
+                    "none");
+        }
+        return addresses;
     }
 
     /**
@@ -283,14 +300,8 @@ final class SmtpTransport implements Transport {
             HostTls hostTls,
             TlsVerdict clearTextRetry) {
         String where = host + "[" + address.getAddress().getHostAddress() + "]:" + address.getPort();
-        SmtpConnection c;
-        try {
-            c = SmtpConnection.open(connector, host, address, settings, timer, openSockets);
-        } catch (SocketTimeoutException e) {
-            attempts.failed("4.4.1", "connect to " + where + ": Connection timed out", "", "none");
-            return null;
-        } catch (IOException e) {
-            attempts.failed("4.4.1", "connect to " + where + ": " + e.getMessage(), "", "none");
+        SmtpConnection c = connect(host, address, where, attempts);
+        if (c == null) {
             return null;
         }
         String stage = "receiving the initial server greeting";
@@ -326,8 +337,7 @@ final class SmtpTransport implements Transport {
                 if (!verdict.accepted()) {
                     attempts.failed(
                             "4.7.5",
-                            "451 4.7.5 TLS with " + c.relay() + " failed its policy: "
-                                    + (verdict.detail().isEmpty() ? "TLS required" : verdict.detail()),
+                            "451 4.7.5 TLS with " + c.relay() + " failed its policy: " + failure(verdict),
                             host,
                             c.relay(),
                             verdict.logText());
@@ -365,6 +375,22 @@ final class SmtpTransport implements Transport {
         }
         c.close();
         return null;
+    }
+
+    /** A TCP connection to the address; null (and the reason in attempts) when it cannot be made. */
+    private SmtpConnection connect(String host, InetSocketAddress address, String where, Attempts attempts) {
+        try {
+            return SmtpConnection.open(connector, host, address, settings, timer, openSockets);
+        } catch (SocketTimeoutException e) {
+            attempts.failed("4.4.1", "connect to " + where + ": Connection timed out", "", "none");
+        } catch (IOException e) {
+            attempts.failed("4.4.1", "connect to " + where + ": " + e.getMessage(), "", "none");
+        }
+        return null;
+    }
+
+    private static String failure(TlsVerdict verdict) {
+        return verdict.detail().isEmpty() ? "TLS required" : verdict.detail();
     }
 
     /** The {@code result} label of karavel_delivery_tls_total for a session's verdict. */
