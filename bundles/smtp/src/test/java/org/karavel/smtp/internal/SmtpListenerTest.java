@@ -482,8 +482,8 @@ class SmtpListenerTest {
         assertThat(spool.queued()).isEmpty();
         assertThat(spool.aborted()).hasSize(1);
         assertThat(mailLog)
-                .containsExactly("T000001: reject: END-OF-MESSAGE from [127.0.0.1]: 550 5.5.2 Message contains "
-                        + "bare CR or LF; from=<a@example.com> to=<b@example.org> helo=<client.example>");
+                .containsExactly("T000001: reject stage=END-OF-MESSAGE from=<a@example.com> to=<b@example.org> "
+                        + "client=[127.0.0.1] helo=<client.example> (550 5.5.2 Message contains bare CR or LF)");
     }
 
     @ParameterizedTest
@@ -849,8 +849,8 @@ class SmtpListenerTest {
                 .extracting(MailAddress::toString)
                 .containsExactly("b@example.org");
         assertThat(mailLog)
-                .contains("NOQUEUE: reject: RCPT from [127.0.0.1]: 554 5.7.1 Relay access denied; "
-                        + "from=<a@example.com> to=<blocked@example.org> helo=<client.example>");
+                .contains("NOQUEUE: reject stage=RCPT from=<a@example.com> to=<blocked@example.org> "
+                        + "client=[127.0.0.1] helo=<client.example> (554 5.7.1 Relay access denied)");
     }
 
     @Test
@@ -1001,7 +1001,8 @@ class SmtpListenerTest {
         SmtpTestClient c = open();
         assertThat(c.reply()).isEqualTo("554 5.7.1 Listed at a blocklist");
         assertThat(c.closedByServer()).isTrue();
-        assertThat(mailLog).contains("NOQUEUE: reject: CONNECT from [127.0.0.1]: 554 5.7.1 Listed at a blocklist;");
+        assertThat(mailLog)
+                .contains("NOQUEUE: reject stage=CONNECT client=[127.0.0.1] (554 5.7.1 Listed at a blocklist)");
     }
 
     @Test
@@ -1114,7 +1115,8 @@ class SmtpListenerTest {
                 .isEqualTo("554 5.7.1 Spam");
         assertThat(spool.queued()).isEmpty();
         assertThat(mailLog)
-                .anyMatch(l -> l.matches("T000001: reject: END-OF-MESSAGE from \\[127.0.0.1\\]: 554 5.7.1 Spam;.*"));
+                .anyMatch(l -> l.matches(
+                        "T000001: reject stage=END-OF-MESSAGE .* client=\\[127.0.0.1\\] .*\\(554 5.7.1 Spam\\)"));
         assertThat(transaction(c, "a@example.com", "b@example.org", "Subject: ham\r\n\r\nhi\r\n"))
                 .startsWith("250 2.0.0");
     }
@@ -1371,7 +1373,9 @@ class SmtpListenerTest {
         assertThat(transaction(c, "a@example.com", "b@example.org", header + "\r\nbody\r\n"))
                 .isEqualTo("552 5.6.0 Header section exceeds 65536 octets");
         assertThat(spool.queued()).isEmpty();
-        assertThat(mailLog).anyMatch(l -> l.contains("reject: END-OF-MESSAGE from [127.0.0.1]: 552 5.6.0"));
+        assertThat(mailLog)
+                .anyMatch(
+                        l -> l.matches(".*: reject stage=END-OF-MESSAGE .* client=\\[127.0.0.1\\] .*\\(552 5.6.0 .*"));
         // a big message whose header is short is fine
         assertThat(transaction(c, "a@example.com", "b@example.org", "Subject: big\r\n\r\n" + header))
                 .startsWith("250 2.0.0 Ok: queued as ");
