@@ -2,14 +2,20 @@ package org.karavel.admin.internal;
 
 import java.util.function.Consumer;
 import org.karavel.api.address.MailAddress;
+import org.karavel.api.maillog.MailLogLine;
+import org.karavel.api.maillog.MailLogLine.RemovedBy;
 import org.karavel.api.queue.QueueId;
 import org.slf4j.LoggerFactory;
 
 /**
- * The mail log lines of the admin API, on the logger {@code karavel.mail}, starting with the queue
- * id, in the same shape as the smtp bundle's so that {@code grep ID} tells the whole story.
+ * The admin API's lines of the mail log (logger {@code karavel.mail}): received and removed,
+ * worded by {@link MailLogLine} like every other bundle's, so that {@code grep ID} tells a
+ * message's whole story.
  */
 final class MailLog {
+    /** What {@code AdminApi} names a client that needed no token; no user for the mail log. */
+    private static final String NO_USER = "a trusted client";
+
     private final Consumer<String> out;
 
     MailLog(Consumer<String> out) {
@@ -22,12 +28,16 @@ final class MailLog {
 
     /** {@code ID: received from=<s> size=n nrcpt=n client=[ip] user=<u> listener=admin}. */
     void received(QueueId id, MailAddress sender, long size, int recipients, String clientIp, String user) {
-        out.accept(id + ": received from=" + sender.toPath() + " size=" + size + " nrcpt=" + recipients + " client=["
-                + clientIp + "] user=<" + user + "> listener=admin");
+        out.accept(MailLogLine.received(id, sender, size, recipients, clientIp, null, user(user), "admin"));
     }
 
-    /** {@code ID: removed by admin user=<u> client=[ip]}, as Postfix logs postsuper -d. */
+    /** {@code ID: removed by=admin client=[ip] user=<u>}. */
     void removed(QueueId id, String clientIp, String user) {
-        out.accept(id + ": removed by admin user=<" + user + "> client=[" + clientIp + "]");
+        out.accept(MailLogLine.removed(id, RemovedBy.ADMIN, clientIp, user(user)));
+    }
+
+    /** The user field is left out for a client that needed no token. */
+    private static String user(String user) {
+        return user == null || user.equals(NO_USER) ? null : user;
     }
 }

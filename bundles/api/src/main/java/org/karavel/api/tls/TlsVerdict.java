@@ -2,6 +2,7 @@ package org.karavel.api.tls;
 
 import java.util.Objects;
 import java.util.Optional;
+import org.karavel.api.maillog.MailLogLine;
 
 /**
  * What the outbound TLS policy says about one SMTP session, and what the delivery log line records.
@@ -42,22 +43,16 @@ public record TlsVerdict(
     /**
      * The TLS part of a delivery log line, e.g.
      * {@code tls=TLSv1.3:TLS_AES_256_GCM_SHA384 verified=yes policy=Required/mta-sts-enforce} or
-     * {@code tls=none policy=Opportunistic/none}; a failure adds {@code tls_failure=certificate-expired}.
+     * {@code tls=none policy=Opportunistic/none}; a failure adds {@code tls_failure=certificate-expired}
+     * ({@link MailLogLine#tls}).
      */
     public String logText() {
-        StringBuilder out = new StringBuilder();
-        if (encrypted) {
-            out.append("tls=")
-                    .append(protocol)
-                    .append(':')
-                    .append(cipherSuite)
-                    .append(" verified=")
-                    .append(verified ? "yes" : "no");
-        } else {
-            out.append("tls=none");
-        }
-        out.append(" policy=").append(host.policyLabel());
-        failure.ifPresent(f -> out.append(" tls_failure=").append(f.resultType()));
-        return out.toString();
+        return MailLogLine.tls(
+                encrypted,
+                protocol,
+                cipherSuite,
+                verified,
+                host.policyLabel(),
+                failure.map(TlsFailure::resultType).orElse(null));
     }
 }

@@ -1,5 +1,7 @@
 package org.karavel.delivery.internal;
 
+import static org.karavel.api.maillog.MailLogLine.RemovedBy.DELIVERY;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
@@ -13,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.karavel.api.address.MailAddress;
+import org.karavel.api.maillog.MailLogLine;
 import org.karavel.api.queue.Envelope;
 import org.karavel.api.queue.MessageDraft;
 import org.karavel.api.queue.Origin;
@@ -63,7 +66,7 @@ final class AttemptRecorder {
         }
         if (spool.get(m.id()).isEmpty()) {
             // the operator deleted (or bounced) it meanwhile: recording would resurrect nothing, but a DSN must not go
-            MailLog.log(m.id() + ": attempt not recorded: removed from the queue during delivery");
+            MailLog.log(MailLogLine.unrecorded(m.id(), results.size()));
             return CompletableFuture.completedFuture(null);
         }
         Instant now = clock.instant();
@@ -76,96 +79,120 @@ final class AttemptRecorder {
         int attemptNo = m.attempts() + 1;
         boolean tooOld =
                 !aborted && Duration.between(m.envelope().receivedAt(), now).compareTo(settings.maxQueueLifetime()) > 0;
-        List<RecipientStatus> recipients = new ArrayList<>(m.recipients());
-        List<FailedRecipient> failed = new ArrayList<>();
-        List<Integer> failedIndexes = new ArrayList<>();
-        for (RecipientResult r : results) {
-            RecipientStatus old = recipients.get(r.index());
-            switch (r.outcome()) {
-                case DELIVERED -> {
-                    recipients.set(r.index(), old.with(State.DELIVERED, r.reply(), r.remoteHost()));
-                    counters.count(r.outcome());
-                    MailLog.log(MailLog.result(m.id(), r, m.envelope().receivedAt(), attemptNo));
-                }
-                case BOUNCED -> {
-                    recipients.set(r.index(), old.with(State.BOUNCED, r.reply(), r.remoteHost()));
-                    counters.count(r.outcome());
-                    failed.add(new FailedRecipient(
-                            r.recipient(), permanent(r.status()), r.reply(), r.remoteHost(), r.at(), false));
-                    failedIndexes.add(r.index());
-                    MailLog.log(MailLog.result(m.id(), r, m.envelope().receivedAt(), attemptNo));
-                }
-                default -> {
-                    if (tooOld) {
-                        // RFC 3463 4.4.7 "delivery time expired", made permanent
-                        String reply = "5.4.7 Delivery time expired; last reply: " + r.reply();
-                        RecipientResult expired = new RecipientResult(
-                                r.index(),
-                                r.recipient(),
-                                RecipientResult.Outcome.BOUNCED,
-                                "5.4.7",
-                                reply,
-                                r.remoteHost(),
-                                r.relay(),
-                                r.at(),
-                                r.tls());
-                        recipients.set(r.index(), old.with(State.BOUNCED, reply, r.remoteHost()));
-                        counters.count(RecipientResult.Outcome.BOUNCED);
-                        failed.add(
-                                new FailedRecipient(r.recipient(), "5.4.7", r.reply(), r.remoteHost(), r.at(), true));
-                        failedIndexes.add(r.index());
-                        MailLog.log(MailLog.result(m.id(), expired, m.envelope().receivedAt(), attemptNo));
-                    } else {
-                        recipients.set(r.index(), old.with(State.PENDING, r.reply(), r.remoteHost()));
-                        counters.count(r.outcome());
-                        MailLog.log(MailLog.result(m.id(), r, m.envelope().receivedAt(), attemptNo));
-                    }
-                }
-            }
-        }
+        Outcomes outcomes = apply(m, results, attemptNo, tooOld);
         QueuedMessage updated = new QueuedMessage(
                 m.id(),
                 m.envelope(),
-                recipients,
+                outcomes.recipients,
                 m.size(),
                 aborted ? m.attempts() : attemptNo,
                 aborted ? m.nextAttempt() : now.plus(backoff.after(attemptNo)),
                 m.bounced());
-        CompletionStage<QueuedMessage> ready;
-        if (failed.isEmpty()) {
-            ready = CompletableFuture.completedFuture(updated);
-        } else if (m.envelope().sender().isNullSender()) {
-            // a bounce is never bounced (RFC 5321 §6.1): logged above, dropped here
-            MailLog.log(m.id() + ": dsn not sent: null sender, " + failed.size() + " recipient(s) dropped");
-            ready = CompletableFuture.completedFuture(updated);
-        } else {
-            ready = queueDsn(m, failed, now).handle((dsnId, error) -> {
-                if (error == null) {
-                    counters.dsnQueued.increment();
-                    MailLog.log(MailLog.dsnQueued(
-                            m.id(), dsnId, m.envelope().sender().toString()));
-                    return updated.withBounced(true);
-                }
-                // without a DSN nobody would learn of the failure: keep the recipients and try again later
-                LOG.warn(
-                        "{}: cannot queue a DSN, {} failed recipient(s) stay queued: {}",
-                        m.id(),
-                        failed.size(),
-                        error.toString());
-                MailLog.log(m.id() + ": dsn failed, recipients kept pending (" + error + ")");
-                List<RecipientStatus> kept = new ArrayList<>(updated.recipients());
-                for (int i : failedIndexes) {
-                    RecipientStatus r = kept.get(i);
-                    kept.set(i, r.with(State.PENDING, r.lastReply(), r.remoteHost()));
-                }
-                return updated.withRecipients(kept);
-            });
-        }
-        return ready.thenCompose(u -> {
+        return notifySender(m, updated, outcomes, now).thenCompose(u -> {
             if (u.isFinished()) {
-                return spool.remove(u.id()).thenAccept(removed -> MailLog.log(MailLog.removed(u.id())));
+                return spool.remove(u.id()).thenAccept(removed -> MailLog.log(MailLogLine.removed(u.id(), DELIVERY)));
             }
             return spool.update(u).exceptionally(AttemptRecorder::ignoreRemoved);
+        });
+    }
+
+    /** The recipients' states after an attempt, and those that failed for good (for the DSN). */
+    private static final class Outcomes {
+        final List<RecipientStatus> recipients;
+        final List<FailedRecipient> failed = new ArrayList<>();
+        final List<Integer> failedIndexes = new ArrayList<>();
+
+        Outcomes(List<RecipientStatus> recipients) {
+            this.recipients = new ArrayList<>(recipients);
+        }
+
+        void set(RecipientResult r, State state, String reply) {
+            recipients.set(r.index(), recipients.get(r.index()).with(state, reply, r.remoteHost()));
+        }
+
+        void failed(RecipientResult r, FailedRecipient f) {
+            failed.add(f);
+            failedIndexes.add(r.index());
+        }
+    }
+
+    /** Each result's new recipient state, counted and logged; a deferral past the queue lifetime bounces. */
+    private Outcomes apply(QueuedMessage m, List<RecipientResult> results, int attemptNo, boolean tooOld) {
+        Outcomes o = new Outcomes(m.recipients());
+        for (RecipientResult r : results) {
+            RecipientResult logged = r;
+            switch (r.outcome()) {
+                case DELIVERED -> o.set(r, State.DELIVERED, r.reply());
+                case BOUNCED -> {
+                    o.set(r, State.BOUNCED, r.reply());
+                    o.failed(
+                            r,
+                            new FailedRecipient(
+                                    r.recipient(), permanent(r.status()), r.reply(), r.remoteHost(), r.at(), false));
+                }
+                default -> {
+                    if (tooOld) {
+                        logged = expired(r);
+                        o.set(r, State.BOUNCED, logged.reply());
+                        o.failed(
+                                r,
+                                new FailedRecipient(r.recipient(), "5.4.7", r.reply(), r.remoteHost(), r.at(), true));
+                    } else {
+                        o.set(r, State.PENDING, r.reply());
+                    }
+                }
+            }
+            counters.count(logged.outcome());
+            MailLog.log(MailLog.result(m.id(), logged, m.envelope().receivedAt(), attemptNo));
+        }
+        return o;
+    }
+
+    /** RFC 3463 4.4.7 "delivery time expired", made permanent. */
+    private static RecipientResult expired(RecipientResult r) {
+        return new RecipientResult(
+                r.index(),
+                r.recipient(),
+                RecipientResult.Outcome.BOUNCED,
+                "5.4.7",
+                "5.4.7 Delivery time expired; last reply: " + r.reply(),
+                r.remoteHost(),
+                r.relay(),
+                r.at(),
+                r.tls());
+    }
+
+    /** Queues one DSN for the recipients that failed for good; the message as it must be stored then. */
+    private CompletionStage<QueuedMessage> notifySender(
+            QueuedMessage m, QueuedMessage updated, Outcomes o, Instant now) {
+        MailAddress sender = m.envelope().sender();
+        if (o.failed.isEmpty()) {
+            return CompletableFuture.completedFuture(updated);
+        }
+        if (sender.isNullSender()) {
+            // a bounce is never bounced (RFC 5321 §6.1): logged above, dropped here
+            MailLog.log(MailLogLine.dsnSkipped(m.id(), o.failed.size()));
+            return CompletableFuture.completedFuture(updated);
+        }
+        return queueDsn(m, o.failed, now).handle((dsnId, error) -> {
+            if (error == null) {
+                counters.dsnQueued.increment();
+                MailLog.log(MailLogLine.dsnQueued(m.id(), sender, o.failed.size(), dsnId));
+                return updated.withBounced(true);
+            }
+            // without a DSN nobody would learn of the failure: keep the recipients and try again later
+            LOG.warn(
+                    "{}: cannot queue a DSN, {} failed recipient(s) stay queued: {}",
+                    m.id(),
+                    o.failed.size(),
+                    error.toString());
+            MailLog.log(MailLogLine.dsnFailed(m.id(), sender, o.failed.size(), error.toString()));
+            List<RecipientStatus> kept = new ArrayList<>(updated.recipients());
+            for (int i : o.failedIndexes) {
+                RecipientStatus r = kept.get(i);
+                kept.set(i, r.with(State.PENDING, r.lastReply(), r.remoteHost()));
+            }
+            return updated.withRecipients(kept);
         });
     }
 
@@ -188,24 +215,24 @@ final class AttemptRecorder {
         if (failed.isEmpty()) {
             dsn = CompletableFuture.completedFuture(null);
         } else if (m.envelope().sender().isNullSender()) {
-            MailLog.log(m.id() + ": dsn not sent: null sender, " + failed.size() + " recipient(s) dropped");
+            MailLog.log(MailLogLine.dsnSkipped(m.id(), failed.size()));
             dsn = CompletableFuture.completedFuture(null);
         } else {
             dsn = queueDsn(m, failed, now).thenAccept(dsnId -> {
                 counters.dsnQueued.increment();
-                MailLog.log(
-                        MailLog.dsnQueued(m.id(), dsnId, m.envelope().sender().toString()));
+                MailLog.log(MailLogLine.dsnQueued(m.id(), m.envelope().sender(), failed.size(), dsnId));
             });
         }
+        Duration delay = Duration.between(m.envelope().receivedAt(), now);
         return dsn.thenCompose(v -> {
                     for (FailedRecipient r : failed) {
                         counters.operatorBounced.increment();
-                        MailLog.log(MailLog.operatorBounce(
-                                m.id(), r.recipient(), m.envelope().receivedAt(), now, why));
+                        MailLog.log(MailLogLine.bounced(
+                                m.id(), r.recipient(), MailLogLine.RELAY_NONE, delay, m.attempts(), null, reply));
                     }
                     return spool.remove(m.id());
                 })
-                .thenAccept(removed -> MailLog.log(MailLog.removed(m.id())));
+                .thenAccept(removed -> MailLog.log(MailLogLine.removed(m.id(), DELIVERY)));
     }
 
     /** An update of a message the operator removed meanwhile fails in the spool; nothing to resurrect. */

@@ -1,5 +1,7 @@
 package org.karavel.delivery.internal;
 
+import org.karavel.api.maillog.MailLogLine;
+
 /**
  * A destination that could not be reached at all (DNS, connection, greeting): every recipient of
  * the job gets this outcome.
@@ -27,15 +29,15 @@ final class DeliveryFailure extends Exception {
         this.status = status;
         this.reply = reply;
         this.remoteHost = remoteHost == null ? "" : remoteHost;
-        this.relay = relay == null ? "none" : relay;
+        this.relay = relay == null ? MailLogLine.RELAY_NONE : relay;
     }
 
     static DeliveryFailure deferred(String status, String reply) {
-        return new DeliveryFailure(RecipientResult.Outcome.DEFERRED, status, reply, "", "none");
+        return new DeliveryFailure(RecipientResult.Outcome.DEFERRED, status, reply, "", MailLogLine.RELAY_NONE);
     }
 
     static DeliveryFailure bounced(String status, String reply) {
-        return new DeliveryFailure(RecipientResult.Outcome.BOUNCED, status, reply, "", "none");
+        return new DeliveryFailure(RecipientResult.Outcome.BOUNCED, status, reply, "", MailLogLine.RELAY_NONE);
     }
 
     RecipientResult.Outcome outcome() {

@@ -22,6 +22,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.karavel.api.address.MailAddress;
+import org.karavel.api.maillog.MailLogLine;
 import org.karavel.api.queue.QueuedMessage;
 import org.karavel.api.queue.Spool;
 import org.karavel.delivery.internal.RecipientResult.Outcome;
@@ -126,7 +127,7 @@ final class MaildirTransport implements Transport {
                     "5.1.3",
                     "550 5.1.3 Bad destination mailbox address syntax: unsafe local part for Maildir delivery",
                     "",
-                    "local",
+                    MailLogLine.RELAY_LOCAL,
                     clock.instant());
         }
         try {
@@ -137,7 +138,14 @@ final class MaildirTransport implements Transport {
                     recipient,
                     box.resolve("new").resolve(name));
             return new RecipientResult(
-                    index, recipient, Outcome.DELIVERED, "2.0.0", "delivered to maildir", "", "local", clock.instant());
+                    index,
+                    recipient,
+                    Outcome.DELIVERED,
+                    "2.0.0",
+                    "delivered to maildir",
+                    "",
+                    MailLogLine.RELAY_LOCAL,
+                    clock.instant());
         } catch (IOException | RuntimeException e) {
             return new RecipientResult(
                     index,
@@ -146,7 +154,7 @@ final class MaildirTransport implements Transport {
                     "4.3.0",
                     "451 4.3.0 cannot write to maildir " + root.relativize(box) + ": " + e,
                     "",
-                    "local",
+                    MailLogLine.RELAY_LOCAL,
                     clock.instant());
         }
     }

@@ -23,6 +23,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLSocket;
+import org.karavel.api.maillog.MailLogLine;
 
 /**
  * The client side of one SMTP or LMTP connection, with blocking I/O on a worker thread. Every read
@@ -179,8 +180,8 @@ final class SmtpConnection implements Closeable {
     /** {@code host[ip]:port} (LMTP: {@code lmtp[host]:port}), as the mail log shows a relay. */
     String relay() {
         return lmtp
-                ? "lmtp[" + host + "]:" + address.getPort()
-                : host + "[" + address.getAddress().getHostAddress() + "]:" + address.getPort();
+                ? MailLogLine.lmtpRelay(host, address.getPort())
+                : MailLogLine.relay(host, address.getAddress().getHostAddress(), address.getPort());
     }
 
     /** Whether the connection can no longer be used (I/O error, timeout, protocol error). */

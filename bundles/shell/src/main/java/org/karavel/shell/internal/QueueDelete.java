@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.karavel.api.maillog.MailLogLine;
+import org.karavel.api.maillog.MailLogLine.RemovedBy;
 import org.karavel.api.queue.QueueId;
 import org.karavel.api.queue.Spool;
 import org.slf4j.Logger;
@@ -37,7 +39,7 @@ public final class QueueDelete {
             }
             try {
                 if (spool.remove(id).toCompletableFuture().get(WAIT_SECONDS, TimeUnit.SECONDS)) {
-                    MAIL_LOG.info("{}: removed (deleted by the operator)", id);
+                    MAIL_LOG.info(MailLogLine.removed(id, RemovedBy.SHELL));
                     n++;
                 } else {
                     err.println("queue-delete: " + id + ": no such message in the queue");

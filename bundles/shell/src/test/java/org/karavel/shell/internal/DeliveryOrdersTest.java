@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.karavel.testkit.LogCapture;
 import org.karavel.testkit.MemorySpool;
 
 /** The plain classes behind queue-delete, queue-bounce, queue-flush --domain and the domain commands. */
@@ -63,7 +64,12 @@ class DeliveryOrdersTest {
         spool.put(message("AAA1", "a@example.com", Instant.parse("2025-11-22T05:00:00Z"), 10, "x@b.example"));
         spool.put(message("AAA2", "a@example.com", Instant.parse("2025-11-22T05:00:00Z"), 10, "x@b.example"));
 
-        int n = new QueueDelete(spool).delete(List.of("AAA1", "NOPE1", "bad id"), o, e);
+        int n;
+        String mailLog;
+        try (LogCapture log = new LogCapture()) {
+            n = new QueueDelete(spool).delete(List.of("AAA1", "NOPE1", "bad id"), o, e);
+            mailLog = log.text();
+        }
 
         assertThat(n).isEqualTo(1);
         assertThat(spool.list()).extracting(m -> m.id().value()).containsExactly("AAA2");
@@ -71,5 +77,9 @@ class DeliveryOrdersTest {
         assertThat(text(err))
                 .isEqualTo("queue-delete: NOPE1: no such message in the queue\n"
                         + "queue-delete: bad id: not a queue id\n");
+        assertThat(mailLog.lines().filter(l -> l.contains(" karavel.mail - ")))
+                .singleElement()
+                .asString()
+                .endsWith(" karavel.mail - AAA1: removed by=shell");
     }
 }

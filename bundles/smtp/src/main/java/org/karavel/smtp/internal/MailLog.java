@@ -2,12 +2,14 @@ package org.karavel.smtp.internal;
 
 import java.util.function.Consumer;
 import org.karavel.api.address.MailAddress;
+import org.karavel.api.maillog.MailLogLine;
 import org.karavel.api.queue.QueueId;
 import org.slf4j.LoggerFactory;
 
 /**
- * The mail log: one line per message event on the logger {@code karavel.mail}, starting with the
- * queue id or NOQUEUE, in the style of Postfix so that operators' tools and habits carry over.
+ * The SMTP listeners' lines of the mail log (logger {@code karavel.mail}): received and reject,
+ * worded by {@link MailLogLine} like every other bundle's, so that {@code grep ID} tells a
+ * message's whole story.
  */
 final class MailLog {
     private final Consumer<String> out;
@@ -23,33 +25,14 @@ final class MailLog {
     /** {@code ID: received from=<s> size=n nrcpt=n client=[ip] helo=<h> listener=name}. */
     void received(
             QueueId id, MailAddress sender, long size, int recipients, String clientIp, String helo, String listener) {
-        out.accept(id + ": received from=" + sender.toPath() + " size=" + size + " nrcpt=" + recipients + " client=["
-                + clientIp + "] helo=<" + helo + "> listener=" + listener);
+        out.accept(MailLogLine.received(id, sender, size, recipients, clientIp, helo, null, listener));
     }
 
     /**
-     * {@code NOQUEUE: reject: RCPT from [ip]: 554 5.7.1 text; from=<s> to=<r> helo=<h>}; the parts
-     * not known yet at that stage are left out.
+     * {@code NOQUEUE: reject stage=RCPT from=<s> to=<r> client=[ip] helo=<h> (554 5.7.1 text)}; the
+     * parts not known yet at that stage are left out.
      */
     void reject(QueueId id, String stage, String clientIp, Reply reply, MailAddress from, MailAddress to, String helo) {
-        StringBuilder sb = new StringBuilder(160);
-        sb.append(id == null ? "NOQUEUE" : id.value())
-                .append(": reject: ")
-                .append(stage)
-                .append(" from [")
-                .append(clientIp)
-                .append("]: ")
-                .append(reply)
-                .append(';');
-        if (from != null) {
-            sb.append(" from=").append(from.toPath());
-        }
-        if (to != null) {
-            sb.append(" to=").append(to.toPath());
-        }
-        if (helo != null) {
-            sb.append(" helo=<").append(helo).append('>');
-        }
-        out.accept(sb.toString());
+        out.accept(MailLogLine.reject(id, stage, from, to, clientIp, helo, reply.toString()));
     }
 }

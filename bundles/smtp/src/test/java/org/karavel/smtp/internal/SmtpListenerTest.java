@@ -508,8 +508,8 @@ class SmtpListenerTest {
                 .extracting(MailAddress::toString)
                 .containsExactly("b@example.org");
         assertThat(mailLog)
-                .contains("NOQUEUE: reject: RCPT from [127.0.0.1]: 554 5.7.1 Relay access denied; "
-                        + "from=<a@example.com> to=<blocked@example.org> helo=<client.example>");
+                .contains("NOQUEUE: reject stage=RCPT from=<a@example.com> to=<blocked@example.org> "
+                        + "client=[127.0.0.1] helo=<client.example> (554 5.7.1 Relay access denied)");
     }
 
     @Test
@@ -660,7 +660,8 @@ class SmtpListenerTest {
         SmtpTestClient c = open();
         assertThat(c.reply()).isEqualTo("554 5.7.1 Listed at a blocklist");
         assertThat(c.closedByServer()).isTrue();
-        assertThat(mailLog).contains("NOQUEUE: reject: CONNECT from [127.0.0.1]: 554 5.7.1 Listed at a blocklist;");
+        assertThat(mailLog)
+                .contains("NOQUEUE: reject stage=CONNECT client=[127.0.0.1] (554 5.7.1 Listed at a blocklist)");
     }
 
     @Test
@@ -773,7 +774,8 @@ class SmtpListenerTest {
                 .isEqualTo("554 5.7.1 Spam");
         assertThat(spool.queued()).isEmpty();
         assertThat(mailLog)
-                .anyMatch(l -> l.matches("T000001: reject: END-OF-MESSAGE from \\[127.0.0.1\\]: 554 5.7.1 Spam;.*"));
+                .anyMatch(l -> l.matches(
+                        "T000001: reject stage=END-OF-MESSAGE .* client=\\[127.0.0.1\\] .*\\(554 5.7.1 Spam\\)"));
         assertThat(transaction(c, "a@example.com", "b@example.org", "Subject: ham\r\n\r\nhi\r\n"))
                 .startsWith("250 2.0.0");
     }

@@ -27,6 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.karavel.api.maillog.MailLogLine;
 import org.karavel.api.queue.Envelope;
 import org.karavel.api.queue.MessageDraft;
 import org.karavel.api.queue.QueueId;
@@ -441,7 +442,7 @@ public final class DurableSpool implements Spool, AutoCloseable {
                     b.key(),
                     b.reason(),
                     movedBody ? " (body file moved to " + bodies.quarantineDirectory() + ")" : "");
-            MAIL_LOG.error("{}: quarantined reason={}", b.key(), b.reason());
+            MAIL_LOG.error(MailLogLine.quarantined(b.key(), b.reason()));
         }
         Set<String> inlineIds = new HashSet<>();
         Set<String> fileIds = new HashSet<>();

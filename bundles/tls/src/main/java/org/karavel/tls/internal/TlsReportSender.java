@@ -22,6 +22,7 @@ import java.util.function.Supplier;
 import org.karavel.api.address.AddressSyntaxException;
 import org.karavel.api.address.MailAddress;
 import org.karavel.api.dns.Resolver;
+import org.karavel.api.maillog.MailLogLine;
 import org.karavel.api.queue.Envelope;
 import org.karavel.api.queue.MessageDraft;
 import org.karavel.api.queue.Origin;
@@ -153,13 +154,7 @@ final class TlsReportSender {
                     draft.abort();
                     LOG.warn("TLS-RPT report of {} not queued: {}", report.domain(), e.toString());
                 } else {
-                    MAIL_LOG.info(
-                            "{}: received from=<{}> size={} tlsrpt domain={} to={}",
-                            queued.id(),
-                            from,
-                            queued.size(),
-                            report.domain(),
-                            to);
+                    MAIL_LOG.info(MailLogLine.tlsReport(queued.id(), from, queued.size(), to.size(), report.domain()));
                 }
             });
         } catch (IOException | RuntimeException e) {
