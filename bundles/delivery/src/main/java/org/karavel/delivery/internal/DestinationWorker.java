@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
 import java.util.List;
+import org.karavel.api.maillog.MailLogLine;
 import org.karavel.api.queue.Spool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -124,7 +125,7 @@ final class DestinationWorker implements Runnable {
                     "5.4.6",
                     "554 5.4.6 Too many hops (more than " + settings.hopcountLimit() + " Received: header fields)",
                     "",
-                    "none",
+                    MailLogLine.RELAY_NONE,
                     clock));
         }
         if (session != null && !sessionHasRoom()) {
@@ -143,7 +144,7 @@ final class DestinationWorker implements Runnable {
                     "4.4.2",
                     "cached connections lost twice in a row",
                     "",
-                    "none",
+                    MailLogLine.RELAY_NONE,
                     clock));
         }
         return second;
@@ -174,7 +175,12 @@ final class DestinationWorker implements Runnable {
             LOG.error("{}: delivery to {} failed", job.message().id(), queue.destination, e);
             closeSession();
             return new Completed(job.all(
-                    RecipientResult.Outcome.DEFERRED, "4.3.0", "451 4.3.0 internal error: " + e, "", "none", clock));
+                    RecipientResult.Outcome.DEFERRED,
+                    "4.3.0",
+                    "451 4.3.0 internal error: " + e,
+                    "",
+                    MailLogLine.RELAY_NONE,
+                    clock));
         }
         if (!session.isReusable() && scheduler.isStopping()) {
             // cut off by the stop: nothing is recorded, the message stays due (a duplicate at worst)

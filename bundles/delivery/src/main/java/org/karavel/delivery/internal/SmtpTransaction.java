@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
 import org.karavel.api.address.MailAddress;
 import org.karavel.api.dkim.OutboundSigner;
+import org.karavel.api.maillog.MailLogLine;
 import org.karavel.api.queue.Envelope;
 import org.karavel.api.queue.QueuedMessage;
 import org.karavel.api.queue.Spool;
@@ -138,7 +139,7 @@ final class SmtpTransaction {
 
     /** The same deferral (4.3.0, no next hop involved) for every recipient of the job. */
     private List<RecipientResult> deferAll(String reply) {
-        return job.all(Outcome.DEFERRED, "4.3.0", reply, "", "none", clock);
+        return job.all(Outcome.DEFERRED, "4.3.0", reply, "", MailLogLine.RELAY_NONE, clock);
     }
 
     /** The 7-bit conversion of the content when the next hop needs one; null to send it as queued. */
@@ -208,7 +209,7 @@ final class SmtpTransaction {
             return list();
         } catch (SmtpConnection.QueueFileException e) {
             connection.close();
-            return rest("4.3.0", "451 4.3.0 " + e.getMessage(), "", "none");
+            return rest("4.3.0", "451 4.3.0 " + e.getMessage(), "", MailLogLine.RELAY_NONE);
         } catch (SocketTimeoutException e) {
             String cut = connection.cutBy();
             return rest(

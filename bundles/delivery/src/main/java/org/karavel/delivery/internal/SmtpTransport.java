@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.karavel.api.dkim.OutboundSigner;
 import org.karavel.api.dns.DnsException;
+import org.karavel.api.maillog.MailLogLine;
 import org.karavel.api.queue.Spool;
 import org.karavel.api.tls.DestinationTls;
 import org.karavel.api.tls.HostTls;
@@ -132,7 +133,8 @@ final class SmtpTransport implements Transport {
             }
         }
         if (attempts.reply == null) {
-            attempts.failed("4.4.3", "451 4.4.3 no usable address for " + destination.name(), "", "none");
+            attempts.failed(
+                    "4.4.3", "451 4.4.3 no usable address for " + destination.name(), "", MailLogLine.RELAY_NONE);
         }
         throw new DeliveryFailure(
                 Outcome.DEFERRED, attempts.status, attempts.reply, attempts.host, attempts.relay, attempts.tls);
@@ -176,7 +178,7 @@ final class SmtpTransport implements Transport {
                 "451 4.7.5 MX host " + ex.host() + " not allowed by the TLS policy " + hostTls.policyLabel() + " ("
                         + why + ")",
                 "",
-                "none",
+                MailLogLine.RELAY_NONE,
                 "tls=none policy=" + hostTls.policyLabel() + " tls_failure=" + why);
     }
 
@@ -201,7 +203,7 @@ final class SmtpTransport implements Transport {
                     "451 4.4.3 Host or domain name not found. Name service error for name=" + ex.host() + " type=A: "
                             + (e.isTemporary() ? "Host not found, try again" : "Host not found"),
                     "",
-                    "none");
+                    MailLogLine.RELAY_NONE);
             return List.of();
         }
         if (addresses.isEmpty()) {
@@ -216,7 +218,7 @@ final class SmtpTransport implements Transport {
                     "451 4.4.3 Host or domain name not found. Name service error for name=" + ex.host()
                             + " type=A: Host found but no data record of requested type",
                     "",
-                    "none");
+                    MailLogLine.RELAY_NONE);
         }
         return addresses;
     }
@@ -382,9 +384,9 @@ final class SmtpTransport implements Transport {
         try {
             return SmtpConnection.open(connector, host, address, settings, timer, openSockets);
         } catch (SocketTimeoutException e) {
-            attempts.failed("4.4.1", "connect to " + where + ": Connection timed out", "", "none");
+            attempts.failed("4.4.1", "connect to " + where + ": Connection timed out", "", MailLogLine.RELAY_NONE);
         } catch (IOException e) {
-            attempts.failed("4.4.1", "connect to " + where + ": " + e.getMessage(), "", "none");
+            attempts.failed("4.4.1", "connect to " + where + ": " + e.getMessage(), "", MailLogLine.RELAY_NONE);
         }
         return null;
     }
