@@ -412,7 +412,7 @@ final class SmtpTransport implements Transport {
         String status = "4.4.1";
         String reply;
         String host = "";
-        String relay = "none";
+        String relay = MailLogLine.RELAY_NONE;
         String tls = "";
 
         void failed(String newStatus, String newReply, String newHost, String newRelay) {
