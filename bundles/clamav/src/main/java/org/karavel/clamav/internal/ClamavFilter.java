@@ -107,10 +107,9 @@ final class ClamavFilter implements SmtpFilter {
                 if (heldBack != WarningInterval.NOT_DUE) {
                     LOG.warn(
                             "clamav: clamd refused a message of {} octets as over its StreamMaxLength; it passed "
-                                    + "unscanned. Set max_size at or below clamd's StreamMaxLength ({} more since the "
-                                    + "last warning)",
+                                    + "unscanned. Set max_size at or below clamd's StreamMaxLength{}",
                             message.size(),
-                            heldBack);
+                            heldBack == 0 ? "" : " (" + heldBack + " more since the last warning)");
                 }
                 return marked(message, TOO_LARGE);
             default:
@@ -128,12 +127,12 @@ final class ClamavFilter implements SmtpFilter {
         long heldBack = failureWarnings.due();
         if (heldBack != WarningInterval.NOT_DUE) {
             LOG.warn(
-                    "clamav: clamd at {} failed ({}); messages {} until it answers ({} more failures since the last "
-                            + "warning; at most one warning a minute)",
+                    "clamav: clamd at {} failed ({}); messages {} until it answers. At most one such warning a "
+                            + "minute{}",
                     settings.address(),
                     why,
                     settings.failMode() == FailMode.OPEN ? "pass unscanned" : "are deferred",
-                    heldBack);
+                    heldBack == 0 ? "" : "; " + heldBack + " more failures since the last one");
         }
         LOG.debug("{}: clamav: scan failed: {}", session.sessionId(), why);
         if (settings.failMode() == FailMode.CLOSED) {
