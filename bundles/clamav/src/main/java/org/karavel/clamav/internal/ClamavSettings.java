@@ -1,6 +1,7 @@
 package org.karavel.clamav.internal;
 
 import java.time.Duration;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Set;
@@ -68,7 +69,7 @@ record ClamavSettings(
         if (names.isEmpty()) {
             LOG.warn("clamav: listeners is empty: no message is scanned");
         }
-        return Set.copyOf(names);
+        return Collections.unmodifiableSet(names);
     }
 
     private static long positive(long value, long fallback, String key) {
