@@ -31,7 +31,8 @@ class ClamdScanTest {
 
     @BeforeAll
     static void startClamd() throws Exception {
-        // small, so that a 2 MB message is over it
+        // small, so that an 8 MB message is over it: clamd refuses it while it still comes, more than the
+        // socket buffers hold, so the refusal is read after a failed write
         clamd = ClamdDaemon.start(directory, INFECTED, "1M");
     }
 
@@ -127,7 +128,7 @@ class ClamdScanTest {
         ClamavComponent c = component(clamd.tcp(), Map.of());
         try {
             String line = "filler line of a long message, to go over clamd's StreamMaxLength of 1M\r\n";
-            TestMessage big = new TestMessage("Subject: big\r\n\r\n" + line.repeat(2 * 1024 * 1024 / line.length()));
+            TestMessage big = new TestMessage("Subject: big\r\n\r\n" + line.repeat(8 * 1024 * 1024 / line.length()));
 
             Verdict v = scan(c, FilterSession.from("192.0.2.10"), big);
 
