@@ -67,6 +67,12 @@ public class ClamavIT {
                 WAIT,
                 () -> send("virus@localhost", infected())
                         .startsWith("554 5.7.1 Message rejected: virus found (" + clamd.reportedName() + ")"));
+        // its stage limit is timeout_millis + 5 s, so that its fail mode answers before the listener gives up
+        KarafClient.Result filters = KarafClient.run(karavel.home(), "mta:filters");
+        assertTrue(filters.output(), filters.ok());
+        assertTrue(
+                filters.output(),
+                filters.output().lines().anyMatch(l -> l.contains("clamav") && l.contains("10000 ms")));
         assertTrue(
                 send("clean@localhost", "Subject: hello\r\n\r\nplain text\r\n").startsWith("250"));
         Poll.until(
