@@ -5,6 +5,7 @@ import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -16,6 +17,7 @@ import org.karavel.api.filter.SmtpFilter;
 import org.karavel.api.filter.Verdict;
 import org.karavel.api.metrics.Metric;
 import org.karavel.api.metrics.MetricSource;
+import org.karavel.clamav.internal.ClamavSettings.FailMode;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceRegistration;
@@ -48,6 +50,8 @@ public final class ClamavComponent implements SmtpFilter, MetricSource {
     /** Messages waiting for a scan thread; more fail at once (fail_mode) rather than pile up. */
     static final int QUEUE = 100;
 
+    private static final Duration PING_LIMIT = Duration.ofSeconds(5);
+
     private static final Logger LOG = LoggerFactory.getLogger(ClamavComponent.class);
 
     private final ClamavCounters counters = new ClamavCounters();
@@ -77,6 +81,7 @@ public final class ClamavComponent implements SmtpFilter, MetricSource {
                 new String[] {SmtpFilter.class.getName(), MetricSource.class.getName()},
                 this,
                 serviceProperties(filter.settings()));
+        askClamd(filter.settings());
     }
 
     /** What the service shows of itself: its name, ranking and time limit. */
@@ -96,6 +101,30 @@ public final class ClamavComponent implements SmtpFilter, MetricSource {
         if (registration != null) {
             registration.setProperties(serviceProperties(s));
         }
+        askClamd(s);
+    }
+
+    /**
+     * Asks clamd for PING when a configuration is applied, so the log says at once whether the
+     * address is right and the socket may be used, not at the first message.
+     */
+    private void askClamd(ClamavSettings s) {
+        ClamdCall.ping(s.address()).start(scanThreads, PING_LIMIT).whenComplete((answer, failure) -> {
+            if (scanThreads.isShutdown()) {
+                return; // stopped meanwhile: the answer no longer matters
+            }
+            if (failure == null && "PONG".equals(answer)) {
+                LOG.info("clamav: clamd at {} answers", s.address());
+                return;
+            }
+            Throwable cause =
+                    failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+            LOG.warn(
+                    "clamav: clamd at {} does not answer PING ({}); until it does, messages {}",
+                    s.address(),
+                    cause == null ? "it said " + ClamavFilter.printable(answer) : cause.toString(),
+                    s.failMode() == FailMode.OPEN ? "pass unscanned" : "are deferred");
+        });
     }
 
     private void apply(ClamavSettings s) {
@@ -123,8 +152,8 @@ public final class ClamavComponent implements SmtpFilter, MetricSource {
         }
         // scans under way fail as their channel is interrupted; those still waiting fail here
         for (Runnable waiting : scanThreads.shutdownNow()) {
-            if (waiting instanceof ClamdScan scan) {
-                scan.cancel("the clamav filter stopped");
+            if (waiting instanceof ClamdCall<?> call) {
+                call.cancel("the clamav filter stopped");
             }
         }
     }

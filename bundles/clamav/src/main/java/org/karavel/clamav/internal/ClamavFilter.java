@@ -6,8 +6,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.karavel.api.filter.EnvelopeView;
 import org.karavel.api.filter.MessageView;
@@ -70,15 +68,8 @@ final class ClamavFilter implements SmtpFilter {
                     settings.maxSize());
             return marked(message, TOO_LARGE).stage();
         }
-        ClamdScan scan = new ClamdScan(settings.address(), message);
-        CompletableFuture<ClamdReply> reply = scan.reply();
-        // when the time is up the connection is closed, which frees the scan thread at once
-        reply.orTimeout(settings.timeout().toMillis(), TimeUnit.MILLISECONDS).whenComplete((r, e) -> scan.abort());
-        try {
-            scanThreads.execute(scan);
-        } catch (RejectedExecutionException e) {
-            scan.cancel("every scan thread is busy and the queue is full");
-        }
+        ClamdCall<ClamdReply> scan = ClamdCall.scan(settings.address(), message);
+        CompletableFuture<ClamdReply> reply = scan.start(scanThreads, settings.timeout());
         return reply.handle((answer, failure) -> failure == null
                 ? verdict(session, envelope, message, answer, scan.nanos())
                 : failed(session, message, failure));

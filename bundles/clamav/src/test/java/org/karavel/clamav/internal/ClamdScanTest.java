@@ -1,10 +1,14 @@
 package org.karavel.clamav.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.karavel.clamav.internal.ClamavSettingsTest.config;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -17,6 +21,7 @@ import org.karavel.api.filter.Verdict;
 import org.karavel.api.metrics.Metric;
 import org.karavel.testkit.FilterEnvelope;
 import org.karavel.testkit.FilterSession;
+import org.karavel.testkit.LogCapture;
 
 /** The filter against a real clamd with a one-signature database made here. */
 class ClamdScanTest {
@@ -138,6 +143,27 @@ class ClamdScanTest {
                     .containsExactly("X-Virus-Scanned: unscanned (message too large)");
             assertThat(c.counters().tooLargeCount()).isEqualTo(1);
             assertThat(c.counters().failures()).isZero();
+        } finally {
+            c.deactivate();
+        }
+    }
+
+    @Test
+    void eachConfigurationAsksClamdForPingAndSaysWhatItGot() throws Exception {
+        int closedPort;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = s.getLocalPort();
+        }
+        ClamavComponent c = component(clamd.tcp(), Map.of());
+        try (LogCapture log = new LogCapture()) {
+            c.modified(config(Map.of("address", clamd.unix().toString())));
+            c.modified(config(Map.of("address", "tcp:127.0.0.1:" + closedPort)));
+
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> log.text().contains("clamav: clamd at " + clamd.unix() + " answers")
+                            && log.text()
+                                    .contains("clamav: clamd at tcp:127.0.0.1:" + closedPort
+                                            + " does not answer PING (java.net.ConnectException"));
         } finally {
             c.deactivate();
         }
