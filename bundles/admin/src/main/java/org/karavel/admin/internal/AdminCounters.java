@@ -6,7 +6,7 @@ import org.karavel.api.metrics.CounterFamily;
 import org.karavel.api.metrics.Metric;
 
 /** The admin API's own figures since start: requests by status, failed and throttled logins. */
-final class AdminMetrics {
+final class AdminCounters {
     private final CounterFamily requestsByStatus =
             new CounterFamily("karavel_admin_requests_total", "Admin API requests answered, by HTTP status", "status");
     final AtomicLong authFailures = new AtomicLong();
