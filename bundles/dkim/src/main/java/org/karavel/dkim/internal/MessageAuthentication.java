@@ -35,22 +35,22 @@ public final class MessageAuthentication {
     private static final Logger LOG = LoggerFactory.getLogger(MessageAuthentication.class);
     public static final String QUARANTINE_HEADER = "X-Karavel-Quarantine";
 
-    private final AuthSettings settings;
+    private final VerificationSettings settings;
     private final SpfCheck spf;
     private final DkimVerifier dkim;
     private final DmarcCheck dmarc;
     private final Executor worker;
-    private final AuthCounters counters;
+    private final VerificationCounters counters;
 
     /**
      * @param worker runs the blocking parts (reading the message, signature checks); never a network thread
      * @param percentile 0..99 for DMARC pct= sampling
      */
     public MessageAuthentication(
-            AuthSettings settings,
+            VerificationSettings settings,
             Resolver resolver,
             Executor worker,
-            AuthCounters counters,
+            VerificationCounters counters,
             Clock clock,
             IntSupplier percentile) {
         this.settings = settings;
@@ -61,7 +61,7 @@ public final class MessageAuthentication {
         this.counters = counters;
     }
 
-    public AuthSettings settings() {
+    public VerificationSettings settings() {
         return settings;
     }
 

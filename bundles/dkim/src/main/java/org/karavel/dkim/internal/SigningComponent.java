@@ -52,16 +52,16 @@ public final class SigningComponent implements OutboundSigner, DkimKeys, MetricS
     private volatile OutboundSigning signing;
 
     @Activate
-    void activate(AuthConfig config) {
+    void activate(DkimConfig config) {
         apply(config);
     }
 
     @Modified
-    void modified(AuthConfig config) {
+    void modified(DkimConfig config) {
         apply(config);
     }
 
-    private void apply(AuthConfig config) {
+    private void apply(DkimConfig config) {
         Path directory = keyDirectory(config.key__directory());
         Set<String> signDomains = Arrays.stream(config.sign__domains())
                 .map(d -> d.strip().toLowerCase(Locale.ROOT))

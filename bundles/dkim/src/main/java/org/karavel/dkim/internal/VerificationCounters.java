@@ -5,8 +5,8 @@ import java.util.concurrent.atomic.LongAdder;
 import org.karavel.api.metrics.CounterFamily;
 import org.karavel.api.metrics.Metric;
 
-/** Results by method and result since start, kept across configuration changes, for the metrics endpoint. */
-public final class AuthCounters {
+/** Verification results (SPF, DKIM, DMARC) by method and result since start, kept across configuration changes. */
+public final class VerificationCounters {
     private final CounterFamily results = new CounterFamily(
             "karavel_auth_results_total",
             "Authentication results by method (spf, dkim, dmarc) and result",
