@@ -6,7 +6,7 @@ import org.karavel.api.metrics.Metric;
 import org.karavel.api.tls.TlsVerdict;
 
 /** Counts of outbound TLS verdicts by policy source and result, for {@code GET /metrics}. */
-final class OutboundCounters {
+final class OutboundTlsCounters {
     private final CounterFamily sessions = new CounterFamily(
             "karavel_tls_outbound_sessions_total",
             "Outbound SMTP sessions judged by the TLS policy, by policy source and result",
