@@ -76,6 +76,7 @@ final class QueueEndpoints {
         Instant oldest;
     }
 
+    /** {@code GET /api/v1/queue/summary}: pending recipients by domain, the oldest age, suspension. */
     Map<String, Object> summary() {
         Spool spool = spool();
         DeliveryControl control = services.deliveryControl;
@@ -128,6 +129,7 @@ final class QueueEndpoints {
         return out;
     }
 
+    /** {@code GET /api/v1/queue/messages[?domain=&limit=]}. */
     Map<String, Object> list(AdminRequest r) {
         String domain = r.query().get("domain");
         String wanted = domain == null || domain.isBlank() ? null : DomainEndpoints.domain(domain);
@@ -163,6 +165,7 @@ final class QueueEndpoints {
         return out;
     }
 
+    /** {@code GET /api/v1/queue/messages/<id>[?body=true]}: envelope, recipients, optionally the content. */
     Map<String, Object> message(AdminRequest r, String idText) {
         QueueId id = queueId(idText);
         Spool spool = spool();
@@ -210,6 +213,7 @@ final class QueueEndpoints {
         return out;
     }
 
+    /** {@code POST /api/v1/queue/messages/<id>/flush}: retry now. */
     Map<String, Object> flushMessage(String idText) {
         QueueId id = queueId(idText);
         if (!spool().flush(id)) {
@@ -218,6 +222,7 @@ final class QueueEndpoints {
         return Map.of("queueId", id.value(), "flushed", true);
     }
 
+    /** {@code POST /api/v1/queue/flush[?domain=]}: retry everything, or one domain, now. */
     Map<String, Object> flush(AdminRequest r) {
         String domain = r.query().get("domain");
         if (domain == null || domain.isBlank()) {
@@ -231,6 +236,7 @@ final class QueueEndpoints {
         return Map.of("domain", d, "flushed", n);
     }
 
+    /** {@code DELETE /api/v1/queue/messages/<id>}: removed without notice. */
     Map<String, Object> delete(AdminRequest r, String idText) {
         QueueId id = queueId(idText);
         boolean removed = await(spool().remove(id).toCompletableFuture(), "the spool");
@@ -241,6 +247,7 @@ final class QueueEndpoints {
         return Map.of("queueId", id.value(), "deleted", true);
     }
 
+    /** {@code POST /api/v1/queue/messages/<id>/bounce}: a DSN with the reason given, then removed. */
     Map<String, Object> bounce(AdminRequest r, String idText) {
         QueueId id = queueId(idText);
         String reason = "Message removed from the queue by the postmaster";
