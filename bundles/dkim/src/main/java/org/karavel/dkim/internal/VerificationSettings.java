@@ -1,10 +1,9 @@
 package org.karavel.dkim.internal;
 
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.Set;
-import java.util.stream.Collectors;
+import org.karavel.api.config.ListProperty;
 import org.karavel.api.net.MachineName;
 
 /**
@@ -45,11 +44,7 @@ public record VerificationSettings(
         String id = c.authserv__id() == null || c.authserv__id().isBlank()
                 ? hostName()
                 : c.authserv__id().strip();
-        Set<String> listeners = Arrays.stream(c.listeners() == null ? new String[0] : c.listeners())
-                .flatMap(s -> Arrays.stream(s.split(",")))
-                .map(String::strip)
-                .filter(s -> !s.isEmpty())
-                .collect(Collectors.toUnmodifiableSet());
+        Set<String> listeners = Set.copyOf(ListProperty.entries(c.listeners()));
         String reject =
                 c.dmarc__reject() == null ? "none" : c.dmarc__reject().strip().toLowerCase(Locale.ROOT);
         if (!reject.equals("none") && !reject.equals("reject")) {

@@ -40,6 +40,9 @@ class VerificationComponentTest {
                 " mx.example.org ")));
 
         assertThat(s.listeners()).containsExactlyInAnyOrder("mx", "relay");
+        assertThat(VerificationSettings.from(config(Map.of("listeners", new String[] {"mx submission,, relay"})))
+                        .listeners())
+                .containsExactlyInAnyOrder("mx", "submission", "relay");
         assertThat(s.dmarcReject()).isFalse();
         assertThat(s.timeout().toSeconds()).isEqualTo(VerificationSettings.MAX_TIMEOUT_SECONDS);
         assertThat(s.authservId()).isEqualTo("mx.example.org");
