@@ -39,10 +39,10 @@ final class AdminAccess {
     private final AdminSettings settings;
     private final Supplier<MailboxUsers> users;
     private final LoginFailures failures;
-    private final AdminMetrics metrics;
+    private final AdminCounters metrics;
     private final AdminToken token;
 
-    AdminAccess(AdminSettings settings, Supplier<MailboxUsers> users, LoginFailures failures, AdminMetrics metrics) {
+    AdminAccess(AdminSettings settings, Supplier<MailboxUsers> users, LoginFailures failures, AdminCounters metrics) {
         this.settings = settings;
         this.users = users;
         this.failures = failures;

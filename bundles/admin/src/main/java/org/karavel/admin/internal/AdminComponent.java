@@ -51,7 +51,7 @@ public class AdminComponent {
     private static final Logger LOG = LoggerFactory.getLogger(AdminComponent.class);
 
     private final AdminServices services = new AdminServices();
-    private final AdminMetrics metrics = new AdminMetrics();
+    private final AdminCounters metrics = new AdminCounters();
     private final LoginFailures failures = new LoginFailures();
     private final MailLog mailLog = MailLog.slf4j();
     private AdminServer server;
@@ -238,7 +238,7 @@ public class AdminComponent {
     static AdminServer assemble(
             AdminSettings settings,
             AdminServices services,
-            AdminMetrics metrics,
+            AdminCounters metrics,
             LoginFailures failures,
             MailLog mailLog) {
         MessageInjection injection = new MessageInjection(settings.hostname(), ZonedDateTime::now, mailLog);

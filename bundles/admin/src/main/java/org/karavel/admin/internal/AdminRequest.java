@@ -36,6 +36,11 @@ record AdminRequest(
         return scope >= 0 ? text.substring(0, scope) : text;
     }
 
+    /** Who sent it, for the log: the admin user, or "a trusted client" that gave no credentials. */
+    String who() {
+        return user.isEmpty() ? "a trusted client" : user;
+    }
+
     /** The path split at slashes, empty segments dropped, each percent-decoded. */
     List<String> segments() {
         return Arrays.stream(path.split("/"))

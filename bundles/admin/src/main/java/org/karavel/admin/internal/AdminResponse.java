@@ -1,5 +1,7 @@
 package org.karavel.admin.internal;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
@@ -9,6 +11,14 @@ record AdminResponse(int status, String contentType, byte[] body, Map<String, St
 
     AdminResponse {
         headers = Map.copyOf(headers);
+    }
+
+    static AdminResponse json(ObjectMapper mapper, int status, Object body) {
+        try {
+            return new AdminResponse(status, JSON, mapper.writeValueAsBytes(body), Map.of());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write JSON", e);
+        }
     }
 
     static AdminResponse text(int status, String contentType, String text) {

@@ -35,14 +35,14 @@ final class AdminServer {
     private final AdminSettings settings;
     private final AdminAccess access;
     private final AdminApi api;
-    private final AdminMetrics metrics;
+    private final AdminCounters metrics;
     private final Supplier<ServerTls> tls;
     private final BrowserGuard guard;
     private HttpServer server;
     private ExecutorService workers;
 
     AdminServer(
-            AdminSettings settings, AdminAccess access, AdminApi api, AdminMetrics metrics, Supplier<ServerTls> tls) {
+            AdminSettings settings, AdminAccess access, AdminApi api, AdminCounters metrics, Supplier<ServerTls> tls) {
         this.settings = settings;
         this.access = access;
         this.api = api;

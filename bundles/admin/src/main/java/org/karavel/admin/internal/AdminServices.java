@@ -37,6 +37,24 @@ final class AdminServices {
     private final Map<Object, Long> metricKeys = new ConcurrentHashMap<>();
     private final Map<HealthCheck, Boolean> healthChecks = new ConcurrentHashMap<>();
 
+    /** The spool now; 503 when it is not there. */
+    Spool availableSpool() {
+        Spool s = spool;
+        if (s == null) {
+            throw ApiError.unavailable("the spool");
+        }
+        return s;
+    }
+
+    /** Delivery control now; 503 when it is not there. */
+    DeliveryControl availableDeliveryControl() {
+        DeliveryControl c = deliveryControl;
+        if (c == null) {
+            throw ApiError.unavailable("delivery control");
+        }
+        return c;
+    }
+
     /** A whiteboard service with the name it was published under. */
     record Named<T>(String name, T service) {}
 

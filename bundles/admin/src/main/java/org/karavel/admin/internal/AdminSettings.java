@@ -6,6 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import org.karavel.api.config.ListProperty;
 import org.karavel.api.net.CidrBlock;
 
 /**
@@ -96,17 +97,7 @@ record AdminSettings(
 
     /** Splits a list value as .cfg files give it: one string, comma- or space-separated. */
     static Set<String> names(String[] values) {
-        Set<String> out = new LinkedHashSet<>();
-        if (values != null) {
-            for (String v : values) {
-                for (String n : v.split("[,\\s]+")) {
-                    if (!n.isBlank()) {
-                        out.add(n.strip());
-                    }
-                }
-            }
-        }
-        return out;
+        return new LinkedHashSet<>(ListProperty.entries(values));
     }
 
     boolean isAdmin(String user) {

@@ -29,63 +29,50 @@ final class AliasEndpoints {
         this.json = json;
     }
 
-    /** @param rest the path after {@code aliases} */
-    Map<String, Object> handle(AdminRequest r, List<String> rest) {
-        AliasAdmin admin = services.aliases;
-        if (rest.isEmpty() && r.method().equals("GET")) {
-            return Map.of(
-                    "aliases",
-                    admin().aliases().stream().map(AliasEndpoints::row).toList());
+    /** {@code GET /api/v1/aliases}. */
+    Map<String, Object> list() {
+        return Map.of(
+                "aliases", admin().aliases().stream().map(AliasEndpoints::row).toList());
+    }
+
+    /** {@code POST /api/v1/aliases}: adds targets, creating the alias. */
+    Map<String, Object> add(AdminRequest r) {
+        JsonNode body = body(r);
+        String address = body.path("address").asText("");
+        List<String> targets = new ArrayList<>();
+        body.path("targets").forEach(t -> targets.add(t.asText("")));
+        try {
+            admin().add(address, targets);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw ApiError.badRequest(e.getMessage());
+        } catch (IOException e) {
+            throw new ApiError(500, "write_failed", "the alias file cannot be written: " + e.getMessage());
         }
-        if (rest.isEmpty() && r.method().equals("POST")) {
-            JsonNode body = body(r);
-            String address = body.path("address").asText("");
-            List<String> targets = new ArrayList<>();
-            body.path("targets").forEach(t -> targets.add(t.asText("")));
-            try {
-                admin().add(address, targets);
-            } catch (IllegalArgumentException | IllegalStateException e) {
-                throw ApiError.badRequest(e.getMessage());
-            } catch (IOException e) {
-                throw new ApiError(500, "write_failed", "the alias file cannot be written: " + e.getMessage());
-            }
-            LOG.info(
-                    "admin: alias {} -> {} added by {} from [{}]",
-                    address,
-                    targets,
-                    r.user().isEmpty() ? "a trusted client" : r.user(),
-                    r.clientIp());
-            return row(find(address));
+        LOG.info("admin: alias {} -> {} added by {} from [{}]", address, targets, r.who(), r.clientIp());
+        return row(find(address));
+    }
+
+    /** {@code DELETE /api/v1/aliases/<address>[?target=...]}: the alias, or one of its targets. */
+    Map<String, Object> remove(AdminRequest r, String address) {
+        String target = r.query().get("target");
+        boolean removed;
+        try {
+            removed = admin().remove(address, target == null ? List.of() : List.of(target));
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw ApiError.badRequest(e.getMessage());
+        } catch (IOException e) {
+            throw new ApiError(500, "write_failed", "the alias file cannot be written: " + e.getMessage());
         }
-        if (rest.size() == 1 && r.method().equals("DELETE")) {
-            String address = rest.get(0);
-            String target = r.query().get("target");
-            boolean removed;
-            try {
-                removed = admin().remove(address, target == null ? List.of() : List.of(target));
-            } catch (IllegalArgumentException | IllegalStateException e) {
-                throw ApiError.badRequest(e.getMessage());
-            } catch (IOException e) {
-                throw new ApiError(500, "write_failed", "the alias file cannot be written: " + e.getMessage());
-            }
-            if (!removed) {
-                throw ApiError.notFound("no such alias" + (target == null ? "" : " or target") + ": " + address);
-            }
-            LOG.info(
-                    "admin: alias {} {} removed by {} from [{}]",
-                    address,
-                    target == null ? "(all targets)" : target,
-                    r.user().isEmpty() ? "a trusted client" : r.user(),
-                    r.clientIp());
-            return Map.of("address", address, "removed", target == null ? "alias" : target);
+        if (!removed) {
+            throw ApiError.notFound("no such alias" + (target == null ? "" : " or target") + ": " + address);
         }
-        if (rest.isEmpty()) {
-            throw ApiError.methodNotAllowed("GET, POST");
-        }
-        if (rest.size() == 1) {
-            throw ApiError.methodNotAllowed("DELETE");
-        }
-        throw ApiError.notFound("no such endpoint: " + r.path());
+        LOG.info(
+                "admin: alias {} {} removed by {} from [{}]",
+                address,
+                target == null ? "(all targets)" : target,
+                r.who(),
+                r.clientIp());
+        return Map.of("address", address, "removed", target == null ? "alias" : target);
     }
 
     private AliasAdmin admin() {

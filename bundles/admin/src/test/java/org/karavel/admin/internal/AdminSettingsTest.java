@@ -33,7 +33,7 @@ class AdminSettingsTest {
         assertThat(s.authMaxFailures()).isEqualTo(5);
         assertThat(s.authFailureWindowSeconds()).isEqualTo(300);
         assertThat(s.maxRequestBytes()).isEqualTo(10L * 1024 * 1024);
-        AdminAccess access = new AdminAccess(s, () -> null, new LoginFailures(), new AdminMetrics());
+        AdminAccess access = new AdminAccess(s, () -> null, new LoginFailures(), new AdminCounters());
         assertThat(access.trusted(InetAddress.getByName("127.0.0.1"))).isTrue();
         assertThat(access.trusted(InetAddress.getByName("127.8.9.10"))).isTrue();
         assertThat(access.trusted(InetAddress.getByName("::1"))).isTrue();

@@ -22,7 +22,7 @@ import org.karavel.api.tls.ServerTlsContext;
 final class RunningAdmin implements AutoCloseable {
     final AdminSettings settings;
     final AdminServices services = new AdminServices();
-    final AdminMetrics metrics = new AdminMetrics();
+    final AdminCounters metrics = new AdminCounters();
     final LoginFailures failures = new LoginFailures();
     final List<String> mailLog = new CopyOnWriteArrayList<>();
     final AdminServer server;

@@ -1,13 +1,9 @@
 package org.karavel.delivery.internal;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import org.karavel.api.metrics.CounterFamily;
 import org.karavel.api.metrics.Metric;
-import org.karavel.api.metrics.Metric.Sample;
 import org.karavel.api.metrics.Metric.Type;
 
 /** Per-recipient outcomes since the bundle started, for {@code GET /metrics}. */
@@ -18,16 +14,19 @@ final class DeliveryCounters {
     final LongAdder operatorBounced = new LongAdder();
     final LongAdder dsnQueued = new LongAdder();
     /** Remote SMTP sessions by TLS outcome: verified, encrypted, clear, clear_after_failure, failed, refused. */
-    private final Map<String, LongAdder> tls = new ConcurrentHashMap<>();
+    private final CounterFamily tls = new CounterFamily(
+            "karavel_delivery_tls_total",
+            "Remote SMTP sessions by TLS outcome (verified, encrypted, clear, clear_after_failure, failed"
+                    + " = refused by the TLS policy after connecting, refused = MX host not allowed).",
+            "result");
 
     void tls(String result) {
-        tls.computeIfAbsent(result, k -> new LongAdder()).increment();
+        tls.increment(result);
     }
 
     /** Sessions counted with this TLS result so far. */
     long tlsCount(String result) {
-        LongAdder a = tls.get(result);
-        return a == null ? 0 : a.sum();
+        return tls.count(result);
     }
 
     void count(RecipientResult.Outcome outcome) {
@@ -36,12 +35,6 @@ final class DeliveryCounters {
             case BOUNCED -> bounced.increment();
             default -> deferred.increment();
         }
-    }
-
-    private List<Sample> tlsSamples() {
-        List<Sample> samples = new ArrayList<>();
-        new TreeMap<>(tls).forEach((result, n) -> samples.add(new Sample(Map.of("result", result), n.sum())));
-        return samples;
     }
 
     /** The families, built on demand (cheap: a few sums). */
@@ -72,12 +65,7 @@ final class DeliveryCounters {
                         "Delivery status notifications queued.",
                         Type.COUNTER,
                         dsnQueued.sum()),
-                new Metric(
-                        "karavel_delivery_tls_total",
-                        "Remote SMTP sessions by TLS outcome (verified, encrypted, clear, clear_after_failure, failed"
-                                + " = refused by the TLS policy after connecting, refused = MX host not allowed).",
-                        Type.COUNTER,
-                        tlsSamples()),
+                tls.metric(),
                 Metric.of("karavel_delivery_messages_in_flight", "Messages being delivered now.", Type.GAUGE, inFlight),
                 Metric.of(
                         "karavel_delivery_suspended_domains",

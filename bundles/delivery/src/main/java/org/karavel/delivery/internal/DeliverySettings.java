@@ -7,6 +7,7 @@ import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
+import org.karavel.api.config.ListProperty;
 import org.karavel.api.tls.TlsMode;
 
 /**
@@ -254,10 +255,7 @@ record DeliverySettings(
          */
         Builder proxyInterfaces(String v) {
             Set<InetAddress> set = new LinkedHashSet<>();
-            for (String a : (v == null ? "" : v.trim()).split("[,\\s]+")) {
-                if (a.isEmpty()) {
-                    continue;
-                }
+            for (String a : ListProperty.entries(v)) {
                 InetAddress ip = IpLiteral.parse(a.startsWith("[") ? a : "[" + a + "]");
                 if (ip == null) {
                     throw new IllegalArgumentException("proxy_interfaces: not an IP address: " + a);

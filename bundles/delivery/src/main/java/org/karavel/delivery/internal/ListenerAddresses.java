@@ -10,6 +10,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
+import org.karavel.api.config.ListProperty;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
@@ -98,11 +99,7 @@ final class ListenerAddresses {
                 out.addAll(values(x));
             }
         } else if (v != null) {
-            for (String s : v.toString().split("[,\\s]+")) {
-                if (!s.isBlank()) {
-                    out.add(s.trim());
-                }
-            }
+            out.addAll(ListProperty.entries(v.toString()));
         }
         return out;
     }

@@ -45,6 +45,25 @@ public record DkimSignature(
         }
     }
 
+    /** The header and body canonicalization of c= ({@code simple/simple} when absent). */
+    private static Canonicalization[] canonicalization(Optional<String> c) throws SyntaxException {
+        if (c.isEmpty()) {
+            return new Canonicalization[] {Canonicalization.SIMPLE, Canonicalization.SIMPLE};
+        }
+        try {
+            String[] parts = c.get().split("/", -1);
+            if (parts.length > 2) {
+                throw new IllegalArgumentException("c=" + c.get());
+            }
+            return new Canonicalization[] {
+                Canonicalization.parse(parts[0]),
+                parts.length == 2 ? Canonicalization.parse(parts[1]) : Canonicalization.SIMPLE
+            };
+        } catch (IllegalArgumentException e) {
+            throw new SyntaxException("unknown canonicalization " + c.get());
+        }
+    }
+
     /** Parses and checks a DKIM-Signature field. */
     public static DkimSignature parse(HeaderField field) throws SyntaxException {
         TagList tags;
@@ -64,21 +83,9 @@ public record DkimSignature(
         String algorithm = tags.get("a").orElseThrow().toLowerCase(Locale.ROOT);
         byte[] b = base64(tags.getCompact("b").orElseThrow(), "b");
         byte[] bh = base64(tags.getCompact("bh").orElseThrow(), "bh");
-        Canonicalization hc = Canonicalization.SIMPLE;
-        Canonicalization bc = Canonicalization.SIMPLE;
-        Optional<String> c = tags.get("c");
-        if (c.isPresent()) {
-            try {
-                String[] parts = c.get().split("/", -1);
-                if (parts.length > 2) {
-                    throw new IllegalArgumentException("c=" + c.get());
-                }
-                hc = Canonicalization.parse(parts[0]);
-                bc = parts.length == 2 ? Canonicalization.parse(parts[1]) : Canonicalization.SIMPLE;
-            } catch (IllegalArgumentException e) {
-                throw new SyntaxException("unknown canonicalization " + c.get());
-            }
-        }
+        Canonicalization[] c = canonicalization(tags.get("c"));
+        Canonicalization hc = c[0];
+        Canonicalization bc = c[1];
         String domain = tags.get("d").orElseThrow().toLowerCase(Locale.ROOT);
         if (domain.isEmpty() || domain.startsWith(".") || domain.endsWith(".")) {
             throw new SyntaxException("invalid d= domain");

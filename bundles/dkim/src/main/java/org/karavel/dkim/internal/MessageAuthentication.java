@@ -35,22 +35,22 @@ public final class MessageAuthentication {
     private static final Logger LOG = LoggerFactory.getLogger(MessageAuthentication.class);
     public static final String QUARANTINE_HEADER = "X-Karavel-Quarantine";
 
-    private final AuthSettings settings;
+    private final VerificationSettings settings;
     private final SpfCheck spf;
     private final DkimVerifier dkim;
     private final DmarcCheck dmarc;
     private final Executor worker;
-    private final AuthCounters counters;
+    private final VerificationCounters counters;
 
     /**
      * @param worker runs the blocking parts (reading the message, signature checks); never a network thread
      * @param percentile 0..99 for DMARC pct= sampling
      */
     public MessageAuthentication(
-            AuthSettings settings,
+            VerificationSettings settings,
             Resolver resolver,
             Executor worker,
-            AuthCounters counters,
+            VerificationCounters counters,
             Clock clock,
             IntSupplier percentile) {
         this.settings = settings;
@@ -61,7 +61,7 @@ public final class MessageAuthentication {
         this.counters = counters;
     }
 
-    public AuthSettings settings() {
+    public VerificationSettings settings() {
         return settings;
     }
 
@@ -90,7 +90,22 @@ public final class MessageAuthentication {
                             550, "5.7.1", "Message must have exactly one From header field with exactly one address")
                     .stage();
         }
-        Verdict removals = base;
+        return check(session, envelope, message, base);
+    }
+
+    /** What the checks found, once all three are done (or their budget is spent). */
+    private record Results(
+            String spfDomain,
+            String helo,
+            SpfCheck.Outcome mailFrom,
+            SpfCheck.Outcome heloIdentity,
+            List<DkimResult> signatures,
+            Optional<String> fromDomain,
+            DmarcCheck.Lookup policy) {}
+
+    /** SPF, DKIM and the DMARC policy lookup, started at once; the verdict once all are done. */
+    private CompletionStage<Verdict> check(
+            SessionView session, EnvelopeView envelope, MessageView message, Verdict removals) {
         long budget = settings.timeout().toMillis();
         InetAddress ip = session.clientAddress().getAddress();
         String helo = session.heloName().orElse("").strip().toLowerCase(Locale.ROOT);
@@ -111,9 +126,30 @@ public final class MessageAuthentication {
         CompletableFuture<SpfCheck.Outcome> heloCheck = heloIsDomain && (settings.checkHelo() || sender.isNullSender())
                 ? budgeted(spf.check(ip, helo, "postmaster@" + helo, helo), budget)
                 : CompletableFuture.completedFuture(null);
+        CompletableFuture<List<DkimResult>> signatures = signatures(message, budget);
+        // DMARC: the From domain's policy is looked up meanwhile
+        Optional<String> fromDomain = fromDomain(message);
+        CompletableFuture<DmarcCheck.Lookup> policy = policy(fromDomain, budget);
 
-        // DKIM: the message is read on the worker (it may come from disk), never on the caller's thread
-        CompletableFuture<List<DkimResult>> signatures = CompletableFuture.supplyAsync(() -> read(message), worker)
+        CompletableFuture<SpfCheck.Outcome> mailFromCheck =
+                mailFrom == null ? CompletableFuture.completedFuture(null) : mailFrom;
+        return CompletableFuture.allOf(mailFromCheck, heloCheck, signatures, policy)
+                .thenApply(v -> verdict(
+                        session,
+                        removals,
+                        new Results(
+                                spfDomain,
+                                helo,
+                                mailFromCheck.join(),
+                                heloCheck.join(),
+                                signatures.join(),
+                                fromDomain,
+                                policy.join())));
+    }
+
+    /** DKIM: the message is read on the worker (it may come from disk), never on the caller's thread. */
+    private CompletableFuture<List<DkimResult>> signatures(MessageView message, long budget) {
+        return CompletableFuture.supplyAsync(() -> read(message), worker)
                 .thenCompose(m -> m.headerTooLarge()
                         ? CompletableFuture.completedFuture(
                                 List.of(new DkimResult("permerror", "", "", "", "header too large")))
@@ -123,91 +159,96 @@ public final class MessageAuthentication {
                         List.of(new DkimResult("temperror", "", "", "", "time budget spent")),
                         budget,
                         TimeUnit.MILLISECONDS);
+    }
 
-        // DMARC: the From domain's policy is looked up meanwhile
-        Optional<String> fromDomain = fromDomain(message);
-        CompletableFuture<DmarcCheck.Lookup> policy = fromDomain.isEmpty()
+    private CompletableFuture<DmarcCheck.Lookup> policy(Optional<String> fromDomain, long budget) {
+        return fromDomain.isEmpty()
                 ? CompletableFuture.completedFuture(new DmarcCheck.Lookup(Optional.empty(), false, false))
                 : dmarc.lookup(fromDomain.get())
                         .toCompletableFuture()
                         .exceptionally(e -> new DmarcCheck.Lookup(Optional.empty(), false, true))
                         .completeOnTimeout(
                                 new DmarcCheck.Lookup(Optional.empty(), false, true), budget, TimeUnit.MILLISECONDS);
+    }
 
-        CompletableFuture<SpfCheck.Outcome> mailFromCheck =
-                mailFrom == null ? CompletableFuture.completedFuture(null) : mailFrom;
-        return CompletableFuture.allOf(mailFromCheck, heloCheck, signatures, policy)
-                .thenApply(v -> {
-                    SpfCheck.Outcome mf = mailFromCheck.join();
-                    SpfCheck.Outcome he = heloCheck.join();
-                    SpfResult spfForDmarc = mf != null ? mf.result() : he != null ? he.result() : SpfResult.NONE;
-                    AuthenticationResults ar = new AuthenticationResults(settings.authservId());
-                    if (mf != null) {
-                        ar.add("spf", mf.result().label(), reason(mf), "smtp.mailfrom", spfDomain);
-                        counters.result("spf", mf.result().label());
-                    }
-                    if (he != null) {
-                        ar.add("spf", he.result().label(), reason(he), "smtp.helo", helo);
-                        if (mf == null) {
-                            counters.result("spf", he.result().label());
-                        }
-                    }
-                    List<DkimResult> dk = signatures.join();
-                    if (dk.isEmpty()) {
-                        ar.add("dkim", "none", null);
-                        counters.result("dkim", "none");
-                    }
-                    for (DkimResult d : dk) {
-                        ar.add(
-                                "dkim",
-                                d.result(),
-                                d.reason(),
-                                "header.d",
-                                d.domain(),
-                                "header.s",
-                                d.selector(),
-                                "header.b",
-                                d.shortB());
-                        counters.result("dkim", d.result());
-                    }
-                    Verdict verdict = removals;
-                    if (settings.rejectUnsignedContent() && dk.stream().anyMatch(DkimResult::leavesContentUnsigned)) {
-                        counters.rejected();
-                        LOG.info(
-                                "{}: a DKIM signature leaves content after its l= unsigned: refused ({})",
-                                session.sessionId(),
-                                ar.value());
-                        return Verdict.reject(
-                                550, "5.7.1", "Message has content not covered by its DKIM signature (l=)");
-                    }
-                    if (fromDomain.isEmpty()) {
-                        ar.add("dmarc", "permerror", "no single From domain");
-                        counters.result("dmarc", "permerror");
-                    } else {
-                        DmarcCheck.Outcome dm =
-                                dmarc.evaluate(fromDomain.get(), policy.join(), spfDomain, spfForDmarc, dk);
-                        String comment = dm.policy().isEmpty() ? null : "p=" + dm.policy() + " dis=" + dm.disposition();
-                        ar.add("dmarc", dm.result(), comment, "header.from", dm.fromDomain());
-                        counters.result("dmarc", dm.result());
-                        if (dm.result().equals("fail") && settings.dmarcReject()) {
-                            if (dm.disposition().equals("reject")) {
-                                counters.rejected();
-                                LOG.info(
-                                        "{}: DMARC policy of {} rejects the message ({})",
-                                        session.sessionId(),
-                                        dm.fromDomain(),
-                                        ar.value());
-                                return Verdict.reject(
-                                        550, "5.7.1", "Message rejected by the DMARC policy of " + dm.fromDomain());
-                            }
-                            if (dm.disposition().equals("quarantine")) {
-                                verdict = verdict.withHeader(QUARANTINE_HEADER, "dmarc");
-                            }
-                        }
-                    }
-                    LOG.debug("{}: {}: {}", session.sessionId(), AuthenticationResults.NAME, ar.value());
-                    return verdict.withHeader(AuthenticationResults.NAME, ar.value());
-                });
+    /** The Authentication-Results field of the results, or a refusal (l= content, DMARC reject). */
+    private Verdict verdict(SessionView session, Verdict removals, Results r) {
+        AuthenticationResults ar = new AuthenticationResults(settings.authservId());
+        addSpf(ar, r);
+        addDkim(ar, r.signatures());
+        Verdict verdict = removals;
+        if (settings.rejectUnsignedContent() && r.signatures().stream().anyMatch(DkimResult::leavesContentUnsigned)) {
+            counters.rejected();
+            LOG.info(
+                    "{}: a DKIM signature leaves content after its l= unsigned: refused ({})",
+                    session.sessionId(),
+                    ar.value());
+            return Verdict.reject(550, "5.7.1", "Message has content not covered by its DKIM signature (l=)");
+        }
+        if (r.fromDomain().isEmpty()) {
+            ar.add("dmarc", "permerror", "no single From domain");
+            counters.result("dmarc", "permerror");
+        } else {
+            SpfCheck.Outcome mf = r.mailFrom();
+            SpfCheck.Outcome he = r.heloIdentity();
+            SpfResult spfForDmarc = mf != null ? mf.result() : he != null ? he.result() : SpfResult.NONE;
+            DmarcCheck.Outcome dm =
+                    dmarc.evaluate(r.fromDomain().get(), r.policy(), r.spfDomain(), spfForDmarc, r.signatures());
+            String comment = dm.policy().isEmpty() ? null : "p=" + dm.policy() + " dis=" + dm.disposition();
+            ar.add("dmarc", dm.result(), comment, "header.from", dm.fromDomain());
+            counters.result("dmarc", dm.result());
+            if (dm.result().equals("fail") && settings.dmarcReject()) {
+                if (dm.disposition().equals("reject")) {
+                    counters.rejected();
+                    LOG.info(
+                            "{}: DMARC policy of {} rejects the message ({})",
+                            session.sessionId(),
+                            dm.fromDomain(),
+                            ar.value());
+                    return Verdict.reject(550, "5.7.1", "Message rejected by the DMARC policy of " + dm.fromDomain());
+                }
+                if (dm.disposition().equals("quarantine")) {
+                    verdict = verdict.withHeader(QUARANTINE_HEADER, "dmarc");
+                }
+            }
+        }
+        LOG.debug("{}: {}: {}", session.sessionId(), AuthenticationResults.NAME, ar.value());
+        return verdict.withHeader(AuthenticationResults.NAME, ar.value());
+    }
+
+    private void addSpf(AuthenticationResults ar, Results r) {
+        SpfCheck.Outcome mf = r.mailFrom();
+        SpfCheck.Outcome he = r.heloIdentity();
+        if (mf != null) {
+            ar.add("spf", mf.result().label(), reason(mf), "smtp.mailfrom", r.spfDomain());
+            counters.result("spf", mf.result().label());
+        }
+        if (he != null) {
+            ar.add("spf", he.result().label(), reason(he), "smtp.helo", r.helo());
+            if (mf == null) {
+                counters.result("spf", he.result().label());
+            }
+        }
+    }
+
+    private void addDkim(AuthenticationResults ar, List<DkimResult> signatures) {
+        if (signatures.isEmpty()) {
+            ar.add("dkim", "none", null);
+            counters.result("dkim", "none");
+        }
+        for (DkimResult d : signatures) {
+            ar.add(
+                    "dkim",
+                    d.result(),
+                    d.reason(),
+                    "header.d",
+                    d.domain(),
+                    "header.s",
+                    d.selector(),
+                    "header.b",
+                    d.shortB());
+            counters.result("dkim", d.result());
+        }
     }
 
     private static String reason(SpfCheck.Outcome o) {

@@ -5,12 +5,12 @@ import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.karavel.api.config.ListProperty;
 import org.karavel.api.dkim.DkimKeys;
 import org.karavel.api.dkim.OutboundSigner;
 import org.karavel.api.domain.MailDomains;
@@ -52,21 +52,18 @@ public final class SigningComponent implements OutboundSigner, DkimKeys, MetricS
     private volatile OutboundSigning signing;
 
     @Activate
-    void activate(AuthConfig config) {
+    void activate(DkimConfig config) {
         apply(config);
     }
 
     @Modified
-    void modified(AuthConfig config) {
+    void modified(DkimConfig config) {
         apply(config);
     }
 
-    private void apply(AuthConfig config) {
+    private void apply(DkimConfig config) {
         Path directory = keyDirectory(config.key__directory());
-        Set<String> signDomains = Arrays.stream(config.sign__domains())
-                .map(d -> d.strip().toLowerCase(Locale.ROOT))
-                .filter(d -> !d.isEmpty())
-                .collect(Collectors.toUnmodifiableSet());
+        Set<String> signDomains = signDomains(config.sign__domains());
         KeyDirectory k = keys != null && keys.directory().equals(directory)
                 ? keys
                 : new KeyDirectory(directory, RESCAN_NANOS, System::nanoTime);
@@ -100,6 +97,13 @@ public final class SigningComponent implements OutboundSigner, DkimKeys, MetricS
                 }
             }
         }
+    }
+
+    /** sign_domains in lower case; separated by commas or spaces, as a .cfg file gives a list as one string. */
+    static Set<String> signDomains(String[] values) {
+        return ListProperty.entries(values).stream()
+                .map(d -> d.toLowerCase(Locale.ROOT))
+                .collect(Collectors.toUnmodifiableSet());
     }
 
     private boolean isSigningDomain(String domain, Set<String> signDomains) {

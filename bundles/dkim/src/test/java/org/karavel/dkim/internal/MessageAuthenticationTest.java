@@ -28,7 +28,7 @@ class MessageAuthenticationTest {
 
     private LoopbackDnsServer dns;
     private ExecutorService worker;
-    private final AuthCounters counters = new AuthCounters();
+    private final VerificationCounters counters = new VerificationCounters();
 
     @BeforeEach
     void start() throws Exception {
@@ -53,10 +53,10 @@ class MessageAuthenticationTest {
     }
 
     private MessageAuthentication check(boolean dmarcReject, Duration timeout) throws Exception {
-        return check(new AuthSettings(true, ID, Set.of("mx"), dmarcReject, true, timeout, 65536));
+        return check(new VerificationSettings(true, ID, Set.of("mx"), dmarcReject, true, timeout, 65536));
     }
 
-    private MessageAuthentication check(AuthSettings s) throws Exception {
+    private MessageAuthentication check(VerificationSettings s) throws Exception {
         return new MessageAuthentication(
                 s,
                 new LoopbackResolver(dns.port()),
@@ -307,7 +307,7 @@ class MessageAuthenticationTest {
                 "From: a@example.net, b@example.net\r\n\r\nbody\r\n");
         assertThat(user.kind()).isEqualTo(Verdict.Kind.NO_OPINION);
         Verdict lenient = run(
-                check(new AuthSettings(
+                check(new VerificationSettings(
                         true, ID, Set.of("mx"), false, false, Duration.ofSeconds(10), 65536, false, false)),
                 "198.51.100.7",
                 "client.example.net",
@@ -341,7 +341,8 @@ class MessageAuthenticationTest {
         assertThat(extended.kind()).isEqualTo(Verdict.Kind.NO_OPINION);
 
         Verdict refused = run(
-                check(new AuthSettings(true, ID, Set.of("mx"), false, true, Duration.ofSeconds(10), 65536, true, true)),
+                check(new VerificationSettings(
+                        true, ID, Set.of("mx"), false, true, Duration.ofSeconds(10), 65536, true, true)),
                 "198.51.100.7",
                 "client.example.net",
                 null,

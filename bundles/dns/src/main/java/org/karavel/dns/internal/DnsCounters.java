@@ -1,12 +1,9 @@
 package org.karavel.dns.internal;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
 import org.karavel.api.dns.DnsException;
+import org.karavel.api.metrics.CounterFamily;
 import org.karavel.api.metrics.Metric;
 import org.karavel.api.metrics.Metric.Type;
 
@@ -16,16 +13,17 @@ import org.karavel.api.metrics.Metric.Type;
  * Kept by the component, so a configuration change (new resolver, empty cache) keeps the counts.
  */
 public final class DnsCounters {
-    private final Map<String, LongAdder> queries = new ConcurrentHashMap<>();
-    private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+    private final CounterFamily queries = new CounterFamily(
+            "karavel_dns_queries_total", "DNS questions asked (cache hits included), by record type.", "type");
+    private final CounterFamily errors = new CounterFamily(
+            "karavel_dns_errors_total", "DNS questions that failed: nxdomain, servfail or timeout.", "kind");
 
     void query(String type) {
-        queries.computeIfAbsent(type.toLowerCase(Locale.ROOT), k -> new LongAdder())
-                .increment();
+        queries.increment(type.toLowerCase(Locale.ROOT));
     }
 
     void error(DnsException.Reason reason) {
-        errors.computeIfAbsent(kind(reason), k -> new LongAdder()).increment();
+        errors.increment(kind(reason));
     }
 
     static String kind(DnsException.Reason reason) {
@@ -37,31 +35,17 @@ public final class DnsCounters {
     }
 
     long queries(String type) {
-        LongAdder n = queries.get(type.toLowerCase(Locale.ROOT));
-        return n == null ? 0 : n.sum();
+        return queries.count(type.toLowerCase(Locale.ROOT));
     }
 
     long errors(String kind) {
-        LongAdder n = errors.get(kind);
-        return n == null ? 0 : n.sum();
+        return errors.count(kind);
     }
 
     List<Metric> metrics(int cacheSize) {
-        List<Metric.Sample> q = new ArrayList<>();
-        queries.forEach((type, n) -> q.add(new Metric.Sample(Map.of("type", type), n.sum())));
-        List<Metric.Sample> e = new ArrayList<>();
-        errors.forEach((kind, n) -> e.add(new Metric.Sample(Map.of("kind", kind), n.sum())));
         return List.of(
-                new Metric(
-                        "karavel_dns_queries_total",
-                        "DNS questions asked (cache hits included), by record type.",
-                        Type.COUNTER,
-                        q),
-                new Metric(
-                        "karavel_dns_errors_total",
-                        "DNS questions that failed: nxdomain, servfail or timeout.",
-                        Type.COUNTER,
-                        e),
+                queries.metric(),
+                errors.metric(),
                 Metric.of("karavel_dns_cache_entries", "Names in the resolver's cache.", Type.GAUGE, cacheSize));
     }
 }

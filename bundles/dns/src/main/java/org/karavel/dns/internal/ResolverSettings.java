@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.karavel.api.config.ListProperty;
 import org.xbill.DNS.Address;
 
 /**
@@ -95,12 +96,8 @@ public record ResolverSettings(
     public static ResolverSettings from(DnsConfig config) {
         List<InetSocketAddress> servers = new ArrayList<>();
         // an entry may hold several servers separated by commas or spaces, as a .cfg file gives a list as one string
-        for (String entry : config.servers() == null ? new String[0] : config.servers()) {
-            for (String s : entry == null ? new String[0] : entry.split("[,\\s]+")) {
-                if (!s.isEmpty()) {
-                    servers.add(parseServer(s));
-                }
-            }
+        for (String s : ListProperty.entries(config.servers())) {
+            servers.add(parseServer(s));
         }
         return new ResolverSettings(
                 servers,

@@ -4,6 +4,7 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
+import org.karavel.api.config.ListProperty;
 
 /**
  * The IPv4 answers of a list zone that mean "listed", as ranges ({@code 127.0.0.2-127.0.0.11}) or
@@ -24,10 +25,7 @@ final class CodeRanges {
     /** @throws IllegalArgumentException if an entry is not an IPv4 address or range */
     static CodeRanges parse(String text) {
         List<long[]> ranges = new ArrayList<>();
-        for (String part : text.split("[,\\s]+")) {
-            if (part.isEmpty()) {
-                continue;
-            }
+        for (String part : ListProperty.entries(text)) {
             int dash = part.indexOf('-');
             long lo = value(dash < 0 ? part : part.substring(0, dash));
             long hi = dash < 0 ? lo : value(part.substring(dash + 1));

@@ -1,11 +1,9 @@
 package org.karavel.dnsbl.internal;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import org.karavel.api.metrics.CounterFamily;
 import org.karavel.api.metrics.Metric;
 import org.karavel.api.metrics.Metric.Type;
 
@@ -25,29 +23,35 @@ final class DnsblCounters {
     /** Connections not checked: authenticated, relay clients, pass_list addresses. */
     final LongAdder exempt = new LongAdder();
 
-    private final Map<String, LongAdder> lookupsByList = new ConcurrentHashMap<>();
-    private final Map<String, LongAdder> listedByList = new ConcurrentHashMap<>();
-    private final Map<String, LongAdder> errorsByList = new ConcurrentHashMap<>();
-    private final Map<String, LongAdder> failuresByList = new ConcurrentHashMap<>();
+    private final CounterFamily lookupsByList =
+            new CounterFamily("karavel_dnsbl_lookups_total", "Block-list questions asked.", "list");
+    private final CounterFamily listedByList =
+            new CounterFamily("karavel_dnsbl_listings_total", "Answers that listed the client or domain.", "list");
+    private final CounterFamily errorsByList = new CounterFamily(
+            "karavel_dnsbl_errors_total",
+            "Error answers (127.255.255.x): public resolver, over quota or bad key; mail passed unchecked.",
+            "list");
+    private final CounterFamily failuresByList = new CounterFamily(
+            "karavel_dnsbl_failures_total", "Questions without an answer (SERVFAIL, timeout); mail passed.", "list");
 
     void lookup(String list) {
         lookups.incrementAndGet();
-        add(lookupsByList, list);
+        lookupsByList.increment(list);
     }
 
     void listed(String list) {
         listed.incrementAndGet();
-        add(listedByList, list);
+        listedByList.increment(list);
     }
 
     void error(String list) {
         errors.incrementAndGet();
-        add(errorsByList, list);
+        errorsByList.increment(list);
     }
 
     void failure(String list) {
         failures.incrementAndGet();
-        add(failuresByList, list);
+        failuresByList.increment(list);
     }
 
     long lookups() {
@@ -72,31 +76,15 @@ final class DnsblCounters {
 
     List<Metric> metrics() {
         return List.of(
-                perList("karavel_dnsbl_lookups_total", "Block-list questions asked.", lookupsByList),
-                perList("karavel_dnsbl_listings_total", "Answers that listed the client or domain.", listedByList),
-                perList(
-                        "karavel_dnsbl_errors_total",
-                        "Error answers (127.255.255.x): public resolver, over quota or bad key; mail passed unchecked.",
-                        errorsByList),
-                perList(
-                        "karavel_dnsbl_failures_total",
-                        "Questions without an answer (SERVFAIL, timeout); mail passed.",
-                        failuresByList),
+                lookupsByList.metric(),
+                listedByList.metric(),
+                errorsByList.metric(),
+                failuresByList.metric(),
                 Metric.of(
                         "karavel_dnsbl_exempt_total",
                         "Connections not checked: authenticated, relay clients or pass_list addresses.",
                         Type.COUNTER,
                         exempt.sum()));
-    }
-
-    private static Metric perList(String name, String help, Map<String, LongAdder> values) {
-        List<Metric.Sample> samples = new ArrayList<>();
-        values.forEach((list, n) -> samples.add(new Metric.Sample(Map.of("list", list), n.sum())));
-        return new Metric(name, help, Type.COUNTER, samples);
-    }
-
-    private static void add(Map<String, LongAdder> map, String list) {
-        map.computeIfAbsent(list == null ? "" : list, k -> new LongAdder()).increment();
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.karavel.api.config.ListProperty;
 import org.karavel.api.net.CidrBlock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -95,16 +96,11 @@ record DnsblSettings(
 
     private static List<CidrBlock> passList(String[] entries) {
         List<CidrBlock> blocks = new ArrayList<>();
-        for (String entry : entries == null ? new String[0] : entries) {
-            for (String part : entry.split("[,\\s]+")) {
-                if (part.isEmpty()) {
-                    continue;
-                }
-                try {
-                    blocks.add(CidrBlock.parse(part));
-                } catch (IllegalArgumentException e) {
-                    LOG.warn("dnsbl: pass_list entry left out: {}", e.getMessage());
-                }
+        for (String part : ListProperty.entries(entries)) {
+            try {
+                blocks.add(CidrBlock.parse(part));
+            } catch (IllegalArgumentException e) {
+                LOG.warn("dnsbl: pass_list entry left out: {}", e.getMessage());
             }
         }
         return List.copyOf(blocks);

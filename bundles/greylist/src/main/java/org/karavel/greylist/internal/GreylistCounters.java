@@ -1,22 +1,23 @@
 package org.karavel.greylist.internal;
 
-import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import org.karavel.api.metrics.CounterFamily;
 import org.karavel.api.metrics.Metric;
 
 /** Decisions since the bundle started, and the metric families built from them and two gauges. */
 final class GreylistCounters {
     private final AtomicLong deferred = new AtomicLong();
-    private final Map<PassReason, AtomicLong> passed = new EnumMap<>(PassReason.class);
+    private final CounterFamily passed =
+            new CounterFamily("karavel_greylist_passed_total", "RCPTs the greylist let through, by reason", "reason");
 
     GreylistCounters() {
+        // every reason shows from the start, 0 until counted
         for (PassReason r : PassReason.values()) {
-            passed.put(r, new AtomicLong());
+            passed.add(0, r.label());
         }
     }
 
@@ -24,7 +25,7 @@ final class GreylistCounters {
         if (d.deferred()) {
             deferred.incrementAndGet();
         } else {
-            passed.get(d.reason()).incrementAndGet();
+            passed.increment(d.reason().label());
         }
     }
 
@@ -35,24 +36,20 @@ final class GreylistCounters {
     /** Passes by reason label (retry, whitelist, pass_list, authenticated). */
     Map<String, Long> passed() {
         Map<String, Long> out = new LinkedHashMap<>();
-        passed.forEach((r, n) -> out.put(r.label(), n.get()));
+        for (PassReason r : PassReason.values()) {
+            out.put(r.label(), passed.count(r.label()));
+        }
         return out;
     }
 
     List<Metric> metrics(LongSupplier entries, LongSupplier autoWhitelisted) {
-        List<Metric.Sample> passSamples = new ArrayList<>();
-        passed.forEach((r, n) -> passSamples.add(new Metric.Sample(Map.of("reason", r.label()), n.get())));
         return List.of(
                 Metric.of(
                         "karavel_greylist_deferred_total",
                         "RCPTs deferred by greylisting",
                         Metric.Type.COUNTER,
                         deferred.get()),
-                new Metric(
-                        "karavel_greylist_passed_total",
-                        "RCPTs the greylist let through, by reason",
-                        Metric.Type.COUNTER,
-                        passSamples),
+                passed.metric(),
                 Metric.of(
                         "karavel_greylist_entries",
                         "Triplets in the greylist database",

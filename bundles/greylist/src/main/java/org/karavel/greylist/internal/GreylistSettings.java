@@ -7,6 +7,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import org.karavel.api.config.ListProperty;
 import org.karavel.api.net.CidrBlock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -142,15 +143,13 @@ record GreylistSettings(
     /** Comma/space separated entries, lower case; a trailing dot of a domain is dropped. */
     private static Set<String> words(String[] entries, boolean trimDots) {
         Set<String> out = new LinkedHashSet<>();
-        for (String entry : entries == null ? new String[0] : entries) {
-            for (String part : entry.split("[,\\s]+")) {
-                String w = part.strip().toLowerCase(Locale.ROOT);
-                while (trimDots && w.endsWith(".")) {
-                    w = w.substring(0, w.length() - 1);
-                }
-                if (!w.isEmpty()) {
-                    out.add(w);
-                }
+        for (String part : ListProperty.entries(entries)) {
+            String w = part.toLowerCase(Locale.ROOT);
+            while (trimDots && w.endsWith(".")) {
+                w = w.substring(0, w.length() - 1);
+            }
+            if (!w.isEmpty()) {
+                out.add(w);
             }
         }
         return out;

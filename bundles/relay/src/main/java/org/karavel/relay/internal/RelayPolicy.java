@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.karavel.api.address.MailAddress;
+import org.karavel.api.config.ListProperty;
 import org.karavel.api.filter.Verdict;
 import org.karavel.api.net.CidrBlock;
 import org.slf4j.Logger;
@@ -42,33 +43,14 @@ public final class RelayPolicy {
      */
     public static RelayPolicy from(String[] localDomains, String[] relayDomains, String[] relayHosts) {
         List<CidrBlock> hosts = new ArrayList<>();
-        for (String h : entries(relayHosts)) {
+        for (String h : ListProperty.entries(relayHosts)) {
             try {
                 hosts.add(CidrBlock.parse(h));
             } catch (IllegalArgumentException e) {
                 LOG.error("relay_hosts: ignoring '{}': {}", h, e.getMessage());
             }
         }
-        return new RelayPolicy(entries(localDomains), entries(relayDomains), hosts);
-    }
-
-    /**
-     * The entries of a list property. An entry may itself hold several, separated by commas or white
-     * space, as a .cfg file gives {@code local_domains = a.example, b.example} as one string.
-     */
-    static List<String> entries(String[] values) {
-        List<String> out = new ArrayList<>();
-        for (String v : values == null ? new String[0] : values) {
-            if (v == null) {
-                continue;
-            }
-            for (String part : v.split("[,\\s]+")) {
-                if (!part.isEmpty()) {
-                    out.add(part);
-                }
-            }
-        }
-        return out;
+        return new RelayPolicy(ListProperty.entries(localDomains), ListProperty.entries(relayDomains), hosts);
     }
 
     public boolean isLocal(String domain) {

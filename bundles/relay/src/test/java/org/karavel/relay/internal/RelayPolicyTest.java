@@ -93,7 +93,8 @@ class RelayPolicyTest {
         assertThat(fromCfg.localDomains()).containsExactlyInAnyOrder("a.example", "b.example", "c.example");
         assertThat(fromCfg.isRelayHost(InetAddress.getByName("192.0.2.1"))).isTrue();
         assertThat(fromCfg.isRelayHost(InetAddress.getByName("::1"))).isTrue();
-        assertThat(RelayPolicy.entries(new String[] {" ", null, ","})).isEmpty();
+        assertThat(RelayPolicy.from(new String[] {" ", null, ","}, null, null).localDomains())
+                .isEmpty();
     }
 
     @Test

@@ -8,9 +8,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import org.karavel.api.config.ListProperty;
 
 /**
- * The checked settings of one listener, built from {@link ListenerConfiguration} (or by tests).
+ * The checked settings of one listener, built from {@link ListenerConfig} (or by tests).
  * A session keeps the settings it started with; a configuration change applies to new sessions.
  */
 record ListenerSettings(
@@ -168,17 +169,7 @@ record ListenerSettings(
 
     /** Splits a list value as .cfg files give it: one string, comma- or space-separated. */
     static Set<String> names(String[] values) {
-        Set<String> out = new LinkedHashSet<>();
-        if (values != null) {
-            for (String v : values) {
-                for (String n : v.split("[,\\s]+")) {
-                    if (!n.isBlank()) {
-                        out.add(n.strip());
-                    }
-                }
-            }
-        }
-        return out;
+        return new LinkedHashSet<>(ListProperty.entries(values));
     }
 
     /**
@@ -187,7 +178,7 @@ record ListenerSettings(
      * @param defaultHostname used when the configuration leaves {@code hostname} empty
      * @throws IllegalArgumentException naming the key when a value is out of range
      */
-    static ListenerSettings from(ListenerConfiguration c, String defaultHostname) {
+    static ListenerSettings from(ListenerConfig c, String defaultHostname) {
         String bare = c.bare__line__endings() == null
                 ? "reject"
                 : c.bare__line__endings().strip().toLowerCase(Locale.ROOT);
@@ -235,7 +226,7 @@ record ListenerSettings(
                 c.auth());
     }
 
-    /** Defaults as in {@link ListenerConfiguration}, for tests and embedding. */
+    /** Defaults as in {@link ListenerConfig}, for tests and embedding. */
     static Builder builder(String hostname) {
         return new Builder(hostname);
     }

@@ -1,13 +1,12 @@
 package org.karavel.smtp.internal;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntSupplier;
+import org.karavel.api.metrics.CounterFamily;
 import org.karavel.api.metrics.Metric;
 import org.karavel.api.metrics.Metric.Type;
 
@@ -20,43 +19,59 @@ final class SmtpCounters {
     /** The bundle's counters; tests make their own. */
     static final SmtpCounters BUNDLE = new SmtpCounters();
 
-    private final Map<List<String>, LongAdder> connections = new ConcurrentHashMap<>();
-    private final Map<List<String>, LongAdder> received = new ConcurrentHashMap<>();
-    private final Map<List<String>, LongAdder> rejected = new ConcurrentHashMap<>();
-    private final Map<List<String>, LongAdder> tls = new ConcurrentHashMap<>();
-    private final Map<List<String>, LongAdder> tlsFailures = new ConcurrentHashMap<>();
-    private final Map<List<String>, LongAdder> filterFailures = new ConcurrentHashMap<>();
-    private final Map<List<String>, LongAdder> authFailures = new ConcurrentHashMap<>();
+    private final CounterFamily connections = new CounterFamily(
+            "karavel_smtp_connections_total", "Connections accepted (refused ones included).", "listener");
+    private final CounterFamily received =
+            new CounterFamily("karavel_smtp_messages_received_total", "Messages queued (250 queued as).", "listener");
+    private final CounterFamily rejected = new CounterFamily(
+            "karavel_smtp_rejected_total",
+            "Refusals written to the mail log, by reason (a filter's name, or size, policy, protocol, ...).",
+            "listener",
+            "reason");
+    private final CounterFamily tls = new CounterFamily(
+            "karavel_smtp_tls_handshakes_total",
+            "Completed TLS handshakes (STARTTLS or implicit), by protocol.",
+            "listener",
+            "protocol");
+    private final CounterFamily tlsFailures =
+            new CounterFamily("karavel_smtp_tls_handshake_failures_total", "Failed TLS handshakes.", "listener");
+    private final CounterFamily filterFailures = new CounterFamily(
+            "karavel_smtp_filter_failures_total",
+            "Filter stages that failed (error) or ran out of time (timeout): answered 4xx.",
+            "filter",
+            "kind");
+    private final CounterFamily authFailures =
+            new CounterFamily("karavel_smtp_auth_failures_total", "Failed SMTP AUTH attempts.", "listener");
     private final Map<String, IntSupplier> open = new ConcurrentHashMap<>();
 
     void connection(String listener) {
-        add(connections, listener);
+        connections.increment(listener);
     }
 
     void received(String listener) {
-        add(received, listener);
+        received.increment(listener);
     }
 
     /** A refusal written to the mail log; {@code reason} as {@link #reason} gives it, or a filter's name. */
     void rejected(String listener, String reason) {
-        add(rejected, listener, label(reason));
+        rejected.increment(listener, label(reason));
     }
 
     void tlsHandshake(String listener, String protocol) {
-        add(tls, listener, protocol == null || protocol.isBlank() ? "unknown" : protocol);
+        tls.increment(listener, protocol == null || protocol.isBlank() ? "unknown" : protocol);
     }
 
     void tlsHandshakeFailed(String listener) {
-        add(tlsFailures, listener);
+        tlsFailures.increment(listener);
     }
 
     /** A filter threw or failed its stage ({@code timeout} false), or did not answer in time. */
     void filterFailure(String filter, boolean timeout) {
-        add(filterFailures, filter, timeout ? "timeout" : "error");
+        filterFailures.increment(filter, timeout ? "timeout" : "error");
     }
 
     void authFailure(String listener) {
-        add(authFailures, listener);
+        authFailures.increment(listener);
     }
 
     /** A started listener's open connections, for the gauge; {@link #stopped} takes it away. */
@@ -102,53 +117,16 @@ final class SmtpCounters {
     }
 
     List<Metric> metrics() {
-        List<Metric> all = new ArrayList<>();
-        all.add(family(
-                "karavel_smtp_connections_total",
-                "Connections accepted (refused ones included).",
-                connections,
-                "listener"));
         List<Metric.Sample> current = new ArrayList<>();
         open.forEach((listener, n) -> current.add(new Metric.Sample(Map.of("listener", listener), n.getAsInt())));
-        all.add(new Metric("karavel_smtp_connections", "Connections open now.", Type.GAUGE, current));
-        all.add(family(
-                "karavel_smtp_messages_received_total", "Messages queued (250 queued as).", received, "listener"));
-        all.add(family(
-                "karavel_smtp_rejected_total",
-                "Refusals written to the mail log, by reason (a filter's name, or size, policy, protocol, ...).",
-                rejected,
-                "listener",
-                "reason"));
-        all.add(family(
-                "karavel_smtp_tls_handshakes_total",
-                "Completed TLS handshakes (STARTTLS or implicit), by protocol.",
-                tls,
-                "listener",
-                "protocol"));
-        all.add(family("karavel_smtp_tls_handshake_failures_total", "Failed TLS handshakes.", tlsFailures, "listener"));
-        all.add(family(
-                "karavel_smtp_filter_failures_total",
-                "Filter stages that failed (error) or ran out of time (timeout): answered 4xx.",
-                filterFailures,
-                "filter",
-                "kind"));
-        all.add(family("karavel_smtp_auth_failures_total", "Failed SMTP AUTH attempts.", authFailures, "listener"));
-        return all;
-    }
-
-    private static Metric family(String name, String help, Map<List<String>, LongAdder> values, String... labels) {
-        List<Metric.Sample> samples = new ArrayList<>();
-        values.forEach((key, n) -> {
-            Map<String, String> l = new HashMap<>();
-            for (int i = 0; i < labels.length; i++) {
-                l.put(labels[i], key.get(i));
-            }
-            samples.add(new Metric.Sample(l, n.sum()));
-        });
-        return new Metric(name, help, Type.COUNTER, samples);
-    }
-
-    private static void add(Map<List<String>, LongAdder> map, String... key) {
-        map.computeIfAbsent(List.of(key), k -> new LongAdder()).increment();
+        return List.of(
+                connections.metric(),
+                new Metric("karavel_smtp_connections", "Connections open now.", Type.GAUGE, current),
+                received.metric(),
+                rejected.metric(),
+                tls.metric(),
+                tlsFailures.metric(),
+                filterFailures.metric(),
+                authFailures.metric());
     }
 }

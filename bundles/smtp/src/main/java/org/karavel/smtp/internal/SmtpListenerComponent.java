@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
         configurationPolicy = ConfigurationPolicy.REQUIRE,
         immediate = true,
         service = HealthCheck.class)
-@Designate(ocd = ListenerConfiguration.class, factory = true)
+@Designate(ocd = ListenerConfig.class, factory = true)
 public class SmtpListenerComponent implements HealthCheck {
     /** One count of failed AUTH per client for all listeners of this bundle (587 and 465 alike). */
     private static final LoginFailures AUTH_FAILURES = new LoginFailures();
@@ -121,13 +121,13 @@ public class SmtpListenerComponent implements HealthCheck {
     }
 
     @Activate
-    synchronized void activate(ListenerConfiguration config, Map<String, Object> properties) {
+    synchronized void activate(ListenerConfig config, Map<String, Object> properties) {
         apply(config, properties);
     }
 
     /** A configuration change: same address and port → new sessions get the new settings; else rebind. */
     @Modified
-    synchronized void modified(ListenerConfiguration config, Map<String, Object> properties) {
+    synchronized void modified(ListenerConfig config, Map<String, Object> properties) {
         apply(config, properties);
     }
 
@@ -166,7 +166,7 @@ public class SmtpListenerComponent implements HealthCheck {
         return listener;
     }
 
-    private void apply(ListenerConfiguration config, Map<String, Object> properties) {
+    private void apply(ListenerConfig config, Map<String, Object> properties) {
         String where = configurationLocation(properties);
         ListenerSettings settings;
         try {

@@ -22,17 +22,15 @@ class SmtpListenerComponentTest {
             Map.of("felix.fileinstall.filename", "file:/opt/karavel/etc/org.karavel.smtp.listener-mx.cfg");
 
     /** A configuration as DS would make it: the given values, defaults for the rest. */
-    private static ListenerConfiguration config(Object... keysAndValues) {
+    private static ListenerConfig config(Object... keysAndValues) {
         Map<String, Object> values = new HashMap<>();
         for (int i = 0; i < keysAndValues.length; i += 2) {
             values.put((String) keysAndValues[i], keysAndValues[i + 1]);
         }
         values.putIfAbsent("hostname", "mx.test.example");
         values.putIfAbsent("address", "127.0.0.1");
-        return (ListenerConfiguration) Proxy.newProxyInstance(
-                ListenerConfiguration.class.getClassLoader(),
-                new Class<?>[] {ListenerConfiguration.class},
-                (proxy, method, args) -> {
+        return (ListenerConfig) Proxy.newProxyInstance(
+                ListenerConfig.class.getClassLoader(), new Class<?>[] {ListenerConfig.class}, (proxy, method, args) -> {
                     if (method.getDeclaringClass() == Object.class) {
                         return method.getName().equals("toString") ? values.toString() : method.invoke(values, args);
                     }
@@ -197,8 +195,7 @@ class SmtpListenerComponentTest {
 
     @Test
     void theDefaultAddressIsEveryIpv4AndIpv6AddressAndSeveralMayBeListed() throws Exception {
-        assertThat(ListenerConfiguration.class.getMethod("address").getDefaultValue())
-                .isEqualTo("::");
+        assertThat(ListenerConfig.class.getMethod("address").getDefaultValue()).isEqualTo("::");
         assertThat(ListenerSettings.builder("h.example").build().addresses()).containsExactly("::");
         ListenerSettings two = ListenerSettings.from(config("address", " 127.0.0.1, ::1 "), "h.example");
         assertThat(two.addresses()).containsExactly("127.0.0.1", "::1");

@@ -71,7 +71,7 @@ public final class OutboundTlsComponent implements OutboundTls, MetricSource {
     private MtaSts mtaSts;
     private TlsReportLog reports;
     private ScheduledExecutorService background;
-    private final OutboundCounters counters = new OutboundCounters();
+    private final OutboundTlsCounters counters = new OutboundTlsCounters();
 
     /** For DS. */
     public OutboundTlsComponent() {}

@@ -1,11 +1,11 @@
 package org.karavel.tls.internal;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import javax.net.ssl.SSLParameters;
+import org.karavel.api.config.ListProperty;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,16 +76,6 @@ record TlsParameters(List<String> protocols, List<String> cipherSuites) {
 
     /** Flattens {@code {"a, b", "c"}} to {@code [a, b, c]}, without blanks or repeats. */
     static List<String> split(String[] values) {
-        Set<String> out = new LinkedHashSet<>();
-        if (values != null) {
-            for (String value : values) {
-                if (value != null) {
-                    Arrays.stream(value.split("[,\\s]+"))
-                            .filter(s -> !s.isEmpty())
-                            .forEach(out::add);
-                }
-            }
-        }
-        return List.copyOf(out);
+        return List.copyOf(new LinkedHashSet<>(ListProperty.entries(values)));
     }
 }

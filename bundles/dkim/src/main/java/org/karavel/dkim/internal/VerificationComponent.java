@@ -42,17 +42,17 @@ import org.slf4j.LoggerFactory;
             MetricSource.SOURCE + "=dkim",
             "service.ranking:Integer=100"
         })
-@Designate(ocd = AuthConfig.class)
-public final class AuthComponent implements SmtpFilter, MetricSource {
-    private static final Logger LOG = LoggerFactory.getLogger(AuthComponent.class);
+@Designate(ocd = DkimConfig.class)
+public final class VerificationComponent implements SmtpFilter, MetricSource {
+    private static final Logger LOG = LoggerFactory.getLogger(VerificationComponent.class);
 
-    private final AuthCounters counters = new AuthCounters();
+    private final VerificationCounters counters = new VerificationCounters();
     private final Resolver resolver;
     private final ExecutorService worker;
     private volatile MessageAuthentication check;
 
     @Activate
-    public AuthComponent(@Reference(name = "resolver") Resolver resolver, AuthConfig config) {
+    public VerificationComponent(@Reference(name = "resolver") Resolver resolver, DkimConfig config) {
         this.resolver = resolver;
         AtomicInteger n = new AtomicInteger();
         // two threads read messages and check signatures; the queue is unbounded because the SMTP
@@ -66,7 +66,7 @@ public final class AuthComponent implements SmtpFilter, MetricSource {
     }
 
     @Modified
-    void modified(AuthConfig config) {
+    void modified(DkimConfig config) {
         apply(config);
     }
 
@@ -75,8 +75,8 @@ public final class AuthComponent implements SmtpFilter, MetricSource {
         worker.shutdownNow();
     }
 
-    private void apply(AuthConfig config) {
-        AuthSettings s = AuthSettings.from(config);
+    private void apply(DkimConfig config) {
+        VerificationSettings s = VerificationSettings.from(config);
         check = new MessageAuthentication(
                 s,
                 resolver,

@@ -15,7 +15,7 @@ import org.osgi.service.metatype.annotations.Option;
         id = "org.karavel.smtp.listener",
         name = "Karavel SMTP listener",
         description = "One SMTP listener (one configuration file per listener: mx, submission, ...)")
-public @interface ListenerConfiguration {
+public @interface ListenerConfig {
     @AttributeDefinition(description = "Name of the listener, for logs and the Envelope")
     String name() default "mx";
 

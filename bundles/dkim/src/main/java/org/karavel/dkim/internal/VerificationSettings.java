@@ -1,14 +1,13 @@
 package org.karavel.dkim.internal;
 
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.Set;
-import java.util.stream.Collectors;
+import org.karavel.api.config.ListProperty;
 import org.karavel.api.net.MachineName;
 
 /**
- * The checked configuration of the filter.
+ * The checked configuration of the verifying filter (SPF, DKIM, DMARC), from {@link DkimConfig}.
  *
  * @param dmarcReject whether a DMARC failure under p=reject refuses the message
  * @param timeout the time budget of one message
@@ -16,7 +15,7 @@ import org.karavel.api.net.MachineName;
  * @param rejectUnsignedContent whether a DKIM signature whose l= leaves content unsigned refuses the
  *     message (else it counts as failing)
  */
-public record AuthSettings(
+public record VerificationSettings(
         boolean enabled,
         String authservId,
         Set<String> listeners,
@@ -27,7 +26,7 @@ public record AuthSettings(
         boolean strictFrom,
         boolean rejectUnsignedContent) {
     /** Settings with the defaults of strict_from (true) and dkim_body_length (fail). */
-    public AuthSettings(
+    public VerificationSettings(
             boolean enabled,
             String authservId,
             Set<String> listeners,
@@ -41,20 +40,16 @@ public record AuthSettings(
     /** The filter's own stage limit is 60 s (service property); the budget stays well inside it. */
     static final int MAX_TIMEOUT_SECONDS = 50;
 
-    public static AuthSettings from(AuthConfig c) {
+    public static VerificationSettings from(DkimConfig c) {
         String id = c.authserv__id() == null || c.authserv__id().isBlank()
                 ? hostName()
                 : c.authserv__id().strip();
-        Set<String> listeners = Arrays.stream(c.listeners() == null ? new String[0] : c.listeners())
-                .flatMap(s -> Arrays.stream(s.split(",")))
-                .map(String::strip)
-                .filter(s -> !s.isEmpty())
-                .collect(Collectors.toUnmodifiableSet());
+        Set<String> listeners = Set.copyOf(ListProperty.entries(c.listeners()));
         String reject =
                 c.dmarc__reject() == null ? "none" : c.dmarc__reject().strip().toLowerCase(Locale.ROOT);
         if (!reject.equals("none") && !reject.equals("reject")) {
             // a typo must not take the filter away: record only, and say so
-            org.slf4j.LoggerFactory.getLogger(AuthSettings.class)
+            org.slf4j.LoggerFactory.getLogger(VerificationSettings.class)
                     .warn("dkim: dmarc_reject must be none or reject, not '{}': using none", c.dmarc__reject());
             reject = "none";
         }
@@ -62,7 +57,7 @@ public record AuthSettings(
                 ? "fail"
                 : c.dkim__body__length().strip().toLowerCase(Locale.ROOT);
         if (!bodyLength.equals("fail") && !bodyLength.equals("reject")) {
-            org.slf4j.LoggerFactory.getLogger(AuthSettings.class)
+            org.slf4j.LoggerFactory.getLogger(VerificationSettings.class)
                     .warn(
                             "dkim: dkim_body_length must be fail or reject, not '{}': using fail",
                             c.dkim__body__length());
@@ -70,7 +65,7 @@ public record AuthSettings(
         }
         int seconds = Math.max(1, Math.min(MAX_TIMEOUT_SECONDS, c.timeout__seconds()));
         int headerBytes = Math.max(16, c.max__header__kb()) * 1024;
-        return new AuthSettings(
+        return new VerificationSettings(
                 c.enabled(),
                 id,
                 listeners,

@@ -13,7 +13,7 @@ import org.osgi.service.metatype.annotations.Option;
         name = "Karavel message authentication and DKIM signing",
         description =
                 "SPF, DKIM verification and DMARC at end of message, reported in an Authentication-Results header; DKIM signing of outbound mail")
-public @interface AuthConfig {
+public @interface DkimConfig {
     @AttributeDefinition(name = "Enabled", description = "Whether messages are checked at all")
     boolean enabled() default true;
 

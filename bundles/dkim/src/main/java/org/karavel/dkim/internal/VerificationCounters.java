@@ -1,23 +1,23 @@
 package org.karavel.dkim.internal;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import org.karavel.api.metrics.CounterFamily;
 import org.karavel.api.metrics.Metric;
 
-/** Results by method and result since start, kept across configuration changes, for the metrics endpoint. */
-public final class AuthCounters {
-    private record Key(String method, String result) {}
-
-    private final Map<Key, LongAdder> results = new ConcurrentHashMap<>();
+/** Verification results (SPF, DKIM, DMARC) by method and result since start, kept across configuration changes. */
+public final class VerificationCounters {
+    private final CounterFamily results = new CounterFamily(
+            "karavel_auth_results_total",
+            "Authentication results by method (spf, dkim, dmarc) and result",
+            "method",
+            "result");
     private final LongAdder skipped = new LongAdder();
     private final LongAdder removedHeaders = new LongAdder();
     private final LongAdder rejected = new LongAdder();
 
     void result(String method, String result) {
-        results.computeIfAbsent(new Key(method, result), k -> new LongAdder()).increment();
+        results.increment(method, result);
     }
 
     void skipped() {
@@ -33,20 +33,12 @@ public final class AuthCounters {
     }
 
     public long count(String method, String result) {
-        LongAdder a = results.get(new Key(method, result));
-        return a == null ? 0 : a.sum();
+        return results.count(method, result);
     }
 
     public List<Metric> metrics() {
-        List<Metric.Sample> samples = new ArrayList<>();
-        results.forEach(
-                (k, v) -> samples.add(new Metric.Sample(Map.of("method", k.method(), "result", k.result()), v.sum())));
         return List.of(
-                new Metric(
-                        "karavel_auth_results_total",
-                        "Authentication results by method (spf, dkim, dmarc) and result",
-                        Metric.Type.COUNTER,
-                        samples),
+                results.metric(),
                 Metric.of(
                         "karavel_auth_skipped_total",
                         "Messages not checked (authenticated or on an unchecked listener)",

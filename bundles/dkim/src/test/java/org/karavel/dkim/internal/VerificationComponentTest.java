@@ -14,11 +14,11 @@ import org.karavel.testkit.LoopbackResolver;
 import org.xbill.DNS.Type;
 
 /** The DS wrapper: typed configuration as Config Admin gives it, and the metric families it publishes. */
-class AuthComponentTest {
+class VerificationComponentTest {
     /** A typed configuration from a map of keys, defaults for the rest, as DS builds it. */
-    static AuthConfig config(Map<String, Object> values) {
-        return (AuthConfig) Proxy.newProxyInstance(
-                AuthConfig.class.getClassLoader(), new Class<?>[] {AuthConfig.class}, (proxy, method, args) -> {
+    static DkimConfig config(Map<String, Object> values) {
+        return (DkimConfig) Proxy.newProxyInstance(
+                DkimConfig.class.getClassLoader(), new Class<?>[] {DkimConfig.class}, (proxy, method, args) -> {
                     String key = method.getName()
                             .replace("__", "\u0000")
                             .replace('_', '.')
@@ -29,7 +29,7 @@ class AuthComponentTest {
 
     @Test
     void settingsComeFromTheKeysWithDefaultsAndLenientValues() {
-        AuthSettings s = AuthSettings.from(config(Map.of(
+        VerificationSettings s = VerificationSettings.from(config(Map.of(
                 "listeners",
                 new String[] {"mx, relay"},
                 "dmarc_reject",
@@ -40,8 +40,11 @@ class AuthComponentTest {
                 " mx.example.org ")));
 
         assertThat(s.listeners()).containsExactlyInAnyOrder("mx", "relay");
+        assertThat(VerificationSettings.from(config(Map.of("listeners", new String[] {"mx submission,, relay"})))
+                        .listeners())
+                .containsExactlyInAnyOrder("mx", "submission", "relay");
         assertThat(s.dmarcReject()).isFalse();
-        assertThat(s.timeout().toSeconds()).isEqualTo(AuthSettings.MAX_TIMEOUT_SECONDS);
+        assertThat(s.timeout().toSeconds()).isEqualTo(VerificationSettings.MAX_TIMEOUT_SECONDS);
         assertThat(s.authservId()).isEqualTo("mx.example.org");
     }
 
@@ -49,7 +52,7 @@ class AuthComponentTest {
     void checksAMessageAndCountsResultsByMethodAndResult() throws Exception {
         try (LoopbackDnsServer dns = LoopbackDnsServer.start()) {
             dns.add("example.net", Type.TXT, "\"v=spf1 -all\"", 60);
-            AuthComponent c = new AuthComponent(
+            VerificationComponent c = new VerificationComponent(
                     new LoopbackResolver(dns.port()), config(Map.of("authserv_id", "mx.example.org")));
             try {
                 Verdict v = c.endOfMessage(
