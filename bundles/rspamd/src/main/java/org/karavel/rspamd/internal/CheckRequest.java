@@ -18,8 +18,11 @@ import org.karavel.api.filter.SessionView;
  * filters have answered.
  */
 final class CheckRequest {
-    /** What an HTTP header value may hold: no CR, LF or other control characters. */
-    private static final Pattern UNSAFE = Pattern.compile("[\\x00-\\x1f\\x7f]");
+    /**
+     * What the JDK's client writes in a header value: printable ASCII (it sends other characters as
+     * {@code ?} or refuses them), so the rest is made {@code ?} here, where it cannot fail a scan.
+     */
+    private static final Pattern UNSAFE = Pattern.compile("[^\\x20-\\x7e]");
 
     private CheckRequest() {}
 
@@ -38,9 +41,9 @@ final class CheckRequest {
         session.heloName().ifPresent(h -> b.header("Helo", safe(h)));
         session.clientReverseName().ifPresent(h -> b.header("Hostname", safe(h)));
         MailAddress sender = envelope.sender();
-        b.header("From", sender == null || sender.isNullSender() ? "<>" : safe(sender.toString()));
+        b.header("From", sender == null || sender.isNullSender() ? "<>" : address(sender));
         for (MailAddress r : envelope.recipients()) {
-            b.header("Rcpt", safe(r.toString()));
+            b.header("Rcpt", address(r));
         }
         session.authenticatedUser().ifPresent(u -> b.header("User", safe(u)));
         session.tls().ifPresent(t -> {
@@ -53,6 +56,11 @@ final class CheckRequest {
         }
         settings.password().ifPresent(p -> b.header("Password", safe(p)));
         return b.build();
+    }
+
+    /** The address with its domain in A-labels, so that only a UTF-8 local part loses characters. */
+    private static String address(MailAddress a) {
+        return safe(a.localPart() + "@" + (a.isAddressLiteral() ? a.domain() : a.domainKey()));
     }
 
     private static String safe(String value) {

@@ -74,7 +74,10 @@ class FailModeTest {
                 .sessionId("s42");
         FilterEnvelope envelope = new FilterEnvelope(
                 MailAddress.parse("alice@example.org"),
-                List.of(MailAddress.parse("bob@example.net"), MailAddress.parse("carol@example.com")),
+                List.of(
+                        MailAddress.parse("bob@example.net"),
+                        MailAddress.parse("carol@example.com"),
+                        MailAddress.parse("josé@bücher.example", true)),
                 Map.of());
         TestMessage m = message("Hello", "Hello Bob");
 
@@ -85,7 +88,8 @@ class FailModeTest {
         assertThat(seen.get("Helo")).containsExactly("laptop.example");
         assertThat(seen.get("Hostname")).containsExactly("host.example");
         assertThat(seen.get("From")).containsExactly("alice@example.org");
-        assertThat(seen.get("Rcpt")).containsExactly("bob@example.net", "carol@example.com");
+        assertThat(seen.get("Rcpt"))
+                .containsExactly("bob@example.net", "carol@example.com", "jos?@xn--bcher-kva.example");
         assertThat(seen.get("User")).containsExactly("alice");
         assertThat(seen.get("Tls-version")).containsExactly("TLSv1.3");
         assertThat(seen.get("Tls-cipher")).containsExactly("TLS_AES_256_GCM_SHA384");
