@@ -17,6 +17,7 @@ import org.karavel.api.address.MailAddress;
 import org.karavel.api.filter.Verdict;
 import org.karavel.testkit.FilterEnvelope;
 import org.karavel.testkit.FilterSession;
+import org.karavel.testkit.RspamdDaemon;
 
 /**
  * The filter against a real Rspamd (Debian's package) started on loopback: GTUBE is refused, a

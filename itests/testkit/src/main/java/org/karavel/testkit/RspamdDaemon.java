@@ -1,6 +1,4 @@
-package org.karavel.rspamd.internal;
-
-import static org.awaitility.Awaitility.await;
+package org.karavel.testkit;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -17,7 +15,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.karavel.testkit.LoopbackDnsServer;
 
 /**
  * Debian's {@code rspamd}, started by a test as the current user on free loopback ports, with a
@@ -26,13 +23,20 @@ import org.karavel.testkit.LoopbackDnsServer;
  * {@link LoopbackDnsServer}. Multimap rules on test senders force actions:
  * {@value #SOFT_REJECT_SENDER} gets {@code soft reject}, {@value #ADD_HEADER_SENDER}
  * {@code add header}, {@value #REWRITE_SENDER} {@code rewrite subject}. The compiled Hyperscan
- * database is kept in target/ so that a second run starts faster.
+ * database is kept in target/rspamd-hs-cache so that a second run starts faster. The test stops it
+ * ({@link #close()} kills the main process and its workers).
+ *
+ * <pre>
+ * try (RspamdDaemon rspamd = RspamdDaemon.start()) {
+ *     ... url = rspamd.url() ...
+ * }
+ * </pre>
  */
-final class RspamdDaemon implements AutoCloseable {
-    static final String SOFT_REJECT_SENDER = "tempfail@sender.test";
-    static final String ADD_HEADER_SENDER = "marked@sender.test";
-    static final String REWRITE_SENDER = "rewrite@sender.test";
-    static final String SOFT_REJECT_TEXT = "Try again later (test rule)";
+public final class RspamdDaemon implements AutoCloseable {
+    public static final String SOFT_REJECT_SENDER = "tempfail@sender.test";
+    public static final String ADD_HEADER_SENDER = "marked@sender.test";
+    public static final String REWRITE_SENDER = "rewrite@sender.test";
+    public static final String SOFT_REJECT_TEXT = "Try again later (test rule)";
 
     /** Modules that ask DNS or HTTP outside, or sign: off. Redis modules turn themselves off. */
     private static final List<String> DISABLED = List.of(
@@ -70,7 +74,7 @@ final class RspamdDaemon implements AutoCloseable {
     }
 
     /** Starts Rspamd and waits until its normal worker answers /ping (the first start compiles regexps). */
-    static RspamdDaemon start() throws IOException {
+    public static RspamdDaemon start() throws IOException {
         Path dir = Files.createTempDirectory("karavel-rspamd");
         RspamdDaemon d = new RspamdDaemon(dir, LoopbackDnsServer.start());
         try {
@@ -85,12 +89,12 @@ final class RspamdDaemon implements AutoCloseable {
     }
 
     /** The normal worker's address, as the filter's {@code url}. */
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + normalPort;
     }
 
     /** The controller's address (it answers /checkv2 too, with the password {@code test-password}). */
-    String controllerUrl() {
+    public String controllerUrl() {
         return "http://127.0.0.1:" + controllerPort;
     }
 
@@ -183,27 +187,43 @@ final class RspamdDaemon implements AutoCloseable {
                 .start();
     }
 
-    private void awaitReady() {
+    private void awaitReady() throws IOException {
         HttpClient client =
                 HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         HttpRequest ping = HttpRequest.newBuilder(URI.create(url() + "/ping"))
                 .timeout(Duration.ofSeconds(2))
                 .build();
-        await("rspamd /ping on " + url())
-                .atMost(Duration.ofMinutes(5))
-                .pollInterval(Duration.ofMillis(250))
-                .ignoreExceptionsMatching(e -> e instanceof IOException)
-                .until(() -> {
-                    if (!process.isAlive()) {
-                        throw new IllegalStateException("rspamd exited with " + process.exitValue() + ":\n" + log());
-                    }
-                    HttpResponse<String> r = client.send(ping, HttpResponse.BodyHandlers.ofString());
-                    return r.statusCode() == 200 && r.body().trim().equals("pong");
-                });
+        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+        while (true) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("rspamd exited with " + process.exitValue() + ":\n" + log());
+            }
+            try {
+                HttpResponse<String> r = client.send(ping, HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200 && r.body().trim().equals("pong")) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet: the first start compiles its regular expressions
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for rspamd", e);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("rspamd did not answer /ping on " + url() + " in 5 minutes:\n" + log());
+            }
+            // the next poll after a short pause, as Awaitility would
+            try {
+                process.waitFor(250, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for rspamd", e);
+            }
+        }
     }
 
     /** What Rspamd wrote to its log and standard output, for a failure message. */
-    String log() {
+    public String log() {
         StringBuilder sb = new StringBuilder();
         for (String name : List.of("stdout.txt", "rspamd.log")) {
             try {
@@ -218,7 +238,7 @@ final class RspamdDaemon implements AutoCloseable {
     }
 
     /** Stops the main process and its workers, and waits until they are gone. */
-    void stop() {
+    public void stop() {
         if (process == null) {
             return;
         }
@@ -236,7 +256,7 @@ final class RspamdDaemon implements AutoCloseable {
         process = null;
     }
 
-    boolean running() {
+    public boolean running() {
         return process != null && process.isAlive();
     }
 
