@@ -71,7 +71,9 @@ public class RspamdHotSwapIT {
         try {
             awaitProgress(senders, "mail flowing before Rspamd is configured");
 
-            karavel.configure("org.karavel.rspamd.cfg", Map.of("url", rspamd.url(), "listeners", "mx"));
+            karavel.configure(
+                    "org.karavel.rspamd.cfg",
+                    Map.of("url", rspamd.url(), "listeners", "mx", "scan_relay_clients", "true"));
             Poll.until("the rspamd filter to be added", WAIT, () -> logContains("SMTP filter 'rspamd' added"));
             Poll.until(
                     "a delivered message with Rspamd's score",

@@ -56,7 +56,17 @@ public class RspamdIT {
         assertTrue("no configuration, no scan: " + unscanned, unscanned.startsWith("250"));
 
         karavel.configure(
-                "org.karavel.rspamd.cfg", Map.of("url", rspamd.url(), "timeout_millis", "10000", "fail_mode", "open"));
+                "org.karavel.rspamd.cfg",
+                Map.of(
+                        "url",
+                        rspamd.url(),
+                        "timeout_millis",
+                        "10000",
+                        "fail_mode",
+                        "open",
+                        // the test's client, 127.0.0.1, is a relay host, which is not scanned by default
+                        "scan_relay_clients",
+                        "true"));
         Poll.until(
                 "GTUBE to be refused once the configuration is there",
                 WAIT,

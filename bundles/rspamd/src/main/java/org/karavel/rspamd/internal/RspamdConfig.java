@@ -47,6 +47,12 @@ public @interface RspamdConfig {
     String[] listeners() default {"mx"};
 
     @AttributeDefinition(
+            name = "Scan relay clients",
+            description = "Also scan mail from the relay policy's relay_hosts (the operator's own hosts), which the "
+                    + "other spam filters exempt")
+    boolean scan__relay__clients() default false;
+
+    @AttributeDefinition(
             name = "Settings ids",
             description = "listener=id pairs: Rspamd's Settings-ID for that listener, so that Rspamd applies its "
                     + "own thresholds there (e.g. submission=outbound)",

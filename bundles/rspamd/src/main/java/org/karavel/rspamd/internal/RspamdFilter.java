@@ -46,7 +46,7 @@ final class RspamdFilter {
     }
 
     CompletionStage<Verdict> endOfMessage(SessionView session, EnvelopeView envelope, MessageView message) {
-        if (!settings.scans(session.listenerName())) {
+        if (!settings.scans(session)) {
             return Verdict.noOpinion().stage();
         }
         Verdict unmarked = SpamHeaders.withoutReceived(Verdict.noOpinion(), message);
@@ -55,6 +55,7 @@ final class RspamdFilter {
             return unmarked.withHeader(SpamHeaders.STATUS, "unscanned (larger than max_size)")
                     .stage();
         }
+        long start = System.nanoTime();
         CompletableFuture<HttpResponse<byte[]>> sent;
         try {
             sent = client.sendAsync(
@@ -64,7 +65,6 @@ final class RspamdFilter {
         } catch (RuntimeException e) {
             return failed(session, unmarked, "request", e.toString()).stage();
         }
-        long start = System.nanoTime();
         return sent.handle((response, failure) -> {
             try {
                 return failure != null

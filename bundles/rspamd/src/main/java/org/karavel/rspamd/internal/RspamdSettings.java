@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.karavel.api.filter.SessionView;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,6 +19,7 @@ import org.slf4j.LoggerFactory;
  * @param checkUri the {@code /checkv2} address
  * @param password the controller password, empty for none; never logged
  * @param listeners the listener names whose messages are scanned
+ * @param scanRelayClients whether mail from the relay policy's relay_hosts is scanned too
  * @param settingsIds Rspamd's {@code Settings-ID} per listener name
  * @param maxSize the largest message scanned, in octets; 0 for no limit
  */
@@ -27,6 +29,7 @@ record RspamdSettings(
         Duration timeout,
         FailMode failMode,
         Set<String> listeners,
+        boolean scanRelayClients,
         Map<String, String> settingsIds,
         long maxSize) {
 
@@ -53,6 +56,7 @@ record RspamdSettings(
                 Duration.ofMillis(Math.max(100, c.timeout__millis())),
                 failMode(c.fail__mode()),
                 listeners(c.listeners()),
+                c.scan__relay__clients(),
                 settingsIds(c.settings__ids()),
                 Math.max(0, c.max__size()));
     }
@@ -62,8 +66,11 @@ record RspamdSettings(
         return timeout.toMillis() + 5000;
     }
 
-    boolean scans(String listener) {
-        return listeners.contains(listener);
+    /** Whether this session's messages are scanned: its listener is listed, and it is not exempt. */
+    boolean scans(SessionView session) {
+        return listeners.contains(session.listenerName())
+                && (scanRelayClients
+                        || !Boolean.TRUE.equals(session.attributes().get(SessionView.RELAY_CLIENT)));
     }
 
     static URI checkUri(String url) {
@@ -147,6 +154,7 @@ record RspamdSettings(
         // the password never leaves this record
         return "url=" + checkUri + " password=" + (password.isPresent() ? "(set)" : "(none)") + " timeout="
                 + timeout.toMillis() + "ms fail_mode=" + failMode.name().toLowerCase(Locale.ROOT) + " listeners="
-                + listeners + " settings_ids=" + settingsIds + " max_size=" + maxSize;
+                + listeners + " scan_relay_clients=" + scanRelayClients + " settings_ids=" + settingsIds + " max_size="
+                + maxSize;
     }
 }

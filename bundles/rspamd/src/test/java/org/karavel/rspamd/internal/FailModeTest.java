@@ -173,6 +173,29 @@ class FailModeTest {
     }
 
     @Test
+    void relayClientsAreExemptUnlessAsked() throws Exception {
+        AtomicReference<Integer> asked = new AtomicReference<>(0);
+        String url = answering(200, "{\"action\":\"reject\",\"score\":99}", e -> asked.updateAndGet(n -> n + 1));
+        RspamdComponent exempting = component(Map.of("url", url));
+        RspamdComponent scanning = component(Map.of("url", url, "scan_relay_clients", true));
+        FilterSession relayHost = FilterSession.from("127.0.0.1").relayClient();
+        FilterEnvelope envelope = new FilterEnvelope(
+                MailAddress.parse("app@example.org"), List.of(MailAddress.parse("x@example.net")), Map.of());
+
+        Verdict passed = exempting
+                .endOfMessage(relayHost, envelope, message("Hi", "Hi"))
+                .toCompletableFuture()
+                .get(20, TimeUnit.SECONDS);
+        Verdict refused = scanning.endOfMessage(relayHost, envelope, message("Hi", "Hi"))
+                .toCompletableFuture()
+                .get(20, TimeUnit.SECONDS);
+
+        assertThat(passed).isSameAs(Verdict.noOpinion());
+        assertThat(refused.code()).isEqualTo(554);
+        assertThat(asked.get()).isEqualTo(1);
+    }
+
+    @Test
     void aMessageOverMaxSizeIsNotSent() throws Exception {
         Map<String, List<String>> seen = new ConcurrentHashMap<>();
         String url = answering(200, "{\"action\":\"reject\",\"score\":99}", e -> seen.putAll(e.getRequestHeaders()));
