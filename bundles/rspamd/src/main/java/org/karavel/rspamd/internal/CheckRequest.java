@@ -12,7 +12,7 @@ import org.karavel.api.filter.SessionView;
 /**
  * The {@code POST /checkv2} for one message, with the envelope and the connection facts as Rspamd's
  * protocol headers (IP, Helo, Hostname, From, one Rcpt per recipient, User, TLS-Cipher, TLS-Version,
- * Settings-ID, Log-Tag, Password). The body is streamed from {@link MessageView#open()} by the HTTP
+ * Settings-ID, Password). The body is streamed from {@link MessageView#open()} by the HTTP
  * client's own threads, chunked (Rspamd reads chunked bodies), so nothing waits on a network thread
  * and the message is never held in memory whole. No Queue-Id: the queue id is given only once the
  * filters have answered.
@@ -30,7 +30,6 @@ final class CheckRequest {
         HttpRequest.Builder b = HttpRequest.newBuilder(settings.checkUri())
                 .timeout(settings.timeout())
                 .header("IP", session.clientAddress().getAddress().getHostAddress())
-                .header("Log-Tag", safe(session.sessionId()))
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> {
                     try {
                         return message.open();

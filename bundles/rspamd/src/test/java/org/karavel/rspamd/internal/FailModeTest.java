@@ -95,7 +95,6 @@ class FailModeTest {
         assertThat(seen.get("Tls-cipher")).containsExactly("TLS_AES_256_GCM_SHA384");
         assertThat(seen.get("Settings-id")).containsExactly("outbound");
         assertThat(seen.get("Password")).containsExactly("s3cret");
-        assertThat(seen.get("Log-tag")).containsExactly("s42");
         assertThat(body.get()).isEqualTo(m.content());
         assertThat(header(v, SpamHeaders.RESULT)).isEqualTo("default: False [-0.50 / 15.00]; B(0.25); A(-0.75)");
     }
