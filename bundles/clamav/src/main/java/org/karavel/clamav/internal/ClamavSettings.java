@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Set;
+import org.karavel.api.config.ListProperty;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,14 +59,7 @@ record ClamavSettings(
     }
 
     private static Set<String> listeners(String[] entries) {
-        Set<String> names = new LinkedHashSet<>();
-        for (String entry : entries == null ? new String[0] : entries) {
-            for (String part : entry.split("[,\\s]+")) {
-                if (!part.isEmpty()) {
-                    names.add(part);
-                }
-            }
-        }
+        Set<String> names = new LinkedHashSet<>(ListProperty.entries(entries));
         if (names.isEmpty()) {
             LOG.warn("clamav: listeners is empty: no message is scanned");
         }

@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.karavel.api.config.ListProperty;
 import org.karavel.api.filter.SessionView;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -118,33 +119,18 @@ record RspamdSettings(
     }
 
     private static Set<String> listeners(String[] names) {
-        Set<String> out = new LinkedHashSet<>();
-        for (String entry : names == null ? new String[0] : names) {
-            for (String part : entry.split("[,\\s]+")) {
-                if (!part.isEmpty()) {
-                    out.add(part);
-                }
-            }
-        }
-        return out;
+        return new LinkedHashSet<>(ListProperty.entries(names));
     }
 
     private static Map<String, String> settingsIds(String[] pairs) {
         Map<String, String> out = new LinkedHashMap<>();
-        for (String entry : pairs == null ? new String[0] : pairs) {
-            for (String part : entry.split("[,\\s]+")) {
-                if (part.isEmpty()) {
-                    continue;
-                }
-                int eq = part.indexOf('=');
-                if (eq <= 0
-                        || eq == part.length() - 1
-                        || !part.substring(eq + 1).matches("[A-Za-z0-9_.-]+")) {
-                    LOG.warn("rspamd: settings_ids entry {} is not listener=id; left out", part);
-                    continue;
-                }
-                out.put(part.substring(0, eq), part.substring(eq + 1));
+        for (String part : ListProperty.entries(pairs)) {
+            int eq = part.indexOf('=');
+            if (eq <= 0 || eq == part.length() - 1 || !part.substring(eq + 1).matches("[A-Za-z0-9_.-]+")) {
+                LOG.warn("rspamd: settings_ids entry {} is not listener=id; left out", part);
+                continue;
             }
+            out.put(part.substring(0, eq), part.substring(eq + 1));
         }
         return out;
     }
