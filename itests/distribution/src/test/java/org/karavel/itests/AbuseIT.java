@@ -172,12 +172,14 @@ public class AbuseIT {
                     p.replies.isEmpty()
                             ? "none"
                             : p.replies.get(p.replies.size() - 1).replace('\n', '|'));
-            assertTrue(p.replies.size() <= 10_001);
-            for (int i = 0; i < p.replies.size(); i++) {
-                String r = p.replies.get(i);
-                boolean last = i == p.replies.size() - 1;
-                assertTrue(r, r.startsWith("250") || (last && r.equals(TIMEOUT_REPLY)));
+            // every pipelined command is answered, in order, none twice and none dropped (the replies wait in
+            // the socket buffers: on loopback Linux's tcp_wmem holds all of them, so reading never stops
+            // for good), and then the command timeout ends the session
+            assertEquals("replies to 10,000 pipelined EHLOs, then the timeout", 10_001, p.replies.size());
+            for (String r : p.replies.subList(0, 10_000)) {
+                assertTrue(r, r.startsWith("250-" + HOST + "\n") && r.endsWith("\n250 CHUNKING"));
             }
+            assertEquals(TIMEOUT_REPLY, p.replies.get(10_000));
 
             // the endless line: refused at once, then timed out, memory never grew with it
             List<String> line = longLine.get(5, TimeUnit.MINUTES);

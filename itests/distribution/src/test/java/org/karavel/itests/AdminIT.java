@@ -263,7 +263,25 @@ public class AdminIT {
         assertTrue(delete.body(), delete.status() / 100 == 2);
         assertEquals(404, api.get("/api/v1/queue/messages/" + deleted).status());
         assertFalse(api.get("/api/v1/queue/messages?domain=remote.test").body().contains(deleted));
-        assertEquals("a deleted message must not be bounced", dsns + 1, Maildirs.count(inbox));
+        // a bounce of the deleted message would be on its way by now: bounce a marker after it and wait
+        // until the marker's DSN is in and nothing for alice is queued; only then count
+        String marker = queueForRemote("alice@localhost", "marker after the delete");
+        Poll.until("the first attempt of " + marker, WAIT, () -> attempts(marker) >= 1);
+        AdminHttp.Response bounceMarker =
+                api.post("/api/v1/queue/messages/" + marker + "/bounce", "{\"reason\":\"marker\"}");
+        assertTrue(bounceMarker.body(), bounceMarker.status() / 100 == 2);
+        Poll.until("the marker's DSN in " + inbox, WAIT, () -> {
+            try {
+                return anyFileContains(inbox, "marker after the delete")
+                        && !api.get("/api/v1/queue/messages?domain=localhost")
+                                .body()
+                                .contains("alice@localhost");
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        assertEquals("a deleted message must not be bounced", dsns + 2, Maildirs.count(inbox));
+        assertFalse("a DSN for the deleted message", anyFileContains(inbox, "Subject: delete me"));
         assertTrue(karavel.mailLog(), karavel.mailLog().contains(deleted + ": removed by=admin client=["));
     }
 

@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
@@ -21,6 +22,7 @@ import javax.inject.Inject;
 import org.junit.BeforeClass;
 import org.junit.Test;
 import org.junit.runner.RunWith;
+import org.karavel.api.queue.QueueId;
 import org.karavel.api.queue.Spool;
 import org.karavel.testkit.LoopbackDnsServer;
 import org.karavel.testkit.SmtpClient;
@@ -296,23 +298,31 @@ public class MailFlowIT {
 
     @Test
     public void shellListsAndFlushesTheQueue() throws Exception {
+        // an hour before any retry: within the minute this test waits, only the flush can deliver
+        setBackoff("7200", "3600");
         sink.onRcpt(r -> r.startsWith("shell") ? "451 4.3.0 Not now" : "250 2.1.5 Ok");
         try {
             String reply = send("127.0.0.1", "app@localhost", "shell@remote.test", "Subject: shell\r\n\r\nBody.\r\n");
             assertTrue(reply, reply.startsWith("250 2.0.0"));
             String id = reply.substring(reply.lastIndexOf(' ') + 1).trim();
+            // deferred with the long backoff (a first attempt made before the new setting took effect
+            // is retried within 2 s, and then deferred with it)
             Poll.until(
-                    "the message to be deferred",
+                    "the message to be deferred by an hour",
                     WAIT,
-                    () -> shell("mta:queue-list").contains("451 4.3.0 Not now"));
+                    () -> spool.get(new QueueId(id))
+                            .map(m -> m.attempts() >= 1
+                                    && m.nextAttempt().isAfter(Instant.now().plus(Duration.ofMinutes(30))))
+                            .orElse(false));
             String listing = shell("mta:queue-list");
             assertTrue(listing, listing.contains(id));
             assertTrue(listing, listing.contains("shell@remote.test"));
             assertTrue(listing, listing.contains("app@localhost"));
+            assertTrue(listing, listing.contains("451 4.3.0 Not now"));
 
             sink.onRcpt(r -> "250 2.1.5 Ok");
             String flushed = shell("mta:queue-flush " + id);
-            assertTrue(flushed, flushed.contains("1"));
+            assertEquals("Flushed 1 message.", flushed.strip());
             Poll.until(
                     "the flushed message at the sink",
                     WAIT,
@@ -320,10 +330,29 @@ public class MailFlowIT {
             Poll.until(
                     "the queue to be empty of it",
                     WAIT,
-                    () -> !shell("mta:queue-list").contains(id));
+                    () -> spool.get(new QueueId(id)).isEmpty());
         } finally {
             sink.onRcpt(r -> "250 2.1.5 Ok");
+            setBackoff("2", "1");
         }
+    }
+
+    /** Sets the delivery backoff, the maximum first when it grows and last when it shrinks, so that min <= max throughout. */
+    private void setBackoff(String max, String min) {
+        boolean growing =
+                Integer.parseInt(max) > Integer.parseInt(onDiskOr("org.karavel.delivery", "max_backoff_seconds", "2"));
+        if (growing) {
+            updateUntil("org.karavel.delivery", "max_backoff_seconds", max, "max_backoff " + max, () -> true);
+        }
+        updateUntil("org.karavel.delivery", "min_backoff_seconds", min, "min_backoff " + min, () -> true);
+        if (!growing) {
+            updateUntil("org.karavel.delivery", "max_backoff_seconds", max, "max_backoff " + max, () -> true);
+        }
+    }
+
+    private static String onDiskOr(String pid, String key, String otherwise) {
+        String v = onDisk(pid, key);
+        return v == null ? otherwise : v;
     }
 
     private String shell(String command) {

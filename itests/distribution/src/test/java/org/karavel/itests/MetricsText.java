@@ -43,6 +43,25 @@ final class MetricsText {
         return look(adminPort, name).value();
     }
 
+    /** The sample of a family with exactly these labels from /metrics; 0 when the family has no such sample, -1 while it cannot be read. */
+    static double read(int adminPort, String name, Map<String, String> labels) {
+        try {
+            AdminHttp.Response r = new AdminHttp(adminPort).get("/metrics");
+            if (r.status() != 200) {
+                return -1;
+            }
+            Family f = parse(r.body()).get(name);
+            return f == null
+                    ? 0
+                    : f.samples().stream()
+                            .filter(s -> s.labels().equals(labels))
+                            .mapToDouble(Sample::value)
+                            .sum();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     /** As {@link #read(int, String)}, with a description of what the admin API answered. */
     static Reading look(int adminPort, String name) {
         try {

@@ -3,10 +3,17 @@ package org.karavel.admin.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -222,11 +229,53 @@ class AdminAccessTest {
 
         assertThatThrownBy(() -> get(httpsClient(), admin, "/health", null))
                 .isInstanceOfAny(SSLHandshakeException.class, IOException.class);
+        assertThat(new String(plainHttpExchange(admin.server.port()), StandardCharsets.ISO_8859_1))
+                .as("what a plain HTTP request to the TLS port got back before the server closed")
+                .doesNotContain("HTTP/");
 
         // once the tls bundle is back, the same listener serves again
         admin.services.serverTls = () -> admin.tlsContext;
         assertThat(get(httpsClient(), admin, "/api/v1/queue/summary", null).statusCode())
                 .isEqualTo(200);
+    }
+
+    @Test
+    void aPlainHttpRequestToTheTlsPortGetsNoHttpResponse() throws Exception {
+        RunningAdmin admin = start(true, List.of("127.0.0.0/8"), 5);
+
+        assertThat(new String(plainHttpExchange(admin.server.port()), StandardCharsets.ISO_8859_1))
+                .doesNotContain("HTTP/");
+        assertThat(get(httpsClient(), admin, "/api/v1/queue/summary", null).statusCode())
+                .as("the same port over TLS")
+                .isEqualTo(200);
+    }
+
+    /**
+     * Connects (the listener is up: the connection is accepted), sends a plain HTTP request from a
+     * trusted address and returns every byte that came back until the server closed the connection.
+     * A server that leaves the request unanswered and open fails the test with a read timeout.
+     */
+    private static byte[] plainHttpExchange(int port) throws IOException {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+            socket.setSoTimeout(20_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(
+                    ("GET /api/v1/queue/summary HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nConnection: close\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            InputStream in = socket.getInputStream();
+            byte[] buffer = new byte[4096];
+            try {
+                for (int n; (n = in.read(buffer)) >= 0; ) {
+                    got.write(buffer, 0, n);
+                }
+            } catch (SocketException reset) {
+                // a reset closes it too (a read timeout is no SocketException: it fails the test)
+            }
+            return got.toByteArray();
+        }
     }
 
     @Test

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.xbill.DNS.EDNSOption;
 import org.xbill.DNS.Message;
@@ -20,10 +19,12 @@ import org.xbill.DNS.TSIG;
  */
 final class PromptTimeoutResolver implements Resolver {
     private final Resolver server;
+    private final Deadlines deadlines;
     private volatile Duration timeout;
 
-    PromptTimeoutResolver(Resolver server, Duration timeout) {
+    PromptTimeoutResolver(Resolver server, Duration timeout, Deadlines deadlines) {
         this.server = server;
+        this.deadlines = deadlines;
         this.timeout = timeout;
         server.setTimeout(timeout);
     }
@@ -31,15 +32,15 @@ final class PromptTimeoutResolver implements Resolver {
     @Override
     public CompletionStage<Message> sendAsync(Message query, Executor executor) {
         CompletableFuture<Message> result = new CompletableFuture<>();
-        server.sendAsync(query, executor)
-                .toCompletableFuture()
-                .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        Duration limit = timeout;
+        deadlines
+                .within(server.sendAsync(query, executor).toCompletableFuture(), limit)
                 .whenComplete((answer, error) -> {
                     if (error == null) {
                         result.complete(answer);
                     } else if (error instanceof TimeoutException) {
                         result.completeExceptionally(new SocketTimeoutException(
-                                "no answer from " + server + " in " + timeout.toMillis() + " ms"));
+                                "no answer from " + server + " in " + limit.toMillis() + " ms"));
                     } else {
                         result.completeExceptionally(error);
                     }

@@ -72,6 +72,8 @@ public final class StubResolver implements Resolver, AutoCloseable {
     /** Longest a question may take: every try at every server, plus slack; a guard, dnsjava times out first. */
     private final long deadlineMillis;
 
+    private final Deadlines deadlines;
+
     private final DnsCounters counters;
     private final DnssecMode dnssec;
     private final SecureLookup secure;
@@ -81,7 +83,13 @@ public final class StubResolver implements Resolver, AutoCloseable {
     }
 
     public StubResolver(ResolverSettings settings, DnsCounters counters) {
+        this(settings, counters, Deadlines.SYSTEM);
+    }
+
+    /** As the public constructors, with the tries' and questions' timeouts kept by {@code deadlines}. */
+    StubResolver(ResolverSettings settings, DnsCounters counters, Deadlines deadlines) {
         this.counters = counters;
+        this.deadlines = deadlines;
         this.servers = settings.servers().isEmpty()
                 ? List.copyOf(ResolverConfig.getCurrentConfig().servers())
                 : settings.servers();
@@ -165,7 +173,7 @@ public final class StubResolver implements Resolver, AutoCloseable {
         for (InetSocketAddress server : servers) {
             SimpleResolver r = new SimpleResolver(server);
             r.setTCP(settings.tcp());
-            simple.add(new PromptTimeoutResolver(r, settings.timeout()));
+            simple.add(new PromptTimeoutResolver(r, settings.timeout(), deadlines));
         }
         int tries = settings.retries() + 1;
         long perTry = settings.timeout().toMillis();
@@ -367,7 +375,7 @@ public final class StubResolver implements Resolver, AutoCloseable {
         } catch (RuntimeException e) { // dnsjava may throw rather than fail the stage
             answer = CompletableFuture.failedFuture(e);
         }
-        answer.orTimeout(deadlineMillis, TimeUnit.MILLISECONDS).whenComplete((records, error) -> {
+        deadlines.within(answer, Duration.ofMillis(deadlineMillis)).whenComplete((records, error) -> {
             if (error == null) {
                 try {
                     result.complete(convert.apply(records));

@@ -7,13 +7,16 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -161,22 +164,83 @@ class StubResolverTest {
     @Test
     void noAnswerIsATimeoutAfterEveryTry() {
         dns.drop("silent.example");
-        resolver(true, Duration.ofMillis(300), 1, 300, false);
+        ManualDeadlines clock = new ManualDeadlines();
+        // long enough that dnsjava's own (wall-clock) timers never end a try here: only the clock does
+        Duration perTry = Duration.ofSeconds(20);
+        resolver.close();
+        resolver = new StubResolver(
+                new ResolverSettings(List.of(dns.socketAddress()), perTry, 1, true, 1000, 300, false),
+                new DnsCounters(),
+                clock);
 
-        long start = System.nanoTime();
         CompletionStage<List<MxRecord>> stage = resolver.mx("silent.example");
-        long callMillis = (System.nanoTime() - start) / 1_000_000;
-        assertThat(callMillis).as("the call returns before any answer").isLessThan(250);
+        assertThat(stage.toCompletableFuture())
+                .as("the call returns before any answer")
+                .isNotDone();
+        await().until(() -> clock.waiting(perTry) == 1);
+        clock.moveTo(perTry.minusMillis(1));
         assertThat(stage.toCompletableFuture()).isNotDone();
+        assertThat(dns.queries("silent.example"))
+                .as("no retry before the first try's time is up")
+                .isEqualTo(1);
 
+        clock.moveTo(perTry);
+        await().until(() -> clock.waiting(perTry) == 1 && dns.queries("silent.example") == 2);
+        clock.moveTo(perTry.multipliedBy(2).minusMillis(1));
+        assertThat(stage.toCompletableFuture())
+                .as("the retry has its own full time")
+                .isNotDone();
+
+        clock.moveTo(perTry.multipliedBy(2));
         DnsException e = failure(stage);
-        long totalMillis = (System.nanoTime() - start) / 1_000_000;
         assertThat(e.reason()).isEqualTo(Reason.TIMEOUT);
-        assertThat(totalMillis)
-                .as("two tries of 300 ms, not dnsjava's 1 s tick each")
-                .isBetween(550L, 1500L);
         assertThat(e.isTemporary()).isTrue();
         assertThat(dns.queries("silent.example")).as("first try and one retry").isEqualTo(2);
+        assertThat(clock.asked())
+                .as("each try's timeout, then the question's guard")
+                .contains(perTry, perTry);
+    }
+
+    /** A clock the test moves by hand: a timeout fails its future once the clock has reached it. */
+    static final class ManualDeadlines implements Deadlines {
+        private record Waiting(CompletableFuture<?> future, Duration at, Duration timeout) {}
+
+        private final List<Waiting> waiting = new ArrayList<>();
+        private final List<Duration> asked = new ArrayList<>();
+        private Duration now = Duration.ZERO;
+
+        @Override
+        public synchronized <T> CompletableFuture<T> within(CompletableFuture<T> future, Duration timeout) {
+            asked.add(timeout);
+            waiting.add(new Waiting(future, now.plus(timeout), timeout));
+            return future;
+        }
+
+        /** How many futures of this timeout are still open and not yet timed out. */
+        synchronized long waiting(Duration timeout) {
+            return waiting.stream()
+                    .filter(w -> w.timeout().equals(timeout) && !w.future().isDone())
+                    .count();
+        }
+
+        synchronized List<Duration> asked() {
+            return List.copyOf(asked);
+        }
+
+        void moveTo(Duration time) {
+            List<Waiting> due = new ArrayList<>();
+            synchronized (this) {
+                now = time;
+                for (Iterator<Waiting> it = waiting.iterator(); it.hasNext(); ) {
+                    Waiting w = it.next();
+                    if (w.at().compareTo(now) <= 0) {
+                        due.add(w);
+                        it.remove();
+                    }
+                }
+            }
+            due.forEach(w -> w.future().completeExceptionally(new TimeoutException()));
+        }
     }
 
     @Test

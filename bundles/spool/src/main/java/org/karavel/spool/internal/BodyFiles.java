@@ -1,6 +1,5 @@
 package org.karavel.spool.internal;
 
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -33,12 +32,18 @@ final class BodyFiles {
     private final Path bodies;
     private final Path quarantine;
     private final Path spare;
+    private final SpoolDisk disk;
     private final ConcurrentLinkedDeque<Path> spares = new ConcurrentLinkedDeque<>();
     private final AtomicInteger spareCount = new AtomicInteger();
     private final AtomicLong spareNames = new AtomicLong();
     private volatile boolean directorySyncWorks = true;
 
     BodyFiles(Path spoolDirectory) throws IOException {
+        this(spoolDirectory, SpoolDisk.REAL);
+    }
+
+    BodyFiles(Path spoolDirectory, SpoolDisk disk) throws IOException {
+        this.disk = disk;
         this.bodies = Files.createDirectories(spoolDirectory.resolve("bodies"));
         this.quarantine = Files.createDirectories(spoolDirectory.resolve("quarantine"));
         this.spare = Files.createDirectories(spoolDirectory.resolve("spare"));
@@ -53,7 +58,7 @@ final class BodyFiles {
      * Opens the (new, empty) body file of a message for writing: a spare file renamed to it when there
      * is one, else a new file.
      */
-    FileOutputStream create(QueueId id) throws IOException {
+    FileChannel create(QueueId id) throws IOException {
         Path target = pathOf(id);
         Path reuse = spares.pollFirst();
         if (reuse != null) {
@@ -61,12 +66,17 @@ final class BodyFiles {
             try {
                 Files.move(reuse, target, StandardCopyOption.ATOMIC_MOVE);
                 // truncates, should anything have been written to the spare since it was emptied
-                return new FileOutputStream(target.toFile());
+                return openForWriting(target);
             } catch (IOException ex) {
                 Files.deleteIfExists(reuse);
             }
         }
-        return new FileOutputStream(target.toFile());
+        return openForWriting(target);
+    }
+
+    private FileChannel openForWriting(Path file) throws IOException {
+        return disk.open(
+                file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
     }
 
     Path directory() {
@@ -86,7 +96,7 @@ final class BodyFiles {
         if (!directorySyncWorks) {
             return;
         }
-        try (FileChannel dir = FileChannel.open(bodies, StandardOpenOption.READ)) {
+        try (FileChannel dir = disk.open(bodies, StandardOpenOption.READ)) {
             dir.force(true);
         } catch (IOException ex) {
             // some platforms cannot open a directory for sync; Linux can, and that is what we run on

@@ -42,12 +42,14 @@ final class CommitJournal {
     record Write(long offset, byte[] data) {}
 
     private final Path[] files;
+    private final SpoolDisk disk;
     private final FileChannel[] channels = new FileChannel[2];
     private final ByteBuffer staging = ByteBuffer.allocate(64 * 1024);
     private long sequence;
 
-    private CommitJournal(Path storeFile, long lastSequence) {
+    private CommitJournal(Path storeFile, long lastSequence, SpoolDisk disk) {
         this.files = new Path[] {journalFile(storeFile, 0), journalFile(storeFile, 1)};
+        this.disk = disk;
         this.sequence = lastSequence;
     }
 
@@ -60,6 +62,11 @@ final class CommitJournal {
      * newest complete journal, if any, and fsyncs. Returns the journal to use from now on.
      */
     static CommitJournal recover(Path storeFile) throws IOException {
+        return recover(storeFile, SpoolDisk.REAL);
+    }
+
+    /** As {@link #recover(Path)}, with the journal files opened through {@code disk}. */
+    static CommitJournal recover(Path storeFile, SpoolDisk disk) throws IOException {
         Path newest = null;
         long newestSequence = 0;
         for (int i = 0; i < 2; i++) {
@@ -79,7 +86,7 @@ final class CommitJournal {
                     newest.getFileName(),
                     applied);
         }
-        CommitJournal journal = new CommitJournal(storeFile, newestSequence);
+        CommitJournal journal = new CommitJournal(storeFile, newestSequence, disk);
         journal.preallocate();
         return journal;
     }
@@ -116,7 +123,7 @@ final class CommitJournal {
     private FileChannel channel(int which) throws IOException {
         FileChannel ch = channels[which];
         if (ch == null) {
-            ch = FileChannel.open(files[which], StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            ch = disk.open(files[which], StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             channels[which] = ch;
         }
         return ch;

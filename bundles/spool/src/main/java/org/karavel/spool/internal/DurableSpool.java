@@ -1,9 +1,9 @@
 package org.karavel.spool.internal;
 
 import java.io.ByteArrayInputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.FileChannel;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -94,9 +94,14 @@ public final class DurableSpool implements Spool, AutoCloseable {
     }
 
     public static DurableSpool open(SpoolSettings settings, Clock clock) throws IOException {
+        return open(settings, clock, SpoolDisk.REAL);
+    }
+
+    /** As {@link #open(SpoolSettings, Clock)}, with body files and commit journal opened through {@code disk}. */
+    static DurableSpool open(SpoolSettings settings, Clock clock, SpoolDisk disk) throws IOException {
         Files.createDirectories(settings.directory());
-        BodyFiles bodies = new BodyFiles(settings.directory());
-        SpoolStore store = SpoolStore.open(settings.directory());
+        BodyFiles bodies = new BodyFiles(settings.directory(), disk);
+        SpoolStore store = SpoolStore.open(settings.directory(), disk);
         try {
             return new DurableSpool(settings, clock, store, bodies);
         } catch (IOException | RuntimeException ex) {
@@ -165,7 +170,7 @@ public final class DurableSpool implements Spool, AutoCloseable {
     }
 
     /** The body file of a draft that outgrew its memory, opened for writing. */
-    FileOutputStream createBody(QueueId id) throws IOException {
+    FileChannel createBody(QueueId id) throws IOException {
         return bodies.create(id);
     }
 
@@ -267,7 +272,7 @@ public final class DurableSpool implements Spool, AutoCloseable {
     // ---- used by drafts ----
 
     CompletionStage<QueuedMessage> enqueue(
-            SpoolDraft draft, Envelope envelope, byte[] inline, FileOutputStream body, long size) {
+            SpoolDraft draft, Envelope envelope, byte[] inline, FileChannel body, long size) {
         drafts.remove(draft);
         List<RecipientStatus> statuses =
                 envelope.recipients().stream().map(RecipientStatus::pending).toList();

@@ -1,7 +1,7 @@
 package org.karavel.spool.internal;
 
-import java.io.FileOutputStream;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -183,6 +183,24 @@ final class GroupCommitter {
         }
     }
 
+    /** What a batch does, gathered while its changes are applied to MapDB and published once it is committed. */
+    private static final class Applied {
+        /** The state as this batch leaves it: a null value means removed in this batch. */
+        final Map<QueueId, StoredMessage> changed = new HashMap<>();
+
+        final List<Outcome> outcomes;
+        final List<Enqueue> newBodies = new ArrayList<>();
+        final List<Enqueue> newInline = new ArrayList<>();
+        final List<QueueId> bodiesToDelete = new ArrayList<>();
+        long bytes;
+        boolean added;
+
+        Applied(int size, long bytes) {
+            this.outcomes = new ArrayList<>(size);
+            this.bytes = bytes;
+        }
+    }
+
     /**
      * Commits a batch. When that fails because the file system is full, the emergency reserve is
      * released and the batch's updates, reschedules and removals are committed once more without its
@@ -190,169 +208,137 @@ final class GroupCommitter {
      * queue, or it would be sent again and again.
      */
     private void commit(List<PendingChange> batch, boolean retry) {
-        // the state as this batch leaves it: a null value means removed in this batch
-        Map<QueueId, StoredMessage> changed = new HashMap<>();
-        List<Outcome> outcomes = new ArrayList<>(batch.size());
-        List<Enqueue> newBodies = new ArrayList<>();
-        List<Enqueue> newInline = new ArrayList<>();
-        List<QueueId> bodiesToDelete = new ArrayList<>();
-        long bytes = index.bytes();
-        boolean added = false;
+        Applied applied = new Applied(batch.size(), index.bytes());
         List<Future<?>> bodySyncs = startBodySyncs(batch);
         try {
             for (PendingChange change : batch) {
-                if (change instanceof Enqueue e) {
-                    long size = e.stored().size();
-                    if (maxSpoolBytes > 0 && bytes + size > maxSpoolBytes) {
-                        discard(e);
-                        outcomes.add(new Outcome(
-                                e.result(),
-                                null,
-                                new SpoolFullException(
-                                        "spool would hold " + (bytes + size) + " bytes, limit is " + maxSpoolBytes)));
-                        continue;
-                    }
-                    String key = e.stored().id().value();
-                    store.messages().put(key, MessageRecordFormat.encode(e.stored()));
-                    if (e.inlineContent() != null) {
-                        store.contents().put(key, e.inlineContent());
-                        newInline.add(e);
-                    } else {
-                        newBodies.add(e);
-                    }
-                    changed.put(e.stored().id(), e.stored());
-                    bytes += size;
-                    added = true;
-                    outcomes.add(new Outcome(e.result(), e.stored().message(), null));
-                } else if (change instanceof Update u) {
-                    StoredMessage current = current(changed, u.message().id());
-                    if (current == null) {
-                        outcomes.add(new Outcome(
-                                u.result(),
-                                null,
-                                new NoSuchElementException(
-                                        "no message " + u.message().id() + " in the spool")));
-                        continue;
-                    }
-                    String mismatch = recipientMismatch(current.message(), u.message());
-                    if (mismatch != null) {
-                        outcomes.add(new Outcome(u.result(), null, new IllegalArgumentException(mismatch)));
-                        continue;
-                    }
-                    QueuedMessage m = u.message();
-                    // envelope and size are the spool's own; a caller changes only the delivery state
-                    StoredMessage next = new StoredMessage(
-                            new QueuedMessage(
-                                    m.id(),
-                                    current.message().envelope(),
-                                    m.recipients(),
-                                    current.size(),
-                                    m.attempts(),
-                                    m.nextAttempt(),
-                                    m.bounced()),
-                            current.inline());
-                    store.messages().put(m.id().value(), MessageRecordFormat.encode(next));
-                    changed.put(m.id(), next);
-                    outcomes.add(new Outcome(u.result(), null, null));
-                } else if (change instanceof Reschedule r) {
-                    StoredMessage current = current(changed, r.id());
-                    if (current == null) {
-                        outcomes.add(new Outcome(r.result(), false, null));
-                        continue;
-                    }
-                    QueuedMessage m = current.message();
-                    StoredMessage next = new StoredMessage(m.withNextAttempt(m.attempts(), r.when()), current.inline());
-                    store.messages().put(r.id().value(), MessageRecordFormat.encode(next));
-                    changed.put(r.id(), next);
-                    outcomes.add(new Outcome(r.result(), true, null));
-                } else if (change instanceof Removal r) {
-                    StoredMessage current = current(changed, r.id());
-                    if (current == null) {
-                        outcomes.add(new Outcome(r.result(), false, null));
-                        continue;
-                    }
-                    store.messages().remove(r.id().value());
-                    if (current.inline()) {
-                        store.contents().remove(r.id().value());
-                    } else {
-                        bodiesToDelete.add(r.id());
-                    }
-                    changed.put(r.id(), null);
-                    bytes -= current.size();
-                    outcomes.add(new Outcome(r.result(), true, null));
-                }
+                apply(change, applied);
             }
-            awaitBodySyncs(bodySyncs);
-            for (Enqueue e : newBodies) {
-                e.body().close();
-            }
-            if (!newBodies.isEmpty()) {
-                bodies.syncDirectory();
-            }
-            store.setIdClock(idClock.highWater());
-            store.commit();
+            makeDurable(applied, bodySyncs);
         } catch (Throwable t) {
-            LOG.error("spool commit of {} changes failed", batch.size(), t);
-            try {
-                awaitBodySyncs(bodySyncs); // before the files are closed and deleted under them
-            } catch (Throwable ignored) {
-                // already failing
-            }
-            try {
-                store.rollback();
-            } catch (Throwable r) {
-                LOG.error("spool rollback failed", r);
-            }
-            for (PendingChange c : batch) {
-                discard(c);
-            }
-            // a full file system (e.g. the journal hit ENOSPC) is a full spool: 452 4.3.1 to the client
-            IOException failure = SpoolDraft.diskFullOr(
-                    t instanceof IOException io ? io : new IOException("spool commit failed: " + t, t));
-            if (!retry
-                    && failure instanceof SpoolFullException
-                    && !(t instanceof SpoolFullException)
-                    && reserve.release()) {
-                List<PendingChange> rest = new ArrayList<>();
-                List<Outcome> refused = new ArrayList<>();
-                for (PendingChange c : batch) {
-                    if (c instanceof Enqueue) {
-                        refused.add(new Outcome(c.result(), null, failure));
-                    } else {
-                        rest.add(c);
-                    }
-                }
-                notifier.execute(() -> refused.forEach(Outcome::settle));
-                if (!rest.isEmpty()) {
-                    LOG.warn(
-                            "committing the {} updates and removals of the failed batch again, without its {} new messages",
-                            rest.size(),
-                            refused.size());
-                    commit(rest, true);
-                }
-                return;
-            }
-            for (Outcome o : outcomes) {
-                if (o.error == null) {
-                    o.error = failure;
-                }
-            }
-            // changes not reached before the failure
-            Set<CompletableFuture<?>> settled = Collections.newSetFromMap(new IdentityHashMap<>());
-            outcomes.forEach(o -> settled.add(o.future));
-            for (PendingChange c : batch) {
-                if (!settled.contains(c.result())) {
-                    outcomes.add(new Outcome(c.result(), null, failure));
-                }
-            }
-            notifier.execute(() -> outcomes.forEach(Outcome::settle));
+            failed(batch, retry, applied, bodySyncs, t);
             return;
         }
-        // committed: make it visible, then tell the callers
-        for (Enqueue e : newInline) {
+        publish(applied);
+    }
+
+    private void apply(PendingChange change, Applied applied) {
+        if (change instanceof Enqueue e) {
+            applyEnqueue(e, applied);
+        } else if (change instanceof Update u) {
+            applyUpdate(u, applied);
+        } else if (change instanceof Reschedule r) {
+            applyReschedule(r, applied);
+        } else if (change instanceof Removal r) {
+            applyRemoval(r, applied);
+        }
+    }
+
+    private void applyEnqueue(Enqueue e, Applied applied) {
+        long size = e.stored().size();
+        if (maxSpoolBytes > 0 && applied.bytes + size > maxSpoolBytes) {
+            discard(e);
+            applied.outcomes.add(new Outcome(
+                    e.result(),
+                    null,
+                    new SpoolFullException(
+                            "spool would hold " + (applied.bytes + size) + " bytes, limit is " + maxSpoolBytes)));
+            return;
+        }
+        String key = e.stored().id().value();
+        store.messages().put(key, MessageRecordFormat.encode(e.stored()));
+        if (e.inlineContent() != null) {
+            store.contents().put(key, e.inlineContent());
+            applied.newInline.add(e);
+        } else {
+            applied.newBodies.add(e);
+        }
+        applied.changed.put(e.stored().id(), e.stored());
+        applied.bytes += size;
+        applied.added = true;
+        applied.outcomes.add(new Outcome(e.result(), e.stored().message(), null));
+    }
+
+    private void applyUpdate(Update u, Applied applied) {
+        StoredMessage current = current(applied.changed, u.message().id());
+        if (current == null) {
+            applied.outcomes.add(new Outcome(
+                    u.result(),
+                    null,
+                    new NoSuchElementException("no message " + u.message().id() + " in the spool")));
+            return;
+        }
+        String mismatch = recipientMismatch(current.message(), u.message());
+        if (mismatch != null) {
+            applied.outcomes.add(new Outcome(u.result(), null, new IllegalArgumentException(mismatch)));
+            return;
+        }
+        QueuedMessage m = u.message();
+        // envelope and size are the spool's own; a caller changes only the delivery state
+        StoredMessage next = new StoredMessage(
+                new QueuedMessage(
+                        m.id(),
+                        current.message().envelope(),
+                        m.recipients(),
+                        current.size(),
+                        m.attempts(),
+                        m.nextAttempt(),
+                        m.bounced()),
+                current.inline());
+        store.messages().put(m.id().value(), MessageRecordFormat.encode(next));
+        applied.changed.put(m.id(), next);
+        applied.outcomes.add(new Outcome(u.result(), null, null));
+    }
+
+    private void applyReschedule(Reschedule r, Applied applied) {
+        StoredMessage current = current(applied.changed, r.id());
+        if (current == null) {
+            applied.outcomes.add(new Outcome(r.result(), false, null));
+            return;
+        }
+        QueuedMessage m = current.message();
+        StoredMessage next = new StoredMessage(m.withNextAttempt(m.attempts(), r.when()), current.inline());
+        store.messages().put(r.id().value(), MessageRecordFormat.encode(next));
+        applied.changed.put(r.id(), next);
+        applied.outcomes.add(new Outcome(r.result(), true, null));
+    }
+
+    private void applyRemoval(Removal r, Applied applied) {
+        StoredMessage current = current(applied.changed, r.id());
+        if (current == null) {
+            applied.outcomes.add(new Outcome(r.result(), false, null));
+            return;
+        }
+        store.messages().remove(r.id().value());
+        if (current.inline()) {
+            store.contents().remove(r.id().value());
+        } else {
+            applied.bodiesToDelete.add(r.id());
+        }
+        applied.changed.put(r.id(), null);
+        applied.bytes -= current.size();
+        applied.outcomes.add(new Outcome(r.result(), true, null));
+    }
+
+    /** Waits for the body files' fsyncs, makes their names durable, then commits MapDB (journal fsync). */
+    private void makeDurable(Applied applied, List<Future<?>> bodySyncs) throws IOException, InterruptedException {
+        awaitBodySyncs(bodySyncs);
+        for (Enqueue e : applied.newBodies) {
+            e.body().close();
+        }
+        if (!applied.newBodies.isEmpty()) {
+            bodies.syncDirectory();
+        }
+        store.setIdClock(idClock.highWater());
+        store.commit();
+    }
+
+    /** Committed: makes the batch visible, then tells the callers. */
+    private void publish(Applied applied) {
+        for (Enqueue e : applied.newInline) {
             recent.put(e.stored().id(), e.inlineContent());
         }
-        for (Map.Entry<QueueId, StoredMessage> c : changed.entrySet()) {
+        for (Map.Entry<QueueId, StoredMessage> c : applied.changed.entrySet()) {
             if (c.getValue() == null) {
                 recent.remove(c.getKey());
                 index.remove(c.getKey());
@@ -360,16 +346,86 @@ final class GroupCommitter {
                 index.put(c.getValue());
             }
         }
-        for (QueueId id : bodiesToDelete) {
+        for (QueueId id : applied.bodiesToDelete) {
             bodies.delete(id);
         }
-        boolean notify = added;
+        List<Outcome> outcomes = applied.outcomes;
+        boolean notify = applied.added;
         notifier.execute(() -> {
             outcomes.forEach(Outcome::settle);
             if (notify) {
                 messagesAdded.run();
             }
         });
+    }
+
+    /** Rolls a failed batch back, then retries it without its new messages or fails every change. */
+    private void failed(
+            List<PendingChange> batch, boolean retry, Applied applied, List<Future<?>> bodySyncs, Throwable t) {
+        LOG.error("spool commit of {} changes failed", batch.size(), t);
+        try {
+            awaitBodySyncs(bodySyncs); // before the files are closed and deleted under them
+        } catch (Throwable ignored) {
+            // already failing
+        }
+        try {
+            store.rollback();
+        } catch (Throwable r) {
+            LOG.error("spool rollback failed", r);
+        }
+        for (PendingChange c : batch) {
+            discard(c);
+        }
+        // a full file system (e.g. the journal hit ENOSPC) is a full spool: 452 4.3.1 to the client
+        IOException failure = SpoolDraft.diskFullOr(
+                t instanceof IOException io ? io : new IOException("spool commit failed: " + t, t));
+        if (!retry
+                && failure instanceof SpoolFullException
+                && !(t instanceof SpoolFullException)
+                && reserve.release()) {
+            commitWithoutNewMessages(batch, failure);
+            return;
+        }
+        failAll(batch, applied.outcomes, failure);
+    }
+
+    /** After the reserve was released: refuses the batch's new messages and commits the rest again. */
+    private void commitWithoutNewMessages(List<PendingChange> batch, IOException failure) {
+        List<PendingChange> rest = new ArrayList<>();
+        List<Outcome> refused = new ArrayList<>();
+        for (PendingChange c : batch) {
+            if (c instanceof Enqueue) {
+                refused.add(new Outcome(c.result(), null, failure));
+            } else {
+                rest.add(c);
+            }
+        }
+        notifier.execute(() -> refused.forEach(Outcome::settle));
+        if (!rest.isEmpty()) {
+            LOG.warn(
+                    "committing the {} updates and removals of the failed batch again, without its {} new messages",
+                    rest.size(),
+                    refused.size());
+            commit(rest, true);
+        }
+    }
+
+    /** Fails every change of the batch that has no error of its own with {@code failure}. */
+    private void failAll(List<PendingChange> batch, List<Outcome> outcomes, IOException failure) {
+        for (Outcome o : outcomes) {
+            if (o.error == null) {
+                o.error = failure;
+            }
+        }
+        // changes not reached before the failure
+        Set<CompletableFuture<?>> settled = Collections.newSetFromMap(new IdentityHashMap<>());
+        outcomes.forEach(o -> settled.add(o.future));
+        for (PendingChange c : batch) {
+            if (!settled.contains(c.result())) {
+                outcomes.add(new Outcome(c.result(), null, failure));
+            }
+        }
+        notifier.execute(() -> outcomes.forEach(Outcome::settle));
     }
 
     /**
@@ -380,9 +436,9 @@ final class GroupCommitter {
         List<Future<?>> syncs = new ArrayList<>();
         for (PendingChange c : batch) {
             if (c instanceof Enqueue e && e.body() != null) {
-                FileOutputStream body = e.body();
+                FileChannel body = e.body();
                 syncs.add(fsyncPool.submit(() -> {
-                    body.getChannel().force(true);
+                    body.force(true);
                     return null;
                 }));
             }

@@ -1,6 +1,6 @@
 package org.karavel.spool.internal;
 
-import java.io.FileOutputStream;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
@@ -20,7 +20,7 @@ sealed interface PendingChange {
     record Enqueue(
             StoredMessage stored,
             byte[] inlineContent,
-            FileOutputStream body,
+            FileChannel body,
             Path bodyFile,
             CompletableFuture<QueuedMessage> result)
             implements PendingChange {}

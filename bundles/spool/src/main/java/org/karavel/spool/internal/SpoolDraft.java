@@ -1,7 +1,8 @@
 package org.karavel.spool.internal;
 
-import java.io.FileOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -36,7 +37,7 @@ final class SpoolDraft implements MessageDraft {
     private byte[] buffer = EMPTY;
     private int buffered;
     private long size;
-    private FileOutputStream body;
+    private FileChannel body;
     private State state = State.OPEN;
     private String abortReason = "draft was aborted";
 
@@ -66,7 +67,7 @@ final class SpoolDraft implements MessageDraft {
                 spill();
             }
             try {
-                body.write(data, offset, length);
+                writeFully(body, data, offset, length);
             } catch (IOException ex) {
                 throw diskFullOr(ex);
             }
@@ -93,7 +94,7 @@ final class SpoolDraft implements MessageDraft {
     public CompletionStage<QueuedMessage> commit(Envelope envelope) {
         Objects.requireNonNull(envelope, "envelope");
         byte[] inline;
-        FileOutputStream file;
+        FileChannel file;
         long finalSize;
         synchronized (this) {
             try {
@@ -163,9 +164,9 @@ final class SpoolDraft implements MessageDraft {
 
     /** Moves what is in the heap to the body file; from now on content goes straight to the file. */
     private void spill() throws IOException {
-        FileOutputStream out = spool.createBody(id);
+        FileChannel out = spool.createBody(id);
         try {
-            out.write(buffer, 0, buffered);
+            writeFully(out, buffer, 0, buffered);
         } catch (IOException ex) {
             out.close();
             Files.deleteIfExists(bodyFile);
@@ -174,6 +175,13 @@ final class SpoolDraft implements MessageDraft {
         body = out;
         buffer = EMPTY;
         buffered = 0;
+    }
+
+    private static void writeFully(FileChannel file, byte[] data, int offset, int length) throws IOException {
+        ByteBuffer src = ByteBuffer.wrap(data, offset, length);
+        while (src.hasRemaining()) {
+            file.write(src);
+        }
     }
 
     /**

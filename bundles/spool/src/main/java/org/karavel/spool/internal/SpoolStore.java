@@ -70,9 +70,14 @@ final class SpoolStore implements AutoCloseable {
      * file would leave it torn. DBMaker has no way to plug in a volume, hence the direct construction.
      */
     static SpoolStore open(Path directory) throws IOException {
+        return open(directory, SpoolDisk.REAL);
+    }
+
+    /** As {@link #open(Path)}, with the commit journal opened through {@code disk}. */
+    static SpoolStore open(Path directory, SpoolDisk disk) throws IOException {
         Path dbFile = directory.resolve(DB_FILE).toAbsolutePath();
         deleteStaleWriteAheadLogs(dbFile);
-        CommitJournal journal = CommitJournal.recover(dbFile);
+        CommitJournal journal = CommitJournal.recover(dbFile, disk);
         if (Files.exists(dbFile) && !initialized(dbFile)) {
             // created, but killed before its first commit reached the file: there is nothing in it
             LOG.warn("spool store {} was never initialised; starting it afresh", dbFile);
