@@ -78,16 +78,16 @@ public final class StubResolver implements Resolver, AutoCloseable {
     private final DnssecMode dnssec;
     private final SecureLookup secure;
 
-    public StubResolver(ResolverSettings settings) {
+    public StubResolver(DnsSettings settings) {
         this(settings, new DnsCounters());
     }
 
-    public StubResolver(ResolverSettings settings, DnsCounters counters) {
+    public StubResolver(DnsSettings settings, DnsCounters counters) {
         this(settings, counters, Deadlines.SYSTEM);
     }
 
     /** As the public constructors, with the tries' and questions' timeouts kept by {@code deadlines}. */
-    StubResolver(ResolverSettings settings, DnsCounters counters, Deadlines deadlines) {
+    StubResolver(DnsSettings settings, DnsCounters counters, Deadlines deadlines) {
         this.counters = counters;
         this.deadlines = deadlines;
         this.servers = settings.servers().isEmpty()
@@ -168,7 +168,7 @@ public final class StubResolver implements Resolver, AutoCloseable {
     }
 
     /** The configured servers, each with a prompt timeout, tried in turn. */
-    private ExtendedResolver serversOf(ResolverSettings settings) {
+    private ExtendedResolver serversOf(DnsSettings settings) {
         List<org.xbill.DNS.Resolver> simple = new ArrayList<>();
         for (InetSocketAddress server : servers) {
             SimpleResolver r = new SimpleResolver(server);
@@ -190,7 +190,7 @@ public final class StubResolver implements Resolver, AutoCloseable {
      * dnsjava's validator over servers of its own, since it turns DO on for every question of the
      * resolver under it.
      */
-    private org.xbill.DNS.Resolver secureUpstream(ResolverSettings settings, ExtendedResolver extended) {
+    private org.xbill.DNS.Resolver secureUpstream(DnsSettings settings, ExtendedResolver extended) {
         if (settings.dnssec() != DnssecMode.VALIDATE) {
             return extended;
         }
@@ -207,7 +207,7 @@ public final class StubResolver implements Resolver, AutoCloseable {
         return validator;
     }
 
-    private void logDnssec(ResolverSettings settings) {
+    private void logDnssec(DnsSettings settings) {
         switch (settings.dnssec()) {
             case OFF -> LOG.info("DNSSEC off: TLSA answers are never authentic, DANE is not applied");
             case TRUST_AD -> {

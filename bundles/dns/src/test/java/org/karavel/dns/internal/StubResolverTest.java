@@ -50,7 +50,7 @@ class StubResolverTest {
             resolver.close();
         }
         resolver = new StubResolver(
-                new ResolverSettings(List.of(dns.socketAddress()), timeout, retries, cache, 1000, negativeTtl, tcp));
+                new DnsSettings(List.of(dns.socketAddress()), timeout, retries, cache, 1000, negativeTtl, tcp));
         return resolver;
     }
 
@@ -169,7 +169,7 @@ class StubResolverTest {
         Duration perTry = Duration.ofSeconds(20);
         resolver.close();
         resolver = new StubResolver(
-                new ResolverSettings(List.of(dns.socketAddress()), perTry, 1, true, 1000, 300, false),
+                new DnsSettings(List.of(dns.socketAddress()), perTry, 1, true, 1000, 300, false),
                 new DnsCounters(),
                 clock);
 
@@ -458,7 +458,7 @@ class StubResolverTest {
             freePort = s.getLocalPort();
         }
         resolver.close();
-        resolver = new StubResolver(new ResolverSettings(
+        resolver = new StubResolver(new DnsSettings(
                 List.of(new InetSocketAddress("127.0.0.1", freePort)),
                 Duration.ofMillis(300),
                 0,

@@ -61,7 +61,7 @@ class TlsaTest {
 
     private StubResolver resolver(DnssecMode mode, Optional<Path> anchors) {
         resolver = new StubResolver(
-                ResolverSettings.defaults(List.of(dns.socketAddress())).withDnssec(mode, anchors));
+                DnsSettings.defaults(List.of(dns.socketAddress())).withDnssec(mode, anchors));
         return resolver;
     }
 
@@ -181,8 +181,7 @@ class TlsaTest {
         dns.add(MX_TLSA, Type.TLSA, "3 1 1 " + HASH, 300);
         DnsCounters counters = new DnsCounters();
         resolver = new StubResolver(
-                ResolverSettings.defaults(List.of(dns.socketAddress()))
-                        .withDnssec(DnssecMode.TRUST_AD, Optional.empty()),
+                DnsSettings.defaults(List.of(dns.socketAddress())).withDnssec(DnssecMode.TRUST_AD, Optional.empty()),
                 counters);
         get(resolver.tlsa(MX_TLSA));
         failure(resolver.tlsa("_25._tcp.nosuch.example"));
@@ -225,7 +224,7 @@ class TlsaTest {
 
     @Test
     void validateNeedsAReadableTrustAnchorFileWithAnchors(@TempDir Path dir) throws Exception {
-        assertThatThrownBy(() -> ResolverSettings.defaults(List.of(dns.socketAddress()))
+        assertThatThrownBy(() -> DnsSettings.defaults(List.of(dns.socketAddress()))
                         .withDnssec(DnssecMode.VALIDATE, Optional.empty()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("trust_anchor_file");
@@ -241,13 +240,13 @@ class TlsaTest {
 
     @Test
     void theModeIsReadFromTheConfiguration() {
-        ResolverSettings s = ResolverSettings.from(
-                ResolverComponentTest.config(Map.of("servers", new String[] {"127.0.0.1"}, "dnssec", "trust_ad")));
+        DnsSettings s = DnsSettings.from(
+                DnsComponentTest.config(Map.of("servers", new String[] {"127.0.0.1"}, "dnssec", "trust_ad")));
         assertThat(s.dnssec()).isEqualTo(DnssecMode.TRUST_AD);
-        assertThat(ResolverSettings.from(ResolverComponentTest.config(Map.of("servers", new String[] {"127.0.0.1"})))
+        assertThat(DnsSettings.from(DnsComponentTest.config(Map.of("servers", new String[] {"127.0.0.1"})))
                         .dnssec())
                 .isEqualTo(DnssecMode.OFF);
-        ResolverSettings v = ResolverSettings.from(ResolverComponentTest.config(Map.of(
+        DnsSettings v = DnsSettings.from(DnsComponentTest.config(Map.of(
                 "servers",
                 new String[] {"127.0.0.1"},
                 "dnssec",

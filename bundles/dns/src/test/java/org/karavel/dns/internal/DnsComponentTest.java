@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.karavel.testkit.LoopbackDnsServer;
 import org.xbill.DNS.Type;
 
-class ResolverComponentTest {
+class DnsComponentTest {
     /** A DnsConfig as DS would give it: the values set, and the annotation's defaults for the rest. */
     static DnsConfig config(Map<String, Object> values) {
         return (DnsConfig) Proxy.newProxyInstance(
@@ -28,7 +28,7 @@ class ResolverComponentTest {
                 LoopbackDnsServer two = LoopbackDnsServer.start()) {
             one.add("host.example", Type.A, "192.0.2.1", 300);
             two.add("host.example", Type.A, "192.0.2.2", 300);
-            ResolverComponent component = new ResolverComponent();
+            DnsComponent component = new DnsComponent();
             component.activate(config(Map.of("servers", new String[] {"127.0.0.1:" + one.port()})));
             try {
                 assertThat(component.a("host.example").toCompletableFuture().get(10, TimeUnit.SECONDS))
@@ -53,7 +53,7 @@ class ResolverComponentTest {
     void questionsAndFailuresAreCountedAcrossAConfigurationChange() throws Exception {
         try (LoopbackDnsServer one = LoopbackDnsServer.start()) {
             one.add("host.example", Type.A, "192.0.2.1", 300);
-            ResolverComponent component = new ResolverComponent();
+            DnsComponent component = new DnsComponent();
             component.activate(config(Map.of("servers", new String[] {"127.0.0.1:" + one.port()})));
             try {
                 component.a("host.example").toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -80,20 +80,20 @@ class ResolverComponentTest {
 
     @Test
     void defaultsMatchTheDocumentedOnes() {
-        ResolverSettings s = ResolverSettings.from(config(Map.of("servers", new String[] {"127.0.0.1"})));
+        DnsSettings s = DnsSettings.from(config(Map.of("servers", new String[] {"127.0.0.1"})));
         assertThat(s.timeout().toMillis()).isEqualTo(5000);
         assertThat(s.retries()).isEqualTo(1);
         assertThat(s.cache()).isTrue();
         assertThat(s.maxCacheEntries()).isEqualTo(10000);
         assertThat(s.negativeTtlSeconds()).isEqualTo(300);
         assertThat(s.tcp()).isFalse();
-        assertThat(s).isEqualTo(ResolverSettings.defaults(s.servers()));
+        assertThat(s).isEqualTo(DnsSettings.defaults(s.servers()));
     }
 
     @Test
     void serversMayBeOneCommaSeparatedString() throws Exception {
-        ResolverSettings s = ResolverSettings.from(
-                config(Map.of("servers", new String[] {"127.0.0.1:5353, [::1]:5353 192.0.2.53", ""})));
+        DnsSettings s =
+                DnsSettings.from(config(Map.of("servers", new String[] {"127.0.0.1:5353, [::1]:5353 192.0.2.53", ""})));
         assertThat(s.servers())
                 .containsExactly(
                         new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 5353),

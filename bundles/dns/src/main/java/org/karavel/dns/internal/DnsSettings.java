@@ -25,7 +25,7 @@ import org.xbill.DNS.Address;
  * @param dnssec who vouches for TLSA answers
  * @param trustAnchorFile the trust anchors for {@link DnssecMode#VALIDATE}; empty otherwise
  */
-public record ResolverSettings(
+public record DnsSettings(
         List<InetSocketAddress> servers,
         Duration timeout,
         int retries,
@@ -38,7 +38,7 @@ public record ResolverSettings(
 
     public static final int DNS_PORT = 53;
 
-    public ResolverSettings {
+    public DnsSettings {
         servers = List.copyOf(servers);
         Objects.requireNonNull(timeout, "timeout");
         if (timeout.isNegative() || timeout.isZero()) {
@@ -62,7 +62,7 @@ public record ResolverSettings(
     }
 
     /** Without DNSSEC (the settings of the first version, kept for tests). */
-    public ResolverSettings(
+    public DnsSettings(
             List<InetSocketAddress> servers,
             Duration timeout,
             int retries,
@@ -83,23 +83,23 @@ public record ResolverSettings(
     }
 
     /** These settings with another DNSSEC mode (and trust anchor file, for validate). */
-    public ResolverSettings withDnssec(DnssecMode mode, Optional<Path> anchors) {
-        return new ResolverSettings(
+    public DnsSettings withDnssec(DnssecMode mode, Optional<Path> anchors) {
+        return new DnsSettings(
                 servers, timeout, retries, cache, maxCacheEntries, negativeTtlSeconds, tcp, mode, anchors);
     }
 
     /** The defaults of {@link DnsConfig} with these servers (handy for tests). */
-    public static ResolverSettings defaults(List<InetSocketAddress> servers) {
-        return new ResolverSettings(servers, Duration.ofMillis(5000), 1, true, 10000, 300, false);
+    public static DnsSettings defaults(List<InetSocketAddress> servers) {
+        return new DnsSettings(servers, Duration.ofMillis(5000), 1, true, 10000, 300, false);
     }
 
-    public static ResolverSettings from(DnsConfig config) {
+    public static DnsSettings from(DnsConfig config) {
         List<InetSocketAddress> servers = new ArrayList<>();
         // an entry may hold several servers separated by commas or spaces, as a .cfg file gives a list as one string
         for (String s : ListProperty.entries(config.servers())) {
             servers.add(parseServer(s));
         }
-        return new ResolverSettings(
+        return new DnsSettings(
                 servers,
                 Duration.ofMillis(config.timeout__millis()),
                 config.retries(),

@@ -26,19 +26,19 @@ import org.osgi.service.metatype.annotations.Designate;
         configurationPolicy = ConfigurationPolicy.OPTIONAL,
         property = MetricSource.SOURCE + "=dns")
 @Designate(ocd = DnsConfig.class)
-public final class ResolverComponent implements Resolver, MetricSource {
+public final class DnsComponent implements Resolver, MetricSource {
     private final DnsCounters counters = new DnsCounters();
     private volatile StubResolver resolver;
 
     @Activate
     void activate(DnsConfig config) {
-        resolver = new StubResolver(ResolverSettings.from(config), counters);
+        resolver = new StubResolver(DnsSettings.from(config), counters);
     }
 
     @Modified
     void modified(DnsConfig config) {
         StubResolver old = resolver;
-        resolver = new StubResolver(ResolverSettings.from(config), counters);
+        resolver = new StubResolver(DnsSettings.from(config), counters);
         old.close();
     }
 
