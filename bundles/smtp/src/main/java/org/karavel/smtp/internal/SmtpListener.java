@@ -53,7 +53,7 @@ import org.slf4j.LoggerFactory;
 /**
  * One SMTP listener: a MINA acceptor on one address and port, the connection limits, and the
  * threads that carry on sessions after asynchronous work. Plain Java, so that tests run it
- * without OSGi; {@link SmtpListenerComponent} wires it to the configuration and services.
+ * without OSGi; {@link ListenerComponent} wires it to the configuration and services.
  */
 final class SmtpListener {
     private static final Logger LOG = LoggerFactory.getLogger(SmtpListener.class);

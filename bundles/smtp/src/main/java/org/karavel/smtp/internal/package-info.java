@@ -6,7 +6,7 @@
  * with the certificate of the {@code ServerTls} service, and AUTH PLAIN/LOGIN (RFC 4954, only
  * under TLS) against the {@code MailboxUsers} service, both optional dynamic references.
  *
- * <p>Where things are: {@link org.karavel.smtp.internal.SmtpListenerComponent} (DS wrapper, config,
+ * <p>Where things are: {@link org.karavel.smtp.internal.ListenerComponent} (DS wrapper, config,
  * references), {@link org.karavel.smtp.internal.SmtpListener} (acceptor, limits, threads),
  * {@link org.karavel.smtp.internal.SmtpSession} (one connection: lock, mode, read interest,
  * processing loop, dispatch through the {@link org.karavel.smtp.internal.Command} table; its parts

@@ -17,7 +17,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The DS wrapper, driven by hand: configuration, bind failures and retries, reconfiguration. */
-class SmtpListenerComponentTest {
+class ListenerComponentTest {
     private static final Map<String, Object> FROM_FILE =
             Map.of("felix.fileinstall.filename", "file:/opt/karavel/etc/org.karavel.smtp.listener-mx.cfg");
 
@@ -41,7 +41,7 @@ class SmtpListenerComponentTest {
 
     @Test
     void aPortInUseIsOneClearErrorAndEditingTheFileRetries() throws IOException {
-        SmtpListenerComponent component = new SmtpListenerComponent();
+        ListenerComponent component = new ListenerComponent();
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             component.activate(config("port", taken.getLocalPort()), FROM_FILE);
             assertThat(component.listener()).isNull(); // no exception: the component stays active
@@ -57,11 +57,11 @@ class SmtpListenerComponentTest {
             assertThatThrownBy(probe::start)
                     .isInstanceOfSatisfying(
                             IOException.class,
-                            e -> assertThat(SmtpListenerComponent.bindFailure(
+                            e -> assertThat(ListenerComponent.bindFailure(
                                             "127.0.0.1",
                                             taken.getLocalPort(),
                                             e,
-                                            SmtpListenerComponent.configurationLocation(FROM_FILE)))
+                                            ListenerComponent.configurationLocation(FROM_FILE)))
                                     .isEqualTo("Cannot listen on 127.0.0.1:" + taken.getLocalPort()
                                             + ": Address already in use (another program listens there). "
                                             + "Set another port in /opt/karavel/etc/org.karavel.smtp.listener-mx.cfg"));
@@ -83,7 +83,7 @@ class SmtpListenerComponentTest {
 
     @Test
     void theHealthCheckIsReadyOnlyWhileBound() throws IOException {
-        SmtpListenerComponent component = new SmtpListenerComponent();
+        ListenerComponent component = new ListenerComponent();
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             component.activate(config("name", "mx", "port", taken.getLocalPort()), FROM_FILE);
             assertThat(component.name()).isEqualTo("smtp.listener.mx");
@@ -102,7 +102,7 @@ class SmtpListenerComponentTest {
 
     @Test
     void bindFailuresSayWhatToChange() {
-        assertThat(SmtpListenerComponent.bindFailure(
+        assertThat(ListenerComponent.bindFailure(
                         "0.0.0.0",
                         25,
                         new BindException("Permission denied"),
@@ -110,17 +110,17 @@ class SmtpListenerComponentTest {
                 .isEqualTo(
                         "Cannot listen on 0.0.0.0:25: Permission denied (ports below 1024 need root or "
                                 + "CAP_NET_BIND_SERVICE). Set another port in /opt/karavel/etc/org.karavel.smtp.listener-mx.cfg");
-        assertThat(SmtpListenerComponent.bindFailure(
+        assertThat(ListenerComponent.bindFailure(
                         "192.0.2.7", 2525, new BindException("Cannot assign requested address"), "x.cfg"))
                 .isEqualTo("Cannot listen on 192.0.2.7:2525: Cannot assign requested address "
                         + "(no such address on this machine). Set another address in x.cfg");
-        assertThat(SmtpListenerComponent.bindFailure("::", 25, new BindException("Address already in use"), "x.cfg"))
+        assertThat(ListenerComponent.bindFailure("::", 25, new BindException("Address already in use"), "x.cfg"))
                 .startsWith("Cannot listen on [::]:25: Address already in use");
     }
 
     @Test
     void withoutAFileThePidIsNamed() {
-        assertThat(SmtpListenerComponent.configurationLocation(Map.of("service.pid", "org.karavel.smtp.listener~mx")))
+        assertThat(ListenerComponent.configurationLocation(Map.of("service.pid", "org.karavel.smtp.listener~mx")))
                 .isEqualTo(
                         "the configuration with PID org.karavel.smtp.listener~mx (etc/org.karavel.smtp.listener-<name>.cfg)");
     }
@@ -205,7 +205,7 @@ class SmtpListenerComponentTest {
                 .isFalse();
         assertThatThrownBy(() -> ListenerSettings.from(config("address", "127.0.0.1, localhost"), "h.example"))
                 .hasMessageStartingWith("address must be IP addresses, comma-separated");
-        assertThat(SmtpListenerComponent.bindFailure(
+        assertThat(ListenerComponent.bindFailure(
                         "127.0.0.1, ::1", 2525, new BindException("Address already in use"), "x.cfg"))
                 .startsWith("Cannot listen on 127.0.0.1:2525, [::1]:2525: Address already in use");
     }
@@ -216,7 +216,7 @@ class SmtpListenerComponentTest {
         try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             port = probe.getLocalPort();
         }
-        SmtpListenerComponent component = new SmtpListenerComponent();
+        ListenerComponent component = new ListenerComponent();
         component.activate(config("address", "127.0.0.1, ::1", "port", port), FROM_FILE);
         try {
             assertThat(component.detail())
@@ -237,7 +237,7 @@ class SmtpListenerComponentTest {
 
     @Test
     void aRebindReleasesTheConnectionsOfTheOldSocket() throws Exception {
-        SmtpListenerComponent component = new SmtpListenerComponent();
+        ListenerComponent component = new ListenerComponent();
         component.activate(config("name", "rebind", "port", 0), FROM_FILE);
         SmtpListener old = component.listener();
         List<SmtpTestClient> open = new ArrayList<>();

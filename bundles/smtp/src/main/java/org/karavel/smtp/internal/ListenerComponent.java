@@ -47,12 +47,12 @@ import org.slf4j.LoggerFactory;
         immediate = true,
         service = HealthCheck.class)
 @Designate(ocd = ListenerConfig.class, factory = true)
-public class SmtpListenerComponent implements HealthCheck {
+public class ListenerComponent implements HealthCheck {
     /** One count of failed AUTH per client for all listeners of this bundle (587 and 465 alike). */
     private static final LoginFailures AUTH_FAILURES = new LoginFailures();
 
     static final String FACTORY_PID = "org.karavel.smtp.listener";
-    private static final Logger LOG = LoggerFactory.getLogger(SmtpListenerComponent.class);
+    private static final Logger LOG = LoggerFactory.getLogger(ListenerComponent.class);
 
     @Reference(
             cardinality = ReferenceCardinality.OPTIONAL,
@@ -211,7 +211,7 @@ public class SmtpListenerComponent implements HealthCheck {
             listener = next;
             healthDetail = "listening on "
                     + next.localAddresses().stream()
-                            .map(SmtpListenerComponent::hostPort)
+                            .map(ListenerComponent::hostPort)
                             .collect(Collectors.joining(", "));
             healthReady = true;
         } catch (IOException | RuntimeException e) {
