@@ -5,12 +5,9 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -18,7 +15,6 @@ import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;
 import org.karavel.testkit.Clamd;
-import org.karavel.testkit.SmtpClient;
 
 /**
  * The clamav bundle in the running distribution, against a real clamd on loopback with a
@@ -28,35 +24,27 @@ import org.karavel.testkit.SmtpClient;
  */
 public class ClamavIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static final String SIGNATURE = "Karavel.Test.Attachment";
-    private static final byte[] ATTACHMENT =
-            "karavel distribution test attachment, named by the test's signature\n".getBytes(StandardCharsets.US_ASCII);
     private static final String CFG = "org.karavel.clamav.cfg";
     private static Clamd clamd;
+    private static LoopbackMx mx;
     private static Distribution karavel;
-    private static int smtpPort;
 
     @BeforeClass
     public static void boot() throws Exception {
-        clamd = Clamd.start(Files.createTempDirectory("karavel-clamd"), SIGNATURE, ATTACHMENT, "25M");
-        Poll.until("clamd to answer PING", WAIT, clamd::answersPing, clamd::output);
-        karavel = Distribution.unpack("clamav");
-        smtpPort = KaravelContainer.freePort();
-        karavel.listenersOnLoopback(smtpPort);
-        karavel.configure("org.karavel.relay.cfg", Map.of("relay_hosts", "127.0.0.1/32"));
-        karavel.start();
-        Distribution.awaitSmtp(smtpPort);
+        clamd = ContentScanners.clamd();
+        mx = LoopbackMx.start("clamav", LoopbackMx.RELAY_FROM_LOOPBACK);
+        karavel = mx.karavel;
     }
 
     @AfterClass
     public static void stop() throws Exception {
-        Distribution.closeAll(karavel, clamd);
+        Distribution.closeAll(mx, clamd);
     }
 
     @Test
     public void scansOnlyWhileConfiguredAndFollowsItsFailMode() throws Exception {
         // installed, but without its configuration there is no filter
-        assertTrue(send("before@localhost", infected()).startsWith("250"));
+        assertTrue(mx.send("before@localhost", ContentScanners.infected()).startsWith("250"));
         Poll.until("the message in its Maildir", WAIT, () -> delivered("before").isPresent());
         assertFalse(delivered("before").get().contains("X-Virus-Scanned"));
         assertFalse(karavel.log().contains("SMTP filter 'clamav' added"));
@@ -65,16 +53,16 @@ public class ClamavIT {
         Poll.until(
                 "the clamav filter to refuse the test attachment",
                 WAIT,
-                () -> send("virus@localhost", infected())
-                        .startsWith("554 5.7.1 Message rejected: virus found (" + clamd.reportedName() + ")"));
+                () -> mx.send("virus@localhost", ContentScanners.infected())
+                        .startsWith(ContentScanners.virusFound(clamd)));
         // its stage limit is timeout_millis + 5 s, so that its fail mode answers before the listener gives up
         KarafClient.Result filters = KarafClient.run(karavel.home(), "mta:filters");
         assertTrue(filters.output(), filters.ok());
         assertTrue(
                 filters.output(),
                 filters.output().lines().anyMatch(l -> l.contains("clamav") && l.contains("10000 ms")));
-        assertTrue(
-                send("clean@localhost", "Subject: hello\r\n\r\nplain text\r\n").startsWith("250"));
+        assertTrue(mx.send("clean@localhost", "Subject: hello\r\n\r\nplain text\r\n")
+                .startsWith("250"));
         Poll.until(
                 "the clean message in its Maildir",
                 WAIT,
@@ -83,7 +71,7 @@ public class ClamavIT {
         assertTrue(MetricsText.read(karavel.adminPort(), "karavel_clamav_viruses_found_total") >= 1);
 
         clamd.close();
-        assertTrue(send("unscanned@localhost", infected()).startsWith("250"));
+        assertTrue(mx.send("unscanned@localhost", ContentScanners.infected()).startsWith("250"));
         Poll.until(
                 "the unscanned message in its Maildir",
                 WAIT,
@@ -95,23 +83,16 @@ public class ClamavIT {
         Poll.until(
                 "fail_mode closed to defer",
                 WAIT,
-                () -> send("deferred@localhost", infected()).startsWith("451 4.7.1 Virus scan unavailable"));
+                () -> mx.send("deferred@localhost", ContentScanners.infected())
+                        .startsWith("451 4.7.1 Virus scan unavailable"));
 
         Files.delete(karavel.home().resolve("etc").resolve(CFG));
         Poll.until(
                 "mail to pass unmarked once the configuration is deleted",
                 WAIT,
-                () -> send("after@localhost", infected()).startsWith("250"));
+                () -> mx.send("after@localhost", ContentScanners.infected()).startsWith("250"));
         Poll.until("the message in its Maildir", WAIT, () -> delivered("after").isPresent());
         assertFalse(delivered("after").get().contains("X-Virus-Scanned"));
-    }
-
-    private static String infected() {
-        return "Subject: the report\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
-                + "--b\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n"
-                + "--b\r\nContent-Type: application/octet-stream; name=\"report.bin\"\r\n"
-                + "Content-Transfer-Encoding: base64\r\n\r\n"
-                + Base64.getMimeEncoder().encodeToString(ATTACHMENT) + "\r\n--b--\r\n";
     }
 
     /** The first message in the user's Maildir, if there is one. */
@@ -122,17 +103,6 @@ public class ClamavIT {
             return first.isPresent() ? Optional.of(Files.readString(first.get())) : Optional.empty();
         } catch (IOException e) {
             return Optional.empty();
-        }
-    }
-
-    private static String send(String to, String content) {
-        try (SmtpClient c = new SmtpClient("127.0.0.1", smtpPort)) {
-            c.readReply();
-            c.command("EHLO client.test");
-            String r = c.sendMail("sender@client.test", List.of(to), content);
-            return r == null ? "no reply" : r;
-        } catch (IOException e) {
-            return "I/O error: " + e;
         }
     }
 }

@@ -2,20 +2,18 @@ package org.karavel.itests;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
+import static org.karavel.itests.ContentScanners.GTUBE;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;
 import org.karavel.testkit.RspamdDaemon;
-import org.karavel.testkit.SmtpClient;
 
 /**
  * The rspamd bundle in the running distribution, against Debian's rspamd started by the test on
@@ -25,34 +23,28 @@ import org.karavel.testkit.SmtpClient;
  */
 public class RspamdIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static final String GTUBE =
-            "Subject: offer\r\n\r\n" + "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X\r\n";
     private static final String CLEAN = "From: Sender <sender@client.test>\r\nTo: <clean@localhost>\r\n"
             + "Subject: lunch\r\nDate: Mon, 07 Dec 2026 10:00:00 +0000\r\nMessage-ID: <lunch-1@client.test>\r\n"
             + "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nLunch at noon?\r\n";
-    private static Distribution karavel;
     private static RspamdDaemon rspamd;
-    private static int smtpPort;
+    private static LoopbackMx mx;
+    private static Distribution karavel;
 
     @BeforeClass
     public static void boot() throws Exception {
         rspamd = RspamdDaemon.start();
-        karavel = Distribution.unpack("rspamd");
-        smtpPort = KaravelContainer.freePort();
-        karavel.listenersOnLoopback(smtpPort);
-        karavel.configure("org.karavel.relay.cfg", Map.of("relay_hosts", "127.0.0.1/32"));
-        karavel.start();
-        Distribution.awaitSmtp(smtpPort);
+        mx = LoopbackMx.start("rspamd", LoopbackMx.RELAY_FROM_LOOPBACK);
+        karavel = mx.karavel;
     }
 
     @AfterClass
     public static void stop() throws Exception {
-        Distribution.closeAll(karavel, rspamd);
+        Distribution.closeAll(mx, rspamd);
     }
 
     @Test
     public void scansOnceConfiguredAndFollowsTheFailMode() throws Exception {
-        String unscanned = send("before@localhost", GTUBE);
+        String unscanned = mx.send("before@localhost", GTUBE);
         assertTrue("no configuration, no scan: " + unscanned, unscanned.startsWith("250"));
 
         karavel.configure(
@@ -70,10 +62,10 @@ public class RspamdIT {
         Poll.until(
                 "GTUBE to be refused once the configuration is there",
                 WAIT,
-                () -> send("gtube@localhost", GTUBE).startsWith("554 5.7.1 Gtube pattern"),
-                () -> send("gtube@localhost", GTUBE));
+                () -> mx.send("gtube@localhost", GTUBE).startsWith("554 5.7.1 Gtube pattern"),
+                () -> mx.send("gtube@localhost", GTUBE));
 
-        assertTrue(send("clean@localhost", CLEAN).startsWith("250"));
+        assertTrue(mx.send("clean@localhost", CLEAN).startsWith("250"));
         String stored = onlyMessage(karavel.data().resolve("mail/localhost/clean/new"));
         assertTrue(
                 stored, stored.matches("(?s).*\r\nX-Spamd-Result: default: False \\[-?\\d+\\.\\d\\d / 15\\.00\\].*"));
@@ -84,7 +76,7 @@ public class RspamdIT {
         assertTrue(filters.output(), filters.output().contains("15000"));
 
         rspamd.stop();
-        assertTrue(send("open@localhost", GTUBE).startsWith("250"));
+        assertTrue(mx.send("open@localhost", GTUBE).startsWith("250"));
         String passed = onlyMessage(karavel.data().resolve("mail/localhost/open/new"));
         assertTrue(passed, passed.contains("\r\nX-Spam-Status: unscanned (rspamd unreachable)\r\n"));
 
@@ -92,9 +84,9 @@ public class RspamdIT {
         Poll.until(
                 "a 451 once fail_mode is closed",
                 WAIT,
-                () -> send("closing@localhost", CLEAN).startsWith("451 4.7.1 Content scanner unavailable"),
-                () -> send("closing@localhost", CLEAN));
-        String refused = send("closed@localhost", CLEAN);
+                () -> mx.send("closing@localhost", CLEAN).startsWith("451 4.7.1 Content scanner unavailable"),
+                () -> mx.send("closing@localhost", CLEAN));
+        String refused = mx.send("closed@localhost", CLEAN);
         assertTrue(refused, refused.startsWith("451 4.7.1 Content scanner unavailable, try again later"));
         assertEquals(0, Maildirs.count(karavel.data().resolve("mail/localhost/closed/new")));
     }
@@ -103,17 +95,6 @@ public class RspamdIT {
         Poll.until("one message in " + inbox, WAIT, () -> Maildirs.count(inbox) == 1);
         try (Stream<Path> files = Files.list(inbox)) {
             return Files.readString(files.findFirst().orElseThrow());
-        }
-    }
-
-    private static String send(String to, String content) {
-        try (SmtpClient c = new SmtpClient("127.0.0.1", smtpPort, new InetSocketAddress("127.0.0.1", 0))) {
-            c.readReply();
-            c.command("EHLO client.test");
-            String r = c.sendMail("sender@client.test", List.of(to), content);
-            return r == null ? "no reply" : r;
-        } catch (IOException e) {
-            return "I/O error: " + e;
         }
     }
 }

@@ -22,6 +22,9 @@ final class SteadySenders implements AutoCloseable {
     private static final long RECONNECT_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final int port;
+    /** Starts every Message-ID, so that two loads sent to one sink keep apart. */
+    private final String name;
+
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running = true;
     /** Message-IDs that got "250" at the end of DATA. */
@@ -37,8 +40,9 @@ final class SteadySenders implements AutoCloseable {
     final List<String> permanentFailures = new CopyOnWriteArrayList<>();
     final List<String> samples4xx = new CopyOnWriteArrayList<>();
 
-    SteadySenders(int port, int sessions) {
+    SteadySenders(int port, int sessions, String name) {
         this.port = port;
+        this.name = name;
         for (int s = 0; s < sessions; s++) {
             int session = s;
             Thread t = new Thread(() -> sendLoop(session), "steady-sender-" + s);
@@ -48,8 +52,13 @@ final class SteadySenders implements AutoCloseable {
         threads.forEach(Thread::start);
     }
 
-    static String messageId(int session, int n) {
-        return "<hotswap-" + session + "-" + n + "@client.test>";
+    private String messageId(int session, int n) {
+        return "<" + name + "-" + session + "-" + n + "@client.test>";
+    }
+
+    /** Whether a Message-ID (with its angle brackets) is one of this load's. */
+    boolean sent(String messageId) {
+        return messageId.startsWith("<" + name + "-");
     }
 
     private void sendLoop(int session) {

@@ -24,7 +24,7 @@ class ClamavFailureTest {
             ClamavComponent c = component(silent.address(), Map.of("timeout__millis", 300L, "fail__mode", "closed"));
             try {
                 long start = System.nanoTime();
-                Verdict v = scan(c, FilterSession.from("192.0.2.10"), TestMessage.plain());
+                Verdict v = scan(c, FilterSession.from("192.0.2.10"), TestMessages.plain());
 
                 assertThat(v.toString()).isEqualTo("451 4.7.1 Virus scan unavailable, try again later");
                 assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
@@ -44,7 +44,7 @@ class ClamavFailureTest {
             try (ScriptedClamd odd = new ScriptedClamd(answer)) {
                 ClamavComponent c = component(odd.address(), Map.of());
                 try {
-                    Verdict v = scan(c, FilterSession.from("192.0.2.10"), TestMessage.plain());
+                    Verdict v = scan(c, FilterSession.from("192.0.2.10"), TestMessages.plain());
 
                     assertThat(v.headers())
                             .as(answer)
@@ -64,7 +64,7 @@ class ClamavFailureTest {
         try (ScriptedClamd odd = new ScriptedClamd("stream: Evil\u0007Name\u00e9 FOUND")) {
             ClamavComponent c = component(odd.address(), Map.of());
             try {
-                Verdict v = scan(c, FilterSession.from("192.0.2.10"), TestMessage.plain());
+                Verdict v = scan(c, FilterSession.from("192.0.2.10"), TestMessages.plain());
 
                 assertThat(v.text()).isEqualTo("Message rejected: virus found (Evil_Name_)");
             } finally {
@@ -118,7 +118,7 @@ class ClamavFailureTest {
         return c.endOfMessage(
                         FilterSession.from("192.0.2.10"),
                         FilterEnvelope.from(MailAddress.parse("sender@example.org")),
-                        TestMessage.plain())
+                        TestMessages.plain())
                 .toCompletableFuture();
     }
 }

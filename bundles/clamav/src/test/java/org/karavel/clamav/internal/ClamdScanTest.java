@@ -20,6 +20,7 @@ import org.karavel.api.address.MailAddress;
 import org.karavel.api.filter.Verdict;
 import org.karavel.api.metrics.Metric;
 import org.karavel.testkit.FilterEnvelope;
+import org.karavel.testkit.FilterMessage;
 import org.karavel.testkit.FilterSession;
 import org.karavel.testkit.LogCapture;
 
@@ -54,7 +55,7 @@ class ClamdScanTest {
         return new ClamavComponent(config(values));
     }
 
-    static Verdict scan(ClamavComponent c, FilterSession session, TestMessage message) throws Exception {
+    static Verdict scan(ClamavComponent c, FilterSession session, FilterMessage message) throws Exception {
         return c.endOfMessage(session, FilterEnvelope.from(MailAddress.parse("sender@example.org")), message)
                 .toCompletableFuture()
                 .get(60, TimeUnit.SECONDS);
@@ -64,7 +65,7 @@ class ClamdScanTest {
     void anAttachmentCarryingTheSignatureIsRefusedWithItsName() throws Exception {
         ClamavComponent c = component(clamd.tcp(), Map.of());
         try {
-            Verdict v = scan(c, FilterSession.from("192.0.2.10"), TestMessage.withAttachment(INFECTED));
+            Verdict v = scan(c, FilterSession.from("192.0.2.10"), TestMessages.withAttachment(INFECTED));
 
             assertThat(v.kind()).isEqualTo(Verdict.Kind.REJECT);
             assertThat(v.code()).isEqualTo(554);
@@ -81,8 +82,8 @@ class ClamdScanTest {
     void theUnixSocketWorksAlike() throws Exception {
         ClamavComponent c = component(clamd.unix(), Map.of());
         try {
-            Verdict infected = scan(c, FilterSession.from("192.0.2.10"), TestMessage.withAttachment(INFECTED));
-            Verdict clean = scan(c, FilterSession.from("192.0.2.10"), TestMessage.plain());
+            Verdict infected = scan(c, FilterSession.from("192.0.2.10"), TestMessages.withAttachment(INFECTED));
+            Verdict clean = scan(c, FilterSession.from("192.0.2.10"), TestMessages.plain());
 
             assertThat(infected.toString()).contains("554 5.7.1", ClamdDaemon.REPORTED);
             assertThat(clean.kind()).isEqualTo(Verdict.Kind.NO_OPINION);
@@ -97,7 +98,7 @@ class ClamdScanTest {
         ClamavComponent c = component(clamd.tcp(), Map.of());
         try {
             byte[] other = "another attachment, no signature for it\n".getBytes(StandardCharsets.US_ASCII);
-            TestMessage message = TestMessage.withAttachment(other, "X-Virus-Scanned: clamav");
+            FilterMessage message = TestMessages.withAttachment(other, "X-Virus-Scanned: clamav");
 
             Verdict v = scan(c, FilterSession.from("192.0.2.10").listener("submission"), message);
 
@@ -115,7 +116,7 @@ class ClamdScanTest {
     void aMessageOverMaxSizeIsNotSentToClamd() throws Exception {
         ClamavComponent c = component(clamd.tcp(), Map.of("max__size", 200L));
         try {
-            Verdict v = scan(c, FilterSession.from("192.0.2.10"), TestMessage.withAttachment(INFECTED));
+            Verdict v = scan(c, FilterSession.from("192.0.2.10"), TestMessages.withAttachment(INFECTED));
 
             assertThat(v.kind()).isEqualTo(Verdict.Kind.NO_OPINION);
             assertThat(v.headers())
@@ -133,7 +134,7 @@ class ClamdScanTest {
         ClamavComponent c = component(clamd.tcp(), Map.of());
         try {
             String line = "filler line of a long message, to go over clamd's StreamMaxLength of 1M\r\n";
-            TestMessage big = new TestMessage("Subject: big\r\n\r\n" + line.repeat(8 * 1024 * 1024 / line.length()));
+            FilterMessage big = FilterMessage.of("Subject: big\r\n\r\n" + line.repeat(8 * 1024 * 1024 / line.length()));
 
             Verdict v = scan(c, FilterSession.from("192.0.2.10"), big);
 
@@ -174,7 +175,7 @@ class ClamdScanTest {
         ClamavComponent c = component(clamd.tcp(), Map.of("listeners", new String[] {"mx"}));
         try {
             Verdict v = scan(
-                    c, FilterSession.from("192.0.2.10").listener("submission"), TestMessage.withAttachment(INFECTED));
+                    c, FilterSession.from("192.0.2.10").listener("submission"), TestMessages.withAttachment(INFECTED));
 
             assertThat(v).isSameAs(Verdict.noOpinion());
             assertThat(c.counters().scans()).isZero();
@@ -187,8 +188,8 @@ class ClamdScanTest {
     void theMetricsCountScansVirusesAndTime() throws Exception {
         ClamavComponent c = component(clamd.tcp(), Map.of());
         try {
-            scan(c, FilterSession.from("192.0.2.10"), TestMessage.withAttachment(INFECTED));
-            scan(c, FilterSession.from("192.0.2.10"), TestMessage.plain());
+            scan(c, FilterSession.from("192.0.2.10"), TestMessages.withAttachment(INFECTED));
+            scan(c, FilterSession.from("192.0.2.10"), TestMessages.plain());
 
             Map<String, Double> values = new HashMap<>();
             for (Metric m : c.metrics()) {

@@ -30,17 +30,18 @@ class ClamdStoppedTest {
             open = component(tcp, Map.of("timeout__millis", 5000L));
             closed = component(unix, Map.of("fail__mode", "closed", "timeout__millis", 5000L));
             // both answer while clamd runs
-            assertThat(scan(open, FilterSession.from("192.0.2.10"), TestMessage.withAttachment(INFECTED))
+            assertThat(scan(open, FilterSession.from("192.0.2.10"), TestMessages.withAttachment(INFECTED))
                             .code())
                     .isEqualTo(554);
-            assertThat(scan(closed, FilterSession.from("192.0.2.10"), TestMessage.withAttachment(INFECTED))
+            assertThat(scan(closed, FilterSession.from("192.0.2.10"), TestMessages.withAttachment(INFECTED))
                             .code())
                     .isEqualTo(554);
         }
         try (LogCapture log = new LogCapture()) {
-            Verdict first = scan(open, FilterSession.from("192.0.2.10"), TestMessage.withAttachment(INFECTED));
-            Verdict second = scan(open, FilterSession.from("192.0.2.10"), TestMessage.plain("X-Virus-Scanned: clamav"));
-            Verdict deferred = scan(closed, FilterSession.from("192.0.2.10"), TestMessage.withAttachment(INFECTED));
+            Verdict first = scan(open, FilterSession.from("192.0.2.10"), TestMessages.withAttachment(INFECTED));
+            Verdict second =
+                    scan(open, FilterSession.from("192.0.2.10"), TestMessages.plain("X-Virus-Scanned: clamav"));
+            Verdict deferred = scan(closed, FilterSession.from("192.0.2.10"), TestMessages.withAttachment(INFECTED));
 
             assertThat(first.kind()).isEqualTo(Verdict.Kind.NO_OPINION);
             assertThat(first.headers())

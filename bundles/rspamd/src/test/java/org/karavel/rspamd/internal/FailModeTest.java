@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.karavel.api.address.MailAddress;
 import org.karavel.api.filter.Verdict;
 import org.karavel.testkit.FilterEnvelope;
+import org.karavel.testkit.FilterMessage;
 import org.karavel.testkit.FilterSession;
 import org.karavel.testkit.LogCapture;
 
@@ -79,7 +80,7 @@ class FailModeTest {
                         MailAddress.parse("carol@example.com"),
                         MailAddress.parse("josé@bücher.example", true)),
                 Map.of());
-        TestMessage m = message("Hello", "Hello Bob");
+        FilterMessage m = message("Hello", "Hello Bob");
 
         Verdict v = c.endOfMessage(session, envelope, m).toCompletableFuture().get(20, TimeUnit.SECONDS);
 

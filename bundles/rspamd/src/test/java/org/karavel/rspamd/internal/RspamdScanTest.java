@@ -16,6 +16,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.karavel.api.address.MailAddress;
 import org.karavel.api.filter.Verdict;
 import org.karavel.testkit.FilterEnvelope;
+import org.karavel.testkit.FilterMessage;
 import org.karavel.testkit.FilterSession;
 import org.karavel.testkit.RspamdDaemon;
 
@@ -90,7 +91,7 @@ class RspamdScanTest {
     @Order(4)
     void addHeaderMarksTheMessageAndDropsTheClientsOwnMarks() throws Exception {
         RspamdComponent c = component(Map.of());
-        TestMessage m = TestMessage.of(
+        FilterMessage m = FilterMessage.of(
                 "X-Spam: No\nX-Spamd-Result: default: False [-10.00 / 15.00]\n" + text("Cheap", "Buy now"));
         Verdict v = scan(c, "mx", RspamdDaemon.ADD_HEADER_SENDER, m);
 
@@ -104,7 +105,7 @@ class RspamdScanTest {
     @Order(5)
     void rewriteSubjectReplacesTheSubject() throws Exception {
         RspamdComponent c = component(Map.of());
-        TestMessage m = message("Cheap watches", "Buy now");
+        FilterMessage m = message("Cheap watches", "Buy now");
         Verdict v = scan(c, "mx", RspamdDaemon.REWRITE_SENDER, m);
 
         int subject = m.headers().stream().map(h -> h.name()).toList().indexOf("Subject");
@@ -170,7 +171,7 @@ class RspamdScanTest {
         return new RspamdComponent(Configs.rspamd(config));
     }
 
-    static Verdict scan(RspamdComponent c, String listener, String sender, TestMessage message) throws Exception {
+    static Verdict scan(RspamdComponent c, String listener, String sender, FilterMessage message) throws Exception {
         FilterSession session =
                 FilterSession.from("192.0.2.10").listener(listener).ehlo("client.sender.test");
         FilterEnvelope envelope =
@@ -178,8 +179,8 @@ class RspamdScanTest {
         return c.endOfMessage(session, envelope, message).toCompletableFuture().get(60, TimeUnit.SECONDS);
     }
 
-    static TestMessage message(String subject, String body) {
-        return TestMessage.of(text(subject, body));
+    static FilterMessage message(String subject, String body) {
+        return FilterMessage.of(text(subject, body));
     }
 
     static String text(String subject, String body) {

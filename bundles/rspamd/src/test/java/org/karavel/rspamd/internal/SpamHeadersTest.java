@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.karavel.api.filter.Verdict;
+import org.karavel.testkit.FilterMessage;
 
 class SpamHeadersTest {
     @Test
@@ -68,7 +69,7 @@ class SpamHeadersTest {
 
     @Test
     void greylistIsATemporaryRefusalAndDiscardOnlyMarks() {
-        TestMessage m = TestMessage.of("Subject: hi\n\nbody\n");
+        FilterMessage m = FilterMessage.of("Subject: hi\n\nbody\n");
         Verdict greylist = RspamdFilter.verdict(answer("greylist"), m, Verdict.noOpinion());
         Verdict discard = RspamdFilter.verdict(answer("discard"), m, Verdict.noOpinion());
 
