@@ -53,6 +53,7 @@ final class BounceClassifier {
         if (file != null) {
             synchronized (lock) {
                 reload();
+                nextCheck = System.nanoTime() + checkNanos;
             }
         }
     }
