@@ -57,6 +57,21 @@ final class AttemptRecorder {
         this.classifier = new BounceClassifier(settings.bounceRules(), BounceClassifier.CHECK_INTERVAL);
     }
 
+    /**
+     * The bounce category of a recipient's stored last failure, for the queue listing: the spool keeps
+     * the reply, not the category, so the rules in force now classify it again (a remote host
+     * recorded with the reply stands for the relay). Empty when the recipient has not failed.
+     */
+    String failureCategory(RecipientStatus r) {
+        if (r.state() == State.DELIVERED || r.lastReply().isEmpty()) {
+            return "";
+        }
+        String relay = r.remoteHost().isEmpty() ? MailLogLine.RELAY_NONE : r.remoteHost();
+        return classifier
+                .classify(BounceRules.enhancedCode("", r.lastReply()), r.lastReply(), relay)
+                .word();
+    }
+
     /** Records the attempt; the stage completes once the spool has the new state. */
     CompletionStage<Void> record(MessageAttempt attempt) {
         QueuedMessage m = attempt.message();

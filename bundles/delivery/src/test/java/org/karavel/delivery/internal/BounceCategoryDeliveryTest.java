@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.karavel.api.metrics.Metric;
 import org.karavel.api.queue.QueuedMessage;
+import org.karavel.api.queue.RecipientStatus;
 import org.karavel.testkit.LogCapture;
 import org.karavel.testkit.SmtpSink;
 
@@ -62,6 +63,11 @@ class BounceCategoryDeliveryTest {
                             new Metric.Sample(Map.of("category", "invalid_recipient", "kind", "permanent"), 1),
                             new Metric.Sample(Map.of("category", "rate_limited", "kind", "temporary"), 1));
 
+            // the queue listing classifies the stored last reply again: the deferred recipient is still queued
+            RecipientStatus busy =
+                    f.spool.get(m.id()).orElseThrow().recipients().get(1);
+            assertThat(f.scheduler.failureCategory(busy)).isEqualTo("rate_limited");
+
             ParsedReport report = ParsedReport.parse(f.dsns().get(0).text());
             assertThat(report.parts.get(0).body())
                     .contains("<gone@example.test>")
@@ -89,6 +95,30 @@ class BounceCategoryDeliveryTest {
                             .startsWith(m.id().value() + ": bounced to=<full@example.test>")
                             .contains(" category=mailbox_full status=bounced"));
             assertThat(f.counters.failureCount(BounceCategory.MAILBOX_FULL, true))
+                    .isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aStoredConnectionFailureIsListedWithItsCategory() throws Exception {
+        try (DeliveryFixture f = new DeliveryFixture()) {
+            f.mx("example.test", 10, "mx1.example.test");
+            QueuedMessage m = f.queue(
+                    "sender@sender.test", List.of("a@example.test"), DeliveryFixture.message("refused", "x\r\n"));
+            f.start(f.settings(DeliveryFixture.closedPort()).build());
+
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> !f.spool
+                            .get(m.id())
+                            .orElseThrow()
+                            .recipients()
+                            .get(0)
+                            .lastReply()
+                            .isEmpty());
+            RecipientStatus r = f.spool.get(m.id()).orElseThrow().recipients().get(0);
+            assertThat(r.lastReply()).contains("Connection refused");
+            assertThat(f.scheduler.failureCategory(r)).isEqualTo("connection_failure");
+            assertThat(f.counters.failureCount(BounceCategory.CONNECTION_FAILURE, false))
                     .isEqualTo(1);
         }
     }
