@@ -142,6 +142,11 @@ class BounceClassifierTest {
                 reply("5.3.4", "552 5.3.4 Message size exceeds fixed limit", BounceCategory.MESSAGE_TOO_LARGE),
                 reply("5.7.1", "554 5.7.1 <x@other.example>: Relay access denied", BounceCategory.POLICY_RELATED),
                 reply("4.2.2", "452 4.2.2 Mailbox full", BounceCategory.MAILBOX_FULL),
+                reply(
+                        "4.2.0",
+                        "450 4.2.0 <a@example.test>: Recipient address rejected: Greylisted, see"
+                                + " http://postgrey.schweikert.ch/help/example.test.html",
+                        BounceCategory.POLICY_RELATED),
                 // codes only, when the text says nothing the rules know
                 reply("5.1.2", "550 5.1.2 bad destination", BounceCategory.BAD_DOMAIN),
                 reply("5.7.23", "550 5.7.23 nope", BounceCategory.AUTHENTICATION_FAILURE),
