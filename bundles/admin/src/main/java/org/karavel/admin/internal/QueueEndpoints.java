@@ -183,12 +183,15 @@ final class QueueEndpoints {
         envelope.put("authenticatedUser", m.envelope().authenticatedUser());
         envelope.put("origin", m.envelope().origin().toString());
         List<Map<String, Object>> recipients = new ArrayList<>();
+        // the bounce category of the last failure, as delivery's rules give it; empty without delivery
+        DeliveryControl control = services.deliveryControl;
         for (RecipientStatus s : m.recipients()) {
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("address", s.recipient().toString());
             row.put("state", s.state().name().toLowerCase(Locale.ROOT));
             row.put("lastReply", s.lastReply());
             row.put("remoteHost", s.remoteHost());
+            row.put("category", control == null ? "" : control.failureCategory(s));
             recipients.add(row);
         }
         Map<String, Object> out = new LinkedHashMap<>();

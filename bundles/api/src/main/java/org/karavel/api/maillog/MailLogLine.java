@@ -128,13 +128,32 @@ public final class MailLogLine {
      */
     public static String delivered(
             QueueId id, MailAddress to, String relay, Duration delay, int attempts, String tls, String reply) {
-        return result(id, "delivered", "sent", to, relay, delay, attempts, tls, reply);
+        return result(id, "delivered", "sent", to, relay, delay, attempts, tls, null, reply);
     }
 
     /** {@code ID: deferred to=<r> relay=… delay=… attempts=n tls=… status=deferred (reply)}; see {@link #delivered}. */
     public static String deferred(
             QueueId id, MailAddress to, String relay, Duration delay, int attempts, String tls, String reply) {
-        return result(id, "deferred", "deferred", to, relay, delay, attempts, tls, reply);
+        return deferred(id, to, relay, delay, attempts, tls, null, reply);
+    }
+
+    /**
+     * {@code ID: deferred to=<r> relay=… delay=… attempts=n tls=… category=rate_limited
+     * status=deferred (reply)}; see {@link #delivered}.
+     *
+     * @param category why it failed, e.g. {@code rate_limited}; null or empty leaves the field out
+     * @since 1.1
+     */
+    public static String deferred(
+            QueueId id,
+            MailAddress to,
+            String relay,
+            Duration delay,
+            int attempts,
+            String tls,
+            String category,
+            String reply) {
+        return result(id, "deferred", "deferred", to, relay, delay, attempts, tls, category, reply);
     }
 
     /**
@@ -143,7 +162,26 @@ public final class MailLogLine {
      */
     public static String bounced(
             QueueId id, MailAddress to, String relay, Duration delay, int attempts, String tls, String reply) {
-        return result(id, "bounced", "bounced", to, relay, delay, attempts, tls, reply);
+        return bounced(id, to, relay, delay, attempts, tls, null, reply);
+    }
+
+    /**
+     * {@code ID: bounced to=<r> relay=… delay=… attempts=n tls=… category=invalid_recipient
+     * status=bounced (reply)}; see {@link #delivered}.
+     *
+     * @param category why it failed, e.g. {@code invalid_recipient}; null or empty leaves the field out
+     * @since 1.1
+     */
+    public static String bounced(
+            QueueId id,
+            MailAddress to,
+            String relay,
+            Duration delay,
+            int attempts,
+            String tls,
+            String category,
+            String reply) {
+        return result(id, "bounced", "bounced", to, relay, delay, attempts, tls, category, reply);
     }
 
     private static String result(
@@ -155,6 +193,7 @@ public final class MailLogLine {
             Duration delay,
             int attempts,
             String tls,
+            String category,
             String reply) {
         MailLogLine line = new MailLogLine(Objects.requireNonNull(id, "id"), event)
                 .address("to", to)
@@ -165,7 +204,10 @@ public final class MailLogLine {
             // already made of fields by tls(); the free-form reply stays last
             line.sb.append(' ').append(clean(tls, ' '));
         }
-        return line.bare("status", status).text(reply).toString();
+        return line.bare("category", category == null || category.isEmpty() ? null : category)
+                .bare("status", status)
+                .text(reply)
+                .toString();
     }
 
     /** {@code ID: removed by=delivery}: the message left the queue. */

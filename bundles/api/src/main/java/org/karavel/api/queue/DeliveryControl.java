@@ -29,4 +29,15 @@ public interface DeliveryControl {
 
     /** The domains whose delivery is suspended, lower case. */
     Set<String> suspendedDomains();
+
+    /**
+     * The bounce category of a recipient's last failure ({@code invalid_recipient}, {@code
+     * rate_limited}, ...), as delivery's rules give it now; empty when the recipient has not failed
+     * (delivered, or not tried yet) or the delivery bundle does not classify.
+     *
+     * @since 1.3
+     */
+    default String failureCategory(RecipientStatus recipient) {
+        return "";
+    }
 }

@@ -70,6 +70,7 @@ class MailLogLineTest {
                         Duration.ofSeconds(310),
                         2,
                         null,
+                        "connection_failure",
                         "connect to mx1.remote.example[192.0.2.25]:25: Connection refused"),
                 MailLogLine.bounced(
                         ID,
@@ -78,6 +79,7 @@ class MailLogLineTest {
                         Duration.ofMillis(300),
                         1,
                         null,
+                        "invalid_recipient",
                         "550 5.1.1 User unknown"),
                 MailLogLine.bounced(
                         ID,
@@ -86,6 +88,7 @@ class MailLogLineTest {
                         Duration.ofSeconds(3600),
                         4,
                         null,
+                        "other",
                         "5.0.0 spam run (bounced by the operator)"),
                 MailLogLine.removed(ID, RemovedBy.DELIVERY),
                 MailLogLine.removed(ID, RemovedBy.SHELL),

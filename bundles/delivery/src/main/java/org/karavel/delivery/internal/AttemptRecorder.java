@@ -42,6 +42,7 @@ final class AttemptRecorder {
     private final Clock clock;
     private final Backoff backoff;
     private final DeliveryCounters counters;
+    private final BounceClassifier classifier;
 
     AttemptRecorder(DeliverySettings settings, Spool spool, Clock clock) {
         this(settings, spool, clock, new DeliveryCounters());
@@ -53,6 +54,22 @@ final class AttemptRecorder {
         this.clock = clock;
         this.backoff = new Backoff(settings.minBackoff(), settings.maxBackoff());
         this.counters = counters;
+        this.classifier = new BounceClassifier(settings.bounceRules(), BounceClassifier.CHECK_INTERVAL);
+    }
+
+    /**
+     * The bounce category of a recipient's stored last failure, for the queue listing: the spool keeps
+     * the reply, not the category, so the rules in force now classify it again (a remote host
+     * recorded with the reply stands for the relay). Empty when the recipient has not failed.
+     */
+    String failureCategory(RecipientStatus r) {
+        if (r.state() == State.DELIVERED || r.lastReply().isEmpty()) {
+            return "";
+        }
+        String relay = r.remoteHost().isEmpty() ? MailLogLine.RELAY_NONE : r.remoteHost();
+        return classifier
+                .classify(BounceRules.enhancedCode("", r.lastReply()), r.lastReply(), relay)
+                .word();
     }
 
     /** Records the attempt; the stage completes once the spool has the new state. */
@@ -121,6 +138,9 @@ final class AttemptRecorder {
         Outcomes o = new Outcomes(m.recipients());
         for (RecipientResult r : results) {
             RecipientResult logged = r;
+            // an expired recipient keeps the category of its last failure: the reason it never got through
+            BounceCategory category = r.outcome() == RecipientResult.Outcome.DELIVERED ? null : classifier.classify(r);
+            String word = category == null ? "" : category.word();
             switch (r.outcome()) {
                 case DELIVERED -> o.set(r, State.DELIVERED, r.reply());
                 case BOUNCED -> {
@@ -128,7 +148,13 @@ final class AttemptRecorder {
                     o.failed(
                             r,
                             new FailedRecipient(
-                                    r.recipient(), permanent(r.status()), r.reply(), r.remoteHost(), r.at(), false));
+                                    r.recipient(),
+                                    permanent(r.status()),
+                                    r.reply(),
+                                    r.remoteHost(),
+                                    r.at(),
+                                    false,
+                                    word));
                 }
                 default -> {
                     if (tooOld) {
@@ -136,14 +162,18 @@ final class AttemptRecorder {
                         o.set(r, State.BOUNCED, logged.reply());
                         o.failed(
                                 r,
-                                new FailedRecipient(r.recipient(), "5.4.7", r.reply(), r.remoteHost(), r.at(), true));
+                                new FailedRecipient(
+                                        r.recipient(), "5.4.7", r.reply(), r.remoteHost(), r.at(), true, word));
                     } else {
                         o.set(r, State.PENDING, r.reply());
                     }
                 }
             }
             counters.count(logged.outcome());
-            MailLog.log(MailLog.result(m.id(), logged, m.envelope().receivedAt(), attemptNo));
+            if (category != null) {
+                counters.failure(category, logged.outcome() == RecipientResult.Outcome.BOUNCED);
+            }
+            MailLog.log(MailLog.result(m.id(), logged, m.envelope().receivedAt(), attemptNo, category));
         }
         return o;
     }
@@ -228,7 +258,14 @@ final class AttemptRecorder {
                     for (FailedRecipient r : failed) {
                         counters.operatorBounced.increment();
                         MailLog.log(MailLogLine.bounced(
-                                m.id(), r.recipient(), MailLogLine.RELAY_NONE, delay, m.attempts(), null, reply));
+                                m.id(),
+                                r.recipient(),
+                                MailLogLine.RELAY_NONE,
+                                delay,
+                                m.attempts(),
+                                null,
+                                BounceCategory.OTHER.word(),
+                                reply));
                     }
                     return spool.remove(m.id());
                 })

@@ -13,6 +13,7 @@ import org.karavel.api.metrics.MetricSource;
 import org.karavel.api.net.MachineName;
 import org.karavel.api.queue.DeliveryControl;
 import org.karavel.api.queue.QueueId;
+import org.karavel.api.queue.RecipientStatus;
 import org.karavel.api.queue.Spool;
 import org.karavel.api.tls.OutboundTls;
 import org.osgi.service.cm.ConfigurationAdmin;
@@ -121,6 +122,12 @@ public class DeliveryComponent implements DeliveryControl, MetricSource {
     @Override
     public CompletionStage<Boolean> bounce(QueueId id, String reason) {
         return control().bounce(id, reason);
+    }
+
+    @Override
+    public String failureCategory(RecipientStatus recipient) {
+        DeliveryScheduler s = scheduler;
+        return s == null ? "" : s.failureCategory(recipient);
     }
 
     @Override

@@ -126,4 +126,10 @@ public @interface DeliveryConfig {
             description =
                     "ipv6, ipv4 or any: which family of a host's addresses is tried first; the other follows when a connect fails (Postfix's smtp_address_preference)")
     String address__preference() default "any";
+
+    @AttributeDefinition(
+            name = "Bounce rules",
+            description =
+                    "The file of rules that give each delivery failure its category; empty = etc/karavel.bounce-rules. Read again when it changes")
+    String bounce__rules() default "";
 }

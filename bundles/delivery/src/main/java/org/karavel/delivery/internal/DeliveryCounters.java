@@ -20,6 +20,24 @@ final class DeliveryCounters {
                     + " = refused by the TLS policy after connecting, refused = MX host not allowed).",
             "result");
 
+    /** Failed recipient attempts by bounce category and kind (permanent, temporary). */
+    private final CounterFamily failures = new CounterFamily(
+            "karavel_delivery_failures_total",
+            "Recipient attempts that failed, by bounce category and kind (permanent = bounced, temporary ="
+                    + " deferred).",
+            "category",
+            "kind");
+
+    /** Counts one failure of this category; {@code permanent} for a bounce, else a deferral. */
+    void failure(BounceCategory category, boolean permanent) {
+        failures.increment(category.word(), permanent ? "permanent" : "temporary");
+    }
+
+    /** Failures counted with this category and kind so far. */
+    long failureCount(BounceCategory category, boolean permanent) {
+        return failures.count(category.word(), permanent ? "permanent" : "temporary");
+    }
+
     void tls(String result) {
         tls.increment(result);
     }
@@ -66,6 +84,7 @@ final class DeliveryCounters {
                         Type.COUNTER,
                         dsnQueued.sum()),
                 tls.metric(),
+                failures.metric(),
                 Metric.of("karavel_delivery_messages_in_flight", "Messages being delivered now.", Type.GAUGE, inFlight),
                 Metric.of(
                         "karavel_delivery_suspended_domains",

@@ -247,6 +247,11 @@ final class DeliveryScheduler {
         return suspensions;
     }
 
+    /** The bounce category of a recipient's stored last failure, empty when it has none. */
+    String failureCategory(RecipientStatus recipient) {
+        return recorder.failureCategory(recipient);
+    }
+
     DeliveryCounters counters() {
         return counters;
     }

@@ -36,7 +36,8 @@ record DeliverySettings(
         int hopcountLimit,
         AddressFamilies addressFamilies,
         Duration transactionTimeout,
-        Set<InetAddress> proxyInterfaces) {
+        Set<InetAddress> proxyInterfaces,
+        Path bounceRules) {
 
     DeliverySettings {
         Objects.requireNonNull(heloName, "heloName");
@@ -86,6 +87,7 @@ record DeliverySettings(
                 .addressFamilies(c.inet__protocols(), c.address__preference())
                 .transactionTimeout(Duration.ofSeconds(c.transaction__timeout__seconds()))
                 .proxyInterfaces(c.proxy__interfaces())
+                .bounceRules(bounceRulesPath(c.bounce__rules()))
                 .maildirRoot(
                         c.maildir__root().isBlank()
                                 ? Path.of(karafData == null ? "data" : karafData, "mail")
@@ -95,6 +97,15 @@ record DeliverySettings(
         }
         b.localTransport(c.local__transport());
         return b.build();
+    }
+
+    /** The rules file: empty = {@code karavel.bounce-rules} in Karaf's etc/ (the shipped one). */
+    private static String bounceRulesPath(String configured) {
+        if (!configured.isBlank()) {
+            return configured.trim();
+        }
+        String etc = System.getProperty("karaf.etc");
+        return Path.of(etc == null ? "etc" : etc, "karavel.bounce-rules").toString();
     }
 
     /** Builds settings; unset values keep the defaults. */
@@ -124,6 +135,7 @@ record DeliverySettings(
         // longer than data_done_timeout plus sending a 35 MB message at 50 KB/s
         private Duration transactionTimeout = Duration.ofSeconds(1800);
         private Set<InetAddress> proxyInterfaces = Set.of();
+        private Path bounceRules;
 
         Builder remotePort(int v) {
             remotePort = v;
@@ -253,6 +265,12 @@ record DeliverySettings(
          * Addresses, separated by commas or spaces, that reach this server through NAT or a proxy
          * (Postfix's proxy_interfaces): an MX host there is this server.
          */
+        /** The bounce rules file; null (the builder's default) for none. */
+        Builder bounceRules(String v) {
+            bounceRules = v == null || v.isBlank() ? null : Path.of(v);
+            return this;
+        }
+
         Builder proxyInterfaces(String v) {
             Set<InetAddress> set = new LinkedHashSet<>();
             for (String a : ListProperty.entries(v)) {
@@ -289,7 +307,8 @@ record DeliverySettings(
                     hopcountLimit,
                     addressFamilies,
                     transactionTimeout,
-                    proxyInterfaces);
+                    proxyInterfaces,
+                    bounceRules);
         }
     }
 }

@@ -46,6 +46,7 @@ final class DeliveryStatusNotification {
      * @param reply the last reply or error
      * @param remoteHost the host that gave it, empty if none
      * @param expired whether it failed because the message was too old, not because of this reply
+     * @param category the bounce category ({@code invalid_recipient}, ...), empty when none
      */
     record FailedRecipient(
             MailAddress recipient,
@@ -53,7 +54,24 @@ final class DeliveryStatusNotification {
             String reply,
             String remoteHost,
             Instant lastAttempt,
-            boolean expired) {}
+            boolean expired,
+            String category) {
+
+        FailedRecipient {
+            category = category == null ? "" : category;
+        }
+
+        /** A recipient without a category (bounced by the operator). */
+        FailedRecipient(
+                MailAddress recipient,
+                String status,
+                String reply,
+                String remoteHost,
+                Instant lastAttempt,
+                boolean expired) {
+            this(recipient, status, reply, remoteHost, lastAttempt, expired, "");
+        }
+    }
 
     private DeliveryStatusNotification() {}
 
@@ -149,6 +167,10 @@ final class DeliveryStatusNotification {
             }
             sb.append(f.reply());
             notice.text(sb.toString());
+            if (!f.category().isEmpty()) {
+                // for people and for the filters of senders that read only this part
+                notice.line("Category: " + f.category());
+            }
             notice.line("");
         }
         return notice;

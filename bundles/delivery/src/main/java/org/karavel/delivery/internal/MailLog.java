@@ -19,14 +19,20 @@ final class MailLog {
 
     /**
      * {@code ID: delivered to=<r> relay=h[ip]:port delay=0.4 attempts=1 status=sent (250 2.0.0 Ok)},
-     * and so on; remote SMTP adds the TLS outcome before {@code status=}.
+     * and so on; remote SMTP adds the TLS outcome, a failure its category, before {@code status=}.
      */
     static String result(QueueId id, RecipientResult r, Instant receivedAt, int attempts) {
+        return result(id, r, receivedAt, attempts, null);
+    }
+
+    /** As above; a failure's category, when given, goes before {@code status=}. */
+    static String result(QueueId id, RecipientResult r, Instant receivedAt, int attempts, BounceCategory category) {
         Duration delay = Duration.between(receivedAt, r.at());
+        String c = category == null ? null : category.word();
         return switch (r.outcome()) {
             case DELIVERED -> MailLogLine.delivered(id, r.recipient(), r.relay(), delay, attempts, r.tls(), r.reply());
-            case BOUNCED -> MailLogLine.bounced(id, r.recipient(), r.relay(), delay, attempts, r.tls(), r.reply());
-            case DEFERRED -> MailLogLine.deferred(id, r.recipient(), r.relay(), delay, attempts, r.tls(), r.reply());
+            case BOUNCED -> MailLogLine.bounced(id, r.recipient(), r.relay(), delay, attempts, r.tls(), c, r.reply());
+            case DEFERRED -> MailLogLine.deferred(id, r.recipient(), r.relay(), delay, attempts, r.tls(), c, r.reply());
         };
     }
 

@@ -101,7 +101,8 @@ class MailLogTest {
                                                     + " delay=\\d+\\.\\d attempts=1 tls=none policy=\\S+ status=sent \\(250 .*\\)"),
                             l -> assertThat(l)
                                     .matches(id + ": bounced to=<bad@example.test> relay=" + relay
-                                            + " delay=\\d+\\.\\d attempts=1 tls=none policy=\\S+ status=bounced "
+                                            + " delay=\\d+\\.\\d attempts=1 tls=none policy=\\S+"
+                                            + " category=invalid_recipient status=bounced "
                                             + "\\(550 5\\.1\\.1 User unknown\\)"),
                             l -> assertThat(l)
                                     .isEqualTo(id + ": dsn to=<sender@sender.test> failed=1 dsn_id=" + dsnId

@@ -7,6 +7,8 @@ import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.karavel.api.queue.DeliveryControl;
+import org.karavel.api.queue.RecipientStatus;
 import org.karavel.api.queue.Spool;
 
 /** {@code mta:queue-list}: the queue, like Postfix's mailq. */
@@ -20,6 +22,10 @@ public class QueueListCommand implements Action {
     @Reference(optional = true)
     Spool spool;
 
+    /** Absent (delivery not running): no bounce categories shown. */
+    @Reference(optional = true)
+    DeliveryControl delivery;
+
     @Option(
             name = "-d",
             aliases = "--domain",
@@ -32,7 +38,12 @@ public class QueueListCommand implements Action {
             System.err.println("The spool bundle (org.karavel.spool) is not running.");
             return null;
         }
-        new QueueListing(ZoneId.systemDefault(), Instant.now()).write(spool.list(), domain, System.out);
+        new QueueListing(ZoneId.systemDefault(), Instant.now(), this::category).write(spool.list(), domain, System.out);
         return null;
+    }
+
+    private String category(RecipientStatus r) {
+        DeliveryControl d = delivery;
+        return d == null ? "" : d.failureCategory(r);
     }
 }

@@ -6,6 +6,7 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 import org.karavel.api.address.DomainName;
 import org.karavel.api.address.MailAddress;
 import org.karavel.api.queue.QueuedMessage;
@@ -34,14 +35,24 @@ public final class QueueListing {
 
     private final ZoneId zone;
     private final Instant now;
+    private final Function<RecipientStatus, String> categories;
 
     /**
      * @param zone the time zone arrival times are shown in
      * @param now the present, to mark due messages
      */
     public QueueListing(ZoneId zone, Instant now) {
+        this(zone, now, r -> "");
+    }
+
+    /**
+     * @param categories the bounce category of a recipient's last failure, empty for none: shown
+     *     after its state, e.g. {@code (pending, rate_limited)}
+     */
+    public QueueListing(ZoneId zone, Instant now, Function<RecipientStatus, String> categories) {
         this.zone = zone;
         this.now = now;
+        this.categories = categories;
     }
 
     /**
@@ -101,7 +112,9 @@ public final class QueueListing {
             out.println(line);
         }
         for (RecipientStatus r : shown) {
-            out.println(INDENT + r.recipient() + " (" + r.state().name().toLowerCase(Locale.ROOT) + ")");
+            String category = categories.apply(r);
+            out.println(INDENT + r.recipient() + " (" + r.state().name().toLowerCase(Locale.ROOT)
+                    + (category == null || category.isEmpty() ? "" : ", " + category) + ")");
             if (!r.lastReply().isEmpty()) {
                 out.println(INDENT + "  " + (r.remoteHost().isEmpty() ? "" : r.remoteHost() + ": ")
                         + oneLine(r.lastReply()));

@@ -13,6 +13,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 import org.karavel.api.queue.Envelope;
 import org.karavel.api.queue.QueuedMessage;
 import org.karavel.api.queue.RecipientStatus;
@@ -26,10 +27,17 @@ public final class QueueShow {
 
     private final ZoneId zone;
     private final Instant now;
+    private final Function<RecipientStatus, String> categories;
 
     public QueueShow(ZoneId zone, Instant now) {
+        this(zone, now, r -> "");
+    }
+
+    /** @param categories the bounce category of a recipient's last failure, empty for none */
+    public QueueShow(ZoneId zone, Instant now, Function<RecipientStatus, String> categories) {
         this.zone = zone;
         this.now = now;
+        this.categories = categories;
     }
 
     /** Writes the message; {@code content}, when not null, is printed after a separator line. */
@@ -80,6 +88,10 @@ public final class QueueShow {
                                 .replace("\r\n", " / ")
                                 .replace('\r', ' ')
                                 .replace('\n', ' '));
+            }
+            String category = categories.apply(r);
+            if (category != null && !category.isEmpty()) {
+                out.println("    category:    " + category);
             }
         }
         if (content != null) {

@@ -12,8 +12,10 @@ import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.karavel.api.queue.DeliveryControl;
 import org.karavel.api.queue.QueueId;
 import org.karavel.api.queue.QueuedMessage;
+import org.karavel.api.queue.RecipientStatus;
 import org.karavel.api.queue.Spool;
 import org.karavel.shell.internal.completers.QueueIdCompleter;
 
@@ -27,6 +29,10 @@ import org.karavel.shell.internal.completers.QueueIdCompleter;
 public class QueueShowCommand implements Action {
     @Reference(optional = true)
     Spool spool;
+
+    /** Absent (delivery not running): no bounce categories shown. */
+    @Reference(optional = true)
+    DeliveryControl delivery;
 
     @Argument(index = 0, name = "id", description = "The queue id", required = true)
     @Completion(QueueIdCompleter.class)
@@ -54,8 +60,13 @@ public class QueueShowCommand implements Action {
             return null;
         }
         try (InputStream content = body ? spool.openContent(qid) : null) {
-            new QueueShow(ZoneId.systemDefault(), Instant.now()).write(m.get(), content, System.out);
+            new QueueShow(ZoneId.systemDefault(), Instant.now(), this::category).write(m.get(), content, System.out);
         }
         return null;
+    }
+
+    private String category(RecipientStatus r) {
+        DeliveryControl d = delivery;
+        return d == null ? "" : d.failureCategory(r);
     }
 }

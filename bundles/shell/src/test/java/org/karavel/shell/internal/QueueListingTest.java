@@ -83,6 +83,27 @@ class QueueListingTest {
     }
 
     @Test
+    void eachFailedRecipientShowsItsBounceCategory() {
+        QueuedMessage m = message("C0C0", "a@example.com", RECEIVED, 10, "gone@d.example", "ok@d.example");
+        m = m.withRecipients(List.of(
+                        new RecipientStatus(
+                                address("gone@d.example"), State.BOUNCED, "550 5.1.1 No such user", "mx.d.example"),
+                        new RecipientStatus(address("ok@d.example"), State.DELIVERED, "250 2.0.0 Ok", "mx.d.example")))
+                .withNextAttempt(1, RECEIVED);
+        // what delivery's DeliveryControl.failureCategory answers: empty for a recipient that did not fail
+        QueueListing withCategories =
+                new QueueListing(ZoneOffset.UTC, NOW, r -> r.state() == State.BOUNCED ? "invalid_recipient" : "");
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
+            withCategories.write(List.of(m), null, out);
+        }
+
+        assertThat(bytes.toString(StandardCharsets.UTF_8).replace(System.lineSeparator(), "\n"))
+                .contains("gone@d.example (bounced, invalid_recipient)\n")
+                .contains("ok@d.example (delivered)\n");
+    }
+
+    @Test
     void domainFilterShowsMatchingMessagesAndRecipientsOnly() {
         QueuedMessage both = message("AAA1", "s@example.com", RECEIVED, 100, "x@b.example", "y@C.Example");
         QueuedMessage other = message("AAA2", "s@example.com", RECEIVED.plusSeconds(1), 5000, "z@d.example");

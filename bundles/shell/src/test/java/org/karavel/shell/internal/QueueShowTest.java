@@ -54,6 +54,19 @@ class QueueShowTest {
     }
 
     @Test
+    void aFailedRecipientShowsItsBounceCategory() throws Exception {
+        QueuedMessage m = message("3F2A9C1B7E", "a@example.com", NOW.minusSeconds(60), 10, "x@b.example");
+        m = m.withRecipients(List.of(m.recipients().get(0).with(State.PENDING, "421 4.7.0 [TSS04] slow down", "mx")))
+                .withNextAttempt(1, NOW.plusSeconds(600));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        new QueueShow(ZoneOffset.UTC, NOW, r -> "rate_limited")
+                .write(m, null, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+
+        assertThat(bytes.toString(StandardCharsets.UTF_8).replace(System.lineSeparator(), "\n"))
+                .contains("    last reply:  421 4.7.0 [TSS04] slow down\n    category:    rate_limited\n");
+    }
+
+    @Test
     void bodyIsPrintedOnlyWhenAskedFor() throws Exception {
         QueuedMessage m = message("AAA1", "", NOW.minusSeconds(5), 20, "x@b.example");
 
