@@ -131,18 +131,11 @@ public final class MailLogLine {
         return result(id, "delivered", "sent", to, relay, delay, attempts, tls, null, reply);
     }
 
-    /** {@code ID: deferred to=<r> relay=… delay=… attempts=n tls=… status=deferred (reply)}; see {@link #delivered}. */
-    public static String deferred(
-            QueueId id, MailAddress to, String relay, Duration delay, int attempts, String tls, String reply) {
-        return deferred(id, to, relay, delay, attempts, tls, null, reply);
-    }
-
     /**
      * {@code ID: deferred to=<r> relay=… delay=… attempts=n tls=… category=rate_limited
      * status=deferred (reply)}; see {@link #delivered}.
      *
      * @param category why it failed, e.g. {@code rate_limited}; null or empty leaves the field out
-     * @since 1.1
      */
     public static String deferred(
             QueueId id,
@@ -157,20 +150,11 @@ public final class MailLogLine {
     }
 
     /**
-     * {@code ID: bounced to=<r> relay=… delay=… attempts=n tls=… status=bounced (reply)}: failed for
-     * good (a 5xx, the queue lifetime, or the operator); see {@link #delivered}.
-     */
-    public static String bounced(
-            QueueId id, MailAddress to, String relay, Duration delay, int attempts, String tls, String reply) {
-        return bounced(id, to, relay, delay, attempts, tls, null, reply);
-    }
-
-    /**
      * {@code ID: bounced to=<r> relay=… delay=… attempts=n tls=… category=invalid_recipient
-     * status=bounced (reply)}; see {@link #delivered}.
+     * status=bounced (reply)}: failed for good (a 5xx, the queue lifetime, or the operator); see
+     * {@link #delivered}.
      *
      * @param category why it failed, e.g. {@code invalid_recipient}; null or empty leaves the field out
-     * @since 1.1
      */
     public static String bounced(
             QueueId id,
