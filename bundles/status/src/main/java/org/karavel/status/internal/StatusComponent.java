@@ -86,6 +86,7 @@ public final class StatusComponent implements StatusChecks {
                 new DmarcRecordCheck(dns),
                 new MtaStsRecordCheck(dns),
                 new TlsReportingCheck(dns),
+                new ReverseDnsCheck(dns),
                 new AccessCheck(() -> configAdmin, etc));
         this.setups = new SetupSource(config, () -> domains, () -> configAdmin);
         this.lastDaily = Path.of(System.getProperty("karaf.data", "data"), "status", "last-daily-report.tsv");

@@ -27,6 +27,7 @@ class DnsChecksTest {
         dns.add("_dmarc.example.test", Type.TXT, "\"v=DMARC1; p=reject; rua=mailto:postmaster@example.test\"", 60);
         dns.add("_mta-sts.example.test", Type.TXT, "\"v=STSv1; id=20261207\"", 60);
         dns.add("_smtp._tls.example.test", Type.TXT, "\"v=TLSRPTv1; rua=mailto:tlsrpt@example.test\"", 60);
+        dns.add("10.0.0.127.in-addr.arpa", Type.PTR, "mail.example.test.", 60);
     }
 
     private static StatusReport run(Consumer<LoopbackDnsServer> zone) throws Exception {
@@ -38,7 +39,8 @@ class DnsChecksTest {
                     new HostAddressCheck(answers),
                     new DmarcRecordCheck(answers),
                     new MtaStsRecordCheck(answers),
-                    new TlsReportingCheck(answers));
+                    new TlsReportingCheck(answers),
+                    new ReverseDnsCheck(answers));
             Setup setup = new Setup(
                     HOST,
                     Set.of("example.test"),
@@ -61,7 +63,7 @@ class DnsChecksTest {
     void aCorrectZoneIsAllOk() throws Exception {
         StatusReport r = run(DnsChecksTest::correctZone);
         assertThat(r.findings())
-                .hasSize(5)
+                .hasSize(6)
                 .allSatisfy(f -> assertThat(f.level()).isEqualTo(Finding.Level.OK));
         assertThat(r.findings().get(0).subject()).isEqualTo(Finding.SERVER);
         assertThat(finding(r, MxCheck.NAME).found()).isEqualTo("MX 10 mail.example.test");
@@ -127,6 +129,25 @@ class DnsChecksTest {
         assertThat(finding(r, TlsReportingCheck.NAME).level()).isEqualTo(Finding.Level.WARNING);
         assertThat(finding(r, MtaStsRecordCheck.NAME).level()).isEqualTo(Finding.Level.ERROR);
         assertThat(finding(r, MtaStsRecordCheck.NAME).found()).contains("no valid id=");
+    }
+
+    @Test
+    void reverseDnsMustNameThisServerAndResolveBack() throws Exception {
+        StatusReport r = run(dns -> {
+            dns.add(HOST, Type.A, "127.0.0.10", 60);
+            dns.add("10.0.0.127.in-addr.arpa", Type.PTR, "host-10.provider.test.", 60);
+            dns.add("host-10.provider.test", Type.A, "127.0.0.10", 60);
+        });
+        Finding ptr = finding(r, ReverseDnsCheck.NAME);
+        assertThat(ptr.level()).isEqualTo(Finding.Level.WARNING);
+        assertThat(ptr.found())
+                .isEqualTo("127.0.0.10 has PTR host-10.provider.test, but this server greets as " + HOST);
+        r = run(dns -> dns.add("10.0.0.127.in-addr.arpa", Type.PTR, "host-10.provider.test.", 60));
+        assertThat(finding(r, ReverseDnsCheck.NAME).found()).contains("does not resolve back");
+        r = run(dns -> dns.add(HOST, Type.A, "127.0.0.10", 60));
+        ptr = finding(r, ReverseDnsCheck.NAME);
+        assertThat(ptr.level()).isEqualTo(Finding.Level.ERROR);
+        assertThat(ptr.found()).isEqualTo("127.0.0.10 has no PTR record");
     }
 
     @Test
