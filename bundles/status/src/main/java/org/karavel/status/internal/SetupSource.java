@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.karavel.api.domain.MailDomains;
 import org.karavel.api.net.MachineName;
 import org.karavel.api.status.Setup;
@@ -34,7 +35,10 @@ final class SetupSource {
 
     Setup setup() {
         MailDomains md = domains.get();
-        Set<String> local = md == null ? Set.of() : md.localDomains();
+        // localhost and other single-label names are local here but not names the world can look up
+        Set<String> local = md == null
+                ? Set.of()
+                : md.localDomains().stream().filter(d -> d.contains(".")).collect(Collectors.toSet());
         List<InetAddress> publicAddresses = addresses("public_addresses", config.public__addresses());
         if (publicAddresses.isEmpty()) {
             publicAddresses = interfaceAddresses();

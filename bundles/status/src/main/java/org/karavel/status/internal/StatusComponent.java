@@ -10,6 +10,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -55,6 +57,13 @@ public final class StatusComponent implements StatusChecks {
     private final Clock clock = Clock.systemUTC();
     private final Path lastDaily;
     private final ScheduledExecutorService daily;
+    /** For checks that must wait on something other than DNS (a process): never the daily thread. */
+    private final ExecutorService blocking = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "karavel-status-check");
+        t.setDaemon(true);
+        return t;
+    });
+
     private volatile StatusReport last;
 
     @Reference(
@@ -87,6 +96,7 @@ public final class StatusComponent implements StatusChecks {
                 new MtaStsRecordCheck(dns),
                 new TlsReportingCheck(dns),
                 new ReverseDnsCheck(dns),
+                new ClockCheck(blocking),
                 new AccessCheck(() -> configAdmin, etc));
         this.setups = new SetupSource(config, () -> domains, () -> configAdmin);
         this.lastDaily = Path.of(System.getProperty("karaf.data", "data"), "status", "last-daily-report.tsv");
@@ -122,6 +132,7 @@ public final class StatusComponent implements StatusChecks {
     @Deactivate
     void deactivate() {
         daily.shutdownNow();
+        blocking.shutdownNow();
     }
 
     @Override
