@@ -74,6 +74,9 @@ public class DkimSigningIT {
         dns.add("seven.test", Type.MX, "10 mx.remote.test.", 60);
         dns.add("2026a._domainkey.sender.test", Type.TXT, txt(rsaRecord()), 60);
         dns.add("2026e._domainkey.sender.test", Type.TXT, txt(ed25519Record()), 60);
+        // for the status checks: sender.test's MX is this server (mx.karavel.test), which has no SPF record
+        dns.add("sender.test", Type.MX, "10 mx.karavel.test.", 60);
+        dns.add("mx.karavel.test", Type.A, "127.0.0.1", 60);
 
         karavel = Distribution.unpack("dkimsigning");
         Path keys = karavel.home().resolve("etc/dkim");
@@ -102,6 +105,7 @@ public class DkimSigningIT {
                 ALICE + ":{SHA512-CRYPT}" + Crypt.crypt(PASSWORD, "$6$alicesalt") + "\n"
                         + "bob@sender.test:{SHA512-CRYPT}" + Crypt.crypt(PASSWORD, "$6$bobsalt") + "\n");
         karavel.configure("org.karavel.dns.cfg", Map.of("servers", dns.address()));
+        karavel.configure("org.karavel.status.cfg", Map.of("public_addresses", "127.0.0.1", "daily", "false"));
         karavel.configure("org.karavel.dkim.cfg", Map.of("signature_ttl_days", "7", "authserv_id", AUTHSERV_ID));
         karavel.configure(
                 "org.karavel.delivery.cfg",
@@ -494,6 +498,47 @@ public class DkimSigningIT {
                 records.contains("_smtp._tls.sender.test. IN TXT \"v=TLSRPTv1; rua=mailto:postmaster@sender.test\""));
         assertTrue(records, records.matches("(?s).*_25\\._tcp\\.mx\\.karavel\\.test\\. IN TLSA 3 1 1 [0-9a-f]{64}.*"));
         assertTrue(records, records.contains("mode: testing"));
+    }
+
+    /**
+     * The status checks on the distribution (issue 21): the host name comes from the mx listener, the
+     * DKIM records are compared with the key files, SPF is evaluated; what is missing says how to fix it.
+     */
+    @Test
+    public void theStatusChecksSayWhatIsPublishedAndHowToFixTheRest() throws Exception {
+        String report = shell("mta:status-checks");
+        assertTrue(report, report.contains("Status checks, "));
+        assertTrue(report, report.matches("(?s).*ok +dns\\.host +mx\\.karavel\\.test resolves to 127\\.0\\.0\\.1.*"));
+        assertTrue(report, report.matches("(?s).*\\nsender\\.test\\n.*ok +dns\\.mx +MX 10 mx\\.karavel\\.test.*"));
+        assertTrue(
+                report,
+                report.matches("(?s).*ok +dkim\\.records +Selector 2026a \\(rsa, active\\): the record at "
+                        + "2026a\\._domainkey\\.sender\\.test matches the key.*"));
+        assertTrue(
+                report,
+                report.matches("(?s).*ok +dkim\\.records +Selector 2026e \\(ed25519, active\\): the record at "
+                        + "2026e\\._domainkey\\.sender\\.test matches the key.*"));
+        // localhost is a local domain of the test, but not one the world can look up: not checked
+        assertTrue(report, !report.contains("\nlocalhost\n"));
+        assertTrue(report, report.matches("(?s).*ERROR +dns\\.spf +No SPF record is published.*"));
+        assertTrue(report, report.contains("fix: Publish \"sender.test. TXT \\\"v=spf1 mx ip4:127.0.0.1 -all\\\"\""));
+        assertTrue(report, report.matches("(?s).*ok +access\\.admin +The admin API listens on 127\\.0\\.0\\.1:.*"));
+        // the checks other bundles publish are there too
+        assertTrue(
+                report,
+                report.matches(
+                        "(?s).*ok +dnsbl\\.listed +The address 127\\.0\\.0\\.1 is not on zen\\.spamhaus\\.org.*"));
+        assertTrue(
+                report,
+                report.matches("(?s).*(ok|warning) +spool\\.disk +[0-9.]+ GiB free on the spool's file system.*"));
+        assertTrue(report, report.matches("(?s).*(ok|warning|ERROR) +tls\\.certificate +.*"));
+        assertTrue(report, report.matches("(?s).*ERROR +dns\\.ptr +127\\.0\\.0\\.1 has no PTR record.*"));
+        assertTrue(report, report.matches("(?s).*(ok|warning) +preflight\\.directories +.*"));
+
+        AdminHttp.Response r = new AdminHttp(karavel.adminPort()).get("/api/v1/status-checks?last=true");
+        assertEquals(r.body(), 200, r.status());
+        assertTrue(
+                r.body(), r.body().contains("\"check\":\"dns.spf\",\"subject\":\"sender.test\",\"level\":\"error\""));
     }
 
     /** Runs a command through bin/client (as the console user bin/setenv added), as an operator would over SSH on loopback. */

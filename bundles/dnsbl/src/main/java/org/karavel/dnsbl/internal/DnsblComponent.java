@@ -13,6 +13,7 @@ import org.karavel.api.filter.SmtpFilter;
 import org.karavel.api.filter.Verdict;
 import org.karavel.api.metrics.Metric;
 import org.karavel.api.metrics.MetricSource;
+import org.karavel.api.status.StatusCheck;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceRegistration;
@@ -45,6 +46,7 @@ public final class DnsblComponent implements SmtpFilter, MetricSource {
     private final Resolver resolver;
     private volatile DnsblFilter filter;
     private ServiceRegistration<?> registration;
+    private ServiceRegistration<?> statusRegistration;
 
     private DnsblComponent(Resolver resolver, DnsblConfig config) {
         this.resolver = resolver;
@@ -56,6 +58,7 @@ public final class DnsblComponent implements SmtpFilter, MetricSource {
         this(resolver, config);
         registration = context.registerService(
                 new String[] {SmtpFilter.class.getName(), MetricSource.class.getName()}, this, serviceProperties());
+        statusRegistration = context.registerService(StatusCheck.class, new BlocklistStatus(() -> filter), null);
     }
 
     /** What the service shows of itself: never a configuration value. */
@@ -69,6 +72,14 @@ public final class DnsblComponent implements SmtpFilter, MetricSource {
 
     @Deactivate
     void deactivate() {
+        if (statusRegistration != null) {
+            try {
+                statusRegistration.unregister();
+            } catch (IllegalStateException e) {
+                // taken down with the bundle already
+            }
+            statusRegistration = null;
+        }
         if (registration != null) {
             try {
                 registration.unregister();

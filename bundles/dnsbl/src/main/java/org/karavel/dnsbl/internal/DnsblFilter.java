@@ -206,6 +206,27 @@ final class DnsblFilter implements SmtpFilter {
                 lookup(d + "." + settings.dblQueryZone(), settings.dblName(), d, settings.dblCodes(), true, false));
     }
 
+    /** Whether one of this server's own addresses is on the ZEN list (status checks); never fails. */
+    CompletionStage<Lookup> ownAddress(InetAddress ip) {
+        return lookup(
+                reversed(ip) + "." + settings.zenQueryZone(),
+                settings.zenName(),
+                ip.getHostAddress(),
+                settings.zenCodes(),
+                false,
+                true);
+    }
+
+    /** Whether one of this server's own domains is on the DBL (status checks); empty for a name DNS cannot hold. */
+    Optional<CompletionStage<Lookup>> ownDomain(String domain) {
+        String d = asciiDomain(domain);
+        if (d == null) {
+            return Optional.empty();
+        }
+        return Optional.of(
+                lookup(d + "." + settings.dblQueryZone(), settings.dblName(), d, settings.dblCodes(), true, true));
+    }
+
     /** The domain in lower-case ASCII, or null if it cannot be a DNS name (literal, bad IDN). */
     static String asciiDomain(String domain) {
         if (domain == null || domain.isEmpty() || domain.startsWith("[")) {

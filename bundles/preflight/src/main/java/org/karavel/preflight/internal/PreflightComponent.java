@@ -4,7 +4,12 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Dictionary;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.UnaryOperator;
+import org.karavel.api.status.Finding;
+import org.karavel.api.status.Setup;
+import org.karavel.api.status.StatusCheck;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
@@ -21,19 +26,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs the host checks once when it starts (and again when its configuration changes) and logs
- * one WARN line per problem. It offers no service: the warnings are its whole output.
+ * one WARN line per problem; the same inspection is its status check ({@code preflight.directories}).
  */
 @Component(
-        service = {},
+        service = StatusCheck.class,
         immediate = true,
         configurationPid = "org.karavel.preflight",
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = PreflightConfig.class)
-public final class PreflightComponent {
+public final class PreflightComponent implements StatusCheck {
     private static final Logger LOG = LoggerFactory.getLogger(PreflightComponent.class);
     static final String SPOOL_PID = "org.karavel.spool";
 
+    static final String CHECK = "preflight.directories";
     private final ConfigurationAdmin configurationAdmin;
+    private volatile PreflightConfig config;
 
     @Activate
     public PreflightComponent(
@@ -53,14 +60,45 @@ public final class PreflightComponent {
     }
 
     private void run(PreflightConfig config) {
+        this.config = config;
         if (!config.enabled()) {
             return;
         }
-        List<String> warnings = HostInspection.warnings(
-                watchedDirectories(spoolDirectoryKey(), config.dkim__directory(), System::getProperty),
-                System.getProperty("user.name"));
+        List<String> warnings = warnings(config);
         warnings.forEach(LOG::warn);
         LOG.info("preflight: {} warning(s)", warnings.size());
+    }
+
+    private List<String> warnings(PreflightConfig config) {
+        return HostInspection.warnings(
+                watchedDirectories(spoolDirectoryKey(), config.dkim__directory(), System::getProperty),
+                System.getProperty("user.name"));
+    }
+
+    @Override
+    public String name() {
+        return CHECK;
+    }
+
+    /** The same inspection as at start, run again: a directory's mode may have changed since. */
+    @Override
+    public CompletionStage<List<Finding>> run(Setup setup) {
+        PreflightConfig c = config;
+        return CompletableFuture.completedFuture(c.enabled() ? findings(warnings(c)) : List.of());
+    }
+
+    static List<Finding> findings(List<String> warnings) {
+        if (warnings.isEmpty()) {
+            return List.of(
+                    Finding.ok(
+                            CHECK,
+                            Finding.SERVER,
+                            "The spool, log, DKIM key and secrets directories belong to the service user and others cannot read them"));
+        }
+        return warnings.stream()
+                .map(w -> Finding.warning(
+                        CHECK, Finding.SERVER, w, "Do what the line says (the preflight's WARN at start is the same)"))
+                .toList();
     }
 
     /** The spool, log, DKIM and secrets directories, those that can be located. */
