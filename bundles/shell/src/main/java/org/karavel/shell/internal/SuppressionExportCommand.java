@@ -1,0 +1,42 @@
+package org.karavel.shell.internal;
+
+import java.nio.file.Path;
+import java.time.ZoneId;
+import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.api.action.Argument;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
+import org.apache.karaf.shell.api.action.Option;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.apache.karaf.shell.support.completers.FileCompleter;
+import org.karavel.api.suppression.SuppressionList;
+
+/** {@code mta:suppression-export}: every entry in force, as CSV. */
+@Command(
+        scope = "mta",
+        name = "suppression-export",
+        description = "Writes the suppression list to a CSV file (address,reason,category,created,expires,source)")
+@Service
+public class SuppressionExportCommand implements Action {
+    // optional: one missing service must not take every mta command away with it
+    @Reference(optional = true)
+    SuppressionList list;
+
+    @Argument(index = 0, name = "file", required = true, description = "The CSV file to write (must not exist)")
+    @Completion(FileCompleter.class)
+    String file;
+
+    @Option(name = "-f", aliases = "--force", description = "Overwrite the file if it exists")
+    boolean force;
+
+    @Override
+    public Object execute() {
+        if (list == null) {
+            System.err.println("The suppression bundle (org.karavel.suppression) is not running.");
+            return null;
+        }
+        new SuppressedRecipients(list, ZoneId.systemDefault()).exportFile(Path.of(file), force, System.out, System.err);
+        return null;
+    }
+}
