@@ -17,6 +17,7 @@ import org.karavel.api.net.MachineName;
 import org.karavel.api.queue.DeliveryControl;
 import org.karavel.api.queue.Spool;
 import org.karavel.api.recipient.AliasAdmin;
+import org.karavel.api.suppression.SuppressionList;
 import org.karavel.api.tls.ServerTls;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.service.cm.Configuration;
@@ -114,6 +115,21 @@ public class AdminComponent {
     void unbindAliases(AliasAdmin aliases) {
         if (services.aliases == aliases) {
             services.aliases = null;
+        }
+    }
+
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY,
+            unbind = "unbindSuppression")
+    void bindSuppression(SuppressionList list) {
+        services.suppression = list;
+    }
+
+    void unbindSuppression(SuppressionList list) {
+        if (services.suppression == list) {
+            services.suppression = null;
         }
     }
 

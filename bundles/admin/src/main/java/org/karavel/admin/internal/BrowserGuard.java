@@ -68,7 +68,7 @@ final class BrowserGuard {
         if (origin != null && !sameOrigin(origin.strip(), requested)) {
             throw crossSite("Origin: " + origin.strip());
         }
-        if (!isJson(contentType)) {
+        if (!isJson(contentType) && !isCsv(contentType)) {
             throw new ApiError(
                     415,
                     "unsupported_media_type",
@@ -111,6 +111,19 @@ final class BrowserGuard {
         String originScheme = uri.getScheme().toLowerCase(Locale.ROOT);
         Authority from = Authority.parse(uri.getRawAuthority(), originScheme);
         return originScheme.equals(scheme) && from != null && from.equals(requested);
+    }
+
+    /** text/csv (a suppression import): like JSON, not a type a form or a simple request can send. */
+    static boolean isCsv(String contentType) {
+        return mediaType(contentType).equalsIgnoreCase("text/csv");
+    }
+
+    private static String mediaType(String contentType) {
+        if (contentType == null) {
+            return "";
+        }
+        int semicolon = contentType.indexOf(';');
+        return (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).strip();
     }
 
     static boolean isJson(String contentType) {

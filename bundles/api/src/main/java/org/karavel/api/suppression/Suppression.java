@@ -1,6 +1,8 @@
 package org.karavel.api.suppression;
 
+import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
@@ -76,6 +78,35 @@ public record Suppression(
             throw new IllegalArgumentException("address: the null sender cannot be suppressed");
         }
         return address.localPart().toLowerCase(Locale.ROOT) + "@" + address.domainKey();
+    }
+
+    /**
+     * An expiry as operators write it: {@code never} (or empty) for none, a duration from {@code now}
+     * ({@code 30d}, {@code 12h}, {@code 90m}) or an ISO 8601 UTC time ({@code 2027-01-31T00:00:00Z}).
+     *
+     * @return the time, or {@code null} for never
+     * @throws IllegalArgumentException "expires: ..." for anything else
+     */
+    public static Instant parseExpiry(String text, Instant now) {
+        if (text == null || text.isBlank() || text.strip().equalsIgnoreCase("never")) {
+            return null;
+        }
+        String t = text.strip().toLowerCase(Locale.ROOT);
+        if (t.matches("\\d{1,6}[dhm]")) {
+            long n = Long.parseLong(t.substring(0, t.length() - 1));
+            Duration d = switch (t.charAt(t.length() - 1)) {
+                case 'd' -> Duration.ofDays(n);
+                case 'h' -> Duration.ofHours(n);
+                default -> Duration.ofMinutes(n);
+            };
+            return now.plus(d);
+        }
+        try {
+            return Instant.parse(text.strip());
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("expires: '" + printable(text.strip())
+                    + "' is neither never, a duration (30d, 12h, 90m) nor a time such as 2027-01-31T00:00:00Z");
+        }
     }
 
     /** Whether the entry no longer counts at {@code now}. */

@@ -10,13 +10,10 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.List;
-import java.util.Locale;
 import org.karavel.api.suppression.Suppression;
 import org.karavel.api.suppression.SuppressionCsv;
 import org.karavel.api.suppression.SuppressionList;
@@ -144,29 +141,7 @@ public final class SuppressedRecipients {
         return -1;
     }
 
-    /**
-     * {@code never} (or empty) for no expiry, a duration such as {@code 30d}, {@code 12h}, {@code
-     * 90m}, or an ISO 8601 UTC time.
-     */
     static Instant expiry(String text, Instant now) {
-        if (text == null || text.isBlank() || text.strip().equalsIgnoreCase("never")) {
-            return null;
-        }
-        String t = text.strip().toLowerCase(Locale.ROOT);
-        if (t.matches("\\d{1,6}[dhm]")) {
-            long n = Long.parseLong(t.substring(0, t.length() - 1));
-            Duration d = switch (t.charAt(t.length() - 1)) {
-                case 'd' -> Duration.ofDays(n);
-                case 'h' -> Duration.ofHours(n);
-                default -> Duration.ofMinutes(n);
-            };
-            return now.plus(d);
-        }
-        try {
-            return Instant.parse(text.strip());
-        } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException("expires: '" + text.strip()
-                    + "' is neither never, a duration (30d, 12h, 90m) nor a time such as 2027-01-31T00:00:00Z");
-        }
+        return Suppression.parseExpiry(text, now);
     }
 }
