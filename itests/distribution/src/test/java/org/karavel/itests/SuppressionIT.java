@@ -102,7 +102,10 @@ public class SuppressionIT {
         String id = queued.substring(queued.lastIndexOf(' ') + 1).trim();
 
         // 2. the bounce added the entry: the shell and the API show it, with the reply and the queue id
-        Poll.until("the bounce to suppress " + GONE, WAIT, () -> suppression.find(GONE).isPresent());
+        Poll.until(
+                "the bounce to suppress " + GONE,
+                WAIT,
+                () -> suppression.find(GONE).isPresent());
         String listing = KarafShell.run(context, "mta:suppression-list --address remote.test");
         assertTrue(listing, listing.contains(GONE));
         assertTrue(listing, listing.contains("invalid_recipient"));
@@ -115,8 +118,7 @@ public class SuppressionIT {
 
         // 3. the application's next message is refused at RCPT, logged as a reject and counted
         String refused = applicationRcpt(GONE);
-        assertEquals(
-                "550 5.1.1 <gone@remote.test>: Recipient address rejected (suppressed: " + UNKNOWN + ")", refused);
+        assertEquals("550 5.1.1 <gone@remote.test>: Recipient address rejected (suppressed: " + UNKNOWN + ")", refused);
         Poll.until(
                 "the refusal in the mail log",
                 WAIT,
@@ -128,18 +130,25 @@ public class SuppressionIT {
 
         // 4. a person on submission is not refused; nor is an Internet client's mail to a local address
         assertTrue(personRcpt(GONE).startsWith("250"));
-        AdminHttp.Response added = admin().post("/api/v1/suppression", "{\"address\":\"bob@localhost\",\"reason\":\"test\"}");
+        AdminHttp.Response added =
+                admin().post("/api/v1/suppression", "{\"address\":\"bob@localhost\",\"reason\":\"test\"}");
         assertEquals(added.body(), 200, added.status());
         assertTrue(strangerRcpt("bob@localhost").startsWith("250"));
         assertTrue(applicationRcpt("bob@localhost").startsWith("550 5.1.1"));
 
         // 5. a person becomes an application by name: applies_to_users, taken at once
         try {
-            updateUntil("applies_to_users", PERSON, "the listed user to be refused", () -> personRcpt(GONE)
-                    .startsWith("550 5.1.1"));
+            updateUntil(
+                    "applies_to_users",
+                    PERSON,
+                    "the listed user to be refused",
+                    () -> personRcpt(GONE).startsWith("550 5.1.1"));
         } finally {
-            updateUntil("applies_to_users", "", "the user to be a person again", () -> personRcpt(GONE)
-                    .startsWith("250"));
+            updateUntil(
+                    "applies_to_users",
+                    "",
+                    "the user to be a person again",
+                    () -> personRcpt(GONE).startsWith("250"));
         }
 
         // 6. removal through the API restores the address: accepted and delivered again
@@ -187,8 +196,8 @@ public class SuppressionIT {
 
     /** An application on the relay host 127.0.0.1 hands a message to port 25. */
     private static String applicationSends(String content) throws IOException {
-        try (SmtpClient c = new SmtpClient(
-                "127.0.0.1", KaravelContainer.smtpPort(), new InetSocketAddress("127.0.0.1", 0))) {
+        try (SmtpClient c =
+                new SmtpClient("127.0.0.1", KaravelContainer.smtpPort(), new InetSocketAddress("127.0.0.1", 0))) {
             c.readReply();
             c.command("EHLO app.test");
             String reply = c.sendMail("app@localhost", List.of(GONE), content);
@@ -206,8 +215,7 @@ public class SuppressionIT {
     }
 
     private static String rcptOnMx(String from, String rcpt) {
-        try (SmtpClient c =
-                new SmtpClient("127.0.0.1", KaravelContainer.smtpPort(), new InetSocketAddress(from, 0))) {
+        try (SmtpClient c = new SmtpClient("127.0.0.1", KaravelContainer.smtpPort(), new InetSocketAddress(from, 0))) {
             c.readReply();
             c.command("EHLO client.test");
             c.command("MAIL FROM:<app@localhost>");

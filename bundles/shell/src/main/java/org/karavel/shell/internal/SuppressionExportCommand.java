@@ -2,6 +2,8 @@ package org.karavel.shell.internal;
 
 import java.nio.file.Path;
 import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
@@ -23,9 +25,14 @@ public class SuppressionExportCommand implements Action {
     @Reference(optional = true)
     SuppressionList list;
 
-    @Argument(index = 0, name = "file", required = true, description = "The CSV file to write (must not exist)")
+    @Argument(
+            index = 0,
+            name = "file [--force]",
+            required = true,
+            multiValued = true,
+            description = "The CSV file to write (must not exist unless --force follows or precedes it)")
     @Completion(FileCompleter.class)
-    String file;
+    List<String> words;
 
     @Option(name = "-f", aliases = "--force", description = "Overwrite the file if it exists")
     boolean force;
@@ -36,7 +43,21 @@ public class SuppressionExportCommand implements Action {
             System.err.println("The suppression bundle (org.karavel.suppression) is not running.");
             return null;
         }
-        new SuppressedRecipients(list, ZoneId.systemDefault()).exportFile(Path.of(file), force, System.out, System.err);
+        // Karaf takes options only before the arguments: a trailing --force is one of the words
+        List<String> files = new ArrayList<>();
+        for (String w : words) {
+            if (w.equals("--force") || w.equals("-f")) {
+                force = true;
+            } else {
+                files.add(w);
+            }
+        }
+        if (files.size() != 1) {
+            System.err.println("suppression-export: usage: mta:suppression-export <file> [--force]");
+            return null;
+        }
+        new SuppressedRecipients(list, ZoneId.systemDefault())
+                .exportFile(Path.of(files.get(0)), force, System.out, System.err);
         return null;
     }
 }

@@ -57,9 +57,12 @@ class SuppressionCommandsTest {
 
         SuppressionExportCommand export = new SuppressionExportCommand();
         export.list = list;
-        export.file = dir.resolve("out.csv").toString();
+        export.words = List.of(dir.resolve("out.csv").toString());
         export.execute();
         assertThat(Files.readAllLines(dir.resolve("out.csv"))).hasSize(2);
+        export.words = List.of(dir.resolve("out.csv").toString(), "--force");
+        export.execute();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("Exported 1 entry", "Exported 1 entry");
 
         SuppressionRemoveCommand remove = new SuppressionRemoveCommand();
         remove.list = list;
@@ -69,7 +72,7 @@ class SuppressionCommandsTest {
 
         SuppressionImportCommand imp = new SuppressionImportCommand();
         imp.list = list;
-        imp.file = export.file;
+        imp.file = dir.resolve("out.csv").toString();
         imp.execute();
         assertThat(list.entries).containsKey("gone@example.net");
         assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
