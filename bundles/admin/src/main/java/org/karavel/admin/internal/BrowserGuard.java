@@ -15,7 +15,8 @@ import org.karavel.api.net.CidrBlock;
  * request must name this listener in {@code Host} (its address, {@code localhost} when it listens on
  * loopback, or one of {@code server_names}), which defeats DNS rebinding: a rebound page sends its
  * own host name. A request that changes state (any method but GET and HEAD) must also say
- * {@code Content-Type: application/json}, which no form and no "simple" cross-site request can send,
+ * {@code Content-Type: application/json} (or {@code text/csv}, for a suppression import), which no
+ * form and no "simple" cross-site request can send,
  * and is refused when {@code Sec-Fetch-Site} or {@code Origin} says it comes from another site. The
  * API never sends CORS headers, so a browser's preflight for anything else fails.
  */
