@@ -74,7 +74,10 @@ public interface SuppressionList {
     /** One page of the entries in force, in address order. */
     SuppressionPage list(SuppressionQuery query);
 
-    /** How many entries are in force. A shared store may answer an estimate. */
+    /**
+     * How many entries are stored: entries expired since the store's last purge may still count, and
+     * a shared store may answer an estimate. For a gauge, not for decisions.
+     */
     long count();
 
     /**
