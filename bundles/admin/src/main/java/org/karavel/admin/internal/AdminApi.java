@@ -14,7 +14,8 @@ import java.util.function.Supplier;
  *
  * <p>{@link #routes} is the one list of what the API serves; 404, 405 and {@code Allow} follow
  * from it. The endpoints themselves are grouped by subject: {@link QueueEndpoints},
- * {@link DomainEndpoints}, {@link AliasEndpoints}, {@link StatusEndpoints}.
+ * {@link DomainEndpoints}, {@link AliasEndpoints}, {@link StatusEndpoints},
+ * {@link SuppressionEndpoints}.
  */
 final class AdminApi {
     private final ObjectMapper json = new ObjectMapper();
@@ -32,7 +33,8 @@ final class AdminApi {
                 new DomainEndpoints(services),
                 new AliasEndpoints(services, json),
                 new StatusEndpoints(services, metrics, json),
-                new StatusCheckEndpoints(services));
+                new StatusCheckEndpoints(services),
+                new SuppressionEndpoints(services, json, clock));
     }
 
     private RouteTable routes(
@@ -40,7 +42,8 @@ final class AdminApi {
             DomainEndpoints domains,
             AliasEndpoints aliases,
             StatusEndpoints status,
-            StatusCheckEndpoints checks) {
+            StatusCheckEndpoints checks,
+            SuppressionEndpoints suppression) {
         return new RouteTable(List.of(
                 Route.get("metrics", (r, p) -> status.metrics()),
                 Route.get("health", (r, p) -> status.health()),
@@ -58,6 +61,12 @@ final class AdminApi {
                 Route.get("api/v1/aliases", (r, p) -> ok(aliases.list())),
                 Route.post("api/v1/aliases", (r, p) -> ok(aliases.add(r))),
                 Route.delete("api/v1/aliases/{address}", (r, p) -> ok(aliases.remove(r, p.get(0)))),
+                Route.get("api/v1/suppression", (r, p) -> ok(suppression.list(r))),
+                Route.post("api/v1/suppression", (r, p) -> ok(suppression.add(r))),
+                Route.get("api/v1/suppression/export", (r, p) -> suppression.export()),
+                Route.post("api/v1/suppression/import", (r, p) -> ok(suppression.importCsv(r))),
+                Route.get("api/v1/suppression/{address}", (r, p) -> ok(suppression.show(p.get(0)))),
+                Route.delete("api/v1/suppression/{address}", (r, p) -> ok(suppression.remove(r, p.get(0)))),
                 Route.get("api/v1/greylist", (r, p) -> ok(status.source("greylist"))),
                 Route.get("api/v1/dnsbl", (r, p) -> ok(status.source("dnsbl"))),
                 Route.get("api/v1/config", (r, p) -> ok(status.configurations())),

@@ -18,6 +18,7 @@ import org.karavel.api.queue.DeliveryControl;
 import org.karavel.api.queue.Spool;
 import org.karavel.api.recipient.AliasAdmin;
 import org.karavel.api.status.StatusChecks;
+import org.karavel.api.suppression.SuppressionList;
 import org.karavel.api.tls.ServerTls;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.service.cm.Configuration;
@@ -130,6 +131,14 @@ public class AdminComponent {
     void unbindStatusChecks(StatusChecks checks) {
         if (services.statusChecks == checks) {
             services.statusChecks = null;
+            unbind = "unbindSuppression")
+    void bindSuppression(SuppressionList list) {
+        services.suppression = list;
+    }
+
+    void unbindSuppression(SuppressionList list) {
+        if (services.suppression == list) {
+            services.suppression = null;
         }
     }
 

@@ -13,6 +13,7 @@ import org.karavel.api.queue.DeliveryControl;
 import org.karavel.api.queue.Spool;
 import org.karavel.api.recipient.AliasAdmin;
 import org.karavel.api.status.StatusChecks;
+import org.karavel.api.suppression.SuppressionList;
 import org.karavel.api.tls.ServerTls;
 
 /**
@@ -29,6 +30,7 @@ final class AdminServices {
     volatile ServerTls serverTls;
     volatile AliasAdmin aliases;
     volatile StatusChecks statusChecks;
+    volatile SuppressionList suppression;
     /** The Config Admin configurations whose PID starts with org.karavel.; null when Config Admin is absent. */
     volatile Supplier<List<StoredConfiguration>> configurations;
 

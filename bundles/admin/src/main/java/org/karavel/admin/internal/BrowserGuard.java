@@ -15,7 +15,8 @@ import org.karavel.api.net.CidrBlock;
  * request must name this listener in {@code Host} (its address, {@code localhost} when it listens on
  * loopback, or one of {@code server_names}), which defeats DNS rebinding: a rebound page sends its
  * own host name. A request that changes state (any method but GET and HEAD) must also say
- * {@code Content-Type: application/json}, which no form and no "simple" cross-site request can send,
+ * {@code Content-Type: application/json} (or {@code text/csv}, for a suppression import), which no
+ * form and no "simple" cross-site request can send,
  * and is refused when {@code Sec-Fetch-Site} or {@code Origin} says it comes from another site. The
  * API never sends CORS headers, so a browser's preflight for anything else fails.
  */
@@ -68,7 +69,7 @@ final class BrowserGuard {
         if (origin != null && !sameOrigin(origin.strip(), requested)) {
             throw crossSite("Origin: " + origin.strip());
         }
-        if (!isJson(contentType)) {
+        if (!isJson(contentType) && !isCsv(contentType)) {
             throw new ApiError(
                     415,
                     "unsupported_media_type",
@@ -111,6 +112,19 @@ final class BrowserGuard {
         String originScheme = uri.getScheme().toLowerCase(Locale.ROOT);
         Authority from = Authority.parse(uri.getRawAuthority(), originScheme);
         return originScheme.equals(scheme) && from != null && from.equals(requested);
+    }
+
+    /** text/csv (a suppression import): like JSON, not a type a form or a simple request can send. */
+    static boolean isCsv(String contentType) {
+        return mediaType(contentType).equalsIgnoreCase("text/csv");
+    }
+
+    private static String mediaType(String contentType) {
+        if (contentType == null) {
+            return "";
+        }
+        int semicolon = contentType.indexOf(';');
+        return (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).strip();
     }
 
     static boolean isJson(String contentType) {

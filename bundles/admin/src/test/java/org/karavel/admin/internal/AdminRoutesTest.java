@@ -33,6 +33,10 @@ class AdminRoutesTest {
         ALLOW.put("/api/v1/domains/{domain}/resume", "POST");
         ALLOW.put("/api/v1/aliases", "GET, POST");
         ALLOW.put("/api/v1/aliases/{address}", "DELETE");
+        ALLOW.put("/api/v1/suppression", "GET, POST");
+        ALLOW.put("/api/v1/suppression/export", "GET");
+        ALLOW.put("/api/v1/suppression/import", "POST");
+        ALLOW.put("/api/v1/suppression/{address}", "GET, DELETE");
         ALLOW.put("/api/v1/greylist", "GET");
         ALLOW.put("/api/v1/dnsbl", "GET");
         ALLOW.put("/api/v1/config", "GET");

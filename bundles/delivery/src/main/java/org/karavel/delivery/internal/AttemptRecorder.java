@@ -43,6 +43,7 @@ final class AttemptRecorder {
     private final Backoff backoff;
     private final DeliveryCounters counters;
     private final BounceClassifier classifier;
+    private volatile RecipientSuppression suppression = RecipientSuppression.NONE;
 
     AttemptRecorder(DeliverySettings settings, Spool spool, Clock clock) {
         this(settings, spool, clock, new DeliveryCounters());
@@ -55,6 +56,11 @@ final class AttemptRecorder {
         this.backoff = new Backoff(settings.minBackoff(), settings.maxBackoff());
         this.counters = counters;
         this.classifier = new BounceClassifier(settings.bounceRules(), BounceClassifier.CHECK_INTERVAL);
+    }
+
+    /** Where hard bounces go to suppress their recipients; {@link RecipientSuppression#NONE} by default. */
+    void suppression(RecipientSuppression s) {
+        this.suppression = s;
     }
 
     /**
@@ -145,6 +151,7 @@ final class AttemptRecorder {
                 case DELIVERED -> o.set(r, State.DELIVERED, r.reply());
                 case BOUNCED -> {
                     o.set(r, State.BOUNCED, r.reply());
+                    suppression.bounced(m.id(), r, word);
                     o.failed(
                             r,
                             new FailedRecipient(

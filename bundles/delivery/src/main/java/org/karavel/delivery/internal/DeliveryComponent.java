@@ -15,6 +15,7 @@ import org.karavel.api.queue.DeliveryControl;
 import org.karavel.api.queue.QueueId;
 import org.karavel.api.queue.RecipientStatus;
 import org.karavel.api.queue.Spool;
+import org.karavel.api.suppression.SuppressionList;
 import org.karavel.api.tls.OutboundTls;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
@@ -74,6 +75,13 @@ public class DeliveryComponent implements DeliveryControl, MetricSource {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile ConfigurationAdmin configurationAdmin;
 
+    /** Hard bounces are handed to it; absent: no recipient is suppressed. */
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile SuppressionList suppressionList;
+
     private volatile DeliveryScheduler scheduler;
     private volatile OperatorControl control;
 
@@ -95,6 +103,7 @@ public class DeliveryComponent implements DeliveryControl, MetricSource {
                 new DeliveryCounters(),
                 myself);
         control = new OperatorControl(scheduler, spool);
+        scheduler.suppression(new RecipientSuppression(() -> suppressionList));
         scheduler.start();
         LOG.info(
                 "delivery started: helo {}, {} connections ({} per destination), local transport {}{}",

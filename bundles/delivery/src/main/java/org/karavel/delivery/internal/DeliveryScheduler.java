@@ -247,6 +247,11 @@ final class DeliveryScheduler {
         return suspensions;
     }
 
+    /** Hard bounces go to this suppression list from now on. */
+    void suppression(RecipientSuppression s) {
+        recorder.suppression(s);
+    }
+
     /** The bounce category of a recipient's stored last failure, empty when it has none. */
     String failureCategory(RecipientStatus recipient) {
         return recorder.failureCategory(recipient);

@@ -44,6 +44,8 @@ final class DeliveryFixture implements AutoCloseable {
     final Map<String, Integer> ports = new ConcurrentHashMap<>();
     final Set<String> localDomains = ConcurrentHashMap.newKeySet();
     DeliveryScheduler scheduler;
+    /** Set before start: where hard bounces go; null for none. */
+    RecipientSuppression suppression;
     /** The outbound TLS policy delivery sees; null to test its absence. */
     volatile OutboundTls outboundTls = new FakeOutboundTls(TlsMode.OPPORTUNISTIC);
     /** The DKIM signer delivery sees; null (default) for none. */
@@ -109,6 +111,9 @@ final class DeliveryFixture implements AutoCloseable {
                 new DomainSuspensions(),
                 counters,
                 myself);
+        if (suppression != null) {
+            scheduler.suppression(suppression);
+        }
         scheduler.start();
         return scheduler;
     }
