@@ -131,6 +131,13 @@ public class AdminComponent {
     void unbindStatusChecks(StatusChecks checks) {
         if (services.statusChecks == checks) {
             services.statusChecks = null;
+        }
+    }
+
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY,
             unbind = "unbindSuppression")
     void bindSuppression(SuppressionList list) {
         services.suppression = list;
