@@ -63,6 +63,10 @@ final class DeliveryScheduler {
     private final Clock clock;
     private final Transport remote;
     private final Transport local;
+    /** LMTP to the next hops of a transport table route. */
+    private final Transport routedLmtp;
+
+    private final Routing routing;
     private final AttemptRecorder recorder;
     private final ScheduledThreadPoolExecutor timer;
     private final ThreadPoolExecutor workers;
@@ -132,6 +136,34 @@ final class DeliveryScheduler {
             DomainSuspensions suspensions,
             DeliveryCounters counters,
             Myself myself) {
+        this(
+                settings,
+                spool,
+                resolver,
+                domains,
+                outbound,
+                connector,
+                clock,
+                suspensions,
+                counters,
+                myself,
+                Routing.of(settings));
+    }
+
+    /** @param routing the transport table and the sending addresses */
+    DeliveryScheduler(
+            DeliverySettings settings,
+            Spool spool,
+            Resolver resolver,
+            Supplier<MailDomains> domains,
+            OutboundServices outbound,
+            Connector connector,
+            Clock clock,
+            DomainSuspensions suspensions,
+            DeliveryCounters counters,
+            Myself myself,
+            Routing routing) {
+        this.routing = routing;
         this.suspensions = suspensions;
         this.counters = counters;
         this.settings = settings;
@@ -143,12 +175,40 @@ final class DeliveryScheduler {
         this.workers = new ThreadPoolExecutor(
                 0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), threads("karavel-delivery"));
         MxLookup mx = new MxLookup(resolver, SmtpTransport.dnsTimeout(settings), settings.addressFamilies());
+        // the transports read every message without its X-Karavel-Pool field (sending, signing)
+        Spool sent = new PoolHeaderSpool(spool);
         this.remote = new SmtpTransport(
-                settings, spool, mx, connector, timer, clock, false, openSockets, outbound, counters, myself);
+                settings,
+                sent,
+                mx,
+                connector,
+                timer,
+                clock,
+                false,
+                openSockets,
+                outbound,
+                counters,
+                myself,
+                routing.table(),
+                routing.sending());
+        this.routedLmtp = new SmtpTransport(
+                settings,
+                sent,
+                mx,
+                connector,
+                timer,
+                clock,
+                true,
+                openSockets,
+                null,
+                counters,
+                myself,
+                routing.table(),
+                routing.sending());
         this.local = settings.lmtp() != null
                 ? new SmtpTransport(
-                        settings, spool, mx, connector, timer, clock, true, openSockets, null, counters, myself)
-                : new MaildirTransport(settings, spool, clock);
+                        settings, sent, mx, connector, timer, clock, true, openSockets, null, counters, myself)
+                : new MaildirTransport(settings, sent, clock);
         this.recorder = new AttemptRecorder(settings, spool, clock, counters);
     }
 
@@ -371,15 +431,24 @@ final class DeliveryScheduler {
             }
         }
         List<DeliveryJob> jobs = new ArrayList<>();
-        groups.forEach((d, indexes) -> {
+        int waiting = 0;
+        for (Map.Entry<Destination, List<Integer>> g : groups.entrySet()) {
+            // the source address it leaves from (its pool's, by weight and warm-up limit)
+            Destination d = routing.from(m, g.getKey(), spool);
+            List<Integer> indexes = g.getValue();
+            if (d == null) {
+                // every source of the pool is over its limit: the recipients wait, as a suspended domain's
+                waiting += indexes.size();
+                continue;
+            }
             for (int from = 0; from < indexes.size(); from += MAX_RECIPIENTS_PER_TRANSACTION) {
                 jobs.add(new DeliveryJob(
                         attempt,
                         d,
                         indexes.subList(from, Math.min(indexes.size(), from + MAX_RECIPIENTS_PER_TRANSACTION))));
             }
-        });
-        attempt.suspended(suspended);
+        }
+        attempt.suspended(suspended + waiting);
         attempt.suspendedDomains(suspendedDomains);
         attempt.expectJobs(jobs.size());
         if (jobs.isEmpty()) {
@@ -407,11 +476,7 @@ final class DeliveryScheduler {
                     Destination.Kind.LOCAL,
                     settings.lmtp() != null ? settings.lmtp().toString() : "maildir");
         }
-        if (settings.smarthost() != null) {
-            return new Destination(
-                    Destination.Kind.SMARTHOST, settings.smarthost().toString());
-        }
-        return new Destination(Destination.Kind.REMOTE, domain);
+        return routing.destinationOf(domain);
     }
 
     // ---- destination queues (all under lock) ----
@@ -442,7 +507,9 @@ final class DeliveryScheduler {
             q.workers++;
             connections++;
             need--;
-            Transport transport = q.destination.kind() == Destination.Kind.LOCAL ? local : remote;
+            Transport transport = q.destination.kind() == Destination.Kind.LOCAL
+                    ? local
+                    : routing.isLmtpRoute(q.destination) ? routedLmtp : remote;
             workers.execute(new DestinationWorker(this, q, transport, settings, spool, clock));
         }
         starving.remove(q);
