@@ -133,10 +133,12 @@ public class RoutingIT {
                 assertTrue(reply, reply.startsWith("250"));
             }
         }
-        Poll.until("all " + (BULK + TX) + " messages at the sink", WAIT, () -> mx.messages().size() >= BULK + TX);
+        Poll.until(
+                "all " + (BULK + TX) + " messages at the sink",
+                WAIT,
+                () -> mx.messages().size() >= BULK + TX);
         System.out.printf(
-                "RoutingIT: %d messages through two pools in %.1f s%n",
-                BULK + TX, (System.nanoTime() - started) / 1e9);
+                "RoutingIT: %d messages through two pools in %.1f s%n", BULK + TX, (System.nanoTime() - started) / 1e9);
 
         List<SmtpSink.ReceivedMail> got = mx.messages();
         List<String> from = mx.clientAddresses();
@@ -169,33 +171,52 @@ public class RoutingIT {
     public void aDomainRoutedToAFixedHostGoesThereWithoutAnMxLookup() throws Exception {
         RelayedMail.queue(smtpPort, "someone@routed.test", "Subject: fixed\r\n\r\nto the fixed host\r\n");
 
-        Poll.until("the message at the fixed host", WAIT, () -> RelayedMail.indexAtSink(fixed, "someone@routed.test") >= 0);
+        Poll.until(
+                "the message at the fixed host",
+                WAIT,
+                () -> RelayedMail.indexAtSink(fixed, "someone@routed.test") >= 0);
         assertEquals(0, dns.queries("routed.test"));
-        Poll.until("the mail log line", WAIT, () -> karavel.mailLog()
-                .contains("delivered to=<someone@routed.test> relay=fixed.test[127.0.0.1]:" + fixed.port()));
+        Poll.until(
+                "the mail log line",
+                WAIT,
+                () -> karavel.mailLog()
+                        .contains("delivered to=<someone@routed.test> relay=fixed.test[127.0.0.1]:" + fixed.port()));
     }
 
     @Test
     public void theSmarthostGetsAuthOverVerifiedTlsWithThePasswordFromTheSecretFile() throws Exception {
         RelayedMail.queue(smtpPort, "someone@auth.test", "Subject: auth\r\n\r\nthrough the smarthost\r\n");
 
-        Poll.until("the message at the smarthost", WAIT, () -> RelayedMail.indexAtSink(authRelay, "someone@auth.test") >= 0);
+        Poll.until(
+                "the message at the smarthost",
+                WAIT,
+                () -> RelayedMail.indexAtSink(authRelay, "someone@auth.test") >= 0);
         assertEquals(1, authRelay.authSuccesses());
         assertEquals(0, authRelay.authFailures());
         assertEquals(List.of("TLSv1.3"), authRelay.tlsProtocols());
         String line = mailLogLine("delivered to=<someone@auth.test>");
-        assertTrue(line, line.contains("relay=relay1.test[127.0.0.1]:" + authRelay.port()) && line.contains("verified=yes"));
-        assertFalse("the password in a log", karavel.log().contains(PASSWORD) || karavel.mailLog().contains(PASSWORD));
+        assertTrue(
+                line,
+                line.contains("relay=relay1.test[127.0.0.1]:" + authRelay.port()) && line.contains("verified=yes"));
+        assertFalse(
+                "the password in a log",
+                karavel.log().contains(PASSWORD) || karavel.mailLog().contains(PASSWORD));
     }
 
     @Test
     public void theSecondSmarthostTakesTheMailWhenTheFirstIsDown() throws Exception {
         RelayedMail.queue(smtpPort, "someone@failover.test", "Subject: failover\r\n\r\nvia the second\r\n");
 
-        Poll.until("the message at the second smarthost", WAIT,
+        Poll.until(
+                "the message at the second smarthost",
+                WAIT,
                 () -> RelayedMail.indexAtSink(backupRelay, "someone@failover.test") >= 0);
-        Poll.until("the mail log naming the second smarthost", WAIT, () -> karavel.mailLog()
-                .contains("delivered to=<someone@failover.test> relay=relay2.test[127.0.0.1]:" + backupRelay.port()));
+        Poll.until(
+                "the mail log naming the second smarthost",
+                WAIT,
+                () -> karavel.mailLog()
+                        .contains("delivered to=<someone@failover.test> relay=relay2.test[127.0.0.1]:"
+                                + backupRelay.port()));
     }
 
     @Test
@@ -203,13 +224,19 @@ public class RoutingIT {
         RelayedMail.queue(smtpPort, "someone@badauth.test", "Subject: refused\r\n\r\nnot today\r\n");
 
         // retried every second or two: each attempt is deferred with the smarthost's reply
-        Poll.until("two deferrals in the mail log", WAIT, () -> karavel.mailLog()
-                .lines()
-                .filter(l -> l.contains("deferred to=<someone@badauth.test>"))
-                .count() >= 2);
+        Poll.until(
+                "two deferrals in the mail log",
+                WAIT,
+                () -> karavel.mailLog()
+                                .lines()
+                                .filter(l -> l.contains("deferred to=<someone@badauth.test>"))
+                                .count()
+                        >= 2);
         String line = mailLogLine("deferred to=<someone@badauth.test>");
-        assertTrue(line, line.contains("SASL authentication failed; server relay1.test[127.0.0.1]:" + refusingRelay.port()
-                + " said: 535 5.7.8 Authentication credentials invalid"));
+        assertTrue(
+                line,
+                line.contains("SASL authentication failed; server relay1.test[127.0.0.1]:" + refusingRelay.port()
+                        + " said: 535 5.7.8 Authentication credentials invalid"));
         assertFalse(karavel.mailLog().contains("bounced to=<someone@badauth.test>"));
         assertEquals(0, refusingRelay.transactions());
         assertTrue(refusingRelay.authFailures() >= 2);
@@ -219,21 +246,34 @@ public class RoutingIT {
     public void aRefusedDomainBouncesAndABadEntryIsAnErrorNamingFileAndLine() throws Exception {
         RelayedMail.queue(smtpPort, "someone@blocked.test", "Subject: blocked\r\n\r\nno\r\n");
 
-        Poll.until("the bounce in the mail log", WAIT, () -> karavel.mailLog().contains("bounced to=<someone@blocked.test>"));
-        assertTrue(mailLogLine("bounced to=<someone@blocked.test>"), mailLogLine("bounced to=<someone@blocked.test>")
-                .contains("554 5.7.1 mail for blocked.test is not delivered from this server"));
+        Poll.until(
+                "the bounce in the mail log",
+                WAIT,
+                () -> karavel.mailLog().contains("bounced to=<someone@blocked.test>"));
+        assertTrue(
+                mailLogLine("bounced to=<someone@blocked.test>"),
+                mailLogLine("bounced to=<someone@blocked.test>")
+                        .contains("554 5.7.1 mail for blocked.test is not delivered from this server"));
         String log = karavel.log();
-        assertTrue(log.lines().anyMatch(l -> l.contains("ERROR") && l.contains("karavel.transport:7")
-                && l.contains("never written inline")));
+        assertTrue(log.lines()
+                .anyMatch(l -> l.contains("ERROR")
+                        && l.contains("karavel.transport:7")
+                        && l.contains("never written inline")));
         assertFalse(log.contains("inline-password"));
     }
 
     private static String mailLogLine(String part) {
-        return karavel.mailLog().lines().filter(l -> l.contains(part)).findFirst().orElse("(no line with " + part + ")");
+        return karavel.mailLog()
+                .lines()
+                .filter(l -> l.contains(part))
+                .findFirst()
+                .orElse("(no line with " + part + ")");
     }
 
     private static void assertWithin(int expected, Integer actual) {
-        assertTrue(actual + " is not within 10% of " + expected, actual != null && Math.abs(actual - expected) <= expected / 10);
+        assertTrue(
+                actual + " is not within 10% of " + expected,
+                actual != null && Math.abs(actual - expected) <= expected / 10);
     }
 
     private static int closedPort() throws IOException {

@@ -377,7 +377,7 @@ final class DeliveryScheduler {
             if (!running || inFlight.size() >= MAX_IN_FLIGHT) {
                 break;
             }
-            if (held.contains(m.id())) {
+            if (held.contains(m.id()) || !routing.ready(m, spool, this::wakeUp)) {
                 continue;
             }
             MessageAttempt attempt = new MessageAttempt(m, now);

@@ -3,6 +3,14 @@ package org.karavel.delivery.internal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.karavel.api.queue.QueueId;
 import org.karavel.api.queue.QueuedMessage;
 import org.karavel.api.queue.Spool;
 import org.slf4j.Logger;
@@ -11,12 +19,60 @@ import org.slf4j.LoggerFactory;
 /**
  * Where remote mail goes and where it leaves from: the transport table (routes) and the sending
  * addresses (pools). The scheduler asks it per message; the transports ask it per connection.
- *
- * @param table the transport table file, with the legacy smarthost key as its default entry
- * @param sending the source addresses and pools
  */
-record Routing(TransportTableFile table, SendingAddresses sending) {
+final class Routing {
     private static final Logger LOG = LoggerFactory.getLogger(Routing.class);
+    /** Pool header values kept at most; past it the cache starts again (values are read again). */
+    private static final int MAX_HEADERS = 50_000;
+
+    private final TransportTableFile table;
+    private final SendingAddresses sending;
+    /** The X-Karavel-Pool value of each message read so far (empty: none), read off the scheduler thread. */
+    private final Map<QueueId, Optional<String>> headers = new ConcurrentHashMap<>();
+
+    private final Set<QueueId> reading = ConcurrentHashMap.newKeySet();
+    private final ThreadPoolExecutor reader;
+
+    Routing(TransportTableFile table, SendingAddresses sending) {
+        this.table = table;
+        this.sending = sending;
+        this.reader = new ThreadPoolExecutor(1, 1, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "karavel-delivery-pool-header");
+            t.setDaemon(true);
+            return t;
+        });
+        reader.allowCoreThreadTimeOut(true);
+    }
+
+    TransportTableFile table() {
+        return table;
+    }
+
+    SendingAddresses sending() {
+        return sending;
+    }
+
+    /**
+     * Whether the message's pool can be chosen now. The scheduler thread does no file I/O: when the
+     * message's X-Karavel-Pool field has not been read yet, it is read on a thread of its own, which
+     * wakes the scheduler afterwards, and the message waits for the next scan.
+     */
+    boolean ready(QueuedMessage m, Spool spool, Runnable wake) {
+        if (!sending.hasPools() || !m.envelope().origin().originatesHere() || headers.containsKey(m.id())) {
+            return true;
+        }
+        if (reading.add(m.id())) {
+            if (headers.size() > MAX_HEADERS) {
+                headers.clear();
+            }
+            reader.execute(() -> {
+                headers.put(m.id(), Optional.ofNullable(poolHeader(m, spool)));
+                reading.remove(m.id());
+                wake.run();
+            });
+        }
+        return false;
+    }
 
     /** No transport table file, no pools: the smarthost key (if set) or MX, from the system's address. */
     static Routing of(DeliverySettings settings) {
@@ -57,7 +113,8 @@ record Routing(TransportTableFile table, SendingAddresses sending) {
         if (d.kind() == Destination.Kind.LOCAL || isLmtpRoute(d) || !sending.hasPools()) {
             return d;
         }
-        SendingAddresses.Choice c = sending.choose(m.envelope(), poolHeader(m, spool));
+        Optional<String> header = headers.getOrDefault(m.id(), Optional.empty());
+        SendingAddresses.Choice c = sending.choose(m.envelope(), header.orElse(null));
         if (c.waits()) {
             LOG.debug(
                     "{}: every source address of pool {} is over its limit until {}", m.id(), c.pool(), c.waitUntil());
@@ -66,11 +123,8 @@ record Routing(TransportTableFile table, SendingAddresses sending) {
         return c.source() == null ? d : d.from(c.source().name());
     }
 
-    /** The X-Karavel-Pool value of mail that originates here (other mail may not choose), or null. */
+    /** The X-Karavel-Pool value of a message, or null. */
     private static String poolHeader(QueuedMessage m, Spool spool) {
-        if (!m.envelope().origin().originatesHere()) {
-            return null;
-        }
         try (InputStream in = spool.openContent(m.id())) {
             return PoolHeader.read(in);
         } catch (IOException e) {
