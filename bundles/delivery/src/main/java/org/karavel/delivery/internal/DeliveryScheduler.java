@@ -175,7 +175,7 @@ final class DeliveryScheduler {
         this.workers = new ThreadPoolExecutor(
                 0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), threads("karavel-delivery"));
         MxLookup mx = new MxLookup(resolver, SmtpTransport.dnsTimeout(settings), settings.addressFamilies());
-        // the transports read every message without its X-Karavel-Pool field (sending, signing)
+        // the transports and the DSNs read every message without its X-Karavel-Pool field (sending, signing)
         Spool sent = new PoolHeaderSpool(spool);
         this.remote = new SmtpTransport(
                 settings,
@@ -209,7 +209,7 @@ final class DeliveryScheduler {
                 ? new SmtpTransport(
                         settings, sent, mx, connector, timer, clock, true, openSockets, null, counters, myself)
                 : new MaildirTransport(settings, sent, clock);
-        this.recorder = new AttemptRecorder(settings, spool, clock, counters);
+        this.recorder = new AttemptRecorder(settings, sent, clock, counters);
     }
 
     void start() {

@@ -217,4 +217,53 @@ class SmarthostRoutingTest {
         assertThat(second.messages())
                 .allSatisfy(r -> assertThat(r.contentAsString()).doesNotContain("X-Karavel-Pool"));
     }
+
+    @Test
+    void whenEverySourceOfThePoolIsOverItsWarmupTheMailWaitsWithoutAnAttempt() throws Exception {
+        sources.add(new SendingSource(
+                "new",
+                InetAddress.getByName("127.0.0.2"),
+                "new.mta.test",
+                Warmup.parse(java.time.LocalDate.now(java.time.ZoneOffset.UTC) + ": 1/day"),
+                true));
+        pools.add(new SendingPool("default", SendingPool.parseMembers(List.of("new")), Set.of(), Set.of(), Set.of()));
+        start("# no routes");
+        // the limiter of this test is one per choice: share one, as the component does
+        LocalRateLimiter shared = new LocalRateLimiter();
+        f.scheduler.stop(Duration.ofSeconds(1));
+        f.routing = new Routing(
+                f.routing.table(), new SendingAddresses(() -> sources, () -> pools, () -> shared, Clock.systemUTC()));
+        f.start(f.settings(25).minBackoff(Duration.ofSeconds(600)).build());
+        QueuedMessage one = queueTo("a@example.test", DeliveryFixture.message("one", "x\r\n"));
+        f.awaitRemoved(one.id());
+        QueuedMessage two = queueTo("b@example.test", DeliveryFixture.message("two", "y\r\n"));
+
+        org.awaitility.Awaitility.await()
+                .atMost(Duration.ofSeconds(20))
+                .until(() -> f.get(two.id())
+                        .map(m ->
+                                m.nextAttempt().isAfter(java.time.Instant.now().plusSeconds(60)))
+                        .orElse(false));
+        QueuedMessage waiting = f.get(two.id()).orElseThrow();
+        assertThat(waiting.attempts()).isZero();
+        assertThat(waiting.recipients().get(0).state()).isEqualTo(RecipientStatus.State.PENDING);
+        assertThat(second.messages()).hasSize(1);
+        assertThat(second.clientAddresses()).containsExactly("127.0.0.2");
+    }
+
+    @Test
+    void anEditedTableRoutesTheNextMessageAnew() throws Exception {
+        start("moved.test smtp:[first.test]:25");
+        QueuedMessage before = queueTo("a@moved.test", DeliveryFixture.message("before", "x\r\n"));
+        f.awaitRemoved(before.id());
+
+        Files.write(table, List.of("moved.test smtp:[second.test]:25"));
+        Files.setLastModifiedTime(
+                table, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 10_000));
+        QueuedMessage after = queueTo("b@moved.test", DeliveryFixture.message("after", "y\r\n"));
+        f.awaitRemoved(after.id());
+
+        assertThat(first.messages()).extracting(m -> m.recipients().get(0)).containsExactly("a@moved.test");
+        assertThat(second.messages()).extracting(m -> m.recipients().get(0)).containsExactly("b@moved.test");
+    }
 }
