@@ -266,4 +266,78 @@ class SmarthostRoutingTest {
         assertThat(first.messages()).extracting(m -> m.recipients().get(0)).containsExactly("a@moved.test");
         assertThat(second.messages()).extracting(m -> m.recipients().get(0)).containsExactly("b@moved.test");
     }
+
+    @Test
+    void anIpv6SourceReachesOnlyTheIpv6AddressesOfAHost() throws Exception {
+        try (SmtpSink sink6 = SmtpSink.start(InetAddress.getByName("::1"))) {
+            // dual.test's MX has both families; only ::1 listens on this port, and the source is IPv6
+            f.dns.add("dual.test", Type.MX, "10 mx.dual.test.", 60);
+            f.dns.add("mx.dual.test", Type.A, "127.0.0.1", 60);
+            f.dns.add("mx.dual.test", Type.AAAA, "::1", 60);
+            f.ports.put("mx.dual.test", sink6.port());
+            sources.add(new SendingSource("six", InetAddress.getByName("::1"), "six.mta.test", Warmup.NONE, true));
+            pools.add(
+                    new SendingPool("default", SendingPool.parseMembers(List.of("six")), Set.of(), Set.of(), Set.of()));
+            start("# no routes");
+            QueuedMessage m = queueTo("a@dual.test", DeliveryFixture.message("six", "x\r\n"));
+
+            f.awaitRemoved(m.id());
+            assertThat(sink6.clientAddresses()).containsExactly("0:0:0:0:0:0:0:1");
+            assertThat(sink6.messages().get(0).helo()).isEqualTo("six.mta.test");
+        }
+    }
+
+    @Test
+    void aSourceAddressIsReadFromItsConfigurationAndOneNotOnThisMachineIsAnError() {
+        try (LogCapture log = new LogCapture()) {
+            SendingSource six = SourceComponent.read(source("six", "::1", "six.mta.test", ""), "etc/six.cfg");
+            SendingSource gone = SourceComponent.read(source("", "192.0.2.9", "", ""), "etc/gone.cfg");
+            SendingSource badWarmup =
+                    SourceComponent.read(source("w", "127.0.0.2", "", "2026-12-01: 500/fortnight"), "etc/w.cfg");
+            SendingSource notAnAddress = SourceComponent.read(source("x", "mta.example.com", "", ""), "etc/x.cfg");
+
+            assertThat(six.usable()).isTrue();
+            assertThat(six.address().getHostAddress()).isEqualTo("0:0:0:0:0:0:0:1");
+            assertThat(gone.usable()).isFalse();
+            assertThat(gone.name()).isEqualTo("192.0.2.9");
+            assertThat(badWarmup.usable()).isFalse();
+            assertThat(notAnAddress.usable()).isFalse();
+            assertThat(log.text().lines().filter(l -> l.contains("ERROR")))
+                    .anySatisfy(l -> assertThat(l)
+                            .contains("etc/gone.cfg: address = 192.0.2.9 is not an address of this machine"))
+                    .anySatisfy(
+                            l -> assertThat(l).contains("etc/w.cfg: warmup = ").contains("fortnight"))
+                    .anySatisfy(
+                            l -> assertThat(l).contains("etc/x.cfg: address = mta.example.com is not an IP address"));
+        }
+    }
+
+    private static SourceConfig source(String name, String address, String ehlo, String warmup) {
+        return new SourceConfig() {
+            @Override
+            public Class<? extends java.lang.annotation.Annotation> annotationType() {
+                return SourceConfig.class;
+            }
+
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public String address() {
+                return address;
+            }
+
+            @Override
+            public String ehlo__name() {
+                return ehlo;
+            }
+
+            @Override
+            public String warmup() {
+                return warmup;
+            }
+        };
+    }
 }
