@@ -61,11 +61,7 @@ final class DeliveryScheduler {
     private final Spool spool;
     private final Supplier<MailDomains> domains;
     private final Clock clock;
-    private final Transport remote;
-    private final Transport local;
-    /** LMTP to the next hops of a transport table route. */
-    private final Transport routedLmtp;
-
+    private final Transports transports;
     private final Routing routing;
     private final AttemptRecorder recorder;
     private final ScheduledThreadPoolExecutor timer;
@@ -175,41 +171,10 @@ final class DeliveryScheduler {
         this.workers = new ThreadPoolExecutor(
                 0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), threads("karavel-delivery"));
         MxLookup mx = new MxLookup(resolver, SmtpTransport.dnsTimeout(settings), settings.addressFamilies());
-        // the transports and the DSNs read every message without its X-Karavel-Pool field (sending, signing)
-        Spool sent = new PoolHeaderSpool(spool);
-        this.remote = new SmtpTransport(
-                settings,
-                sent,
-                mx,
-                connector,
-                timer,
-                clock,
-                false,
-                openSockets,
-                outbound,
-                counters,
-                myself,
-                routing.table(),
-                routing.sending());
-        this.routedLmtp = new SmtpTransport(
-                settings,
-                sent,
-                mx,
-                connector,
-                timer,
-                clock,
-                true,
-                openSockets,
-                null,
-                counters,
-                myself,
-                routing.table(),
-                routing.sending());
-        this.local = settings.lmtp() != null
-                ? new SmtpTransport(
-                        settings, sent, mx, connector, timer, clock, true, openSockets, null, counters, myself)
-                : new MaildirTransport(settings, sent, clock);
-        this.recorder = new AttemptRecorder(settings, sent, clock, counters);
+        this.transports = new Transports(
+                settings, spool, mx, connector, timer, clock, openSockets, outbound, counters, myself, routing);
+        // the DSNs return the header section without X-Karavel-Pool too
+        this.recorder = new AttemptRecorder(settings, transports.spool(), clock, counters);
     }
 
     void start() {
@@ -507,9 +472,7 @@ final class DeliveryScheduler {
             q.workers++;
             connections++;
             need--;
-            Transport transport = q.destination.kind() == Destination.Kind.LOCAL
-                    ? local
-                    : routing.isLmtpRoute(q.destination) ? routedLmtp : remote;
+            Transport transport = transports.of(q.destination);
             workers.execute(new DestinationWorker(this, q, transport, settings, spool, clock));
         }
         starving.remove(q);
