@@ -10,6 +10,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalDate;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -109,6 +110,19 @@ public class RoutingIT {
                 "org.karavel.delivery.pool-bulk.cfg",
                 Map.of("name", "bulk", "sources", "two:3, three:1, gone:5", "sender_domains", "bulk.test"));
         karavel.configure("org.karavel.delivery.pool-tx.cfg", Map.of("name", "tx", "sources", "three"));
+        // a new address in its first day of warm-up: 3 messages today
+        karavel.configure(
+                "org.karavel.delivery.source-four.cfg",
+                Map.of(
+                        "name",
+                        "four",
+                        "address",
+                        "127.0.0.4",
+                        "ehlo_name",
+                        "four.karavel.test",
+                        "warmup",
+                        LocalDate.now() + ": 3/day, 10/day"));
+        karavel.configure("org.karavel.delivery.pool-warm.cfg", Map.of("name", "warm", "sources", "four"));
         karavel.start();
         Distribution.awaitSmtp(smtpPort);
     }
@@ -136,7 +150,10 @@ public class RoutingIT {
         Poll.until(
                 "all " + (BULK + TX) + " messages at the sink",
                 WAIT,
-                () -> mx.messages().size() >= BULK + TX);
+                () -> mx.messages().stream()
+                                .filter(m -> m.recipients().get(0).endsWith("@pools.test"))
+                                .count()
+                        >= BULK + TX);
         System.out.printf(
                 "RoutingIT: %d messages through two pools in %.1f s%n", BULK + TX, (System.nanoTime() - started) / 1e9);
 
@@ -145,6 +162,10 @@ public class RoutingIT {
         Map<String, Integer> bulkBySource = new HashMap<>();
         for (int i = 0; i < got.size(); i++) {
             SmtpSink.ReceivedMail m = got.get(i);
+            if (!m.recipients().get(0).endsWith("@pools.test")) {
+                // another test's mail (the warm-up pool's)
+                continue;
+            }
             String expectedHelo = from.get(i).equals("127.0.0.2") ? "two.karavel.test" : "three.karavel.test";
             assertEquals("EHLO from " + from.get(i), expectedHelo, m.helo());
             assertFalse("the pool header left the server", m.contentAsString().contains("X-Karavel-Pool"));
@@ -260,6 +281,58 @@ public class RoutingIT {
                         && l.contains("karavel.transport:7")
                         && l.contains("never written inline")));
         assertFalse(log.contains("inline-password"));
+    }
+
+    @Test
+    public void aNewAddressSendsNoMoreThanItsWarmupLimitAndTheRestWaits() throws Exception {
+        dns.add("warm.test", Type.MX, "10 mx.pools.test.", 60);
+        for (int i = 0; i < 5; i++) {
+            RelayedMail.queue(
+                    smtpPort,
+                    "warm" + i + "@warm.test",
+                    "X-Karavel-Pool: warm\r\nSubject: warm " + i + "\r\n\r\nhello\r\n");
+        }
+
+        Poll.until(
+                "3 messages from 127.0.0.4 and 2 waiting in the queue",
+                WAIT,
+                () -> fromWarmSource() == 3 && waitingInQueue() == 2,
+                () -> fromWarmSource() + " at the sink, " + waitingInQueue() + " listed");
+        // retried every second or two meanwhile (min_backoff_seconds = 1): still held, never attempted
+        String log = karavel.mailLog();
+        assertEquals(
+                3, log.lines().filter(l -> l.contains("delivered to=<warm")).count());
+        assertFalse(log, log.contains("deferred to=<warm"));
+        assertEquals(3, fromWarmSource());
+    }
+
+    private static long fromWarmSource() {
+        List<String> from = mx.clientAddresses();
+        List<SmtpSink.ReceivedMail> got = mx.messages();
+        long n = 0;
+        for (int i = 0; i < got.size(); i++) {
+            if (got.get(i).recipients().get(0).startsWith("warm")) {
+                assertEquals("127.0.0.4", from.get(i));
+                assertEquals("four.karavel.test", got.get(i).helo());
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static long waitingInQueue() {
+        try {
+            KarafClient.Result r = KarafClient.run(karavel.home(), "mta:queue-list");
+            return r.output()
+                    .lines()
+                    .filter(l -> l.contains("@warm.test (pending)"))
+                    .count();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
     }
 
     private static String mailLogLine(String part) {
