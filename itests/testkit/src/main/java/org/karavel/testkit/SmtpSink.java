@@ -12,6 +12,7 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -57,6 +58,18 @@ public final class SmtpSink implements AutoCloseable {
     private volatile SSLContext tlsContext;
     /** Per kept message, in the order of messages(): the TLS protocol it came over, or "" for clear text. */
     private final List<String> tlsProtocols = new CopyOnWriteArrayList<>();
+
+    /** Per kept message, in the order of messages(): the client's IP address (the source address it sent from). */
+    private final List<String> clientAddresses = new CopyOnWriteArrayList<>();
+    /** AUTH PLAIN and LOGIN are offered (after STARTTLS when TLS is offered) and required before MAIL when set. */
+    private volatile String authUser;
+
+    private volatile String authPassword;
+    /** The reply to every AUTH, whatever the credentials, when set (e.g. a 535). */
+    private volatile String authReply;
+
+    private final AtomicInteger authSuccesses = new AtomicInteger();
+    private final AtomicInteger authFailures = new AtomicInteger();
 
     private final AtomicInteger tlsHandshakes = new AtomicInteger();
     private final AtomicInteger tlsFailures = new AtomicInteger();
@@ -118,6 +131,38 @@ public final class SmtpSink implements AutoCloseable {
      */
     public List<String> tlsProtocols() {
         return List.copyOf(tlsProtocols);
+    }
+
+    /**
+     * Requires SMTP AUTH (PLAIN or LOGIN, RFC 4954) with these credentials before MAIL: offered in EHLO
+     * (only after STARTTLS when the sink offers STARTTLS), checked, {@code 535 5.7.8} when wrong,
+     * {@code 530 5.7.0} for MAIL without it.
+     */
+    public SmtpSink requireAuth(String user, String password) {
+        this.authUser = user;
+        this.authPassword = password;
+        return this;
+    }
+
+    /** Answers every AUTH with this reply (null: check the credentials), e.g. {@code 535 5.7.8 no}. */
+    public SmtpSink authReply(String reply) {
+        this.authReply = reply;
+        return this;
+    }
+
+    /** AUTH exchanges that succeeded so far. */
+    public int authSuccesses() {
+        return authSuccesses.get();
+    }
+
+    /** AUTH exchanges that failed so far. */
+    public int authFailures() {
+        return authFailures.get();
+    }
+
+    /** The client IP address of each kept message, in the order of {@link #messages()}. */
+    public List<String> clientAddresses() {
+        return List.copyOf(clientAddresses);
     }
 
     /** TLS handshakes that completed so far. */
@@ -197,6 +242,7 @@ public final class SmtpSink implements AutoCloseable {
     public synchronized void clear() {
         messages.clear();
         tlsProtocols.clear();
+        clientAddresses.clear();
     }
 
     @Override
@@ -238,6 +284,7 @@ public final class SmtpSink implements AutoCloseable {
                 return;
             }
             String helo = "";
+            boolean authenticated = false;
             String sender = null;
             List<String> rcpts = new ArrayList<>();
             String line;
@@ -250,10 +297,15 @@ public final class SmtpSink implements AutoCloseable {
                             out,
                             "250-sink.test\r\n250-PIPELINING\r\n250-SIZE 104857600\r\n"
                                     + (eightBitMime ? "250-8BITMIME\r\n" : "") + startTls
+                                    + (offersAuth(protocol) ? "250-AUTH PLAIN LOGIN\r\n" : "")
                                     + "250-SMTPUTF8\r\n250 ENHANCEDSTATUSCODES");
+                } else if (upper.startsWith("AUTH ") && offersAuth(protocol) && !authenticated) {
+                    authenticated = authenticate(line, in, out);
                 } else if (upper.startsWith("HELO ")) {
                     helo = line.substring(5).trim();
                     reply(out, "250 sink.test");
+                } else if (upper.startsWith("MAIL FROM:") && authUser != null && !authenticated) {
+                    reply(out, "530 5.7.0 Authentication required");
                 } else if (upper.startsWith("MAIL FROM:")) {
                     String from = between(line);
                     String r = mailReply.apply(from);
@@ -295,12 +347,12 @@ public final class SmtpSink implements AutoCloseable {
                             reply(out, rr);
                         }
                         if (kept) {
-                            keep(mail, protocol);
+                            keep(mail, protocol, socket);
                         }
                     } else {
                         String r = dataReply.apply(mail);
                         if (r.startsWith("2")) {
-                            keep(mail, protocol);
+                            keep(mail, protocol, socket);
                         }
                         reply(out, r);
                     }
@@ -324,6 +376,7 @@ public final class SmtpSink implements AutoCloseable {
                     out = tls.getOutputStream();
                     // RFC 3207 §4.2: everything learnt before TLS is forgotten
                     helo = "";
+                    authenticated = false;
                     sender = null;
                     rcpts.clear();
                 } else if (upper.equals("RSET")) {
@@ -356,11 +409,60 @@ public final class SmtpSink implements AutoCloseable {
         }
     }
 
-    private synchronized void keep(ReceivedMail mail, String protocol) {
+    private synchronized void keep(ReceivedMail mail, String protocol, Socket socket) {
         accepted.incrementAndGet();
         if (keepContent) {
             messages.add(mail);
             tlsProtocols.add(protocol);
+            clientAddresses.add(socket.getInetAddress().getHostAddress());
+        }
+    }
+
+    /** Whether AUTH is offered now: when required, and under TLS if the sink offers STARTTLS. */
+    private boolean offersAuth(String protocol) {
+        return (authUser != null || authReply != null) && (tlsContext == null || !protocol.isEmpty());
+    }
+
+    /** One AUTH exchange (PLAIN with or without initial response, LOGIN); whether it succeeded. */
+    private boolean authenticate(String line, InputStream in, OutputStream out) throws IOException {
+        String[] parts = line.trim().split("\\s+");
+        String mechanism = parts[1].toUpperCase(Locale.ROOT);
+        String user;
+        String password;
+        if (mechanism.equals("PLAIN")) {
+            String token = parts.length > 2 ? parts[2] : challenge(in, out, "");
+            String[] fields = decode(token).split("\u0000", -1);
+            user = fields.length == 3 ? fields[1] : "";
+            password = fields.length == 3 ? fields[2] : "";
+        } else if (mechanism.equals("LOGIN")) {
+            user = decode(challenge(in, out, "VXNlcm5hbWU6"));
+            password = decode(challenge(in, out, "UGFzc3dvcmQ6"));
+        } else {
+            reply(out, "504 5.5.4 Unrecognized authentication type");
+            return false;
+        }
+        String fixed = authReply;
+        boolean ok = fixed == null && user.equals(authUser) && password.equals(authPassword);
+        (ok ? authSuccesses : authFailures).incrementAndGet();
+        reply(
+                out,
+                fixed != null
+                        ? fixed
+                        : ok ? "235 2.7.0 Authentication successful" : "535 5.7.8 Authentication credentials invalid");
+        return ok;
+    }
+
+    private static String challenge(InputStream in, OutputStream out, String prompt) throws IOException {
+        reply(out, "334 " + prompt);
+        String answer = readLine(in);
+        return answer == null ? "" : answer.trim();
+    }
+
+    private static String decode(String base64) {
+        try {
+            return new String(Base64.getDecoder().decode(base64), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return "";
         }
     }
 

@@ -1,8 +1,10 @@
 package org.karavel.delivery.internal;
 
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import org.karavel.api.dkim.OutboundSigner;
@@ -15,8 +17,11 @@ import org.karavel.api.queue.DeliveryControl;
 import org.karavel.api.queue.QueueId;
 import org.karavel.api.queue.RecipientStatus;
 import org.karavel.api.queue.Spool;
+import org.karavel.api.shaping.LocalRateLimiter;
+import org.karavel.api.shaping.RateLimiter;
 import org.karavel.api.suppression.SuppressionList;
 import org.karavel.api.tls.OutboundTls;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -82,11 +87,34 @@ public class DeliveryComponent implements DeliveryControl, MetricSource {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile SuppressionList suppressionList;
 
+    /** The source addresses (factory configurations org.karavel.delivery.source-*). */
+    @Reference(
+            cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile List<SourceComponent> sources = List.of();
+
+    /** The pools of source addresses (factory configurations org.karavel.delivery.pool-*). */
+    @Reference(
+            cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile List<PoolComponent> pools = List.of();
+
+    /** A shared budget store when there is one (shaping, a fleet's Redis); else the in-process one. */
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile RateLimiter rateLimiter;
+
+    private final LocalRateLimiter localLimiter = new LocalRateLimiter();
+
     private volatile DeliveryScheduler scheduler;
     private volatile OperatorControl control;
 
     @Activate
-    void activate(DeliveryConfig config) {
+    void activate(DeliveryConfig config, BundleContext context) {
         DeliverySettings settings = DeliverySettings.from(config, System.getProperty("karaf.data"), hostName(config));
         ListenerAddresses listeners = new ListenerAddresses(() -> configurationAdmin);
         Myself myself = new Myself(
@@ -101,7 +129,8 @@ public class DeliveryComponent implements DeliveryControl, MetricSource {
                 Clock.systemDefaultZone(),
                 new DomainSuspensions(),
                 new DeliveryCounters(),
-                myself);
+                myself,
+                routing(config, settings, context));
         control = new OperatorControl(scheduler, spool);
         scheduler.suppression(new RecipientSuppression(() -> suppressionList));
         scheduler.start();
@@ -116,6 +145,31 @@ public class DeliveryComponent implements DeliveryControl, MetricSource {
             LOG.warn(
                     "no outbound TLS policy service (bundle org.karavel.tls): remote mail is deferred until it is there");
         }
+    }
+
+    /** The transport table file and the source addresses and pools, as they are configured now and later. */
+    private Routing routing(DeliveryConfig config, DeliverySettings settings, BundleContext context) {
+        String etc = System.getProperty("karaf.etc");
+        Path table = config.transport__table().isBlank()
+                ? Path.of(etc == null ? "etc" : etc, "karavel.transport")
+                : Path.of(config.transport__table().trim());
+        String dirs = context == null ? null : context.getProperty(SecretReference.SECRETS_DIRS);
+        TransportTable.Secrets secrets = new TransportTable.Secrets(SecretReference.directories(dirs), System::getenv);
+        SendingAddresses sending = new SendingAddresses(
+                () -> sources.stream()
+                        .map(SourceComponent::source)
+                        .filter(Objects::nonNull)
+                        .toList(),
+                () -> pools.stream()
+                        .map(PoolComponent::pool)
+                        .filter(Objects::nonNull)
+                        .toList(),
+                () -> rateLimiter != null ? rateLimiter : localLimiter,
+                Clock.systemDefaultZone());
+        return new Routing(
+                new TransportTableFile(
+                        table, TransportTableFile.CHECK_INTERVAL, secrets, SmtpTransport.legacySmarthost(settings)),
+                sending);
     }
 
     @Deactivate

@@ -132,4 +132,10 @@ public @interface DeliveryConfig {
             description =
                     "The file of rules that give each delivery failure its category; empty = etc/karavel.bounce-rules. Read again when it changes")
     String bounce__rules() default "";
+
+    @AttributeDefinition(
+            name = "Transport table",
+            description =
+                    "The transport table file (Postfix's transport_maps): per recipient domain, mx, smtp:[host]:port (a list fails over), lmtp:host:port or refuse; empty = etc/karavel.transport. Read again when it changes")
+    String transport__table() default "";
 }

@@ -61,8 +61,8 @@ final class DeliveryScheduler {
     private final Spool spool;
     private final Supplier<MailDomains> domains;
     private final Clock clock;
-    private final Transport remote;
-    private final Transport local;
+    private final Transports transports;
+    private final Routing routing;
     private final AttemptRecorder recorder;
     private final ScheduledThreadPoolExecutor timer;
     private final ThreadPoolExecutor workers;
@@ -132,6 +132,34 @@ final class DeliveryScheduler {
             DomainSuspensions suspensions,
             DeliveryCounters counters,
             Myself myself) {
+        this(
+                settings,
+                spool,
+                resolver,
+                domains,
+                outbound,
+                connector,
+                clock,
+                suspensions,
+                counters,
+                myself,
+                Routing.of(settings));
+    }
+
+    /** @param routing the transport table and the sending addresses */
+    DeliveryScheduler(
+            DeliverySettings settings,
+            Spool spool,
+            Resolver resolver,
+            Supplier<MailDomains> domains,
+            OutboundServices outbound,
+            Connector connector,
+            Clock clock,
+            DomainSuspensions suspensions,
+            DeliveryCounters counters,
+            Myself myself,
+            Routing routing) {
+        this.routing = routing;
         this.suspensions = suspensions;
         this.counters = counters;
         this.settings = settings;
@@ -143,13 +171,10 @@ final class DeliveryScheduler {
         this.workers = new ThreadPoolExecutor(
                 0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), threads("karavel-delivery"));
         MxLookup mx = new MxLookup(resolver, SmtpTransport.dnsTimeout(settings), settings.addressFamilies());
-        this.remote = new SmtpTransport(
-                settings, spool, mx, connector, timer, clock, false, openSockets, outbound, counters, myself);
-        this.local = settings.lmtp() != null
-                ? new SmtpTransport(
-                        settings, spool, mx, connector, timer, clock, true, openSockets, null, counters, myself)
-                : new MaildirTransport(settings, spool, clock);
-        this.recorder = new AttemptRecorder(settings, spool, clock, counters);
+        this.transports = new Transports(
+                settings, spool, mx, connector, timer, clock, openSockets, outbound, counters, myself, routing);
+        // the DSNs return the header section without X-Karavel-Pool too
+        this.recorder = new AttemptRecorder(settings, transports.spool(), clock, counters);
     }
 
     void start() {
@@ -322,7 +347,7 @@ final class DeliveryScheduler {
             if (!running || inFlight.size() >= MAX_IN_FLIGHT) {
                 break;
             }
-            if (held.contains(m.id())) {
+            if (held.contains(m.id()) || !routing.ready(m, spool, this::wakeUp)) {
                 continue;
             }
             MessageAttempt attempt = new MessageAttempt(m, now);
@@ -376,15 +401,24 @@ final class DeliveryScheduler {
             }
         }
         List<DeliveryJob> jobs = new ArrayList<>();
-        groups.forEach((d, indexes) -> {
+        int waiting = 0;
+        for (Map.Entry<Destination, List<Integer>> g : groups.entrySet()) {
+            // the source address it leaves from (its pool's, by weight and warm-up limit)
+            Destination d = routing.from(m, g.getKey(), spool);
+            List<Integer> indexes = g.getValue();
+            if (d == null) {
+                // every source of the pool is over its limit: the recipients wait, as a suspended domain's
+                waiting += indexes.size();
+                continue;
+            }
             for (int from = 0; from < indexes.size(); from += MAX_RECIPIENTS_PER_TRANSACTION) {
                 jobs.add(new DeliveryJob(
                         attempt,
                         d,
                         indexes.subList(from, Math.min(indexes.size(), from + MAX_RECIPIENTS_PER_TRANSACTION))));
             }
-        });
-        attempt.suspended(suspended);
+        }
+        attempt.suspended(suspended + waiting);
         attempt.suspendedDomains(suspendedDomains);
         attempt.expectJobs(jobs.size());
         if (jobs.isEmpty()) {
@@ -412,11 +446,7 @@ final class DeliveryScheduler {
                     Destination.Kind.LOCAL,
                     settings.lmtp() != null ? settings.lmtp().toString() : "maildir");
         }
-        if (settings.smarthost() != null) {
-            return new Destination(
-                    Destination.Kind.SMARTHOST, settings.smarthost().toString());
-        }
-        return new Destination(Destination.Kind.REMOTE, domain);
+        return routing.destinationOf(domain);
     }
 
     // ---- destination queues (all under lock) ----
@@ -447,7 +477,7 @@ final class DeliveryScheduler {
             q.workers++;
             connections++;
             need--;
-            Transport transport = q.destination.kind() == Destination.Kind.LOCAL ? local : remote;
+            Transport transport = transports.of(q.destination);
             workers.execute(new DestinationWorker(this, q, transport, settings, spool, clock));
         }
         starving.remove(q);

@@ -7,14 +7,31 @@ import java.util.Locale;
  * connections per destination.
  *
  * @param kind how it is reached
- * @param name the recipient domain (lower case, or an address literal) for REMOTE, the next hop for
- *     SMARTHOST, {@code maildir} or the LMTP next hop for LOCAL
+ * @param name the recipient domain (lower case, or an address literal) for REMOTE, the route (its
+ *     next hops and options, see {@link TransportTableFile#key}) for SMARTHOST, {@code maildir} or
+ *     the LMTP next hop for LOCAL
+ * @param source the name of the source address connections leave from ({@link SendingSource}), or
+ *     empty for the address the system chooses
  */
-record Destination(Kind kind, String name) {
+record Destination(Kind kind, String name, String source) {
+    Destination {
+        source = source == null ? "" : source;
+    }
+
+    /** A destination reached from the address the system chooses. */
+    Destination(Kind kind, String name) {
+        this(kind, name, "");
+    }
+
+    /** The same destination, reached from that source address. */
+    Destination from(String sourceName) {
+        return new Destination(kind, name, sourceName);
+    }
+
     enum Kind {
         /** The recipient domain's MX hosts. */
         REMOTE,
-        /** The configured smarthost, for all remote mail. */
+        /** A route of the transport table (or the smarthost key): SMTP or LMTP next hops, or refuse. */
         SMARTHOST,
         /** The local transport: Maildir or LMTP. */
         LOCAL
@@ -22,6 +39,6 @@ record Destination(Kind kind, String name) {
 
     @Override
     public String toString() {
-        return kind.name().toLowerCase(Locale.ROOT) + ":" + name;
+        return kind.name().toLowerCase(Locale.ROOT) + ":" + name + (source.isEmpty() ? "" : " from " + source);
     }
 }

@@ -8,12 +8,14 @@ import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -160,9 +162,28 @@ final class SmtpConnection implements Closeable {
             ScheduledExecutorService timer,
             Set<Socket> openSockets)
             throws IOException {
+        return open(connector, host, address, settings, timer, openSockets, null);
+    }
+
+    /**
+     * Connects from {@code source} (bound before the connect, as Postfix's smtp_bind_address), or
+     * from the address the system chooses when it is null.
+     */
+    static SmtpConnection open(
+            Connector connector,
+            String host,
+            InetSocketAddress address,
+            DeliverySettings settings,
+            ScheduledExecutorService timer,
+            Set<Socket> openSockets,
+            InetAddress source)
+            throws IOException {
         Socket s = new Socket();
         openSockets.add(s);
         try {
+            if (source != null) {
+                s.bind(new InetSocketAddress(source, 0));
+            }
             connector.connect(s, host, address, (int) settings.connectTimeout().toMillis());
             s.setTcpNoDelay(true);
             return new SmtpConnection(s, host, address, settings.replyTimeout(), timer, openSockets);
@@ -221,6 +242,33 @@ final class SmtpConnection implements Closeable {
 
     boolean offers(String extension) {
         return extensions.containsKey(extension);
+    }
+
+    /** The parameters of an EHLO keyword (e.g. AUTH's mechanisms), null when it was not offered. */
+    String extension(String keyword) {
+        return extensions.get(keyword);
+    }
+
+    Duration replyTimeout() {
+        return replyTimeout;
+    }
+
+    /**
+     * Sends one command line that carries a secret (AUTH) and reads the reply; the line's bytes are
+     * zeroed once written, and the line is never part of an exception message.
+     */
+    SmtpReply sendSecret(byte[] line) throws IOException {
+        try {
+            out.write(line);
+            out.write(new byte[] {'\r', '\n'});
+            out.flush();
+        } catch (IOException e) {
+            broken = true;
+            throw timedOut ? new SocketTimeoutException("timeout while sending to " + relay()) : e;
+        } finally {
+            Arrays.fill(line, (byte) 0);
+        }
+        return read(replyTimeout);
     }
 
     /** The server's SIZE limit, 0 when it has none or did not say. */

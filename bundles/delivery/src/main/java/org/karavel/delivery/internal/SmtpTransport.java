@@ -1,12 +1,14 @@
 package org.karavel.delivery.internal;
 
 import java.io.IOException;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -59,6 +61,11 @@ final class SmtpTransport implements Transport {
     /** Which hosts are this server (never connected to); unused for LMTP. */
     private final Myself myself;
 
+    /** The transport table: the routes SMARTHOST destinations name. */
+    private final TransportTableFile routes;
+    /** The source addresses connections leave from. */
+    private final SendingAddresses sending;
+
     /** @param outbound the TLS policy and DKIM signer for SMTP; null for LMTP (local: no TLS, no signature) */
     SmtpTransport(
             DeliverySettings settings,
@@ -72,6 +79,46 @@ final class SmtpTransport implements Transport {
             OutboundServices outbound,
             DeliveryCounters counters,
             Myself myself) {
+        this(
+                settings,
+                spool,
+                mx,
+                connector,
+                timer,
+                clock,
+                lmtp,
+                openSockets,
+                outbound,
+                counters,
+                myself,
+                new TransportTableFile(
+                        null,
+                        TransportTableFile.CHECK_INTERVAL,
+                        TransportTable.Secrets.NONE,
+                        legacySmarthost(settings)),
+                SendingAddresses.NONE);
+    }
+
+    /**
+     * @param routes the transport table, whose routes SMARTHOST destinations name
+     * @param sending the source addresses that destinations name
+     */
+    SmtpTransport(
+            DeliverySettings settings,
+            Spool spool,
+            MxLookup mx,
+            Connector connector,
+            ScheduledExecutorService timer,
+            Clock clock,
+            boolean lmtp,
+            Set<Socket> openSockets,
+            OutboundServices outbound,
+            DeliveryCounters counters,
+            Myself myself,
+            TransportTableFile routes,
+            SendingAddresses sending) {
+        this.routes = routes;
+        this.sending = sending;
         this.myself = myself;
         this.openSockets = openSockets;
         this.outbound = outbound;
@@ -87,10 +134,9 @@ final class SmtpTransport implements Transport {
 
     @Override
     public Session open(Destination destination) throws DeliveryFailure, InterruptedException {
-        NextHops hops = nextHops(destination);
-        int port = hops.port();
+        Route route = routeOf(destination);
+        Departure from = departureOf(destination, route);
         OutboundTls tls = null;
-        DestinationTls policy = null;
         if (outbound != null) {
             tls = outbound.tls().get();
             if (tls == null) {
@@ -99,37 +145,27 @@ final class SmtpTransport implements Transport {
                         "no outbound TLS policy service (bundle org.karavel.tls): mail to {} is deferred", destination);
                 throw DeliveryFailure.deferred("4.3.0", "451 4.3.0 no outbound TLS policy service");
             }
-            policy = destinationPolicy(tls, destination);
         }
         Attempts attempts = new Attempts();
-        List<MxLookup.Exchanger> hosts = hops.exchangers();
-        int best = hosts.isEmpty() ? 0 : hosts.get(0).preference();
-        for (MxLookup.Exchanger ex : hosts) {
-            if (!lmtp && myself.isMyName(ex.host())) {
-                loopsBack(destination, ex, best, port);
-                break;
-            }
-            HostTls hostTls = tls == null ? null : hostPolicy(tls, policy, ex);
-            if (hostTls != null && !hostTls.mxAllowed()) {
-                refusedByPolicy(tls, policy, hostTls, ex, attempts);
+        List<Leg> legs = nextHops(destination, route);
+        for (int leg = 0; leg < legs.size(); leg++) {
+            boolean last = leg == legs.size() - 1;
+            NextHops hops;
+            DestinationTls policy;
+            try {
+                hops = legs.get(leg).resolve();
+                policy = tls == null ? null : destinationPolicy(tls, destination, route, hops);
+            } catch (DeliveryFailure f) {
+                if (last && attempts.reply == null) {
+                    throw f;
+                }
+                // failover: this smarthost's name does not resolve now, the next one may take the mail
+                attempts.failed(f.status(), f.reply(), f.remoteHost(), f.relay(), f.tls());
                 continue;
             }
-            List<InetAddress> addresses = addressesOf(ex, attempts);
-            if (!lmtp && addresses.stream().anyMatch(a -> myself.isMyself(a, port))) {
-                loopsBack(destination, ex, best, port);
-                break;
-            }
-            for (InetAddress a : addresses) {
-                if (attempts.tried++ >= MAX_ADDRESSES) {
-                    break;
-                }
-                Session s = tryAddress(ex.host(), new InetSocketAddress(a, port), attempts, tls, hostTls, null);
-                if (s != null) {
-                    return s;
-                }
-                if (Thread.currentThread().isInterrupted()) {
-                    throw new InterruptedException("delivery stopping");
-                }
+            Session s = tryHosts(destination, hops, tls, policy, from, attempts);
+            if (s != null) {
+                return s;
             }
         }
         if (attempts.reply == null) {
@@ -140,29 +176,95 @@ final class SmtpTransport implements Transport {
                 Outcome.DEFERRED, attempts.status, attempts.reply, attempts.host, attempts.relay, attempts.tls);
     }
 
-    /** The hosts to try for a destination, in order, and the port they listen on. */
-    private record NextHops(List<MxLookup.Exchanger> exchangers, int port) {}
+    /** Tries the hosts of one next hop (one smarthost, or the recipient domain's MX hosts) in order. */
+    private Session tryHosts(
+            Destination destination,
+            NextHops hops,
+            OutboundTls tls,
+            DestinationTls policy,
+            Departure from,
+            Attempts attempts)
+            throws DeliveryFailure, InterruptedException {
+        int port = hops.port();
+        List<MxLookup.Exchanger> hosts = hops.exchangers();
+        int best = hosts.isEmpty() ? 0 : hosts.get(0).preference();
+        for (MxLookup.Exchanger ex : hosts) {
+            if (!lmtp && myself.isMyName(ex.host())) {
+                loopsBack(hops.name(), ex, best, port);
+                return null;
+            }
+            HostTls hostTls = tls == null ? null : hostPolicy(tls, policy, ex);
+            if (hostTls != null && !hostTls.mxAllowed()) {
+                refusedByPolicy(tls, policy, hostTls, ex, attempts);
+                continue;
+            }
+            List<InetAddress> addresses = from.sameFamily(addressesOf(ex, attempts), ex.host(), attempts);
+            if (!lmtp && addresses.stream().anyMatch(a -> myself.isMyself(a, port))) {
+                loopsBack(hops.name(), ex, best, port);
+                return null;
+            }
+            for (InetAddress a : addresses) {
+                if (attempts.tried++ >= MAX_ADDRESSES) {
+                    return null;
+                }
+                Session s = tryAddress(ex.host(), new InetSocketAddress(a, port), attempts, tls, hostTls, null, from);
+                if (s != null) {
+                    return s;
+                }
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new InterruptedException("delivery stopping");
+                }
+            }
+        }
+        return null;
+    }
 
-    private NextHops nextHops(Destination destination) throws DeliveryFailure, InterruptedException {
+    /**
+     * The hosts of one next hop, in order, and the port they listen on; {@code name} is the next hop
+     * as the loop check names it.
+     */
+    private record NextHops(String name, List<MxLookup.Exchanger> exchangers, int port, NextHop hop) implements Leg {
+        @Override
+        public NextHops resolve() {
+            return this;
+        }
+    }
+
+    /** A next hop whose hosts are looked up only when it is its turn (a smarthost given as a domain). */
+    @FunctionalInterface
+    private interface Leg {
+        NextHops resolve() throws DeliveryFailure, InterruptedException;
+    }
+
+    /** The next hops of a destination, in failover order. */
+    private List<Leg> nextHops(Destination destination, Route route) throws DeliveryFailure, InterruptedException {
         switch (destination.kind()) {
             case REMOTE -> {
                 List<MxLookup.Exchanger> hosts = IpLiteral.parse(destination.name()) != null
                                 && destination.name().startsWith("[")
                         ? List.of(new MxLookup.Exchanger(destination.name(), false, false))
                         : mx.exchangers(destination.name());
-                return new NextHops(hosts, settings.remotePort());
+                return List.of(new NextHops(destination.name(), hosts, settings.remotePort(), null));
             }
             case SMARTHOST -> {
-                NextHop hop = settings.smarthost();
-                // a [host] from the configuration is not a DNS answer anyone could spoof: DANE may apply
-                List<MxLookup.Exchanger> hosts = hop.mxLookup()
-                        ? smarthostExchangers(hop)
-                        : List.of(new MxLookup.Exchanger(hop.host(), false, true));
-                return new NextHops(hosts, hop.port());
+                List<Leg> legs = new ArrayList<>();
+                for (NextHop hop : route.hops()) {
+                    // a [host] from the configuration is not a DNS answer anyone could spoof: DANE may apply
+                    legs.add(
+                            hop.mxLookup()
+                                    ? () -> new NextHops(hop.host(), smarthostExchangers(hop), hop.port(), hop)
+                                    : new NextHops(
+                                            hop.host(),
+                                            List.of(new MxLookup.Exchanger(hop.host(), false, true)),
+                                            hop.port(),
+                                            hop));
+                }
+                return legs;
             }
             default -> {
                 NextHop hop = settings.lmtp();
-                return new NextHops(List.of(new MxLookup.Exchanger(hop.host(), false, true)), hop.port());
+                return List.of(new NextHops(
+                        hop.host(), List.of(new MxLookup.Exchanger(hop.host(), false, true)), hop.port(), hop));
             }
         }
     }
@@ -228,10 +330,7 @@ final class SmtpTransport implements Transport {
      * myself and bounces, as Postfix does; at a lower preference only the more preferred hosts,
      * already tried, may take the mail, so the caller stops there.
      */
-    private void loopsBack(Destination destination, MxLookup.Exchanger ex, int best, int port) throws DeliveryFailure {
-        String what = destination.kind() == Destination.Kind.SMARTHOST
-                ? settings.smarthost().host()
-                : destination.name();
+    private void loopsBack(String what, MxLookup.Exchanger ex, int best, int port) throws DeliveryFailure {
         if (ex.preference() <= best) {
             LOG.warn(
                     "mail for {} loops back to myself: its best MX {} is this server (port {})", what, ex.host(), port);
@@ -245,18 +344,19 @@ final class SmtpTransport implements Transport {
     }
 
     /**
-     * The TLS policy of the destination: the recipient domain's, or for the smarthost its host name's
-     * (a rule in the outbound policy applies to it), unless smarthost_tls names a mode.
+     * The TLS policy of the destination: the recipient domain's, or for a smarthost its host name's
+     * (a rule in the outbound policy applies to it), unless its transport table entry (or
+     * smarthost_tls) names a mode.
      */
-    private DestinationTls destinationPolicy(OutboundTls tls, Destination destination)
+    private DestinationTls destinationPolicy(OutboundTls tls, Destination destination, Route route, NextHops hops)
             throws DeliveryFailure, InterruptedException {
         String domain = destination.name();
         if (destination.kind() == Destination.Kind.SMARTHOST) {
-            domain = settings.smarthost().host();
-            if (settings.smarthostTls() != null) {
+            domain = hops.hop().host();
+            if (route.tls() != null) {
                 return new DestinationTls(
                         domain.toLowerCase(Locale.ROOT),
-                        settings.smarthostTls(),
+                        route.tls(),
                         PolicySource.CONFIG,
                         List.of(),
                         "",
@@ -300,28 +400,25 @@ final class SmtpTransport implements Transport {
             Attempts attempts,
             OutboundTls tls,
             HostTls hostTls,
-            TlsVerdict clearTextRetry) {
+            TlsVerdict clearTextRetry,
+            Departure from)
+            throws DeliveryFailure {
         String where = host + "[" + address.getAddress().getHostAddress() + "]:" + address.getPort();
-        SmtpConnection c = connect(host, address, where, attempts);
+        SmtpConnection c = connect(host, address, where, attempts, from);
         if (c == null) {
             return null;
         }
         String stage = "receiving the initial server greeting";
         try {
-            SmtpReply greeting = c.greeting();
-            if (!greeting.isPositive()) {
-                // a server that greets with 4xx or 5xx is skipped, as Postfix does: the next may take it
-                attempts.failed("4.4.1", greeting.text(), host, c.relay());
-                c.quit();
+            // a server that greets with 4xx or 5xx is skipped, as Postfix does: the next may take it
+            if (!positiveOrQuit(c.greeting(), c, host, attempts)) {
                 return null;
             }
             stage = "sending EHLO";
-            SmtpReply hello = c.hello(settings.heloName(), lmtp);
-            if (!hello.isPositive()) {
-                attempts.failed("4.4.1", hello.text(), host, c.relay());
-                c.quit();
+            if (!positiveOrQuit(c.hello(from.ehloName(), lmtp), c, host, attempts)) {
                 return null;
             }
+            boolean verified = false;
             if (tls != null) {
                 stage = "starting TLS";
                 TlsVerdict verdict =
@@ -334,7 +431,7 @@ final class SmtpTransport implements Transport {
                     // the handshake failed and the policy allows clear text: a new connection, no STARTTLS
                     c.close();
                     LOG.debug("{}: TLS handshake failed ({}), retrying in clear text", where, verdict.detail());
-                    return tryAddress(host, address, attempts, tls, hostTls, verdict);
+                    return tryAddress(host, address, attempts, tls, hostTls, verdict, from);
                 }
                 if (!verdict.accepted()) {
                     attempts.failed(
@@ -350,13 +447,18 @@ final class SmtpTransport implements Transport {
                 if (c.isTls()) {
                     stage = "sending EHLO after STARTTLS";
                     // RFC 3207 §4.2: forget what was learnt in clear text and ask again
-                    SmtpReply again = c.hello(settings.heloName(), false);
+                    SmtpReply again = c.hello(from.ehloName(), false);
                     if (!again.isPositive()) {
                         attempts.failed("4.4.1", again.text(), host, c.relay(), verdict.logText());
                         c.quit();
                         return null;
                     }
                 }
+                verified = c.isTls() && verdict.verified();
+            }
+            if (from.login() != null) {
+                stage = "authenticating";
+                SmtpAuth.login(c, from.login(), verified);
             }
             return new SmtpSession(c);
         } catch (SocketTimeoutException e) {
@@ -379,10 +481,24 @@ final class SmtpTransport implements Transport {
         return null;
     }
 
+    /**
+     * Whether a reply to the greeting or EHLO is positive; if not the connection is ended and the
+     * reply recorded: the next host (the next smarthost of a list) may take the mail.
+     */
+    private static boolean positiveOrQuit(SmtpReply r, SmtpConnection c, String host, Attempts attempts) {
+        if (r.isPositive()) {
+            return true;
+        }
+        attempts.failed("4.4.1", r.text(), host, c.relay());
+        c.quit();
+        return false;
+    }
+
     /** A TCP connection to the address; null (and the reason in attempts) when it cannot be made. */
-    private SmtpConnection connect(String host, InetSocketAddress address, String where, Attempts attempts) {
+    private SmtpConnection connect(
+            String host, InetSocketAddress address, String where, Attempts attempts, Departure from) {
         try {
-            return SmtpConnection.open(connector, host, address, settings, timer, openSockets);
+            return SmtpConnection.open(connector, host, address, settings, timer, openSockets, from.bind());
         } catch (SocketTimeoutException e) {
             attempts.failed("4.4.1", "connect to " + where + ": Connection timed out", "", MailLogLine.RELAY_NONE);
         } catch (IOException e) {
@@ -434,6 +550,74 @@ final class SmtpTransport implements Transport {
             return mx.exchangers(hop.host());
         } catch (DeliveryFailure f) {
             throw DeliveryFailure.deferred("4.4.3", "451 4.4.3 smarthost " + hop + ": " + f.reply());
+        }
+    }
+
+    /** The smarthost and smarthost_tls keys of org.karavel.delivery.cfg as a route (the table's {@code *}); null without. */
+    static Route legacySmarthost(DeliverySettings settings) {
+        return settings.smarthost() == null
+                ? null
+                : new Route(Route.Kind.SMTP, List.of(settings.smarthost()), null, settings.smarthostTls());
+    }
+
+    /** The destination name of a refused domain: {@code refuse:example.com}. */
+    static final String REFUSED = "refuse:";
+
+    /** The route a SMARTHOST destination names; null for the others. */
+    private Route routeOf(Destination destination) throws DeliveryFailure {
+        if (destination.kind() != Destination.Kind.SMARTHOST) {
+            return null;
+        }
+        if (destination.name().startsWith(REFUSED)) {
+            String domain = destination.name().substring(REFUSED.length());
+            throw DeliveryFailure.bounced(
+                    "5.7.1", "554 5.7.1 mail for " + domain + " is not delivered from this server (transport table)");
+        }
+        Route r = routes.byKey(destination.name());
+        if (r == null) {
+            // the table changed since the job was queued: the next attempt routes it again
+            throw DeliveryFailure.deferred(
+                    "4.3.0", "451 4.3.0 route " + destination.name() + " is gone from the transport table");
+        }
+        return r;
+    }
+
+    /** Where connections to a destination leave from, under which EHLO name, and the route's login. */
+    private Departure departureOf(Destination destination, Route route) throws DeliveryFailure {
+        SmtpLogin login = route == null || lmtp ? null : route.auth();
+        if (destination.source().isEmpty() || lmtp) {
+            return new Departure(null, settings.heloName(), login);
+        }
+        SendingSource s = sending.source(destination.source());
+        if (s == null || !s.usable()) {
+            throw DeliveryFailure.deferred(
+                    "4.3.0", "451 4.3.0 source address " + destination.source() + " is not configured (any more)");
+        }
+        return new Departure(s.address(), s.ehloName().isEmpty() ? settings.heloName() : s.ehloName(), login);
+    }
+
+    /**
+     * How a connection leaves: bound to a source address (null: the system's choice), the EHLO name
+     * it says, and the AUTH login it uses (null: none).
+     */
+    private record Departure(InetAddress bind, String ehloName, SmtpLogin login) {
+        /** The addresses a connection bound to the source can reach: those of its family. */
+        List<InetAddress> sameFamily(List<InetAddress> addresses, String host, Attempts attempts) {
+            if (bind == null) {
+                return addresses;
+            }
+            List<InetAddress> same = addresses.stream()
+                    .filter(a -> (a instanceof Inet4Address) == (bind instanceof Inet4Address))
+                    .toList();
+            if (same.isEmpty() && !addresses.isEmpty()) {
+                attempts.failed(
+                        "4.4.1",
+                        "451 4.4.1 " + host + " has no address of the family of source address "
+                                + bind.getHostAddress(),
+                        "",
+                        MailLogLine.RELAY_NONE);
+            }
+            return same;
         }
     }
 

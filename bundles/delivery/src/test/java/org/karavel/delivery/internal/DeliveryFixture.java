@@ -54,6 +54,8 @@ final class DeliveryFixture implements AutoCloseable {
     final DeliveryCounters counters = new DeliveryCounters();
     /** Which next hops are this server; by default none, since every test sink is on 127.0.0.1. */
     volatile Myself myself = Myself.NOBODY;
+    /** The transport table and sending addresses; null: those of the settings (smarthost key, no pools). */
+    volatile Routing routing;
 
     DeliveryFixture() throws IOException {
         this(new MemorySpool());
@@ -110,7 +112,8 @@ final class DeliveryFixture implements AutoCloseable {
                 Clock.systemDefaultZone(),
                 new DomainSuspensions(),
                 counters,
-                myself);
+                myself,
+                routing != null ? routing : Routing.of(settings));
         if (suppression != null) {
             scheduler.suppression(suppression);
         }

@@ -1,0 +1,169 @@
+package org.karavel.delivery.internal;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import org.karavel.api.queue.Envelope;
+import org.karavel.api.shaping.Rate;
+import org.karavel.api.shaping.RateLimiter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Which source address a message leaves from: its pool by rule (the X-Karavel-Pool header of mail
+ * that originates here, then the authenticated user, the sender domain, the listener, then the pool
+ * named {@code default}), and within the pool a source by weight (smooth weighted round robin, so
+ * the shares hold exactly, not only on average), skipping sources that are not on this machine and
+ * those over their warm-up limit. Asked by the scheduler thread only.
+ */
+final class SendingAddresses {
+    private static final Logger LOG = LoggerFactory.getLogger(SendingAddresses.class);
+    /** Nothing configured: connections leave from the address the system chooses. */
+    static final SendingAddresses NONE = new SendingAddresses(List::of, List::of, () -> null, Clock.systemUTC());
+
+    private final Supplier<? extends Collection<SendingSource>> sources;
+    private final Supplier<? extends Collection<SendingPool>> pools;
+    private final Supplier<RateLimiter> limiter;
+    private final Clock clock;
+    /** Smooth weighted round robin state: pool → source → current weight. */
+    private final Map<String, Map<String, Long>> current = new HashMap<>();
+
+    SendingAddresses(
+            Supplier<? extends Collection<SendingSource>> sources,
+            Supplier<? extends Collection<SendingPool>> pools,
+            Supplier<RateLimiter> limiter,
+            Clock clock) {
+        this.sources = sources;
+        this.pools = pools;
+        this.limiter = limiter;
+        this.clock = clock;
+    }
+
+    /** The outcome of a choice: a source, none (no pool applies: the system's address), or wait until. */
+    record Choice(SendingSource source, Instant waitUntil, String pool) {
+        static final Choice ANY = new Choice(null, null, "");
+
+        boolean waits() {
+            return waitUntil != null;
+        }
+    }
+
+    /** Whether any pool is configured (only then is the pool header worth reading). */
+    boolean hasPools() {
+        return !pools.get().isEmpty();
+    }
+
+    /** The source of that name, for the connection that leaves from it; null when it is gone. */
+    SendingSource source(String name) {
+        for (SendingSource s : sources.get()) {
+            if (s.name().equals(name)) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The pool of a message.
+     *
+     * @param header the value of X-Karavel-Pool (trusted only for mail that originates here), or null
+     */
+    Optional<SendingPool> poolOf(Envelope e, String header) {
+        Collection<SendingPool> all = pools.get();
+        if (all.isEmpty()) {
+            return Optional.empty();
+        }
+        List<SendingPool> sorted = new ArrayList<>(all);
+        sorted.sort(Comparator.comparing(SendingPool::name));
+        if (header != null && !header.isBlank() && e.origin().originatesHere()) {
+            String wanted = header.strip().toLowerCase(Locale.ROOT);
+            Optional<SendingPool> named =
+                    sorted.stream().filter(p -> p.name().equals(wanted)).findFirst();
+            if (named.isPresent()) {
+                return named;
+            }
+            LOG.debug("X-Karavel-Pool names no pool: {}", wanted);
+        }
+        for (var rule : List.<Predicate<SendingPool>>of(
+                p -> p.matchesUser(e), p -> p.matchesSenderDomain(e), p -> p.matchesListener(e))) {
+            Optional<SendingPool> p = sorted.stream().filter(rule).findFirst();
+            if (p.isPresent()) {
+                return p;
+            }
+        }
+        return sorted.stream().filter(p -> p.name().equals(SendingPool.DEFAULT)).findFirst();
+    }
+
+    /** The source for one sending of a message: by weight among the pool's usable sources under their limit. */
+    Choice choose(Envelope e, String header) {
+        Optional<SendingPool> pool = poolOf(e, header);
+        if (pool.isEmpty()) {
+            return Choice.ANY;
+        }
+        return choose(pool.get());
+    }
+
+    Choice choose(SendingPool pool) {
+        Map<String, SendingSource> byName = new HashMap<>();
+        for (SendingSource s : sources.get()) {
+            byName.put(s.name(), s);
+        }
+        List<SendingPool.Member> candidates = new ArrayList<>();
+        for (SendingPool.Member m : pool.members()) {
+            SendingSource s = byName.get(m.source());
+            if (s != null && s.usable()) {
+                candidates.add(m);
+            }
+        }
+        Instant now = clock.instant();
+        Instant earliest = null;
+        while (!candidates.isEmpty()) {
+            SendingPool.Member m = next(pool.name(), candidates);
+            SendingSource s = byName.get(m.source());
+            Optional<Rate> limit = s.warmup().limitOn(LocalDate.ofInstant(now, clock.getZone()));
+            RateLimiter l = limiter.get();
+            if (limit.isEmpty() || l == null) {
+                return new Choice(s, null, pool.name());
+            }
+            RateLimiter.Admission a = l.tryAcquire(s.limiterKey(), limit.get(), burst(limit.get()), now);
+            if (a.admitted()) {
+                return new Choice(s, null, pool.name());
+            }
+            earliest = earliest == null || a.retryAt().isBefore(earliest) ? a.retryAt() : earliest;
+            candidates.remove(m);
+        }
+        // every source is over its limit, or none is usable: the mail waits, it never leaves from another pool
+        return new Choice(null, earliest == null ? now.plusSeconds(300) : earliest, pool.name());
+    }
+
+    /** A day's budget may be spent at any time of the day: the whole daily count as the burst. */
+    private static int burst(Rate r) {
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(1, r.count()));
+    }
+
+    /** Smooth weighted round robin (as nginx's upstream): exact shares, interleaved. */
+    private SendingPool.Member next(String pool, List<SendingPool.Member> candidates) {
+        Map<String, Long> weights = current.computeIfAbsent(pool, k -> new HashMap<>());
+        long total = 0;
+        SendingPool.Member best = null;
+        for (SendingPool.Member m : candidates) {
+            long w = weights.merge(m.source(), (long) m.weight(), Long::sum);
+            total += m.weight();
+            if (best == null || w > weights.get(best.source())) {
+                best = m;
+            }
+        }
+        weights.merge(best.source(), -total, Long::sum);
+        return best;
+    }
+}
