@@ -43,6 +43,7 @@ final class AttemptRecorder {
     private final Backoff backoff;
     private final DeliveryCounters counters;
     private final BounceClassifier classifier;
+    private volatile MessageEventsOut events = MessageEventsOut.NONE;
 
     AttemptRecorder(DeliverySettings settings, Spool spool, Clock clock) {
         this(settings, spool, clock, new DeliveryCounters());
@@ -55,6 +56,11 @@ final class AttemptRecorder {
         this.backoff = new Backoff(settings.minBackoff(), settings.maxBackoff());
         this.counters = counters;
         this.classifier = new BounceClassifier(settings.bounceRules(), BounceClassifier.CHECK_INTERVAL);
+    }
+
+    /** Where the message events go (the events service, if one runs). */
+    void events(MessageEventsOut out) {
+        this.events = out;
     }
 
     /**
@@ -174,6 +180,7 @@ final class AttemptRecorder {
                 counters.failure(category, logged.outcome() == RecipientResult.Outcome.BOUNCED);
             }
             MailLog.log(MailLog.result(m.id(), logged, m.envelope().receivedAt(), attemptNo, category));
+            events.result(m, logged, attemptNo, category, logged != r);
         }
         return o;
     }
@@ -208,6 +215,7 @@ final class AttemptRecorder {
             if (error == null) {
                 counters.dsnQueued.increment();
                 MailLog.log(MailLogLine.dsnQueued(m.id(), sender, o.failed.size(), dsnId));
+                events.dsnSent(m, o.failed, dsnId);
                 return updated.withBounced(true);
             }
             // without a DSN nobody would learn of the failure: keep the recipients and try again later
@@ -251,12 +259,14 @@ final class AttemptRecorder {
             dsn = queueDsn(m, failed, now).thenAccept(dsnId -> {
                 counters.dsnQueued.increment();
                 MailLog.log(MailLogLine.dsnQueued(m.id(), m.envelope().sender(), failed.size(), dsnId));
+                events.dsnSent(m, failed, dsnId);
             });
         }
         Duration delay = Duration.between(m.envelope().receivedAt(), now);
         return dsn.thenCompose(v -> {
                     for (FailedRecipient r : failed) {
                         counters.operatorBounced.increment();
+                        events.bouncedByOperator(m, r);
                         MailLog.log(MailLogLine.bounced(
                                 m.id(),
                                 r.recipient(),

@@ -8,6 +8,7 @@ import java.util.concurrent.CompletionStage;
 import org.karavel.api.dkim.OutboundSigner;
 import org.karavel.api.dns.Resolver;
 import org.karavel.api.domain.MailDomains;
+import org.karavel.api.events.MessageEvents;
 import org.karavel.api.metrics.Metric;
 import org.karavel.api.metrics.MetricSource;
 import org.karavel.api.net.MachineName;
@@ -74,6 +75,13 @@ public class DeliveryComponent implements DeliveryControl, MetricSource {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile ConfigurationAdmin configurationAdmin;
 
+    /** Message events for senders' applications; without the service none are published. */
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile MessageEvents messageEvents;
+
     private volatile DeliveryScheduler scheduler;
     private volatile OperatorControl control;
 
@@ -94,6 +102,7 @@ public class DeliveryComponent implements DeliveryControl, MetricSource {
                 new DomainSuspensions(),
                 new DeliveryCounters(),
                 myself);
+        scheduler.events(new MessageEventsOut(() -> messageEvents));
         control = new OperatorControl(scheduler, spool);
         scheduler.start();
         LOG.info(
