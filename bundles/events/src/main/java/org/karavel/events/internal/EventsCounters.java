@@ -56,6 +56,10 @@ final class EventsCounters {
         return sent.count(endpoint);
     }
 
+    long groupCommits() {
+        return groupCommits.sum();
+    }
+
     long dropped() {
         return dropped.sum();
     }
