@@ -85,6 +85,8 @@ public class WebhookIT {
                         "max_backoff_seconds",
                         "1"));
         brokenWebhook();
+        // small files, so that the test sees the JSON event log roll (64 MB as shipped)
+        karavel.configure("org.ops4j.pax.logging.cfg", Map.of("log4j2.appender.events.policies.size.size", "4KB"));
         Path key = karavel.home().resolve("etc/webhook-app.key");
         Files.writeString(key, KEY + "\n");
         karavel.configure(
@@ -162,6 +164,7 @@ public class WebhookIT {
                 "every expected event in " + jsonLog,
                 Distribution.bootTimeout(),
                 () -> jsonLogged(jsonLog).containsAll(expected.keySet()));
+        assertTrue("the JSON event log rolled", Files.exists(Path.of(jsonLog + ".1")));
         assertTrue(
                 "the payload names the recipients",
                 events.values().stream()
@@ -186,16 +189,19 @@ public class WebhookIT {
         }
     }
 
-    /** "queueId type" of every line of the JSON event log. */
+    /** "queueId type" of every line of the JSON event log, its rolled files included. */
     private static Set<String> jsonLogged(Path jsonLog) {
         Set<String> logged = new HashSet<>();
-        try {
-            for (String line : Files.readAllLines(jsonLog)) {
-                JsonNode e = new ObjectMapper().readTree(line);
-                logged.add(e.get("queue_id").asText() + " " + e.get("type").asText());
+        for (int i = 0; i <= 10; i++) {
+            Path file = i == 0 ? jsonLog : Path.of(jsonLog + "." + i);
+            try {
+                for (String line : Files.readAllLines(file)) {
+                    JsonNode e = new ObjectMapper().readTree(line);
+                    logged.add(e.get("queue_id").asText() + " " + e.get("type").asText());
+                }
+            } catch (IOException e) {
+                // not written (or not rolled) yet
             }
-        } catch (IOException e) {
-            // not written yet
         }
         return logged;
     }

@@ -190,7 +190,10 @@ final class EventOutbox implements Closeable {
             seq = r.records().isEmpty()
                     ? s.endSeq()
                     : r.records().get(r.records().size() - 1).seq() + 1;
-            if (seq < s.endSeq() && offsets.size() < 1024) {
+            if (seq < s.endSeq()) {
+                if (offsets.size() >= 1024) {
+                    offsets.clear(); // left by endpoints that stopped: forget them, skipping is only slower
+                }
                 offsets.put(seq, r.nextOffset());
             }
         }
