@@ -165,6 +165,21 @@ public class WebhookIT {
                 Distribution.bootTimeout(),
                 () -> jsonLogged(jsonLog).containsAll(expected.keySet()));
         assertTrue("the JSON event log rolled", Files.exists(Path.of(jsonLog + ".1")));
+
+        int admin = karavel.adminPort();
+        Map<String, String> app = Map.of("endpoint", "app");
+        assertTrue(
+                "sent in the metrics",
+                MetricsText.read(admin, "karavel_events_sent_total", app) >= expected.size() / 2.0);
+        assertTrue(
+                "the 503s in the metrics",
+                MetricsText.read(
+                                admin, "karavel_events_failures_total", Map.of("endpoint", "app", "reason", "http_5xx"))
+                        > 0);
+        Poll.until(
+                "no backlog left in the metrics",
+                Distribution.bootTimeout(),
+                () -> MetricsText.read(admin, "karavel_events_backlog", app) == 0);
         assertTrue(
                 "the payload names the recipients",
                 events.values().stream()
