@@ -142,6 +142,7 @@ final class AttemptRecorder {
     /** Each result's new recipient state, counted and logged; a deferral past the queue lifetime bounces. */
     private Outcomes apply(QueuedMessage m, List<RecipientResult> results, int attemptNo, boolean tooOld) {
         Outcomes o = new Outcomes(m.recipients());
+        MessageEventsOut.Attempt published = events.attempt();
         for (RecipientResult r : results) {
             RecipientResult logged = r;
             // an expired recipient keeps the category of its last failure: the reason it never got through
@@ -180,8 +181,9 @@ final class AttemptRecorder {
                 counters.failure(category, logged.outcome() == RecipientResult.Outcome.BOUNCED);
             }
             MailLog.log(MailLog.result(m.id(), logged, m.envelope().receivedAt(), attemptNo, category));
-            events.result(m, logged, attemptNo, category, logged != r);
+            published.result(m, logged, attemptNo, category, logged != r);
         }
+        published.publish();
         return o;
     }
 

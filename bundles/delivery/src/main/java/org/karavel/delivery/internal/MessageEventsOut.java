@@ -1,6 +1,7 @@
 package org.karavel.delivery.internal;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 import org.karavel.api.events.MessageEvent;
@@ -28,11 +29,36 @@ final class MessageEventsOut {
         this.events = events;
     }
 
-    /**
-     * One recipient's result as logged; {@code expired} when a deferral past the queue lifetime became
-     * the bounce. A failure classified {@code tls_failure} is also a {@code tls_failure} event.
-     */
+    /** The events of one attempt, published together by {@link Attempt#publish} (one wait for them all). */
+    Attempt attempt() {
+        return new Attempt();
+    }
+
+    final class Attempt {
+        private final List<MessageEvent> pending = new ArrayList<>();
+
+        /**
+         * One recipient's result as logged; {@code expired} when a deferral past the queue lifetime
+         * became the bounce. A failure classified {@code tls_failure} is also a {@code tls_failure} event.
+         */
+        void result(QueuedMessage m, RecipientResult r, int attempts, BounceCategory category, boolean expired) {
+            pending.addAll(events(m, r, attempts, category, expired));
+        }
+
+        void publish() {
+            publishAll(pending);
+            pending.clear();
+        }
+    }
+
+    /** One recipient's result, published on its own. */
     void result(QueuedMessage m, RecipientResult r, int attempts, BounceCategory category, boolean expired) {
+        publishAll(events(m, r, attempts, category, expired));
+    }
+
+    private static List<MessageEvent> events(
+            QueuedMessage m, RecipientResult r, int attempts, BounceCategory category, boolean expired) {
+        List<MessageEvent> out = new ArrayList<>(2);
         MessageEvent.Type type = switch (r.outcome()) {
             case DELIVERED -> MessageEvent.Type.DELIVERED;
             case DEFERRED -> MessageEvent.Type.DEFERRED;
@@ -40,10 +66,10 @@ final class MessageEventsOut {
         };
         String word = category == null ? "" : category.word();
         String relay = r.relay() == null || r.relay().equals(MailLogLine.RELAY_NONE) ? "" : r.relay();
-        publish(recipient(type, r.at(), m, r.recipient().toString(), orcpt(m, r))
+        out.add(recipient(type, r.at(), m, r.recipient().toString(), orcpt(m, r))
                 .withOutcome(relay, r.reply(), word, attempts));
         if (category == BounceCategory.TLS_FAILURE) {
-            publish(recipient(
+            out.add(recipient(
                             MessageEvent.Type.TLS_FAILURE,
                             r.at(),
                             m,
@@ -51,6 +77,7 @@ final class MessageEventsOut {
                             orcpt(m, r))
                     .withOutcome(relay, r.reply(), word, attempts));
         }
+        return out;
     }
 
     /** The operator bounced a pending recipient ({@code mta:queue-bounce}, the admin API). */
@@ -106,15 +133,19 @@ final class MessageEventsOut {
     }
 
     private void publish(MessageEvent e) {
+        publishAll(List.of(e));
+    }
+
+    private void publishAll(List<MessageEvent> list) {
         MessageEvents out = events.get();
-        if (out == null) {
+        if (out == null || list.isEmpty()) {
             return;
         }
         try {
-            out.publish(e);
+            out.publishAll(list);
         } catch (RuntimeException x) {
             // the events are news for applications; the delivery's record goes on regardless
-            LOG.warn("{}: {} event not published: {}", e.queueId(), e.type().word(), x.toString());
+            LOG.warn("{}: {} event(s) not published: {}", list.get(0).queueId(), list.size(), x.toString());
         }
     }
 }

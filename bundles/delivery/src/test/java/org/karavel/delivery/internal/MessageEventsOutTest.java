@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.karavel.api.events.MessageEvent;
+import org.karavel.api.events.MessageEvents;
 import org.karavel.api.queue.QueueId;
 import org.karavel.api.queue.QueuedMessage;
 import org.karavel.api.queue.RecipientStatus;
@@ -95,6 +96,33 @@ class MessageEventsOutTest {
             assertThat(e.reply()).isEqualTo("DSN queued as DSN1");
             assertThat(e.recipients()).containsExactly("a@example.test");
         });
+    }
+
+    @Test
+    void anAttemptsEventsGoTogether() {
+        List<List<MessageEvent>> calls = new CopyOnWriteArrayList<>();
+        MessageEventsOut.Attempt attempt = new MessageEventsOut(() -> new MessageEvents() {
+                    @Override
+                    public void publish(MessageEvent event) {
+                        calls.add(List.of(event));
+                    }
+
+                    @Override
+                    public void publishAll(List<MessageEvent> events) {
+                        calls.add(List.copyOf(events));
+                    }
+                })
+                .attempt();
+        QueuedMessage m = message();
+        attempt.result(m, result(RecipientResult.Outcome.DELIVERED, "250 2.0.0 ok"), 1, null, false);
+        attempt.result(m, result(RecipientResult.Outcome.BOUNCED, "550 5.1.1 no"), 1, BounceCategory.OTHER, false);
+        assertThat(calls).isEmpty();
+        attempt.publish();
+        assertThat(calls)
+                .singleElement()
+                .satisfies(c -> assertThat(c)
+                        .extracting(MessageEvent::type)
+                        .containsExactly(MessageEvent.Type.DELIVERED, MessageEvent.Type.BOUNCED));
     }
 
     @Test

@@ -81,6 +81,24 @@ public final class EventsComponent implements MessageEvents, MetricSource, Event
         }
     }
 
+    /** One wait, for the group commit of the last of them (the writer stores them in order). */
+    @Override
+    public void publishAll(List<MessageEvent> events) {
+        if (events.isEmpty()) {
+            return;
+        }
+        boolean wait = !Thread.currentThread().getName().startsWith("NioProcessor");
+        for (int i = 0; i < events.size() - 1; i++) {
+            outbox.append(events.get(i));
+        }
+        MessageEvent last = events.get(events.size() - 1);
+        if (wait) {
+            outbox.appendAndWait(last, publishWait);
+        } else {
+            outbox.append(last);
+        }
+    }
+
     @Override
     public EventOutbox outbox() {
         return outbox;
