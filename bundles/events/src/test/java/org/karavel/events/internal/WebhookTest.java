@@ -150,6 +150,42 @@ class WebhookTest {
     }
 
     @Test
+    void anEndpointThatIsDownHoldsNoOther() throws IOException {
+        start(5, Duration.ofMillis(50), EnumSet.allOf(MessageEvent.Type.class));
+        AtomicInteger downRequests = new AtomicInteger();
+        server.createContext("/down", x -> {
+            x.getRequestBody().readAllBytes();
+            downRequests.incrementAndGet();
+            x.sendResponseHeaders(503, -1);
+            x.close();
+        });
+        WebhookSettings downSettings = new WebhookSettings(
+                "down",
+                URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/down"),
+                KEY,
+                EnumSet.allOf(MessageEvent.Type.class),
+                5,
+                Duration.ofMillis(50),
+                Duration.ofSeconds(2),
+                Duration.ofSeconds(5),
+                Duration.ofMillis(50),
+                Duration.ofMillis(200),
+                Duration.ofHours(1));
+        Webhook down =
+                new Webhook(downSettings, outbox, counters, HttpClient.newHttpClient(), timer, Clock.systemUTC());
+        down.start();
+        try {
+            publish(MessageEvent.Type.DELIVERED, 0, 12);
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> received.size() >= 12 && downRequests.get() >= 2 && webhook.backlog() == 0);
+            assertThat(down.backlog()).isEqualTo(12);
+            assertThat(outbox.cursor("down")).isZero();
+        } finally {
+            down.stop();
+        }
+    }
+
+    @Test
     void aSmallBatchGoesOutWhenItIsOldEnough() throws IOException {
         start(100, Duration.ofMillis(300), EnumSet.allOf(MessageEvent.Type.class));
         publish(MessageEvent.Type.RECEIVED, 0, 1);
