@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.karavel.api.auth.LoginFailures;
 import org.karavel.api.auth.MailboxUsers;
+import org.karavel.api.events.MessageEvents;
 import org.karavel.api.health.HealthCheck;
 import org.karavel.api.metrics.MetricSource;
 import org.karavel.api.net.MachineName;
@@ -55,7 +56,15 @@ public class AdminComponent {
     private final AdminServices services = new AdminServices();
     private final AdminCounters metrics = new AdminCounters();
     private final LoginFailures failures = new LoginFailures();
-    private final MailLog mailLog = MailLog.slf4j();
+    private final MailLog mailLog = MailLog.slf4j().events(new MessageEventsOut(() -> this.messageEvents));
+
+    /** Message events for senders' applications; without the service none are published. */
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile MessageEvents messageEvents;
+
     private AdminServer server;
     private volatile ConfigurationAdmin configurationAdmin;
 

@@ -17,6 +17,7 @@ final class MailLog {
     private static final String NO_USER = "a trusted client";
 
     private final Consumer<String> out;
+    private volatile MessageEventsOut events = MessageEventsOut.NONE;
 
     MailLog(Consumer<String> out) {
         this.out = out;
@@ -24,6 +25,16 @@ final class MailLog {
 
     static MailLog slf4j() {
         return new MailLog(LoggerFactory.getLogger("karavel.mail")::info);
+    }
+
+    /** The message events that go with the lines (the events service, if one runs). */
+    MessageEventsOut events() {
+        return events;
+    }
+
+    MailLog events(MessageEventsOut out) {
+        this.events = out;
+        return this;
     }
 
     /** {@code ID: received from=<s> size=n nrcpt=n client=[ip] user=<u> listener=admin}. */

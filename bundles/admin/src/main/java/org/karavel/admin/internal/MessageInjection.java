@@ -122,6 +122,7 @@ final class MessageInjection {
             throw new ApiError(500, "spool_error", "the message could not be queued: " + cause);
         }
         mailLog.received(queued.id(), sender, draft.size(), recipients.size(), request.clientIp(), request.user());
+        mailLog.events().received(queued.id(), envelope);
         return queued;
     }
 

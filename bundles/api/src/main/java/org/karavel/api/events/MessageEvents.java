@@ -1,5 +1,7 @@
 package org.karavel.api.events;
 
+import java.util.List;
+
 /**
  * Where bundles hand message events. {@link #publish} never blocks on the network or the disk for
  * long: the implementation queues the event and makes it durable in groups; callers may be delivery
@@ -9,4 +11,14 @@ public interface MessageEvents {
 
     /** Takes the event; it will reach every configured endpoint at least once. */
     void publish(MessageEvent event);
+
+    /**
+     * Takes several events at once, e.g. the recipients of one delivery attempt: the implementation
+     * waits once for all of them rather than once per event. By default one {@link #publish} each.
+     *
+     * @since 1.1
+     */
+    default void publishAll(List<MessageEvent> events) {
+        events.forEach(this::publish);
+    }
 }

@@ -44,6 +44,7 @@ final class AttemptRecorder {
     private final DeliveryCounters counters;
     private final BounceClassifier classifier;
     private volatile RecipientSuppression suppression = RecipientSuppression.NONE;
+    private volatile MessageEventsOut events = MessageEventsOut.NONE;
 
     AttemptRecorder(DeliverySettings settings, Spool spool, Clock clock) {
         this(settings, spool, clock, new DeliveryCounters());
@@ -61,6 +62,11 @@ final class AttemptRecorder {
     /** Where hard bounces go to suppress their recipients; {@link RecipientSuppression#NONE} by default. */
     void suppression(RecipientSuppression s) {
         this.suppression = s;
+    }
+
+    /** Where the message events go (the events service, if one runs). */
+    void events(MessageEventsOut out) {
+        this.events = out;
     }
 
     /**
@@ -142,6 +148,7 @@ final class AttemptRecorder {
     /** Each result's new recipient state, counted and logged; a deferral past the queue lifetime bounces. */
     private Outcomes apply(QueuedMessage m, List<RecipientResult> results, int attemptNo, boolean tooOld) {
         Outcomes o = new Outcomes(m.recipients());
+        MessageEventsOut.Attempt published = events.attempt();
         for (RecipientResult r : results) {
             RecipientResult logged = r;
             // an expired recipient keeps the category of its last failure: the reason it never got through
@@ -181,7 +188,9 @@ final class AttemptRecorder {
                 counters.failure(category, logged.outcome() == RecipientResult.Outcome.BOUNCED);
             }
             MailLog.log(MailLog.result(m.id(), logged, m.envelope().receivedAt(), attemptNo, category));
+            published.result(m, logged, attemptNo, category, logged != r);
         }
+        published.publish();
         return o;
     }
 
@@ -215,6 +224,7 @@ final class AttemptRecorder {
             if (error == null) {
                 counters.dsnQueued.increment();
                 MailLog.log(MailLogLine.dsnQueued(m.id(), sender, o.failed.size(), dsnId));
+                events.dsnSent(m, o.failed, dsnId);
                 return updated.withBounced(true);
             }
             // without a DSN nobody would learn of the failure: keep the recipients and try again later
@@ -258,12 +268,14 @@ final class AttemptRecorder {
             dsn = queueDsn(m, failed, now).thenAccept(dsnId -> {
                 counters.dsnQueued.increment();
                 MailLog.log(MailLogLine.dsnQueued(m.id(), m.envelope().sender(), failed.size(), dsnId));
+                events.dsnSent(m, failed, dsnId);
             });
         }
         Duration delay = Duration.between(m.envelope().receivedAt(), now);
         return dsn.thenCompose(v -> {
                     for (FailedRecipient r : failed) {
                         counters.operatorBounced.increment();
+                        events.bouncedByOperator(m, r);
                         MailLog.log(MailLogLine.bounced(
                                 m.id(),
                                 r.recipient(),

@@ -10,6 +10,7 @@ import java.util.concurrent.CompletionStage;
 import org.karavel.api.dkim.OutboundSigner;
 import org.karavel.api.dns.Resolver;
 import org.karavel.api.domain.MailDomains;
+import org.karavel.api.events.MessageEvents;
 import org.karavel.api.metrics.Metric;
 import org.karavel.api.metrics.MetricSource;
 import org.karavel.api.net.MachineName;
@@ -80,6 +81,13 @@ public class DeliveryComponent implements DeliveryControl, MetricSource {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile ConfigurationAdmin configurationAdmin;
 
+    /** Message events for senders' applications; without the service none are published. */
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile MessageEvents messageEvents;
+
     /** Hard bounces are handed to it; absent: no recipient is suppressed. */
     @Reference(
             cardinality = ReferenceCardinality.OPTIONAL,
@@ -131,6 +139,7 @@ public class DeliveryComponent implements DeliveryControl, MetricSource {
                 new DeliveryCounters(),
                 myself,
                 routing(config, settings, context));
+        scheduler.events(new MessageEventsOut(() -> messageEvents));
         control = new OperatorControl(scheduler, spool);
         scheduler.suppression(new RecipientSuppression(() -> suppressionList));
         scheduler.start();

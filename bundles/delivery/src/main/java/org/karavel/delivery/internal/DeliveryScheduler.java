@@ -177,6 +177,11 @@ final class DeliveryScheduler {
         this.recorder = new AttemptRecorder(settings, transports.spool(), clock, counters);
     }
 
+    /** Where the message events go (the events service, if one runs). */
+    void events(MessageEventsOut out) {
+        recorder.events(out);
+    }
+
     void start() {
         running = true;
         schedulerThread = threads("karavel-delivery-scheduler").newThread(this::schedule);

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.karavel.api.auth.LoginFailures;
 import org.karavel.api.auth.MailboxUsers;
+import org.karavel.api.events.MessageEvents;
 import org.karavel.api.filter.SmtpFilter;
 import org.karavel.api.health.HealthCheck;
 import org.karavel.api.net.MachineName;
@@ -87,6 +88,13 @@ public class ListenerComponent implements HealthCheck {
             policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile RecipientExpansion recipientExpansion;
+
+    /** Message events for senders' applications; without the service none are published. */
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile MessageEvents messageEvents;
 
     private final FilterChain filters = new FilterChain();
     private final MailLog mailLog = MailLog.slf4j();
@@ -206,6 +214,7 @@ public class ListenerComponent implements HealthCheck {
                         SmtpCounters.BUNDLE)
                 .relayHosts(() -> relayHosts);
         next.recipientExpansion(() -> recipientExpansion);
+        next.messageEvents(new MessageEventsOut(() -> messageEvents));
         try {
             next.start();
             listener = next;

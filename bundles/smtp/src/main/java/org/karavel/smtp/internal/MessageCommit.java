@@ -278,6 +278,7 @@ final class MessageCommit {
                             session.clientIp,
                             helo,
                             settings.name());
+            listener.messageEvents().received(draft.id(), envelope);
             listener.counters().received(settings.name());
             session.reply(Replies.queued(draft.id()));
         } else if (cause instanceof SpoolFullException) {

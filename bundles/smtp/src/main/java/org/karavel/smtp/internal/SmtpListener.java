@@ -77,6 +77,7 @@ final class SmtpListener {
     private final Set<SmtpSession> sessions = ConcurrentHashMap.newKeySet();
     private final ClientConnections connections = new ClientConnections();
     private volatile Supplier<RelayHosts> relayHosts = () -> null;
+    private volatile MessageEventsOut messageEvents = MessageEventsOut.NONE;
     private final LongAccumulator peakBacklog = new LongAccumulator(Math::max, 0);
     private NioSocketAcceptor acceptor;
     private ThreadPoolExecutor workerPool;
@@ -342,6 +343,16 @@ final class SmtpListener {
 
     MailLog mailLog() {
         return mailLog;
+    }
+
+    /** Where the message events go (the events service, if one runs). */
+    MessageEventsOut messageEvents() {
+        return messageEvents;
+    }
+
+    SmtpListener messageEvents(MessageEventsOut out) {
+        this.messageEvents = out;
+        return this;
     }
 
     Executor worker() {
