@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,6 +21,7 @@ import org.apache.james.mime4j.message.DefaultMessageBuilder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.karavel.api.address.MailAddress;
 import org.karavel.api.queue.DsnRequest;
 import org.karavel.api.queue.DsnRequest.Notify;
@@ -201,6 +203,44 @@ class DsnExtensionTest {
 
         f.awaitAttempts(m.id(), 3);
         assertThat(f.dsns()).hasSize(1);
+    }
+
+    @Test
+    void finalDeliveryHereIsReportedAsDelivered(@TempDir Path dir) throws Exception {
+        f.localDomains.add("local.test");
+        QueuedMessage m = f.spool.queue(
+                envelope(
+                        Instant.now(),
+                        Map.of(),
+                        one("alice@local.test", DsnRequest.ofNotify(EnumSet.of(Notify.SUCCESS)))),
+                DeliveryFixture.message("local", "body\r\n"));
+        f.start(f.settings(sink.port()).maildirRoot(dir.resolve("mail")).build());
+        f.awaitRemoved(m.id());
+        await().atMost(Duration.ofSeconds(10)).until(() -> f.dsns().size() == 1);
+        Report r = Report.of(f.dsns().get(0));
+        assertThat(r.recipients.get(0))
+                .containsEntry("action", "delivered")
+                .containsEntry("final-recipient", "rfc822; alice@local.test")
+                .doesNotContainKey("original-recipient");
+        assertThat(r.notice).contains("<alice@local.test>: delivered: ");
+    }
+
+    @Test
+    void anLmtpServerThatOffersDsnGetsTheParametersAndReportsItself() throws Exception {
+        try (SmtpSink lmtp = SmtpSink.startLmtp()) {
+            lmtp.dsn(true);
+            f.localDomains.add("local.test");
+            QueuedMessage m = f.spool.queue(
+                    envelope(Instant.now(), Map.of("ENVID", "l1"), one("alice@local.test", SUCCESS_DELAY)),
+                    DeliveryFixture.message("lmtp", "body\r\n"));
+            f.start(f.settings(sink.port())
+                    .localTransport("lmtp:127.0.0.1:" + lmtp.port())
+                    .build());
+            f.awaitRemoved(m.id());
+            assertThat(lmtp.envelopeCommands())
+                    .contains("RCPT TO:<alice@local.test> NOTIFY=SUCCESS,DELAY ORCPT=rfc822;orig+2B1@example.test");
+            assertThat(f.dsns()).isEmpty();
+        }
     }
 
     /** A DSN read back with mime4j: its subject, the three parts, the delivery-status field groups. */
