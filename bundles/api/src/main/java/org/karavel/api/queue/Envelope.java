@@ -1,10 +1,12 @@
 package org.karavel.api.queue;
 
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.karavel.api.address.MailAddress;
 
 /**
@@ -51,10 +53,11 @@ public record Envelope(
         authenticatedUser = authenticatedUser == null ? "" : authenticatedUser;
         origin = origin == null ? Origin.inferred(listenerName, authenticatedUser) : origin;
         Map<MailAddress, DsnRequest> requests = new LinkedHashMap<>();
-        if (dsnRequests != null) {
+        if (dsnRequests != null && !dsnRequests.isEmpty()) {
+            Set<MailAddress> known = new HashSet<>(recipients);
             for (Map.Entry<MailAddress, DsnRequest> e : dsnRequests.entrySet()) {
                 // NONE is the default: leaving it out keeps equal envelopes equal
-                if (e.getValue() != null && !e.getValue().isNone() && recipients.contains(e.getKey())) {
+                if (e.getValue() != null && !e.getValue().isNone() && known.contains(e.getKey())) {
                     requests.put(e.getKey(), e.getValue());
                 }
             }
