@@ -53,6 +53,10 @@ public final class SmtpSink implements AutoCloseable {
     private volatile String greeting = "220 sink.test ESMTP test sink";
     private volatile boolean keepContent = true;
     private volatile boolean eightBitMime = true;
+    private volatile boolean dsn;
+    /** Every MAIL FROM and RCPT TO line as received, parameters included (for the DSN extension). */
+    private final List<String> envelopeCommands = new CopyOnWriteArrayList<>();
+
     private final AtomicInteger accepted = new AtomicInteger();
     /** STARTTLS is offered when set (RFC 3207). */
     private volatile SSLContext tlsContext;
@@ -223,6 +227,17 @@ public final class SmtpSink implements AutoCloseable {
         return this;
     }
 
+    /** Whether EHLO offers DSN (RFC 3461; default no). */
+    public SmtpSink dsn(boolean offer) {
+        dsn = offer;
+        return this;
+    }
+
+    /** Every MAIL FROM and RCPT TO line received so far, as sent (with its parameters), in order. */
+    public List<String> envelopeCommands() {
+        return List.copyOf(envelopeCommands);
+    }
+
     public SmtpSink greeting(String line) {
         this.greeting = line;
         return this;
@@ -298,6 +313,7 @@ public final class SmtpSink implements AutoCloseable {
                             "250-sink.test\r\n250-PIPELINING\r\n250-SIZE 104857600\r\n"
                                     + (eightBitMime ? "250-8BITMIME\r\n" : "") + startTls
                                     + (offersAuth(protocol) ? "250-AUTH PLAIN LOGIN\r\n" : "")
+                                    + (dsn ? "250-DSN\r\n" : "")
                                     + "250-SMTPUTF8\r\n250 ENHANCEDSTATUSCODES");
                 } else if (upper.startsWith("AUTH ") && offersAuth(protocol) && !authenticated) {
                     authenticated = authenticate(line, in, out);
@@ -307,6 +323,7 @@ public final class SmtpSink implements AutoCloseable {
                 } else if (upper.startsWith("MAIL FROM:") && authUser != null && !authenticated) {
                     reply(out, "530 5.7.0 Authentication required");
                 } else if (upper.startsWith("MAIL FROM:")) {
+                    envelopeCommands.add(line);
                     String from = between(line);
                     String r = mailReply.apply(from);
                     if (r.startsWith("2")) {
@@ -320,6 +337,7 @@ public final class SmtpSink implements AutoCloseable {
                         reply(out, "503 5.5.1 Need MAIL");
                         continue;
                     }
+                    envelopeCommands.add(line);
                     String to = between(line);
                     String r = rcptReply.apply(to);
                     if (r.startsWith("2")) {

@@ -2,6 +2,7 @@ package org.karavel.api.maillog;
 
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import org.karavel.api.address.MailAddress;
 import org.karavel.api.queue.QueueId;
@@ -243,6 +244,72 @@ public final class MailLogLine {
      */
     public static String dsnFailed(QueueId id, MailAddress to, int failed, String error) {
         return dsn(id, to, failed, null, "failed", error);
+    }
+
+    /**
+     * The kind of a delivery status notification, named by the RFC 3464 action of the recipients it
+     * reports: the field that counts them in the {@code dsn} line ({@code failed=2}, {@code delivered=1},
+     * {@code relayed=1}, {@code delayed=3}).
+     */
+    public enum DsnKind {
+        /** A failure ("bounce"): NOTIFY absent or with FAILURE. */
+        FAILED("failed"),
+        /** Final delivery here (Maildir, LMTP), asked with NOTIFY=SUCCESS. */
+        DELIVERED("delivered"),
+        /** Passed to a next hop that does not offer DSN, asked with NOTIFY=SUCCESS. */
+        RELAYED("relayed"),
+        /** Still queued after delay_warning_time: NOTIFY absent or with DELAY. */
+        DELAYED("delayed");
+
+        private final String word;
+
+        DsnKind(String word) {
+            this.word = word;
+        }
+
+        /** The field name in the line, e.g. {@code relayed}. */
+        public String word() {
+            return word;
+        }
+    }
+
+    /**
+     * {@code ID: dsn to=<s> delivered=1 relayed=1 dsn_id=DSNID status=queued}: a notification of the
+     * given kinds (counts of recipients by action; zero counts are left out) was queued.
+     */
+    public static String dsnQueued(QueueId id, MailAddress to, Map<DsnKind, Integer> counts, QueueId dsnId) {
+        return dsn(id, to, counts, dsnId, "queued", null);
+    }
+
+    /**
+     * {@code ID: dsn to=<s> failed=1 status=skipped (NOTIFY=NEVER)}: no notification for these
+     * recipients, for the reason given (the client's NOTIFY, or the null sender).
+     */
+    public static String dsnSkipped(QueueId id, MailAddress to, Map<DsnKind, Integer> counts, String why) {
+        return dsn(id, to, counts, null, "skipped", why);
+    }
+
+    /**
+     * {@code ID: dsn to=<s> delayed=1 status=failed (error)}: the notification could not be queued;
+     * it is tried again (failures keep their recipients queued, a delay notice comes at the next attempt).
+     */
+    public static String dsnFailed(QueueId id, MailAddress to, Map<DsnKind, Integer> counts, String error) {
+        return dsn(id, to, counts, null, "failed", error);
+    }
+
+    private static String dsn(
+            QueueId id, MailAddress to, Map<DsnKind, Integer> counts, QueueId dsnId, String status, String text) {
+        MailLogLine line = new MailLogLine(Objects.requireNonNull(id, "id"), "dsn").address("to", to);
+        for (DsnKind k : DsnKind.values()) {
+            Integer n = counts.get(k);
+            if (n != null && n > 0) {
+                line.bare(k.word(), Integer.toString(n));
+            }
+        }
+        return line.bare("dsn_id", dsnId == null ? null : dsnId.value())
+                .bare("status", status)
+                .text(text)
+                .toString();
     }
 
     private static String dsn(QueueId id, MailAddress to, int failed, QueueId dsnId, String status, String text) {

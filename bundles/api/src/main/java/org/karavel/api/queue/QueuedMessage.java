@@ -14,6 +14,8 @@ import java.util.Objects;
  * @param attempts how many delivery attempts were made so far
  * @param nextAttempt when the message is due next
  * @param bounced whether a bounce (DSN) for failed recipients has been queued already
+ * @param delayWarned whether the delay DSN (RFC 3464 action {@code delayed}) was queued already: at
+ *     most one per message, also across restarts
  */
 public record QueuedMessage(
         QueueId id,
@@ -22,7 +24,20 @@ public record QueuedMessage(
         long size,
         int attempts,
         Instant nextAttempt,
-        boolean bounced) {
+        boolean bounced,
+        boolean delayWarned) {
+
+    /** A message for which no delay DSN was sent (callers from before delay DSNs). */
+    public QueuedMessage(
+            QueueId id,
+            Envelope envelope,
+            List<RecipientStatus> recipients,
+            long size,
+            int attempts,
+            Instant nextAttempt,
+            boolean bounced) {
+        this(id, envelope, recipients, size, attempts, nextAttempt, bounced, false);
+    }
 
     public QueuedMessage {
         Objects.requireNonNull(id, "id");
@@ -41,14 +56,18 @@ public record QueuedMessage(
     }
 
     public QueuedMessage withRecipients(List<RecipientStatus> newRecipients) {
-        return new QueuedMessage(id, envelope, newRecipients, size, attempts, nextAttempt, bounced);
+        return new QueuedMessage(id, envelope, newRecipients, size, attempts, nextAttempt, bounced, delayWarned);
     }
 
     public QueuedMessage withNextAttempt(int newAttempts, Instant when) {
-        return new QueuedMessage(id, envelope, recipients, size, newAttempts, when, bounced);
+        return new QueuedMessage(id, envelope, recipients, size, newAttempts, when, bounced, delayWarned);
     }
 
     public QueuedMessage withBounced(boolean isBounced) {
-        return new QueuedMessage(id, envelope, recipients, size, attempts, nextAttempt, isBounced);
+        return new QueuedMessage(id, envelope, recipients, size, attempts, nextAttempt, isBounced, delayWarned);
+    }
+
+    public QueuedMessage withDelayWarned(boolean warned) {
+        return new QueuedMessage(id, envelope, recipients, size, attempts, nextAttempt, bounced, warned);
     }
 }

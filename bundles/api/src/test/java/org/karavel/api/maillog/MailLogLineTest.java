@@ -7,9 +7,11 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.karavel.api.address.AddressSyntaxException;
 import org.karavel.api.address.MailAddress;
+import org.karavel.api.maillog.MailLogLine.DsnKind;
 import org.karavel.api.maillog.MailLogLine.RemovedBy;
 import org.karavel.api.queue.QueueId;
 
@@ -97,6 +99,12 @@ class MailLogLineTest {
                 MailLogLine.dsnQueued(ID, SENDER, 1, new QueueId("3F2A9C1B80")),
                 MailLogLine.dsnSkipped(ID, 2),
                 MailLogLine.dsnFailed(ID, SENDER, 1, "java.io.IOException: spool is stopping"),
+                MailLogLine.dsnQueued(
+                        ID, SENDER, Map.of(DsnKind.DELIVERED, 1, DsnKind.RELAYED, 2), new QueueId("3F2A9C1B81")),
+                MailLogLine.dsnQueued(ID, SENDER, Map.of(DsnKind.DELAYED, 1), new QueueId("3F2A9C1B82")),
+                MailLogLine.dsnSkipped(ID, SENDER, Map.of(DsnKind.FAILED, 1), "NOTIFY=NEVER"),
+                MailLogLine.dsnSkipped(ID, SENDER, Map.of(DsnKind.FAILED, 1), "NOTIFY=SUCCESS"),
+                MailLogLine.dsnFailed(ID, SENDER, Map.of(DsnKind.DELAYED, 1), "java.io.IOException: spool is stopping"),
                 MailLogLine.tlsReport(ID, address("tlsrpt@mx.example.com"), 2210, 1, "remote.example"),
                 MailLogLine.unrecorded(ID, 2));
     }

@@ -3,23 +3,16 @@ package org.karavel.delivery.internal;
 import static org.karavel.api.maillog.MailLogLine.RemovedBy.DELIVERY;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import org.karavel.api.address.MailAddress;
 import org.karavel.api.maillog.MailLogLine;
-import org.karavel.api.queue.Envelope;
-import org.karavel.api.queue.MessageDraft;
-import org.karavel.api.queue.Origin;
-import org.karavel.api.queue.QueueId;
 import org.karavel.api.queue.QueuedMessage;
 import org.karavel.api.queue.RecipientStatus;
 import org.karavel.api.queue.RecipientStatus.State;
@@ -45,6 +38,7 @@ final class AttemptRecorder {
     private final BounceClassifier classifier;
     private volatile RecipientSuppression suppression = RecipientSuppression.NONE;
     private volatile MessageEventsOut events = MessageEventsOut.NONE;
+    private final SenderNotifications notices;
 
     AttemptRecorder(DeliverySettings settings, Spool spool, Clock clock) {
         this(settings, spool, clock, new DeliveryCounters());
@@ -57,6 +51,7 @@ final class AttemptRecorder {
         this.backoff = new Backoff(settings.minBackoff(), settings.maxBackoff());
         this.counters = counters;
         this.classifier = new BounceClassifier(settings.bounceRules(), BounceClassifier.CHECK_INTERVAL);
+        this.notices = new SenderNotifications(settings, spool, clock, counters, () -> events);
     }
 
     /** Where hard bounces go to suppress their recipients; {@link RecipientSuppression#NONE} by default. */
@@ -116,13 +111,18 @@ final class AttemptRecorder {
                 m.size(),
                 aborted ? m.attempts() : attemptNo,
                 aborted ? m.nextAttempt() : now.plus(backoff.after(attemptNo)),
-                m.bounced());
-        return notifySender(m, updated, outcomes, now).thenCompose(u -> {
-            if (u.isFinished()) {
-                return spool.remove(u.id()).thenAccept(removed -> MailLog.log(MailLogLine.removed(u.id(), DELIVERY)));
-            }
-            return spool.update(u).exceptionally(AttemptRecorder::ignoreRemoved);
-        });
+                m.bounced(),
+                m.delayWarned());
+        return notifySender(m, updated, outcomes, now)
+                .thenCompose(u -> notices.success(m, results).thenApply(v -> u))
+                .thenCompose(u -> notices.delay(u, now).thenApply(warned -> warned ? u.withDelayWarned(true) : u))
+                .thenCompose(u -> {
+                    if (u.isFinished()) {
+                        return spool.remove(u.id())
+                                .thenAccept(removed -> MailLog.log(MailLogLine.removed(u.id(), DELIVERY)));
+                    }
+                    return spool.update(u).exceptionally(AttemptRecorder::ignoreRemoved);
+                });
     }
 
     /** The recipients' states after an attempt, and those that failed for good (for the DSN). */
@@ -208,38 +208,24 @@ final class AttemptRecorder {
                 r.tls());
     }
 
-    /** Queues one DSN for the recipients that failed for good; the message as it must be stored then. */
+    /**
+     * Queues one DSN for the recipients that failed for good (those whose NOTIFY wants one); the
+     * message as it must be stored then.
+     */
     private CompletionStage<QueuedMessage> notifySender(
             QueuedMessage m, QueuedMessage updated, Outcomes o, Instant now) {
-        MailAddress sender = m.envelope().sender();
-        if (o.failed.isEmpty()) {
-            return CompletableFuture.completedFuture(updated);
-        }
-        if (sender.isNullSender()) {
-            // a bounce is never bounced (RFC 5321 §6.1): logged above, dropped here
-            MailLog.log(MailLogLine.dsnSkipped(m.id(), o.failed.size()));
-            return CompletableFuture.completedFuture(updated);
-        }
-        return queueDsn(m, o.failed, now).handle((dsnId, error) -> {
-            if (error == null) {
-                counters.dsnQueued.increment();
-                MailLog.log(MailLogLine.dsnQueued(m.id(), sender, o.failed.size(), dsnId));
-                events.dsnSent(m, o.failed, dsnId);
-                return updated.withBounced(true);
+        return notices.failure(m, o.failed, now).thenApply(sent -> switch (sent) {
+            case QUEUED -> updated.withBounced(true);
+            case NONE -> updated;
+            case FAILED -> {
+                // without a DSN nobody would learn of the failure: keep the recipients and try again later
+                List<RecipientStatus> kept = new ArrayList<>(updated.recipients());
+                for (int i : o.failedIndexes) {
+                    RecipientStatus r = kept.get(i);
+                    kept.set(i, r.with(State.PENDING, r.lastReply(), r.remoteHost()));
+                }
+                yield updated.withRecipients(kept);
             }
-            // without a DSN nobody would learn of the failure: keep the recipients and try again later
-            LOG.warn(
-                    "{}: cannot queue a DSN, {} failed recipient(s) stay queued: {}",
-                    m.id(),
-                    o.failed.size(),
-                    error.toString());
-            MailLog.log(MailLogLine.dsnFailed(m.id(), sender, o.failed.size(), error.toString()));
-            List<RecipientStatus> kept = new ArrayList<>(updated.recipients());
-            for (int i : o.failedIndexes) {
-                RecipientStatus r = kept.get(i);
-                kept.set(i, r.with(State.PENDING, r.lastReply(), r.remoteHost()));
-            }
-            return updated.withRecipients(kept);
         });
     }
 
@@ -258,19 +244,11 @@ final class AttemptRecorder {
         for (RecipientStatus r : m.pending()) {
             failed.add(new FailedRecipient(r.recipient(), "5.0.0", reply, "", now, false));
         }
-        CompletionStage<Void> dsn;
-        if (failed.isEmpty()) {
-            dsn = CompletableFuture.completedFuture(null);
-        } else if (m.envelope().sender().isNullSender()) {
-            MailLog.log(MailLogLine.dsnSkipped(m.id(), failed.size()));
-            dsn = CompletableFuture.completedFuture(null);
-        } else {
-            dsn = queueDsn(m, failed, now).thenAccept(dsnId -> {
-                counters.dsnQueued.increment();
-                MailLog.log(MailLogLine.dsnQueued(m.id(), m.envelope().sender(), failed.size(), dsnId));
-                events.dsnSent(m, failed, dsnId);
-            });
-        }
+        CompletionStage<Void> dsn = notices.failure(m, failed, now).thenAccept(sent -> {
+            if (sent == SenderNotifications.Sent.FAILED) {
+                throw new CompletionException(new IOException("cannot queue the DSN"));
+            }
+        });
         Duration delay = Duration.between(m.envelope().receivedAt(), now);
         return dsn.thenCompose(v -> {
                     for (FailedRecipient r : failed) {
@@ -307,43 +285,5 @@ final class AttemptRecorder {
     /** A permanent status for a permanent failure: 4.x.y from a server that said 5xx becomes 5.x.y. */
     private static String permanent(String status) {
         return status.startsWith("5") ? status : "5" + status.substring(1);
-    }
-
-    private CompletionStage<QueueId> queueDsn(QueuedMessage m, List<FailedRecipient> failed, Instant now) {
-        MessageDraft draft = null;
-        try {
-            byte[] headers;
-            try (InputStream in = spool.openContent(m.id())) {
-                headers = DeliveryStatusNotification.readHeaders(in);
-            } catch (IOException e) {
-                LOG.warn("{}: cannot read the headers for the DSN: {}", m.id(), e.toString());
-                headers = new byte[0];
-            }
-            draft = spool.create();
-            QueueId dsnId = draft.id();
-            draft.write(DeliveryStatusNotification.build(
-                    settings.heloName(), m, failed, headers, dsnId, now, clock.getZone()));
-            Envelope env = new Envelope(
-                    MailAddress.NULL_SENDER,
-                    List.of(m.envelope().sender()),
-                    Map.of(),
-                    now,
-                    "",
-                    "",
-                    "local",
-                    "",
-                    Origin.local("dsn"));
-            MessageDraft committing = draft;
-            return draft.commit(env).thenApply(q -> q.id()).whenComplete((id, e) -> {
-                if (e != null) {
-                    committing.abort();
-                }
-            });
-        } catch (IOException | RuntimeException e) {
-            if (draft != null) {
-                draft.abort();
-            }
-            return CompletableFuture.failedFuture(e);
-        }
     }
 }

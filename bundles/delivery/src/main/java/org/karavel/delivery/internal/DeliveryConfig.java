@@ -138,4 +138,16 @@ public @interface DeliveryConfig {
             description =
                     "The transport table file (Postfix's transport_maps): per recipient domain, mx, smtp:[host]:port (a list fails over), lmtp:host:port or refuse; empty = etc/karavel.transport. Read again when it changes")
     String transport__table() default "";
+
+    @AttributeDefinition(
+            name = "Delay warning time",
+            description =
+                    "After this long in the queue a delay DSN (once per message) goes to senders whose recipients asked with NOTIFY=DELAY or gave no NOTIFY (Postfix's delay_warning_time: a number with unit s, m, h, d or w, hours without); 0 = none")
+    String delay__warning__time() default "4h";
+
+    @AttributeDefinition(
+            name = "DSN return limit (octets)",
+            description =
+                    "A failure DSN for RET=FULL returns the whole message up to this size, beyond it only the headers (Postfix's bounce_size_limit)")
+    long dsn__return__limit() default 102400;
 }

@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.Set;
 import org.karavel.api.config.ListProperty;
 import org.karavel.api.tls.TlsMode;
+import org.slf4j.LoggerFactory;
 
 /**
  * The delivery configuration as plain values, so the core can be built without OSGi. Defaults are
@@ -37,7 +38,9 @@ record DeliverySettings(
         AddressFamilies addressFamilies,
         Duration transactionTimeout,
         Set<InetAddress> proxyInterfaces,
-        Path bounceRules) {
+        Path bounceRules,
+        Duration delayWarningTime,
+        long dsnReturnLimit) {
 
     DeliverySettings {
         Objects.requireNonNull(heloName, "heloName");
@@ -58,6 +61,10 @@ record DeliverySettings(
         }
         if (minBackoff.isNegative() || minBackoff.isZero() || maxBackoff.compareTo(minBackoff) < 0) {
             throw new IllegalArgumentException("need 0 < min_backoff <= max_backoff");
+        }
+        delayWarningTime = delayWarningTime == null ? Duration.ZERO : delayWarningTime;
+        if (delayWarningTime.isNegative() || dsnReturnLimit < 0) {
+            throw new IllegalArgumentException("delay_warning_time and dsn_return_limit cannot be negative");
         }
     }
 
@@ -88,6 +95,8 @@ record DeliverySettings(
                 .transactionTimeout(Duration.ofSeconds(c.transaction__timeout__seconds()))
                 .proxyInterfaces(c.proxy__interfaces())
                 .bounceRules(bounceRulesPath(c.bounce__rules()))
+                .delayWarningTime(delayWarningTime(c.delay__warning__time()))
+                .dsnReturnLimit(c.dsn__return__limit())
                 .maildirRoot(
                         c.maildir__root().isBlank()
                                 ? Path.of(karafData == null ? "data" : karafData, "mail")
@@ -97,6 +106,38 @@ record DeliverySettings(
         }
         b.localTransport(c.local__transport());
         return b.build();
+    }
+
+    /**
+     * delay_warning_time as Postfix writes it: a number and a unit (s, m, h, d, w), hours without one.
+     * A value that is not that is an ERROR naming the key, and the default (4h) applies.
+     */
+    static Duration delayWarningTime(String value) {
+        Duration d = postfixTime(value == null ? "" : value.trim().toLowerCase(Locale.ROOT));
+        if (d == null) {
+            LoggerFactory.getLogger(DeliverySettings.class)
+                    .error(
+                            "org.karavel.delivery.cfg: delay_warning_time = '{}' is not a time (e.g. 4h, 30m, 0);"
+                                    + " using 4h",
+                            value);
+            return Duration.ofHours(4);
+        }
+        return d;
+    }
+
+    private static Duration postfixTime(String v) {
+        if (!v.matches("[0-9]{1,9}[smhdw]?")) {
+            return null;
+        }
+        char unit = Character.isDigit(v.charAt(v.length() - 1)) ? 'h' : v.charAt(v.length() - 1);
+        long n = Long.parseLong(Character.isDigit(v.charAt(v.length() - 1)) ? v : v.substring(0, v.length() - 1));
+        return switch (unit) {
+            case 's' -> Duration.ofSeconds(n);
+            case 'm' -> Duration.ofMinutes(n);
+            case 'd' -> Duration.ofDays(n);
+            case 'w' -> Duration.ofDays(7 * n);
+            default -> Duration.ofHours(n);
+        };
     }
 
     /** The rules file: empty = {@code karavel.bounce-rules} in Karaf's etc/ (the shipped one). */
@@ -136,6 +177,22 @@ record DeliverySettings(
         private Duration transactionTimeout = Duration.ofSeconds(1800);
         private Set<InetAddress> proxyInterfaces = Set.of();
         private Path bounceRules;
+        // Postfix's delay_warning_time as commonly set (its built-in default, 0h, sends none)
+        private Duration delayWarningTime = Duration.ofHours(4);
+        // Postfix's bounce_size_limit is 50000; a whole attachment-free message fits in 100 KiB
+        private long dsnReturnLimit = 100 * 1024;
+
+        /** Delay DSNs after this long in the queue; zero: none. */
+        Builder delayWarningTime(Duration v) {
+            delayWarningTime = v;
+            return this;
+        }
+
+        /** RET=FULL returns the message up to this many octets, beyond it only the headers. */
+        Builder dsnReturnLimit(long v) {
+            dsnReturnLimit = v;
+            return this;
+        }
 
         Builder remotePort(int v) {
             remotePort = v;
@@ -308,7 +365,9 @@ record DeliverySettings(
                     addressFamilies,
                     transactionTimeout,
                     proxyInterfaces,
-                    bounceRules);
+                    bounceRules,
+                    delayWarningTime,
+                    dsnReturnLimit);
         }
     }
 }

@@ -22,13 +22,16 @@ import org.apache.james.mime4j.message.MultipartBuilder;
 import org.apache.james.mime4j.stream.NameValuePair;
 import org.apache.james.mime4j.stream.RawField;
 import org.karavel.api.address.MailAddress;
+import org.karavel.api.maillog.MailLogLine.DsnKind;
 import org.karavel.api.queue.QueueId;
 import org.karavel.api.queue.QueuedMessage;
 
 /**
- * Builds the RFC 3464 delivery status notification ("bounce") for recipients that failed for good:
- * multipart/report with a human explanation, the machine-readable message/delivery-status and the
- * original header section. mime4j writes the MIME structure (header fields, boundaries, part
+ * Builds the RFC 3464 delivery status notifications: the "bounce" for recipients that failed for
+ * good, and the DSN extension's (RFC 3461) success ({@code delivered}, {@code relayed}) and delay
+ * notices. Each is a multipart/report with a human explanation ({@link DsnNotice}), the
+ * machine-readable message/delivery-status and the original header section, or the whole message
+ * for a failure under RET=FULL. mime4j writes the MIME structure (header fields, boundaries, part
  * headers); the part bodies are written here, CRLF line ends throughout, no line over 998 octets.
  */
 final class DeliveryStatusNotification {
@@ -73,18 +76,73 @@ final class DeliveryStatusNotification {
         }
     }
 
+    /**
+     * A recipient as one notification reports it.
+     *
+     * @param action the RFC 3464 action: failed, delivered, relayed or delayed
+     * @param status the x.y.z status
+     * @param reply the reply (or error) that decided, empty when none
+     * @param category the bounce category of a failure or delay, empty when none
+     * @param originalRecipient the client's ORCPT ({@code rfc822;addr}, decoded), empty when none
+     */
+    record ReportedRecipient(
+            MailAddress recipient,
+            DsnKind action,
+            String status,
+            String reply,
+            String remoteHost,
+            Instant lastAttempt,
+            boolean expired,
+            String category,
+            String originalRecipient) {
+
+        ReportedRecipient {
+            reply = reply == null ? "" : reply;
+            remoteHost = remoteHost == null ? "" : remoteHost;
+            category = category == null ? "" : category;
+            originalRecipient = originalRecipient == null ? "" : originalRecipient;
+        }
+
+        static ReportedRecipient failed(FailedRecipient f, String originalRecipient) {
+            return new ReportedRecipient(
+                    f.recipient(),
+                    DsnKind.FAILED,
+                    f.status(),
+                    f.reply(),
+                    f.remoteHost(),
+                    f.lastAttempt(),
+                    f.expired(),
+                    f.category(),
+                    originalRecipient);
+        }
+    }
+
+    /**
+     * What the third part returns: the header section, or the whole message (RET=FULL within
+     * dsn_return_limit).
+     *
+     * @param whole whether {@code content} is the whole message
+     * @param overLimit when only headers are returned although RET=FULL asked for the message: the
+     *     limit it exceeded (said in the notice), else 0
+     */
+    record Returned(byte[] content, boolean whole, long overLimit) {
+        static Returned headers(byte[] headers) {
+            return new Returned(headers, false, 0);
+        }
+    }
+
+    /** The kind of notification and what it needs beyond the recipients. */
+    record Notice(DsnKind kind, Instant willRetryUntil) {
+        static final Notice FAILURE = new Notice(DsnKind.FAILED, null);
+    }
+
     private DeliveryStatusNotification() {}
 
     static String date(Instant t, ZoneId zone) {
         return RFC5322.format(t.atZone(zone));
     }
 
-    /**
-     * @param reportingMta this server's name (helo_name)
-     * @param original the message that failed
-     * @param originalHeaders its header section (CRLF line ends), possibly empty
-     * @param dsnId the queue id the notification will have
-     */
+    /** A failure notice returning the header section (the bounce as before the DSN extension). */
     static byte[] build(
             String reportingMta,
             QueuedMessage original,
@@ -93,45 +151,60 @@ final class DeliveryStatusNotification {
             QueueId dsnId,
             Instant now,
             ZoneId zone) {
-        boolean utf8 = original.envelope().sender().needsSmtpUtf8()
-                || failed.stream().anyMatch(f -> f.recipient().needsSmtpUtf8());
-        boolean headers8bit = !isAscii(originalHeaders);
+        List<ReportedRecipient> reported = failed.stream()
+                .map(f -> ReportedRecipient.failed(
+                        f, original.envelope().dsnRequest(f.recipient()).originalRecipient()))
+                .toList();
+        return build(
+                reportingMta, original, Notice.FAILURE, reported, Returned.headers(originalHeaders), dsnId, now, zone);
+    }
 
-        // part 3: the original header section, line ends made CRLF and over-long lines split
-        Text headers = new Text();
-        headers.raw(originalHeaders);
-        headers.line("");
+    /**
+     * @param reportingMta this server's name (helo_name)
+     * @param original the message reported on
+     * @param notice failure, success (delivered/relayed) or delay
+     * @param returned its header section (CRLF line ends, possibly empty), or the whole message
+     * @param dsnId the queue id the notification will have
+     */
+    static byte[] build(
+            String reportingMta,
+            QueuedMessage original,
+            Notice notice,
+            List<ReportedRecipient> recipients,
+            Returned returned,
+            QueueId dsnId,
+            Instant now,
+            ZoneId zone) {
+        boolean utf8 = original.envelope().sender().needsSmtpUtf8()
+                || recipients.stream().anyMatch(f -> f.recipient().needsSmtpUtf8());
+        boolean returned8bit = !isAscii(returned.content());
 
         Multipart report = MultipartBuilder.create("report")
                 .addContentTypeParameter(new NameValuePair("report-type", "delivery-status"))
                 .setPreamble("This is a MIME-encapsulated message.\r\n")
                 .addBodyPart(part(
                         "Notification",
-                        notice(reportingMta, failed),
+                        DsnNotice.text(reportingMta, notice, recipients, returned),
                         utf8,
                         "text/plain",
                         new NameValuePair("charset", utf8 ? "utf-8" : "us-ascii")))
                 .addBodyPart(part(
                         "Delivery report",
-                        deliveryStatus(reportingMta, original, failed, zone),
+                        deliveryStatus(reportingMta, original, notice, recipients, zone),
                         utf8,
                         utf8 ? "message/global-delivery-status" : "message/delivery-status"))
-                .addBodyPart(part(
-                        "Undelivered Message Headers",
-                        headers,
-                        headers8bit,
-                        headers8bit ? "message/global-headers" : "text/rfc822-headers"))
+                .addBodyPart(returnedPart(notice, returned, returned8bit))
                 .build();
         Message.Builder dsn = Message.Builder.of()
                 .setField(field("From", "Mail Delivery System <MAILER-DAEMON@" + reportingMta + ">"))
                 .setField(field("To", original.envelope().sender().toPath()))
-                .setField(field("Subject", "Undelivered Mail Returned to Sender"))
+                .setField(field("Subject", DsnNotice.subject(notice.kind())))
                 .setField(field("Date", date(now, zone)))
                 .setField(field("Message-ID", "<" + now.toEpochMilli() + "." + dsnId + "@" + reportingMta + ">"))
                 .setField(field("Auto-Submitted", "auto-replied"))
                 .setField(field("MIME-Version", "1.0"))
                 .setBody(report);
-        if (utf8 || headers8bit) {
+        if (utf8 || returned8bit) {
             dsn.setContentTransferEncoding("8bit");
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -143,37 +216,22 @@ final class DeliveryStatusNotification {
         return out.toByteArray();
     }
 
-    /** Part 1, for people: what happened, and each recipient with its last reply. */
-    private static Text notice(String reportingMta, List<FailedRecipient> failed) {
-        Text notice = new Text();
-        notice.line("This is the mail system at host " + reportingMta + ".");
-        notice.line("");
-        notice.text(
-                "I'm sorry to have to inform you that your message could not be delivered to one or more recipients."
-                        + " The headers of your message are attached below.");
-        notice.line("");
-        notice.text(
-                "For further assistance, please send mail to postmaster. If you do so, please include this problem report.");
-        notice.line("");
-        notice.line("                   The mail system");
-        notice.line("");
-        for (FailedRecipient f : failed) {
-            StringBuilder sb = new StringBuilder(f.recipient().toPath()).append(": ");
-            if (f.expired()) {
-                sb.append("delivery time expired; last error: ");
-            }
-            if (!f.remoteHost().isEmpty() && startsWithCode(f.reply())) {
-                sb.append("host ").append(f.remoteHost()).append(" said: ");
-            }
-            sb.append(f.reply());
-            notice.text(sb.toString());
-            if (!f.category().isEmpty()) {
-                // for people and for the filters of senders that read only this part
-                notice.line("Category: " + f.category());
-            }
-            notice.line("");
+    /** Part 3: the whole message (message/rfc822) or its header section, line ends made CRLF. */
+    private static BodyPartBuilder returnedPart(Notice notice, Returned returned, boolean eightBit) {
+        Text text = new Text();
+        text.raw(returned.content());
+        if (!returned.whole()) {
+            text.line("");
         }
-        return notice;
+        String description = switch (notice.kind()) {
+            case FAILED -> returned.whole() ? "Undelivered Message" : "Undelivered Message Headers";
+            case DELAYED -> "Delayed Message Headers";
+            default -> "Message Headers";
+        };
+        String type = returned.whole()
+                ? (eightBit ? "message/global" : "message/rfc822")
+                : (eightBit ? "message/global-headers" : "text/rfc822-headers");
+        return part(description, text, eightBit, type);
     }
 
     /**
@@ -181,25 +239,39 @@ final class DeliveryStatusNotification {
      * without spaces (a 2,500-octet reply would break the 998-octet line limit).
      */
     private static Text deliveryStatus(
-            String reportingMta, QueuedMessage original, List<FailedRecipient> failed, ZoneId zone) {
+            String reportingMta,
+            QueuedMessage original,
+            Notice notice,
+            List<ReportedRecipient> recipients,
+            ZoneId zone) {
         Text status = new Text();
         status.field("Reporting-MTA", "dns; " + reportingMta);
         status.field("X-Karavel-Queue-ID", original.id().toString());
-        String envid = original.envelope().mailParameters().get("ENVID");
-        if (envid != null && !envid.isEmpty()) {
+        String envid = original.envelope().envelopeId();
+        if (!envid.isEmpty()) {
             status.field("Original-Envelope-Id", envid);
         }
         status.field("Arrival-Date", date(original.envelope().receivedAt(), zone));
-        for (FailedRecipient f : failed) {
+        for (ReportedRecipient f : recipients) {
             status.line("");
+            if (!f.originalRecipient().isEmpty()) {
+                status.field("Original-Recipient", f.originalRecipient());
+            }
             status.field("Final-Recipient", (f.recipient().needsSmtpUtf8() ? "utf-8; " : "rfc822; ") + f.recipient());
-            status.field("Action", "failed");
+            status.field("Action", f.action().word());
             status.field("Status", f.status());
             if (!f.remoteHost().isEmpty()) {
                 status.field("Remote-MTA", "dns; " + f.remoteHost());
             }
-            status.field("Diagnostic-Code", (startsWithCode(f.reply()) ? "smtp; " : "X-Karavel; ") + f.reply());
-            status.field("Last-Attempt-Date", date(f.lastAttempt(), zone));
+            if (!f.reply().isEmpty()) {
+                status.field("Diagnostic-Code", (startsWithCode(f.reply()) ? "smtp; " : "X-Karavel; ") + f.reply());
+            }
+            if (f.lastAttempt() != null) {
+                status.field("Last-Attempt-Date", date(f.lastAttempt(), zone));
+            }
+            if (f.action() == DsnKind.DELAYED && notice.willRetryUntil() != null) {
+                status.field("Will-Retry-Until", date(notice.willRetryUntil(), zone));
+            }
         }
         status.line("");
         return status;
@@ -250,7 +322,7 @@ final class DeliveryStatusNotification {
         return out.toByteArray();
     }
 
-    private static boolean startsWithCode(String reply) {
+    static boolean startsWithCode(String reply) {
         return reply.length() >= 4
                 && reply.substring(0, 3).chars().allMatch(Character::isDigit)
                 && reply.charAt(3) == ' ';
@@ -266,7 +338,7 @@ final class DeliveryStatusNotification {
     }
 
     /** The DSN being written: CRLF after every line, long lines folded or split. */
-    private static final class Text {
+    static final class Text {
         private final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
         void line(String s) {

@@ -112,12 +112,9 @@ final class MessageEventsOut {
         return m.envelope().mailParameters().getOrDefault("ENVID", "");
     }
 
-    /**
-     * The client's ORCPT for this recipient: empty until the DSN work stores it per recipient in the
-     * spool (the lead wires it here).
-     */
+    /** The client's ORCPT for this recipient ({@code type;address}), empty when it gave none. */
     private static String orcpt(QueuedMessage m, RecipientResult r) {
-        return "";
+        return m.envelope().dsnRequest(r.recipient()).originalRecipient();
     }
 
     private static String listener(QueuedMessage m) {

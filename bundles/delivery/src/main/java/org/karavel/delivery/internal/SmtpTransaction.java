@@ -163,7 +163,18 @@ final class SmtpTransaction {
         if (utf8) {
             mail.append(" SMTPUTF8");
         }
+        if (connection.offers("DSN")) {
+            mail.append(DsnPassOn.mailParameters(env));
+        }
         return mail.toString();
+    }
+
+    /** RCPT TO with NOTIFY and ORCPT when the next hop offers DSN (RFC 3461 §5.2, as Postfix). */
+    private String rcptCommand(MailAddress r) {
+        String rcpt = "RCPT TO:" + r.toPath();
+        return connection.offers("DSN")
+                ? rcpt + DsnPassOn.rcptParameters(job.message().envelope(), r)
+                : rcpt;
     }
 
     /**
@@ -241,7 +252,7 @@ final class SmtpTransaction {
             List<String> cmds = new ArrayList<>();
             cmds.add(mail);
             for (MailAddress r : rcpts) {
-                cmds.add("RCPT TO:" + r.toPath());
+                cmds.add(rcptCommand(r));
             }
             cmds.add("DATA");
             connection.send(cmds.toArray(new String[0]));
@@ -258,7 +269,7 @@ final class SmtpTransaction {
         if (mailReply.isPositive()) {
             stage = "RCPT TO";
             for (MailAddress r : rcpts) {
-                connection.send("RCPT TO:" + r.toPath());
+                connection.send(rcptCommand(r));
                 rcptReplies.add(connection.read(settings.replyTimeout()));
             }
         }
@@ -349,7 +360,8 @@ final class SmtpTransaction {
                         connection.host(),
                         connection.relay(),
                         clock.instant(),
-                        connection.tlsLog()));
+                        connection.tlsLog(),
+                        connection.offers("DSN") ? RecipientResult.Handoff.PASSED_ON : null));
     }
 
     private List<RecipientResult> rest(String status, String reply, String host, String relay) {

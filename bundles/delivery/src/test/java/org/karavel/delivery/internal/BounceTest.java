@@ -200,7 +200,8 @@ class BounceTest {
                         Instant.now().minus(Duration.ofDays(4)),
                         Map.of()),
                 DeliveryFixture.message("young", "x\r\n"));
-        f.start(f.settings(sink.port()).build());
+        // a delay notice would be due after 4 days (DsnExtensionTest); this is about the failure notice
+        f.start(f.settings(sink.port()).delayWarningTime(Duration.ZERO).build());
 
         QueuedMessage after = f.awaitAttempts(m.id(), 1);
         assertThat(after.recipients().get(0).state()).isEqualTo(RecipientStatus.State.PENDING);

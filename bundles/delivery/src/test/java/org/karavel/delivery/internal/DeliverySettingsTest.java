@@ -22,6 +22,22 @@ class DeliverySettingsTest {
     }
 
     @Test
+    void delayWarningTimeIsWrittenAsPostfixDoesAndABadValueKeepsTheDefault() {
+        assertThat(DeliverySettings.from(config(Map.of()), "d", "h").delayWarningTime())
+                .isEqualTo(Duration.ofHours(4));
+        assertThat(DeliverySettings.from(config(Map.of()), "d", "h").dsnReturnLimit())
+                .isEqualTo(102_400);
+        assertThat(DeliverySettings.delayWarningTime("30s")).isEqualTo(Duration.ofSeconds(30));
+        assertThat(DeliverySettings.delayWarningTime("15m")).isEqualTo(Duration.ofMinutes(15));
+        assertThat(DeliverySettings.delayWarningTime("2")).isEqualTo(Duration.ofHours(2));
+        assertThat(DeliverySettings.delayWarningTime("1d")).isEqualTo(Duration.ofDays(1));
+        assertThat(DeliverySettings.delayWarningTime("1w")).isEqualTo(Duration.ofDays(7));
+        assertThat(DeliverySettings.delayWarningTime("0")).isZero();
+        assertThat(DeliverySettings.delayWarningTime("soon")).isEqualTo(Duration.ofHours(4));
+        assertThat(DeliverySettings.delayWarningTime("-1h")).isEqualTo(Duration.ofHours(4));
+    }
+
+    @Test
     void defaultsAreClosetoPostfix() {
         DeliverySettings s = DeliverySettings.from(config(Map.of()), "/opt/karavel/data", "mx.host.test");
         assertThat(s.remotePort()).isEqualTo(25);

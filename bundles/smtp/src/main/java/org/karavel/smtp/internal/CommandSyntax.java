@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.karavel.api.address.AddressSyntaxException;
 import org.karavel.api.address.MailAddress;
+import org.karavel.api.queue.DsnRequest;
 
 /**
  * The syntax of command lines, strictly: line decoding, HELO names, the arguments of MAIL, RCPT
@@ -36,8 +37,15 @@ final class CommandSyntax {
         }
     }
 
-    /** A RCPT TO: argument, checked: the recipient, or the reply that refuses it. */
-    record Rcpt(MailAddress recipient, Reply refusal) {}
+    /**
+     * A RCPT TO: argument, checked: the recipient and its DSN request (NOTIFY, ORCPT; {@link
+     * DsnRequest#NONE} when none), or the reply that refuses it.
+     */
+    record Rcpt(MailAddress recipient, DsnRequest dsn, Reply refusal) {
+        static Rcpt refused(Reply r) {
+            return new Rcpt(null, DsnRequest.NONE, r);
+        }
+    }
 
     /** A BDAT argument: the chunk's size and whether it is the last. */
     record Bdat(long size, boolean last) {}
@@ -68,9 +76,9 @@ final class CommandSyntax {
     }
 
     /**
-     * Checks MAIL parameters. Supported: SIZE, BODY=7BIT|8BITMIME, SMTPUTF8. Refused with 555:
-     * everything else, including BODY=BINARYMIME (not offered) and the DSN parameters RET and
-     * ENVID (DSN is not offered, so a client must not send them).
+     * Checks MAIL parameters. Supported: SIZE, BODY=7BIT|8BITMIME, SMTPUTF8, and DSN's RET=FULL|HDRS
+     * (kept upper case) and ENVID (xtext, at most 100 characters, kept decoded). Refused with 555:
+     * everything else, including BODY=BINARYMIME (not offered).
      */
     private static Reply mailParameters(
             List<String> given, boolean extended, long maxMessageSize, Map<String, String> params) {
@@ -122,41 +130,55 @@ final class CommandSyntax {
                 }
                 params.put(key, "");
                 return null;
+            case "RET":
+                String ret = value == null ? "" : value.toUpperCase(Locale.ROOT);
+                if (!ret.equals("FULL") && !ret.equals("HDRS")) {
+                    return Replies.badParameter(key);
+                }
+                params.put(key, ret);
+                return null;
+            case "ENVID":
+                String envid = DsnParameters.envid(value);
+                if (envid == null) {
+                    return Replies.badParameter(key);
+                }
+                params.put(key, envid);
+                return null;
             default:
                 return Replies.unsupportedParameter(key);
         }
     }
 
     /**
-     * RCPT TO:&lt;path&gt;; no parameter is supported (DSN's NOTIFY and ORCPT are not offered).
+     * RCPT TO:&lt;path&gt; [NOTIFY=...] [ORCPT=...] (RFC 3461); any other parameter is refused with 555.
      *
      * @param smtputf8 whether MAIL carried SMTPUTF8
+     * @param extended whether the session began with EHLO (parameters need it)
      * @param hostname ours: a bare {@code <Postmaster>} means postmaster@hostname
      */
-    static Rcpt rcpt(String arg, boolean smtputf8, String hostname) {
+    static Rcpt rcpt(String arg, boolean smtputf8, boolean extended, String hostname) {
         PathArgument p = PathArgument.parse(arg, "TO:");
         if (p == null) {
-            return new Rcpt(null, Replies.SYNTAX_RCPT);
+            return Rcpt.refused(Replies.SYNTAX_RCPT);
         }
         if (p.path() == null) {
-            return new Rcpt(null, Replies.BAD_RECIPIENT);
+            return Rcpt.refused(Replies.BAD_RECIPIENT);
         }
-        if (!p.parameters().isEmpty()) {
-            String first = p.parameters().get(0);
-            int eq = first.indexOf('=');
-            return new Rcpt(null, Replies.unsupportedParameter(eq < 0 ? first : first.substring(0, eq)));
+        DsnParameters.Rcpt dsn = DsnParameters.rcpt(p.parameters(), extended, smtputf8);
+        if (dsn.refusal() != null) {
+            return Rcpt.refused(dsn.refusal());
         }
         try {
             if (p.path().equalsIgnoreCase("<postmaster>")) {
                 // RFC 5321 §4.5.1: <Postmaster> without a domain must be accepted; it means ours
-                return new Rcpt(MailAddress.parse("postmaster@" + hostname, false), null);
+                return new Rcpt(MailAddress.parse("postmaster@" + hostname, false), dsn.request(), null);
             }
             if (!smtputf8 && !isAscii(p.path())) {
-                return new Rcpt(null, Replies.NON_ASCII_RECIPIENT);
+                return Rcpt.refused(Replies.NON_ASCII_RECIPIENT);
             }
-            return new Rcpt(MailAddress.parsePath(p.path(), false, smtputf8), null);
+            return new Rcpt(MailAddress.parsePath(p.path(), false, smtputf8), dsn.request(), null);
         } catch (AddressSyntaxException e) {
-            return new Rcpt(null, Replies.BAD_RECIPIENT);
+            return Rcpt.refused(Replies.BAD_RECIPIENT);
         }
     }
 

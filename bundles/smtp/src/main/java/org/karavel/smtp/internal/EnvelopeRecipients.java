@@ -1,9 +1,12 @@
 package org.karavel.smtp.internal;
 
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.karavel.api.address.MailAddress;
+import org.karavel.api.queue.DsnRequest;
 import org.karavel.api.recipient.Expansion;
 import org.karavel.api.recipient.RecipientExpansion;
 import org.slf4j.Logger;
@@ -26,7 +29,23 @@ final class EnvelopeRecipients {
      *     the message and retries
      */
     static List<MailAddress> expand(RecipientExpansion expansion, List<MailAddress> given, Object queueId) {
+        return expand(expansion, given, queueId, Map.of(), new HashMap<>());
+    }
+
+    /**
+     * As above, and each queued recipient's DSN request (NOTIFY, ORCPT) put into {@code queuedDsn}:
+     * that of the recipient given that it came from (the first one, when two expand to it).
+     */
+    static List<MailAddress> expand(
+            RecipientExpansion expansion,
+            List<MailAddress> given,
+            Object queueId,
+            Map<MailAddress, DsnRequest> givenDsn,
+            Map<MailAddress, DsnRequest> queuedDsn) {
         if (expansion == null) {
+            for (MailAddress r : given) {
+                queuedDsn.putIfAbsent(r, givenDsn.getOrDefault(r, DsnRequest.NONE));
+            }
             return List.copyOf(given);
         }
         Set<MailAddress> out = new LinkedHashSet<>();
@@ -37,6 +56,9 @@ final class EnvelopeRecipients {
                 return null;
             }
             out.addAll(e.recipients());
+            for (MailAddress x : e.recipients()) {
+                queuedDsn.putIfAbsent(x, givenDsn.getOrDefault(r, DsnRequest.NONE));
+            }
         }
         return List.copyOf(out);
     }

@@ -3,13 +3,16 @@ package org.karavel.smtp.internal;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.ZonedDateTime;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import org.karavel.api.address.MailAddress;
 import org.karavel.api.filter.Verdict;
+import org.karavel.api.queue.DsnRequest;
 import org.karavel.api.queue.Envelope;
 import org.karavel.api.queue.MessageDraft;
 import org.karavel.api.queue.QueuedMessage;
@@ -213,8 +216,9 @@ final class MessageCommit {
     private void commit(IncomingMessage m) {
         Transaction t = session.transaction();
         MessageDraft draft = m.draft();
+        Map<MailAddress, DsnRequest> dsn = new HashMap<>();
         List<MailAddress> queuedRecipients =
-                EnvelopeRecipients.expand(listener.recipientExpansion(), t.recipients, draft.id());
+                EnvelopeRecipients.expand(listener.recipientExpansion(), t.recipients, draft.id(), t.dsnRequests, dsn);
         if (queuedRecipients == null) {
             session.reply(Replies.EXPANSION_ERROR);
             abandon(m);
@@ -231,7 +235,8 @@ final class MessageCommit {
                 helo,
                 settings.name(),
                 user == null ? "" : user,
-                ReceiptOrigin.of(session.view, user, session.clientIp));
+                ReceiptOrigin.of(session.view, user, session.clientIp),
+                dsn);
         CompletableFuture<QueuedMessage> committed = new CompletableFuture<>();
         try {
             draft.commit(envelope).whenComplete((q, x) -> {

@@ -64,6 +64,7 @@ final class Replies {
                 + "250-SIZE " + maxMessageSize + "\r\n"
                 + "250-8BITMIME\r\n"
                 + "250-ENHANCEDSTATUSCODES\r\n"
+                + "250-DSN\r\n"
                 + "250-SMTPUTF8\r\n"
                 + "250 CHUNKING\r\n";
     }
@@ -122,6 +123,11 @@ final class Replies {
 
     static Reply parameterWithoutEhlo(String key) {
         return Reply.of(555, "5.5.4", "Unsupported parameter " + key + " (no EHLO)");
+    }
+
+    /** A DSN parameter (RET, ENVID, NOTIFY, ORCPT) with a value it cannot have (RFC 3461). */
+    static Reply badParameter(String key) {
+        return Reply.of(501, "5.5.4", "Bad " + key + " parameter");
     }
 
     static Reply duplicateParameter(String key) {

@@ -15,7 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One SMTP connection (RFC 5321 with PIPELINING, SIZE, 8BITMIME, ENHANCEDSTATUSCODES, SMTPUTF8
+ * One SMTP connection (RFC 5321 with PIPELINING, SIZE, 8BITMIME, ENHANCEDSTATUSCODES, DSN, SMTPUTF8
  * and CHUNKING), the core of it: the lock, the mode, read interest, the processing loop, the
  * dispatch through {@link Command} (the command table) and the small handlers (RSET, NOOP, QUIT,
  * VRFY, HELP). The parts, each in its own file and run under this lock: {@link Greeting} (220,

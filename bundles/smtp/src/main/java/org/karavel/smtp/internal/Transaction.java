@@ -1,9 +1,11 @@
 package org.karavel.smtp.internal;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.karavel.api.address.MailAddress;
+import org.karavel.api.queue.DsnRequest;
 
 /**
  * One mail transaction (RFC 5321 §3.3): the sender and its MAIL parameters, the recipients, the
@@ -22,6 +24,8 @@ final class Transaction {
 
     Map<String, String> mailParameters = Map.of();
     final List<MailAddress> recipients = new ArrayList<>();
+    /** NOTIFY and ORCPT of the recipients that gave them (RFC 3461). */
+    final Map<MailAddress, DsnRequest> dsnRequests = new HashMap<>();
     /** Whether a RCPT was refused: DATA then says "no valid recipients" rather than "need RCPT". */
     boolean recipientRefused;
     /** The message being received (DATA, or BDAT from its first chunk on); null before. */

@@ -78,7 +78,7 @@ final class TransactionCommands {
             session.error(Replies.RCPT_IN_BDAT);
             return;
         }
-        CommandSyntax.Rcpt r = CommandSyntax.rcpt(arg, t.smtputf8, settings.hostname());
+        CommandSyntax.Rcpt r = CommandSyntax.rcpt(arg, t.smtputf8, session.greeting.extended(), settings.hostname());
         if (r.refusal() != null) {
             session.error(r.refusal());
             return;
@@ -99,6 +99,9 @@ final class TransactionCommands {
         session.stages.run("RCPT", f -> f.rcptTo(session.view, envelope, address), result -> {
             if (result.passed()) {
                 session.transaction().recipients.add(address);
+                if (!r.dsn().isNone()) {
+                    session.transaction().dsnRequests.put(address, r.dsn());
+                }
                 session.reply(Replies.RECIPIENT_OK);
             } else {
                 session.transaction().recipientRefused = true;

@@ -1,7 +1,7 @@
 /**
  * The SMTP listener of Karavel: one Apache MINA acceptor per factory configuration
  * {@code org.karavel.smtp.listener}, speaking RFC 5321 with PIPELINING, SIZE, 8BITMIME,
- * ENHANCEDSTATUSCODES, SMTPUTF8 and CHUNKING, asking the {@code SmtpFilter} whiteboard at every
+ * ENHANCEDSTATUSCODES, DSN, SMTPUTF8 and CHUNKING, asking the {@code SmtpFilter} whiteboard at every
  * stage and streaming each message into the spool. STARTTLS (RFC 3207) and implicit TLS (RFC 8314)
  * with the certificate of the {@code ServerTls} service, and AUTH PLAIN/LOGIN (RFC 4954, only
  * under TLS) against the {@code MailboxUsers} service, both optional dynamic references.
@@ -25,9 +25,10 @@
  *     copy of the content is kept, in memory up to 256 KiB, beyond that in a temporary file
  *     (deleted when the transaction ends). Without such a filter nothing is copied. Headers are
  *     always kept as they stream by (at most 64 KiB).</li>
- * <li>MAIL parameters: SIZE, BODY=7BIT|8BITMIME and SMTPUTF8 are supported; BODY=BINARYMIME and
- *     the DSN parameters (RET, ENVID, and NOTIFY/ORCPT on RCPT) are refused with 555 5.5.4, as
- *     DSN and BINARYMIME are not offered.</li>
+ * <li>MAIL parameters: SIZE, BODY=7BIT|8BITMIME, SMTPUTF8 and DSN's RET and ENVID are supported;
+ *     RCPT takes DSN's NOTIFY and ORCPT ({@link org.karavel.smtp.internal.DsnParameters}). A bad or
+ *     repeated DSN parameter gets 501 5.5.4 naming it; BODY=BINARYMIME and any other parameter
+ *     555 5.5.4, as it is not offered.</li>
  * <li>Bare CR or LF in content: policy "reject" reads the message to the real CRLF.CRLF and
  *     refuses it (550 5.5.2); "normalize" stores CRLF instead. Either way only CRLF.CRLF ends DATA,
  *     and a line that follows a bare line end is not a line start (no dot is removed there). The

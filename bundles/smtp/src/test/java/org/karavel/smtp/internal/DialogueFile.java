@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import org.karavel.api.address.MailAddress;
+import org.karavel.api.queue.DsnRequest;
+import org.karavel.api.queue.Envelope;
 import org.karavel.testkit.MemorySpool;
 
 /**
@@ -265,6 +267,7 @@ final class DialogueFile {
                                 .equals(Arrays.asList(arg.split(" "))));
             case "parameter" ->
                 lastQueued(step, spool, transcript, q -> parameter(q.envelope().mailParameters(), arg));
+            case "dsn" -> lastQueued(step, spool, transcript, q -> dsn(q.envelope(), arg));
             case "maillog" -> session.mailLog().contains(arg);
             case "maillog~" ->
                 session.mailLog().stream()
@@ -284,6 +287,24 @@ final class DialogueFile {
             fail(step, "nothing queued", transcript);
         }
         return test.test(queued.get(queued.size() - 1));
+    }
+
+    /**
+     * {@code ! dsn b@example.org NOTIFY=SUCCESS,DELAY ORCPT=rfc822;b@example.org}: the recipient's
+     * stored DSN request, NOTIFY and ORCPT as stored (ORCPT decoded), each left out when not given;
+     * {@code ! dsn b@example.org none} for no request.
+     */
+    private static boolean dsn(Envelope envelope, String arg) {
+        String[] words = arg.split(" ", 2);
+        DsnRequest r = envelope.recipients().stream()
+                .filter(a -> a.toString().equals(words[0]))
+                .findFirst()
+                .map(envelope::dsnRequest)
+                .orElseThrow(() -> new IllegalArgumentException("no recipient " + words[0]));
+        String actual = ((r.notifyGiven() ? "NOTIFY=" + r.notifyValue() + " " : "")
+                        + (r.originalRecipient().isEmpty() ? "" : "ORCPT=" + r.originalRecipient()))
+                .strip();
+        return (actual.isEmpty() ? "none" : actual).equals(words.length > 1 ? words[1] : "");
     }
 
     private static boolean parameter(Map<String, String> parameters, String arg) {

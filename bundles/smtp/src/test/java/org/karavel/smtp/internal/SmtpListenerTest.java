@@ -164,6 +164,7 @@ class SmtpListenerTest {
                         "250-SIZE 36700160",
                         "250-8BITMIME",
                         "250-ENHANCEDSTATUSCODES",
+                        "250-DSN",
                         "250-SMTPUTF8",
                         "250 CHUNKING"));
         String reply = transaction(c, "alice@example.com", "bob@example.org", "Subject: hi\r\n\r\nHello Bob\r\n");

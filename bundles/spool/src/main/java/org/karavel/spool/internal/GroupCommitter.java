@@ -283,7 +283,8 @@ final class GroupCommitter {
                         current.size(),
                         m.attempts(),
                         m.nextAttempt(),
-                        m.bounced()),
+                        m.bounced(),
+                        m.delayWarned()),
                 current.inline());
         store.messages().put(m.id().value(), MessageRecordFormat.encode(next));
         applied.changed.put(m.id(), next);

@@ -11,12 +11,16 @@ import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.zip.CRC32;
 import org.karavel.api.address.AddressSyntaxException;
 import org.karavel.api.address.MailAddress;
+import org.karavel.api.queue.DsnRequest;
+import org.karavel.api.queue.DsnRequest.Notify;
 import org.karavel.api.queue.Envelope;
 import org.karavel.api.queue.Origin;
 import org.karavel.api.queue.QueueId;
@@ -25,11 +29,11 @@ import org.karavel.api.queue.RecipientStatus;
 
 /**
  * The spool's own binary format for a queued message (never Java serialization: it must survive
- * bundle updates and class loader changes). Version 2 layout, big-endian:
+ * bundle updates and class loader changes). Version 3 layout, big-endian:
  *
  * <pre>
- * byte   format version (2)
- * byte   flags: 1 = content in a body file, 2 = bounced
+ * byte   format version (3)
+ * byte   flags: 1 = content in a body file, 2 = bounced, 4 = delay DSN sent
  * str    queue id
  * long   content size
  * int    attempts
@@ -39,7 +43,8 @@ import org.karavel.api.queue.RecipientStatus;
  * long,int received at
  * str    client address, HELO name, listener name, authenticated user
  * str    origin kind ({@link Origin.Kind#code()}), origin identity
- * int    n; n × (str address, byte state 0 pending / 1 delivered / 2 bounced, str last reply, str remote host)
+ * int    n; n × (str address, byte state 0 pending / 1 delivered / 2 bounced, str last reply, str remote host,
+ *               byte NOTIFY bits 1 NEVER / 2 SUCCESS / 4 FAILURE / 8 DELAY (0: not given), str ORCPT)
  * int    CRC32 of every byte before it
  * </pre>
  *
@@ -47,17 +52,24 @@ import org.karavel.api.queue.RecipientStatus;
  * parsed again with {@link MailAddress#parse(String)} on load. The envelope's recipients are the
  * recipients of the status list, in order.
  *
+ * <p>Version 2 (written before the DSN extension) is the same without the delay flag and the two
+ * DSN fields of each recipient; it is still read, as a message whose recipients asked for nothing
+ * (RET and ENVID were always kept with the MAIL parameters).
+ *
  * <p>Version 1 (written before origins were recorded) is the same without the two origin strings;
  * it is still read, with the origin {@link Origin#inferred inferred} from listener and user, so a
  * spool written by an older build loads after an upgrade.
  */
 final class MessageRecordFormat {
-    static final byte VERSION = 2;
+    static final byte VERSION = 3;
+    /** Records written before the DSN extension (no NOTIFY, ORCPT, delay flag). */
+    static final byte VERSION_2 = 2;
     /** Records written before the origin was stored. */
     static final byte VERSION_1 = 1;
 
     private static final int FLAG_BODY_FILE = 1;
     private static final int FLAG_BOUNCED = 2;
+    private static final int FLAG_DELAY_WARNED = 4;
 
     private MessageRecordFormat() {}
 
@@ -67,7 +79,9 @@ final class MessageRecordFormat {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeByte(VERSION);
-            out.writeByte((stored.inline() ? 0 : FLAG_BODY_FILE) | (m.bounced() ? FLAG_BOUNCED : 0));
+            out.writeByte((stored.inline() ? 0 : FLAG_BODY_FILE)
+                    | (m.bounced() ? FLAG_BOUNCED : 0)
+                    | (m.delayWarned() ? FLAG_DELAY_WARNED : 0));
             writeString(out, m.id().value());
             out.writeLong(m.size());
             out.writeInt(m.attempts());
@@ -91,6 +105,9 @@ final class MessageRecordFormat {
                 out.writeByte(stateCode(r.state()));
                 writeString(out, r.lastReply());
                 writeString(out, r.remoteHost());
+                DsnRequest dsn = e.dsnRequest(r.recipient());
+                out.writeByte(notifyBits(dsn.notifyOn()));
+                writeString(out, dsn.originalRecipient());
             }
             out.flush();
             CRC32 crc = new CRC32();
@@ -112,18 +129,10 @@ final class MessageRecordFormat {
             throw new CorruptRecordException("record too short (" + (record == null ? 0 : record.length) + " bytes)");
         }
         int version = record[0];
-        if (version != VERSION && version != VERSION_1) {
+        if (version != VERSION && version != VERSION_2 && version != VERSION_1) {
             throw new CorruptRecordException("unknown format version " + (record[0] & 0xff));
         }
-        CRC32 crc = new CRC32();
-        crc.update(record, 0, record.length - 4);
-        int stored = ((record[record.length - 4] & 0xff) << 24)
-                | ((record[record.length - 3] & 0xff) << 16)
-                | ((record[record.length - 2] & 0xff) << 8)
-                | (record[record.length - 1] & 0xff);
-        if ((int) crc.getValue() != stored) {
-            throw new CorruptRecordException("checksum mismatch (truncated or overwritten record)");
-        }
+        checkCrc(record);
         Reader in = new Reader(record, record.length - 4);
         try {
             in.data.readByte();
@@ -152,11 +161,15 @@ final class MessageRecordFormat {
             int recipientCount = in.count();
             List<RecipientStatus> statuses = new ArrayList<>(recipientCount);
             List<MailAddress> recipients = new ArrayList<>(recipientCount);
+            Map<MailAddress, DsnRequest> dsn = new LinkedHashMap<>();
             for (int i = 0; i < recipientCount; i++) {
                 MailAddress rcpt = address(in.string());
                 RecipientStatus.State state = state(in.data.readByte());
                 statuses.add(new RecipientStatus(rcpt, state, in.string(), in.string()));
                 recipients.add(rcpt);
+                if (version >= VERSION) {
+                    dsn.put(rcpt, dsnRequest(in.data.readByte(), in.string()));
+                }
             }
             if (in.remaining() != 0) {
                 throw new CorruptRecordException(in.remaining() + " unexpected bytes at the end of the record");
@@ -165,9 +178,16 @@ final class MessageRecordFormat {
                 throw new CorruptRecordException("negative size or attempts");
             }
             Envelope envelope =
-                    new Envelope(sender, recipients, params, receivedAt, client, helo, listener, user, origin);
-            QueuedMessage message =
-                    new QueuedMessage(id, envelope, statuses, size, attempts, nextAttempt, (flags & FLAG_BOUNCED) != 0);
+                    new Envelope(sender, recipients, params, receivedAt, client, helo, listener, user, origin, dsn);
+            QueuedMessage message = new QueuedMessage(
+                    id,
+                    envelope,
+                    statuses,
+                    size,
+                    attempts,
+                    nextAttempt,
+                    (flags & FLAG_BOUNCED) != 0,
+                    (flags & FLAG_DELAY_WARNED) != 0);
             return new StoredMessage(message, (flags & FLAG_BODY_FILE) == 0);
         } catch (EOFException ex) {
             throw new CorruptRecordException("truncated record");
@@ -176,6 +196,18 @@ final class MessageRecordFormat {
         } catch (IllegalArgumentException | DateTimeException ex) {
             // a QueueId, Envelope or Instant that refuses the decoded values
             throw new CorruptRecordException("invalid value: " + ex.getMessage());
+        }
+    }
+
+    private static void checkCrc(byte[] record) throws CorruptRecordException {
+        CRC32 crc = new CRC32();
+        crc.update(record, 0, record.length - 4);
+        int stored = ((record[record.length - 4] & 0xff) << 24)
+                | ((record[record.length - 3] & 0xff) << 16)
+                | ((record[record.length - 2] & 0xff) << 8)
+                | (record[record.length - 1] & 0xff);
+        if ((int) crc.getValue() != stored) {
+            throw new CorruptRecordException("checksum mismatch (truncated or overwritten record)");
         }
     }
 
@@ -192,6 +224,34 @@ final class MessageRecordFormat {
             return new Origin(Origin.Kind.ofCode(kind), identity);
         } catch (IllegalArgumentException ex) {
             throw new CorruptRecordException("unknown origin '" + kind + "'");
+        }
+    }
+
+    /** The NOTIFY keywords by bit, spelled out so that a reordered enum cannot change the format. */
+    private static final List<Notify> NOTIFY_BITS = List.of(Notify.NEVER, Notify.SUCCESS, Notify.FAILURE, Notify.DELAY);
+
+    private static int notifyBits(Set<Notify> notify) {
+        int bits = 0;
+        for (Notify n : notify) {
+            bits |= 1 << NOTIFY_BITS.indexOf(n);
+        }
+        return bits;
+    }
+
+    private static DsnRequest dsnRequest(int bits, String orcpt) throws CorruptRecordException {
+        Set<Notify> notify = EnumSet.noneOf(Notify.class);
+        for (int i = 0; i < NOTIFY_BITS.size(); i++) {
+            if ((bits & (1 << i)) != 0) {
+                notify.add(NOTIFY_BITS.get(i));
+            }
+        }
+        if ((bits & ~0xf) != 0) {
+            throw new CorruptRecordException("unknown NOTIFY bits " + bits);
+        }
+        try {
+            return new DsnRequest(notify, orcpt);
+        } catch (IllegalArgumentException ex) {
+            throw new CorruptRecordException("invalid DSN request: " + ex.getMessage());
         }
     }
 

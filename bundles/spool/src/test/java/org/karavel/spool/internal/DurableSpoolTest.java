@@ -19,7 +19,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -28,6 +30,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.karavel.api.queue.DsnRequest;
+import org.karavel.api.queue.Envelope;
 import org.karavel.api.queue.MessageDraft;
 import org.karavel.api.queue.QueueId;
 import org.karavel.api.queue.QueuedMessage;
@@ -164,6 +168,35 @@ class DurableSpoolTest {
         reopen();
         assertThat(spool.get(m.id())).contains(changed);
         assertThat(spool.get(m.id()).orElseThrow().pending()).hasSize(1);
+    }
+
+    /** NOTIFY and ORCPT come with the envelope; the delay notice, once sent, is remembered across a restart. */
+    @Test
+    void dsnRequestsAndTheDelayNoticeSurviveARestart() throws IOException {
+        Envelope e = envelope(3);
+        Envelope withDsn = new Envelope(
+                e.sender(),
+                e.recipients(),
+                Map.of("RET", "HDRS", "ENVID", "e 3"),
+                e.receivedAt(),
+                e.clientAddress(),
+                e.heloName(),
+                e.listenerName(),
+                e.authenticatedUser(),
+                e.origin(),
+                Map.of(
+                        e.recipients().get(0),
+                        new DsnRequest(EnumSet.of(DsnRequest.Notify.DELAY), "rfc822;orig@example.test")));
+        QueuedMessage m = enqueue(spool, withDsn, content(3, 100));
+        assertThat(m.delayWarned()).isFalse();
+        spool.update(m.withDelayWarned(true)).toCompletableFuture().join();
+        reopen();
+        QueuedMessage back = spool.get(m.id()).orElseThrow();
+        assertThat(back.delayWarned()).isTrue();
+        assertThat(back.envelope()).isEqualTo(withDsn);
+        assertThat(back.envelope().dsnRequest(e.recipients().get(0)).originalRecipient())
+                .isEqualTo("rfc822;orig@example.test");
+        assertThat(back.envelope().dsnRequest(e.recipients().get(1))).isEqualTo(DsnRequest.NONE);
     }
 
     @Test

@@ -13,6 +13,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.zip.CRC32;
 import org.junit.jupiter.api.Test;
+import org.karavel.api.queue.DsnRequest;
 import org.karavel.api.queue.Envelope;
 import org.karavel.api.queue.Origin;
 import org.karavel.api.queue.QueueId;
@@ -118,9 +119,9 @@ class MessageRecordFormatTest {
         StoredMessage stranger = MessageRecordFormat.decode("V1REC2", fixture("v1-unauthenticated.hex"));
         assertThat(stranger.message().envelope().origin().kind()).isEqualTo(Origin.Kind.INTERNET);
         assertThat(stranger.message().envelope().origin().originatesHere()).isFalse();
-        // written again, it is a version 2 record that reads back the same
+        // written again, it is a record of the current version that reads back the same
         byte[] rewritten = MessageRecordFormat.encode(stranger);
-        assertThat(rewritten[0]).isEqualTo((byte) 2);
+        assertThat(rewritten[0]).isEqualTo(MessageRecordFormat.VERSION);
         assertThat(MessageRecordFormat.decode("V1REC2", rewritten)).isEqualTo(stranger);
     }
 
@@ -140,12 +141,37 @@ class MessageRecordFormatTest {
                             .isNotNull();
                     record = in.readAllBytes();
                 }
-                StoredMessage expected = RecordFixtures.expected(name);
+                StoredMessage expected = RecordFixtures.expected(version, name);
                 assertThat(MessageRecordFormat.decode(expected.message().id().value(), record))
                         .as(file)
                         .isEqualTo(expected);
             }
         }
+    }
+
+    /** NOTIFY, ORCPT and the delay flag of format 3 survive a round trip; a format 2 record has none. */
+    @Test
+    void theDsnRequestsAndTheDelayFlagSurviveARoundTrip() throws Exception {
+        StoredMessage withDsn = RecordFixtures.expected(3, RecordFixtures.BODY_FILE);
+        StoredMessage back =
+                MessageRecordFormat.decode(withDsn.message().id().value(), MessageRecordFormat.encode(withDsn));
+        assertThat(back).isEqualTo(withDsn);
+        Envelope e = back.message().envelope();
+        assertThat(e.dsnRequest(e.recipients().get(0)).notifyValue()).isEqualTo("SUCCESS,DELAY");
+        assertThat(e.dsnRequest(e.recipients().get(0)).originalRecipient()).isEqualTo("rfc822;bob+orig@example.test");
+        assertThat(e.dsnRequest(e.recipients().get(1)).never()).isTrue();
+        assertThat(e.dsnRequest(e.recipients().get(2))).isEqualTo(DsnRequest.NONE);
+        assertThat(back.message().delayWarned()).isTrue();
+
+        byte[] v2;
+        try (var in = MessageRecordFormatTest.class.getResourceAsStream("/records/v2-body-file.bin")) {
+            v2 = in.readAllBytes();
+        }
+        StoredMessage old = MessageRecordFormat.decode("1M9A0B1C2D3E4F5", v2);
+        assertThat(old.message().envelope().dsnRequests()).isEmpty();
+        assertThat(old.message().delayWarned()).isFalse();
+        assertThat(old.message().envelope().envelopeId()).isEqualTo("fixture-1");
+        assertThat(old.message().envelope().dsnReturn()).isEqualTo("HDRS");
     }
 
     private static byte[] fixture(String name) throws Exception {

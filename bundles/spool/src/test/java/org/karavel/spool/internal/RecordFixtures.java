@@ -4,12 +4,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.karavel.api.address.MailAddress;
+import org.karavel.api.queue.DsnRequest;
 import org.karavel.api.queue.Envelope;
 import org.karavel.api.queue.Origin;
 import org.karavel.api.queue.QueueId;
@@ -33,12 +35,51 @@ class RecordFixtures {
     /** Inline content, null sender, one pending recipient, no parameters, from the Internet. */
     static final String INLINE = "inline";
 
-    static StoredMessage expected(String name) {
+    /** What the fixture {@code name} of format {@code version} holds. */
+    static StoredMessage expected(int version, String name) {
         return switch (name) {
-            case BODY_FILE -> bodyFile();
+            case BODY_FILE -> version >= 3 ? bodyFileWithDsn() : bodyFile();
             case INLINE -> inline();
             default -> throw new IllegalArgumentException(name);
         };
+    }
+
+    /**
+     * Format 3 (the DSN extension): the body-file message as before, its recipients with NOTIFY and
+     * ORCPT (one with both, one with NEVER, one with none) and the delay DSN sent.
+     */
+    private static StoredMessage bodyFileWithDsn() {
+        QueuedMessage before = bodyFile().message();
+        Envelope e = before.envelope();
+        Map<MailAddress, DsnRequest> dsn = new LinkedHashMap<>();
+        dsn.put(
+                e.recipients().get(0),
+                new DsnRequest(
+                        EnumSet.of(DsnRequest.Notify.SUCCESS, DsnRequest.Notify.DELAY),
+                        "rfc822;bob+orig@example.test"));
+        dsn.put(e.recipients().get(1), DsnRequest.ofNotify(EnumSet.of(DsnRequest.Notify.NEVER)));
+        Envelope withDsn = new Envelope(
+                e.sender(),
+                e.recipients(),
+                e.mailParameters(),
+                e.receivedAt(),
+                e.clientAddress(),
+                e.heloName(),
+                e.listenerName(),
+                e.authenticatedUser(),
+                e.origin(),
+                dsn);
+        return new StoredMessage(
+                new QueuedMessage(
+                        before.id(),
+                        withDsn,
+                        before.recipients(),
+                        before.size(),
+                        before.attempts(),
+                        before.nextAttempt(),
+                        true,
+                        true),
+                false);
     }
 
     private static StoredMessage bodyFile() {
@@ -114,7 +155,8 @@ class RecordFixtures {
         for (String name : List.of(BODY_FILE, INLINE)) {
             Path file = directory.resolve(fileName(MessageRecordFormat.VERSION, name));
             // createFile refuses to overwrite: a fixture is what an earlier build wrote, never remade
-            Files.write(Files.createFile(file), MessageRecordFormat.encode(expected(name)));
+            Files.write(
+                    Files.createFile(file), MessageRecordFormat.encode(expected(MessageRecordFormat.VERSION, name)));
         }
     }
 }
