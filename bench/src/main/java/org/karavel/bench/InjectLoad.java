@@ -1,0 +1,167 @@
+package org.karavel.bench;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.karavel.testkit.SmtpSink;
+
+/**
+ * Drives {@code POST /api/v1/inject} of a running Karavel: R recipients in calls of N, each recipient
+ * with its own substitutions (name and code into Subject and text), C calls at a time; Karavel relays
+ * the messages to a sink that this program runs. Prints recipients/s queued (first call sent to last
+ * 202) and recipients/s until the sink has every message.
+ *
+ * <p>Usage: {@code InjectLoad <admin port> <sink port file> [recipients=10000] [per call=1000]
+ * [concurrent calls=1] [warm-up recipients=0]}. The warm-up goes first (same calls, not counted,
+ * relayed before the measured run starts), so that the JIT has compiled the path.
+ */
+public final class InjectLoad {
+    private static final Duration CALL_TIMEOUT = Duration.ofMinutes(5);
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 2) {
+            System.err.println(
+                    "usage: InjectLoad <admin port> <sink port file> [recipients] [per call] [concurrent] [warmup]");
+            System.exit(2);
+        }
+        int adminPort = Integer.parseInt(args[0]);
+        Path sinkPortFile = Path.of(args[1]);
+        int recipients = args.length > 2 ? Integer.parseInt(args[2]) : 10_000;
+        int perCall = args.length > 3 ? Integer.parseInt(args[3]) : 1000;
+        int concurrent = args.length > 4 ? Integer.parseInt(args[4]) : 1;
+        int warmup = args.length > 5 ? Integer.parseInt(args[5]) : 0;
+        URI inject = URI.create("http://127.0.0.1:" + adminPort + "/api/v1/inject");
+        HttpClient http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
+        try (SmtpSink sink = SmtpSink.start().keepContent(false)) {
+            Files.writeString(sinkPortFile, Integer.toString(sink.port()));
+            System.out.println("sink listening on 127.0.0.1:" + sink.port());
+            Path go = sinkPortFile.resolveSibling(sinkPortFile.getFileName() + ".go");
+            awaitTrue("the caller to start Karavel", Duration.ofMinutes(5), () -> Files.exists(go));
+            awaitTrue("the admin API", Duration.ofMinutes(2), () -> health(http, adminPort));
+            if (warmup > 0) {
+                run(http, inject, "w", warmup, perCall, concurrent);
+                awaitTrue("the warm-up at the sink", Duration.ofMinutes(5), () -> sink.accepted() >= warmup);
+            }
+            long start = System.nanoTime();
+            int failed = run(http, inject, "r", recipients, perCall, concurrent);
+            double queued = (System.nanoTime() - start) / 1e9;
+            awaitTrue(
+                    "every message at the sink",
+                    Duration.ofMinutes(10),
+                    () -> sink.accepted() >= warmup + recipients - failed);
+            double relayed = (System.nanoTime() - start) / 1e9;
+            System.out.printf(
+                    "injected %,d recipients in calls of %,d (%d at a time): %.2f s, %,.0f recipients/s queued "
+                            + "(202 answered)%n",
+                    recipients, perCall, concurrent, queued, recipients / queued);
+            System.out.printf(
+                    "at the sink after %.2f s: %,.0f recipients/s end to end; failed: %d%n",
+                    relayed, recipients / relayed, failed);
+        }
+    }
+
+    /** Posts the calls, C at a time; returns how many recipients were not queued. */
+    private static int run(HttpClient http, URI inject, String prefix, int recipients, int perCall, int concurrent)
+            throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(concurrent);
+        AtomicInteger failed = new AtomicInteger();
+        try {
+            List<Future<?>> calls = new ArrayList<>();
+            for (int first = 0; first < recipients; first += perCall) {
+                int from = first;
+                int n = Math.min(perCall, recipients - first);
+                calls.add(pool.submit(() -> {
+                    HttpResponse<String> r = http.send(
+                            HttpRequest.newBuilder(inject)
+                                    .timeout(CALL_TIMEOUT)
+                                    .header("Content-Type", "application/json")
+                                    .POST(HttpRequest.BodyPublishers.ofString(body(prefix, from, n)))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+                    if (r.statusCode() != 202) {
+                        failed.addAndGet(n);
+                        System.err.println("call of " + n + " answered " + r.statusCode() + ": "
+                                + r.body().substring(0, Math.min(300, r.body().length())));
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : calls) {
+                f.get();
+            }
+        } finally {
+            pool.shutdown();
+            pool.awaitTermination(1, TimeUnit.MINUTES);
+        }
+        return failed.get();
+    }
+
+    /** One call's JSON: a text message of about 1 KB per recipient, with two values of its own. */
+    static String body(String prefix, int first, int n) {
+        StringBuilder sb = new StringBuilder(200 + n * 110);
+        sb.append("{\"from\":{\"email\":\"news@bench.karavel.test\",\"name\":\"Bench News\"},")
+                .append("\"subject\":\"Hello {{name}}\",")
+                .append("\"headers\":{\"X-Campaign\":\"{{campaign}}\"},")
+                .append("\"substitutions\":{\"campaign\":\"bench\"},")
+                .append("\"text\":\"Dear {{name}},\\n\\nyour code is {{code}}.\\n\\n")
+                .append("Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor.\\n".repeat(10))
+                .append("\",\"recipients\":[");
+        for (int i = first; i < first + n; i++) {
+            sb.append(i == first ? "" : ",")
+                    .append("{\"email\":\"")
+                    .append(prefix)
+                    .append(i)
+                    .append("@bench.test\",\"substitutions\":{\"name\":\"Reader ")
+                    .append(i)
+                    .append("\",\"code\":\"C")
+                    .append(i * 7919 % 100_003)
+                    .append("\"}}");
+        }
+        return sb.append("]}").toString();
+    }
+
+    /** The API answers and the spool is there (health would also wait for checks the bench does not feed). */
+    private static boolean health(HttpClient http, int port) {
+        try {
+            return http.send(
+                                    HttpRequest.newBuilder(
+                                                    URI.create("http://127.0.0.1:" + port + "/api/v1/queue/summary"))
+                                            .timeout(Duration.ofSeconds(5))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.discarding())
+                            .statusCode()
+                    == 200;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    interface Condition {
+        boolean holds() throws Exception;
+    }
+
+    private static void awaitTrue(String what, Duration limit, Condition c) throws Exception {
+        long until = System.nanoTime() + limit.toNanos();
+        while (!c.holds()) {
+            if (System.nanoTime() > until) {
+                throw new IllegalStateException("gave up waiting for " + what);
+            }
+            Thread.sleep(50);
+        }
+    }
+}
