@@ -2,7 +2,9 @@
 # Injection benchmark: POST /api/v1/inject to the running distribution, R recipients in calls of N
 # (each recipient with its own substitutions), relayed to a sink on 127.0.0.1. Prints recipients/s
 # queued (first call to last 202) and until the sink has every message.
-#   [WARMUP=recipients] bench/inject.sh [recipients=10000] [per call=1000] [concurrent calls=1]
+#   [WARMUP=recipients] [SUSPEND=true] bench/inject.sh [recipients=10000] [per call=1000] [concurrent calls=1]
+# SUSPEND=true: delivery to the recipients' domain is suspended while the calls run (then resumed), so
+# the first figure is the injection API's alone; by default Karavel relays while the calls run.
 # Everything stays on loopback. Not a test: it never fails a build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,13 +19,14 @@ admin_port=$(free_port)
 set_cfg org.karavel.admin.cfg port "$admin_port"
 
 java -cp "$cp" org.karavel.bench.InjectLoad "$admin_port" "$work/sink.port" "$recipients" "$per_call" \
-  "$concurrent" "${WARMUP:-0}" > "$work/load.log" 2>&1 &
+  "$concurrent" "${WARMUP:-0}" "${SUSPEND:-false}" > "$work/load.log" 2>&1 &
 load=$!
 for _ in $(seq 100); do [[ -s "$work/sink.port" ]] && break; sleep 0.1; done
 set_cfg org.karavel.delivery.cfg smarthost "[127.0.0.1]:$(cat "$work/sink.port")"
 
 trap 'karavel_stop $load' EXIT
 karavel_start "${KARAVEL_BENCH_JAVA_OPTS:-}"
+echo "${jpid:-}" > "$work/karavel.pid"
 touch "$work/sink.port.go"
 wait $load || true
 cat "$work/load.log"

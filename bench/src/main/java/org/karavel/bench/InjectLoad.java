@@ -24,8 +24,10 @@ import org.karavel.testkit.SmtpSink;
  * 202) and recipients/s until the sink has every message.
  *
  * <p>Usage: {@code InjectLoad <admin port> <sink port file> [recipients=10000] [per call=1000]
- * [concurrent calls=1] [warm-up recipients=0]}. The warm-up goes first (same calls, not counted,
- * relayed before the measured run starts), so that the JIT has compiled the path.
+ * [concurrent calls=1] [warm-up recipients=0] [suspend=false]}. The warm-up goes first (same calls,
+ * not counted, relayed before the measured run starts), so that the JIT has compiled the path. With
+ * suspend, delivery to the recipients' domain is suspended while the calls run (resumed after), so
+ * that the first figure is the injection's alone and not shared with relaying.
  */
 public final class InjectLoad {
     private static final Duration CALL_TIMEOUT = Duration.ofMinutes(5);
@@ -42,6 +44,8 @@ public final class InjectLoad {
         int perCall = args.length > 3 ? Integer.parseInt(args[3]) : 1000;
         int concurrent = args.length > 4 ? Integer.parseInt(args[4]) : 1;
         int warmup = args.length > 5 ? Integer.parseInt(args[5]) : 0;
+        // true: delivery to bench.test is suspended while the calls run, so that only injection is measured
+        boolean suspend = args.length > 6 && Boolean.parseBoolean(args[6]);
         URI inject = URI.create("http://127.0.0.1:" + adminPort + "/api/v1/inject");
         HttpClient http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
@@ -56,22 +60,58 @@ public final class InjectLoad {
             if (warmup > 0) {
                 run(http, inject, "w", warmup, perCall, concurrent);
                 awaitTrue("the warm-up at the sink", Duration.ofMinutes(5), () -> sink.accepted() >= warmup);
+                System.out.println("warm-up done");
+            }
+            // CPU time says what the figure would be without the other programs on this shared machine
+            Path pidFile = sinkPortFile.resolveSibling("karavel.pid");
+            long karavelPid = Files.exists(pidFile)
+                    ? Long.parseLong(Files.readString(pidFile).strip())
+                    : -1;
+            long karavelCpu0 = cpuMillis(karavelPid);
+            long ownCpu0 = cpuMillis(ProcessHandle.current().pid());
+            if (suspend) {
+                domain(http, adminPort, "suspend");
             }
             long start = System.nanoTime();
             int failed = run(http, inject, "r", recipients, perCall, concurrent);
             double queued = (System.nanoTime() - start) / 1e9;
+            long karavelCpuQueueing = cpuMillis(karavelPid) - karavelCpu0;
+            if (suspend) {
+                domain(http, adminPort, "resume");
+            }
             awaitTrue(
                     "every message at the sink",
                     Duration.ofMinutes(10),
                     () -> sink.accepted() >= warmup + recipients - failed);
             double relayed = (System.nanoTime() - start) / 1e9;
+            long karavelCpu = cpuMillis(karavelPid) - karavelCpu0;
+            long ownCpu = cpuMillis(ProcessHandle.current().pid()) - ownCpu0;
             System.out.printf(
-                    "injected %,d recipients in calls of %,d (%d at a time): %.2f s, %,.0f recipients/s queued "
+                    "injected %,d recipients in calls of %,d (%d at a time%s): %.2f s, %,.0f recipients/s queued "
                             + "(202 answered)%n",
-                    recipients, perCall, concurrent, queued, recipients / queued);
+                    recipients,
+                    perCall,
+                    concurrent,
+                    suspend ? ", delivery suspended meanwhile" : ", delivering meanwhile",
+                    queued,
+                    recipients / queued);
             System.out.printf(
                     "at the sink after %.2f s: %,.0f recipients/s end to end; failed: %d%n",
                     relayed, recipients / relayed, failed);
+            if (karavelPid > 0) {
+                System.out.printf(
+                        "CPU used by Karavel while the calls ran: %.2f s, %.3f ms per recipient%n",
+                        karavelCpuQueueing / 1e3, karavelCpuQueueing / (double) recipients);
+                System.out.printf(
+                        "CPU used meanwhile: Karavel %.2f s, this load generator and sink %.2f s: %.2f ms of CPU per "
+                                + "recipient queued and relayed; %d cores, so at most %,.0f recipients/s with "
+                                + "nothing else running%n",
+                        karavelCpu / 1e3,
+                        ownCpu / 1e3,
+                        (karavelCpu + ownCpu) / (double) recipients,
+                        Runtime.getRuntime().availableProcessors(),
+                        recipients * 1000.0 * Runtime.getRuntime().availableProcessors() / (karavelCpu + ownCpu));
+            }
         }
     }
 
@@ -133,6 +173,31 @@ public final class InjectLoad {
                     .append("\"}}");
         }
         return sb.append("]}").toString();
+    }
+
+    /** Suspends or resumes delivery to bench.test through the admin API. */
+    private static void domain(HttpClient http, int port, String action) throws Exception {
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/domains/bench.test/" + action))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException(action + " bench.test: " + r.statusCode() + " " + r.body());
+        }
+    }
+
+    /** User plus system CPU time of a process (Linux /proc; clock ticks of 10 ms), 0 when unknown. */
+    private static long cpuMillis(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            // fields 14 and 15 of stat (utime, stime); after the command name they are 12th and 13th
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10;
+        } catch (Exception e) {
+            return 0;
+        }
     }
 
     /** The API answers and the spool is there (health would also wait for checks the bench does not feed). */

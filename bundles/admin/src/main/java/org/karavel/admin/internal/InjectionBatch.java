@@ -8,7 +8,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -162,13 +161,12 @@ final class InjectionBatch {
 
     /** Whether a header section (CRLF lines) has a field of that name (lower case, with its colon). */
     private static boolean has(String header, String nameColon) {
-        for (String line : header.split("\r\n")) {
-            if (line.length() >= nameColon.length()
-                    && line.substring(0, nameColon.length())
-                            .toLowerCase(Locale.ROOT)
-                            .equals(nameColon)) {
+        for (int start = 0; start < header.length(); ) {
+            if (header.regionMatches(true, start, nameColon, 0, nameColon.length())) {
                 return true;
             }
+            int end = header.indexOf("\r\n", start);
+            start = end < 0 ? header.length() : end + 2;
         }
         return false;
     }

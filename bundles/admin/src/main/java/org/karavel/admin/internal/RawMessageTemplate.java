@@ -74,9 +74,7 @@ final class RawMessageTemplate extends MessageTemplate {
 
     @Override
     String rest(List<Object> scopes, String boundarySeed) {
-        String rendered = body.render(scopes);
-        String crlf = rendered.replaceAll("\r\n|\r|\n", "\r\n");
-        return "\r\n" + (crlf.isEmpty() || crlf.endsWith("\r\n") ? crlf : crlf + "\r\n");
+        return "\r\n" + MimeText.crlf(body.render(scopes));
     }
 
     @Override
