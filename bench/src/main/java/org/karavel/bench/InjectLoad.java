@@ -68,6 +68,7 @@ public final class InjectLoad {
                     ? Long.parseLong(Files.readString(pidFile).strip())
                     : -1;
             long karavelCpu0 = cpuMillis(karavelPid);
+            long commits0 = spoolCommits(http, adminPort);
             long ownCpu0 = cpuMillis(ProcessHandle.current().pid());
             if (suspend) {
                 domain(http, adminPort, "suspend");
@@ -76,6 +77,7 @@ public final class InjectLoad {
             int failed = run(http, inject, "r", recipients, perCall, concurrent);
             double queued = (System.nanoTime() - start) / 1e9;
             long karavelCpuQueueing = cpuMillis(karavelPid) - karavelCpu0;
+            long commits = spoolCommits(http, adminPort) - commits0;
             if (suspend) {
                 domain(http, adminPort, "resume");
             }
@@ -95,6 +97,10 @@ public final class InjectLoad {
                     suspend ? ", delivery suspended meanwhile" : ", delivering meanwhile",
                     queued,
                     recipients / queued);
+            // with delivery suspended nearly every commit is new messages only: messages per fsync
+            System.out.printf(
+                    "spool commits while the calls ran: %,d (%.0f recipients per commit)%n",
+                    commits, recipients / (double) Math.max(1, commits));
             System.out.printf(
                     "at the sink after %.2f s: %,.0f recipients/s end to end; failed: %d%n",
                     relayed, recipients / relayed, failed);
@@ -173,6 +179,21 @@ public final class InjectLoad {
                     .append("\"}}");
         }
         return sb.append("]}").toString();
+    }
+
+    /** The spool's commit counter from the admin API's /metrics, -1 when absent. */
+    private static long spoolCommits(HttpClient http, int port) throws Exception {
+        String metrics = http.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith("karavel_spool_commits_total")) {
+                return (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return -1;
     }
 
     /** Suspends or resumes delivery to bench.test through the admin API. */
