@@ -2,6 +2,7 @@ package org.karavel.admin.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,7 @@ import java.util.function.Supplier;
 final class AdminApi {
     private final ObjectMapper json = new ObjectMapper();
     private final RouteTable routes;
+    private final InjectionEndpoint inject;
 
     AdminApi(
             AdminServices services,
@@ -28,6 +30,31 @@ final class AdminApi {
             MailLog mailLog,
             long maxContentBytes,
             Supplier<Instant> clock) {
+        this(
+                services,
+                metrics,
+                injection,
+                mailLog,
+                maxContentBytes,
+                clock,
+                AdminSettings.DEFAULT_INJECT_MAX_RECIPIENTS);
+    }
+
+    AdminApi(
+            AdminServices services,
+            AdminCounters metrics,
+            MessageInjection injection,
+            MailLog mailLog,
+            long maxContentBytes,
+            Supplier<Instant> clock,
+            int injectMaxRecipients) {
+        this.inject = new InjectionEndpoint(
+                services,
+                injection,
+                mailLog,
+                injectMaxRecipients,
+                json,
+                () -> clock.get().atZone(ZoneId.systemDefault()));
         this.routes = routes(
                 new QueueEndpoints(services, injection, mailLog, maxContentBytes, clock, json),
                 new DomainEndpoints(services),
@@ -44,6 +71,7 @@ final class AdminApi {
             StatusEndpoints status,
             StatusCheckEndpoints checks,
             SuppressionEndpoints suppression) {
+        InjectionEndpoint inject = this.inject;
         return new RouteTable(List.of(
                 Route.get("metrics", (r, p) -> status.metrics()),
                 Route.get("health", (r, p) -> status.health()),
@@ -55,6 +83,7 @@ final class AdminApi {
                 Route.post("api/v1/queue/messages/{id}/flush", (r, p) -> ok(queue.flushMessage(p.get(0)))),
                 Route.post("api/v1/queue/messages/{id}/bounce", (r, p) -> ok(queue.bounce(r, p.get(0)))),
                 Route.post("api/v1/messages", (r, p) -> json(202, queue.inject(r))),
+                Route.post("api/v1/inject", (r, p) -> inject.inject(r)),
                 Route.get("api/v1/domains/suspended", (r, p) -> ok(domains.suspended())),
                 Route.post("api/v1/domains/{domain}/suspend", (r, p) -> ok(domains.suspend(r, p.get(0)))),
                 Route.post("api/v1/domains/{domain}/resume", (r, p) -> ok(domains.resume(r, p.get(0)))),

@@ -283,7 +283,14 @@ public class AdminComponent {
             LoginFailures failures,
             MailLog mailLog) {
         MessageInjection injection = new MessageInjection(settings.hostname(), ZonedDateTime::now, mailLog);
-        AdminApi api = new AdminApi(services, metrics, injection, mailLog, settings.maxRequestBytes(), Instant::now);
+        AdminApi api = new AdminApi(
+                services,
+                metrics,
+                injection,
+                mailLog,
+                settings.maxRequestBytes(),
+                Instant::now,
+                settings.injectMaxRecipients());
         AdminAccess access = new AdminAccess(settings, () -> services.users, failures, metrics);
         return new AdminServer(settings, access, api, metrics, () -> services.serverTls);
     }

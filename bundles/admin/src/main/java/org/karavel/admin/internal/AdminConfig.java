@@ -71,4 +71,15 @@ public @interface AdminConfig {
                     + "(Authorization: Bearer ...); generated with mode 0640 when missing; empty: no token asked",
             required = false)
     String token__file() default "";
+
+    @AttributeDefinition(
+            name = "Injection: max recipients",
+            description = "Most recipients (so messages) one POST /api/v1/inject may carry; more is 413")
+    int inject__max__recipients() default 10_000;
+
+    @AttributeDefinition(
+            name = "Injection: max request bytes",
+            description = "Largest body of POST /api/v1/inject in octets (other requests: max_request_bytes); "
+                    + "more is 413")
+    long inject__max__request__bytes() default 32L * 1024 * 1024;
 }

@@ -139,7 +139,7 @@ final class AdminServer {
             AdminAccess.Admission admission =
                     access.admit(client, https, headers.getFirst("Authorization"), BrowserGuard.changesState(method));
             user = admission.user();
-            byte[] body = body(ex);
+            byte[] body = body(ex, path);
             response = api.handle(new AdminRequest(
                     method,
                     path,
@@ -174,13 +174,14 @@ final class AdminServer {
     }
 
     /** The request body, at most max_request_bytes (413 beyond, told by Content-Length or found while reading). */
-    private byte[] body(HttpExchange ex) throws IOException {
-        long max = settings.maxRequestBytes();
+    private byte[] body(HttpExchange ex, String path) throws IOException {
+        long max = settings.maxRequestBytes(path);
+        String key = AdminSettings.maxRequestBytesKey(path);
         String length = ex.getRequestHeaders().getFirst("Content-Length");
         if (length != null) {
             try {
                 if (Long.parseLong(length.strip()) > max) {
-                    throw tooLarge(max);
+                    throw tooLarge(key, max);
                 }
             } catch (NumberFormatException e) {
                 throw ApiError.badRequest("bad Content-Length");
@@ -189,14 +190,14 @@ final class AdminServer {
         try (InputStream in = ex.getRequestBody()) {
             byte[] data = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 16, max));
             if (in.read() >= 0) {
-                throw tooLarge(max);
+                throw tooLarge(key, max);
             }
             return data;
         }
     }
 
-    private static ApiError tooLarge(long max) {
-        return new ApiError(413, "too_large", "the request body is larger than max_request_bytes (" + max + ")");
+    private static ApiError tooLarge(String key, long max) {
+        return new ApiError(413, "too_large", "body: larger than " + key + " (" + max + " octets)");
     }
 
     private static void send(HttpExchange ex, AdminResponse r) throws IOException {

@@ -26,7 +26,45 @@ record AdminSettings(
         int threads,
         String hostname,
         Set<String> serverNames,
-        Path tokenFile) {
+        Path tokenFile,
+        int injectMaxRecipients,
+        long injectMaxRequestBytes) {
+    static final String INJECT_PATH = "/api/v1/inject";
+    static final int DEFAULT_INJECT_MAX_RECIPIENTS = 10_000;
+    static final long DEFAULT_INJECT_MAX_REQUEST_BYTES = 32L * 1024 * 1024;
+
+    /** The settings with the injection limits at their defaults. */
+    AdminSettings(
+            boolean enabled,
+            String address,
+            int port,
+            boolean tls,
+            List<CidrBlock> trustedHosts,
+            Set<String> adminUsers,
+            int authMaxFailures,
+            int authFailureWindowSeconds,
+            long maxRequestBytes,
+            int threads,
+            String hostname,
+            Set<String> serverNames,
+            Path tokenFile) {
+        this(
+                enabled,
+                address,
+                port,
+                tls,
+                trustedHosts,
+                adminUsers,
+                authMaxFailures,
+                authFailureWindowSeconds,
+                maxRequestBytes,
+                threads,
+                hostname,
+                serverNames,
+                tokenFile,
+                DEFAULT_INJECT_MAX_RECIPIENTS,
+                DEFAULT_INJECT_MAX_REQUEST_BYTES);
+    }
 
     AdminSettings {
         trustedHosts = List.copyOf(trustedHosts);
@@ -46,6 +84,8 @@ record AdminSettings(
         require(authFailureWindowSeconds > 0, "auth_failure_window_seconds", authFailureWindowSeconds);
         require(maxRequestBytes > 0, "max_request_bytes", maxRequestBytes);
         require(threads > 0 && threads <= 64, "threads", threads);
+        require(injectMaxRecipients > 0, "inject_max_recipients", injectMaxRecipients);
+        require(injectMaxRequestBytes > 0, "inject_max_request_bytes", injectMaxRequestBytes);
         Set<String> names = new LinkedHashSet<>();
         for (String n : serverNames) {
             String name = BrowserGuard.normalName(n);
@@ -82,7 +122,9 @@ record AdminSettings(
                 c.threads(),
                 host,
                 names(c.server__names()),
-                tokenFile(c.token__file()));
+                tokenFile(c.token__file()),
+                c.inject__max__recipients(),
+                c.inject__max__request__bytes());
     }
 
     /** The token file: empty is none; a relative path is taken from Karaf's etc directory. */
@@ -98,6 +140,16 @@ record AdminSettings(
     /** Splits a list value as .cfg files give it: one string, comma- or space-separated. */
     static Set<String> names(String[] values) {
         return new LinkedHashSet<>(ListProperty.entries(values));
+    }
+
+    /** The largest body a request to this path may have: injection has its own limit. */
+    long maxRequestBytes(String path) {
+        return INJECT_PATH.equals(path) ? injectMaxRequestBytes : maxRequestBytes;
+    }
+
+    /** The setting that limits a request to this path, for the 413 answer. */
+    static String maxRequestBytesKey(String path) {
+        return INJECT_PATH.equals(path) ? "inject_max_request_bytes" : "max_request_bytes";
     }
 
     boolean isAdmin(String user) {

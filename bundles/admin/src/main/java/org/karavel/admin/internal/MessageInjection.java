@@ -35,8 +35,7 @@ import org.karavel.api.queue.SpoolFullException;
  */
 final class MessageInjection {
     static final int MAX_RECIPIENTS = 1000;
-    private static final DateTimeFormatter DATE =
-            DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ENGLISH);
+    static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ENGLISH);
     private static final Pattern FIELD_NAME = Pattern.compile("[!-9;-~]+");
     private static final long COMMIT_SECONDS = 60;
 
@@ -48,6 +47,11 @@ final class MessageInjection {
         this.hostname = hostname;
         this.clock = clock;
         this.mailLog = mailLog;
+    }
+
+    /** The name in Received and Message-ID fields and in From of a null sender's message. */
+    String hostname() {
+        return hostname;
     }
 
     /** Queues the message described by the JSON body; the result is durable. */
@@ -275,12 +279,12 @@ final class MessageInjection {
         return out.toString();
     }
 
-    private String messageId() {
+    String messageId() {
         return "<" + UUID.randomUUID().toString().replace("-", "") + "@" + hostname + ">";
     }
 
     /** The trace field: who handed the message in (the client address, never the admin's name). */
-    private String received(MessageDraft draft, AdminRequest request, List<MailAddress> recipients, ZonedDateTime now) {
+    String received(MessageDraft draft, AdminRequest request, List<MailAddress> recipients, ZonedDateTime now) {
         String client = request.client() instanceof Inet6Address ? "IPv6:" + request.clientIp() : request.clientIp();
         StringBuilder sb = new StringBuilder(200);
         sb.append("Received: from admin-api ([")

@@ -28,6 +28,7 @@ class AdminRoutesTest {
         ALLOW.put("/api/v1/queue/messages/{id}/flush", "POST");
         ALLOW.put("/api/v1/queue/messages/{id}/bounce", "POST");
         ALLOW.put("/api/v1/messages", "POST");
+        ALLOW.put("/api/v1/inject", "POST");
         ALLOW.put("/api/v1/domains/suspended", "GET");
         ALLOW.put("/api/v1/domains/{domain}/suspend", "POST");
         ALLOW.put("/api/v1/domains/{domain}/resume", "POST");

@@ -86,4 +86,22 @@ class AdminSettingsTest {
         assertThat(decoded.toString()).isEqualTo(subject);
         assertThat(MessageInjection.encodedWord("plain ascii")).isEqualTo("plain ascii");
     }
+
+    @Test
+    void injectionHasItsOwnLimitsWithDefaultsThatFitTenThousandRecipients() {
+        AdminSettings defaults = AdminSettings.from(config(Map.of()), "h");
+        assertThat(defaults.injectMaxRecipients()).isEqualTo(10_000);
+        assertThat(defaults.injectMaxRequestBytes()).isEqualTo(32L * 1024 * 1024);
+        assertThat(defaults.maxRequestBytes("/api/v1/inject")).isEqualTo(32L * 1024 * 1024);
+        assertThat(defaults.maxRequestBytes("/api/v1/messages")).isEqualTo(10L * 1024 * 1024);
+
+        AdminSettings set = AdminSettings.from(
+                config(Map.of("inject__max__recipients", 500, "inject__max__request__bytes", 1_000_000L)), "h");
+        assertThat(set.injectMaxRecipients()).isEqualTo(500);
+        assertThat(set.maxRequestBytes("/api/v1/inject")).isEqualTo(1_000_000L);
+        assertThatThrownBy(() -> AdminSettings.from(config(Map.of("inject__max__recipients", 0)), "h"))
+                .hasMessageContaining("inject_max_recipients");
+        assertThatThrownBy(() -> AdminSettings.from(config(Map.of("inject__max__request__bytes", -1L)), "h"))
+                .hasMessageContaining("inject_max_request_bytes");
+    }
 }

@@ -64,6 +64,15 @@ final class RunningAdmin implements AutoCloseable {
         server.start();
     }
 
+    /** A server with these settings (e.g. other injection limits). */
+    RunningAdmin(AdminSettings settings) throws Exception {
+        this.settings = settings;
+        ServerTls serverTls = () -> tlsContext;
+        services.serverTls = serverTls;
+        server = AdminComponent.assemble(settings, services, metrics, failures, new MailLog(mailLog::add));
+        server.start();
+    }
+
     /** Trusted loopback, plain HTTP, as the shipped configuration has it. */
     static RunningAdmin trustedHttp() throws Exception {
         return new RunningAdmin(false, List.of("127.0.0.0/8", "::1"), Set.of(), 5, 1 << 20);
