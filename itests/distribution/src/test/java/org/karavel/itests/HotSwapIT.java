@@ -47,14 +47,17 @@ public class HotSwapIT {
             "relay",
             "dnsbl",
             "greylist",
+            "status",
             "tls",
             "auth",
+            "events",
             "delivery",
             "smtp",
             "shell",
             "preflight",
             "dkim",
-            "admin");
+            "admin",
+            "suppression");
 
     private static final int SESSIONS = 4;
     private static final Duration WAIT = Duration.ofSeconds(180);
