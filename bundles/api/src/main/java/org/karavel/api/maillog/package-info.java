@@ -4,7 +4,7 @@
  * dsn, tlsrpt, unrecorded), so that log parsers meet one wording whichever bundle wrote it. It
  * formats and never logs: each bundle writes the lines to its own {@code karavel.mail} logger.
  */
-@Version("1.0.0")
+@Version("1.1.0")
 @Export
 package org.karavel.api.maillog;
 
