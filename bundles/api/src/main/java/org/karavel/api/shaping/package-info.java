@@ -5,7 +5,7 @@
  * default; a shared store (Redis, for a fleet) can take its place as another service.
  * {@link org.karavel.api.shaping.SitePolicies} (1.1.0) is the shaping rules' service: sites,
  * their {@link org.karavel.api.shaping.SiteLimits} and the {@link org.karavel.api.shaping.ShapingAction}s
- * that reactions to remote replies take.
+ * that reactions to remote replies take; {@link org.karavel.api.shaping.SiteTraffic} is what delivery sends to each site now.
  */
 @Version("1.1.0")
 @Export

@@ -2,8 +2,12 @@ package org.karavel.delivery.internal;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletionStage;
 import org.karavel.api.dkim.OutboundSigner;
 import org.karavel.api.dns.Resolver;
@@ -15,6 +19,9 @@ import org.karavel.api.queue.DeliveryControl;
 import org.karavel.api.queue.QueueId;
 import org.karavel.api.queue.RecipientStatus;
 import org.karavel.api.queue.Spool;
+import org.karavel.api.shaping.RateLimiter;
+import org.karavel.api.shaping.SitePolicies;
+import org.karavel.api.shaping.SiteTraffic;
 import org.karavel.api.tls.OutboundTls;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
@@ -36,10 +43,10 @@ import org.slf4j.LoggerFactory;
 @Component(
         configurationPid = "org.karavel.delivery",
         immediate = true,
-        service = {DeliveryControl.class, MetricSource.class},
+        service = {DeliveryControl.class, MetricSource.class, SiteTraffic.class},
         property = MetricSource.SOURCE + "=delivery")
 @Designate(ocd = DeliveryConfig.class)
-public class DeliveryComponent implements DeliveryControl, MetricSource {
+public class DeliveryComponent implements DeliveryControl, MetricSource, SiteTraffic {
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryComponent.class);
     /** How long running attempts may go on after a stop before their connections are cut. */
     private static final Duration STOP_GRACE = Duration.ofSeconds(5);
@@ -74,6 +81,20 @@ public class DeliveryComponent implements DeliveryControl, MetricSource {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile ConfigurationAdmin configurationAdmin;
 
+    /** Absent: every domain is its own site, without limits of its own. */
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile SitePolicies sitePolicies;
+
+    /** The rate budgets (the shaping bundle's in-process one, or a shared store); absent: an in-process one. */
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile RateLimiter rateLimiter;
+
     private volatile DeliveryScheduler scheduler;
     private volatile OperatorControl control;
 
@@ -94,6 +115,7 @@ public class DeliveryComponent implements DeliveryControl, MetricSource {
                 new DomainSuspensions(),
                 new DeliveryCounters(),
                 myself);
+        scheduler.shaping(new SiteShaping(() -> sitePolicies, () -> rateLimiter));
         control = new OperatorControl(scheduler, spool);
         scheduler.start();
         LOG.info(
@@ -153,9 +175,27 @@ public class DeliveryComponent implements DeliveryControl, MetricSource {
     @Override
     public List<Metric> metrics() {
         DeliveryScheduler s = scheduler;
-        return s == null
-                ? List.of()
-                : s.counters().metrics(s.inFlight(), s.suspensions().all().size());
+        if (s == null) {
+            return List.of();
+        }
+        List<Metric> m = new ArrayList<>(
+                s.counters().metrics(s.inFlight(), s.suspensions().all().size()));
+        m.add(SiteShaping.connectionsMetric(s.admission().siteConnections()));
+        return m;
+    }
+
+    @Override
+    public Map<String, Load> sites() {
+        DeliveryScheduler s = scheduler;
+        if (s == null) {
+            return Map.of();
+        }
+        Map<String, Integer> open = s.admission().siteConnections();
+        Map<String, Integer> sent = s.admission().shaping().rates.lastMinute(Instant.now());
+        Map<String, Load> out = new TreeMap<>();
+        open.forEach((site, n) -> out.put(site, new Load(n, sent.getOrDefault(site, 0))));
+        sent.forEach((site, n) -> out.putIfAbsent(site, new Load(0, n)));
+        return out;
     }
 
     private OperatorControl control() {
