@@ -31,11 +31,16 @@ final class AdminApi {
                 new QueueEndpoints(services, injection, mailLog, maxContentBytes, clock, json),
                 new DomainEndpoints(services),
                 new AliasEndpoints(services, json),
-                new StatusEndpoints(services, metrics, json));
+                new StatusEndpoints(services, metrics, json),
+                new ShapingEndpoints(services, clock));
     }
 
     private RouteTable routes(
-            QueueEndpoints queue, DomainEndpoints domains, AliasEndpoints aliases, StatusEndpoints status) {
+            QueueEndpoints queue,
+            DomainEndpoints domains,
+            AliasEndpoints aliases,
+            StatusEndpoints status,
+            ShapingEndpoints shaping) {
         return new RouteTable(List.of(
                 Route.get("metrics", (r, p) -> status.metrics()),
                 Route.get("health", (r, p) -> status.health()),
@@ -55,7 +60,8 @@ final class AdminApi {
                 Route.delete("api/v1/aliases/{address}", (r, p) -> ok(aliases.remove(r, p.get(0)))),
                 Route.get("api/v1/greylist", (r, p) -> ok(status.source("greylist"))),
                 Route.get("api/v1/dnsbl", (r, p) -> ok(status.source("dnsbl"))),
-                Route.get("api/v1/config", (r, p) -> ok(status.configurations()))));
+                Route.get("api/v1/config", (r, p) -> ok(status.configurations())),
+                Route.get("api/v1/shaping", (r, p) -> ok(shaping.shaping()))));
     }
 
     ObjectMapper json() {

@@ -17,6 +17,8 @@ import org.karavel.api.net.MachineName;
 import org.karavel.api.queue.DeliveryControl;
 import org.karavel.api.queue.Spool;
 import org.karavel.api.recipient.AliasAdmin;
+import org.karavel.api.shaping.SitePolicies;
+import org.karavel.api.shaping.SiteTraffic;
 import org.karavel.api.tls.ServerTls;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.service.cm.Configuration;
@@ -114,6 +116,36 @@ public class AdminComponent {
     void unbindAliases(AliasAdmin aliases) {
         if (services.aliases == aliases) {
             services.aliases = null;
+        }
+    }
+
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY,
+            unbind = "unbindSitePolicies")
+    void bindSitePolicies(SitePolicies policies) {
+        services.sitePolicies = policies;
+    }
+
+    void unbindSitePolicies(SitePolicies policies) {
+        if (services.sitePolicies == policies) {
+            services.sitePolicies = null;
+        }
+    }
+
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY,
+            unbind = "unbindSiteTraffic")
+    void bindSiteTraffic(SiteTraffic traffic) {
+        services.siteTraffic = traffic;
+    }
+
+    void unbindSiteTraffic(SiteTraffic traffic) {
+        if (services.siteTraffic == traffic) {
+            services.siteTraffic = null;
         }
     }
 

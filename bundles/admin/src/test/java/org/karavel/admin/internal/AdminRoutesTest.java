@@ -36,6 +36,7 @@ class AdminRoutesTest {
         ALLOW.put("/api/v1/greylist", "GET");
         ALLOW.put("/api/v1/dnsbl", "GET");
         ALLOW.put("/api/v1/config", "GET");
+        ALLOW.put("/api/v1/shaping", "GET");
     }
 
     // no spool, no delivery control: a 405 must not depend on any of them
