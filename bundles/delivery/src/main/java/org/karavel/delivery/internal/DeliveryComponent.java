@@ -185,6 +185,13 @@ public class DeliveryComponent implements DeliveryControl, MetricSource, SiteTra
     }
 
     @Override
+    public String siteOf(String domain) {
+        DeliveryScheduler s = scheduler;
+        String site = s == null ? null : s.admission().shaping().cachedSite(domain);
+        return site == null ? "" : site;
+    }
+
+    @Override
     public Map<String, Load> sites() {
         DeliveryScheduler s = scheduler;
         if (s == null) {
