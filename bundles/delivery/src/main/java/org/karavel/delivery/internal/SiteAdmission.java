@@ -92,19 +92,27 @@ final class SiteAdmission {
             q.jobs.addFirst(job);
             String site = q.site;
             if (site != null && gates.holdUntil(site, retryAt)) {
-                long delay =
-                        Math.max(0, Duration.between(clock.instant(), retryAt).toNanos());
-                timer.schedule(() -> reopen(site, retryAt), delay, TimeUnit.NANOSECONDS);
+                wakeAt(site, retryAt);
             }
         } finally {
             lock.unlock();
         }
     }
 
+    private void wakeAt(String site, Instant at) {
+        long delay = Math.max(0, Duration.between(clock.instant(), at).toNanos());
+        timer.schedule(() -> reopen(site, at), delay, TimeUnit.NANOSECONDS);
+    }
+
+    /** The hold's timer fired: the site's queues are dispatched, or a later hold gets its own timer. */
     private void reopen(String site, Instant at) {
         lock.lock();
         try {
-            gates.woken(site, at);
+            Instant later = gates.woken(site, at, clock.instant());
+            if (later != null) {
+                wakeAt(site, later);
+                return;
+            }
             for (DestinationQueue q : List.copyOf(queues.get())) {
                 if (site.equals(q.site)) {
                     q.arrived.signalAll();

@@ -112,12 +112,23 @@ final class SiteGates {
         return true;
     }
 
-    /** The timer fired: a later hold set since then keeps its own timer. */
-    void woken(String site, Instant at) {
+    /**
+     * The timer set for {@code at} fired. A hold extended meanwhile (a later retryAt) needs a timer of
+     * its own: its instant is returned, and the caller sets it; null when the site may go now.
+     */
+    Instant woken(String site, Instant at, Instant now) {
         Gate g = gates.get(site);
-        if (g != null && at.equals(g.wakeAt)) {
+        if (g == null) {
+            return null;
+        }
+        if (at.equals(g.wakeAt)) {
             g.wakeAt = null;
         }
+        if (g.notBefore.isAfter(now) && g.wakeAt == null) {
+            g.wakeAt = g.notBefore;
+            return g.notBefore;
+        }
+        return null;
     }
 
     /** Nanoseconds the site's jobs must still wait at {@code now}; 0 when they may go. */
