@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Shaping benchmark: M messages to D domains on S sites (MX hosts under siteK.bench.test, one sink on
 # 127.0.0.1), once with a shaping rule per site (max_message_rate such that site k's share takes
-# SECONDS / (0.5 + 0.25 k)) and once without rules. Prints the rate each site achieved at the sink
+# SECONDS_PER_RUN / (0.5 + 0.25 k)) and once without rules. Prints the rate each site achieved at the sink
 # against its limit, and Karavel's CPU time per 1,000 messages in both runs.
 #   [SECONDS_PER_RUN=60] bench/shaping.sh [messages=50000] [domains=100] [sites=5]
 # A smaller run: bench/shaping.sh 5000. Everything stays on loopback. Not a test: it never fails a build.
