@@ -53,7 +53,7 @@ public final class ShapingLoad {
                 Files.writeString(
                         etc.resolve("org.karavel.shaping-site" + k + ".cfg"),
                         "mx_suffixes = .site" + k + ".bench.test\nmax_message_rate = " + limitPerMinute[k]
-                                + "/min\nburst = " + BURST + "\nmax_connections = 10\n",
+                                + "/min\nburst = " + BURST + "\n",
                         StandardCharsets.UTF_8);
             }
         }

@@ -485,7 +485,7 @@ final class DeliveryScheduler {
             if (stopping) {
                 return null;
             }
-            // over the site's rate: no job until the hold ends (the timer signals), the connection waits open
+            // over the site's rate: no job until the hold ends, the connection waits open
             long hold = q.site == null || q.jobs.isEmpty() ? 0 : gates.waitNanos(q.site, clock.instant());
             DeliveryJob j = hold > 0 ? null : q.jobs.poll();
             if (j != null) {
@@ -500,8 +500,8 @@ final class DeliveryScheduler {
             }
             q.idle++;
             try {
-                long wait = hold > 0 ? Math.min(hold, idleNanos) : idleNanos;
-                idleNanos -= wait - q.arrived.awaitNanos(wait);
+                // while held, the hold's timer or an admitted worker signals one waiting worker at a time
+                idleNanos = q.arrived.awaitNanos(idleNanos);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return null;

@@ -266,6 +266,9 @@ final class DestinationWorker implements Runnable {
             return new Refused();
         }
         admission.shaping().rates.sent(site, now);
+        if (limits.maxMessageRate() != null || limits.maxConnectionRate() != null) {
+            admission.admitted(site);
+        }
         return null;
     }
 

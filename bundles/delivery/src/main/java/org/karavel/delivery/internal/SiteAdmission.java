@@ -113,15 +113,45 @@ final class SiteAdmission {
                 wakeAt(site, later);
                 return;
             }
+            // the budget has room for about one message now: one waiting worker of the site goes (waking
+            // them all would only have the others refused again); a queue without a connection gets one
+            boolean woke = wakeOne(site);
             for (DestinationQueue q : List.copyOf(queues.get())) {
-                if (site.equals(q.site)) {
-                    q.arrived.signalAll();
+                if (site.equals(q.site) && !q.jobs.isEmpty() && q.workers == 0) {
                     dispatch.accept(q);
+                }
+            }
+            if (!woke) {
+                for (DestinationQueue q : List.copyOf(queues.get())) {
+                    if (site.equals(q.site) && !q.jobs.isEmpty()) {
+                        dispatch.accept(q);
+                    }
                 }
             }
         } finally {
             lock.unlock();
         }
+    }
+
+    /** A job of the site was admitted: while its budget has room, one more waiting worker of the site goes. */
+    void admitted(String site) {
+        lock.lock();
+        try {
+            wakeOne(site);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Signals one idle worker of a queue of the site that has jobs; false when none waits. Under the lock. */
+    private boolean wakeOne(String site) {
+        for (DestinationQueue q : queues.get()) {
+            if (site.equals(q.site) && q.idle > 0 && !q.jobs.isEmpty()) {
+                q.arrived.signal();
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Open connections per site (shaped destinations only). */
