@@ -76,6 +76,11 @@ public final class SmtpSink implements AutoCloseable {
     private final AtomicInteger authFailures = new AtomicInteger();
 
     private final AtomicInteger tlsHandshakes = new AtomicInteger();
+    /** Times the sink had read everything the client sent and waited for more: the client's round trips. */
+    private final AtomicInteger roundTrips = new AtomicInteger();
+    /** Per transaction that reached DATA: the round trips from MAIL FROM to DATA, both included. */
+    private final List<Integer> commandRoundTrips = new CopyOnWriteArrayList<>();
+
     private final AtomicInteger tlsFailures = new AtomicInteger();
 
     private SmtpSink(boolean lmtp, int port) throws IOException {
@@ -170,6 +175,22 @@ public final class SmtpSink implements AutoCloseable {
     }
 
     /** TLS handshakes that completed so far. */
+    /**
+     * The client's round trips so far: each time the sink had answered everything received and had to
+     * wait for the client to send more (the greeting's wait included).
+     */
+    public int roundTrips() {
+        return roundTrips.get();
+    }
+
+    /**
+     * Per transaction that reached DATA, in order: the round trips the client needed from MAIL FROM
+     * to DATA, both included. 1 means MAIL, every RCPT and DATA came in one go (PIPELINING, RFC 2920).
+     */
+    public List<Integer> commandRoundTrips() {
+        return List.copyOf(commandRoundTrips);
+    }
+
     public int tlsHandshakes() {
         return tlsHandshakes.get();
     }
@@ -303,8 +324,18 @@ public final class SmtpSink implements AutoCloseable {
             String sender = null;
             List<String> rcpts = new ArrayList<>();
             String line;
-            while ((line = readLine(in)) != null) {
+            int turns = 0;
+            while (true) {
+                // nothing buffered or in flight: the client has to read our replies before it sends more
+                boolean waited = in.available() == 0;
+                if (waited) {
+                    roundTrips.incrementAndGet();
+                }
+                if ((line = readLine(in)) == null) {
+                    break;
+                }
                 String upper = line.toUpperCase(Locale.ROOT);
+                turns = upper.startsWith("MAIL FROM:") ? 1 : turns + (waited ? 1 : 0);
                 if (upper.startsWith("EHLO ") || upper.startsWith("LHLO ")) {
                     helo = line.substring(5).trim();
                     String startTls = tlsContext != null && protocol.isEmpty() && !lmtp ? "250-STARTTLS\r\n" : "";
@@ -345,6 +376,7 @@ public final class SmtpSink implements AutoCloseable {
                     }
                     reply(out, r);
                 } else if (upper.equals("DATA")) {
+                    commandRoundTrips.add(turns);
                     if (sender == null || rcpts.isEmpty()) {
                         reply(out, "503 5.5.1 Need RCPT");
                         continue;

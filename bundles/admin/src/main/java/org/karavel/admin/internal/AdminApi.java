@@ -61,7 +61,8 @@ final class AdminApi {
                 new AliasEndpoints(services, json),
                 new StatusEndpoints(services, metrics, json),
                 new StatusCheckEndpoints(services),
-                new SuppressionEndpoints(services, json, clock));
+                new SuppressionEndpoints(services, json, clock),
+                new ShapingEndpoints(services, clock));
     }
 
     private RouteTable routes(
@@ -70,7 +71,8 @@ final class AdminApi {
             AliasEndpoints aliases,
             StatusEndpoints status,
             StatusCheckEndpoints checks,
-            SuppressionEndpoints suppression) {
+            SuppressionEndpoints suppression,
+            ShapingEndpoints shaping) {
         InjectionEndpoint inject = this.inject;
         return new RouteTable(List.of(
                 Route.get("metrics", (r, p) -> status.metrics()),
@@ -99,7 +101,8 @@ final class AdminApi {
                 Route.get("api/v1/greylist", (r, p) -> ok(status.source("greylist"))),
                 Route.get("api/v1/dnsbl", (r, p) -> ok(status.source("dnsbl"))),
                 Route.get("api/v1/config", (r, p) -> ok(status.configurations())),
-                Route.get("api/v1/status-checks", (r, p) -> ok(checks.report(r)))));
+                Route.get("api/v1/status-checks", (r, p) -> ok(checks.report(r))),
+                Route.get("api/v1/shaping", (r, p) -> ok(shaping.shaping()))));
     }
 
     ObjectMapper json() {

@@ -18,6 +18,8 @@ import org.karavel.api.net.MachineName;
 import org.karavel.api.queue.DeliveryControl;
 import org.karavel.api.queue.Spool;
 import org.karavel.api.recipient.AliasAdmin;
+import org.karavel.api.shaping.SitePolicies;
+import org.karavel.api.shaping.SiteTraffic;
 import org.karavel.api.status.StatusChecks;
 import org.karavel.api.suppression.SuppressionList;
 import org.karavel.api.tls.ServerTls;
@@ -147,6 +149,21 @@ public class AdminComponent {
             cardinality = ReferenceCardinality.OPTIONAL,
             policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY,
+            unbind = "unbindSitePolicies")
+    void bindSitePolicies(SitePolicies policies) {
+        services.sitePolicies = policies;
+    }
+
+    void unbindSitePolicies(SitePolicies policies) {
+        if (services.sitePolicies == policies) {
+            services.sitePolicies = null;
+        }
+    }
+
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY,
             unbind = "unbindSuppression")
     void bindSuppression(SuppressionList list) {
         services.suppression = list;
@@ -155,6 +172,21 @@ public class AdminComponent {
     void unbindSuppression(SuppressionList list) {
         if (services.suppression == list) {
             services.suppression = null;
+        }
+    }
+
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY,
+            unbind = "unbindSiteTraffic")
+    void bindSiteTraffic(SiteTraffic traffic) {
+        services.siteTraffic = traffic;
+    }
+
+    void unbindSiteTraffic(SiteTraffic traffic) {
+        if (services.siteTraffic == traffic) {
+            services.siteTraffic = null;
         }
     }
 

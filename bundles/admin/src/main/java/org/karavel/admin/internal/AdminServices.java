@@ -12,6 +12,8 @@ import org.karavel.api.metrics.MetricSource;
 import org.karavel.api.queue.DeliveryControl;
 import org.karavel.api.queue.Spool;
 import org.karavel.api.recipient.AliasAdmin;
+import org.karavel.api.shaping.SitePolicies;
+import org.karavel.api.shaping.SiteTraffic;
 import org.karavel.api.status.StatusChecks;
 import org.karavel.api.suppression.SuppressionList;
 import org.karavel.api.tls.ServerTls;
@@ -31,6 +33,8 @@ final class AdminServices {
     volatile AliasAdmin aliases;
     volatile StatusChecks statusChecks;
     volatile SuppressionList suppression;
+    volatile SitePolicies sitePolicies;
+    volatile SiteTraffic siteTraffic;
     /** The Config Admin configurations whose PID starts with org.karavel.; null when Config Admin is absent. */
     volatile Supplier<List<StoredConfiguration>> configurations;
 

@@ -192,6 +192,8 @@ final class QueueEndpoints {
             row.put("lastReply", s.lastReply());
             row.put("remoteHost", s.remoteHost());
             row.put("category", control == null ? "" : control.failureCategory(s));
+            // the traffic-shaping site of the domain, as delivery last learnt it; empty when not known
+            row.put("site", control == null ? "" : control.siteOf(s.recipient().domainKey()));
             recipients.add(row);
         }
         Map<String, Object> out = new LinkedHashMap<>();

@@ -42,6 +42,7 @@ class AdminRoutesTest {
         ALLOW.put("/api/v1/dnsbl", "GET");
         ALLOW.put("/api/v1/config", "GET");
         ALLOW.put("/api/v1/status-checks", "GET");
+        ALLOW.put("/api/v1/shaping", "GET");
     }
 
     // no spool, no delivery control: a 405 must not depend on any of them

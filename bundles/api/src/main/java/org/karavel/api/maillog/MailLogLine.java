@@ -1,6 +1,8 @@
 package org.karavel.api.maillog;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -169,6 +171,74 @@ public final class MailLogLine {
         return result(id, "bounced", "bounced", to, relay, delay, attempts, tls, category, reply);
     }
 
+    /**
+     * {@code ID: delivered to=<r> relay=… site=gmail delay=… attempts=n tls=… status=sent (reply)}:
+     * as {@link #delivered}, with the traffic-shaping site of the recipient's domain.
+     *
+     * @param site the site (a shaping rule's name, or the recipient domain); null or empty leaves it out
+     */
+    public static String delivered(
+            QueueId id,
+            MailAddress to,
+            String relay,
+            String site,
+            Duration delay,
+            int attempts,
+            String tls,
+            String reply) {
+        return result(id, "delivered", "sent", to, relay, site, delay, attempts, tls, null, reply);
+    }
+
+    /** {@code ID: deferred to=<r> relay=… site=gmail delay=… …}: as {@link #deferred}, with the site. */
+    public static String deferred(
+            QueueId id,
+            MailAddress to,
+            String relay,
+            String site,
+            Duration delay,
+            int attempts,
+            String tls,
+            String category,
+            String reply) {
+        return result(id, "deferred", "deferred", to, relay, site, delay, attempts, tls, category, reply);
+    }
+
+    /** {@code ID: bounced to=<r> relay=… site=gmail delay=… …}: as {@link #bounced}, with the site. */
+    public static String bounced(
+            QueueId id,
+            MailAddress to,
+            String relay,
+            String site,
+            Duration delay,
+            int attempts,
+            String tls,
+            String category,
+            String reply) {
+        return result(id, "bounced", "bounced", to, relay, site, delay, attempts, tls, category, reply);
+    }
+
+    /**
+     * {@code ID: shaping site=gmail action=suspend until=2026-12-07T13:00:00Z (421 4.7.28 …)}: a
+     * reaction rule acted on a site after the remote reply (given last) to the message {@code ID}.
+     *
+     * @param action {@code suspend}, {@code rate}, {@code connections} or {@code bounce}
+     * @param limit the lowered limit ({@code 20/min}, {@code 2}), null for suspend and bounce
+     * @param until when the action ends, null for bounce
+     */
+    public static String shaping(QueueId id, String site, String action, String limit, Instant until, String reply) {
+        return new MailLogLine(id, "shaping")
+                .bare("site", site)
+                .bare("action", action)
+                .bare("limit", limit)
+                .bare(
+                        "until",
+                        until == null
+                                ? null
+                                : until.truncatedTo(ChronoUnit.SECONDS).toString())
+                .text(reply)
+                .toString();
+    }
+
     private static String result(
             QueueId id,
             String event,
@@ -180,9 +250,25 @@ public final class MailLogLine {
             String tls,
             String category,
             String reply) {
+        return result(id, event, status, to, relay, null, delay, attempts, tls, category, reply);
+    }
+
+    private static String result(
+            QueueId id,
+            String event,
+            String status,
+            MailAddress to,
+            String relay,
+            String site,
+            Duration delay,
+            int attempts,
+            String tls,
+            String category,
+            String reply) {
         MailLogLine line = new MailLogLine(Objects.requireNonNull(id, "id"), event)
                 .address("to", to)
                 .bare("relay", relay)
+                .bare("site", site == null || site.isEmpty() ? null : site)
                 .bare("delay", delay(delay))
                 .bare("attempts", Integer.toString(attempts));
         if (tls != null && !tls.isEmpty()) {

@@ -40,4 +40,14 @@ public interface DeliveryControl {
     default String failureCategory(RecipientStatus recipient) {
         return "";
     }
+
+    /**
+     * The traffic-shaping site of a recipient domain as delivery last learnt it from the domain's MX
+     * hosts (a shaping rule's name, or the domain itself); empty when not known yet or not shaped.
+     *
+     * @since 1.4
+     */
+    default String siteOf(String domain) {
+        return "";
+    }
 }

@@ -3,8 +3,11 @@
  * {@code 100/min}) and {@link org.karavel.api.shaping.RateLimiter}, the budget store that delivery
  * asks before it takes a message for a site or a source address. The in-process limiter is the
  * default; a shared store (Redis, for a fleet) can take its place as another service.
+ * {@link org.karavel.api.shaping.SitePolicies} (1.1.0) is the shaping rules' service: sites,
+ * their {@link org.karavel.api.shaping.SiteLimits} and the {@link org.karavel.api.shaping.ShapingAction}s
+ * that reactions to remote replies take; {@link org.karavel.api.shaping.SiteTraffic} is what delivery sends to each site now.
  */
-@Version("1.0.0")
+@Version("1.1.0")
 @Export
 package org.karavel.api.shaping;
 

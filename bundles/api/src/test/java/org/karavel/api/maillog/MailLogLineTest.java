@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -106,7 +107,51 @@ class MailLogLineTest {
                 MailLogLine.dsnSkipped(ID, SENDER, Map.of(DsnKind.FAILED, 1), "NOTIFY=SUCCESS"),
                 MailLogLine.dsnFailed(ID, SENDER, Map.of(DsnKind.DELAYED, 1), "java.io.IOException: spool is stopping"),
                 MailLogLine.tlsReport(ID, address("tlsrpt@mx.example.com"), 2210, 1, "remote.example"),
-                MailLogLine.unrecorded(ID, 2));
+                MailLogLine.unrecorded(ID, 2),
+                MailLogLine.delivered(
+                        ID,
+                        address("carol@gmail.example"),
+                        MailLogLine.relay("mx1.google.example", "192.0.2.26", 25),
+                        "gmail",
+                        Duration.ofMillis(500),
+                        1,
+                        "",
+                        "250 2.0.0 Ok"),
+                MailLogLine.deferred(
+                        ID,
+                        address("carol@gmail.example"),
+                        MailLogLine.relay("mx1.google.example", "192.0.2.26", 25),
+                        "gmail",
+                        Duration.ofSeconds(12),
+                        1,
+                        "",
+                        "rate_limited",
+                        "421 4.7.28 Our system has detected an unusual rate of unsolicited mail"),
+                MailLogLine.bounced(
+                        ID,
+                        address("dave@yahoo.example"),
+                        MailLogLine.relay("mta5.yahoodns.example", "192.0.2.27", 25),
+                        "yahoo",
+                        Duration.ofSeconds(2),
+                        1,
+                        "",
+                        "policy_related",
+                        "554 5.7.9 Message not accepted for policy reasons"),
+                MailLogLine.shaping(
+                        ID,
+                        "gmail",
+                        "suspend",
+                        null,
+                        Instant.parse("2026-12-07T13:00:00.250Z"),
+                        "421 4.7.28 Our system has detected an unusual rate of unsolicited mail"),
+                MailLogLine.shaping(
+                        ID,
+                        "yahoo",
+                        "rate",
+                        "20/min",
+                        Instant.parse("2026-12-07T14:00:00Z"),
+                        "421 4.7.0 [TSS04] Messages from 192.0.2.9 temporarily deferred"),
+                MailLogLine.shaping(ID, "yahoo", "bounce", null, null, "554 5.7.9 Message not accepted"));
     }
 
     @Test

@@ -95,15 +95,17 @@ final class AttemptRecorder {
         }
         Instant now = clock.instant();
         if (results.isEmpty()) {
-            // every pending recipient's domain is suspended: no attempt counted, looked at again later
-            // (resuming the domain flushes it at once)
-            return spool.update(m.withNextAttempt(m.attempts(), now.plus(settings.minBackoff())))
+            // every pending recipient's domain (or site) is suspended: no attempt counted, looked at again
+            // later (resuming the domain flushes it at once; a site's suspension ends at a known time)
+            Instant later = now.plus(settings.minBackoff());
+            Instant until = attempt.postponedUntil();
+            return spool.update(m.withNextAttempt(m.attempts(), until != null && until.isAfter(now) ? until : later))
                     .exceptionally(AttemptRecorder::ignoreRemoved);
         }
         int attemptNo = m.attempts() + 1;
         boolean tooOld =
                 !aborted && Duration.between(m.envelope().receivedAt(), now).compareTo(settings.maxQueueLifetime()) > 0;
-        Outcomes outcomes = apply(m, results, attemptNo, tooOld);
+        Outcomes outcomes = apply(m, results, attemptNo, tooOld, attempt);
         QueuedMessage updated = new QueuedMessage(
                 m.id(),
                 m.envelope(),
@@ -146,7 +148,8 @@ final class AttemptRecorder {
     }
 
     /** Each result's new recipient state, counted and logged; a deferral past the queue lifetime bounces. */
-    private Outcomes apply(QueuedMessage m, List<RecipientResult> results, int attemptNo, boolean tooOld) {
+    private Outcomes apply(
+            QueuedMessage m, List<RecipientResult> results, int attemptNo, boolean tooOld, MessageAttempt attempt) {
         Outcomes o = new Outcomes(m.recipients());
         MessageEventsOut.Attempt published = events.attempt();
         for (RecipientResult r : results) {
@@ -187,7 +190,11 @@ final class AttemptRecorder {
             if (category != null) {
                 counters.failure(category, logged.outcome() == RecipientResult.Outcome.BOUNCED);
             }
-            MailLog.log(MailLog.result(m.id(), logged, m.envelope().receivedAt(), attemptNo, category));
+            String site = attempt.site(r.index());
+            if (site != null) {
+                counters.site(site, logged.outcome());
+            }
+            MailLog.log(MailLog.result(m.id(), logged, site, m.envelope().receivedAt(), attemptNo, category));
             published.result(m, logged, attemptNo, category, logged != r);
         }
         published.publish();

@@ -3,9 +3,13 @@ package org.karavel.delivery.internal;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletionStage;
 import org.karavel.api.dkim.OutboundSigner;
 import org.karavel.api.dns.Resolver;
@@ -20,6 +24,8 @@ import org.karavel.api.queue.RecipientStatus;
 import org.karavel.api.queue.Spool;
 import org.karavel.api.shaping.LocalRateLimiter;
 import org.karavel.api.shaping.RateLimiter;
+import org.karavel.api.shaping.SitePolicies;
+import org.karavel.api.shaping.SiteTraffic;
 import org.karavel.api.suppression.SuppressionList;
 import org.karavel.api.tls.OutboundTls;
 import org.osgi.framework.BundleContext;
@@ -43,10 +49,10 @@ import org.slf4j.LoggerFactory;
 @Component(
         configurationPid = "org.karavel.delivery",
         immediate = true,
-        service = {DeliveryControl.class, MetricSource.class},
+        service = {DeliveryControl.class, MetricSource.class, SiteTraffic.class},
         property = MetricSource.SOURCE + "=delivery")
 @Designate(ocd = DeliveryConfig.class)
-public class DeliveryComponent implements DeliveryControl, MetricSource {
+public class DeliveryComponent implements DeliveryControl, MetricSource, SiteTraffic {
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryComponent.class);
     /** How long running attempts may go on after a stop before their connections are cut. */
     private static final Duration STOP_GRACE = Duration.ofSeconds(5);
@@ -109,7 +115,14 @@ public class DeliveryComponent implements DeliveryControl, MetricSource {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile List<PoolComponent> pools = List.of();
 
-    /** A shared budget store when there is one (shaping, a fleet's Redis); else the in-process one. */
+    /** Absent: every domain is its own site, without limits of its own. */
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile SitePolicies sitePolicies;
+
+    /** The rate budgets (the shaping bundle's in-process one, or a shared store); absent: an in-process one. */
     @Reference(
             cardinality = ReferenceCardinality.OPTIONAL,
             policy = ReferencePolicy.DYNAMIC,
@@ -140,6 +153,7 @@ public class DeliveryComponent implements DeliveryControl, MetricSource {
                 myself,
                 routing(config, settings, context));
         scheduler.events(new MessageEventsOut(() -> messageEvents));
+        scheduler.shaping(new SiteShaping(() -> sitePolicies, () -> rateLimiter != null ? rateLimiter : localLimiter));
         control = new OperatorControl(scheduler, spool);
         scheduler.suppression(new RecipientSuppression(() -> suppressionList));
         scheduler.start();
@@ -225,9 +239,34 @@ public class DeliveryComponent implements DeliveryControl, MetricSource {
     @Override
     public List<Metric> metrics() {
         DeliveryScheduler s = scheduler;
-        return s == null
-                ? List.of()
-                : s.counters().metrics(s.inFlight(), s.suspensions().all().size());
+        if (s == null) {
+            return List.of();
+        }
+        List<Metric> m = new ArrayList<>(
+                s.counters().metrics(s.inFlight(), s.suspensions().all().size()));
+        m.add(SiteShaping.connectionsMetric(s.admission().siteConnections()));
+        return m;
+    }
+
+    @Override
+    public String siteOf(String domain) {
+        DeliveryScheduler s = scheduler;
+        String site = s == null ? null : s.admission().shaping().cachedSite(domain);
+        return site == null ? "" : site;
+    }
+
+    @Override
+    public Map<String, Load> sites() {
+        DeliveryScheduler s = scheduler;
+        if (s == null) {
+            return Map.of();
+        }
+        Map<String, Integer> open = s.admission().siteConnections();
+        Map<String, Integer> sent = s.admission().shaping().rates.lastMinute(Instant.now());
+        Map<String, Load> out = new TreeMap<>();
+        open.forEach((site, n) -> out.put(site, new Load(n, sent.getOrDefault(site, 0))));
+        sent.forEach((site, n) -> out.putIfAbsent(site, new Load(0, n)));
+        return out;
     }
 
     private OperatorControl control() {

@@ -1,6 +1,7 @@
 package org.karavel.delivery.internal;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.atomic.LongAdder;
 import org.karavel.api.metrics.CounterFamily;
 import org.karavel.api.metrics.Metric;
@@ -27,6 +28,22 @@ final class DeliveryCounters {
                     + " deferred).",
             "category",
             "kind");
+
+    /** Recipient outcomes per traffic-shaping site (remote SMTP to MX hosts only). */
+    private final CounterFamily sites = new CounterFamily(
+            "karavel_delivery_site_recipients_total",
+            "Recipient attempts to remote sites, by traffic-shaping site and outcome (delivered, deferred,"
+                    + " bounced).",
+            "site",
+            "outcome");
+
+    void site(String site, RecipientResult.Outcome outcome) {
+        sites.increment(site, outcome.name().toLowerCase(Locale.ROOT));
+    }
+
+    long siteCount(String site, RecipientResult.Outcome outcome) {
+        return sites.count(site, outcome.name().toLowerCase(Locale.ROOT));
+    }
 
     /** Counts one failure of this category; {@code permanent} for a bounce, else a deferral. */
     void failure(BounceCategory category, boolean permanent) {
@@ -85,6 +102,7 @@ final class DeliveryCounters {
                         dsnQueued.sum()),
                 tls.metric(),
                 failures.metric(),
+                sites.metric(),
                 Metric.of("karavel_delivery_messages_in_flight", "Messages being delivered now.", Type.GAUGE, inFlight),
                 Metric.of(
                         "karavel_delivery_suspended_domains",

@@ -5,9 +5,7 @@ import java.net.Socket;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -82,6 +80,13 @@ final class DeliveryScheduler {
     private Thread schedulerThread;
 
     private final DomainSuspensions suspensions;
+    /** Sites, their limits and budgets; set before start. */
+    private volatile SiteShaping shaping = SiteShaping.NONE;
+    /** Per-site connections and holds; guarded by the lock. */
+    private final SiteGates gates = new SiteGates();
+
+    private final MxLookup mx;
+    private volatile SiteAdmission admission;
     private final DeliveryCounters counters;
     /** Messages the operator is bouncing: the scan leaves them alone. */
     private final Set<QueueId> held = ConcurrentHashMap.newKeySet();
@@ -171,15 +176,28 @@ final class DeliveryScheduler {
         this.workers = new ThreadPoolExecutor(
                 0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), threads("karavel-delivery"));
         MxLookup mx = new MxLookup(resolver, SmtpTransport.dnsTimeout(settings), settings.addressFamilies());
+        this.mx = mx;
         this.transports = new Transports(
                 settings, spool, mx, connector, timer, clock, openSockets, outbound, counters, myself, routing);
         // the DSNs return the header section without X-Karavel-Pool too
         this.recorder = new AttemptRecorder(settings, transports.spool(), clock, counters);
+        shaping(SiteShaping.NONE);
     }
 
     /** Where the message events go (the events service, if one runs). */
     void events(MessageEventsOut out) {
         recorder.events(out);
+    }
+
+    /** Traffic shaping (sites, limits, reactions); before {@link #start}. */
+    void shaping(SiteShaping s) {
+        this.shaping = s;
+        this.admission = new SiteAdmission(s, mx, gates, lock, timer, clock, this::dispatch, queues::values);
+    }
+
+    /** What workers ask before they send: the site, its limits and budgets. */
+    SiteAdmission admission() {
+        return admission;
     }
 
     void start() {
@@ -433,7 +451,7 @@ final class DeliveryScheduler {
         lock.lock();
         try {
             for (DeliveryJob j : jobs) {
-                DestinationQueue q = queues.computeIfAbsent(j.destination(), DestinationQueue::new);
+                DestinationQueue q = queues.computeIfAbsent(j.destination(), this::newQueue);
                 q.jobs.add(j);
             }
             for (DeliveryJob j : jobs) {
@@ -464,11 +482,20 @@ final class DeliveryScheduler {
         if (stopping || q == null || q.jobs.isEmpty()) {
             return;
         }
+        if (q.site != null && gates.waitNanos(q.site, clock.instant()) > 0) {
+            // held by the site's rate: the timer set with the hold dispatches it again
+            return;
+        }
         for (int k = Math.min(q.idle, q.jobs.size()); k > 0; k--) {
             q.arrived.signal();
         }
         int need = q.jobs.size() - (q.workers - q.busy);
         while (need > 0 && q.workers < settings.maxConnectionsPerDestination()) {
+            if (q.site != null && shaping.active() && !gates.roomFor(q.site)) {
+                // the site's max_connections across its domains: a connection of the site that ends frees one
+                gates.waitFor(q.site, q);
+                return;
+            }
             if (connections >= settings.maxConnections()) {
                 starving.add(q);
                 // idle connections elsewhere give their slots up
@@ -481,6 +508,9 @@ final class DeliveryScheduler {
             }
             q.workers++;
             connections++;
+            if (q.site != null) {
+                gates.opened(q.site);
+            }
             need--;
             Transport transport = transports.of(q.destination);
             workers.execute(new DestinationWorker(this, q, transport, settings, spool, clock));
@@ -490,12 +520,14 @@ final class DeliveryScheduler {
 
     /** The next job for a worker; with a session open it waits up to connection_idle for one. */
     private DeliveryJob takeJob(DestinationQueue q, boolean sessionOpen) {
-        long idleNanos = settings.connectionIdle().toNanos();
+        long idleNanos = q.idle().toNanos();
         while (true) {
             if (stopping) {
                 return null;
             }
-            DeliveryJob j = q.jobs.poll();
+            // over the site's rate: no job until the hold ends, the connection waits open
+            long hold = q.site == null || q.jobs.isEmpty() ? 0 : gates.waitNanos(q.site, clock.instant());
+            DeliveryJob j = hold > 0 ? null : q.jobs.poll();
             if (j != null) {
                 q.busy++;
                 if (q.jobs.isEmpty()) {
@@ -508,6 +540,7 @@ final class DeliveryScheduler {
             }
             q.idle++;
             try {
+                // while held, the hold's timer or an admitted worker signals one waiting worker at a time
                 idleNanos = q.arrived.awaitNanos(idleNanos);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -581,6 +614,7 @@ final class DeliveryScheduler {
             }
             q.workers--;
             connections--;
+            List<DestinationQueue> waitingForSite = q.site == null ? List.of() : gates.closed(q.site);
             if (q.workers == 0 && q.jobs.isEmpty() && queues.get(q.destination) == q) {
                 queues.remove(q.destination);
                 starving.remove(q);
@@ -590,6 +624,9 @@ final class DeliveryScheduler {
             }
             for (DestinationQueue s : List.copyOf(starving)) {
                 dispatch(s);
+            }
+            for (DestinationQueue w : waitingForSite) {
+                dispatch(w);
             }
         } finally {
             lock.unlock();
@@ -601,6 +638,12 @@ final class DeliveryScheduler {
         if (job.attempt().complete(results)) {
             settle(job.attempt());
         }
+    }
+
+    /** The job's site is suspended: its recipients wait, without an attempt counted, until {@code until}. */
+    void postpone(DeliveryJob job, Instant until) {
+        job.attempt().postpone(until);
+        complete(job, List.of());
     }
 
     /** A job that did not run or was cut off by the stop: nothing is recorded for it. */
@@ -636,6 +679,15 @@ final class DeliveryScheduler {
         });
     }
 
+    private DestinationQueue newQueue(Destination d) {
+        DestinationQueue q = new DestinationQueue(d, lock.newCondition(), settings.connectionIdle(), gates::limits);
+        if (SiteShaping.applies(d) && shaping.active()) {
+            String cached = shaping.cachedSite(d.name());
+            q.site = cached == null ? d.name() : cached;
+        }
+        return q;
+    }
+
     private static ThreadFactory threads(String name) {
         AtomicInteger n = new AtomicInteger();
         return r -> {
@@ -643,19 +695,5 @@ final class DeliveryScheduler {
             t.setDaemon(true);
             return t;
         };
-    }
-
-    /** The jobs for one destination and the workers serving it. Guarded by the scheduler's lock. */
-    final class DestinationQueue {
-        final Destination destination;
-        final Deque<DeliveryJob> jobs = new ArrayDeque<>();
-        final Condition arrived = lock.newCondition();
-        int workers;
-        int busy;
-        int idle;
-
-        DestinationQueue(Destination destination) {
-            this.destination = destination;
-        }
     }
 }

@@ -4,9 +4,16 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.karavel.api.maillog.MailLogLine;
 import org.karavel.api.queue.Spool;
+import org.karavel.api.shaping.RateLimiter.Admission;
+import org.karavel.api.shaping.ShapingAction;
+import org.karavel.api.shaping.ShapingAction.Kind;
+import org.karavel.api.shaping.SiteLimits;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +27,7 @@ final class DestinationWorker implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(DestinationWorker.class);
 
     /** What became of one attempt of a job. */
-    sealed interface JobOutcome permits Completed, Stale, HandedBack, Unreachable, Cancelled {}
+    sealed interface JobOutcome permits Completed, Stale, HandedBack, Unreachable, Cancelled, Postponed, Refused {}
 
     /**
      * A result for every recipient of the job (sent, deferred or bounced, whether by the next hop or
@@ -53,8 +60,20 @@ final class DestinationWorker implements Runnable {
      */
     record Cancelled() implements JobOutcome {}
 
+    /**
+     * The job's site is suspended (a reaction to a remote reply): its recipients wait, without an
+     * attempt counted and without a bounce, until the suspension ends.
+     */
+    record Postponed(Instant until) implements JobOutcome {}
+
+    /**
+     * The site's rate budget refused the job: it went back to its queue, held until the limiter's
+     * retryAt; the worker goes on (it may keep its connection open meanwhile).
+     */
+    record Refused() implements JobOutcome {}
+
     private final DeliveryScheduler scheduler;
-    private final DeliveryScheduler.DestinationQueue queue;
+    private final DestinationQueue queue;
     private final Transport transport;
     private final DeliverySettings settings;
     private final Spool spool;
@@ -63,10 +82,14 @@ final class DestinationWorker implements Runnable {
     private Transport.Session session;
     /** Jobs delivered over the open session. */
     private int onSession;
+    /** The site of the destination and its limits, as read for the last job; null when not shaped. */
+    private String site;
+
+    private SiteLimits limits;
 
     DestinationWorker(
             DeliveryScheduler scheduler,
-            DeliveryScheduler.DestinationQueue queue,
+            DestinationQueue queue,
             Transport transport,
             DeliverySettings settings,
             Spool spool,
@@ -87,9 +110,14 @@ final class DestinationWorker implements Runnable {
             while ((job = scheduler.nextJob(queue, job != null, sessionHasRoom())) != null) {
                 JobOutcome outcome = attempt(job);
                 if (outcome instanceof Completed c) {
-                    scheduler.complete(job, c.results());
+                    scheduler.complete(job, react(job, c.results()));
+                } else if (outcome instanceof Postponed p) {
+                    scheduler.postpone(job, p.until());
+                } else if (outcome instanceof Refused) {
+                    continue;
                 } else if (outcome instanceof Unreachable u) {
                     DeliveryFailure f = u.failure();
+                    reactTo(job, f.reply(), f.relay());
                     for (DeliveryJob j : u.jobs()) {
                         scheduler.complete(
                                 j,
@@ -127,6 +155,13 @@ final class DestinationWorker implements Runnable {
                     "",
                     MailLogLine.RELAY_NONE,
                     clock));
+        }
+        if (SiteShaping.applies(queue.destination)
+                && scheduler.admission().shaping().active()) {
+            JobOutcome held = admit(job);
+            if (held != null) {
+                return held;
+            }
         }
         if (session != null && !sessionHasRoom()) {
             closeSession();
@@ -189,9 +224,102 @@ final class DestinationWorker implements Runnable {
         return new Completed(results);
     }
 
-    /** Whether the open session may carry another job. */
+    /** Whether the open session may carry another job: the site's max_deliveries_per_connection, else delivery's. */
     private boolean sessionHasRoom() {
-        return session != null && session.isReusable() && onSession < settings.maxMessagesPerConnection();
+        int max = limits != null && limits.maxDeliveriesPerConnection() > 0
+                ? limits.maxDeliveriesPerConnection()
+                : settings.maxMessagesPerConnection();
+        return session != null && session.isReusable() && onSession < max;
+    }
+
+    /**
+     * Traffic shaping before the job is sent: the destination's site and its limits now, then a
+     * suspension, the connection budget (before a new connection) and the message budget. The
+     * limiter is asked here, on the worker, never under the scheduler's lock.
+     *
+     * @return null when the job may go, else what became of it
+     */
+    private JobOutcome admit(DeliveryJob job) {
+        SiteAdmission admission = scheduler.admission();
+        Instant now = clock.instant();
+        try {
+            site = admission.siteOf(queue.destination, now);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Cancelled();
+        }
+        limits = admission.shaping().limits(site, now);
+        if (!admission.siteKnown(queue, job, site, limits, session != null)) {
+            return new HandedBack();
+        }
+        job.attempt().site(job, site);
+        if (limits.isSuspended(now)) {
+            closeSession();
+            return new Postponed(limits.suspendedUntil());
+        }
+        Admission a = session == null ? admission.shaping().admitConnection(limits, now) : Admission.admittedAt(now);
+        if (a.admitted()) {
+            a = admission.shaping().admitMessage(limits, now);
+        }
+        if (!a.admitted()) {
+            admission.refused(queue, job, a.retryAt());
+            return new Refused();
+        }
+        admission.shaping().rates.sent(site, now);
+        if (limits.maxMessageRate() != null || limits.maxConnectionRate() != null) {
+            admission.admitted(site);
+        }
+        return null;
+    }
+
+    /**
+     * Lets the shaping reactions look at each remote failure of the job: an action they start is
+     * written to the mail log; a bounce action bounces that recipient; a suspension ends the session.
+     */
+    private List<RecipientResult> react(DeliveryJob job, List<RecipientResult> results) {
+        if (site == null) {
+            return results;
+        }
+        List<RecipientResult> out = new ArrayList<>(results.size());
+        for (RecipientResult r : results) {
+            Kind k = r.outcome() == RecipientResult.Outcome.DELIVERED ? null : reactTo(job, r.reply(), r.relay());
+            if (k == Kind.BOUNCE && r.outcome() == RecipientResult.Outcome.DEFERRED) {
+                String status = r.status().startsWith("4") ? "5" + r.status().substring(1) : r.status();
+                r = new RecipientResult(
+                        r.index(),
+                        r.recipient(),
+                        RecipientResult.Outcome.BOUNCED,
+                        status,
+                        r.reply(),
+                        r.remoteHost(),
+                        r.relay(),
+                        r.at(),
+                        r.tls());
+            }
+            out.add(r);
+        }
+        return out;
+    }
+
+    /** The kind of the action a remote reply set off on the site, or null (none, or not a remote reply). */
+    private Kind reactTo(DeliveryJob job, String reply, String relay) {
+        if (site == null || reply == null || reply.isEmpty() || MailLogLine.RELAY_NONE.equals(relay)) {
+            return null;
+        }
+        Optional<ShapingAction> a = scheduler.admission().shaping().react(site, reply, clock.instant());
+        if (a.isEmpty()) {
+            return null;
+        }
+        ShapingAction x = a.get();
+        String limit = x.kind() == Kind.RATE
+                ? String.valueOf(x.rate())
+                : x.kind() == Kind.CONNECTIONS ? Integer.toString(x.connections()) : null;
+        MailLog.log(MailLogLine.shaping(
+                job.message().id(), site, x.kind().word(), limit, x.kind() == Kind.BOUNCE ? null : x.until(), reply));
+        if (x.kind() == Kind.SUSPEND) {
+            closeSession();
+        }
+        return x.kind();
     }
 
     private void closeSession() {

@@ -27,12 +27,21 @@ final class MailLog {
 
     /** As above; a failure's category, when given, goes before {@code status=}. */
     static String result(QueueId id, RecipientResult r, Instant receivedAt, int attempts, BounceCategory category) {
+        return result(id, r, null, receivedAt, attempts, category);
+    }
+
+    /** As above, with the traffic-shaping site ({@code site=} after {@code relay=}) when there is one. */
+    static String result(
+            QueueId id, RecipientResult r, String site, Instant receivedAt, int attempts, BounceCategory category) {
         Duration delay = Duration.between(receivedAt, r.at());
         String c = category == null ? null : category.word();
         return switch (r.outcome()) {
-            case DELIVERED -> MailLogLine.delivered(id, r.recipient(), r.relay(), delay, attempts, r.tls(), r.reply());
-            case BOUNCED -> MailLogLine.bounced(id, r.recipient(), r.relay(), delay, attempts, r.tls(), c, r.reply());
-            case DEFERRED -> MailLogLine.deferred(id, r.recipient(), r.relay(), delay, attempts, r.tls(), c, r.reply());
+            case DELIVERED ->
+                MailLogLine.delivered(id, r.recipient(), r.relay(), site, delay, attempts, r.tls(), r.reply());
+            case BOUNCED ->
+                MailLogLine.bounced(id, r.recipient(), r.relay(), site, delay, attempts, r.tls(), c, r.reply());
+            case DEFERRED ->
+                MailLogLine.deferred(id, r.recipient(), r.relay(), site, delay, attempts, r.tls(), c, r.reply());
         };
     }
 

@@ -79,6 +79,33 @@ final class MessageAttempt {
         return suspendedDomains;
     }
 
+    private Instant postponedUntil;
+    private final Map<Integer, String> sites = new TreeMap<>();
+
+    /** A job of this attempt went to a suspended site: its recipients wait until then, no attempt counted. */
+    synchronized void postpone(Instant until) {
+        if (postponedUntil == null || until.isAfter(postponedUntil)) {
+            postponedUntil = until;
+        }
+    }
+
+    /** The latest end of the suspensions that held jobs of this attempt back, or null. */
+    synchronized Instant postponedUntil() {
+        return postponedUntil;
+    }
+
+    /** The traffic-shaping site the job's recipients went to (for the mail log and metrics). */
+    synchronized void site(DeliveryJob job, String site) {
+        for (int i : job.indexes()) {
+            sites.put(i, site);
+        }
+    }
+
+    /** The site of the recipient at this index, or null when it was not shaped. */
+    synchronized String site(int index) {
+        return sites.get(index);
+    }
+
     CompletableFuture<Void> settled() {
         return settled;
     }

@@ -52,6 +52,8 @@ final class DeliveryFixture implements AutoCloseable {
     volatile OutboundSigner signer;
 
     final DeliveryCounters counters = new DeliveryCounters();
+    /** Traffic shaping delivery sees; by default none (every domain its own site, no limits). */
+    volatile SiteShaping shaping = SiteShaping.NONE;
     /** Which next hops are this server; by default none, since every test sink is on 127.0.0.1. */
     volatile Myself myself = Myself.NOBODY;
     /** The transport table and sending addresses; null: those of the settings (smarthost key, no pools). */
@@ -117,6 +119,7 @@ final class DeliveryFixture implements AutoCloseable {
         if (suppression != null) {
             scheduler.suppression(suppression);
         }
+        scheduler.shaping(shaping);
         scheduler.start();
         return scheduler;
     }

@@ -38,8 +38,15 @@ public class QueueListCommand implements Action {
             System.err.println("The spool bundle (org.karavel.spool) is not running.");
             return null;
         }
-        new QueueListing(ZoneId.systemDefault(), Instant.now(), this::category).write(spool.list(), domain, System.out);
+        new QueueListing(ZoneId.systemDefault(), Instant.now(), this::category)
+                .withSites(this::site)
+                .write(spool.list(), domain, System.out);
         return null;
+    }
+
+    private String site(String recipientDomain) {
+        DeliveryControl d = delivery;
+        return d == null ? "" : d.siteOf(recipientDomain);
     }
 
     private String category(RecipientStatus r) {

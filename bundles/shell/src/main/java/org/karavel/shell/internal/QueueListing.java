@@ -36,6 +36,8 @@ public final class QueueListing {
     private final ZoneId zone;
     private final Instant now;
     private final Function<RecipientStatus, String> categories;
+    /** The traffic-shaping site of a recipient domain, empty when unknown. */
+    private Function<String, String> sites = d -> "";
 
     /**
      * @param zone the time zone arrival times are shown in
@@ -53,6 +55,12 @@ public final class QueueListing {
         this.zone = zone;
         this.now = now;
         this.categories = categories;
+    }
+
+    /** Shows each recipient's traffic-shaping site, e.g. {@code (pending, site gmail)}. */
+    public QueueListing withSites(Function<String, String> siteOfDomain) {
+        this.sites = siteOfDomain;
+        return this;
     }
 
     /**
@@ -113,8 +121,10 @@ public final class QueueListing {
         }
         for (RecipientStatus r : shown) {
             String category = categories.apply(r);
+            String site = r.isPending() ? sites.apply(r.recipient().domainKey()) : "";
             out.println(INDENT + r.recipient() + " (" + r.state().name().toLowerCase(Locale.ROOT)
-                    + (category == null || category.isEmpty() ? "" : ", " + category) + ")");
+                    + (category == null || category.isEmpty() ? "" : ", " + category)
+                    + (site == null || site.isEmpty() ? "" : ", site " + site) + ")");
             if (!r.lastReply().isEmpty()) {
                 out.println(INDENT + "  " + (r.remoteHost().isEmpty() ? "" : r.remoteHost() + ": ")
                         + oneLine(r.lastReply()));

@@ -1,0 +1,166 @@
+package org.karavel.delivery.internal;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.karavel.api.shaping.SiteLimits;
+
+/**
+ * The scheduler's part of traffic shaping that workers call: a destination's site becomes known
+ * (its connections count there), a site's budget refused a job (it waits queued until the
+ * limiter's retryAt, when a timer dispatches the site's queues again: no thread sleeps). Works on
+ * the scheduler's queues under the scheduler's lock; the limiter itself is asked by the worker,
+ * outside the lock, since a shared one makes a network round trip.
+ */
+final class SiteAdmission {
+    private final SiteShaping shaping;
+    private final MxLookup mx;
+    private final SiteGates gates;
+    private final ReentrantLock lock;
+    private final ScheduledExecutorService timer;
+    private final Clock clock;
+    private final Consumer<DestinationQueue> dispatch;
+    private final Supplier<Collection<DestinationQueue>> queues;
+
+    SiteAdmission(
+            SiteShaping shaping,
+            MxLookup mx,
+            SiteGates gates,
+            ReentrantLock lock,
+            ScheduledExecutorService timer,
+            Clock clock,
+            Consumer<DestinationQueue> dispatch,
+            Supplier<Collection<DestinationQueue>> queues) {
+        this.shaping = shaping;
+        this.mx = mx;
+        this.gates = gates;
+        this.lock = lock;
+        this.timer = timer;
+        this.clock = clock;
+        this.dispatch = dispatch;
+        this.queues = queues;
+    }
+
+    SiteShaping shaping() {
+        return shaping;
+    }
+
+    /** The destination's site (an MX lookup on a worker when it is not cached). */
+    String siteOf(Destination d, Instant now) throws InterruptedException {
+        return shaping.siteOf(d, mx, now);
+    }
+
+    /**
+     * A worker read the destination's site and its limits: its connections count there from now on.
+     * A worker not yet connected whose site turns out to be full (other domains of the site took its
+     * slots meanwhile) hands its job back and ends: the queue waits for a slot of the site.
+     *
+     * @return false when the job went back to the queue and the worker is to end
+     */
+    boolean siteKnown(DestinationQueue q, DeliveryJob job, String site, SiteLimits limits, boolean connected) {
+        lock.lock();
+        try {
+            if (q.site != null && !q.site.equals(site)) {
+                gates.moved(q.site, site, q.workers);
+            }
+            q.site = site;
+            gates.limits(site, limits);
+            if (!connected && gates.overLimit(site)) {
+                q.jobs.addFirst(job);
+                gates.waitFor(site, q);
+                return false;
+            }
+            dispatch.accept(q);
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The site's budget refused the job: back to the front of its queue, the site held until {@code retryAt}. */
+    void refused(DestinationQueue q, DeliveryJob job, Instant retryAt) {
+        lock.lock();
+        try {
+            q.jobs.addFirst(job);
+            String site = q.site;
+            if (site != null && gates.holdUntil(site, retryAt)) {
+                wakeAt(site, retryAt);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void wakeAt(String site, Instant at) {
+        long delay = Math.max(0, Duration.between(clock.instant(), at).toNanos());
+        timer.schedule(() -> reopen(site, at), delay, TimeUnit.NANOSECONDS);
+    }
+
+    /** The hold's timer fired: the site's queues are dispatched, or a later hold gets its own timer. */
+    private void reopen(String site, Instant at) {
+        lock.lock();
+        try {
+            Instant later = gates.woken(site, at, clock.instant());
+            if (later != null) {
+                wakeAt(site, later);
+                return;
+            }
+            // the budget has room for about one message now: one waiting worker of the site goes (waking
+            // them all would only have the others refused again); a queue without a connection gets one
+            boolean woke = wakeOne(site);
+            for (DestinationQueue q : List.copyOf(queues.get())) {
+                if (site.equals(q.site) && !q.jobs.isEmpty() && q.workers == 0) {
+                    dispatch.accept(q);
+                }
+            }
+            if (!woke) {
+                for (DestinationQueue q : List.copyOf(queues.get())) {
+                    if (site.equals(q.site) && !q.jobs.isEmpty()) {
+                        dispatch.accept(q);
+                    }
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A job of the site was admitted: while its budget has room, one more waiting worker of the site goes. */
+    void admitted(String site) {
+        lock.lock();
+        try {
+            wakeOne(site);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Signals one idle worker of a queue of the site that has jobs; false when none waits. Under the lock. */
+    private boolean wakeOne(String site) {
+        for (DestinationQueue q : queues.get()) {
+            if (site.equals(q.site) && q.idle > 0 && !q.jobs.isEmpty()) {
+                q.arrived.signal();
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Open connections per site (shaped destinations only). */
+    Map<String, Integer> siteConnections() {
+        lock.lock();
+        try {
+            return gates.connections();
+        } finally {
+            lock.unlock();
+        }
+    }
+}
