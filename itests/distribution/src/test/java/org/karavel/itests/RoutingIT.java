@@ -325,7 +325,7 @@ public class RoutingIT {
             KarafClient.Result r = KarafClient.run(karavel.home(), "mta:queue-list");
             return r.output()
                     .lines()
-                    .filter(l -> l.contains("@warm.test (pending)"))
+                    .filter(l -> l.contains("@warm.test (pending"))
                     .count();
         } catch (IOException e) {
             return -1;

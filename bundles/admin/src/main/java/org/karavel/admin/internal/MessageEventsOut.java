@@ -2,7 +2,6 @@ package org.karavel.admin.internal;
 
 import java.time.Instant;
 import java.util.function.Supplier;
-import org.karavel.api.address.MailAddress;
 import org.karavel.api.events.MessageEvent;
 import org.karavel.api.events.MessageEvents;
 import org.karavel.api.queue.Envelope;
@@ -31,16 +30,7 @@ final class MessageEventsOut {
             return;
         }
         try {
-            out.publish(MessageEvent.of(MessageEvent.Type.RECEIVED, Instant.now(), id.toString())
-                    .withEnvelope(
-                            envelope.sender().toString(),
-                            envelope.recipients().stream()
-                                    .map(MailAddress::toString)
-                                    .toList(),
-                            envelope.listenerName(),
-                            envelope.clientAddress(),
-                            envelope.authenticatedUser())
-                    .withDsn(envelope.mailParameters().getOrDefault("ENVID", ""), ""));
+            out.publish(MessageEvent.received(id, envelope, Instant.now()));
         } catch (RuntimeException e) {
             // the message is queued whatever happens to its event
             LOG.warn("{}: received event not published: {}", id, e.toString());

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.karavel.api.suppression.Suppression;
+import org.karavel.testkit.InMemorySuppressionList;
 
 /** /api/v1/suppression over HTTP from a trusted client, and refused from an untrusted one. */
 class SuppressionEndpointsTest {

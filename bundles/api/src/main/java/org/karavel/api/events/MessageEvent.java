@@ -5,6 +5,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.UUID;
+import org.karavel.api.address.MailAddress;
+import org.karavel.api.queue.Envelope;
+import org.karavel.api.queue.QueueId;
 
 /**
  * One thing that happened to a message or one of its recipients, as webhooks and the JSON event
@@ -82,6 +85,23 @@ public record MessageEvent(
     /** A new event of {@code type} at {@code at} with a fresh id; the rest filled in with the withers. */
     public static MessageEvent of(Type type, Instant at, String queueId) {
         return new MessageEvent(null, type, at, queueId, "", List.of(), "", "", "", "", "", "", 0, "", "");
+    }
+
+    /**
+     * The {@code received} event of a message just queued, with every recipient of its envelope and
+     * the client's ENVID.
+     */
+    public static MessageEvent received(QueueId id, Envelope envelope, Instant at) {
+        return of(Type.RECEIVED, at, id.toString())
+                .withEnvelope(
+                        envelope.sender().toString(),
+                        envelope.recipients().stream()
+                                .map(MailAddress::toString)
+                                .toList(),
+                        envelope.listenerName(),
+                        envelope.clientAddress(),
+                        envelope.authenticatedUser())
+                .withDsn(envelope.mailParameters().getOrDefault("ENVID", ""), "");
     }
 
     public MessageEvent withEnvelope(

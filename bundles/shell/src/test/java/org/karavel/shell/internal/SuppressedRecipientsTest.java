@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.karavel.api.suppression.Suppression;
 import org.karavel.api.suppression.SuppressionQuery;
+import org.karavel.testkit.InMemorySuppressionList;
 
 class SuppressedRecipientsTest {
     private static final Instant NOW = Instant.parse("2026-12-07T12:00:00Z");

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.karavel.testkit.InMemorySuppressionList;
 
 /** The mta:suppression-* actions: wiring, trailing options, the message when the bundle is absent. */
 class SuppressionCommandsTest {

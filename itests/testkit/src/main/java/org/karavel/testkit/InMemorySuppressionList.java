@@ -1,4 +1,4 @@
-package org.karavel.shell.internal;
+package org.karavel.testkit;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,9 +15,11 @@ import org.karavel.api.suppression.SuppressionPage;
 import org.karavel.api.suppression.SuppressionQuery;
 
 /** The SuppressionList contract over a sorted map, with a fixed clock for expiry. */
-final class InMemorySuppressionList implements SuppressionList {
-    final TreeMap<String, Suppression> entries = new TreeMap<>();
-    Instant now = Instant.parse("2026-12-07T12:00:00Z");
+public final class InMemorySuppressionList implements SuppressionList {
+    /** The entries, by address, for tests to look at directly. */
+    public final TreeMap<String, Suppression> entries = new TreeMap<>();
+
+    public Instant now = Instant.parse("2026-12-07T12:00:00Z");
 
     @Override
     public synchronized Optional<Suppression> find(String address) {
