@@ -105,7 +105,15 @@ public class DkimSigningIT {
                 ALICE + ":{SHA512-CRYPT}" + Crypt.crypt(PASSWORD, "$6$alicesalt") + "\n"
                         + "bob@sender.test:{SHA512-CRYPT}" + Crypt.crypt(PASSWORD, "$6$bobsalt") + "\n");
         karavel.configure("org.karavel.dns.cfg", Map.of("servers", dns.address()));
-        karavel.configure("org.karavel.status.cfg", Map.of("public_addresses", "127.0.0.1", "daily", "false"));
+        karavel.configure(
+                "org.karavel.status.cfg",
+                Map.of(
+                        "public_addresses",
+                        "127.0.0.1",
+                        "daily",
+                        "false",
+                        "outbound_probe",
+                        "127.0.0.1:" + sink.port()));
         karavel.configure("org.karavel.dkim.cfg", Map.of("signature_ttl_days", "7", "authserv_id", AUTHSERV_ID));
         karavel.configure(
                 "org.karavel.delivery.cfg",
@@ -534,6 +542,11 @@ public class DkimSigningIT {
         assertTrue(report, report.matches("(?s).*(ok|warning|ERROR) +tls\\.certificate +.*"));
         assertTrue(report, report.matches("(?s).*ERROR +dns\\.ptr +127\\.0\\.0\\.1 has no PTR record.*"));
         assertTrue(report, report.matches("(?s).*(ok|warning) +preflight\\.directories +.*"));
+        assertTrue(
+                report,
+                report.matches(
+                        "(?s).*ok +server\\.outbound-25 +An SMTP connection to 127\\.0\\.0\\.1:[0-9]+ was greeted.*"));
+        assertTrue(report, report.matches("(?s).*ok +server\\.refusals +.*"));
 
         AdminHttp.Response r = new AdminHttp(karavel.adminPort()).get("/api/v1/status-checks?last=true");
         assertEquals(r.body(), 200, r.status());

@@ -1,6 +1,7 @@
 package org.karavel.status.internal;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -17,6 +18,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.karavel.api.dns.Resolver;
 import org.karavel.api.domain.MailDomains;
+import org.karavel.api.metrics.MetricSource;
 import org.karavel.api.queue.Spool;
 import org.karavel.api.status.Finding;
 import org.karavel.api.status.Setup;
@@ -84,6 +86,13 @@ public final class StatusComponent implements StatusChecks {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile Spool spool;
 
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY,
+            target = "(" + MetricSource.SOURCE + "=smtp)")
+    private volatile MetricSource smtpFigures;
+
     @Activate
     public StatusComponent(@Reference(name = "resolver") Resolver resolver, StatusConfig config) {
         this.config = config;
@@ -97,6 +106,8 @@ public final class StatusComponent implements StatusChecks {
                 new TlsReportingCheck(dns),
                 new ReverseDnsCheck(dns),
                 new ClockCheck(blocking),
+                new RefusalsCheck(() -> smtpFigures),
+                new OutboundPortCheck(probe(config), blocking),
                 new AccessCheck(() -> configAdmin, etc));
         this.setups = new SetupSource(config, () -> domains, () -> configAdmin);
         this.lastDaily = Path.of(System.getProperty("karaf.data", "data"), "status", "last-daily-report.tsv");
@@ -127,6 +138,15 @@ public final class StatusComponent implements StatusChecks {
 
     void removeCheck(StatusCheck check) {
         contributed.remove(check);
+    }
+
+    private static InetSocketAddress probe(StatusConfig config) {
+        try {
+            return OutboundPortCheck.parse(config.outbound__probe());
+        } catch (IllegalArgumentException e) {
+            LOG.error("etc/org.karavel.status.cfg: {}; the outbound port 25 check is off", e.getMessage());
+            return null;
+        }
     }
 
     @Deactivate

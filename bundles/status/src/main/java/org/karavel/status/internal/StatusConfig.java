@@ -37,6 +37,12 @@ public @interface StatusConfig {
             description = "Whether a daily run that finds a change mails postmaster@ the first local domain")
     boolean notify__postmaster() default true;
 
+    @AttributeDefinition(
+            name = "Outbound probe",
+            description =
+                    "host:port (an IP address) of an SMTP server to connect to, to see whether outbound port 25 is open; empty = not checked")
+    String outbound__probe() default "";
+
     @AttributeDefinition(name = "Check timeout", description = "Seconds one check may take before it is an error")
     int check__timeout__seconds() default 30;
 }
