@@ -90,7 +90,7 @@ class ReactionsTest {
     @Test
     void aSuspensionHoldsForItsDurationAndEndsByItself() throws Exception {
         Shaping s = shaping(RULES);
-        String site = s.siteOf("example.org", List.of("alt1.aspmx.l.google.com"));
+        String site = s.siteOf("example.org", List.of("mx1.shaping-test.google.com"));
         assertThat(site).isEqualTo("gmail");
         ShapingAction a =
                 s.react(site, "421 4.7.28 rate limited", clock.instant()).orElseThrow();

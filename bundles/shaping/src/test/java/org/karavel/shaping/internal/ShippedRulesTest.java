@@ -33,11 +33,12 @@ class ShippedRulesTest {
         }
         assertThat(rules).extracting(SiteRule::name).contains("default", "gmail", "outlook", "yahoo", "icloud", "gmx");
         SiteRules r = new SiteRules(rules);
-        assertThat(r.siteOf("example.com", List.of("aspmx.l.google.com"))).isEqualTo("gmail");
-        assertThat(r.siteOf("example.com", List.of("example-com.mail.protection.outlook.com")))
+        assertThat(r.siteOf("example.com", List.of("mx1.shaping-test.google.com")))
+                .isEqualTo("gmail");
+        assertThat(r.siteOf("example.com", List.of("shaping-test.mail.protection.outlook.com")))
                 .isEqualTo("outlook");
-        assertThat(r.siteOf("aol.com", List.of("mx-aol.mail.gm0.yahoodns.net"))).isEqualTo("yahoo");
-        assertThat(r.siteOf("example.de", List.of("mx00.emig.gmx.net"))).isEqualTo("gmx");
+        assertThat(r.siteOf("aol.com", List.of("mx.shaping-test.yahoodns.net"))).isEqualTo("yahoo");
+        assertThat(r.siteOf("example.de", List.of("mx.shaping-test.gmx.net"))).isEqualTo("gmx");
         assertThat(r.siteOf("small.example", List.of("mx.small.example"))).isEqualTo("small.example");
         assertThat(r.limits("small.example").maxConnections()).isEqualTo(20);
     }

@@ -91,12 +91,12 @@ class SiteRuleTest {
     void aListedDomainComesBeforeAnMxSuffixAndLongerSuffixesBeforeShorter() throws Exception {
         SiteRules rules = new SiteRules(List.of(
                 rule("google", "mx_suffixes", ".google.com"),
-                rule("workspace", "mx_suffixes", ".aspmx.l.google.com"),
+                rule("workspace", "mx_suffixes", ".workspace.google.com"),
                 rule("special", "domains", "special.example"),
                 rule("default", "max_message_rate", "600/min")));
-        assertThat(rules.siteOf("special.example", List.of("alt1.aspmx.l.google.com")))
+        assertThat(rules.siteOf("special.example", List.of("mx1.workspace.google.com")))
                 .isEqualTo("special");
-        assertThat(rules.siteOf("a.example", List.of("alt1.aspmx.l.google.com.")))
+        assertThat(rules.siteOf("a.example", List.of("mx1.workspace.google.com.")))
                 .isEqualTo("workspace");
         assertThat(rules.siteOf("b.example", List.of("smtp.google.com"))).isEqualTo("google");
         // a suffix matches at a label boundary only
