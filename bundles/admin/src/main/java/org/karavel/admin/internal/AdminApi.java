@@ -62,8 +62,15 @@ final class AdminApi {
                 new StatusEndpoints(services, metrics, json),
                 new StatusCheckEndpoints(services),
                 new SuppressionEndpoints(services, json, clock),
-                new ShapingEndpoints(services, clock));
+                new ShapingEndpoints(services, clock),
+                new ConsoleEndpoints(
+                        new HistoryEndpoint(services, metrics, clock),
+                        new UserEndpoints(services, json),
+                        new DkimEndpoint(services)));
     }
+
+    /** The endpoints the web console added: traffic history, users, DKIM keys. */
+    record ConsoleEndpoints(HistoryEndpoint history, UserEndpoints users, DkimEndpoint dkim) {}
 
     private RouteTable routes(
             QueueEndpoints queue,
@@ -72,8 +79,10 @@ final class AdminApi {
             StatusEndpoints status,
             StatusCheckEndpoints checks,
             SuppressionEndpoints suppression,
-            ShapingEndpoints shaping) {
+            ShapingEndpoints shaping,
+            ConsoleEndpoints console) {
         InjectionEndpoint inject = this.inject;
+        UserEndpoints users = console.users();
         return new RouteTable(List.of(
                 Route.get("metrics", (r, p) -> status.metrics()),
                 Route.get("health", (r, p) -> status.health()),
@@ -102,7 +111,13 @@ final class AdminApi {
                 Route.get("api/v1/dnsbl", (r, p) -> ok(status.source("dnsbl"))),
                 Route.get("api/v1/config", (r, p) -> ok(status.configurations())),
                 Route.get("api/v1/status-checks", (r, p) -> ok(checks.report(r))),
-                Route.get("api/v1/shaping", (r, p) -> ok(shaping.shaping()))));
+                Route.get("api/v1/shaping", (r, p) -> ok(shaping.shaping())),
+                Route.get("api/v1/history", (r, p) -> ok(console.history().history(r))),
+                Route.get("api/v1/users", (r, p) -> ok(users.list())),
+                Route.post("api/v1/users", (r, p) -> ok(users.add(r))),
+                Route.delete("api/v1/users/{user}", (r, p) -> ok(users.remove(r, p.get(0)))),
+                Route.post("api/v1/users/{user}/password", (r, p) -> ok(users.setPassword(r, p.get(0)))),
+                Route.get("api/v1/dkim", (r, p) -> ok(console.dkim().keys(r)))));
     }
 
     ObjectMapper json() {

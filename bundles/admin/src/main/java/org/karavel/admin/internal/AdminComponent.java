@@ -1,6 +1,7 @@
 package org.karavel.admin.internal;
 
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
@@ -10,7 +11,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.karavel.api.auth.LoginFailures;
+import org.karavel.api.auth.MailboxUserAdmin;
 import org.karavel.api.auth.MailboxUsers;
+import org.karavel.api.dkim.DkimKeys;
+import org.karavel.api.domain.MailDomains;
 import org.karavel.api.events.MessageEvents;
 import org.karavel.api.health.HealthCheck;
 import org.karavel.api.metrics.MetricSource;
@@ -68,6 +72,7 @@ public class AdminComponent {
     private volatile MessageEvents messageEvents;
 
     private AdminServer server;
+    private final HistorySampler sampler = new HistorySampler(services, metrics, Clock.systemUTC());
     private volatile ConfigurationAdmin configurationAdmin;
 
     @Reference(
@@ -190,6 +195,51 @@ public class AdminComponent {
         }
     }
 
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY,
+            unbind = "unbindUserAdmin")
+    void bindUserAdmin(MailboxUserAdmin admin) {
+        services.userAdmin = admin;
+    }
+
+    void unbindUserAdmin(MailboxUserAdmin admin) {
+        if (services.userAdmin == admin) {
+            services.userAdmin = null;
+        }
+    }
+
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY,
+            unbind = "unbindDkimKeys")
+    void bindDkimKeys(DkimKeys keys) {
+        services.dkimKeys = keys;
+    }
+
+    void unbindDkimKeys(DkimKeys keys) {
+        if (services.dkimKeys == keys) {
+            services.dkimKeys = null;
+        }
+    }
+
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY,
+            unbind = "unbindMailDomains")
+    void bindMailDomains(MailDomains domains) {
+        services.mailDomains = domains;
+    }
+
+    void unbindMailDomains(MailDomains domains) {
+        if (services.mailDomains == domains) {
+            services.mailDomains = null;
+        }
+    }
+
     /** Asked for a fresh snapshot at every handshake, so a renewed certificate is served at once. */
     @Reference(
             cardinality = ReferenceCardinality.OPTIONAL,
@@ -258,6 +308,7 @@ public class AdminComponent {
     @Activate
     synchronized void activate(AdminConfig config) {
         apply(config);
+        sampler.start();
     }
 
     @Modified
@@ -267,6 +318,11 @@ public class AdminComponent {
 
     @Deactivate
     synchronized void deactivate() {
+        sampler.stop();
+        stopServer();
+    }
+
+    private void stopServer() {
         if (server != null) {
             server.stop();
             server = null;
@@ -279,7 +335,7 @@ public class AdminComponent {
     }
 
     private void apply(AdminConfig config) {
-        deactivate();
+        stopServer();
         AdminSettings settings;
         try {
             settings = AdminSettings.from(

@@ -6,7 +6,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import org.karavel.api.auth.MailboxUserAdmin;
 import org.karavel.api.auth.MailboxUsers;
+import org.karavel.api.dkim.DkimKeys;
+import org.karavel.api.domain.MailDomains;
 import org.karavel.api.health.HealthCheck;
 import org.karavel.api.metrics.MetricSource;
 import org.karavel.api.queue.DeliveryControl;
@@ -35,6 +38,11 @@ final class AdminServices {
     volatile SuppressionList suppression;
     volatile SitePolicies sitePolicies;
     volatile SiteTraffic siteTraffic;
+    volatile MailboxUserAdmin userAdmin;
+    volatile DkimKeys dkimKeys;
+    volatile MailDomains mailDomains;
+    /** The per-minute traffic of the last 24 hours; outlives a configuration change of the listener. */
+    final TrafficHistory history = new TrafficHistory();
     /** The Config Admin configurations whose PID starts with org.karavel.; null when Config Admin is absent. */
     volatile Supplier<List<StoredConfiguration>> configurations;
 
