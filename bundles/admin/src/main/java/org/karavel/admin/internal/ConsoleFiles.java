@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  */
 final class ConsoleFiles {
     static final String PREFIX = "/console/";
-    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]*");
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
     private static final Map<String, String> TYPES = Map.of(
             "html", "text/html; charset=utf-8",
             "js", "text/javascript; charset=utf-8",
