@@ -1,0 +1,332 @@
+package org.karavel.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.stream.Collectors;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.Test;
+import org.karavel.testkit.LoopbackDnsServer;
+import org.karavel.testkit.SmtpClient;
+import org.karavel.testkit.SmtpSink;
+import org.karavel.testkit.TrustAll;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.NoAlertPresentException;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
+import org.xbill.DNS.Type;
+
+/**
+ * The web console of the running distribution in a real browser: Debian's chromium, headless,
+ * driven through Debian's chromedriver. Mail for ok.test goes to a sink on loopback that accepts
+ * it; down.test's MX is 127.0.0.3, where nothing listens, so its mail stays queued. The browser is
+ * on 127.0.0.1, a trusted host, as an operator's browser at the end of an SSH tunnel is.
+ */
+public class ConsoleIT {
+    private static final Duration WAIT = Duration.ofSeconds(90);
+    private static final Path SCREENSHOTS = Path.of("target/screenshots");
+    private static final String SENDER = "sender@origin.test";
+    private static Distribution karavel;
+    private static LoopbackDnsServer dns;
+    private static SmtpSink sink;
+    private static int smtpPort;
+    private static int adminPort;
+    private static WebDriver browser;
+
+    @BeforeClass
+    public static void boot() throws Exception {
+        dns = LoopbackDnsServer.start();
+        for (String domain : List.of("ok.test", "origin.test")) {
+            dns.add(domain, Type.MX, "10 mx." + domain + ".", 60);
+            dns.add("mx." + domain, Type.A, "127.0.0.1", 60);
+        }
+        dns.add("down.test", Type.MX, "10 mx.down.test.", 60);
+        dns.add("mx.down.test", Type.A, "127.0.0.3", 60);
+        sink = SmtpSink.start();
+        karavel = Distribution.unpack("console");
+        adminPort = karavel.adminPort();
+        karavel.configure("org.karavel.admin.cfg", Map.of("trusted_hosts", "127.0.0.1/32", "tls", "false"));
+        smtpPort = KaravelContainer.freePort();
+        karavel.listenersOnLoopback(smtpPort);
+        karavel.configure("org.karavel.dns.cfg", Map.of("servers", dns.address()));
+        // a failed attempt is retried only much later: the stuck message stays until the page bounces it
+        karavel.configure(
+                "org.karavel.delivery.cfg",
+                Map.of(
+                        "remote_port",
+                        Integer.toString(sink.port()),
+                        "min_backoff_seconds",
+                        "300",
+                        "max_backoff_seconds",
+                        "3600"));
+        karavel.start();
+        Distribution.awaitSmtp(smtpPort);
+        Poll.until("the admin API to be ready", WAIT, () -> new AdminHttp(adminPort).get("/health").status() == 200);
+        browser = chromium();
+    }
+
+    @AfterClass
+    public static void stop() throws Exception {
+        if (browser != null) {
+            browser.quit();
+        }
+        Distribution.closeAll(karavel, sink, dns);
+    }
+
+    /** Debian's chromium through Debian's chromedriver; Selenium Manager is never asked to download anything. */
+    private static WebDriver chromium() throws IOException {
+        File driver = new File("/usr/bin/chromedriver");
+        assertTrue("chromium-driver is installed by .ci/install-packages", driver.canExecute());
+        System.setProperty("webdriver.chrome.driver", driver.getPath());
+        Path profile = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "chromium-profile");
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary("/usr/bin/chromium");
+        options.addArguments(
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+                "--window-size=1280,1000",
+                "--user-data-dir=" + profile);
+        LoggingPreferences logs = new LoggingPreferences();
+        logs.enable(LogType.BROWSER, Level.ALL);
+        options.setCapability("goog:loggingPrefs", logs);
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(driver)
+                .usingAnyFreePort()
+                .withLogFile(Path.of("target/chromedriver.log").toFile())
+                .build();
+        return new ChromeDriver(service, options);
+    }
+
+    @Test
+    public void theConsoleShowsTheTrafficAndTheQueueAndItsActionsWorkEndToEnd() throws Exception {
+        // 1. traffic: three messages delivered, one stuck for a destination that is down
+        for (int i = 1; i <= 3; i++) {
+            send("alice" + i + "@ok.test", "delivered " + i);
+        }
+        send("bob@down.test", "stuck");
+        Poll.until("the sink to receive 3 messages", WAIT, () -> sink.messages().size() >= 3);
+
+        browser.manage().logs().get(LogType.BROWSER); // what earlier pages said is not this page's
+        browser.get("http://127.0.0.1:" + adminPort + "/");
+        assertTrue(browser.getCurrentUrl(), browser.getCurrentUrl().contains("/console/"));
+        // the page refreshes its charts every 15 s by itself
+        Poll.until(
+                "the dashboard to count the messages sent",
+                WAIT,
+                () -> {
+                    WebElement totals = browser.findElement(By.id("traffic-totals"));
+                    return number(totals.getAttribute("data-received")) >= 4
+                            && number(totals.getAttribute("data-delivered")) >= 3
+                            && number(totals.getAttribute("data-deferred")) >= 1;
+                },
+                () -> browser.findElement(By.id("traffic-totals")).getText());
+        assertTrue(
+                "the charts are drawn",
+                browser.findElements(By.cssSelector("#traffic-chart canvas")).size() == 1
+                        && browser.findElements(By.cssSelector("#queue-chart canvas")).size() == 1);
+        assertEquals(
+                "4",
+                browser.findElement(By.cssSelector("#traffic-totals td[data-series=received]"))
+                        .getText());
+        Poll.until(
+                "the queue to show the stuck message",
+                WAIT,
+                () -> "1".equals(browser.findElement(By.id("queue-now")).getAttribute("data-queue")));
+        screenshot("dashboard");
+        assertNoBrowserErrors();
+
+        // 2. the stuck message: found by its domain, opened, bounced with a reason
+        click("nav-queue");
+        Poll.until("down.test in the queue", WAIT, () -> !browser.findElements(
+                        By.cssSelector("#queue-domains tr[data-domain='down.test']"))
+                .isEmpty());
+        browser.findElement(By.cssSelector("#queue-domains tr[data-domain='down.test'] button"))
+                .click();
+        Poll.until(
+                "the message list for down.test",
+                WAIT,
+                () -> browser.findElement(By.id("queue-messages-caption"))
+                        .getText()
+                        .contains("down.test"));
+        WebElement row = browser.findElement(By.cssSelector("#queue-messages tbody tr[data-id]"));
+        String id = row.getAttribute("data-id");
+        row.findElement(By.tagName("button")).click();
+        Poll.until("the message detail", WAIT, () -> id.equals(browser.findElement(By.id("message-detail"))
+                .getAttribute("data-id")));
+        assertTrue(browser.findElement(By.id("message-recipients")).getText().contains("bob@down.test"));
+        WebElement reason = browser.findElement(By.id("bounce-reason"));
+        reason.clear();
+        reason.sendKeys("Bounced from the console by ConsoleIT");
+        screenshot("message");
+        click("message-bounce");
+        acceptConfirmation();
+        Poll.until(
+                "the page to say it bounced",
+                WAIT,
+                () -> browser.findElement(By.id("status")).getText().contains("Bounced " + id));
+        Poll.until(
+                "the DSN at the sender's MX",
+                WAIT,
+                () -> sink.messages().stream()
+                        .anyMatch(m -> m.recipients().contains(SENDER)
+                                && m.contentAsString().contains("Bounced from the console by ConsoleIT")));
+        assertFalse(new AdminHttp(adminPort).get("/api/v1/queue/summary").body().contains("down.test"));
+        assertTrue(karavel.log(), karavel.log().contains(id + " bounced by"));
+
+        // 3. a user added from the page submits on 587 with AUTH
+        click("nav-users");
+        browser.findElement(By.id("new-user")).sendKeys("carol@localhost");
+        browser.findElement(By.id("new-password")).sendKeys("a long console password");
+        click("user-add");
+        Poll.until("carol in the user list", WAIT, () -> !browser.findElements(
+                        By.cssSelector("#users-list tr[data-user='carol@localhost']"))
+                .isEmpty());
+        screenshot("users");
+        Poll.until(
+                "carol to submit on 587",
+                WAIT,
+                () -> submitAs("carol@localhost", "a long console password").startsWith("250"));
+        assertNoBrowserErrors();
+    }
+
+    @Test
+    public void aCrossSiteRequestIsRefusedAndThePageCarriesTheStrictHeaders() throws Exception {
+        AdminHttp.Response page = new AdminHttp(adminPort).get("/console/");
+        assertEquals(200, page.status());
+        String csp = page.header("Content-Security-Policy");
+        assertTrue(csp, csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"));
+        assertEquals("nosniff", page.header("X-Content-Type-Options"));
+        assertEquals("no-referrer", page.header("Referrer-Policy"));
+
+        AdminHttp.Response forged = new AdminHttp(adminPort)
+                .header("Origin", "http://attacker.example")
+                .post("/api/v1/queue/flush", "{}");
+        assertEquals(forged.body(), 403, forged.status());
+        assertTrue(forged.body(), forged.body().contains("\"cross_site_request\""));
+
+        // in the browser: a page of another origin (localhost is not 127.0.0.1) posts to the API
+        browser.get("http://localhost:" + adminPort + "/console/");
+        Object outcome = ((JavascriptExecutor) browser)
+                .executeAsyncScript(
+                        "const done = arguments[arguments.length - 1];"
+                                + "fetch('http://127.0.0.1:" + adminPort + "/api/v1/users', {method: 'POST', "
+                                + "mode: 'no-cors', body: JSON.stringify({user: 'mallory@localhost', password: 'x'})})"
+                                + ".then(r => done('sent ' + r.type), e => done('failed ' + e));");
+        assertTrue(String.valueOf(outcome), String.valueOf(outcome).startsWith("sent"));
+        Poll.until(
+                "the server to refuse the cross-site post",
+                WAIT,
+                () -> logContains("POST /api/v1/users from [127.0.0.1] -> 403"));
+        assertFalse(new AdminHttp(adminPort).get("/api/v1/users").body().contains("mallory"));
+    }
+
+    private static void send(String rcpt, String subject) throws IOException {
+        try (SmtpClient c = new SmtpClient("127.0.0.1", smtpPort)) {
+            String reply = c.sendMail(
+                    SENDER,
+                    List.of(rcpt),
+                    "From: " + SENDER + "\r\nTo: " + rcpt + "\r\nSubject: " + subject + "\r\n\r\nHello.\r\n");
+            assertTrue(reply, reply.startsWith("250"));
+        }
+    }
+
+    /** EHLO, STARTTLS, AUTH PLAIN, one message: the reply at end of data (or what went wrong). */
+    private static String submitAs(String user, String password) {
+        int port = Integer.parseInt(karavel.setting("org.karavel.smtp.listener-submission.cfg", "port"));
+        try (SmtpClient c = new SmtpClient("127.0.0.1", port)) {
+            c.readReply();
+            c.command("EHLO client.test");
+            c.command("STARTTLS");
+            c.startTls(TrustAll.socketFactory());
+            c.command("EHLO client.test");
+            String auth = c.command("AUTH PLAIN "
+                    + Base64.getEncoder()
+                            .encodeToString(("\0" + user + "\0" + password).getBytes(StandardCharsets.UTF_8)));
+            if (!auth.startsWith("235")) {
+                return auth;
+            }
+            String mail = c.command("MAIL FROM:<" + user + ">");
+            String rcpt = c.command("RCPT TO:<dave@ok.test>");
+            if (!rcpt.startsWith("250")) {
+                return mail + " / " + rcpt;
+            }
+            c.command("DATA");
+            c.send("From: " + user + "\r\nTo: dave@ok.test\r\nSubject: from carol\r\n\r\nHi.\r\n.\r\n");
+            return c.readReply();
+        } catch (Exception e) {
+            return "error: " + e;
+        }
+    }
+
+    private static void click(String id) {
+        browser.findElement(By.id(id)).click();
+    }
+
+    private static void acceptConfirmation() {
+        Poll.until("the confirmation dialog", WAIT, () -> {
+            try {
+                browser.switchTo().alert().accept();
+                return true;
+            } catch (NoAlertPresentException e) {
+                return false;
+            }
+        });
+    }
+
+    private static long number(String text) {
+        return text == null || text.isBlank() ? -1 : Long.parseLong(text);
+    }
+
+    private static boolean logContains(String text) {
+        try {
+            return karavel.log().contains(text);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The browser's console since the last call: no error (a script error, a refused resource, a CSP report). */
+    private static void assertNoBrowserErrors() {
+        List<LogEntry> entries = new ArrayList<>(browser.manage().logs().get(LogType.BROWSER).getAll());
+        List<String> errors = entries.stream()
+                .filter(e -> e.getLevel().intValue() >= Level.WARNING.intValue())
+                .map(LogEntry::toString)
+                .collect(Collectors.toList());
+        assertTrue("browser console: " + errors, errors.isEmpty());
+    }
+
+    private static void screenshot(String name) throws IOException {
+        Files.createDirectories(SCREENSHOTS);
+        byte[] png = ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES);
+        Files.write(SCREENSHOTS.resolve(name + ".png"), png);
+    }
+}
