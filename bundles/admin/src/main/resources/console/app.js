@@ -52,7 +52,8 @@ async function load(view) {
 export function show(view) {
   current = view;
   showOnly(view);
-  location.hash = view;
+  // '#/view', not '#view': the latter would scroll the page to the section of that id
+  history.replaceState(null, '', `#/${view}`);
   clearInterval(timer);
   load(view);
   if (view === 'dashboard' || view === 'queue') {
@@ -65,6 +66,7 @@ function wire() {
   document.getElementById('dashboard-hour').addEventListener('change', () => load('dashboard'));
   document.getElementById('logout').addEventListener('click', () => {
     setAuthorization(null);
+    document.getElementById('logout').hidden = true;
     askLogin('Logged out.');
   });
   document.getElementById('login-form').addEventListener('submit', async (event) => {
@@ -78,6 +80,7 @@ function wire() {
     try {
       await get('/api/v1/queue/summary');
       say('Logged in');
+      document.getElementById('logout').hidden = false;
       show(current === 'login' ? 'dashboard' : current);
     } catch (e) {
       setAuthorization(null);
@@ -86,7 +89,7 @@ function wire() {
   });
   window.addEventListener('resize', resizeCharts);
   window.addEventListener('hashchange', () => {
-    const view = location.hash.slice(1);
+    const view = location.hash.replace(/^#\/?/, '');
     if (VIEWS[view] && view !== current) {
       show(view);
     }
@@ -96,6 +99,6 @@ function wire() {
 }
 
 wire();
-const start = location.hash.slice(1);
+const start = location.hash.replace(/^#\/?/, '');
 document.getElementById('logout').hidden = authorization() === null;
 show(VIEWS[start] ? start : 'dashboard');

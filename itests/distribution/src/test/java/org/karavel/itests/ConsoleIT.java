@@ -161,6 +161,11 @@ public class ConsoleIT {
                 "the queue to show the stuck message",
                 WAIT,
                 () -> "1".equals(browser.findElement(By.id("queue-now")).getAttribute("data-queue")));
+        // the last hour: a few minutes of traffic are visible at that scale
+        click("dashboard-hour");
+        Poll.until("the chart of the last hour", WAIT, () -> browser.findElement(By.id("traffic-totals"))
+                .getAttribute("data-received")
+                .equals("4"));
         screenshot("dashboard");
         assertNoBrowserErrors();
 
