@@ -74,6 +74,7 @@ export async function refreshDashboard() {
   now.querySelector('td[data-series="queue"]').textContent = q === null ? '-' : String(q);
   now.querySelector('td[data-series="oldest"]').textContent = oldest === null ? '-' : String(Math.round(oldest / 60));
   now.dataset.queue = q === null ? '' : String(q);
+  document.getElementById('dashboard').dataset.minutes = String(h.minutes);
   document.getElementById('dashboard').dataset.loaded = 'true';
 }
 

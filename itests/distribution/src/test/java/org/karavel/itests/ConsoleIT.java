@@ -163,9 +163,11 @@ public class ConsoleIT {
                 () -> "1".equals(browser.findElement(By.id("queue-now")).getAttribute("data-queue")));
         // the last hour: a few minutes of traffic are visible at that scale
         click("dashboard-hour");
-        Poll.until("the chart of the last hour", WAIT, () -> browser.findElement(By.id("traffic-totals"))
-                .getAttribute("data-received")
-                .equals("4"));
+        Poll.until(
+                "the chart of the last hour",
+                WAIT,
+                () -> "60".equals(browser.findElement(By.id("dashboard")).getAttribute("data-minutes")));
+        assertEquals("4", browser.findElement(By.id("traffic-totals")).getAttribute("data-received"));
         screenshot("dashboard");
         assertNoBrowserErrors();
 
