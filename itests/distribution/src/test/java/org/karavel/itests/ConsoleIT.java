@@ -83,7 +83,10 @@ public class ConsoleIT {
                         "3600"));
         karavel.start();
         Distribution.awaitSmtp(smtpPort);
-        Poll.until("the admin API to be ready", WAIT, () -> new AdminHttp(adminPort).get("/health").status() == 200);
+        Poll.until(
+                "the admin API to be ready",
+                WAIT,
+                () -> new AdminHttp(adminPort).get("/health").status() == 200);
         browser = chromium();
     }
 
@@ -152,7 +155,9 @@ public class ConsoleIT {
         assertTrue(
                 "the charts are drawn",
                 browser.findElements(By.cssSelector("#traffic-chart canvas")).size() == 1
-                        && browser.findElements(By.cssSelector("#queue-chart canvas")).size() == 1);
+                        && browser.findElements(By.cssSelector("#queue-chart canvas"))
+                                        .size()
+                                == 1);
         assertEquals(
                 "4",
                 browser.findElement(By.cssSelector("#traffic-totals td[data-series=received]"))
@@ -173,9 +178,11 @@ public class ConsoleIT {
 
         // 2. the stuck message: found by its domain, opened, bounced with a reason
         click("nav-queue");
-        Poll.until("down.test in the queue", WAIT, () -> !browser.findElements(
-                        By.cssSelector("#queue-domains tr[data-domain='down.test']"))
-                .isEmpty());
+        Poll.until(
+                "down.test in the queue",
+                WAIT,
+                () -> !browser.findElements(By.cssSelector("#queue-domains tr[data-domain='down.test']"))
+                        .isEmpty());
         browser.findElement(By.cssSelector("#queue-domains tr[data-domain='down.test'] button"))
                 .click();
         Poll.until(
@@ -187,8 +194,10 @@ public class ConsoleIT {
         WebElement row = browser.findElement(By.cssSelector("#queue-messages tbody tr[data-id]"));
         String id = row.getAttribute("data-id");
         row.findElement(By.tagName("button")).click();
-        Poll.until("the message detail", WAIT, () -> id.equals(browser.findElement(By.id("message-detail"))
-                .getAttribute("data-id")));
+        Poll.until(
+                "the message detail",
+                WAIT,
+                () -> id.equals(browser.findElement(By.id("message-detail")).getAttribute("data-id")));
         assertTrue(browser.findElement(By.id("message-recipients")).getText().contains("bob@down.test"));
         WebElement reason = browser.findElement(By.id("bounce-reason"));
         reason.clear();
@@ -214,9 +223,11 @@ public class ConsoleIT {
         browser.findElement(By.id("new-user")).sendKeys("carol@localhost");
         browser.findElement(By.id("new-password")).sendKeys("a long console password");
         click("user-add");
-        Poll.until("carol in the user list", WAIT, () -> !browser.findElements(
-                        By.cssSelector("#users-list tr[data-user='carol@localhost']"))
-                .isEmpty());
+        Poll.until(
+                "carol in the user list",
+                WAIT,
+                () -> !browser.findElements(By.cssSelector("#users-list tr[data-user='carol@localhost']"))
+                        .isEmpty());
         screenshot("users");
         Poll.until(
                 "carol to submit on 587",
@@ -243,11 +254,10 @@ public class ConsoleIT {
         // in the browser: a page of another origin (localhost is not 127.0.0.1) posts to the API
         browser.get("http://localhost:" + adminPort + "/console/");
         Object outcome = ((JavascriptExecutor) browser)
-                .executeAsyncScript(
-                        "const done = arguments[arguments.length - 1];"
-                                + "fetch('http://127.0.0.1:" + adminPort + "/api/v1/users', {method: 'POST', "
-                                + "mode: 'no-cors', body: JSON.stringify({user: 'mallory@localhost', password: 'x'})})"
-                                + ".then(r => done('sent ' + r.type), e => done('failed ' + e));");
+                .executeAsyncScript("const done = arguments[arguments.length - 1];"
+                        + "fetch('http://127.0.0.1:" + adminPort + "/api/v1/users', {method: 'POST', "
+                        + "mode: 'no-cors', body: JSON.stringify({user: 'mallory@localhost', password: 'x'})})"
+                        + ".then(r => done('sent ' + r.type), e => done('failed ' + e));");
         assertTrue(String.valueOf(outcome), String.valueOf(outcome).startsWith("sent"));
         Poll.until(
                 "the server to refuse the cross-site post",
@@ -323,7 +333,8 @@ public class ConsoleIT {
 
     /** The browser's console since the last call: no error (a script error, a refused resource, a CSP report). */
     private static void assertNoBrowserErrors() {
-        List<LogEntry> entries = new ArrayList<>(browser.manage().logs().get(LogType.BROWSER).getAll());
+        List<LogEntry> entries =
+                new ArrayList<>(browser.manage().logs().get(LogType.BROWSER).getAll());
         List<String> errors = entries.stream()
                 .filter(e -> e.getLevel().intValue() >= Level.WARNING.intValue())
                 .map(LogEntry::toString)
