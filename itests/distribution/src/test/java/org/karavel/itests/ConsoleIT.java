@@ -86,7 +86,7 @@ public class ConsoleIT {
         Poll.until(
                 "the admin API to be ready",
                 WAIT,
-                () -> new AdminHttp(adminPort).get("/health").status() == 200);
+                () -> healthStatus() == 200);
         browser = chromium();
     }
 
@@ -301,6 +301,14 @@ public class ConsoleIT {
             return c.readReply();
         } catch (Exception e) {
             return "error: " + e;
+        }
+    }
+
+    private static int healthStatus() {
+        try {
+            return new AdminHttp(adminPort).get("/health").status();
+        } catch (IOException e) {
+            return -1;
         }
     }
 
