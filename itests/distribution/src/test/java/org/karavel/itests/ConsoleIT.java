@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.logging.Level;
 import java.util.stream.Collectors;
+import org.apache.commons.codec.digest.Crypt;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;
@@ -48,6 +49,8 @@ public class ConsoleIT {
     private static final Duration WAIT = Duration.ofSeconds(90);
     private static final Path SCREENSHOTS = Path.of("target/screenshots");
     private static final String SENDER = "sender@origin.test";
+    private static final String ADMIN = "admin@localhost";
+    private static final String ADMIN_PASSWORD = "the console admin password";
     private static Distribution karavel;
     private static LoopbackDnsServer dns;
     private static SmtpSink sink;
@@ -67,7 +70,12 @@ public class ConsoleIT {
         sink = SmtpSink.start();
         karavel = Distribution.unpack("console");
         adminPort = karavel.adminPort();
-        karavel.configure("org.karavel.admin.cfg", Map.of("trusted_hosts", "127.0.0.1/32", "tls", "false"));
+        karavel.configure(
+                "org.karavel.admin.cfg", Map.of("trusted_hosts", "127.0.0.1/32", "tls", "false", "admin_users", ADMIN));
+        // SHA512-CRYPT, the auth bundle's default scheme, as mta:user-add writes it
+        Files.writeString(
+                karavel.home().resolve("etc/karavel.passwd"),
+                ADMIN + ":{SHA512-CRYPT}" + Crypt.crypt(ADMIN_PASSWORD, "$6$consoleitsalt") + "\n");
         smtpPort = KaravelContainer.freePort();
         karavel.listenersOnLoopback(smtpPort);
         karavel.configure("org.karavel.dns.cfg", Map.of("servers", dns.address()));
@@ -83,10 +91,7 @@ public class ConsoleIT {
                         "3600"));
         karavel.start();
         Distribution.awaitSmtp(smtpPort);
-        Poll.until(
-                "the admin API to be ready",
-                WAIT,
-                () -> healthStatus() == 200);
+        Poll.until("the admin API to be ready", WAIT, () -> healthStatus() == 200);
         browser = chromium();
     }
 
@@ -116,6 +121,8 @@ public class ConsoleIT {
                 "--disable-component-update",
                 "--disable-sync",
                 "--disable-dev-shm-usage",
+                // the distribution's certificate is self-signed (made at first start)
+                "--ignore-certificate-errors",
                 "--window-size=1280,1000",
                 "--user-data-dir=" + profile);
         LoggingPreferences logs = new LoggingPreferences();
@@ -264,6 +271,56 @@ public class ConsoleIT {
                 WAIT,
                 () -> logContains("POST /api/v1/users from [127.0.0.1] -> 403"));
         assertFalse(new AdminHttp(adminPort).get("/api/v1/users").body().contains("mallory"));
+    }
+
+    @Test
+    public void overHttpsAClientThatIsNotTrustedLogsInOnThePageAndGetsStrictTransportSecurity() throws Exception {
+        // nobody is trusted: the browser on 127.0.0.1 is like one on another machine
+        karavel.configure("org.karavel.admin.cfg", Map.of("tls", "true", "trusted_hosts", "::1/128"));
+        try {
+            Poll.until("the admin API to speak HTTPS and ask for credentials", WAIT, () -> httpsStatus() == 401);
+            AdminHttp.Response page = new AdminHttp(adminPort).tls(true).get("/console/");
+            assertEquals(200, page.status());
+            assertTrue(
+                    String.valueOf(page.header("Strict-Transport-Security")),
+                    page.header("Strict-Transport-Security").startsWith("max-age="));
+
+            browser.get("https://127.0.0.1:" + adminPort + "/console/");
+            Poll.until(
+                    "the login form",
+                    WAIT,
+                    () -> browser.findElement(By.id("login")).isDisplayed());
+            browser.findElement(By.id("login-user")).sendKeys(ADMIN);
+            browser.findElement(By.id("login-password")).sendKeys("not the password");
+            click("login-submit");
+            Poll.until(
+                    "the refusal on the page",
+                    WAIT,
+                    () -> browser.findElement(By.id("login-why")).getText().contains("wrong user name or password"));
+            browser.findElement(By.id("login-user")).clear();
+            browser.findElement(By.id("login-user")).sendKeys(ADMIN);
+            browser.findElement(By.id("login-password")).sendKeys(ADMIN_PASSWORD);
+            click("login-submit");
+            Poll.until(
+                    "the dashboard after the login",
+                    WAIT,
+                    () -> "true".equals(browser.findElement(By.id("dashboard")).getAttribute("data-loaded")));
+            screenshot("https-dashboard");
+            assertFalse(browser.findElement(By.id("traffic-totals"))
+                    .getAttribute("data-received")
+                    .isEmpty());
+        } finally {
+            karavel.configure("org.karavel.admin.cfg", Map.of("tls", "false", "trusted_hosts", "127.0.0.1/32"));
+            Poll.until("the admin API back on plain HTTP", WAIT, () -> healthStatus() == 200);
+        }
+    }
+
+    private static int httpsStatus() {
+        try {
+            return new AdminHttp(adminPort).tls(true).get("/health").status();
+        } catch (IOException e) {
+            return -1;
+        }
     }
 
     private static void send(String rcpt, String subject) throws IOException {
