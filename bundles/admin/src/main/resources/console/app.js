@@ -9,7 +9,7 @@ const VIEWS = {
   dashboard: refreshDashboard,
   queue: refreshQueue,
   domains: refreshDomains,
-  checks: () => refreshChecks(false),
+  checks: refreshChecks,
   users: refreshUsers,
   dkim: refreshDkim,
 };

@@ -245,6 +245,53 @@ public class ConsoleIT {
     }
 
     @Test
+    public void theOtherViewsLoadWithoutErrorAndADomainIsSuspendedAndResumedFromThePage() throws Exception {
+        browser.manage().logs().get(LogType.BROWSER);
+        browser.get("http://127.0.0.1:" + adminPort + "/console/#/domains");
+        browser.findElement(By.id("suspend-domain")).sendKeys("paused.test");
+        browser.findElement(By.cssSelector("#suspend-form button")).click();
+        Poll.until(
+                "paused.test in the suspended list",
+                WAIT,
+                () -> !browser.findElements(By.cssSelector("#suspended-domains tr[data-domain='paused.test']"))
+                        .isEmpty());
+        assertTrue(
+                new AdminHttp(adminPort).get("/api/v1/domains/suspended").body().contains("paused.test"));
+        browser.findElement(By.cssSelector("#suspended-domains tr[data-domain='paused.test'] button"))
+                .click();
+        Poll.until(
+                "paused.test resumed",
+                WAIT,
+                () -> browser.findElements(By.cssSelector("#suspended-domains tr[data-domain='paused.test']"))
+                        .isEmpty());
+        assertFalse(
+                new AdminHttp(adminPort).get("/api/v1/domains/suspended").body().contains("paused.test"));
+
+        click("nav-checks"); // opening the view runs the checks
+        Poll.until(
+                "the status checks' findings",
+                WAIT,
+                () -> !browser.findElements(By.cssSelector("#checks-findings tr[data-check]"))
+                        .isEmpty());
+        assertTrue(
+                browser.findElement(By.id("checks-summary")).getText(),
+                browser.findElement(By.id("checks-summary"))
+                        .getText()
+                        .matches("\\d+ errors, \\d+ warnings, \\d+ ok .*"));
+        screenshot("checks");
+
+        click("nav-dkim");
+        Poll.until(
+                "the DKIM view",
+                WAIT,
+                () -> !browser.findElements(By.cssSelector("#dkim-keys tbody tr"))
+                        .isEmpty());
+        assertFalse(browser.findElement(By.id("status")).getAttribute("class").contains("error"));
+        screenshot("dkim");
+        assertNoBrowserErrors();
+    }
+
+    @Test
     public void aCrossSiteRequestIsRefusedAndThePageCarriesTheStrictHeaders() throws Exception {
         AdminHttp.Response page = new AdminHttp(adminPort).get("/console/");
         assertEquals(200, page.status());
