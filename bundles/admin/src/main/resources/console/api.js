@@ -58,7 +58,12 @@ export async function call(method, path, body) {
   if (!response.ok) {
     const code = data && data.error ? data.error : `http_${response.status}`;
     const message = data && data.message ? data.message : `${method} ${path}: HTTP ${response.status}`;
-    throw new ApiFailure(response.status, code, message);
+    const failure = new ApiFailure(response.status, code, message);
+    if (response.status === 401) {
+      // whichever view or action met it, the page asks for credentials (or the token) and stays where it is
+      window.dispatchEvent(new CustomEvent('karavel-unauthorized', { detail: failure }));
+    }
+    throw failure;
   }
   return data;
 }

@@ -35,15 +35,18 @@ function askLogin(why) {
   document.getElementById('login-user').focus();
 }
 
+function unauthorized(e) {
+  setAuthorization(null);
+  document.getElementById('logout').hidden = true;
+  askLogin(e.code === 'token_required' || e.code === 'bad_token'
+    ? `This change needs the admin token: ${e.message}` : `Log in: ${e.message}`);
+}
+
 async function load(view) {
   try {
     await VIEWS[view]();
   } catch (e) {
-    if (e.status === 401) {
-      setAuthorization(null);
-      askLogin(e.code === 'token_required' || e.code === 'bad_token'
-        ? `This change needs the admin token: ${e.message}` : `Log in: ${e.message}`);
-    } else {
+    if (e.status !== 401) {
       say(e.message, true);
     }
   }
@@ -87,6 +90,7 @@ function wire() {
       askLogin(`Refused: ${e.message}`);
     }
   });
+  window.addEventListener('karavel-unauthorized', (event) => unauthorized(event.detail));
   window.addEventListener('resize', resizeCharts);
   window.addEventListener('hashchange', () => {
     const view = location.hash.replace(/^#\/?/, '');
