@@ -292,6 +292,62 @@ public class ConsoleIT {
     }
 
     @Test
+    public void withTokenFileAChangeFromThePageAsksForTheTokenOnceAndThenGoesThrough() throws Exception {
+        Path token = karavel.data().resolve("admin.token");
+        karavel.configure("org.karavel.admin.cfg", Map.of("token_file", "${karaf.data}/admin.token"));
+        try {
+            Poll.until("the admin API to ask for the token", WAIT, () -> flushStatus() == 401);
+            String secret = Files.readString(token).strip();
+            browser.get("http://127.0.0.1:" + adminPort + "/console/#/domains");
+            browser.findElement(By.id("suspend-domain")).sendKeys("tok.test");
+            browser.findElement(By.cssSelector("#suspend-form button")).click();
+            Poll.until(
+                    "the page to ask for the token",
+                    WAIT,
+                    () -> browser.findElement(By.id("login")).isDisplayed()
+                            && browser.findElement(By.id("login-why")).getText().contains("admin token"));
+            assertFalse(new AdminHttp(adminPort)
+                    .get("/api/v1/domains/suspended")
+                    .body()
+                    .contains("tok.test"));
+            browser.findElement(By.id("login-token")).sendKeys(secret);
+            click("login-submit");
+            Poll.until(
+                    "the domains view again",
+                    WAIT,
+                    () -> browser.findElement(By.id("domains")).isDisplayed());
+            browser.findElement(By.id("suspend-domain")).clear();
+            browser.findElement(By.id("suspend-domain")).sendKeys("tok.test");
+            browser.findElement(By.cssSelector("#suspend-form button")).click();
+            Poll.until(
+                    "tok.test suspended with the token",
+                    WAIT,
+                    () -> !browser.findElements(By.cssSelector("#suspended-domains tr[data-domain='tok.test']"))
+                            .isEmpty());
+            browser.findElement(By.cssSelector("#suspended-domains tr[data-domain='tok.test'] button"))
+                    .click();
+            Poll.until(
+                    "tok.test resumed",
+                    WAIT,
+                    () -> browser.findElements(By.cssSelector("#suspended-domains tr[data-domain='tok.test']"))
+                            .isEmpty());
+            click("logout");
+            assertFalse("the token is never logged", karavel.log().contains(secret));
+        } finally {
+            karavel.configure("org.karavel.admin.cfg", Map.of("token_file", ""));
+            Poll.until("changes without the token again", WAIT, () -> flushStatus() == 200);
+        }
+    }
+
+    private static int flushStatus() {
+        try {
+            return new AdminHttp(adminPort).post("/api/v1/queue/flush", "{}").status();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    @Test
     public void aCrossSiteRequestIsRefusedAndThePageCarriesTheStrictHeaders() throws Exception {
         AdminHttp.Response page = new AdminHttp(adminPort).get("/console/");
         assertEquals(200, page.status());
