@@ -27,6 +27,7 @@ record RedisSettings(
         Duration suppressionSync) {
     private static final Logger LOG = LoggerFactory.getLogger(RedisSettings.class);
     static final String FILE = "etc/org.karavel.redis.cfg";
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
 
     boolean configured() {
         return uri != null;
@@ -52,7 +53,7 @@ record RedisSettings(
         String prefix = c.key__prefix() == null ? "karavel:" : c.key__prefix().strip();
         int sync = positive("suppression_sync_seconds", c.suppression__sync__seconds(), 5);
         if (uri != null) {
-            uri.setTimeout(Duration.ofMillis(commandMillis));
+            uri.setTimeout(CONNECT_TIMEOUT); // the handshake; commands have their own, shorter timeout
         }
         return new RedisSettings(
                 uri,
