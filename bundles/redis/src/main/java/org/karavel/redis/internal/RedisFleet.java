@@ -105,7 +105,10 @@ final class RedisFleet implements Fleet, AutoCloseable {
         String[] keys = {store.key("fleet"), store.key("fleet:node:" + s.nodeName())};
         long q0 = queue;
         Duration o0 = oldest;
-        return store.<List<Object>>eval(
+        // a beat may take longer than a decision: it is on no one's path, and a slow one is no outage
+        Duration deadline = s.heartbeat().dividedBy(2);
+        return store.<List<Object>>evalWithin(
+                        deadline,
                         BEAT,
                         ScriptOutputType.MULTI,
                         keys,

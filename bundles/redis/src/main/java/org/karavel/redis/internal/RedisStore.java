@@ -24,6 +24,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import org.karavel.api.metrics.CounterFamily;
@@ -44,6 +45,7 @@ final class RedisStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RedisStore.class);
     private static final Duration FIRST_RETRY = Duration.ofMillis(250);
     private static final Duration MAX_RETRY = Duration.ofSeconds(10);
+    private static final Duration LETTUCE_TIMEOUT = Duration.ofSeconds(30);
 
     private final RedisSettings settings;
     private final ClientResources resources;
@@ -72,7 +74,8 @@ final class RedisStore implements AutoCloseable {
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .timeoutOptions(TimeoutOptions.enabled(settings.commandTimeout()))
+                // each call has its own deadline (see call); this only bounds a command nobody waits for
+                .timeoutOptions(TimeoutOptions.enabled(LETTUCE_TIMEOUT))
                 .socketOptions(SocketOptions.builder()
                         .connectTimeout(Duration.ofSeconds(2))
                         .keepAlive(true)
@@ -167,17 +170,37 @@ final class RedisStore implements AutoCloseable {
         degraded.increment(service);
     }
 
-    /** Runs {@code script}; the stage fails at once when Redis is not connected. */
+    /**
+     * Runs {@code script} within the command timeout; the stage fails at once when Redis is not
+     * connected.
+     */
     <T> CompletionStage<T> eval(LuaScript script, ScriptOutputType type, String[] keys, String... args) {
-        return call(c -> c.<T>evalsha(script.sha(), type, keys, args)
-                .toCompletableFuture()
-                .exceptionallyCompose(e -> unwrap(e) instanceof RedisNoScriptException
-                        ? c.<T>eval(script.body(), type, keys, args)
-                        : CompletableFuture.failedFuture(e)));
+        return evalWithin(settings.commandTimeout(), script, type, keys, args);
     }
 
-    /** Runs a command built from the asynchronous API; results arrive on this store's threads. */
+    /** {@link #eval} with a deadline of its own (bulk writes, a whole-list read). */
+    <T> CompletionStage<T> evalWithin(
+            Duration timeout, LuaScript script, ScriptOutputType type, String[] keys, String... args) {
+        return call(
+                timeout,
+                c -> c.<T>evalsha(script.sha(), type, keys, args)
+                        .toCompletableFuture()
+                        .exceptionallyCompose(e -> unwrap(e) instanceof RedisNoScriptException
+                                ? c.<T>eval(script.body(), type, keys, args)
+                                : CompletableFuture.failedFuture(e)));
+    }
+
+    /** Runs a command within the command timeout. */
     <T> CompletionStage<T> call(Function<RedisAsyncCommands<String, String>, CompletionStage<T>> command) {
+        return call(settings.commandTimeout(), command);
+    }
+
+    /**
+     * Runs a command built from the asynchronous API; results arrive on this store's threads. Past
+     * {@code timeout} the stage fails with a {@link TimeoutException} (the command may still run).
+     */
+    <T> CompletionStage<T> call(
+            Duration timeout, Function<RedisAsyncCommands<String, String>, CompletionStage<T>> command) {
         StatefulRedisConnection<String, String> c = connection;
         if (c == null || closed) {
             return CompletableFuture.failedFuture(new IllegalStateException("Redis not connected: " + lastProblem));
@@ -189,20 +212,22 @@ final class RedisStore implements AutoCloseable {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        stage.whenCompleteAsync(
-                (v, e) -> {
-                    if (e == null) {
-                        up();
-                        out.complete(v);
-                    } else {
-                        Throwable cause = unwrap(e);
-                        if (!(cause instanceof RedisCommandExecutionException)) {
-                            down(rootMessage(cause));
-                        }
-                        out.completeExceptionally(cause);
-                    }
-                },
-                answers);
+        stage.toCompletableFuture()
+                .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .whenCompleteAsync(
+                        (v, e) -> {
+                            if (e == null) {
+                                up();
+                                out.complete(v);
+                            } else {
+                                Throwable cause = unwrap(e);
+                                if (!(cause instanceof RedisCommandExecutionException)) {
+                                    down(rootMessage(cause));
+                                }
+                                out.completeExceptionally(cause);
+                            }
+                        },
+                        answers);
         return out;
     }
 

@@ -254,9 +254,10 @@ final class RedisSuppressionList implements SuppressionList, AutoCloseable {
     /** One write script, waited for: an operator's change fails visibly when Redis does not answer. */
     private long[] write(List<String> args) {
         try {
-            List<Object> r = store.<List<Object>>eval(WRITE, ScriptOutputType.MULTI, keys, args.toArray(String[]::new))
+            List<Object> r = store.<List<Object>>evalWithin(
+                            WRITE_TIMEOUT, WRITE, ScriptOutputType.MULTI, keys, args.toArray(String[]::new))
                     .toCompletableFuture()
-                    .get(WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                    .get(WRITE_TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS);
             return new long[] {((Number) r.get(0)).longValue(), ((Number) r.get(1)).longValue()};
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -299,10 +300,10 @@ final class RedisSuppressionList implements SuppressionList, AutoCloseable {
             share(new ArrayList<>(unwritten.values()));
         }
         String candidate = UUID.randomUUID().toString();
-        List<Object> r = store.<List<Object>>eval(
-                        CHANGES, ScriptOutputType.MULTI, keys, Long.toString(version), epoch, candidate)
+        List<Object> r = store.<List<Object>>evalWithin(
+                        SYNC_TIMEOUT, CHANGES, ScriptOutputType.MULTI, keys, Long.toString(version), epoch, candidate)
                 .toCompletableFuture()
-                .get(SYNC_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                .get(SYNC_TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS);
         long v = ((Number) r.get(0)).longValue();
         boolean whole = ((Number) r.get(1)).longValue() == 1;
         String redisEpoch = String.valueOf(r.get(2));
