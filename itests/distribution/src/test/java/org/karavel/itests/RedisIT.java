@@ -76,6 +76,9 @@ public class RedisIT {
         assertTrue(added.body(), added.status() / 100 == 2);
         assertEquals("1", redis.command("HEXISTS", PREFIX + "suppression", "shared@remote.test"));
 
+        KarafClient.Result listed = KarafClient.run(karavel.home(), "mta:suppression-list --address remote.test");
+        assertTrue(listed.output(), listed.output().contains("shared@remote.test"));
+
         redis.kill();
         Poll.until("karavel_redis_up 0", WAIT, () -> MetricsText.read(karavel.adminPort(), "karavel_redis_up") == 0);
         assertTrue(mx.send("during@localhost", "Subject: redis down\r\n\r\nstill flowing\r\n")
