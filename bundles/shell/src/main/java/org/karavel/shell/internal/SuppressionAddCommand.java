@@ -10,6 +10,7 @@ import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.karavel.api.suppression.SuppressionList;
+import org.osgi.framework.BundleContext;
 
 /** {@code mta:suppression-add}: suppresses an address by hand (category manual). */
 @Command(
@@ -22,6 +23,9 @@ public class SuppressionAddCommand implements Action {
     @Reference(optional = true)
     SuppressionList list;
 
+    @Reference
+    BundleContext bundleContext;
+
     @Argument(
             index = 0,
             name = "address [--reason TEXT] [--expires WHEN]",
@@ -33,6 +37,7 @@ public class SuppressionAddCommand implements Action {
 
     @Override
     public Object execute() {
+        list = BestService.of(bundleContext, SuppressionList.class, list);
         if (list == null) {
             System.err.println("The suppression bundle (org.karavel.suppression) is not running.");
             return null;

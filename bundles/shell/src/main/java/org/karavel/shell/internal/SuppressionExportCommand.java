@@ -13,6 +13,7 @@ import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.completers.FileCompleter;
 import org.karavel.api.suppression.SuppressionList;
+import org.osgi.framework.BundleContext;
 
 /** {@code mta:suppression-export}: every entry in force, as CSV. */
 @Command(
@@ -24,6 +25,9 @@ public class SuppressionExportCommand implements Action {
     // optional: one missing service must not take every mta command away with it
     @Reference(optional = true)
     SuppressionList list;
+
+    @Reference
+    BundleContext bundleContext;
 
     @Argument(
             index = 0,
@@ -39,6 +43,7 @@ public class SuppressionExportCommand implements Action {
 
     @Override
     public Object execute() {
+        list = BestService.of(bundleContext, SuppressionList.class, list);
         if (list == null) {
             System.err.println("The suppression bundle (org.karavel.suppression) is not running.");
             return null;

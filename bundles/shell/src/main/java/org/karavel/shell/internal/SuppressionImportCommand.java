@@ -11,6 +11,7 @@ import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.completers.FileCompleter;
 import org.karavel.api.suppression.SuppressionList;
+import org.osgi.framework.BundleContext;
 
 /** {@code mta:suppression-import}: adds (or replaces) the entries of a CSV file, all or none. */
 @Command(
@@ -24,12 +25,16 @@ public class SuppressionImportCommand implements Action {
     @Reference(optional = true)
     SuppressionList list;
 
+    @Reference
+    BundleContext bundleContext;
+
     @Argument(index = 0, name = "file", required = true, description = "The CSV file")
     @Completion(FileCompleter.class)
     String file;
 
     @Override
     public Object execute() {
+        list = BestService.of(bundleContext, SuppressionList.class, list);
         if (list == null) {
             System.err.println("The suppression bundle (org.karavel.suppression) is not running.");
             return null;

@@ -8,6 +8,7 @@ import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.karavel.api.suppression.SuppressionList;
 import org.karavel.api.suppression.SuppressionQuery;
+import org.osgi.framework.BundleContext;
 
 /** {@code mta:suppression-list}: the suppressed recipients, in address order, a page at a time. */
 @Command(
@@ -19,6 +20,9 @@ public class SuppressionListCommand implements Action {
     // optional: one missing service must not take every mta command away with it
     @Reference(optional = true)
     SuppressionList list;
+
+    @Reference
+    BundleContext bundleContext;
 
     @Option(name = "-a", aliases = "--address", description = "Only addresses containing this (e.g. @example.com)")
     String address = "";
@@ -34,6 +38,7 @@ public class SuppressionListCommand implements Action {
 
     @Override
     public Object execute() {
+        list = BestService.of(bundleContext, SuppressionList.class, list);
         if (list == null) {
             System.err.println("The suppression bundle (org.karavel.suppression) is not running.");
             return null;

@@ -7,6 +7,7 @@ import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.karavel.api.suppression.SuppressionList;
+import org.osgi.framework.BundleContext;
 
 /** {@code mta:suppression-remove}: mail to the address is accepted again. */
 @Command(
@@ -19,11 +20,15 @@ public class SuppressionRemoveCommand implements Action {
     @Reference(optional = true)
     SuppressionList list;
 
+    @Reference
+    BundleContext bundleContext;
+
     @Argument(index = 0, name = "address", required = true, description = "The suppressed address")
     String address;
 
     @Override
     public Object execute() {
+        list = BestService.of(bundleContext, SuppressionList.class, list);
         if (list == null) {
             System.err.println("The suppression bundle (org.karavel.suppression) is not running.");
             return null;
