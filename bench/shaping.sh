@@ -2,7 +2,8 @@
 # Shaping benchmark: M messages to D domains on S sites (MX hosts under siteK.bench.test, one sink on
 # 127.0.0.1), once with a shaping rule per site (max_message_rate such that site k's share takes
 # SECONDS_PER_RUN / (0.5 + 0.25 k)) and once without rules. Prints the rate each site achieved at the sink
-# against its limit, and Karavel's CPU time per 1,000 messages in both runs.
+# against its limit, and Karavel's CPU time per 1,000 messages in both runs, in all and without the JIT
+# compiler threads (a fresh JVM compiles throughout, longer in the longer shaped run).
 #   [SECONDS_PER_RUN=60] [PROFILE=shaped|free] bench/shaping.sh [messages=50000] [domains=100] [sites=5]
 # A smaller run: bench/shaping.sh 5000. PROFILE samples that run's CPU with async-profiler from the start
 # of the load to its end and prints the hottest frames (collapsed stacks in bench/target/shaping-<run>/).
@@ -26,7 +27,8 @@ run() { # shaped|free
   set_cfg org.karavel.dns.cfg servers "$(cat "$work/dns.address")"
   set_cfg org.karavel.delivery.cfg remote_port "$(cat "$work/sink.port")"
   trap 'karavel_stop $load' EXIT
-  karavel_start "${KARAVEL_BENCH_JAVA_OPTS:-}"
+  # compiler threads that never exit, so that their CPU can be told apart from Karavel's own
+  karavel_start "-XX:-UseDynamicNumberOfCompilerThreads ${KARAVEL_BENCH_JAVA_OPTS:-}"
   if [[ "${PROFILE:-}" == "$1" ]]; then
     lib=$(ls "$root"/bench/target/async-profiler/linux-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')/libasyncProfiler.so)
     jcmd "$jpid" JVMTI.agent_load "$lib" "\"start,event=cpu,interval=1ms,file=$work/cpu.collapsed,collapsed\"" > /dev/null

@@ -17,12 +17,15 @@ import org.karavel.api.shaping.SiteLimits;
  * site can take it, never all at once. Guarded by the scheduler's lock; no I/O.
  */
 final class HeldMail {
-    /** A held site keeps this much of its rate queued in memory, so its connections never run dry. */
-    static final Duration AHEAD = Duration.ofSeconds(5);
-    /** Jobs a held site may keep queued in memory, at least and at most. */
-    static final int MIN_QUEUED = 20;
+    /**
+     * A held site keeps this much of its rate queued in memory: its connections never run dry, and a
+     * message held in memory costs less than one sent back to the spool (a write, then a read).
+     */
+    static final Duration AHEAD = Duration.ofSeconds(60);
+    /** Jobs a held site may keep queued in memory, at least and at most (ten such sites fill what may be in flight). */
+    static final int MIN_QUEUED = 50;
 
-    static final int MAX_QUEUED = 500;
+    static final int MAX_QUEUED = 1000;
 
     private final SiteGates gates;
     private final Supplier<SiteShaping> shaping;

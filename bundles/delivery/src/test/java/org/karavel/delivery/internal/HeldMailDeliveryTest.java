@@ -23,7 +23,7 @@ import org.karavel.testkit.SmtpSink;
 /**
  * Mail held back by a rate, with a real SMTP sink and DNS server: a source address's max_message_rate
  * is held when the message is taken, and the message comes back at the limiter's retry time (not after
- * min_backoff); a held site keeps only a few seconds of its rate in memory, the rest waits in the
+ * min_backoff); a held site keeps at most a minute of its rate in memory, the rest waits in the
  * spool for turns one rate interval apart, and the other sites' mail is not held up behind it.
  */
 class HeldMailDeliveryTest {
@@ -66,6 +66,7 @@ class HeldMailDeliveryTest {
         QueuedMessage one = queue("one", "u@other.test");
         QueuedMessage two = queue("two", "v@other.test");
         // min_backoff of an hour: only the limiter's retry time (one message per 3 s) brings the second back soon
+        long start = System.nanoTime();
         f.start(f.settings(sink.port()).minBackoff(Duration.ofHours(1)).build());
         await().atMost(Duration.ofSeconds(10)).until(() -> arrivals.size() == 1);
         // either may have been taken first: the other waits
@@ -75,14 +76,15 @@ class HeldMailDeliveryTest {
         assertThat(waiting.nextAttempt()).isBefore(Instant.now().plusSeconds(4));
         f.awaitRemoved(one.id());
         f.awaitRemoved(two.id());
-        assertThat((arrivals.get(1) - arrivals.get(0)) / 1_000_000)
-                .as("ms between the two")
-                .isGreaterThanOrEqualTo(2500);
+        // the budget is taken when a message is taken (after the start), the second no sooner than 3 s later
+        assertThat((arrivals.get(1) - start) / 1_000_000)
+                .as("ms from the start to the second")
+                .isGreaterThanOrEqualTo(2950);
         assertThat(sink.clientAddresses()).containsOnly("127.0.0.2");
     }
 
     @Test
-    void aHeldSiteKeepsAFewSecondsOfItsRateInMemoryTheRestWaitsForItsTurnAndOtherSitesGo() {
+    void aHeldSiteKeepsAMinuteOfItsRateInMemoryTheRestWaitsForItsTurnAndOtherSitesGo() {
         ProviderSites sites = new ProviderSites();
         sites.site(
                 "provider",
@@ -96,11 +98,11 @@ class HeldMailDeliveryTest {
         // the site is held once its second message is refused: one a second
         await().atMost(Duration.ofSeconds(10)).until(() -> sink.transactions() >= 1);
         List<QueuedMessage> more = new ArrayList<>();
-        for (int i = 0; i < 60; i++) {
+        for (int i = 0; i < 150; i++) {
             more.add(queue("more" + i, "w" + i + "@a.test"));
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> turns(more).size() >= 30);
         int room = HeldMail.room(Rate.parse("60/min"), 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> turns(more).size() >= 150 - room - 3);
         assertThat(f.scheduler.inFlight()).isLessThanOrEqualTo(room + 3);
 
         // the other site's mail is not behind the held one's
@@ -118,7 +120,7 @@ class HeldMailDeliveryTest {
                     .as("turn %d", i)
                     .isGreaterThanOrEqualTo(Duration.ofMillis(900));
         }
-        assertThat(turns.get(turns.size() - 1)).isBefore(Instant.now().plusSeconds(90));
+        assertThat(turns.get(turns.size() - 1)).isBefore(Instant.now().plusSeconds(180));
         assertThat(more.stream()
                         .map(m -> f.get(m.id()).map(QueuedMessage::attempts).orElse(0)))
                 .containsOnly(0);
