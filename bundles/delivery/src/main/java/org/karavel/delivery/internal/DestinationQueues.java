@@ -205,9 +205,7 @@ final class DestinationQueues {
                 return j;
             }
             long wait = hold > 0 ? heldNanos : idleNanos;
-            // an idle connection gives its slot to a queue that waits for one; one kept for mail its site's rate
-            // holds only to a queue that could send now (another held site's would only be refused)
-            if (!sessionOpen || wait <= 0 || (hold > 0 ? starvingWithoutRate() : !starving.isEmpty())) {
+            if (!sessionOpen || wait <= 0 || !starving.isEmpty()) {
                 return null;
             }
             q.idle++;
@@ -226,16 +224,6 @@ final class DestinationQueues {
                 q.idle--;
             }
         }
-    }
-
-    /** Whether a queue waits for a slot whose site has no rate to hold it. */
-    private boolean starvingWithoutRate() {
-        for (DestinationQueue q : starving) {
-            if (q.site == null || !gates.rateLimited(q.site)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**
