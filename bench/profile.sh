@@ -25,21 +25,4 @@ jpid=$(pgrep -f "karaf.base=$root/bench/target/run/karavel" | head -1 || true)
 jcmd "$jpid" JVMTI.agent_load "$lib" "\"start,event=cpu,interval=1ms,timeout=$seconds,file=$out/cpu.collapsed,collapsed\"" > /dev/null
 wait $run || true
 grep RESULT "$out/run.log"
-python3 - "$out/cpu.collapsed" <<'PY'
-import collections, sys
-total = 0; own = collections.Counter(); inner = collections.Counter()
-for line in open(sys.argv[1]):
-    stack, _, n = line.rstrip().rpartition(' ')
-    n = int(n); total += n
-    frames = stack.split(';')
-    java = [f for f in frames if '/' in f and not f.endswith('_[k]')]
-    own[java[-1] if java else frames[-1]] += n
-    for f in set(frames):
-        if f.startswith(('org/karavel', 'org/mapdb', 'org/apache/mina')):
-            inner[f] += n
-print('CPU samples: %d (%s)' % (total, sys.argv[1]))
-print('-- hottest frames (own time, deepest Java frame)')
-for f, n in own.most_common(25): print('%5.1f%% %s' % (n * 100 / total, f))
-print('-- Karavel, MapDB and MINA frames (including what they call)')
-for f, n in inner.most_common(25): print('%5.1f%% %s' % (n * 100 / total, f))
-PY
+python3 bench/hot-frames.py "$out/cpu.collapsed"

@@ -2,9 +2,12 @@
 # Shaping benchmark: M messages to D domains on S sites (MX hosts under siteK.bench.test, one sink on
 # 127.0.0.1), once with a shaping rule per site (max_message_rate such that site k's share takes
 # SECONDS_PER_RUN / (0.5 + 0.25 k)) and once without rules. Prints the rate each site achieved at the sink
-# against its limit, and Karavel's CPU time per 1,000 messages in both runs.
-#   [SECONDS_PER_RUN=60] bench/shaping.sh [messages=50000] [domains=100] [sites=5]
-# A smaller run: bench/shaping.sh 5000. Everything stays on loopback. Not a test: it never fails a build.
+# against its limit, and Karavel's CPU time per 1,000 messages in both runs, in all and without the JIT
+# compiler threads (a fresh JVM compiles throughout, longer in the longer shaped run).
+#   [SECONDS_PER_RUN=60] [PROFILE=shaped|free] bench/shaping.sh [messages=50000] [domains=100] [sites=5]
+# A smaller run: bench/shaping.sh 5000. PROFILE samples that run's CPU with async-profiler from the start
+# of the load to its end and prints the hottest frames (collapsed stacks in bench/target/shaping-<run>/).
+# Everything stays on loopback. Not a test: it never fails a build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -24,10 +27,19 @@ run() { # shaped|free
   set_cfg org.karavel.dns.cfg servers "$(cat "$work/dns.address")"
   set_cfg org.karavel.delivery.cfg remote_port "$(cat "$work/sink.port")"
   trap 'karavel_stop $load' EXIT
-  karavel_start "${KARAVEL_BENCH_JAVA_OPTS:-}"
+  # compiler threads that never exit, so that their CPU can be told apart from Karavel's own
+  karavel_start "-XX:-UseDynamicNumberOfCompilerThreads ${KARAVEL_BENCH_JAVA_OPTS:-}"
+  if [[ "${PROFILE:-}" == "$1" ]]; then
+    lib=$(ls "$root"/bench/target/async-profiler/linux-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')/libasyncProfiler.so)
+    jcmd "$jpid" JVMTI.agent_load "$lib" "\"start,event=cpu,interval=1ms,file=$work/cpu.collapsed,collapsed\"" > /dev/null
+  fi
   echo "$jpid" > "$work/go"
   wait $load || true
   cat "$work/load.log"
+  if [[ "${PROFILE:-}" == "$1" ]]; then
+    jcmd "$jpid" JVMTI.agent_load "$lib" "\"stop,file=$work/cpu.collapsed,collapsed\"" > /dev/null
+    python3 bench/hot-frames.py "$work/cpu.collapsed"
+  fi
   karavel_stop
   trap - EXIT
 }

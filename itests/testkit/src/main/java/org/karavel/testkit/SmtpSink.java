@@ -52,6 +52,9 @@ public final class SmtpSink implements AutoCloseable {
     private volatile Function<String, String> lmtpRecipientReply = rcpt -> "250 2.0.0 <" + rcpt + "> Ok";
     private volatile String greeting = "220 sink.test ESMTP test sink";
     private volatile boolean keepContent = true;
+    /** When set, connections are accepted and never greeted. */
+    private volatile boolean silent;
+
     private volatile boolean eightBitMime = true;
     private volatile boolean dsn;
     /** Every MAIL FROM and RCPT TO line as received, parameters included (for the DSN extension). */
@@ -259,6 +262,15 @@ public final class SmtpSink implements AutoCloseable {
         return List.copyOf(envelopeCommands);
     }
 
+    /**
+     * Accepts connections and never greets (a tarpit, or a host whose SMTP server hangs): the client's
+     * greeting timeout is what ends each connection. {@code false} greets again.
+     */
+    public SmtpSink silent(boolean never) {
+        this.silent = never;
+        return this;
+    }
+
     public SmtpSink greeting(String line) {
         this.greeting = line;
         return this;
@@ -315,6 +327,13 @@ public final class SmtpSink implements AutoCloseable {
             InputStream in = new BufferedInputStream(socket.getInputStream(), 65536);
             OutputStream out = socket.getOutputStream();
             String protocol = "";
+            if (silent) {
+                // hold the connection without a word until the client gives up
+                while (in.read() >= 0) {
+                    // discard
+                }
+                return;
+            }
             reply(out, greeting);
             if (!greeting.startsWith("220")) {
                 return;

@@ -6,10 +6,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -71,11 +69,12 @@ final class DeliveryScheduler {
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
-    private final Map<Destination, DestinationQueue> queues = new HashMap<>();
-    private final Set<DestinationQueue> starving = new LinkedHashSet<>();
+    /** The destination queues and connection slots; guarded by the lock. */
+    private final DestinationQueues queues;
+    /** Mail of held sites left in the spool until its turn; guarded by the lock. */
+    private final HeldMail heldMail;
+
     private boolean wakeRequested;
-    private boolean stopping;
-    private int connections;
     private volatile boolean running;
     private Thread schedulerThread;
 
@@ -181,6 +180,15 @@ final class DeliveryScheduler {
                 settings, spool, mx, connector, timer, clock, openSockets, outbound, counters, myself, routing);
         // the DSNs return the header section without X-Karavel-Pool too
         this.recorder = new AttemptRecorder(settings, transports.spool(), clock, counters);
+        this.queues = new DestinationQueues(
+                settings,
+                lock,
+                clock,
+                gates,
+                () -> shaping,
+                q -> workers.execute(
+                        new DestinationWorker(this, q, transports.of(q.destination), settings, spool, clock)));
+        this.heldMail = new HeldMail(gates, () -> shaping);
         shaping(SiteShaping.NONE);
     }
 
@@ -192,7 +200,7 @@ final class DeliveryScheduler {
     /** Traffic shaping (sites, limits, reactions); before {@link #start}. */
     void shaping(SiteShaping s) {
         this.shaping = s;
-        this.admission = new SiteAdmission(s, mx, gates, lock, timer, clock, this::dispatch, queues::values);
+        this.admission = new SiteAdmission(s, mx, gates, lock, timer, clock, queues::dispatch, queues::all);
     }
 
     /** What workers ask before they send: the site, its limits and budgets. */
@@ -223,21 +231,7 @@ final class DeliveryScheduler {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        List<DeliveryJob> unstarted = new ArrayList<>();
-        lock.lock();
-        try {
-            stopping = true;
-            wake.signalAll();
-            for (DestinationQueue q : queues.values()) {
-                unstarted.addAll(q.jobs);
-                q.jobs.clear();
-                q.arrived.signalAll();
-            }
-            starving.clear();
-        } finally {
-            lock.unlock();
-        }
-        for (DeliveryJob j : unstarted) {
+        for (DeliveryJob j : queues.stop()) {
             cancel(j);
         }
         try {
@@ -278,12 +272,7 @@ final class DeliveryScheduler {
 
     /** Open connections (workers), for tests and the shell. */
     int connections() {
-        lock.lock();
-        try {
-            return connections;
-        } finally {
-            lock.unlock();
-        }
+        return queues.connections();
     }
 
     /** Messages being delivered now. */
@@ -363,12 +352,22 @@ final class DeliveryScheduler {
             return;
         }
         Instant now = clock.instant();
+        lock.lock();
+        try {
+            heldMail.forgetPast(now);
+        } finally {
+            lock.unlock();
+        }
         int ask = inFlight.size() + Math.min(room, SCAN_BATCH);
         List<QueuedMessage> due = spool.due(now, ask);
         int started = 0;
         for (QueuedMessage m : due) {
             if (!running || inFlight.size() >= MAX_IN_FLIGHT) {
                 break;
+            }
+            if (inFlight.containsKey(m.id())) {
+                // being delivered: the spool still lists it as due until its attempt is recorded
+                continue;
             }
             if (held.contains(m.id()) || !routing.ready(m, spool, this::wakeUp)) {
                 continue;
@@ -427,11 +426,14 @@ final class DeliveryScheduler {
         int waiting = 0;
         for (Map.Entry<Destination, List<Integer>> g : groups.entrySet()) {
             // the source address it leaves from (its pool's, by weight and warm-up limit)
-            Destination d = routing.from(m, g.getKey(), spool);
+            Routing.Leaving leaving = routing.from(m, g.getKey(), spool);
+            Destination d = leaving.destination();
             List<Integer> indexes = g.getValue();
             if (d == null) {
-                // every source of the pool is over its limit: the recipients wait, as a suspended domain's
+                // every source of the pool is over its limit: the recipients wait, no attempt counted, until
+                // the limiter's retryAt of the first to have room (the spool's schedule is the timer)
                 waiting += indexes.size();
+                attempt.holdUntil(leaving.waitUntil());
                 continue;
             }
             for (int from = 0; from < indexes.size(); from += MAX_RECIPIENTS_PER_TRANSACTION) {
@@ -443,20 +445,24 @@ final class DeliveryScheduler {
         }
         attempt.suspended(suspended + waiting);
         attempt.suspendedDomains(suspendedDomains);
+        Instant turn = heldUntil(jobs, attempt.started());
+        if (turn != null) {
+            // its sites are held and have enough queued: it waits in the spool for its turn, no attempt counted
+            attempt.postpone(turn);
+            jobs.clear();
+        }
         attempt.expectJobs(jobs.size());
         if (jobs.isEmpty()) {
             settle(attempt);
             return;
         }
+        queues.add(jobs);
+    }
+
+    private Instant heldUntil(List<DeliveryJob> jobs, Instant now) {
         lock.lock();
         try {
-            for (DeliveryJob j : jobs) {
-                DestinationQueue q = queues.computeIfAbsent(j.destination(), this::newQueue);
-                q.jobs.add(j);
-            }
-            for (DeliveryJob j : jobs) {
-                dispatch(queues.get(j.destination()));
-            }
+            return heldMail.turnOf(jobs, queues, now);
         } finally {
             lock.unlock();
         }
@@ -472,165 +478,26 @@ final class DeliveryScheduler {
         return routing.destinationOf(domain);
     }
 
-    // ---- destination queues (all under lock) ----
-
-    /** Wakes idle workers of the queue and starts new ones while limits allow. */
-    private void dispatch(DestinationQueue q) {
-        if (q != null && q.jobs.isEmpty()) {
-            starving.remove(q);
-        }
-        if (stopping || q == null || q.jobs.isEmpty()) {
-            return;
-        }
-        if (q.site != null && gates.waitNanos(q.site, clock.instant()) > 0) {
-            // held by the site's rate: the timer set with the hold dispatches it again
-            return;
-        }
-        for (int k = Math.min(q.idle, q.jobs.size()); k > 0; k--) {
-            q.arrived.signal();
-        }
-        int need = q.jobs.size() - (q.workers - q.busy);
-        while (need > 0 && q.workers < settings.maxConnectionsPerDestination()) {
-            if (q.site != null && shaping.active() && !gates.roomFor(q.site)) {
-                // the site's max_connections across its domains: a connection of the site that ends frees one
-                gates.waitFor(q.site, q);
-                return;
-            }
-            if (connections >= settings.maxConnections()) {
-                starving.add(q);
-                // idle connections elsewhere give their slots up
-                for (DestinationQueue other : queues.values()) {
-                    if (other != q && other.idle > 0 && other.jobs.isEmpty()) {
-                        other.arrived.signalAll();
-                    }
-                }
-                return;
-            }
-            q.workers++;
-            connections++;
-            if (q.site != null) {
-                gates.opened(q.site);
-            }
-            need--;
-            Transport transport = transports.of(q.destination);
-            workers.execute(new DestinationWorker(this, q, transport, settings, spool, clock));
-        }
-        starving.remove(q);
-    }
-
-    /** The next job for a worker; with a session open it waits up to connection_idle for one. */
-    private DeliveryJob takeJob(DestinationQueue q, boolean sessionOpen) {
-        long idleNanos = q.idle().toNanos();
-        while (true) {
-            if (stopping) {
-                return null;
-            }
-            // over the site's rate: no job until the hold ends, the connection waits open
-            long hold = q.site == null || q.jobs.isEmpty() ? 0 : gates.waitNanos(q.site, clock.instant());
-            DeliveryJob j = hold > 0 ? null : q.jobs.poll();
-            if (j != null) {
-                q.busy++;
-                if (q.jobs.isEmpty()) {
-                    starving.remove(q);
-                }
-                return j;
-            }
-            if (!sessionOpen || idleNanos <= 0 || !starving.isEmpty()) {
-                return null;
-            }
-            q.idle++;
-            try {
-                // while held, the hold's timer or an admitted worker signals one waiting worker at a time
-                idleNanos = q.arrived.awaitNanos(idleNanos);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return null;
-            } finally {
-                q.idle--;
-            }
-        }
-    }
-
     // ---- what the workers ask (see DestinationWorker) ----
 
-    /**
-     * The next job for a worker of the queue; null when the worker is to end.
-     *
-     * @param doneWithOne whether the worker held a job until now (it counted as busy)
-     * @param sessionOpen whether it has a session that may carry another job: then it waits up to
-     *     connection_idle for one
-     */
+    /** The next job for a worker of the queue; null when the worker is to end (see {@link DestinationQueues}). */
     DeliveryJob nextJob(DestinationQueue q, boolean doneWithOne, boolean sessionOpen) {
-        lock.lock();
-        try {
-            if (doneWithOne) {
-                q.busy--;
-            }
-            return takeJob(q, sessionOpen);
-        } finally {
-            lock.unlock();
-        }
+        return queues.nextJob(q, doneWithOne, sessionOpen);
     }
 
-    /**
-     * The destination could not be reached. When other workers still serve it, the job goes back to
-     * them; otherwise this job and every queued one for the destination are to get the failure.
-     */
+    /** The destination could not be reached: handed back to other workers, or failed with every queued job. */
     DestinationWorker.JobOutcome unreachable(DestinationQueue q, DeliveryJob job, DeliveryFailure f) {
-        List<DeliveryJob> all = new ArrayList<>();
-        all.add(job);
-        lock.lock();
-        try {
-            if (q.workers > 1 && !stopping) {
-                q.jobs.addFirst(job);
-                q.arrived.signal();
-                return new DestinationWorker.HandedBack();
-            }
-            all.addAll(q.jobs);
-            q.jobs.clear();
-            starving.remove(q);
-        } finally {
-            lock.unlock();
-        }
-        return new DestinationWorker.Unreachable(f, all);
+        return queues.unreachable(q, job, f);
     }
 
     /** Whether the scheduler is stopping: workers take no new job, cut-off attempts record nothing. */
     boolean isStopping() {
-        lock.lock();
-        try {
-            return stopping;
-        } finally {
-            lock.unlock();
-        }
+        return queues.isStopping();
     }
 
-    /** A worker has ended (its session closed): frees its slot and gives it to a queue that waits for one. */
+    /** A worker has ended (its session closed): frees its slot for a queue that waits for one. */
     void workerEnded(DestinationQueue q, boolean heldJob) {
-        lock.lock();
-        try {
-            if (heldJob) {
-                q.busy--;
-            }
-            q.workers--;
-            connections--;
-            List<DestinationQueue> waitingForSite = q.site == null ? List.of() : gates.closed(q.site);
-            if (q.workers == 0 && q.jobs.isEmpty() && queues.get(q.destination) == q) {
-                queues.remove(q.destination);
-                starving.remove(q);
-            }
-            if (q.workers == 0 && !q.jobs.isEmpty()) {
-                dispatch(q);
-            }
-            for (DestinationQueue s : List.copyOf(starving)) {
-                dispatch(s);
-            }
-            for (DestinationQueue w : waitingForSite) {
-                dispatch(w);
-            }
-        } finally {
-            lock.unlock();
-        }
+        queues.workerEnded(q, heldJob);
     }
 
     /** Records a job's results; the last job of an attempt settles it. */
@@ -677,15 +544,6 @@ final class DeliveryScheduler {
             }
             attempt.settled().complete(null);
         });
-    }
-
-    private DestinationQueue newQueue(Destination d) {
-        DestinationQueue q = new DestinationQueue(d, lock.newCondition(), settings.connectionIdle(), gates::limits);
-        if (SiteShaping.applies(d) && shaping.active()) {
-            String cached = shaping.cachedSite(d.name());
-            q.site = cached == null ? d.name() : cached;
-        }
-        return q;
     }
 
     private static ThreadFactory threads(String name) {

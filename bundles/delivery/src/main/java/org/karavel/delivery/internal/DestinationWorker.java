@@ -189,7 +189,8 @@ final class DestinationWorker implements Runnable {
     private JobOutcome deliverOnSession(DeliveryJob job) {
         if (session == null) {
             try {
-                session = transport.open(queue.destination);
+                // the site's connect_timeout and tls mode apply to the new connection
+                session = transport.open(queue.destination, limits);
                 onSession = 0;
             } catch (DeliveryFailure f) {
                 return scheduler.unreachable(queue, job, f);

@@ -89,9 +89,25 @@ final class MessageAttempt {
         }
     }
 
-    /** The latest end of the suspensions that held jobs of this attempt back, or null. */
+    /**
+     * When the recipients that waited should be looked at again: the latest end of the suspensions
+     * that held jobs back, or the earliest retry time of a rate that held some (then the suspended
+     * ones are postponed again, still without an attempt counted); null when none waited.
+     */
     synchronized Instant postponedUntil() {
-        return postponedUntil;
+        if (heldUntil == null) {
+            return postponedUntil;
+        }
+        return postponedUntil == null || heldUntil.isBefore(postponedUntil) ? heldUntil : postponedUntil;
+    }
+
+    private Instant heldUntil;
+
+    /** Recipients of this attempt wait for a rate limit (a source's) until then: the earliest counts. */
+    synchronized void holdUntil(Instant until) {
+        if (until != null && (heldUntil == null || until.isBefore(heldUntil))) {
+            heldUntil = until;
+        }
     }
 
     /** The traffic-shaping site the job's recipients went to (for the mail log and metrics). */

@@ -3,6 +3,7 @@ package org.karavel.delivery.internal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -107,21 +108,27 @@ final class Routing {
     /**
      * The destination as this message's sending of it leaves: from a source address of its pool, or
      * the destination unchanged when no pool applies (local and LMTP destinations never bind a
-     * source); null when every source of its pool is over its limit: the recipients wait.
+     * source); none when every source of its pool is over its limit: the recipients wait until then.
      */
-    Destination from(QueuedMessage m, Destination d, Spool spool) {
+    Leaving from(QueuedMessage m, Destination d, Spool spool) {
         if (d.kind() == Destination.Kind.LOCAL || isLmtpRoute(d) || !sending.hasPools()) {
-            return d;
+            return new Leaving(d, null);
         }
         Optional<String> header = headers.getOrDefault(m.id(), Optional.empty());
         SendingAddresses.Choice c = sending.choose(m.envelope(), header.orElse(null));
         if (c.waits()) {
             LOG.debug(
                     "{}: every source address of pool {} is over its limit until {}", m.id(), c.pool(), c.waitUntil());
-            return null;
+            return new Leaving(null, c.waitUntil());
         }
-        return c.source() == null ? d : d.from(c.source().name());
+        return new Leaving(c.source() == null ? d : d.from(c.source().name()), null);
     }
+
+    /**
+     * How a sending of a message leaves: its destination (from its source address), or null and the
+     * instant the first source of its pool has room again (the limiter's retryAt).
+     */
+    record Leaving(Destination destination, Instant waitUntil) {}
 
     /** The X-Karavel-Pool value of a message, or null. */
     private static String poolHeader(QueuedMessage m, Spool spool) {

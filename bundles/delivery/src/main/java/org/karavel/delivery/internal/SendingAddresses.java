@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * that originates here, then the authenticated user, the sender domain, the listener, then the pool
  * named {@code default}), and within the pool a source by weight (smooth weighted round robin, so
  * the shares hold exactly, not only on average), skipping sources that are not on this machine and
- * those over their warm-up limit. Asked by the scheduler thread only.
+ * those over their warm-up limit or max_message_rate (limiter keys {@code warmup:<ip>} and
+ * {@code source:<ip>}). Asked by the scheduler thread only.
  */
 final class SendingAddresses {
     private static final Logger LOG = LoggerFactory.getLogger(SendingAddresses.class);
@@ -130,20 +131,53 @@ final class SendingAddresses {
         while (!candidates.isEmpty()) {
             SendingPool.Member m = next(pool.name(), candidates);
             SendingSource s = byName.get(m.source());
-            Optional<Rate> limit = s.warmup().limitOn(LocalDate.ofInstant(now, clock.getZone()));
-            RateLimiter l = limiter.get();
-            if (limit.isEmpty() || l == null) {
+            Instant refusedUntil = take(s, now);
+            if (refusedUntil == null) {
                 return new Choice(s, null, pool.name());
             }
-            RateLimiter.Admission a = l.tryAcquire(s.limiterKey(), limit.get(), burst(limit.get()), now);
-            if (a.admitted()) {
-                return new Choice(s, null, pool.name());
-            }
-            earliest = earliest == null || a.retryAt().isBefore(earliest) ? a.retryAt() : earliest;
+            earliest = earliest == null || refusedUntil.isBefore(earliest) ? refusedUntil : earliest;
             candidates.remove(m);
         }
         // every source is over its limit, or none is usable: the mail waits, it never leaves from another pool
         return new Choice(null, earliest == null ? now.plusSeconds(300) : earliest, pool.name());
+    }
+
+    /**
+     * Takes one message from the source's budgets: its day's warm-up limit and its max_message_rate.
+     * Both are looked at before either is taken, so a refusal by one spends nothing of the other.
+     *
+     * @return null when taken, else the instant the refusing budget has room again
+     */
+    private Instant take(SendingSource s, Instant now) {
+        Optional<Rate> warm = s.warmup().limitOn(LocalDate.ofInstant(now, clock.getZone()));
+        Rate rate = s.maxMessageRate();
+        RateLimiter l = limiter.get();
+        if (l == null || (warm.isEmpty() && rate == null)) {
+            return null;
+        }
+        Instant until = null;
+        if (warm.isPresent() && rate != null) {
+            // only with two budgets: a refusal by either must not spend the other
+            until = later(until, l.peek(s.warmupKey(), warm.get(), burst(warm.get()), now));
+            until = later(until, l.peek(s.limiterKey(), rate, 1, now));
+            if (until != null) {
+                return until;
+            }
+        }
+        if (warm.isPresent()) {
+            until = later(until, l.tryAcquire(s.warmupKey(), warm.get(), burst(warm.get()), now));
+        }
+        if (rate != null && until == null) {
+            until = later(until, l.tryAcquire(s.limiterKey(), rate, 1, now));
+        }
+        return until;
+    }
+
+    private static Instant later(Instant until, RateLimiter.Admission a) {
+        if (a.admitted()) {
+            return until;
+        }
+        return until == null || a.retryAt().isAfter(until) ? a.retryAt() : until;
     }
 
     /** A day's budget may be spent at any time of the day: the whole daily count as the burst. */

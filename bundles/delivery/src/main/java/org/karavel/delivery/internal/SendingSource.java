@@ -2,6 +2,7 @@ package org.karavel.delivery.internal;
 
 import java.net.InetAddress;
 import java.util.Objects;
+import org.karavel.api.shaping.Rate;
 
 /**
  * A source address for outbound connections (KumoMTA's egress_source; Postfix's smtp_bind_address with
@@ -13,8 +14,10 @@ import java.util.Objects;
  * @param ehloName the name in EHLO; empty = delivery's helo_name
  * @param warmup the daily limits while the address is new
  * @param usable false when the address is not on this machine: pools skip it
+ * @param maxMessageRate messages per period from this address, whatever the site; null for no limit
  */
-record SendingSource(String name, InetAddress address, String ehloName, Warmup warmup, boolean usable) {
+record SendingSource(
+        String name, InetAddress address, String ehloName, Warmup warmup, boolean usable, Rate maxMessageRate) {
     SendingSource {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(address, "address");
@@ -22,8 +25,18 @@ record SendingSource(String name, InetAddress address, String ehloName, Warmup w
         warmup = warmup == null ? Warmup.NONE : warmup;
     }
 
-    /** The rate limiter key of the address: {@code source:192.0.2.10}. */
+    /** A source without a message rate of its own. */
+    SendingSource(String name, InetAddress address, String ehloName, Warmup warmup, boolean usable) {
+        this(name, address, ehloName, warmup, usable, null);
+    }
+
+    /** The rate limiter key of the address's max_message_rate: {@code source:192.0.2.10}. */
     String limiterKey() {
         return "source:" + address.getHostAddress();
+    }
+
+    /** The rate limiter key of the address's warm-up (its day's budget): {@code warmup:192.0.2.10}. */
+    String warmupKey() {
+        return "warmup:" + address.getHostAddress();
     }
 }

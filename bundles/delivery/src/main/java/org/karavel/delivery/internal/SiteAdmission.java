@@ -4,7 +4,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -104,7 +103,7 @@ final class SiteAdmission {
         timer.schedule(() -> reopen(site, at), delay, TimeUnit.NANOSECONDS);
     }
 
-    /** The hold's timer fired: the site's queues are dispatched, or a later hold gets its own timer. */
+    /** The hold's timer fired: the site's next turn is given, or a later hold gets its own timer. */
     private void reopen(String site, Instant at) {
         lock.lock();
         try {
@@ -113,45 +112,61 @@ final class SiteAdmission {
                 wakeAt(site, later);
                 return;
             }
-            // the budget has room for about one message now: one waiting worker of the site goes (waking
-            // them all would only have the others refused again); a queue without a connection gets one
-            boolean woke = wakeOne(site);
-            for (DestinationQueue q : List.copyOf(queues.get())) {
-                if (site.equals(q.site) && !q.jobs.isEmpty() && q.workers == 0) {
-                    dispatch.accept(q);
-                }
-            }
-            if (!woke) {
-                for (DestinationQueue q : List.copyOf(queues.get())) {
-                    if (site.equals(q.site) && !q.jobs.isEmpty()) {
-                        dispatch.accept(q);
-                    }
-                }
-            }
+            // the budget has room for about one message now: one queue of the site goes (waking them all would
+            // only have the others refused again); with no connection waiting, a new one is started
+            nextTurn(site, true);
         } finally {
             lock.unlock();
         }
     }
 
-    /** A job of the site was admitted: while its budget has room, one more waiting worker of the site goes. */
+    /**
+     * A job of the site was admitted: while its budget has room, a waiting connection of the site's next
+     * queue in line goes (a new one is started only for a queue without any: it would most likely be refused).
+     */
     void admitted(String site) {
         lock.lock();
         try {
-            wakeOne(site);
+            nextTurn(site, false);
         } finally {
             lock.unlock();
         }
     }
 
-    /** Signals one idle worker of a queue of the site that has jobs; false when none waits. Under the lock. */
-    private boolean wakeOne(String site) {
+    /**
+     * Gives the site's next turn to the queue whose first job has waited longest among those with a
+     * connection waiting (so every domain of the site gets its turns): one worker is woken; when no
+     * connection waits, the queue whose first job waited longest gets a new one (at most one) if
+     * {@code mayStart} or it has no worker at all. Under the lock.
+     */
+    private void nextTurn(String site, boolean mayStart) {
+        DestinationQueue waiting = null;
+        DestinationQueue any = null;
         for (DestinationQueue q : queues.get()) {
-            if (site.equals(q.site) && q.idle > 0 && !q.jobs.isEmpty()) {
-                q.arrived.signal();
-                return true;
+            DeliveryJob head = site.equals(q.site) ? q.jobs.peekFirst() : null;
+            if (head == null) {
+                continue;
+            }
+            if (q.idle > 0 && (waiting == null || olderHead(q, waiting))) {
+                waiting = q;
+            }
+            if (any == null || olderHead(q, any)) {
+                any = q;
             }
         }
-        return false;
+        if (waiting != null) {
+            waiting.arrived.signal();
+        } else if (any != null && (mayStart || any.workers == 0)) {
+            // a queue nobody serves would wait for a hold's timer that no refusal sets
+            dispatch.accept(any);
+        }
+    }
+
+    private static boolean olderHead(DestinationQueue a, DestinationQueue b) {
+        return a.jobs.peekFirst()
+                .attempt()
+                .started()
+                .isBefore(b.jobs.peekFirst().attempt().started());
     }
 
     /** Open connections per site (shaped destinations only). */

@@ -131,6 +131,14 @@ final class SiteGates {
         return null;
     }
 
+    /** Whether the site has a message or connection rate (as a worker last read its limits). */
+    boolean rateLimited(String site) {
+        Gate g = gates.get(site);
+        return g != null
+                && g.limits != null
+                && (g.limits.maxMessageRate() != null || g.limits.maxConnectionRate() != null);
+    }
+
     /** Nanoseconds the site's jobs must still wait at {@code now}; 0 when they may go. */
     long waitNanos(String site, Instant now) {
         Gate g = gates.get(site);

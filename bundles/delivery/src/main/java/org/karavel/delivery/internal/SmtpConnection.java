@@ -162,7 +162,7 @@ final class SmtpConnection implements Closeable {
             ScheduledExecutorService timer,
             Set<Socket> openSockets)
             throws IOException {
-        return open(connector, host, address, settings, timer, openSockets, null);
+        return open(connector, host, address, settings, timer, openSockets, null, settings.connectTimeout());
     }
 
     /**
@@ -176,7 +176,8 @@ final class SmtpConnection implements Closeable {
             DeliverySettings settings,
             ScheduledExecutorService timer,
             Set<Socket> openSockets,
-            InetAddress source)
+            InetAddress source,
+            Duration connectTimeout)
             throws IOException {
         Socket s = new Socket();
         openSockets.add(s);
@@ -184,7 +185,8 @@ final class SmtpConnection implements Closeable {
             if (source != null) {
                 s.bind(new InetSocketAddress(source, 0));
             }
-            connector.connect(s, host, address, (int) settings.connectTimeout().toMillis());
+            connector.connect(
+                    s, host, address, (int) Math.min(Integer.MAX_VALUE, Math.max(1, connectTimeout.toMillis())));
             s.setTcpNoDelay(true);
             return new SmtpConnection(s, host, address, settings.replyTimeout(), timer, openSockets);
         } catch (IOException | RuntimeException e) {
@@ -216,6 +218,11 @@ final class SmtpConnection implements Closeable {
 
     SmtpReply greeting() throws IOException {
         return read(replyTimeout);
+    }
+
+    /** The server's greeting, within {@code timeout} (a shaping site's connect_timeout). */
+    SmtpReply greeting(Duration timeout) throws IOException {
+        return read(timeout);
     }
 
     /** EHLO (or LHLO), falling back to HELO when EHLO gets a 5xx. Extensions are known afterwards. */

@@ -1,7 +1,6 @@
 package org.karavel.delivery.internal;
 
 import java.io.IOException;
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -22,6 +21,7 @@ import org.karavel.api.dkim.OutboundSigner;
 import org.karavel.api.dns.DnsException;
 import org.karavel.api.maillog.MailLogLine;
 import org.karavel.api.queue.Spool;
+import org.karavel.api.shaping.SiteLimits;
 import org.karavel.api.tls.DestinationTls;
 import org.karavel.api.tls.HostTls;
 import org.karavel.api.tls.OutboundTls;
@@ -134,8 +134,13 @@ final class SmtpTransport implements Transport {
 
     @Override
     public Session open(Destination destination) throws DeliveryFailure, InterruptedException {
+        return open(destination, null);
+    }
+
+    @Override
+    public Session open(Destination destination, SiteLimits site) throws DeliveryFailure, InterruptedException {
         Route route = routeOf(destination);
-        Departure from = departureOf(destination, route);
+        Departure from = departureOf(destination, route, SiteTerms.of(lmtp ? null : site, settings));
         OutboundTls tls = null;
         if (outbound != null) {
             tls = outbound.tls().get();
@@ -193,12 +198,22 @@ final class SmtpTransport implements Transport {
                 loopsBack(hops.name(), ex, best, port);
                 return null;
             }
-            HostTls hostTls = tls == null ? null : hostPolicy(tls, policy, ex);
+            // a shaping site's tls mode may only raise what the policy asks (MTA-STS, DANE, rules)
+            HostTls hostTls = tls == null ? null : from.terms().raise(hostPolicy(tls, policy, ex));
             if (hostTls != null && !hostTls.mxAllowed()) {
                 refusedByPolicy(tls, policy, hostTls, ex, attempts);
                 continue;
             }
-            List<InetAddress> addresses = from.sameFamily(addressesOf(ex, attempts), ex.host(), attempts);
+            List<InetAddress> found = addressesOf(ex, attempts);
+            List<InetAddress> addresses = from.sameFamily(found);
+            if (addresses.isEmpty() && !found.isEmpty()) {
+                attempts.failed(
+                        "4.4.1",
+                        "451 4.4.1 " + ex.host() + " has no address of the family of source address "
+                                + from.bind().getHostAddress(),
+                        "",
+                        MailLogLine.RELAY_NONE);
+            }
             if (!lmtp && addresses.stream().anyMatch(a -> myself.isMyself(a, port))) {
                 loopsBack(hops.name(), ex, best, port);
                 return null;
@@ -411,7 +426,7 @@ final class SmtpTransport implements Transport {
         String stage = "receiving the initial server greeting";
         try {
             // a server that greets with 4xx or 5xx is skipped, as Postfix does: the next may take it
-            if (!positiveOrQuit(c.greeting(), c, host, attempts)) {
+            if (!positiveOrQuit(c.greeting(from.terms().greetingTimeout()), c, host, attempts)) {
                 return null;
             }
             stage = "sending EHLO";
@@ -436,7 +451,8 @@ final class SmtpTransport implements Transport {
                 if (!verdict.accepted()) {
                     attempts.failed(
                             "4.7.5",
-                            "451 4.7.5 TLS with " + c.relay() + " failed its policy: " + failure(verdict),
+                            "451 4.7.5 TLS with " + c.relay() + " failed its policy: " + failure(verdict)
+                                    + from.terms().tlsNote(hostTls),
                             host,
                             c.relay(),
                             verdict.logText());
@@ -498,7 +514,15 @@ final class SmtpTransport implements Transport {
     private SmtpConnection connect(
             String host, InetSocketAddress address, String where, Attempts attempts, Departure from) {
         try {
-            return SmtpConnection.open(connector, host, address, settings, timer, openSockets, from.bind());
+            return SmtpConnection.open(
+                    connector,
+                    host,
+                    address,
+                    settings,
+                    timer,
+                    openSockets,
+                    from.bind(),
+                    from.terms().connectTimeout());
         } catch (SocketTimeoutException e) {
             attempts.failed("4.4.1", "connect to " + where + ": Connection timed out", "", MailLogLine.RELAY_NONE);
         } catch (IOException e) {
@@ -582,43 +606,18 @@ final class SmtpTransport implements Transport {
         return r;
     }
 
-    /** Where connections to a destination leave from, under which EHLO name, and the route's login. */
-    private Departure departureOf(Destination destination, Route route) throws DeliveryFailure {
+    /** Where connections to a destination leave from, under which EHLO name, login and site terms. */
+    private Departure departureOf(Destination destination, Route route, SiteTerms terms) throws DeliveryFailure {
         SmtpLogin login = route == null || lmtp ? null : route.auth();
         if (destination.source().isEmpty() || lmtp) {
-            return new Departure(null, settings.heloName(), login);
+            return new Departure(null, settings.heloName(), login, terms);
         }
         SendingSource s = sending.source(destination.source());
         if (s == null || !s.usable()) {
             throw DeliveryFailure.deferred(
                     "4.3.0", "451 4.3.0 source address " + destination.source() + " is not configured (any more)");
         }
-        return new Departure(s.address(), s.ehloName().isEmpty() ? settings.heloName() : s.ehloName(), login);
-    }
-
-    /**
-     * How a connection leaves: bound to a source address (null: the system's choice), the EHLO name
-     * it says, and the AUTH login it uses (null: none).
-     */
-    private record Departure(InetAddress bind, String ehloName, SmtpLogin login) {
-        /** The addresses a connection bound to the source can reach: those of its family. */
-        List<InetAddress> sameFamily(List<InetAddress> addresses, String host, Attempts attempts) {
-            if (bind == null) {
-                return addresses;
-            }
-            List<InetAddress> same = addresses.stream()
-                    .filter(a -> (a instanceof Inet4Address) == (bind instanceof Inet4Address))
-                    .toList();
-            if (same.isEmpty() && !addresses.isEmpty()) {
-                attempts.failed(
-                        "4.4.1",
-                        "451 4.4.1 " + host + " has no address of the family of source address "
-                                + bind.getHostAddress(),
-                        "",
-                        MailLogLine.RELAY_NONE);
-            }
-            return same;
-        }
+        return new Departure(s.address(), s.ehloName().isEmpty() ? settings.heloName() : s.ehloName(), login, terms);
     }
 
     /** One open connection; RSET before every transaction but the first. */

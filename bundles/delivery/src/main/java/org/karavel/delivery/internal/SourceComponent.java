@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.Map;
+import org.karavel.api.shaping.Rate;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -14,7 +15,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One source address from its factory configuration, checked when it is configured: an address this
- * machine does not have (it cannot be bound) or a bad warm-up is an ERROR naming the file and key,
+ * machine does not have (it cannot be bound), a bad warm-up or max_message_rate is an ERROR naming the file and key,
  * and the pools skip the source.
  */
 @Component(
@@ -53,18 +54,33 @@ public class SourceComponent {
             LOG.error("{}: warmup = {}: {}; the pools skip source {}", file, config.warmup(), e.getMessage(), name);
             return new SendingSource(name, address, config.ehlo__name(), Warmup.NONE, false);
         }
+        Rate rate = null;
+        if (!config.max__message__rate().isBlank()) {
+            try {
+                rate = Rate.parse(config.max__message__rate());
+            } catch (IllegalArgumentException e) {
+                LOG.error(
+                        "{}: max_message_rate = {}: {}; the pools skip source {}",
+                        file,
+                        config.max__message__rate(),
+                        e.getMessage(),
+                        name);
+                return new SendingSource(name, address, config.ehlo__name(), warmup, false);
+            }
+        }
         boolean usable = isOnThisMachine(address, file, name);
         if (usable) {
             LOG.info(
-                    "source address {} ({}): EHLO {}{}",
+                    "source address {} ({}): EHLO {}{}{}",
                     name,
                     address.getHostAddress(),
                     config.ehlo__name().isBlank()
                             ? "(helo_name)"
                             : config.ehlo__name().strip(),
-                    warmup.daily().isEmpty() ? "" : ", warm-up " + warmup);
+                    warmup.daily().isEmpty() ? "" : ", warm-up " + warmup,
+                    rate == null ? "" : ", max_message_rate " + rate);
         }
-        return new SendingSource(name, address, config.ehlo__name(), warmup, usable);
+        return new SendingSource(name, address, config.ehlo__name(), warmup, usable, rate);
     }
 
     /** Whether a socket can be bound to the address: the truth about "this machine has it". */

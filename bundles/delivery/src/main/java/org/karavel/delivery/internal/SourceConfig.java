@@ -29,4 +29,10 @@ public @interface SourceConfig {
             description =
                     "Daily message limits from a start date, rising day by day: 2026-12-01: 500/day, 1000/day, 2000/day; empty = none")
     String warmup() default "";
+
+    @AttributeDefinition(
+            name = "Message rate",
+            description =
+                    "Messages per period from this address to all sites together: 100/min, 5/s, 20000/day; empty = no limit")
+    String max__message__rate() default "";
 }

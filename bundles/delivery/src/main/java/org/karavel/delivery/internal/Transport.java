@@ -1,6 +1,7 @@
 package org.karavel.delivery.internal;
 
 import java.util.List;
+import org.karavel.api.shaping.SiteLimits;
 
 /** How a destination is reached: remote SMTP, LMTP or Maildir. */
 interface Transport {
@@ -10,6 +11,16 @@ interface Transport {
      * @throws DeliveryFailure when the destination cannot be reached; every queued job for it gets that result
      */
     Session open(Destination destination) throws DeliveryFailure, InterruptedException;
+
+    /**
+     * Opens a session under a shaping site's terms (connect and greeting time limits, a stricter TLS
+     * mode); transports that make no remote connection ignore them.
+     *
+     * @param site the site's limits as the worker read them, or null when the destination is not shaped
+     */
+    default Session open(Destination destination, SiteLimits site) throws DeliveryFailure, InterruptedException {
+        return open(destination);
+    }
 
     /** An open connection (or its equivalent) that delivers jobs one after the other. */
     interface Session {

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -127,11 +128,68 @@ class SendingAddressesTest {
         assertThat(sending.choose(e, null).source().name()).isEqualTo("old");
 
         sources.set(1, source("old", "127.0.0.3", Warmup.parse("2026-12-01: 1/day")));
-        limiter.tryAcquire("source:127.0.0.3", Rate.parse("1/day"), 1, clock.instant());
+        limiter.tryAcquire("warmup:127.0.0.3", Rate.parse("1/day"), 1, clock.instant());
         SendingAddresses.Choice waits = sending.choose(e, null);
         assertThat(waits.waits()).isTrue();
         assertThat(waits.source()).isNull();
         assertThat(waits.waitUntil()).isAfter(clock.instant());
+    }
+
+    @Test
+    void aSourcesMessageRateIsHeldWhenTheMessageIsTakenAndItsWaitEndsAtTheLimitersRetryTime() throws Exception {
+        sources.add(new SendingSource(
+                "slow", InetAddress.getByName("127.0.0.2"), "", Warmup.NONE, true, Rate.parse("6/min")));
+        sources.add(new SendingSource(
+                "fast", InetAddress.getByName("127.0.0.3"), "", Warmup.NONE, true, Rate.parse("60/min")));
+        pools.add(pool("default", "slow:1, fast:1", Set.of(), Set.of(), Set.of()));
+        Envelope e = envelope("app@sender.test", "", "mx", Origin.relayHost("127.0.0.1"));
+
+        // one a turn by weight while both have room; then slow (one per 10 s) is skipped for fast (one per s)
+        assertThat(sending.choose(e, null).source().name()).isEqualTo("slow");
+        assertThat(sending.choose(e, null).source().name()).isEqualTo("fast");
+        SendingAddresses.Choice third = sending.choose(e, null);
+        assertThat(third.waits()).isTrue();
+        // the limiter's retry time of the one that frees first: fast's, 1 s on
+        assertThat(third.waitUntil()).isEqualTo(clock.instant().plusSeconds(1));
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(sending.choose(e, null).source().name()).isEqualTo("fast");
+        clock.advance(Duration.ofSeconds(9));
+        List<String> chosen = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            chosen.add(sending.choose(e, null).source().name());
+        }
+        assertThat(chosen).containsExactlyInAnyOrder("slow", "fast");
+        // the budget is the limiter's, under the source's key
+        assertThat(limiter.peek("source:127.0.0.2", Rate.parse("6/min"), 1, clock.instant())
+                        .admitted())
+                .isFalse();
+    }
+
+    @Test
+    void aRefusalByTheMessageRateSpendsNothingOfTheWarmup() throws Exception {
+        sources.add(new SendingSource(
+                "s",
+                InetAddress.getByName("127.0.0.2"),
+                "",
+                Warmup.parse("2026-12-01: 3/day"),
+                true,
+                Rate.parse("1/min")));
+        pools.add(pool("default", "s:1", Set.of(), Set.of(), Set.of()));
+        Envelope e = envelope("app@sender.test", "", "mx", Origin.relayHost("127.0.0.1"));
+        int sent = 0;
+        for (int i = 0; i < 30; i++) {
+            sent += sending.choose(e, null).waits() ? 0 : 1;
+        }
+        assertThat(sent).isEqualTo(1);
+        clock.advance(Duration.ofMinutes(1));
+        assertThat(sending.choose(e, null).waits()).isFalse();
+        clock.advance(Duration.ofMinutes(1));
+        assertThat(sending.choose(e, null).waits()).isFalse();
+        clock.advance(Duration.ofMinutes(1));
+        // the day's three are spent: the warm-up refuses now, until well after the next minute
+        SendingAddresses.Choice fourth = sending.choose(e, null);
+        assertThat(fourth.waits()).isTrue();
+        assertThat(fourth.waitUntil()).isAfter(clock.instant().plus(Duration.ofHours(1)));
     }
 
     @Test

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.karavel.api.queue.QueuedMessage;
 import org.karavel.api.queue.RecipientStatus;
 import org.karavel.api.shaping.LocalRateLimiter;
+import org.karavel.api.shaping.Rate;
 import org.karavel.testkit.LogCapture;
 import org.karavel.testkit.SmtpSink;
 import org.karavel.testkit.TestCertificates;
@@ -295,6 +296,9 @@ class SmarthostRoutingTest {
             SendingSource badWarmup =
                     SourceComponent.read(source("w", "127.0.0.2", "", "2026-12-01: 500/fortnight"), "etc/w.cfg");
             SendingSource notAnAddress = SourceComponent.read(source("x", "mta.example.com", "", ""), "etc/x.cfg");
+            SendingSource badRate =
+                    SourceComponent.read(source("r", "127.0.0.2", "", "", "100/fortnight"), "etc/r.cfg");
+            SendingSource rated = SourceComponent.read(source("ok", "127.0.0.2", "", "", "100/min"), "etc/ok.cfg");
 
             assertThat(six.usable()).isTrue();
             assertThat(six.address().getHostAddress()).isEqualTo("0:0:0:0:0:0:0:1");
@@ -302,17 +306,27 @@ class SmarthostRoutingTest {
             assertThat(gone.name()).isEqualTo("192.0.2.9");
             assertThat(badWarmup.usable()).isFalse();
             assertThat(notAnAddress.usable()).isFalse();
+            assertThat(badRate.usable()).isFalse();
+            assertThat(rated.usable()).isTrue();
+            assertThat(rated.maxMessageRate()).isEqualTo(Rate.parse("100/min"));
             assertThat(log.text().lines().filter(l -> l.contains("ERROR")))
                     .anySatisfy(l -> assertThat(l)
                             .contains("etc/gone.cfg: address = 192.0.2.9 is not an address of this machine"))
                     .anySatisfy(
                             l -> assertThat(l).contains("etc/w.cfg: warmup = ").contains("fortnight"))
                     .anySatisfy(
-                            l -> assertThat(l).contains("etc/x.cfg: address = mta.example.com is not an IP address"));
+                            l -> assertThat(l).contains("etc/x.cfg: address = mta.example.com is not an IP address"))
+                    .anySatisfy(l -> assertThat(l)
+                            .contains("etc/r.cfg: max_message_rate = 100/fortnight")
+                            .contains("the pools skip source r"));
         }
     }
 
     private static SourceConfig source(String name, String address, String ehlo, String warmup) {
+        return source(name, address, ehlo, warmup, "");
+    }
+
+    private static SourceConfig source(String name, String address, String ehlo, String warmup, String rate) {
         return new SourceConfig() {
             @Override
             public Class<? extends java.lang.annotation.Annotation> annotationType() {
@@ -337,6 +351,11 @@ class SmarthostRoutingTest {
             @Override
             public String warmup() {
                 return warmup;
+            }
+
+            @Override
+            public String max__message__rate() {
+                return rate;
             }
         };
     }

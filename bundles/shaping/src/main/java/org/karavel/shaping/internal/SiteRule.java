@@ -149,9 +149,15 @@ record SiteRule(String name, Set<String> domains, List<String> mxSuffixes, SiteL
 
     private static String tls(Map<String, ?> p) throws BadRule {
         String s = text(p, "tls");
-        if (s != null && !TLS_MODES.contains(s)) {
-            throw new BadRule("tls", "\"" + s + "\" is not one of " + String.join(", ", new TreeSet<>(TLS_MODES)));
+        if (s == null) {
+            return "";
         }
-        return s == null ? "" : s;
+        // any case (required, Required): kept as the mode's own name, which delivery and the shell show
+        for (String mode : TLS_MODES) {
+            if (mode.equalsIgnoreCase(s.strip())) {
+                return mode;
+            }
+        }
+        throw new BadRule("tls", "\"" + s + "\" is not one of " + String.join(", ", new TreeSet<>(TLS_MODES)));
     }
 }

@@ -83,6 +83,16 @@ class SiteRuleTest {
     }
 
     @Test
+    void aTlsModeIsReadInAnyCaseAndKeptUnderItsOwnName() throws Exception {
+        assertThat(rule("x", "domains", "x.example", "tls", "required").limits().tls())
+                .isEqualTo("Required");
+        assertThat(rule("x", "domains", "x.example", "tls", " requiredinsecure ")
+                        .limits()
+                        .tls())
+                .isEqualTo("RequiredInsecure");
+    }
+
+    @Test
     void theDefaultRuleNeedsNoDomains() throws Exception {
         assertThat(rule("default", "max_connections", "5").isDefault()).isTrue();
     }
