@@ -62,7 +62,8 @@ final class AdminApi {
                 new StatusEndpoints(services, metrics, json),
                 new StatusCheckEndpoints(services),
                 new SuppressionEndpoints(services, json, clock),
-                new ShapingEndpoints(services, clock));
+                new ShapingEndpoints(services, clock),
+                new NodeEndpoints(services, clock));
     }
 
     private RouteTable routes(
@@ -72,7 +73,8 @@ final class AdminApi {
             StatusEndpoints status,
             StatusCheckEndpoints checks,
             SuppressionEndpoints suppression,
-            ShapingEndpoints shaping) {
+            ShapingEndpoints shaping,
+            NodeEndpoints nodes) {
         InjectionEndpoint inject = this.inject;
         return new RouteTable(List.of(
                 Route.get("metrics", (r, p) -> status.metrics()),
@@ -102,7 +104,8 @@ final class AdminApi {
                 Route.get("api/v1/dnsbl", (r, p) -> ok(status.source("dnsbl"))),
                 Route.get("api/v1/config", (r, p) -> ok(status.configurations())),
                 Route.get("api/v1/status-checks", (r, p) -> ok(checks.report(r))),
-                Route.get("api/v1/shaping", (r, p) -> ok(shaping.shaping()))));
+                Route.get("api/v1/shaping", (r, p) -> ok(shaping.shaping())),
+                Route.get("api/v1/nodes", (r, p) -> ok(nodes.nodes()))));
     }
 
     ObjectMapper json() {

@@ -12,6 +12,7 @@ import java.util.Map;
 import org.karavel.api.auth.LoginFailures;
 import org.karavel.api.auth.MailboxUsers;
 import org.karavel.api.events.MessageEvents;
+import org.karavel.api.fleet.Fleet;
 import org.karavel.api.health.HealthCheck;
 import org.karavel.api.metrics.MetricSource;
 import org.karavel.api.net.MachineName;
@@ -172,6 +173,21 @@ public class AdminComponent {
     void unbindSuppression(SuppressionList list) {
         if (services.suppression == list) {
             services.suppression = null;
+        }
+    }
+
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY,
+            unbind = "unbindFleet")
+    void bindFleet(Fleet fleet) {
+        services.fleet = fleet;
+    }
+
+    void unbindFleet(Fleet fleet) {
+        if (services.fleet == fleet) {
+            services.fleet = null;
         }
     }
 

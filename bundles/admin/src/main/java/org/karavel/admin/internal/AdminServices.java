@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.karavel.api.auth.MailboxUsers;
+import org.karavel.api.fleet.Fleet;
 import org.karavel.api.health.HealthCheck;
 import org.karavel.api.metrics.MetricSource;
 import org.karavel.api.queue.DeliveryControl;
@@ -35,6 +36,8 @@ final class AdminServices {
     volatile SuppressionList suppression;
     volatile SitePolicies sitePolicies;
     volatile SiteTraffic siteTraffic;
+    /** The fleet sharing a store with this node; null without a store (a single node). */
+    volatile Fleet fleet;
     /** The Config Admin configurations whose PID starts with org.karavel.; null when Config Admin is absent. */
     volatile Supplier<List<StoredConfiguration>> configurations;
 

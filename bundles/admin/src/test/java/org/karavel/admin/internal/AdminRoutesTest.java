@@ -43,6 +43,7 @@ class AdminRoutesTest {
         ALLOW.put("/api/v1/config", "GET");
         ALLOW.put("/api/v1/status-checks", "GET");
         ALLOW.put("/api/v1/shaping", "GET");
+        ALLOW.put("/api/v1/nodes", "GET");
     }
 
     // no spool, no delivery control: a 405 must not depend on any of them
