@@ -11,6 +11,7 @@ import org.karavel.api.metrics.Metric;
 /** Decisions since the bundle started, and the metric families built from them and two gauges. */
 final class GreylistCounters {
     private final AtomicLong deferred = new AtomicLong();
+    private final AtomicLong failedOpen = new AtomicLong();
     private final CounterFamily passed =
             new CounterFamily("karavel_greylist_passed_total", "RCPTs the greylist let through, by reason", "reason");
 
@@ -27,6 +28,15 @@ final class GreylistCounters {
         } else {
             passed.increment(d.reason().label());
         }
+    }
+
+    /** One RCPT let through because the shared greylist failed (it is also counted as passed, fail_open). */
+    void failedOpen() {
+        failedOpen.incrementAndGet();
+    }
+
+    long failedOpenCount() {
+        return failedOpen.get();
     }
 
     long deferred() {
@@ -59,6 +69,11 @@ final class GreylistCounters {
                         "karavel_greylist_auto_whitelisted_clients",
                         "Client networks auto-whitelisted",
                         Metric.Type.GAUGE,
-                        autoWhitelisted.getAsLong()));
+                        autoWhitelisted.getAsLong()),
+                Metric.of(
+                        "karavel_greylist_fail_open_total",
+                        "RCPTs let through ungreylisted because the shared greylist (Redis) failed or was slow",
+                        Metric.Type.COUNTER,
+                        failedOpen.get()));
     }
 }

@@ -126,15 +126,9 @@ final class GreylistDatabase implements Greylist, AutoCloseable {
 
     @Override
     public void allow(String clientNetworkOrIp, String sender, String recipient) {
-        Objects.requireNonNull(clientNetworkOrIp, "clientNetworkOrIp");
-        boolean noSender = sender == null || sender.isBlank();
-        boolean noRecipient = recipient == null || recipient.isBlank();
-        if (noSender != noRecipient) {
-            throw new IllegalArgumentException(
-                    "give both sender and recipient, or neither (to allow the whole network)");
-        }
-        CidrBlock block = CidrBlock.parse(clientNetworkOrIp);
-        if (noSender) {
+        String[] entry = operatorEntry(clientNetworkOrIp, sender, recipient);
+        if (entry[1] == null) {
+            CidrBlock block = CidrBlock.parse(entry[0]);
             await(CompletableFuture.runAsync(
                     () -> {
                         policy.allowNetwork(block);
@@ -144,8 +138,7 @@ final class GreylistDatabase implements Greylist, AutoCloseable {
             LOG.info("greylist: client network {} allowed by an operator", block);
             return;
         }
-        Triplet triplet = new Triplet(
-                network(block, policy.settings()), senderKey(sender.strip()), recipientKey(recipient.strip()));
+        Triplet triplet = new Triplet(entry[0], entry[1], entry[2]);
         await(CompletableFuture.runAsync(
                 () -> {
                     policy.allowTriplet(triplet);
@@ -157,6 +150,34 @@ final class GreylistDatabase implements Greylist, AutoCloseable {
                 triplet.clientNetwork(),
                 triplet.sender(),
                 triplet.recipient());
+    }
+
+    /**
+     * What an operator's allow stores, checked and in the greylist's own form: {network, sender,
+     * recipient} of a triplet, or {network, null, null} for a whole network (any width).
+     *
+     * @throws IllegalArgumentException naming what is wrong
+     */
+    String[] operatorEntry(String clientNetworkOrIp, String sender, String recipient) {
+        Objects.requireNonNull(clientNetworkOrIp, "clientNetworkOrIp");
+        boolean noSender = sender == null || sender.isBlank();
+        boolean noRecipient = recipient == null || recipient.isBlank();
+        if (noSender != noRecipient) {
+            throw new IllegalArgumentException(
+                    "give both sender and recipient, or neither (to allow the whole network)");
+        }
+        CidrBlock block = CidrBlock.parse(clientNetworkOrIp);
+        if (noSender) {
+            return new String[] {block.toString(), null, null};
+        }
+        return new String[] {
+            network(block, policy.settings()), senderKey(sender.strip()), recipientKey(recipient.strip())
+        };
+    }
+
+    /** Whether an operator allowed a network holding {@code client}; safe from any thread. */
+    boolean allowedNetwork(InetAddress client) {
+        return policy.allowedNetwork(client);
     }
 
     /** The triplet network of a block no wider than the configured prefix. */

@@ -66,13 +66,21 @@ final class GreylistPolicy {
         return settings;
     }
 
+    /** Whether an operator allowed a network holding {@code client} (a copy-on-write list: any thread). */
+    boolean allowedNetwork(InetAddress client) {
+        for (CidrBlock allowed : allowedNetworks) {
+            if (allowed.contains(client)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     Decision check(InetAddress client, Triplet triplet) {
         GreylistSettings s = settings;
         Instant now = clock.instant();
-        for (CidrBlock allowed : allowedNetworks) {
-            if (allowed.contains(client)) {
-                return Decision.pass(PassReason.WHITELIST);
-            }
+        if (allowedNetwork(client)) {
+            return Decision.pass(PassReason.WHITELIST);
         }
         String network = triplet.clientNetwork();
         Optional<ClientRecord> clientRecord =

@@ -13,7 +13,9 @@ enum PassReason {
     /** The session authenticated. */
     AUTHENTICATED,
     /** The client is one of the relay policy's relay_hosts (the operator's own hosts). */
-    RELAY_HOST;
+    RELAY_HOST,
+    /** The shared greylist (Redis) failed or was too slow: greylisting fails open. */
+    FAIL_OPEN;
 
     String label() {
         return name().toLowerCase(Locale.ROOT);

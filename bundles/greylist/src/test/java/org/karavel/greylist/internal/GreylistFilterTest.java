@@ -238,7 +238,8 @@ class GreylistFilterTest {
                         "karavel_greylist_deferred_total",
                         "karavel_greylist_passed_total",
                         "karavel_greylist_entries",
-                        "karavel_greylist_auto_whitelisted_clients");
+                        "karavel_greylist_auto_whitelisted_clients",
+                        "karavel_greylist_fail_open_total");
         assertThat(metrics.get(0).samples().get(0).value()).isEqualTo(2);
         assertThat(metrics.get(1).samples())
                 .contains(

@@ -63,6 +63,17 @@ public final class SuppressionComponent implements SmtpFilter, SuppressionList, 
             policyOption = ReferencePolicyOption.GREEDY)
     volatile MessageEvents events;
 
+    /**
+     * The fleet's shared list (org.karavel.redis, ranked above this one): when published, RCPT
+     * lookups ask it (it answers from its local copy), so an entry made on another node refuses here.
+     */
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY,
+            target = "(karavel.store=redis)")
+    volatile SuppressionList shared;
+
     @Activate
     public SuppressionComponent(SuppressionConfig config) throws IOException {
         SuppressionSettings s = SuppressionSettings.from(config);
@@ -78,7 +89,15 @@ public final class SuppressionComponent implements SmtpFilter, SuppressionList, 
     }
 
     private SuppressionFilter newFilter(SuppressionSettings s, SuppressionDatabase db) {
-        return new SuppressionFilter(s, db, counters, () -> events, clock);
+        return new SuppressionFilter(
+                s,
+                () -> {
+                    SuppressionList fleet = shared;
+                    return fleet != null ? fleet : db;
+                },
+                counters,
+                () -> events,
+                clock);
     }
 
     @Modified

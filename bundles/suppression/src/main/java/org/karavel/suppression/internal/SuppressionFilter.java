@@ -33,7 +33,7 @@ final class SuppressionFilter implements SmtpFilter {
     private static final int MAX_REASON_IN_REPLY = 200;
 
     private final SuppressionSettings settings;
-    private final SuppressionList list;
+    private final Supplier<SuppressionList> list;
     private final SuppressionCounters counters;
     private final Supplier<MessageEvents> events;
     private final Clock clock;
@@ -41,6 +41,16 @@ final class SuppressionFilter implements SmtpFilter {
     SuppressionFilter(
             SuppressionSettings settings,
             SuppressionList list,
+            SuppressionCounters counters,
+            Supplier<MessageEvents> events,
+            Clock clock) {
+        this(settings, () -> list, counters, events, clock);
+    }
+
+    /** Looks up in whichever list {@code list} gives at the time (the fleet's shared one when published). */
+    SuppressionFilter(
+            SuppressionSettings settings,
+            Supplier<SuppressionList> list,
             SuppressionCounters counters,
             Supplier<MessageEvents> events,
             Clock clock) {
@@ -64,7 +74,7 @@ final class SuppressionFilter implements SmtpFilter {
         }
         CompletionStage<Optional<Suppression>> found;
         try {
-            found = list.lookup(key);
+            found = list.get().lookup(key);
         } catch (RuntimeException | IllegalAccessError e) {
             return failedLookup(session, e);
         }

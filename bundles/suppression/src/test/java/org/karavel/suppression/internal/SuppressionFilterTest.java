@@ -21,6 +21,7 @@ import org.karavel.api.metrics.Metric;
 import org.karavel.api.suppression.Suppression;
 import org.karavel.testkit.FilterEnvelope;
 import org.karavel.testkit.FilterSession;
+import org.karavel.testkit.InMemorySuppressionList;
 
 /** The component as the SMTP listener and delivery see it: RCPT verdicts, bounces, events, metrics. */
 class SuppressionFilterTest {
@@ -159,5 +160,22 @@ class SuppressionFilterTest {
         assertThat(rcpt(FilterSession.from("::1").listener("mx").relayClient(), "new@remote.example")
                         .kind())
                 .isEqualTo(Verdict.Kind.NO_OPINION);
+    }
+
+    @Test
+    void aSharedListWhenPublishedIsWhatRcptAsks() throws Exception {
+        InMemorySuppressionList fleet = new InMemorySuppressionList();
+        fleet.add(Suppression.manual("elsewhere@remote.example", "made on another node", Instant.now(), null, "admin"));
+        SessionView relay = FilterSession.from("127.0.0.1").listener("mx").relayClient();
+        assertThat(rcpt(relay, "elsewhere@remote.example").kind()).isEqualTo(Verdict.Kind.NO_OPINION);
+
+        component.shared = fleet;
+        assertThat(rcpt(relay, "elsewhere@remote.example").text()).endsWith("(suppressed: made on another node)");
+        assertThat(rcpt(relay, "gone@remote.example").kind())
+                .as("only the shared list is asked while it is there")
+                .isEqualTo(Verdict.Kind.NO_OPINION);
+
+        component.shared = null;
+        assertThat(rcpt(relay, "gone@remote.example").kind()).isEqualTo(Verdict.Kind.REJECT);
     }
 }
