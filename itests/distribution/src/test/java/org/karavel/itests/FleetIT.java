@@ -104,7 +104,10 @@ public class FleetIT {
         Distribution d = Distribution.unpack("fleet-" + name);
         int mx = KaravelContainer.freePort();
         d.listenersOnLoopback(mx);
-        d.configure("org.karavel.smtp.listener-mx.cfg", Map.of("hostname", "mx-" + name + ".fleet.test"));
+        // strangers' connections are counted in the fleet (the application, a relay host, is exempt)
+        d.configure(
+                "org.karavel.smtp.listener-mx.cfg",
+                Map.of("hostname", "mx-" + name + ".fleet.test", "max_connection_rate_per_ip", "1000"));
         String submissionFile = "org.karavel.smtp.listener-submission.cfg";
         d.configure(submissionFile, Map.of("auth_max_failures", Integer.toString(AUTH_MAX_FAILURES)));
         int submission = Integer.parseInt(d.setting(submissionFile, "port"));
@@ -278,8 +281,14 @@ public class FleetIT {
                     m.name() + " to show the degraded mode",
                     WAIT,
                     () -> MetricsText.read(m.admin(), "karavel_redis_up") == 0
-                            && MetricsText.read(m.admin(), "karavel_redis_degraded_total") > 0);
+                            && total(m, "karavel_redis_degraded_total") > 0,
+                    () -> MetricsText.look(m.admin(), "karavel_redis_up").seen() + "; "
+                            + MetricsText.look(m.admin(), "karavel_redis_degraded_total")
+                                    .seen());
         }
+        // the stranger's connection was counted on B alone (max_connection_rate_per_ip): one warning, a gauge
+        assertEquals(1.0, MetricsText.read(b.admin(), "karavel_smtp_shared_counts_degraded"), 0.0);
+        assertTrue(b.karavel().log().contains("shared counts unavailable"));
         Poll.until(
                 "every message of the load at the sink",
                 WAIT,
@@ -294,6 +303,11 @@ public class FleetIT {
                     WAIT,
                     () -> MetricsText.read(m.admin(), "karavel_redis_up") == 1 && liveNodes(m) == 2);
         }
+        // a stranger's new triplet is greylisted again (the shared greylist decides, no longer fails open)
+        // and its connection counted in the fleet again: the throttles leave the degraded mode
+        String back = rcpt(b, "127.0.0.2", "back@outside.test", "open@localhost");
+        assertTrue(back, back.startsWith("450 4.2.0"));
+        assertEquals(0.0, MetricsText.read(b.admin(), "karavel_smtp_shared_counts_degraded"), 0.0);
         // shared again: a suppression made on B (into the restarted, empty Redis) refuses on A
         AdminHttp.Response added =
                 b.api().post("/api/v1/suppression", "{\"address\":\"after@remote.test\",\"reason\":\"fleet test\"}");
@@ -312,6 +326,22 @@ public class FleetIT {
                 .filter(r -> r.endsWith("@load.test"))
                 .distinct()
                 .count();
+    }
+
+    /** The sum of every sample of a metric family on a node; -1 while /metrics cannot be read. */
+    private static double total(Member m, String family) {
+        try {
+            AdminHttp.Response r = m.api().get("/metrics");
+            MetricsText.Family f =
+                    r.status() == 200 ? MetricsText.parse(r.body()).get(family) : null;
+            return f == null
+                    ? -1
+                    : f.samples().stream()
+                            .mapToDouble(MetricsText.Sample::value)
+                            .sum();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     private static int liveNodes(Member m) {
