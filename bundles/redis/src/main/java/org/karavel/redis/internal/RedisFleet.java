@@ -28,6 +28,9 @@ final class RedisFleet implements Fleet, AutoCloseable {
     /** How long a node that stopped beating stays listed (as gone) before its record expires. */
     static final Duration KEEP_GONE = Duration.ofHours(1);
 
+    private static final long LARGE_QUEUE = 10_000;
+    private static final Duration LARGE_QUEUE_LOOKUP = Duration.ofMinutes(1);
+
     private static final LuaScript BEAT = LuaScript.of("heartbeat", """
             local t = redis.call('TIME')
             local now = t[1] * 1000 + math.floor(t[2] / 1000)
@@ -56,6 +59,8 @@ final class RedisFleet implements Fleet, AutoCloseable {
     private volatile List<FleetNode> nodes;
     private volatile FleetNode self;
     private volatile ScheduledFuture<?> beats;
+    private Instant oldestReceived; // the timer thread only
+    private Instant oldestLookedUp = Instant.EPOCH;
 
     RedisFleet(RedisStore store, String version, Supplier<Spool> spool) {
         this.store = store;
@@ -91,15 +96,9 @@ final class RedisFleet implements Fleet, AutoCloseable {
         if (q != null) {
             try {
                 queue = q.size();
-                if (queue > 0) {
-                    List<QueuedMessage> all = q.list();
-                    if (!all.isEmpty()) {
-                        Duration age = Duration.between(all.get(0).envelope().receivedAt(), Instant.now());
-                        oldest = age.isNegative() ? Duration.ZERO : age;
-                    }
-                }
+                oldest = oldestAge(q, queue);
             } catch (RuntimeException e) {
-                LOG.debug("redis: queue size unknown for the heartbeat: {}", e.toString());
+                LOG.debug("redis: queue figures unknown for the heartbeat: {}", e.toString());
             }
         }
         String[] keys = {store.key("fleet"), store.key("fleet:node:" + s.nodeName())};
@@ -127,6 +126,28 @@ final class RedisFleet implements Fleet, AutoCloseable {
                             .orElse(new FleetNode(s.nodeName(), version, q0, o0, Instant.now(), false));
                     return round;
                 });
+    }
+
+    /**
+     * Age of the oldest queued message. Listing a large queue costs, so beyond
+     * {@link #LARGE_QUEUE} messages the oldest one is looked up once a minute, not every beat.
+     */
+    private Duration oldestAge(Spool q, long size) {
+        Instant now = Instant.now();
+        if (size == 0) {
+            oldestReceived = null;
+            return Duration.ZERO;
+        }
+        if (oldestReceived == null || size <= LARGE_QUEUE || now.isAfter(oldestLookedUp.plus(LARGE_QUEUE_LOOKUP))) {
+            List<QueuedMessage> all = q.list();
+            oldestReceived = all.isEmpty() ? null : all.get(0).envelope().receivedAt();
+            oldestLookedUp = now;
+        }
+        if (oldestReceived == null) {
+            return Duration.ZERO;
+        }
+        Duration age = Duration.between(oldestReceived, now);
+        return age.isNegative() ? Duration.ZERO : age;
     }
 
     static List<FleetNode> parse(List<Object> reply, Duration timeout) {
