@@ -66,7 +66,8 @@ final class AdminApi {
                 new ConsoleEndpoints(
                         new HistoryEndpoint(services, metrics, clock),
                         new UserEndpoints(services, json),
-                        new DkimEndpoint(services)));
+                        new DkimEndpoint(services)),
+                new NodeEndpoints(services, clock));
     }
 
     /** The endpoints the web console added: traffic history, users, DKIM keys. */
@@ -80,7 +81,8 @@ final class AdminApi {
             StatusCheckEndpoints checks,
             SuppressionEndpoints suppression,
             ShapingEndpoints shaping,
-            ConsoleEndpoints console) {
+            ConsoleEndpoints console,
+            NodeEndpoints nodes) {
         InjectionEndpoint inject = this.inject;
         UserEndpoints users = console.users();
         return new RouteTable(List.of(
@@ -117,7 +119,8 @@ final class AdminApi {
                 Route.post("api/v1/users", (r, p) -> ok(users.add(r))),
                 Route.delete("api/v1/users/{user}", (r, p) -> ok(users.remove(r, p.get(0)))),
                 Route.post("api/v1/users/{user}/password", (r, p) -> ok(users.setPassword(r, p.get(0)))),
-                Route.get("api/v1/dkim", (r, p) -> ok(console.dkim().keys(r)))));
+                Route.get("api/v1/dkim", (r, p) -> ok(console.dkim().keys(r))),
+                Route.get("api/v1/nodes", (r, p) -> ok(nodes.nodes()))));
     }
 
     ObjectMapper json() {

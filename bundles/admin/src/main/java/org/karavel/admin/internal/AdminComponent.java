@@ -16,6 +16,7 @@ import org.karavel.api.auth.MailboxUsers;
 import org.karavel.api.dkim.DkimKeys;
 import org.karavel.api.domain.MailDomains;
 import org.karavel.api.events.MessageEvents;
+import org.karavel.api.fleet.Fleet;
 import org.karavel.api.health.HealthCheck;
 import org.karavel.api.metrics.MetricSource;
 import org.karavel.api.net.MachineName;
@@ -177,6 +178,21 @@ public class AdminComponent {
     void unbindSuppression(SuppressionList list) {
         if (services.suppression == list) {
             services.suppression = null;
+        }
+    }
+
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY,
+            unbind = "unbindFleet")
+    void bindFleet(Fleet fleet) {
+        services.fleet = fleet;
+    }
+
+    void unbindFleet(Fleet fleet) {
+        if (services.fleet == fleet) {
+            services.fleet = null;
         }
     }
 

@@ -10,6 +10,7 @@ import org.karavel.api.auth.MailboxUserAdmin;
 import org.karavel.api.auth.MailboxUsers;
 import org.karavel.api.dkim.DkimKeys;
 import org.karavel.api.domain.MailDomains;
+import org.karavel.api.fleet.Fleet;
 import org.karavel.api.health.HealthCheck;
 import org.karavel.api.metrics.MetricSource;
 import org.karavel.api.queue.DeliveryControl;
@@ -43,6 +44,8 @@ final class AdminServices {
     volatile MailDomains mailDomains;
     /** The per-minute traffic of the last 24 hours; outlives a configuration change of the listener. */
     final TrafficHistory history = new TrafficHistory();
+    /** The fleet sharing a store with this node; null without a store (a single node). */
+    volatile Fleet fleet;
     /** The Config Admin configurations whose PID starts with org.karavel.; null when Config Admin is absent. */
     volatile Supplier<List<StoredConfiguration>> configurations;
 

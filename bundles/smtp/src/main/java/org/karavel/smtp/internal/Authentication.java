@@ -5,6 +5,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.karavel.api.address.MailAddress;
+import org.karavel.api.auth.LoginFailures;
 import org.karavel.api.auth.MailboxUsers;
 import org.karavel.api.net.CidrBlock;
 import org.slf4j.Logger;
@@ -12,8 +13,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The AUTH command (RFC 4954) of one session and who it authenticated: when AUTH may be used
- * (only under TLS, where {@code auth = true}), the failure throttle per client network, the
- * check against the {@code MailboxUsers} service off the I/O thread, and sender_login_match.
+ * (only under TLS, where {@code auth = true}), the failure throttle per client network (this
+ * node's count at once; the fleet's, when shared, awaited with the password check: see
+ * {@link ClientThrottles}), the check against the {@code MailboxUsers} service off the I/O thread,
+ * and sender_login_match.
  * {@link SaslExchange} decodes the client's responses. Runs under the session's lock.
  */
 final class Authentication {
@@ -125,12 +128,15 @@ final class Authentication {
             return;
         }
         // counted as a failure before the check, so parallel sessions cannot overshoot the limit
-        if (!listener.authFailures()
-                .attempt(clientNetwork(), settings.authMaxFailures(), settings.authFailureWindowSeconds())) {
+        CidrBlock network = clientNetwork();
+        int window = settings.authFailureWindowSeconds();
+        if (!listener.authFailures().attempt(network, settings.authMaxFailures(), window)) {
             Arrays.fill(password, '\0');
             tooManyFailures();
             return;
         }
+        // the fleet's count is asked beside the password check and awaited with it, never on the I/O thread
+        CompletableFuture<Long> fleet = listener.throttles().authAttemptShared(network, window);
         CompletableFuture<Optional<String>> checked = new CompletableFuture<>();
         try {
             users.authenticate(username, password).whenComplete((found, failure) -> {
@@ -145,16 +151,36 @@ final class Authentication {
             Arrays.fill(password, '\0');
             checked.completeExceptionally(e);
         }
-        session.await(checked, (found, failure) -> checked(mechanism, found, failure), false);
+        CompletableFuture<Void> both = CompletableFuture.allOf(checked, fleet).handle((v, x) -> null);
+        session.await(both, (v, x) -> checked(mechanism, network, fleet.getNow(null), checked), false);
     }
 
-    private void checked(String mechanism, Optional<String> found, Throwable failure) {
+    /** @param fleetCount the fleet's count of failures with this try, or null: this node's count decided */
+    private void checked(
+            String mechanism, CidrBlock network, Long fleetCount, CompletableFuture<Optional<String>> checked) {
+        int window = settings.authFailureWindowSeconds();
+        int max = settings.authMaxFailures();
+        if (fleetCount != null && fleetCount > max) {
+            // refused whatever the password, as on one node; this node now refuses at AUTH without asking
+            LoginFailures here = listener.authFailures();
+            for (int i = 0; i < max && !here.blocked(network, max, window); i++) {
+                here.failed(network, window);
+            }
+            tooManyFailures();
+            return;
+        }
+        Throwable failure = checked.handle((ignored, x) -> x).getNow(null);
+        Optional<String> found = failure == null ? checked.getNow(Optional.empty()) : Optional.empty();
+        if (failure != null || found.isPresent()) {
+            listener.authFailures().succeeded(network); // a success, or not the client's failure
+            if (fleetCount != null) {
+                listener.throttles().authSucceededShared(network, window);
+            }
+        }
         if (failure != null) {
-            listener.authFailures().succeeded(clientNetwork()); // not the client's failure
             LOG.warn("{}: authentication backend failed: {}", session.id(), failure.toString());
             session.reply(Replies.AUTH_TEMPORARY);
         } else if (found.isPresent()) {
-            listener.authFailures().succeeded(clientNetwork());
             user = found.get();
             session.view.authenticatedUser(user);
             LOG.info("{}: client [{}] authenticated as {} ({})", session.id(), session.clientIp, user, mechanism);
@@ -167,7 +193,9 @@ final class Authentication {
     /** @param counted whether {@link #verify} counted it already */
     private void failed(String mechanism, boolean counted) {
         if (!counted) {
-            listener.authFailures().failed(clientNetwork(), settings.authFailureWindowSeconds());
+            CidrBlock network = clientNetwork();
+            listener.authFailures().failed(network, settings.authFailureWindowSeconds());
+            listener.throttles().authFailedShared(network, settings.authFailureWindowSeconds());
         }
         listener.counters().authFailure(settings.name());
         LOG.info("{}: AUTH {} failed from [{}]", session.id(), mechanism, session.clientIp);

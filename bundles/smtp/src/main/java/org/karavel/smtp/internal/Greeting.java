@@ -1,5 +1,6 @@
 package org.karavel.smtp.internal;
 
+import java.util.concurrent.CompletableFuture;
 import org.karavel.api.filter.Verdict;
 
 /**
@@ -32,6 +33,39 @@ final class Greeting {
         helo = null;
         extended = false;
         session.view.helo(null, false);
+    }
+
+    /**
+     * The connection is open: when the fleet counts this client's connections, its count (null:
+     * decide on this node's, already checked) is awaited first, then the CONNECT filters run.
+     */
+    void open(CompletableFuture<Long> fleetConnections) {
+        if (fleetConnections == null) {
+            session.stages.run("CONNECT", f -> f.connect(session.view), this::connected);
+            return;
+        }
+        session.await(
+                fleetConnections,
+                (count, failure) -> {
+                    if (count != null && count > settings.maxConnectionRatePerIp()) {
+                        tooManyConnections(count);
+                    } else {
+                        session.stages.run("CONNECT", f -> f.connect(session.view), this::connected);
+                    }
+                },
+                false);
+    }
+
+    private void tooManyConnections(long count) {
+        SmtpSession.LOG.info(
+                "{}: [{}] refused: {} connections within a minute across the fleet (max_connection_rate_per_ip {})",
+                session.id(),
+                session.clientIp,
+                count,
+                settings.maxConnectionRatePerIp());
+        session.listener.counters().rejected(settings.name(), "connection_rate");
+        session.reply(Replies.tooManyConnectionsPerMinute(settings.hostname()));
+        session.close(true);
     }
 
     /** The CONNECT stage's result: the 220, or the refusal that ends the session. */

@@ -14,6 +14,7 @@ import org.karavel.api.auth.LoginFailures;
 import org.karavel.api.auth.MailboxUsers;
 import org.karavel.api.events.MessageEvents;
 import org.karavel.api.filter.SmtpFilter;
+import org.karavel.api.fleet.SharedCounters;
 import org.karavel.api.health.HealthCheck;
 import org.karavel.api.net.MachineName;
 import org.karavel.api.net.RelayHosts;
@@ -95,6 +96,13 @@ public class ListenerComponent implements HealthCheck {
             policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile MessageEvents messageEvents;
+
+    /** The fleet's shared counts (a store bundle publishes it when configured); without it every count is this node's. */
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile SharedCounters sharedCounters;
 
     private final FilterChain filters = new FilterChain();
     private final MailLog mailLog = MailLog.slf4j();
@@ -212,7 +220,8 @@ public class ListenerComponent implements HealthCheck {
                         () -> mailboxUsers,
                         AUTH_FAILURES,
                         SmtpCounters.BUNDLE)
-                .relayHosts(() -> relayHosts);
+                .relayHosts(() -> relayHosts)
+                .sharedCounters(() -> sharedCounters);
         next.recipientExpansion(() -> recipientExpansion);
         next.messageEvents(new MessageEventsOut(() -> messageEvents));
         try {

@@ -56,6 +56,12 @@ public @interface ListenerConfig {
     @AttributeDefinition(description = "Most simultaneous connections from one IP address")
     int max__connections__per__ip() default 20;
 
+    @AttributeDefinition(
+            description = "Most new connections from one client network per minute (Postfix's "
+                    + "smtpd_client_connection_rate_limit); more get 421 4.7.0. Counted across the fleet when a "
+                    + "shared store runs; client_limit_exceptions are exempt. 0: no limit")
+    int max__connection__rate__per__ip() default 0;
+
     @AttributeDefinition(description = "Errors (bad commands, refusals) after which the session is closed with 421")
     int max__errors() default 20;
 

@@ -43,7 +43,8 @@ record ListenerSettings(
         int clientIpv4PrefixLength,
         int clientIpv6PrefixLength,
         int hopcountLimit,
-        boolean auth) {
+        boolean auth,
+        int maxConnectionRatePerIp) {
 
     /**
      * How the listener offers TLS: not at all, STARTTLS (RFC 3207) when a certificate service is
@@ -92,6 +93,11 @@ record ListenerSettings(
                 clientIpv6PrefixLength,
                 "16 to 128");
         require(hopcountLimit > 0, "hopcount_limit", hopcountLimit, "positive");
+        require(
+                maxConnectionRatePerIp >= 0,
+                "max_connection_rate_per_ip",
+                maxConnectionRatePerIp,
+                "0 (no limit) or positive");
         require(auth || !authRequired, "auth", auth, "true when auth_required is true");
         for (String a : addresses(address)) {
             require(isAddressLiteral(a), "address", address, "IP addresses, comma-separated (e.g. 0.0.0.0, ::)");
@@ -223,7 +229,8 @@ record ListenerSettings(
                 c.client__ipv4__prefix__length(),
                 c.client__ipv6__prefix__length(),
                 c.hopcount__limit(),
-                c.auth());
+                c.auth(),
+                c.max__connection__rate__per__ip());
     }
 
     /** Defaults as in {@link ListenerConfig}, for tests and embedding. */
@@ -270,6 +277,7 @@ record ListenerSettings(
         private int clientIpv4PrefixLength = 32;
         private int clientIpv6PrefixLength = 64;
         private int hopcountLimit = 50;
+        private int maxConnectionRatePerIp;
         private boolean auth = true;
 
         private Builder(String hostname) {
@@ -414,6 +422,11 @@ record ListenerSettings(
             return this;
         }
 
+        Builder maxConnectionRatePerIp(int v) {
+            maxConnectionRatePerIp = v;
+            return this;
+        }
+
         Builder auth(boolean v) {
             auth = v;
             return this;
@@ -449,7 +462,8 @@ record ListenerSettings(
                     clientIpv4PrefixLength,
                     clientIpv6PrefixLength,
                     hopcountLimit,
-                    auth);
+                    auth,
+                    maxConnectionRatePerIp);
         }
     }
 }

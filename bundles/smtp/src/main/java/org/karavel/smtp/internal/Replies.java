@@ -199,6 +199,11 @@ final class Replies {
     static final Reply AUTH_MECHANISM = Reply.of(504, "5.5.4", "Unrecognized authentication type");
     static final Reply AUTH_LINE_TOO_LONG = Reply.of(500, "5.5.6", "Authentication Exchange line is too long");
 
+    /** max_connection_rate_per_ip: Postfix's "Error: too many connections from IP", with a hint to wait. */
+    static Reply tooManyConnectionsPerMinute(String hostname) {
+        return Reply.of(421, "4.7.0", hostname + " Too many connections per minute from your address, try later");
+    }
+
     static Reply tooManyAuthFailures(String hostname) {
         return Reply.of(421, "4.7.0", hostname + " Too many failed authentications, try later");
     }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntSupplier;
 import org.karavel.api.metrics.CounterFamily;
 import org.karavel.api.metrics.Metric;
@@ -42,6 +43,13 @@ final class SmtpCounters {
             "kind");
     private final CounterFamily authFailures =
             new CounterFamily("karavel_smtp_auth_failures_total", "Failed SMTP AUTH attempts.", "listener");
+    private final CounterFamily sharedFailures = new CounterFamily(
+            "karavel_smtp_shared_counts_failures_total",
+            "Calls to the fleet's shared counts (AUTH failures, connection rates) that failed or were too slow: "
+                    + "decided on this node's count alone.");
+    /** Whether the last call to the shared counts failed: the throttles run on this node's counts. */
+    private final AtomicBoolean sharedDegraded = new AtomicBoolean();
+
     private final Map<String, IntSupplier> open = new ConcurrentHashMap<>();
 
     void connection(String listener) {
@@ -72,6 +80,17 @@ final class SmtpCounters {
 
     void authFailure(String listener) {
         authFailures.increment(listener);
+    }
+
+    /** A shared count failed; true when it is the first since the store last answered (warn once). */
+    boolean sharedFailed() {
+        sharedFailures.increment();
+        return sharedDegraded.compareAndSet(false, true);
+    }
+
+    /** A shared count answered; true when the store had failed before (it recovered). */
+    boolean sharedAnswered() {
+        return sharedDegraded.get() && sharedDegraded.compareAndSet(true, false);
     }
 
     /** A started listener's open connections, for the gauge; {@link #stopped} takes it away. */
@@ -127,6 +146,12 @@ final class SmtpCounters {
                 tls.metric(),
                 tlsFailures.metric(),
                 filterFailures.metric(),
-                authFailures.metric());
+                authFailures.metric(),
+                sharedFailures.metric(),
+                new Metric(
+                        "karavel_smtp_shared_counts_degraded",
+                        "1 while the fleet's shared counts do not answer and the throttles count on this node only.",
+                        Type.GAUGE,
+                        List.of(new Metric.Sample(Map.of(), sharedDegraded.get() ? 1 : 0))));
     }
 }

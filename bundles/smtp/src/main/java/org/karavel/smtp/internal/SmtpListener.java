@@ -42,6 +42,7 @@ import org.apache.mina.transport.socket.SocketSessionConfig;
 import org.apache.mina.transport.socket.nio.NioSocketAcceptor;
 import org.karavel.api.auth.LoginFailures;
 import org.karavel.api.auth.MailboxUsers;
+import org.karavel.api.fleet.SharedCounters;
 import org.karavel.api.net.CidrBlock;
 import org.karavel.api.net.RelayHosts;
 import org.karavel.api.queue.Spool;
@@ -71,7 +72,7 @@ final class SmtpListener {
     private final Supplier<ServerTls> tls;
     private final Supplier<MailboxUsers> users;
     private volatile Supplier<RecipientExpansion> recipientExpansion = () -> null;
-    private final LoginFailures authFailures;
+    private final ClientThrottles throttles;
     private final SmtpCounters counters;
     private final IntSupplier openConnections = this::connectionCount;
     private final Set<SmtpSession> sessions = ConcurrentHashMap.newKeySet();
@@ -131,7 +132,7 @@ final class SmtpListener {
             LoginFailures authFailures,
             SmtpCounters counters) {
         this.counters = counters;
-        this.authFailures = authFailures;
+        this.throttles = new ClientThrottles(authFailures, counters);
         this.tls = tls;
         this.users = users;
         this.settings = settings;
@@ -330,7 +331,18 @@ final class SmtpListener {
     }
 
     LoginFailures authFailures() {
-        return authFailures;
+        return throttles.authFailures();
+    }
+
+    /** The AUTH and connection-rate throttles, on this node and, with a shared store, across the fleet. */
+    ClientThrottles throttles() {
+        return throttles;
+    }
+
+    /** Where the fleet's shared counts come from (the component's dynamic reference); null while none runs. */
+    SmtpListener sharedCounters(Supplier<SharedCounters> source) {
+        throttles.shared(source);
+        return this;
     }
 
     SmtpCounters counters() {
@@ -484,10 +496,26 @@ final class SmtpListener {
                 io.closeOnFlush();
                 return;
             }
+            int perMinute = s.maxConnectionRatePerIp();
+            boolean rated = perMinute > 0 && !c.exempt;
+            if (rated && !throttles.connectionHere(network, perMinute)) {
+                LOG.info(
+                        "SMTP listener '{}': more than {} connections within a minute from {}; refusing [{}]",
+                        s.name(),
+                        perMinute,
+                        network,
+                        ip.getHostAddress());
+                counters.rejected(s.name(), "connection_rate");
+                io.write(IoBuffer.wrap(
+                        Replies.tooManyConnectionsPerMinute(s.hostname()).bytes()));
+                io.closeOnFlush();
+                return;
+            }
             SmtpSession session = new SmtpSession(io, SmtpListener.this, s);
             io.setAttribute(SmtpSession.KEY, session);
             sessions.add(session);
-            session.opened();
+            // the fleet's count is awaited by the session before its greeting, off this I/O thread
+            session.opened(rated && throttles.sharing() ? throttles.connectionShared(s.name(), network) : null);
         }
 
         @Override

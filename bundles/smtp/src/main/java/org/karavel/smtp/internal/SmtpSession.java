@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  */
 final class SmtpSession {
     static final String KEY = SmtpSession.class.getName();
-    private static final Logger LOG = LoggerFactory.getLogger(SmtpSession.class);
+    static final Logger LOG = LoggerFactory.getLogger(SmtpSession.class);
 
     private static final int OUTPUT_HIGH_WATER = 64 * 1024;
     private static final int OUTPUT_LOW_WATER = 16 * 1024;
@@ -131,8 +131,11 @@ final class SmtpSession {
         }
     }
 
-    /** The connection is open: ask the connect filters, then greet. */
-    void opened() {
+    /**
+     * The connection is open: the fleet's connection count when one is asked (else null), the
+     * connect filters, then the greeting.
+     */
+    void opened(CompletableFuture<Long> fleetConnections) {
         ioEvent(() -> {
             LOG.debug("{}: connect from [{}]", id(), clientIp);
             if (settings.tls() == ListenerSettings.Tls.IMPLICIT) {
@@ -148,7 +151,7 @@ final class SmtpSession {
                 // the greeting below waits inside the TLS filter until the handshake is done
                 tls.install(context, this::secured);
             }
-            stages.run("CONNECT", f -> f.connect(view), greeting::connected);
+            greeting.open(fleetConnections);
             drive();
             updateReadInterest();
         });

@@ -49,7 +49,7 @@ final class InProcessSession implements AutoCloseable {
             }
         });
         session = new SmtpSession(io, listener, settings);
-        session.opened();
+        session.opened(null);
     }
 
     /** What the client sends, as one read of the server. */
