@@ -34,8 +34,9 @@ for _ in $(seq 1200); do [[ -s "$work/open" ]] && break; kill -0 $client 2>/dev/
 [[ -s "$work/open" ]] || { cat "$work/idle.log"; echo "the sessions were not all opened in 120 s" >&2; exit 1; }
 held=$(ss -Htn state established "( sport = :$smtp_port )" | wc -l)
 jcmd "$jpid" GC.run > /dev/null
-heap_kb=$(jcmd "$jpid" GC.heap_info | sed -n 's/.*total [0-9]*K, used \([0-9]*\)K.*/\1/p' | head -1)
-jcmd "$jpid" GC.heap_info | sed -n '2p' | sed 's/^ */heap after a full GC: /'
+# G1 prints one heap line, Serial one per generation (young, tenured): the sum of their "used"
+heap_kb=$(jcmd "$jpid" GC.heap_info | sed -n 's/.*total [0-9]*K, used \([0-9]*\)K.*/\1/p' | awk '{s += $1} END {print s}')
+jcmd "$jpid" GC.heap_info | grep 'total [0-9]*K, used' | sed 's/^ */heap after a full GC: /'
 rss_kb=$(awk '/^VmRSS/ {print $2}' "/proc/$jpid/status")
 hwm_kb=$(awk '/^VmHWM/ {print $2}' "/proc/$jpid/status")
 threads=$(awk '/^Threads/ {print $2}' "/proc/$jpid/status")
