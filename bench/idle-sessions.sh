@@ -3,7 +3,7 @@
 # from 127.0.0.1 that said EHLO and then nothing; while they are open, prints heap used after a full
 # GC, RSS, threads, and the time a well-behaved client takes to send one message.
 #   [EHLO=false] [HEAP=512m] bench/idle-sessions.sh [sessions=5000]
-# HEAP: another heap cap than the default's (-Xmx256m)
+# HEAP: another heap cap than the default's (-Xmx384m)
 # Everything stays on loopback. Not a test: it never fails a build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,7 +28,7 @@ set_cfg org.karavel.delivery.cfg smarthost "[127.0.0.1]:$(cat "$work/sink.port")
 
 trap 'karavel_stop $client' EXIT
 karavel_start "${heap:+-Xmx$heap} ${KARAVEL_BENCH_JAVA_OPTS:-}"
-echo "heap cap: ${heap:+-Xmx$heap (HEAP)}${heap:--Xmx256m (the default, bin/java-memory)}"
+echo "heap cap: ${heap:+-Xmx$heap (HEAP)}${heap:--Xmx384m (the default, bin/java-memory)}"
 touch "$work/sink.port.go"
 for _ in $(seq 1200); do [[ -s "$work/open" ]] && break; kill -0 $client 2>/dev/null || break; sleep 0.1; done
 [[ -s "$work/open" ]] || { cat "$work/idle.log"; echo "the sessions were not all opened in 120 s" >&2; exit 1; }

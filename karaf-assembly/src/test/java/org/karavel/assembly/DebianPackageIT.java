@@ -247,12 +247,12 @@ class DebianPackageIT {
         // the measured defaults, once although setenv is sourced twice (bin/start runs bin/karaf)
         String defaults = memory();
         assertThat(defaults)
-                .startsWith("[-XX:+UseSerialGC -Xms32m -Xmx256m ")
+                .startsWith("[-XX:+UseSerialGC -Xms32m -Xmx384m ")
                 .contains("-XX:MaxMetaspaceSize=192m", "-XX:ReservedCodeCacheSize=64m", "-XX:MaxDirectMemorySize=128m")
                 .endsWith("] 2");
         assertThat(defaults.split("-Xmx", -1)).hasSize(2);
         // one larger value: later options win
-        assertThat(memory("EXTRA_JAVA_OPTS=-Xmx1g")).contains("-Xmx256m").endsWith(" -Xmx1g] 2");
+        assertThat(memory("EXTRA_JAVA_OPTS=-Xmx1g")).contains("-Xmx384m").endsWith(" -Xmx1g] 2");
         // another collector replaces the serial one (two collectors and the JVM would not start)
         assertThat(memory("EXTRA_JAVA_OPTS=-XX:+UseG1GC -Xmx2g"))
                 .doesNotContain("UseSerialGC")
