@@ -60,6 +60,19 @@ karavel_start() {
   t1=$(date +%s.%N)
   printf "distribution start to SMTP ready: %.1f s\n" "$(echo "$t1 - $t0" | bc)"
   jpid=$(pgrep -f "karaf.base=$home" | head -1 || true)
+  # the first phase of the memory figures: idle once the start-up work (bundle starts, JIT) has settled
+  sleep "${IDLE_SETTLE:-5}"
+  karavel_rss "idle after start"
+}
+
+# Prints the JVM's memory now, for the phases of a run: "RSS <phase>: now MB (peak so far MB)", heap
+# committed and used. VmHWM is the peak resident set of the process's whole life.
+karavel_rss() {
+  [[ -n "${jpid:-}" && -r "/proc/$jpid/status" ]] || return 0
+  printf "RSS %s: %s MB (peak so far %s MB)  %s\n" "$1" \
+    "$(awk '/^VmRSS/ {printf "%.0f", $2/1024}' "/proc/$jpid/status")" \
+    "$(awk '/^VmHWM/ {printf "%.0f", $2/1024}' "/proc/$jpid/status")" \
+    "$(jcmd "$jpid" GC.heap_info 2>/dev/null | sed -n '2p' | sed 's/^ *//')"
 }
 
 # bin/karaf is a script: stop the JVM it started too, or it outlives the benchmark

@@ -33,4 +33,5 @@ until [ "$(sent)" -ge $((warmup + messages)) ]; do sleep 0.05; done
 t2=$(date +%s.%N)
 python3 -c "print('sessions=$sessions messages=$messages size=$size: accepted %.0f msg/s, relayed %.0f msg/s' % ($messages/($t1-$t0), $messages/($t2-$t0)))"
 python3 -c "print('RESULT relay_msgs_per_s=%.0f warmup=$warmup' % ($messages/($t2-$t0)))"
+karavel_rss "after the load"
 echo "peak RSS: $(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' /proc/$jpid/status)"

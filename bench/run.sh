@@ -30,8 +30,8 @@ touch "$work/sink.port.go"
 wait $load || true
 cat "$work/load.log"
 if [[ -n "$jpid" ]]; then
+  karavel_rss "after the load"
   echo "peak RSS: $(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' /proc/$jpid/status)"
-  jcmd "$jpid" GC.heap_info 2>/dev/null | sed -n '2p' | sed 's/^ */heap: /'
   # KARAVEL_BENCH_JFR=file: a flight recording of the run, for `jfr print` or JDK Mission Control
   if [[ -n "${KARAVEL_BENCH_JFR:-}" ]]; then
     jcmd "$jpid" JFR.dump name=bench filename="$KARAVEL_BENCH_JFR" >/dev/null && echo "flight recording: $KARAVEL_BENCH_JFR"

@@ -226,6 +226,44 @@ class DebianPackageIT {
                         "-Djava.util.logging.config.file=/etc/karavel/java.util.logging.properties");
     }
 
+    /** bin/setenv's memory settings (bin/java-memory), as every bin/ script of the .deb and the tar.gz sees them. */
+    private static String memory(String... env) throws Exception {
+        Path bin = root.resolve("opt/karavel/bin");
+        List<String> cmd = new ArrayList<>(
+                List.of("env", "-i", "PATH=/usr/bin:/bin", "KARAF_ETC=" + work.resolve("no-etc"), "DIRNAME=" + bin));
+        cmd.addAll(List.of(env));
+        cmd.addAll(List.of(
+                "sh",
+                "-c",
+                ". '" + bin.resolve("setenv") + "' && . '" + bin.resolve("setenv")
+                        + "' && echo \"[$EXTRA_JAVA_OPTS] $MALLOC_ARENA_MAX\""));
+        CommandRun r = run(cmd.toArray(String[]::new));
+        assertThat(r.exit()).as(r.output()).isZero();
+        return r.output().trim();
+    }
+
+    @Test
+    void setenvSizesTheJvmForASmallServerAndAnOperatorCanGiveItMore() throws Exception {
+        // the measured defaults, once although setenv is sourced twice (bin/start runs bin/karaf)
+        String defaults = memory();
+        assertThat(defaults)
+                .startsWith("[-XX:+UseSerialGC -Xms32m -Xmx384m ")
+                .contains("-XX:MaxMetaspaceSize=192m", "-XX:ReservedCodeCacheSize=64m", "-XX:MaxDirectMemorySize=128m")
+                .endsWith("] 2");
+        assertThat(defaults.split("-Xmx", -1)).hasSize(2);
+        // one larger value: later options win
+        assertThat(memory("EXTRA_JAVA_OPTS=-Xmx1g")).contains("-Xmx384m").endsWith(" -Xmx1g] 2");
+        // another collector replaces the serial one (two collectors and the JVM would not start)
+        assertThat(memory("EXTRA_JAVA_OPTS=-XX:+UseG1GC -Xmx2g"))
+                .doesNotContain("UseSerialGC")
+                .contains("-XX:+UseG1GC -Xmx2g");
+        // the whole set replaced, as /etc/default/karavel shows it
+        assertThat(memory("KARAVEL_JAVA_MEMORY=-XX:+UseG1GC -Xms256m -Xmx2g", "MALLOC_ARENA_MAX=4"))
+                .isEqualTo("[-XX:+UseG1GC -Xms256m -Xmx2g ] 4");
+        assertThat(Files.readString(root.resolve("etc/default/karavel")))
+                .contains("#KARAVEL_JAVA_MEMORY=\"" + defaults.substring(1, defaults.indexOf(" ]")) + "\"");
+    }
+
     @Test
     void systemdUnitRunsKarafAsKaravelWithOnlyTheBindCapability() throws IOException {
         assertThat(entries.get("/lib/systemd/system/karavel.service").mode()).isEqualTo("-rw-r--r--");

@@ -3,6 +3,7 @@ package org.karavel.itests;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -32,11 +33,39 @@ final class KarafClient {
     }
 
     static Result run(Path home, String command, Duration timeout) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/client").toString(), command);
+        return run(
+                new ProcessBuilder(home.resolve("bin/client").toString(), command),
+                home,
+                new File("/dev/null"),
+                command,
+                timeout);
+    }
+
+    /**
+     * {@code bin/client} with no command, as an operator logs in: the interactive console (banner,
+     * prompt) reads the lines typed, e.g. {@code "logout\n"}.
+     */
+    static Result login(Path home, String typed) throws IOException, InterruptedException {
+        Path input = Files.createTempFile(home, "typed", ".txt");
+        try {
+            Files.writeString(input, typed);
+            return run(
+                    new ProcessBuilder(home.resolve("bin/client").toString()),
+                    home,
+                    input.toFile(),
+                    "(interactive)",
+                    Duration.ofSeconds(120));
+        } finally {
+            Files.deleteIfExists(input);
+        }
+    }
+
+    private static Result run(ProcessBuilder pb, Path home, File input, String command, Duration timeout)
+            throws IOException, InterruptedException {
         pb.directory(home.toFile());
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
         pb.redirectErrorStream(true);
-        pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.redirectInput(ProcessBuilder.Redirect.from(input));
         Process p = pb.start();
         CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
             try {

@@ -6,6 +6,7 @@ import static org.junit.Assert.assertTrue;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -126,6 +127,23 @@ public class OperatorIT {
             assertTrue(c.command("AUTH PLAIN AGFsaWNlQGxvY2FsaG9zdABwYXNzd29yZA==")
                     .startsWith("503 5.5.1 Error: authentication not enabled"));
         }
+    }
+
+    @Test
+    public void theConsoleIsKaravelsWithItsFirstSteps() throws Exception {
+        String host = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+        KarafClient.Result login = KarafClient.login(karavel.home(), "mta:queue-summary\nlogout\n");
+        String shown = login.output().replaceAll("\u001B\\[[0-9;]*m", "");
+        assertTrue(shown, login.ok());
+        // the banner (etc/branding-ssh.properties), then the prompt with the host name (etc/shell.init.script)
+        assertTrue(shown, shown.contains("|_|\\_\\\\__,_||_|  \\__,_| \\_/  \\___||_|"));
+        assertTrue(shown, shown.contains("Karavel, a mail transfer agent on Apache Karaf"));
+        for (String step : List.of("mta:status-checks", "mta:queue-summary", "help mta")) {
+            assertTrue(step + " among the first steps: " + shown, shown.contains("    " + step + " "));
+        }
+        assertTrue(shown, shown.contains("karavel@" + host + "> "));
+        assertTrue("no error from the init script: " + shown, !shown.contains("Error in initialization script"));
+        assertTrue("no Karaf branding left: " + shown, !shown.contains("Apache Karaf (4"));
     }
 
     private static String log() {
