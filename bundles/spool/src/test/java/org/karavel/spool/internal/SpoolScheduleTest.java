@@ -86,7 +86,8 @@ class SpoolScheduleTest {
         List<CompletableFuture<Void>> updates = new ArrayList<>();
         for (QueueId id : ids) {
             QueuedMessage m = spool.get(id).orElseThrow();
-            updates.add(spool.update(m.withNextAttempt(m.attempts() + 1, clock.instant().plus(later)))
+            updates.add(spool.update(
+                            m.withNextAttempt(m.attempts() + 1, clock.instant().plus(later)))
                     .toCompletableFuture());
         }
         updates.forEach(CompletableFuture::join);
@@ -128,9 +129,7 @@ class SpoolScheduleTest {
 
         // five minutes on: longest waiting first (never tried, due since T0), then the 5-minute retries
         clock.advance(Duration.ofMinutes(5));
-        assertThat(dueIds())
-                .containsExactly(
-                        ids.get(8), ids.get(9), ids.get(10), ids.get(11), ids.get(4), ids.get(5));
+        assertThat(dueIds()).containsExactly(ids.get(8), ids.get(9), ids.get(10), ids.get(11), ids.get(4), ids.get(5));
         // a retry of a retry moves it back
         defer(ids.get(4), Duration.ofMinutes(20));
         clock.advance(Duration.ofMinutes(5));
