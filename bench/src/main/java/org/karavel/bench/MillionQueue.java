@@ -36,14 +36,16 @@ public final class MillionQueue {
 
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
-            case "inject" -> inject(
-                    Integer.parseInt(args[1]),
-                    Integer.parseInt(args[2]),
-                    Integer.parseInt(args[3]),
-                    Integer.parseInt(args[4]));
+            case "inject" ->
+                inject(
+                        Integer.parseInt(args[1]),
+                        Integer.parseInt(args[2]),
+                        Integer.parseInt(args[3]),
+                        Integer.parseInt(args[4]));
             case "summary" -> summary(Integer.parseInt(args[1]));
-            case "flush" -> System.out.println(post(Integer.parseInt(args[1]), "/api/v1/queue/flush", "")
-                    .body());
+            case "flush" ->
+                System.out.println(post(Integer.parseInt(args[1]), "/api/v1/queue/flush", "")
+                        .body());
             case "sink" -> sink(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Path.of(args[3]));
             default -> throw new IllegalArgumentException(args[0]);
         }
