@@ -25,17 +25,20 @@ run() { java -cp "$cp" org.karavel.bench.MillionQueue "$@"; }
 sink=
 trap 'karavel_stop $sink' EXIT
 
-heap() { # heap used after a full GC, and RSS
-  jcmd "$jpid" GC.run > /dev/null
-  local used
+heap() { # live heap (the class histogram's total, taken after a full GC), heap in use, and RSS
+  local live used
+  jcmd "$jpid" GC.class_histogram > "$work/histogram.txt"
+  if [[ -n "${HISTO:-}" ]]; then head -25 "$work/histogram.txt"; fi
+  live=$(tail -1 "$work/histogram.txt" | awk '{print $3}')
   used=$(jcmd "$jpid" GC.heap_info | grep -oE 'used [0-9]+K' | head -1 | grep -oE '[0-9]+')
-  printf "heap used after a full GC: %.0f MB; RSS: %s\n" "$(echo "$used / 1024" | bc -l)" \
+  printf "live heap (after a full GC): %.0f MB; heap used: %.0f MB; RSS: %s\n" "$(echo "$live / 1048576" | bc -l)" \
+    "$(echo "$used / 1024" | bc -l)" \
     "$(awk '/VmRSS/ {printf "%.0f MB", $2/1024}' /proc/$jpid/status)"
 }
 cpu_ticks() { awk '{print $14 + $15}' "$1"; } # utime + stime, in clock ticks
 scheduler_cpu() { # the scheduler thread's CPU (and the JVM's) over 60 s
   local nid tid t0 t1 j0 j1 hz
-  nid=$(jcmd "$jpid" Thread.print | grep '"karavel-delivery-scheduler"' | grep -oE 'nid=0x[0-9a-f]+' | head -1)
+  nid=$(jcmd "$jpid" Thread.print | grep '"karavel-delivery-scheduler-' | grep -oE 'nid=0x[0-9a-f]+' | head -1)
   tid=$((16#${nid#nid=0x}))
   hz=$(getconf CLK_TCK)
   t0=$(cpu_ticks "/proc/$jpid/task/$tid/stat"); j0=$(cpu_ticks "/proc/$jpid/stat")
@@ -61,7 +64,11 @@ karavel_start
 echo "== queueing $messages messages for a destination that is down (127.0.0.1:$dest_port, nothing listening)"
 run inject "$admin_port" "$messages" "$per_call" "$concurrent"
 echo "== with them queued"
-echo "spool on disk: $(du -sh "$home/data/spool" | cut -f1) ($(du -sb "$home/data/spool" | cut -f1) bytes)"
+spool_bytes=$(du -sb "$home/data/spool" | cut -f1)
+reserve=$(stat -c %s "$home/data/spool/spool.reserve" 2>/dev/null || echo 0)
+printf "spool on disk: %.0f MB (spool.db %.0f MB; plus the %.0f MB emergency reserve file)\n" \
+  "$(echo "($spool_bytes - $reserve) / 1048576" | bc -l)" "$(echo "$(stat -c %s "$home/data/spool/spool.db") / 1048576" | bc -l)" \
+  "$(echo "$reserve / 1048576" | bc -l)"
 heap
 summaries
 scheduler_cpu
