@@ -27,8 +27,9 @@ import org.karavel.testkit.SmtpSink;
  *       /api/v1/inject}, prints progress and the rate;
  *   <li>{@code summary <admin port>}: times {@code GET /api/v1/queue/summary} (best of three);
  *   <li>{@code flush <admin port>}: {@code POST /api/v1/queue/flush};
- *   <li>{@code sink <port> <expected> <ready file>}: a sink on that loopback port (the destination
- *       coming back), prints the drain rate once it has {@code expected} messages.
+ *   <li>{@code sink <port> <expected> <ready file> [seconds=1800]}: a sink on that loopback port (the
+ *       destination coming back), prints the drain rate once it has {@code expected} messages or the
+ *       time is up.
  * </ul>
  */
 public final class MillionQueue {
@@ -46,7 +47,12 @@ public final class MillionQueue {
             case "flush" ->
                 System.out.println(post(Integer.parseInt(args[1]), "/api/v1/queue/flush", "")
                         .body());
-            case "sink" -> sink(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Path.of(args[3]));
+            case "sink" ->
+                sink(
+                        Integer.parseInt(args[1]),
+                        Integer.parseInt(args[2]),
+                        Path.of(args[3]),
+                        args.length > 4 ? Integer.parseInt(args[4]) : 1800);
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -124,13 +130,13 @@ public final class MillionQueue {
                 best / 1e6, body.substring(0, Math.min(200, body.length())));
     }
 
-    private static void sink(int port, int expected, Path ready) throws Exception {
+    private static void sink(int port, int expected, Path ready, int seconds) throws Exception {
         try (SmtpSink sink = SmtpSink.start(port).keepContent(false)) {
             Files.writeString(ready, "ready");
             long start = System.nanoTime();
             long last = start;
             int lastCount = 0;
-            long limit = start + Duration.ofMinutes(30).toNanos();
+            long limit = start + Duration.ofSeconds(seconds).toNanos();
             while (sink.accepted() < expected && System.nanoTime() < limit) {
                 Thread.sleep(1000);
                 long now = System.nanoTime();

@@ -446,6 +446,7 @@ public final class DurableSpool implements Spool, AutoCloseable {
      */
     private void recover() throws IOException {
         record Bad(String key, byte[] record, String reason) {}
+        long started = System.nanoTime();
         List<Bad> bad = new ArrayList<>();
         for (Map.Entry<String, byte[]> e : store.messages().entrySet()) {
             String key = e.getKey();
@@ -504,8 +505,9 @@ public final class DurableSpool implements Spool, AutoCloseable {
         }
         idClock.resumeAfter(store.idClock());
         LOG.info(
-                "spool opened in {}: {} messages ({} bytes), {} quarantined, {} orphan body files deleted",
+                "spool opened in {} in {} ms: {} messages ({} bytes), {} quarantined, {} orphan body files deleted",
                 settings.directory(),
+                (System.nanoTime() - started) / 1_000_000,
                 index.size(),
                 index.bytes(),
                 bad.size(),
