@@ -12,6 +12,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -50,6 +51,8 @@ public final class DurableSpool implements Spool, AutoCloseable {
 
     /** A record that could not be loaded, as recovery reported it. */
     public record QuarantinedRecord(String key, String reason) {}
+
+    private static final int FLUSH_CHUNK = 10_000;
 
     private final SpoolSettings settings;
     private final Clock clock;
@@ -226,17 +229,30 @@ public final class DurableSpool implements Spool, AutoCloseable {
     @Override
     public int flushAll() {
         Instant now = clock.instant();
-        List<CompletableFuture<Boolean>> all = new ArrayList<>();
-        for (QueueId id : index.unfinished()) {
-            all.add(reschedule(id, now));
+        int count = index.unfinishedCount();
+        flushFrom(index.unfinishedIds(), now);
+        return count;
+    }
+
+    /** Reschedules a chunk, and the next once it is committed: a million queued never wait in the heap at once. */
+    private void flushFrom(Iterator<QueueId> ids, Instant now) {
+        List<CompletableFuture<Boolean>> chunk = new ArrayList<>();
+        while (ids.hasNext() && chunk.size() < FLUSH_CHUNK) {
+            chunk.add(reschedule(ids.next(), now));
         }
-        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).whenComplete((done, error) -> {
+        if (chunk.isEmpty()) {
+            notifyListeners();
+            return;
+        }
+        CompletableFuture.allOf(chunk.toArray(CompletableFuture[]::new)).whenComplete((done, error) -> {
             if (error != null) {
                 LOG.warn("flush of the whole queue failed in part: {}", error.toString());
             }
             notifyListeners();
+            if (!stopping) {
+                flushFrom(ids, now);
+            }
         });
-        return all.size();
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -139,15 +140,48 @@ final class SpoolIndex {
         return due;
     }
 
-    /** Ids of the messages with pending recipients. */
-    List<QueueId> unfinished() {
-        List<QueueId> all = new ArrayList<>();
+    /** How many messages have pending recipients. */
+    int unfinishedCount() {
+        int n = 0;
         for (SpoolEntry e : byId) {
             if (!e.domains.isEmpty()) {
-                all.add(e.id());
+                n++;
             }
         }
-        return all;
+        return n;
+    }
+
+    /** Ids of the messages with pending recipients, oldest first, read as the caller goes (weakly consistent). */
+    Iterator<QueueId> unfinishedIds() {
+        Iterator<SpoolEntry> all = byId.iterator();
+        return new Iterator<>() {
+            private SpoolEntry next = advance();
+
+            private SpoolEntry advance() {
+                while (all.hasNext()) {
+                    SpoolEntry e = all.next();
+                    if (!e.domains.isEmpty()) {
+                        return e;
+                    }
+                }
+                return null;
+            }
+
+            @Override
+            public boolean hasNext() {
+                return next != null;
+            }
+
+            @Override
+            public QueueId next() {
+                if (next == null) {
+                    throw new NoSuchElementException();
+                }
+                QueueId id = next.id();
+                next = advance();
+                return id;
+            }
+        };
     }
 
     /** Tells {@code visitor} about every message with pending recipients, from memory only. */
