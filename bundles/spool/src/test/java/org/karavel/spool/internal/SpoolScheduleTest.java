@@ -27,6 +27,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.karavel.api.queue.Envelope;
+import org.karavel.api.queue.MessageDraft;
 import org.karavel.api.queue.QueueId;
 import org.karavel.api.queue.QueuedMessage;
 import org.karavel.api.queue.RecipientStatus;
@@ -64,13 +65,16 @@ class SpoolScheduleTest {
         spool = DurableSpool.open(settings(dir), clock);
     }
 
+    /** Queues n messages at once (they share commits); their ids in the order of queueing. */
     private List<QueueId> queue(int n, int firstSeq) throws IOException {
-        List<QueueId> ids = new ArrayList<>();
+        List<CompletableFuture<QueuedMessage>> queued = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            ids.add(enqueue(spool, envelope(firstSeq + i), content(firstSeq + i, 300))
-                    .id());
+            try (MessageDraft draft = spool.create()) {
+                draft.write(content(firstSeq + i, 300), 0, 300);
+                queued.add(draft.commit(envelope(firstSeq + i)).toCompletableFuture());
+            }
         }
-        return ids;
+        return queued.stream().map(f -> f.join().id()).toList();
     }
 
     /** What a failed attempt records: one more attempt, the next one {@code later}. */
@@ -193,6 +197,18 @@ class SpoolScheduleTest {
         assertThat(spool.due(clock.instant(), 1_000)).isEmpty();
         assertThat(index.scheduleVisits() - visits).isEqualTo(1);
         assertThat(index.recordReads() - reads).isZero();
+    }
+
+    @Test
+    void flushingMoreThanAChunkMakesEveryWaitingMessageDue() throws Exception {
+        int n = 10_500;
+        queue(n, 5_000);
+        // an hour before they were queued nothing is due; a flush makes every one due at that time
+        clock.set(T0.minus(Duration.ofHours(1)));
+        assertThat(spool.due(clock.instant(), n)).isEmpty();
+        assertThat(spool.flushAll()).isEqualTo(n);
+        await().atMost(Duration.ofMinutes(2))
+                .until(() -> spool.due(clock.instant(), n + 1).size() == n);
     }
 
     @Test
