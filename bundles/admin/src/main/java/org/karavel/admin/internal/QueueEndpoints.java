@@ -76,6 +76,15 @@ final class QueueEndpoints {
         Instant oldest;
     }
 
+    private static void tally(Map<String, DomainTally> byDomain, String domain, int recipients, Instant received) {
+        DomainTally t = byDomain.computeIfAbsent(domain, d -> new DomainTally());
+        t.messages++;
+        t.recipients += recipients;
+        if (t.oldest == null || received.isBefore(t.oldest)) {
+            t.oldest = received;
+        }
+    }
+
     /** {@code GET /api/v1/queue/summary}: pending recipients by domain, the oldest age, suspension. */
     Map<String, Object> summary() {
         Spool spool = spool();
@@ -84,18 +93,16 @@ final class QueueEndpoints {
         Map<String, DomainTally> byDomain = new TreeMap<>();
         // from the spool's index: no message record is read, so a million queued cost well under a second
         spool.forEachPending((received, pendingDomains) -> {
+            if (pendingDomains.size() == 1) {
+                // the common case, without a map per message
+                tally(byDomain, domainKey(pendingDomains.get(0)), 1, received);
+                return;
+            }
             Map<String, Integer> pendingHere = new LinkedHashMap<>();
             for (String d : pendingDomains) {
                 pendingHere.merge(domainKey(d), 1, Integer::sum);
             }
-            pendingHere.forEach((domain, count) -> {
-                DomainTally t = byDomain.computeIfAbsent(domain, d -> new DomainTally());
-                t.messages++;
-                t.recipients += count;
-                if (t.oldest == null || received.isBefore(t.oldest)) {
-                    t.oldest = received;
-                }
-            });
+            pendingHere.forEach((domain, count) -> tally(byDomain, domain, count, received));
         });
         Set<String> suspended = control == null ? Set.of() : control.suspendedDomains();
         for (String d : suspended) {
