@@ -7,10 +7,22 @@ public final class QueueId implements Comparable<QueueId> {
     private final String value;
 
     public QueueId(String value) {
-        if (Objects.requireNonNull(value, "value").isEmpty() || !value.matches("[A-Za-z0-9]+")) {
+        if (Objects.requireNonNull(value, "value").isEmpty() || !alphanumeric(value)) {
             throw new IllegalArgumentException("queue id must be alphanumeric: " + value);
         }
         this.value = value;
+    }
+
+    // a loop, not String.matches: the spool makes ids from its index on every scan, and matches compiles a regex each
+    // time
+    private static boolean alphanumeric(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public String value() {

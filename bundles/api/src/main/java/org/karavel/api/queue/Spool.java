@@ -3,9 +3,11 @@ package org.karavel.api.queue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Predicate;
 
 /**
  * The durable queue of messages. Every change that returns a stage is durable (fsynced) when the
@@ -23,6 +25,45 @@ public interface Spool {
 
     /** Messages with pending recipients whose next attempt is at or before {@code now}, oldest first. */
     List<QueuedMessage> due(Instant now, int limit);
+
+    /**
+     * As {@link #due(Instant, int)}, without the messages {@code skip} names (e.g. those in flight):
+     * a spool that keeps a schedule reads only the records it returns.
+     *
+     * @since 1.5
+     */
+    default List<QueuedMessage> due(Instant now, int limit, Predicate<QueueId> skip) {
+        List<QueuedMessage> due = new ArrayList<>();
+        for (QueuedMessage m : due(now, Integer.MAX_VALUE)) {
+            if (due.size() >= limit) {
+                break;
+            }
+            if (!skip.test(m.id())) {
+                due.add(m);
+            }
+        }
+        return due;
+    }
+
+    /**
+     * Tells {@code visitor} about every message with pending recipients: what queue summaries count.
+     * A spool with an index answers from memory, without reading the messages' records.
+     *
+     * @since 1.5
+     */
+    default void forEachPending(PendingVisitor visitor) {
+        for (QueuedMessage m : list()) {
+            List<String> domains = new ArrayList<>();
+            for (RecipientStatus r : m.recipients()) {
+                if (r.isPending()) {
+                    domains.add(r.recipient().domainKey());
+                }
+            }
+            if (!domains.isEmpty()) {
+                visitor.visit(m.envelope().receivedAt(), domains);
+            }
+        }
+    }
 
     /** The number of messages in the queue. */
     int size();

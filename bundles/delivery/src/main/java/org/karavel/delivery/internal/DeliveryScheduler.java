@@ -358,8 +358,9 @@ final class DeliveryScheduler {
         } finally {
             lock.unlock();
         }
-        int ask = inFlight.size() + Math.min(room, SCAN_BATCH);
-        List<QueuedMessage> due = spool.due(now, ask);
+        // in flight stays due until settled: skipped unread, so a scan reads only what it may start
+        int ask = Math.min(room, SCAN_BATCH);
+        List<QueuedMessage> due = spool.due(now, ask, inFlight::containsKey);
         int started = 0;
         for (QueuedMessage m : due) {
             if (!running || inFlight.size() >= MAX_IN_FLIGHT) {

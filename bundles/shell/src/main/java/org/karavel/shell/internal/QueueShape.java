@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -11,8 +12,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.karavel.api.queue.PendingVisitor;
 import org.karavel.api.queue.QueuedMessage;
 import org.karavel.api.queue.RecipientStatus;
+import org.karavel.api.queue.Spool;
 
 /**
  * The queue's shape, like Postfix's {@code qshape}: one row per recipient domain of pending
@@ -54,27 +57,53 @@ public final class QueueShape {
      * the total followed by the count per bucket.
      */
     Map<String, long[]> rows(List<QueuedMessage> messages) {
-        Map<String, long[]> domains = new LinkedHashMap<>();
-        long[] total = new long[COLUMNS.length + 1];
+        Tally tally = new Tally();
         for (QueuedMessage m : messages) {
-            Set<String> seen = new HashSet<>();
+            List<String> domains = new ArrayList<>();
             for (RecipientStatus r : m.recipients()) {
                 if (r.isPending()) {
-                    seen.add(r.recipient().domainKey());
+                    domains.add(r.recipient().domainKey());
                 }
             }
-            if (seen.isEmpty()) {
-                continue;
+            if (!domains.isEmpty()) {
+                tally.visit(m.envelope().receivedAt(), domains);
             }
-            int b = bucket(m.envelope().receivedAt());
+        }
+        return tally.rows();
+    }
+
+    /** As {@link #rows(List)}, from the spool's index (no message record is read). */
+    Map<String, long[]> rows(Spool spool) {
+        Tally tally = new Tally();
+        spool.forEachPending(tally);
+        return tally.rows();
+    }
+
+    /** Counts messages per domain and age bucket. */
+    private final class Tally implements PendingVisitor {
+        private final Map<String, long[]> domains = new LinkedHashMap<>();
+        private final long[] total = new long[COLUMNS.length + 1];
+
+        @Override
+        public void visit(Instant receivedAt, List<String> pendingDomains) {
+            int b = bucket(receivedAt);
             total[0]++;
             total[b + 1]++;
-            for (String d : seen) {
+            // a message with two recipients in one domain counts once there
+            Collection<String> once = pendingDomains.size() == 1 ? pendingDomains : new HashSet<>(pendingDomains);
+            for (String d : once) {
                 long[] row = domains.computeIfAbsent(d, k -> new long[COLUMNS.length + 1]);
                 row[0]++;
                 row[b + 1]++;
             }
         }
+
+        Map<String, long[]> rows() {
+            return sorted(domains, total);
+        }
+    }
+
+    private static Map<String, long[]> sorted(Map<String, long[]> domains, long[] total) {
         List<Map.Entry<String, long[]>> sorted = new ArrayList<>(domains.entrySet());
         sorted.sort(Comparator.<Map.Entry<String, long[]>>comparingLong(e -> -e.getValue()[0])
                 .thenComparing(Map.Entry::getKey));
@@ -91,7 +120,15 @@ public final class QueueShape {
      * are listed below it.
      */
     public void write(List<QueuedMessage> messages, Set<String> suspended, PrintStream out) {
-        Map<String, long[]> rows = rows(messages);
+        write(rows(messages), suspended, out);
+    }
+
+    /** As {@link #write(List, Set, PrintStream)}, from the spool's index (no message record is read). */
+    public void write(Spool spool, Set<String> suspended, PrintStream out) {
+        write(rows(spool), suspended, out);
+    }
+
+    private void write(Map<String, long[]> rows, Set<String> suspended, PrintStream out) {
         int width = Math.max(
                 20, rows.keySet().stream().mapToInt(String::length).max().orElse(0));
         StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%" + width + "s %5s", "domain", "T"));

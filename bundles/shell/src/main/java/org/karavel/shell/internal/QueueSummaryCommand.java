@@ -31,7 +31,7 @@ public class QueueSummaryCommand implements Action {
             return null;
         }
         Set<String> suspended = delivery == null ? Set.of() : delivery.suspendedDomains();
-        new QueueShape(Instant.now()).write(spool.list(), suspended, System.out);
+        new QueueShape(Instant.now()).write(spool, suspended, System.out);
         return null;
     }
 }

@@ -12,7 +12,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -27,9 +27,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
 import org.karavel.api.maillog.MailLogLine;
 import org.karavel.api.queue.Envelope;
 import org.karavel.api.queue.MessageDraft;
+import org.karavel.api.queue.PendingVisitor;
 import org.karavel.api.queue.QueueId;
 import org.karavel.api.queue.QueuedMessage;
 import org.karavel.api.queue.RecipientStatus;
@@ -50,11 +52,13 @@ public final class DurableSpool implements Spool, AutoCloseable {
     /** A record that could not be loaded, as recovery reported it. */
     public record QuarantinedRecord(String key, String reason) {}
 
+    private static final int FLUSH_CHUNK = 10_000;
+
     private final SpoolSettings settings;
     private final Clock clock;
     private final SpoolStore store;
     private final BodyFiles bodies;
-    private final SpoolIndex index = new SpoolIndex();
+    private final SpoolIndex index;
     private final RecentContents recent;
     private final QueueIdClock idClock;
     private final FileStore fileSystem;
@@ -73,6 +77,7 @@ public final class DurableSpool implements Spool, AutoCloseable {
         this.clock = clock;
         this.store = store;
         this.bodies = bodies;
+        this.index = new SpoolIndex(this::readRecord);
         this.idClock = new QueueIdClock(clock::millis);
         this.recent = new RecentContents(settings.recentContentBytes());
         this.fileSystem = Files.getFileStore(settings.directory());
@@ -142,7 +147,17 @@ public final class DurableSpool implements Spool, AutoCloseable {
 
     @Override
     public List<QueuedMessage> due(Instant now, int limit) {
-        return index.due(now, limit);
+        return index.due(now, limit, id -> false);
+    }
+
+    @Override
+    public List<QueuedMessage> due(Instant now, int limit, Predicate<QueueId> skip) {
+        return index.due(now, limit, skip);
+    }
+
+    @Override
+    public void forEachPending(PendingVisitor visitor) {
+        index.forEachPending(visitor);
     }
 
     @Override
@@ -152,11 +167,11 @@ public final class DurableSpool implements Spool, AutoCloseable {
 
     @Override
     public InputStream openContent(QueueId id) throws IOException {
-        StoredMessage s = index.get(id);
-        if (s == null) {
+        Boolean inline = index.inline(id);
+        if (inline == null) {
             throw new NoSuchFileException("no message " + id + " in the spool");
         }
-        if (s.inline()) {
+        if (inline) {
             byte[] content = recent.get(id);
             if (content == null) {
                 content = store.contents().get(id.value());
@@ -214,17 +229,30 @@ public final class DurableSpool implements Spool, AutoCloseable {
     @Override
     public int flushAll() {
         Instant now = clock.instant();
-        List<CompletableFuture<Boolean>> all = new ArrayList<>();
-        for (StoredMessage s : index.unfinished()) {
-            all.add(reschedule(s.id(), now));
+        int count = index.unfinishedCount();
+        flushFrom(index.unfinishedIds(), now);
+        return count;
+    }
+
+    /** Reschedules a chunk, and the next once it is committed: a million queued never wait in the heap at once. */
+    private void flushFrom(Iterator<QueueId> ids, Instant now) {
+        List<CompletableFuture<Boolean>> chunk = new ArrayList<>();
+        while (ids.hasNext() && chunk.size() < FLUSH_CHUNK) {
+            chunk.add(reschedule(ids.next(), now));
         }
-        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).whenComplete((done, error) -> {
+        if (chunk.isEmpty()) {
+            notifyListeners();
+            return;
+        }
+        CompletableFuture.allOf(chunk.toArray(CompletableFuture[]::new)).whenComplete((done, error) -> {
             if (error != null) {
                 LOG.warn("flush of the whole queue failed in part: {}", error.toString());
             }
             notifyListeners();
+            if (!stopping) {
+                flushFrom(ids, now);
+            }
         });
-        return all.size();
     }
 
     @Override
@@ -319,7 +347,7 @@ public final class DurableSpool implements Spool, AutoCloseable {
         return SpoolMetrics.of(
                 index.size(),
                 index.bytes(),
-                index.oldest(),
+                index.oldestReceived(),
                 clock.instant(),
                 store.commitCount(),
                 stopping ? 0 : store.quarantine().size(),
@@ -336,8 +364,27 @@ public final class DurableSpool implements Spool, AutoCloseable {
     }
 
     boolean isInline(QueueId id) {
-        StoredMessage s = index.get(id);
-        return s != null && s.inline();
+        return Boolean.TRUE.equals(index.inline(id));
+    }
+
+    /** The spool's in-memory index, for tests that count what a scan reads. */
+    SpoolIndex index() {
+        return index;
+    }
+
+    /** A message's record as the store holds it now; null when it is not there or cannot be read. */
+    private StoredMessage readRecord(String key) {
+        byte[] record = store.messages().get(key);
+        if (record == null) {
+            return null;
+        }
+        try {
+            return MessageRecordFormat.decode(key, record);
+        } catch (CorruptRecordException ex) {
+            // recovery checked every record at start, and the committer writes only what it encoded
+            LOG.error("spool record {} cannot be read: {}", key, ex.getMessage());
+            return null;
+        }
     }
 
     // ---- internals ----
@@ -408,20 +455,21 @@ public final class DurableSpool implements Spool, AutoCloseable {
     }
 
     /**
-     * Loads every record into the index. Unreadable records go to quarantine (with their body file),
-     * body files and inline contents that no record references are deleted: they are what a crash
-     * between writing a body and its commit leaves behind.
+     * Builds the index from every record, one at a time (only the index's compact entries stay in
+     * the heap). Unreadable records go to quarantine (with their body file), body files and inline
+     * contents that no record references are deleted: they are what a crash between writing a body
+     * and its commit leaves behind.
      */
     private void recover() throws IOException {
         record Bad(String key, byte[] record, String reason) {}
-        List<StoredMessage> loaded = new ArrayList<>();
+        long started = System.nanoTime();
         List<Bad> bad = new ArrayList<>();
         for (Map.Entry<String, byte[]> e : store.messages().entrySet()) {
             String key = e.getKey();
             try {
                 StoredMessage s = MessageRecordFormat.decode(key, e.getValue());
                 checkContent(s);
-                loaded.add(s);
+                index.put(s);
             } catch (CorruptRecordException ex) {
                 bad.add(new Bad(key, e.getValue(), ex.getMessage()));
             }
@@ -449,40 +497,46 @@ public final class DurableSpool implements Spool, AutoCloseable {
                     movedBody ? " (body file moved to " + bodies.quarantineDirectory() + ")" : "");
             MAIL_LOG.error(MailLogLine.quarantined(b.key(), b.reason()));
         }
-        Set<String> inlineIds = new HashSet<>();
-        Set<String> fileIds = new HashSet<>();
-        for (StoredMessage s : loaded) {
-            (s.inline() ? inlineIds : fileIds).add(s.id().value());
-        }
-        for (String key : new ArrayList<>(store.contents().keySet())) {
-            if (!inlineIds.contains(key)) {
-                store.contents().remove(key);
-                changed = true;
-                LOG.warn("spool: deleted inline content {} that no message references", key);
+        List<String> orphanContents = new ArrayList<>();
+        for (String key : store.contents().keySet()) {
+            if (!Boolean.TRUE.equals(inlineOf(key))) {
+                orphanContents.add(key);
             }
+        }
+        for (String key : orphanContents) {
+            store.contents().remove(key);
+            changed = true;
+            LOG.warn("spool: deleted inline content {} that no message references", key);
         }
         if (changed) {
             store.commit();
         }
         int orphans = 0;
         for (Path file : bodies.list()) {
-            if (!fileIds.contains(file.getFileName().toString())) {
+            if (!Boolean.FALSE.equals(inlineOf(file.getFileName().toString()))) {
                 Files.deleteIfExists(file);
                 orphans++;
                 LOG.warn("spool: deleted orphan body file {} (never committed, e.g. cut short by a crash)", file);
             }
         }
-        for (StoredMessage s : loaded) {
-            index.put(s);
-        }
         idClock.resumeAfter(store.idClock());
         LOG.info(
-                "spool opened in {}: {} messages ({} bytes), {} quarantined, {} orphan body files deleted",
+                "spool opened in {} in {} ms: {} messages ({} bytes), {} quarantined, {} orphan body files deleted",
                 settings.directory(),
+                (System.nanoTime() - started) / 1_000_000,
                 index.size(),
                 index.bytes(),
                 bad.size(),
                 orphans);
+    }
+
+    /** Whether the indexed message {@code key} has its content inline; null when no such message is indexed. */
+    private Boolean inlineOf(String key) {
+        try {
+            return index.inline(new QueueId(key));
+        } catch (IllegalArgumentException notAnId) {
+            return null;
+        }
     }
 
     private void checkContent(StoredMessage s) throws CorruptRecordException {

@@ -6,10 +6,12 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Predicate;
 import org.karavel.api.health.HealthCheck;
 import org.karavel.api.metrics.Metric;
 import org.karavel.api.metrics.MetricSource;
 import org.karavel.api.queue.MessageDraft;
+import org.karavel.api.queue.PendingVisitor;
 import org.karavel.api.queue.QueueId;
 import org.karavel.api.queue.QueuedMessage;
 import org.karavel.api.queue.Spool;
@@ -103,6 +105,16 @@ public final class SpoolComponent implements Spool, MetricSource, HealthCheck {
     @Override
     public List<QueuedMessage> due(Instant now, int limit) {
         return spool.due(now, limit);
+    }
+
+    @Override
+    public List<QueuedMessage> due(Instant now, int limit, Predicate<QueueId> skip) {
+        return spool.due(now, limit, skip);
+    }
+
+    @Override
+    public void forEachPending(PendingVisitor visitor) {
+        spool.forEachPending(visitor);
     }
 
     @Override

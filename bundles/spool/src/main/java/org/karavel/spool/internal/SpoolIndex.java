@@ -3,79 +3,136 @@ package org.karavel.spool.internal;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.NoSuchElementException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import org.karavel.api.queue.PendingVisitor;
 import org.karavel.api.queue.QueueId;
 import org.karavel.api.queue.QueuedMessage;
+import org.karavel.api.queue.RecipientStatus;
 
 /**
- * The committed state of the queue in memory, so that get, list, due and size never touch disk.
- * One writer (the committer, after each commit; recovery before it) and any number of readers.
+ * The committed state of the queue in memory, compact: per message only its id, next attempt,
+ * arrival, size and the domains of its pending recipients (about 130 bytes), so that a million
+ * queued messages fit a small heap. Full records are read from the store when asked for; due
+ * selection walks a schedule ordered by next attempt and stops at the first one not due, so a
+ * scan costs what is due, never what waits. One writer (the committer after each commit, recovery
+ * before it) and any number of readers.
  */
 final class SpoolIndex {
-    /** A message's place in the retry schedule: by next attempt, then by queue id (creation). */
-    private record DueKey(Instant at, QueueId id) {}
+    /** Reads a message's full record from the store; null when it is not there (removed meanwhile). */
+    @FunctionalInterface
+    interface Records {
+        StoredMessage read(String key);
+    }
 
-    private static final Comparator<DueKey> DUE_ORDER =
-            Comparator.comparing(DueKey::at).thenComparing(DueKey::id);
+    private static final Comparator<SpoolEntry> BY_ID = SpoolEntry::compareId;
+    private static final Comparator<SpoolEntry> DUE_ORDER =
+            Comparator.comparingLong((SpoolEntry e) -> e.next).thenComparing(BY_ID);
 
-    private final ConcurrentSkipListMap<QueueId, StoredMessage> byId = new ConcurrentSkipListMap<>();
-    private final ConcurrentSkipListSet<DueKey> schedule = new ConcurrentSkipListSet<>(DUE_ORDER);
+    private static final int MAX_DOMAIN_SETS = 10_000;
+
+    private final Records records;
+    private final ConcurrentSkipListSet<SpoolEntry> byId = new ConcurrentSkipListSet<>(BY_ID);
+    private final ConcurrentSkipListSet<SpoolEntry> schedule = new ConcurrentSkipListSet<>(DUE_ORDER);
+    // messages mostly share their pending domains: one list per combination, not one per message
+    private final Map<List<String>, List<String>> domainSets = new ConcurrentHashMap<>();
     private final AtomicInteger count = new AtomicInteger();
     private final AtomicLong bytes = new AtomicLong();
+    private final AtomicLong scheduleVisits = new AtomicLong();
+    private final AtomicLong recordReads = new AtomicLong();
 
+    SpoolIndex(Records records) {
+        this.records = records;
+    }
+
+    boolean contains(QueueId id) {
+        return byId.contains(SpoolEntry.probe(id));
+    }
+
+    /** The full message, read from the store; null when it is not in the queue. */
     StoredMessage get(QueueId id) {
-        return byId.get(id);
+        return contains(id) ? read(id.value()) : null;
+    }
+
+    /** Whether the message's content is in the store (true) or in a body file (false); null when not queued. */
+    Boolean inline(QueueId id) {
+        SpoolEntry e = find(id);
+        return e == null ? null : e.inline;
     }
 
     void put(StoredMessage stored) {
-        StoredMessage old = byId.put(stored.id(), stored);
-        if (old == null) {
-            count.incrementAndGet();
-        } else {
-            schedule.remove(new DueKey(old.message().nextAttempt(), old.id()));
-            bytes.addAndGet(-old.size());
-        }
-        bytes.addAndGet(stored.size());
-        if (!stored.message().isFinished()) {
-            schedule.add(new DueKey(stored.message().nextAttempt(), stored.id()));
-        }
-    }
-
-    StoredMessage remove(QueueId id) {
-        StoredMessage old = byId.remove(id);
+        QueuedMessage m = stored.message();
+        SpoolEntry entry = new SpoolEntry(
+                m.id(),
+                m.nextAttempt().toEpochMilli(),
+                m.envelope().receivedAt().toEpochMilli(),
+                m.size(),
+                stored.inline(),
+                pendingDomains(m));
+        SpoolEntry old = find(m.id());
         if (old != null) {
-            count.decrementAndGet();
-            bytes.addAndGet(-old.size());
-            schedule.remove(new DueKey(old.message().nextAttempt(), old.id()));
+            schedule.remove(old);
+            byId.remove(old);
+            bytes.addAndGet(-old.size);
+        } else {
+            count.incrementAndGet();
         }
-        return old;
+        byId.add(entry);
+        bytes.addAndGet(entry.size);
+        if (!entry.domains.isEmpty()) {
+            schedule.add(entry);
+        }
     }
 
-    /** Oldest first: by queue id, which sorts by time of creation. */
+    void remove(QueueId id) {
+        SpoolEntry old = find(id);
+        if (old != null && byId.remove(old)) {
+            count.decrementAndGet();
+            bytes.addAndGet(-old.size);
+            schedule.remove(old);
+        }
+    }
+
+    /** Oldest first: by queue id, which sorts by time of creation. Reads every record: for listings only. */
     List<QueuedMessage> list() {
         List<QueuedMessage> all = new ArrayList<>(count.get());
-        for (StoredMessage s : byId.values()) {
-            all.add(s.message());
+        for (SpoolEntry e : byId) {
+            StoredMessage s = read(e.key());
+            if (s != null) {
+                all.add(s.message());
+            }
         }
         return all;
     }
 
-    /** Unfinished messages due at or before {@code now}: longest waiting first, then oldest. */
-    List<QueuedMessage> due(Instant now, int limit) {
+    /**
+     * Unfinished messages due at or before {@code now}, longest waiting first, then oldest, without
+     * those {@code skip} names (e.g. already in flight, whose records are not read). Visits the
+     * schedule only up to the first message not due.
+     */
+    List<QueuedMessage> due(Instant now, int limit, Predicate<QueueId> skip) {
+        long nowMillis = now.toEpochMilli();
         List<QueuedMessage> due = new ArrayList<>();
-        for (DueKey key : schedule) {
-            if (due.size() >= limit || key.at().isAfter(now)) {
+        for (SpoolEntry e : schedule) {
+            scheduleVisits.incrementAndGet();
+            if (due.size() >= limit || e.next > nowMillis) {
                 break;
             }
-            StoredMessage current = byId.get(key.id());
-            // the committer may be between the two structures: trust only the current message
+            QueueId id = e.id();
+            if (skip.test(id)) {
+                continue;
+            }
+            StoredMessage current = read(id.value());
+            // the store may be ahead of the index (a commit under way): trust only what agrees with it
             if (current != null
-                    && current.message().nextAttempt().equals(key.at())
+                    && current.message().nextAttempt().toEpochMilli() == e.next
                     && !current.message().isFinished()) {
                 due.add(current.message());
             }
@@ -83,28 +140,111 @@ final class SpoolIndex {
         return due;
     }
 
-    List<StoredMessage> unfinished() {
-        List<StoredMessage> all = new ArrayList<>();
-        for (StoredMessage s : byId.values()) {
-            if (!s.message().isFinished()) {
-                all.add(s);
+    /** How many messages have pending recipients. */
+    int unfinishedCount() {
+        int n = 0;
+        for (SpoolEntry e : byId) {
+            if (!e.domains.isEmpty()) {
+                n++;
             }
         }
-        return all;
+        return n;
+    }
+
+    /** Ids of the messages with pending recipients, oldest first, read as the caller goes (weakly consistent). */
+    Iterator<QueueId> unfinishedIds() {
+        Iterator<SpoolEntry> all = byId.iterator();
+        return new Iterator<>() {
+            private SpoolEntry next = advance();
+
+            private SpoolEntry advance() {
+                while (all.hasNext()) {
+                    SpoolEntry e = all.next();
+                    if (!e.domains.isEmpty()) {
+                        return e;
+                    }
+                }
+                return null;
+            }
+
+            @Override
+            public boolean hasNext() {
+                return next != null;
+            }
+
+            @Override
+            public QueueId next() {
+                if (next == null) {
+                    throw new NoSuchElementException();
+                }
+                QueueId id = next.id();
+                next = advance();
+                return id;
+            }
+        };
+    }
+
+    /** Tells {@code visitor} about every message with pending recipients, from memory only. */
+    void forEachPending(PendingVisitor visitor) {
+        for (SpoolEntry e : byId) {
+            if (!e.domains.isEmpty()) {
+                visitor.visit(Instant.ofEpochMilli(e.received), e.domains);
+            }
+        }
     }
 
     int size() {
         return count.get();
     }
 
-    /** The message that arrived first (queue ids sort by creation), or null when the queue is empty. */
-    StoredMessage oldest() {
-        Map.Entry<QueueId, StoredMessage> e = byId.firstEntry();
-        return e == null ? null : e.getValue();
+    /** When the message that arrived first (queue ids sort by creation) was received, or null when empty. */
+    Instant oldestReceived() {
+        Iterator<SpoolEntry> first = byId.iterator();
+        return first.hasNext() ? Instant.ofEpochMilli(first.next().received) : null;
     }
 
     /** Content octets of every queued message. */
     long bytes() {
         return bytes.get();
+    }
+
+    /** Schedule entries looked at by due selection since the index was made (what a scan costs). */
+    long scheduleVisits() {
+        return scheduleVisits.get();
+    }
+
+    /** Full records read from the store since the index was made. */
+    long recordReads() {
+        return recordReads.get();
+    }
+
+    private SpoolEntry find(QueueId id) {
+        SpoolEntry probe = SpoolEntry.probe(id);
+        SpoolEntry e = byId.ceiling(probe);
+        return e != null && e.compareId(probe) == 0 ? e : null;
+    }
+
+    private StoredMessage read(String key) {
+        recordReads.incrementAndGet();
+        return records.read(key);
+    }
+
+    private List<String> pendingDomains(QueuedMessage m) {
+        List<String> domains = new ArrayList<>(1);
+        for (RecipientStatus r : m.recipients()) {
+            if (r.isPending()) {
+                domains.add(r.recipient().domainKey());
+            }
+        }
+        if (domains.isEmpty()) {
+            return List.of();
+        }
+        List<String> key = List.copyOf(domains);
+        if (domainSets.size() > MAX_DOMAIN_SETS) {
+            // only the sharing is lost: entries keep their lists
+            domainSets.clear();
+        }
+        List<String> shared = domainSets.putIfAbsent(key, key);
+        return shared == null ? key : shared;
     }
 }

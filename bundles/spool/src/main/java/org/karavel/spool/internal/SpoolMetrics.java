@@ -13,18 +13,14 @@ final class SpoolMetrics {
     static List<Metric> of(
             int size,
             long bytes,
-            StoredMessage oldest,
+            Instant oldestReceived,
             Instant now,
             long commits,
             int quarantined,
             boolean reserveReleased) {
-        double age = oldest == null
+        double age = oldestReceived == null
                 ? 0
-                : Math.max(
-                        0,
-                        Duration.between(oldest.message().envelope().receivedAt(), now)
-                                        .toMillis()
-                                / 1000.0);
+                : Math.max(0, Duration.between(oldestReceived, now).toMillis() / 1000.0);
         return List.of(
                 Metric.of("karavel_spool_messages", "Messages in the queue.", Type.GAUGE, size),
                 Metric.of("karavel_spool_bytes", "Content octets of every queued message.", Type.GAUGE, bytes),
