@@ -1,6 +1,5 @@
 package org.karavel.admin.internal;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -11,7 +10,6 @@ import java.util.function.Supplier;
 import org.karavel.api.fleet.Fleet;
 import org.karavel.api.fleet.FleetNode;
 import org.karavel.api.net.MachineName;
-import org.karavel.api.queue.QueuedMessage;
 import org.karavel.api.queue.Spool;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.FrameworkUtil;
@@ -59,19 +57,7 @@ final class NodeEndpoints {
 
     /** This node as a heartbeat would describe it; queue size -1 while no spool runs. */
     static FleetNode thisNode(Spool spool, Instant now) {
-        long size = -1;
-        Duration oldest = Duration.ZERO;
-        if (spool != null) {
-            List<QueuedMessage> queued = spool.list();
-            size = queued.size();
-            for (QueuedMessage q : queued) {
-                Duration age = Duration.between(q.envelope().receivedAt(), now);
-                if (age.compareTo(oldest) > 0) {
-                    oldest = age;
-                }
-            }
-        }
-        return new FleetNode(MachineName.forSmtp(), version(), size, oldest, now, false);
+        return FleetNode.describe(MachineName.forSmtp(), version(), spool, now);
     }
 
     /** Karavel's version: this bundle's, as the features install every bundle of one release. */

@@ -8,7 +8,6 @@ import java.util.List;
 import org.karavel.api.fleet.Fleet;
 import org.karavel.api.fleet.FleetNode;
 import org.karavel.api.net.MachineName;
-import org.karavel.api.queue.QueuedMessage;
 import org.karavel.api.queue.Spool;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.FrameworkUtil;
@@ -59,20 +58,8 @@ final class NodeListing {
 
     /** This node as a heartbeat would describe it; queue size -1 while no spool runs. */
     static FleetNode thisNode(Spool spool, Instant now) {
-        long size = -1;
-        Duration oldest = Duration.ZERO;
-        if (spool != null) {
-            List<QueuedMessage> queued = spool.list();
-            size = queued.size();
-            for (QueuedMessage q : queued) {
-                Duration age = Duration.between(q.envelope().receivedAt(), now);
-                if (age.compareTo(oldest) > 0) {
-                    oldest = age;
-                }
-            }
-        }
         Bundle b = FrameworkUtil.getBundle(NodeListing.class);
-        return new FleetNode(
-                MachineName.forSmtp(), b == null ? "unknown" : b.getVersion().toString(), size, oldest, now, false);
+        return FleetNode.describe(
+                MachineName.forSmtp(), b == null ? "unknown" : b.getVersion().toString(), spool, now);
     }
 }
