@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import javax.net.ssl.SSLContext;
 
 /**
  * A real redis-server (Debian's) for tests, in the foreground on 127.0.0.1 and a free port (or the
@@ -41,6 +42,10 @@ public final class RedisServer implements AutoCloseable {
     private final int port;
     private final String user;
     private final String password;
+    // set for a TLS-only server (port 0, tls-port): how this class's own client trusts it
+    private SSLContext tls;
+    private boolean sentinel;
+    private final List<String> extra = new ArrayList<>();
     private Process process;
 
     private RedisServer(Path directory, int port, String user, String password) {
@@ -48,6 +53,62 @@ public final class RedisServer implements AutoCloseable {
         this.port = port;
         this.user = user;
         this.password = password;
+    }
+
+    /**
+     * A Redis that speaks only TLS ({@code port 0}, {@code tls-port}) on a free port, presenting
+     * {@code leaf} (issued by {@code ca}) and not asking clients for certificates. {@link #uri()}
+     * is then {@code rediss://127.0.0.1:port}.
+     */
+    public static RedisServer startTls(Path directory, TestCertificates.Issued leaf, TestCertificates ca)
+            throws IOException {
+        Files.createDirectories(directory);
+        Files.writeString(directory.resolve("cert.pem"), leaf.pem(), StandardCharsets.US_ASCII);
+        Files.writeString(directory.resolve("key.pem"), leaf.keyPem(), StandardCharsets.US_ASCII);
+        Files.writeString(directory.resolve("ca.pem"), ca.pem(), StandardCharsets.US_ASCII);
+        RedisServer r = new RedisServer(directory, freePort(), null, null);
+        r.tls = ca.clientContext();
+        r.extra.addAll(List.of(
+                "tls-cert-file " + directory.resolve("cert.pem"),
+                "tls-key-file " + directory.resolve("key.pem"),
+                "tls-ca-cert-file " + directory.resolve("ca.pem"),
+                "tls-auth-clients no"));
+        return r.begin();
+    }
+
+    /** A Redis on a free port that replicates the one on {@code masterPort} (no password). */
+    public static RedisServer startReplica(Path directory, int masterPort) throws IOException {
+        Files.createDirectories(directory);
+        RedisServer r = new RedisServer(directory, freePort(), null, null);
+        r.extra.add("replicaof 127.0.0.1 " + masterPort);
+        return r.begin();
+    }
+
+    /**
+     * A Redis Sentinel (redis-server in sentinel mode) on a free port, alone in its quorum,
+     * monitoring the master {@code masterName} on 127.0.0.1:{@code masterPort}; it calls the master
+     * down after 1 s without answers. Its configuration file is writable: Sentinel rewrites it.
+     */
+    public static RedisServer startSentinel(Path directory, String masterName, int masterPort) throws IOException {
+        Files.createDirectories(directory);
+        RedisServer r = new RedisServer(directory, freePort(), null, null);
+        r.sentinel = true;
+        r.extra.addAll(List.of(
+                "sentinel resolve-hostnames no",
+                "sentinel monitor " + masterName + " 127.0.0.1 " + masterPort + " 1",
+                "sentinel down-after-milliseconds " + masterName + " 1000",
+                "sentinel failover-timeout " + masterName + " 10000"));
+        return r.begin();
+    }
+
+    private RedisServer begin() throws IOException {
+        if (!Files.isExecutable(REDIS_SERVER)) {
+            throw new IOException(
+                    REDIS_SERVER + " is missing: install Debian's redis-server (.ci/install-packages does)");
+        }
+        writeConfig();
+        launch();
+        return this;
     }
 
     /** A Redis without a password on a free port. */
@@ -80,7 +141,7 @@ public final class RedisServer implements AutoCloseable {
     private void writeConfig() throws IOException {
         List<String> lines = new ArrayList<>(List.of(
                 "bind 127.0.0.1",
-                "port " + port,
+                tls == null ? "port " + port : "port 0",
                 "daemonize no",
                 "protected-mode yes",
                 "dir " + directory,
@@ -88,6 +149,13 @@ public final class RedisServer implements AutoCloseable {
                 "appendonly no",
                 "logfile " + directory.resolve("redis.log"),
                 "databases 4"));
+        if (tls != null) {
+            lines.add("tls-port " + port);
+        }
+        if (sentinel) {
+            lines.removeIf(l -> l.startsWith("save") || l.startsWith("appendonly") || l.startsWith("databases"));
+        }
+        lines.addAll(extra);
         if (password != null && user == null) {
             lines.add("requirepass " + password);
         } else if (password != null) {
@@ -98,8 +166,12 @@ public final class RedisServer implements AutoCloseable {
     }
 
     private void launch() throws IOException {
-        process = new ProcessBuilder(
-                        REDIS_SERVER.toString(), directory.resolve("redis.conf").toString())
+        List<String> command = new ArrayList<>(
+                List.of(REDIS_SERVER.toString(), directory.resolve("redis.conf").toString()));
+        if (sentinel) {
+            command.add("--sentinel");
+        }
+        process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(
                         directory.resolve("redis.out").toFile()))
@@ -121,9 +193,12 @@ public final class RedisServer implements AutoCloseable {
         return port;
     }
 
-    /** {@code redis://127.0.0.1:port} (credentials are configured apart, as Karavel takes them). */
+    /**
+     * {@code redis://127.0.0.1:port}, or {@code rediss://} for a TLS server (credentials are
+     * configured apart, as Karavel takes them).
+     */
     public String uri() {
-        return "redis://127.0.0.1:" + port;
+        return (tls == null ? "redis://127.0.0.1:" : "rediss://127.0.0.1:") + port;
     }
 
     public boolean alive() {
@@ -145,8 +220,8 @@ public final class RedisServer implements AutoCloseable {
      * of an array joined by newlines.
      */
     public String command(String... args) throws IOException {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
+        try (Socket plain = connected();
+                Socket s = tls == null ? plain : tls.getSocketFactory().createSocket(plain, "127.0.0.1", port, true)) {
             s.setSoTimeout(5000);
             OutputStream out = s.getOutputStream();
             InputStream in = s.getInputStream();
@@ -160,6 +235,17 @@ public final class RedisServer implements AutoCloseable {
             write(out, args);
             return read(in);
         }
+    }
+
+    private Socket connected() throws IOException {
+        Socket plain = new Socket();
+        try {
+            plain.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
+        } catch (IOException e) {
+            plain.close();
+            throw e;
+        }
+        return plain;
     }
 
     private static void write(OutputStream out, String... args) throws IOException {

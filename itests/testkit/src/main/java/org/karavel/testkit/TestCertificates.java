@@ -43,6 +43,11 @@ public final class TestCertificates {
         public String pem() {
             return TestCertificates.pem(certificate);
         }
+
+        /** The private key as PEM, e.g. for a daemon's key file. */
+        public String keyPem() {
+            return TestCertificates.pem(keys.getPrivate());
+        }
     }
 
     private final Issued ca;
@@ -174,7 +179,9 @@ public final class TestCertificates {
         if (dnsNames != null) {
             GeneralName[] names = new GeneralName[dnsNames.length];
             for (int i = 0; i < dnsNames.length; i++) {
-                names[i] = new GeneralName(GeneralName.dNSName, dnsNames[i]);
+                // an address literal (127.0.0.1, ::1) is an iPAddress name, as a client checking an IP expects
+                boolean ip = dnsNames[i].matches("[0-9.]+|.*:.*");
+                names[i] = new GeneralName(ip ? GeneralName.iPAddress : GeneralName.dNSName, dnsNames[i]);
             }
             builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names));
         }

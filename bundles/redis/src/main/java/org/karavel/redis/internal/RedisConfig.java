@@ -19,6 +19,12 @@ public @interface RedisConfig {
             required = false)
     String uri() default "";
 
+    @AttributeDefinition(
+            name = "TLS CA file",
+            description = "PEM file of the CAs trusted for rediss://; empty: the JVM's trust store",
+            required = false)
+    String tls__ca__file() default "";
+
     @AttributeDefinition(name = "User", description = "ACL user name; empty for the default user", required = false)
     String user() default "";
 

@@ -3,6 +3,8 @@ package org.karavel.redis.internal;
 import io.lettuce.core.RedisURI;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +18,7 @@ import org.slf4j.LoggerFactory;
  * (sharing with a Redis that was not meant is worse than not sharing).
  *
  * @param uri where Redis is; null when no store is configured (or its address is unreadable)
+ * @param tlsCaFile the CAs trusted for TLS; null: the JVM's trust store (verification is always on)
  */
 record RedisSettings(
         RedisURI uri,
@@ -24,7 +27,8 @@ record RedisSettings(
         Duration nodeTimeout,
         Duration commandTimeout,
         String keyPrefix,
-        Duration suppressionSync) {
+        Duration suppressionSync,
+        Path tlsCaFile) {
     private static final Logger LOG = LoggerFactory.getLogger(RedisSettings.class);
     static final String FILE = "etc/org.karavel.redis.cfg";
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
@@ -52,6 +56,16 @@ record RedisSettings(
         int commandMillis = positive("command_timeout_millis", c.command__timeout__millis(), 200);
         String prefix = c.key__prefix() == null ? "karavel:" : c.key__prefix().strip();
         int sync = positive("suppression_sync_seconds", c.suppression__sync__seconds(), 5);
+        Path ca = null;
+        String caText = c.tls__ca__file() == null ? "" : c.tls__ca__file().strip();
+        if (!caText.isEmpty()) {
+            ca = Path.of(caText);
+            if (!Files.isReadable(ca)) {
+                // trusting something else instead would be wrong: the store stays unused
+                LOG.error("{}: tls_ca_file = {} is not a readable file; Redis is not used", FILE, caText);
+                uri = null;
+            }
+        }
         if (uri != null) {
             uri.setTimeout(CONNECT_TIMEOUT); // the handshake; commands have their own, shorter timeout
         }
@@ -62,7 +76,8 @@ record RedisSettings(
                 Duration.ofSeconds(timeout),
                 Duration.ofMillis(commandMillis),
                 prefix,
-                Duration.ofSeconds(sync));
+                Duration.ofSeconds(sync),
+                ca);
     }
 
     private static RedisURI uri(RedisConfig c) {

@@ -8,6 +8,7 @@ import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
@@ -80,6 +81,7 @@ final class RedisStore implements AutoCloseable {
                         .connectTimeout(Duration.ofSeconds(2))
                         .keepAlive(true)
                         .build())
+                .sslOptions(sslOptions(settings))
                 .build());
         client.addListener(new RedisConnectionStateListener() {
             @Override
@@ -103,6 +105,15 @@ final class RedisStore implements AutoCloseable {
             degraded.add(0, service);
         }
         connect(FIRST_RETRY);
+    }
+
+    /** The JVM's trust store, or only the CAs of {@code tls_ca_file}; peers are always verified. */
+    private static SslOptions sslOptions(RedisSettings settings) {
+        SslOptions.Builder b = SslOptions.builder().jdkSslProvider();
+        if (settings.tlsCaFile() != null) {
+            b.trustManager(settings.tlsCaFile().toFile());
+        }
+        return b.build();
     }
 
     private static Thread thread(Runnable r, String name) {
