@@ -3,6 +3,7 @@ package org.karavel.testkit;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -11,6 +12,7 @@ import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.Date;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.KeyManagerFactory;
@@ -46,7 +48,11 @@ public final class TestCertificates {
 
         /** The private key as PEM, e.g. for a daemon's key file. */
         public String keyPem() {
-            return TestCertificates.pem(keys.getPrivate());
+            // PKCS#8, which OpenSSL 3 (redis-server, postfix...) reads whatever the key type
+            return "-----BEGIN PRIVATE KEY-----\n"
+                    + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                            .encodeToString(keys.getPrivate().getEncoded())
+                    + "\n-----END PRIVATE KEY-----\n";
         }
     }
 

@@ -91,7 +91,10 @@ final class RedisStore implements AutoCloseable {
 
             @Override
             public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
-                down("connection lost");
+                // a refused handshake ends here too: keep its reason (e.g. an untrusted certificate)
+                if (reachable.get()) {
+                    down("connection lost");
+                }
             }
 
             @Override
