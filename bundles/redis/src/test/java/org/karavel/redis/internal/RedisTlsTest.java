@@ -97,6 +97,24 @@ class RedisTlsTest {
     }
 
     @Test
+    void theStoreRefusesATrustedCertificateForAnotherName() throws Exception {
+        try (RedisServer elsewhere = RedisServer.startTls(dir.resolve("elsewhere"), ca.issue("redis.example"), ca);
+                Nodes nodes = new Nodes()) {
+            Map<String, Object> values = Map.of(
+                    "uri", elsewhere.uri(),
+                    "key__prefix", "tls4:",
+                    "tls__ca__file", dir.resolve("ca.pem").toString());
+            RedisStore store = nodes.closeLater(new RedisStore(RedisSettings.from(Nodes.config(values))));
+            // the chain is trusted but the certificate does not name 127.0.0.1: verification is full
+            await().atMost(Duration.ofSeconds(15))
+                    .untilAsserted(() -> assertThat(store.lastProblem())
+                            .contains("No subject alternative names matching IP address 127.0.0.1"));
+            assertThat(store.reachable()).isFalse();
+            assertThat(elsewhere.answersPing()).isTrue(); // the server is up: only the name is wrong
+        }
+    }
+
+    @Test
     void anUnreadableCaFileLeavesRedisUnused() {
         Map<String, Object> values = Map.of(
                 "uri", redis.uri(), "tls__ca__file", dir.resolve("missing.pem").toString());
