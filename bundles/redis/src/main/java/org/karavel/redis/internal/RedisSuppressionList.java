@@ -50,9 +50,14 @@ final class RedisSuppressionList implements SuppressionList, AutoCloseable {
     private static final long UNWRITTEN = Long.MAX_VALUE;
 
     private static final LuaScript WRITE = LuaScript.of("suppression-write", """
+            local epoch = redis.call('GET', KEYS[4])
+            if not epoch then
+              epoch = ARGV[1]
+              redis.call('SET', KEYS[4], epoch)
+            end
             local existed = 0
             local v = tonumber(redis.call('GET', KEYS[2]) or '0')
-            for i = 1, #ARGV, 2 do
+            for i = 2, #ARGV, 2 do
               if ARGV[i + 1] == '' then
                 existed = existed + redis.call('HDEL', KEYS[1], ARGV[i])
               else
@@ -62,7 +67,7 @@ final class RedisSuppressionList implements SuppressionList, AutoCloseable {
               redis.call('ZADD', KEYS[3], v, ARGV[i])
             end
             redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -%d)
-            return {v, existed}
+            return {v, existed, epoch}
             """.formatted(LOG_KEEP + 1));
 
     private static final LuaScript CHANGES = LuaScript.of("suppression-changes", """
@@ -226,13 +231,13 @@ final class RedisSuppressionList implements SuppressionList, AutoCloseable {
 
     /** Writes entries from bounces without waiting; those Redis does not take wait for the next sync. */
     private void share(List<Suppression> entries) {
-        store.<List<Object>>eval(
-                        WRITE, ScriptOutputType.MULTI, keys, pairs(entries).toArray(String[]::new))
+        store.<List<Object>>eval(WRITE, ScriptOutputType.MULTI, keys, withEpochCandidate(pairs(entries)))
                 .whenComplete((r, e) -> {
                     if (e != null) {
                         store.degraded("suppression");
                         return;
                     }
+                    adoptEpoch(r);
                     long v = ((Number) r.get(0)).longValue();
                     for (Suppression s : entries) {
                         if (unwritten.remove(s.address(), s)) {
@@ -240,6 +245,21 @@ final class RedisSuppressionList implements SuppressionList, AutoCloseable {
                         }
                     }
                 });
+    }
+
+    /** The write script's arguments: an epoch for Redis data that has none yet, then the pairs. */
+    private static String[] withEpochCandidate(List<String> pairs) {
+        List<String> args = new ArrayList<>(pairs.size() + 1);
+        args.add(UUID.randomUUID().toString());
+        args.addAll(pairs);
+        return args.toArray(String[]::new);
+    }
+
+    /** A node that wrote before its first sync must still notice Redis losing what it wrote. */
+    private void adoptEpoch(List<Object> writeAnswer) {
+        if (epoch.isEmpty()) {
+            epoch = String.valueOf(writeAnswer.get(2));
+        }
     }
 
     private static List<String> pairs(List<Suppression> entries) {
@@ -255,9 +275,10 @@ final class RedisSuppressionList implements SuppressionList, AutoCloseable {
     private long[] write(List<String> args) {
         try {
             List<Object> r = store.<List<Object>>evalWithin(
-                            WRITE_TIMEOUT, WRITE, ScriptOutputType.MULTI, keys, args.toArray(String[]::new))
+                            WRITE_TIMEOUT, WRITE, ScriptOutputType.MULTI, keys, withEpochCandidate(args))
                     .toCompletableFuture()
                     .get(WRITE_TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS);
+            adoptEpoch(r);
             return new long[] {((Number) r.get(0)).longValue(), ((Number) r.get(1)).longValue()};
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
