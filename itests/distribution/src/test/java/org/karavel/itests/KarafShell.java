@@ -4,6 +4,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import org.apache.karaf.shell.api.console.Session;
 import org.apache.karaf.shell.api.console.SessionFactory;
 import org.osgi.framework.BundleContext;
@@ -18,6 +19,20 @@ final class KarafShell {
 
     /** With {@code input} as the command's standard input (e.g. a password for --stdin). */
     static String run(BundleContext context, String command, String input) {
+        String[] out = {once(context, command, input)};
+        if (out[0].contains(NOT_FOUND)) {
+            // a bundle's commands are briefly unregistered while Karaf rebinds them to a new service
+            Poll.until(
+                    command + " registered",
+                    Duration.ofSeconds(30),
+                    () -> !(out[0] = once(context, command, input)).contains(NOT_FOUND));
+        }
+        return out[0];
+    }
+
+    private static final String NOT_FOUND = "CommandNotFoundException";
+
+    private static String once(BundleContext context, String command, String input) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
         SessionFactory factory = context.getService(context.getServiceReference(SessionFactory.class));
