@@ -3,7 +3,6 @@ package org.karavel.testkit;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -12,7 +11,6 @@ import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.Date;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.KeyManagerFactory;
@@ -28,8 +26,10 @@ import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.util.io.pem.PemGenerationException;
 
 /**
  * A test certificate authority made in memory (EC P-256, BouncyCastle builds the certificates, the
@@ -48,11 +48,12 @@ public final class TestCertificates {
 
         /** The private key as PEM, e.g. for a daemon's key file. */
         public String keyPem() {
-            // PKCS#8, which OpenSSL 3 (redis-server, postfix...) reads whatever the key type
-            return "-----BEGIN PRIVATE KEY-----\n"
-                    + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-                            .encodeToString(keys.getPrivate().getEncoded())
-                    + "\n-----END PRIVATE KEY-----\n";
+            // PKCS#8 through BouncyCastle's generator, which OpenSSL 3 (redis-server, postfix...) reads
+            try {
+                return TestCertificates.pem(new JcaPKCS8Generator(keys.getPrivate(), null));
+            } catch (PemGenerationException e) {
+                throw new IllegalStateException(e);
+            }
         }
     }
 
