@@ -6,8 +6,10 @@
  * {@link org.karavel.api.shaping.SitePolicies} (1.1.0) is the shaping rules' service: sites,
  * their {@link org.karavel.api.shaping.SiteLimits} and the {@link org.karavel.api.shaping.ShapingAction}s
  * that reactions to remote replies take; {@link org.karavel.api.shaping.SiteTraffic} is what delivery sends to each site now.
+ * {@link org.karavel.api.shaping.ConnectionSlots} (1.2.0) holds a site's max_connections across the nodes of a
+ * fleet; only a shared store publishes it.
  */
-@Version("1.1.0")
+@Version("1.2.0")
 @Export
 package org.karavel.api.shaping;
 

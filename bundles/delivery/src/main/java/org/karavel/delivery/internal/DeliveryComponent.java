@@ -22,6 +22,7 @@ import org.karavel.api.queue.DeliveryControl;
 import org.karavel.api.queue.QueueId;
 import org.karavel.api.queue.RecipientStatus;
 import org.karavel.api.queue.Spool;
+import org.karavel.api.shaping.ConnectionSlots;
 import org.karavel.api.shaping.LocalRateLimiter;
 import org.karavel.api.shaping.RateLimiter;
 import org.karavel.api.shaping.SitePolicies;
@@ -131,6 +132,13 @@ public class DeliveryComponent implements DeliveryControl, MetricSource, SiteTra
 
     private final LocalRateLimiter localLimiter = new LocalRateLimiter();
 
+    /** A site's max_connections across the fleet (a shared store's); absent: this node counts its own. */
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile ConnectionSlots connectionSlots;
+
     private volatile DeliveryScheduler scheduler;
     private volatile OperatorControl control;
 
@@ -153,7 +161,8 @@ public class DeliveryComponent implements DeliveryControl, MetricSource, SiteTra
                 myself,
                 routing(config, settings, context));
         scheduler.events(new MessageEventsOut(() -> messageEvents));
-        scheduler.shaping(new SiteShaping(() -> sitePolicies, () -> rateLimiter != null ? rateLimiter : localLimiter));
+        scheduler.shaping(new SiteShaping(
+                () -> sitePolicies, () -> rateLimiter != null ? rateLimiter : localLimiter, () -> connectionSlots));
         control = new OperatorControl(scheduler, spool);
         scheduler.suppression(new RecipientSuppression(() -> suppressionList));
         scheduler.start();

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Optional;
 import org.karavel.api.maillog.MailLogLine;
 import org.karavel.api.queue.Spool;
+import org.karavel.api.shaping.ConnectionSlots.Slot;
 import org.karavel.api.shaping.RateLimiter.Admission;
 import org.karavel.api.shaping.ShapingAction;
 import org.karavel.api.shaping.ShapingAction.Kind;
@@ -86,6 +87,10 @@ final class DestinationWorker implements Runnable {
     private String site;
 
     private SiteLimits limits;
+    /** This worker's slot of its site's max_connections in the fleet, from its first connection to its end. */
+    private Slot fleetSlot;
+
+    private String fleetSlotSite;
 
     DestinationWorker(
             DeliveryScheduler scheduler,
@@ -137,6 +142,7 @@ final class DestinationWorker implements Runnable {
             }
         } finally {
             closeSession();
+            giveFleetSlotBack();
             scheduler.workerEnded(queue, job != null);
         }
     }
@@ -258,6 +264,17 @@ final class DestinationWorker implements Runnable {
             closeSession();
             return new Postponed(limits.suspendedUntil());
         }
+        if (session == null && !holdsFleetSlot()) {
+            giveFleetSlotBack();
+            // a round trip to the shared store, if one runs: the site's max_connections across the fleet
+            Optional<Slot> slot = admission.shaping().fleetSlot(limits, now);
+            if (slot.isEmpty()) {
+                admission.fleetFull(queue, job);
+                return new HandedBack();
+            }
+            fleetSlot = slot.get();
+            fleetSlotSite = site;
+        }
         Admission a = session == null ? admission.shaping().admitConnection(limits, now) : Admission.admittedAt(now);
         if (a.admitted()) {
             a = admission.shaping().admitMessage(limits, now);
@@ -321,6 +338,20 @@ final class DestinationWorker implements Runnable {
             closeSession();
         }
         return x.kind();
+    }
+
+    /** Whether the worker holds a slot of its site in the fleet now (one that is shared: asking for the others costs nothing). */
+    private boolean holdsFleetSlot() {
+        return fleetSlot != null && fleetSlot != SiteShaping.UNSHARED && site.equals(fleetSlotSite);
+    }
+
+    private void giveFleetSlotBack() {
+        Slot s = fleetSlot;
+        fleetSlot = null;
+        if (s != null && s != SiteShaping.UNSHARED) {
+            s.close();
+            scheduler.admission().fleetSlotFreed(fleetSlotSite);
+        }
     }
 
     private void closeSession() {

@@ -20,6 +20,9 @@ import org.karavel.api.shaping.SiteLimits;
  * outside the lock, since a shared one makes a network round trip.
  */
 final class SiteAdmission {
+    /** How soon a site whose connection slots the fleet held is asked again (other nodes' ends are not heard). */
+    static final Duration FLEET_RETRY = Duration.ofSeconds(1);
+
     private final SiteShaping shaping;
     private final MxLookup mx;
     private final SiteGates gates;
@@ -93,6 +96,45 @@ final class SiteAdmission {
             if (site != null && gates.holdUntil(site, retryAt)) {
                 wakeAt(site, retryAt);
             }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The fleet holds every slot of the job's site: the job goes back to the front of its queue, which
+     * waits until one of this node's connections to the site ends or {@link #FLEET_RETRY} has passed.
+     */
+    void fleetFull(DestinationQueue q, DeliveryJob job) {
+        lock.lock();
+        try {
+            q.jobs.addFirst(job);
+            String site = q.site;
+            gates.waitFor(site, q);
+            if (gates.fleetFull(site)) {
+                timer.schedule(() -> retryFleet(site), FLEET_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void retryFleet(String site) {
+        lock.lock();
+        try {
+            for (DestinationQueue q : gates.fleetRetry(site)) {
+                dispatch.accept(q);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A worker gave its slot of the site back to the fleet (its connection ended). */
+    void fleetSlotFreed(String site) {
+        lock.lock();
+        try {
+            gates.fleetSlotFreed(site);
         } finally {
             lock.unlock();
         }

@@ -11,7 +11,9 @@ import org.karavel.api.shaping.SiteLimits;
 /**
  * The scheduler's view of each site: connections open to it (across its domains), its limits as a
  * worker last read them, and the instant before which its jobs stay queued (a refused admission's
- * retryAt). Not thread-safe: guarded by the scheduler's lock, and never asks anything outside memory.
+ * retryAt), and whether the fleet held every slot of the site when a worker last asked (a shared
+ * store's connection slots). Not thread-safe: guarded by the scheduler's lock, and never asks anything
+ * outside memory.
  */
 final class SiteGates {
     private static final class Gate {
@@ -20,6 +22,10 @@ final class SiteGates {
         Instant notBefore = Instant.MIN;
         /** When a timer is already set to open the gate; null when none is. */
         Instant wakeAt;
+        /** The fleet held every slot of the site: no new connection until a retry or one of ours ends. */
+        boolean fleetFull;
+        /** A timer is set to try the fleet's slots again. */
+        boolean fleetRetrySet;
 
         final Set<DestinationQueue> waiting = new LinkedHashSet<>();
     }
@@ -38,6 +44,9 @@ final class SiteGates {
         Gate g = gates.get(site);
         if (g == null) {
             return true;
+        }
+        if (g.fleetFull) {
+            return false;
         }
         if (g.limits == null) {
             return g.connections < 1;
@@ -84,6 +93,44 @@ final class SiteGates {
             forgetIfIdle(from, f);
         }
         gate(to).connections += connections;
+    }
+
+    /**
+     * The fleet holds every slot of the site: no new connection to it until {@link #fleetRetry}, or
+     * until one of this node's connections to it ends.
+     *
+     * @return true when the caller must set the retry's timer (none is set)
+     */
+    boolean fleetFull(String site) {
+        Gate g = gate(site);
+        g.fleetFull = true;
+        if (g.fleetRetrySet) {
+            return false;
+        }
+        g.fleetRetrySet = true;
+        return true;
+    }
+
+    /** The retry's timer fired: the queues waiting for the site, to be dispatched (they ask the fleet again). */
+    List<DestinationQueue> fleetRetry(String site) {
+        Gate g = gates.get(site);
+        if (g == null) {
+            return List.of();
+        }
+        g.fleetFull = false;
+        g.fleetRetrySet = false;
+        List<DestinationQueue> w = List.copyOf(g.waiting);
+        g.waiting.clear();
+        forgetIfIdle(site, g);
+        return w;
+    }
+
+    /** One of this node's slots of the site went back to the fleet: a waiting queue may take it. */
+    void fleetSlotFreed(String site) {
+        Gate g = gates.get(site);
+        if (g != null) {
+            g.fleetFull = false;
+        }
     }
 
     void limits(String site, SiteLimits limits) {
@@ -160,7 +207,7 @@ final class SiteGates {
     }
 
     private void forgetIfIdle(String site, Gate g) {
-        if (g.connections <= 0 && g.waiting.isEmpty() && g.wakeAt == null) {
+        if (g.connections <= 0 && g.waiting.isEmpty() && g.wakeAt == null && !g.fleetRetrySet) {
             gates.remove(site);
         }
     }

@@ -10,6 +10,8 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.karavel.api.metrics.Metric;
+import org.karavel.api.shaping.ConnectionSlots;
+import org.karavel.api.shaping.ConnectionSlots.Slot;
 import org.karavel.api.shaping.LocalRateLimiter;
 import org.karavel.api.shaping.RateLimiter;
 import org.karavel.api.shaping.RateLimiter.Admission;
@@ -22,6 +24,7 @@ import org.karavel.api.shaping.SitePolicies;
  * against the shaping rules, cached so the scheduler can group before connecting), the site's limits
  * now, the rate budgets (asked on worker threads: a shared limiter makes a network round trip), and
  * reactions to remote replies. Without the shaping service every domain is its own site without limits.
+ * With a shared store, a site's max_connections is also taken from the fleet's connection slots.
  */
 final class SiteShaping {
     /** How long a domain's site is kept: the MX answer carries no TTL here; the resolver's cache honours it. */
@@ -29,10 +32,25 @@ final class SiteShaping {
 
     static final SiteShaping NONE = new SiteShaping(() -> null, () -> null);
 
+    /** The slot of a connection whose site is counted on this node only (no shared store, or no site limit). */
+    static final Slot UNSHARED = new Slot() {
+        @Override
+        public String key() {
+            return "";
+        }
+
+        @Override
+        public void close() {
+            // nothing was taken
+        }
+    };
+
     private record Known(String site, Instant until) {}
 
     private final Supplier<SitePolicies> policies;
     private final Supplier<RateLimiter> limiter;
+    /** The fleet's connection slots; null while no shared store publishes them. */
+    private final Supplier<ConnectionSlots> slots;
     /** Used while no RateLimiter service is there (the shaping bundle stopped, say). */
     private final RateLimiter fallback = new LocalRateLimiter();
 
@@ -41,8 +59,13 @@ final class SiteShaping {
     final SiteRates rates = new SiteRates();
 
     SiteShaping(Supplier<SitePolicies> policies, Supplier<RateLimiter> limiter) {
+        this(policies, limiter, () -> null);
+    }
+
+    SiteShaping(Supplier<SitePolicies> policies, Supplier<RateLimiter> limiter, Supplier<ConnectionSlots> slots) {
         this.policies = policies;
         this.limiter = limiter;
+        this.slots = slots;
     }
 
     /** Whether shaping applies to the destination: remote SMTP to the recipient domain's MX hosts. */
@@ -109,6 +132,40 @@ final class SiteShaping {
             return Admission.admittedAt(now);
         }
         return limiter().tryAcquire("connect:" + l.site(), l.maxConnectionRate(), l.burst(), now);
+    }
+
+    /**
+     * A slot of the site's max_connections in the fleet, for a new connection (a round trip to the
+     * shared store, on a worker). {@link #UNSHARED} when no store runs or the site has no
+     * max_connections; empty when the fleet holds every slot.
+     */
+    Optional<Slot> fleetSlot(SiteLimits l, Instant now) {
+        ConnectionSlots s = slots.get();
+        if (s == null || l.maxConnections() <= 0) {
+            return Optional.of(UNSHARED);
+        }
+        return s.tryAcquire(slotKey(l.site()), l.maxConnections(), loweredFor(l, now));
+    }
+
+    static String slotKey(String site) {
+        return "site:" + site;
+    }
+
+    /** How much longer a reaction keeps the site's max_connections at the limit given (zero: the rule's own). */
+    private Duration loweredFor(SiteLimits l, Instant now) {
+        SitePolicies p = policies.get();
+        if (p == null) {
+            return Duration.ZERO;
+        }
+        for (ShapingAction a : p.actions(now)) {
+            if (a.kind() == ShapingAction.Kind.CONNECTIONS
+                    && a.site().equals(l.site())
+                    && a.connections() == l.maxConnections()
+                    && a.isActive(now)) {
+                return Duration.between(now, a.until());
+            }
+        }
+        return Duration.ZERO;
     }
 
     /** The reaction a remote reply sets off on the site, if a rule matches. */

@@ -19,7 +19,7 @@ import org.karavel.api.shaping.SitePolicies;
  * shaping bundle's own rule parsing and matching are tested there.
  */
 final class ProviderSites implements SitePolicies {
-    private record Reaction(String replyPrefix, Kind kind, Duration duration) {}
+    private record Reaction(String replyPrefix, Kind kind, Duration duration, int connections) {}
 
     private final Map<String, String> suffixes = new ConcurrentHashMap<>();
     private final Map<String, SiteLimits> limits = new ConcurrentHashMap<>();
@@ -33,7 +33,13 @@ final class ProviderSites implements SitePolicies {
     }
 
     ProviderSites reaction(String site, String replyPrefix, Kind kind, Duration duration) {
-        reactions.put(site, new Reaction(replyPrefix, kind, duration));
+        reactions.put(site, new Reaction(replyPrefix, kind, duration, 0));
+        return this;
+    }
+
+    /** A reaction that lowers the site's max_connections to {@code connections} for {@code duration}. */
+    ProviderSites connections(String site, String replyPrefix, int connections, Duration duration) {
+        reactions.put(site, new Reaction(replyPrefix, Kind.CONNECTIONS, duration, connections));
         return this;
     }
 
@@ -56,6 +62,21 @@ final class ProviderSites implements SitePolicies {
     @Override
     public SiteLimits limits(String site, Instant now) {
         SiteLimits l = limits.getOrDefault(site, SiteLimits.unlimited(site));
+        for (ShapingAction a : started) {
+            if (a.site().equals(site) && a.kind() == Kind.CONNECTIONS && a.isActive(now)) {
+                l = new SiteLimits(
+                        site,
+                        a.connections(),
+                        l.maxMessageRate(),
+                        l.maxConnectionRate(),
+                        l.burst(),
+                        l.maxDeliveriesPerConnection(),
+                        l.connectTimeout(),
+                        l.idleTimeout(),
+                        l.tls(),
+                        l.suspendedUntil());
+            }
+        }
         for (ShapingAction a : started) {
             if (a.site().equals(site) && a.kind() == Kind.SUSPEND && a.isActive(now)) {
                 return new SiteLimits(
@@ -93,7 +114,8 @@ final class ProviderSites implements SitePolicies {
         if (r.kind() != Kind.BOUNCE && started.stream().anyMatch(a -> a.site().equals(site) && a.isActive(now))) {
             return Optional.empty();
         }
-        ShapingAction a = new ShapingAction(site, r.kind(), null, 0, now.plus(r.duration()), reply, "test:1");
+        ShapingAction a =
+                new ShapingAction(site, r.kind(), null, r.connections(), now.plus(r.duration()), reply, "test:1");
         started.add(a);
         return Optional.of(a);
     }

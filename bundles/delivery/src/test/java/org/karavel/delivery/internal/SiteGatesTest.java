@@ -48,4 +48,26 @@ class SiteGatesTest {
         gates.closed("gmail");
         assertThat(gates.connections()).containsEntry("gmail", 2);
     }
+
+    @Test
+    void aSiteTheFleetHoldsFullTakesNoNewConnectionUntilItsRetryOrOneOfOursEnds() {
+        gates.limits("gmail", new SiteLimits("gmail", 5, null, null, 1, 0, null, null, "", null));
+        DestinationQueue q = new DestinationQueue(
+                new Destination(Destination.Kind.REMOTE, "gmail.com"), null, Duration.ofSeconds(2), gates::limits);
+        assertThat(gates.fleetFull("gmail"))
+                .as("the first refusal sets the retry's timer")
+                .isTrue();
+        assertThat(gates.fleetFull("gmail")).as("one timer at a time").isFalse();
+        gates.waitFor("gmail", q);
+        assertThat(gates.roomFor("gmail")).isFalse();
+        // the retry's timer fires: the waiting queue asks the fleet again
+        assertThat(gates.fleetRetry("gmail")).containsExactly(q);
+        assertThat(gates.roomFor("gmail")).isTrue();
+        assertThat(gates.fleetFull("gmail"))
+                .as("a new refusal sets a new timer")
+                .isTrue();
+        // one of this node's connections to the site ends: its slot went back to the fleet
+        gates.fleetSlotFreed("gmail");
+        assertThat(gates.roomFor("gmail")).isTrue();
+    }
 }

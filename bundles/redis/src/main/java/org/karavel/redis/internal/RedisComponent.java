@@ -9,6 +9,7 @@ import org.karavel.api.fleet.SharedCounters;
 import org.karavel.api.fleet.SharedGreylist;
 import org.karavel.api.metrics.MetricSource;
 import org.karavel.api.queue.Spool;
+import org.karavel.api.shaping.ConnectionSlots;
 import org.karavel.api.shaping.RateLimiter;
 import org.karavel.api.status.StatusCheck;
 import org.karavel.api.suppression.SuppressionList;
@@ -85,13 +86,16 @@ public final class RedisComponent {
         RedisRateLimiter limiter = new RedisRateLimiter(store, fleet);
         parts.add(limiter);
         register(context, RateLimiter.class, limiter, LIMITER_RANKING);
+        RedisConnectionSlots slots = new RedisConnectionSlots(store, fleet);
+        parts.add(slots);
+        register(context, ConnectionSlots.class, slots, 0);
         RedisSuppressionList suppression = new RedisSuppressionList(store, () -> embeddedSuppression);
         parts.add(suppression);
         register(context, SuppressionList.class, suppression, SUPPRESSION_RANKING);
         register(context, StatusCheck.class, new RedisReachableCheck(store, fleet), 0);
         Dictionary<String, Object> m = properties(0);
         m.put(MetricSource.SOURCE, "redis");
-        registrations.add(context.registerService(MetricSource.class, new RedisMetrics(store, fleet), m));
+        registrations.add(context.registerService(MetricSource.class, new RedisMetrics(store, fleet, slots), m));
         LOG.info("redis: sharing through {}", settings.describe());
     }
 

@@ -1,23 +1,26 @@
 package org.karavel.redis.internal;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.karavel.api.fleet.Fleet;
 import org.karavel.api.metrics.Metric;
 import org.karavel.api.metrics.MetricSource;
 
-/** The store's figures: whether Redis answers, the live nodes, and degraded answers per service. */
+/** The store's figures: whether Redis answers, the live nodes, degraded answers per service, connection slots. */
 final class RedisMetrics implements MetricSource {
     private final RedisStore store;
     private final Fleet fleet;
+    private final RedisConnectionSlots slots;
 
-    RedisMetrics(RedisStore store, Fleet fleet) {
+    RedisMetrics(RedisStore store, Fleet fleet, RedisConnectionSlots slots) {
         this.store = store;
         this.fleet = fleet;
+        this.slots = slots;
     }
 
     @Override
     public List<Metric> metrics() {
-        return List.of(
+        List<Metric> out = new ArrayList<>(List.of(
                 Metric.of(
                         "karavel_redis_up",
                         "1 while the shared store (Redis) answers, 0 while the shared services run degraded",
@@ -28,6 +31,8 @@ final class RedisMetrics implements MetricSource {
                         "Nodes whose heartbeat is current, as the last heartbeat round saw them",
                         Metric.Type.GAUGE,
                         fleet.liveNodes()),
-                store.degradedCounts().metric());
+                store.degradedCounts().metric()));
+        out.addAll(slots.metrics());
+        return out;
     }
 }
