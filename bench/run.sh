@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Relay benchmark: Karavel relays to a sink on 127.0.0.1, driven by S sessions sending M messages.
 # Prints messages/s until the sink has them all, p50/p99 end-of-DATA-to-250 latency, peak RSS and heap.
-#   [RATE=msgs/s] [WARMUP=messages] bench/run.sh [sessions=20] [messages=5000] [size=5120]
+#   [RATE=msgs/s] [WARMUP=messages] [PER_MESSAGE=1] bench/run.sh [sessions=20] [messages=5000] [size=5120]
 # RATE: open loop, message i starts at i/RATE s (default 0: closed loop, as fast as possible).
 # WARMUP: that many messages first on the same sessions, not counted, so the JIT has compiled the hot
 # path: a long-running MTA is measured warm.
+# PER_MESSAGE=1: each message on a new connection (its set-up and connection checks paid per message).
 # Everything stays on loopback. Not a test: it never fails a build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +18,7 @@ work="$root/bench/target/run"
 karavel_unpack
 
 java -cp "$cp" org.karavel.bench.RelayLoad "$smtp_port" "$work/sink.port" "$sessions" "$messages" "$size" \
-  "${RATE:-0}" "${WARMUP:-0}" > "$work/load.log" 2>&1 &
+  "${RATE:-0}" "${WARMUP:-0}" "${PER_MESSAGE:-0}" > "$work/load.log" 2>&1 &
 load=$!
 for _ in $(seq 100); do [[ -s "$work/sink.port" ]] && break; sleep 0.1; done
 set_cfg org.karavel.delivery.cfg smarthost "[127.0.0.1]:$(cat "$work/sink.port")"

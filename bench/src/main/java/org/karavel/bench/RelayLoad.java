@@ -26,8 +26,10 @@ import org.karavel.testkit.SmtpSink;
  * program runs. Prints messages/s until the sink has them all and the end-of-DATA-to-250 latency.
  *
  * <p>Usage: {@code RelayLoad <karavel smtp port> <sink port file> <sessions> <messages> <size bytes>
- * [rate msgs/s] [warm-up messages]}. With a rate (0: as fast as possible) message i is started at
- * start + i/rate (open loop); the warm-up messages go first on the same sessions and are not counted.
+ * [rate msgs/s] [warm-up messages] [1: a new connection per message]}. With a rate (0: as fast as
+ * possible) message i is started at start + i/rate (open loop); the warm-up messages go first on the
+ * same sessions and are not counted. With a connection per message each message also pays for the
+ * connection's set-up and its checks (the per-client connection rate, shared in Redis on a fleet).
  * The sink's port is written to the file so the caller can point Karavel's smarthost at it first.
  */
 public final class RelayLoad {
@@ -44,6 +46,7 @@ public final class RelayLoad {
         int size = Integer.parseInt(args[4]);
         double rate = args.length > 5 ? Double.parseDouble(args[5]) : 0;
         int warmup = args.length > 6 ? Integer.parseInt(args[6]) : 0;
+        boolean perMessage = args.length > 7 && args[7].equals("1");
 
         // each message has its own recipient, so that a message relayed twice shows as a duplicate
         Set<String> relayed = ConcurrentHashMap.newKeySet();
@@ -91,12 +94,10 @@ public final class RelayLoad {
             List<Future<?>> running = new ArrayList<>();
             for (int s = 0; s < sessions; s++) {
                 running.add(pool.submit(() -> {
-                    try (SmtpClient c = SmtpClient.connect(smtpPort)) {
-                        c.readReply();
-                        c.command("EHLO bench.test");
+                    try (Session c = new Session(smtpPort, perMessage)) {
                         int w;
                         while ((w = nextWarm.getAndIncrement()) < warmup) {
-                            if (!send(c, "warm" + w, 0, body, null).startsWith("250")) {
+                            if (!c.send("warm" + w, 0, body, null).startsWith("250")) {
                                 warmFailed.incrementAndGet();
                             }
                         }
@@ -112,7 +113,7 @@ public final class RelayLoad {
                                 }
                                 lateness[i] = -wait;
                             }
-                            String reply = send(c, "m" + i, i, body, latencies);
+                            String reply = c.send("m" + i, i, body, latencies);
                             if (!reply.startsWith("250")) {
                                 failed.incrementAndGet();
                                 if (firstFailure.compareAndSet(0, 1)) {
@@ -120,7 +121,6 @@ public final class RelayLoad {
                                 }
                             }
                         }
-                        c.command("QUIT");
                     }
                     return null;
                 }));
@@ -141,7 +141,9 @@ public final class RelayLoad {
             long[] sorted = Arrays.stream(latencies).filter(l -> l > 0).sorted().toArray();
             double secs = (end - start.get()) / 1e9;
             double acceptSecs = (accepted - start.get()) / 1e9;
-            System.out.printf("sessions=%d messages=%d size=%d refused=%d%n", sessions, messages, size, failed.get());
+            System.out.printf(
+                    "sessions=%d messages=%d size=%d refused=%d connections=%s%n",
+                    sessions, messages, size, failed.get(), perMessage ? "one per message" : "one per session");
             if (warmup > 0) {
                 System.out.printf(
                         "warm-up done: %d messages first on the same sessions (%d refused), not counted%n",
@@ -175,6 +177,43 @@ public final class RelayLoad {
                     messages / acceptSecs,
                     warmup,
                     duplicates.get());
+        }
+    }
+
+    /** A session of the load: one connection for all its messages, or a new one for each. */
+    private static final class Session implements AutoCloseable {
+        private final int port;
+        private final SmtpClient kept;
+
+        Session(int port, boolean perMessage) throws IOException {
+            this.port = port;
+            this.kept = perMessage ? null : open(port);
+        }
+
+        String send(String recipient, int i, String body, long[] latencies) throws IOException {
+            if (kept != null) {
+                return RelayLoad.send(kept, recipient, i, body, latencies);
+            }
+            try (SmtpClient c = open(port)) {
+                String r = RelayLoad.send(c, recipient, i, body, latencies);
+                c.command("QUIT");
+                return r;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (kept != null) {
+                kept.command("QUIT");
+                kept.close();
+            }
+        }
+
+        private static SmtpClient open(int port) throws IOException {
+            SmtpClient c = SmtpClient.connect(port);
+            c.readReply();
+            c.command("EHLO bench.test");
+            return c;
         }
     }
 

@@ -16,6 +16,9 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.FixMethodOrder;
@@ -32,7 +35,8 @@ import org.xbill.DNS.Type;
  * Two Karavel nodes, each the real distribution in its own process with its own ports and data,
  * sharing one real redis-server that the test starts on loopback (issue 16). 127.0.0.1 is the
  * application (the only relay host); 127.0.0.2 is a stranger on the Internet. Both nodes deliver to
- * one sink. The last test kills Redis in the middle of a load and starts it again.
+ * one sink, which holds site conn's transactions to count how many both nodes open at once. The last
+ * test kills Redis in the middle of a load and starts it again.
  */
 @FixMethodOrder(MethodSorters.NAME_ASCENDING)
 public class FleetIT {
@@ -45,6 +49,10 @@ public class FleetIT {
 
     private static final int RATE_MESSAGES = 24;
     private static final int LOAD_MESSAGES = 40;
+    /** The max_connections of site conn held by both nodes together, and the messages each node sends there. */
+    private static final int CONNECTIONS = 2;
+
+    private static final int CONNECTION_MESSAGES_PER_NODE = 3;
 
     /** One node of the fleet: its distribution and ports. */
     private record Member(String name, Distribution karavel, int mx, int submission, int admin) {
@@ -59,11 +67,16 @@ public class FleetIT {
     private static Member a;
     private static Member b;
     private static final ConcurrentLinkedQueue<Long> rateArrivals = new ConcurrentLinkedQueue<>();
+    /** Site conn's transactions wait at their end of data until the test opens this. */
+    private static final CountDownLatch connGate = new CountDownLatch(1);
+
+    private static final AtomicInteger connInData = new AtomicInteger();
+    private static final AtomicInteger connMostInData = new AtomicInteger();
 
     @BeforeClass
     public static void boot() throws Exception {
         dns = LoopbackDnsServer.start();
-        for (String domain : List.of("rate.test", "load.test", "remote.test")) {
+        for (String domain : List.of("rate.test", "load.test", "remote.test", "conn.test")) {
             dns.add(domain, Type.MX, "10 mx." + domain + ".", 60);
             dns.add("mx." + domain, Type.A, "127.0.0.1", 60);
         }
@@ -71,6 +84,16 @@ public class FleetIT {
         sink.onData(m -> {
             if (m.recipients().stream().anyMatch(r -> r.endsWith("@rate.test"))) {
                 rateArrivals.add(System.nanoTime());
+            }
+            if (m.recipients().stream().anyMatch(r -> r.endsWith("@conn.test"))) {
+                connMostInData.accumulateAndGet(connInData.incrementAndGet(), Math::max);
+                try {
+                    connGate.await(WAIT.toSeconds(), TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    connInData.decrementAndGet();
+                }
             }
             return "250 2.0.0 Ok";
         });
@@ -138,6 +161,9 @@ public class FleetIT {
                         RATE_PER_MINUTE + "/min",
                         "burst",
                         "1"));
+        d.configure(
+                "org.karavel.shaping-conn.cfg",
+                Map.of("domains", "conn.test", "max_connections", Integer.toString(CONNECTIONS), "idle_timeout", "1s"));
         d.configure(
                 "org.karavel.redis.cfg",
                 Map.of(
@@ -226,6 +252,41 @@ public class FleetIT {
         // two nodes each on its own budget would reach twice the limit; one budget holds it (plus a burst)
         assertTrue("the fleet sent " + perMinute + "/min", perMinute <= RATE_PER_MINUTE * 1.25);
         assertTrue("far below the limit: " + perMinute + "/min", perMinute >= RATE_PER_MINUTE * 0.6);
+    }
+
+    @Test
+    public void cc_aSitesMaxConnectionsHoldsAcrossBothNodes() throws Exception {
+        for (int i = 0; i < CONNECTION_MESSAGES_PER_NODE * 2; i++) {
+            Member m = i % 2 == 0 ? a : b;
+            String r = send(
+                    m,
+                    "127.0.0.1",
+                    "app@localhost",
+                    "c" + i + "@conn.test",
+                    "From: <app@localhost>\r\nSubject: conn " + i + "\r\n\r\nHello.\r\n");
+            assertTrue(r, r.startsWith("250 2.0.0"));
+        }
+        // each node alone would open 2: the transactions wait at the sink until the nodes have pressed on the limit
+        Poll.until(
+                CONNECTIONS + " transactions at the sink and a slot refused by the fleet",
+                WAIT,
+                () -> connInData.get() == CONNECTIONS
+                        && total(a, "karavel_redis_connection_slots_refused_total")
+                                        + total(b, "karavel_redis_connection_slots_refused_total")
+                                > 0,
+                () -> connInData.get() + " in data; refused " + total(a, "karavel_redis_connection_slots_refused_total")
+                        + " + " + total(b, "karavel_redis_connection_slots_refused_total"));
+        assertEquals(Integer.toString(CONNECTIONS), redis.command("ZCARD", "karavel:slots:site:conn"));
+        connGate.countDown();
+        Poll.until(
+                "every message to site conn at the sink",
+                WAIT,
+                () -> delivered("@conn.test") == CONNECTION_MESSAGES_PER_NODE * 2L,
+                () -> delivered("@conn.test") + " delivered");
+        System.out.printf(
+                "FleetIT: site conn (max_connections %d for the fleet): at most %d transactions at once at the sink%n",
+                CONNECTIONS, connMostInData.get());
+        assertEquals(CONNECTIONS, connMostInData.get());
     }
 
     @Test
@@ -321,9 +382,14 @@ public class FleetIT {
     // ------------------------------------------------------------------ helpers
 
     private static long loadDelivered() {
+        return delivered("@load.test");
+    }
+
+    /** Distinct recipients at the sink whose address ends so. */
+    private static long delivered(String suffix) {
         return sink.messages().stream()
                 .flatMap(m -> m.recipients().stream())
-                .filter(r -> r.endsWith("@load.test"))
+                .filter(r -> r.endsWith(suffix))
                 .distinct()
                 .count();
     }
