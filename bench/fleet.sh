@@ -38,6 +38,8 @@ export WARMUP=${WARMUP:-2000}
 rate() { sed -n 's/^RESULT relay_msgs_per_s=\([0-9]*\).*/\1/p' "$1" | tail -1; }
 p99() { sed -n 's/^RESULT .* p99_ms=\([0-9.]*\).*/\1/p' "$1" | tail -1; }
 served() { redis-cli -p "$port" info stats | sed -n 's/^total_commands_processed:\([0-9]*\).*/\1/p'; }
+# the commands Redis served since the last CONFIG RESETSTAT, by name: "evalsha=2512 zadd=3 ..."
+by_command() { redis-cli -p "$port" info commandstats | sed -n 's/^cmdstat_\([a-z|]*\):calls=\([0-9]*\).*/\1=\2/p' | grep -v '^info=' | tr '\n' ' '; }
 
 results=()
 for mode in ${MODES:-reuse per-message}; do
@@ -48,12 +50,13 @@ for mode in ${MODES:-reuse per-message}; do
   esac
   echo "== $mode: embedded (no shared store); load average $(cut -d' ' -f1-3 /proc/loadavg)"
   KARAVEL_SET="$limits" bench/run.sh "$sessions" "$messages" "$size" | tee "$work/$mode-embedded.txt"
+  redis-cli -p "$port" config resetstat > /dev/null
   before=$(served)
   echo "== $mode: Redis on 127.0.0.1:$port; load average $(cut -d' ' -f1-3 /proc/loadavg)"
   KARAVEL_SET="$limits org.karavel.redis.cfg:uri=redis://127.0.0.1:$port/0 org.karavel.redis.cfg:node_name=bench-node" \
     bench/run.sh "$sessions" "$messages" "$size" | tee "$work/$mode-redis.txt"
   commands=$(( $(served) - before ))
-  echo "Redis commands served during the $mode run: $commands; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "Redis commands served during the $mode run: $commands ($(by_command)); load average $(cut -d' ' -f1-3 /proc/loadavg)"
   embedded=$(rate "$work/$mode-embedded.txt")
   shared=$(rate "$work/$mode-redis.txt")
   if [[ -z "$embedded" || -z "$shared" || "$embedded" == 0 ]]; then
