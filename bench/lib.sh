@@ -77,3 +77,24 @@ karavel_rss() {
 
 # bin/karaf is a script: stop the JVM it started too, or it outlives the benchmark
 karavel_stop() { pkill -9 -f "karaf.base=$home" 2>/dev/null; kill -9 ${karaf:-} "$@" 2>/dev/null || true; }
+
+# CPU seconds a process has used (user + system, all its threads), from /proc/<pid>/stat.
+proc_cpu() {
+  awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f\n", ($12 + $13) / hz }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+
+# CPU seconds of a process and all its descendants, the exited ones included: each live process's own
+# time plus what it collected from the children it reaped (cutime, cstime), so that Postfix's smtpd and
+# smtp processes that end during a run still count.
+tree_cpu() {
+  local pids
+  pids=$(pstree -p "$1" 2>/dev/null | grep -o '([0-9]*)' | tr -d '()' || echo "$1")
+  # shellcheck disable=SC2086
+  for p in $pids; do cat "/proc/$p/stat" 2>/dev/null; done |
+    awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); t += $12 + $13 + $14 + $15 } END { printf "%.2f\n", t / hz }'
+}
+
+# "CPU: s for n messages, s per 1,000": the CPU used between two readings, per thousand messages
+cpu_line() { # cpu_before cpu_after messages
+  python3 -c "print('CPU: %.2f s for %d messages, %.3f CPU-s per 1,000 messages' % ($2 - $1, $3, ($2 - $1) * 1000 / $3))"
+}
