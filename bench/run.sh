@@ -34,13 +34,14 @@ touch "$work/sink.port.go"
     until grep -q 'measuring' "$work/load.log" 2>/dev/null || ! kill -0 $load 2>/dev/null; do sleep 0.05; done
   fi
   proc_cpu "$jpid" > "$work/cpu.start"
+  jit_cpu "$jpid" > "$work/jit.start"
 ) &
 watcher=$!
 wait $load || true
 wait $watcher || true
-cpu_end=$(proc_cpu "$jpid")
+cpu_end=$(proc_cpu "$jpid"); jit_end=$(jit_cpu "$jpid")
 cat "$work/load.log"
-[[ -n "$jpid" ]] && cpu_line "$(cat "$work/cpu.start")" "$cpu_end" "$messages"
+[[ -n "$jpid" ]] && cpu_line "$(cat "$work/cpu.start")" "$cpu_end" "$messages" "$(cat "$work/jit.start")" "$jit_end"
 if [[ -n "$jpid" ]]; then
   karavel_rss "after the load"
   echo "peak RSS: $(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' /proc/$jpid/status)"
