@@ -90,7 +90,8 @@ tree_cpu() {
   local pids
   pids=$(pstree -p "$1" 2>/dev/null | grep -o '([0-9]*)' | tr -d '()' || echo "$1")
   # shellcheck disable=SC2086
-  for p in $pids; do cat "/proc/$p/stat" 2>/dev/null; done |
+  # a process may end meanwhile: its stat is gone, which must not end a script that runs with set -e
+  for p in $pids; do cat "/proc/$p/stat" 2>/dev/null || true; done |
     awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); t += $12 + $13 + $14 + $15 } END { printf "%.2f\n", t / hz }'
 }
 
@@ -99,7 +100,7 @@ tree_cpu() {
 jit_cpu() {
   local t
   for t in /proc/"$1"/task/*; do
-    grep -q 'Compiler' "$t/comm" 2>/dev/null && cat "$t/stat" 2>/dev/null
+    if grep -q 'Compiler' "$t/comm" 2>/dev/null; then cat "$t/stat" 2>/dev/null || true; fi
   done | awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); s += $12 + $13 } END { printf "%.2f\n", s / hz }'
 }
 
