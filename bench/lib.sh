@@ -77,3 +77,34 @@ karavel_rss() {
 
 # bin/karaf is a script: stop the JVM it started too, or it outlives the benchmark
 karavel_stop() { pkill -9 -f "karaf.base=$home" 2>/dev/null; kill -9 ${karaf:-} "$@" 2>/dev/null || true; }
+
+# CPU seconds a process has used (user + system, all its threads), from /proc/<pid>/stat.
+proc_cpu() {
+  awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f\n", ($12 + $13) / hz }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+
+# CPU seconds of a process and all its descendants, the exited ones included: each live process's own
+# time plus what it collected from the children it reaped (cutime, cstime), so that Postfix's smtpd and
+# smtp processes that end during a run still count.
+tree_cpu() {
+  local pids
+  pids=$(pstree -p "$1" 2>/dev/null | grep -o '([0-9]*)' | tr -d '()' || echo "$1")
+  # shellcheck disable=SC2086
+  # a process may end meanwhile: its stat is gone, which must not end a script that runs with set -e
+  for p in $pids; do cat "/proc/$p/stat" 2>/dev/null || true; done |
+    awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); t += $12 + $13 + $14 + $15 } END { printf "%.2f\n", t / hz }'
+}
+
+# CPU seconds of a JVM's JIT compiler threads (C1, C2): a JVM started for a run still compiles during it,
+# which is no cost of the mail (compiler threads that ended meanwhile are not counted)
+jit_cpu() {
+  local t
+  for t in /proc/"$1"/task/*; do
+    if grep -q 'Compiler' "$t/comm" 2>/dev/null; then cat "$t/stat" 2>/dev/null || true; fi
+  done | awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); s += $12 + $13 } END { printf "%.2f\n", s / hz }'
+}
+
+# "CPU: s for n messages, s per 1,000 messages; without the JIT compiler threads: s per 1,000"
+cpu_line() { # cpu_before cpu_after messages [jit_before jit_after]
+  python3 -c "print('CPU: %.2f s for %d messages, %.3f CPU-s per 1,000 messages; without the JIT compiler threads: %.3f' % ($2 - $1, $3, ($2 - $1) * 1000 / $3, ($2 - $1 - (${5:-0} - ${4:-0})) * 1000 / $3))"
+}

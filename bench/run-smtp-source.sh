@@ -4,7 +4,9 @@
 # for the two tools only (no Postfix daemon is started):  apt-get install -y postfix
 #   [WARMUP=messages] bench/run-smtp-source.sh [sessions=20] [messages=20000] [size=5120]
 # WARMUP: that many messages first, not counted (a long-running MTA is measured warm).
-# Prints messages/s accepted and relayed (smtp-source cannot time end-of-DATA to 250; use run.sh).
+# Prints messages/s accepted and relayed (smtp-source cannot time end-of-DATA to 250; use run.sh) and
+# Karavel's CPU-s per 1,000 messages (its JVM's user + system time from the start of the measured load to
+# the sink having it all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -27,11 +29,14 @@ if (( warmup > 0 )); then
   echo "warm-up done: $warmup messages, not counted"
 fi
 t0=$(date +%s.%N)
+cpu0=$(proc_cpu "$jpid"); jit0=$(jit_cpu "$jpid")
 smtp-source -s "$sessions" -l "$size" -m "$messages" -f bench@localhost -t user@bench.test "127.0.0.1:$smtp"
 t1=$(date +%s.%N)
 until [ "$(sent)" -ge $((warmup + messages)) ]; do sleep 0.05; done
 t2=$(date +%s.%N)
+cpu2=$(proc_cpu "$jpid"); jit2=$(jit_cpu "$jpid")
 python3 -c "print('sessions=$sessions messages=$messages size=$size: accepted %.0f msg/s, relayed %.0f msg/s' % ($messages/($t1-$t0), $messages/($t2-$t0)))"
 python3 -c "print('RESULT relay_msgs_per_s=%.0f warmup=$warmup' % ($messages/($t2-$t0)))"
+cpu_line "$cpu0" "$cpu2" "$messages" "$jit0" "$jit2"
 karavel_rss "after the load"
 echo "peak RSS: $(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' /proc/$jpid/status)"

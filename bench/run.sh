@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Relay benchmark: Karavel relays to a sink on 127.0.0.1, driven by S sessions sending M messages.
-# Prints messages/s until the sink has them all, p50/p99 end-of-DATA-to-250 latency, peak RSS and heap.
+# Prints messages/s until the sink has them all, p50/p99 end-of-DATA-to-250 latency, Karavel's CPU-s per
+# 1,000 messages (its JVM's user + system time over the measured messages), peak RSS and heap.
 #   [RATE=msgs/s] [WARMUP=messages] [PER_MESSAGE=1] bench/run.sh [sessions=20] [messages=5000] [size=5120]
 # RATE: open loop, message i starts at i/RATE s (default 0: closed loop, as fast as possible).
 # WARMUP: that many messages first on the same sessions, not counted, so the JIT has compiled the hot
@@ -28,8 +29,20 @@ jfr_opts=""
 trap 'karavel_stop $load' EXIT
 karavel_start "$jfr_opts ${KARAVEL_BENCH_JAVA_OPTS:-}"
 touch "$work/sink.port.go"
+# Karavel's CPU over the measured messages only: from the end of the warm-up to the sink having them all
+(
+  if (( ${WARMUP:-0} > 0 )); then
+    until grep -q 'measuring' "$work/load.log" 2>/dev/null || ! kill -0 $load 2>/dev/null; do sleep 0.05; done
+  fi
+  proc_cpu "$jpid" > "$work/cpu.start"
+  jit_cpu "$jpid" > "$work/jit.start"
+) &
+watcher=$!
 wait $load || true
+wait $watcher || true
+cpu_end=$(proc_cpu "$jpid"); jit_end=$(jit_cpu "$jpid")
 cat "$work/load.log"
+[[ -n "$jpid" ]] && cpu_line "$(cat "$work/cpu.start")" "$cpu_end" "$messages" "$(cat "$work/jit.start")" "$jit_end"
 if [[ -n "$jpid" ]]; then
   karavel_rss "after the load"
   echo "peak RSS: $(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' /proc/$jpid/status)"

@@ -7,8 +7,11 @@
 # 10000:102400:12000": about half a minute of load, until the JIT has compiled Karavel's hot path).
 # Each shape is driven twice: by RelayLoad (Java; also times end-of-DATA to 250) and by Postfix's
 # smtp-source into smtp-sink (C; much lighter on the two cores, no latency). Prints per run:
-# messages/s until the sink has them all, p50/p99 end-of-DATA-to-250 where measured, peak RSS, and
-# the Karavel/Postfix ratio per shape and load. On a fresh Debian machine it installs the postfix package (without
+# messages/s until the sink has them all, p50/p99 end-of-DATA-to-250 where measured, peak RSS, CPU
+# seconds per 1,000 messages (user + system over the measured messages: Karavel's JVM; Postfix's master
+# and all its processes, those that exited meanwhile included), and the Karavel/Postfix ratio per shape
+# and load. Karavel runs with the distribution's configuration as unpacked (bench/lib.sh): loopback
+# addresses and ports, the smarthost to the sink, and only the per-client limit raised for the load. On a fresh Debian machine it installs the postfix package (without
 # configuring or starting the system's own instance) and runs a private Postfix instance from
 # bench/target/versus/postfix on a free loopback port. Needs root (Postfix's master runs as root).
 # Not a test: it never fails a build, and everything stays on loopback.
@@ -30,6 +33,7 @@ version=$(sed -n 's:^  <version>\(.*\)</version>$:\1:p' pom.xml | head -1)
 work="$root/bench/target/versus"
 rm -rf "$work" && mkdir -p "$work"
 cp="$root/bench/target/karavel-bench-$version.jar:$(cat bench/target/classpath.txt)"
+. bench/lib.sh # proc_cpu, tree_cpu
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # The memory of a process and its descendants, in kB: the sum of their proportional set sizes, so
@@ -54,13 +58,19 @@ sample_peak() {
   echo "$peak" > "$3"
 }
 
-run_karavel() { # messages size -> "msgs p50 p99 rss_mb"
+# the CPU-s per 1,000 messages that bench/run.sh and bench/run-smtp-source.sh print for Karavel's JVM
+cpu_per_1000() { awk '/^CPU: / {print $7}' "$1"; }
+# the same without the JVM's JIT compiler threads (Postfix has none)
+cpu_no_jit() { awk '/^CPU: / {print $NF}' "$1"; }
+
+run_karavel() { # messages size -> "msgs p50 p99 rss_mb cpu_per_1000"
   local out="$work/karavel-$1-$2.log"
   WARMUP=$warmup bench/run.sh "$sessions" "$1" "$2" > "$out" 2>&1 || true
-  local r rss
+  local r rss cpu
   r=$(grep '^RESULT' "$out" | sed 's/.*relay_msgs_per_s=\([0-9]*\) p50_ms=\([0-9.]*\) p99_ms=\([0-9.]*\).*/\1 \2 \3/')
   rss=$(awk '/^peak RSS:/ {print $3}' "$out")
-  echo "${r:-0 0 0} ${rss:-0}"
+  cpu=$(cpu_per_1000 "$out")/$(cpu_no_jit "$out")
+  echo "${r:-0 0 0} ${rss:-0} ${cpu:-0}"
 }
 
 start_postfix() { # dir smtp_port sink_port
@@ -122,7 +132,7 @@ EOF
   script -qc "postfix -c $conf start" /dev/null > "$w/start.log" 2>&1 || { cat "$w/start.log" >&2; return 1; }
 }
 
-run_postfix() { # messages size -> "msgs p50 p99 rss_mb"
+run_postfix() { # messages size -> "msgs p50 p99 rss_mb cpu_per_1000"
   local w="$work/postfix" port out="$work/postfix-$1-$2.log"
   port=$(free_port)
   rm -f "$work/sink.port" "$work/sink.port.go" "$work/done"
@@ -136,24 +146,38 @@ run_postfix() { # messages size -> "msgs p50 p99 rss_mb"
   sample_peak "$master" "$work/done" "$work/peak" &
   local sampler=$!
   touch "$work/sink.port.go"
+  # Postfix's CPU (all its processes) over the measured messages only, from the end of the warm-up
+  (
+    if (( warmup > 0 )); then
+      until grep -q 'measuring' "$out" 2>/dev/null || ! kill -0 $load 2>/dev/null; do sleep 0.05; done
+    fi
+    tree_cpu "$master" > "$work/cpu.start"
+  ) &
+  local watcher=$!
   wait $load || true
+  wait $watcher || true
+  local cpu_end
+  cpu_end=$(tree_cpu "$master")
   touch "$work/done"; wait $sampler || true
   postfix -c "$w/etc" stop > /dev/null 2>&1 || true
   local r
   r=$(grep '^RESULT' "$out" | sed 's/.*relay_msgs_per_s=\([0-9]*\) p50_ms=\([0-9.]*\) p99_ms=\([0-9.]*\).*/\1 \2 \3/')
-  echo "${r:-0 0 0} $(( $(cat "$work/peak") / 1024 ))"
+  echo "${r:-0 0 0} $(( $(cat "$work/peak") / 1024 )) $(per_1000 "$(cat "$work/cpu.start")" "$cpu_end" "$1")"
 }
 
-run_karavel_source() { # messages size -> "msgs - - rss_mb"
+run_karavel_source() { # messages size -> "msgs - - rss_mb cpu_per_1000"
   local out="$work/karavel-source-$1-$2.log"
   WARMUP=$warmup bench/run-smtp-source.sh "$sessions" "$1" "$2" > "$out" 2>&1 || true
-  local r rss
+  local r rss cpu
   r=$(grep '^RESULT' "$out" | sed 's/.*relay_msgs_per_s=\([0-9]*\).*/\1/')
   rss=$(awk '/^peak RSS:/ {print $3}' "$out")
-  echo "${r:-0} - - ${rss:-0}"
+  cpu=$(cpu_per_1000 "$out")/$(cpu_no_jit "$out")
+  echo "${r:-0} - - ${rss:-0} ${cpu:-0}"
 }
 
-run_postfix_source() { # messages size -> "msgs - - rss_mb"
+per_1000() { python3 -c "print('%.3f' % (($2 - $1) * 1000 / $3))"; }
+
+run_postfix_source() { # messages size -> "msgs - - rss_mb cpu_per_1000"
   local w="$work/postfix" port sink_port
   port=$(free_port); sink_port=$(free_port)
   rm -f "$work/done"
@@ -170,22 +194,25 @@ run_postfix_source() { # messages size -> "msgs - - rss_mb"
     smtp-source -s "$sessions" -l "$2" -m "$warmup" -f bench@localhost -t user@bench.test "127.0.0.1:$port"
     until [ "$(sent)" -ge "$warmup" ]; do sleep 0.05; done
   fi
-  local t0 t2
+  local t0 t2 cpu0 cpu2
   t0=$(date +%s.%N)
+  cpu0=$(tree_cpu "$master")
   smtp-source -s "$sessions" -l "$2" -m "$1" -f bench@localhost -t user@bench.test "127.0.0.1:$port"
   until [ "$(sent)" -ge $((warmup + $1)) ]; do sleep 0.05; done
   t2=$(date +%s.%N)
+  cpu2=$(tree_cpu "$master")
   touch "$work/done"; wait $sampler || true
   postfix -c "$w/etc" stop > /dev/null 2>&1 || true
   kill $sink 2>/dev/null || true
-  echo "$(python3 -c "print('%.0f' % ($1/($t2-$t0)))") - - $(( $(cat "$work/peak") / 1024 ))"
+  echo "$(python3 -c "print('%.0f' % ($1/($t2-$t0)))") - - $(( $(cat "$work/peak") / 1024 )) $(per_1000 "$cpu0" "$cpu2" "$1")"
 }
 
 # memory: Karavel's JVM peak RSS; Postfix's peak sum of PSS over its processes
 # Two loads: RelayLoad (Java, times end-of-DATA to 250) and Postfix's smtp-source/smtp-sink (C, far
 # lighter on the two cores, no latency figures). LOADS="relayload smtp-source" to choose.
-printf "%-10s %-12s %-14s %10s %9s %9s %10s\n" MTA load shape "msg/s" "p50 ms" "p99 ms" "peak MB"
-declare -A sum
+# CPU-s/1,000: for Karavel "in all/without the JIT compiler threads"
+printf "%-10s %-12s %-14s %10s %9s %9s %10s %14s\n" MTA load shape "msg/s" "p50 ms" "p99 ms" "peak MB" "CPU-s/1,000"
+declare -A sum cpus
 for shape in ${SHAPES:-20000:5120:20000 10000:102400:12000}; do
   set -- ${shape//:/ }
   warmup=${3:-$1}
@@ -193,12 +220,15 @@ for shape in ${SHAPES:-20000:5120:20000 10000:102400:12000}; do
     suffix=""; [[ $load == smtp-source ]] && suffix=_source
     for r in $(seq "$rounds"); do
       for mta in karavel postfix; do
-        read -r msgs p50 p99 rss < <(run_$mta$suffix "$1" "$2")
-        printf "%-10s %-12s %-14s %10s %9s %9s %10s\n" "$mta" "$load" "$1x$(( $2 / 1024 ))KB" "$msgs" "$p50" "$p99" "$rss"
+        read -r msgs p50 p99 rss cpu < <(run_$mta$suffix "$1" "$2")
+        printf "%-10s %-12s %-14s %10s %9s %9s %10s %14s\n" "$mta" "$load" "$1x$(( $2 / 1024 ))KB" "$msgs" "$p50" "$p99" "$rss" "$cpu"
         sum["$mta $load $2"]=$(( ${sum["$mta $load $2"]:-0} + msgs ))
+        cpus["$mta $load $2"]="${cpus["$mta $load $2"]:-} ${cpu%%/*}"
       done
     done
     k=${sum["karavel $load $2"]}; p=${sum["postfix $load $2"]}
     python3 -c "print('%s, %s: Karavel/Postfix throughput ratio %.2f (mean of %d rounds each)' % ('$1 x $(( $2 / 1024 )) KB', '$load', $k / max($p, 1), $rounds))"
+    kc=${cpus["karavel $load $2"]}; pc=${cpus["postfix $load $2"]}
+    python3 -c "k = [float(x) for x in '$kc'.split()]; p = [float(x) for x in '$pc'.split()]; print('%s, %s: CPU-s per 1,000 messages: Karavel %.3f, Postfix %.3f (mean of %d rounds each)' % ('$1 x $(( $2 / 1024 )) KB', '$load', sum(k) / len(k), sum(p) / len(p), $rounds))"
   done
 done

@@ -74,6 +74,38 @@ final class ContentCopy implements AutoCloseable {
         }
     }
 
+    /** Where {@link #writeTo} hands the pieces: a draft's {@code write}. */
+    interface Target {
+        void write(byte[] b, int offset, int length) throws IOException;
+    }
+
+    /** Whether {@code length} more octets still stay in memory (no temporary file so far). */
+    boolean fitsInMemory(int length) {
+        return file == null && memory != null && broken == null && memoryLength + length <= MEMORY_LIMIT;
+    }
+
+    /**
+     * Hands the octets kept in memory from offset {@code from} on to {@code target}, piece by piece and
+     * without copying them (only while the copy is in memory, see {@link #fitsInMemory}).
+     */
+    void writeTo(Target target, int from) throws IOException {
+        List<byte[]> pieces = memory;
+        if (pieces == null || file != null) {
+            throw new IOException("the copy of the message is gone or not in memory");
+        }
+        int skip = from;
+        for (int i = 0; i < pieces.size(); i++) {
+            byte[] piece = pieces.get(i);
+            int length = i == pieces.size() - 1 ? lastLength : piece.length;
+            if (skip >= length) {
+                skip -= length;
+                continue;
+            }
+            target.write(piece, skip, length - skip);
+            skip = 0;
+        }
+    }
+
     /** Ends writing; the copy can be opened from now on. */
     void finish() {
         if (fileOut != null) {

@@ -96,6 +96,11 @@ final class HeaderBlock {
         return nameEnd > start && i < end && b[i] == ':';
     }
 
+    /** The octets kept: the header section up to and including its empty line, or its first {@link #MAX}. */
+    byte[] text() {
+        return text.toByteArray();
+    }
+
     /** The header fields kept, unfolded, in order; lines that are not a field are skipped. */
     List<Verdict.Header> headers() {
         List<Verdict.Header> result = new ArrayList<>();

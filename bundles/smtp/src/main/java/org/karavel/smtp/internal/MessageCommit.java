@@ -104,7 +104,7 @@ final class MessageCommit {
                 session.stages.refuse(STAGE, result, m.id(), now.sender, now.recipients.get(0));
                 abandon(m);
             } else if (!result.changesHeaders()) {
-                commit(m);
+                completeAndCommit(m);
             } else {
                 addHeaders(m, result);
             }
@@ -186,6 +186,19 @@ final class MessageCommit {
                     }
                 },
                 false);
+    }
+
+    /** No filter changes the headers: the deferred content goes into the draft as it came, then commit. */
+    private void completeAndCommit(IncomingMessage m) {
+        try {
+            m.complete();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}: cannot write to queue file: {}", session.id(), e.toString());
+            session.reply(e instanceof SpoolFullException ? Replies.NO_STORAGE : Replies.WRITE_ERROR);
+            abandon(m);
+            return;
+        }
+        commit(m);
     }
 
     /** Answers a message that had a problem while it streamed in (size, bare CR/LF, long line, I/O). */

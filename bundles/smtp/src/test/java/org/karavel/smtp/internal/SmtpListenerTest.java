@@ -720,6 +720,50 @@ class SmtpListenerTest {
     }
 
     @Test
+    void aMessageTheFiltersReadInMemoryIsWrittenToTheSpoolOnce() {
+        AtomicReference<String> seen = new AtomicReference<>();
+        filters.add(FilterEntry.of(
+                new SmtpFilter() {
+                    @Override
+                    public CompletionStage<Verdict> endOfMessage(
+                            SessionView session, EnvelopeView envelope, MessageView message) {
+                        try (InputStream in = message.open()) {
+                            seen.set(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                        } catch (IOException e) {
+                            return CompletableFuture.failedFuture(e);
+                        }
+                        return message.header("Subject").contains("plain")
+                                ? Verdict.noOpinion().stage()
+                                : Verdict.noOpinion()
+                                        .withHeader("X-Checked", "yes")
+                                        .stage();
+                    }
+                },
+                "scanner",
+                0));
+        start();
+        SmtpTestClient c = ehlo();
+        // 100 KB: in the copy's memory, so the draft gets it once, after the filter's header
+        String content = "Subject: big\r\n\r\n" + "body line\r\n".repeat(10_000);
+        assertThat(transaction(c, "a@example.com", "b@example.org", content))
+                .isEqualTo("250 2.0.0 Ok: queued as T000001");
+        assertThat(seen.get()).isEqualTo(content);
+        String stored = spool.only().text();
+        assertThat(stored).startsWith("X-Checked: yes\r\nReceived: from client.example");
+        assertThat(stored).contains(" id T000001\r\n").endsWith(content);
+        assertThat(spool.aborted()).isEmpty();
+        // no header added: the content goes into the draft as it came, behind the Received header
+        String plain = "Subject: plain\r\n\r\n" + "x".repeat(900) + "\r\n";
+        assertThat(transaction(c, "a@example.com", "b@example.org", plain))
+                .isEqualTo("250 2.0.0 Ok: queued as T000002");
+        assertThat(spool.queued().get(1).text())
+                .startsWith("Received: from client.example")
+                .contains(" id T000002\r\n")
+                .endsWith(plain);
+        assertThat(spool.aborted()).isEmpty();
+    }
+
+    @Test
     void endOfMessageFiltersCanRemoveReceivedHeaders() {
         filters.add(FilterEntry.of(
                 new SmtpFilter() {
