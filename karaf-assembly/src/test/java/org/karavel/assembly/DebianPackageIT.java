@@ -264,42 +264,6 @@ class DebianPackageIT {
                 .contains("#KARAVEL_JAVA_MEMORY=\"" + defaults.substring(1, defaults.indexOf(" ]")) + "\"");
     }
 
-    /** EXTRA_JAVA_OPTS as bin/setenv leaves it for bin/karaf about to start Karaf with this data directory. */
-    private static String karafStartOptions(Path data, String... env) throws Exception {
-        Path bin = root.resolve("opt/karavel/bin");
-        Files.createDirectories(data.resolve("log"));
-        List<String> cmd = new ArrayList<>(List.of(
-                "env",
-                "-i",
-                "PATH=/usr/bin:/bin",
-                "PROGNAME=karaf",
-                "DIRNAME=" + bin,
-                "KARAF_ETC=" + data,
-                "KARAF_DATA=" + data,
-                "KARAF_LOG=" + data.resolve("log")));
-        cmd.addAll(List.of(env));
-        cmd.addAll(List.of("sh", "-c", ". '" + bin.resolve("setenv") + "' && echo \"$EXTRA_JAVA_OPTS\""));
-        CommandRun r = run(cmd.toArray(String[]::new));
-        assertThat(r.exit()).as(r.output()).isZero();
-        return r.output().trim();
-    }
-
-    @Test
-    void theFirstStartWritesAClassArchiveThatLaterStartsMap() throws Exception {
-        Path data = Files.createDirectories(work.resolve("class-archive"));
-        String first = karafStartOptions(data);
-        assertThat(first).contains("-XX:ArchiveClassesAtExit=" + data.resolve("karavel-classes-"));
-        String archive = first.replaceAll(".*-XX:ArchiveClassesAtExit=(\\S+).*", "$1");
-        assertThat(archive).endsWith(".jsa");
-        Files.writeString(Path.of(archive), "an archive the JVM wrote");
-        assertThat(karafStartOptions(data))
-                .contains("-XX:SharedArchiveFile=" + archive)
-                .doesNotContain("ArchiveClassesAtExit");
-        assertThat(karafStartOptions(data, "KARAVEL_CLASS_ARCHIVE=false")).doesNotContain("Archive");
-        // neither for bin/client, bin/status or bin/stop: only the server JVM reads or writes it
-        assertThat(memory()).doesNotContain("Archive");
-    }
-
     @Test
     void systemdUnitRunsKarafAsKaravelWithOnlyTheBindCapability() throws IOException {
         assertThat(entries.get("/lib/systemd/system/karavel.service").mode()).isEqualTo("-rw-r--r--");
