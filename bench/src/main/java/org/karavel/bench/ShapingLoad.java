@@ -33,6 +33,8 @@ import org.xbill.DNS.Type;
 public final class ShapingLoad {
     private static final int SESSIONS = 20;
     private static final int BURST = 20;
+    /** Seconds the idle JVM is measured after the load (IDLE_SECONDS in the environment). */
+    private static final int IDLE_SECONDS = Integer.parseInt(System.getenv().getOrDefault("IDLE_SECONDS", "60"));
 
     public static void main(String[] args) throws Exception {
         int smtpPort = Integer.parseInt(args[0]);
@@ -151,6 +153,15 @@ public final class ShapingLoad {
                     "  Karavel CPU: %.2f s in all, %.3f s per 1,000 messages; without the JIT compiler threads"
                             + " (%.2f s): %.3f s per 1,000 messages%n",
                     cpu / 100.0, cpu / 100.0 / messages * 1000, jit / 100.0, (cpu - jit) / 100.0 / messages * 1000);
+            // what the JVM spends doing nothing, so a longer run's extra seconds can be told apart
+            long idleStart = System.nanoTime();
+            long idleCpu = cpuTicks(pid);
+            Thread.sleep(TimeUnit.SECONDS.toMillis(IDLE_SECONDS));
+            double idlePerSecond = (cpuTicks(pid) - idleCpu) / 100.0 / ((System.nanoTime() - idleStart) / 1e9);
+            System.out.printf("  idle afterwards: %.4f CPU-s per second over %d s%n", idlePerSecond, IDLE_SECONDS);
+            System.out.printf(
+                    "RESULT %s messages=%d seconds=%.1f cpu=%.2f idle_per_second=%.5f%n",
+                    shaped ? "shaped" : "free", messages, (end - start) / 1e9, cpu / 100.0, idlePerSecond);
         }
     }
 
