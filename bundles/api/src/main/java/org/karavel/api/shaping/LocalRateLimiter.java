@@ -37,10 +37,11 @@ public final class LocalRateLimiter implements RateLimiter {
                 answer[0] = Admission.refusedUntil(Instant.ofEpochSecond(0, allowAt));
                 return old;
             }
-            answer[0] = Admission.admittedAt(now);
             if (!take) {
+                answer[0] = Admission.admittedAt(now);
                 return old;
             }
+            answer[0] = Admission.admittedNextAt(Instant.ofEpochSecond(0, theoretical + interval - tolerance));
             return theoretical + interval;
         });
         return answer[0];

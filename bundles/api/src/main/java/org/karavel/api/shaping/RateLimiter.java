@@ -20,7 +20,9 @@ public interface RateLimiter {
      * @param rate the rate to hold
      * @param burst events allowed at once on a fresh budget, at least 1
      * @param now the caller's clock
-     * @return admitted, or refused with the earliest instant at which one event would be admitted
+     * @return admitted (since 1.2.0 with the earliest instant at which the next event would be
+     *     admitted, {@code now} or earlier while the burst has room; a limiter that cannot tell answers
+     *     {@code now}), or refused with the earliest instant at which one event would be admitted
      */
     Admission tryAcquire(String key, Rate rate, int burst, Instant now);
 
@@ -29,10 +31,21 @@ public interface RateLimiter {
      */
     Admission peek(String key, Rate rate, int burst, Instant now);
 
-    /** The answer of a limiter. */
+    /**
+     * The answer of a limiter: refused, {@code retryAt} is when one event would be admitted; admitted,
+     * when the next one would (see {@link #admittedNextAt}).
+     */
     record Admission(boolean admitted, Instant retryAt) {
         public static Admission admittedAt(Instant now) {
             return new Admission(true, now);
+        }
+
+        /**
+         * Admitted, the next event not before {@code next}: a caller that knows it need not ask again
+         * before then (a refusal would tell the same, at the cost of a call). Since 1.2.0.
+         */
+        public static Admission admittedNextAt(Instant next) {
+            return new Admission(true, next);
         }
 
         public static Admission refusedUntil(Instant retryAt) {

@@ -5,7 +5,8 @@
  * default; a shared store (Redis, for a fleet) can take its place as another service.
  * {@link org.karavel.api.shaping.SitePolicies} (1.1.0) is the shaping rules' service: sites,
  * their {@link org.karavel.api.shaping.SiteLimits} and the {@link org.karavel.api.shaping.ShapingAction}s
- * that reactions to remote replies take; {@link org.karavel.api.shaping.SiteTraffic} is what delivery sends to each site now.
+ * that reactions to remote replies take; an admission tells when the next event may go (1.2.0);
+ * {@link org.karavel.api.shaping.SiteTraffic} is what delivery sends to each site now.
  * {@link org.karavel.api.shaping.ConnectionSlots} (1.2.0) holds a site's max_connections across the nodes of a
  * fleet; only a shared store publishes it.
  */

@@ -27,6 +27,22 @@ class LocalRateLimiterTest {
     }
 
     @Test
+    void anAdmissionTellsWhenTheNextEventWouldBeAdmitted() {
+        LocalRateLimiter l = new LocalRateLimiter();
+        Rate r = Rate.parse("120/min");
+        // a burst of 2: the first leaves room (the next may go now), the second uses the last of it
+        assertThat(l.tryAcquire("site:a", r, 2, T0).retryAt()).isEqualTo(T0);
+        RateLimiter.Admission second = l.tryAcquire("site:a", r, 2, T0);
+        assertThat(second.admitted()).isTrue();
+        assertThat(second.retryAt()).isEqualTo(T0.plusMillis(500));
+        // what a refusal would have said
+        assertThat(l.tryAcquire("site:a", r, 2, T0).retryAt()).isEqualTo(second.retryAt());
+        assertThat(l.tryAcquire("site:a", r, 2, second.retryAt()).admitted()).isTrue();
+        // peek takes nothing and tells nothing more
+        assertThat(l.peek("site:b", r, 1, T0).retryAt()).isEqualTo(T0);
+    }
+
+    @Test
     void overAnyWindowTheCountStaysWithinRatePlusBurst() {
         LocalRateLimiter l = new LocalRateLimiter();
         Rate r = Rate.parse("60/min");

@@ -31,6 +31,12 @@ final class DestinationQueues {
     /** How long a connection waits open for mail its site's rate holds back (when no other queue needs the slot). */
     static final Duration HELD_OPEN = Duration.ofSeconds(30);
 
+    /**
+     * A held connection keeps its slot for a hold shorter than this even when another queue waits for one:
+     * a new connection later would cost more than the wait (and the site's turn would be lost).
+     */
+    static final Duration SHORT_HOLD = Duration.ofMillis(500);
+
     private final Map<Destination, DestinationQueue> queues = new HashMap<>();
     /** Queues that wait for a connection slot (max_connections reached). */
     private final Set<DestinationQueue> starving = new LinkedHashSet<>();
@@ -129,7 +135,8 @@ final class DestinationQueues {
             return;
         }
         if (q.site != null && gates.waitNanos(q.site, clock.instant()) > 0) {
-            // held by the site's rate: the timer set with the hold dispatches it again
+            // held by the site's rate: the timer set with the hold dispatches it again; a slot now is no use to it
+            starving.remove(q);
             return;
         }
         for (int k = Math.min(q.idle, q.jobs.size()); k > 0; k--) {
@@ -150,7 +157,7 @@ final class DestinationQueues {
                 starving.add(q);
                 // idle connections elsewhere give their slots up
                 for (DestinationQueue other : queues.values()) {
-                    if (other != q && other.idle > 0 && other.jobs.isEmpty()) {
+                    if (other != q && other.idle > 0 && (other.jobs.isEmpty() || held(other))) {
                         other.arrived.signalAll();
                     }
                 }
@@ -165,6 +172,16 @@ final class DestinationQueues {
             startWorker.accept(q);
         }
         starving.remove(q);
+    }
+
+    /** Whether a queue other than this one waits for a connection slot. */
+    private boolean othersStarve(DestinationQueue q) {
+        return starving.size() > (starving.contains(q) ? 1 : 0);
+    }
+
+    /** Whether the queue has jobs its site's rate holds back now. */
+    private boolean held(DestinationQueue q) {
+        return q.site != null && !q.jobs.isEmpty() && gates.waitNanos(q.site, clock.instant()) > 0;
     }
 
     /**
@@ -205,7 +222,12 @@ final class DestinationQueues {
                 return j;
             }
             long wait = hold > 0 ? heldNanos : idleNanos;
-            if (!sessionOpen || wait <= 0 || !starving.isEmpty()) {
+            if (!sessionOpen || wait <= 0) {
+                return null;
+            }
+            // another queue waits for a slot: an idle connection gives its slot up, and so does one held by its
+            // site's rate, unless the hold ends soon and no other connection of the queue waits for it
+            if (othersStarve(q) && (hold <= 0 || hold > SHORT_HOLD.toNanos() || q.idle > 0)) {
                 return null;
             }
             q.idle++;

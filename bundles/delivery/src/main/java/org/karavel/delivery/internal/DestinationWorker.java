@@ -285,7 +285,8 @@ final class DestinationWorker implements Runnable {
         }
         admission.shaping().rates.sent(site, now);
         if (limits.maxMessageRate() != null || limits.maxConnectionRate() != null) {
-            admission.admitted(site);
+            // when the limiter tells when the next message may go, nobody asks before then
+            admission.admitted(site, a.retryAt());
         }
         return null;
     }

@@ -163,12 +163,20 @@ final class SiteAdmission {
     }
 
     /**
-     * A job of the site was admitted: while its budget has room, a waiting connection of the site's next
-     * queue in line goes (a new one is started only for a queue without any: it would most likely be refused).
+     * A job of the site was admitted, the next one not before {@code next} (the limiter's answer): the
+     * site is held until then, and its timer gives the next turn, so no connection is woken only to be
+     * refused. While its budget has room, a waiting connection of the site's next queue in line goes (a
+     * new one is started only for a queue without any: it would most likely be refused).
      */
-    void admitted(String site) {
+    void admitted(String site, Instant next) {
         lock.lock();
         try {
+            if (next.isAfter(clock.instant())) {
+                if (gates.holdUntil(site, next)) {
+                    wakeAt(site, next);
+                }
+                return;
+            }
             nextTurn(site, false);
         } finally {
             lock.unlock();

@@ -91,13 +91,12 @@ class SiteShapingDeliveryTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> providerArrivals.size() == 6);
         List<Long> t = new ArrayList<>(providerArrivals);
         t.sort(Long::compare);
-        // GCRA at 120/min with a burst of 1: one message per 500 ms, measured at the sink, where the first
-        // arrival also carries the connection's set-up (150 ms of latency allowed)
+        // GCRA at 120/min with a burst of 1: message i is admitted 500 ms after the one before it at the
+        // earliest, the first not before the start, and arrives at the sink after its admission. Measured
+        // from the start, not from the first arrival: a loaded machine may delay that one's connection set-up
         for (int i = 1; i < t.size(); i++) {
-            assertThat((t.get(i) - t.get(0)) / 1_000_000).as("arrival %d", i).isGreaterThanOrEqualTo(i * 500L - 150);
+            assertThat((t.get(i) - start) / 1_000_000).as("arrival %d", i).isGreaterThanOrEqualTo(i * 500L);
         }
-        // and no faster than the rate in all: six messages need at least 2.5 s
-        assertThat((t.get(5) - t.get(0)) / 1_000_000).isGreaterThanOrEqualTo(2350);
         assertThat(otherArrivals).hasSize(6);
         long otherDone = otherArrivals.stream().mapToLong(Long::longValue).max().orElseThrow();
         assertThat((otherDone - start) / 1_000_000)
@@ -196,5 +195,56 @@ class SiteShapingDeliveryTest {
         // 2 + 2 + 1, each connection's transactions pipelined
         assertThat(sink.connections()).isEqualTo(3);
         assertThat(sink.commandRoundTrips()).containsOnly(1);
+    }
+
+    @Test
+    void aConnectionHeldForARateLimitedSiteYieldsItsSlotToAnotherSite() {
+        // one message an hour, and connections that would wait open for it ten minutes
+        sites.site(
+                "provider",
+                ".provider.test",
+                new SiteLimits("x", 0, Rate.parse("1/h"), null, 1, 0, null, Duration.ofMinutes(10), "", null));
+        QueuedMessage first = queue("first", "u1@a.test");
+        QueuedMessage second = queue("second", "u2@a.test");
+        f.start(settings().maxConnections(1).build());
+        f.awaitRemoved(first.id());
+        // the second waits for the site's next turn, an hour away, on the only connection slot
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> f.scheduler.admission().siteConnections().getOrDefault("provider", 0) == 1);
+
+        QueuedMessage other = queue("other", "w@other.test");
+        // without yielding, the other site would wait the ten minutes the held connection may stay open
+        await().atMost(Duration.ofSeconds(60)).until(() -> f.get(other.id()).isEmpty());
+        assertThat(sink.messages()).extracting(m -> m.recipients().get(0)).containsExactly("u1@a.test", "w@other.test");
+        QueuedMessage held = f.get(second.id()).orElseThrow();
+        assertThat(held.attempts()).isZero();
+        assertThat(held.recipients().get(0).state()).isEqualTo(State.PENDING);
+        assertThat(sink.connections()).isEqualTo(2);
+    }
+
+    @Test
+    void aMessageForTwoSitesWithOneRecipientDeferredRetriesOnlyThatOne() {
+        sites.site("provider", ".provider.test", limits(0, "600/min", 5, 0));
+        AtomicInteger refusals = new AtomicInteger();
+        sink.onRcpt(r -> r.startsWith("later@") && refusals.getAndIncrement() == 0
+                ? "451 4.2.1 mailbox busy, try later"
+                : "250 2.1.5 Ok");
+        QueuedMessage m = queue("split", "ok@a.test", "later@b.test", "also@b.test", "x@other.test");
+        f.start(settings().build());
+
+        QueuedMessage first = f.awaitAttempts(m.id(), 1);
+        assertThat(first.recipients())
+                .extracting(r -> r.state())
+                .containsExactly(State.DELIVERED, State.PENDING, State.DELIVERED, State.DELIVERED);
+        assertThat(first.recipients().get(1).lastReply()).isEqualTo("451 4.2.1 mailbox busy, try later");
+
+        assertThat(f.spool.flush(m.id())).isTrue();
+        f.awaitRemoved(m.id());
+        // every recipient got the message exactly once: the retry carried only the deferred one
+        List<String> delivered = new ArrayList<>();
+        sink.messages().forEach(x -> delivered.addAll(x.recipients()));
+        assertThat(delivered).containsExactlyInAnyOrder("ok@a.test", "also@b.test", "x@other.test", "later@b.test");
+        assertThat(sink.messages().get(sink.messages().size() - 1).recipients()).containsExactly("later@b.test");
+        assertThat(f.dsns()).isEmpty();
     }
 }

@@ -33,6 +33,7 @@ final class RedisRateLimiter implements RateLimiter, AutoCloseable {
               local new = tat + interval
               redis.call('SET', KEYS[1], string.format('%d', new),
                 'PX', string.format('%d', math.floor((new - now) / 1000) + 1))
+              return {1, string.format('%d', new - tolerance - now)}
             end
             return {1, '0'}
             """);
@@ -76,11 +77,13 @@ final class RedisRateLimiter implements RateLimiter, AutoCloseable {
                     .toCompletableFuture()
                     // the command timeout fails the stage; this bound only guards against a lost answer
                     .get(store.settings().commandTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
-            if (((Number) reply.get(0)).longValue() == 1) {
-                return Admission.admittedAt(now);
-            }
             long waitMicros = Long.parseLong(String.valueOf(reply.get(1)));
-            return Admission.refusedUntil(now.plus(Duration.ofNanos(waitMicros * 1000)));
+            Instant at = now.plus(Duration.ofNanos(waitMicros * 1000));
+            if (((Number) reply.get(0)).longValue() == 1) {
+                // with the wait until the next event is admitted (none, or negative, while the burst has room)
+                return Admission.admittedNextAt(at);
+            }
+            return Admission.refusedUntil(at);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return local(key, rate, burst, now, take);
