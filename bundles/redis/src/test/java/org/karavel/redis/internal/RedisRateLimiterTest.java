@@ -47,6 +47,7 @@ class RedisRateLimiterTest {
             Rate rate = Rate.parse("120/min");
             int admitted = 0;
             Instant retryAt = null;
+            long started = System.nanoTime();
             for (int i = 0; i < 40; i++) {
                 Admission x = (i % 2 == 0 ? limiterA : limiterB).tryAcquire("site:made-up", rate, 10, Instant.now());
                 if (x.admitted()) {
@@ -55,13 +56,20 @@ class RedisRateLimiterTest {
                     retryAt = x.retryAt();
                 }
             }
+            // a loaded machine may take seconds for the 40 round trips: the rate gives one more per 500 ms
+            // of them; two separate budgets would have given 20
+            long refilled = Duration.ofNanos(System.nanoTime() - started).toMillis() / 500 + 1;
+            assertThat(refilled).as("40 round trips took under 4 s").isLessThan(9);
             assertThat(admitted)
                     .as("a burst of 10, plus what the rate gave meanwhile")
-                    .isBetween(10, 11);
+                    .isBetween(10, 10 + (int) refilled);
             assertThat(retryAt).isNotNull();
             assertThat(Duration.between(Instant.now(), retryAt)).isLessThanOrEqualTo(Duration.ofMillis(500));
-            assertThat(limiterB.peek("site:made-up", rate, 10, Instant.now()).admitted())
-                    .isFalse();
+            Admission peeked = limiterB.peek("site:made-up", rate, 10, Instant.now());
+            if (!peeked.admitted()) {
+                assertThat(Duration.between(Instant.now(), peeked.retryAt()))
+                        .isLessThanOrEqualTo(Duration.ofMillis(500));
+            }
             assertThat(a.degradedCounts().count("rate_limiter")).isZero();
 
             // the rate refills the budget for both: one event every 500 ms
