@@ -22,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -74,6 +75,9 @@ public final class DurableSpool implements Spool, AutoCloseable {
     private final List<QuarantinedRecord> quarantinedAtStart = new ArrayList<>();
     private volatile boolean stopping;
     private boolean cleanStart;
+    private Thread sweepThread;
+    private QueueId firstIdOfRun;
+    private final CountDownLatch sweepCancel = new CountDownLatch(1);
     private final CompletableFuture<OrphanSweep.Result> orphanSweep = new CompletableFuture<>();
 
     /** How long after opening an unclean spool its orphan sweep starts: start-up first. */
@@ -299,6 +303,12 @@ public final class DurableSpool implements Spool, AutoCloseable {
             d.abort("spool is stopping");
         }
         try {
+            Thread sweep = sweepThread;
+            if (sweep != null) {
+                // never interrupted: an interrupt closes MapDB's file channel under it; it stops at its next name
+                sweepCancel.countDown();
+                sweep.join(30_000);
+            }
             if (!committer.close(60, TimeUnit.SECONDS)) {
                 // closing MapDB under a running commit could do more harm than leaving it open
                 LOG.error("spool committer did not finish within 60 s; the spool database is left open");
@@ -538,6 +548,8 @@ public final class DurableSpool implements Spool, AutoCloseable {
             store.commit();
         }
         idClock.resumeAfter(store.idClock());
+        // every id this run issues sorts after this one: nothing queued from now on is an orphan sweep's candidate
+        firstIdOfRun = idClock.next();
         LOG.info(
                 "spool opened in {} in {} ms: {} messages ({} bytes), {} quarantined, {}",
                 settings.directory(),
@@ -548,29 +560,45 @@ public final class DurableSpool implements Spool, AutoCloseable {
                 cleanStart ? "clean shutdown before" : "unclean stop before: orphan sweep in the background");
     }
 
+    private OrphanSweep newSweep() {
+        return new OrphanSweep(store, bodies, index, committer::submit, firstIdOfRun, () -> stopping);
+    }
+
+    /** Sweeps for orphans now, on the caller's thread: for tests. */
+    OrphanSweep.Result sweepOrphans() throws Exception {
+        return newSweep().run();
+    }
+
     /** After an unclean stop, sweeps orphan contents on a thread of its own once {@code delayMillis} passed. */
     private void startOrphanSweep(long delayMillis) {
         if (cleanStart) {
             orphanSweep.complete(OrphanSweep.Result.SKIPPED);
             return;
         }
-        // every id this run issues sorts after this one: nothing queued from now on is a candidate
-        OrphanSweep sweep = new OrphanSweep(store, bodies, index, committer::submit, idClock.next(), () -> stopping);
+        OrphanSweep sweep = newSweep();
         Thread t = new Thread(
                 () -> {
                     try {
-                        Thread.sleep(delayMillis);
+                        if (sweepCancel.await(delayMillis, TimeUnit.MILLISECONDS)) {
+                            orphanSweep.complete(OrphanSweep.Result.SKIPPED);
+                            return;
+                        }
                         orphanSweep.complete(sweep.run());
                     } catch (InterruptedException ex) {
                         orphanSweep.completeExceptionally(ex);
                     } catch (Exception ex) {
-                        LOG.warn("spool: orphan sweep failed (retried after the next unclean stop): {}", ex.toString());
+                        if (!stopping) {
+                            LOG.warn(
+                                    "spool: orphan sweep failed (made again after the next unclean stop): {}",
+                                    ex.toString());
+                        }
                         orphanSweep.completeExceptionally(ex);
                     }
                 },
                 "karavel-spool-orphan-sweep");
         t.setDaemon(true);
         t.setPriority(Thread.MIN_PRIORITY);
+        sweepThread = t;
         t.start();
     }
 

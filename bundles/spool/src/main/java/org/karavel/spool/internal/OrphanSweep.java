@@ -60,7 +60,7 @@ final class OrphanSweep {
             }
             examined++;
             QueueId id = idOf(key);
-            if (key.compareTo(boundary) < 0 && id != null && !Boolean.TRUE.equals(index.inline(id))) {
+            if (candidate(key) && id != null && !Boolean.TRUE.equals(index.inline(id))) {
                 CompletableFuture<Boolean> dropped = new CompletableFuture<>();
                 committer.accept(new PendingChange.DropOrphanContent(id, dropped));
                 drops.add(dropped);
@@ -80,7 +80,7 @@ final class OrphanSweep {
             examined++;
             String name = file.getFileName().toString();
             QueueId id = idOf(name);
-            if (name.compareTo(boundary) < 0 && (id == null || !Boolean.FALSE.equals(index.inline(id)))) {
+            if (candidate(name) && (id == null || !Boolean.FALSE.equals(index.inline(id)))) {
                 Files.deleteIfExists(file);
                 files++;
                 LOG.warn("spool: deleted orphan body file {} (never committed, e.g. cut short by a crash)", file);
@@ -94,6 +94,11 @@ final class OrphanSweep {
                 contents,
                 files);
         return new Result(true, examined, contents, files);
+    }
+
+    /** Names this run's drafts and messages cannot have: older ids, and names no id of ours has. */
+    private boolean candidate(String name) {
+        return !QueueIdClock.issuedShape(name) || name.compareTo(boundary) < 0;
     }
 
     private static QueueId idOf(String key) {
