@@ -83,7 +83,13 @@ public final class DurableSpool implements Spool, AutoCloseable {
     /** How long after opening an unclean spool its orphan sweep starts: start-up first. */
     static final long ORPHAN_SWEEP_DELAY_MILLIS = 10_000;
 
-    private DurableSpool(SpoolSettings settings, Clock clock, SpoolStore store, BodyFiles bodies, long sweepDelayMillis)
+    private DurableSpool(
+            SpoolSettings settings,
+            Clock clock,
+            SpoolStore store,
+            BodyFiles bodies,
+            long sweepDelayMillis,
+            boolean fresh)
             throws IOException {
         this.settings = settings;
         this.clock = clock;
@@ -93,7 +99,7 @@ public final class DurableSpool implements Spool, AutoCloseable {
         this.idClock = new QueueIdClock(clock::millis);
         this.recent = new RecentContents(settings.recentContentBytes());
         this.fileSystem = Files.getFileStore(settings.directory());
-        recover();
+        recover(fresh);
         this.reserve = new EmergencyReserve(settings.directory(), settings.emergencyReserveBytes(), fileSystem);
         reserve.open(settings.minFreeDiskBytes());
         this.notifier = Executors.newSingleThreadExecutor(r -> {
@@ -124,10 +130,13 @@ public final class DurableSpool implements Spool, AutoCloseable {
     static DurableSpool open(SpoolSettings settings, Clock clock, SpoolDisk disk, long sweepDelayMillis)
             throws IOException {
         Files.createDirectories(settings.directory());
+        // a spool made now has nothing to sweep: as good as a clean shutdown
+        boolean fresh = !Files.exists(settings.directory().resolve(SpoolStore.DB_FILE))
+                && !Files.exists(settings.directory().resolve("bodies"));
         BodyFiles bodies = new BodyFiles(settings.directory(), disk);
         SpoolStore store = SpoolStore.open(settings.directory(), disk);
         try {
-            return new DurableSpool(settings, clock, store, bodies, sweepDelayMillis);
+            return new DurableSpool(settings, clock, store, bodies, sweepDelayMillis, fresh);
         } catch (IOException | RuntimeException ex) {
             store.close();
             throw ex;
@@ -322,10 +331,14 @@ public final class DurableSpool implements Spool, AutoCloseable {
             Thread.currentThread().interrupt();
         }
         store.close();
-        try {
-            CleanShutdownMarker.write(settings.directory());
-        } catch (IOException ex) {
-            LOG.warn("spool: clean shutdown not recorded ({}); the next start sweeps for orphans", ex.toString());
+        if (orphansSwept()) {
+            try {
+                CleanShutdownMarker.write(settings.directory());
+            } catch (IOException ex) {
+                LOG.warn("spool: clean shutdown not recorded ({}); the next start sweeps for orphans", ex.toString());
+            }
+        } else {
+            LOG.info("spool: the orphan sweep after the last unclean stop did not finish; the next start makes it");
         }
         LOG.info("spool closed: {} messages, {} bytes in {}", index.size(), index.bytes(), settings.directory());
     }
@@ -503,10 +516,10 @@ public final class DurableSpool implements Spool, AutoCloseable {
      * their body file). Whether each content is whole is checked when it is read
      * ({@link #openContent}); orphan contents are swept in the background, only after a crash.
      */
-    private void recover() throws IOException {
+    private void recover(boolean fresh) throws IOException {
         record Bad(String key, byte[] record, String reason) {}
         long started = System.nanoTime();
-        cleanStart = CleanShutdownMarker.take(settings.directory());
+        cleanStart = CleanShutdownMarker.take(settings.directory()) || fresh;
         List<Bad> bad = new ArrayList<>();
         Map<String, String> domainKeys = new HashMap<>();
         Function<String, String> keyOf = domain -> {
@@ -642,6 +655,17 @@ public final class DurableSpool implements Spool, AutoCloseable {
             throw corrupt(id, "body file " + file + " has " + length + " bytes, record says " + size);
         }
         return in;
+    }
+
+    /** Whether no orphan of an earlier crash can be left: a clean start, or a sweep that finished. */
+    private boolean orphansSwept() {
+        if (cleanStart) {
+            return true;
+        }
+        if (!orphanSweep.isDone() || orphanSweep.isCompletedExceptionally()) {
+            return false;
+        }
+        return orphanSweep.join().ran();
     }
 
     /** Quarantines the message (through the committer) and returns the error its reader gets. */

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
 final class OrphanSweep {
     private static final Logger LOG = LoggerFactory.getLogger(OrphanSweep.class);
 
-    /** What a sweep did; {@code ran} is false when a clean shutdown made it needless. */
+    /** What a sweep did; {@code ran} is false when it did not run to its end (or a clean shutdown made it needless). */
     record Result(boolean ran, long examined, int contentsDeleted, int filesDeleted) {
         static final Result SKIPPED = new Result(false, 0, 0, 0);
     }
@@ -56,7 +56,7 @@ final class OrphanSweep {
         List<CompletableFuture<Boolean>> drops = new ArrayList<>();
         for (String key : store.contents().keySet()) {
             if (stopping.getAsBoolean()) {
-                return new Result(true, examined, 0, 0);
+                return new Result(false, examined, 0, 0); // not finished: the next start sweeps again
             }
             examined++;
             QueueId id = idOf(key);
@@ -75,7 +75,7 @@ final class OrphanSweep {
         int files = 0;
         for (Path file : bodies.list()) {
             if (stopping.getAsBoolean()) {
-                break;
+                return new Result(false, examined, contents, files);
             }
             examined++;
             String name = file.getFileName().toString();

@@ -127,6 +127,25 @@ class SpoolOpeningTest {
     }
 
     @Test
+    void aSweepCutShortByTheStopLeavesNoMarkerSoTheNextStartSweepsAgain() throws Exception {
+        try (DurableSpool spool = open(0)) {
+            enqueue(spool, envelope(1), content(1, 100));
+        }
+        Files.delete(dir.resolve(CleanShutdownMarker.FILE));
+        leaveOrphans();
+        try (DurableSpool spool = open(TimeUnit.HOURS.toMillis(1))) {
+            assertThat(spool.openedClean()).isFalse();
+        }
+        assertThat(dir.resolve(CleanShutdownMarker.FILE)).doesNotExist();
+        try (DurableSpool spool = open(0)) {
+            assertThat(spool.openedClean()).isFalse();
+            assertThat(spool.orphanSweep().get(60, TimeUnit.SECONDS).filesDeleted())
+                    .isEqualTo(1);
+        }
+        assertThat(dir.resolve(CleanShutdownMarker.FILE)).exists();
+    }
+
+    @Test
     void aContentCutShortIsFoundWhenReadAndQuarantined() throws Exception {
         QueuedMessage large;
         QueuedMessage other;
