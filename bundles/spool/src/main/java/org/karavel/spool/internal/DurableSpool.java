@@ -528,14 +528,17 @@ public final class DurableSpool implements Spool, AutoCloseable {
             }
             return domainKeys.computeIfAbsent(domain, MessageRecordFormat::domainKey);
         };
+        List<SpoolEntry> loaded = new ArrayList<>();
         for (Map.Entry<String, byte[]> e : store.messages().entrySet()) {
             String key = e.getKey();
             try {
-                index.put(MessageRecordFormat.decodeIndexFields(key, e.getValue(), keyOf));
+                loaded.add(index.entryOf(MessageRecordFormat.decodeIndexFields(key, e.getValue(), keyOf)));
             } catch (CorruptRecordException ex) {
                 bad.add(new Bad(key, e.getValue(), ex.getMessage()));
             }
         }
+        index.load(loaded);
+        loaded = null;
         Instant now = clock.instant();
         Map<String, Integer> seen = new HashMap<>();
         for (Bad b : bad) {
