@@ -24,6 +24,7 @@ import java.util.function.Supplier;
 import org.karavel.api.address.MailAddress;
 import org.karavel.api.queue.DeliveryControl;
 import org.karavel.api.queue.QueueId;
+import org.karavel.api.queue.QueuePage;
 import org.karavel.api.queue.QueuedMessage;
 import org.karavel.api.queue.RecipientStatus;
 import org.karavel.api.queue.Spool;
@@ -135,39 +136,38 @@ final class QueueEndpoints {
         return out;
     }
 
-    /** {@code GET /api/v1/queue/messages[?domain=&limit=]}. */
+    /**
+     * {@code GET /api/v1/queue/messages[?domain=&limit=&after=]}: one page, oldest first, from the
+     * spool's index (only the page's records are read); {@code next} is the {@code after} of the
+     * following page, null on the last. {@code domain}: messages with a pending recipient there.
+     */
     Map<String, Object> list(AdminRequest r) {
         String domain = r.query().get("domain");
         String wanted = domain == null || domain.isBlank() ? null : DomainEndpoints.domain(domain);
         int limit = limit(r.query().get("limit"));
+        String afterText = r.query().get("after");
+        QueueId after = afterText == null || afterText.isBlank() ? null : queueId(afterText);
+        QueuePage page = spool().page(after, wanted, limit);
         List<Map<String, Object>> rows = new ArrayList<>();
-        int total = 0;
-        for (QueuedMessage m : spool().list()) {
-            if (wanted != null && m.recipients().stream().noneMatch(s -> wanted.equals(domainKey(s.recipient())))) {
-                continue;
-            }
-            total++;
-            if (rows.size() < limit) {
-                Map<String, Object> row = new LinkedHashMap<>();
-                row.put("id", m.id().value());
-                row.put("from", m.envelope().sender().toString());
-                row.put(
-                        "to",
-                        m.recipients().stream()
-                                .map(s -> s.recipient().toString())
-                                .toList());
-                row.put("pending", m.pending().size());
-                row.put("size", m.size());
-                row.put("receivedAt", m.envelope().receivedAt().toString());
-                row.put("attempts", m.attempts());
-                row.put("nextAttempt", m.nextAttempt().toString());
-                rows.add(row);
-            }
+        for (QueuedMessage m : page.messages()) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("id", m.id().value());
+            row.put("from", m.envelope().sender().toString());
+            row.put(
+                    "to",
+                    m.recipients().stream().map(s -> s.recipient().toString()).toList());
+            row.put("pending", m.pending().size());
+            row.put("size", m.size());
+            row.put("receivedAt", m.envelope().receivedAt().toString());
+            row.put("attempts", m.attempts());
+            row.put("nextAttempt", m.nextAttempt().toString());
+            rows.add(row);
         }
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("total", total);
+        out.put("total", page.total());
         out.put("returned", rows.size());
         out.put("messages", rows);
+        out.put("next", page.next() == null ? null : page.next().value());
         return out;
     }
 

@@ -120,6 +120,16 @@ class AdminApiTest {
         assertThat(row.get("from").asText()).isEqualTo("s@a.example");
         assertThat(row.get("to").get(0).asText()).isEqualTo("x@b.example");
         assertThat(row.get("pending").asInt()).isEqualTo(1);
+        // the next page starts after the cursor the first one gives
+        assertThat(b.get("next").asText()).isEqualTo(first.id().value());
+        JsonNode b2 = json(admin.get("/api/v1/queue/messages?domain=b.example&limit=1&after="
+                + b.get("next").asText()));
+        assertThat(b2.get("returned").asInt()).isEqualTo(1);
+        assertThat(b2.get("messages").get(0).get("to").get(0).asText()).isEqualTo("y@B.Example");
+        assertThat(b2.get("next").isNull()).isTrue();
+        assertThat(all.get("next").isNull()).isTrue();
+        assertThat(admin.get("/api/v1/queue/messages?after=not-an-id").statusCode())
+                .isEqualTo(400);
         assertThat(admin.get("/api/v1/queue/messages?limit=0").statusCode()).isEqualTo(400);
         assertThat(admin.get("/api/v1/queue/messages?domain=not%20a%20domain").statusCode())
                 .isEqualTo(400);

@@ -65,6 +65,59 @@ public interface Spool {
         }
     }
 
+    /**
+     * Up to {@code limit} messages, oldest first, after the message {@code after} (a page's
+     * {@link QueuePage#next() next}; null for the first page), only those with a pending recipient
+     * at {@code domainKey} when it is not null. A spool with an index reads only the page's records.
+     *
+     * @since 1.6
+     */
+    default QueuePage page(QueueId after, String domainKey, int limit) {
+        List<QueuedMessage> page = new ArrayList<>();
+        int total = 0;
+        QueueId next = null;
+        for (QueuedMessage m : list()) {
+            if (domainKey != null && !hasPendingAt(m, domainKey)) {
+                continue;
+            }
+            total++;
+            if (after != null && m.id().value().compareTo(after.value()) <= 0) {
+                continue;
+            }
+            if (page.size() < limit) {
+                page.add(m);
+            } else if (next == null) {
+                next = page.get(page.size() - 1).id();
+            }
+        }
+        return new QueuePage(page, total, next);
+    }
+
+    /**
+     * Makes every message with a pending recipient at {@code domainKey} due now and tells listeners;
+     * returns how many. A spool with an index visits only that domain's messages.
+     *
+     * @since 1.6
+     */
+    default int flushPendingAt(String domainKey) {
+        int n = 0;
+        for (QueuedMessage m : list()) {
+            if (hasPendingAt(m, domainKey) && flush(m.id())) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static boolean hasPendingAt(QueuedMessage m, String domainKey) {
+        for (RecipientStatus r : m.recipients()) {
+            if (r.isPending() && r.recipient().domainKey().equals(domainKey)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The number of messages in the queue. */
     int size();
 

@@ -36,12 +36,8 @@ final class OperatorControl implements DeliveryControl {
     @Override
     public int flushDomain(String domain) {
         String key = DomainSuspensions.key(domain);
-        int n = 0;
-        for (QueuedMessage m : spool.list()) {
-            if (hasPendingAt(m, key) && spool.flush(m.id())) {
-                n++;
-            }
-        }
+        // from the spool's index of pending domains: visits only this domain's messages
+        int n = spool.flushPendingAt(key);
         LOG.info(
                 "flush of {}: {} message(s) due now{}",
                 key,

@@ -11,6 +11,7 @@ import java.util.function.Predicate;
 import org.karavel.api.queue.MessageDraft;
 import org.karavel.api.queue.PendingVisitor;
 import org.karavel.api.queue.QueueId;
+import org.karavel.api.queue.QueuePage;
 import org.karavel.api.queue.QueuedMessage;
 import org.karavel.api.queue.Spool;
 
@@ -64,6 +65,16 @@ final class PoolHeaderSpool implements Spool {
     @Override
     public void forEachPending(PendingVisitor visitor) {
         spool.forEachPending(visitor);
+    }
+
+    @Override
+    public QueuePage page(QueueId after, String domainKey, int limit) {
+        return spool.page(after, domainKey, limit);
+    }
+
+    @Override
+    public int flushPendingAt(String domainKey) {
+        return spool.flushPendingAt(domainKey);
     }
 
     @Override

@@ -50,6 +50,27 @@ class CommandsTest {
     }
 
     @Test
+    void queueListShowsOnePageAndTheCommandForTheNext() throws Exception {
+        QueueListCommand list = new QueueListCommand();
+        list.spool = spool;
+        list.limit = 1;
+
+        assertThat(list.execute()).isNull();
+        String first = captured.toString(StandardCharsets.UTF_8);
+        assertThat(first)
+                .contains("AAA1")
+                .doesNotContain("AAA2")
+                .contains("1 Request.")
+                .contains("-- 2 in all; next page: mta:queue-list --limit 1 --after AAA1");
+
+        captured.reset();
+        list.after = "AAA1";
+        assertThat(list.execute()).isNull();
+        String second = captured.toString(StandardCharsets.UTF_8);
+        assertThat(second).contains("AAA2").doesNotContain("AAA1").doesNotContain("next page");
+    }
+
+    @Test
     void queueFlush() throws Exception {
         QueueFlushCommand flush = new QueueFlushCommand();
         flush.spool = spool;

@@ -22,17 +22,20 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import org.karavel.api.maillog.MailLogLine;
 import org.karavel.api.queue.Envelope;
 import org.karavel.api.queue.MessageDraft;
 import org.karavel.api.queue.PendingVisitor;
 import org.karavel.api.queue.QueueId;
+import org.karavel.api.queue.QueuePage;
 import org.karavel.api.queue.QueuedMessage;
 import org.karavel.api.queue.RecipientStatus;
 import org.karavel.api.queue.Spool;
@@ -71,8 +74,23 @@ public final class DurableSpool implements Spool, AutoCloseable {
     private final Set<SpoolDraft> drafts = ConcurrentHashMap.newKeySet();
     private final List<QuarantinedRecord> quarantinedAtStart = new ArrayList<>();
     private volatile boolean stopping;
+    private boolean cleanStart;
+    private Thread sweepThread;
+    private QueueId firstIdOfRun;
+    private final CountDownLatch sweepCancel = new CountDownLatch(1);
+    private final CompletableFuture<OrphanSweep.Result> orphanSweep = new CompletableFuture<>();
 
-    private DurableSpool(SpoolSettings settings, Clock clock, SpoolStore store, BodyFiles bodies) throws IOException {
+    /** How long after opening an unclean spool its orphan sweep starts: start-up first. */
+    static final long ORPHAN_SWEEP_DELAY_MILLIS = 10_000;
+
+    private DurableSpool(
+            SpoolSettings settings,
+            Clock clock,
+            SpoolStore store,
+            BodyFiles bodies,
+            long sweepDelayMillis,
+            boolean fresh)
+            throws IOException {
         this.settings = settings;
         this.clock = clock;
         this.store = store;
@@ -81,7 +99,7 @@ public final class DurableSpool implements Spool, AutoCloseable {
         this.idClock = new QueueIdClock(clock::millis);
         this.recent = new RecentContents(settings.recentContentBytes());
         this.fileSystem = Files.getFileStore(settings.directory());
-        recover();
+        recover(fresh);
         this.reserve = new EmergencyReserve(settings.directory(), settings.emergencyReserveBytes(), fileSystem);
         reserve.open(settings.minFreeDiskBytes());
         this.notifier = Executors.newSingleThreadExecutor(r -> {
@@ -91,6 +109,7 @@ public final class DurableSpool implements Spool, AutoCloseable {
         });
         this.committer = new GroupCommitter(
                 store, index, recent, bodies, idClock, settings, notifier, this::notifyListeners, reserve);
+        startOrphanSweep(sweepDelayMillis);
     }
 
     /** Opens the spool in {@code settings.directory()}, recovering whatever a previous run left there. */
@@ -104,11 +123,20 @@ public final class DurableSpool implements Spool, AutoCloseable {
 
     /** As {@link #open(SpoolSettings, Clock)}, with body files and commit journal opened through {@code disk}. */
     static DurableSpool open(SpoolSettings settings, Clock clock, SpoolDisk disk) throws IOException {
+        return open(settings, clock, disk, ORPHAN_SWEEP_DELAY_MILLIS);
+    }
+
+    /** As {@link #open(SpoolSettings, Clock, SpoolDisk)}, with the orphan sweep (after a crash) starting after {@code sweepDelayMillis}. */
+    static DurableSpool open(SpoolSettings settings, Clock clock, SpoolDisk disk, long sweepDelayMillis)
+            throws IOException {
         Files.createDirectories(settings.directory());
+        // a spool made now has nothing to sweep: as good as a clean shutdown
+        boolean fresh = !Files.exists(settings.directory().resolve(SpoolStore.DB_FILE))
+                && !Files.exists(settings.directory().resolve("bodies"));
         BodyFiles bodies = new BodyFiles(settings.directory(), disk);
         SpoolStore store = SpoolStore.open(settings.directory(), disk);
         try {
-            return new DurableSpool(settings, clock, store, bodies);
+            return new DurableSpool(settings, clock, store, bodies, sweepDelayMillis, fresh);
         } catch (IOException | RuntimeException ex) {
             store.close();
             throw ex;
@@ -168,20 +196,23 @@ public final class DurableSpool implements Spool, AutoCloseable {
     @Override
     public InputStream openContent(QueueId id) throws IOException {
         Boolean inline = index.inline(id);
-        if (inline == null) {
+        long size = index.size(id);
+        if (inline == null || size < 0) {
             throw new NoSuchFileException("no message " + id + " in the spool");
         }
-        if (inline) {
-            byte[] content = recent.get(id);
-            if (content == null) {
-                content = store.contents().get(id.value());
-            }
-            if (content == null) {
-                throw new NoSuchFileException("content of " + id + " is gone (removed meanwhile?)");
-            }
-            return new ByteArrayInputStream(content);
-        }
-        return Files.newInputStream(bodies.pathOf(id));
+        return checkedContent(id, inline, size);
+    }
+
+    @Override
+    public QueuePage page(QueueId after, String domainKey, int limit) {
+        return index.page(after, domainKey, limit);
+    }
+
+    @Override
+    public int flushPendingAt(String domainKey) {
+        int count = index.countPendingAt(domainKey);
+        flushFrom(index.pendingAt(domainKey), clock.instant());
+        return count;
     }
 
     /** The body file of a draft that outgrew its memory, opened for writing. */
@@ -281,6 +312,12 @@ public final class DurableSpool implements Spool, AutoCloseable {
             d.abort("spool is stopping");
         }
         try {
+            Thread sweep = sweepThread;
+            if (sweep != null) {
+                // never interrupted: an interrupt closes MapDB's file channel under it; it stops at its next name
+                sweepCancel.countDown();
+                sweep.join(30_000);
+            }
             if (!committer.close(60, TimeUnit.SECONDS)) {
                 // closing MapDB under a running commit could do more harm than leaving it open
                 LOG.error("spool committer did not finish within 60 s; the spool database is left open");
@@ -294,6 +331,15 @@ public final class DurableSpool implements Spool, AutoCloseable {
             Thread.currentThread().interrupt();
         }
         store.close();
+        if (orphansSwept()) {
+            try {
+                CleanShutdownMarker.write(settings.directory());
+            } catch (IOException ex) {
+                LOG.warn("spool: clean shutdown not recorded ({}); the next start sweeps for orphans", ex.toString());
+            }
+        } else {
+            LOG.info("spool: the orphan sweep after the last unclean stop did not finish; the next start makes it");
+        }
         LOG.info("spool closed: {} messages, {} bytes in {}", index.size(), index.bytes(), settings.directory());
     }
 
@@ -365,6 +411,16 @@ public final class DurableSpool implements Spool, AutoCloseable {
 
     boolean isInline(QueueId id) {
         return Boolean.TRUE.equals(index.inline(id));
+    }
+
+    /** What the orphan sweep of this opening did, once it is done (at once after a clean shutdown). */
+    CompletableFuture<OrphanSweep.Result> orphanSweep() {
+        return orphanSweep;
+    }
+
+    /** Whether the previous run closed cleanly (so no orphan sweep runs). */
+    boolean openedClean() {
+        return cleanStart;
     }
 
     /** The spool's in-memory index, for tests that count what a scan reads. */
@@ -455,27 +511,35 @@ public final class DurableSpool implements Spool, AutoCloseable {
     }
 
     /**
-     * Builds the index from every record, one at a time (only the index's compact entries stay in
-     * the heap). Unreadable records go to quarantine (with their body file), body files and inline
-     * contents that no record references are deleted: they are what a crash between writing a body
-     * and its commit leaves behind.
+     * Builds the index from every record's index fields, one at a time (only the index's compact
+     * entries stay in the heap; no content is read). Unreadable records go to quarantine (with
+     * their body file). Whether each content is whole is checked when it is read
+     * ({@link #openContent}); orphan contents are swept in the background, only after a crash.
      */
-    private void recover() throws IOException {
+    private void recover(boolean fresh) throws IOException {
         record Bad(String key, byte[] record, String reason) {}
         long started = System.nanoTime();
+        cleanStart = CleanShutdownMarker.take(settings.directory()) || fresh;
         List<Bad> bad = new ArrayList<>();
+        Map<String, String> domainKeys = new HashMap<>();
+        Function<String, String> keyOf = domain -> {
+            if (domainKeys.size() > 100_000) {
+                domainKeys.clear();
+            }
+            return domainKeys.computeIfAbsent(domain, MessageRecordFormat::domainKey);
+        };
+        List<SpoolEntry> loaded = new ArrayList<>();
         for (Map.Entry<String, byte[]> e : store.messages().entrySet()) {
             String key = e.getKey();
             try {
-                StoredMessage s = MessageRecordFormat.decode(key, e.getValue());
-                checkContent(s);
-                index.put(s);
+                loaded.add(index.entryOf(MessageRecordFormat.decodeIndexFields(key, e.getValue(), keyOf)));
             } catch (CorruptRecordException ex) {
                 bad.add(new Bad(key, e.getValue(), ex.getMessage()));
             }
         }
+        index.load(loaded);
+        loaded = null;
         Instant now = clock.instant();
-        boolean changed = false;
         Map<String, Integer> seen = new HashMap<>();
         for (Bad b : bad) {
             // move the body first: should we crash before the commit, the record is quarantined again
@@ -488,7 +552,6 @@ public final class DurableSpool implements Spool, AutoCloseable {
             }
             store.quarantine().put(qkey, QuarantineFormat.encode(b.reason(), now, b.record(), inline));
             store.messages().remove(b.key());
-            changed = true;
             quarantinedAtStart.add(new QuarantinedRecord(b.key(), b.reason()));
             LOG.error(
                     "spool record {} quarantined: {}{}",
@@ -497,71 +560,126 @@ public final class DurableSpool implements Spool, AutoCloseable {
                     movedBody ? " (body file moved to " + bodies.quarantineDirectory() + ")" : "");
             MAIL_LOG.error(MailLogLine.quarantined(b.key(), b.reason()));
         }
-        List<String> orphanContents = new ArrayList<>();
-        for (String key : store.contents().keySet()) {
-            if (!Boolean.TRUE.equals(inlineOf(key))) {
-                orphanContents.add(key);
-            }
-        }
-        for (String key : orphanContents) {
-            store.contents().remove(key);
-            changed = true;
-            LOG.warn("spool: deleted inline content {} that no message references", key);
-        }
-        if (changed) {
+        if (!bad.isEmpty()) {
             store.commit();
         }
-        int orphans = 0;
-        for (Path file : bodies.list()) {
-            if (!Boolean.FALSE.equals(inlineOf(file.getFileName().toString()))) {
-                Files.deleteIfExists(file);
-                orphans++;
-                LOG.warn("spool: deleted orphan body file {} (never committed, e.g. cut short by a crash)", file);
-            }
-        }
         idClock.resumeAfter(store.idClock());
+        // every id this run issues sorts after this one: nothing queued from now on is an orphan sweep's candidate
+        firstIdOfRun = idClock.next();
         LOG.info(
-                "spool opened in {} in {} ms: {} messages ({} bytes), {} quarantined, {} orphan body files deleted",
+                "spool opened in {} in {} ms: {} messages ({} bytes), {} quarantined, {}",
                 settings.directory(),
                 (System.nanoTime() - started) / 1_000_000,
                 index.size(),
                 index.bytes(),
                 bad.size(),
-                orphans);
+                cleanStart ? "clean shutdown before" : "unclean stop before: orphan sweep in the background");
     }
 
-    /** Whether the indexed message {@code key} has its content inline; null when no such message is indexed. */
-    private Boolean inlineOf(String key) {
-        try {
-            return index.inline(new QueueId(key));
-        } catch (IllegalArgumentException notAnId) {
-            return null;
+    private OrphanSweep newSweep() {
+        return new OrphanSweep(store, bodies, index, committer::submit, firstIdOfRun, () -> stopping);
+    }
+
+    /** Sweeps for orphans now, on the caller's thread: for tests. */
+    OrphanSweep.Result sweepOrphans() throws Exception {
+        return newSweep().run();
+    }
+
+    /** After an unclean stop, sweeps orphan contents on a thread of its own once {@code delayMillis} passed. */
+    private void startOrphanSweep(long delayMillis) {
+        if (cleanStart) {
+            orphanSweep.complete(OrphanSweep.Result.SKIPPED);
+            return;
         }
+        OrphanSweep sweep = newSweep();
+        Thread t = new Thread(
+                () -> {
+                    try {
+                        if (sweepCancel.await(delayMillis, TimeUnit.MILLISECONDS)) {
+                            orphanSweep.complete(OrphanSweep.Result.SKIPPED);
+                            return;
+                        }
+                        orphanSweep.complete(sweep.run());
+                    } catch (InterruptedException ex) {
+                        orphanSweep.completeExceptionally(ex);
+                    } catch (Exception ex) {
+                        if (!stopping) {
+                            LOG.warn(
+                                    "spool: orphan sweep failed (made again after the next unclean stop): {}",
+                                    ex.toString());
+                        }
+                        orphanSweep.completeExceptionally(ex);
+                    }
+                },
+                "karavel-spool-orphan-sweep");
+        t.setDaemon(true);
+        t.setPriority(Thread.MIN_PRIORITY);
+        sweepThread = t;
+        t.start();
     }
 
-    private void checkContent(StoredMessage s) throws CorruptRecordException {
-        String key = s.id().value();
-        if (s.inline()) {
-            byte[] content = store.contents().get(key);
+    /**
+     * Opens a message's content after checking its length against the record's (what opening
+     * the spool did for every message before): a content cut short by a crash or a damaged disk
+     * moves the message to the quarantine, as recovery did, and fails the read.
+     */
+    private InputStream checkedContent(QueueId id, Boolean inline, long size) throws IOException {
+        if (inline) {
+            byte[] content = recent.get(id);
             if (content == null) {
-                throw new CorruptRecordException("inline content missing");
+                content = store.contents().get(id.value());
             }
-            if (content.length != s.size()) {
-                throw new CorruptRecordException(
-                        "inline content has " + content.length + " bytes, record says " + s.size());
+            if (content == null) {
+                throw index.contains(id)
+                        ? corrupt(id, "inline content missing")
+                        : new NoSuchFileException("content of " + id + " is gone (removed meanwhile?)");
             }
-        } else {
-            Path file = bodies.pathOf(s.id());
-            long length;
-            try {
-                length = Files.size(file);
-            } catch (IOException ex) {
-                throw new CorruptRecordException("body file " + file + " missing");
+            if (content.length != size) {
+                throw corrupt(id, "inline content has " + content.length + " bytes, record says " + size);
             }
-            if (length != s.size()) {
-                throw new CorruptRecordException(
-                        "body file " + file + " has " + length + " bytes, record says " + s.size());
-            }
+            return new ByteArrayInputStream(content);
         }
+        Path file = bodies.pathOf(id);
+        InputStream in;
+        long length;
+        try {
+            in = Files.newInputStream(file);
+        } catch (NoSuchFileException ex) {
+            throw index.contains(id) ? corrupt(id, "body file " + file + " missing") : ex;
+        }
+        try {
+            length = Files.size(file);
+        } catch (IOException ex) {
+            in.close();
+            throw ex;
+        }
+        if (length != size) {
+            in.close();
+            throw corrupt(id, "body file " + file + " has " + length + " bytes, record says " + size);
+        }
+        return in;
+    }
+
+    /** Whether no orphan of an earlier crash can be left: a clean start, or a sweep that finished. */
+    private boolean orphansSwept() {
+        if (cleanStart) {
+            return true;
+        }
+        if (!orphanSweep.isDone() || orphanSweep.isCompletedExceptionally()) {
+            return false;
+        }
+        return orphanSweep.join().ran();
+    }
+
+    /** Quarantines the message (through the committer) and returns the error its reader gets. */
+    private CorruptRecordException corrupt(QueueId id, String reason) {
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        committer.submit(new PendingChange.Quarantine(id, reason, done));
+        done.whenComplete((moved, error) -> {
+            if (error != null) {
+                LOG.warn("{}: quarantine failed: {}", id, error.toString());
+            }
+        });
+        return new CorruptRecordException(id + ": " + reason + "; the message goes to the quarantine");
     }
 }

@@ -3,6 +3,7 @@ package org.karavel.spool.internal;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -21,11 +22,14 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.karavel.api.maillog.MailLogLine;
 import org.karavel.api.queue.QueueId;
 import org.karavel.api.queue.QueuedMessage;
 import org.karavel.api.queue.RecipientStatus;
 import org.karavel.api.queue.SpoolFullException;
+import org.karavel.spool.internal.PendingChange.DropOrphanContent;
 import org.karavel.spool.internal.PendingChange.Enqueue;
+import org.karavel.spool.internal.PendingChange.Quarantine;
 import org.karavel.spool.internal.PendingChange.Removal;
 import org.karavel.spool.internal.PendingChange.Reschedule;
 import org.karavel.spool.internal.PendingChange.Update;
@@ -41,6 +45,7 @@ import org.slf4j.LoggerFactory;
  */
 final class GroupCommitter {
     private static final Logger LOG = LoggerFactory.getLogger(GroupCommitter.class);
+    private static final Logger MAIL_LOG = LoggerFactory.getLogger("karavel.mail");
     private static final Object STOP = new Object();
     private static final int FSYNC_THREADS = 4;
 
@@ -231,7 +236,49 @@ final class GroupCommitter {
             applyReschedule(r, applied);
         } else if (change instanceof Removal r) {
             applyRemoval(r, applied);
+        } else if (change instanceof Quarantine q) {
+            applyQuarantine(q, applied);
+        } else if (change instanceof DropOrphanContent d) {
+            StoredMessage current = current(applied.changed, d.id());
+            boolean orphan = current == null || !current.inline();
+            if (orphan) {
+                store.contents().remove(d.id().value());
+            }
+            applied.outcomes.add(new Outcome(d.result(), orphan, null));
         }
+    }
+
+    private void applyQuarantine(Quarantine q, Applied applied) {
+        StoredMessage current = current(applied.changed, q.id());
+        String key = q.id().value();
+        byte[] record = store.messages().get(key);
+        if (current == null || record == null) {
+            applied.outcomes.add(new Outcome(q.result(), false, null));
+            return;
+        }
+        byte[] inline = current.inline() ? store.contents().remove(key) : null;
+        boolean movedBody = false;
+        if (!current.inline()) {
+            try {
+                // before the commit, as recovery does: should it fail, the next read quarantines it again
+                movedBody = bodies.moveToQuarantine(key);
+            } catch (IOException ex) {
+                LOG.warn("{}: body file not moved to quarantine: {}", key, ex.toString());
+            }
+        }
+        Instant now = Instant.now();
+        String qkey = store.quarantine().containsKey(key) ? key + "." + now.toEpochMilli() + ".1" : key;
+        store.quarantine().put(qkey, QuarantineFormat.encode(q.reason(), now, record, inline));
+        store.messages().remove(key);
+        applied.changed.put(q.id(), null);
+        applied.bytes -= current.size();
+        applied.outcomes.add(new Outcome(q.result(), true, null));
+        LOG.error(
+                "spool record {} quarantined: {}{}",
+                key,
+                q.reason(),
+                movedBody ? " (body file moved to " + bodies.quarantineDirectory() + ")" : "");
+        MAIL_LOG.error(MailLogLine.quarantined(key, q.reason()));
     }
 
     private void applyEnqueue(Enqueue e, Applied applied) {

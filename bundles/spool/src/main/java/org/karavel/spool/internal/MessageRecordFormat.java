@@ -14,10 +14,13 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.zip.CRC32;
 import org.karavel.api.address.AddressSyntaxException;
+import org.karavel.api.address.DomainName;
 import org.karavel.api.address.MailAddress;
 import org.karavel.api.queue.DsnRequest;
 import org.karavel.api.queue.DsnRequest.Notify;
@@ -199,6 +202,99 @@ final class MessageRecordFormat {
         }
     }
 
+    /** What the index keeps of a record (see {@link SpoolIndex#put(IndexFields)}). */
+    record IndexFields(QueueId id, long next, long received, long size, boolean inline, List<String> pendingDomains) {}
+
+    /**
+     * Reads only what the index needs: checks version, checksum and id as {@link #decode} does, but
+     * builds no envelope and parses no address (a recipient's domain is the text after its last
+     * {@code @}, turned into a key by {@code domainKeys}). What opening a large spool costs.
+     *
+     * @throws CorruptRecordException with a one-line reason when the record is unreadable
+     */
+    static IndexFields decodeIndexFields(String key, byte[] record, Function<String, String> domainKeys)
+            throws CorruptRecordException {
+        if (record == null || record.length < 6) {
+            throw new CorruptRecordException("record too short (" + (record == null ? 0 : record.length) + " bytes)");
+        }
+        int version = record[0];
+        if (version != VERSION && version != VERSION_2 && version != VERSION_1) {
+            throw new CorruptRecordException("unknown format version " + (record[0] & 0xff));
+        }
+        checkCrc(record);
+        Reader in = new Reader(record, record.length - 4);
+        try {
+            in.data.readByte();
+            int flags = in.data.readByte();
+            String idText = in.string();
+            if (!idText.equals(key)) {
+                throw new CorruptRecordException("record holds id " + idText + " under key " + key);
+            }
+            long size = in.data.readLong();
+            int attempts = in.data.readInt();
+            Instant next = in.instant();
+            in.skipString(); // sender
+            int paramCount = in.count();
+            for (int i = 0; i < paramCount * 2; i++) {
+                in.skipString();
+            }
+            Instant received = in.instant();
+            int strings = version == VERSION_1 ? 4 : 6; // client, HELO, listener, user, origin kind and identity
+            for (int i = 0; i < strings; i++) {
+                in.skipString();
+            }
+            int recipientCount = in.count();
+            List<String> pending = new ArrayList<>(1);
+            for (int i = 0; i < recipientCount; i++) {
+                String rcpt = in.string();
+                RecipientStatus.State state = state(in.data.readByte());
+                in.skipString();
+                in.skipString();
+                if (version >= VERSION) {
+                    in.data.readByte();
+                    in.skipString();
+                }
+                if (state == RecipientStatus.State.PENDING) {
+                    pending.add(domainKeyOf(rcpt, domainKeys));
+                }
+            }
+            if (in.remaining() != 0) {
+                throw new CorruptRecordException(in.remaining() + " unexpected bytes at the end of the record");
+            }
+            if (size < 0 || attempts < 0) {
+                throw new CorruptRecordException("negative size or attempts");
+            }
+            return new IndexFields(
+                    new QueueId(idText),
+                    next.toEpochMilli(),
+                    received.toEpochMilli(),
+                    size,
+                    (flags & FLAG_BODY_FILE) == 0,
+                    pending);
+        } catch (EOFException ex) {
+            throw new CorruptRecordException("truncated record");
+        } catch (IOException ex) {
+            throw ex instanceof CorruptRecordException c ? c : new CorruptRecordException(ex.toString());
+        } catch (IllegalArgumentException | DateTimeException | ArithmeticException ex) {
+            throw new CorruptRecordException("invalid value: " + ex.getMessage());
+        }
+    }
+
+    /** The domain key {@link MailAddress#domainKey()} gives for the address {@code text}. */
+    private static String domainKeyOf(String text, Function<String, String> domainKeys) throws CorruptRecordException {
+        int at = text.lastIndexOf('@');
+        return at < 0 ? address(text).domainKey() : domainKeys.apply(text.substring(at + 1));
+    }
+
+    /** As {@link MailAddress#domainKey()} computes it from the domain as written. */
+    static String domainKey(String domain) {
+        try {
+            return DomainName.toAscii(domain);
+        } catch (IllegalArgumentException e) {
+            return domain.toLowerCase(Locale.ROOT);
+        }
+    }
+
     private static void checkCrc(byte[] record) throws CorruptRecordException {
         CRC32 crc = new CRC32();
         crc.update(record, 0, record.length - 4);
@@ -310,6 +406,11 @@ final class MessageRecordFormat {
             byte[] b = new byte[n];
             data.readFully(b);
             return new String(b, StandardCharsets.UTF_8);
+        }
+
+        void skipString() throws IOException {
+            int n = count();
+            data.skipNBytes(n);
         }
 
         Instant instant() throws IOException {

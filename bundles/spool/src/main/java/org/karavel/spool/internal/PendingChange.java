@@ -32,4 +32,10 @@ sealed interface PendingChange {
     record Reschedule(QueueId id, Instant when, CompletableFuture<Boolean> result) implements PendingChange {}
 
     record Removal(QueueId id, CompletableFuture<Boolean> result) implements PendingChange {}
+
+    /** Moves a message whose content turned out unreadable (e.g. cut short) to the quarantine. */
+    record Quarantine(QueueId id, String reason, CompletableFuture<Boolean> result) implements PendingChange {}
+
+    /** Deletes inline content no message references (left by a crash); kept if a message now does. */
+    record DropOrphanContent(QueueId id, CompletableFuture<Boolean> result) implements PendingChange {}
 }

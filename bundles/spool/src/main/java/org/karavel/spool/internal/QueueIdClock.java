@@ -1,6 +1,7 @@
 package org.karavel.spool.internal;
 
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.Random;
 import java.util.function.LongSupplier;
 import org.karavel.api.queue.QueueId;
@@ -54,6 +55,19 @@ final class QueueIdClock {
     /** The millisecond part of the newest id issued so far. */
     synchronized long highWater() {
         return lastMillis;
+    }
+
+    /** Whether {@code name} has the shape of an id this clock issues (so a draft of this run may own it). */
+    static boolean issuedShape(String name) {
+        if (name.length() != LENGTH) {
+            return false;
+        }
+        for (int i = 0; i < LENGTH; i++) {
+            if (Arrays.binarySearch(ALPHABET, name.charAt(i)) < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void put(char[] into, int offset, int digits, long value) {

@@ -13,6 +13,7 @@ import org.karavel.api.metrics.MetricSource;
 import org.karavel.api.queue.MessageDraft;
 import org.karavel.api.queue.PendingVisitor;
 import org.karavel.api.queue.QueueId;
+import org.karavel.api.queue.QueuePage;
 import org.karavel.api.queue.QueuedMessage;
 import org.karavel.api.queue.Spool;
 import org.osgi.service.component.annotations.Activate;
@@ -115,6 +116,16 @@ public final class SpoolComponent implements Spool, MetricSource, HealthCheck {
     @Override
     public void forEachPending(PendingVisitor visitor) {
         spool.forEachPending(visitor);
+    }
+
+    @Override
+    public QueuePage page(QueueId after, String domainKey, int limit) {
+        return spool.page(after, domainKey, limit);
+    }
+
+    @Override
+    public int flushPendingAt(String domainKey) {
+        return spool.flushPendingAt(domainKey);
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableSet;
 import java.util.NoSuchElementException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
@@ -14,6 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.karavel.api.queue.PendingVisitor;
 import org.karavel.api.queue.QueueId;
+import org.karavel.api.queue.QueuePage;
 import org.karavel.api.queue.QueuedMessage;
 import org.karavel.api.queue.RecipientStatus;
 
@@ -47,6 +49,8 @@ final class SpoolIndex {
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicLong scheduleVisits = new AtomicLong();
     private final AtomicLong recordReads = new AtomicLong();
+    private final AtomicLong listVisits = new AtomicLong();
+    private final DomainEntries byDomain = new DomainEntries(BY_ID);
 
     SpoolIndex(Records records) {
         this.records = records;
@@ -67,19 +71,46 @@ final class SpoolIndex {
         return e == null ? null : e.inline;
     }
 
+    /** The content size the index holds for a message; -1 when it is not queued. */
+    long size(QueueId id) {
+        SpoolEntry e = find(id);
+        return e == null ? -1 : e.size;
+    }
+
     void put(StoredMessage stored) {
         QueuedMessage m = stored.message();
-        SpoolEntry entry = new SpoolEntry(
+        put(new SpoolEntry(
                 m.id(),
                 m.nextAttempt().toEpochMilli(),
                 m.envelope().receivedAt().toEpochMilli(),
                 m.size(),
                 stored.inline(),
-                pendingDomains(m));
-        SpoolEntry old = find(m.id());
+                pendingDomains(m)));
+    }
+
+    /**
+     * Loads entries at opening: sorted first, so each skip list grows at its end (a path its cache
+     * keeps) rather than at random places, which was half the CPU of opening a large spool.
+     */
+    void load(List<SpoolEntry> entries) {
+        entries.sort(BY_ID);
+        for (SpoolEntry e : entries) {
+            put(e);
+        }
+    }
+
+    /** The compact entry of a record's index fields (the fields are dropped at once: a million must not pile up). */
+    SpoolEntry entryOf(MessageRecordFormat.IndexFields f) {
+        List<String> domains = f.pendingDomains().isEmpty() ? List.of() : shared(List.copyOf(f.pendingDomains()));
+        return new SpoolEntry(f.id(), f.next(), f.received(), f.size(), f.inline(), domains);
+    }
+
+    private void put(SpoolEntry entry) {
+        SpoolEntry old = find(entry.id());
         if (old != null) {
             schedule.remove(old);
             byId.remove(old);
+            byDomain.removeEntry(old);
             bytes.addAndGet(-old.size);
         } else {
             count.incrementAndGet();
@@ -88,6 +119,7 @@ final class SpoolIndex {
         bytes.addAndGet(entry.size);
         if (!entry.domains.isEmpty()) {
             schedule.add(entry);
+            byDomain.add(entry);
         }
     }
 
@@ -97,7 +129,62 @@ final class SpoolIndex {
             count.decrementAndGet();
             bytes.addAndGet(-old.size);
             schedule.remove(old);
+            byDomain.removeEntry(old);
         }
+    }
+
+    /**
+     * A page of the queue, oldest first, after {@code after} (null: from the start), only messages with
+     * a pending recipient at {@code domainKey} when not null: walks the index (by id, or the domain's
+     * own entries) from the cursor and reads only the page's records.
+     */
+    QueuePage page(QueueId after, String domainKey, int limit) {
+        NavigableSet<SpoolEntry> source = domainKey == null ? byId : byDomain.entries(domainKey);
+        int total = domainKey == null ? count.get() : byDomain.count(domainKey);
+        NavigableSet<SpoolEntry> from = after == null ? source : source.tailSet(SpoolEntry.probe(after), false);
+        List<QueuedMessage> page = new ArrayList<>(Math.min(limit, 1024));
+        QueueId last = null;
+        boolean more = false;
+        for (SpoolEntry e : from) {
+            listVisits.incrementAndGet();
+            if (page.size() >= limit) {
+                more = true;
+                break;
+            }
+            StoredMessage s = read(e.key());
+            if (s != null) {
+                page.add(s.message());
+                last = s.id();
+            }
+        }
+        return new QueuePage(page, total, more ? last : null);
+    }
+
+    /** Ids of the messages with a pending recipient at {@code domainKey}, oldest first, from that domain's entries only. */
+    Iterator<QueueId> pendingAt(String domainKey) {
+        Iterator<SpoolEntry> entries = byDomain.entries(domainKey).iterator();
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return entries.hasNext();
+            }
+
+            @Override
+            public QueueId next() {
+                listVisits.incrementAndGet();
+                return entries.next().id();
+            }
+        };
+    }
+
+    /** How many messages have a pending recipient at {@code domainKey}. */
+    int countPendingAt(String domainKey) {
+        return byDomain.count(domainKey);
+    }
+
+    /** Index entries walked by pages and domain flushes since the index was made (what a listing costs). */
+    long listVisits() {
+        return listVisits.get();
     }
 
     /** Oldest first: by queue id, which sorts by time of creation. Reads every record: for listings only. */
@@ -239,7 +326,10 @@ final class SpoolIndex {
         if (domains.isEmpty()) {
             return List.of();
         }
-        List<String> key = List.copyOf(domains);
+        return shared(List.copyOf(domains));
+    }
+
+    private List<String> shared(List<String> key) {
         if (domainSets.size() > MAX_DOMAIN_SETS) {
             // only the sharing is lost: entries keep their lists
             domainSets.clear();

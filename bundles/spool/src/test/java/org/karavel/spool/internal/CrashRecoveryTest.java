@@ -6,11 +6,11 @@ import static org.karavel.spool.internal.TestMessages.envelope;
 import static org.karavel.spool.internal.TestMessages.read;
 
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -126,9 +126,15 @@ class CrashRecoveryTest {
         return parts[0].equals("Q");
     }
 
-    private void verify(Path spoolDir) throws IOException {
+    private void verify(Path spoolDir) throws Exception {
         try (DurableSpool spool = DurableSpool.open(
-                SpoolSettings.defaults(spoolDir).withMinFreeDisk(0).withEmergencyReserve(1 << 20))) {
+                SpoolSettings.defaults(spoolDir).withMinFreeDisk(0).withEmergencyReserve(1 << 20),
+                Clock.systemUTC(),
+                SpoolDisk.REAL,
+                0)) {
+            // a killed process wrote no clean-shutdown marker: the orphan sweep runs
+            assertThat(spool.openedClean()).isFalse();
+            assertThat(spool.orphanSweep().get(120, TimeUnit.SECONDS).ran()).isTrue();
             assertThat(spool.quarantinedAtStart()).isEmpty();
             assertThat(spool.quarantineSize()).isZero();
             int checked = 0;

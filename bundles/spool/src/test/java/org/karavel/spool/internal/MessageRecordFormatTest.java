@@ -115,6 +115,7 @@ class MessageRecordFormatTest {
         assertThat(authenticated.message().attempts()).isEqualTo(2);
         assertThat(authenticated.message().nextAttempt()).isEqualTo(Instant.parse("2026-11-30T10:00:00Z"));
         assertThat(authenticated.inline()).isTrue();
+        assertIndexFieldsAgree(authenticated, fixture("v1-authenticated.hex"));
 
         StoredMessage stranger = MessageRecordFormat.decode("V1REC2", fixture("v1-unauthenticated.hex"));
         assertThat(stranger.message().envelope().origin().kind()).isEqualTo(Origin.Kind.INTERNET);
@@ -145,8 +146,49 @@ class MessageRecordFormatTest {
                 assertThat(MessageRecordFormat.decode(expected.message().id().value(), record))
                         .as(file)
                         .isEqualTo(expected);
+                assertIndexFieldsAgree(expected, record);
             }
         }
+    }
+
+    /** What opening reads of a record (without building it) is what the full record says. */
+    private static void assertIndexFieldsAgree(StoredMessage expected, byte[] record) throws Exception {
+        QueuedMessage m = expected.message();
+        MessageRecordFormat.IndexFields f =
+                MessageRecordFormat.decodeIndexFields(m.id().value(), record, MessageRecordFormat::domainKey);
+        assertThat(f.id()).isEqualTo(m.id());
+        assertThat(f.next()).isEqualTo(m.nextAttempt().toEpochMilli());
+        assertThat(f.received()).isEqualTo(m.envelope().receivedAt().toEpochMilli());
+        assertThat(f.size()).isEqualTo(m.size());
+        assertThat(f.inline()).isEqualTo(expected.inline());
+        assertThat(f.pendingDomains())
+                .isEqualTo(
+                        m.pending().stream().map(r -> r.recipient().domainKey()).toList());
+    }
+
+    @Test
+    void theIndexFieldsOfEveryShapeOfRecordAgreeWithTheFullRecord() throws Exception {
+        for (long seq = 1; seq <= 21; seq++) {
+            StoredMessage s = new StoredMessage(
+                    new QueuedMessage(
+                            new QueueId("IDX" + seq),
+                            TestMessages.envelope(seq),
+                            TestMessages.envelope(seq).recipients().stream()
+                                    .map(RecipientStatus::pending)
+                                    .toList(),
+                            100 + seq,
+                            (int) seq % 3,
+                            Instant.ofEpochSecond(1_800_000_000L + seq, 5_000_000),
+                            false),
+                    seq % 2 == 0);
+            assertIndexFieldsAgree(s, MessageRecordFormat.encode(s));
+        }
+        byte[] record = MessageRecordFormat.encode(RecordFixtures.expected(3, RecordFixtures.INLINE));
+        record[record.length - 1] ^= 1;
+        assertThatThrownBy(() -> MessageRecordFormat.decodeIndexFields(
+                        RecordFixtures.expected(3, RecordFixtures.INLINE).id().value(), record, d -> d))
+                .isInstanceOf(CorruptRecordException.class)
+                .hasMessageContaining("checksum");
     }
 
     /** NOTIFY, ORCPT and the delay flag of format 3 survive a round trip; a format 2 record has none. */

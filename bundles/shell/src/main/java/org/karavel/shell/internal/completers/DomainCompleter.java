@@ -10,8 +10,6 @@ import org.apache.karaf.shell.api.console.Completer;
 import org.apache.karaf.shell.api.console.Session;
 import org.apache.karaf.shell.support.completers.StringsCompleter;
 import org.karavel.api.queue.DeliveryControl;
-import org.karavel.api.queue.QueuedMessage;
-import org.karavel.api.queue.RecipientStatus;
 import org.karavel.api.queue.Spool;
 
 /** Completes recipient domains: those of pending recipients in the queue and the suspended ones. */
@@ -34,12 +32,9 @@ public class DomainCompleter implements Completer {
     /** The candidate domains, sorted, lower case. */
     public Set<String> domains() {
         TreeSet<String> domains = new TreeSet<>();
-        for (QueuedMessage m : spool == null ? List.<QueuedMessage>of() : spool.list()) {
-            for (RecipientStatus r : m.recipients()) {
-                if (r.isPending()) {
-                    domains.add(r.recipient().domainKey());
-                }
-            }
+        if (spool != null) {
+            // from the spool's index: no record read
+            spool.forEachPending((received, pending) -> domains.addAll(pending));
         }
         if (delivery != null) {
             domains.addAll(delivery.suspendedDomains());

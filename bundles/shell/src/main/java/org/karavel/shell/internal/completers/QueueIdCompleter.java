@@ -14,6 +14,8 @@ import org.karavel.api.queue.Spool;
 /** Completes queue ids from the messages now in the spool. */
 @Service
 public class QueueIdCompleter implements Completer {
+    static final int MAX_IDS = 1_000;
+
     @Reference(optional = true)
     Spool spool;
 
@@ -27,7 +29,10 @@ public class QueueIdCompleter implements Completer {
     @Override
     public int complete(Session session, CommandLine commandLine, List<String> candidates) {
         TreeSet<String> ids = new TreeSet<>();
-        for (QueuedMessage m : spool == null ? List.<QueuedMessage>of() : spool.list()) {
+        // the oldest messages' ids only: completing must not read a million records
+        for (QueuedMessage m : spool == null
+                ? List.<QueuedMessage>of()
+                : spool.page(null, null, MAX_IDS).messages()) {
             ids.add(m.id().value());
         }
         return new StringsCompleter(ids).complete(session, commandLine, candidates);
