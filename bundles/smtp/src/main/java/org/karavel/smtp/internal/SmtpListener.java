@@ -83,7 +83,7 @@ final class SmtpListener {
     private NioSocketAcceptor acceptor;
     private ThreadPoolExecutor workerPool;
     private ScheduledThreadPoolExecutor timerPool;
-    /** Carries decrypted input and write acknowledgements from MINA's TLS filter to the sessions; see {@link #tlsEvents()}. */
+    /** Carries decrypted input and errors from MINA's TLS filter to the sessions; see {@link #tlsEvents()}. */
     private OrderedThreadPoolExecutor tlsPool;
 
     private final Executor worker = this::runOnWorker;
@@ -376,14 +376,16 @@ final class SmtpListener {
     }
 
     /**
-     * A filter that hands a TLS session's decrypted input, write acknowledgements and errors to
-     * threads of their own, in order per session. MINA 2.2's TLS handler passes them up while it
-     * holds its queue's monitor, and a worker that writes a reply holds the session lock and then
-     * needs that monitor: on the I/O thread the two locks were taken in opposite orders (a deadlock).
+     * A filter that hands a TLS session's decrypted input and errors to threads of their own, in
+     * order per session. MINA 2.2's TLS handler passes them up while it holds its queue's monitor,
+     * and a worker that writes a reply holds the session lock and then needs that monitor: on the
+     * I/O thread the two locks were taken in opposite orders (a deadlock). Write acknowledgements
+     * stay on the I/O thread (MINA passes them up after releasing the monitor): the read interest
+     * they resume is seen by the I/O thread's next select at once, whereas a change made on another
+     * thread waited for the selector's one-second timeout.
      */
     ExecutorFilter tlsEvents() {
-        return new ExecutorFilter(
-                tlsPool, IoEventType.MESSAGE_RECEIVED, IoEventType.MESSAGE_SENT, IoEventType.EXCEPTION_CAUGHT);
+        return new ExecutorFilter(tlsPool, IoEventType.MESSAGE_RECEIVED, IoEventType.EXCEPTION_CAUGHT);
     }
 
     void noteBacklog(long bytes) {

@@ -646,7 +646,10 @@ final class SmtpSession {
         if (!onIoThread) {
             return;
         }
-        boolean want = !waiting && !outputBlocked && !inputEnded && mode != Mode.CLOSED;
+        // on an implicit-TLS listener the greeting waits for the handshake, so the handshake must
+        // go on while the connect stage decides: its answer cannot be written before it
+        boolean handshakeFirst = settings.tls() == ListenerSettings.Tls.IMPLICIT && !tls.active();
+        boolean want = (!waiting || handshakeFirst) && !outputBlocked && !inputEnded && mode != Mode.CLOSED;
         if (want != readEnabled) {
             readEnabled = want;
             if (want) {

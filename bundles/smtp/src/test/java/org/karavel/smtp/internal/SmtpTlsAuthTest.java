@@ -271,6 +271,36 @@ class SmtpTlsAuthTest {
     }
 
     @Test
+    void theImplicitTlsHandshakeGoesOnWhileTheConnectFiltersDecide() throws IOException {
+        // a connect filter that answers only when the test says so (a DNSBL lookup, the fleet's count)
+        CompletableFuture<Verdict> verdict = new CompletableFuture<>();
+        filters.add(FilterEntry.of(
+                        new SmtpFilter() {
+                            @Override
+                            public CompletionStage<Verdict> connect(SessionView session) {
+                                return verdict;
+                            }
+                        },
+                        "undecided",
+                        0)
+                .withTimeout(TimeUnit.MINUTES.toMillis(10)));
+        start(b -> b.tls(ListenerSettings.Tls.IMPLICIT));
+        SSLSocket socket = (SSLSocket) certificate.client.createSocket(
+                "127.0.0.1", listener.localAddress().getPort());
+        socket.setSoTimeout(60_000);
+        // the greeting goes out over TLS, so the handshake cannot wait for the verdict: reading the
+        // ClientHello only after it cost every client of 465 up to a second (the idle tick)
+        socket.startHandshake();
+        assertThat(socket.getSession().getProtocol()).isEqualTo("TLSv1.3");
+        assertThat(verdict).isNotDone();
+        verdict.complete(Verdict.noOpinion());
+        SmtpTestClient c = new SmtpTestClient(socket);
+        clients.add(c);
+        assertThat(c.reply()).isEqualTo(GREETING);
+        assertThat(c.command("EHLO client.example")).contains("250-AUTH PLAIN LOGIN");
+    }
+
+    @Test
     void aClientOfferingOnlyTls11FailsAndOthersCarryOn() throws Exception {
         start(b -> b);
         SmtpTestClient other = ehloInClear("other.example");
