@@ -128,14 +128,7 @@ final class MessageRecordFormat {
      * @throws CorruptRecordException with a one-line reason when the record is unreadable
      */
     static StoredMessage decode(String key, byte[] record) throws CorruptRecordException {
-        if (record == null || record.length < 6) {
-            throw new CorruptRecordException("record too short (" + (record == null ? 0 : record.length) + " bytes)");
-        }
-        int version = record[0];
-        if (version != VERSION && version != VERSION_2 && version != VERSION_1) {
-            throw new CorruptRecordException("unknown format version " + (record[0] & 0xff));
-        }
-        checkCrc(record);
+        int version = checkedVersion(record);
         Reader in = new Reader(record, record.length - 4);
         try {
             in.data.readByte();
@@ -205,6 +198,19 @@ final class MessageRecordFormat {
     /** What the index keeps of a record (see {@link SpoolIndex#put(IndexFields)}). */
     record IndexFields(QueueId id, long next, long received, long size, boolean inline, List<String> pendingDomains) {}
 
+    /** The record's format version, once its length, version and CRC are checked. */
+    private static int checkedVersion(byte[] record) throws CorruptRecordException {
+        if (record == null || record.length < 6) {
+            throw new CorruptRecordException("record too short (" + (record == null ? 0 : record.length) + " bytes)");
+        }
+        int version = record[0];
+        if (version != VERSION && version != VERSION_2 && version != VERSION_1) {
+            throw new CorruptRecordException("unknown format version " + (record[0] & 0xff));
+        }
+        checkCrc(record);
+        return version;
+    }
+
     /**
      * Reads only what the index needs: checks version, checksum and id as {@link #decode} does, but
      * builds no envelope and parses no address (a recipient's domain is the text after its last
@@ -214,14 +220,7 @@ final class MessageRecordFormat {
      */
     static IndexFields decodeIndexFields(String key, byte[] record, Function<String, String> domainKeys)
             throws CorruptRecordException {
-        if (record == null || record.length < 6) {
-            throw new CorruptRecordException("record too short (" + (record == null ? 0 : record.length) + " bytes)");
-        }
-        int version = record[0];
-        if (version != VERSION && version != VERSION_2 && version != VERSION_1) {
-            throw new CorruptRecordException("unknown format version " + (record[0] & 0xff));
-        }
-        checkCrc(record);
+        int version = checkedVersion(record);
         Reader in = new Reader(record, record.length - 4);
         try {
             in.data.readByte();
