@@ -16,8 +16,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each decision is first taken on this node's count, at once. When a {@link SharedCounters}
  * service runs, the fleet's count is asked as well, and the session waits for it only where it
- * waits anyway, off the I/O thread: with the password check (AUTH) and before the CONNECT filters
- * (the greeting). A shared count that fails or takes longer than {@link #SHARED_WAIT_MILLIS}
+ * waits anyway, off the I/O thread: with the password check (AUTH), and after the greeting, before
+ * the first command is read (the count is asked while the CONNECT filters run). A shared count that fails or takes longer than {@link #SHARED_WAIT_MILLIS}
  * leaves the local decision standing: local counting exactly as on one node, a metric
  * ({@code karavel_smtp_shared_counts_failures_total}, {@code karavel_smtp_shared_counts_degraded})
  * and one warning until the store answers again.

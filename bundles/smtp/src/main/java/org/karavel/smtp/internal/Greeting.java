@@ -13,6 +13,7 @@ final class Greeting {
     private final ListenerSettings settings;
     private String helo;
     private boolean extended;
+    private CompletableFuture<Long> fleetConnections;
 
     Greeting(SmtpSession session) {
         this.session = session;
@@ -36,24 +37,13 @@ final class Greeting {
     }
 
     /**
-     * The connection is open: when the fleet counts this client's connections, its count (null:
-     * decide on this node's, already checked) is awaited first, then the CONNECT filters run.
+     * The connection is open: the CONNECT filters run while the fleet counts this client's
+     * connections (null: decided on this node's count, already checked). The count is awaited after
+     * the greeting, before the first command, so the store's round trip overlaps the client's own.
      */
     void open(CompletableFuture<Long> fleetConnections) {
-        if (fleetConnections == null) {
-            session.stages.run("CONNECT", f -> f.connect(session.view), this::connected);
-            return;
-        }
-        session.await(
-                fleetConnections,
-                (count, failure) -> {
-                    if (count != null && count > settings.maxConnectionRatePerIp()) {
-                        tooManyConnections(count);
-                    } else {
-                        session.stages.run("CONNECT", f -> f.connect(session.view), this::connected);
-                    }
-                },
-                false);
+        this.fleetConnections = fleetConnections;
+        session.stages.run("CONNECT", f -> f.connect(session.view), this::connected);
     }
 
     private void tooManyConnections(long count) {
@@ -73,6 +63,19 @@ final class Greeting {
         if (result.passed()) {
             session.acceptCommands();
             session.reply(Replies.greeting(settings.hostname()));
+            CompletableFuture<Long> count = fleetConnections;
+            fleetConnections = null;
+            if (count != null) {
+                // over the fleet's rate: the 421 answers the first command, which is read only after this
+                session.await(
+                        count,
+                        (n, failure) -> {
+                            if (n != null && n > settings.maxConnectionRatePerIp()) {
+                                tooManyConnections(n);
+                            }
+                        },
+                        false);
+            }
         } else if (result.outcome() == StageResult.Outcome.FAILED) {
             session.reply(Replies.connectFilterFailure(settings.hostname()));
             session.close(true);

@@ -516,7 +516,7 @@ final class SmtpListener {
             SmtpSession session = new SmtpSession(io, SmtpListener.this, s);
             io.setAttribute(SmtpSession.KEY, session);
             sessions.add(session);
-            // the fleet's count is awaited by the session before its greeting, off this I/O thread
+            // the fleet's count is awaited by the session before its first command, off this I/O thread
             session.opened(rated && throttles.sharing() ? throttles.connectionShared(s.name(), network) : null);
         }
 

@@ -206,12 +206,40 @@ class FleetThrottlesTest {
         assertThat(connect(b).reply()).startsWith("220 ");
         assertThat(connect(a).reply()).startsWith("220 ");
         SmtpTestClient fourth = connect(b);
-        assertThat(fourth.reply())
+        // greeted while the fleet's count was asked; the count answers the first command
+        assertThat(fourth.reply()).startsWith("220 ");
+        assertThat(fourth.command("EHLO client.fleet.example"))
                 .isEqualTo("421 4.7.0 " + HOST + " Too many connections per minute from your address, try later");
         assertThat(fourth.closedByServer()).isTrue();
         assertThat(store.count(ClientThrottles.CONNECTION_KEY + "submission:" + NETWORK))
                 .isEqualTo(4);
         assertThat(metric(b, "karavel_smtp_rejected_total")).isEqualTo(1);
+    }
+
+    @Test
+    void theGreetingGoesOutWhileTheFleetCountsAndTheCountAnswersTheFirstCommand() {
+        CompletableFuture<Long> held = new CompletableFuture<>();
+        SharedCounters slow = new SharedCounters() {
+            @Override
+            public CompletionStage<Long> add(String key, long delta, Duration window) {
+                return held;
+            }
+
+            @Override
+            public CompletionStage<Long> get(String key) {
+                return held;
+            }
+        };
+        SmtpListener a = node(slow, b -> b.maxConnectionRatePerIp(3));
+        SmtpTestClient c = connect(a);
+        // the store has not answered yet: the greeting did not wait for it
+        assertThat(c.reply()).startsWith("220 ");
+        assertThat(held).isNotDone();
+        held.complete(4L); // the fleet has seen this client's fourth connection within the minute
+        assertThat(c.command("EHLO client.fleet.example"))
+                .isEqualTo("421 4.7.0 " + HOST + " Too many connections per minute from your address, try later");
+        assertThat(c.closedByServer()).isTrue();
+        assertThat(metric(a, "karavel_smtp_rejected_total")).isEqualTo(1);
     }
 
     @Test
@@ -224,7 +252,7 @@ class FleetThrottlesTest {
     }
 
     @Test
-    void aStoreThatNeverAnswersDelaysTheGreetingByTheBoundOnly() {
+    void aStoreThatNeverAnswersDelaysTheFirstCommandByTheBoundOnly() {
         SharedCounters silent = new SharedCounters() {
             @Override
             public CompletionStage<Long> add(String key, long delta, Duration window) {
@@ -237,8 +265,10 @@ class FleetThrottlesTest {
             }
         };
         SmtpListener a = node(silent, b -> b.maxConnectionRatePerIp(1));
+        SmtpTestClient first = connect(a);
+        assertThat(first.reply()).startsWith("220 ");
         long start = System.nanoTime();
-        assertThat(connect(a).reply()).startsWith("220 ");
+        assertThat(first.command("EHLO client.fleet.example")).startsWith("250");
         long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertThat(waited)
                 .isBetween(ClientThrottles.SHARED_WAIT_MILLIS - 50, ClientThrottles.SHARED_WAIT_MILLIS + 3000);
