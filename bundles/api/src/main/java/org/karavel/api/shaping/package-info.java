@@ -8,9 +8,10 @@
  * that reactions to remote replies take; an admission tells when the next event may go (1.2.0);
  * {@link org.karavel.api.shaping.SiteTraffic} is what delivery sends to each site now.
  * {@link org.karavel.api.shaping.ConnectionSlots} (1.2.0) holds a site's max_connections across the nodes of a
- * fleet; only a shared store publishes it.
+ * fleet; only a shared store publishes it. {@link org.karavel.api.shaping.SharedReactions} (1.3.0)
+ * carries the actions of reactions from the node that saw the reply to the rest of the fleet.
  */
-@Version("1.2.0")
+@Version("1.3.0")
 @Export
 package org.karavel.api.shaping;
 

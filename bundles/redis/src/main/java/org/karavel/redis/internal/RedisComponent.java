@@ -11,6 +11,7 @@ import org.karavel.api.metrics.MetricSource;
 import org.karavel.api.queue.Spool;
 import org.karavel.api.shaping.ConnectionSlots;
 import org.karavel.api.shaping.RateLimiter;
+import org.karavel.api.shaping.SharedReactions;
 import org.karavel.api.status.StatusCheck;
 import org.karavel.api.suppression.SuppressionList;
 import org.osgi.framework.BundleContext;
@@ -89,6 +90,7 @@ public final class RedisComponent {
         RedisConnectionSlots slots = new RedisConnectionSlots(store, fleet);
         parts.add(slots);
         register(context, ConnectionSlots.class, slots, 0);
+        register(context, SharedReactions.class, new RedisReactions(store), 0);
         RedisSuppressionList suppression = new RedisSuppressionList(store, () -> embeddedSuppression);
         parts.add(suppression);
         register(context, SuppressionList.class, suppression, SUPPRESSION_RANKING);

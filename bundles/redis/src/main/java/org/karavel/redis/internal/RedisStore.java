@@ -104,8 +104,9 @@ final class RedisStore implements AutoCloseable {
         });
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> thread(r, "karavel-redis-timer"));
         this.answers = Executors.newFixedThreadPool(2, r -> thread(r, "karavel-redis"));
-        for (String service :
-                new String[] {"connection_slots", "counters", "fleet", "greylist", "rate_limiter", "suppression"}) {
+        for (String service : new String[] {
+            "connection_slots", "counters", "fleet", "greylist", "rate_limiter", "reactions", "suppression"
+        }) {
             degraded.add(0, service);
         }
         connect(FIRST_RETRY);

@@ -51,6 +51,43 @@ final class ActiveActions {
         return isNew[0] ? Optional.of(fresh) : Optional.empty();
     }
 
+    /**
+     * Applies an action another node of the fleet started, merged as {@link #start} merges (the
+     * later end and the lower limit win).
+     *
+     * @return whether it changed what holds here (new to this node, later or lower)
+     */
+    boolean learn(ShapingAction a, Instant now) {
+        if (a.kind() == Kind.BOUNCE || !a.isActive(now)) {
+            return false;
+        }
+        boolean[] changed = {false};
+        actions.compute(new Key(a.site(), a.kind()), (k, old) -> {
+            if (old == null || !old.isActive(now)) {
+                changed[0] = true;
+                return a;
+            }
+            Rate rate = slower(old.rate(), a.rate());
+            int connections = old.connections() == 0 ? a.connections() : Math.min(old.connections(), a.connections());
+            Instant until = a.until().isAfter(old.until()) ? a.until() : old.until();
+            if (until.equals(old.until()) && connections == old.connections() && sameRate(rate, old.rate())) {
+                return old;
+            }
+            changed[0] = true;
+            return new ShapingAction(a.site(), a.kind(), rate, connections, until, old.reply(), old.rule());
+        });
+        return changed[0];
+    }
+
+    private static boolean sameRate(Rate a, Rate b) {
+        return a == null ? b == null : b != null && a.interval().equals(b.interval());
+    }
+
+    /** The action of this kind in force on the site, if any. */
+    Optional<ShapingAction> current(String site, Kind kind, Instant now) {
+        return Optional.ofNullable(active(site, kind, now));
+    }
+
     private static Rate slower(Rate a, Rate b) {
         if (a == null || b == null) {
             return a == null ? b : a;

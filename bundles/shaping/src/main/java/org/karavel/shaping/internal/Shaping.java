@@ -6,17 +6,24 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 import org.karavel.api.metrics.CounterFamily;
 import org.karavel.api.metrics.Metric;
 import org.karavel.api.shaping.ShapingAction;
+import org.karavel.api.shaping.SharedReactions;
 import org.karavel.api.shaping.SiteLimits;
 import org.karavel.api.shaping.SitePolicies;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The shaping rules and reactions in force, and the actions they started: what the OSGi component
  * publishes, without OSGi, so that tests drive it with their own clock and files.
  */
 final class Shaping implements SitePolicies {
+    private static final Logger LOG = LoggerFactory.getLogger(Shaping.class);
     private volatile SiteRules rules = SiteRules.NONE;
     private final ReactionFile reactions;
     private final ActiveActions actions = new ActiveActions();
@@ -27,8 +34,16 @@ final class Shaping implements SitePolicies {
             "site",
             "action");
 
+    private volatile Supplier<SharedReactions> fleet = () -> null;
+
     Shaping(ReactionFile reactions) {
         this.reactions = reactions;
+    }
+
+    /** Where the fleet's reactions are shared (a supplier of null: this node alone). */
+    Shaping fleet(Supplier<SharedReactions> source) {
+        this.fleet = source;
+        return this;
     }
 
     /** Replaces the site rules (a rule file appeared, changed or went away). */
@@ -67,7 +82,50 @@ final class Shaping implements SitePolicies {
         }
         Optional<ShapingAction> a = actions.start(rule, site, reply, now);
         a.ifPresent(x -> started.increment(site, x.kind().word()));
+        SharedReactions shared = fleet.get();
+        if (shared != null) {
+            // new or extended: the merged action in force here is what the other nodes apply
+            actions.current(site, rule.kind(), now)
+                    .ifPresent(x -> shared.publish(x).exceptionally(e -> {
+                        LOG.warn(
+                                "shaping: the {} of site {} stays on this node: {}",
+                                x.kind().word(),
+                                site,
+                                e.getMessage());
+                        return null;
+                    }));
+        }
         return a;
+    }
+
+    /**
+     * Applies the actions the other nodes of the fleet started (when a store shares them), as if
+     * this node had seen their replies. Completes when done; never exceptionally.
+     */
+    CompletionStage<Integer> learnFromFleet(Instant now) {
+        SharedReactions shared = fleet.get();
+        if (shared == null) {
+            return CompletableFuture.completedFuture(0);
+        }
+        return shared.active(now).handle((list, e) -> {
+            if (e != null) {
+                return 0; // the store counts and logs its own unavailability
+            }
+            int learnt = 0;
+            for (ShapingAction a : list) {
+                if (actions.learn(a, now)) {
+                    learnt++;
+                    LOG.info(
+                            "shaping: {} of site {} until {}{} learnt from the fleet (reply: {})",
+                            a.kind().word(),
+                            a.site(),
+                            a.until(),
+                            a.rate() != null ? " at " + a.rate() : a.connections() > 0 ? " at " + a.connections() : "",
+                            a.reply());
+                }
+            }
+            return learnt;
+        });
     }
 
     /** Started actions by site and kind, and the ones in force now. */

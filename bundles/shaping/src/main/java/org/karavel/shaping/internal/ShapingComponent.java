@@ -8,13 +8,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.karavel.api.metrics.Metric;
 import org.karavel.api.metrics.MetricSource;
 import org.karavel.api.shaping.ShapingAction;
+import org.karavel.api.shaping.SharedReactions;
 import org.karavel.api.shaping.SiteLimits;
 import org.karavel.api.shaping.SitePolicies;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -36,8 +41,19 @@ public class ShapingComponent implements SitePolicies, MetricSource {
     static final String REACTIONS_FILE = "karavel.shaping-reactions";
 
     private final Map<SiteRuleComponent, Boolean> ruleFiles = new ConcurrentHashMap<>();
+    /** How often the fleet's reactions are read when a store shares them. */
+    static final long FLEET_SYNC_MILLIS = 2000;
+
     private final Clock clock = Clock.systemUTC();
     private volatile Shaping shaping;
+    private ScheduledExecutorService fleetSync;
+
+    /** The fleet's reactions, when a shared store publishes them. */
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile SharedReactions sharedReactions;
 
     @Reference(
             cardinality = ReferenceCardinality.MULTIPLE,
@@ -58,12 +74,34 @@ public class ShapingComponent implements SitePolicies, MetricSource {
     void activate() {
         String etc = System.getProperty("karaf.etc");
         Path file = etc == null ? null : Path.of(etc, REACTIONS_FILE);
-        shaping = new Shaping(new ReactionFile(file, ReactionFile.CHECK_INTERVAL));
+        shaping = new Shaping(new ReactionFile(file, ReactionFile.CHECK_INTERVAL)).fleet(() -> sharedReactions);
         refresh();
+        fleetSync = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "karavel-shaping-fleet");
+            t.setDaemon(true);
+            return t;
+        });
+        // a reaction another node started holds here within one interval (a read of one small hash)
+        fleetSync.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        shaping.learnFromFleet(clock.instant());
+                    } catch (RuntimeException e) {
+                        LOG.warn("shaping: reading the fleet's reactions failed", e);
+                    }
+                },
+                FLEET_SYNC_MILLIS,
+                FLEET_SYNC_MILLIS,
+                TimeUnit.MILLISECONDS);
         LOG.info(
                 "shaping started: {} rule(s), reactions from {}",
                 shaping.rules().size(),
                 file);
+    }
+
+    @Deactivate
+    void deactivate() {
+        fleetSync.shutdownNow();
     }
 
     private synchronized void refresh() {

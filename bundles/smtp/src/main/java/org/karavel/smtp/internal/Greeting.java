@@ -66,10 +66,13 @@ final class Greeting {
             CompletableFuture<Long> count = fleetConnections;
             fleetConnections = null;
             if (count != null) {
-                // over the fleet's rate: the 421 answers the first command, which is read only after this
+                // over the fleet's rate: the 421 answers the first command, which is executed only after
+                // this (it is read meanwhile: with reading suspended, nothing would resume it at once)
+                session.readDuringWait(true);
                 session.await(
                         count,
                         (n, failure) -> {
+                            session.readDuringWait(false);
                             if (n != null && n > settings.maxConnectionRatePerIp()) {
                                 tooManyConnections(n);
                             }

@@ -401,6 +401,11 @@ final class SmtpListener {
         return sessions.size();
     }
 
+    /** For tests: whether every open session has reading on (none suspended by a wait). */
+    boolean allReading() {
+        return sessions.stream().allMatch(SmtpSession::reading);
+    }
+
     /** Connections counted against the limits, refused ones included until they are closed. */
     int connectionCount() {
         return connections.total();

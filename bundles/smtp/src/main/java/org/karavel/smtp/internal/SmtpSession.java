@@ -78,6 +78,7 @@ final class SmtpSession {
 
     private Mode mode = Mode.GREETING;
     private boolean waiting;
+    private boolean readDuringWait;
     private boolean driving;
     private boolean outputBlocked;
     private boolean inputEnded;
@@ -540,6 +541,19 @@ final class SmtpSession {
     // ---------------------------------------------------------------- waiting
 
     /**
+     * Whether the client's input is read (and buffered, not executed) during the current wait: for a
+     * wait that no reply of ours is pending on, whose end no write would report to the I/O thread.
+     */
+    void readDuringWait(boolean on) {
+        readDuringWait = on;
+    }
+
+    /** Whether MINA reads this connection now. */
+    boolean reading() {
+        return !io.isReadSuspended();
+    }
+
+    /**
      * Continues with {@code then} when {@code future} completes: at once when it already has,
      * otherwise later on a worker thread, with reading suspended meanwhile.
      *
@@ -649,7 +663,8 @@ final class SmtpSession {
         // on an implicit-TLS listener the greeting waits for the handshake, so the handshake must
         // go on while the connect stage decides: its answer cannot be written before it
         boolean handshakeFirst = settings.tls() == ListenerSettings.Tls.IMPLICIT && !tls.active();
-        boolean want = (!waiting || handshakeFirst) && !outputBlocked && !inputEnded && mode != Mode.CLOSED;
+        boolean want =
+                (!waiting || handshakeFirst || readDuringWait) && !outputBlocked && !inputEnded && mode != Mode.CLOSED;
         if (want != readEnabled) {
             readEnabled = want;
             if (want) {

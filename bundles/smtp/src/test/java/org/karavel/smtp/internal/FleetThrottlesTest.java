@@ -235,6 +235,9 @@ class FleetThrottlesTest {
         // the store has not answered yet: the greeting did not wait for it
         assertThat(c.reply()).startsWith("220 ");
         assertThat(held).isNotDone();
+        // and the client's first command is read meanwhile: a suspended read would resume only at the
+        // listener's next idle tick (up to a second per connection), as nothing is written at the end
+        assertThat(a.allReading()).isTrue();
         held.complete(4L); // the fleet has seen this client's fourth connection within the minute
         assertThat(c.command("EHLO client.fleet.example"))
                 .isEqualTo("421 4.7.0 " + HOST + " Too many connections per minute from your address, try later");
