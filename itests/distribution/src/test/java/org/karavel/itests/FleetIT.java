@@ -76,7 +76,7 @@ public class FleetIT {
     @BeforeClass
     public static void boot() throws Exception {
         dns = LoopbackDnsServer.start();
-        for (String domain : List.of("rate.test", "load.test", "remote.test", "conn.test")) {
+        for (String domain : List.of("rate.test", "load.test", "remote.test", "conn.test", "react.test")) {
             dns.add(domain, Type.MX, "10 mx." + domain + ".", 60);
             dns.add("mx." + domain, Type.A, "127.0.0.1", 60);
         }
@@ -94,6 +94,10 @@ public class FleetIT {
                 } finally {
                     connInData.decrementAndGet();
                 }
+            }
+            if (m.recipients().stream().anyMatch(r -> r.endsWith("@react.test"))) {
+                // matches the shipped catch-all reaction "* rate 30/min 30min text rate.?limit"
+                return "451 4.7.1 Sending rate limited, try later";
             }
             return "250 2.0.0 Ok";
         });
@@ -287,6 +291,34 @@ public class FleetIT {
                 "FleetIT: site conn (max_connections %d for the fleet): at most %d transactions at once at the sink%n",
                 CONNECTIONS, connMostInData.get());
         assertEquals(CONNECTIONS, connMostInData.get());
+    }
+
+    @Test
+    public void cd_aReactionToAReplySeenByAHoldsOnB() throws Exception {
+        String r = send(
+                a,
+                "127.0.0.1",
+                "app@localhost",
+                "x@react.test",
+                "From: <app@localhost>\r\nSubject: react\r\n\r\nHello.\r\n");
+        assertTrue(r, r.startsWith("250 2.0.0"));
+        // B never sent to the site; it applies A's reaction from the shared store
+        Poll.until(
+                "B to list the rate reaction A started on site react.test",
+                WAIT,
+                () -> b.api().get("/api/v1/shaping").body().contains("\"site\":\"react.test\",\"action\":\"rate\""),
+                () -> b.api().get("/api/v1/shaping").body());
+        JsonNode actions = json(b.api().get("/api/v1/shaping")).get("actions");
+        JsonNode onB = null;
+        for (JsonNode x : actions) {
+            if (x.get("site").asText().equals("react.test")) {
+                onB = x;
+            }
+        }
+        assertEquals(actions.toString(), "30/min", onB.get("rate").asText());
+        assertTrue(onB.toString(), onB.get("reply").asText().contains("rate limited"));
+        String limits = KarafClient.run(b.karavel().home(), "mta:shaping").output();
+        assertTrue(limits, limits.lines().anyMatch(l -> l.startsWith("react.test") && l.contains("30/min")));
     }
 
     @Test
