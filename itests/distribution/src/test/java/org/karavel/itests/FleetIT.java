@@ -6,6 +6,7 @@ import static org.junit.Assert.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -306,8 +307,8 @@ public class FleetIT {
         Poll.until(
                 "B to list the rate reaction A started on site react.test",
                 WAIT,
-                () -> b.api().get("/api/v1/shaping").body().contains("\"site\":\"react.test\",\"action\":\"rate\""),
-                () -> b.api().get("/api/v1/shaping").body());
+                () -> shaping(b).contains("\"site\":\"react.test\",\"action\":\"rate\""),
+                () -> shaping(b));
         JsonNode actions = json(b.api().get("/api/v1/shaping")).get("actions");
         JsonNode onB = null;
         for (JsonNode x : actions) {
@@ -418,6 +419,14 @@ public class FleetIT {
     }
 
     /** Distinct recipients at the sink whose address ends so. */
+    private static String shaping(Member m) {
+        try {
+            return m.api().get("/api/v1/shaping").body();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private static long delivered(String suffix) {
         return sink.messages().stream()
                 .flatMap(m -> m.recipients().stream())
