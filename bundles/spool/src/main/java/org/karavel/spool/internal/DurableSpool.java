@@ -311,25 +311,28 @@ public final class DurableSpool implements Spool, AutoCloseable {
         for (SpoolDraft d : new ArrayList<>(drafts)) {
             d.abort("spool is stopping");
         }
-        try {
-            Thread sweep = sweepThread;
-            if (sweep != null) {
-                // never interrupted: an interrupt closes MapDB's file channel under it; it stops at its next name
-                sweepCancel.countDown();
-                sweep.join(30_000);
-            }
-            if (!committer.close(60, TimeUnit.SECONDS)) {
-                // closing MapDB under a running commit could do more harm than leaving it open
-                LOG.error("spool committer did not finish within 60 s; the spool database is left open");
-                return;
-            }
-            notifier.shutdown();
+        // an interrupt of the stopping thread (Karaf's bundle stop) must not cut the close short
+        boolean interrupted = false;
+        Thread sweep = sweepThread;
+        if (sweep != null) {
+            // never interrupted (that closed MapDB's channel under it): it stops at its next name
+            sweepCancel.countDown();
+            interrupted |= UninterruptibleWait.run(() -> sweep.join(30_000));
+        }
+        boolean[] committed = new boolean[1];
+        interrupted |= UninterruptibleWait.run(() -> committed[0] = committer.close(60, TimeUnit.SECONDS));
+        if (!committed[0]) {
+            // closing MapDB under a running commit could do more harm than leaving it open
+            LOG.error("spool committer did not finish within 60 s; the spool database is left open");
+            UninterruptibleWait.restore(interrupted);
+            return;
+        }
+        notifier.shutdown();
+        interrupted |= UninterruptibleWait.run(() -> {
             if (!notifier.awaitTermination(10, TimeUnit.SECONDS)) {
                 LOG.warn("spool listeners still running after 10 s");
             }
-        } catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-        }
+        });
         store.close();
         if (orphansSwept()) {
             try {
@@ -341,6 +344,7 @@ public final class DurableSpool implements Spool, AutoCloseable {
             LOG.info("spool: the orphan sweep after the last unclean stop did not finish; the next start makes it");
         }
         LOG.info("spool closed: {} messages, {} bytes in {}", index.size(), index.bytes(), settings.directory());
+        UninterruptibleWait.restore(interrupted);
     }
 
     // ---- used by drafts ----

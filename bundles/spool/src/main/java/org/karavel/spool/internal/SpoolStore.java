@@ -12,9 +12,9 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.mapdb.CC;
 import org.mapdb.DB;
+import org.mapdb.DBException;
 import org.mapdb.Serializer;
 import org.mapdb.StoreWAL;
-import org.mapdb.volume.FileChannelVol;
 import org.mapdb.volume.Volume;
 import org.mapdb.volume.VolumeFactory;
 import org.slf4j.Logger;
@@ -65,7 +65,7 @@ final class SpoolStore implements AutoCloseable {
      *
      * <p>This is what {@code DBMaker.fileDB(file).transactionEnable().make()} builds (MapDB's
      * transactional StoreWAL with its built-in serializers only), except that the store file is a
-     * FileChannelVol reached through a {@link JournaledVolume}, and MapDB's own log a {@link HeapLogVolume}: MapDB 3.1 does not replay its
+     * {@link StoreFileVolume} (a FileChannel that a reader's interrupt cannot close for good) reached through a {@link JournaledVolume}, and MapDB's own log a {@link HeapLogVolume}: MapDB 3.1 does not replay its
      * write-ahead log after a crash, so a process killed while a commit was being written to the store
      * file would leave it torn. DBMaker has no way to plug in a volume, hence the direct construction.
      */
@@ -155,10 +155,13 @@ final class SpoolStore implements AutoCloseable {
             if (!Path.of(file).toAbsolutePath().equals(dbFile)) {
                 return new HeapLogVolume(logSpare);
             }
-            JournaledVolume volume = new JournaledVolume(
-                    FileChannelVol.FACTORY.makeVolume(file, readOnly, fileLockWait, sliceShift, initSize, fixedSize),
-                    journal,
-                    1L << sliceShift);
+            StoreFileVolume storeFile;
+            try {
+                storeFile = new StoreFileVolume(dbFile, 1 << sliceShift, fileLockWait, initSize);
+            } catch (IOException ex) {
+                throw new DBException.VolumeIOError(ex);
+            }
+            JournaledVolume volume = new JournaledVolume(storeFile, journal, 1L << sliceShift);
             storeVolume = volume;
             return volume;
         }
