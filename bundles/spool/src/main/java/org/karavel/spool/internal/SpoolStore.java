@@ -38,6 +38,8 @@ final class SpoolStore implements AutoCloseable {
     static final String META = "meta";
 
     static final String META_ID_CLOCK = "id.clock";
+    /** The token of the {@link IndexSnapshot} made at the last clean close; absent once anything else was committed. */
+    static final String META_SNAPSHOT = "index.snapshot";
 
     private final DB db;
     private final StoreVolumes volumes;
@@ -196,6 +198,21 @@ final class SpoolStore implements AutoCloseable {
 
     void setIdClock(long millis) {
         meta.put(META_ID_CLOCK, ByteBuffer.allocate(8).putLong(millis).array());
+    }
+
+    /** The token of the index snapshot the last commit was made for; 0 when none. */
+    long snapshotToken() {
+        byte[] b = meta.get(META_SNAPSHOT);
+        return b == null || b.length != 8 ? 0 : ByteBuffer.wrap(b).getLong();
+    }
+
+    /** Sets (0: removes) the snapshot token; takes effect with the next commit. */
+    void setSnapshotToken(long token) {
+        if (token == 0) {
+            meta.remove(META_SNAPSHOT);
+        } else {
+            meta.put(META_SNAPSHOT, ByteBuffer.allocate(8).putLong(token).array());
+        }
     }
 
     /** Makes every change since the last commit durable (MapDB fsyncs its write-ahead log and store). */
