@@ -1,6 +1,7 @@
 package org.karavel.itests;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import java.io.IOException;
@@ -98,6 +99,8 @@ public class GracefulStopIT {
                 "the spool did not close with the queued message:\n" + log.substring(Math.max(0, log.length() - 3000)),
                 spoolClosed >= 0);
         assertTrue("the spool closed before the listener stopped", spoolClosed > listenerStopped);
+        // a delivery worker interrupted at the stop once closed MapDB's channel for everyone
+        assertFalse("a read failed on a closed store at the stop", log.contains("VolumeClosed"));
 
         // the queued message is still there after a restart; the cut-off one was never queued
         karavel.start();
@@ -107,6 +110,9 @@ public class GracefulStopIT {
         });
         String reopened = karavel.log().substring(karavel.log().lastIndexOf("spool opened"));
         assertTrue(reopened, reopened.startsWith("spool opened") && reopened.contains(": 1 messages ("));
+        // the clean stop wrote spool.clean and the index snapshot, and the restart read no record
+        assertTrue(
+                reopened, reopened.contains("from its index snapshot") && reopened.contains("clean shutdown before"));
         assertTrue(karavel.mailLog().contains(queuedId + ": received"));
         String jsonLines = Files.readString(karavel.data().resolve("log/mail.json"));
         assertTrue(

@@ -11,10 +11,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -28,9 +26,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Function;
 import java.util.function.Predicate;
-import org.karavel.api.maillog.MailLogLine;
 import org.karavel.api.queue.Envelope;
 import org.karavel.api.queue.MessageDraft;
 import org.karavel.api.queue.PendingVisitor;
@@ -75,6 +71,8 @@ public final class DurableSpool implements Spool, AutoCloseable {
     private final List<QuarantinedRecord> quarantinedAtStart = new ArrayList<>();
     private volatile boolean stopping;
     private boolean cleanStart;
+    private boolean openedFromSnapshot;
+    private long recordsReadAtOpening;
     private Thread sweepThread;
     private QueueId firstIdOfRun;
     private final CountDownLatch sweepCancel = new CountDownLatch(1);
@@ -311,27 +309,33 @@ public final class DurableSpool implements Spool, AutoCloseable {
         for (SpoolDraft d : new ArrayList<>(drafts)) {
             d.abort("spool is stopping");
         }
-        try {
-            Thread sweep = sweepThread;
-            if (sweep != null) {
-                // never interrupted: an interrupt closes MapDB's file channel under it; it stops at its next name
-                sweepCancel.countDown();
-                sweep.join(30_000);
-            }
-            if (!committer.close(60, TimeUnit.SECONDS)) {
-                // closing MapDB under a running commit could do more harm than leaving it open
-                LOG.error("spool committer did not finish within 60 s; the spool database is left open");
-                return;
-            }
-            notifier.shutdown();
+        // an interrupt of the stopping thread (Karaf's bundle stop) must not cut the close short
+        boolean interrupted = false;
+        Thread sweep = sweepThread;
+        if (sweep != null) {
+            // never interrupted (that closed MapDB's channel under it): it stops at its next name
+            sweepCancel.countDown();
+            interrupted |= UninterruptibleWait.run(() -> sweep.join(30_000));
+        }
+        boolean[] committed = new boolean[1];
+        interrupted |= UninterruptibleWait.run(() -> committed[0] = committer.close(60, TimeUnit.SECONDS));
+        if (!committed[0]) {
+            // closing MapDB under a running commit could do more harm than leaving it open
+            LOG.error("spool committer did not finish within 60 s; the spool database is left open");
+            UninterruptibleWait.restore(interrupted);
+            return;
+        }
+        notifier.shutdown();
+        interrupted |= UninterruptibleWait.run(() -> {
             if (!notifier.awaitTermination(10, TimeUnit.SECONDS)) {
                 LOG.warn("spool listeners still running after 10 s");
             }
-        } catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-        }
+        });
+        boolean clean = orphansSwept();
+        long token = clean ? IndexSnapshot.stamp(store) : 0;
         store.close();
-        if (orphansSwept()) {
+        if (clean) {
+            IndexSnapshot.writeOrForget(settings.directory(), token, index);
             try {
                 CleanShutdownMarker.write(settings.directory());
             } catch (IOException ex) {
@@ -341,6 +345,7 @@ public final class DurableSpool implements Spool, AutoCloseable {
             LOG.info("spool: the orphan sweep after the last unclean stop did not finish; the next start makes it");
         }
         LOG.info("spool closed: {} messages, {} bytes in {}", index.size(), index.bytes(), settings.directory());
+        UninterruptibleWait.restore(interrupted);
     }
 
     // ---- used by drafts ----
@@ -421,6 +426,16 @@ public final class DurableSpool implements Spool, AutoCloseable {
     /** Whether the previous run closed cleanly (so no orphan sweep runs). */
     boolean openedClean() {
         return cleanStart;
+    }
+
+    /** Whether opening built the index from the snapshot of the last clean close, reading no record. */
+    boolean openedFromSnapshot() {
+        return openedFromSnapshot;
+    }
+
+    /** Records the opening read to build the index (0 when it used the snapshot). */
+    long recordsReadAtOpening() {
+        return recordsReadAtOpening;
     }
 
     /** The spool's in-memory index, for tests that count what a scan reads. */
@@ -517,59 +532,42 @@ public final class DurableSpool implements Spool, AutoCloseable {
      * ({@link #openContent}); orphan contents are swept in the background, only after a crash.
      */
     private void recover(boolean fresh) throws IOException {
-        record Bad(String key, byte[] record, String reason) {}
         long started = System.nanoTime();
-        cleanStart = CleanShutdownMarker.take(settings.directory()) || fresh;
-        List<Bad> bad = new ArrayList<>();
-        Map<String, String> domainKeys = new HashMap<>();
-        Function<String, String> keyOf = domain -> {
-            if (domainKeys.size() > 100_000) {
-                domainKeys.clear();
-            }
-            return domainKeys.computeIfAbsent(domain, MessageRecordFormat::domainKey);
-        };
-        List<SpoolEntry> loaded = new ArrayList<>();
-        for (Map.Entry<String, byte[]> e : store.messages().entrySet()) {
-            String key = e.getKey();
-            try {
-                loaded.add(index.entryOf(MessageRecordFormat.decodeIndexFields(key, e.getValue(), keyOf)));
-            } catch (CorruptRecordException ex) {
-                bad.add(new Bad(key, e.getValue(), ex.getMessage()));
-            }
-        }
-        index.load(loaded);
-        loaded = null;
-        Instant now = clock.instant();
-        Map<String, Integer> seen = new HashMap<>();
-        for (Bad b : bad) {
-            // move the body first: should we crash before the commit, the record is quarantined again
-            boolean movedBody = bodies.moveToQuarantine(b.key());
-            byte[] inline = store.contents().remove(b.key());
-            String qkey = b.key();
-            int n = seen.merge(qkey, 1, Integer::sum);
-            if (store.quarantine().containsKey(qkey) || n > 1) {
-                qkey = qkey + "." + now.toEpochMilli() + "." + n;
-            }
-            store.quarantine().put(qkey, QuarantineFormat.encode(b.reason(), now, b.record(), inline));
-            store.messages().remove(b.key());
-            quarantinedAtStart.add(new QuarantinedRecord(b.key(), b.reason()));
-            LOG.error(
-                    "spool record {} quarantined: {}{}",
-                    b.key(),
-                    b.reason(),
-                    movedBody ? " (body file moved to " + bodies.quarantineDirectory() + ")" : "");
-            MAIL_LOG.error(MailLogLine.quarantined(b.key(), b.reason()));
-        }
-        if (!bad.isEmpty()) {
+        Path dir = settings.directory();
+        boolean marker = Files.exists(dir.resolve(CleanShutdownMarker.FILE));
+        long token = store.snapshotToken();
+        StringBuilder why = new StringBuilder();
+        IndexSnapshot.Loaded snapshot = marker && token != 0 ? IndexSnapshot.read(dir, token, index, why) : null;
+        IndexSnapshot.delete(dir);
+        // syncs the directory: the marker's and the snapshot's removals are durable before any commit of this run
+        cleanStart = CleanShutdownMarker.take(dir) || fresh;
+        if (token != 0) {
+            store.setSnapshotToken(0);
             store.commit();
         }
+        List<RecordScan.Bad> bad = List.of();
+        if (snapshot != null) {
+            index.load(snapshot.entries());
+            openedFromSnapshot = true;
+        } else {
+            if (marker) {
+                LOG.info("spool: index snapshot not used ({}); reading every record", token == 0 ? "none made" : why);
+            }
+            RecordScan.Result scan = RecordScan.run(store, index);
+            index.load(scan.entries());
+            bad = scan.bad();
+            recordsReadAtOpening = scan.recordsRead();
+        }
+        snapshot = null;
+        quarantinedAtStart.addAll(RecordScan.quarantine(bad, store, bodies, clock.instant()));
         idClock.resumeAfter(store.idClock());
         // every id this run issues sorts after this one: nothing queued from now on is an orphan sweep's candidate
         firstIdOfRun = idClock.next();
         LOG.info(
-                "spool opened in {} in {} ms: {} messages ({} bytes), {} quarantined, {}",
+                "spool opened in {} in {} ms{}: {} messages ({} bytes), {} quarantined, {}",
                 settings.directory(),
                 (System.nanoTime() - started) / 1_000_000,
+                openedFromSnapshot ? " from its index snapshot" : "",
                 index.size(),
                 index.bytes(),
                 bad.size(),

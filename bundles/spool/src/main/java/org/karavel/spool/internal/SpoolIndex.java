@@ -99,6 +99,11 @@ final class SpoolIndex {
         }
     }
 
+    /** Every entry in id order, for the snapshot written at a clean close (when nothing changes them). */
+    Iterable<SpoolEntry> entries() {
+        return byId;
+    }
+
     /** The compact entry of a record's index fields (the fields are dropped at once: a million must not pile up). */
     SpoolEntry entryOf(MessageRecordFormat.IndexFields f) {
         List<String> domains = f.pendingDomains().isEmpty() ? List.of() : shared(List.copyOf(f.pendingDomains()));

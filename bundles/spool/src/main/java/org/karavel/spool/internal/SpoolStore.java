@@ -12,9 +12,9 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.mapdb.CC;
 import org.mapdb.DB;
+import org.mapdb.DBException;
 import org.mapdb.Serializer;
 import org.mapdb.StoreWAL;
-import org.mapdb.volume.FileChannelVol;
 import org.mapdb.volume.Volume;
 import org.mapdb.volume.VolumeFactory;
 import org.slf4j.Logger;
@@ -38,6 +38,8 @@ final class SpoolStore implements AutoCloseable {
     static final String META = "meta";
 
     static final String META_ID_CLOCK = "id.clock";
+    /** The token of the {@link IndexSnapshot} made at the last clean close; absent once anything else was committed. */
+    static final String META_SNAPSHOT = "index.snapshot";
 
     private final DB db;
     private final StoreVolumes volumes;
@@ -65,7 +67,7 @@ final class SpoolStore implements AutoCloseable {
      *
      * <p>This is what {@code DBMaker.fileDB(file).transactionEnable().make()} builds (MapDB's
      * transactional StoreWAL with its built-in serializers only), except that the store file is a
-     * FileChannelVol reached through a {@link JournaledVolume}, and MapDB's own log a {@link HeapLogVolume}: MapDB 3.1 does not replay its
+     * {@link StoreFileVolume} (a FileChannel that a reader's interrupt cannot close for good) reached through a {@link JournaledVolume}, and MapDB's own log a {@link HeapLogVolume}: MapDB 3.1 does not replay its
      * write-ahead log after a crash, so a process killed while a commit was being written to the store
      * file would leave it torn. DBMaker has no way to plug in a volume, hence the direct construction.
      */
@@ -155,10 +157,13 @@ final class SpoolStore implements AutoCloseable {
             if (!Path.of(file).toAbsolutePath().equals(dbFile)) {
                 return new HeapLogVolume(logSpare);
             }
-            JournaledVolume volume = new JournaledVolume(
-                    FileChannelVol.FACTORY.makeVolume(file, readOnly, fileLockWait, sliceShift, initSize, fixedSize),
-                    journal,
-                    1L << sliceShift);
+            StoreFileVolume storeFile;
+            try {
+                storeFile = new StoreFileVolume(dbFile, 1 << sliceShift, fileLockWait, initSize);
+            } catch (IOException ex) {
+                throw new DBException.VolumeIOError(ex);
+            }
+            JournaledVolume volume = new JournaledVolume(storeFile, journal, 1L << sliceShift);
             storeVolume = volume;
             return volume;
         }
@@ -193,6 +198,21 @@ final class SpoolStore implements AutoCloseable {
 
     void setIdClock(long millis) {
         meta.put(META_ID_CLOCK, ByteBuffer.allocate(8).putLong(millis).array());
+    }
+
+    /** The token of the index snapshot the last commit was made for; 0 when none. */
+    long snapshotToken() {
+        byte[] b = meta.get(META_SNAPSHOT);
+        return b == null || b.length != 8 ? 0 : ByteBuffer.wrap(b).getLong();
+    }
+
+    /** Sets (0: removes) the snapshot token; takes effect with the next commit. */
+    void setSnapshotToken(long token) {
+        if (token == 0) {
+            meta.remove(META_SNAPSHOT);
+        } else {
+            meta.put(META_SNAPSHOT, ByteBuffer.allocate(8).putLong(token).array());
+        }
     }
 
     /** Makes every change since the last commit durable (MapDB fsyncs its write-ahead log and store). */
