@@ -163,11 +163,11 @@ final class StoreFileVolume extends Volume {
         });
     }
 
+    /** {@code buf} starts at position 0 (a slice or a fresh buffer): a retry goes on where the last write ended. */
     private void writeFully(long offset, ByteBuffer buf) {
         onChannel(ch -> {
-            int start = buf.position();
             while (buf.hasRemaining()) {
-                ch.write(buf, offset + buf.position() - start);
+                ch.write(buf, offset + buf.position());
             }
             return null;
         });
