@@ -208,7 +208,7 @@ final class DeliveryScheduler {
     /** Traffic shaping (sites, limits, reactions); before {@link #start}. */
     void shaping(SiteShaping s) {
         this.shaping = s;
-        this.admission = new SiteAdmission(s, mx, gates, lock, timer, clock, queues::dispatch, queues::all);
+        this.admission = new SiteAdmission(s, mx, gates, lock, timer, clock, queues::dispatch, queues);
     }
 
     /** What workers ask before they send: the site, its limits and budgets. */
