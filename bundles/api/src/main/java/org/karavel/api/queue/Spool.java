@@ -46,6 +46,23 @@ public interface Spool {
     }
 
     /**
+     * The message is being delivered: due selection leaves it out, unvisited, until it is written again
+     * (its attempt recorded) or {@link #putBack} is called, so a scan never steps over mail in flight.
+     * A spool without a schedule may ignore it (callers still skip what is in flight).
+     *
+     * @since 1.7
+     */
+    default void setAside(QueueId id) {}
+
+    /**
+     * Undoes {@link #setAside}: the message is selected again when due (its attempt ended without a
+     * write). Nothing happens when it was written meanwhile or was not set aside.
+     *
+     * @since 1.7
+     */
+    default void putBack(QueueId id) {}
+
+    /**
      * Tells {@code visitor} about every message with pending recipients: what queue summaries count.
      * A spool with an index answers from memory, without reading the messages' records.
      *

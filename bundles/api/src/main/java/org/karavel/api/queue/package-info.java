@@ -1,4 +1,4 @@
-@Version("1.6.0")
+@Version("1.7.0")
 @Export
 package org.karavel.api.queue;
 

@@ -53,10 +53,9 @@ final class DeliveryScheduler {
     /** Recipients per transaction, at most (Postfix's smtp_destination_recipient_limit is 50). */
     static final int MAX_RECIPIENTS_PER_TRANSACTION = 50;
     /**
-     * Time between two scans per message in flight: a scan passes over the messages in flight (due in the
-     * spool until settled), so with mail held for its sites' rates in memory, scans at every new message
-     * cost more than the mail does (a fifth of the shaped benchmark's CPU at 10 us); spaced so, they stay a
-     * small part of a core. At most {@link #MAX_SCAN_GAP}, the longest new mail waits for a scan.
+     * Time between two scans per message in flight: with much mail in flight (held for its sites' rates),
+     * one scan serves the wake-ups of many new messages rather than one each. At most {@link #MAX_SCAN_GAP},
+     * the longest new mail waits for a scan. (Scans no longer step over mail in flight: it is set aside.)
      */
     static final long SCAN_GAP_NANOS_PER_IN_FLIGHT = 100_000;
 
@@ -209,7 +208,7 @@ final class DeliveryScheduler {
     /** Traffic shaping (sites, limits, reactions); before {@link #start}. */
     void shaping(SiteShaping s) {
         this.shaping = s;
-        this.admission = new SiteAdmission(s, mx, gates, lock, timer, clock, queues::dispatch, queues::all);
+        this.admission = new SiteAdmission(s, mx, gates, lock, timer, clock, queues::dispatch, queues);
     }
 
     /** What workers ask before they send: the site, its limits and budgets. */
@@ -265,6 +264,10 @@ final class DeliveryScheduler {
             LOG.warn("delivery stopping: spool updates not finished: {}", e.toString());
         } finally {
             timer.shutdownNow();
+            // attempts that never settled (cut off, or a write that did not end) are due again for the next start
+            for (QueueId id : inFlight.keySet()) {
+                spool.putBack(id);
+            }
         }
     }
 
@@ -375,7 +378,7 @@ final class DeliveryScheduler {
         } finally {
             lock.unlock();
         }
-        // in flight stays due until settled: skipped unread, so a scan reads only what it may start
+        // in flight is set aside in the spool until settled; those taken since this scan's last read are skipped unread
         int ask = Math.min(room, SCAN_BATCH);
         List<QueuedMessage> due = spool.due(now, ask, inFlight::containsKey);
         int started = 0;
@@ -409,11 +412,15 @@ final class DeliveryScheduler {
                 attempt = fresh;
             }
             started++;
+            // out of the spool's schedule until its attempt is recorded: later scans do not step over it (set
+            // before begin, whose attempt may settle at once)
+            spool.setAside(m.id());
             try {
                 begin(attempt);
             } catch (RuntimeException e) {
                 LOG.warn("{}: cannot start delivery: {}", m.id(), e.toString());
                 inFlight.remove(m.id());
+                spool.putBack(m.id());
             }
         }
         if (started > 0 && due.size() >= ask) {
@@ -554,6 +561,8 @@ final class DeliveryScheduler {
                 LOG.warn("{}: cannot record the delivery attempt: {}", id, e.toString());
             }
             inFlight.remove(id);
+            // scheduled again as it is when nothing was written (an aborted attempt, a failed write)
+            spool.putBack(id);
             pendingWrites.remove(w);
             // a resume while this attempt put suspended recipients off is undone by the write above
             // (it sets the next attempt later): look again, so a resumed domain's mail goes at once

@@ -38,6 +38,8 @@ final class DestinationQueues {
     static final Duration SHORT_HOLD = Duration.ofMillis(500);
 
     private final Map<Destination, DestinationQueue> queues = new HashMap<>();
+    /** The queues of each site (shaped destinations): a site's count or next turn walks its own queues only. */
+    private final Map<String, Set<DestinationQueue>> bySite = new HashMap<>();
     /** Queues that wait for a connection slot (max_connections reached). */
     private final Set<DestinationQueue> starving = new LinkedHashSet<>();
 
@@ -59,9 +61,26 @@ final class DestinationQueues {
         this.startWorker = startWorker;
     }
 
-    /** The queues, for the site admission's timers. Under the lock. */
-    Collection<DestinationQueue> all() {
-        return queues.values();
+    /** The queues of a site. Under the lock. */
+    Collection<DestinationQueue> ofSite(String site) {
+        Set<DestinationQueue> s = bySite.get(site);
+        return s == null ? List.of() : s;
+    }
+
+    /** The queue's site is known (its MX answer): it counts among that site's queues from now on. Under the lock. */
+    void site(DestinationQueue q, String site) {
+        if (q.site != null && !q.site.equals(site)) {
+            unindex(q);
+        }
+        q.site = site;
+        bySite.computeIfAbsent(site, k -> new LinkedHashSet<>()).add(q);
+    }
+
+    private void unindex(DestinationQueue q) {
+        Set<DestinationQueue> s = q.site == null ? null : bySite.get(q.site);
+        if (s != null && s.remove(q) && s.isEmpty()) {
+            bySite.remove(q.site);
+        }
     }
 
     /** Queues the jobs and dispatches their queues. */
@@ -283,6 +302,7 @@ final class DestinationQueues {
             List<DestinationQueue> waitingForSite = q.site == null ? List.of() : gates.closed(q.site);
             if (q.workers == 0 && q.jobs.isEmpty() && queues.get(q.destination) == q) {
                 queues.remove(q.destination);
+                unindex(q);
                 starving.remove(q);
             }
             if (q.workers == 0 && !q.jobs.isEmpty()) {
@@ -304,7 +324,7 @@ final class DestinationQueues {
         SiteShaping s = shaping.get();
         if (SiteShaping.applies(d) && s.active()) {
             String cached = s.cachedSite(d.name());
-            q.site = cached == null ? d.name() : cached;
+            site(q, cached == null ? d.name() : cached);
         }
         return q;
     }

@@ -110,10 +110,8 @@ final class HeldMail {
 
     private static int queued(String site, DestinationQueues queues) {
         int n = 0;
-        for (DestinationQueue q : queues.all()) {
-            if (site.equals(q.site)) {
-                n += q.jobs.size();
-            }
+        for (DestinationQueue q : queues.ofSite(site)) {
+            n += q.jobs.size();
         }
         return n;
     }

@@ -63,6 +63,16 @@ final class PoolHeaderSpool implements Spool {
     }
 
     @Override
+    public void setAside(QueueId id) {
+        spool.setAside(id);
+    }
+
+    @Override
+    public void putBack(QueueId id) {
+        spool.putBack(id);
+    }
+
+    @Override
     public void forEachPending(PendingVisitor visitor) {
         spool.forEachPending(visitor);
     }

@@ -3,13 +3,11 @@ package org.karavel.delivery.internal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 import org.karavel.api.shaping.SiteLimits;
 
 /**
@@ -30,7 +28,7 @@ final class SiteAdmission {
     private final ScheduledExecutorService timer;
     private final Clock clock;
     private final Consumer<DestinationQueue> dispatch;
-    private final Supplier<Collection<DestinationQueue>> queues;
+    private final DestinationQueues queues;
 
     SiteAdmission(
             SiteShaping shaping,
@@ -40,7 +38,7 @@ final class SiteAdmission {
             ScheduledExecutorService timer,
             Clock clock,
             Consumer<DestinationQueue> dispatch,
-            Supplier<Collection<DestinationQueue>> queues) {
+            DestinationQueues queues) {
         this.shaping = shaping;
         this.mx = mx;
         this.gates = gates;
@@ -73,7 +71,7 @@ final class SiteAdmission {
             if (q.site != null && !q.site.equals(site)) {
                 gates.moved(q.site, site, q.workers);
             }
-            q.site = site;
+            queues.site(q, site);
             gates.limits(site, limits);
             if (!connected && gates.overLimit(site)) {
                 q.jobs.addFirst(job);
@@ -192,8 +190,8 @@ final class SiteAdmission {
     private void nextTurn(String site, boolean mayStart) {
         DestinationQueue waiting = null;
         DestinationQueue any = null;
-        for (DestinationQueue q : queues.get()) {
-            DeliveryJob head = site.equals(q.site) ? q.jobs.peekFirst() : null;
+        for (DestinationQueue q : queues.ofSite(site)) {
+            DeliveryJob head = q.jobs.peekFirst();
             if (head == null) {
                 continue;
             }

@@ -182,6 +182,16 @@ public final class DurableSpool implements Spool, AutoCloseable {
     }
 
     @Override
+    public void setAside(QueueId id) {
+        index.setAside(id);
+    }
+
+    @Override
+    public void putBack(QueueId id) {
+        index.putBack(id);
+    }
+
+    @Override
     public void forEachPending(PendingVisitor visitor) {
         index.forEachPending(visitor);
     }

@@ -114,6 +114,16 @@ public final class SpoolComponent implements Spool, MetricSource, HealthCheck {
     }
 
     @Override
+    public void setAside(QueueId id) {
+        spool.setAside(id);
+    }
+
+    @Override
+    public void putBack(QueueId id) {
+        spool.putBack(id);
+    }
+
+    @Override
     public void forEachPending(PendingVisitor visitor) {
         spool.forEachPending(visitor);
     }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableSet;
 import java.util.NoSuchElementException;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -24,8 +25,9 @@ import org.karavel.api.queue.RecipientStatus;
  * arrival, size and the domains of its pending recipients (about 130 bytes), so that a million
  * queued messages fit a small heap. Full records are read from the store when asked for; due
  * selection walks a schedule ordered by next attempt and stops at the first one not due, so a
- * scan costs what is due, never what waits. One writer (the committer after each commit, recovery
- * before it) and any number of readers.
+ * scan costs what is due, never what waits. Messages in flight are set aside (out of the schedule)
+ * until written again or put back, so a scan does not step over them either. Writers (the committer
+ * after each commit, recovery before it, setting aside) take the index's monitor; any number of readers.
  */
 final class SpoolIndex {
     /** Reads a message's full record from the store; null when it is not there (removed meanwhile). */
@@ -51,6 +53,8 @@ final class SpoolIndex {
     private final AtomicLong recordReads = new AtomicLong();
     private final AtomicLong listVisits = new AtomicLong();
     private final DomainEntries byDomain = new DomainEntries(BY_ID);
+    /** Entries of messages in flight, taken out of the schedule; guarded by this index's monitor. */
+    private final TreeSet<SpoolEntry> aside = new TreeSet<>(BY_ID);
 
     SpoolIndex(Records records) {
         this.records = records;
@@ -110,9 +114,11 @@ final class SpoolIndex {
         return new SpoolEntry(f.id(), f.next(), f.received(), f.size(), f.inline(), domains);
     }
 
-    private void put(SpoolEntry entry) {
+    private synchronized void put(SpoolEntry entry) {
         SpoolEntry old = find(entry.id());
         if (old != null) {
+            // a write ends a setting aside: the new entry is scheduled as its record says
+            aside.remove(old);
             schedule.remove(old);
             byId.remove(old);
             byDomain.removeEntry(old);
@@ -128,14 +134,36 @@ final class SpoolIndex {
         }
     }
 
-    void remove(QueueId id) {
+    synchronized void remove(QueueId id) {
         SpoolEntry old = find(id);
         if (old != null && byId.remove(old)) {
             count.decrementAndGet();
             bytes.addAndGet(-old.size);
+            aside.remove(old);
             schedule.remove(old);
             byDomain.removeEntry(old);
         }
+    }
+
+    /** Takes a message in flight out of the schedule until it is written again or {@link #putBack put back}. */
+    synchronized void setAside(QueueId id) {
+        SpoolEntry e = find(id);
+        if (e != null && schedule.remove(e)) {
+            aside.add(e);
+        }
+    }
+
+    /** Schedules a message set aside again (its attempt ended without a write); nothing when it was written. */
+    synchronized void putBack(QueueId id) {
+        SpoolEntry e = find(id);
+        if (e != null && aside.remove(e)) {
+            schedule.add(e);
+        }
+    }
+
+    /** Messages set aside now. */
+    synchronized int asideCount() {
+        return aside.size();
     }
 
     /**

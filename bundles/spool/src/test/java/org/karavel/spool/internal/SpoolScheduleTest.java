@@ -200,6 +200,42 @@ class SpoolScheduleTest {
     }
 
     @Test
+    void aScanDoesNotVisitMessagesSetAsideInFlight() throws IOException {
+        List<QueueId> ids = queue(400, 100);
+        SpoolIndex index = spool.index();
+        // 390 taken for delivery (held for their sites' rates, say): out of the schedule until settled
+        ids.subList(0, 390).forEach(spool::setAside);
+        assertThat(index.asideCount()).isEqualTo(390);
+        long visits = index.scheduleVisits();
+        long reads = index.recordReads();
+        assertThat(spool.due(clock.instant(), 1_000, id -> false))
+                .extracting(QueuedMessage::id)
+                .containsExactlyElementsOf(ids.subList(390, 400));
+        // the ten due, none of the 390 in flight
+        assertThat(index.scheduleVisits() - visits).isEqualTo(10);
+        assertThat(index.recordReads() - reads).isEqualTo(10);
+
+        // an attempt recorded: scheduled as its record says; put back afterwards changes nothing
+        defer(ids.get(0), Duration.ofMinutes(10));
+        spool.putBack(ids.get(0));
+        // an aborted attempt (nothing written): put back, due again at once
+        spool.putBack(ids.get(1));
+        // delivered: removed, and put back to no effect
+        assertThat(spool.remove(ids.get(2)).toCompletableFuture().join()).isTrue();
+        spool.putBack(ids.get(2));
+        assertThat(index.asideCount()).isEqualTo(387);
+        assertThat(dueIds()).first().isEqualTo(ids.get(1));
+        assertThat(dueIds()).hasSize(11).doesNotContain(ids.get(0), ids.get(2));
+        clock.advance(Duration.ofMinutes(10));
+        assertThat(dueIds()).hasSize(12).contains(ids.get(0));
+
+        // a restart forgets what was in flight: everything pending is due
+        reopen();
+        assertThat(spool.index().asideCount()).isZero();
+        assertThat(dueIds()).hasSize(399);
+    }
+
+    @Test
     void flushingMoreThanAChunkMakesEveryWaitingMessageDue() throws Exception {
         int n = 10_500;
         queue(n, 5_000);
