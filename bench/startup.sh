@@ -33,7 +33,7 @@ start_once() {
   cpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/$jvm/stat")
   # of which the JIT compiler threads (C1, C2): about a third of a start's CPU
   jit=$(for t in /proc/"$jvm"/task/*; do
-          grep -q 'CompilerThre' "$t/comm" 2>/dev/null && cat "$t/stat"; done \
+          if grep -q 'CompilerThre' "$t/comm" 2>/dev/null; then cat "$t/stat"; fi; done \
         | awk -v hz="$(getconf CLK_TCK)" '{s += $14 + $15} END {printf "%.1f", s / hz}')
   classes=$(jcmd "$jvm" PerfCounter.print 2>/dev/null | sed -n 's/^java.cls.loadedClasses=//p')
   sleep 5
