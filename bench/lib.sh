@@ -34,10 +34,8 @@ karavel_unpack() {
   done
   set_cfg org.karavel.dns.cfg servers "127.0.0.1:$(free_port)"
   set_cfg org.apache.karaf.shell.cfg sshPort "$(free_port)"
-  set_cfg org.apache.karaf.management.cfg rmiRegistryPort "$(free_port)"
-  set_cfg org.apache.karaf.management.cfg rmiRegistryHost 127.0.0.1
-  set_cfg org.apache.karaf.management.cfg rmiServerPort "$(free_port)"
-  set_cfg org.apache.karaf.management.cfg rmiServerHost 127.0.0.1
+  # not the admin API's default 8000: the .deb's install test needs it free on the same machine
+  set_cfg org.karavel.admin.cfg port "$(free_port)"
   # KARAVEL_SET="file.cfg:key=value ...": settings to try, e.g. org.karavel.delivery.cfg:max_connections=100
   local kv
   for kv in ${KARAVEL_SET:-}; do

@@ -2,7 +2,8 @@
 # Start-up: the distribution as unpacked (first boot: features resolved, bundles installed), then
 # stopped and started again N times (warm: data/cache kept), each time until the SMTP listener
 # greets with 220. Prints seconds from bin/karaf to the greeting, the JVM's CPU seconds until then
-# (steadier than wall time on a shared machine), classes loaded, and RSS once idle after start.
+# (steadier than wall time on a shared machine) and the JIT's share of them, classes loaded, RSS once
+# idle after start, and the load average (wall time means little at a high one).
 #   [KARAVEL_BENCH_JAVA_OPTS=...] bench/startup.sh [restarts=5]
 # Everything stays on loopback. Not a test: it never fails a build.
 set -euo pipefail
@@ -30,10 +31,15 @@ start_once() {
   jvm=$(pgrep -f "karaf.base=$home" | head -1)
   # utime + stime of the JVM, in clock ticks
   cpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/$jvm/stat")
+  # of which the JIT compiler threads (C1, C2): about a third of a start's CPU
+  jit=$(for t in /proc/"$jvm"/task/*; do
+          if grep -q 'CompilerThre' "$t/comm" 2>/dev/null; then cat "$t/stat"; fi; done \
+        | awk -v hz="$(getconf CLK_TCK)" '{s += $14 + $15} END {printf "%.1f", s / hz}')
   classes=$(jcmd "$jvm" PerfCounter.print 2>/dev/null | sed -n 's/^java.cls.loadedClasses=//p')
   sleep 5
-  printf "%-8s start to SMTP 220: %5.2f s  JVM CPU: %5s s  classes: %s  RSS idle: %s MB\n" "$label" \
-    "$(echo "$t1 - $t0" | bc)" "$cpu" "${classes:-?}" "$(awk '/^VmRSS/ {printf "%.0f", $2/1024}' "/proc/$jvm/status")"
+  printf "%-8s start to SMTP 220: %5.2f s  JVM CPU: %5s s (JIT %s)  classes: %s  RSS idle: %s MB  load: %s\n" "$label" \
+    "$(echo "$t1 - $t0" | bc)" "$cpu" "$jit" "${classes:-?}" "$(awk '/^VmRSS/ {printf "%.0f", $2/1024}' "/proc/$jvm/status")" \
+    "$(cut -d' ' -f1 /proc/loadavg)"
   # stopped as systemd stops it: SIGTERM, then wait for the JVM to be gone
   kill -TERM "$jvm"
   while kill -0 "$jvm" 2>/dev/null; do sleep 0.1; done

@@ -42,8 +42,8 @@ class DebianPackageInstallIT {
     private static final Path ETC = Path.of("/etc/karavel");
     private static final Path SPOOL = Path.of("/var/spool/karavel");
     private static final Path DATA = Path.of("/var/lib/karavel");
-    /** Every port the packaged defaults listen on: SMTP, the admin API, SSH console, JMX. */
-    private static final List<Integer> DEFAULT_PORTS = List.of(25, 465, 587, 8000, 8101, 1099, 44444);
+    /** Every port the packaged defaults listen on: SMTP, the admin API, SSH console. */
+    private static final List<Integer> DEFAULT_PORTS = List.of(25, 465, 587, 8000, 8101);
 
     private static final long CAP_NET_BIND_SERVICE = 1L << 10;
     private static final Pattern QUEUED_AS = Pattern.compile("queued as (\\S+)");

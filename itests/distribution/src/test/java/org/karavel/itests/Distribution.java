@@ -41,22 +41,11 @@ final class Distribution implements AutoCloseable {
                         "--strip-components=1"),
                 dir);
         Distribution d = new Distribution(dir);
-        // the admin API's default port (8000), SSH's and RMI's may be taken on a build machine
+        // the admin API's default port (8000) and SSH's may be taken on a build machine
         d.configure("org.karavel.admin.cfg", Map.of("port", Integer.toString(KaravelContainer.freePort())));
         d.configure(
                 "org.apache.karaf.shell.cfg",
                 Map.of("sshPort", Integer.toString(KaravelContainer.freePort()), "sshHost", "127.0.0.1"));
-        d.configure(
-                "org.apache.karaf.management.cfg",
-                Map.of(
-                        "rmiRegistryPort",
-                        Integer.toString(KaravelContainer.freePort()),
-                        "rmiRegistryHost",
-                        "127.0.0.1",
-                        "rmiServerPort",
-                        Integer.toString(KaravelContainer.freePort()),
-                        "rmiServerHost",
-                        "127.0.0.1"));
         // the tests of other features send to made-up local users (RecipientValidationIT tests the default, users)
         d.configure("org.karavel.relay.cfg", Map.of("local_recipients", "any"));
         return d;
