@@ -16,12 +16,21 @@ import org.karavel.api.shaping.SharedReactions;
 /**
  * The fleet's reactions in one hash, {@code reactions}: a field per node, site and kind, so nodes
  * never overwrite each other and a reader merges them as it merges its own. Each value carries its
- * end; ended fields are dropped by the readers that see them, and the hash expires a minute after
- * the last end written.
+ * end; readers leave ended fields out, the next publication drops them, and the hash expires a
+ * minute after the last end written.
  */
 final class RedisReactions implements SharedReactions {
     private static final String SEPARATOR = "\t";
+    // ended fields (a value starts with its end, ms) are dropped here, atomically with the write: a
+    // reader dropping them could delete a field its node had just written again
     private static final LuaScript PUBLISH = LuaScript.of("reaction-publish", """
+            local all = redis.call('HGETALL', KEYS[1])
+            for i = 1, #all, 2 do
+              local ends = tonumber(string.match(all[i + 1], '^(%d+)'))
+              if ends == nil or ends <= tonumber(ARGV[4]) then
+                redis.call('HDEL', KEYS[1], all[i])
+              end
+            end
             redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
             if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[3]) then
               redis.call('PEXPIRE', KEYS[1], ARGV[3])
@@ -38,18 +47,22 @@ final class RedisReactions implements SharedReactions {
 
     @Override
     public CompletionStage<Void> publish(ShapingAction action) {
-        if (!action.isActive(Instant.now())) {
+        Instant now = Instant.now();
+        if (!action.isActive(now)) {
             return CompletableFuture.completedFuture(null);
         }
         long keep = Math.max(
-                1,
-                Duration.between(Instant.now(), action.until())
-                        .plus(KEEP_AFTER_END)
-                        .toMillis());
+                1, Duration.between(now, action.until()).plus(KEEP_AFTER_END).toMillis());
         String field = action.kind().word() + " " + action.site() + " "
                 + store.settings().nodeName();
         CompletionStage<Long> stage = store.eval(
-                PUBLISH, ScriptOutputType.INTEGER, new String[] {hash()}, field, encode(action), Long.toString(keep));
+                PUBLISH,
+                ScriptOutputType.INTEGER,
+                new String[] {hash()},
+                field,
+                encode(action),
+                Long.toString(keep),
+                Long.toString(now.toEpochMilli()));
         return stage.handle((v, e) -> {
             if (e != null) {
                 store.degraded("reactions");
@@ -68,18 +81,12 @@ final class RedisReactions implements SharedReactions {
                 throw new IllegalStateException("the fleet's reactions are unreachable", e);
             }
             List<ShapingAction> out = new ArrayList<>();
-            List<String> ended = new ArrayList<>();
             fields.forEach((field, value) -> {
                 ShapingAction a = decode(field, value);
                 if (a != null && a.isActive(now)) {
                     out.add(a);
-                } else {
-                    ended.add(field);
                 }
             });
-            if (!ended.isEmpty()) {
-                store.call(c -> c.hdel(hash(), ended.toArray(String[]::new)));
-            }
             return out;
         });
     }

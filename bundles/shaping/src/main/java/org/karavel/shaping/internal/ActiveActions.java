@@ -39,16 +39,21 @@ final class ActiveActions {
                 isNew[0] = true;
                 return fresh;
             }
-            return new ShapingAction(
-                    site,
-                    old.kind(),
-                    slower(old.rate(), fresh.rate()),
-                    old.connections() == 0 ? fresh.connections() : Math.min(old.connections(), fresh.connections()),
-                    fresh.until().isAfter(old.until()) ? fresh.until() : old.until(),
-                    old.reply(),
-                    old.rule());
+            return merged(old, fresh);
         });
         return isNew[0] ? Optional.of(fresh) : Optional.empty();
+    }
+
+    /** A running action extended by another of its kind: the later end and the lower limit; the first reply and rule. */
+    private static ShapingAction merged(ShapingAction old, ShapingAction more) {
+        return new ShapingAction(
+                old.site(),
+                old.kind(),
+                slower(old.rate(), more.rate()),
+                old.connections() == 0 ? more.connections() : Math.min(old.connections(), more.connections()),
+                more.until().isAfter(old.until()) ? more.until() : old.until(),
+                old.reply(),
+                old.rule());
     }
 
     /**
@@ -67,14 +72,14 @@ final class ActiveActions {
                 changed[0] = true;
                 return a;
             }
-            Rate rate = slower(old.rate(), a.rate());
-            int connections = old.connections() == 0 ? a.connections() : Math.min(old.connections(), a.connections());
-            Instant until = a.until().isAfter(old.until()) ? a.until() : old.until();
-            if (until.equals(old.until()) && connections == old.connections() && sameRate(rate, old.rate())) {
+            ShapingAction m = merged(old, a);
+            if (m.until().equals(old.until())
+                    && m.connections() == old.connections()
+                    && sameRate(m.rate(), old.rate())) {
                 return old;
             }
             changed[0] = true;
-            return new ShapingAction(a.site(), a.kind(), rate, connections, until, old.reply(), old.rule());
+            return m;
         });
         return changed[0];
     }
