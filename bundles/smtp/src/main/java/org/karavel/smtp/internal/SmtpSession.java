@@ -133,8 +133,8 @@ final class SmtpSession {
     }
 
     /**
-     * The connection is open: the fleet's connection count when one is asked (else null), the
-     * connect filters, then the greeting.
+     * The connection is open: the connect filters, then the greeting; the fleet's connection count
+     * (null when not asked) is awaited after it, before the first command.
      */
     void opened(CompletableFuture<Long> fleetConnections) {
         ioEvent(() -> {
