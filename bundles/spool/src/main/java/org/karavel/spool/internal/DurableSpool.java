@@ -383,6 +383,10 @@ public final class DurableSpool implements Spool, AutoCloseable {
         return store.commitCount();
     }
 
+    GroupCommitter committer() {
+        return committer;
+    }
+
     /** Records quarantined while this instance opened. */
     public List<QuarantinedRecord> quarantinedAtStart() {
         return List.copyOf(quarantinedAtStart);

@@ -3,6 +3,7 @@ package org.karavel.spool.internal;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -48,6 +49,11 @@ final class GroupCommitter {
     private static final Logger MAIL_LOG = LoggerFactory.getLogger("karavel.mail");
     private static final Object STOP = new Object();
     private static final int FSYNC_THREADS = 4;
+    /**
+     * How long a commit of settled deliveries alone waits for more changes: 50 ms groups a paced
+     * site's deliveries (Postfix too deletes a delivered queue file without waiting for the disk).
+     */
+    static final Duration SETTLED_LINGER = Duration.ofMillis(50);
 
     /** What a change's stage completes with once the batch is settled. */
     private static final class Outcome {
@@ -87,6 +93,8 @@ final class GroupCommitter {
     private final Thread thread;
     private final ExecutorService fsyncPool;
     private boolean closed;
+    private volatile Duration settledLinger = SETTLED_LINGER;
+    private volatile boolean lingering;
 
     GroupCommitter(
             SpoolStore store,
@@ -164,6 +172,9 @@ final class GroupCommitter {
                 continue;
             }
             queue.drainTo(taken, maxBatch - 1);
+            if (settlesOnly(taken)) {
+                lingerForMore(taken);
+            }
             for (Object o : taken) {
                 if (o == STOP) {
                     stop = true;
@@ -186,6 +197,60 @@ final class GroupCommitter {
                 batch.clear();
             }
         }
+    }
+
+    /**
+     * Whether every change taken records how a delivery ended (an update or a removal): no client is
+     * waiting for it, and losing it in a crash only sends the message again, as at-least-once allows.
+     */
+    private static boolean settlesOnly(List<Object> taken) {
+        for (Object o : taken) {
+            if (!(o instanceof Update || o instanceof Removal)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Waits up to {@link #settledLinger} for more changes, so that deliveries paced one by one (a
+     * shaped site) share a commit and its fsync; ends at once when a change arrives that someone waits
+     * for (a new message, a flush, the stop) or the batch is full.
+     */
+    private void lingerForMore(List<Object> taken) {
+        long deadline = System.nanoTime() + settledLinger.toNanos();
+        lingering = true;
+        try {
+            while (taken.size() < maxBatch) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
+                Object o = queue.poll(left, TimeUnit.NANOSECONDS);
+                if (o == null) {
+                    return;
+                }
+                taken.add(o);
+                if (!(o instanceof Update || o instanceof Removal)) {
+                    queue.drainTo(taken, maxBatch - taken.size());
+                    return;
+                }
+            }
+        } catch (InterruptedException ex) {
+            // nobody should interrupt us: commit what we have
+        } finally {
+            lingering = false;
+        }
+    }
+
+    /** Sets how long a batch of settled deliveries waits for company; for tests. */
+    void settledLinger(Duration linger) {
+        this.settledLinger = linger;
+    }
+
+    /** Whether the committer is waiting for company for a batch of settled deliveries; for tests. */
+    boolean lingering() {
+        return lingering;
     }
 
     /** What a batch does, gathered while its changes are applied to MapDB and published once it is committed. */

@@ -2,18 +2,24 @@ package org.karavel.spool.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.karavel.spool.internal.TestMessages.content;
+import static org.karavel.spool.internal.TestMessages.enqueue;
 import static org.karavel.spool.internal.TestMessages.envelope;
 import static org.karavel.spool.internal.TestMessages.read;
 
+import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.karavel.api.queue.MessageDraft;
@@ -66,5 +72,68 @@ class GroupCommitTest {
                 }
             }
         }
+    }
+
+    @Test
+    void settledDeliveriesWaitForCompanyAndShareOneCommit() throws Exception {
+        try (DurableSpool spool = open()) {
+            spool.committer().settledLinger(Duration.ofSeconds(30));
+            QueuedMessage a = enqueue(spool, envelope(1), content(1, 100));
+            QueuedMessage b = enqueue(spool, envelope(2), content(2, 100));
+            long before = spool.commitCount();
+
+            CompletableFuture<Boolean> first = spool.remove(a.id()).toCompletableFuture();
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() -> spool.committer().lingering());
+            assertThat(first).isNotDone();
+            CompletableFuture<Void> second = spool.update(
+                            b.withNextAttempt(1, Instant.now().plusSeconds(600)))
+                    .toCompletableFuture();
+            // both still wait: a delivery's record is no reason to end the wait
+            assertThat(spool.committer().lingering()).isTrue();
+            assertThat(first).isNotDone();
+
+            // a new message is: it commits at once, with the settled deliveries in the same commit
+            QueuedMessage c = enqueue(spool, envelope(3), content(3, 100));
+            assertThat(first.get(10, TimeUnit.SECONDS)).isTrue();
+            second.get(10, TimeUnit.SECONDS);
+            assertThat(spool.commitCount() - before).isEqualTo(1);
+            assertThat(spool.get(a.id())).isEmpty();
+            assertThat(spool.get(c.id())).isPresent();
+        }
+    }
+
+    @Test
+    void aLoneSettledDeliveryIsCommittedWhenTheWaitEnds() throws Exception {
+        try (DurableSpool spool = open()) {
+            QueuedMessage a = enqueue(spool, envelope(1), content(1, 100));
+            long before = spool.commitCount();
+            assertThat(spool.remove(a.id()).toCompletableFuture().get(10, TimeUnit.SECONDS))
+                    .isTrue();
+            assertThat(spool.commitCount() - before).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void closingEndsTheWaitAndCommitsWhatWaited() throws Exception {
+        QueueId id;
+        CompletableFuture<Boolean> removal;
+        try (DurableSpool spool = open()) {
+            spool.committer().settledLinger(Duration.ofSeconds(30));
+            id = enqueue(spool, envelope(1), content(1, 100)).id();
+            removal = spool.remove(id).toCompletableFuture();
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() -> spool.committer().lingering());
+        }
+        assertThat(removal).isCompletedWithValue(true);
+        try (DurableSpool spool = open()) {
+            assertThat(spool.get(id)).isEmpty();
+        }
+    }
+
+    private DurableSpool open() throws IOException {
+        return DurableSpool.open(SpoolSettings.defaults(dir).withMinFreeDisk(0).withEmergencyReserve(1 << 20));
     }
 }
