@@ -1,6 +1,8 @@
 package org.karavel.api.events;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Where bundles hand message events. {@link #publish} never blocks on the network or the disk for
@@ -20,5 +22,19 @@ public interface MessageEvents {
      */
     default void publishAll(List<MessageEvent> events) {
         events.forEach(this::publish);
+    }
+
+    /**
+     * Takes several events and returns at once; the stage completes (normally, whatever happened to
+     * them) once they are stored or the implementation gave up waiting. For callers that must not
+     * record what follows the events before them (delivery) but need not wait on a thread. The
+     * implementation may hold such events a moment to store them together with others. By default
+     * {@link #publishAll}, then a completed stage.
+     *
+     * @since 1.2
+     */
+    default CompletionStage<Void> publishAllAsync(List<MessageEvent> events) {
+        publishAll(events);
+        return CompletableFuture.completedFuture(null);
     }
 }

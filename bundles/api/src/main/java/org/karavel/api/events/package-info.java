@@ -5,7 +5,7 @@
  * stores them durably and delivers them to webhooks and the JSON event log; with no events service
  * running, bundles simply publish nothing.
  */
-@Version("1.1.0")
+@Version("1.2.0")
 @Export
 package org.karavel.api.events;
 

@@ -115,7 +115,8 @@ final class AttemptRecorder {
                 aborted ? m.nextAttempt() : now.plus(backoff.after(attemptNo)),
                 m.bounced(),
                 m.delayWarned());
-        return notifySender(m, updated, outcomes, now)
+        return outcomes.eventsStored
+                .thenCompose(v -> notifySender(m, updated, outcomes, now))
                 .thenCompose(u -> notices.success(m, results).thenApply(v -> u))
                 .thenCompose(u -> notices.delay(u, now).thenApply(warned -> warned ? u.withDelayWarned(true) : u))
                 .thenCompose(u -> {
@@ -132,6 +133,8 @@ final class AttemptRecorder {
         final List<RecipientStatus> recipients;
         final List<FailedRecipient> failed = new ArrayList<>();
         final List<Integer> failedIndexes = new ArrayList<>();
+        /** Completes once the attempt's events are stored: the spool records the attempt after them. */
+        CompletionStage<Void> eventsStored;
 
         Outcomes(List<RecipientStatus> recipients) {
             this.recipients = new ArrayList<>(recipients);
@@ -197,7 +200,7 @@ final class AttemptRecorder {
             MailLog.log(MailLog.result(m.id(), logged, site, m.envelope().receivedAt(), attemptNo, category));
             published.result(m, logged, attemptNo, category, logged != r);
         }
-        published.publish();
+        o.eventsStored = published.publish();
         return o;
     }
 

@@ -3,6 +3,8 @@ package org.karavel.delivery.internal;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 import org.karavel.api.events.MessageEvent;
 import org.karavel.api.events.MessageEvents;
@@ -16,8 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Delivery's message events (delivered, deferred, bounced, expired, tls_failure, dsn_sent), handed
  * to the events service when one runs. Called beside the mail log's lines, before the spool records
- * the attempt: the publish waits for the event's group commit, so a crash in between repeats the
- * event rather than losing it.
+ * the attempt: that record waits for the events' group commit (without a thread waiting), so a
+ * crash in between repeats the event rather than losing it.
  */
 final class MessageEventsOut {
     private static final Logger LOG = LoggerFactory.getLogger(MessageEventsOut.class);
@@ -45,9 +47,22 @@ final class MessageEventsOut {
             pending.addAll(events(m, r, attempts, category, expired));
         }
 
-        void publish() {
-            publishAll(pending);
+        /**
+         * Hands the events over without waiting; the stage completes (never exceptionally) once they
+         * are stored, so the caller records the attempt after them.
+         */
+        CompletionStage<Void> publish() {
+            List<MessageEvent> list = List.copyOf(pending);
             pending.clear();
+            MessageEvents out = events.get();
+            if (out == null || list.isEmpty()) {
+                return CompletableFuture.completedFuture(null);
+            }
+            try {
+                return out.publishAllAsync(list).exceptionally(x -> notPublished(list, x));
+            } catch (RuntimeException x) {
+                return CompletableFuture.completedFuture(notPublished(list, x));
+            }
         }
     }
 
@@ -127,6 +142,12 @@ final class MessageEventsOut {
 
     private static String user(QueuedMessage m) {
         return m.envelope().authenticatedUser();
+    }
+
+    private static Void notPublished(List<MessageEvent> list, Throwable x) {
+        // the events are news for applications; the delivery's record goes on regardless
+        LOG.warn("{}: {} event(s) not published: {}", list.get(0).queueId(), list.size(), x.toString());
+        return null;
     }
 
     private void publish(MessageEvent e) {

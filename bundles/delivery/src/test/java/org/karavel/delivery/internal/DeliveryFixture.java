@@ -46,6 +46,8 @@ final class DeliveryFixture implements AutoCloseable {
     DeliveryScheduler scheduler;
     /** Set before start: where hard bounces go; null for none. */
     RecipientSuppression suppression;
+    /** Set before start: where message events go; null for none. */
+    MessageEventsOut events;
     /** The outbound TLS policy delivery sees; null to test its absence. */
     volatile OutboundTls outboundTls = new FakeOutboundTls(TlsMode.OPPORTUNISTIC);
     /** The DKIM signer delivery sees; null (default) for none. */
@@ -118,6 +120,9 @@ final class DeliveryFixture implements AutoCloseable {
                 routing != null ? routing : Routing.of(settings));
         if (suppression != null) {
             scheduler.suppression(suppression);
+        }
+        if (events != null) {
+            scheduler.events(events);
         }
         scheduler.shaping(shaping);
         scheduler.start();

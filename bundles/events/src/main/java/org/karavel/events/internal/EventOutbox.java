@@ -18,6 +18,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -36,6 +38,13 @@ final class EventOutbox implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(EventOutbox.class);
     private static final int QUEUE = 65_536;
     private static final int GROUP = 4096;
+    /**
+     * How long a group made only of events nobody waits for (delivery's outcomes) waits for more:
+     * paced deliveries then share a force instead of one each.
+     */
+    static final Duration LATER_LINGER = Duration.ofMillis(50);
+
+    private static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     private final Path dir;
     private final long maxBytes;
@@ -54,7 +63,12 @@ final class EventOutbox implements Closeable {
     private volatile long durableEnd;
     private Segment active;
 
-    private record Pending(MessageEvent.Type type, byte[] json, CompletableFuture<Void> durable) {}
+    /** @param later nobody waits on a thread for it: its future completes on the notifier */
+    private record Pending(MessageEvent.Type type, byte[] json, CompletableFuture<Void> durable, boolean later) {}
+
+    private final ExecutorService notifier;
+    private volatile Duration laterLinger = LATER_LINGER;
+    private volatile boolean lingering;
 
     /**
      * @param committedLog each event's JSON once it is on disk (the JSON event log), on the writer thread
@@ -79,6 +93,11 @@ final class EventOutbox implements Closeable {
         this.committedLog = committedLog;
         this.cursors = new Cursors(dir.resolve("cursors"), clock);
         openSegments();
+        notifier = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "karavel-events-notify");
+            t.setDaemon(true);
+            return t;
+        });
         writer = new Thread(this::write, "karavel-events-writer");
         writer.setDaemon(true);
         writer.start();
@@ -107,7 +126,24 @@ final class EventOutbox implements Closeable {
 
     /** Queues the event; the future completes once it is forced to disk. */
     CompletableFuture<Void> append(MessageEvent event) {
-        Pending p = new Pending(event.type(), EventJson.bytes(event), new CompletableFuture<>());
+        return append(event, false);
+    }
+
+    /**
+     * Queues the events for a caller that does not wait on a thread: they may wait up to {@link
+     * #LATER_LINGER} for company; the future of the last completes once it is on disk, on the
+     * notifier thread (never the writer's, which the caller's continuation must not hold up).
+     */
+    CompletableFuture<Void> appendLater(List<MessageEvent> events) {
+        CompletableFuture<Void> last = CompletableFuture.completedFuture(null);
+        for (MessageEvent e : events) {
+            last = append(e, true);
+        }
+        return last;
+    }
+
+    private CompletableFuture<Void> append(MessageEvent event, boolean later) {
+        Pending p = new Pending(event.type(), EventJson.bytes(event), new CompletableFuture<>(), later);
         if (!running || !queue.offer(p)) {
             counters.lost();
             LOG.warn(
@@ -239,6 +275,9 @@ final class EventOutbox implements Closeable {
                 }
                 group.add(first);
                 queue.drainTo(group, GROUP - 1);
+                if (group.stream().allMatch(Pending::later)) {
+                    lingerForMore(group);
+                }
                 commit(group);
             } catch (InterruptedException e) {
                 if (!running) {
@@ -248,10 +287,48 @@ final class EventOutbox implements Closeable {
                 return;
             } catch (IOException | RuntimeException e) {
                 LOG.error("events: cannot write {} event(s) to {}: {}", group.size(), dir, e.toString());
-                group.forEach(p -> p.durable.completeExceptionally(e));
+                List<Pending> later = group.stream().filter(Pending::later).toList();
+                group.stream().filter(p -> !p.later()).forEach(p -> p.durable.completeExceptionally(e));
+                notifier.execute(() -> later.forEach(p -> p.durable.completeExceptionally(e)));
             }
             group.clear();
         }
+    }
+
+    /** Waits up to {@link #laterLinger} for more events; an event somebody waits for ends the wait. */
+    private void lingerForMore(List<Pending> group) throws InterruptedException {
+        long deadline = System.nanoTime() + laterLinger.toNanos();
+        lingering = true;
+        try {
+            while (running && group.size() < GROUP) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
+                // in slices, so that close() (which never interrupts: that would close the file) is seen
+                Pending p = queue.poll(Math.min(left, SLICE_NANOS), TimeUnit.NANOSECONDS);
+                if (p == null) {
+                    continue;
+                }
+                group.add(p);
+                if (!p.later()) {
+                    queue.drainTo(group, GROUP - group.size());
+                    return;
+                }
+            }
+        } finally {
+            lingering = false;
+        }
+    }
+
+    /** For tests: how long events nobody waits for wait for company. */
+    void laterLinger(Duration linger) {
+        laterLinger = linger;
+    }
+
+    /** For tests: whether the writer waits for company for such a group now. */
+    boolean lingering() {
+        return lingering;
     }
 
     private void commit(List<Pending> group) throws IOException {
@@ -266,9 +343,17 @@ final class EventOutbox implements Closeable {
         active.force();
         counters.groupCommit();
         durableEnd = active.endSeq();
+        List<CompletableFuture<Void>> later = new ArrayList<>();
         for (Pending p : group) {
-            p.durable.complete(null);
+            if (p.later()) {
+                later.add(p.durable);
+            } else {
+                p.durable.complete(null);
+            }
             committedLog.accept(p.json);
+        }
+        if (!later.isEmpty()) {
+            notifier.execute(() -> later.forEach(f -> f.complete(null)));
         }
         if (rolled) {
             prune();
@@ -339,6 +424,7 @@ final class EventOutbox implements Closeable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        notifier.shutdown();
         try {
             active.seal();
         } catch (IOException e) {

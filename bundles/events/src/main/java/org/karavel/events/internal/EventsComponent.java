@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import org.karavel.api.events.MessageEvent;
 import org.karavel.api.events.MessageEvents;
 import org.karavel.api.metrics.Metric;
@@ -97,6 +100,20 @@ public final class EventsComponent implements MessageEvents, MetricSource, Event
         } else {
             outbox.append(last);
         }
+    }
+
+    /**
+     * Returns at once; the stage completes on the outbox's notifier once the events are on disk, or
+     * after publish_wait_millis at most, never exceptionally (the outbox logs what it lost).
+     */
+    @Override
+    public CompletionStage<Void> publishAllAsync(List<MessageEvent> events) {
+        if (events.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return outbox.appendLater(events)
+                .completeOnTimeout(null, publishWait.toMillis(), TimeUnit.MILLISECONDS)
+                .exceptionally(e -> null);
     }
 
     @Override

@@ -11,10 +11,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -83,6 +85,46 @@ class EventOutboxTest {
         assertThat(outbox.read(0, 2000)).hasSize(1600);
         // eight publishers waiting at once: far fewer forces than events
         assertThat(counters.groupCommits()).isLessThan(1600);
+    }
+
+    @Test
+    void eventsNobodyWaitsForShareAForceUntilOneSomebodyWaitsForArrives() throws Exception {
+        open(64 << 20, 1 << 20);
+        outbox.laterLinger(Duration.ofSeconds(30));
+        long before = counters.groupCommits();
+        List<String> completedOn = new CopyOnWriteArrayList<>();
+        CompletableFuture<Void> first = outbox.appendLater(List.of(event(0), event(1)))
+                .thenRun(() -> completedOn.add(Thread.currentThread().getName()));
+        await().atMost(Duration.ofSeconds(10)).until(outbox::lingering);
+        CompletableFuture<Void> second = outbox.appendLater(List.of(event(2)));
+        assertThat(outbox.lingering()).isTrue();
+        assertThat(first).isNotDone();
+        assertThat(outbox.end()).isZero();
+
+        // a publisher that waits ends the wait: one force for all four
+        outbox.appendAndWait(event(3), Duration.ofSeconds(10));
+        first.get(10, TimeUnit.SECONDS);
+        second.get(10, TimeUnit.SECONDS);
+        assertThat(outbox.end()).isEqualTo(4);
+        assertThat(counters.groupCommits() - before).isEqualTo(1);
+        // the caller's continuation runs on the notifier, never holding up the writer
+        assertThat(completedOn).containsExactly("karavel-events-notify");
+    }
+
+    @Test
+    void eventsNobodyWaitsForAreStoredWhenTheWaitEndsAndAtClose() throws Exception {
+        open(64 << 20, 1 << 20);
+        outbox.appendLater(List.of(event(0))).get(10, TimeUnit.SECONDS);
+        assertThat(outbox.end()).isEqualTo(1);
+
+        outbox.laterLinger(Duration.ofSeconds(30));
+        CompletableFuture<Void> pending = outbox.appendLater(List.of(event(1)));
+        await().atMost(Duration.ofSeconds(10)).until(outbox::lingering);
+        outbox.close();
+        outbox = null;
+        assertThat(pending).succeedsWithin(Duration.ofSeconds(10));
+        open(64 << 20, 1 << 20);
+        assertThat(outbox.read(0, 10)).hasSize(2);
     }
 
     @Test
