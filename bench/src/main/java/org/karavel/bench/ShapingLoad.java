@@ -161,6 +161,9 @@ public final class ShapingLoad {
                                 : "");
             }
             System.out.printf(
+                    "  connections at the sink: %d (%.1f messages each)%n",
+                    sink.connections(), (double) messages / Math.max(1, sink.connections()));
+            System.out.printf(
                     "  Karavel CPU: %.2f s in all, %.3f s per 1,000 messages; without the JIT compiler threads"
                             + " (%.2f s): %.3f s per 1,000 messages%n",
                     cpu / 100.0, cpu / 100.0 / messages * 1000, jit / 100.0, (cpu - jit) / 100.0 / messages * 1000);

@@ -68,7 +68,8 @@ final class SiteAdmission {
     boolean siteKnown(DestinationQueue q, DeliveryJob job, String site, SiteLimits limits, boolean connected) {
         lock.lock();
         try {
-            if (q.site != null && !q.site.equals(site)) {
+            boolean learnt = !site.equals(q.site);
+            if (q.site != null && learnt) {
                 gates.moved(q.site, site, q.workers);
             }
             queues.site(q, site);
@@ -78,7 +79,11 @@ final class SiteAdmission {
                 gates.waitFor(site, q);
                 return false;
             }
-            dispatch.accept(q);
+            // a site paced by its rates gives its turns itself (see admitted): waking the queue's other
+            // connections here, at every job, only had them find the site held again
+            if (learnt || !gates.rateLimited(site)) {
+                dispatch.accept(q);
+            }
             return true;
         } finally {
             lock.unlock();
