@@ -64,6 +64,13 @@ final class DeliveryScheduler {
     private final DeliverySettings settings;
     private final Spool spool;
     private final Supplier<MailDomains> domains;
+    /** As last seen by a scan, since when, and whether the long wait was told (only the scan thread uses them). */
+    private boolean domainsWereKnown = true;
+
+    private long waitingSince;
+    private boolean warnedWaiting;
+    private static final Duration DOMAINS_WAIT_WARNING = Duration.ofSeconds(60);
+
     private final Clock clock;
     private final Transports transports;
     private final Routing routing;
@@ -368,7 +375,7 @@ final class DeliveryScheduler {
 
     private void scan() {
         int room = MAX_IN_FLIGHT - inFlight.size();
-        if (room <= 0) {
+        if (room <= 0 || !domainsKnown()) {
             return;
         }
         Instant now = clock.instant();
@@ -427,6 +434,32 @@ final class DeliveryScheduler {
             // there may be more due than one scan takes
             wakeUp();
         }
+    }
+
+    /**
+     * Whether the local domains are known (the relay bundle's service is there). Until they are,
+     * nothing is taken for delivery: mail for a local domain would go to its MX, and bounce.
+     */
+    private boolean domainsKnown() {
+        boolean known = domains.get() != null;
+        long now = System.nanoTime();
+        if (known != domainsWereKnown) {
+            domainsWereKnown = known;
+            waitingSince = now;
+            warnedWaiting = false;
+            if (known) {
+                LOG.info("local domains known: delivery goes on");
+            } else {
+                // usual for a moment at start-up, when delivery starts before the relay bundle
+                LOG.info("no local domains service yet (org.karavel.relay): delivery waits for it");
+            }
+        } else if (!known && !warnedWaiting && now - waitingSince > DOMAINS_WAIT_WARNING.toNanos()) {
+            warnedWaiting = true;
+            LOG.warn(
+                    "no local domains service for {} s: nothing is delivered until org.karavel.relay runs",
+                    DOMAINS_WAIT_WARNING.toSeconds());
+        }
+        return known;
     }
 
     /** Splits the pending recipients by destination and queues one job per group. */

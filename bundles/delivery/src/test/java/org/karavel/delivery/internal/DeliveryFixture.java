@@ -46,6 +46,8 @@ final class DeliveryFixture implements AutoCloseable {
     DeliveryScheduler scheduler;
     /** Set before start: where hard bounces go; null for none. */
     RecipientSuppression suppression;
+    /** False: the local domains service is absent (delivery asks at every scan). */
+    volatile boolean domainsKnown = true;
     /** Set before start: where message events go; null for none. */
     MessageEventsOut events;
     /** The outbound TLS policy delivery sees; null to test its absence. */
@@ -110,7 +112,7 @@ final class DeliveryFixture implements AutoCloseable {
                 settings,
                 spool,
                 resolver,
-                () -> domains,
+                () -> domainsKnown ? domains : null,
                 outbound(),
                 connector,
                 Clock.systemDefaultZone(),

@@ -1,12 +1,14 @@
 package org.karavel.delivery.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -60,6 +62,28 @@ class LocalDeliveryTest {
         Path other = root.resolve("local.test").resolve("other");
         assertThat(list(other.resolve("new"))).hasSize(1);
         assertThat(list(other.resolve("tmp"))).isEmpty();
+        assertThat(f.dsns()).isEmpty();
+    }
+
+    @Test
+    void nothingIsTakenForDeliveryWhileTheLocalDomainsAreUnknown() throws Exception {
+        // the relay bundle (which knows the local domains) starting after delivery, or being swapped:
+        // local mail must not go to the MX of its domain (here: none, so it would bounce)
+        f.domainsKnown = false;
+        QueuedMessage m =
+                f.queue("sender@sender.test", List.of("user@local.test"), DeliveryFixture.message("early", "x\r\n"));
+        f.start(f.settings(25).maildirRoot(root).build());
+
+        await().during(Duration.ofMillis(600))
+                .atMost(Duration.ofSeconds(5))
+                .until(() -> f.spool.get(m.id()).isPresent()
+                        && f.spool.get(m.id()).get().attempts() == 0
+                        && f.dsns().isEmpty());
+
+        f.domainsKnown = true;
+        f.awaitRemoved(m.id());
+        assertThat(list(root.resolve("local.test").resolve("user").resolve("new")))
+                .hasSize(1);
         assertThat(f.dsns()).isEmpty();
     }
 

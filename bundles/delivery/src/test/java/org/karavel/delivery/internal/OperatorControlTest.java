@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -15,6 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.karavel.api.domain.MailDomains;
 import org.karavel.api.metrics.Metric;
 import org.karavel.api.queue.QueueId;
 import org.karavel.api.queue.QueuedMessage;
@@ -23,6 +25,22 @@ import org.karavel.testkit.SmtpSink;
 
 /** The operator's controls: bounce, suspend/resume/flush of a domain, and deletion during delivery. */
 class OperatorControlTest {
+    private static final MailDomains NOTHING_LOCAL = new MailDomains() {
+        @Override
+        public boolean isLocal(String domain) {
+            return false;
+        }
+
+        @Override
+        public boolean isRelayDomain(String domain) {
+            return false;
+        }
+
+        @Override
+        public Set<String> localDomains() {
+            return Set.of();
+        }
+    };
     private DeliveryFixture f;
     private SmtpSink sink;
 
@@ -49,7 +67,7 @@ class OperatorControlTest {
                 f.settings(sink.port()).build(),
                 f.spool,
                 f.resolver,
-                () -> null,
+                () -> NOTHING_LOCAL,
                 f.outbound(),
                 (socket, host, address, timeout) ->
                         socket.connect(new InetSocketAddress("127.0.0.1", address.getPort()), timeout),
